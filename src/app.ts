@@ -1,0 +1,86 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from './clock.js';
+import type { AppConfig } from './config.js';
+import { KeyRing } from './core/key-ring.js';
+import type { Tenant } from './core/model.js';
+import { TokenIssuer } from './core/token-issuer.js';
+import { registerGraphRoutes } from './graph/routes.js';
+import { registerIdentityRoutes } from './identity/routes.js';
+import type { Services } from './services.js';
+import type { Store } from './store/store.js';
+import { registerWebRoutes } from './web/routes.js';
+
+export interface CreateAppOptions {
+  config: Readonly<AppConfig>;
+  store: Store;
+  clock?: Clock;
+  https?: { cert: string | Buffer; key: string | Buffer };
+}
+
+export interface PortcullisApp {
+  http: FastifyInstance;
+  tenant: Tenant;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** The composition root: config -> store -> services -> HTTP routes. Tests, CLI and server all use it. */
+export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> {
+  const clock = opts.clock ?? systemClock;
+  const tenant = await opts.store.tenants.get();
+  if (!tenant) throw new Error('the store has no tenant: seed it first');
+  const keys = await KeyRing.open(opts.store, clock.now());
+  const services: Services = {
+    config: opts.config,
+    store: opts.store,
+    clock,
+    keys,
+    tenant,
+    tokens: new TokenIssuer(keys, clock, opts.config, tenant),
+  };
+
+  const http = Fastify({
+    ...(opts.https ? { https: opts.https } : {}),
+    trustProxy: opts.config.trustProxy,
+    bodyLimit: opts.config.bodyLimitBytes,
+    // Every response carries a request id (Graph: request-id); the client's id is echoed separately.
+    genReqId: () => randomUUID(),
+    logger:
+      opts.config.logLevel === 'silent'
+        ? false
+        : {
+            level: opts.config.logLevel,
+            // Never log query strings or bodies: they carry codes, tokens and passwords (I5).
+            serializers: {
+              req: (req: { method: string; routeOptions?: { url?: string }; id: string }) => ({
+                method: req.method,
+                route: req.routeOptions?.url,
+                id: req.id,
+              }),
+            },
+          },
+  });
+  await http.register(formbody);
+  // Graph (reference §4.2): every response carries request-id, and client-request-id echoes the
+  // client's value or, when it sent none, equals request-id. The identity endpoints do the same.
+  http.addHook('onRequest', async (req, reply) => {
+    const sent = req.headers['client-request-id'];
+    const clientRequestId = typeof sent === 'string' && /^[\w-]{1,64}$/.test(sent) ? sent : req.id;
+    reply.header('request-id', req.id);
+    reply.header('client-request-id', clientRequestId);
+  });
+  registerIdentityRoutes(http, services);
+  registerGraphRoutes(http, services);
+  registerWebRoutes(http, services);
+
+  return {
+    http,
+    tenant,
+    services,
+    close: async () => {
+      await http.close();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The application's configuration: one typed object, validated and frozen before the app is
+ * built. Command-line flags and PORTCULLIS_* variables are turned into it by src/cli/.
+ */
+export interface TokenLifetimes {
+  /** Access tokens live a random time in [min, max] seconds, as Entra (60–90 min). */
+  accessTokenMinSeconds: number;
+  accessTokenMaxSeconds: number;
+  idTokenSeconds: number;
+  /** Refresh tokens: 90 days; SPA redirect URIs get a fixed 24 h (Entra). */
+  refreshTokenSeconds: number;
+  spaRefreshTokenSeconds: number;
+  /** Browser SSO session lifetime. */
+  sessionSeconds: number;
+  authorizationCodeSeconds: number;
+  deviceCodeSeconds: number;
+  deviceCodeIntervalSeconds: number;
+  /**
+   * A rotated refresh token presented again within this window is refused without revoking
+   * its family (lost-response tolerance, RFC 9700 §4.14.2). 0 = off (default).
+   */
+  refreshReuseGraceSeconds: number;
+}
+
+export interface AppConfig {
+  /** Origin clients use to reach this server, without a trailing slash (e.g. https://localhost:5050). */
+  publicUrl: string;
+  /** Trust X-Forwarded-* from a proxy in front (only with --public-url behind a proxy). */
+  trustProxy: boolean;
+  /** pino level; 'silent' turns request logs off. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Whether the server is reached over TLS (cookies get Secure, HSTS is sent). */
+  secure: boolean;
+  tokens: TokenLifetimes;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+}
+
+export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = Object.freeze({
+  accessTokenMinSeconds: 3600,
+  accessTokenMaxSeconds: 5400,
+  idTokenSeconds: 3600,
+  refreshTokenSeconds: 90 * 24 * 3600,
+  spaRefreshTokenSeconds: 24 * 3600,
+  sessionSeconds: 24 * 3600,
+  authorizationCodeSeconds: 600,
+  deviceCodeSeconds: 900,
+  deviceCodeIntervalSeconds: 5,
+  refreshReuseGraceSeconds: 0,
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Fills defaults, validates and freezes. Throws ConfigError with one clear sentence. */
+export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string }): Readonly<AppConfig> {
+  let url: URL;
+  try {
+    url = new URL(input.publicUrl);
+  } catch {
+    throw new ConfigError(`public URL '${input.publicUrl}' is not a valid absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`public URL '${input.publicUrl}' must use http or https`);
+  }
+  const tokens = { ...DEFAULT_TOKEN_LIFETIMES, ...(input.tokens ?? {}) };
+  for (const [k, v] of Object.entries(tokens)) {
+    if (!Number.isFinite(v) || v < 0) throw new ConfigError(`token lifetime ${k} must be a non-negative number`);
+  }
+  if (tokens.accessTokenMinSeconds > tokens.accessTokenMaxSeconds) {
+    throw new ConfigError('accessTokenMinSeconds must not exceed accessTokenMaxSeconds');
+  }
+  const config: AppConfig = {
+    publicUrl: url.origin + url.pathname.replace(/\/+$/, ''),
+    trustProxy: input.trustProxy ?? false,
+    logLevel: input.logLevel ?? 'info',
+    secure: input.secure ?? url.protocol === 'https:',
+    tokens: Object.freeze(tokens),
+    bodyLimitBytes: input.bodyLimitBytes ?? 1024 * 1024,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,53 @@
+import { newGuid } from '../crypto/random.js';
+import type { AuditIdentity, AuditRecord, AuditTarget, User } from './model.js';
+
+/** Activity names as Entra's audit log records them (reference §7.2). */
+export const ACTIVITY = {
+  revokeSessions: 'Update StsRefreshTokenValidFrom Timestamp',
+  disableAccount: 'Disable account',
+  enableAccount: 'Enable account',
+  resetPassword: 'Reset password',
+  updateUser: 'Update user',
+  addUser: 'Add user',
+  deleteUser: 'Delete user',
+} as const;
+
+export function userTarget(user: User, modifiedProperties: AuditTarget['modifiedProperties'] = []): AuditTarget {
+  return {
+    id: user.id,
+    type: 'User',
+    userPrincipalName: user.userPrincipalName,
+    displayName: user.displayName,
+    modifiedProperties,
+  };
+}
+
+/** A Core Directory / UserManagement record, the category every user activity here belongs to. */
+export function userManagementRecord(args: {
+  tenantId: string;
+  at: number;
+  activity: string;
+  operationType: 'Add' | 'Update' | 'Delete';
+  actor: AuditIdentity;
+  target: AuditTarget;
+  correlationId: string;
+  result?: 'success' | 'failure';
+  resultReason?: string;
+}): AuditRecord {
+  return {
+    id: newGuid(),
+    tenantId: args.tenantId,
+    activityDateTime: args.at,
+    activityDisplayName: args.activity,
+    category: 'UserManagement',
+    loggedByService: 'Core Directory',
+    operationType: args.operationType,
+    result: args.result ?? 'success',
+    resultReason: args.resultReason ?? '',
+    correlationId: args.correlationId,
+    initiatedBy: args.actor,
+    targetResources: [args.target],
+  };
+}
+
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

@@ -1,0 +1,175 @@
+/**
+ * Domain records. Times are milliseconds since the Unix epoch. Every credential row carries the
+ * user's revocation epoch at the moment it was issued (DESIGN.md, "The revocation model"): a
+ * credential is usable only while `credential.epoch === user.revocationEpoch`.
+ */
+
+export interface Tenant {
+  id: string;
+  domain: string;
+  displayName: string;
+  createdAt: number;
+}
+
+export interface User {
+  id: string;
+  tenantId: string;
+  userPrincipalName: string;
+  displayName: string;
+  mail: string | null;
+  /** argon2id PHC string; null for users that cannot sign in with a password. */
+  passwordHash: string | null;
+  accountEnabled: boolean;
+  /** Bumped by every revoke, disable and password reset. */
+  revocationEpoch: number;
+  signInSessionsValidFrom: number | null;
+  refreshTokensValidFrom: number | null;
+  /** Directory role template ids assigned to the user (tenant-wide scope). */
+  roleTemplateIds: string[];
+  createdAt: number;
+}
+
+export interface ClientSecret {
+  keyId: string;
+  /** argon2id of the secret text; the text itself is never stored. */
+  hash: string;
+  /** First three characters, as Entra shows them. */
+  hint: string;
+  displayName: string | null;
+  endDateTime: number | null;
+}
+
+export interface Application {
+  appId: string;
+  tenantId: string;
+  displayName: string;
+  publicClientRedirectUris: string[];
+  webRedirectUris: string[];
+  spaRedirectUris: string[];
+  secrets: ClientSecret[];
+  allowPublicClientFlows: boolean;
+  /** Graph delegated permission (scope) names, admin-consented for all users. */
+  delegatedPermissions: string[];
+  /** Graph application permission (app role) names granted to the app. */
+  applicationPermissions: string[];
+  createdAt: number;
+}
+
+/** A browser SSO session, identified by a cookie whose digest is stored. */
+export interface SsoSession {
+  /** GUID; published as the `sid` claim. */
+  id: string;
+  tokenHash: string;
+  tenantId: string;
+  userId: string;
+  epoch: number;
+  authTime: number;
+  createdAt: number;
+  expiresAt: number;
+  endedAt: number | null;
+}
+
+/** A grant: the unit of revocation for a refresh-token family (one per code/device/password redemption). */
+export interface Grant {
+  id: string;
+  tenantId: string;
+  userId: string;
+  clientId: string;
+  sessionId: string | null;
+  scopes: string[];
+  epoch: number;
+  authTime: number;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface RefreshTokenRecord {
+  hash: string;
+  grantId: string;
+  tenantId: string;
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  /** Inherited from the credential it came from, never re-read (DESIGN.md). */
+  epoch: number;
+  issuedAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface AuthorizationCode {
+  hash: string;
+  grantId: string;
+  tenantId: string;
+  clientId: string;
+  userId: string;
+  sessionId: string;
+  redirectUri: string;
+  scopes: string[];
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  nonce: string | null;
+  epoch: number;
+  authTime: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export type DeviceCodeStatus = 'pending' | 'approved' | 'declined';
+
+export interface DeviceCode {
+  deviceCodeHash: string;
+  userCodeHash: string;
+  grantId: string;
+  tenantId: string;
+  clientId: string;
+  scopes: string[];
+  status: DeviceCodeStatus;
+  userId: string | null;
+  sessionId: string | null;
+  epoch: number | null;
+  authTime: number | null;
+  interval: number;
+  expiresAt: number;
+  lastPolledAt: number | null;
+  consumedAt: number | null;
+}
+
+export interface AuditIdentity {
+  user?: { id: string; userPrincipalName: string; displayName: string };
+  app?: { appId: string; displayName: string };
+}
+
+export interface AuditTarget {
+  id: string;
+  type: 'User' | 'Application';
+  userPrincipalName: string | null;
+  displayName: string | null;
+  modifiedProperties: { displayName: string; oldValue: string | null; newValue: string | null }[];
+}
+
+/** Shaped like Graph's directoryAudit resource. */
+export interface AuditRecord {
+  id: string;
+  tenantId: string;
+  activityDateTime: number;
+  activityDisplayName: string;
+  category: string;
+  loggedByService: string;
+  operationType: string;
+  result: 'success' | 'failure';
+  resultReason: string;
+  correlationId: string;
+  initiatedBy: AuditIdentity;
+  targetResources: AuditTarget[];
+}
+
+export interface SigningKey {
+  kid: string;
+  alg: 'RS256';
+  /** PKCS#8 PEM. */
+  privateKeyPem: string;
+  publicJwk: Record<string, unknown>;
+  createdAt: number;
+  retiredAt: number | null;
+}

@@ -1,0 +1,44 @@
+/**
+ * Microsoft Graph permission names Portcullis understands. Delegated permissions are OAuth
+ * scopes (`scp` claim); application permissions are app roles (`roles` claim).
+ */
+export const GRAPH_RESOURCE_APP_ID = '00000003-0000-0000-c000-000000000000';
+export const GRAPH_RESOURCE_URI = 'https://graph.microsoft.com';
+
+export const DELEGATED_PERMISSIONS = [
+  'User.Read',
+  'User.ReadWrite',
+  'User.ReadBasic.All',
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'User.RevokeSessions.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'AuditLog.Read.All',
+] as const;
+
+export const APPLICATION_PERMISSIONS = [
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'User.RevokeSessions.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'AuditLog.Read.All',
+] as const;
+
+/** OpenID Connect scopes; they ask for ID-token content, not Graph access. */
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
+
+export function isKnownDelegatedPermission(name: string): boolean {
+  return (DELEGATED_PERMISSIONS as readonly string[]).some((p) => p.toLowerCase() === name.toLowerCase());
+}
+
+export function isKnownApplicationPermission(name: string): boolean {
+  return (APPLICATION_PERMISSIONS as readonly string[]).some((p) => p.toLowerCase() === name.toLowerCase());
+}
+
+/** Canonical casing of a permission name, or undefined if unknown. */
+export function canonicalPermission(name: string): string | undefined {
+  const all: readonly string[] = [...DELEGATED_PERMISSIONS, ...APPLICATION_PERMISSIONS];
+  return all.find((p) => p.toLowerCase() === name.toLowerCase());
+}

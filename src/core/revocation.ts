@@ -1,0 +1,36 @@
+import type { Clock } from '../clock.js';
+import type { Store } from '../store/store.js';
+import { ACTIVITY, isoOrNull, userManagementRecord, userTarget } from './audit.js';
+import type { AuditIdentity, User } from './model.js';
+
+/**
+ * revokeSignInSessions / invalidateAllRefreshTokens (DESIGN.md, "The revocation model"):
+ * one transaction bumps the user's epoch, sets both valid-from timestamps to the same instant
+ * and writes the audit record; it has committed durably when the promise resolves, so the
+ * caller may answer. Every credential carrying the old epoch is dead from then on (I1).
+ * Returns the updated user, or null if it no longer exists.
+ */
+export async function revokeUserSessions(
+  store: Store,
+  clock: Clock,
+  args: { target: User; actor: AuditIdentity; correlationId: string },
+): Promise<User | null> {
+  const now = clock.now();
+  const { target } = args;
+  const record = userManagementRecord({
+    tenantId: target.tenantId,
+    at: now,
+    activity: ACTIVITY.revokeSessions,
+    operationType: 'Update',
+    actor: args.actor,
+    correlationId: args.correlationId,
+    target: userTarget(target, [
+      {
+        displayName: 'StsRefreshTokensValidFrom',
+        oldValue: isoOrNull(target.refreshTokensValidFrom),
+        newValue: isoOrNull(now),
+      },
+    ]),
+  });
+  return store.users.update(target.tenantId, target.id, {}, { revokeAt: now, audit: [record] });
+}

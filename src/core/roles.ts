@@ -1,0 +1,118 @@
+/**
+ * Built-in directory roles Portcullis knows, with Entra's role template ids, and the
+ * "who may act on whom" rule for invalidating refresh tokens / resetting passwords
+ * (reference/entra-graph-facts.md §7.1, the "Who can reset passwords" table).
+ */
+export const ROLE = {
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  privilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
+  privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  userAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+  helpdeskAdministrator: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
+  authenticationAdministrator: 'c4e39bd9-1100-46d3-8c65-fb160da0071f',
+  passwordAdministrator: '966707d0-3269-4727-9be2-8c3a10f19b9d',
+  directoryWriters: '9360feb5-f418-4baa-8175-e2a00bac4301',
+  directoryReaders: '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
+  groupsAdministrator: 'fdd7a751-b60b-444a-984c-02652fe8fa1c',
+  guestInviter: '95e79109-95c0-4d8e-aee3-d01accf2d47b',
+  messageCenterReader: '790c1fb9-7f7d-4f88-86a1-ef1f95c05c1b',
+  reportsReader: '4a5d8f65-41da-4de4-8968-e035b65339cf',
+  securityReader: '5d6b6bb7-de71-4623-b4af-96380a352509',
+  securityAdministrator: '194ae4cb-b126-40b2-bd5b-6091b380977d',
+  globalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+} as const;
+
+export type RoleTemplateId = (typeof ROLE)[keyof typeof ROLE];
+
+export const ROLE_DISPLAY_NAMES: Record<string, string> = {
+  [ROLE.globalAdministrator]: 'Global Administrator',
+  [ROLE.privilegedAuthenticationAdministrator]: 'Privileged Authentication Administrator',
+  [ROLE.privilegedRoleAdministrator]: 'Privileged Role Administrator',
+  [ROLE.userAdministrator]: 'User Administrator',
+  [ROLE.helpdeskAdministrator]: 'Helpdesk Administrator',
+  [ROLE.authenticationAdministrator]: 'Authentication Administrator',
+  [ROLE.passwordAdministrator]: 'Password Administrator',
+  [ROLE.directoryWriters]: 'Directory Writers',
+  [ROLE.directoryReaders]: 'Directory Readers',
+  [ROLE.groupsAdministrator]: 'Groups Administrator',
+  [ROLE.guestInviter]: 'Guest Inviter',
+  [ROLE.messageCenterReader]: 'Message Center Reader',
+  [ROLE.reportsReader]: 'Reports Reader',
+  [ROLE.securityReader]: 'Security Reader',
+  [ROLE.securityAdministrator]: 'Security Administrator',
+  [ROLE.globalReader]: 'Global Reader',
+};
+
+/** Accepts a role display name (case-insensitive) or a template id; undefined if unknown. */
+export function resolveRole(nameOrId: string): string | undefined {
+  const wanted = nameOrId.trim().toLowerCase();
+  for (const [id, name] of Object.entries(ROLE_DISPLAY_NAMES)) {
+    if (id === wanted || name.toLowerCase() === wanted) return id;
+  }
+  return undefined;
+}
+
+/** Roles that carry microsoft.directory/users/invalidateAllRefreshTokens (§7.1). */
+const REVOKING_ROLES: readonly string[] = [
+  ROLE.passwordAdministrator,
+  ROLE.helpdeskAdministrator,
+  ROLE.authenticationAdministrator,
+  ROLE.userAdministrator,
+  ROLE.privilegedAuthenticationAdministrator,
+  ROLE.globalAdministrator,
+];
+
+const P = ROLE.passwordAdministrator;
+const H = ROLE.helpdeskAdministrator;
+const A = ROLE.authenticationAdministrator;
+const U = ROLE.userAdministrator;
+const PA = ROLE.privilegedAuthenticationAdministrator;
+const G = ROLE.globalAdministrator;
+
+/**
+ * Rows of the §7.1 table: for a target holding this role, which actor roles may act.
+ * A target with several roles may be acted on only if every one of its roles allows it.
+ * Roles not listed fall under "All other built-in and custom roles": PA and GA only.
+ */
+const ACTORS_BY_TARGET_ROLE: Record<string, readonly string[]> = {
+  [ROLE.authenticationAdministrator]: [A, PA, G],
+  [ROLE.directoryReaders]: [P, H, A, U, PA, G],
+  [ROLE.globalAdministrator]: [PA, G],
+  [ROLE.groupsAdministrator]: [U, PA, G],
+  [ROLE.guestInviter]: [P, H, A, U, PA, G],
+  [ROLE.helpdeskAdministrator]: [H, U, PA, G],
+  [ROLE.messageCenterReader]: [H, A, U, PA, G],
+  [ROLE.passwordAdministrator]: [P, H, A, U, PA, G],
+  [ROLE.privilegedAuthenticationAdministrator]: [PA, G],
+  [ROLE.privilegedRoleAdministrator]: [PA, G],
+  [ROLE.reportsReader]: [H, A, U, PA, G],
+  [ROLE.userAdministrator]: [U, PA, G],
+};
+const NO_ROLE_ACTORS: readonly string[] = [P, H, A, U, PA, G];
+const OTHER_ROLE_ACTORS: readonly string[] = [PA, G];
+
+/** True if an actor with `actorRoles` may invalidate the refresh tokens of a target with `targetRoles`. */
+export function mayRevokeSessionsOf(actorRoles: readonly string[], targetRoles: readonly string[]): boolean {
+  const actorRevoking = actorRoles.filter((r) => REVOKING_ROLES.includes(r));
+  if (actorRevoking.length === 0) return false;
+  const rows = targetRoles.length === 0 ? [NO_ROLE_ACTORS] : targetRoles.map((r) => ACTORS_BY_TARGET_ROLE[r] ?? OTHER_ROLE_ACTORS);
+  return rows.every((allowed) => actorRevoking.some((r) => allowed.includes(r)));
+}
+
+/** Roles that may create, update and delete users (User Administrator and above). */
+export function mayManageUsers(actorRoles: readonly string[]): boolean {
+  return actorRoles.some((r) => r === ROLE.globalAdministrator || r === ROLE.userAdministrator || r === ROLE.directoryWriters);
+}
+
+/** Roles that may read the directory audit log (Graph: directoryAudits, delegated). */
+export function mayReadAuditLogs(actorRoles: readonly string[]): boolean {
+  const readers: readonly string[] = [
+    ROLE.globalAdministrator,
+    ROLE.globalReader,
+    ROLE.securityAdministrator,
+    ROLE.securityReader,
+    ROLE.reportsReader,
+    ROLE.userAdministrator,
+  ];
+  return actorRoles.some((r) => readers.includes(r));
+}

@@ -1,0 +1,133 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { AppConfig } from '../config.js';
+import type { KeyRing } from './key-ring.js';
+import type { Application, Tenant, User } from './model.js';
+import { GRAPH_RESOURCE_APP_ID } from './permissions.js';
+
+/**
+ * Mints the JWTs of the Microsoft identity platform v2.0 endpoint with the claims of
+ * reference/entra-graph-facts.md §8.2. Access tokens are for Portcullis's Graph-compatible API.
+ */
+export interface DelegatedTokenRequest {
+  user: User;
+  app: Application;
+  /** Graph delegated permissions granted (the `scp` claim). */
+  graphScopes: string[];
+  /** OIDC scopes asked for (openid, profile, email, offline_access). */
+  oidcScopes: string[];
+  sessionId: string | null;
+  authTime: number;
+  nonce: string | null;
+  /** `azpacr`: 0 public client, 1 client secret. */
+  clientAuthenticated: boolean;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  expiresIn: number;
+  idToken: string | null;
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+/** Entra's `uti`: a unique token identifier, 16 random bytes base64url. */
+const uti = (): string => randomBytes(16).toString('base64url');
+
+export class TokenIssuer {
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly clock: Clock,
+    private readonly config: Readonly<AppConfig>,
+    private readonly tenant: Tenant,
+  ) {}
+
+  get issuer(): string {
+    return `${this.config.publicUrl}/${this.tenant.id}/v2.0`;
+  }
+
+  /** `sub` is pairwise per application (Entra: unique to the user and app). */
+  pairwiseSubject(userId: string, appId: string): string {
+    return createHash('sha256').update(`${this.tenant.id}|${userId}|${appId}`).digest('base64url').slice(0, 43);
+  }
+
+  private accessTokenLifetime(): number {
+    const { accessTokenMinSeconds: min, accessTokenMaxSeconds: max } = this.config.tokens;
+    return min === max ? min : randomInt(min, max + 1);
+  }
+
+  issueDelegated(req: DelegatedTokenRequest): IssuedTokens {
+    const now = seconds(this.clock.now());
+    const expiresIn = this.accessTokenLifetime();
+    const { user, app } = req;
+    const common = {
+      iss: this.issuer,
+      iat: now,
+      nbf: now,
+      tid: this.tenant.id,
+      oid: user.id,
+      preferred_username: user.userPrincipalName,
+      name: user.displayName,
+      ver: '2.0',
+    };
+    const access: Record<string, unknown> = {
+      aud: GRAPH_RESOURCE_APP_ID,
+      ...common,
+      exp: now + expiresIn,
+      sub: this.pairwiseSubject(user.id, GRAPH_RESOURCE_APP_ID),
+      azp: app.appId,
+      azpacr: req.clientAuthenticated ? '1' : '0',
+      scp: req.graphScopes.join(' '),
+      uti: uti(),
+      idtyp: 'user',
+    };
+    if (user.roleTemplateIds.length > 0) access.wids = user.roleTemplateIds;
+    if (req.sessionId) access.sid = req.sessionId;
+    const accessToken = this.keys.sign(access);
+
+    let idToken: string | null = null;
+    if (req.oidcScopes.includes('openid')) {
+      const id: Record<string, unknown> = {
+        aud: app.appId,
+        ...common,
+        exp: now + this.config.tokens.idTokenSeconds,
+        sub: this.pairwiseSubject(user.id, app.appId),
+        auth_time: seconds(req.authTime),
+        uti: uti(),
+      };
+      if (req.nonce) id.nonce = req.nonce;
+      if (req.sessionId) id.sid = req.sessionId;
+      if (req.oidcScopes.includes('email') && user.mail) id.email = user.mail;
+      idToken = this.keys.sign(id);
+    }
+    return { accessToken, expiresIn, idToken };
+  }
+
+  /** Client credentials: an app-only token whose `roles` are the app's application permissions. */
+  issueAppOnly(app: Application): IssuedTokens {
+    const now = seconds(this.clock.now());
+    const expiresIn = this.accessTokenLifetime();
+    const claims: Record<string, unknown> = {
+      aud: GRAPH_RESOURCE_APP_ID,
+      iss: this.issuer,
+      iat: now,
+      nbf: now,
+      exp: now + expiresIn,
+      azp: app.appId,
+      azpacr: '1',
+      oid: app.appId,
+      sub: app.appId,
+      tid: this.tenant.id,
+      roles: app.applicationPermissions,
+      uti: uti(),
+      ver: '2.0',
+      idtyp: 'app',
+    };
+    return { accessToken: this.keys.sign(claims), expiresIn, idToken: null };
+  }
+
+  /** MSAL's client_info (base64url of {uid, utid}) so it builds Entra-shaped account ids. */
+  clientInfo(user: User): string {
+    return Buffer.from(JSON.stringify({ uid: user.id, utid: this.tenant.id })).toString('base64url');
+  }
+}

@@ -1,0 +1,77 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import type { SigningKey } from '../core/model.js';
+
+/**
+ * RS256 JSON Web Tokens with node:crypto directly: the private key is imported once and every
+ * token costs one signature (RFC 7515 §5.1, RFC 7518 §3.3). Entra and its clients expect RS256.
+ */
+
+export type JwtPayload = Record<string, unknown>;
+
+export interface LoadedKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicJwk: Record<string, unknown>;
+}
+
+const b64json = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** RFC 7638 JWK thumbprint: a stable key id derived from the public key. */
+function thumbprint(jwk: { e: string; kty: string; n: string }): string {
+  const canonical = JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+export function generateSigningKey(now: number): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: 'jwk' }) as { e: string; kty: string; n: string };
+  const kid = thumbprint(jwk);
+  return {
+    kid,
+    alg: 'RS256',
+    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    publicJwk: { kty: 'RSA', use: 'sig', alg: 'RS256', kid, n: jwk.n, e: jwk.e },
+    createdAt: now,
+    retiredAt: null,
+  };
+}
+
+export function loadKey(k: SigningKey): LoadedKey {
+  const privateKey = createPrivateKey(k.privateKeyPem);
+  return { kid: k.kid, privateKey, publicKey: createPublicKey(privateKey), publicJwk: k.publicJwk };
+}
+
+export function signJwt(key: LoadedKey, payload: JwtPayload, typ = 'JWT'): string {
+  const signingInput = `${b64json({ typ, alg: 'RS256', kid: key.kid })}.${b64json(payload)}`;
+  const signature = sign('sha256', Buffer.from(signingInput), key.privateKey).toString('base64url');
+  return `${signingInput}.${signature}`;
+}
+
+export type JwtVerifyFailure = 'malformed' | 'unknown_key' | 'bad_signature';
+
+/** Checks structure and signature only; claims (exp, aud, iss) are the caller's to check. */
+export function verifyJwtSignature(
+  token: string,
+  keyById: (kid: string) => LoadedKey | undefined,
+): { ok: true; header: JwtPayload; payload: JwtPayload } | { ok: false; reason: JwtVerifyFailure } {
+  const parts = token.split('.');
+  if (parts.length !== 3) return { ok: false, reason: 'malformed' };
+  const [h, p, s] = parts as [string, string, string];
+  let header: JwtPayload;
+  let payload: JwtPayload;
+  try {
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+    payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (typeof header !== 'object' || header === null || typeof payload !== 'object' || payload === null) {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (header.alg !== 'RS256' || typeof header.kid !== 'string') return { ok: false, reason: 'unknown_key' };
+  const key = keyById(header.kid);
+  if (!key) return { ok: false, reason: 'unknown_key' };
+  const good = verify('sha256', Buffer.from(`${h}.${p}`), key.publicKey, Buffer.from(s, 'base64url'));
+  return good ? { ok: true, header, payload } : { ok: false, reason: 'bad_signature' };
+}

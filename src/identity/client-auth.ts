@@ -1,0 +1,92 @@
+import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { Application } from '../core/model.js';
+import { verifySecret } from '../crypto/passwords.js';
+import type { Services } from '../services.js';
+import { AADSTS, InvalidRequest } from './oauth-errors.js';
+import type { Params } from './params.js';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface AuthenticatedClient {
+  app: Application;
+  /** True when the request proved a client secret (azpacr "1"). */
+  authenticated: boolean;
+}
+
+/**
+ * Verified (app, secret digest) pairs, so a confidential client pays for argon2 once per five
+ * minutes rather than on every request. Holds only SHA-256 digests, never secrets.
+ */
+export class VerifiedSecretCache {
+  private readonly entries = new Map<string, number>();
+  key(appId: string, secret: string): string {
+    return createHash('sha256').update(`${appId}\u0000${secret}`).digest('base64url');
+  }
+  has(key: string, now: number): boolean {
+    const until = this.entries.get(key);
+    return until !== undefined && until > now;
+  }
+  add(key: string, now: number): void {
+    if (this.entries.size >= 1000) this.entries.clear();
+    this.entries.set(key, now + 5 * 60_000);
+  }
+}
+
+/** RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret. */
+function basicCredentials(req: FastifyRequest): { id: string; secret: string } | null {
+  const h = req.headers.authorization;
+  if (!h || !/^basic /i.test(h)) return null;
+  const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new InvalidRequest(900144, 'The Authorization header is not valid HTTP Basic client authentication.');
+  try {
+    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  } catch {
+    throw new InvalidRequest(900144, 'The Authorization header is not valid HTTP Basic client authentication.');
+  }
+}
+
+export async function findClient(services: Services, clientId: string): Promise<Application> {
+  if (!GUID.test(clientId)) throw AADSTS.invalidClientId(clientId.slice(0, 100));
+  const app = await services.store.applications.findByAppId(services.tenant.id, clientId.toLowerCase());
+  if (!app) throw AADSTS.unknownClient(clientId, services.tenant.id);
+  return app;
+}
+
+/** client_secret_post or client_secret_basic (never both, RFC 6749 §2.3); no secret = public client. */
+export async function authenticateClient(
+  req: FastifyRequest,
+  params: Params,
+  services: Services,
+  cache: VerifiedSecretCache,
+): Promise<AuthenticatedClient> {
+  const basic = basicCredentials(req);
+  const postedSecret = params.get('client_secret');
+  if (basic && postedSecret !== undefined) {
+    throw new InvalidRequest(900144, 'The client must use only one authentication method (client_secret_basic or client_secret_post).');
+  }
+  const clientId = basic?.id ?? params.require('client_id');
+  const bodyId = params.get('client_id');
+  if (basic && bodyId !== undefined && bodyId !== basic.id) throw new InvalidRequest(900144, 'client_id does not match the Authorization header.');
+  const app = await findClient(services, clientId);
+  const secret = basic?.secret ?? postedSecret;
+  if (secret === undefined) return { app, authenticated: false };
+
+  const now = services.clock.now();
+  const key = cache.key(app.appId, secret);
+  if (cache.has(key, now)) return { app, authenticated: true };
+  for (const s of app.secrets) {
+    if (s.endDateTime !== null && s.endDateTime <= now) continue;
+    if (await verifySecret(s.hash, secret)) {
+      cache.add(key, now);
+      return { app, authenticated: true };
+    }
+  }
+  throw AADSTS.invalidClientSecret(app.appId);
+}
+
+/** Apps that can keep a secret must prove it; public and SPA registrations need not. */
+export function isConfidentialOnly(app: Application): boolean {
+  return app.secrets.length > 0 && app.publicClientRedirectUris.length === 0 && app.spaRedirectUris.length === 0 && !app.allowPublicClientFlows;
+}

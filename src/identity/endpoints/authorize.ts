@@ -1,0 +1,107 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { verifySecret } from '../../crypto/passwords.js';
+import type { Services } from '../../services.js';
+import { csrfToken, csrfValid } from '../../web/csrf.js';
+import { sendPage } from '../../web/send-page.js';
+import { errorPage, signInPage } from '../../web/sign-in-page.js';
+import { RedirectableError, UnredirectableError, validateAuthorizeRequest, type AuthorizeRequest } from '../authorize-request.js';
+import { issueCode, respondWithError } from '../authorize-response.js';
+import { correlationIdOf } from '../error-response.js';
+import { AADSTS, OAuthError } from '../oauth-errors.js';
+import { Params } from '../params.js';
+import { liveSession, startSession } from '../sso-session.js';
+import { resolveTenant } from '../tenant.js';
+
+/** Messages Entra shows on its sign-in page for these failures. */
+const BAD_CREDENTIALS = 'Your account or password is incorrect.';
+const DISABLED = 'Your account has been locked. Contact your support person to unlock it, then try again.';
+
+type TenantParams = { tenant: string };
+
+/**
+ * GET /{tenant}/oauth2/v2.0/authorize (RFC 6749 §4.1.1, OIDC Core §3.1.2) and the sign-in form's
+ * POST back to the same URL.
+ */
+export function registerAuthorize(http: FastifyInstance, services: Services): void {
+  const path = '/:tenant/oauth2/v2.0/authorize';
+
+  http.get<{ Params: TenantParams }>(path, async (req, reply) => {
+    return handle(req, reply, services, Params.of(req.query, 'query'), async (request) => {
+      const live = await liveSession(req, services);
+      const mustAuthenticate = request.prompt === 'login' || request.prompt === 'select_account' || live === null;
+      if (request.prompt === 'none' && mustAuthenticate) {
+        // OIDC Core §3.1.2.6: no interaction allowed and none possible without a live session.
+        throw new RedirectableError(AADSTS.loginRequired(), request);
+      }
+      if (!mustAuthenticate && live) return issueCode(reply, services, request, live.session, live.user);
+      return showSignIn(req, reply, services, request, null, request.loginHint ?? live?.user.userPrincipalName ?? '');
+    });
+  });
+
+  http.post<{ Params: TenantParams }>(path, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const form = Params.of(body, 'body');
+    // The sign-in form carries the original request as `authorize_request`; re-validate it all.
+    const original = new URLSearchParams(form.get('authorize_request') ?? '');
+    const params = Params.of(Object.fromEntries(original), 'query');
+    return handle(req, reply, services, params, async (request) => {
+      if (!csrfValid(req, body.csrf)) {
+        return showSignIn(req, reply, services, request, 'Your session timed out. Please sign in again.', form.get('username') ?? '', 403);
+      }
+      const username = form.get('username') ?? '';
+      const password = form.get('password') ?? '';
+      const user = username ? await services.store.users.findByUserPrincipalName(services.tenant.id, username) : null;
+      const ok = user?.passwordHash && password ? await verifySecret(user.passwordHash, password) : false;
+      if (!user || !ok) return showSignIn(req, reply, services, request, BAD_CREDENTIALS, username, 200);
+      if (!user.accountEnabled) return showSignIn(req, reply, services, request, DISABLED, username, 200);
+      const session = await startSession(reply, services, user);
+      return issueCode(reply, services, request, session, user);
+    });
+  });
+}
+
+/** Runs the validated-request steps and turns errors into a page or a redirect, as the RFC requires. */
+async function handle(
+  req: FastifyRequest<{ Params: TenantParams }>,
+  reply: FastifyReply,
+  services: Services,
+  params: Params,
+  then: (request: AuthorizeRequest) => Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  try {
+    resolveTenant(req.params.tenant, services.tenant);
+    const request = await validateAuthorizeRequest(params, services);
+    return await then(request);
+  } catch (e) {
+    if (e instanceof RedirectableError) return respondWithError(reply, e.request, e.error, req.id, correlationIdOf(req));
+    const err = e instanceof UnredirectableError ? e.error : e instanceof OAuthError ? e : null;
+    if (!err) throw e;
+    return sendPage(
+      reply,
+      400,
+      errorPage('Sorry, but we’re having trouble signing you in.', err.description, `AADSTS${err.aadsts} · Request Id: ${req.id}`),
+    );
+  }
+}
+
+function showSignIn(
+  req: FastifyRequest<{ Params: TenantParams }>,
+  reply: FastifyReply,
+  services: Services,
+  request: AuthorizeRequest,
+  error: string | null,
+  username: string,
+  status = 200,
+): FastifyReply {
+  const html = signInPage({
+    // Relative: the form posts back to this same /{tenant}/oauth2/v2.0/authorize URL.
+    action: 'authorize',
+    csrf: csrfToken(req, reply, services.config.secure),
+    appName: request.app.displayName,
+    username,
+    error,
+    hiddenFields: { authorize_request: request.raw.toString() },
+    tenantName: services.tenant.displayName,
+  });
+  return sendPage(reply, status, html);
+}

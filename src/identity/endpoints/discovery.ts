@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../services.js';
+import { sendTokenError } from '../error-response.js';
+import { resolveTenant } from '../tenant.js';
+
+/**
+ * GET /{tenant}/v2.0/.well-known/openid-configuration (OIDC Discovery §4), shaped like Entra's
+ * (reference §8.1). For `common` / `organizations` the issuer carries Entra's `{tenantid}`
+ * placeholder, which MSAL substitutes.
+ */
+export function registerDiscovery(http: FastifyInstance, services: Services): void {
+  http.get<{ Params: { tenant: string } }>('/:tenant/v2.0/.well-known/openid-configuration', async (req, reply) => {
+    try {
+      resolveTenant(req.params.tenant, services.tenant);
+    } catch (e) {
+      return sendTokenError(req, reply, e, services.clock.now());
+    }
+    const alias = req.params.tenant.toLowerCase();
+    const multi = alias === 'common' || alias === 'organizations';
+    const base = services.config.publicUrl;
+    const segment = multi ? alias : services.tenant.id;
+    const oauth = `${base}/${segment}/oauth2/v2.0`;
+    return reply
+      .header('cache-control', 'max-age=86400, private')
+      .header('access-control-allow-origin', '*')
+      .send({
+        token_endpoint: `${oauth}/token`,
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+        jwks_uri: `${base}/${segment}/discovery/v2.0/keys`,
+        response_modes_supported: ['query', 'fragment', 'form_post'],
+        subject_types_supported: ['pairwise'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        response_types_supported: ['code'],
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        issuer: multi ? `${base}/{tenantid}/v2.0` : services.tokens.issuer,
+        request_uri_parameter_supported: false,
+        userinfo_endpoint: `${base}/oidc/userinfo`,
+        authorization_endpoint: `${oauth}/authorize`,
+        device_authorization_endpoint: `${oauth}/devicecode`,
+        http_logout_supported: true,
+        frontchannel_logout_supported: false,
+        end_session_endpoint: `${oauth}/logout`,
+        grant_types_supported: [
+          'authorization_code',
+          'refresh_token',
+          'client_credentials',
+          'password',
+          'urn:ietf:params:oauth:grant-type:device_code',
+        ],
+        code_challenge_methods_supported: ['S256'],
+        claims_supported: [
+          'sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'auth_time', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'oid', 'sid', 'email',
+        ],
+        tenant_region_scope: 'WW',
+        cloud_instance_name: new URL(base).host,
+        msgraph_host: new URL(base).host,
+      });
+  });
+
+  http.get<{ Params: { tenant: string } }>('/:tenant/discovery/v2.0/keys', async (req, reply) => {
+    try {
+      resolveTenant(req.params.tenant, services.tenant);
+    } catch (e) {
+      return sendTokenError(req, reply, e, services.clock.now());
+    }
+    return reply.header('cache-control', 'max-age=86400, private').header('access-control-allow-origin', '*').send(services.keys.jwks());
+  });
+}

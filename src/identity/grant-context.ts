@@ -1,0 +1,20 @@
+import type { FastifyRequest } from 'fastify';
+import type { Services } from '../services.js';
+import type { VerifiedSecretCache } from './client-auth.js';
+import type { Params } from './params.js';
+
+/** What a grant handler receives from the token endpoint. */
+export interface GrantContext {
+  req: FastifyRequest;
+  params: Params;
+  services: Services;
+  secretCache: VerifiedSecretCache;
+}
+
+export type TokenResponseBody = Record<string, string | number>;
+
+/** One file per grant type (code-style anchors, convention 1); the token endpoint looks it up. */
+export interface GrantHandler {
+  grantType: string;
+  handle(ctx: GrantContext): Promise<TokenResponseBody>;
+}

@@ -1,0 +1,65 @@
+import type { RefreshTokenRecord } from '../../core/model.js';
+import { digestCredential } from '../../crypto/digest.js';
+import { authenticateClient, isConfidentialOnly } from '../client-auth.js';
+import type { GrantHandler } from '../grant-context.js';
+import { delegatedResponse, newRefreshToken } from '../issue-tokens.js';
+import { AADSTS } from '../oauth-errors.js';
+import { parseDelegatedScopes } from '../scopes.js';
+import { redeemFailure } from './redeem-failure.js';
+
+/**
+ * RFC 6749 §6 with rotation (DESIGN.md I4): one transaction checks the token, the grant, the
+ * user's epoch and account state, consumes the token and stores its successor.
+ */
+export const refreshTokenGrant: GrantHandler = {
+  grantType: 'refresh_token',
+  async handle({ req, params, services, secretCache }) {
+    const presented = params.require('refresh_token');
+    const client = await authenticateClient(req, params, services, secretCache);
+    if (isConfidentialOnly(client.app) && !client.authenticated) throw AADSTS.clientSecretRequired();
+    const now = services.clock.now();
+    // The client may narrow or re-state the scopes (MSAL re-sends them); check consent first so
+    // a bad request does not consume the token.
+    const requested = params.get('scope');
+    const scopes = requested === undefined ? null : parseDelegatedScopes(requested, client.app, services.config.publicUrl, services.tenant.domain);
+
+    let nextToken = '';
+    const rotated = await services.store.grants.rotate(
+      digestCredential(presented),
+      client.app.appId,
+      now,
+      (current: RefreshTokenRecord) => {
+        // Fixed-lifetime tokens (SPA, 24 h) keep their expiry; others slide (Entra, reference §8.2).
+        const fixed = current.expiresAt - current.issuedAt < services.config.tokens.refreshTokenSeconds * 1000;
+        const next = newRefreshToken(services, {
+          grantId: current.grantId,
+          user: { id: current.userId, tenantId: current.tenantId },
+          clientId: current.clientId,
+          scopes: current.scopes,
+          epoch: current.epoch,
+          kind: 'public',
+          ...(fixed ? { fixedExpiry: current.expiresAt } : {}),
+        });
+        nextToken = next.token;
+        return next.record;
+      },
+      services.config.tokens.refreshReuseGraceSeconds * 1000,
+    );
+    if (!rotated.ok) {
+      const user = rotated.record ? await services.store.users.findById(rotated.record.tenantId, rotated.record.userId) : null;
+      throw redeemFailure(rotated.reason, rotated.record?.issuedAt ?? now, user);
+    }
+    const granted = scopes ?? parseDelegatedScopes(rotated.grant.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
+    return delegatedResponse(services, {
+      user: rotated.user,
+      app: client.app,
+      scopes: granted,
+      sessionId: rotated.grant.sessionId,
+      authTime: rotated.grant.authTime,
+      nonce: null,
+      clientAuthenticated: client.authenticated,
+      refreshToken: nextToken,
+      clientInfo: params.get('client_info') === '1',
+    });
+  },
+};

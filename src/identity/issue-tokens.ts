@@ -1,0 +1,118 @@
+import type { Application, Grant, RefreshTokenRecord, User } from '../core/model.js';
+import { digestCredential } from '../crypto/digest.js';
+import { newOpaqueToken } from '../crypto/random.js';
+import type { Services } from '../services.js';
+import type { TokenResponseBody } from './grant-context.js';
+import type { RedirectKind } from './redirect-uri.js';
+import type { RequestedScopes } from './scopes.js';
+
+/** A new refresh token for a grant: only its digest is stored (I5). */
+export function newRefreshToken(
+  services: Services,
+  args: { grantId: string; user: Pick<User, 'id' | 'tenantId'>; clientId: string; scopes: string[]; epoch: number; fixedExpiry?: number; kind: RedirectKind | 'device' | 'password' },
+): { token: string; record: RefreshTokenRecord } {
+  const now = services.clock.now();
+  const t = services.config.tokens;
+  const lifetime = (args.kind === 'spa' ? t.spaRefreshTokenSeconds : t.refreshTokenSeconds) * 1000;
+  const token = newOpaqueToken();
+  return {
+    token,
+    record: {
+      hash: digestCredential(token),
+      grantId: args.grantId,
+      tenantId: args.user.tenantId,
+      userId: args.user.id,
+      clientId: args.clientId,
+      scopes: args.scopes,
+      epoch: args.epoch,
+      issuedAt: now,
+      expiresAt: args.fixedExpiry ?? now + lifetime,
+      consumedAt: null,
+    },
+  };
+}
+
+/**
+ * Starts a grant from a redeemed code, device code or password: the grant and its first refresh
+ * token (when offline_access was asked for) are written together. The epoch is the one the
+ * redeemed credential carried, never a freshly read one (DESIGN.md).
+ */
+export async function startGrant(
+  services: Services,
+  args: {
+    grantId: string;
+    user: User;
+    app: Application;
+    sessionId: string | null;
+    scopes: RequestedScopes;
+    epoch: number;
+    authTime: number;
+    kind: RedirectKind | 'device' | 'password';
+  },
+): Promise<string | null> {
+  const now = services.clock.now();
+  const grant: Grant = {
+    id: args.grantId,
+    tenantId: args.user.tenantId,
+    userId: args.user.id,
+    clientId: args.app.appId,
+    sessionId: args.sessionId,
+    scopes: [...args.scopes.oidc, ...args.scopes.graph],
+    epoch: args.epoch,
+    authTime: args.authTime,
+    createdAt: now,
+    revokedAt: null,
+  };
+  if (!args.scopes.oidc.includes('offline_access')) {
+    await services.store.grants.create(grant, null);
+    return null;
+  }
+  const rt = newRefreshToken(services, {
+    grantId: grant.id,
+    user: args.user,
+    clientId: args.app.appId,
+    scopes: grant.scopes,
+    epoch: args.epoch,
+    kind: args.kind,
+  });
+  await services.store.grants.create(grant, rt.record);
+  return rt.token;
+}
+
+/** The success body of the token endpoint for a user (RFC 6749 §5.1 plus Entra's fields). */
+export function delegatedResponse(
+  services: Services,
+  args: {
+    user: User;
+    app: Application;
+    scopes: RequestedScopes;
+    sessionId: string | null;
+    authTime: number;
+    nonce: string | null;
+    clientAuthenticated: boolean;
+    refreshToken: string | null;
+    clientInfo: boolean;
+  },
+): TokenResponseBody {
+  const issued = services.tokens.issueDelegated({
+    user: args.user,
+    app: args.app,
+    graphScopes: args.scopes.graph,
+    oidcScopes: args.scopes.oidc,
+    sessionId: args.sessionId,
+    authTime: args.authTime,
+    nonce: args.nonce,
+    clientAuthenticated: args.clientAuthenticated,
+  });
+  const body: TokenResponseBody = {
+    token_type: 'Bearer',
+    scope: args.scopes.echo.join(' '),
+    expires_in: issued.expiresIn,
+    ext_expires_in: issued.expiresIn,
+    access_token: issued.accessToken,
+  };
+  if (args.refreshToken) body.refresh_token = args.refreshToken;
+  if (issued.idToken) body.id_token = issued.idToken;
+  if (args.clientInfo) body.client_info = services.tokens.clientInfo(args.user);
+  return body;
+}

@@ -1,0 +1,148 @@
+/**
+ * OAuth 2.0 errors of the identity surface. Each class fixes the wire `error` code and HTTP
+ * status (RFC 6749 §5.2); each instance carries the AADSTS number and text Entra uses
+ * (reference/entra-graph-facts.md §5), and optionally Entra's `suberror`.
+ */
+export abstract class OAuthError extends Error {
+  abstract readonly error: string;
+  readonly status: number = 400;
+  constructor(
+    readonly aadsts: number,
+    readonly description: string,
+    readonly suberror?: string,
+  ) {
+    super(`AADSTS${aadsts}: ${description}`);
+  }
+}
+
+export class InvalidRequest extends OAuthError {
+  readonly error = 'invalid_request';
+}
+export class InvalidGrant extends OAuthError {
+  readonly error = 'invalid_grant';
+}
+export class InvalidClient extends OAuthError {
+  readonly error = 'invalid_client';
+  override readonly status = 401;
+}
+export class UnauthorizedClient extends OAuthError {
+  readonly error = 'unauthorized_client';
+}
+export class UnsupportedGrantType extends OAuthError {
+  readonly error = 'unsupported_grant_type';
+}
+export class UnsupportedResponseType extends OAuthError {
+  readonly error = 'unsupported_response_type';
+}
+export class InvalidScope extends OAuthError {
+  readonly error = 'invalid_scope';
+}
+export class ConsentRequired extends OAuthError {
+  readonly error = 'consent_required';
+}
+export class LoginRequired extends OAuthError {
+  readonly error = 'login_required';
+}
+export class InteractionRequired extends OAuthError {
+  readonly error = 'interaction_required';
+}
+export class AuthorizationPending extends OAuthError {
+  readonly error = 'authorization_pending';
+}
+export class AuthorizationDeclined extends OAuthError {
+  readonly error = 'authorization_declined';
+}
+export class ExpiredToken extends OAuthError {
+  readonly error = 'expired_token';
+}
+export class SlowDown extends OAuthError {
+  readonly error = 'slow_down';
+}
+export class AccessDenied extends OAuthError {
+  readonly error = 'access_denied';
+}
+export class ServerError extends OAuthError {
+  readonly error = 'server_error';
+  override readonly status = 500;
+}
+
+/** Entra's texts, in one place so tests and docs/errors.md can check them. */
+export const AADSTS = {
+  tenantNotFound: (t: string) =>
+    new InvalidRequest(90002, `Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`),
+  missingParameter: (name: string) => new InvalidRequest(900144, `The request body must contain the following parameter: '${name}'.`),
+  missingQueryParameter: (name: string) => new InvalidRequest(900144, `The request must contain the following parameter: '${name}'.`),
+  duplicateParameter: (name: string) => new InvalidRequest(90015, `Requested query string is too long or contains the parameter '${name}' more than once.`),
+  malformedBody: () => new InvalidRequest(900144, 'The request body must be application/x-www-form-urlencoded and contain the request parameters.'),
+  bodyTooLarge: () => new InvalidRequest(90014, 'The request body is too large.'),
+  unknownClient: (clientId: string, tenant: string) =>
+    new UnauthorizedClient(
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+    ),
+  invalidClientId: (clientId: string) => new InvalidRequest(700038, `${clientId} is not a valid application identifier.`),
+  clientSecretRequired: () =>
+    new InvalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+  invalidClientSecret: (appId: string) =>
+    new InvalidClient(7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${appId}'.`),
+  unsupportedGrantType: (g: string) => new UnsupportedGrantType(70003, `The app requested an unsupported grant type '${g}'.`),
+  redirectUriMismatch: (uri: string, appId: string) =>
+    new InvalidRequest(
+      50011,
+      `The redirect URI '${uri}' specified in the request does not match the redirect URIs configured for the application '${appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
+    ),
+  invalidScope: (scope: string) =>
+    new InvalidScope(70011, `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`),
+  unknownResource: (resource: string, tenant: string) =>
+    new InvalidScope(500011, `The resource principal named ${resource} was not found in the tenant named ${tenant}.`),
+  clientCredentialsScope: (scope: string) =>
+    new InvalidScope(1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`),
+  notConsented: (appId: string, scopes: string) =>
+    new InvalidGrant(
+      65001,
+      `The user or administrator has not consented to use the application with ID '${appId}'. Send an interactive authorization request for this user and resource. Missing permissions: ${scopes}.`,
+      'consent_required',
+    ),
+  pkceRequired: () => new InvalidRequest(9002325, 'Proof Key for Code Exchange is required for this client (public clients and single-page applications).'),
+  pkceMethod: () => new InvalidRequest(50123, "The code_challenge_method is not supported; use 'S256'."),
+  pkceMismatch: () =>
+    new InvalidGrant(50148, 'The code_verifier provided does not match the code_challenge supplied in the authorization request for PKCE.'),
+  pkceVerifierMissing: () => new InvalidRequest(50149, 'The code_verifier is required because a code_challenge was supplied in the authorization request.'),
+  invalidCode: () => new InvalidGrant(9002313, 'Invalid request. Request is malformed or invalid. The provided authorization code is invalid.'),
+  codeRedeemed: () =>
+    new InvalidGrant(54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
+  codeExpired: () => new InvalidGrant(70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+  codeRedirectMismatch: () => new InvalidGrant(70002, 'The redirect_uri does not match the one used in the authorization request.'),
+  wrongClient: () => new InvalidGrant(70000, 'The provided authorization grant was issued to a different client.'),
+  invalidRefreshToken: () =>
+    new InvalidGrant(9002313, "Invalid request. Request is malformed or invalid. The provided value for the input parameter 'refresh_token' or 'assertion' is not valid.", 'bad_token'),
+  refreshTokenReused: () =>
+    new InvalidGrant(70000, 'The provided refresh token has already been used; every token of this grant has been revoked (refresh token replay detection).', 'bad_token'),
+  refreshTokenExpired: () =>
+    new InvalidGrant(700082, 'The refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.', 'bad_token'),
+  /** AADSTS50173: the text Entra returns after revokeSignInSessions (reference §5.2). */
+  revoked: (issuedAt: number, validFrom: number | null) =>
+    new InvalidGrant(
+      50173,
+      `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${new Date(issuedAt).toISOString()}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${validFrom === null ? 'unknown' : new Date(validFrom).toISOString()}'.`,
+      'bad_token',
+    ),
+  grantRevoked: () => new InvalidGrant(50173, 'The provided grant has been revoked, a fresh auth token is needed.', 'bad_token'),
+  userDisabled: () => new InvalidGrant(50057, 'The user account is disabled.'),
+  userGone: () => new InvalidGrant(50034, 'The user account does not exist in the directory.'),
+  badCredentials: () => new InvalidGrant(50126, 'Error validating credentials due to invalid username or password.'),
+  publicFlowsDisabled: () =>
+    new InvalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+  authorizationPending: () =>
+    new AuthorizationPending(70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.'),
+  authorizationDeclined: () => new AuthorizationDeclined(70000, 'The user declined to authorize the device.'),
+  deviceCodeExpired: () => new ExpiredToken(70019, 'Verification code expired.'),
+  deviceCodeInvalid: () => new InvalidGrant(70000, "The provided value for the input parameter 'device_code' is not valid."),
+  slowDown: () => new SlowDown(70016, 'The client is polling too quickly; slow down.'),
+  loginRequired: () => new LoginRequired(50058, 'A silent sign-in request was sent but no user is signed in.'),
+  sessionRevoked: () => new InteractionRequired(50173, 'The session has been revoked; the user must sign in again.'),
+  unsupportedResponseType: (t: string) => new UnsupportedResponseType(700054, `response_type '${t}' is not enabled for the application; only 'code' is supported.`),
+  unsupportedResponseMode: (m: string) => new InvalidRequest(900561, `The response_mode '${m}' is not supported; use 'query', 'fragment' or 'form_post'.`),
+  invalidPrompt: (p: string) => new InvalidRequest(90023, `Invalid prompt value '${p}'. Supported values: login, none, consent, select_account.`),
+  internal: () => new ServerError(90100, 'An internal error occurred. Retry the request.'),
+} as const;

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.js';
+import { sendPage } from '../web/send-page.js';
+import { errorPage } from '../web/sign-in-page.js';
+import { registerAuthorize } from './endpoints/authorize.js';
+import { registerDeviceCode } from './endpoints/devicecode.js';
+import { registerDiscovery } from './endpoints/discovery.js';
+import { registerLogout } from './endpoints/logout.js';
+import { registerToken } from './endpoints/token.js';
+import { sendTokenError, toOAuthError } from './error-response.js';
+
+/** The authorization server (the login.microsoftonline.com role), in its own encapsulated scope. */
+export function registerIdentityRoutes(http: FastifyInstance, services: Services): void {
+  http.register(async (scope) => {
+    // Errors fastify raises before a handler runs (body too large, bad content type, malformed
+    // form): OAuth JSON for the API endpoints, a page for the browser-facing ones.
+    scope.setErrorHandler((error, req, reply) => {
+      if (req.url.includes('/oauth2/v2.0/authorize') || req.url.includes('/oauth2/v2.0/logout')) {
+        const err = toOAuthError(error);
+        if (err.status >= 500) req.log.error({ err: error, requestId: req.id }, 'identity request failed');
+        return sendPage(reply, err.status >= 500 ? 500 : 400, errorPage('Sorry, but we’re having trouble signing you in.', err.description, `AADSTS${err.aadsts} · Request Id: ${req.id}`));
+      }
+      return sendTokenError(req, reply, error, services.clock.now());
+    });
+    registerDiscovery(scope, services);
+    registerAuthorize(scope, services);
+    registerToken(scope, services);
+    registerDeviceCode(scope, services);
+    registerLogout(scope, services);
+  });
+}

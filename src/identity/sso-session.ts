@@ -1,0 +1,43 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SsoSession, User } from '../core/model.js';
+import { digestCredential } from '../crypto/digest.js';
+import { newGuid, newOpaqueToken } from '../crypto/random.js';
+import type { Services } from '../services.js';
+import { readCookie, setCookie } from '../web/cookies.js';
+
+/**
+ * The browser SSO session: a random cookie value whose digest is stored (I5), bound to the
+ * user's epoch at sign-in, so a revoke ends it everywhere without touching the browser.
+ */
+export const SESSION_COOKIE = 'portcullis_sso';
+
+export async function liveSession(req: FastifyRequest, services: Services): Promise<{ session: SsoSession; user: User } | null> {
+  const value = readCookie(req, SESSION_COOKIE);
+  if (!value) return null;
+  return services.store.sessions.findLive(digestCredential(value), services.clock.now());
+}
+
+export async function startSession(reply: FastifyReply, services: Services, user: User): Promise<SsoSession> {
+  const now = services.clock.now();
+  const value = newOpaqueToken();
+  const session: SsoSession = {
+    id: newGuid(),
+    tokenHash: digestCredential(value),
+    tenantId: user.tenantId,
+    userId: user.id,
+    epoch: user.revocationEpoch,
+    authTime: now,
+    createdAt: now,
+    expiresAt: now + services.config.tokens.sessionSeconds * 1000,
+    endedAt: null,
+  };
+  await services.store.sessions.insert(session);
+  setCookie(reply, SESSION_COOKIE, value, { secure: services.config.secure, sameSite: 'Lax' });
+  return session;
+}
+
+export async function endSession(req: FastifyRequest, reply: FastifyReply, services: Services): Promise<void> {
+  const value = readCookie(req, SESSION_COOKIE);
+  if (value) await services.store.sessions.end(digestCredential(value), services.clock.now());
+  setCookie(reply, SESSION_COOKIE, '', { secure: services.config.secure, sameSite: 'Lax', maxAge: 0 });
+}

@@ -1,0 +1,16 @@
+import type { Clock } from './clock.js';
+import type { AppConfig } from './config.js';
+import type { KeyRing } from './core/key-ring.js';
+import type { Tenant } from './core/model.js';
+import type { TokenIssuer } from './core/token-issuer.js';
+import type { Store } from './store/store.js';
+
+/** What every surface (identity, Graph, web) is given by the app factory. No singletons. */
+export interface Services {
+  config: Readonly<AppConfig>;
+  store: Store;
+  clock: Clock;
+  keys: KeyRing;
+  tenant: Tenant;
+  tokens: TokenIssuer;
+}

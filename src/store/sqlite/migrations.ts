@@ -1,0 +1,177 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned schema migrations. Append only: a released migration is never edited; a change is a
+ * new entry. Each runs in its own transaction together with its row in schema_migrations.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'directory, credentials, audit, keys',
+    sql: `
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  domain TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  user_principal_name TEXT NOT NULL,
+  upn_lower TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  mail TEXT,
+  password_hash TEXT,
+  account_enabled INTEGER NOT NULL,
+  revocation_epoch INTEGER NOT NULL DEFAULT 0,
+  sign_in_sessions_valid_from INTEGER,
+  refresh_tokens_valid_from INTEGER,
+  created_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, upn_lower)
+);
+
+CREATE TABLE role_assignments (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role_template_id TEXT NOT NULL,
+  PRIMARY KEY (user_id, role_template_id)
+);
+
+CREATE TABLE applications (
+  app_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  display_name TEXT NOT NULL,
+  public_client_redirect_uris TEXT NOT NULL,
+  web_redirect_uris TEXT NOT NULL,
+  spa_redirect_uris TEXT NOT NULL,
+  secrets TEXT NOT NULL,
+  allow_public_client_flows INTEGER NOT NULL,
+  delegated_permissions TEXT NOT NULL,
+  application_permissions TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE sso_sessions (
+  token_hash TEXT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  auth_time INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ended_at INTEGER
+);
+CREATE INDEX sso_sessions_user ON sso_sessions(user_id);
+
+CREATE TABLE grants (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  session_id TEXT,
+  scopes TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  auth_time INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX grants_user ON grants(user_id);
+
+CREATE TABLE refresh_tokens (
+  hash TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  consumed_at INTEGER
+);
+CREATE INDEX refresh_tokens_grant ON refresh_tokens(grant_id);
+
+CREATE TABLE authorization_codes (
+  hash TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  code_challenge TEXT,
+  code_challenge_method TEXT,
+  nonce TEXT,
+  epoch INTEGER NOT NULL,
+  auth_time INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  consumed_at INTEGER
+);
+
+CREATE TABLE device_codes (
+  device_code_hash TEXT PRIMARY KEY,
+  user_code_hash TEXT NOT NULL UNIQUE,
+  grant_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  status TEXT NOT NULL,
+  user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+  session_id TEXT,
+  epoch INTEGER,
+  auth_time INTEGER,
+  interval_seconds INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  last_polled_at INTEGER,
+  consumed_at INTEGER
+);
+
+CREATE TABLE audit_records (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  activity_date_time INTEGER NOT NULL,
+  activity_display_name TEXT NOT NULL,
+  category TEXT NOT NULL,
+  logged_by_service TEXT NOT NULL,
+  operation_type TEXT NOT NULL,
+  result TEXT NOT NULL,
+  result_reason TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  initiated_by TEXT NOT NULL,
+  target_resources TEXT NOT NULL
+);
+CREATE INDEX audit_records_time ON audit_records(tenant_id, activity_date_time DESC, id DESC);
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  alg TEXT NOT NULL,
+  private_key_pem TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  retired_at INTEGER
+);
+`,
+  },
+];
+
+/** Applies every migration not yet applied; returns the versions it applied. */
+export function migrate(db: Database.Database, now: number): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  const done: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now);
+    }).immediate();
+    done.push(m.version);
+  }
+  return done;
+}

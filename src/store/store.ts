@@ -1,0 +1,197 @@
+import type {
+  Application,
+  AuditRecord,
+  AuthorizationCode,
+  DeviceCode,
+  Grant,
+  RefreshTokenRecord,
+  SigningKey,
+  SsoSession,
+  Tenant,
+  User,
+} from '../core/model.js';
+
+/**
+ * The storage contract. Narrow, per aggregate, and the atomic operations are part of it
+ * (code-style anchors, conventions 5 and 7): every method that redeems a credential checks the
+ * credential's epoch against the user's, the account state, expiry and consumption in the same
+ * transaction that consumes it. Adapters: store/sqlite (embedded default); a PostgreSQL adapter
+ * must pass the same contract suite (test/store/contract.ts).
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  tenants: TenantStore;
+  users: UserStore;
+  applications: ApplicationStore;
+  sessions: SessionStore;
+  codes: AuthorizationCodeStore;
+  deviceCodes: DeviceCodeStore;
+  grants: GrantStore;
+  audit: AuditStore;
+  keys: SigningKeyStore;
+  close(): Promise<void>;
+}
+
+/** Why a credential could not be redeemed; maps to the AADSTS code at the surface. */
+export type RedeemFailure =
+  | 'not_found'
+  | 'expired'
+  /** Presented again after it was consumed (replay / reuse). */
+  | 'consumed'
+  /** The user's epoch moved on (revoke, password reset) or the grant was revoked. */
+  | 'revoked'
+  /** The user account is disabled. */
+  | 'disabled'
+  /** The user no longer exists. */
+  | 'user_gone';
+
+export type Redeemed<T> =
+  | { ok: true; record: T; user: User }
+  | { ok: false; reason: RedeemFailure; record: T | null };
+
+/** A successful rotation also returns the grant (session id, auth time) and the next token. */
+export type Rotated =
+  | { ok: true; record: RefreshTokenRecord; user: User; grant: Grant; next: RefreshTokenRecord }
+  | { ok: false; reason: RedeemFailure; record: RefreshTokenRecord | null };
+
+export interface TenantStore {
+  /** The deployment's tenant (one per store in this version). */
+  get(): Promise<Tenant | null>;
+  insert(tenant: Tenant): Promise<void>;
+  update(tenant: Tenant): Promise<void>;
+}
+
+export interface UserListQuery {
+  tenantId: string;
+  /** Exact, case-insensitive userPrincipalName match. */
+  userPrincipalName?: string;
+  /** Return users whose id sorts after this one (keyset paging). */
+  afterId?: string;
+  limit: number;
+}
+
+/** Changes applied by UserStore.update in one transaction. */
+export interface UserPatch {
+  displayName?: string;
+  passwordHash?: string;
+  accountEnabled?: boolean;
+  userPrincipalName?: string;
+  roleTemplateIds?: string[];
+}
+
+export interface UserStore {
+  findById(tenantId: string, id: string): Promise<User | null>;
+  /** Case-insensitive. */
+  findByUserPrincipalName(tenantId: string, upn: string): Promise<User | null>;
+  list(query: UserListQuery): Promise<User[]>;
+  /** Throws ConflictError when the userPrincipalName (case-insensitive) or id is taken. */
+  insert(user: User): Promise<void>;
+  /**
+   * Applies the patch; when `revokeAt` is given, also bumps the revocation epoch and sets both
+   * valid-from timestamps to it. The audit records are written in the same transaction, which is
+   * durable when the promise resolves. Returns the updated user, or null if it does not exist.
+   */
+  update(
+    tenantId: string,
+    id: string,
+    patch: UserPatch,
+    options: { revokeAt?: number; audit: AuditRecord[] },
+  ): Promise<User | null>;
+  /** Deletes the user and everything issued to it; returns false if it did not exist. */
+  delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean>;
+  count(tenantId: string): Promise<number>;
+}
+
+export interface ApplicationStore {
+  findByAppId(tenantId: string, appId: string): Promise<Application | null>;
+  list(tenantId: string): Promise<Application[]>;
+  /** Insert or replace by appId. */
+  upsert(app: Application): Promise<void>;
+}
+
+export interface SessionStore {
+  insert(session: SsoSession): Promise<void>;
+  /** A live session: not ended, not expired, epoch current, user enabled. */
+  findLive(tokenHash: string, now: number): Promise<{ session: SsoSession; user: User } | null>;
+  end(tokenHash: string, now: number): Promise<void>;
+}
+
+export interface AuthorizationCodeStore {
+  insert(code: AuthorizationCode): Promise<void>;
+  /** Single use: the first redemption wins; a second one reports 'consumed'. */
+  redeem(hash: string, now: number): Promise<Redeemed<AuthorizationCode>>;
+}
+
+export interface DeviceCodeStore {
+  insert(code: DeviceCode): Promise<void>;
+  findPendingByUserCode(userCodeHash: string, now: number): Promise<DeviceCode | null>;
+  /** Records the user's decision; false if the code is no longer pending. */
+  decide(
+    userCodeHash: string,
+    decision:
+      | { status: 'approved'; userId: string; sessionId: string; epoch: number; authTime: number }
+      | { status: 'declined' },
+    now: number,
+  ): Promise<boolean>;
+  /**
+   * One poll by the device: consumes an approved code (checking the epoch), or reports it is
+   * still pending / declined / expired. `tooFast` is true when the device polled sooner than
+   * the interval (RFC 8628 §3.5 slow_down).
+   */
+  poll(
+    deviceCodeHash: string,
+    now: number,
+  ): Promise<
+    | Redeemed<DeviceCode>
+    | { ok: false; reason: 'pending' | 'declined' | 'slow_down'; record: DeviceCode }
+  >;
+}
+
+export interface GrantStore {
+  /** Creates a grant and its first refresh token atomically. */
+  create(grant: Grant, firstToken: RefreshTokenRecord | null): Promise<void>;
+  /**
+   * Refresh-token rotation in one transaction (DESIGN.md I4): the presented token must be
+   * unconsumed, unexpired, of a live grant, with the user's current epoch and an enabled
+   * account; it is then marked consumed and `next` (same grant, same epoch) inserted.
+   * Presenting a consumed token revokes its whole grant (RFC 9700 §4.14.2) unless it was
+   * consumed less than `graceMs` ago. A token of another client is reported 'not_found' and left
+   * untouched, so one client cannot burn another's token.
+   */
+  rotate(
+    hash: string,
+    clientId: string,
+    now: number,
+    next: (current: RefreshTokenRecord) => RefreshTokenRecord,
+    graceMs: number,
+  ): Promise<Rotated>;
+  /** Revokes one grant and so every refresh token of it. */
+  revoke(grantId: string, now: number): Promise<void>;
+  findById(grantId: string): Promise<Grant | null>;
+}
+
+export interface AuditQuery {
+  tenantId: string;
+  activityDisplayName?: string;
+  limit: number;
+  /** Keyset paging: records older than this (activityDateTime, id). */
+  before?: { at: number; id: string };
+}
+
+export interface AuditStore {
+  insert(record: AuditRecord): Promise<void>;
+  list(query: AuditQuery): Promise<AuditRecord[]>;
+}
+
+export interface SigningKeyStore {
+  list(): Promise<SigningKey[]>;
+  insert(key: SigningKey): Promise<void>;
+}
+
+/** Raised by adapters on unique-constraint violations. */
+export class ConflictError extends Error {
+  constructor(public readonly field: string) {
+    super(`conflict on ${field}`);
+    this.name = 'ConflictError';
+  }
+}

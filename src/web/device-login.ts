@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { digestCredential } from '../crypto/digest.js';
+import { verifySecret } from '../crypto/passwords.js';
+import { liveSession, startSession } from '../identity/sso-session.js';
+import type { Services } from '../services.js';
+import { csrfToken, csrfValid } from './csrf.js';
+import { esc, hidden, page } from './html.js';
+import { sendPage } from './send-page.js';
+import { messagePage } from './sign-in-page.js';
+
+/**
+ * The device sign-in page (RFC 8628 §3.3): the user enters the code shown by the device, signs
+ * in (or continues with their SSO session) and approves or declines. Plain forms, no JavaScript.
+ */
+const PATH = '/devicelogin';
+
+function normaliseUserCode(raw: unknown): string {
+  return typeof raw === 'string' ? raw.replace(/[\s-]/g, '').toUpperCase().slice(0, 32) : '';
+}
+
+function codeForm(csrf: string, error: string | null): string {
+  const err = error ? `<p class="error" role="alert">${esc(error)}</p>` : '';
+  return page(
+    'Enter code',
+    `<h1>Enter code</h1><p>Enter the code displayed on your app or device.</p>${err}
+<form method="post" action="${PATH}">${hidden('csrf', csrf)}<label for="user_code">Code</label>
+<input id="user_code" name="user_code" type="text" autocomplete="off" required autofocus><button type="submit">Next</button></form>`,
+  );
+}
+
+function approveForm(csrf: string, userCode: string, appName: string, signedInAs: string | null, error: string | null): string {
+  const err = error ? `<p class="error" role="alert">${esc(error)}</p>` : '';
+  const continueAs = signedInAs
+    ? `<form method="post" action="${PATH}/approve">${hidden('csrf', csrf)}${hidden('user_code', userCode)}${hidden('action', 'continue')}
+<p>Signed in as <strong>${esc(signedInAs)}</strong>.</p><button type="submit">Continue as ${esc(signedInAs)}</button></form><hr>`
+    : '';
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1><p>You are signing in to <strong>${esc(appName)}</strong> on another device. Only continue if you started this sign-in.</p>${err}${continueAs}
+<form method="post" action="${PATH}/approve">${hidden('csrf', csrf)}${hidden('user_code', userCode)}${hidden('action', 'approve')}
+<label for="username">Email or username</label><input id="username" name="username" type="text" autocomplete="username" required>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form>
+<form method="post" action="${PATH}/approve">${hidden('csrf', csrf)}${hidden('user_code', userCode)}${hidden('action', 'decline')}
+<button type="submit" class="secondary">Cancel sign-in</button></form>`,
+  );
+}
+
+export function registerDeviceLogin(http: FastifyInstance, services: Services): void {
+  const now = () => services.clock.now();
+  const secure = services.config.secure;
+
+  http.get(PATH, async (req, reply) => sendPage(reply, 200, codeForm(csrfToken(req, reply, secure), null)));
+
+  http.post(PATH, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const csrf = csrfToken(req, reply, secure);
+    if (!csrfValid(req, body.csrf)) return sendPage(reply, 403, codeForm(csrf, 'Your session timed out. Please try again.'));
+    const userCode = normaliseUserCode(body.user_code);
+    const pending = userCode ? await services.store.deviceCodes.findPendingByUserCode(digestCredential(userCode), now()) : null;
+    if (!pending) return sendPage(reply, 400, codeForm(csrf, 'That code didn’t work. Check the code and try again.'));
+    const app = await services.store.applications.findByAppId(services.tenant.id, pending.clientId);
+    const live = await liveSession(req, services);
+    return sendPage(reply, 200, approveForm(csrf, userCode, app?.displayName ?? pending.clientId, live?.user.userPrincipalName ?? null, null));
+  });
+
+  http.post(`${PATH}/approve`, async (req: FastifyRequest, reply: FastifyReply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const csrf = csrfToken(req, reply, secure);
+    if (!csrfValid(req, body.csrf)) return sendPage(reply, 403, codeForm(csrf, 'Your session timed out. Please try again.'));
+    const userCode = normaliseUserCode(body.user_code);
+    const codeHash = digestCredential(userCode);
+    const pending = userCode ? await services.store.deviceCodes.findPendingByUserCode(codeHash, now()) : null;
+    if (!pending) return sendPage(reply, 400, codeForm(csrf, 'That code has expired or was already used. Start again on your device.'));
+    if (body.action === 'decline') {
+      await services.store.deviceCodes.decide(codeHash, { status: 'declined' }, now());
+      return sendPage(reply, 200, messagePage('Sign-in cancelled', 'You cancelled the sign-in on the other device. You can close this window.'));
+    }
+    const app = await services.store.applications.findByAppId(services.tenant.id, pending.clientId);
+    const appName = app?.displayName ?? pending.clientId;
+    let signedIn = body.action === 'continue' ? await liveSession(req, services) : null;
+    if (!signedIn) {
+      const username = typeof body.username === 'string' ? body.username : '';
+      const password = typeof body.password === 'string' ? body.password : '';
+      const user = username ? await services.store.users.findByUserPrincipalName(services.tenant.id, username) : null;
+      const ok = user?.passwordHash && password ? await verifySecret(user.passwordHash, password) : false;
+      if (!user || !ok) return sendPage(reply, 200, approveForm(csrf, userCode, appName, null, 'Your account or password is incorrect.'));
+      if (!user.accountEnabled) return sendPage(reply, 200, approveForm(csrf, userCode, appName, null, 'Your account has been locked.'));
+      signedIn = { session: await startSession(reply, services, user), user };
+    }
+    const { session, user } = signedIn;
+    await services.store.deviceCodes.decide(
+      codeHash,
+      { status: 'approved', userId: user.id, sessionId: session.id, epoch: session.epoch, authTime: session.authTime },
+      now(),
+    );
+    return sendPage(
+      reply,
+      200,
+      messagePage(`You have signed in to ${appName}`, `You are signed in as ${user.userPrincipalName}. You can close this window and return to your device.`),
+    );
+  });
+}
