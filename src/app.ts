@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
@@ -6,6 +6,7 @@ import type { AppConfig } from './config.js';
 import { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
+import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
 import type { Services } from './services.js';
@@ -41,8 +42,16 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     tokens: new TokenIssuer(keys, clock, opts.config, tenant),
   };
 
+  const graphErrors = graphFrameworkErrors(services);
   const http = Fastify({
     ...(opts.https ? { https: opts.https } : {}),
+    // A userPrincipalName may be 113 characters and more when percent-encoded.
+    maxParamLength: 1024,
+    // The router rejects bad percent-encoding before any plugin runs; keep each surface's envelope.
+    frameworkErrors: (error, req, reply) => {
+      if (graphErrors(error, req, reply)) return;
+      void (reply as FastifyReply).code(400).type('application/json').send(JSON.stringify({ error: 'invalid_request', error_description: 'The request URL is malformed.' }));
+    },
     trustProxy: opts.config.trustProxy,
     bodyLimit: opts.config.bodyLimitBytes,
     // Every response carries a request id (Graph: request-id); the client's id is echoed separately.
@@ -70,6 +79,8 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     const clientRequestId = typeof sent === 'string' && /^[\w-]{1,64}$/.test(sent) ? sent : req.id;
     reply.header('request-id', req.id);
     reply.header('client-request-id', clientRequestId);
+    // RFC 6797: browsers keep to HTTPS once they reached us over it.
+    if (opts.config.secure) reply.header('strict-transport-security', 'max-age=31536000');
   });
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);

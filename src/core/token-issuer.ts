@@ -21,6 +21,11 @@ export interface DelegatedTokenRequest {
   nonce: string | null;
   /** `azpacr`: 0 public client, 1 client secret. */
   clientAuthenticated: boolean;
+  /**
+   * The revocation epoch of the credential the token comes from, published as `pc_epoch` so the
+   * Graph API can refuse the token exactly when the user's epoch has moved on (DESIGN.md I6).
+   */
+  epoch?: number;
 }
 
 export interface IssuedTokens {
@@ -83,6 +88,7 @@ export class TokenIssuer {
     };
     if (user.roleTemplateIds.length > 0) access.wids = user.roleTemplateIds;
     if (req.sessionId) access.sid = req.sessionId;
+    if (req.epoch !== undefined) access.pc_epoch = req.epoch;
     const accessToken = this.keys.sign(access);
 
     let idToken: string | null = null;

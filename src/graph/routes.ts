@@ -1,8 +1,73 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * The Graph-compatible API (the graph.microsoft.com role) under /v1.0 and /beta. Everything is
+ * registered in one encapsulated fastify scope with its own body parsers, error handler and
+ * not-found handlers, so every answer under these prefixes — including body-parsing failures,
+ * unknown segments and unexpected exceptions — is Graph's OData error envelope.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
+import { auditLogRoutes } from './audit-logs.js';
+import { authenticate } from './auth.js';
+import { registerBodyParsers } from './body.js';
+import { sendGraphError } from './error-response.js';
+import { MethodNotAllowed, segmentNotFound } from './errors.js';
+import type { GraphRoute, GraphVersion } from './http.js';
+import { meRoutes } from './me.js';
+import { revokeRoutes } from './revoke.js';
+import { matchRoute, pathSegments } from './route-match.js';
+import { userRoutes } from './users.js';
 
-/** Placeholder until the Graph surface lands. */
+export const GRAPH_ROUTES: readonly GraphRoute[] = [...userRoutes, ...meRoutes, ...revokeRoutes, ...auditLogRoutes];
+export const GRAPH_VERSIONS: readonly GraphVersion[] = ['v1.0', 'beta'];
+
+/** Every Graph route is authenticated first; handlers get the caller in their context. */
+async function run(
+  services: Services,
+  version: GraphVersion,
+  route: GraphRoute,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  params: Record<string, string>,
+): Promise<FastifyReply> {
+  const caller = await authenticate(request, services);
+  await route.handler({ services, request, reply, version, params, caller });
+  return reply;
+}
+
+function registerVersion(scope: FastifyInstance, services: Services, version: GraphVersion): void {
+  const prefix = `/${version}`;
+  const routes = GRAPH_ROUTES.filter((r) => r.versions === undefined || r.versions.includes(version));
+
+  // Paths fastify's (case-sensitive) router did not match: a case variant of a route, a known
+  // resource with the wrong method (405), or an unknown segment (400, as Graph answers).
+  const dispatch = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const match = matchRoute(routes, request.method, pathSegments(request.url, prefix));
+    if (match.kind === 'route') return run(services, version, match.route, request, reply, match.params);
+    if (match.kind === 'method') throw new MethodNotAllowed();
+    throw segmentNotFound(match.segment || version);
+  };
+
+  for (const route of routes) {
+    scope.route({
+      method: route.method,
+      url: route.path,
+      handler: (request, reply) => {
+        const params = request.params as Record<string, string>;
+        // The router lets a parameter match an empty segment (`/users/` as `/users/:id`).
+        if (Object.values(params).some((v) => v === '')) return dispatch(request, reply);
+        return run(services, version, route, request, reply, params);
+      },
+    });
+  }
+  scope.setNotFoundHandler(dispatch);
+}
+
 export function registerGraphRoutes(http: FastifyInstance, services: Services): void {
-  void http;
-  void services;
+  http.register(async (graph) => {
+    registerBodyParsers(graph);
+    graph.setErrorHandler((err, request, reply) => sendGraphError(request, reply, err, services));
+    for (const version of GRAPH_VERSIONS) {
+      await graph.register(async (scope) => registerVersion(scope, services, version), { prefix: `/${version}` });
+    }
+  });
 }

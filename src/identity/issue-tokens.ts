@@ -92,6 +92,8 @@ export function delegatedResponse(
     clientAuthenticated: boolean;
     refreshToken: string | null;
     clientInfo: boolean;
+    /** The epoch the redeemed credential carried. */
+    epoch: number;
   },
 ): TokenResponseBody {
   const issued = services.tokens.issueDelegated({
@@ -103,6 +105,7 @@ export function delegatedResponse(
     authTime: args.authTime,
     nonce: args.nonce,
     clientAuthenticated: args.clientAuthenticated,
+    epoch: args.epoch,
   });
   const body: TokenResponseBody = {
     token_type: 'Bearer',

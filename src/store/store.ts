@@ -84,8 +84,11 @@ export interface UserStore {
   /** Case-insensitive. */
   findByUserPrincipalName(tenantId: string, upn: string): Promise<User | null>;
   list(query: UserListQuery): Promise<User[]>;
-  /** Throws ConflictError when the userPrincipalName (case-insensitive) or id is taken. */
-  insert(user: User): Promise<void>;
+  /**
+   * Throws ConflictError when the userPrincipalName (case-insensitive) or id is taken. The audit
+   * records commit in the same transaction as the user.
+   */
+  insert(user: User, audit?: AuditRecord[]): Promise<void>;
   /**
    * Applies the patch; when `revokeAt` is given, also bumps the revocation epoch and sets both
    * valid-from timestamps to it. The audit records are written in the same transaction, which is

@@ -103,5 +103,7 @@ function showSignIn(
     hiddenFields: { authorize_request: request.raw.toString() },
     tenantName: services.tenant.displayName,
   });
-  return sendPage(reply, status, html);
+  // CSP form-action also governs where the form's POST may redirect (Chromium enforces it), so
+  // the client's validated redirect URI must be allowed or the code could never reach it.
+  return sendPage(reply, status, html, { formActions: [new URL(request.redirectUri).origin] });
 }

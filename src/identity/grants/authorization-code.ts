@@ -58,6 +58,7 @@ export const authorizationCodeGrant: GrantHandler = {
       clientAuthenticated: client.authenticated,
       refreshToken,
       clientInfo: params.get('client_info') === '1',
+      epoch: c.epoch,
     });
   },
 };

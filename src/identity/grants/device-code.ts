@@ -58,6 +58,7 @@ export const deviceCodeGrant: GrantHandler = {
       clientAuthenticated: client.authenticated,
       refreshToken,
       clientInfo: params.get('client_info') === '1',
+      epoch: d.epoch ?? polled.user.revocationEpoch,
     });
   },
 };

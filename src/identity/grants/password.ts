@@ -44,6 +44,7 @@ export const passwordGrant: GrantHandler = {
       clientAuthenticated: client.authenticated,
       refreshToken,
       clientInfo: params.get('client_info') === '1',
+      epoch: user.revocationEpoch,
     });
   },
 };

@@ -60,6 +60,7 @@ export const refreshTokenGrant: GrantHandler = {
       clientAuthenticated: client.authenticated,
       refreshToken: nextToken,
       clientInfo: params.get('client_info') === '1',
+      epoch: rotated.record.epoch,
     });
   },
 };

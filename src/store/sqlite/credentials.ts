@@ -143,10 +143,9 @@ export class SqliteDeviceCodeStore implements DeviceCodeStore {
       const r = this.s.stmt('SELECT * FROM device_codes WHERE device_code_hash = ?').get(deviceCodeHash) as Row | undefined;
       if (!r) return { ok: false as const, reason: 'not_found' as const, record: null };
       const d = toDeviceCode(r);
-      if (d.consumedAt !== null) {
-        revokeGrantSync(this.s, d.grantId, now);
-        return { ok: false as const, reason: 'consumed' as const, record: d };
-      }
+      // Unlike a replayed authorization code, a device polling once more after its answer was
+      // lost is ordinary (RFC 8628 §3.5), so it does not revoke the grant.
+      if (d.consumedAt !== null) return { ok: false as const, reason: 'consumed' as const, record: d };
       if (d.expiresAt <= now) return { ok: false as const, reason: 'expired' as const, record: d };
       if (d.status === 'declined') return { ok: false as const, reason: 'declined' as const, record: d };
       const tooFast = d.lastPolledAt !== null && now - d.lastPolledAt < d.interval * 1000 - 1000;

@@ -64,7 +64,7 @@ export class SqliteUserStore implements UserStore {
     return rows.map(toUser);
   }
 
-  async insert(u: User): Promise<void> {
+  async insert(u: User, audit: AuditRecord[] = []): Promise<void> {
     try {
       this.s.tx(() => {
         this.s
@@ -79,6 +79,7 @@ export class SqliteUserStore implements UserStore {
             u.refreshTokensValidFrom, u.createdAt,
           );
         this.setRoles(u.id, u.roleTemplateIds);
+        for (const a of audit) insertAudit(this.s, a);
       });
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError('userPrincipalName');

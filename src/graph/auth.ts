@@ -1,0 +1,158 @@
+/**
+ * Bearer-token authentication for the Graph surface: who is calling, with which permissions.
+ * Tokens are the ones src/core/token-issuer.ts mints (v2.0 shape, aud = Graph's app id); each
+ * check below is one named step so a refusal says which rule failed.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { User } from '../core/model.js';
+import { GRAPH_RESOURCE_APP_ID, GRAPH_RESOURCE_URI } from '../core/permissions.js';
+import { verifyJwtSignature, type JwtPayload } from '../crypto/jwt.js';
+import type { Services } from '../services.js';
+import { InvalidAuthenticationToken } from './errors.js';
+
+/** A signed-in user acting through an application (delegated permissions in `scp`). */
+export interface DelegatedCaller {
+  kind: 'delegated';
+  /** The user as the store has it now (roles and account state are read per request). */
+  user: User;
+  appId: string;
+  /** Lower-cased scope names. */
+  scopes: ReadonlySet<string>;
+}
+
+/** An application acting as itself (application permissions in `roles`). */
+export interface AppCaller {
+  kind: 'app';
+  appId: string;
+  displayName: string;
+  /** Lower-cased app role names. */
+  roles: ReadonlySet<string>;
+}
+
+export type Caller = DelegatedCaller | AppCaller;
+
+/** Microsoft Graph's own client id, which Graph puts in its 401 challenge (reference §4.2). */
+const GRAPH_CLIENT_ID = GRAPH_RESOURCE_APP_ID;
+/** Tokens may arrive up to five minutes "early" (clock skew between issuer and resource). */
+const NBF_SKEW_SECONDS = 300;
+
+const ACCEPTED_AUDIENCES: readonly string[] = [GRAPH_RESOURCE_APP_ID, GRAPH_RESOURCE_URI];
+
+/** The WWW-Authenticate value Graph sends with 401 (RFC 6750 §3), pointing at our authorize endpoint. */
+export function bearerChallenge(services: Services, extra: Record<string, string> = {}): string {
+  const params: Record<string, string> = {
+    realm: '',
+    authorization_uri: `${services.config.publicUrl}/${services.tenant.id}/oauth2/v2.0/authorize`,
+    client_id: GRAPH_CLIENT_ID,
+    ...extra,
+  };
+  return `Bearer ${Object.entries(params)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(', ')}`;
+}
+
+function unauthenticated(services: Services, message: string, extra?: Record<string, string>): InvalidAuthenticationToken {
+  const error = new InvalidAuthenticationToken(message);
+  error.headers['www-authenticate'] = bearerChallenge(services, extra);
+  return error;
+}
+
+function readBearerToken(request: FastifyRequest, services: Services): string {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer[ \t]+(\S*)\s*$/i.exec(header) : null;
+  const token = match?.[1] ?? '';
+  if (token === '') throw unauthenticated(services, 'Access token is empty.');
+  return token;
+}
+
+function verifySignature(token: string, services: Services): JwtPayload {
+  const verified = verifyJwtSignature(token, (kid) => services.keys.byId(kid));
+  if (verified.ok) return verified.payload;
+  // Graph's wording for a token that is not a JWS at all vs. one it cannot validate.
+  if (verified.reason === 'malformed') throw unauthenticated(services, 'CompactToken parsing failed with error code: 80049217');
+  throw unauthenticated(services, 'Access token validation failure. Invalid signature.');
+}
+
+function checkClaims(claims: JwtPayload, services: Services): void {
+  if (claims.iss !== services.tokens.issuer) throw unauthenticated(services, 'Access token validation failure. Invalid issuer.');
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.some((a) => typeof a === 'string' && ACCEPTED_AUDIENCES.includes(a))) {
+    throw unauthenticated(services, 'Access token validation failure. Invalid audience.');
+  }
+  if (claims.tid !== services.tenant.id) throw unauthenticated(services, 'Access token validation failure. Invalid tenant.');
+  const now = services.clock.now() / 1000;
+  const exp = claims.exp;
+  const nbf = claims.nbf ?? claims.iat;
+  if (typeof exp !== 'number' || exp <= now || (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + NBF_SKEW_SECONDS))) {
+    throw unauthenticated(services, 'Access token has expired or is not yet valid.');
+  }
+}
+
+const lowerSet = (names: readonly unknown[]): ReadonlySet<string> =>
+  new Set(names.filter((n): n is string => typeof n === 'string').map((n) => n.toLowerCase()));
+
+/** True if the token declared the CAE client capability (`xms_cc` contains cp1, §6). */
+function declaresCp1(claims: JwtPayload): boolean {
+  const cc = claims.xms_cc;
+  const values = Array.isArray(cc) ? cc : typeof cc === 'string' ? [cc] : [];
+  return values.some((v) => typeof v === 'string' && v.toLowerCase() === 'cp1');
+}
+
+/**
+ * DESIGN.md I6: an access token issued before the user's last revocation is refused at once.
+ * Tokens issued by the token endpoint carry their grant's epoch (`pc_epoch`), compared exactly;
+ * for a token without it only an earlier second than the revocation is provably older, so one
+ * minted in the same second is let through (never the reverse: a fresh sign-in right after a
+ * revoke must work, I2). Clients that
+ * declared cp1 get a CAE claims challenge asking for a token not before the revocation (§6).
+ */
+function checkNotRevoked(claims: JwtPayload, user: User, services: Services): void {
+  const validFrom = user.signInSessionsValidFrom;
+  const iat = claims.iat;
+  if (validFrom === null || typeof iat !== 'number') return;
+  const revokedAtSecond = Math.floor(validFrom / 1000);
+  // Tokens Portcullis issues carry the epoch of their grant: compare it exactly. Tokens without
+  // it fall back to the issue time, where only an earlier second is provably older.
+  const epoch = claims.pc_epoch;
+  if (typeof epoch === 'number' ? epoch === user.revocationEpoch : iat >= revokedAtSecond) return;
+  const challenge = declaresCp1(claims)
+    ? {
+        error: 'insufficient_claims',
+        claims: Buffer.from(JSON.stringify({ access_token: { nbf: { essential: true, value: String(revokedAtSecond) } } })).toString('base64'),
+      }
+    : undefined;
+  throw unauthenticated(
+    services,
+    'Continuous access evaluation resulted in claims challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp',
+    challenge,
+  );
+}
+
+async function toCaller(claims: JwtPayload, services: Services): Promise<Caller> {
+  const appId = typeof claims.azp === 'string' ? claims.azp : typeof claims.appid === 'string' ? claims.appid : '';
+  if (claims.idtyp === 'app' || (claims.scp === undefined && Array.isArray(claims.roles))) {
+    const app = appId ? await services.store.applications.findByAppId(services.tenant.id, appId) : null;
+    return {
+      kind: 'app',
+      appId,
+      displayName: app?.displayName ?? appId,
+      roles: lowerSet(Array.isArray(claims.roles) ? claims.roles : []),
+    };
+  }
+  if (typeof claims.scp !== 'string' || typeof claims.oid !== 'string') {
+    throw unauthenticated(services, 'Access token validation failure. The token carries neither delegated nor application permissions.');
+  }
+  const user = await services.store.users.findById(services.tenant.id, claims.oid);
+  if (!user) throw unauthenticated(services, 'Access token validation failure. The signed-in user no longer exists.');
+  if (!user.accountEnabled) throw unauthenticated(services, 'Access token validation failure. The signed-in user account is disabled.');
+  checkNotRevoked(claims, user, services);
+  return { kind: 'delegated', user, appId, scopes: lowerSet(claims.scp.split(' ')) };
+}
+
+/** Authenticates the request's bearer token or throws InvalidAuthenticationToken (401). */
+export async function authenticate(request: FastifyRequest, services: Services): Promise<Caller> {
+  const token = readBearerToken(request, services);
+  const claims = verifySignature(token, services);
+  checkClaims(claims, services);
+  return toCaller(claims, services);
+}

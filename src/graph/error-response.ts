@@ -1,0 +1,84 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../services.js';
+import {
+  GeneralException,
+  GraphError,
+  RequestBadRequest,
+  RequestEntityTooLarge,
+  UnsupportedMediaType,
+} from './errors.js';
+import { clientRequestId, sendJson } from './http.js';
+
+/** Graph's innerError.date: UTC, no offset, no fraction (reference §4.1). */
+export function graphErrorDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+function fastifyErrorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  const code = (err as { code: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function fastifyStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null || !('statusCode' in err)) return undefined;
+  const status = (err as { statusCode: unknown }).statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * Maps what can reach the Graph error handler to a GraphError: our own errors as they are, the
+ * body-parsing errors fastify raises to their Graph equivalent, anything else to null (a bug).
+ */
+export function toGraphError(err: unknown, services: Services): GraphError | null {
+  if (err instanceof GraphError) return err;
+  const code = fastifyErrorCode(err);
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new RequestEntityTooLarge(`The request body exceeds the maximum allowed size of ${services.config.bodyLimitBytes} bytes.`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new UnsupportedMediaType('The Content-Type of the request is not supported; send the body as application/json.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new RequestBadRequest('The request body length does not match its Content-Length header.');
+    case 'FST_ERR_BAD_URL':
+      return new RequestBadRequest('The request URL is malformed.');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new RequestBadRequest('A segment of the request URL is too long.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new RequestBadRequest('Invalid JSON in the request body.');
+    default:
+      break;
+  }
+  // Other client-side failures fastify reports with a 4xx status (e.g. an aborted upload).
+  const status = fastifyStatus(err);
+  if (code?.startsWith('FST_') && status !== undefined && status >= 400 && status < 500) {
+    return new RequestBadRequest('The request could not be read.');
+  }
+  return null;
+}
+
+/**
+ * The one error-to-response function of the Graph surface: the OData error envelope with
+ * innerError {date, request-id, client-request-id}. An unexpected error is logged with the
+ * request id and answered with a generic 500 that carries nothing of it.
+ */
+export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err: unknown, services: Services): FastifyReply {
+  let error = toGraphError(err, services);
+  if (error === null) {
+    request.log.error({ err, requestId: request.id }, 'unexpected error in the Graph API');
+    error = new GeneralException();
+  }
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  const body = {
+    code: error.code,
+    message: error.message,
+    ...(error.details ? { details: error.details } : {}),
+    innerError: {
+      date: graphErrorDate(services.clock.now()),
+      'request-id': request.id,
+      'client-request-id': clientRequestId(request, reply),
+    },
+  };
+  return sendJson(reply, error.status, { error: body });
+}

@@ -1,0 +1,119 @@
+/**
+ * Graph's error vocabulary (reference/entra-graph-facts.md §4.1). Each class fixes one wire
+ * `code` and one HTTP status; handlers throw them and graph/error-response.ts writes the OData
+ * envelope. Anything that is not a GraphError is turned into GeneralException there, so internals
+ * never reach the wire.
+ */
+export interface GraphErrorDetail {
+  target: string;
+  code: string;
+}
+
+export abstract class GraphError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** Extra response headers (e.g. WWW-Authenticate on 401). */
+  readonly headers: Record<string, string> = {};
+  /** Optional `details` array, as older directory errors carry (e.g. ObjectConflict). */
+  details: GraphErrorDetail[] | undefined;
+
+  constructor(message: string, details?: GraphErrorDetail[]) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** 400 Request_BadRequest: malformed identifiers, bodies, values, unknown segments. */
+export class RequestBadRequest extends GraphError {
+  readonly status = 400;
+  readonly code = 'Request_BadRequest';
+}
+
+/** 400 Request_UnsupportedQuery: an OData query the service does not support. */
+export class RequestUnsupportedQuery extends GraphError {
+  readonly status = 400;
+  readonly code = 'Request_UnsupportedQuery';
+}
+
+/** 400 Directory_ExpiredPageToken: a $skiptoken that is not one we issued. */
+export class DirectoryExpiredPageToken extends GraphError {
+  readonly status = 400;
+  readonly code = 'Directory_ExpiredPageToken';
+  constructor() {
+    super('The specified page token value has expired and can no longer be included in your request.');
+  }
+}
+
+/** 401 InvalidAuthenticationToken; always sent with a WWW-Authenticate challenge. */
+export class InvalidAuthenticationToken extends GraphError {
+  readonly status = 401;
+  readonly code = 'InvalidAuthenticationToken';
+}
+
+/** 403 Authorization_RequestDenied. */
+export class AuthorizationRequestDenied extends GraphError {
+  readonly status = 403;
+  readonly code = 'Authorization_RequestDenied';
+  constructor(message = 'Insufficient privileges to complete the operation.') {
+    super(message);
+  }
+}
+
+/** 404 Request_ResourceNotFound. */
+export class RequestResourceNotFound extends GraphError {
+  readonly status = 404;
+  readonly code = 'Request_ResourceNotFound';
+  constructor(identifier: string) {
+    super(`Resource '${identifier}' does not exist or one of its queried reference-property objects are not present.`);
+  }
+}
+
+/** 405 with Graph's Request_BadRequest code (as in the $batch documentation example). */
+export class MethodNotAllowed extends GraphError {
+  readonly status = 405;
+  readonly code = 'Request_BadRequest';
+  constructor() {
+    super('Specified HTTP method is not allowed for the request target.');
+  }
+}
+
+/** 413: the body is larger than config.bodyLimitBytes. */
+export class RequestEntityTooLarge extends GraphError {
+  readonly status = 413;
+  readonly code = 'Request_BadRequest';
+}
+
+/** 415: a body in a media type other than JSON. */
+export class UnsupportedMediaType extends GraphError {
+  readonly status = 415;
+  readonly code = 'Request_BadRequest';
+}
+
+/** 500 generalException: the only thing an unexpected failure turns into (errors.md). */
+export class GeneralException extends GraphError {
+  readonly status = 500;
+  readonly code = 'generalException';
+  constructor() {
+    super('An unexpected error occurred.');
+  }
+}
+
+/** Every concrete class, for the catalogue test and docs. */
+export const GRAPH_ERROR_CLASSES = [
+  RequestBadRequest,
+  RequestUnsupportedQuery,
+  DirectoryExpiredPageToken,
+  InvalidAuthenticationToken,
+  AuthorizationRequestDenied,
+  RequestResourceNotFound,
+  MethodNotAllowed,
+  RequestEntityTooLarge,
+  UnsupportedMediaType,
+  GeneralException,
+] as const;
+
+/** "Resource not found for the segment 'x'." — Graph's answer for an unknown path segment. */
+export function segmentNotFound(segment: string): RequestBadRequest {
+  return new RequestBadRequest(`Resource not found for the segment '${segment}'.`);
+}

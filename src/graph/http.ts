@@ -1,0 +1,54 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../services.js';
+import type { Caller } from './auth.js';
+
+/** Graph's JSON media type, exactly as graph.microsoft.com sends it (reference §1.2). */
+export const GRAPH_CONTENT_TYPE =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+
+export type GraphVersion = 'v1.0' | 'beta';
+
+/** What a Graph route handler is given: the request, its authenticated caller, the version. */
+export interface GraphContext {
+  services: Services;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  version: GraphVersion;
+  /** Path parameters, URL-decoded. */
+  params: Readonly<Record<string, string>>;
+  caller: Caller;
+}
+
+export interface GraphRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Path below the version prefix, with `:name` parameters, e.g. `/users/:id`. */
+  path: string;
+  /** Versions that expose the route; both when omitted. */
+  versions?: readonly GraphVersion[];
+  handler(ctx: GraphContext): Promise<void>;
+}
+
+/** `<publicUrl>/<version>` — the base of @odata.context, nextLink and Location URLs. */
+export function serviceRoot(ctx: Pick<GraphContext, 'services' | 'version'>): string {
+  return `${ctx.services.config.publicUrl}/${ctx.version}`;
+}
+
+/** The client-request-id this response carries (set by the app's onRequest hook). */
+export function clientRequestId(request: FastifyRequest, reply: FastifyReply): string {
+  const value = reply.getHeader('client-request-id');
+  return typeof value === 'string' ? value : request.id;
+}
+
+/** Serialises here rather than through fastify so the exact Graph content type is kept. */
+export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).header('content-type', GRAPH_CONTENT_TYPE).header('odata-version', '4.0').send(JSON.stringify(body));
+}
+
+export function sendNoContent(reply: FastifyReply): FastifyReply {
+  return reply.code(204).send();
+}
+
+/** Both routes of a bound OData action: `.../name` and the namespace-qualified `.../microsoft.graph.name`. */
+export function actionPaths(base: string, name: string): string[] {
+  return [`${base}/${name}`, `${base}/microsoft.graph.${name}`];
+}

@@ -1,0 +1,99 @@
+/**
+ * `user: revokeSignInSessions` (v1.0, beta) and `user: invalidateAllRefreshTokens` (beta only),
+ * on `/users/{id | userPrincipalName}` and `/me`, each also under its namespace-qualified name
+ * (reference §1, §2). Both go through core/revocation.ts: one durable transaction bumps the
+ * epoch, sets both valid-from timestamps and writes 'Update StsRefreshTokenValidFrom Timestamp';
+ * the answer is sent only after it has committed (DESIGN.md I1, I3).
+ */
+import type { User } from '../core/model.js';
+import { revokeUserSessions } from '../core/revocation.js';
+import { mayRevokeSessionsOf } from '../core/roles.js';
+import { auditActor, demand, hasAnyScope, requireDelegated } from './authorize.js';
+import { RequestResourceNotFound } from './errors.js';
+import { actionPaths, clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
+import { findUserByKey } from './user-lookup.js';
+
+interface RevokeAction {
+  /** Delegated scopes that allow acting on any user the caller's roles may act on. */
+  delegatedAny: readonly string[];
+  /** Delegated scopes that allow acting only on the signed-in user. */
+  delegatedSelf: readonly string[];
+  /** Application roles; empty = application permissions not supported. */
+  application: readonly string[];
+  respond(ctx: GraphContext): void;
+}
+
+/** §1.3 (current permission include) and §1.2: 200 with an Edm.Boolean that is always true. */
+const REVOKE_SIGN_IN_SESSIONS: RevokeAction = {
+  delegatedAny: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  delegatedSelf: ['User.ReadWrite'],
+  application: ['User.RevokeSessions.All'],
+  respond: (ctx) => {
+    sendJson(ctx.reply, 200, { '@odata.context': `${serviceRoot(ctx)}/$metadata#Edm.Boolean`, value: true });
+  },
+};
+
+/**
+ * §2: delegated User.RevokeSessions.All / Directory.ReadWrite.All, User.ReadWrite for oneself;
+ * application permissions "Not supported" (the API's own page). 204 as documented.
+ */
+const INVALIDATE_ALL_REFRESH_TOKENS: RevokeAction = {
+  delegatedAny: ['User.RevokeSessions.All', 'Directory.ReadWrite.All'],
+  delegatedSelf: ['User.ReadWrite'],
+  application: [],
+  respond: (ctx) => {
+    sendNoContent(ctx.reply);
+  },
+};
+
+/**
+ * Order of checks, as Graph answers: /me with an app token (400), missing permission (403),
+ * bad or unknown target (400/404), then the role rule for acting on someone else (403).
+ * `key` is the `{id | userPrincipalName}` segment, or null for `/me`.
+ */
+async function authorizeTarget(ctx: GraphContext, action: RevokeAction, key: string | null): Promise<User> {
+  const allDelegated = [...action.delegatedAny, ...action.delegatedSelf];
+  if (key === null) {
+    const caller = requireDelegated(ctx.caller);
+    demand(hasAnyScope(caller, allDelegated));
+    return caller.user; // "sign out everywhere" needs no admin role
+  }
+  const caller = ctx.caller;
+  if (caller.kind === 'app') {
+    demand(action.application.some((r) => caller.roles.has(r.toLowerCase())));
+    return findUserByKey(ctx.services, key);
+  }
+  demand(hasAnyScope(caller, allDelegated));
+  const target = await findUserByKey(ctx.services, key);
+  if (target.id === caller.user.id) return target;
+  demand(hasAnyScope(caller, action.delegatedAny) && mayRevokeSessionsOf(caller.user.roleTemplateIds, target.roleTemplateIds));
+  return target;
+}
+
+function revokeHandler(action: RevokeAction, me: boolean) {
+  return async (ctx: GraphContext): Promise<void> => {
+    const target = await authorizeTarget(ctx, action, me ? null : (ctx.params.id ?? ''));
+    const updated = await revokeUserSessions(ctx.services.store, ctx.services.clock, {
+      target,
+      actor: auditActor(ctx.caller),
+      correlationId: clientRequestId(ctx.request, ctx.reply),
+    });
+    if (!updated) throw new RequestResourceNotFound(target.id); // deleted between lookup and revoke
+    action.respond(ctx);
+  };
+}
+
+function actionRoutes(name: string, action: RevokeAction, versions?: GraphRoute['versions']): GraphRoute[] {
+  const routes: GraphRoute[] = [];
+  for (const [base, me] of [['/users/:id', false], ['/me', true]] as const) {
+    for (const path of actionPaths(base, name)) {
+      routes.push({ method: 'POST', path, ...(versions ? { versions } : {}), handler: revokeHandler(action, me) });
+    }
+  }
+  return routes;
+}
+
+export const revokeRoutes: GraphRoute[] = [
+  ...actionRoutes('revokeSignInSessions', REVOKE_SIGN_IN_SESSIONS),
+  ...actionRoutes('invalidateAllRefreshTokens', INVALIDATE_ALL_REFRESH_TOKENS, ['beta']),
+];

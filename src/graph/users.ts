@@ -1,0 +1,283 @@
+/**
+ * `/users` and `/users/{id | userPrincipalName}`: list (with $select, one `eq` $filter, $top
+ * and keyset paging), get, create, update and delete. The rules of the directory are in
+ * core/user-management.ts; this file checks permissions, the JSON shape, and maps rule
+ * violations to Graph's messages.
+ */
+import {
+  createUser,
+  deleteUser,
+  updateUser,
+  UserRuleError,
+  type UserChanges,
+  type UserRuleViolation,
+} from '../core/user-management.js';
+import type { User } from '../core/model.js';
+import { mayManageUsers, mayRevokeSessionsOf } from '../core/roles.js';
+import type { Caller } from './auth.js';
+import { auditActor, demand, hasAnyPermission, hasAnyScope, type PermissionSet } from './authorize.js';
+import { requireJsonObject } from './body.js';
+import { DirectoryExpiredPageToken, RequestBadRequest, RequestResourceNotFound } from './errors.js';
+import { clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
+import { decodeSkipToken, encodeSkipToken, nextLink, parseEqFilter, parseSelect, parseTop, readQueryOptions } from './odata.js';
+import { findUserByKey, isGuid } from './user-lookup.js';
+import { USER_PROPERTIES, USER_TYPE, userJson, usersContext } from './user-resource.js';
+
+/** Graph "List users" / "Get user" permission tables. Any member user may read the directory. */
+const READ_USERS: PermissionSet = {
+  delegated: ['User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  application: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+};
+/** Reading oneself through /users/{own id} (as /me) also works with User.Read. */
+const READ_SELF_SCOPES = ['User.Read', 'User.ReadWrite'];
+/** Graph "Create user" / "Update user" / "Delete user". */
+const WRITE_USERS: PermissionSet = {
+  delegated: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  application: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+};
+/** A user may change their own displayName with User.ReadWrite (Graph "Update user"). */
+const WRITE_SELF_SCOPES = ['User.ReadWrite', 'User.ReadWrite.All', 'Directory.ReadWrite.All'];
+
+/** True when the caller holds only User.ReadBasic.All among the read permissions. */
+function readsBasicOnly(caller: Caller, target: User): boolean {
+  if (caller.kind !== 'delegated' || target.id === caller.user.id) return false;
+  return !hasAnyScope(caller, READ_USERS.delegated.filter((s) => s !== 'User.ReadBasic.All'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+async function listUsers(ctx: GraphContext): Promise<void> {
+  demand(hasAnyPermission(ctx.caller, READ_USERS));
+  const options = readQueryOptions(ctx.request.query, ['$select', '$filter', '$top', '$skiptoken']);
+  const select = parseSelect(options.$select, USER_PROPERTIES, USER_TYPE);
+  const top = parseTop(options.$top);
+  const { store, tenant } = ctx.services;
+
+  let page: User[];
+  let more = false;
+  if (options.$filter !== undefined) {
+    // An eq filter on a unique key matches at most one user: no paging.
+    const filter = parseEqFilter(options.$filter, ['userPrincipalName', 'id']);
+    const found =
+      filter.property === 'id'
+        ? isGuid(filter.value)
+          ? await store.users.findById(tenant.id, filter.value.toLowerCase())
+          : null
+        : await store.users.findByUserPrincipalName(tenant.id, filter.value);
+    page = found ? [found] : [];
+  } else {
+    const afterId = options.$skiptoken !== undefined ? pageAfter(options.$skiptoken) : undefined;
+    const rows = await store.users.list({ tenantId: tenant.id, limit: top + 1, ...(afterId !== undefined ? { afterId } : {}) });
+    more = rows.length > top;
+    page = rows.slice(0, top);
+  }
+
+  const body: Record<string, unknown> = { '@odata.context': usersContext(serviceRoot(ctx), select, false) };
+  const last = page[page.length - 1];
+  if (more && last) body['@odata.nextLink'] = nextLink(`${serviceRoot(ctx)}/users`, options, encodeSkipToken('users', { after: last.id }));
+  body.value = page.map((u) => userJson(u, { select, basicOnly: readsBasicOnly(ctx.caller, u) }));
+  sendJson(ctx.reply, 200, body);
+}
+
+/** The keyset position a users $skiptoken carries: the last id of the previous page. */
+function pageAfter(skipToken: string): string {
+  const after = decodeSkipToken('users', skipToken).after;
+  if (typeof after !== 'string') throw new DirectoryExpiredPageToken();
+  return after;
+}
+
+async function getUser(ctx: GraphContext): Promise<void> {
+  const { caller } = ctx;
+  const selfScopes = caller.kind === 'delegated' && hasAnyScope(caller, READ_SELF_SCOPES);
+  demand(hasAnyPermission(caller, READ_USERS) || selfScopes);
+  const options = readQueryOptions(ctx.request.query, ['$select']);
+  const select = parseSelect(options.$select, USER_PROPERTIES, USER_TYPE);
+  const target = await findUserByKey(ctx.services, ctx.params.id ?? '');
+  if (!hasAnyPermission(caller, READ_USERS)) demand(caller.kind === 'delegated' && target.id === caller.user.id);
+  sendJson(ctx.reply, 200, {
+    '@odata.context': usersContext(serviceRoot(ctx), select, true),
+    ...userJson(target, { select, basicOnly: readsBasicOnly(caller, target) }),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing: body shape
+
+/** Properties of microsoft.graph.user that Portcullis does not store: refused, never silently dropped. */
+const UNSUPPORTED_USER_PROPERTIES = new Set(
+  [
+    'businessPhones', 'givenName', 'surname', 'jobTitle', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'usageLocation',
+    'department', 'companyName', 'city', 'country', 'state', 'streetAddress', 'postalCode', 'employeeId', 'otherMails',
+    'passwordPolicies', 'userType', 'onPremisesImmutableId', 'identities', 'ageGroup', 'birthday', 'aboutMe', 'faxNumber',
+    'employeeType', 'employeeHireDate', 'proxyAddresses', 'showInAddressList',
+  ].map((p) => p.toLowerCase()),
+);
+
+function checkKnownProperties(body: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(body)) {
+    if (key.startsWith('@odata.')) continue; // e.g. "@odata.type": "#microsoft.graph.user" from SDKs
+    if (allowed.includes(key)) continue;
+    if (UNSUPPORTED_USER_PROPERTIES.has(key.toLowerCase())) {
+      throw new RequestBadRequest(`Property '${key}' is not supported by Portcullis.`);
+    }
+    throw new RequestBadRequest(
+      `The property '${key}' does not exist on type '${USER_TYPE}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+    );
+  }
+}
+
+const invalidValue = (property: string): RequestBadRequest =>
+  new RequestBadRequest(`Invalid value specified for property '${property}' of resource 'User'.`);
+
+function optionalString(body: Record<string, unknown>, property: string): string | undefined {
+  const v = body[property];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw invalidValue(property);
+  return v;
+}
+
+function optionalBoolean(body: Record<string, unknown>, property: string): boolean | undefined {
+  const v = body[property];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw invalidValue(property);
+  return v;
+}
+
+function required<T>(value: T | undefined, property: string): T {
+  if (value === undefined || value === '') {
+    throw new RequestBadRequest(`Property ${property} value is required but is empty or missing.`);
+  }
+  return value;
+}
+
+/**
+ * passwordProfile {password, forceChangePasswordNextSignIn?, forceChangePasswordNextSignInWithMfa?}.
+ * The force-change flags are accepted and not enforced (docs/graph-api.md).
+ */
+function readPasswordProfile(body: Record<string, unknown>): string | undefined {
+  const profile = body.passwordProfile;
+  if (profile === undefined) return undefined;
+  if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) throw invalidValue('passwordProfile');
+  const p = profile as Record<string, unknown>;
+  for (const key of Object.keys(p)) {
+    if (!['password', 'forceChangePasswordNextSignIn', 'forceChangePasswordNextSignInWithMfa'].includes(key)) {
+      throw new RequestBadRequest(`The property '${key}' does not exist on type 'microsoft.graph.passwordProfile'.`);
+    }
+  }
+  optionalBoolean(p, 'forceChangePasswordNextSignIn');
+  optionalBoolean(p, 'forceChangePasswordNextSignInWithMfa');
+  return required(optionalString(p, 'password'), 'passwordProfile.password');
+}
+
+/** Graph's messages for the directory's rules (reference §4.1 and the user-post-users page). */
+function ruleViolation(v: UserRuleViolation): RequestBadRequest {
+  switch (v.kind) {
+    case 'upn_domain':
+      return new RequestBadRequest(
+        'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
+      );
+    case 'password_complexity':
+      return new RequestBadRequest(
+        'The specified password does not comply with password complexity requirements. Please provide a different password.',
+      );
+    case 'duplicate_upn':
+      return new RequestBadRequest('Another object with the same value for property userPrincipalName already exists.', [
+        { target: 'userPrincipalName', code: 'ObjectConflict' },
+      ]);
+    case 'invalid_value':
+      return invalidValue(v.property);
+  }
+}
+
+async function withRuleErrors<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof UserRuleError) throw ruleViolation(e.violation);
+    throw e;
+  }
+}
+
+const actionContext = (ctx: GraphContext) => ({ actor: auditActor(ctx.caller), correlationId: clientRequestId(ctx.request, ctx.reply) });
+
+/** Delegated writes on users also need a role that manages users (User Administrator, …). */
+function mayWriteUsers(caller: Caller): boolean {
+  return hasAnyPermission(caller, WRITE_USERS) && (caller.kind === 'app' || mayManageUsers(caller.user.roleTemplateIds));
+}
+
+/**
+ * Sensitive actions on another user (disable, password reset, delete) follow the "who can reset
+ * passwords" table (§7.1): a User Administrator cannot disable a Global Administrator.
+ */
+function mayActOnSensitively(caller: Caller, target: User): boolean {
+  if (caller.kind === 'app' || caller.user.id === target.id) return true;
+  return mayRevokeSessionsOf(caller.user.roleTemplateIds, target.roleTemplateIds);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing: handlers
+
+async function postUser(ctx: GraphContext): Promise<void> {
+  demand(mayWriteUsers(ctx.caller));
+  const body = requireJsonObject(ctx.request.body);
+  checkKnownProperties(body, ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile', 'mail']);
+  const accountEnabled = required(optionalBoolean(body, 'accountEnabled'), 'accountEnabled');
+  const displayName = required(optionalString(body, 'displayName'), 'displayName');
+  const mailNickname = required(optionalString(body, 'mailNickname'), 'mailNickname');
+  const userPrincipalName = required(optionalString(body, 'userPrincipalName'), 'userPrincipalName');
+  const password = required(readPasswordProfile(body), 'passwordProfile');
+  const mail = body.mail === null ? null : optionalString(body, 'mail');
+
+  const user = await withRuleErrors(
+    createUser(
+      ctx.services,
+      { accountEnabled, displayName, mailNickname, userPrincipalName, password, ...(mail !== undefined ? { mail } : {}) },
+      actionContext(ctx),
+    ),
+  );
+  ctx.reply.header('location', `${serviceRoot(ctx)}/users/${user.id}`);
+  sendJson(ctx.reply, 201, { '@odata.context': usersContext(serviceRoot(ctx), null, true), ...userJson(user, { select: null, basicOnly: false }) });
+}
+
+async function patchUser(ctx: GraphContext): Promise<void> {
+  const { caller } = ctx;
+  demand(hasAnyPermission(caller, WRITE_USERS) || (caller.kind === 'delegated' && hasAnyScope(caller, WRITE_SELF_SCOPES)));
+  const target = await findUserByKey(ctx.services, ctx.params.id ?? '');
+  const body = requireJsonObject(ctx.request.body);
+  checkKnownProperties(body, ['displayName', 'accountEnabled', 'passwordProfile']);
+  const changes: UserChanges = {};
+  const displayName = optionalString(body, 'displayName');
+  const accountEnabled = optionalBoolean(body, 'accountEnabled');
+  const password = readPasswordProfile(body);
+  if (displayName !== undefined) changes.displayName = displayName;
+  if (accountEnabled !== undefined) changes.accountEnabled = accountEnabled;
+  if (password !== undefined) changes.password = password;
+
+  const onlyOwnDisplayName =
+    caller.kind === 'delegated' && caller.user.id === target.id && changes.accountEnabled === undefined && changes.password === undefined;
+  if (!(onlyOwnDisplayName && hasAnyScope(caller, WRITE_SELF_SCOPES))) {
+    demand(mayWriteUsers(caller));
+    if (changes.accountEnabled !== undefined || changes.password !== undefined) demand(mayActOnSensitively(caller, target));
+  }
+  const updated = await withRuleErrors(updateUser(ctx.services, target, changes, actionContext(ctx)));
+  if (!updated) throw new RequestResourceNotFound(ctx.params.id ?? target.id);
+  sendNoContent(ctx.reply);
+}
+
+async function removeUser(ctx: GraphContext): Promise<void> {
+  demand(mayWriteUsers(ctx.caller));
+  const target = await findUserByKey(ctx.services, ctx.params.id ?? '');
+  demand(mayActOnSensitively(ctx.caller, target));
+  const deleted = await deleteUser(ctx.services, target, actionContext(ctx));
+  if (!deleted) throw new RequestResourceNotFound(ctx.params.id ?? target.id);
+  sendNoContent(ctx.reply);
+}
+
+export const userRoutes: GraphRoute[] = [
+  { method: 'GET', path: '/users', handler: listUsers },
+  { method: 'POST', path: '/users', handler: postUser },
+  { method: 'GET', path: '/users/:id', handler: getUser },
+  { method: 'PATCH', path: '/users/:id', handler: patchUser },
+  { method: 'DELETE', path: '/users/:id', handler: removeUser },
+];

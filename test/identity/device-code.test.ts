@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ManualClock } from '../../src/clock.js';
+import { revokeUserSessions } from '../../src/core/revocation.js';
+import { CookieJar, hiddenField, refresh, tokenRequest } from '../helpers/browser-flow.js';
+import { APP, PASSWORD, TENANT_ID, makeHarness, type Harness } from '../helpers/harness.js';
+
+const clock = new ManualClock(Date.now());
+let h: Harness;
+before(async () => {
+  h = await makeHarness({ clock });
+});
+after(async () => h.close());
+
+async function startDeviceFlow(clientId: string = APP.publicClient) {
+  const res = await h.app.http.inject({
+    method: 'POST',
+    url: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ client_id: clientId, scope: 'openid offline_access User.RevokeSessions.All' }).toString(),
+  });
+  return { status: res.statusCode, body: res.json() as Record<string, string | number> };
+}
+
+const poll = (deviceCode: string) =>
+  tokenRequest(h, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: APP.publicClient, device_code: deviceCode });
+
+/** The user's side: enter the code, then approve with credentials (or decline). */
+async function userEntersCode(userCode: string, action: 'approve' | 'decline', username = 'alice@contoso.test') {
+  const jar = new CookieJar();
+  const form = await h.app.http.inject({ method: 'GET', url: '/devicelogin' });
+  jar.absorb(form.headers['set-cookie']);
+  const csrf = hiddenField(form.body, 'csrf');
+  const post = (url: string, fields: Record<string, string>) =>
+    h.app.http.inject({
+      method: 'POST', url, headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ csrf, ...fields }).toString(),
+    });
+  const step1 = await post('/devicelogin', { user_code: userCode.toLowerCase().replace(/(.{3})/, '$1-') });
+  assert.equal(step1.statusCode, 200, step1.body.slice(0, 300));
+  assert.match(step1.body, /Public Client/);
+  const step2 = await post('/devicelogin/approve', { user_code: userCode, action, username, password: PASSWORD });
+  assert.equal(step2.statusCode, 200);
+  return step2.body;
+}
+
+test('device code flow: pending, slow_down, approved, then refresh; revoke kills it', async () => {
+  const start = await startDeviceFlow();
+  assert.equal(start.status, 200, JSON.stringify(start.body));
+  assert.equal(start.body.verification_uri, 'https://login.portcullis.test/devicelogin');
+  assert.equal(start.body.expires_in, 900);
+  assert.equal(start.body.interval, 5);
+  assert.match(String(start.body.message), new RegExp(String(start.body.user_code)));
+  const deviceCode = String(start.body.device_code);
+
+  const pending = await poll(deviceCode);
+  assert.equal(pending.body.error, 'authorization_pending');
+  assert.deepEqual(pending.body.error_codes, [70016]);
+  const tooFast = await poll(deviceCode);
+  assert.equal(tooFast.body.error, 'slow_down');
+
+  const done = await userEntersCode(String(start.body.user_code), 'approve');
+  assert.match(done, /You have signed in/);
+  clock.advance(5000);
+  const ok = await poll(deviceCode);
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.ok(ok.body.access_token && ok.body.refresh_token);
+  clock.advance(5000);
+  const again = await poll(deviceCode);
+  assert.equal(again.body.error, 'invalid_grant', 'a device code is single use');
+
+  const r = await refresh(h, ok.body.refresh_token as string);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await revokeUserSessions(h.store, h.clock, { target: h.users.alice!, actor: {}, correlationId: 't' });
+  assert.deepEqual((await refresh(h, r.body.refresh_token as string)).body.error_codes, [50173]);
+});
+
+test('a declined code answers authorization_declined; an old one expired_token', async () => {
+  const declined = await startDeviceFlow();
+  await userEntersCode(String(declined.body.user_code), 'decline');
+  clock.advance(5000);
+  assert.equal((await poll(String(declined.body.device_code))).body.error, 'authorization_declined');
+
+  const old = await startDeviceFlow();
+  clock.advance(901_000);
+  assert.equal((await poll(String(old.body.device_code))).body.error, 'expired_token');
+});
+
+test('bad user codes and apps without public client flows are refused', async () => {
+  const form = await h.app.http.inject({ method: 'GET', url: '/devicelogin' });
+  const jar = new CookieJar();
+  jar.absorb(form.headers['set-cookie']);
+  const bad = await h.app.http.inject({
+    method: 'POST', url: '/devicelogin', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ csrf: hiddenField(form.body, 'csrf'), user_code: 'WRONGCODE' }).toString(),
+  });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.body, /didn’t work/);
+  const spa = await startDeviceFlow(APP.spa);
+  assert.equal(spa.status, 401);
+  assert.equal(spa.body.error, 'invalid_client');
+  assert.equal((await poll('no-such-device-code')).body.error, 'invalid_grant');
+});
