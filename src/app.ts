@@ -46,7 +46,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   const http = Fastify({
     ...(opts.https ? { https: opts.https } : {}),
     // A userPrincipalName may be 113 characters and more when percent-encoded.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // The router rejects bad percent-encoding before any plugin runs; keep each surface's envelope.
     frameworkErrors: (error, req, reply) => {
       if (graphErrors(error, req, reply)) return;

@@ -12,9 +12,11 @@ import { AADSTS } from '../oauth-errors.js';
 import { Params, isFormEncoded } from '../params.js';
 import { resolveTenant } from '../tenant.js';
 
-const GRANTS: ReadonlyMap<string, GrantHandler> = new Map(
-  [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant].map((g) => [g.grantType, g]),
-);
+const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([
+  ...[authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant].map((g) => [g.grantType, g] as const),
+  // Entra's v2 endpoint also takes the short name, and MSAL sends it (GrantType.DEVICE_CODE_GRANT).
+  ['device_code', deviceCodeGrant] as const,
+]);
 
 /** POST /{tenant}/oauth2/v2.0/token (RFC 6749 §3.2): form-encoded, one handler per grant type. */
 export function registerToken(http: FastifyInstance, services: Services): void {

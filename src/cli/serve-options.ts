@@ -1,0 +1,191 @@
+/**
+ * `portcullis serve` options: command-line flags, then PORTCULLIS_* environment variables, then
+ * defaults (DESIGN.md: defaults < env < flags). Everything is validated here so that a bad value
+ * becomes one `portcullis: ...` line and exit code 2 before anything is opened or bound.
+ */
+import { parseArgs } from 'node:util';
+import type { AppConfig } from '../config.js';
+
+/** A failure the CLI reports as one line. exitCode 2 = bad configuration, 1 = runtime failure. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message);
+  }
+}
+
+export type LogLevel = AppConfig['logLevel'];
+
+export interface ServeOptions {
+  host: string;
+  /** 0 = pick a free port. */
+  port: number;
+  dataDir: string;
+  seedFile: string | null;
+  tls: { kind: 'none' } | { kind: 'files'; certFile: string; keyFile: string } | { kind: 'self-signed' };
+  /** Set when clients reach Portcullis through a proxy; implies trusting X-Forwarded-*. */
+  publicUrl: string | null;
+  logLevel: LogLevel;
+}
+
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 5050,
+  dataDir: './.portcullis',
+  // Request logs at 'info' drown the start-up banner; serve is quiet unless asked.
+  logLevel: 'warn' as LogLevel,
+} as const;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** One row per setting: the flag, its environment variable, and the help text. */
+export const SERVE_SETTINGS = [
+  { flag: 'host', env: 'PORTCULLIS_HOST', arg: 'HOST', help: `interface to listen on (default ${SERVE_DEFAULTS.host})` },
+  { flag: 'port', env: 'PORTCULLIS_PORT', arg: 'PORT', help: `TCP port; 0 picks a free one (default ${SERVE_DEFAULTS.port})` },
+  { flag: 'data-dir', env: 'PORTCULLIS_DATA_DIR', arg: 'DIR', help: `where the database and TLS files live (default ${SERVE_DEFAULTS.dataDir})` },
+  { flag: 'seed', env: 'PORTCULLIS_SEED', arg: 'FILE', help: 'apply this seed file (JSON) on start; idempotent' },
+  { flag: 'tls-cert', env: 'PORTCULLIS_TLS_CERT', arg: 'FILE', help: 'serve HTTPS with this PEM certificate (needs --tls-key)' },
+  { flag: 'tls-key', env: 'PORTCULLIS_TLS_KEY', arg: 'FILE', help: 'PEM private key for --tls-cert' },
+  { flag: 'tls-self-signed', env: 'PORTCULLIS_TLS_SELF_SIGNED', arg: null, help: 'serve HTTPS with a localhost certificate kept in <data-dir>/tls/' },
+  { flag: 'public-url', env: 'PORTCULLIS_PUBLIC_URL', arg: 'URL', help: 'origin clients use when behind a proxy; trusts X-Forwarded-*' },
+  { flag: 'log-level', env: 'PORTCULLIS_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default ${SERVE_DEFAULTS.logLevel})` },
+] as const;
+
+export function serveHelp(): string {
+  const rows = SERVE_SETTINGS.map((s) => {
+    const left = `  --${s.flag}${s.arg ? ` ${s.arg}` : ''}`;
+    return `${left.padEnd(26)}${s.help}\n${''.padEnd(26)}env: ${s.env}`;
+  });
+  return [
+    'Usage: portcullis serve [options]',
+    '',
+    'Runs the identity provider (OpenID Connect, OAuth 2.0) and the Graph-compatible API.',
+    'Flags win over environment variables, which win over defaults.',
+    '',
+    'Options:',
+    ...rows,
+    `  ${'-h, --help'.padEnd(24)}show this help`,
+    '',
+  ].join('\n');
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+type Flags = Partial<Record<(typeof SERVE_SETTINGS)[number]['flag'] | 'help', string | boolean>>;
+
+/** node:util's messages run on ("To specify a positional argument..."); the first sentence is the useful one. */
+function firstSentence(message: string): string {
+  const end = message.search(/\.\s/);
+  return end === -1 ? message.replace(/\.$/, '') : message.slice(0, end);
+}
+
+function parseFlags(argv: readonly string[]): Flags {
+  const options = Object.fromEntries(
+    SERVE_SETTINGS.map((s) => [s.flag, { type: s.arg ? ('string' as const) : ('boolean' as const) }]),
+  );
+  try {
+    const { values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    return values as Flags;
+  } catch (e) {
+    const message = e instanceof Error ? firstSentence(e.message) : String(e);
+    throw new CliError(`${message} (see 'portcullis serve --help')`, 2);
+  }
+}
+
+function parsePort(raw: string, source: string): number {
+  if (!/^\d{1,5}$/.test(raw.trim()) || Number(raw) > 65535) {
+    throw new CliError(`${source}: port must be an integer from 0 to 65535, got '${raw}'`, 2);
+  }
+  return Number(raw);
+}
+
+function parseBoolean(raw: string, source: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new CliError(`${source}: expected true or false, got '${raw}'`, 2);
+}
+
+function parseLogLevel(raw: string, source: string): LogLevel {
+  const level = LOG_LEVELS.find((l) => l === raw.trim().toLowerCase());
+  if (!level) throw new CliError(`${source}: log level must be one of ${LOG_LEVELS.join(', ')}, got '${raw}'`, 2);
+  return level;
+}
+
+/** Only an origin: routes live at the root, so a path prefix would break every published URL. */
+function parsePublicUrl(raw: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CliError(`${source}: '${raw}' is not a valid absolute URL`, 2);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CliError(`${source}: '${raw}' must use http or https`, 2);
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new CliError(`${source}: '${raw}' must be an origin like https://idp.example.com (no path, query or credentials)`, 2);
+  }
+  return url.origin;
+}
+
+function nonEmpty(raw: string, source: string): string {
+  if (raw.trim() === '') throw new CliError(`${source}: must not be empty`, 2);
+  return raw;
+}
+
+/** Returns null when --help was asked for. */
+export function parseServeOptions(argv: readonly string[], env: Env): ServeOptions | null {
+  const flags = parseFlags(argv);
+  if (flags.help === true) return null;
+
+  // Looks a setting up in flags, then env, and says where the value came from for error messages.
+  const pick = (flag: (typeof SERVE_SETTINGS)[number]['flag']): { raw: string; source: string } | null => {
+    const setting = SERVE_SETTINGS.find((s) => s.flag === flag);
+    const fromFlag = flags[flag];
+    if (typeof fromFlag === 'string') return { raw: fromFlag, source: `--${flag}` };
+    if (fromFlag === true) return { raw: 'true', source: `--${flag}` };
+    const fromEnv = setting ? env[setting.env] : undefined;
+    return fromEnv === undefined ? null : { raw: fromEnv, source: setting?.env ?? flag };
+  };
+
+  const host = pick('host');
+  const port = pick('port');
+  const dataDir = pick('data-dir');
+  const seed = pick('seed');
+  const publicUrl = pick('public-url');
+  const logLevel = pick('log-level');
+  return {
+    host: host ? nonEmpty(host.raw, host.source).trim() : SERVE_DEFAULTS.host,
+    port: port ? parsePort(port.raw, port.source) : SERVE_DEFAULTS.port,
+    dataDir: dataDir ? nonEmpty(dataDir.raw, dataDir.source) : SERVE_DEFAULTS.dataDir,
+    seedFile: seed && seed.raw.trim() !== '' ? seed.raw : null,
+    tls: resolveTls(flags, env),
+    publicUrl: publicUrl && publicUrl.raw.trim() !== '' ? parsePublicUrl(publicUrl.raw.trim(), publicUrl.source) : null,
+    logLevel: logLevel ? parseLogLevel(logLevel.raw, logLevel.source) : SERVE_DEFAULTS.logLevel,
+  };
+}
+
+/**
+ * TLS settings are resolved as a group: if any TLS flag is given, the TLS environment variables
+ * are ignored, so `--tls-self-signed` overrides PORTCULLIS_TLS_CERT instead of conflicting with it.
+ */
+function resolveTls(flags: Flags, env: Env): ServeOptions['tls'] {
+  const fromFlags = flags['tls-cert'] !== undefined || flags['tls-key'] !== undefined || flags['tls-self-signed'] !== undefined;
+  const cert = fromFlags ? flags['tls-cert'] : env.PORTCULLIS_TLS_CERT;
+  const key = fromFlags ? flags['tls-key'] : env.PORTCULLIS_TLS_KEY;
+  const selfSigned = fromFlags
+    ? flags['tls-self-signed'] === true
+    : parseBoolean(env.PORTCULLIS_TLS_SELF_SIGNED ?? '', 'PORTCULLIS_TLS_SELF_SIGNED');
+  const certFile = typeof cert === 'string' && cert.trim() !== '' ? cert : null;
+  const keyFile = typeof key === 'string' && key.trim() !== '' ? key : null;
+  const [certName, keyName] = fromFlags ? ['--tls-cert', '--tls-key'] : ['PORTCULLIS_TLS_CERT', 'PORTCULLIS_TLS_KEY'];
+
+  if (selfSigned && (certFile || keyFile)) {
+    throw new CliError(`use either ${certName}/${keyName} or ${fromFlags ? '--tls-self-signed' : 'PORTCULLIS_TLS_SELF_SIGNED'}, not both`, 2);
+  }
+  if (selfSigned) return { kind: 'self-signed' };
+  if (certFile && !keyFile) throw new CliError(`${certName} needs ${keyName} too`, 2);
+  if (keyFile && !certFile) throw new CliError(`${keyName} needs ${certName} too`, 2);
+  return certFile && keyFile ? { kind: 'files', certFile, keyFile } : { kind: 'none' };
+}

@@ -1,0 +1,226 @@
+/**
+ * `portcullis serve`: open the store, seed it, build the app and listen until SIGINT/SIGTERM.
+ * The lines printed on start are a contract (tests and scripts parse them): keep their shape.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createApp, type PortcullisApp } from '../app.js';
+import { systemClock } from '../clock.js';
+import { ConfigError, makeAppConfig, type AppConfig } from '../config.js';
+import { SeedError, applySeed, demoSeed, parseSeed, type Seed } from '../core/seed.js';
+import type { Store } from '../store/store.js';
+import { openSqliteStore } from '../store/sqlite/open.js';
+import { CliError, parseServeOptions, serveHelp, type ServeOptions } from './serve-options.js';
+import { loadTlsFiles, selfSignedTls, type TlsMaterial } from './tls.js';
+
+type Print = (line: string) => void;
+const print: Print = (line) => process.stdout.write(`${line}\n`);
+
+/** Bind-and-release: tells whether the port is free now, and which one the OS picks for port 0. */
+async function reservePort(host: string, port: number): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
+    probe.listen({ host, port, exclusive: true }, () => {
+      const address = probe.address();
+      const chosen = typeof address === 'object' && address ? address.port : port;
+      probe.close(() => resolvePort(chosen));
+    });
+  });
+}
+
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): CliError {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new CliError(`port ${port} on ${host} is already in use (choose another with --port, or 0 for any free port)`, 1);
+    case 'EACCES':
+      return new CliError(`not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges)`, 1);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new CliError(`cannot listen on host '${host}': no such local address`, 2);
+    default:
+      return new CliError(`cannot listen on ${host}:${port}: ${e.message}`, 1);
+  }
+}
+
+/** The URL clients use: a wildcard or loopback bind is reached as localhost (the certificate's name). */
+export function defaultPublicUrl(host: string, port: number, https: boolean): string {
+  const local = ['0.0.0.0', '::', '127.0.0.1', 'localhost'].includes(host.toLowerCase());
+  const name = local ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `${https ? 'https' : 'http'}://${name}:${port}`;
+}
+
+async function readSeedFile(file: string): Promise<Seed> {
+  let raw: string;
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new CliError(`cannot read seed file '${file}': ${reason}`, 2);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw new CliError(`seed file '${file}' is not valid JSON: ${(e as Error).message}`, 2);
+  }
+  try {
+    return parseSeed(json);
+  } catch (e) {
+    if (e instanceof SeedError) throw new CliError(`seed file '${file}': ${e.message}`, 2);
+    throw e;
+  }
+}
+
+async function loadTls(opts: ServeOptions): Promise<TlsMaterial | null> {
+  switch (opts.tls.kind) {
+    case 'none':
+      return null;
+    case 'files':
+      return loadTlsFiles(opts.tls.certFile, opts.tls.keyFile);
+    case 'self-signed':
+      return selfSignedTls(opts.dataDir);
+  }
+}
+
+function openStore(dataDir: string): Store {
+  const file = join(dataDir, 'portcullis.db');
+  try {
+    return openSqliteStore(file, systemClock.now());
+  } catch (e) {
+    throw new CliError(`cannot open database '${file}': ${(e as Error).message}`, 1);
+  }
+}
+
+/** Applies --seed, or on a store with no tenant creates the demo tenant and shows its password once. */
+async function prepareTenant(store: Store, seed: Seed | null, seedFile: string | null): Promise<void> {
+  if (seed) {
+    try {
+      const r = await applySeed(store, seed, systemClock);
+      print(`Seed '${seedFile}': ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged`);
+      for (const w of r.warnings) print(`  warning: ${w}`);
+    } catch (e) {
+      if (e instanceof SeedError) throw new CliError(`seed file '${seedFile}': ${e.message}`, 2);
+      throw e;
+    }
+    return;
+  }
+  if (await store.tenants.get()) return;
+  const demo = demoSeed();
+  await applySeed(store, demo.seed, systemClock);
+  const admin = demo.seed.users[0];
+  // Printed as soon as it exists: if start-up fails later, the password is not lost.
+  print(`Created the demo tenant '${demo.seed.tenant.displayName}' (${demo.seed.tenant.domain}).`);
+  print(`  admin:      ${admin?.userPrincipalName ?? ''}`);
+  print(`  password:   ${demo.adminPassword}`);
+  print('  (the password is shown only this once; a seed file sets your own users: see docs/seed-file.md)');
+}
+
+function printReady(app: PortcullisApp, publicUrl: string, tls: TlsMaterial | null): void {
+  const { id, domain } = app.tenant;
+  print('Portcullis ready');
+  print(`  issuer:     ${publicUrl}/${id}/v2.0`);
+  print(`  discovery:  ${publicUrl}/${id}/v2.0/.well-known/openid-configuration`);
+  print(`  graph:      ${publicUrl}/v1.0`);
+  print(`  tenant:     ${id} (${domain})`);
+  if (tls?.selfSigned) {
+    // Node clients (MSAL, the Graph client) must trust the certificate to talk to us over https.
+    print(`  tls cert:   ${tls.certFile}${tls.generated ? ' (new)' : ''}; Node clients: NODE_EXTRA_CA_CERTS=${tls.certFile}`);
+  } else if (tls) {
+    print(`  tls cert:   ${tls.certFile}`);
+  }
+}
+
+/** Resolves once the server has stopped after SIGINT/SIGTERM. */
+function waitForStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolveSignal) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolveSignal(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function buildConfig(opts: ServeOptions, port: number, https: boolean): Readonly<AppConfig> {
+  const publicUrl = opts.publicUrl ?? defaultPublicUrl(opts.host, port, https);
+  try {
+    return makeAppConfig({
+      publicUrl,
+      // Only a deployment that declares its public URL sits behind a proxy whose X-Forwarded-* we may believe.
+      trustProxy: opts.publicUrl !== null,
+      logLevel: opts.logLevel,
+      secure: publicUrl.startsWith('https:'),
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message, 2);
+    throw e;
+  }
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function shutdown(app: PortcullisApp | null, store: Store): Promise<void> {
+  // A stuck connection must not keep a stopped server alive forever.
+  const timer = setTimeout(() => {
+    process.stderr.write('portcullis: shutdown took too long; exiting\n');
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS);
+  timer.unref();
+  try {
+    await app?.close();
+  } finally {
+    await store.close();
+    clearTimeout(timer);
+  }
+}
+
+/** Runs the serve verb; returns the process exit code. */
+export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const opts = parseServeOptions(argv, env);
+  if (!opts) {
+    process.stdout.write(serveHelp());
+    return 0;
+  }
+  // Everything that can be wrong with the configuration is checked before the store is touched.
+  const seed = opts.seedFile ? await readSeedFile(opts.seedFile) : null;
+  const dataDir = resolve(opts.dataDir);
+  try {
+    await mkdir(dataDir, { recursive: true });
+  } catch (e) {
+    throw new CliError(`cannot create data directory '${dataDir}': ${(e as Error).message}`, 1);
+  }
+  const tls = await loadTls({ ...opts, dataDir });
+  // The issuer contains the port, and the app is built before it listens: so learn the port first.
+  const port = await reservePort(opts.host, opts.port);
+  const config = buildConfig(opts, port, tls !== null);
+
+  const store = openStore(dataDir);
+  // Installed before anything is printed: whoever reads 'Portcullis ready' may signal at once, and
+  // a SIGTERM that arrived before the handler would kill the process without closing the store.
+  const stopSignal = waitForStopSignal();
+  let app: PortcullisApp | null = null;
+  try {
+    await prepareTenant(store, seed, opts.seedFile);
+    app = await createApp({ config, store, clock: systemClock, ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}) });
+    try {
+      await app.http.listen({ host: opts.host, port });
+    } catch (e) {
+      throw listenError(e as NodeJS.ErrnoException, opts.host, port);
+    }
+    printReady(app, config.publicUrl, tls);
+  } catch (e) {
+    await shutdown(app, store).catch(() => undefined);
+    throw e;
+  }
+
+  await stopSignal;
+  await shutdown(app, store);
+  print('Portcullis stopped');
+  return 0;
+}

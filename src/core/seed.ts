@@ -1,0 +1,570 @@
+/**
+ * Seed files: a declarative description of a tenant, its users and its applications
+ * (docs/seed-file.md). `parseSeed` validates untrusted JSON by hand into a normalised `Seed`;
+ * `applySeed` makes the store match it and is idempotent — applying the same seed twice writes
+ * nothing the second time, so `serve --seed` can run on every start.
+ */
+import type { Clock } from '../clock.js';
+import { hashSecret, verifySecret } from '../crypto/passwords.js';
+import { newGuid } from '../crypto/random.js';
+import { randomInt } from 'node:crypto';
+import type { Application, AuditRecord, AuditTarget, ClientSecret, User } from './model.js';
+import {
+  APPLICATION_PERMISSIONS,
+  DELEGATED_PERMISSIONS,
+  canonicalPermission,
+  isKnownApplicationPermission,
+  isKnownDelegatedPermission,
+} from './permissions.js';
+import { ROLE, ROLE_DISPLAY_NAMES, resolveRole } from './roles.js';
+import type { Store, UserPatch } from '../store/store.js';
+
+// ---------------------------------------------------------------------------------------------
+// Types. A parsed Seed is normalised: defaults filled, roles as template ids, permission names
+// in canonical casing, GUIDs and domains lower-case. A normalised Seed is itself a valid input.
+
+export interface SeedTenant {
+  id: string;
+  domain: string;
+  displayName: string;
+}
+
+export interface SeedUser {
+  /** Optional: generated on first insert and kept afterwards. */
+  id?: string;
+  userPrincipalName: string;
+  displayName: string;
+  /** Plain text in the file; only its argon2id hash is stored. */
+  password: string;
+  accountEnabled: boolean;
+  mail: string | null;
+  /** Role template ids (the file may use display names). */
+  roles: string[];
+}
+
+export interface SeedSecret {
+  secretText: string;
+  displayName: string | null;
+  /** ISO 8601; null = never expires. */
+  endDateTime: string | null;
+}
+
+export interface SeedApplication {
+  appId: string;
+  displayName: string;
+  publicClient: { redirectUris: string[] };
+  web: { redirectUris: string[] };
+  spa: { redirectUris: string[] };
+  passwordCredentials: SeedSecret[];
+  allowPublicClientFlows: boolean;
+  delegatedPermissions: string[];
+  applicationPermissions: string[];
+}
+
+export interface Seed {
+  tenant: SeedTenant;
+  users: SeedUser[];
+  applications: SeedApplication[];
+}
+
+export interface SeedResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Differences the seed could not apply (reported, never fatal). */
+  warnings: string[];
+}
+
+/** Invalid seed content, or a seed that cannot be applied to this store. Message is path-qualified. */
+export class SeedError extends Error {
+  override name = 'SeedError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+// Characters Entra accepts in the alias part of a userPrincipalName.
+const UPN_LOCAL = /^[A-Za-z0-9'._\-!#^~+]{1,64}$/;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+type Json = Record<string, unknown>;
+
+function fail(path: string, message: string): never {
+  throw new SeedError(`${path}: ${message}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? `'${value}'` : `a ${typeof value}`;
+}
+
+function object(value: unknown, path: string, allowed: readonly string[]): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, `must be an object, got ${describe(value)}`);
+  for (const key of Object.keys(value)) {
+    // Unknown keys are almost always typos ("pasword"); silently ignoring them would hide a mistake.
+    if (!allowed.includes(key)) fail(`${path}.${key}`, `unknown property; expected one of ${allowed.join(', ')}`);
+  }
+  return value as Json;
+}
+
+function text(value: unknown, path: string, max = 256): string {
+  if (typeof value !== 'string') fail(path, `must be a string, got ${describe(value)}`);
+  if (value.trim() === '') fail(path, 'must not be empty');
+  if (value.length > max) fail(path, `must be at most ${max} characters`);
+  return value;
+}
+
+function optionalText(value: unknown, path: string, max = 256): string | null {
+  return value === undefined || value === null ? null : text(value, path, max);
+}
+
+function bool(value: unknown, path: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(path, `must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+function array(value: unknown, path: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) fail(path, `must be an array, got ${describe(value)}`);
+  return value;
+}
+
+function guid(value: unknown, path: string): string {
+  const s = text(value, path);
+  if (!GUID.test(s)) fail(path, `must be a GUID like 00000000-0000-0000-0000-000000000000, got '${s}'`);
+  return s.toLowerCase();
+}
+
+function domain(value: unknown, path: string): string {
+  const s = text(value, path, 253).toLowerCase();
+  const labels = s.split('.');
+  if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) {
+    fail(path, `must be a DNS name with at least two labels, like contoso.example, got '${s}'`);
+  }
+  return s;
+}
+
+function parseTenant(value: unknown): SeedTenant {
+  const t = object(value, 'tenant', ['id', 'domain', 'displayName']);
+  return { id: guid(t.id, 'tenant.id'), domain: domain(t.domain, 'tenant.domain'), displayName: text(t.displayName, 'tenant.displayName') };
+}
+
+function userPrincipalName(value: unknown, path: string, tenantDomain: string): string {
+  const s = text(value, path, 113);
+  const at = s.lastIndexOf('@');
+  const local = s.slice(0, at);
+  const host = s.slice(at + 1).toLowerCase();
+  // Entra only accepts UPNs in a verified domain of the tenant; the seed tenant has exactly one.
+  if (at <= 0 || !UPN_LOCAL.test(local) || local.startsWith('.') || local.endsWith('.') || host !== tenantDomain) {
+    fail(path, `must be an email-like user@domain whose domain is the tenant domain '${tenantDomain}', got '${s}'`);
+  }
+  return s;
+}
+
+function roles(value: unknown, path: string): string[] {
+  const ids = array(value, path).map((r, i) => {
+    const name = text(r, `${path}[${i}]`);
+    const id = resolveRole(name);
+    if (!id) fail(`${path}[${i}]`, `unknown role '${name}'; known roles: ${Object.values(ROLE_DISPLAY_NAMES).join(', ')}`);
+    return id;
+  });
+  return [...new Set(ids)];
+}
+
+function parseUser(value: unknown, path: string, tenantDomain: string): SeedUser {
+  const u = object(value, path, ['id', 'userPrincipalName', 'displayName', 'password', 'accountEnabled', 'mail', 'roles']);
+  const password = text(u.password, `${path}.password`);
+  // Entra's minimum length; the seed is often the only place a password is chosen.
+  if (password.length < 8) fail(`${path}.password`, 'must be at least 8 characters');
+  const mail = optionalText(u.mail, `${path}.mail`);
+  if (mail !== null && !/^[^@\s]+@[^@\s]+$/.test(mail)) fail(`${path}.mail`, `must be an email address, got '${mail}'`);
+  const user: SeedUser = {
+    userPrincipalName: userPrincipalName(u.userPrincipalName, `${path}.userPrincipalName`, tenantDomain),
+    displayName: text(u.displayName, `${path}.displayName`),
+    password,
+    accountEnabled: bool(u.accountEnabled, `${path}.accountEnabled`, true),
+    mail,
+    roles: roles(u.roles, `${path}.roles`),
+  };
+  if (u.id !== undefined) user.id = guid(u.id, `${path}.id`);
+  return user;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+function redirectUris(value: unknown, path: string): { redirectUris: string[] } {
+  if (value === undefined) return { redirectUris: [] };
+  const o = object(value, path, ['redirectUris']);
+  const uris = array(o.redirectUris, `${path}.redirectUris`).map((v, i) => {
+    const p = `${path}.redirectUris[${i}]`;
+    const s = text(v, p, 1024);
+    let url: URL;
+    try {
+      url = new URL(s);
+    } catch {
+      fail(p, `must be an absolute URL, got '${s}'`);
+    }
+    // Entra: redirect URIs must use https, except http on the loopback host for local development.
+    const ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+    if (!ok) fail(p, `must use https (http is allowed only for localhost, 127.0.0.1 and [::1]), got '${s}'`);
+    // RFC 6749 §3.1.2: the redirection endpoint URI must not include a fragment.
+    if (url.hash !== '' || s.includes('#')) fail(p, `must not contain a fragment, got '${s}'`);
+    return s;
+  });
+  return { redirectUris: [...new Set(uris)] };
+}
+
+function endDateTime(value: unknown, path: string): string | null {
+  const s = optionalText(value, path);
+  if (s === null) return null;
+  const ms = Date.parse(s);
+  if (!ISO_8601.test(s) || Number.isNaN(ms)) fail(path, `must be an ISO 8601 date-time like 2030-12-31T00:00:00Z, got '${s}'`);
+  return new Date(ms).toISOString();
+}
+
+function secrets(value: unknown, path: string): SeedSecret[] {
+  const seen = new Set<string>();
+  return array(value, path).map((v, i) => {
+    const p = `${path}[${i}]`;
+    const s = object(v, p, ['secretText', 'displayName', 'endDateTime']);
+    const secretText = text(s.secretText, `${p}.secretText`, 512);
+    // A client secret is a password an attacker can try offline against nothing but the token endpoint.
+    if (secretText.length < 16) fail(`${p}.secretText`, 'must be at least 16 characters');
+    if (seen.has(secretText)) fail(`${p}.secretText`, 'duplicates an earlier secret of this application');
+    seen.add(secretText);
+    return { secretText, displayName: optionalText(s.displayName, `${p}.displayName`), endDateTime: endDateTime(s.endDateTime, `${p}.endDateTime`) };
+  });
+}
+
+function permissions(value: unknown, path: string, kind: 'delegated' | 'application'): string[] {
+  const known = kind === 'delegated' ? DELEGATED_PERMISSIONS : APPLICATION_PERMISSIONS;
+  const isKnown = kind === 'delegated' ? isKnownDelegatedPermission : isKnownApplicationPermission;
+  const names = array(value, path).map((v, i) => {
+    const name = text(v, `${path}[${i}]`);
+    const canonical = isKnown(name) ? canonicalPermission(name) : undefined;
+    if (!canonical) fail(`${path}[${i}]`, `unknown ${kind} permission '${name}'; known: ${known.join(', ')}`);
+    return canonical;
+  });
+  return [...new Set(names)];
+}
+
+function parseApplication(value: unknown, path: string): SeedApplication {
+  const a = object(value, path, [
+    'appId', 'displayName', 'publicClient', 'web', 'spa', 'passwordCredentials',
+    'allowPublicClientFlows', 'delegatedPermissions', 'applicationPermissions',
+  ]);
+  return {
+    appId: guid(a.appId, `${path}.appId`),
+    displayName: text(a.displayName, `${path}.displayName`),
+    publicClient: redirectUris(a.publicClient, `${path}.publicClient`),
+    web: redirectUris(a.web, `${path}.web`),
+    spa: redirectUris(a.spa, `${path}.spa`),
+    passwordCredentials: secrets(a.passwordCredentials, `${path}.passwordCredentials`),
+    allowPublicClientFlows: bool(a.allowPublicClientFlows, `${path}.allowPublicClientFlows`, false),
+    delegatedPermissions: permissions(a.delegatedPermissions, `${path}.delegatedPermissions`, 'delegated'),
+    applicationPermissions: permissions(a.applicationPermissions, `${path}.applicationPermissions`, 'application'),
+  };
+}
+
+function rejectDuplicates<T>(items: readonly T[], key: (t: T) => string | undefined, path: (i: number) => string, what: string): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    if (k === undefined) return;
+    const earlier = first.get(k);
+    if (earlier !== undefined) fail(path(i), `duplicate ${what}; ${path(earlier)} already uses it`);
+    first.set(k, i);
+  });
+}
+
+/** Validates a parsed JSON document; throws SeedError naming the first offending path. */
+export function parseSeed(json: unknown): Seed {
+  const root = object(json, 'seed', ['$schema', 'tenant', 'users', 'applications']);
+  if (root.tenant === undefined) fail('tenant', 'is required');
+  const tenant = parseTenant(root.tenant);
+  const users = array(root.users, 'users').map((u, i) => parseUser(u, `users[${i}]`, tenant.domain));
+  const applications = array(root.applications, 'applications').map((a, i) => parseApplication(a, `applications[${i}]`));
+  rejectDuplicates(users, (u) => u.userPrincipalName.toLowerCase(), (i) => `users[${i}].userPrincipalName`, 'userPrincipalName (case-insensitive)');
+  rejectDuplicates(users, (u) => u.id, (i) => `users[${i}].id`, 'id');
+  rejectDuplicates(applications, (a) => a.appId, (i) => `applications[${i}].appId`, 'appId');
+  return { tenant, users, applications };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying
+
+/** Who the audit log says made seed changes (Graph directoryAudit initiatedBy.app). */
+const SEED_ACTOR = { app: { appId: 'portcullis-seed', displayName: 'Portcullis seed' } } as const;
+
+function audit(tenantId: string, now: number, activity: string, user: User, modified: AuditTarget['modifiedProperties']): AuditRecord {
+  return {
+    id: newGuid(),
+    tenantId,
+    activityDateTime: now,
+    activityDisplayName: activity,
+    category: 'UserManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Update',
+    result: 'success',
+    resultReason: '',
+    correlationId: newGuid(),
+    initiatedBy: { app: { ...SEED_ACTOR.app } },
+    targetResources: [
+      { id: user.id, type: 'User', userPrincipalName: user.userPrincipalName, displayName: user.displayName, modifiedProperties: modified },
+    ],
+  };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((x) => sa.has(x));
+}
+
+/** Graph audit logs render property values as JSON arrays in strings. */
+function shown(value: unknown): string {
+  return JSON.stringify([value]);
+}
+
+async function applyTenant(store: Store, seed: Seed, now: number, result: SeedResult): Promise<void> {
+  const existing = await store.tenants.get();
+  if (!existing) {
+    await store.tenants.insert({ ...seed.tenant, createdAt: now });
+    result.created++;
+    return;
+  }
+  if (existing.id !== seed.tenant.id) {
+    throw new SeedError(
+      `tenant.id: this store already holds tenant ${existing.id} (${existing.domain}); a store holds one tenant, so use a new data directory for ${seed.tenant.id}`,
+    );
+  }
+  if (existing.domain === seed.tenant.domain && existing.displayName === seed.tenant.displayName) {
+    result.unchanged++;
+    return;
+  }
+  await store.tenants.update({ ...existing, domain: seed.tenant.domain, displayName: seed.tenant.displayName });
+  result.updated++;
+}
+
+async function findSeedUser(store: Store, tenantId: string, u: SeedUser, path: string): Promise<User | null> {
+  const byUpn = await store.users.findByUserPrincipalName(tenantId, u.userPrincipalName);
+  if (u.id === undefined) return byUpn;
+  if (byUpn && byUpn.id !== u.id) fail(`${path}.id`, `'${u.userPrincipalName}' already exists with id ${byUpn.id}, not ${u.id}`);
+  // With an explicit id, the id is the key: a changed userPrincipalName renames the user.
+  return byUpn ?? (await store.users.findById(tenantId, u.id));
+}
+
+async function insertUser(store: Store, tenantId: string, u: SeedUser, now: number): Promise<void> {
+  await store.users.insert({
+    id: u.id ?? newGuid(),
+    tenantId,
+    userPrincipalName: u.userPrincipalName,
+    displayName: u.displayName,
+    mail: u.mail,
+    passwordHash: await hashSecret(u.password),
+    accountEnabled: u.accountEnabled,
+    revocationEpoch: 0,
+    signInSessionsValidFrom: null,
+    refreshTokensValidFrom: null,
+    roleTemplateIds: u.roles,
+    createdAt: now,
+  });
+}
+
+async function updateUser(store: Store, tenantId: string, u: SeedUser, current: User, now: number, result: SeedResult): Promise<void> {
+  const patch: UserPatch = {};
+  const modified: AuditTarget['modifiedProperties'] = [];
+  if (current.userPrincipalName !== u.userPrincipalName) {
+    patch.userPrincipalName = u.userPrincipalName;
+    modified.push({ displayName: 'UserPrincipalName', oldValue: shown(current.userPrincipalName), newValue: shown(u.userPrincipalName) });
+  }
+  if (current.displayName !== u.displayName) {
+    patch.displayName = u.displayName;
+    modified.push({ displayName: 'DisplayName', oldValue: shown(current.displayName), newValue: shown(u.displayName) });
+  }
+  if (current.accountEnabled !== u.accountEnabled) {
+    patch.accountEnabled = u.accountEnabled;
+    modified.push({ displayName: 'AccountEnabled', oldValue: shown(current.accountEnabled), newValue: shown(u.accountEnabled) });
+  }
+  if (!sameSet(current.roleTemplateIds, u.roles)) {
+    patch.roleTemplateIds = u.roles;
+    modified.push({ displayName: 'Roles', oldValue: JSON.stringify(current.roleTemplateIds), newValue: JSON.stringify(u.roles) });
+  }
+  if (current.mail !== u.mail) {
+    // UserPatch has no mail field (store contract); report rather than silently pretend.
+    result.warnings.push(`user '${u.userPrincipalName}': mail differs from the seed but cannot be changed by a seed; it stays '${current.mail ?? ''}'`);
+  }
+  // Re-hashing an unchanged password would produce a new salt and so a new row: verify first.
+  const passwordChanged = current.passwordHash === null || !(await verifySecret(current.passwordHash, u.password));
+  if (passwordChanged) patch.passwordHash = await hashSecret(u.password);
+
+  const records: AuditRecord[] = [];
+  if (modified.length > 0) records.push(audit(tenantId, now, 'Update user', current, modified));
+  if (passwordChanged) records.push(audit(tenantId, now, 'Reset password', current, []));
+  if (records.length === 0) {
+    result.unchanged++;
+    return;
+  }
+  // DESIGN.md: a password reset revokes like a revoke, and so does disabling the account.
+  const revokes = passwordChanged || (current.accountEnabled && !u.accountEnabled);
+  await store.users.update(tenantId, current.id, patch, revokes ? { revokeAt: now, audit: records } : { audit: records });
+  result.updated++;
+}
+
+async function applyUsers(store: Store, seed: Seed, now: number, result: SeedResult): Promise<void> {
+  for (const [i, u] of seed.users.entries()) {
+    const current = await findSeedUser(store, seed.tenant.id, u, `users[${i}]`);
+    if (current) {
+      await updateUser(store, seed.tenant.id, u, current, now, result);
+    } else {
+      await insertUser(store, seed.tenant.id, u, now);
+      result.created++;
+    }
+  }
+}
+
+/**
+ * The secrets the app should hold: an existing entry whose hash verifies against a seed secret is
+ * kept as it is (same keyId and hash), so re-applying the seed does not rotate anything.
+ */
+async function desiredSecrets(seedSecrets: readonly SeedSecret[], existing: readonly ClientSecret[]): Promise<ClientSecret[]> {
+  const unmatched = [...existing];
+  const out: ClientSecret[] = [];
+  for (const s of seedSecrets) {
+    const endDateTime = s.endDateTime === null ? null : Date.parse(s.endDateTime);
+    let match: ClientSecret | undefined;
+    for (const candidate of unmatched) {
+      if (await verifySecret(candidate.hash, s.secretText)) {
+        match = candidate;
+        break;
+      }
+    }
+    if (match) {
+      unmatched.splice(unmatched.indexOf(match), 1);
+      out.push({ ...match, displayName: s.displayName, endDateTime });
+    } else {
+      out.push({ keyId: newGuid(), hash: await hashSecret(s.secretText), hint: s.secretText.slice(0, 3), displayName: s.displayName, endDateTime });
+    }
+  }
+  return out;
+}
+
+/** Field-wise comparison in a fixed key order (row-derived objects may order keys differently). */
+function sameApplication(a: Application, b: Application): boolean {
+  const secret = (s: ClientSecret) => [s.keyId, s.hash, s.hint, s.displayName, s.endDateTime];
+  const view = (x: Application) =>
+    JSON.stringify([
+      x.appId, x.tenantId, x.displayName, x.publicClientRedirectUris, x.webRedirectUris, x.spaRedirectUris,
+      x.secrets.map(secret), x.allowPublicClientFlows, x.delegatedPermissions, x.applicationPermissions, x.createdAt,
+    ]);
+  return view(a) === view(b);
+}
+
+async function applyApplications(store: Store, seed: Seed, now: number, result: SeedResult): Promise<void> {
+  for (const a of seed.applications) {
+    const current = await store.applications.findByAppId(seed.tenant.id, a.appId);
+    const desired: Application = {
+      appId: a.appId,
+      tenantId: seed.tenant.id,
+      displayName: a.displayName,
+      publicClientRedirectUris: a.publicClient.redirectUris,
+      webRedirectUris: a.web.redirectUris,
+      spaRedirectUris: a.spa.redirectUris,
+      secrets: await desiredSecrets(a.passwordCredentials, current?.secrets ?? []),
+      allowPublicClientFlows: a.allowPublicClientFlows,
+      delegatedPermissions: a.delegatedPermissions,
+      applicationPermissions: a.applicationPermissions,
+      createdAt: current?.createdAt ?? now,
+    };
+    if (current && sameApplication(current, desired)) {
+      result.unchanged++;
+      continue;
+    }
+    await store.applications.upsert(desired);
+    if (current) result.updated++;
+    else result.created++;
+  }
+}
+
+/**
+ * Makes the store match the seed. Counts cover the tenant, users and applications. Users and
+ * applications the seed does not mention are left alone; an application's secrets are exactly
+ * those the seed lists.
+ */
+export async function applySeed(store: Store, seed: Seed, clock: Clock): Promise<SeedResult> {
+  const now = clock.now();
+  const result: SeedResult = { created: 0, updated: 0, unchanged: 0, warnings: [] };
+  await applyTenant(store, seed, now, result);
+  await applyUsers(store, seed, now, result);
+  await applyApplications(store, seed, now, result);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The demo tenant `serve` creates when started on an empty store without a seed file.
+
+export const DEMO_DOMAIN = 'demo.portcullis.localhost';
+export const DEMO_CLI_APP_ID = '6c1b1e2a-4b0e-4f59-9a57-0c2a1f3e8d11';
+export const DEMO_WEB_APP_ID = '3f2c8a9d-5e71-4b6a-8c0d-9e1f2a3b4c5d';
+
+/** A random password that meets Entra's complexity rule (three of four character classes — we use all four). */
+function randomPassword(length = 20): string {
+  const classes = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '-_.!~'];
+  const all = classes.join('');
+  const chars = classes.map((c) => c[randomInt(c.length)] ?? '');
+  while (chars.length < length) chars.push(all[randomInt(all.length)] ?? '');
+  // Fisher–Yates, so the guaranteed characters are not always first.
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j] ?? '', chars[i] ?? ''];
+  }
+  return chars.join('');
+}
+
+export function demoSeed(): { seed: Seed; adminPassword: string } {
+  const adminPassword = randomPassword();
+  const seed: Seed = {
+    tenant: { id: newGuid(), domain: DEMO_DOMAIN, displayName: 'Portcullis Demo' },
+    users: [
+      {
+        userPrincipalName: `admin@${DEMO_DOMAIN}`,
+        displayName: 'Demo Administrator',
+        password: adminPassword,
+        accountEnabled: true,
+        mail: null,
+        roles: [ROLE.globalAdministrator],
+      },
+    ],
+    applications: [
+      {
+        appId: DEMO_CLI_APP_ID,
+        displayName: 'Portcullis CLI',
+        publicClient: { redirectUris: ['http://localhost'] },
+        web: { redirectUris: [] },
+        spa: { redirectUris: [] },
+        passwordCredentials: [],
+        allowPublicClientFlows: true,
+        delegatedPermissions: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All', 'AuditLog.Read.All', 'User.Read'],
+        applicationPermissions: [],
+      },
+      {
+        appId: DEMO_WEB_APP_ID,
+        displayName: 'Demo Web App',
+        publicClient: { redirectUris: [] },
+        web: { redirectUris: ['http://localhost:3000/auth/callback'] },
+        spa: { redirectUris: [] },
+        // No secret: the demo's password would be printed; add one through a seed file instead.
+        passwordCredentials: [],
+        allowPublicClientFlows: false,
+        delegatedPermissions: ['User.Read'],
+        applicationPermissions: [],
+      },
+    ],
+  };
+  return { seed, adminPassword };
+}
