@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { redirectKind } from '../../src/identity/redirect-uri.js';
+import { verifierMatches, isValidChallenge } from '../../src/identity/pkce.js';
+import { application } from '../helpers/harness.js';
+
+const app = application({
+  appId: 'a',
+  webRedirectUris: ['https://app.test/cb'],
+  spaRedirectUris: ['https://spa.test/'],
+  publicClientRedirectUris: ['http://localhost', 'http://127.0.0.1/native', 'msal-app://auth'],
+});
+
+test('redirect URIs match exactly (RFC 9700 §4.1.3)', () => {
+  assert.equal(redirectKind(app, 'https://app.test/cb'), 'web');
+  assert.equal(redirectKind(app, 'https://spa.test/'), 'spa');
+  assert.equal(redirectKind(app, 'msal-app://auth'), 'public');
+  for (const bad of [
+    'https://app.test/cb/', 'https://app.test/cb?x=1', 'https://APP.test/cb', 'https://app.test/cb#f', 'https://app.test/c',
+    'https://app.test/cb/../cb', 'https://app.test:443/cb', 'https://spa.test', 'http://app.test/cb', 'https://app.test.evil/cb',
+    'https://evil.test/?https://app.test/cb', ' https://app.test/cb', 'msal-app://auth/x',
+  ]) {
+    assert.equal(redirectKind(app, bad), null, bad);
+  }
+});
+
+test('native loopback URIs registered without a port take any port, nothing else (RFC 8252 §7.3)', () => {
+  assert.equal(redirectKind(app, 'http://localhost:5000'), 'public');
+  assert.equal(redirectKind(app, 'http://localhost:5000/'), 'public');
+  assert.equal(redirectKind(app, 'http://127.0.0.1:8400/native'), 'public');
+  for (const bad of [
+    'https://localhost:5000', 'http://localhost:5000/other', 'http://localhost.evil.test:5000', 'http://127.0.0.1:8400/native/x',
+    'http://user@localhost:5000', 'http://localhost:5000?x=1', 'http://127.0.0.1:8400',
+  ]) {
+    assert.equal(redirectKind(app, bad), null, bad);
+  }
+});
+
+test('PKCE S256 (RFC 7636 appendix B test vector)', () => {
+  const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+  const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+  assert.ok(isValidChallenge(challenge));
+  assert.ok(verifierMatches(verifier, challenge));
+  assert.equal(verifierMatches(verifier.slice(0, -1) + 'A', challenge), false);
+  assert.equal(verifierMatches('short', challenge), false);
+  assert.equal(isValidChallenge('plain-text-challenge'), false);
+});

@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { AuditRecord, Grant, RefreshTokenRecord, User } from '../../src/core/model.js';
+import { newGuid } from '../../src/crypto/random.js';
+import { ConflictError, type Store } from '../../src/store/store.js';
+
+/**
+ * The Store contract, written once and run against every adapter (code-style anchors,
+ * convention 6). A second adapter (PostgreSQL) must pass it unchanged, concurrency cases included.
+ */
+export interface StoreFixture {
+  store: Store;
+  cleanup(): Promise<void>;
+}
+
+const TENANT = '11111111-2222-4333-8444-555555555555';
+const NOW = Date.UTC(2026, 5, 1);
+
+function user(upn: string, overrides: Partial<User> = {}): User {
+  return {
+    id: newGuid(),
+    tenantId: TENANT,
+    userPrincipalName: upn,
+    displayName: upn,
+    mail: null,
+    passwordHash: '$argon2id$stub',
+    accountEnabled: true,
+    revocationEpoch: 0,
+    signInSessionsValidFrom: null,
+    refreshTokensValidFrom: null,
+    roleTemplateIds: [],
+    createdAt: NOW,
+    ...overrides,
+  };
+}
+
+function audit(activity: string, at: number): AuditRecord {
+  return {
+    id: newGuid(), tenantId: TENANT, activityDateTime: at, activityDisplayName: activity, category: 'UserManagement',
+    loggedByService: 'Core Directory', operationType: 'Update', result: 'success', resultReason: '', correlationId: newGuid(),
+    initiatedBy: {}, targetResources: [],
+  };
+}
+
+function grantFor(u: User, epoch = u.revocationEpoch): Grant {
+  return {
+    id: newGuid(), tenantId: TENANT, userId: u.id, clientId: 'client-a', sessionId: null, scopes: ['openid', 'User.Read'],
+    epoch, authTime: NOW, createdAt: NOW, revokedAt: null,
+  };
+}
+
+function tokenFor(g: Grant, hash = newGuid(), overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return {
+    hash, grantId: g.id, tenantId: TENANT, userId: g.userId, clientId: g.clientId, scopes: g.scopes, epoch: g.epoch,
+    issuedAt: NOW, expiresAt: NOW + 3600_000, consumedAt: null, ...overrides,
+  };
+}
+
+const successor = (hash: string) => (current: RefreshTokenRecord): RefreshTokenRecord => ({ ...current, hash, issuedAt: NOW + 1, consumedAt: null });
+
+export function describeStoreContract(name: string, make: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${name}`, () => {
+    let fx: StoreFixture;
+    let s: Store;
+    before(async () => {
+      fx = await make();
+      s = fx.store;
+      await s.tenants.insert({ id: TENANT, domain: 'contract.test', displayName: 'Contract', createdAt: NOW });
+    });
+    after(async () => fx.cleanup());
+
+    test('users: insert, find by id and UPN (case-insensitive), unique UPN, list with keyset paging', async () => {
+      const a = user('Ann@contract.test', { roleTemplateIds: ['r2', 'r1'] });
+      await s.users.insert(a, [audit('Add user', NOW)]);
+      assert.deepEqual((await s.users.findById(TENANT, a.id))?.roleTemplateIds, ['r1', 'r2']);
+      assert.equal((await s.users.findByUserPrincipalName(TENANT, 'ann@CONTRACT.test'))?.id, a.id);
+      await assert.rejects(s.users.insert(user('ANN@contract.test')), ConflictError);
+      for (let i = 0; i < 5; i++) await s.users.insert(user(`page${i}@contract.test`));
+      const first = await s.users.list({ tenantId: TENANT, limit: 3 });
+      const second = await s.users.list({ tenantId: TENANT, limit: 3, afterId: first.at(-1)!.id });
+      assert.equal(first.length, 3);
+      assert.ok(second.every((u) => u.id > first.at(-1)!.id));
+      assert.equal((await s.users.list({ tenantId: TENANT, userPrincipalName: 'PAGE1@contract.test', limit: 10 })).length, 1);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Add user', limit: 10 })).length, 1);
+    });
+
+    test('users.update with revokeAt bumps the epoch, sets both timestamps and writes audit together', async () => {
+      const u = user('rev@contract.test');
+      await s.users.insert(u);
+      const updated = await s.users.update(TENANT, u.id, { displayName: 'Rev' }, { revokeAt: NOW + 5, audit: [audit('Update StsRefreshTokenValidFrom Timestamp', NOW + 5)] });
+      assert.equal(updated?.revocationEpoch, 1);
+      assert.equal(updated?.signInSessionsValidFrom, NOW + 5);
+      assert.equal(updated?.refreshTokensValidFrom, NOW + 5);
+      assert.equal(updated?.displayName, 'Rev');
+      assert.equal(await s.users.update(TENANT, newGuid(), {}, { revokeAt: NOW, audit: [] }), null);
+    });
+
+    test('grants.rotate: consumes once, inserts the successor, refuses other clients without burning', async () => {
+      const u = user('rot@contract.test');
+      await s.users.insert(u);
+      const g = grantFor(u);
+      await s.grants.create(g, tokenFor(g, 'rt-0'));
+      const other = await s.grants.rotate('rt-0', 'client-b', NOW, successor('never'), 0);
+      assert.deepEqual([other.ok, other.ok ? null : other.reason], [false, 'not_found']);
+      const r = await s.grants.rotate('rt-0', 'client-a', NOW, successor('rt-1'), 0);
+      assert.ok(r.ok);
+      assert.equal(r.next.hash, 'rt-1');
+      assert.equal(r.grant.id, g.id);
+      assert.ok((await s.grants.rotate('rt-1', 'client-a', NOW, successor('rt-2'), 0)).ok);
+    });
+
+    test('grants.rotate: reuse revokes the family; a grace window does not', async () => {
+      const u = user('reuse@contract.test');
+      await s.users.insert(u);
+      const g = grantFor(u);
+      await s.grants.create(g, tokenFor(g, 'ru-0'));
+      assert.ok((await s.grants.rotate('ru-0', 'client-a', NOW, successor('ru-1'), 10_000)).ok);
+      const graced = await s.grants.rotate('ru-0', 'client-a', NOW + 1, successor('x'), 10_000);
+      assert.equal(graced.ok ? null : graced.reason, 'consumed');
+      assert.ok((await s.grants.rotate('ru-1', 'client-a', NOW + 2, successor('ru-2'), 10_000)).ok, 'family alive inside grace');
+      const replay = await s.grants.rotate('ru-1', 'client-a', NOW + 20_000, successor('y'), 10_000);
+      assert.equal(replay.ok ? null : replay.reason, 'consumed');
+      const dead = await s.grants.rotate('ru-2', 'client-a', NOW + 20_001, successor('z'), 10_000);
+      assert.equal(dead.ok ? null : dead.reason, 'revoked');
+      assert.ok((await s.grants.findById(g.id))?.revokedAt);
+    });
+
+    test('grants.rotate: the epoch, account state and expiry are checked in the same transaction', async () => {
+      const u = user('epoch@contract.test');
+      await s.users.insert(u);
+      const g = grantFor(u);
+      await s.grants.create(g, tokenFor(g, 'ep-0'));
+      await s.grants.create(grantFor(u), tokenFor(g, 'ep-expired', { expiresAt: NOW - 1 }));
+      const expired = await s.grants.rotate('ep-expired', 'client-a', NOW, successor('n'), 0);
+      assert.equal(expired.ok ? null : expired.reason, 'expired');
+      await s.users.update(TENANT, u.id, {}, { revokeAt: NOW, audit: [] });
+      const revoked = await s.grants.rotate('ep-0', 'client-a', NOW, successor('n2'), 0);
+      assert.equal(revoked.ok ? null : revoked.reason, 'revoked');
+      const g2 = grantFor(u, 1);
+      await s.grants.create(g2, tokenFor(g2, 'ep-1'));
+      await s.users.update(TENANT, u.id, { accountEnabled: false }, { revokeAt: NOW, audit: [] });
+      const disabled = await s.grants.rotate('ep-1', 'client-a', NOW, successor('n3'), 0);
+      assert.equal(disabled.ok ? null : disabled.reason, 'disabled');
+    });
+
+    test('grants.rotate: concurrent rotations of one token — exactly one wins', async () => {
+      const u = user('race@contract.test');
+      await s.users.insert(u);
+      const g = grantFor(u);
+      await s.grants.create(g, tokenFor(g, 'race-0'));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => s.grants.rotate('race-0', 'client-a', NOW, successor(`race-${i + 1}`), 60_000)),
+      );
+      assert.equal(results.filter((r) => r.ok).length, 1);
+    });
+
+    test('codes.redeem: single use; replay reports consumed and revokes the grant', async () => {
+      const u = user('code@contract.test');
+      await s.users.insert(u);
+      const g = grantFor(u);
+      const code = {
+        hash: 'code-0', grantId: g.id, tenantId: TENANT, clientId: 'client-a', userId: u.id, sessionId: newGuid(), redirectUri: 'https://a.test/cb',
+        scopes: ['openid'], codeChallenge: null, codeChallengeMethod: null, nonce: null, epoch: 0, authTime: NOW, expiresAt: NOW + 600_000, consumedAt: null,
+      };
+      await s.codes.insert(code);
+      const first = await s.codes.redeem('code-0', NOW);
+      assert.ok(first.ok);
+      await s.grants.create(g, tokenFor(g, 'from-code'));
+      const replay = await s.codes.redeem('code-0', NOW + 1);
+      assert.equal(replay.ok ? null : replay.reason, 'consumed');
+      assert.ok((await s.grants.findById(g.id))?.revokedAt);
+      assert.equal((await s.codes.redeem('nope', NOW)).ok, false);
+    });
+
+    test('sessions: live only while the epoch is current, the user enabled and the session not ended', async () => {
+      const u = user('sess@contract.test');
+      await s.users.insert(u);
+      const base = { id: newGuid(), tenantId: TENANT, userId: u.id, epoch: 0, authTime: NOW, createdAt: NOW, expiresAt: NOW + 1000, endedAt: null };
+      await s.sessions.insert({ ...base, tokenHash: 's-1' });
+      await s.sessions.insert({ ...base, id: newGuid(), tokenHash: 's-2' });
+      assert.ok(await s.sessions.findLive('s-1', NOW));
+      assert.equal(await s.sessions.findLive('s-1', NOW + 1000), null, 'expired');
+      await s.sessions.end('s-2', NOW);
+      assert.equal(await s.sessions.findLive('s-2', NOW), null, 'ended');
+      await s.users.update(TENANT, u.id, {}, { revokeAt: NOW, audit: [] });
+      assert.equal(await s.sessions.findLive('s-1', NOW), null, 'revoked');
+    });
+
+    test('deviceCodes: pending, slow_down, approved then consumed once; decisions only while pending', async () => {
+      const u = user('device@contract.test');
+      await s.users.insert(u);
+      await s.deviceCodes.insert({
+        deviceCodeHash: 'dc-0', userCodeHash: 'uc-0', grantId: newGuid(), tenantId: TENANT, clientId: 'client-a', scopes: ['openid'], status: 'pending',
+        userId: null, sessionId: null, epoch: null, authTime: null, interval: 5, expiresAt: NOW + 900_000, lastPolledAt: null, consumedAt: null,
+      });
+      const p1 = await s.deviceCodes.poll('dc-0', NOW);
+      assert.equal(p1.ok ? null : p1.reason, 'pending');
+      const p2 = await s.deviceCodes.poll('dc-0', NOW + 1000);
+      assert.equal(p2.ok ? null : p2.reason, 'slow_down');
+      assert.ok(await s.deviceCodes.findPendingByUserCode('uc-0', NOW));
+      assert.ok(await s.deviceCodes.decide('uc-0', { status: 'approved', userId: u.id, sessionId: newGuid(), epoch: 0, authTime: NOW }, NOW));
+      assert.equal(await s.deviceCodes.decide('uc-0', { status: 'declined' }, NOW), false);
+      const ok = await s.deviceCodes.poll('dc-0', NOW + 10_000);
+      assert.ok(ok.ok);
+      const again = await s.deviceCodes.poll('dc-0', NOW + 20_000);
+      assert.equal(again.ok ? null : again.reason, 'consumed');
+    });
+
+    test('users.delete removes the user and its credentials, keeps the audit trail', async () => {
+      const u = user('gone@contract.test');
+      await s.users.insert(u);
+      const g = grantFor(u);
+      await s.grants.create(g, tokenFor(g, 'gone-rt'));
+      assert.equal(await s.users.delete(TENANT, u.id, [audit('Delete user', NOW)]), true);
+      assert.equal(await s.users.findById(TENANT, u.id), null);
+      const r = await s.grants.rotate('gone-rt', 'client-a', NOW, successor('x'), 0);
+      assert.equal(r.ok, false);
+      assert.equal(await s.users.delete(TENANT, u.id, []), false);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Delete user', limit: 5 })).length, 1);
+    });
+
+    test('audit.list pages newest first', async () => {
+      for (let i = 0; i < 5; i++) await s.audit.insert(audit('Paged', NOW + i));
+      const page1 = await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Paged', limit: 2 });
+      const last = page1.at(-1)!;
+      const page2 = await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Paged', limit: 10, before: { at: last.activityDateTime, id: last.id } });
+      assert.deepEqual(page1.map((a) => a.activityDateTime), [NOW + 4, NOW + 3]);
+      assert.deepEqual(page2.map((a) => a.activityDateTime), [NOW + 2, NOW + 1, NOW]);
+    });
+  });
+}
