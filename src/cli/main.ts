@@ -12,6 +12,7 @@ type Verb = (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>
 // Verbs load lazily so `--help` and `--version` stay fast and do not open native modules.
 const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
   serve: { summary: 'run the identity provider and Graph-compatible API', run: async () => (await import('./serve.js')).serve },
+  migrate: { summary: 'apply pending database schema migrations and exit', run: async () => (await import('./migrate.js')).migrate },
 };
 
 function version(): string {

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { AppConfig } from '../config.js';
+import { PG_DEFAULTS } from '../store/postgres/defaults.js';
 
 /** A failure the CLI reports as one line. exitCode 2 = bad configuration, 1 = runtime failure. */
 export class CliError extends Error {
@@ -29,6 +30,14 @@ export interface ServeOptions {
   /** Set when clients reach Portcullis through a proxy; implies trusting X-Forwarded-*. */
   publicUrl: string | null;
   logLevel: LogLevel;
+  /** null = the embedded SQLite file under dataDir (the default). */
+  database: DatabaseOptions | null;
+}
+
+/** PostgreSQL for running several instances on one database (docs/deployment.md). */
+export interface DatabaseOptions {
+  url: string;
+  poolMax: number;
 }
 
 export const SERVE_DEFAULTS = {
@@ -51,6 +60,8 @@ export const SERVE_SETTINGS = [
   { flag: 'tls-key', env: 'PORTCULLIS_TLS_KEY', arg: 'FILE', help: 'PEM private key for --tls-cert' },
   { flag: 'tls-self-signed', env: 'PORTCULLIS_TLS_SELF_SIGNED', arg: null, help: 'serve HTTPS with a localhost certificate kept in <data-dir>/tls/' },
   { flag: 'public-url', env: 'PORTCULLIS_PUBLIC_URL', arg: 'URL', help: 'origin clients use when behind a proxy; trusts X-Forwarded-*' },
+  { flag: 'database-url', env: 'PORTCULLIS_DATABASE_URL', arg: 'URL', help: 'postgres://... : use PostgreSQL instead of the SQLite file (several instances may share it)' },
+  { flag: 'database-pool-max', env: 'PORTCULLIS_DATABASE_POOL_MAX', arg: 'N', help: 'PostgreSQL connections per instance, 1-1000 (default 10)' },
   { flag: 'log-level', env: 'PORTCULLIS_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default ${SERVE_DEFAULTS.logLevel})` },
 ] as const;
 
@@ -129,6 +140,31 @@ function parsePublicUrl(raw: string, source: string): string {
   return url.origin;
 }
 
+/**
+ * Only PostgreSQL URLs: the scheme picks the adapter, and a typo must not silently fall back to
+ * SQLite (each instance would then have a private database and revocations would not be shared).
+ */
+export function parseDatabaseUrl(raw: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CliError(`${source}: not a valid URL (expected postgres://user@host:5432/database)`, 2);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new CliError(`${source}: only postgres:// and postgresql:// URLs are supported, got '${url.protocol}//...'`, 2);
+  }
+  if (url.pathname === '/' || url.pathname === '') throw new CliError(`${source}: the URL must name a database (postgres://host/database)`, 2);
+  return raw;
+}
+
+function parsePoolMax(raw: string, source: string): number {
+  if (!/^\d{1,4}$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 1000) {
+    throw new CliError(`${source}: pool size must be an integer from 1 to 1000, got '${raw}'`, 2);
+  }
+  return Number(raw);
+}
+
 function nonEmpty(raw: string, source: string): string {
   if (raw.trim() === '') throw new CliError(`${source}: must not be empty`, 2);
   return raw;
@@ -155,6 +191,10 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   const seed = pick('seed');
   const publicUrl = pick('public-url');
   const logLevel = pick('log-level');
+  const databaseUrl = pick('database-url');
+  const poolMax = pick('database-pool-max');
+  const url = databaseUrl && databaseUrl.raw.trim() !== '' ? parseDatabaseUrl(databaseUrl.raw.trim(), databaseUrl.source) : null;
+  if (!url && poolMax) throw new CliError(`${poolMax.source} needs --database-url (PORTCULLIS_DATABASE_URL)`, 2);
   return {
     host: host ? nonEmpty(host.raw, host.source).trim() : SERVE_DEFAULTS.host,
     port: port ? parsePort(port.raw, port.source) : SERVE_DEFAULTS.port,
@@ -163,6 +203,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     tls: resolveTls(flags, env),
     publicUrl: publicUrl && publicUrl.raw.trim() !== '' ? parsePublicUrl(publicUrl.raw.trim(), publicUrl.source) : null,
     logLevel: logLevel ? parseLogLevel(logLevel.raw, logLevel.source) : SERVE_DEFAULTS.logLevel,
+    database: url ? { url, poolMax: poolMax ? parsePoolMax(poolMax.raw, poolMax.source) : PG_DEFAULTS.poolMax } : null,
   };
 }
 

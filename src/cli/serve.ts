@@ -9,9 +9,10 @@ import { createApp, type PortcullisApp } from '../app.js';
 import { systemClock } from '../clock.js';
 import { ConfigError, makeAppConfig, type AppConfig } from '../config.js';
 import { SeedError, applySeed, demoSeed, parseSeed, type Seed } from '../core/seed.js';
-import type { Store } from '../store/store.js';
+import { ConflictError, type Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
-import { CliError, parseServeOptions, serveHelp, type ServeOptions } from './serve-options.js';
+import { openDatabase } from './database.js';
+import { CliError, parseServeOptions, serveHelp, type DatabaseOptions, type ServeOptions } from './serve-options.js';
 import { loadTlsFiles, selfSignedTls, type TlsMaterial } from './tls.js';
 
 type Print = (line: string) => void;
@@ -86,7 +87,8 @@ async function loadTls(opts: ServeOptions): Promise<TlsMaterial | null> {
   }
 }
 
-function openStore(dataDir: string): Store {
+async function openStore(dataDir: string, database: DatabaseOptions | null): Promise<Store> {
+  if (database) return openDatabase(database);
   const file = join(dataDir, 'portcullis.db');
   try {
     return openSqliteStore(file, systemClock.now());
@@ -95,11 +97,29 @@ function openStore(dataDir: string): Store {
   }
 }
 
+/** Bounded: instances started together with one seed file race to create the same rows. */
+const SEED_ATTEMPTS = 3;
+
+/**
+ * Applies the seed, tolerating another instance applying the same seed at the same moment: the
+ * loser of an insert race gets ConflictError, and since applySeed is idempotent a second pass
+ * finds the rows the winner created and leaves them unchanged.
+ */
+async function applySeedShared(store: Store, seed: Seed): ReturnType<typeof applySeed> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applySeed(store, seed, systemClock);
+    } catch (e) {
+      if (!(e instanceof ConflictError) || attempt >= SEED_ATTEMPTS) throw e;
+    }
+  }
+}
+
 /** Applies --seed, or on a store with no tenant creates the demo tenant and shows its password once. */
 async function prepareTenant(store: Store, seed: Seed | null, seedFile: string | null): Promise<void> {
   if (seed) {
     try {
-      const r = await applySeed(store, seed, systemClock);
+      const r = await applySeedShared(store, seed);
       print(`Seed '${seedFile}': ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged`);
       for (const w of r.warnings) print(`  warning: ${w}`);
     } catch (e) {
@@ -200,7 +220,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   const port = await reservePort(opts.host, opts.port);
   const config = buildConfig(opts, port, tls !== null);
 
-  const store = openStore(dataDir);
+  const store = await openStore(dataDir, opts.database);
   // Installed before anything is printed: whoever reads 'Portcullis ready' may signal at once, and
   // a SIGTERM that arrived before the handler would kill the process without closing the store.
   const stopSignal = waitForStopSignal();

@@ -11,11 +11,15 @@ export class KeyRing {
     private readonly active: LoadedKey,
   ) {}
 
-  /** Loads the stored keys, generating and storing the first one on first start. */
+  /**
+   * Loads the stored keys, generating the first one on first start. Instances that start at
+   * once on one database may each generate a key; insertIfNone keeps exactly one, and everyone
+   * reloads, so all instances sign with and publish the same key.
+   */
   static async open(store: Store, now: number): Promise<KeyRing> {
     let stored = (await store.keys.list()).filter((k) => k.retiredAt === null);
     if (stored.length === 0) {
-      await store.keys.insert(generateSigningKey(now));
+      await store.keys.insertIfNone(generateSigningKey(now));
       stored = (await store.keys.list()).filter((k) => k.retiredAt === null);
     }
     const loaded = stored.map(loadKey);

@@ -5,8 +5,10 @@ import {
   GraphError,
   RequestBadRequest,
   RequestEntityTooLarge,
+  ServiceNotAvailable,
   UnsupportedMediaType,
 } from './errors.js';
+import { StoreUnavailableError } from '../store/store.js';
 import { clientRequestId, sendJson } from './http.js';
 
 /** Graph's innerError.date: UTC, no offset, no fraction (reference §4.1). */
@@ -32,6 +34,7 @@ function fastifyStatus(err: unknown): number | undefined {
  */
 export function toGraphError(err: unknown, services: Services): GraphError | null {
   if (err instanceof GraphError) return err;
+  if (err instanceof StoreUnavailableError) return new ServiceNotAvailable(undefined, err.retryAfterSeconds);
   const code = fastifyErrorCode(err);
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

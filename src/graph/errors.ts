@@ -99,6 +99,19 @@ export class GeneralException extends GraphError {
   }
 }
 
+/**
+ * 503 serviceNotAvailable (Graph errors.md): the directory store is unreachable. Sent with
+ * Retry-After, which the Graph SDKs' retry handlers honour for 503 (reference §4.3).
+ */
+export class ServiceNotAvailable extends GraphError {
+  readonly status = 503;
+  readonly code = 'serviceNotAvailable';
+  constructor(message = 'The service is temporarily unavailable. Retry the request after the time in the Retry-After header.', retryAfterSeconds = 1) {
+    super(message);
+    this.headers['retry-after'] = String(retryAfterSeconds);
+  }
+}
+
 /** Every concrete class, for the catalogue test and docs. */
 export const GRAPH_ERROR_CLASSES = [
   RequestBadRequest,
@@ -111,6 +124,7 @@ export const GRAPH_ERROR_CLASSES = [
   RequestEntityTooLarge,
   UnsupportedMediaType,
   GeneralException,
+  ServiceNotAvailable,
 ] as const;
 
 /** "Resource not found for the segment 'x'." — Graph's answer for an unknown path segment. */

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AADSTS, OAuthError } from './oauth-errors.js';
+import { StoreUnavailableError } from '../store/store.js';
+import { AADSTS, OAuthError, TemporarilyUnavailable } from './oauth-errors.js';
 
 /** Entra's timestamp form in token errors: `yyyy-MM-dd HH:mm:ssZ`. */
 export function entraTimestamp(ms: number): string {
@@ -18,6 +19,8 @@ export function correlationIdOf(req: FastifyRequest): string {
 /** Maps fastify's own request errors (parsing, size) to OAuth errors; anything else is internal. */
 export function toOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err;
+  // The database is down or overloaded: the transaction did not commit, so a retry is safe.
+  if (err instanceof StoreUnavailableError) return AADSTS.transient(err.retryAfterSeconds);
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return AADSTS.bodyTooLarge();
   if (typeof code === 'string' && code.startsWith('FST_ERR_CTP')) return AADSTS.malformedBody();
@@ -48,6 +51,7 @@ export function sendTokenError(req: FastifyRequest, reply: FastifyReply, error: 
     const level = err.status >= 500 ? 'error' : 'info';
     req.log[level]({ err: error, requestId: req.id }, 'token endpoint request failed');
   }
+  if (err instanceof TemporarilyUnavailable) reply.header('retry-after', String(err.retryAfterSeconds));
   return reply
     .code(err.status)
     .header('cache-control', 'no-store, no-cache')

@@ -65,6 +65,22 @@ export class ServerError extends OAuthError {
   readonly error = 'server_error';
   override readonly status = 500;
 }
+/**
+ * RFC 6749 §5.2 / Entra's token error table (reference §5.1): the server is temporarily unable
+ * to handle the request; clients retry. Sent with 503 and Retry-After (RFC 9110 §10.2.3), which
+ * MSAL honours (x-ms-lib-capability=retry-after, reference §6).
+ */
+export class TemporarilyUnavailable extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  override readonly status = 503;
+  constructor(
+    aadsts: number,
+    description: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(aadsts, description);
+  }
+}
 
 /** Entra's texts, in one place so tests and docs/errors.md can check them. */
 export const AADSTS = {
@@ -145,4 +161,7 @@ export const AADSTS = {
   unsupportedResponseMode: (m: string) => new InvalidRequest(900561, `The response_mode '${m}' is not supported; use 'query', 'fragment' or 'form_post'.`),
   invalidPrompt: (p: string) => new InvalidRequest(90023, `Invalid prompt value '${p}'. Supported values: login, none, consent, select_account.`),
   internal: () => new ServerError(90100, 'An internal error occurred. Retry the request.'),
+  /** The store is unreachable (StoreUnavailableError); AADSTS90033 is Entra's transient-error code. */
+  transient: (retryAfterSeconds: number) =>
+    new TemporarilyUnavailable(90033, 'A transient error has occurred. Please try again.', retryAfterSeconds),
 } as const;

@@ -8,6 +8,7 @@ import { registerDiscovery } from './endpoints/discovery.js';
 import { registerLogout } from './endpoints/logout.js';
 import { registerToken } from './endpoints/token.js';
 import { sendTokenError, toOAuthError } from './error-response.js';
+import { TemporarilyUnavailable } from './oauth-errors.js';
 
 /** The authorization server (the login.microsoftonline.com role), in its own encapsulated scope. */
 export function registerIdentityRoutes(http: FastifyInstance, services: Services): void {
@@ -18,7 +19,8 @@ export function registerIdentityRoutes(http: FastifyInstance, services: Services
       if (req.url.includes('/oauth2/v2.0/authorize') || req.url.includes('/oauth2/v2.0/logout')) {
         const err = toOAuthError(error);
         if (err.status >= 500) req.log.error({ err: error, requestId: req.id }, 'identity request failed');
-        return sendPage(reply, err.status >= 500 ? 500 : 400, errorPage('Sorry, but we’re having trouble signing you in.', err.description, `AADSTS${err.aadsts} · Request Id: ${req.id}`));
+        if (err instanceof TemporarilyUnavailable) reply.header('retry-after', String(err.retryAfterSeconds));
+        return sendPage(reply, err.status >= 500 ? err.status : 400, errorPage('Sorry, but we’re having trouble signing you in.', err.description, `AADSTS${err.aadsts} · Request Id: ${req.id}`));
       }
       return sendTokenError(req, reply, error, services.clock.now());
     });

@@ -189,6 +189,12 @@ export interface AuditStore {
 export interface SigningKeyStore {
   list(): Promise<SigningKey[]>;
   insert(key: SigningKey): Promise<void>;
+  /**
+   * Stores `key` only if the store holds no unretired key, atomically; returns whether it did.
+   * Several instances starting at once on one database must end with ONE first key, or tokens
+   * signed by one instance would fail verification on another that never loaded that key.
+   */
+  insertIfNone(key: SigningKey): Promise<boolean>;
 }
 
 /** Raised by adapters on unique-constraint violations. */
@@ -196,5 +202,24 @@ export class ConflictError extends Error {
   constructor(public readonly field: string) {
     super(`conflict on ${field}`);
     this.name = 'ConflictError';
+  }
+}
+
+/**
+ * Raised by adapters when the database cannot be reached or did not answer in time (connection
+ * refused or lost, pool exhausted, statement timeout, server shutting down, serialization retries
+ * exhausted). The transaction it interrupted was rolled back or never committed as a whole, so
+ * nothing is half-written; the surfaces answer 503 with Retry-After (RFC 9110 §10.2.3), the
+ * token endpoint as `temporarily_unavailable` (RFC 6749 §5.2).
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(
+    message: string,
+    /** What the surfaces put in Retry-After. */
+    readonly retryAfterSeconds = 1,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }

@@ -233,6 +233,14 @@ describe('portcullis configuration errors', () => {
 
   it('missing seed file', () => expectConfigFailure(['serve', '--seed', '/nonexistent/seed.json'], {}, 2, /cannot read seed file '\/nonexistent\/seed\.json': no such file/));
   it('unknown command', () => expectConfigFailure(['serv'], {}, 2, /unknown command 'serv'/));
+  it('a non-PostgreSQL database URL', () => expectConfigFailure(['serve', '--database-url', 'mysql://db/x'], {}, 2, /--database-url: only postgres:\/\/ and postgresql:\/\/ URLs are supported/));
+  it('a pool size without a database URL', () => expectConfigFailure(['serve'], { PORTCULLIS_DATABASE_POOL_MAX: '5' }, 2, /PORTCULLIS_DATABASE_POOL_MAX needs --database-url/));
+  it('an unreachable PostgreSQL: one line without the password, exit 1', async () => {
+    const r = run(['serve', '--port', '0', '--data-dir', tempDir(), '--database-url', 'postgres://u:s3cret@127.0.0.1:1/x']);
+    assert.equal(await within(r.exited, EXIT_TIMEOUT_MS, 'exit'), 1, r.stderr());
+    assert.match(r.stderr(), /^portcullis: cannot open database postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x: database unavailable/);
+    assert.doesNotMatch(r.stderr(), /s3cret/);
+  });
 
   it('--version and --help', async () => {
     const v = run(['--version']);

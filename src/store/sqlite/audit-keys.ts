@@ -45,6 +45,17 @@ export class SqliteSigningKeyStore implements SigningKeyStore {
     return (this.s.stmt('SELECT * FROM signing_keys ORDER BY created_at').all() as Record<string, unknown>[]).map(toSigningKey);
   }
   async insert(k: SigningKey): Promise<void> {
+    this.insertSync(k);
+  }
+  async insertIfNone(k: SigningKey): Promise<boolean> {
+    // BEGIN IMMEDIATE: the check and the insert hold the write lock together.
+    return this.s.tx(() => {
+      if (this.s.stmt('SELECT 1 FROM signing_keys WHERE retired_at IS NULL LIMIT 1').get()) return false;
+      this.insertSync(k);
+      return true;
+    });
+  }
+  private insertSync(k: SigningKey): void {
     this.s
       .stmt('INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.retiredAt);

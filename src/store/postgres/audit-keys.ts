@@ -1,0 +1,72 @@
+import type { AuditRecord, SigningKey } from '../../core/model.js';
+import type { AuditQuery, AuditStore, SigningKeyStore } from '../store.js';
+import type { PgDb, Queryable } from './database.js';
+import { toAudit, toSigningKey } from './rows.js';
+
+/** Used inside other methods' transactions so an action and its audit record commit together. */
+export async function insertAudit(c: Queryable, a: AuditRecord): Promise<void> {
+  await c.query(
+    `INSERT INTO audit_records (id, tenant_id, activity_date_time, activity_display_name, category, logged_by_service,
+       operation_type, result, result_reason, correlation_id, initiated_by, target_resources)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      a.id, a.tenantId, a.activityDateTime, a.activityDisplayName, a.category, a.loggedByService, a.operationType,
+      a.result, a.resultReason, a.correlationId, JSON.stringify(a.initiatedBy), JSON.stringify(a.targetResources),
+    ],
+  );
+}
+
+export class PgAuditStore implements AuditStore {
+  constructor(private readonly db: PgDb) {}
+  async insert(a: AuditRecord): Promise<void> {
+    await this.db.tx((c) => insertAudit(c, a));
+  }
+  async list(q: AuditQuery): Promise<AuditRecord[]> {
+    const where = ['tenant_id = $1'];
+    const args: unknown[] = [q.tenantId];
+    if (q.activityDisplayName !== undefined) {
+      args.push(q.activityDisplayName);
+      where.push(`activity_display_name = $${args.length}`);
+    }
+    if (q.before) {
+      args.push(q.before.at, q.before.id);
+      where.push(`(activity_date_time < $${args.length - 1} OR (activity_date_time = $${args.length - 1} AND id < $${args.length}))`);
+    }
+    args.push(q.limit);
+    const { rows } = await this.db.query(
+      `SELECT * FROM audit_records WHERE ${where.join(' AND ')} ORDER BY activity_date_time DESC, id DESC LIMIT $${args.length}`,
+      args,
+    );
+    return rows.map(toAudit);
+  }
+}
+
+export class PgSigningKeyStore implements SigningKeyStore {
+  constructor(private readonly db: PgDb) {}
+  async list(): Promise<SigningKey[]> {
+    const { rows } = await this.db.query('SELECT * FROM signing_keys ORDER BY created_at, kid');
+    return rows.map(toSigningKey);
+  }
+  async insert(k: SigningKey): Promise<void> {
+    await this.db.query(
+      'INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.retiredAt],
+    );
+  }
+  /**
+   * Check-then-insert under SERIALIZABLE: two instances that both saw no key and both insert form
+   * a read/write dependency cycle, so one of them fails with 40001; PgDb.tx retries it, and the
+   * retry sees the winner's key and inserts nothing. Portable to engines that run SERIALIZABLE
+   * by default (CockroachDB), with no table or advisory lock.
+   */
+  async insertIfNone(k: SigningKey): Promise<boolean> {
+    return this.db.tx(async (c) => {
+      const r = await c.query(
+        `INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at)
+         SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL)`,
+        [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.retiredAt],
+      );
+      return r.rowCount === 1;
+    }, 'serializable');
+  }
+}

@@ -1,0 +1,156 @@
+import pg from 'pg';
+import { ConflictError, StoreUnavailableError } from '../store.js';
+import { PG_DEFAULTS } from './defaults.js';
+import { migratePostgres } from './migrations.js';
+
+export interface PgStoreOptions {
+  /** postgres://user@host:port/database (any libpq-style URL node-postgres understands). */
+  url: string;
+  /** Connections per instance. N instances hold up to N × poolMax; keep it under max_connections. */
+  poolMax?: number;
+  /** Server-side cap on one statement, so a stuck lock cannot hold a request forever. */
+  statementTimeoutMs?: number;
+  /** How long a request waits for a pooled connection (or a new one) before it fails with 503. */
+  connectionTimeoutMs?: number;
+  /** Sets search_path on every connection (tests run each suite in its own schema). */
+  schema?: string;
+}
+
+
+/** SQLSTATEs a retry of the whole transaction resolves: serialization_failure, deadlock_detected. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Errors that mean "the database is not there right now" rather than "this request is wrong":
+ * class 08 (connection exception), 53300 too_many_connections, 57P01-57P03 (shutdown, crash,
+ * cannot connect now), 57014 query_canceled (our statement_timeout), and node-postgres' own
+ * socket and pool-timeout errors, which carry no SQLSTATE.
+ */
+function isUnavailable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || ['53300', '57P01', '57P02', '57P03', '57014'].includes(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code)) return true;
+  }
+  const message = e instanceof Error ? e.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message);
+}
+
+/** Turns driver errors into the Store's error vocabulary; everything else passes through. */
+export function mapPgError(e: unknown): unknown {
+  if (e instanceof StoreUnavailableError || e instanceof ConflictError) return e;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === '23505') {
+    const constraint = String((e as { constraint?: unknown }).constraint ?? '');
+    return new ConflictError(constraint.includes('upn') ? 'userPrincipalName' : constraint || 'key');
+  }
+  if (isUnavailable(e)) return new StoreUnavailableError(`database unavailable: ${(e as Error).message}`, 1, { cause: e });
+  if (typeof code === 'string' && RETRYABLE.has(code)) {
+    return new StoreUnavailableError('database contention: serialization retries exhausted', 1, { cause: e });
+  }
+  return e;
+}
+
+/** Millisecond times and epochs are BIGINT; they fit a JS number exactly (< 2^53). */
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** What the per-table helpers need: a pooled client inside a transaction, or the PgDb itself. */
+export interface Queryable {
+  query(sql: string, args?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
+
+/** The pool and the transaction runner the PostgreSQL adapters share. */
+export class PgDb implements Queryable {
+  readonly pool: pg.Pool;
+
+  constructor(opts: PgStoreOptions) {
+    const statementTimeoutMs = opts.statementTimeoutMs ?? PG_DEFAULTS.statementTimeoutMs;
+    this.pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolMax ?? PG_DEFAULTS.poolMax,
+      connectionTimeoutMillis: opts.connectionTimeoutMs ?? PG_DEFAULTS.connectionTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: statementTimeoutMs,
+      // A transaction left open by a vanished client must not keep its row locks.
+      idle_in_transaction_session_timeout: statementTimeoutMs * 2,
+      application_name: 'portcullis',
+      types,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    });
+    // An idle connection the server closed (restart, failover) emits 'error' on the pool; without
+    // a listener that would crash the process. The pool drops it and opens a new one on demand,
+    // which is how instances recover without a restart.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** One statement outside a transaction (autocommit). */
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, args);
+    } catch (e) {
+      throw mapPgError(e);
+    }
+  }
+
+  /**
+   * Runs fn in one READ COMMITTED transaction and retries the whole of it on serialization
+   * failures and deadlocks (SQLSTATE 40001, 40P01), a bounded number of times with a jittered
+   * backoff: the correctness of rotation and revocation comes from the row locks each method
+   * takes (SELECT ... FOR UPDATE / FOR SHARE), so a retried transaction simply runs again on
+   * fresh data. On distributed engines (CockroachDB runs SERIALIZABLE) 40001 is an ordinary
+   * outcome, which is why every transactional method goes through here.
+   */
+  async tx<T>(fn: (c: Queryable) => Promise<T>, isolation: 'read committed' | 'serializable' = 'read committed'): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (e) {
+        throw mapPgError(e);
+      }
+      // A checked-out client whose socket dies between queries emits 'error'; the failing query
+      // reports it to us, so this listener only keeps the process alive.
+      const onError = () => undefined;
+      client.on('error', onError);
+      let broken: Error | undefined;
+      try {
+        await client.query(`BEGIN ISOLATION LEVEL ${isolation === 'serializable' ? 'SERIALIZABLE' : 'READ COMMITTED'}`);
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        const code = (e as { code?: unknown } | null)?.code;
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = e instanceof Error ? e : new Error(String(e));
+        }
+        if (typeof code === 'string' && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+          continue;
+        }
+        if (isUnavailable(e)) broken = e instanceof Error ? e : new Error(String(e));
+        throw mapPgError(e);
+      } finally {
+        client.off('error', onError);
+        // A broken connection is destroyed rather than handed to the next request.
+        client.release(broken);
+      }
+    }
+  }
+
+  migrate(now: number): Promise<number[]> {
+    return migratePostgres(this.pool, now).catch((e: unknown) => {
+      throw mapPgError(e);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,229 @@
+import type { Pool, PoolClient } from 'pg';
+
+/**
+ * Versioned schema migrations for PostgreSQL. Append only: a released migration is never edited;
+ * a change is a new entry. The schema is the one of store/sqlite/migrations.ts, column for
+ * column, with PostgreSQL types: BIGINT for every millisecond time and epoch, BOOLEAN for flags,
+ * TEXT for the JSON columns (so both adapters share the row mappers). Ids that are paged by
+ * (`users.id`, `audit_records.id`) use the "C" collation so keyset paging orders bytewise, as
+ * SQLite does, whatever the database's default collation is.
+ */
+export const PG_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'directory, credentials, audit, keys',
+    sql: `
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  domain TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE users (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  user_principal_name TEXT NOT NULL,
+  upn_lower TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  mail TEXT,
+  password_hash TEXT,
+  account_enabled BOOLEAN NOT NULL,
+  revocation_epoch BIGINT NOT NULL DEFAULT 0,
+  sign_in_sessions_valid_from BIGINT,
+  refresh_tokens_valid_from BIGINT,
+  created_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, upn_lower)
+);
+
+CREATE TABLE role_assignments (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role_template_id TEXT NOT NULL,
+  PRIMARY KEY (user_id, role_template_id)
+);
+
+CREATE TABLE applications (
+  app_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  display_name TEXT NOT NULL,
+  public_client_redirect_uris TEXT NOT NULL,
+  web_redirect_uris TEXT NOT NULL,
+  spa_redirect_uris TEXT NOT NULL,
+  secrets TEXT NOT NULL,
+  allow_public_client_flows BOOLEAN NOT NULL,
+  delegated_permissions TEXT NOT NULL,
+  application_permissions TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE sso_sessions (
+  token_hash TEXT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  epoch BIGINT NOT NULL,
+  auth_time BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  ended_at BIGINT
+);
+CREATE INDEX sso_sessions_user ON sso_sessions(user_id);
+
+CREATE TABLE grants (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  session_id TEXT,
+  scopes TEXT NOT NULL,
+  epoch BIGINT NOT NULL,
+  auth_time BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE INDEX grants_user ON grants(user_id);
+
+CREATE TABLE refresh_tokens (
+  hash TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  epoch BIGINT NOT NULL,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  consumed_at BIGINT
+);
+CREATE INDEX refresh_tokens_grant ON refresh_tokens(grant_id);
+
+CREATE TABLE authorization_codes (
+  hash TEXT PRIMARY KEY,
+  grant_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  code_challenge TEXT,
+  code_challenge_method TEXT,
+  nonce TEXT,
+  epoch BIGINT NOT NULL,
+  auth_time BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  consumed_at BIGINT
+);
+CREATE INDEX authorization_codes_user ON authorization_codes(user_id);
+
+CREATE TABLE device_codes (
+  device_code_hash TEXT PRIMARY KEY,
+  user_code_hash TEXT NOT NULL UNIQUE,
+  grant_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  status TEXT NOT NULL,
+  user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+  session_id TEXT,
+  epoch BIGINT,
+  auth_time BIGINT,
+  interval_seconds INTEGER NOT NULL,
+  expires_at BIGINT NOT NULL,
+  last_polled_at BIGINT,
+  consumed_at BIGINT
+);
+CREATE INDEX device_codes_user ON device_codes(user_id);
+
+CREATE TABLE audit_records (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  activity_date_time BIGINT NOT NULL,
+  activity_display_name TEXT NOT NULL,
+  category TEXT NOT NULL,
+  logged_by_service TEXT NOT NULL,
+  operation_type TEXT NOT NULL,
+  result TEXT NOT NULL,
+  result_reason TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  initiated_by TEXT NOT NULL,
+  target_resources TEXT NOT NULL
+);
+CREATE INDEX audit_records_time ON audit_records(tenant_id, activity_date_time DESC, id DESC);
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  alg TEXT NOT NULL,
+  private_key_pem TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  retired_at BIGINT
+);
+`,
+  },
+];
+
+/** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */
+function isCreateRace(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '23505' || code === '42P07';
+}
+
+/**
+ * Applies every migration not yet applied; returns the versions this call applied.
+ *
+ * Safe when several instances start at once, without advisory locks or LOCK TABLE (neither is
+ * portable to CockroachDB/YugabyteDB). Each migration runs in one transaction that FIRST claims
+ * its version with `INSERT ... ON CONFLICT DO NOTHING` on the schema_migrations primary key: a
+ * second instance's insert waits on the first one's uncommitted key, then finds the conflict once
+ * it commits (and skips the migration) or inserts it if the first rolled back (and applies it).
+ * PostgreSQL runs DDL transactionally, so a migration and its claim commit or vanish together.
+ * The bootstrap `CREATE TABLE IF NOT EXISTS` itself can race in the catalog (a unique violation on
+ * pg_type); that is retried a bounded number of times.
+ */
+export async function migratePostgres(pool: Pool, now: number): Promise<number[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pool.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+      break;
+    } catch (e) {
+      if (!isCreateRace(e) || attempt >= 5) throw e;
+    }
+  }
+  const done: number[] = [];
+  for (const m of PG_MIGRATIONS) {
+    const client = await pool.connect();
+    let failure: Error | undefined;
+    try {
+      if (await applyOne(client, m, now)) done.push(m.version);
+    } catch (e) {
+      failure = e instanceof Error ? e : new Error(String(e));
+      throw e;
+    } finally {
+      // A connection that failed mid-transaction is destroyed, not returned to the pool.
+      client.release(failure);
+    }
+  }
+  return done;
+}
+
+async function applyOne(client: PoolClient, m: (typeof PG_MIGRATIONS)[number], now: number): Promise<boolean> {
+  await client.query('BEGIN');
+  try {
+    const claimed = await client.query(
+      'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING RETURNING version',
+      [m.version, m.name, now],
+    );
+    if (claimed.rowCount !== 1) {
+      await client.query('ROLLBACK');
+      return false;
+    }
+    await client.query(m.sql);
+    await client.query('COMMIT');
+    return true;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}

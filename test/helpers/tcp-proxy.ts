@@ -1,0 +1,83 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+/**
+ * A real TCP proxy on 127.0.0.1 in front of a real server (PostgreSQL), used to take the
+ * database away from one app without stopping the shared server other test files use:
+ * - 'forward': pipes bytes both ways;
+ * - 'refuse': cuts every open connection and closes the port (ECONNREFUSED, like a stopped server);
+ * - 'blackhole': accepts connections and never answers (a hung server or network: pool timeouts).
+ */
+export class TcpProxy {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private mode: 'forward' | 'blackhole' = 'forward';
+
+  private constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  static async start(target: { host: string; port: number }, port = 0): Promise<TcpProxy> {
+    const proxy = new TcpProxy(port, target);
+    const bound = await proxy.listen(port);
+    return Object.assign(proxy, { port: bound }) as TcpProxy;
+  }
+
+  private listen(port: number): Promise<number> {
+    const server = createServer((client) => this.accept(client));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '127.0.0.1', port }, () => {
+        const address = server.address();
+        resolve(typeof address === 'object' && address ? address.port : port);
+      });
+    });
+  }
+
+  private accept(client: Socket): void {
+    this.track(client);
+    if (this.mode === 'blackhole') return;
+    const upstream = connect(this.target.port, this.target.host);
+    this.track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  private track(s: Socket): void {
+    this.sockets.add(s);
+    s.on('error', () => s.destroy());
+    s.on('close', () => this.sockets.delete(s));
+  }
+
+  private cutAll(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
+  /** Like a stopped database: open connections die, new ones are refused. */
+  async refuse(): Promise<void> {
+    this.cutAll();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+  }
+
+  /** Like a hung database: open connections die, new ones hang. */
+  async blackhole(): Promise<void> {
+    this.cutAll();
+    this.mode = 'blackhole';
+    if (!this.server) await this.listen(this.port);
+  }
+
+  /** The database is back, on the same address. */
+  async forward(): Promise<void> {
+    if (this.mode === 'blackhole') this.cutAll();
+    this.mode = 'forward';
+    if (!this.server) await this.listen(this.port);
+  }
+
+  async close(): Promise<void> {
+    await this.refuse();
+  }
+}
