@@ -97,20 +97,20 @@ async function openStore(dataDir: string, database: DatabaseOptions | null): Pro
   }
 }
 
-/** Bounded: instances started together with one seed file race to create the same rows. */
-const SEED_ATTEMPTS = 3;
-
 /**
- * Applies the seed, tolerating another instance applying the same seed at the same moment: the
- * loser of an insert race gets ConflictError, and since applySeed is idempotent a second pass
- * finds the rows the winner created and leaves them unchanged.
+ * Applies the seed, tolerating other instances applying the same seed at the same moment: the
+ * loser of an insert race gets ConflictError, and since applySeed is idempotent the next pass
+ * finds the rows the winner created and leaves them unchanged. Each conflict means another
+ * process created one more seed row (tenant or user; applications are upserts), so the number of
+ * passes is bounded by that row count plus one.
  */
 async function applySeedShared(store: Store, seed: Seed): ReturnType<typeof applySeed> {
+  const maxAttempts = seed.users.length + 2;
   for (let attempt = 1; ; attempt++) {
     try {
       return await applySeed(store, seed, systemClock);
     } catch (e) {
-      if (!(e instanceof ConflictError) || attempt >= SEED_ATTEMPTS) throw e;
+      if (!(e instanceof ConflictError) || attempt >= maxAttempts) throw e;
     }
   }
 }
