@@ -2,16 +2,22 @@
 /**
  * The `portcullis` command: dispatches to one module per verb. Any failure becomes a single
  * `portcullis: <message>` line on stderr — operators read it, scripts test the exit code
- * (2 = bad configuration or usage, 1 = runtime failure) — and never a stack trace.
+ * (docs/cli.md: 2 = usage, 1 = runtime failure, 3–9 one per failure class) — never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { CliError } from './serve-options.js';
+import { CliError } from './cli-error.js';
 
 type Verb = (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
 // Verbs load lazily so `--help` and `--version` stay fast and do not open native modules.
 const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
   serve: { summary: 'run the identity provider and Graph-compatible API', run: async () => (await import('./serve.js')).serve },
+  login: { summary: 'sign the CLI in (device code, or app-only with a client secret)', run: async () => (await import('./commands/login.js')).login },
+  logout: { summary: 'forget the cached sign-in', run: async () => (await import('./commands/logout.js')).logout },
+  whoami: { summary: 'show the signed-in account', run: async () => (await import('./commands/whoami.js')).whoami },
+  revoke: { summary: "revoke users' sessions and refresh tokens (one, many, or --me)", run: async () => (await import('./commands/revoke.js')).revoke },
+  users: { summary: 'list, get, create, disable, enable users; reset passwords', run: async () => (await import('./commands/users.js')).users },
+  audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
 };
 
 function version(): string {
