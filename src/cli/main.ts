@@ -69,16 +69,31 @@ function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/**
+ * Exits once stdout and stderr have flushed: writes to a pipe are asynchronous when the reader is
+ * slower than us, and process.exit() would drop the tail of e.g. 2,000 jsonl results. An empty
+ * write's callback runs after every earlier write on that stream.
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (e: unknown) => {
     if (e instanceof CliError) {
       process.stderr.write(`portcullis: ${oneLine(e.message)}\n`);
-      process.exit(e.exitCode);
+      exitAfterFlush(e.exitCode);
+      return;
     }
     // Unexpected: still one line; the details are for a debugger, not for the operator's terminal.
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`portcullis: unexpected error: ${oneLine(message)}\n`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

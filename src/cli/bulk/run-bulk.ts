@@ -34,9 +34,17 @@ export interface BulkOptions {
 
 interface Pending {
   user: string;
+  /** Calls made for this user. */
   attempts: number;
+  /** Of which failed transiently (5xx, no answer): bounded by maxAttempts. */
+  transient: number;
+  /** Of which answered 429: throttling is not failure, so it has its own, larger bound. */
+  throttled: number;
   notBefore: number;
 }
+
+/** A user throttled this many times is reported failed (bounded; Graph advises waiting, not giving up). */
+const MAX_THROTTLED = 30;
 
 const RETRY_INNER = new Set([429, 500, 502, 503, 504]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,11 +52,18 @@ const backoff = (attempt: number) => Math.min(30_000, 500 * 2 ** attempt) + Math
 
 export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }> {
   const maxAttempts = o.maxAttempts ?? 5;
-  const queue: Pending[] = o.users.map((user) => ({ user, attempts: 0, notBefore: 0 }));
+  const queue: Pending[] = o.users.map((user) => ({ user, attempts: 0, transient: 0, throttled: 0, notBefore: 0 }));
   let fatal: unknown = null;
+  // A 429 means the caller's bucket is empty: no batch at all is sent before its Retry-After
+  // (Graph's guidance, reference §4.3), else every worker would keep hitting the limit.
+  let pausedUntil = 0;
 
   const retryOrFail = (p: Pending, status: number | null, e: GraphError | Error, wait: number) => {
-    if (p.attempts < maxAttempts) queue.push({ ...p, notBefore: Date.now() + wait });
+    if (status === 429) {
+      p.throttled++;
+      pausedUntil = Math.max(pausedUntil, Date.now() + wait);
+    } else p.transient++;
+    if (p.transient < maxAttempts && p.throttled < MAX_THROTTLED) queue.push({ ...p, notBefore: Date.now() + wait });
     else
       o.onResult({
         user: p.user,
@@ -64,6 +79,7 @@ export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }
   const take = (): Pending[] => {
     const now = Date.now();
     const ready: Pending[] = [];
+    if (now < pausedUntil) return ready;
     for (let i = 0; i < queue.length && ready.length < MAX_BATCH_SIZE; ) {
       if (queue[i]!.notBefore <= now) ready.push(...queue.splice(i, 1));
       else i++;
@@ -107,7 +123,7 @@ export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }
       const batch = take();
       if (batch.length === 0) {
         if (queue.length === 0 && inFlight === 0) return;
-        const next = queue.length > 0 ? Math.min(...queue.map((p) => p.notBefore)) - Date.now() : 50;
+        const next = queue.length > 0 ? Math.max(pausedUntil, Math.min(...queue.map((p) => p.notBefore))) - Date.now() : 50;
         await sleep(Math.max(10, Math.min(250, next)));
         continue;
       }
