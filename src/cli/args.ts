@@ -26,9 +26,12 @@ export interface CommonOptions {
   version: GraphVersion;
 }
 
-export function parse<O extends Options>(argv: readonly string[], options: O, allowPositionals = false) {
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>;
+
+export function parse<O extends Options>(argv: readonly string[], options: O, allowPositionals = false): Parsed<O> {
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
+    // Typed as allowing positionals; parseArgs itself still refuses them unless asked.
+    return parseArgs({ args: [...argv], options, allowPositionals: allowPositionals as true, strict: true });
   } catch (e) {
     throw new CliError(`${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`, EXIT.USAGE);
   }
