@@ -34,6 +34,16 @@ export interface AppConfig {
   tokens: TokenLifetimes;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
+  /**
+   * Graph throttling: a token bucket per caller (app + signed-in user, or app alone), refilled at
+   * `requestsPerSecond` and holding at most `burst` requests. null (default) = no throttling.
+   */
+  graphThrottle: GraphThrottleConfig | null;
+}
+
+export interface GraphThrottleConfig {
+  requestsPerSecond: number;
+  burst: number;
 }
 
 export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = Object.freeze({
@@ -71,6 +81,13 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
   if (tokens.accessTokenMinSeconds > tokens.accessTokenMaxSeconds) {
     throw new ConfigError('accessTokenMinSeconds must not exceed accessTokenMaxSeconds');
   }
+  const throttle = input.graphThrottle ?? null;
+  if (throttle !== null) {
+    if (!(Number.isFinite(throttle.requestsPerSecond) && throttle.requestsPerSecond > 0)) {
+      throw new ConfigError('graphThrottle.requestsPerSecond must be a positive number');
+    }
+    if (!(Number.isInteger(throttle.burst) && throttle.burst >= 1)) throw new ConfigError('graphThrottle.burst must be an integer of at least 1');
+  }
   const config: AppConfig = {
     publicUrl: url.origin + url.pathname.replace(/\/+$/, ''),
     trustProxy: input.trustProxy ?? false,
@@ -78,6 +95,7 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
     secure: input.secure ?? url.protocol === 'https:',
     tokens: Object.freeze(tokens),
     bodyLimitBytes: input.bodyLimitBytes ?? 1024 * 1024,
+    graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
   };
   return Object.freeze(config);
 }

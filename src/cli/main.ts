@@ -2,10 +2,10 @@
 /**
  * The `portcullis` command: dispatches to one module per verb. Any failure becomes a single
  * `portcullis: <message>` line on stderr — operators read it, scripts test the exit code
- * (2 = bad configuration or usage, 1 = runtime failure) — and never a stack trace.
+ * (docs/cli.md: 2 = usage, 1 = runtime failure, 3–9 one per failure class) — never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { CliError } from './serve-options.js';
+import { CliError } from './cli-error.js';
 
 type Verb = (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
@@ -13,6 +13,12 @@ type Verb = (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>
 const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
   serve: { summary: 'run the identity provider and Graph-compatible API', run: async () => (await import('./serve.js')).serve },
   migrate: { summary: 'apply pending database schema migrations and exit', run: async () => (await import('./migrate.js')).migrate },
+  login: { summary: 'sign the CLI in (device code, or app-only with a client secret)', run: async () => (await import('./commands/login.js')).login },
+  logout: { summary: 'forget the cached sign-in', run: async () => (await import('./commands/logout.js')).logout },
+  whoami: { summary: 'show the signed-in account', run: async () => (await import('./commands/whoami.js')).whoami },
+  revoke: { summary: "revoke users' sessions and refresh tokens (one, many, or --me)", run: async () => (await import('./commands/revoke.js')).revoke },
+  users: { summary: 'list, get, create, disable, enable users; reset passwords', run: async () => (await import('./commands/users.js')).users },
+  audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
 };
 
 function version(): string {
@@ -64,16 +70,31 @@ function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+/**
+ * Exits once stdout and stderr have flushed: writes to a pipe are asynchronous when the reader is
+ * slower than us, and process.exit() would drop the tail of e.g. 2,000 jsonl results. An empty
+ * write's callback runs after every earlier write on that stream.
+ */
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (e: unknown) => {
     if (e instanceof CliError) {
       process.stderr.write(`portcullis: ${oneLine(e.message)}\n`);
-      process.exit(e.exitCode);
+      exitAfterFlush(e.exitCode);
+      return;
     }
     // Unexpected: still one line; the details are for a debugger, not for the operator's terminal.
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`portcullis: unexpected error: ${oneLine(message)}\n`);
-    process.exit(1);
+    exitAfterFlush(1);
   },
 );

@@ -7,16 +7,9 @@ import { parseArgs } from 'node:util';
 import type { AppConfig } from '../config.js';
 import { PG_DEFAULTS } from '../store/postgres/defaults.js';
 
-/** A failure the CLI reports as one line. exitCode 2 = bad configuration, 1 = runtime failure. */
-export class CliError extends Error {
-  override name = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2,
-  ) {
-    super(message);
-  }
-}
+import { CliError } from './cli-error.js';
+
+export { CliError };
 
 export type LogLevel = AppConfig['logLevel'];
 

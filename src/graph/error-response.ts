@@ -78,6 +78,7 @@ export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err
     message: error.message,
     ...(error.details ? { details: error.details } : {}),
     innerError: {
+      ...error.innerError,
       date: graphErrorDate(services.clock.now()),
       'request-id': request.id,
       'client-request-id': clientRequestId(request, reply),

@@ -16,6 +16,8 @@ export abstract class GraphError extends Error {
   readonly headers: Record<string, string> = {};
   /** Optional `details` array, as older directory errors carry (e.g. ObjectConflict). */
   details: GraphErrorDetail[] | undefined;
+  /** Extra innerError members besides date / request-id / client-request-id (e.g. on 429). */
+  readonly innerError: Record<string, string> = {};
 
   constructor(message: string, details?: GraphErrorDetail[]) {
     super(message);
@@ -90,6 +92,27 @@ export class UnsupportedMediaType extends GraphError {
   readonly code = 'Request_BadRequest';
 }
 
+/**
+ * 429 TooManyRequests with Retry-After in whole seconds and the innerError members Graph's
+ * throttling sample shows (reference §4.1, §4.3).
+ */
+export class TooManyRequests extends GraphError {
+  readonly status = 429;
+  readonly code = 'TooManyRequests';
+  constructor(retryAfterSeconds: number | string = 1) {
+    super('Please retry again later.');
+    const seconds = typeof retryAfterSeconds === 'number' ? retryAfterSeconds : 1;
+    this.headers['retry-after'] = String(Math.max(1, Math.ceil(seconds)));
+    Object.assign(this.innerError, { code: '429', status: '429', message: 'Please retry after' });
+  }
+}
+
+/** 424: a $batch request whose dependsOn request failed (reference §4.4). */
+export class FailedDependency extends GraphError {
+  readonly status = 424;
+  readonly code = 'Request_FailedDependency';
+}
+
 /** 500 generalException: the only thing an unexpected failure turns into (errors.md). */
 export class GeneralException extends GraphError {
   readonly status = 500;
@@ -123,6 +146,8 @@ export const GRAPH_ERROR_CLASSES = [
   MethodNotAllowed,
   RequestEntityTooLarge,
   UnsupportedMediaType,
+  TooManyRequests,
+  FailedDependency,
   GeneralException,
   ServiceNotAvailable,
 ] as const;

@@ -25,6 +25,8 @@ export interface GraphRoute {
   path: string;
   /** Versions that expose the route; both when omitted. */
   versions?: readonly GraphVersion[];
+  /** false = not charged to the caller's throttling bucket ($batch: its inner requests are). */
+  throttled?: boolean;
   handler(ctx: GraphContext): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import { auditLogRoutes } from './audit-logs.js';
 import { authenticate } from './auth.js';
+import { batchRoutes } from './batch.js';
 import { registerBodyParsers } from './body.js';
 import { sendGraphError } from './error-response.js';
 import { MethodNotAllowed, segmentNotFound } from './errors.js';
@@ -15,34 +16,44 @@ import type { GraphRoute, GraphVersion } from './http.js';
 import { meRoutes } from './me.js';
 import { revokeRoutes } from './revoke.js';
 import { matchRoute, pathSegments } from './route-match.js';
+import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
 
 export const GRAPH_ROUTES: readonly GraphRoute[] = [...userRoutes, ...meRoutes, ...revokeRoutes, ...auditLogRoutes];
 export const GRAPH_VERSIONS: readonly GraphVersion[] = ['v1.0', 'beta'];
 
-/** Every Graph route is authenticated first; handlers get the caller in their context. */
+/** What every Graph route runs with: the services and, when configured, the throttle. */
+interface GraphRuntime {
+  services: Services;
+  throttle: GraphThrottle | null;
+  routes: readonly GraphRoute[];
+}
+
+/** Every Graph route is authenticated first, then throttled; handlers get the caller in their context. */
 async function run(
-  services: Services,
+  rt: GraphRuntime,
   version: GraphVersion,
   route: GraphRoute,
   request: FastifyRequest,
   reply: FastifyReply,
   params: Record<string, string>,
 ): Promise<FastifyReply> {
+  const { services } = rt;
   const caller = await authenticate(request, services);
+  if (rt.throttle && route.throttled !== false) rt.throttle.take(caller);
   await route.handler({ services, request, reply, version, params, caller });
   return reply;
 }
 
-function registerVersion(scope: FastifyInstance, services: Services, version: GraphVersion): void {
+function registerVersion(scope: FastifyInstance, rt: GraphRuntime, version: GraphVersion): void {
   const prefix = `/${version}`;
-  const routes = GRAPH_ROUTES.filter((r) => r.versions === undefined || r.versions.includes(version));
+  const routes = rt.routes.filter((r) => r.versions === undefined || r.versions.includes(version));
 
   // Paths fastify's (case-sensitive) router did not match: a case variant of a route, a known
   // resource with the wrong method (405), or an unknown segment (400, as Graph answers).
   const dispatch = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const match = matchRoute(routes, request.method, pathSegments(request.url, prefix));
-    if (match.kind === 'route') return run(services, version, match.route, request, reply, match.params);
+    if (match.kind === 'route') return run(rt, version, match.route, request, reply, match.params);
     if (match.kind === 'method') throw new MethodNotAllowed();
     throw segmentNotFound(match.segment || version);
   };
@@ -55,7 +66,7 @@ function registerVersion(scope: FastifyInstance, services: Services, version: Gr
         const params = request.params as Record<string, string>;
         // The router lets a parameter match an empty segment (`/users/` as `/users/:id`).
         if (Object.values(params).some((v) => v === '')) return dispatch(request, reply);
-        return run(services, version, route, request, reply, params);
+        return run(rt, version, route, request, reply, params);
       },
     });
   }
@@ -63,11 +74,17 @@ function registerVersion(scope: FastifyInstance, services: Services, version: Gr
 }
 
 export function registerGraphRoutes(http: FastifyInstance, services: Services): void {
+  const rt: GraphRuntime = {
+    services,
+    throttle: services.config.graphThrottle ? new GraphThrottle(services.config.graphThrottle, services.clock) : null,
+    // $batch injects its inner requests into the root instance, i.e. through these same routes.
+    routes: [...GRAPH_ROUTES, ...batchRoutes(http)],
+  };
   http.register(async (graph) => {
     registerBodyParsers(graph);
     graph.setErrorHandler((err, request, reply) => sendGraphError(request, reply, err, services));
     for (const version of GRAPH_VERSIONS) {
-      await graph.register(async (scope) => registerVersion(scope, services, version), { prefix: `/${version}` });
+      await graph.register(async (scope) => registerVersion(scope, rt, version), { prefix: `/${version}` });
     }
   });
 }

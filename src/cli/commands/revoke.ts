@@ -1,0 +1,202 @@
+/**
+ * `portcullis revoke` — the revoke cmdlets (README table):
+ *   --user-id X (alias --object-id; repeatable, or `-` / stdin for pipeline input)
+ *       Revoke-MgUserSignInSession / Revoke-EntraUserAllRefreshToken (--beta: the Beta variants)
+ *   --invalidate-all-refresh-tokens   Invoke-MgBetaInvalidateAllUserRefreshToken (beta action)
+ *   --me                              Revoke-Entra[Beta]SignedInUserAllRefreshToken
+ * One user is one direct call (text output `True`, like the cmdlets); several go through $batch
+ * (bulk/run-bulk.ts) with progress, per-user results and a summary.
+ */
+import { COMMON_HELP, COMMON_OPTIONS, commonOptions, parse, type CommonOptions } from '../args.js';
+import { Progress } from '../bulk/progress.js';
+import { runBulk, type BulkResult } from '../bulk/run-bulk.js';
+import { CliError, EXIT } from '../cli-error.js';
+import { toCliError } from '../failures.js';
+import { openGraph } from '../graph-session.js';
+import { parseUserInput, readStdin } from '../input.js';
+import { stderr, stdout, writeRecords } from '../output.js';
+import { ask, isInteractive } from '../prompt.js';
+
+const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --me) [options]
+
+Revokes all refresh tokens and browser sessions of users (Graph revokeSignInSessions).
+
+  --user-id, --object-id X      user id or userPrincipalName; repeatable; '-' reads stdin
+                                (no --user-id and piped stdin also reads it): one per line,
+                                JSON lines or a JSON array of objects with id / userPrincipalName
+  --me                          revoke the signed-in user's own sessions (this CLI's too)
+  --invalidate-all-refresh-tokens  call the beta invalidateAllRefreshTokens action instead
+  --what-if                     list what would be revoked; call nothing
+  --confirm                     ask before each user (needs a terminal)
+  -y, --yes                     never ask; required for several users when stdin is not a terminal
+  --parallel N                  batches of 20 in flight for bulk (default 4, max 16)
+
+${COMMON_HELP}
+`;
+
+const NEEDS_DELEGATED =
+  "scope User.RevokeSessions.All and a role allowed to act on the user (Helpdesk, User, Authentication, Privileged Authentication or Global Administrator); app-only: application permission User.RevokeSessions.All";
+
+type Action = { name: 'revokeSignInSessions' | 'invalidateAllRefreshTokens'; version: 'v1.0' | 'beta' };
+
+async function targets(values: Record<string, unknown>): Promise<string[]> {
+  const given = (values['user-id'] as string[] | undefined) ?? [];
+  const fromFlag = given.filter((u) => u !== '-');
+  const wantsStdin = given.includes('-') || (given.length === 0 && !values.me && !process.stdin.isTTY);
+  const fromStdin = wantsStdin ? parseUserInput(await readStdin()) : [];
+  const all = [...fromFlag, ...fromStdin];
+  const seen = new Set<string>();
+  return all.filter((u) => (seen.has(u.toLowerCase()) ? false : (seen.add(u.toLowerCase()), true)));
+}
+
+function describe(action: Action, user: string): string {
+  return action.name === 'revokeSignInSessions'
+    ? `revoke the sign-in sessions of '${user}'`
+    : `invalidate all refresh tokens of '${user}'`;
+}
+
+async function confirmEach(users: string[], action: Action): Promise<string[] | null> {
+  const chosen: string[] = [];
+  for (let i = 0; i < users.length; i++) {
+    const user = users[i]!;
+    const answer = await ask(`Confirm: ${describe(action, user)}?`, 'ynaq');
+    if (answer === 'quit') return chosen.length > 0 ? chosen : null;
+    if (answer === 'all') return [...chosen, ...users.slice(i)];
+    if (answer === 'yes') chosen.push(user);
+  }
+  return chosen;
+}
+
+async function single(env: NodeJS.ProcessEnv, common: CommonOptions, action: Action, user: string): Promise<number> {
+  const g = await openGraph(env, common);
+  try {
+    if (action.name === 'invalidateAllRefreshTokens') await g.client.invalidateAllRefreshTokens(user);
+    else await g.client.revokeSignInSessions(user, action.version);
+  } catch (e) {
+    throw toCliError(e, {
+      action: describe(action, user),
+      target: `user '${user}'`,
+      needs: user === 'me' ? 'scope User.RevokeSessions.All (or User.ReadWrite / Directory.ReadWrite.All)' : NEEDS_DELEGATED,
+      server: g.session.graphUrl,
+    });
+  } finally {
+    await g.saveResponseHeaders(false);
+  }
+  writeRecords(common.output, [{ user, value: true }], () => 'True');
+  if (user === 'me') stderr("Your own sessions are revoked, including this CLI's: run 'portcullis login' to continue.\n");
+  return EXIT.OK;
+}
+
+async function bulk(env: NodeJS.ProcessEnv, common: CommonOptions, action: Action, users: string[], parallel: number): Promise<number> {
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: leave now
+    stopRequested = true;
+    stderr('\nStopping after the batches in flight (Ctrl-C again to quit at once)...\n');
+  };
+  process.on('SIGINT', onSigint);
+  const g = await openGraph(env, common);
+  const progress = new Progress(users.length, Boolean(process.stderr.isTTY), stderr);
+  const results: BulkResult[] = [];
+  let done = 0;
+  let failed = 0;
+  let fatal: unknown = null;
+  try {
+    await runBulk({
+      client: g.client,
+      users,
+      version: action.version,
+      concurrency: parallel,
+      request: (user) => ({
+        method: 'POST',
+        url: `/users/${encodeURIComponent(user)}/${action.name}`,
+        headers: { 'content-type': 'application/json' },
+        body: {},
+      }),
+      stopped: () => stopRequested,
+      onResult: (r) => {
+        if (r.result === 'done') done++;
+        if (r.result === 'failed') failed++;
+        if (common.output === 'json') results.push(r);
+        else if (common.output === 'jsonl') stdout(`${JSON.stringify(r)}\n`);
+        else if (r.result !== 'skipped') stdout(`${r.user}\t${r.result === 'done' ? 'True' : `False\t${r.code ?? r.status}: ${r.message}`}\n`);
+        progress.update({ done: done + failed, failed });
+      },
+    });
+  } catch (e) {
+    fatal = e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await g.saveResponseHeaders(true);
+  }
+  progress.finish({ done: done + failed, failed });
+  if (common.output === 'json') stdout(`${JSON.stringify(results, null, 2)}\n`);
+  const skipped = users.length - done - failed;
+  const seconds = progress.elapsedSeconds();
+  stderr(
+    `Summary: ${done} done, ${failed} failed, ${skipped} not attempted of ${users.length} users in ${seconds.toFixed(1)} s ` +
+      `(${progress.rate(done + failed).toFixed(0)} users/s).\n`,
+  );
+  if (fatal !== null) throw toCliError(fatal, { action: `${action.name} in bulk`, needs: NEEDS_DELEGATED, server: g.session.graphUrl });
+  if (stopRequested) {
+    stderr(`Interrupted: ${skipped} users were not attempted; run the same command again to finish (it is safe to repeat).\n`);
+    return EXIT.INTERRUPTED;
+  }
+  return failed > 0 ? EXIT.PARTIAL : EXIT.OK;
+}
+
+export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parse(argv, {
+    ...COMMON_OPTIONS,
+    'user-id': { type: 'string', multiple: true },
+    'object-id': { type: 'string', multiple: true },
+    me: { type: 'boolean' },
+    'invalidate-all-refresh-tokens': { type: 'boolean' },
+    'what-if': { type: 'boolean' },
+    confirm: { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' },
+    parallel: { type: 'string' },
+  });
+  if (values.help) {
+    stdout(HELP);
+    return EXIT.OK;
+  }
+  const common = commonOptions(values);
+  const merged = { ...values, 'user-id': [...(values['user-id'] ?? []), ...(values['object-id'] ?? [])] };
+  const action: Action = values['invalidate-all-refresh-tokens']
+    ? { name: 'invalidateAllRefreshTokens', version: 'beta' }
+    : { name: 'revokeSignInSessions', version: common.version };
+  const parallel = Number(values.parallel ?? 4);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new CliError('--parallel must be an integer from 1 to 16', EXIT.USAGE);
+  if (values.me && merged['user-id'].length > 0) throw new CliError('use either --me or --user-id, not both', EXIT.USAGE);
+  if (values.confirm && values.yes) throw new CliError('--confirm and --yes contradict each other', EXIT.USAGE);
+
+  let users = values.me ? ['me'] : await targets(merged);
+  if (users.length === 0) throw new CliError('no users given: use --user-id, --me, or pipe ids to stdin', EXIT.USAGE);
+
+  if (values['what-if']) {
+    writeRecords(common.output, users.map((user) => ({ user, action: action.name, whatIf: true })), (r) =>
+      `What if: Performing the operation "${r.action}" on target "${r.user}".`,
+    );
+    return EXIT.OK;
+  }
+  if (values.confirm) {
+    if (!isInteractive()) throw new CliError('--confirm needs a terminal to ask on; use --yes (or --what-if) in scripts', EXIT.USAGE);
+    const chosen = await confirmEach(users, action);
+    if (chosen === null || chosen.length === 0) {
+      stderr('Nothing was revoked.\n');
+      return EXIT.OK;
+    }
+    users = chosen;
+  } else if (users.length > 1 && !values.yes) {
+    if (!isInteractive()) {
+      throw new CliError(`refusing to act on ${users.length} users without --yes when stdin is not a terminal`, EXIT.USAGE);
+    }
+    if ((await ask(`${action.name} for ${users.length} users?`, 'yn')) !== 'yes') {
+      stderr('Nothing was revoked.\n');
+      return EXIT.OK;
+    }
+  }
+  if (users.length === 1) return single(env, common, action, users[0]!);
+  return bulk(env, common, action, users, parallel);
+}

@@ -1,0 +1,211 @@
+/**
+ * The real `portcullis` CLI process against a real server on 127.0.0.1: device-code login,
+ * revoking one user, oneself, --what-if, pipeline input in three formats, app-only login, the
+ * error classes with their exit codes, and the CLI's own revoked session.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { EXIT, SIGNED_OUT_SENTENCE } from '../../src/cli/cli-error.js';
+import { APP, TENANT_ID, WEB_SECRET } from '../helpers/harness.js';
+import { reload } from '../graph/graph-helpers.js';
+import { startHttpsServer } from '../e2e/helpers/https-server.js';
+import { freePort } from '../helpers/processes.js';
+import { cli, deviceLogin, startServer, tempConfigHome, type Server } from './cli-helpers.js';
+
+const oneLine = (s: string) => assert.equal(s.trim().split('\n').length, 1, `expected one line on stderr: ${s}`);
+const auditCount = async (s: Server) => (await s.store.audit.list({ tenantId: TENANT_ID, limit: 100_000 })).length;
+
+describe('portcullis CLI against a real server', () => {
+  let server: Server;
+  let admin: string; // XDG_CONFIG_HOME of a globaladmin device-code session
+  before(async () => {
+    server = await startServer();
+    admin = tempConfigHome();
+  });
+  after(async () => {
+    await server.close();
+    rmSync(admin, { recursive: true, force: true });
+  });
+
+  test('login by device code: prints the message, polls, caches the session in a 0600 file', { timeout: 60_000 }, async () => {
+    const run = await deviceLogin(server, admin, 'globaladmin@contoso.test', ['--scopes', 'User.RevokeSessions.All,User.ReadWrite.All,AuditLog.Read.All']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /To sign in, use a web browser to open the page http:\/\/127\.0\.0\.1:\d+\/devicelogin and enter the code/);
+    assert.match(run.stdout, new RegExp(`Signed in as globaladmin@contoso.test in tenant ${TENANT_ID}`));
+    const file = join(admin, 'portcullis', 'session.json');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(join(admin, 'portcullis')).mode & 0o777, 0o700);
+    const who = await cli(['whoami', '--output', 'json'], { xdg: admin });
+    assert.equal(who.code, 0, who.stderr);
+    const me = JSON.parse(who.stdout);
+    assert.equal(me.account, 'globaladmin@contoso.test');
+    assert.equal(me.kind, 'delegated');
+    assert.match(me.permissions, /User\.RevokeSessions\.All/);
+  });
+
+  test('revoke one user prints True, bumps the epoch, writes --response-headers', async () => {
+    const bob = await reload(server, server.users.bob!);
+    const headersFile = join(admin, 'headers.json');
+    const run = await cli(['revoke', '--user-id', 'bob@contoso.test', '--response-headers', headersFile, '--header', 'client-request-id:cli-test-1'], { xdg: admin });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'True\n');
+    assert.equal((await reload(server, bob)).revocationEpoch, bob.revocationEpoch + 1);
+    const headers = JSON.parse(readFileSync(headersFile, 'utf8'));
+    assert.equal(headers['client-request-id'], 'cli-test-1');
+    assert.match(headers['request-id'], /^[0-9a-f-]{36}$/);
+  });
+
+  test('--what-if lists the targets and changes nothing (audit log unchanged)', async () => {
+    const before = await auditCount(server);
+    const alice = await reload(server, server.users.alice!);
+    const run = await cli(['revoke', '--user-id', 'alice@contoso.test', '--object-id', server.users.bob!.id, '--what-if'], { xdg: admin });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /What if: Performing the operation "revokeSignInSessions" on target "alice@contoso.test"\./);
+    assert.match(run.stdout, new RegExp(`on target "${server.users.bob!.id}"`));
+    assert.equal(await auditCount(server), before);
+    assert.equal((await reload(server, alice)).revocationEpoch, alice.revocationEpoch);
+  });
+
+  test('pipeline input: plain lines, JSON lines and a JSON array; bulk needs --yes off a terminal', async () => {
+    const { alice, bob, useradmin, helpdesk, authadmin, passwordadmin } = server.users;
+    const inputs: [string, string[]][] = [
+      [`${alice!.userPrincipalName}\n${bob!.id}\n`, [alice!.id, bob!.id]],
+      [`{"id":"${useradmin!.id}","displayName":"x"}\n{"userPrincipalName":"${helpdesk!.userPrincipalName}"}\n`, [useradmin!.id, helpdesk!.id]],
+      [JSON.stringify([{ id: authadmin!.id }, { userPrincipalName: passwordadmin!.userPrincipalName }]), [authadmin!.id, passwordadmin!.id]],
+    ];
+    const refused = await cli(['revoke'], { xdg: admin, input: inputs[0]![0] });
+    assert.equal(refused.code, EXIT.USAGE);
+    assert.match(refused.stderr, /refusing to act on 2 users without --yes when stdin is not a terminal/);
+    for (const [input, ids] of inputs) {
+      const before = await Promise.all(ids.map((id) => reload(server, id)));
+      const run = await cli(['revoke', '--user-id', '-', '--yes', '--output', 'jsonl'], { xdg: admin, input });
+      assert.equal(run.code, 0, run.stderr);
+      const results = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(results.length, 2);
+      assert.ok(results.every((r) => r.result === 'done' && r.status === 200), run.stdout);
+      for (const u of before) assert.equal((await reload(server, u.id)).revocationEpoch, u.revocationEpoch + 1);
+      assert.match(run.stderr, /Summary: 2 done, 0 failed, 0 not attempted of 2 users/);
+    }
+    // `users list --output jsonl | portcullis revoke` — the cmdlets' ByPropertyName.
+    const listed = await cli(['users', 'list', '--filter', `userPrincipalName eq '${alice!.userPrincipalName}'`, '--output', 'jsonl'], { xdg: admin });
+    assert.equal(listed.code, 0, listed.stderr);
+    const piped = await cli(['revoke'], { xdg: admin, input: listed.stdout });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stdout, 'True\n');
+  });
+
+  test('failure classes: unknown user (5), not signed in (3), unreachable (6), usage (2), partial bulk (8)', async () => {
+    const unknown = await cli(['revoke', '--user-id', 'ghost@contoso.test'], { xdg: admin });
+    assert.equal(unknown.code, EXIT.NOT_FOUND);
+    assert.match(unknown.stderr, /^portcullis: user 'ghost@contoso.test' was not found \(request-id [0-9a-f-]{36}\)\n$/);
+    const empty = tempConfigHome();
+    const signedOut = await cli(['revoke', '--user-id', 'bob@contoso.test'], { xdg: empty });
+    assert.equal(signedOut.code, EXIT.SIGNED_OUT);
+    assert.equal(signedOut.stderr, "portcullis: not signed in; run 'portcullis login --server URL' first\n");
+    const closed = await freePort(); // free a moment ago: nothing listens there
+    const unreachable = await cli(['login', '--server', `http://127.0.0.1:${closed}`], { xdg: empty });
+    assert.equal(unreachable.code, EXIT.UNREACHABLE);
+    assert.match(unreachable.stderr, /^portcullis: cannot reach the server at http:\/\/127\.0\.0\.1:\d+\/organizations \(ECONNREFUSED\)/);
+    oneLine(unreachable.stderr);
+    const usage = await cli(['revoke', '--user-id', 'a', '--bogus'], { xdg: admin });
+    assert.equal(usage.code, EXIT.USAGE);
+    oneLine(usage.stderr);
+    const partial = await cli(['revoke', '--user-id', 'bob@contoso.test', '--user-id', 'ghost@contoso.test', '--yes', '--output', 'jsonl'], { xdg: admin });
+    assert.equal(partial.code, EXIT.PARTIAL);
+    const byUser = new Map(partial.stdout.trim().split('\n').map((l) => [JSON.parse(l).user, JSON.parse(l)]));
+    assert.equal(byUser.get('bob@contoso.test').result, 'done');
+    assert.equal(byUser.get('ghost@contoso.test').result, 'failed');
+    assert.equal(byUser.get('ghost@contoso.test').code, 'Request_ResourceNotFound');
+    rmSync(empty, { recursive: true, force: true });
+  });
+
+  test('app-only login with a client secret, then revoke', async () => {
+    const xdg = tempConfigHome();
+    const login = await cli(['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp], {
+      xdg,
+      env: { PORTCULLIS_CLIENT_SECRET: WEB_SECRET },
+    });
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stdout, new RegExp(`Signed in as application ${APP.webApp} \\(app-only\\)`));
+    const alice = await reload(server, server.users.alice!);
+    const run = await cli(['revoke', '--user-id', alice.userPrincipalName, '--output', 'json'], { xdg });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), [{ user: alice.userPrincipalName, value: true }]);
+    assert.equal((await reload(server, alice)).revocationEpoch, alice.revocationEpoch + 1);
+    const bad = await cli(['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', 'wrong'], { xdg });
+    assert.equal(bad.code, EXIT.LOGIN_FAILED);
+    oneLine(bad.stderr);
+    rmSync(xdg, { recursive: true, force: true });
+  });
+
+  test('insufficient privileges (4) name the scope and role; revoke --me; then the one sentence (3)', { timeout: 60_000 }, async () => {
+    const xdg = tempConfigHome();
+    const login = await deviceLogin(server, xdg, 'helpdesk@contoso.test');
+    assert.equal(login.code, 0, login.stderr);
+    const denied = await cli(['revoke', '--user-id', 'globaladmin@contoso.test'], { xdg });
+    assert.equal(denied.code, EXIT.FORBIDDEN);
+    assert.match(denied.stderr, /^portcullis: insufficient privileges to revoke the sign-in sessions of 'globaladmin@contoso\.test': this needs scope User\.RevokeSessions\.All and a role/);
+    oneLine(denied.stderr);
+
+    const helpdesk = await reload(server, server.users.helpdesk!);
+    const self = await cli(['revoke', '--me'], { xdg });
+    assert.equal(self.code, 0, self.stderr);
+    assert.equal(self.stdout, 'True\n');
+    assert.equal((await reload(server, helpdesk)).revocationEpoch, helpdesk.revocationEpoch + 1);
+
+    // The cached access token is refused at once (I6); the refresh token is revoked too.
+    const after = await cli(['revoke', '--user-id', 'alice@contoso.test'], { xdg });
+    assert.equal(after.code, EXIT.SIGNED_OUT);
+    assert.equal(after.stderr, `portcullis: ${SIGNED_OUT_SENTENCE}\n`);
+    const out = await cli(['logout'], { xdg });
+    assert.equal(out.code, 0);
+    assert.equal((await cli(['whoami'], { xdg })).code, EXIT.SIGNED_OUT);
+    rmSync(xdg, { recursive: true, force: true });
+  });
+
+  test('users and audit commands', async () => {
+    const created = await cli(['users', 'create', '--upn', 'carol@contoso.test', '--display-name', 'Carol', '--output', 'json'], { xdg: admin });
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stderr, /Initial password \(shown once\): /);
+    const id = JSON.parse(created.stdout).id as string;
+    assert.equal((await cli(['users', 'disable', 'carol@contoso.test'], { xdg: admin })).stdout, 'True\n');
+    const got = await cli(['users', 'get', id, '--select', 'id,accountEnabled', '--output', 'json'], { xdg: admin });
+    assert.equal(JSON.parse(got.stdout).accountEnabled, false);
+    assert.equal((await cli(['users', 'enable', id], { xdg: admin })).code, 0);
+    assert.equal((await cli(['users', 'reset-password', id, '--password', 'Another-Secret-42'], { xdg: admin })).code, 0);
+    const list = await cli(['users', 'list', '--all', '--top', '3'], { xdg: admin });
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^ID\s+USER PRINCIPAL NAME/);
+    assert.match(list.stdout, /carol@contoso\.test/);
+    const audit = await cli(['audit', 'list', '--filter', 'Update StsRefreshTokenValidFrom Timestamp', '--target', 'bob@contoso.test', '--since', '1h', '--output', 'jsonl'], { xdg: admin });
+    assert.equal(audit.code, 0, audit.stderr);
+    const records = audit.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(records.length >= 1);
+    assert.ok(records.every((r) => r.activityDisplayName === 'Update StsRefreshTokenValidFrom Timestamp'));
+  });
+});
+
+test('a server whose TLS certificate is not trusted: exit 7 and how to pass the CA; trusted with NODE_EXTRA_CA_CERTS', { timeout: 60_000 }, async () => {
+  const server = await startHttpsServer({});
+  const xdg = tempConfigHome();
+  try {
+    const url = `https://127.0.0.1:${server.port}`;
+    const untrusted = await cli(['login', '--server', url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET], { xdg });
+    assert.equal(untrusted.code, EXIT.TLS_UNTRUSTED);
+    assert.match(untrusted.stderr, /^portcullis: the TLS certificate of the server at .* is not trusted \(\w+\); give Node its CA with NODE_EXTRA_CA_CERTS=/);
+    oneLine(untrusted.stderr);
+    const caFile = join(xdg, 'ca.pem');
+    (await import('node:fs')).writeFileSync(caFile, server.certPem);
+    // The server's issuer is https://localhost:PORT; the CLI talks to the URL it was given.
+    const trusted = await cli(['login', '--server', url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET], {
+      xdg,
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+    });
+    assert.equal(trusted.code, 0, trusted.stderr);
+  } finally {
+    await server.close();
+    rmSync(xdg, { recursive: true, force: true });
+  }
+});
