@@ -9,6 +9,7 @@ import { CliError, EXIT } from '../cli-error.js';
 export interface Endpoints {
   tokenEndpoint: string;
   deviceEndpoint: string | null;
+  authorizationEndpoint: string | null;
 }
 
 export interface TokenResponse {
@@ -58,6 +59,7 @@ export async function discover(authority: string): Promise<Endpoints> {
   return {
     tokenEndpoint: doc.token_endpoint,
     deviceEndpoint: typeof doc.device_authorization_endpoint === 'string' ? doc.device_authorization_endpoint : null,
+    authorizationEndpoint: typeof doc.authorization_endpoint === 'string' ? doc.authorization_endpoint : null,
   };
 }
 
@@ -105,6 +107,23 @@ export async function pollDeviceCode(tokenEndpoint: string, clientId: string, st
 
 export async function redeemRefreshToken(tokenEndpoint: string, clientId: string, refreshToken: string, scope: string): Promise<TokenResponse> {
   return (await postForm(tokenEndpoint, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, scope })) as unknown as TokenResponse;
+}
+
+/** RFC 6749 §4.1.3 with the PKCE verifier (RFC 7636 §4.5). */
+export async function redeemAuthorizationCode(
+  tokenEndpoint: string,
+  clientId: string,
+  code: string,
+  redirectUri: string,
+  codeVerifier: string,
+): Promise<TokenResponse> {
+  return (await postForm(tokenEndpoint, {
+    grant_type: 'authorization_code',
+    client_id: clientId,
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: codeVerifier,
+  })) as unknown as TokenResponse;
 }
 
 export async function clientCredentials(tokenEndpoint: string, clientId: string, clientSecret: string, scope: string): Promise<TokenResponse> {

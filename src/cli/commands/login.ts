@@ -1,11 +1,13 @@
 /**
  * `portcullis login` — the `Connect-Entra -Scopes` / `Connect-MgGraph` counterpart. Device code
- * by default (works over SSH): the message is printed, the token endpoint polled. With
+ * by default (works over SSH): the message is printed, the token endpoint polled. --browser:
+ * the authorization code flow with a loopback redirect and PKCE (auth/browser-sign-in.ts). With
  * --client-id + --client-secret (or PORTCULLIS_CLIENT_SECRET): app-only, client credentials.
  * Only documented identity-platform endpoints are used, so --authority
  * https://login.microsoftonline.com --graph https://graph.microsoft.com works against Entra.
  */
 import { parse } from '../args.js';
+import { browserSignIn } from '../auth/browser-sign-in.js';
 import { applyTokens } from '../auth/session.js';
 import { clientCredentials, discover, jwtClaims, pollDeviceCode, startDeviceCode, type TokenResponse } from '../auth/oauth.js';
 import { writeSession, type CachedSession } from '../auth/token-cache.js';
@@ -31,7 +33,8 @@ Signs the CLI in and caches the tokens in $XDG_CONFIG_HOME/portcullis/session.js
   --client-id ID        application id (default ${DEFAULT_CLIENT_ID}, "Portcullis CLI")
   --client-secret S     app-only sign-in (client credentials); or set PORTCULLIS_CLIENT_SECRET
   --device-code         sign in with a code shown here (the default)
-  --browser             sign in with a browser (not available yet: use the device code)
+  --browser             sign in with a browser: a loopback redirect to this machine with PKCE
+                        (RFC 8252); set PORTCULLIS_NO_BROWSER=1 to only print the URL
 `;
 
 interface Target {
@@ -74,6 +77,12 @@ function sessionFrom(t: Target, tokenEndpoint: string, clientId: string, scope: 
   return applyTokens(base, tokens);
 }
 
+/** The permissions asked for, plus offline_access (silent refresh later) and openid profile (who signed in). */
+function delegatedScope(scopes: string | undefined): string {
+  const list = (scopes ?? DEFAULT_SCOPES.join(' ')).split(/[\s,]+/).filter(Boolean);
+  return [...list, 'openid', 'profile', 'offline_access'].join(' ');
+}
+
 export async function login(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parse(argv, {
     server: { type: 'string' },
@@ -91,7 +100,7 @@ export async function login(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     stdout(HELP);
     return EXIT.OK;
   }
-  if (values.browser) throw new CliError('--browser sign-in is not available yet; use the device code (the default)', EXIT.USAGE);
+  if (values.browser && values['device-code']) throw new CliError('choose one of --browser and --device-code', EXIT.USAGE);
   const t = target(values);
   const clientId = values['client-id'] ?? DEFAULT_CLIENT_ID;
   const secret = values['client-secret'] ?? env.PORTCULLIS_CLIENT_SECRET ?? null;
@@ -103,11 +112,21 @@ export async function login(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     if (secret !== null) {
       const tokens = await clientCredentials(endpoints.tokenEndpoint, clientId, secret, GRAPH_DEFAULT_SCOPE);
       session = sessionFrom(t, endpoints.tokenEndpoint, clientId, GRAPH_DEFAULT_SCOPE, tokens, 'app', secret);
+    } else if (values.browser) {
+      if (!endpoints.authorizationEndpoint) throw new CliError('this authority offers no authorization endpoint', EXIT.LOGIN_FAILED);
+      const scope = delegatedScope(values.scopes);
+      const tokens = await browserSignIn({
+        authorizationEndpoint: endpoints.authorizationEndpoint,
+        tokenEndpoint: endpoints.tokenEndpoint,
+        clientId,
+        scope,
+        say: stdout,
+        open: !env.PORTCULLIS_NO_BROWSER,
+      });
+      session = sessionFrom(t, endpoints.tokenEndpoint, clientId, scope, tokens, 'delegated', null);
     } else {
       if (!endpoints.deviceEndpoint) throw new CliError('this authority offers no device code sign-in', EXIT.LOGIN_FAILED);
-      const scopes = (values.scopes ?? DEFAULT_SCOPES.join(' ')).split(/[\s,]+/).filter(Boolean);
-      // offline_access: a refresh token, so later commands refresh silently; openid profile: who signed in.
-      const scope = [...scopes, 'openid', 'profile', 'offline_access'].join(' ');
+      const scope = delegatedScope(values.scopes);
       const start = await startDeviceCode(endpoints.deviceEndpoint, clientId, scope);
       stdout(`${start.message}\n`);
       const tokens = await pollDeviceCode(endpoints.tokenEndpoint, clientId, start);
