@@ -13,6 +13,7 @@ type Verb = (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>
 const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
   serve: { summary: 'run the identity provider and Graph-compatible API', run: async () => (await import('./serve.js')).serve },
   migrate: { summary: 'apply pending database schema migrations and exit', run: async () => (await import('./migrate.js')).migrate },
+  keys: { summary: 'list or rotate the token signing keys', run: async () => (await import('./keys.js')).keys },
 };
 
 function version(): string {
