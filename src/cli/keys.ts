@@ -12,6 +12,7 @@ import { DEFAULT_KEY_RELOAD_SECONDS, DEFAULT_TOKEN_LIFETIMES } from '../config.j
 import { describeKeys, keyRetentionMs, planRotation, type KeyStatus } from '../core/key-rotation.js';
 import { TOPIC } from '../events/invalidation.js';
 import { generateSigningKey } from '../crypto/jwt.js';
+import type { RedisPublisher } from '../events/redis-feed.js';
 import { openAdminStore, type AdminStore } from './admin-store.js';
 import { CliError, SERVE_DEFAULTS, parseRedisUrl } from './serve-options.js';
 
@@ -96,26 +97,50 @@ async function list({ store, where }: AdminStore): Promise<string[]> {
   return [`Signing keys of ${where} (superseded keys stay published ${RETENTION_MS / 60_000} min):`, ...table(describeKeys(keys, RETENTION_MS))];
 }
 
+type Prepared = { ok: true; publisher: RedisPublisher } | { ok: false; error: unknown };
+
+/** Never rejects: a failure is reported after the rotation, which goes ahead regardless. */
+async function prepareRedis(url: string): Promise<Prepared> {
+  try {
+    const { openRedisPublisher } = await import('../events/redis-feed.js');
+    return { ok: true, publisher: await openRedisPublisher(url) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
 async function rotate({ store, where }: AdminStore, redisUrl: string | null): Promise<{ lines: string[]; warnings: string[] }> {
+  // Connected (or given up, within the connect timeout) before the commit, so the message
+  // leaves right after it; an unreachable Redis never stops the rotation.
+  const redis = redisUrl ? await prepareRedis(redisUrl) : null;
+  const key = generateSigningKey(0);
   const now = systemClock.now();
   const plan = planRotation(await store.keys.list(), now, RETENTION_MS);
-  const key = generateSigningKey(plan.createdAt);
-  await store.keys.rotate(key, plan.retire, now);
+  let published: number | string | null = null;
+  try {
+    await store.keys.rotate({ ...key, createdAt: plan.createdAt }, plan.retire, now);
+    if (redis) published = await publishAfterCommit(redis);
+  } finally {
+    if (redis?.ok) redis.publisher.close();
+  }
   const lines = [`Rotated the signing keys of ${where}.`, ...table(describeKeys(await store.keys.list(), RETENTION_MS))];
   const warnings: string[] = [];
   if (store.kind === 'postgres') lines.push('Instances listening on PostgreSQL NOTIFY were told in the same transaction.');
-  if (redisUrl) {
-    const { publishToRedis } = await import('../events/redis-feed.js');
-    try {
-      const n = await publishToRedis(redisUrl, TOPIC.keys);
-      lines.push(`Published on Redis to ${n} subscribed instance${n === 1 ? '' : 's'}.`);
-    } catch (e) {
-      // The rotation has committed: a lost message only delays pick-up to the periodic reload.
-      warnings.push(`could not publish on Redis (${(e as Error).message}); instances pick the key up by their periodic reload`);
-    }
-  }
+  if (typeof published === 'number') lines.push(`Published on Redis to ${published} subscribed instance${published === 1 ? '' : 's'}.`);
+  // The rotation has committed: a lost message only delays pick-up to the periodic reload.
+  if (typeof published === 'string') warnings.push(`could not publish on Redis (${published}); instances pick the key up by their periodic reload`);
   lines.push(`Every running instance signs with the new key within ${DEFAULT_KEY_RELOAD_SECONDS} s at the latest (periodic reload).`);
   return { lines, warnings };
+}
+
+/** The number of subscribers reached, or why publishing failed. */
+async function publishAfterCommit(redis: Prepared): Promise<number | string> {
+  if (!redis.ok) return (redis.error as Error).message ?? String(redis.error);
+  try {
+    return await redis.publisher.publish(TOPIC.keys);
+  } catch (e) {
+    return (e as Error).message ?? String(e);
+  }
 }
 
 export async function keys(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -72,17 +72,37 @@ export class RedisFeed implements InvalidationFeed {
   }
 }
 
+export interface RedisPublisher {
+  /** Resolves to the number of subscribers that received the message. */
+  publish(topic: string): Promise<number>;
+  close(): void;
+}
+
 /**
- * Publishes `topic` once (the CLI, after `keys rotate` committed). Bounded: no reconnection and
- * a connect timeout; resolves to the number of subscribers that received it.
+ * A connection for publishing (the CLI, around `keys rotate`). Opened before the change commits
+ * so that the message leaves right after it. Bounded: a connect timeout and no reconnection.
  */
-export async function publishToRedis(url: string, topic: string): Promise<number> {
+export async function openRedisPublisher(url: string): Promise<RedisPublisher> {
   const client = redisClient(url, false);
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return await client.publish(REDIS_INVALIDATION_CHANNEL, topic);
-  } finally {
+  } catch (e) {
     client.destroy();
+    throw e;
+  }
+  return {
+    publish: (topic) => client.publish(REDIS_INVALIDATION_CHANNEL, topic),
+    close: () => client.destroy(),
+  };
+}
+
+/** Publishes `topic` once on a connection of its own. */
+export async function publishToRedis(url: string, topic: string): Promise<number> {
+  const publisher = await openRedisPublisher(url);
+  try {
+    return await publisher.publish(topic);
+  } finally {
+    publisher.close();
   }
 }

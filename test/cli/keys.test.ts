@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { createApp, type PortcullisApp } from '../../src/app.js';
 import { makeAppConfig } from '../../src/config.js';
@@ -7,33 +6,10 @@ import { generateSigningKey } from '../../src/crypto/jwt.js';
 import { PgNotifyFeed } from '../../src/events/pg-listener.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';
+import { keysCli } from '../helpers/cli.js';
 import { PUBLIC_URL, delegatedToken, makeHarness, seedDirectory, type Harness } from '../helpers/harness.js';
 import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
-
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
-/** Runs `portcullis keys ...` as a real process; bounded by a timeout. */
-export function keysCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'keys', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH, ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`keys ${args.join(' ')} timed out: ${out} ${err}`));
-    }, 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 /** The kid in a JWT's header. */
 const kidOf = (jwt: string): string => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()).kid as string;
