@@ -95,6 +95,8 @@ export class Cluster {
 export interface Answer {
   status: number;
   body: Record<string, unknown>;
+  /** The Retry-After header, if any (503 answers must carry it). */
+  retryAfter: string | null;
 }
 
 /** One HTTP request, bounded in time. */
@@ -115,7 +117,7 @@ export async function call(base: string, path: string, init: { form?: Record<str
   } catch {
     body = { raw: text.slice(0, 200) };
   }
-  return { status: res.status, body };
+  return { status: res.status, body, retryAfter: res.headers.get('retry-after') };
 }
 
 export const tokenPath = `/${TENANT}/oauth2/v2.0/token`;
