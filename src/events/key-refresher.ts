@@ -33,13 +33,21 @@ export function startKeyRefresher(ring: KeyRing, feed: InvalidationFeed | null, 
   };
   const timer = setInterval(() => reload('periodic check'), intervalMs);
   timer.unref();
+  // One warning per outage, not one per reconnection attempt (they come every few seconds).
+  let feedDown = false;
   feed?.start({
     onTopic: (topic) => {
       if (topic === TOPIC.keys) reload(feed.name);
     },
-    onConnected: () => reload(`${feed.name} connected`),
+    onConnected: () => {
+      if (feedDown && !closed) log.warn(`${feed.name}: connected again`);
+      feedDown = false;
+      reload(`${feed.name} connected`);
+    },
     onError: (e) => {
-      if (!closed) log.warn(`${feed.name}: ${(e as Error)?.message ?? String(e)}; retrying`);
+      if (closed || feedDown) return;
+      feedDown = true;
+      log.warn(`${feed.name}: ${(e as Error)?.message ?? String(e)}; retrying with backoff, keys re-read every ${intervalMs / 1000} s meanwhile`);
     },
   });
   return {
