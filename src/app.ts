@@ -6,6 +6,8 @@ import type { AppConfig } from './config.js';
 import { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
+import type { InvalidationFeed } from './events/invalidation.js';
+import { startKeyRefresher } from './events/key-refresher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
@@ -18,6 +20,12 @@ export interface CreateAppOptions {
   store: Store;
   clock?: Clock;
   https?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * Where this instance hears of changes made by others (src/events/): PostgreSQL LISTEN/NOTIFY
+   * or Redis. Without one, the signing keys are still re-read every config.keyReloadSeconds.
+   * The app owns it from here on and closes it.
+   */
+  invalidation?: InvalidationFeed | null;
 }
 
 export interface PortcullisApp {
@@ -32,7 +40,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   const clock = opts.clock ?? systemClock;
   const tenant = await opts.store.tenants.get();
   if (!tenant) throw new Error('the store has no tenant: seed it first');
-  const keys = await KeyRing.open(opts.store, clock.now());
+  const keys = await KeyRing.open(opts.store, clock.now(), () => clock.now());
   const services: Services = {
     config: opts.config,
     store: opts.store,
@@ -86,11 +94,17 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   registerGraphRoutes(http, services);
   registerWebRoutes(http, services);
 
+  const refresher = startKeyRefresher(keys, opts.invalidation ?? null, opts.config.keyReloadSeconds * 1000, {
+    info: (m) => http.log.info(m),
+    warn: (m) => http.log.warn(m),
+  });
+
   return {
     http,
     tenant,
     services,
     close: async () => {
+      await refresher.close();
       await http.close();
     },
   };

@@ -32,6 +32,12 @@ export interface AppConfig {
   /** Whether the server is reached over TLS (cookies get Secure, HSTS is sent). */
   secure: boolean;
   tokens: TokenLifetimes;
+  /**
+   * How often each instance re-reads the signing keys whatever it was told: the only channel on
+   * SQLite (a `keys rotate` run by the CLI), and the safety net behind LISTEN/NOTIFY or Redis,
+   * so a lost notification only delays a rotation's pick-up by at most this long.
+   */
+  keyReloadSeconds: number;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
   /**
@@ -58,6 +64,9 @@ export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = Object.freeze({
   deviceCodeIntervalSeconds: 5,
   refreshReuseGraceSeconds: 0,
 });
+
+/** Default of AppConfig.keyReloadSeconds; also enters the key retention rule (core/key-rotation.ts). */
+export const DEFAULT_KEY_RELOAD_SECONDS = 30;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -88,12 +97,15 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
     }
     if (!(Number.isInteger(throttle.burst) && throttle.burst >= 1)) throw new ConfigError('graphThrottle.burst must be an integer of at least 1');
   }
+  const keyReloadSeconds = input.keyReloadSeconds ?? DEFAULT_KEY_RELOAD_SECONDS;
+  if (!Number.isFinite(keyReloadSeconds) || keyReloadSeconds <= 0) throw new ConfigError('keyReloadSeconds must be a positive number');
   const config: AppConfig = {
     publicUrl: url.origin + url.pathname.replace(/\/+$/, ''),
     trustProxy: input.trustProxy ?? false,
     logLevel: input.logLevel ?? 'info',
     secure: input.secure ?? url.protocol === 'https:',
     tokens: Object.freeze(tokens),
+    keyReloadSeconds,
     bodyLimitBytes: input.bodyLimitBytes ?? 1024 * 1024,
     graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
   };

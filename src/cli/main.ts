@@ -19,6 +19,7 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
   revoke: { summary: "revoke users' sessions and refresh tokens (one, many, or --me)", run: async () => (await import('./commands/revoke.js')).revoke },
   users: { summary: 'list, get, create, disable, enable users; reset passwords', run: async () => (await import('./commands/users.js')).users },
   audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
+  keys: { summary: 'list or rotate the token signing keys', run: async () => (await import('./keys.js')).keys },
 };
 
 function version(): string {

@@ -25,6 +25,8 @@ export interface ServeOptions {
   logLevel: LogLevel;
   /** null = the embedded SQLite file under dataDir (the default). */
   database: DatabaseOptions | null;
+  /** Cross-instance invalidation through Redis pub/sub instead of PostgreSQL LISTEN/NOTIFY. */
+  redisUrl: string | null;
 }
 
 /** PostgreSQL for running several instances on one database (docs/deployment.md). */
@@ -55,6 +57,7 @@ export const SERVE_SETTINGS = [
   { flag: 'public-url', env: 'PORTCULLIS_PUBLIC_URL', arg: 'URL', help: 'origin clients use when behind a proxy; trusts X-Forwarded-*' },
   { flag: 'database-url', env: 'PORTCULLIS_DATABASE_URL', arg: 'URL', help: 'postgres://... : use PostgreSQL instead of the SQLite file (several instances may share it)' },
   { flag: 'database-pool-max', env: 'PORTCULLIS_DATABASE_POOL_MAX', arg: 'N', help: 'PostgreSQL connections per instance, 1-1000 (default 10)' },
+  { flag: 'redis-url', env: 'PORTCULLIS_REDIS_URL', arg: 'URL', help: 'redis://... : tell other instances of changes (key rotation) through Redis pub/sub instead of PostgreSQL NOTIFY' },
   { flag: 'log-level', env: 'PORTCULLIS_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default ${SERVE_DEFAULTS.logLevel})` },
 ] as const;
 
@@ -151,6 +154,21 @@ export function parseDatabaseUrl(raw: string, source: string): string {
   return raw;
 }
 
+/** redis:// or rediss:// (TLS); the URL may carry a user, a password and a database number. */
+export function parseRedisUrl(raw: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CliError(`${source}: not a valid URL (expected redis://host:6379)`, 2);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new CliError(`${source}: only redis:// and rediss:// URLs are supported, got '${url.protocol}//...'`, 2);
+  }
+  if (url.hostname === '') throw new CliError(`${source}: the URL must name a host (redis://host:6379)`, 2);
+  return raw;
+}
+
 function parsePoolMax(raw: string, source: string): number {
   if (!/^\d{1,4}$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 1000) {
     throw new CliError(`${source}: pool size must be an integer from 1 to 1000, got '${raw}'`, 2);
@@ -186,6 +204,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   const logLevel = pick('log-level');
   const databaseUrl = pick('database-url');
   const poolMax = pick('database-pool-max');
+  const redisUrl = pick('redis-url');
   const url = databaseUrl && databaseUrl.raw.trim() !== '' ? parseDatabaseUrl(databaseUrl.raw.trim(), databaseUrl.source) : null;
   if (!url && poolMax) throw new CliError(`${poolMax.source} needs --database-url (PORTCULLIS_DATABASE_URL)`, 2);
   return {
@@ -197,6 +216,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     publicUrl: publicUrl && publicUrl.raw.trim() !== '' ? parsePublicUrl(publicUrl.raw.trim(), publicUrl.source) : null,
     logLevel: logLevel ? parseLogLevel(logLevel.raw, logLevel.source) : SERVE_DEFAULTS.logLevel,
     database: url ? { url, poolMax: poolMax ? parsePoolMax(poolMax.raw, poolMax.source) : PG_DEFAULTS.poolMax } : null,
+    redisUrl: redisUrl && redisUrl.raw.trim() !== '' ? parseRedisUrl(redisUrl.raw.trim(), redisUrl.source) : null,
   };
 }
 

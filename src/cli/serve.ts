@@ -9,6 +9,7 @@ import { createApp, type PortcullisApp } from '../app.js';
 import { systemClock } from '../clock.js';
 import { ConfigError, makeAppConfig, type AppConfig } from '../config.js';
 import { SeedError, applySeed, demoSeed, parseSeed, type Seed } from '../core/seed.js';
+import { openInvalidationFeed } from '../events/open-feed.js';
 import { ConflictError, type Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import { openDatabase } from './database.js';
@@ -139,13 +140,16 @@ async function prepareTenant(store: Store, seed: Seed | null, seedFile: string |
   print('  (the password is shown only this once; a seed file sets your own users: see docs/seed-file.md)');
 }
 
-function printReady(app: PortcullisApp, publicUrl: string, tls: TlsMaterial | null): void {
+function printReady(app: PortcullisApp, publicUrl: string, tls: TlsMaterial | null, feed: string | null): void {
   const { id, domain } = app.tenant;
+  const reload = `${feed ? `${feed} and ` : ''}a check every ${app.services.config.keyReloadSeconds} s`;
   print('Portcullis ready');
   print(`  issuer:     ${publicUrl}/${id}/v2.0`);
   print(`  discovery:  ${publicUrl}/${id}/v2.0/.well-known/openid-configuration`);
   print(`  graph:      ${publicUrl}/v1.0`);
   print(`  tenant:     ${id} (${domain})`);
+  // Which channel brings `portcullis keys rotate` to this instance (docs/deployment.md).
+  print(`  keys:       signing with ${app.services.keys.signingKid}; rotations picked up via ${reload}`);
   if (tls?.selfSigned) {
     // Node clients (MSAL, the Graph client) must trust the certificate to talk to us over https.
     print(`  tls cert:   ${tls.certFile}${tls.generated ? ' (new)' : ''}; Node clients: NODE_EXTRA_CA_CERTS=${tls.certFile}`);
@@ -227,13 +231,14 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   let app: PortcullisApp | null = null;
   try {
     await prepareTenant(store, seed, opts.seedFile);
-    app = await createApp({ config, store, clock: systemClock, ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}) });
+    const invalidation = await openInvalidationFeed({ redisUrl: opts.redisUrl, databaseUrl: opts.database?.url ?? null });
+    app = await createApp({ config, store, clock: systemClock, invalidation, ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}) });
     try {
       await app.http.listen({ host: opts.host, port });
     } catch (e) {
       throw listenError(e as NodeJS.ErrnoException, opts.host, port);
     }
-    printReady(app, config.publicUrl, tls);
+    printReady(app, config.publicUrl, tls, invalidation?.name ?? null);
   } catch (e) {
     await shutdown(app, store).catch(() => undefined);
     throw e;

@@ -65,8 +65,18 @@ function readBearerToken(request: FastifyRequest, services: Services): string {
   return token;
 }
 
-function verifySignature(token: string, services: Services): JwtPayload {
-  const verified = verifyJwtSignature(token, (kid) => services.keys.byId(kid));
+async function verifySignature(token: string, services: Services): Promise<JwtPayload> {
+  let unknownKid: string | undefined;
+  let verified = verifyJwtSignature(token, (kid) => {
+    const key = services.keys.byId(kid);
+    if (!key) unknownKid = kid;
+    return key;
+  });
+  // Another instance may already sign with a key whose rotation has not reached this one yet
+  // (docs/deployment.md, key rotation): re-read the keys once before refusing.
+  if (!verified.ok && unknownKid !== undefined && (await services.keys.catchUp(unknownKid))) {
+    verified = verifyJwtSignature(token, (kid) => services.keys.byId(kid));
+  }
   if (verified.ok) return verified.payload;
   // Graph's wording for a token that is not a JWS at all vs. one it cannot validate.
   if (verified.reason === 'malformed') throw unauthenticated(services, 'CompactToken parsing failed with error code: 80049217');
@@ -152,7 +162,7 @@ async function toCaller(claims: JwtPayload, services: Services): Promise<Caller>
 /** Authenticates the request's bearer token or throws InvalidAuthenticationToken (401). */
 export async function authenticate(request: FastifyRequest, services: Services): Promise<Caller> {
   const token = readBearerToken(request, services);
-  const claims = verifySignature(token, services);
+  const claims = await verifySignature(token, services);
   checkClaims(claims, services);
   return toCaller(claims, services);
 }

@@ -187,8 +187,17 @@ export interface AuditStore {
 }
 
 export interface SigningKeyStore {
+  /** Every key, retired ones included, oldest first (created_at, then kid). */
   list(): Promise<SigningKey[]>;
+  /** The keys instances publish and verify with, oldest first; the last one signs. */
+  listUnretired(): Promise<SigningKey[]>;
   insert(key: SigningKey): Promise<void>;
+  /**
+   * Key rotation in one transaction: adds `key` (created after every other key, so it becomes
+   * the signing key) and marks `retireKids` retired at `now`. On PostgreSQL the same transaction
+   * sends a NOTIFY, delivered to listening instances only if and when it commits.
+   */
+  rotate(key: SigningKey, retireKids: readonly string[], now: number): Promise<void>;
   /**
    * Stores `key` only if the store holds no unretired key, atomically; returns whether it did.
    * Several instances starting at once on one database must end with ONE first key, or tokens

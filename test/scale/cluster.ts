@@ -42,15 +42,19 @@ export class Cluster {
     private readonly dir: string,
     private readonly seedFile: string,
     readonly publicUrl: string,
+    private readonly extraArgs: readonly string[],
   ) {}
 
-  /** Starts `count` instances AT ONCE on a fresh database: migrations, seed and first key race. */
-  static async start(databaseUrl: string, count: number): Promise<Cluster> {
+  /**
+   * Starts `count` instances AT ONCE on a fresh database: migrations, seed and first key race.
+   * `extraArgs` go to every `serve` (e.g. --redis-url).
+   */
+  static async start(databaseUrl: string, count: number, extraArgs: readonly string[] = []): Promise<Cluster> {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-cluster-'));
     const seedFile = join(dir, 'seed.json');
     writeFileSync(seedFile, seedJson());
     const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
-    const cluster = new Cluster(databaseUrl, dir, seedFile, `http://127.0.0.1:${ports[0]}`);
+    const cluster = new Cluster(databaseUrl, dir, seedFile, `http://127.0.0.1:${ports[0]}`, extraArgs);
     const started = await Promise.allSettled(ports.map((p) => cluster.spawn(p)));
     for (const s of started) if (s.status === 'fulfilled') cluster.instances.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
@@ -65,6 +69,7 @@ export class Cluster {
     const args = [
       'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', join(this.dir, `data-${port}`),
       '--database-url', this.databaseUrl, '--seed', this.seedFile, '--public-url', this.publicUrl, '--log-level', 'silent',
+      ...this.extraArgs,
     ];
     // Three processes compiling TypeScript and hashing seed passwords on two cores: be patient.
     const child = await spawnUntil('src/cli/main.ts', args, 'Portcullis ready', 90_000);
@@ -90,6 +95,8 @@ export class Cluster {
 export interface Answer {
   status: number;
   body: Record<string, unknown>;
+  /** The Retry-After header, if any (503 answers must carry it). */
+  retryAfter: string | null;
 }
 
 /** One HTTP request, bounded in time. */
@@ -110,7 +117,7 @@ export async function call(base: string, path: string, init: { form?: Record<str
   } catch {
     body = { raw: text.slice(0, 200) };
   }
-  return { status: res.status, body };
+  return { status: res.status, body, retryAfter: res.headers.get('retry-after') };
 }
 
 export const tokenPath = `/${TENANT}/oauth2/v2.0/token`;

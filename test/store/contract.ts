@@ -219,6 +219,21 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Delete user', limit: 5 })).length, 1);
     });
 
+    test('keys: rotate adds the newest key and retires the named ones in one step; listUnretired is what instances publish', async () => {
+      const key = (kid: string, createdAt: number) => ({
+        kid, alg: 'RS256' as const, privateKeyPem: `pem-${kid}`, publicJwk: { kty: 'RSA', kid }, createdAt, retiredAt: null,
+      });
+      assert.equal(await s.keys.insertIfNone(key('k1', NOW)), true);
+      assert.equal(await s.keys.insertIfNone(key('k1b', NOW)), false, 'a first key exists already');
+      await s.keys.rotate(key('k2', NOW + 10), [], NOW + 10);
+      await s.keys.rotate(key('k3', NOW + 20), ['k1'], NOW + 20);
+      assert.deepEqual((await s.keys.list()).map((k) => [k.kid, k.retiredAt]), [['k1', NOW + 20], ['k2', null], ['k3', null]]);
+      assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3']);
+      // A duplicate kid fails the whole rotation: nothing is retired.
+      await assert.rejects(s.keys.rotate(key('k3', NOW + 30), ['k2'], NOW + 30));
+      assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3']);
+    });
+
     test('audit.list pages newest first', async () => {
       for (let i = 0; i < 5; i++) await s.audit.insert(audit('Paged', NOW + i));
       const page1 = await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Paged', limit: 2 });

@@ -1,6 +1,7 @@
 import type { AuditRecord, SigningKey } from '../../core/model.js';
 import type { AuditQuery, AuditStore, SigningKeyStore } from '../store.js';
 import type { PgDb, Queryable } from './database.js';
+import { notifyInTx } from './notify.js';
 import { toAudit, toSigningKey } from './rows.js';
 
 /** Used inside other methods' transactions so an action and its audit record commit together. */
@@ -47,11 +48,21 @@ export class PgSigningKeyStore implements SigningKeyStore {
     const { rows } = await this.db.query('SELECT * FROM signing_keys ORDER BY created_at, kid');
     return rows.map(toSigningKey);
   }
+  async listUnretired(): Promise<SigningKey[]> {
+    const { rows } = await this.db.query('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at, kid');
+    return rows.map(toSigningKey);
+  }
   async insert(k: SigningKey): Promise<void> {
-    await this.db.query(
-      'INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.retiredAt],
-    );
+    await insertKey(this.db, k);
+  }
+  async rotate(k: SigningKey, retireKids: readonly string[], now: number): Promise<void> {
+    await this.db.tx(async (c) => {
+      await insertKey(c, k);
+      if (retireKids.length > 0) {
+        await c.query('UPDATE signing_keys SET retired_at = $1 WHERE kid = ANY($2) AND retired_at IS NULL', [now, [...retireKids]]);
+      }
+      await notifyInTx(c, 'keys');
+    });
   }
   /**
    * Check-then-insert under SERIALIZABLE: two instances that both saw no key and both insert form
@@ -69,4 +80,11 @@ export class PgSigningKeyStore implements SigningKeyStore {
       return r.rowCount === 1;
     }, 'serializable');
   }
+}
+
+function insertKey(c: Queryable, k: SigningKey): Promise<unknown> {
+  return c.query(
+    'INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6)',
+    [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.retiredAt],
+  );
 }

@@ -42,10 +42,22 @@ export class SqliteAuditStore implements AuditStore {
 export class SqliteSigningKeyStore implements SigningKeyStore {
   constructor(private readonly s: SqliteDb) {}
   async list(): Promise<SigningKey[]> {
-    return (this.s.stmt('SELECT * FROM signing_keys ORDER BY created_at').all() as Record<string, unknown>[]).map(toSigningKey);
+    return (this.s.stmt('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as Record<string, unknown>[]).map(toSigningKey);
+  }
+  async listUnretired(): Promise<SigningKey[]> {
+    const rows = this.s.stmt('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at, kid').all() as Record<string, unknown>[];
+    return rows.map(toSigningKey);
   }
   async insert(k: SigningKey): Promise<void> {
     this.insertSync(k);
+  }
+  async rotate(k: SigningKey, retireKids: readonly string[], now: number): Promise<void> {
+    // No notification: SQLite serves one process, which finds the new key by its periodic check.
+    this.s.tx(() => {
+      this.insertSync(k);
+      const retire = this.s.stmt('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL');
+      for (const kid of retireKids) retire.run(now, kid);
+    });
   }
   async insertIfNone(k: SigningKey): Promise<boolean> {
     // BEGIN IMMEDIATE: the check and the insert hold the write lock together.

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createApp, type PortcullisApp } from '../../src/app.js';
+import { makeAppConfig } from '../../src/config.js';
+import { generateSigningKey } from '../../src/crypto/jwt.js';
+import { PgNotifyFeed } from '../../src/events/pg-listener.js';
+import { openPostgresStore } from '../../src/store/postgres/open.js';
+import type { Store } from '../../src/store/store.js';
+import { keysCli } from '../helpers/cli.js';
+import { PUBLIC_URL, delegatedToken, makeHarness, seedDirectory, type Harness } from '../helpers/harness.js';
+import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** The kid in a JWT's header. */
+const kidOf = (jwt: string): string => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()).kid as string;
+const jwksKids = async (app: PortcullisApp): Promise<string[]> =>
+  (await app.http.inject({ method: 'GET', url: `/${app.tenant.id}/discovery/v2.0/keys` })).json().keys.map((k: { kid: string }) => k.kid);
+const me = (app: PortcullisApp, token: string) => app.http.inject({ method: 'GET', url: '/v1.0/me', headers: { authorization: `Bearer ${token}` } });
+
+describe('portcullis keys (SQLite): a running server picks up a CLI rotation by its periodic check', () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness({ config: { keyReloadSeconds: 0.2 } });
+  });
+  after(async () => h?.close());
+
+  test('list, rotate, pick-up without restart; tokens signed before still work', async () => {
+    const first = h.app.services.keys.signingKid;
+    const before = delegatedToken(h, 'alice', ['User.Read']);
+    const listed = await keysCli(['list', '--data-dir', h.dir]);
+    assert.equal(listed.code, 0, listed.err);
+    assert.match(listed.out, new RegExp(`${first}\\s+\\S+\\s+signing`));
+
+    const rotated = await keysCli(['rotate', '--data-dir', h.dir]);
+    assert.equal(rotated.code, 0, rotated.err);
+    const newKid = /^(\S+)\s+\S+\s+signing$/m.exec(rotated.out)?.[1];
+    assert.ok(newKid && newKid !== first, rotated.out);
+    assert.match(rotated.out, new RegExp(`${first}\\s+\\S+\\s+verifying \\(superseded`));
+
+    await waitFor('the periodic check to load the new key', async () => h.app.services.keys.signingKid === newKid, 5_000);
+    assert.deepEqual(await jwksKids(h.app), [first, newKid]);
+    assert.equal(kidOf(delegatedToken(h, 'alice', ['User.Read'])), newKid);
+    assert.equal((await me(h.app, before)).statusCode, 200, 'a token signed by the superseded key still verifies');
+  });
+
+  test('usage errors are one line and exit 2; a missing database is not created', async () => {
+    for (const args of [[], ['spin'], ['list', 'extra'], ['list', '--data-dir', `${h.dir}/nope`], ['rotate', '--data-dir', h.dir, '--redis-url', 'http://x']]) {
+      const r = await keysCli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}${r.err}`);
+      assert.match(r.err, /^portcullis: .+\n$/);
+    }
+  });
+});
+
+if (await requirePostgres('portcullis keys (PostgreSQL)')) {
+  describe('portcullis keys (PostgreSQL): NOTIFY pick-up, retirement, catch-up on an unknown kid', () => {
+    let db: { url: string; drop(): Promise<void> };
+    const stores: Store[] = [];
+    let notified: PortcullisApp;
+    let deaf: PortcullisApp;
+    let h: Pick<Harness, 'app' | 'users' | 'clock'>;
+
+    before(async () => {
+      db = await freshDatabase('portcullis_keys');
+      const open = async () => {
+        const s = await openPostgresStore({ url: db.url });
+        stores.push(s);
+        return s;
+      };
+      const seeded = await open();
+      const users = await seedDirectory(seeded, Date.now());
+      // Two instances on one database: one hears NOTIFY, the other has no feed and a periodic
+      // check far longer than the test, so only NOTIFY or a catch-up can bring it a new key.
+      const config = makeAppConfig({ publicUrl: PUBLIC_URL, logLevel: 'silent', keyReloadSeconds: 600 });
+      notified = await createApp({ config, store: await open(), invalidation: new PgNotifyFeed(db.url) });
+      deaf = await createApp({ config, store: await open() });
+      h = { app: notified, users, clock: { now: () => Date.now() } };
+    });
+    after(async () => {
+      await notified?.close();
+      await deaf?.close();
+      for (const s of stores) await s.close();
+      await db?.drop();
+    });
+
+    test('a rotation reaches a listening instance through NOTIFY; the other catches up when it meets the new kid', async () => {
+      const old = notified.services.keys.signingKid;
+      // Give the listener its first connection before rotating.
+      await new Promise((r) => setTimeout(r, 300));
+      const r = await keysCli(['rotate', '--database-url', db.url]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /PostgreSQL NOTIFY/);
+      await waitFor('NOTIFY to bring the new key', () => notified.services.keys.signingKid !== old, 5_000);
+      const newKid = notified.services.keys.signingKid;
+      assert.equal(deaf.services.keys.signingKid, old, 'no feed, no periodic check yet');
+
+      // A token from the instance that already signs with the new key, on the one that does not know it.
+      const token = delegatedToken(h as Harness, 'alice', ['User.Read']);
+      assert.equal(kidOf(token), newKid);
+      const res = await me(deaf, token);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(deaf.services.keys.signingKid, newKid, 'the catch-up reload swapped the whole snapshot');
+    });
+
+    test('rotate retires keys superseded longer ago than the retention, and only those', async () => {
+      const hour = 3_600_000;
+      const now = Date.now();
+      const store = stores[0]!;
+      // Backdated keys, as rotations hours ago would have left them.
+      const a = generateSigningKey(now - 4 * hour);
+      const b = generateSigningKey(now - 3 * hour);
+      const c = generateSigningKey(now - 2 * hour);
+      for (const k of [a, b, c]) await store.keys.insert(k);
+      const before = (await store.keys.list()).map((k) => k.kid);
+      const r = await keysCli(['rotate', '--database-url', db.url]);
+      assert.equal(r.code, 0, r.err);
+      const after = await store.keys.list();
+      const retired = after.filter((k) => k.retiredAt !== null).map((k) => k.kid);
+      // a was superseded (by b) 3 h ago and b (by c) 2 h ago, more than the 95.5 min retention:
+      // retired. c was superseded just now by the first key of the database: kept.
+      assert.deepEqual(retired.sort(), [a.kid, b.kid].sort(), r.out);
+      assert.equal(after.length, before.length + 1);
+      const listed = await keysCli(['list', '--database-url', db.url]);
+      assert.equal((listed.out.match(/  retired \d/g) ?? []).length, 2, listed.out);
+      assert.equal((listed.out.match(/ signing$/gm) ?? []).length, 1, listed.out);
+    });
+  });
+}
