@@ -49,12 +49,18 @@ export class Cluster {
    * Starts `count` instances AT ONCE on a fresh database: migrations, seed and first key race.
    * `extraArgs` go to every `serve` (e.g. --redis-url).
    */
-  static async start(databaseUrl: string, count: number, extraArgs: readonly string[] = []): Promise<Cluster> {
+  static async start(
+    databaseUrl: string,
+    count: number,
+    extraArgs: readonly string[] = [],
+    options: { publicUrl?: string } = {},
+  ): Promise<Cluster> {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-cluster-'));
     const seedFile = join(dir, 'seed.json');
     writeFileSync(seedFile, seedJson());
     const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
-    const cluster = new Cluster(databaseUrl, dir, seedFile, `http://127.0.0.1:${ports[0]}`, extraArgs);
+    // Without a proxy in front, the first instance's URL stands in for the public one.
+    const cluster = new Cluster(databaseUrl, dir, seedFile, options.publicUrl ?? `http://127.0.0.1:${ports[0]}`, extraArgs);
     const started = await Promise.allSettled(ports.map((p) => cluster.spawn(p)));
     for (const s of started) if (s.status === 'fulfilled') cluster.instances.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
