@@ -30,19 +30,20 @@ const form = (fields: Record<string, string>): string => new URLSearchParams(fie
  * Portcullis with `workers` processes: 1 = the shipped `portcullis serve` (dist/cli/main.js);
  * more = bench/servers/portcullis-cluster.mjs, the same app in node:cluster workers.
  */
-export async function startPortcullis(opts: { users: number; workers: number; cpus?: string }): Promise<Running> {
+export async function startPortcullis(opts: { users: number; workers: number; cpus?: string; dist?: string }): Promise<Running> {
+  const dist = opts.dist ?? 'dist';
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
   const seeded = await seedPortcullis(dataDir, opts.users);
   const server =
     opts.workers <= 1
       ? await startServer({
-          args: ['dist/cli/main.js', 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
+          args: [`${dist}/cli/main.js`, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
           ...(opts.cpus ? { cpus: opts.cpus } : {}),
           ready: /Portcullis ready[\s\S]*issuer:\s+\S+\n/,
           parse: (banner, pid) => ({ port: Number(/issuer:\s+https?:\/\/[^:]+:(\d+)\//.exec(banner)?.[1]), pids: [pid] }),
         })
       : await startServer({
-          args: ['bench/servers/portcullis-cluster.mjs', '--data-dir', dataDir, '--workers', String(opts.workers)],
+          args: ['bench/servers/portcullis-cluster.mjs', '--data-dir', dataDir, '--workers', String(opts.workers), '--dist', dist],
           ...(opts.cpus ? { cpus: opts.cpus } : {}),
           ready: /pids: [\d,]+\n/,
           parse: (banner, pid) => ({

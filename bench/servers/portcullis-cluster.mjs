@@ -5,7 +5,7 @@
  * processes read side by side; writes take SQLite's write lock in turn, and every commit is
  * still synchronous=FULL). The primary only hands connections to the workers (round robin).
  * Run `npm run build` first. Usage:
- *   node bench/servers/portcullis-cluster.mjs --data-dir DIR [--workers N] [--port 0]
+ *   node bench/servers/portcullis-cluster.mjs --data-dir DIR [--workers N] [--port 0] [--dist DIR]
  * Prints `Portcullis ready`, then `port: P` and `pids: a,b,...` once every worker listens.
  */
 import cluster from 'node:cluster';
@@ -15,9 +15,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { 'data-dir': { type: 'string' }, workers: { type: 'string' }, port: { type: 'string', default: '0' } },
+  options: {
+    'data-dir': { type: 'string' },
+    workers: { type: 'string' },
+    port: { type: 'string', default: '0' },
+    // Another build of Portcullis (bench/compare-builds.ts measures one change at a time).
+    dist: { type: 'string', default: 'dist' },
+  },
 });
-const dist = new URL('../../dist/', import.meta.url);
+const dist = new URL(`../../${values.dist.replace(/\/?$/, '/')}`, import.meta.url);
 
 if (cluster.isPrimary) {
   if (!values['data-dir']) throw new Error('--data-dir is required');
