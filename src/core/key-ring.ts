@@ -1,4 +1,4 @@
-import { generateSigningKey, loadKey, signJwt, type JwtPayload, type LoadedKey } from '../crypto/jwt.js';
+import { generateSigningKey, loadKey, signJwt, signJwtAsync, type JwtPayload, type LoadedKey } from '../crypto/jwt.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -24,6 +24,11 @@ export class KeyRing {
 
   sign(payload: JwtPayload, typ?: string): string {
     return signJwt(this.active, payload, typ);
+  }
+
+  /** Same as sign(), with the RSA work on the thread pool (see signJwtAsync). */
+  signAsync(payload: JwtPayload, typ?: string): Promise<string> {
+    return signJwtAsync(this.active, payload, typ);
   }
 
   byId(kid: string): LoadedKey | undefined {

@@ -48,6 +48,21 @@ export function signJwt(key: LoadedKey, payload: JwtPayload, typ = 'JWT'): strin
   return `${signingInput}.${signature}`;
 }
 
+/**
+ * The same token as signJwt, but the RSA private-key operation (about a quarter of a millisecond
+ * for 2048 bits, the largest cost of a token response) runs on libuv's thread pool: the event loop
+ * meanwhile parses, commits and answers other requests, and a single process uses every core.
+ */
+export function signJwtAsync(key: LoadedKey, payload: JwtPayload, typ = 'JWT'): Promise<string> {
+  const signingInput = `${b64json({ typ, alg: 'RS256', kid: key.kid })}.${b64json(payload)}`;
+  return new Promise((resolve, reject) => {
+    sign('sha256', Buffer.from(signingInput), key.privateKey, (error, signature) => {
+      if (error) reject(error);
+      else resolve(`${signingInput}.${signature.toString('base64url')}`);
+    });
+  });
+}
+
 export type JwtVerifyFailure = 'malformed' | 'unknown_key' | 'bad_signature';
 
 /** Checks structure and signature only; claims (exp, aud, iss) are the caller's to check. */
