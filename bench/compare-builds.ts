@@ -5,7 +5,8 @@
  * Keep the copies inside the repository (bench/results/builds/ is ignored by git) so they
  * resolve node_modules.
  * Usage: node --import tsx bench/compare-builds.ts --a bench/results/builds/before --b dist
- *        [--level one|all] [--workers n] [--pairs n] [--duration ms] [--users n] [--concurrency n]
+ *        [--level one|all] [--workers n | --workers-a n --workers-b n] [--pairs n] [--duration ms]
+ *        [--users n] [--concurrency n]
  */
 import { availableParallelism } from 'node:os';
 import { machine, numberOption, rs256SignaturesPerCore, sleep, stringOption, writeResult } from './lib/common.js';
@@ -21,6 +22,8 @@ if (!a) throw new Error('--a DIR (the "before" build) is required');
 const level = stringOption(argv, 'level', 'one');
 const n = availableParallelism();
 const workers = level === 'one' ? 1 : numberOption(argv, 'workers', 1);
+// Or compare process counts of one build: --workers-a 1 --workers-b 2.
+const workersOf = (side: 'a' | 'b') => (level === 'one' ? 1 : numberOption(argv, `workers-${side}`, workers));
 const pairs = numberOption(argv, 'pairs', 3);
 const durationMs = numberOption(argv, 'duration', 4000);
 const warmupMs = numberOption(argv, 'warmup', 1000);
@@ -33,16 +36,16 @@ const runs: { pair: number; build: string; rps: number; p50: number; p99: number
 const sig: number[] = [];
 for (let pair = 1; pair <= pairs; pair++) {
   sig.push(rs256SignaturesPerCore(String(n - 1)));
-  for (const dist of [a, b]) {
-    const running = await startPortcullis({ users, workers, dist, ...(cpus ? { cpus } : {}) });
+  for (const [side, dist] of [['a', a], ['b', b]] as const) {
+    const running = await startPortcullis({ users, workers: workersOf(side), dist, ...(cpus ? { cpus } : {}) });
     let cpuStart = 0;
     const t = setTimeout(() => (cpuStart = cpuSeconds(running.server.pids)), warmupMs);
     const r = await runClosedLoop(running.target, running.chains, { concurrency, durationMs, warmupMs, maxRequests: 1_000_000 }).finally(() => clearTimeout(t));
     const cpu = cpuSeconds(running.server.pids) - cpuStart;
     await running.stop();
     const lat = summarise(r.latenciesMs);
-    runs.push({ pair, build: dist, rps: round(r.rps, 1), p50: round(lat.p50), p99: round(lat.p99), cpuCores: round(cpu / (r.elapsedMs / 1000)), perCpuSecond: round(r.ok / cpu, 1), errors: r.errors });
-    console.log(`  pair ${pair} ${dist}: ${round(r.rps, 1)} refresh/s p50 ${round(lat.p50)} ms p99 ${round(lat.p99)} ms, ${round(r.ok / cpu, 1)} per CPU-s ${JSON.stringify(r.errors)}`);
+    runs.push({ pair, build: `${dist} ×${workersOf(side)}`, rps: round(r.rps, 1), p50: round(lat.p50), p99: round(lat.p99), cpuCores: round(cpu / (r.elapsedMs / 1000)), perCpuSecond: round(r.ok / cpu, 1), errors: r.errors });
+    console.log(`  pair ${pair} ${dist} ×${workersOf(side)}: ${round(r.rps, 1)} refresh/s p50 ${round(lat.p50)} ms p99 ${round(lat.p99)} ms, ${round(r.ok / cpu, 1)} per CPU-s ${JSON.stringify(r.errors)}`);
     await sleep(300);
   }
 }
@@ -55,7 +58,7 @@ const cpuRatios = Array.from({ length: pairs }, (_, i) => {
   return round((rb?.perCpuSecond ?? 0) / (ra?.perCpuSecond ?? 1));
 });
 console.log(table(['pair', 'build', 'refresh/s', 'p50 ms', 'p99 ms', 'server CPU cores', 'refresh per CPU-s'], runs.map((r) => [r.pair, r.build, r.rps, r.p50, r.p99, r.cpuCores, r.perCpuSecond])));
-const med = (build: string, k: 'rps' | 'p50' | 'p99' | 'perCpuSecond') => median(runs.filter((r) => r.build === build).map((r) => r[k]));
+const med = (build: string, k: 'rps' | 'p50' | 'p99' | 'perCpuSecond') => median(runs.filter((r) => r.build.startsWith(`${build} `)).map((r) => r[k]));
 console.log(`level ${level} (${workers} process${workers > 1 ? 'es' : ''}, concurrency ${concurrency}); RS256 ${median(sig)} sig/s/core`);
 console.log(`A ${a}: median ${med(a, 'rps')} refresh/s, p50 ${med(a, 'p50')} ms, p99 ${med(a, 'p99')} ms, ${med(a, 'perCpuSecond')} per CPU-s`);
 console.log(`B ${b}: median ${med(b, 'rps')} refresh/s, p50 ${med(b, 'p50')} ms, p99 ${med(b, 'p99')} ms, ${med(b, 'perCpuSecond')} per CPU-s`);

@@ -43,7 +43,8 @@ writeResult('b2', { scenario: 'B2', options: b2o, machine: m, result: b2 });
 
 console.log('\nB5: start-up time to ready');
 const runs = numberOption(argv, 'runs', 5);
-const b5 = await runB5(runs);
+const [b5] = await runB5(runs);
+if (!b5) throw new Error('B5 gave no result');
 console.log(printB5(b5));
 writeResult('b5', { scenario: 'B5', runs, machine: m, result: b5 });
 

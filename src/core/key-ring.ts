@@ -1,4 +1,4 @@
-import { generateSigningKey, loadKey, signJwt, signJwtAsync, type JwtPayload, type LoadedKey } from '../crypto/jwt.js';
+import { generateSigningKeyAsync, loadKey, signJwt, signJwtAsync, type JwtPayload, type LoadedKey } from '../crypto/jwt.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -15,7 +15,7 @@ export class KeyRing {
   static async open(store: Store, now: number): Promise<KeyRing> {
     let stored = (await store.keys.list()).filter((k) => k.retiredAt === null);
     if (stored.length === 0) {
-      await store.keys.insert(generateSigningKey(now));
+      await store.keys.insert(await generateSigningKeyAsync(now));
       stored = (await store.keys.list()).filter((k) => k.retiredAt === null);
     }
     const loaded = stored.map(loadKey);

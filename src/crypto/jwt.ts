@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { SigningKey } from '../core/model.js';
 
 /**
@@ -25,6 +25,24 @@ function thumbprint(jwk: { e: string; kty: string; n: string }): string {
 
 export function generateSigningKey(now: number): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return toSigningKey(privateKey, publicKey, now);
+}
+
+/**
+ * generateSigningKey on libuv's thread pool. An RSA-2048 key takes 50 to 600 ms to find (its
+ * primes are searched at random); the first start makes one, and meanwhile the event loop can
+ * build the HTTP server.
+ */
+export function generateSigningKeyAsync(now: number): Promise<SigningKey> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair('rsa', { modulusLength: 2048 }, (error, publicKey, privateKey) => {
+      if (error) reject(error);
+      else resolve(toSigningKey(privateKey, publicKey, now));
+    });
+  });
+}
+
+function toSigningKey(privateKey: KeyObject, publicKey: KeyObject, now: number): SigningKey {
   const jwk = publicKey.export({ format: 'jwk' }) as { e: string; kty: string; n: string };
   const kid = thumbprint(jwk);
   return {
