@@ -8,11 +8,11 @@
  * was accepted is a stale acceptance (DESIGN.md I1); there must be none. Refreshes that were
  * already in flight when the revoke answered may go either way and are only counted.
  * Usage: npm run bench:b2 -- [--duration ms] [--warmup ms] [--users n] [--concurrency n]
- *        [--workers n] [--interval ms]
+ *        [--workers n] [--interval ms] [--dist DIR]
  */
 import { Pool } from 'undici';
 import { runClosedLoop, type Chain, type LoadControl } from './lib/loadgen.js';
-import { machine, numberOption, sleep, writeResult } from './lib/common.js';
+import { machine, numberOption, sleep, stringOption, writeResult } from './lib/common.js';
 import { requireBuild } from './lib/processes.js';
 import { BENCH_ADMIN_APP, BENCH_ADMIN_SECRET, BENCH_TENANT } from './lib/seed-portcullis.js';
 import { round, summarise, table, type LatencySummary } from './lib/stats.js';
@@ -25,6 +25,8 @@ export interface B2Options {
   concurrency: number;
   workers: number;
   intervalMs: number;
+  /** Another build to run (a copy of dist/ under bench/results/builds/); default dist. */
+  dist: string;
 }
 
 export interface B2Result {
@@ -49,6 +51,7 @@ export function b2Options(argv: readonly string[]): B2Options {
     concurrency: numberOption(argv, 'concurrency', 16),
     workers: numberOption(argv, 'workers', 1),
     intervalMs: numberOption(argv, 'interval', 50),
+    dist: stringOption(argv, 'dist', 'dist'),
   };
 }
 
@@ -71,7 +74,7 @@ async function appOnlyToken(pool: Pool): Promise<string> {
 
 export async function runB2(o: B2Options): Promise<B2Result> {
   requireBuild();
-  const running = await startPortcullis({ users: o.users, workers: o.workers });
+  const running = await startPortcullis({ users: o.users, workers: o.workers, dist: o.dist });
   const admin = new Pool(running.origin, { connections: 1 });
   try {
     const token = await appOnlyToken(admin);

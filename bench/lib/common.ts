@@ -35,11 +35,16 @@ export function machine(): Machine {
 
 /** RS256 signatures per second on one core (node:crypto, 2048-bit key), pinned to `cpu`. */
 export function rs256SignaturesPerCore(cpu: string, ms = 1000): number {
+  return rs256Probe(cpu, ms).signaturesPerSecond;
+}
+
+/** Wall-clock signatures/s on the pinned core, and signatures per CPU-second the probe got. */
+export function rs256Probe(cpu: string, ms = 1000): { signaturesPerSecond: number; signaturesPerCpuSecond: number } {
   const args = [join(ROOT, 'bench/servers/rs256-limit.mjs'), String(ms)];
   const out = hasTaskset()
     ? execFileSync('taskset', ['-c', cpu, process.execPath, ...args], { encoding: 'utf8' })
     : execFileSync(process.execPath, args, { encoding: 'utf8' });
-  return (JSON.parse(out) as { signaturesPerSecond: number }).signaturesPerSecond;
+  return JSON.parse(out) as { signaturesPerSecond: number; signaturesPerCpuSecond: number };
 }
 
 /** Writes bench/results/<name>.json (latest) and a timestamped copy; returns the path. */

@@ -88,17 +88,29 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** User + system CPU seconds the processes have used so far (Linux /proc; 0 elsewhere). */
 export function cpuSeconds(pids: readonly number[]): number {
+  return statTicks(pids.map((pid) => `/proc/${pid}/stat`)) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds of the processes' MAIN threads only (the thread whose id is the pid): the event
+ * loop's own work, without the thread pool's (signatures, argon2) or the GC helpers'.
+ */
+export function mainThreadCpuSeconds(pids: readonly number[]): number {
+  return statTicks(pids.map((pid) => `/proc/${pid}/task/${pid}/stat`)) / TICKS_PER_SECOND;
+}
+
+function statTicks(files: readonly string[]): number {
   let ticks = 0;
-  for (const pid of pids) {
+  for (const file of files) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const stat = readFileSync(file, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
     } catch {
       /* gone or not Linux */
     }
   }
-  return ticks / TICKS_PER_SECOND;
+  return ticks;
 }
 
 /** Resident set size in MiB (VmRSS), summed over the processes. */
