@@ -4,9 +4,11 @@
  * runs A (Portcullis) then B (peer), each on a freshly started and seeded server, and the ratio
  * A/B per pair and its median. Levels:
  * - "1 core": each server pinned to one CPU with taskset, the load generator on another;
- * - "all cores": nothing pinned; Portcullis runs `--workers` processes (node:cluster, one SQLite
- *   file), the peer its single process (its Map adapter is in-process state and cannot be
- *   shared; its JWT signing already runs on libuv's thread pool through WebCrypto).
+ * - "all cores": nothing pinned. Portcullis runs the shipped `portcullis serve`, one process whose
+ *   event loop hands the RSA signatures to libuv's thread pool (so it uses every core); with
+ *   `--workers N` it runs N node:cluster processes on one SQLite file instead (measured: same
+ *   throughput, ~10% more CPU per refresh, see BENCHMARKS.md). The peer runs its single process
+ *   (its Map adapter is in-process state; its WebCrypto signing also uses libuv's thread pool).
  * The RS256 limit is measured in the same run, before every pair, on one pinned CPU.
  * Usage: npm run bench:b1 -- [--duration ms] [--warmup ms] [--pairs n] [--users n]
  *        [--concurrency-one n] [--concurrency-all n] [--workers n] [--max-requests n] [--levels one,all]
@@ -77,7 +79,7 @@ export function b1Options(argv: readonly string[]): B1Options {
     users: numberOption(argv, 'users', 10_000),
     concurrencyOne: numberOption(argv, 'concurrency-one', 16),
     concurrencyAll: numberOption(argv, 'concurrency-all', 32),
-    workers: numberOption(argv, 'workers', n),
+    workers: numberOption(argv, 'workers', 1),
     maxRequests: numberOption(argv, 'max-requests', 500_000),
     levels: stringOption(argv, 'levels', 'one,all').split(',').filter((l): l is 'one' | 'all' => l === 'one' || l === 'all'),
   };
