@@ -1,7 +1,8 @@
 /**
  * B2: revoke latency under refresh load, and the history check. While B1's closed-loop refresh
  * load runs against Portcullis, an administrator app (app-only token, User.RevokeSessions.All)
- * calls `POST /v1.0/users/{id}/revokeSignInSessions` one request at a time, each time for a user
+ * calls `POST /v1.0/users/{id}/revokeSignInSessions` one request at a time (from its own process,
+ * servers/revoker.mjs, so the load generator's busy event loop is not in its figures), each time for a user
  * whose refresh is in flight at that moment (the racing case); as soon as the revoke answers, that
  * user's chains jump the queue so their (old-epoch) tokens are presented again at once. Afterwards every refresh is checked
  * against the revokes: a refresh of a revoked user that was SENT after the revoke had ANSWERED and
@@ -10,10 +11,12 @@
  * Usage: npm run bench:b2 -- [--duration ms] [--warmup ms] [--users n] [--concurrency n]
  *        [--workers n] [--interval ms] [--dist DIR]
  */
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { Pool } from 'undici';
 import { runClosedLoop, type Chain, type LoadControl } from './lib/loadgen.js';
 import { machine, numberOption, sleep, stringOption, writeResult } from './lib/common.js';
-import { requireBuild } from './lib/processes.js';
+import { ROOT, requireBuild } from './lib/processes.js';
 import { BENCH_ADMIN_APP, BENCH_ADMIN_SECRET, BENCH_TENANT } from './lib/seed-portcullis.js';
 import { round, summarise, table, type LatencySummary } from './lib/stats.js';
 import { startPortcullis } from './lib/targets.js';
@@ -50,7 +53,7 @@ export function b2Options(argv: readonly string[]): B2Options {
     users: numberOption(argv, 'users', 10_000),
     concurrency: numberOption(argv, 'concurrency', 16),
     workers: numberOption(argv, 'workers', 1),
-    intervalMs: numberOption(argv, 'interval', 50),
+    intervalMs: numberOption(argv, 'interval', 20),
     dist: stringOption(argv, 'dist', 'dist'),
   };
 }
@@ -78,9 +81,19 @@ export async function runB2(o: B2Options): Promise<B2Result> {
   const admin = new Pool(running.origin, { connections: 1 });
   try {
     const token = await appOnlyToken(admin);
+    const revokes: { user: number; sentAt: number; answeredAt: number; status: number }[] = [];
     const inFlight = new Set<Chain>();
     const control: LoadControl = { promote: () => undefined };
-    const revokes: { user: number; sentAt: number; answeredAt: number; status: number }[] = [];
+    const revoker = fork(join(ROOT, 'bench/servers/revoker.mjs'), [], {
+      env: { ...process.env, BENCH_ORIGIN: running.origin, BENCH_TOKEN: token, BENCH_WARMUP_USER: running.userIds[0] ?? '' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve) => revoker.once('message', () => resolve()));
+    const revokeOne = (userId: string) =>
+      new Promise<{ sentAt: number; answeredAt: number; status: number }>((resolve) => {
+        revoker.once('message', (m) => resolve(m as { sentAt: number; answeredAt: number; status: number }));
+        revoker.send({ userId });
+      });
     const load = runClosedLoop(running.target, running.chains, {
       concurrency: o.concurrency,
       durationMs: o.durationMs,
@@ -102,20 +115,15 @@ export async function runB2(o: B2Options): Promise<B2Result> {
       const chain = candidates[Math.floor(Math.random() * candidates.length)];
       if (chain) {
         revoked.add(chain.user);
-        const sentAt = performance.now();
-        const res = await admin.request({
-          path: `/v1.0/users/${running.userIds[chain.user]}/revokeSignInSessions`,
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: '{}',
-        });
-        await res.body.text();
-        revokes.push({ user: chain.user, sentAt, answeredAt: performance.now(), status: res.statusCode });
+        const r = await revokeOne(running.userIds[chain.user] as string);
+        // Epoch milliseconds from the revoker -> this process's performance.now() timeline.
+        revokes.push({ user: chain.user, sentAt: r.sentAt - performance.timeOrigin, answeredAt: r.answeredAt - performance.timeOrigin, status: r.status });
         // The user's tokens are tried again at once: the check is only as good as its attempts.
         control.promote(chain.user);
       }
       await sleep(o.intervalMs);
     }
+    revoker.send('stop');
     const result = await load;
 
     const answered = new Map<number, number>();
