@@ -19,7 +19,7 @@ import { machine, numberOption, sleep, stringOption, writeResult } from './lib/c
 import { ROOT, requireBuild } from './lib/processes.js';
 import { BENCH_ADMIN_APP, BENCH_ADMIN_SECRET, BENCH_TENANT } from './lib/seed-portcullis.js';
 import { round, summarise, table, type LatencySummary } from './lib/stats.js';
-import { startPortcullis } from './lib/targets.js';
+import { startPortcullis, type Running } from './lib/targets.js';
 
 export interface B2Options {
   durationMs: number;
@@ -75,9 +75,10 @@ async function appOnlyToken(pool: Pool): Promise<string> {
   return body.access_token;
 }
 
-export async function runB2(o: B2Options): Promise<B2Result> {
+/** With `existing`, runs against that server (B4) and leaves it running. */
+export async function runB2(o: B2Options, existing?: Running): Promise<B2Result> {
   requireBuild();
-  const running = await startPortcullis({ users: o.users, workers: o.workers, dist: o.dist });
+  const running = existing ?? (await startPortcullis({ users: o.users, workers: o.workers, dist: o.dist }));
   const admin = new Pool(running.origin, { connections: 1 });
   try {
     const token = await appOnlyToken(admin);
@@ -155,7 +156,7 @@ export async function runB2(o: B2Options): Promise<B2Result> {
     };
   } finally {
     await admin.close();
-    await running.stop();
+    if (!existing) await running.stop();
   }
 }
 

@@ -25,9 +25,20 @@ export const BENCH_SCOPES = 'openid profile email offline_access User.Read';
 export interface SeededPortcullis {
   dataDir: string;
   dbFile: string;
+  /** The ids of the users whose tokens are returned (all users unless `keepTokensOf` was given). */
   userIds: string[];
-  /** One refresh token per user, in user order. */
+  /** One refresh token per returned user, in the same order (the first of its tokens). */
   tokens: string[];
+}
+
+export interface SeedOptions {
+  /** Refresh tokens (each its own grant) per user; default 1. */
+  tokensPerUser?: number;
+  /**
+   * Return the ids and first tokens of only this many users, spread evenly over all of them
+   * (B4: a million users' tokens need not sit in the load generator's memory).
+   */
+  keepTokensOf?: number;
 }
 
 const guid = (prefix: number, i: number): string => {
@@ -35,7 +46,9 @@ const guid = (prefix: number, i: number): string => {
   return `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${hex}`;
 };
 
-export async function seedPortcullis(dataDir: string, users: number): Promise<SeededPortcullis> {
+export async function seedPortcullis(dataDir: string, users: number, options: SeedOptions = {}): Promise<SeededPortcullis> {
+  const tokensPerUser = options.tokensPerUser ?? 1;
+  const keepEvery = options.keepTokensOf ? Math.max(1, Math.floor(users / options.keepTokensOf)) : 1;
   mkdirSync(dataDir, { recursive: true });
   const dbFile = join(dataDir, 'portcullis.db');
   const now = Date.now();
@@ -72,6 +85,10 @@ export async function seedPortcullis(dataDir: string, users: number): Promise<Se
   await store.close();
 
   const db = new Database(dbFile);
+  // A bulk load, not a server path: one transaction, a large page cache for the random-keyed
+  // indexes, and no fsync until the end (the server reopens the file with WAL + synchronous=FULL).
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -1048576');
   const userIds: string[] = [];
   const tokens: string[] = [];
   const insertUser = db.prepare(
@@ -93,14 +110,19 @@ export async function seedPortcullis(dataDir: string, users: number): Promise<Se
       const id = guid(0xbe0c0001, i);
       const upn = `user${i}@${BENCH_TENANT.domain}`;
       insertUser.run(id, BENCH_TENANT.id, upn, upn, `Bench User ${i}`, upn, now);
-      const grantId = guid(0x96a0, i);
-      insertGrant.run(grantId, BENCH_TENANT.id, id, BENCH_PUBLIC_CLIENT, BENCH_SCOPES, now, now);
-      const token = newOpaqueToken();
-      insertToken.run(digestCredential(token), grantId, BENCH_TENANT.id, id, BENCH_PUBLIC_CLIENT, BENCH_SCOPES, now, expires);
-      userIds.push(id);
-      tokens.push(token);
+      for (let k = 0; k < tokensPerUser; k++) {
+        const grantId = guid(0x96a0 + k, i);
+        insertGrant.run(grantId, BENCH_TENANT.id, id, BENCH_PUBLIC_CLIENT, BENCH_SCOPES, now, now);
+        const token = newOpaqueToken();
+        insertToken.run(digestCredential(token), grantId, BENCH_TENANT.id, id, BENCH_PUBLIC_CLIENT, BENCH_SCOPES, now, expires);
+        if (k === 0 && i % keepEvery === 0) {
+          userIds.push(id);
+          tokens.push(token);
+        }
+      }
     }
   })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   return { dataDir, dbFile, userIds, tokens };
 }

@@ -31,9 +31,29 @@ const form = (fields: Record<string, string>): string => new URLSearchParams(fie
  * more = bench/servers/portcullis-cluster.mjs, the same app in node:cluster workers.
  */
 export async function startPortcullis(opts: { users: number; workers: number; cpus?: string; dist?: string }): Promise<Running> {
-  const dist = opts.dist ?? 'dist';
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
   const seeded = await seedPortcullis(dataDir, opts.users);
+  const running = await startPortcullisOn(dataDir, seeded.userIds, seeded.tokens.map((token, user) => ({ user, token, dead: false })), opts);
+  return {
+    ...running,
+    stop: async () => {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts Portcullis on a data directory that is already seeded (B4 restarts the same large
+ * database several times); `chains[i].user` indexes `userIds`. stop() leaves the directory.
+ */
+export async function startPortcullisOn(
+  dataDir: string,
+  userIds: string[],
+  chains: Chain[],
+  opts: { workers: number; cpus?: string; dist?: string },
+): Promise<Running> {
+  const dist = opts.dist ?? 'dist';
   const server =
     opts.workers <= 1
       ? await startServer({
@@ -61,13 +81,10 @@ export async function startPortcullis(opts: { users: number; workers: number; cp
       path: `/${BENCH_TENANT.id}/oauth2/v2.0/token`,
       body: (token) => form({ grant_type: 'refresh_token', client_id: BENCH_PUBLIC_CLIENT, refresh_token: token }),
     },
-    chains: seeded.tokens.map((token, user) => ({ user, token, dead: false })),
-    userIds: seeded.userIds,
+    chains,
+    userIds,
     dataDir,
-    stop: async () => {
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }
 
