@@ -85,11 +85,13 @@ export async function seedPortcullis(dataDir: string, users: number, options: Se
   await store.close();
 
   const db = new Database(dbFile);
-  // A bulk load into a fresh file, not a server path: one transaction, no journal (the pages go
-  // straight into the database instead of through the WAL and a checkpoint: half the writes and
-  // half the disk at B4's size), a large page cache for the random-keyed indexes, no fsync until
-  // the end. WAL is switched back on afterwards; the server opens it with synchronous=FULL.
-  db.pragma('journal_mode = OFF');
+  // A bulk load into a fresh file, not a server path: one transaction in rollback-journal mode
+  // (pages past the file's original end are not journaled, so they go straight into the database
+  // instead of through the WAL and a checkpoint: half the writes and half the disk at B4's size;
+  // better-sqlite3's defensive mode does not allow journal_mode=OFF), a large page cache for the
+  // random-keyed indexes, no fsync until the end. WAL is switched back on afterwards; the server
+  // opens the file with synchronous=FULL.
+  db.pragma('journal_mode = DELETE');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -1048576');
   const userIds: string[] = [];
