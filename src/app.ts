@@ -38,26 +38,20 @@ export interface PortcullisApp {
 /** The composition root: config -> store -> services -> HTTP routes. Tests, CLI and server all use it. */
 export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> {
   const clock = opts.clock ?? systemClock;
+  // On a first start this generates the signing key on the thread pool (hundreds of ms): it
+  // starts at the first await below and runs while the HTTP server is built; the routes wait for it.
+  const keysReady = KeyRing.open(opts.store, clock.now(), () => clock.now());
+  keysReady.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
   const tenant = await opts.store.tenants.get();
   if (!tenant) throw new Error('the store has no tenant: seed it first');
-  const keys = await KeyRing.open(opts.store, clock.now(), () => clock.now());
-  const services: Services = {
-    config: opts.config,
-    store: opts.store,
-    clock,
-    keys,
-    tenant,
-    tokens: new TokenIssuer(keys, clock, opts.config, tenant),
-  };
-
-  const graphErrors = graphFrameworkErrors(services);
+  let graphErrors: ReturnType<typeof graphFrameworkErrors> | null = null;
   const http = Fastify({
     ...(opts.https ? { https: opts.https } : {}),
     // A userPrincipalName may be 113 characters and more when percent-encoded.
     routerOptions: { maxParamLength: 1024 },
     // The router rejects bad percent-encoding before any plugin runs; keep each surface's envelope.
     frameworkErrors: (error, req, reply) => {
-      if (graphErrors(error, req, reply)) return;
+      if (graphErrors?.(error, req, reply)) return;
       void (reply as FastifyReply).code(400).type('application/json').send(JSON.stringify({ error: 'invalid_request', error_description: 'The request URL is malformed.' }));
     },
     trustProxy: opts.config.trustProxy,
@@ -90,6 +84,16 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     // RFC 6797: browsers keep to HTTPS once they reached us over it.
     if (opts.config.secure) reply.header('strict-transport-security', 'max-age=31536000');
   });
+  const keys = await keysReady;
+  const services: Services = {
+    config: opts.config,
+    store: opts.store,
+    clock,
+    keys,
+    tenant,
+    tokens: new TokenIssuer(keys, clock, opts.config, tenant),
+  };
+  graphErrors = graphFrameworkErrors(services);
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
   registerWebRoutes(http, services);

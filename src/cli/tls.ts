@@ -7,7 +7,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import { CliError } from './serve-options.js';
 
 export interface TlsMaterial {
@@ -58,6 +57,9 @@ export async function loadTlsFiles(certFile: string, keyFile: string): Promise<T
 const DAY_MS = 24 * 3600 * 1000;
 
 async function generateLocalhostCertificate(now: number): Promise<{ cert: string; key: string }> {
+  // Loaded only here: selfsigned and its X.509 library take ~150 ms to import, which every
+  // start without --tls-self-signed would otherwise pay (issue 5, B5).
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keySize: 2048,
     algorithm: 'sha256',

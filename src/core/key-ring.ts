@@ -1,4 +1,4 @@
-import { generateSigningKey, loadKey, signJwt, type JwtPayload, type LoadedKey } from '../crypto/jwt.js';
+import { generateSigningKeyAsync, loadKey, signJwt, signJwtAsync, type JwtPayload, type LoadedKey } from '../crypto/jwt.js';
 import type { SigningKeyStore, Store } from '../store/store.js';
 import type { SigningKey } from './model.js';
 
@@ -49,7 +49,8 @@ export class KeyRing {
   static async open(store: Store, now: number, clock: () => number = Date.now): Promise<KeyRing> {
     let stored = await store.keys.listUnretired();
     if (stored.length === 0) {
-      await store.keys.insertIfNone(generateSigningKey(now));
+      // Generated on the thread pool, so a first start builds the HTTP server meanwhile (issue 5, B5).
+      await store.keys.insertIfNone(await generateSigningKeyAsync(now));
       stored = await store.keys.listUnretired();
     }
     return new KeyRing(store.keys, snapshotOf(stored.map(loadKey)), clock);
@@ -57,6 +58,11 @@ export class KeyRing {
 
   sign(payload: JwtPayload, typ?: string): string {
     return signJwt(this.snapshot.active, payload, typ);
+  }
+
+  /** Same as sign(), with the RSA work on the thread pool (see signJwtAsync). */
+  signAsync(payload: JwtPayload, typ?: string): Promise<string> {
+    return signJwtAsync(this.snapshot.active, payload, typ);
   }
 
   byId(kid: string): LoadedKey | undefined {

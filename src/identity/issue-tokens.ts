@@ -80,7 +80,7 @@ export async function startGrant(
 }
 
 /** The success body of the token endpoint for a user (RFC 6749 §5.1 plus Entra's fields). */
-export function delegatedResponse(
+export async function delegatedResponse(
   services: Services,
   args: {
     user: User;
@@ -95,8 +95,8 @@ export function delegatedResponse(
     /** The epoch the redeemed credential carried. */
     epoch: number;
   },
-): TokenResponseBody {
-  const issued = services.tokens.issueDelegated({
+): Promise<TokenResponseBody> {
+  const issued = await services.tokens.issueDelegatedAsync({
     user: args.user,
     app: args.app,
     graphScopes: args.scopes.graph,

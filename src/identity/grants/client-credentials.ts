@@ -11,7 +11,7 @@ export const clientCredentialsGrant: GrantHandler = {
     const client = await authenticateClient(req, params, services, secretCache);
     if (!client.authenticated) throw AADSTS.clientSecretRequired();
     checkClientCredentialsScope(scope, services.config.publicUrl, services.tenant.domain);
-    const issued = services.tokens.issueAppOnly(client.app);
+    const issued = await services.tokens.issueAppOnlyAsync(client.app);
     return { token_type: 'Bearer', expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.accessToken };
   },
 };

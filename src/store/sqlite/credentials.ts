@@ -14,6 +14,19 @@ import { joinScopes, toCode, toDeviceCode, toGrant, toRefreshToken, toSession } 
 
 type Row = Record<string, unknown>;
 
+interface PendingRotation {
+  hash: string;
+  clientId: string;
+  now: number;
+  next: (current: RefreshTokenRecord) => RefreshTokenRecord;
+  graceMs: number;
+  resolve: (value: Rotated) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Bounds how long one group commit holds SQLite's write lock. */
+const MAX_ROTATIONS_PER_COMMIT = 256;
+
 /**
  * The one check every redemption makes, inside the redeeming transaction: the account is
  * enabled and the credential's epoch is the user's current one (DESIGN.md, I1). Disabled is
@@ -189,36 +202,80 @@ export class SqliteGrantStore implements GrantStore {
     });
   }
 
-  async rotate(
+  /**
+   * Group commit: rotations asked for in the same turn of the event loop are checked and applied
+   * one after the other, each in its own savepoint, inside ONE `BEGIN IMMEDIATE` transaction, and
+   * every caller is answered only after that transaction has committed (synchronous=FULL, so one
+   * fsync covers the batch instead of one per refresh). Each rotation still reads and writes
+   * inside the committing transaction, so the checks and the consume stay atomic (I1, I4); a
+   * rotation later in the batch sees the earlier ones (two presentations of one token: the first
+   * wins, the second finds it consumed).
+   */
+  rotate(
     hash: string,
     clientId: string,
     now: number,
     next: (current: RefreshTokenRecord) => RefreshTokenRecord,
     graceMs: number,
   ): Promise<Rotated> {
-    return this.s.tx((): Rotated => {
-      const r = this.s.stmt('SELECT * FROM refresh_tokens WHERE hash = ?').get(hash) as Row | undefined;
-      if (!r) return { ok: false, reason: 'not_found', record: null };
-      const token = toRefreshToken(r);
-      if (token.clientId !== clientId) return { ok: false, reason: 'not_found', record: null };
-      if (token.consumedAt !== null) {
-        // RFC 9700 §4.14.2: a rotated token presented again means it leaked; kill the family.
-        if (now - token.consumedAt >= graceMs) revokeGrantSync(this.s, token.grantId, now);
-        return { ok: false, reason: 'consumed', record: token };
-      }
-      const gr = this.s.stmt('SELECT * FROM grants WHERE id = ?').get(token.grantId) as Row | undefined;
-      const g = gr ? toGrant(gr) : null;
-      const user = this.users.loadSync(token.tenantId, token.userId);
-      const verdict = userVerdict(user, token.epoch);
-      if (verdict === 'user_gone' || verdict === 'disabled') return { ok: false, reason: verdict, record: token };
-      if (!g || g.revokedAt !== null || verdict === 'revoked') return { ok: false, reason: 'revoked', record: token };
-      if (token.expiresAt <= now) return { ok: false, reason: 'expired', record: token };
-      const consumed = this.s.stmt('UPDATE refresh_tokens SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL').run(now, hash);
-      if (consumed.changes !== 1) return { ok: false, reason: 'consumed', record: token };
-      const nextToken = next(token);
-      this.insertToken(nextToken);
-      return { ok: true, record: { ...token, consumedAt: now }, user: user as User, grant: g, next: nextToken };
+    return new Promise<Rotated>((resolve, reject) => {
+      this.pending.push({ hash, clientId, now, next, graceMs, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flushRotations());
     });
+  }
+
+  private pending: PendingRotation[] = [];
+
+  private flushRotations(): void {
+    const batch = this.pending.splice(0, MAX_ROTATIONS_PER_COMMIT);
+    if (this.pending.length > 0) setImmediate(() => this.flushRotations());
+    const outcomes: ({ ok: true; value: Rotated } | { ok: false; error: unknown })[] = [];
+    try {
+      this.s.tx(() => {
+        for (const r of batch) {
+          try {
+            // A nested better-sqlite3 transaction is a SAVEPOINT: a rotation that throws undoes
+            // only its own writes.
+            outcomes.push({ ok: true, value: this.s.db.transaction(() => this.rotateNow(r))() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed: nothing of the batch was applied.
+      for (const r of batch) r.reject(error);
+      return;
+    }
+    batch.forEach((r, i) => {
+      const o = outcomes[i];
+      if (o?.ok) r.resolve(o.value);
+      else r.reject(o?.error);
+    });
+  }
+
+  private rotateNow({ hash, clientId, now, next, graceMs }: PendingRotation): Rotated {
+    const r = this.s.stmt('SELECT * FROM refresh_tokens WHERE hash = ?').get(hash) as Row | undefined;
+    if (!r) return { ok: false, reason: 'not_found', record: null };
+    const token = toRefreshToken(r);
+    if (token.clientId !== clientId) return { ok: false, reason: 'not_found', record: null };
+    if (token.consumedAt !== null) {
+      // RFC 9700 §4.14.2: a rotated token presented again means it leaked; kill the family.
+      if (now - token.consumedAt >= graceMs) revokeGrantSync(this.s, token.grantId, now);
+      return { ok: false, reason: 'consumed', record: token };
+    }
+    const gr = this.s.stmt('SELECT * FROM grants WHERE id = ?').get(token.grantId) as Row | undefined;
+    const g = gr ? toGrant(gr) : null;
+    const user = this.users.loadSync(token.tenantId, token.userId);
+    const verdict = userVerdict(user, token.epoch);
+    if (verdict === 'user_gone' || verdict === 'disabled') return { ok: false, reason: verdict, record: token };
+    if (!g || g.revokedAt !== null || verdict === 'revoked') return { ok: false, reason: 'revoked', record: token };
+    if (token.expiresAt <= now) return { ok: false, reason: 'expired', record: token };
+    const consumed = this.s.stmt('UPDATE refresh_tokens SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL').run(now, hash);
+    if (consumed.changes !== 1) return { ok: false, reason: 'consumed', record: token };
+    const nextToken = next(token);
+    this.insertToken(nextToken);
+    return { ok: true, record: { ...token, consumedAt: now }, user: user as User, grant: g, next: nextToken };
   }
 
   async revoke(grantId: string, now: number): Promise<void> {

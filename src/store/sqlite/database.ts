@@ -1,12 +1,44 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { migrate } from './migrations.js';
+
+/**
+ * The background checkpointer (issue 5, B4). In WAL mode every commit appends pages to the -wal
+ * file, and SQLite copies them back into the database file ("checkpoint") from inside whichever
+ * commit crosses wal_autocheckpoint (1000) pages: under refresh load that is several times a
+ * second, each a stall of the event loop that writes ~1000 pages to random places of the database
+ * and fsyncs it — the larger the database, the longer (B4: refresh and revoke p99 at 1M users).
+ * This thread, with its own connection, runs a PASSIVE checkpoint (it never blocks writers or
+ * readers and skips what it cannot copy yet) every CHECKPOINT_INTERVAL_MS, so that work happens
+ * off the event loop. The connection's own autocheckpoint stays on: it lets the WAL restart from
+ * its beginning, and by the time it fires nearly every page has been copied already.
+ * Inline (eval) code: the same worker runs from src/ under tsx and from dist/.
+ */
+const CHECKPOINTER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 0');
+const timer = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: next time */ }
+}, workerData.intervalMs);
+parentPort.once('message', () => {
+  clearInterval(timer);
+  try { db.close(); } catch { /* already gone */ }
+  parentPort.close();
+});
+`;
+const CHECKPOINT_INTERVAL_MS = 100;
 
 /** An open SQLite database with a statement cache; the adapters share one. */
 export class SqliteDb {
   readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
+  private checkpointer: Worker | null = null;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -17,6 +49,15 @@ export class SqliteDb {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    if (file !== ':memory:') {
+      this.checkpointer = new Worker(CHECKPOINTER, {
+        eval: true,
+        workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, intervalMs: CHECKPOINT_INTERVAL_MS },
+      });
+      // It must never keep a process alive, and a failure of it only costs speed.
+      this.checkpointer.unref();
+      this.checkpointer.on('error', () => undefined);
+    }
   }
 
   stmt(sql: string): Database.Statement {
@@ -38,6 +79,8 @@ export class SqliteDb {
   }
 
   close(): void {
+    this.checkpointer?.postMessage('close');
+    this.checkpointer = null;
     this.cache.clear();
     if (this.db.open) this.db.close();
   }

@@ -1,0 +1,119 @@
+/**
+ * The two systems under test, started fresh for every run with the same number of users and
+ * refresh tokens: Portcullis (`portcullis serve`, or the node:cluster launcher for several
+ * processes on one SQLite file) and node-oidc-provider with a non-evicting Map adapter.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Chain, LoadTarget } from './loadgen.js';
+import { startServer, type Server } from './processes.js';
+import { BENCH_PUBLIC_CLIENT, BENCH_TENANT, seedPortcullis } from './seed-portcullis.js';
+
+export type SystemName = 'portcullis' | 'oidc-provider';
+
+export interface Running {
+  system: SystemName;
+  server: Server;
+  origin: string;
+  target: LoadTarget;
+  chains: Chain[];
+  /** Portcullis only: the users' object ids, by chain.user. */
+  userIds: string[];
+  dataDir: string | null;
+  stop(): Promise<void>;
+}
+
+const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
+
+/**
+ * Portcullis with `workers` processes: 1 = the shipped `portcullis serve` (dist/cli/main.js);
+ * more = bench/servers/portcullis-cluster.mjs, the same app in node:cluster workers.
+ */
+export async function startPortcullis(opts: { users: number; workers: number; cpus?: string; dist?: string }): Promise<Running> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  const seeded = await seedPortcullis(dataDir, opts.users);
+  const running = await startPortcullisOn(dataDir, seeded.userIds, seeded.tokens.map((token, user) => ({ user, token, dead: false })), opts);
+  return {
+    ...running,
+    stop: async () => {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts Portcullis on a data directory that is already seeded (B4 restarts the same large
+ * database several times); `chains[i].user` indexes `userIds`. stop() leaves the directory.
+ */
+export async function startPortcullisOn(
+  dataDir: string,
+  userIds: string[],
+  chains: Chain[],
+  opts: { workers: number; cpus?: string; dist?: string },
+): Promise<Running> {
+  const dist = opts.dist ?? 'dist';
+  const server =
+    opts.workers <= 1
+      ? await startServer({
+          args: [`${dist}/cli/main.js`, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
+          ...(opts.cpus ? { cpus: opts.cpus } : {}),
+          ready: /Portcullis ready[\s\S]*issuer:\s+\S+\n/,
+          parse: (banner, pid) => ({ port: Number(/issuer:\s+https?:\/\/[^:]+:(\d+)\//.exec(banner)?.[1]), pids: [pid] }),
+        })
+      : await startServer({
+          args: ['bench/servers/portcullis-cluster.mjs', '--data-dir', dataDir, '--workers', String(opts.workers), '--dist', dist],
+          ...(opts.cpus ? { cpus: opts.cpus } : {}),
+          ready: /pids: [\d,]+\n/,
+          parse: (banner, pid) => ({
+            port: Number(/port: (\d+)/.exec(banner)?.[1]),
+            pids: [pid, ...(/pids: ([\d,]+)/.exec(banner)?.[1] ?? '').split(',').map(Number)],
+          }),
+        });
+  const origin = `http://127.0.0.1:${server.port}`;
+  return {
+    system: 'portcullis',
+    server,
+    origin,
+    target: {
+      origin,
+      path: `/${BENCH_TENANT.id}/oauth2/v2.0/token`,
+      body: (token) => form({ grant_type: 'refresh_token', client_id: BENCH_PUBLIC_CLIENT, refresh_token: token }),
+    },
+    chains,
+    userIds,
+    dataDir,
+    stop: () => server.stop(),
+  };
+}
+
+export async function startPeer(opts: { users: number; cpus?: string }): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'peer-bench-'));
+  const tokensFile = join(dir, 'tokens.json');
+  const server = await startServer({
+    args: ['bench/servers/peer-oidc-provider.mjs', '--users', String(opts.users), '--tokens-out', tokensFile],
+    ...(opts.cpus ? { cpus: opts.cpus } : {}),
+    ready: /peer ready \d+/,
+    parse: (banner, pid) => ({ port: Number(/peer ready (\d+)/.exec(banner)?.[1]), pids: [pid] }),
+  });
+  const tokens = JSON.parse(readFileSync(tokensFile, 'utf8')) as string[];
+  const origin = `http://127.0.0.1:${server.port}`;
+  return {
+    system: 'oidc-provider',
+    server,
+    origin,
+    target: {
+      origin,
+      path: '/token',
+      body: (token) => form({ grant_type: 'refresh_token', client_id: 'bench-public-client', refresh_token: token }),
+    },
+    chains: tokens.map((token, user) => ({ user, token, dead: false })),
+    userIds: [],
+    dataDir: dir,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
