@@ -38,7 +38,7 @@ const CHECKPOINT_INTERVAL_MS = 100;
 export class SqliteDb {
   readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
-  private checkpointer: Worker | null = null;
+  private checkpointer: { worker: Worker; exited: Promise<void> } | null = null;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -50,13 +50,14 @@ export class SqliteDb {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     if (file !== ':memory:') {
-      this.checkpointer = new Worker(CHECKPOINTER, {
+      const worker = new Worker(CHECKPOINTER, {
         eval: true,
         workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, intervalMs: CHECKPOINT_INTERVAL_MS },
       });
       // It must never keep a process alive, and a failure of it only costs speed.
-      this.checkpointer.unref();
-      this.checkpointer.on('error', () => undefined);
+      worker.unref();
+      worker.on('error', () => undefined);
+      this.checkpointer = { worker, exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
     }
   }
 
@@ -78,10 +79,24 @@ export class SqliteDb {
     return migrate(this.db, now);
   }
 
-  close(): void {
-    this.checkpointer?.postMessage('close');
+  /**
+   * Closes the connection and waits until the checkpointer has closed its own, so that when this
+   * resolves nothing of this store holds the file (a caller may then delete it or change its
+   * journal mode).
+   */
+  async close(): Promise<void> {
+    const checkpointer = this.checkpointer;
     this.checkpointer = null;
     this.cache.clear();
     if (this.db.open) this.db.close();
+    if (!checkpointer) return;
+    // Keep the process alive until it is gone (otherwise an awaiting caller's loop may just end).
+    checkpointer.worker.ref();
+    checkpointer.worker.postMessage('close');
+    // It closes its connection and exits within one checkpoint; never wait longer than a second.
+    const timer = setTimeout(() => void checkpointer.worker.terminate(), 1000);
+    timer.unref();
+    await checkpointer.exited;
+    clearTimeout(timer);
   }
 }
