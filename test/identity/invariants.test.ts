@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import { CookieJar, refresh, signIn, tokenRequest } from '../helpers/browser-flow.js';
 import { APP, PASSWORD, TENANT_ID, WEB_SECRET, delegatedToken, makeHarness, seedDirectory, type Harness } from '../helpers/harness.js';
+import { i1Violations } from '../helpers/history.js';
 import { freePort, killHard, spawnUntil } from '../helpers/processes.js';
 
 /**
@@ -90,9 +91,7 @@ describe('I1 + I2: concurrent refresh chains interleaved with revokes (history c
 
     // I1: a refresh that started after a revoke of its user had answered must be refused when
     // its grant was issued before that revoke started.
-    const violations = attempts.filter(
-      (a) => a.accepted && revokes.some((r) => r.user === a.user && a.originDone < r.start && r.end < a.start),
-    );
+    const violations = i1Violations(attempts, revokes);
     // I2: every sign-in succeeded, including those after revokes.
     const failedSignIns = signIns.filter((s) => !s.ok);
     const refused = attempts.filter((a) => !a.accepted).length;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { i1Violations } from '../helpers/history.js';
 import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
 import { Cluster, TENANT, USERS, daemonToken, passwordSignIn, refresh, revokeSessions, type Answer } from './cluster.js';
 
@@ -110,7 +111,7 @@ if (await requirePostgres('Multi-instance on PostgreSQL')) {
 
       // I1: a refresh that started after a revoke of its user had answered (on ANY instance) is
       // refused when its grant was issued before that revoke started.
-      const violations = attempts.filter((a) => a.accepted && revokes.some((r) => r.user === a.user && a.originDone < r.start && r.end < a.start));
+      const violations = i1Violations(attempts, revokes);
       const refused = attempts.filter((a) => !a.accepted).length;
       const fiveXx = statuses.filter((s) => s >= 500).length;
       const report =

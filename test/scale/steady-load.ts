@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { USERS, passwordSignIn, refresh, revokeSessions, type Answer, type Cluster } from './cluster.js';
+import { i1Violations } from '../helpers/history.js';
 
 /**
  * Steady load on a cluster that keeps going through a database outage, recording every answer
@@ -120,6 +121,6 @@ export class SteadyLoad {
 
   /** I1: a refresh that started after a revoke of its user answered, on a grant older than that revoke, was refused. */
   violations(): Attempt[] {
-    return this.attempts.filter((a) => a.accepted && this.revokes.some((r) => r.user === a.user && a.originDone < r.start && r.end < a.start));
+    return i1Violations(this.attempts, this.revokes);
   }
 }
