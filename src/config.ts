@@ -20,6 +20,14 @@ export interface TokenLifetimes {
    * its family (lost-response tolerance, RFC 9700 §4.14.2). 0 = off (default).
    */
   refreshReuseGraceSeconds: number;
+  /**
+   * Long-lived access tokens for CAE-capable clients (those that declared `cp1`): their tokens
+   * live a random time in [min, max] seconds, because Portcullis's Graph API refuses them at once
+   * after a revoke anyway (I6; Entra uses 20–28 h, reference §6). 0 and 0 = off (default): every
+   * client gets accessTokenMinSeconds–accessTokenMaxSeconds.
+   */
+  caeAccessTokenMinSeconds: number;
+  caeAccessTokenMaxSeconds: number;
 }
 
 export interface AppConfig {
@@ -63,7 +71,12 @@ export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = Object.freeze({
   deviceCodeSeconds: 900,
   deviceCodeIntervalSeconds: 5,
   refreshReuseGraceSeconds: 0,
+  caeAccessTokenMinSeconds: 0,
+  caeAccessTokenMaxSeconds: 0,
 });
+
+/** Entra's long-lived CAE token lifetime, 20–28 h (reference §6), for `--cae-long-lived-tokens`. */
+export const ENTRA_CAE_ACCESS_TOKEN_SECONDS = Object.freeze({ min: 20 * 3600, max: 28 * 3600 });
 
 /** Default of AppConfig.keyReloadSeconds; also enters the key retention rule (core/key-rotation.ts). */
 export const DEFAULT_KEY_RELOAD_SECONDS = 30;
@@ -89,6 +102,9 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
   }
   if (tokens.accessTokenMinSeconds > tokens.accessTokenMaxSeconds) {
     throw new ConfigError('accessTokenMinSeconds must not exceed accessTokenMaxSeconds');
+  }
+  if (tokens.caeAccessTokenMinSeconds > tokens.caeAccessTokenMaxSeconds || (tokens.caeAccessTokenMaxSeconds > 0 && tokens.caeAccessTokenMinSeconds === 0)) {
+    throw new ConfigError('caeAccessTokenMinSeconds must be positive and not exceed caeAccessTokenMaxSeconds (both 0 = off)');
   }
   const throttle = input.graphThrottle ?? null;
   if (throttle !== null) {

@@ -81,6 +81,12 @@ export interface Grant {
   authTime: number;
   createdAt: number;
   revokedAt: number | null;
+  /**
+   * Client capabilities declared when the grant started (the `claims` parameter's `xms_cc`,
+   * e.g. `cp1` for Continuous Access Evaluation), so tokens refreshed from it keep them.
+   * Absent = none.
+   */
+  clientCapabilities?: string[];
 }
 
 export interface RefreshTokenRecord {
@@ -113,6 +119,8 @@ export interface AuthorizationCode {
   authTime: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** Client capabilities declared on /authorize (`xms_cc`), carried to the grant. Absent = none. */
+  clientCapabilities?: string[];
 }
 
 export type DeviceCodeStatus = 'pending' | 'approved' | 'declined';

@@ -156,6 +156,9 @@ export const AADSTS = {
   deviceCodeInvalid: () => new InvalidGrant(70000, "The provided value for the input parameter 'device_code' is not valid."),
   slowDown: () => new SlowDown(70016, 'The client is polling too quickly; slow down.'),
   loginRequired: () => new LoginRequired(50058, 'A silent sign-in request was sent but no user is signed in.'),
+  /** A CAE claims challenge asks for tokens not before a time the SSO session predates (reference §6). */
+  sessionPredatesChallenge: () =>
+    new InteractionRequired(50173, 'The sign-in session was established before the time the claims challenge requires; the user must sign in again.'),
   sessionRevoked: () => new InteractionRequired(50173, 'The session has been revoked; the user must sign in again.'),
   unsupportedResponseType: (t: string) => new UnsupportedResponseType(700054, `response_type '${t}' is not enabled for the application; only 'code' is supported.`),
   unsupportedResponseMode: (m: string) => new InvalidRequest(900561, `The response_mode '${m}' is not supported; use 'query', 'fragment' or 'form_post'.`),

@@ -28,10 +28,13 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
   http.get<{ Params: TenantParams }>(path, async (req, reply) => {
     return handle(req, reply, services, Params.of(req.query, 'query'), async (request) => {
       const live = await liveSession(req, services);
-      const mustAuthenticate = request.prompt === 'login' || request.prompt === 'select_account' || live === null;
+      // A CAE claims challenge (access_token nbf) answered with an SSO session from before that
+      // time must not be satisfied silently: the user signs in again (reference §6).
+      const predatesChallenge = live !== null && request.claims.notBefore !== null && live.session.authTime < request.claims.notBefore * 1000;
+      const mustAuthenticate = request.prompt === 'login' || request.prompt === 'select_account' || live === null || predatesChallenge;
       if (request.prompt === 'none' && mustAuthenticate) {
         // OIDC Core §3.1.2.6: no interaction allowed and none possible without a live session.
-        throw new RedirectableError(AADSTS.loginRequired(), request);
+        throw new RedirectableError(predatesChallenge ? AADSTS.sessionPredatesChallenge() : AADSTS.loginRequired(), request);
       }
       if (!mustAuthenticate && live) return issueCode(reply, services, request, live.session, live.user);
       return showSignIn(req, reply, services, request, null, request.loginHint ?? live?.user.userPrincipalName ?? '');

@@ -2,6 +2,7 @@ import { digestCredential } from '../../crypto/digest.js';
 import { authenticateClient } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, startGrant } from '../issue-tokens.js';
+import { mergeCapabilities } from '../claims-request.js';
 import { AADSTS, InvalidRequest } from '../oauth-errors.js';
 import { parseDelegatedScopes } from '../scopes.js';
 import { redeemFailure } from './redeem-failure.js';
@@ -9,7 +10,7 @@ import { redeemFailure } from './redeem-failure.js';
 /** RFC 8628 §3.4–3.5: the device polls until the user approved on the device sign-in page. */
 export const deviceCodeGrant: GrantHandler = {
   grantType: 'urn:ietf:params:oauth:grant-type:device_code',
-  async handle({ req, params, services, secretCache }) {
+  async handle({ req, params, services, secretCache, claims }) {
     // Entra also accepts the device code under `code` (older ADAL clients).
     const deviceCode = params.get('device_code') ?? params.get('code');
     if (deviceCode === undefined) throw new InvalidRequest(900144, "The request body must contain the following parameter: 'device_code'.");
@@ -38,6 +39,7 @@ export const deviceCodeGrant: GrantHandler = {
     if (d.clientId !== client.app.appId) throw AADSTS.wrongClient();
     const scopes = parseDelegatedScopes(d.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
     const authTime = d.authTime ?? now;
+    const clientCapabilities = mergeCapabilities([], claims.clientCapabilities);
     const refreshToken = await startGrant(services, {
       grantId: d.grantId,
       user: polled.user,
@@ -47,6 +49,7 @@ export const deviceCodeGrant: GrantHandler = {
       epoch: d.epoch ?? polled.user.revocationEpoch,
       authTime,
       kind: 'device',
+      clientCapabilities,
     });
     return delegatedResponse(services, {
       user: polled.user,
@@ -59,6 +62,8 @@ export const deviceCodeGrant: GrantHandler = {
       refreshToken,
       clientInfo: params.get('client_info') === '1',
       epoch: d.epoch ?? polled.user.revocationEpoch,
+      grantId: d.grantId,
+      clientCapabilities,
     });
   },
 };

@@ -12,7 +12,7 @@ import { parseDelegatedScopes } from '../scopes.js';
  */
 export const passwordGrant: GrantHandler = {
   grantType: 'password',
-  async handle({ req, params, services, secretCache }) {
+  async handle({ req, params, services, secretCache, claims }) {
     const username = params.require('username');
     const password = params.require('password');
     const client = await authenticateClient(req, params, services, secretCache);
@@ -24,8 +24,9 @@ export const passwordGrant: GrantHandler = {
     if (!user || !ok) throw AADSTS.badCredentials();
     if (!user.accountEnabled) throw AADSTS.userDisabled();
     const now = services.clock.now();
+    const grantId = newGuid();
     const refreshToken = await startGrant(services, {
-      grantId: newGuid(),
+      grantId,
       user,
       app: client.app,
       sessionId: null,
@@ -33,6 +34,7 @@ export const passwordGrant: GrantHandler = {
       epoch: user.revocationEpoch,
       authTime: now,
       kind: 'password',
+      clientCapabilities: claims.clientCapabilities,
     });
     return delegatedResponse(services, {
       user,
@@ -45,6 +47,8 @@ export const passwordGrant: GrantHandler = {
       refreshToken,
       clientInfo: params.get('client_info') === '1',
       epoch: user.revocationEpoch,
+      grantId,
+      clientCapabilities: claims.clientCapabilities,
     });
   },
 };

@@ -57,11 +57,12 @@ export class PgAuthorizationCodeStore implements AuthorizationCodeStore {
   async insert(c: AuthorizationCode): Promise<void> {
     await this.db.query(
       `INSERT INTO authorization_codes (hash, grant_id, tenant_id, client_id, user_id, session_id, redirect_uri, scopes,
-         code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at, client_capabilities)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         c.hash, c.grantId, c.tenantId, c.clientId, c.userId, c.sessionId, c.redirectUri, joinScopes(c.scopes),
         c.codeChallenge, c.codeChallengeMethod, c.nonce, c.epoch, c.authTime, c.expiresAt, c.consumedAt,
+        joinScopes(c.clientCapabilities ?? []),
       ],
     );
   }
@@ -166,9 +167,12 @@ export class PgGrantStore implements GrantStore {
   async create(g: Grant, firstToken: RefreshTokenRecord | null): Promise<void> {
     await this.db.tx(async (c) => {
       await c.query(
-        `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [g.id, g.tenantId, g.userId, g.clientId, g.sessionId, joinScopes(g.scopes), g.epoch, g.authTime, g.createdAt, g.revokedAt],
+        `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at, client_capabilities)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          g.id, g.tenantId, g.userId, g.clientId, g.sessionId, joinScopes(g.scopes), g.epoch, g.authTime, g.createdAt, g.revokedAt,
+          joinScopes(g.clientCapabilities ?? []),
+        ],
       );
       if (firstToken) await insertToken(c, firstToken);
     });

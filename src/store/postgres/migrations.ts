@@ -161,6 +161,15 @@ CREATE TABLE signing_keys (
 );
 `,
   },
+  {
+    version: 20,
+    name: 'client capabilities (CAE xms_cc) on authorization codes and grants',
+    // Space-separated like scopes; '' = none. Existing rows declared nothing.
+    sql: `
+ALTER TABLE authorization_codes ADD COLUMN client_capabilities TEXT NOT NULL DEFAULT '';
+ALTER TABLE grants ADD COLUMN client_capabilities TEXT NOT NULL DEFAULT '';
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */

@@ -79,12 +79,13 @@ export class SqliteAuthorizationCodeStore implements AuthorizationCodeStore {
     this.s
       .stmt(
         `INSERT INTO authorization_codes (hash, grant_id, tenant_id, client_id, user_id, session_id, redirect_uri, scopes,
-           code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at, client_capabilities)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         c.hash, c.grantId, c.tenantId, c.clientId, c.userId, c.sessionId, c.redirectUri, joinScopes(c.scopes),
         c.codeChallenge, c.codeChallengeMethod, c.nonce, c.epoch, c.authTime, c.expiresAt, c.consumedAt,
+        joinScopes(c.clientCapabilities ?? []),
       );
   }
   async redeem(hash: string, now: number): Promise<Redeemed<AuthorizationCode>> {
@@ -194,10 +195,13 @@ export class SqliteGrantStore implements GrantStore {
     this.s.tx(() => {
       this.s
         .stmt(
-          `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at, client_capabilities)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(g.id, g.tenantId, g.userId, g.clientId, g.sessionId, joinScopes(g.scopes), g.epoch, g.authTime, g.createdAt, g.revokedAt);
+        .run(
+          g.id, g.tenantId, g.userId, g.clientId, g.sessionId, joinScopes(g.scopes), g.epoch, g.authTime, g.createdAt, g.revokedAt,
+          joinScopes(g.clientCapabilities ?? []),
+        );
       if (firstToken) this.insertToken(firstToken);
     });
   }

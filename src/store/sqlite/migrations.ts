@@ -155,6 +155,15 @@ CREATE TABLE signing_keys (
 );
 `,
   },
+  {
+    version: 20,
+    name: 'client capabilities (CAE xms_cc) on authorization codes and grants',
+    // Space-separated like scopes; '' = none. Existing rows declared nothing.
+    sql: `
+ALTER TABLE authorization_codes ADD COLUMN client_capabilities TEXT NOT NULL DEFAULT '';
+ALTER TABLE grants ADD COLUMN client_capabilities TEXT NOT NULL DEFAULT '';
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */

@@ -82,6 +82,7 @@ export function toGrant(r: Row): Grant {
     authTime: num(r.auth_time),
     createdAt: num(r.created_at),
     revokedAt: optNum(r.revoked_at),
+    clientCapabilities: splitScopes(r.client_capabilities),
   };
 }
 
@@ -117,6 +118,7 @@ export function toCode(r: Row): AuthorizationCode {
     authTime: num(r.auth_time),
     expiresAt: num(r.expires_at),
     consumedAt: optNum(r.consumed_at),
+    clientCapabilities: splitScopes(r.client_capabilities),
   };
 }
 
