@@ -10,7 +10,7 @@ import { verifyJwtSignature, type JwtPayload } from '../crypto/jwt.js';
 import type { Services } from '../services.js';
 import { caeChallengeHeader, declaresCp1 } from './cae-challenge.js';
 import { InvalidAuthenticationToken } from './errors.js';
-import { findRevocation, type Revocation } from './token-revocation.js';
+import { findRevocation, type Revocation } from '../core/access-token-revocation.js';
 
 /** A signed-in user acting through an application (delegated permissions in `scp`). */
 export interface DelegatedCaller {

@@ -61,6 +61,10 @@ export class SlowDown extends OAuthError {
 export class AccessDenied extends OAuthError {
   readonly error = 'access_denied';
 }
+/** RFC 7009 §2.2.1: the server does not support revoking this type of token. */
+export class UnsupportedTokenType extends OAuthError {
+  readonly error = 'unsupported_token_type';
+}
 export class ServerError extends OAuthError {
   readonly error = 'server_error';
   override readonly status = 500;
@@ -163,6 +167,12 @@ export const AADSTS = {
   unsupportedResponseType: (t: string) => new UnsupportedResponseType(700054, `response_type '${t}' is not enabled for the application; only 'code' is supported.`),
   unsupportedResponseMode: (m: string) => new InvalidRequest(900561, `The response_mode '${m}' is not supported; use 'query', 'fragment' or 'form_post'.`),
   invalidPrompt: (p: string) => new InvalidRequest(90023, `Invalid prompt value '${p}'. Supported values: login, none, consent, select_account.`),
+  /** RFC 7009 §2.2.1; 90023 is Entra's generic InvalidRequest code. */
+  appOnlyTokenNotRevocable: () =>
+    new UnsupportedTokenType(90023, 'Access tokens from the client credentials grant have no grant to revoke; they expire.'),
+  /** RFC 7662 §2.1: introspection is for clients that authenticate (a confidential client's secret). */
+  introspectionNeedsSecret: () =>
+    new InvalidClient(7000218, "Token introspection requires client authentication: the request must contain 'client_secret' (client_secret_post or client_secret_basic)."),
   internal: () => new ServerError(90100, 'An internal error occurred. Retry the request.'),
   /** The store is unreachable (StoreUnavailableError); AADSTS90033 is Entra's transient-error code. */
   transient: (retryAfterSeconds: number) =>

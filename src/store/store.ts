@@ -171,6 +171,12 @@ export interface GrantStore {
   /** Revokes one grant and so every refresh token of it. */
   revoke(grantId: string, now: number): Promise<void>;
   findById(grantId: string): Promise<Grant | null>;
+  /**
+   * The refresh token with this digest and its grant (null if the grant is gone), whatever its
+   * state; null if no such token. A read for RFC 7662 introspection and RFC 7009 revocation,
+   * which judge the state themselves.
+   */
+  findRefreshToken(hash: string): Promise<{ token: RefreshTokenRecord; grant: Grant | null } | null>;
 }
 
 export interface AuditQuery {

@@ -109,6 +109,44 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.ok((await s.grants.rotate('rt-1', 'client-a', NOW, successor('rt-2'), 0)).ok);
     });
 
+    test('grants: client capabilities round-trip; findRefreshToken returns the token and its grant in any state', async () => {
+      const u = user('caps@contract.test');
+      await s.users.insert(u);
+      const g = { ...grantFor(u), clientCapabilities: ['cp1'] };
+      await s.grants.create(g, tokenFor(g, 'fr-0'));
+      assert.deepEqual((await s.grants.findById(g.id))?.clientCapabilities, ['cp1']);
+      const plain = grantFor(u);
+      await s.grants.create(plain, null);
+      assert.deepEqual((await s.grants.findById(plain.id))?.clientCapabilities, [], 'absent = none');
+
+      const found = await s.grants.findRefreshToken('fr-0');
+      assert.equal(found?.token.hash, 'fr-0');
+      assert.equal(found?.token.grantId, g.id);
+      assert.equal(found?.token.clientId, 'client-a');
+      assert.equal(found?.grant?.id, g.id);
+      assert.equal(found?.grant?.revokedAt, null);
+      assert.equal(await s.grants.findRefreshToken('fr-unknown'), null);
+      // Consumed and revoked tokens are still found: the caller judges their state.
+      assert.ok((await s.grants.rotate('fr-0', 'client-a', NOW, successor('fr-1'), 0)).ok);
+      assert.equal((await s.grants.findRefreshToken('fr-0'))?.token.consumedAt, NOW);
+      await s.grants.revoke(g.id, NOW + 5);
+      assert.equal((await s.grants.findRefreshToken('fr-1'))?.grant?.revokedAt, NOW + 5);
+    });
+
+    test('codes: client capabilities travel with the code', async () => {
+      const u = user('codecaps@contract.test');
+      await s.users.insert(u);
+      const code = {
+        hash: 'cc-0', grantId: newGuid(), tenantId: TENANT, clientId: 'client-a', userId: u.id, sessionId: newGuid(),
+        redirectUri: 'http://localhost/cb', scopes: ['openid'], codeChallenge: null, codeChallengeMethod: null, nonce: null,
+        epoch: 0, authTime: NOW, expiresAt: NOW + 60_000, consumedAt: null, clientCapabilities: ['cp1'],
+      };
+      await s.codes.insert(code);
+      const redeemed = await s.codes.redeem('cc-0', NOW);
+      assert.ok(redeemed.ok);
+      assert.deepEqual(redeemed.record.clientCapabilities, ['cp1']);
+    });
+
     test('grants.rotate: reuse revokes the family; a grace window does not', async () => {
       const u = user('reuse@contract.test');
       await s.users.insert(u);

@@ -55,6 +55,11 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
         tenant_region_scope: 'WW',
         cloud_instance_name: new URL(base).host,
         msgraph_host: new URL(base).host,
+        // RFC 7009 / RFC 7662 (RFC 8414 §2): Entra has neither; Portcullis does (docs/identity-endpoints.md).
+        revocation_endpoint: `${oauth}/revoke`,
+        revocation_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'none'],
+        introspection_endpoint: `${oauth}/introspect`,
+        introspection_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
       });
   });
 

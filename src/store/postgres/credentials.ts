@@ -225,4 +225,11 @@ export class PgGrantStore implements GrantStore {
     const { rows } = await this.db.query('SELECT * FROM grants WHERE id = $1', [grantId]);
     return rows[0] ? toGrant(rows[0]) : null;
   }
+
+  async findRefreshToken(hash: string): Promise<{ token: RefreshTokenRecord; grant: Grant | null } | null> {
+    const { rows } = await this.db.query('SELECT * FROM refresh_tokens WHERE hash = $1', [hash]);
+    if (!rows[0]) return null;
+    const token = toRefreshToken(rows[0]);
+    return { token, grant: await this.findById(token.grantId) };
+  }
 }

@@ -290,4 +290,11 @@ export class SqliteGrantStore implements GrantStore {
     const r = this.s.stmt('SELECT * FROM grants WHERE id = ?').get(grantId) as Row | undefined;
     return r ? toGrant(r) : null;
   }
+
+  async findRefreshToken(hash: string): Promise<{ token: RefreshTokenRecord; grant: Grant | null } | null> {
+    const r = this.s.stmt('SELECT * FROM refresh_tokens WHERE hash = ?').get(hash) as Row | undefined;
+    if (!r) return null;
+    const token = toRefreshToken(r);
+    return { token, grant: await this.findById(token.grantId) };
+  }
 }

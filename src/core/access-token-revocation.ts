@@ -1,4 +1,4 @@
-import type { Grant, User } from '../core/model.js';
+import type { Grant, User } from './model.js';
 import type { JwtPayload } from '../crypto/jwt.js';
 
 /**
