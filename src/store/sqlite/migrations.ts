@@ -197,6 +197,14 @@ CREATE INDEX outbox_deliveries_due ON outbox_deliveries(next_attempt_at) WHERE s
 CREATE INDEX outbox_deliveries_held ON outbox_deliveries(sink, destination, created_at) WHERE status = 'held';
 `,
   },
+  {
+    version: 3,
+    name: 'back-channel logout registration of applications',
+    sql: `
+-- JSON {"uri","sessionRequired"} (OpenID Connect Back-Channel Logout 1.0 §2.2); NULL = none.
+ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
