@@ -8,6 +8,8 @@ import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
 import type { InvalidationFeed } from './events/invalidation.js';
 import { startKeyRefresher } from './events/key-refresher.js';
+import { BackchannelLogoutSink } from './events/backchannel-logout-sink.js';
+import { OutboxDispatcher } from './events/outbox-dispatcher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
@@ -85,7 +87,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     if (opts.config.secure) reply.header('strict-transport-security', 'max-age=31536000');
   });
   const keys = await keysReady;
-  const services: Services = {
+  const base = {
     config: opts.config,
     store: opts.store,
     clock,
@@ -93,6 +95,8 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     tenant,
     tokens: new TokenIssuer(keys, clock, opts.config, tenant),
   };
+  const outbox = new OutboxDispatcher(base, { warn: (m) => http.log.warn(m) });
+  const services: Services = { ...base, outbox };
   graphErrors = graphFrameworkErrors(services);
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
@@ -103,11 +107,16 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     warn: (m) => http.log.warn(m),
   });
 
+  outbox.register(new BackchannelLogoutSink());
+  // Sinks are registered above this line (each push channel adds one), then the dispatcher runs.
+  if (opts.config.outbox.enabled) outbox.start();
+
   return {
     http,
     tenant,
     services,
     close: async () => {
+      await outbox.close();
       await refresher.close();
       await http.close();
     },

@@ -3,6 +3,7 @@ import type { AppConfig } from './config.js';
 import type { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
+import type { OutboxDispatcher } from './events/outbox-dispatcher.js';
 import type { Store } from './store/store.js';
 
 /** What every surface (identity, Graph, web) is given by the app factory. No singletons. */
@@ -13,4 +14,9 @@ export interface Services {
   keys: KeyRing;
   tenant: Tenant;
   tokens: TokenIssuer;
+  /** The durable outbox's dispatcher: sinks are registered on it in app.ts. */
+  outbox: OutboxDispatcher;
 }
+
+/** What the dispatcher and its sinks are given (everything but the dispatcher itself). */
+export type OutboxServices = Omit<Services, 'outbox'>;

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
 
-const ALL_VERSIONS = PG_MIGRATIONS.map((m) => m.version);
+const ALL_VERSIONS = PG_MIGRATIONS.map((m) => m.version).sort((x, y) => x - y);
 
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
