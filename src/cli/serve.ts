@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createApp, type PortcullisApp } from '../app.js';
 import { systemClock } from '../clock.js';
-import { ConfigError, makeAppConfig, type AppConfig } from '../config.js';
+import { ConfigError, DEFAULT_TOKEN_LIFETIMES, ENTRA_CAE_ACCESS_TOKEN_SECONDS, makeAppConfig, type AppConfig } from '../config.js';
 import { SeedError, applySeed, demoSeed, parseSeed, type Seed } from '../core/seed.js';
 import { openInvalidationFeed } from '../events/open-feed.js';
 import { ConflictError, type Store } from '../store/store.js';
@@ -171,7 +171,7 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function buildConfig(opts: ServeOptions, port: number, https: boolean): Readonly<AppConfig> {
+export function buildConfig(opts: ServeOptions, port: number, https: boolean): Readonly<AppConfig> {
   const publicUrl = opts.publicUrl ?? defaultPublicUrl(opts.host, port, https);
   try {
     return makeAppConfig({
@@ -180,6 +180,15 @@ function buildConfig(opts: ServeOptions, port: number, https: boolean): Readonly
       trustProxy: opts.publicUrl !== null,
       logLevel: opts.logLevel,
       secure: publicUrl.startsWith('https:'),
+      ...(opts.caeLongLivedTokens
+        ? {
+            tokens: {
+              ...DEFAULT_TOKEN_LIFETIMES,
+              caeAccessTokenMinSeconds: ENTRA_CAE_ACCESS_TOKEN_SECONDS.min,
+              caeAccessTokenMaxSeconds: ENTRA_CAE_ACCESS_TOKEN_SECONDS.max,
+            },
+          }
+        : {}),
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(e.message, 2);

@@ -18,7 +18,18 @@ export interface Revocation {
 const TOKEN_BEFORE_REVOCATION =
   'Continuous access evaluation resulted in claims challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp';
 
-export function findRevocation(claims: JwtPayload, user: User | null, grant: Grant | null | undefined, now: number): Revocation | null {
+/** The verdict: the live user the token acts for, or why the token is dead. */
+export type TokenHolderVerdict = { ok: true; user: User } | { ok: false; revocation: Revocation };
+
+export function checkTokenHolder(claims: JwtPayload, user: User | null, grant: Grant | null | undefined, now: number): TokenHolderVerdict {
+  const revocation = findRevocation(claims, user, grant, now);
+  if (revocation !== null || user === null) {
+    return { ok: false, revocation: revocation ?? { message: 'Access token validation failure. The signed-in user no longer exists.', at: now } };
+  }
+  return { ok: true, user };
+}
+
+function findRevocation(claims: JwtPayload, user: User | null, grant: Grant | null | undefined, now: number): Revocation | null {
   if (!user) return { message: 'Access token validation failure. The signed-in user no longer exists.', at: now };
   const revokedAt = user.signInSessionsValidFrom ?? now;
   if (!user.accountEnabled) return { message: 'Access token validation failure. The signed-in user account is disabled.', at: revokedAt };

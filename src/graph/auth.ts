@@ -4,13 +4,13 @@
  * check below is one named step so a refusal says which rule failed.
  */
 import type { FastifyRequest } from 'fastify';
+import { checkTokenHolder, type Revocation } from '../core/access-token-revocation.js';
 import type { User } from '../core/model.js';
 import { GRAPH_RESOURCE_APP_ID, GRAPH_RESOURCE_URI } from '../core/permissions.js';
 import { verifyJwtSignature, type JwtPayload } from '../crypto/jwt.js';
 import type { Services } from '../services.js';
 import { caeChallengeHeader, declaresCp1 } from './cae-challenge.js';
 import { InvalidAuthenticationToken } from './errors.js';
-import { findRevocation, type Revocation } from '../core/access-token-revocation.js';
 
 /** A signed-in user acting through an application (delegated permissions in `scp`). */
 export interface DelegatedCaller {
@@ -135,9 +135,9 @@ async function toCaller(claims: JwtPayload, services: Services): Promise<Caller>
     services.store.users.findById(services.tenant.id, claims.oid),
     grantId === undefined ? undefined : services.store.grants.findById(grantId),
   ]);
-  const revocation = findRevocation(claims, user, grant, services.clock.now());
-  if (revocation || !user) throw refuse(claims, revocation ?? { message: 'Access token validation failure.', at: services.clock.now() }, services);
-  return { kind: 'delegated', user, appId, scopes: lowerSet(claims.scp.split(' ')) };
+  const verdict = checkTokenHolder(claims, user, grant, services.clock.now());
+  if (!verdict.ok) throw refuse(claims, verdict.revocation, services);
+  return { kind: 'delegated', user: verdict.user, appId, scopes: lowerSet(claims.scp.split(' ')) };
 }
 
 /** Authenticates the request's bearer token or throws InvalidAuthenticationToken (401). */

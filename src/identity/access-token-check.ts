@@ -1,4 +1,4 @@
-import { findRevocation } from '../core/access-token-revocation.js';
+import { checkTokenHolder } from '../core/access-token-revocation.js';
 import { GRAPH_RESOURCE_APP_ID, GRAPH_RESOURCE_URI } from '../core/permissions.js';
 import { verifyJwtSignature, type JwtPayload } from '../crypto/jwt.js';
 import type { Services } from '../services.js';
@@ -60,5 +60,5 @@ export async function isAccessTokenActive(claims: JwtPayload, services: Services
     services.store.users.findById(services.tenant.id, claims.oid),
     grantId === undefined ? undefined : services.store.grants.findById(grantId),
   ]);
-  return findRevocation(claims, user, grant, now) === null;
+  return checkTokenHolder(claims, user, grant, now).ok;
 }
