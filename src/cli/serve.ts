@@ -189,6 +189,7 @@ export function buildConfig(opts: ServeOptions, port: number, https: boolean): R
             },
           }
         : {}),
+      outbox: opts.outbox,
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(e.message, 2);

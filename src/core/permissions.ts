@@ -15,6 +15,8 @@ export const DELEGATED_PERMISSIONS = [
   'Directory.Read.All',
   'Directory.ReadWrite.All',
   'AuditLog.Read.All',
+  'Application.Read.All',
+  'Application.ReadWrite.All',
 ] as const;
 
 export const APPLICATION_PERMISSIONS = [
@@ -24,6 +26,8 @@ export const APPLICATION_PERMISSIONS = [
   'Directory.Read.All',
   'Directory.ReadWrite.All',
   'AuditLog.Read.All',
+  'Application.Read.All',
+  'Application.ReadWrite.All',
 ] as const;
 
 /** OpenID Connect scopes; they ask for ID-token content, not Graph access. */
