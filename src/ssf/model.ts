@@ -68,6 +68,8 @@ export interface QueuedSet {
 /** A queued SET of an enabled push stream that one instance has claimed for one attempt. */
 export interface ClaimedSet extends QueuedSet {
   tenantId: string;
+  /** The receiver application. */
+  clientId: string;
   /** Attempts made so far, this one included. */
   attempts: number;
   endpointUrl: string;

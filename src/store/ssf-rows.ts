@@ -49,6 +49,7 @@ export function toClaimedSet(r: Row): ClaimedSet {
   return {
     ...toQueuedSet(r),
     tenantId: r.tenant_id as string,
+    clientId: r.client_id as string,
     attempts: Number(r.attempts),
     endpointUrl: r.endpoint_url as string,
     authorizationHeader: optStr(r.authorization_header),

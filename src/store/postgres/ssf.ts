@@ -120,7 +120,7 @@ export class PgSsfStore implements SsfStore {
        UPDATE ssf_stream_sets q SET attempts = q.attempts + 1, next_attempt_at = $4
        FROM due, ssf_streams s
        WHERE q.stream_id = due.stream_id AND q.jti = due.jti AND s.stream_id = q.stream_id
-       RETURNING q.*, s.tenant_id, s.endpoint_url, s.authorization_header`,
+       RETURNING q.*, s.tenant_id, s.client_id, s.endpoint_url, s.authorization_header`,
       [now, DELIVERY.push, limit, now + leaseMs],
     );
     return rows.map(toClaimedSet);

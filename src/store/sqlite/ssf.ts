@@ -108,7 +108,7 @@ export class SqliteSsfStore implements SsfStore {
     return this.s.tx(() => {
       const rows = this.s
         .stmt(
-          `SELECT q.*, s.tenant_id, s.endpoint_url, s.authorization_header FROM ssf_stream_sets q
+          `SELECT q.*, s.tenant_id, s.client_id, s.endpoint_url, s.authorization_header FROM ssf_stream_sets q
              JOIN ssf_streams s ON s.stream_id = q.stream_id
            WHERE q.delivered_at IS NULL AND q.next_attempt_at <= ? AND s.status = 'enabled' AND s.method = ?
            ORDER BY q.next_attempt_at, q.created_at LIMIT ?`,
