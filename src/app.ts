@@ -8,6 +8,7 @@ import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
 import type { InvalidationFeed } from './events/invalidation.js';
 import { startKeyRefresher } from './events/key-refresher.js';
+import { OutboxDispatcher } from './events/outbox-dispatcher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
@@ -97,7 +98,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     issuer: tokens.issuer,
     log: { info: (m) => http.log.info(m), warn: (m) => http.log.warn(m) },
   });
-  const services: Services = {
+  const base = {
     config: opts.config,
     store: opts.store,
     clock,
@@ -106,6 +107,8 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     tokens,
     ssf,
   };
+  const outbox = new OutboxDispatcher(base, { warn: (m) => http.log.warn(m) });
+  const services: Services = { ...base, outbox };
   graphErrors = graphFrameworkErrors(services);
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
@@ -118,11 +121,15 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     warn: (m) => http.log.warn(m),
   });
 
+  // Sinks are registered above this line (each push channel adds one), then the dispatcher runs.
+  if (opts.config.outbox.enabled) outbox.start();
+
   return {
     http,
     tenant,
     services,
     close: async () => {
+      await outbox.close();
       await refresher.close();
       await ssf.close();
       await http.close();

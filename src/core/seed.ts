@@ -412,7 +412,16 @@ async function updateUser(store: Store, tenantId: string, u: SeedUser, current: 
   }
   // DESIGN.md: a password reset revokes like a revoke, and so does disabling the account.
   const revokes = passwordChanged || (current.accountEnabled && !u.accountEnabled);
-  await store.users.update(tenantId, current.id, patch, revokes ? { revokeAt: now, audit: records } : { audit: records });
+  const disables = current.accountEnabled && !u.accountEnabled;
+  const securityEvent = {
+    type: disables ? ('account-disabled' as const) : ('password-reset' as const),
+    occurredAt: now,
+    // A seed file applied by the operator at start-up: no interactive admin, CAEP 'system'.
+    initiatingEntity: 'system' as const,
+    initiatedBy: {},
+    correlationId: newGuid(),
+  };
+  await store.users.update(tenantId, current.id, patch, revokes ? { revokeAt: now, audit: records, securityEvent } : { audit: records });
   result.updated++;
 }
 
