@@ -12,6 +12,7 @@ import { OutboxDispatcher } from './events/outbox-dispatcher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
+import { ssfOutboxSink } from './ssf/outbox-sink.js';
 import { registerSsfRoutes } from './ssf/routes.js';
 import { SsfTransmitter } from './ssf/transmitter.js';
 import type { Services } from './services.js';
@@ -121,6 +122,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     warn: (m) => http.log.warn(m),
   });
 
+  outbox.register(ssfOutboxSink);
   // Sinks are registered above this line (each push channel adds one), then the dispatcher runs.
   if (opts.config.outbox.enabled) outbox.start();
 

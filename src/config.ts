@@ -58,7 +58,7 @@ export interface SsfConfig {
   pushTimeoutMs: number;
   /** Attempts per SET before a push delivery is given up (and audited as failed). */
   pushMaxAttempts: number;
-  /** First retry delay; each further one doubles, up to 5 minutes (with jitter). */
+  /** First retry delay; each further one doubles, up to 5 minutes (equal jitter, src/events/backoff.ts). */
   pushRetryBaseMs: number;
   /** How often each instance looks for due push deliveries that no local event announced. */
   pushScanIntervalMs: number;
