@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { CAEP_EVENT, DELIVERY } from '../../src/ssf/model.js';
 import { APP, TENANT_ID, WEB_SECRET, type Harness } from '../helpers/harness.js';
+import { CookieJar, signIn } from '../helpers/browser-flow.js';
 import { waitFor } from '../helpers/wait.js';
 import { PushReceiver, RX, RX_SECRET, eventTypeOf, storeKinds, ssfHarness, verifySet, type VerifiedSet } from './ssf-helpers.js';
 
@@ -152,6 +153,33 @@ for (const kind of await storeKinds('SSF delivery')) {
       assert.equal(Object.keys(fourth.sets).length, 1);
       assert.ok(!(acked in fourth.sets) && !(kept in fourth.sets));
       await poll(receiverB, stream.delivery.endpoint_url, { ack: Object.keys(fourth.sets), returnImmediately: true });
+    });
+
+    test('sign-out revokes the one session it ended (sub_id names it); deleting a user revokes all', async () => {
+      const stream = await createStream(receiverB, { events_requested: [CAEP_EVENT.sessionRevoked] });
+      const url = stream.delivery.endpoint_url;
+      const jar = new CookieJar();
+      const { tokens } = await signIn(h, 'dirwriter@contoso.test', jar, { scope: 'openid profile offline_access User.Read' });
+      const sid = JSON.parse(Buffer.from(tokens.id_token!.split('.')[1]!, 'base64url').toString('utf8')).sid as string;
+      assert.ok(sid, 'the ID token names its session');
+      const out = await h.app.http.inject({ method: 'GET', url: `/${TENANT_ID}/oauth2/v2.0/logout`, headers: { cookie: jar.header() } });
+      assert.equal(out.statusCode, 200);
+      let got: Awaited<ReturnType<typeof poll>> = { sets: {}, moreAvailable: false };
+      await waitFor('the sign-out SET', async () => Object.keys((got = await poll(receiverB, url, { returnImmediately: true })).sets).length > 0);
+      const signedOut = Object.values(got.sets).map((set) => verified(set, RX.b));
+      assert.equal(signedOut.length, 1);
+      assert.deepEqual(signedOut[0]!.payload.sub_id, { ...subjectOf('dirwriter'), session: { format: 'opaque', id: sid } });
+      assert.equal(signedOut[0]!.payload.events[CAEP_EVENT.sessionRevoked].initiating_entity, 'user');
+      await poll(receiverB, url, { ack: Object.keys(got.sets), returnImmediately: true });
+
+      const deletedId = h.users.dirwriter!.id;
+      assert.equal((await http('DELETE', `/v1.0/users/${deletedId}`, admin)).status, 204);
+      await waitFor('the deletion SET', async () => Object.keys((got = await poll(receiverB, url, { returnImmediately: true })).sets).length > 0);
+      const deleted = Object.values(got.sets).map((set) => verified(set, RX.b));
+      assert.equal(deleted.length, 1);
+      assert.equal(eventTypeOf(deleted[0]!), CAEP_EVENT.sessionRevoked);
+      assert.deepEqual(deleted[0]!.payload.sub_id, { format: 'complex', user: { format: 'opaque', id: deletedId }, tenant: { format: 'opaque', id: TENANT_ID } });
+      await http('DELETE', `/${TENANT_ID}/ssf/streams?stream_id=${stream.stream_id}`, receiverB);
     });
 
     test('poll: a held-open poll (returnImmediately false) returns as soon as a revoke is delivered', async () => {
