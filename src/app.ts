@@ -8,6 +8,7 @@ import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
 import type { InvalidationFeed } from './events/invalidation.js';
 import { startKeyRefresher } from './events/key-refresher.js';
+import { BackchannelLogoutSink } from './events/backchannel-logout-sink.js';
 import { OutboxDispatcher } from './events/outbox-dispatcher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
@@ -122,6 +123,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     warn: (m) => http.log.warn(m),
   });
 
+  outbox.register(new BackchannelLogoutSink());
   outbox.register(ssfOutboxSink);
   // Sinks are registered above this line (each push channel adds one), then the dispatcher runs.
   if (opts.config.outbox.enabled) outbox.start();

@@ -183,6 +183,21 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     assert.deepEqual(await s.outbox.listHeld('other', 'dest-1', 10), []);
   });
 
+  test('applications: the back-channel logout registration round-trips and can be removed', async () => {
+    const s = store();
+    const app = {
+      appId: newGuid(), tenantId: tenant, displayName: 'RP', publicClientRedirectUris: [], webRedirectUris: ['https://rp.test/cb'],
+      spaRedirectUris: [], secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: [], createdAt: now,
+    };
+    await s.applications.upsert(app);
+    assert.equal((await s.applications.findByAppId(tenant, app.appId))?.backchannelLogout, null, 'absent = none');
+    await s.applications.upsert({ ...app, backchannelLogout: { uri: 'https://rp.test/bcl?x=1', sessionRequired: true } });
+    assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.backchannelLogout, { uri: 'https://rp.test/bcl?x=1', sessionRequired: true });
+    assert.deepEqual((await s.applications.list(tenant)).find((a) => a.appId === app.appId)?.backchannelLogout?.uri, 'https://rp.test/bcl?x=1');
+    await s.applications.upsert({ ...app, backchannelLogout: null });
+    assert.equal((await s.applications.findByAppId(tenant, app.appId))?.backchannelLogout, null);
+  });
+
   test('outbox: concurrent claims hand every due delivery to exactly one claimant', async () => {
     const s = store();
     const u = user('outbox-race@contract.test');

@@ -198,6 +198,14 @@ CREATE INDEX outbox_deliveries_held ON outbox_deliveries(sink, destination, crea
 `,
   },
   {
+    version: 3,
+    name: 'back-channel logout registration of applications',
+    sql: `
+-- JSON {"uri","sessionRequired"} (OpenID Connect Back-Channel Logout 1.0 §2.2); NULL = none.
+ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
+`,
+  },
+  {
     version: 40,
     name: 'shared signals streams and SET queues',
     sql: `
