@@ -13,6 +13,9 @@ import { OutboxDispatcher } from './events/outbox-dispatcher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
+import { ssfOutboxSink } from './ssf/outbox-sink.js';
+import { registerSsfRoutes } from './ssf/routes.js';
+import { SsfTransmitter } from './ssf/transmitter.js';
 import type { Services } from './services.js';
 import type { Store } from './store/store.js';
 import { registerWebRoutes } from './web/routes.js';
@@ -87,13 +90,24 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     if (opts.config.secure) reply.header('strict-transport-security', 'max-age=31536000');
   });
   const keys = await keysReady;
+  const tokens = new TokenIssuer(keys, clock, opts.config, tenant);
+  const ssf = new SsfTransmitter({
+    store: opts.store,
+    clock,
+    keys,
+    config: opts.config,
+    tenantId: tenant.id,
+    issuer: tokens.issuer,
+    log: { info: (m) => http.log.info(m), warn: (m) => http.log.warn(m) },
+  });
   const base = {
     config: opts.config,
     store: opts.store,
     clock,
     keys,
     tenant,
-    tokens: new TokenIssuer(keys, clock, opts.config, tenant),
+    tokens,
+    ssf,
   };
   const outbox = new OutboxDispatcher(base, { warn: (m) => http.log.warn(m) });
   const services: Services = { ...base, outbox };
@@ -101,6 +115,8 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
   registerWebRoutes(http, services);
+  registerSsfRoutes(http, services);
+  ssf.start();
 
   const refresher = startKeyRefresher(keys, opts.invalidation ?? null, opts.config.keyReloadSeconds * 1000, {
     info: (m) => http.log.info(m),
@@ -108,6 +124,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   });
 
   outbox.register(new BackchannelLogoutSink());
+  outbox.register(ssfOutboxSink);
   // Sinks are registered above this line (each push channel adds one), then the dispatcher runs.
   if (opts.config.outbox.enabled) outbox.start();
 
@@ -118,6 +135,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     close: async () => {
       await outbox.close();
       await refresher.close();
+      await ssf.close();
       await http.close();
     },
   };

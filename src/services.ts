@@ -4,6 +4,7 @@ import type { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
 import type { OutboxDispatcher } from './events/outbox-dispatcher.js';
+import type { SsfTransmitter } from './ssf/transmitter.js';
 import type { Store } from './store/store.js';
 
 /** What every surface (identity, Graph, web) is given by the app factory. No singletons. */
@@ -16,6 +17,8 @@ export interface Services {
   tokens: TokenIssuer;
   /** The durable outbox's dispatcher: sinks are registered on it in app.ts. */
   outbox: OutboxDispatcher;
+  /** The Shared Signals transmitter (src/ssf/). */
+  ssf: SsfTransmitter;
 }
 
 /** What the dispatcher and its sinks are given (everything but the dispatcher itself). */

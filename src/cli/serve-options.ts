@@ -31,6 +31,8 @@ export interface ServeOptions {
   caeLongLivedTokens: boolean;
   /** Outbox dispatcher settings given on the command line or in the environment (the rest default). */
   outbox: Partial<OutboxConfig>;
+  /** Accept http:// Shared Signals push endpoints (docs/push-revocation.md); https only otherwise. */
+  ssfAllowHttpPush: boolean;
 }
 
 /** PostgreSQL for running several instances on one database (docs/deployment.md). */
@@ -62,6 +64,7 @@ export const SERVE_SETTINGS = [
   { flag: 'database-url', env: 'PORTCULLIS_DATABASE_URL', arg: 'URL', help: 'postgres://... : use PostgreSQL instead of the SQLite file (several instances may share it)' },
   { flag: 'database-pool-max', env: 'PORTCULLIS_DATABASE_POOL_MAX', arg: 'N', help: 'PostgreSQL connections per instance, 1-1000 (default 10)' },
   { flag: 'redis-url', env: 'PORTCULLIS_REDIS_URL', arg: 'URL', help: 'redis://... : tell other instances of changes (key rotation) through Redis pub/sub instead of PostgreSQL NOTIFY' },
+  { flag: 'ssf-allow-http-push', env: 'PORTCULLIS_SSF_ALLOW_HTTP_PUSH', arg: null, help: 'accept http:// Shared Signals push endpoints (default: https only)' },
   { flag: 'log-level', env: 'PORTCULLIS_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default ${SERVE_DEFAULTS.logLevel})` },
   { flag: 'cae-long-lived-tokens', env: 'PORTCULLIS_CAE_LONG_LIVED_TOKENS', arg: null, help: 'give CAE-capable (cp1) clients 20-28 h access tokens, as Entra (default off)' },
   { flag: 'outbox-poll-ms', env: 'PORTCULLIS_OUTBOX_POLL_MS', arg: 'MS', help: `how often the outbox dispatcher looks for work (default ${DEFAULT_OUTBOX.pollIntervalMs})` },
@@ -226,6 +229,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   outboxSetting('outbox-max-age-seconds', 'maxAgeSeconds');
   outboxSetting('outbox-backoff-ms', 'initialBackoffMs');
   outboxSetting('outbox-lease-seconds', 'leaseSeconds');
+  const ssfAllowHttpPush = pick('ssf-allow-http-push');
   const url = databaseUrl && databaseUrl.raw.trim() !== '' ? parseDatabaseUrl(databaseUrl.raw.trim(), databaseUrl.source) : null;
   if (!url && poolMax) throw new CliError(`${poolMax.source} needs --database-url (PORTCULLIS_DATABASE_URL)`, 2);
   return {
@@ -240,6 +244,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     redisUrl: redisUrl && redisUrl.raw.trim() !== '' ? parseRedisUrl(redisUrl.raw.trim(), redisUrl.source) : null,
     caeLongLivedTokens: caeLongLived ? parseBoolean(caeLongLived.raw, caeLongLived.source) : false,
     outbox,
+    ssfAllowHttpPush: ssfAllowHttpPush ? parseBoolean(ssfAllowHttpPush.raw, ssfAllowHttpPush.source) : false,
   };
 }
 

@@ -190,6 +190,7 @@ export function buildConfig(opts: ServeOptions, port: number, https: boolean): R
           }
         : {}),
       outbox: opts.outbox,
+      ssf: { allowHttpPushEndpoints: opts.ssfAllowHttpPush },
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(e.message, 2);

@@ -4,6 +4,7 @@ import { PgAuthorizationCodeStore, PgDeviceCodeStore, PgGrantStore, PgSessionSto
 import { PgDb, type PgStoreOptions } from './database.js';
 import { PgApplicationStore, PgTenantStore, PgUserStore } from './directory.js';
 import { PgOutboxStore } from './outbox.js';
+import { PgSsfStore } from './ssf.js';
 
 export type { PgStoreOptions } from './database.js';
 
@@ -36,6 +37,7 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     audit: new PgAuditStore(db),
     keys: new PgSigningKeyStore(db),
     outbox: new PgOutboxStore(db),
+    ssf: new PgSsfStore(db),
     close: () => db.close(),
   };
 }

@@ -9,6 +9,7 @@ import {
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
 import { SqliteOutboxStore } from './outbox.js';
+import { SqliteSsfStore } from './ssf.js';
 
 /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
 export function openSqliteStore(file: string, now: number = Date.now()): Store {
@@ -27,6 +28,7 @@ export function openSqliteStore(file: string, now: number = Date.now()): Store {
     audit: new SqliteAuditStore(db),
     keys: new SqliteSigningKeyStore(db),
     outbox: new SqliteOutboxStore(db),
+    ssf: new SqliteSsfStore(db),
     close: async () => db.close(),
   };
 }
