@@ -161,6 +161,20 @@ CREATE TABLE signing_keys (
 );
 `,
   },
+  {
+    version: 10,
+    name: 'lockouts (smart lockout and throttling counters)',
+    sql: `
+CREATE TABLE lockouts (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at BIGINT NOT NULL,
+  locked_until BIGINT,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX lockouts_expiry ON lockouts(expires_at);
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */

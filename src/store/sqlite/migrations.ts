@@ -155,6 +155,20 @@ CREATE TABLE signing_keys (
 );
 `,
   },
+  {
+    version: 10,
+    name: 'lockouts (smart lockout and throttling counters)',
+    sql: `
+CREATE TABLE lockouts (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at INTEGER NOT NULL,
+  locked_until INTEGER,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX lockouts_expiry ON lockouts(expires_at);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
