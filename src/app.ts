@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import type { AppConfig } from './config.js';
+import { AttemptLimiter } from './core/attempt-limiter.js';
 import { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
@@ -92,6 +93,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     keys,
     tenant,
     tokens: new TokenIssuer(keys, clock, opts.config, tenant),
+    limiter: new AttemptLimiter(opts.store.lockouts, clock, tenant.id),
   };
   graphErrors = graphFrameworkErrors(services);
   registerIdentityRoutes(http, services);

@@ -1,3 +1,5 @@
+import type { LockoutPolicy } from './core/lockout.js';
+
 /**
  * The application's configuration: one typed object, validated and frozen before the app is
  * built. Command-line flags and PORTCULLIS_* variables are turned into it by src/cli/.
@@ -45,7 +47,34 @@ export interface AppConfig {
    * `requestsPerSecond` and holding at most `burst` requests. null (default) = no throttling.
    */
   graphThrottle: GraphThrottleConfig | null;
+  /** Smart lockout and guessing limits (core/lockout.ts; docs/configuration.md#abuse-resistance). */
+  abuse: AbuseLimits;
 }
+
+/** Each limit is a lockout policy, or null to turn that limit off. */
+export interface AbuseLimits {
+  /** Wrong passwords per user, on every password entry (Entra smart lockout: 10, then 60 s, growing). */
+  userSignIn: LockoutPolicy | null;
+  /** Wrong passwords per source address (IPv6: per /64), whichever user they were for. */
+  sourceSignIn: LockoutPolicy | null;
+  /** Wrong client secrets per client id at /token. */
+  clientSecret: LockoutPolicy | null;
+  /** Wrong client secrets per source address at /token. */
+  sourceClientSecret: LockoutPolicy | null;
+  /** Wrong user codes on /devicelogin (per source and per browser) and unknown device codes polled at /token (per source). */
+  deviceCode: LockoutPolicy | null;
+}
+
+const policy = (threshold: number, resetAfterSeconds: number): LockoutPolicy =>
+  Object.freeze({ threshold, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds });
+
+export const DEFAULT_ABUSE_LIMITS: AbuseLimits = Object.freeze({
+  userSignIn: policy(10, 24 * 3600),
+  sourceSignIn: policy(100, 3600),
+  clientSecret: policy(20, 3600),
+  sourceClientSecret: policy(20, 3600),
+  deviceCode: policy(10, 3600),
+});
 
 export interface GraphThrottleConfig {
   requestsPerSecond: number;
@@ -73,7 +102,7 @@ export class ConfigError extends Error {
 }
 
 /** Fills defaults, validates and freezes. Throws ConfigError with one clear sentence. */
-export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string }): Readonly<AppConfig> {
+export function makeAppConfig(input: Partial<Omit<AppConfig, 'abuse'>> & { publicUrl: string; abuse?: Partial<AbuseLimits> }): Readonly<AppConfig> {
   let url: URL;
   try {
     url = new URL(input.publicUrl);
@@ -97,6 +126,15 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
     }
     if (!(Number.isInteger(throttle.burst) && throttle.burst >= 1)) throw new ConfigError('graphThrottle.burst must be an integer of at least 1');
   }
+  const abuse = { ...DEFAULT_ABUSE_LIMITS, ...(input.abuse ?? {}) };
+  for (const [name, p] of Object.entries(abuse)) {
+    if (p === null) continue;
+    if (!(Number.isInteger(p.threshold) && p.threshold >= 1)) throw new ConfigError(`abuse.${name}.threshold must be an integer of at least 1`);
+    for (const k of ['lockoutSeconds', 'maxLockoutSeconds', 'resetAfterSeconds'] as const) {
+      if (!(Number.isFinite(p[k]) && p[k] > 0)) throw new ConfigError(`abuse.${name}.${k} must be a positive number`);
+    }
+    if (p.maxLockoutSeconds < p.lockoutSeconds) throw new ConfigError(`abuse.${name}.maxLockoutSeconds must not be less than lockoutSeconds`);
+  }
   const keyReloadSeconds = input.keyReloadSeconds ?? DEFAULT_KEY_RELOAD_SECONDS;
   if (!Number.isFinite(keyReloadSeconds) || keyReloadSeconds <= 0) throw new ConfigError('keyReloadSeconds must be a positive number');
   const config: AppConfig = {
@@ -108,6 +146,7 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
     keyReloadSeconds,
     bodyLimitBytes: input.bodyLimitBytes ?? 1024 * 1024,
     graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
+    abuse: Object.freeze(Object.fromEntries(Object.entries(abuse).map(([k, p]) => [k, p && Object.freeze({ ...p })])) as unknown as AbuseLimits),
   };
   return Object.freeze(config);
 }

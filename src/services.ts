@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { AppConfig } from './config.js';
+import type { AttemptLimiter } from './core/attempt-limiter.js';
 import type { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
@@ -13,4 +14,6 @@ export interface Services {
   keys: KeyRing;
   tenant: Tenant;
   tokens: TokenIssuer;
+  /** Smart lockout and guessing limits over the durable counters (core/attempt-limiter.ts). */
+  limiter: AttemptLimiter;
 }

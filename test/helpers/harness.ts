@@ -131,7 +131,7 @@ export async function seedDirectory(store: Store, now: number): Promise<Record<s
   return users;
 }
 
-export async function makeHarness(options: { clock?: Clock; config?: Partial<AppConfig> } = {}): Promise<Harness> {
+export async function makeHarness(options: { clock?: Clock; config?: Partial<Parameters<typeof makeAppConfig>[0]> } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
   const dbFile = join(dir, 'portcullis.db');
   const clock = options.clock ?? systemClock;
