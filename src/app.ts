@@ -55,7 +55,10 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
       if (graphErrors?.(error, req, reply)) return;
       void (reply as FastifyReply).code(400).type('application/json').send(JSON.stringify({ error: 'invalid_request', error_description: 'The request URL is malformed.' }));
     },
-    trustProxy: opts.config.trustProxy,
+    // One hop: the client address is the one our proxy appended to X-Forwarded-For, not the
+    // left-most entry, which the client writes itself (it would let a guesser pick its own
+    // address and evade the per-source limits, docs/threat-model.md).
+    trustProxy: opts.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     bodyLimit: opts.config.bodyLimitBytes,
     // Every response carries a request id (Graph: request-id); the client's id is echoed separately.
     genReqId: () => randomUUID(),

@@ -4,10 +4,11 @@
  * becomes one `portcullis: ...` line and exit code 2 before anything is opened or bound.
  */
 import { parseArgs } from 'node:util';
-import type { AppConfig } from '../config.js';
+import type { AbuseLimits, AppConfig } from '../config.js';
 import { PG_DEFAULTS } from '../store/postgres/defaults.js';
 
 import { CliError } from './cli-error.js';
+import { parseLockoutOption } from './lockout-option.js';
 
 export { CliError };
 
@@ -27,6 +28,8 @@ export interface ServeOptions {
   database: DatabaseOptions | null;
   /** Cross-instance invalidation through Redis pub/sub instead of PostgreSQL LISTEN/NOTIFY. */
   redisUrl: string | null;
+  /** Overrides of the smart-lockout and guessing limits (--lockout). */
+  abuse: Partial<AbuseLimits>;
 }
 
 /** PostgreSQL for running several instances on one database (docs/deployment.md). */
@@ -59,6 +62,7 @@ export const SERVE_SETTINGS = [
   { flag: 'database-pool-max', env: 'PORTCULLIS_DATABASE_POOL_MAX', arg: 'N', help: 'PostgreSQL connections per instance, 1-1000 (default 10)' },
   { flag: 'redis-url', env: 'PORTCULLIS_REDIS_URL', arg: 'URL', help: 'redis://... : tell other instances of changes (key rotation) through Redis pub/sub instead of PostgreSQL NOTIFY' },
   { flag: 'log-level', env: 'PORTCULLIS_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default ${SERVE_DEFAULTS.logLevel})` },
+  { flag: 'lockout', env: 'PORTCULLIS_LOCKOUT', arg: 'LIMITS', help: 'smart lockout and guessing limits, e.g. userSignIn=10/60,deviceCode=off (docs/configuration.md)' },
 ] as const;
 
 export function serveHelp(): string {
@@ -205,6 +209,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   const databaseUrl = pick('database-url');
   const poolMax = pick('database-pool-max');
   const redisUrl = pick('redis-url');
+  const lockout = pick('lockout');
   const url = databaseUrl && databaseUrl.raw.trim() !== '' ? parseDatabaseUrl(databaseUrl.raw.trim(), databaseUrl.source) : null;
   if (!url && poolMax) throw new CliError(`${poolMax.source} needs --database-url (PORTCULLIS_DATABASE_URL)`, 2);
   return {
@@ -217,6 +222,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     logLevel: logLevel ? parseLogLevel(logLevel.raw, logLevel.source) : SERVE_DEFAULTS.logLevel,
     database: url ? { url, poolMax: poolMax ? parsePoolMax(poolMax.raw, poolMax.source) : PG_DEFAULTS.poolMax } : null,
     redisUrl: redisUrl && redisUrl.raw.trim() !== '' ? parseRedisUrl(redisUrl.raw.trim(), redisUrl.source) : null,
+    abuse: lockout ? parseLockoutOption(lockout.raw, lockout.source) : {},
   };
 }
 

@@ -172,3 +172,20 @@ test('turning a limit off (null) disables it', async () => {
     await h.close();
   }
 });
+
+test('behind a trusted proxy the source is the address the proxy appended, not one the client forged', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 2, 1));
+  const h = await makeHarness({ clock, config: { trustProxy: true, abuse: { sourceSignIn: { threshold: 3, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds: 3600 } } } });
+  try {
+    const attempt = (forged: string, password: string) =>
+      h.app.http.inject({
+        method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/token`, remoteAddress: '10.0.0.2',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `${forged}, ${SOURCE_A}` },
+        payload: new URLSearchParams({ grant_type: 'password', client_id: 'a1b2c3d4-0000-4000-8000-000000000001', scope: 'User.Read', username: 'bob@contoso.test', password }).toString(),
+      });
+    for (let i = 0; i < 3; i++) await attempt(`192.0.2.${i}`, WRONG);
+    assert.deepEqual((await attempt('192.0.2.77', PASSWORD)).json().error_codes, [50053], 'a new forged left-most address does not escape the lock');
+  } finally {
+    await h.close();
+  }
+});
