@@ -99,6 +99,13 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     limiter: new AttemptLimiter(opts.store.lockouts, clock, tenant.id),
   };
   graphErrors = graphFrameworkErrors(services);
+  // The last resort for errors no surface handled: never the error's message or stack.
+  http.setErrorHandler((error, req, reply) => {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) return reply.code(status).send({ error: 'invalid_request', error_description: 'The request is not valid.' });
+    req.log.error({ err: error, requestId: req.id }, 'request failed');
+    return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });
+  });
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
   registerWebRoutes(http, services);
