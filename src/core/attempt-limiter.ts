@@ -48,8 +48,9 @@ export class AttemptLimiter {
     }
   }
 
+  /** Forgets the subject's failures; a read first, so the common case (none) writes nothing. */
   async reset(subject: Subject): Promise<void> {
-    if (subject.policy) await this.store.clear(subject.key);
+    if (subject.policy && (await this.store.get(subject.key, this.clock.now()))) await this.store.clear(subject.key);
   }
 
   private lockRecord(s: Subject, state: LockoutState, correlationId: string): AuditRecord {

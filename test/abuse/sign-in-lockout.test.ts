@@ -7,7 +7,7 @@ import { ACTIVITY } from '../../src/core/audit.js';
 import { lockoutKey } from '../../src/core/lockout.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import { SIGN_IN_REFUSED } from '../../src/web/sign-in-messages.js';
-import { PASSWORD, PUBLIC_URL, TENANT_ID, makeHarness, type Harness } from '../helpers/harness.js';
+import { PASSWORD, PUBLIC_URL, TENANT_ID, appToken, makeHarness, type Harness } from '../helpers/harness.js';
 import { SOURCE_A, SOURCE_B, formSignIn, passwordGrant } from './abuse-helpers.js';
 
 /**
@@ -46,6 +46,14 @@ describe('smart lockout per user (defaults: 10 failures, 60 s, doubling)', () =>
     assert.equal(mine.length, 1, 'one audit record for the lock');
     assert.match(mine[0]!.resultReason, /after 10 failed attempts/);
     assert.equal(mine[0]!.targetResources[0]!.userPrincipalName, ALICE);
+    // And through the Graph audit API, as an administrator would look for it.
+    const viaGraph = await h.app.http.inject({
+      method: 'GET',
+      url: `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`activityDisplayName eq '${ACTIVITY.lockout}'`)}`,
+      headers: { authorization: `Bearer ${appToken(h, ['AuditLog.Read.All'])}` },
+    });
+    assert.equal(viaGraph.statusCode, 200, viaGraph.body);
+    assert.ok((viaGraph.json().value as { targetResources: { id: string }[] }[]).some((r) => r.targetResources[0]?.id === h.users.alice!.id));
 
     clock.advance(59_000);
     assert.equal((await formSignIn(h, ALICE, PASSWORD)).signedIn, false, 'still locked at 59 s');
