@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import type { AppConfig } from './config.js';
+import { AttemptLimiter } from './core/attempt-limiter.js';
 import { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
@@ -59,7 +60,10 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
       if (graphErrors?.(error, req, reply)) return;
       void (reply as FastifyReply).code(400).type('application/json').send(JSON.stringify({ error: 'invalid_request', error_description: 'The request URL is malformed.' }));
     },
-    trustProxy: opts.config.trustProxy,
+    // One hop: the client address is the one our proxy appended to X-Forwarded-For, not the
+    // left-most entry, which the client writes itself (it would let a guesser pick its own
+    // address and evade the per-source limits, docs/threat-model.md).
+    trustProxy: opts.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     bodyLimit: opts.config.bodyLimitBytes,
     // Every response carries a request id (Graph: request-id); the client's id is echoed separately.
     genReqId: () => randomUUID(),
@@ -108,10 +112,18 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     tenant,
     tokens,
     ssf,
+    limiter: new AttemptLimiter(opts.store.lockouts, clock, tenant.id),
   };
   const outbox = new OutboxDispatcher(base, { warn: (m) => http.log.warn(m) });
   const services: Services = { ...base, outbox };
   graphErrors = graphFrameworkErrors(services);
+  // The last resort for errors no surface handled: never the error's message or stack.
+  http.setErrorHandler((error, req, reply) => {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) return reply.code(status).send({ error: 'invalid_request', error_description: 'The request is not valid.' });
+    req.log.error({ err: error, requestId: req.id }, 'request failed');
+    return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });
+  });
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
   registerWebRoutes(http, services);

@@ -1,3 +1,5 @@
+import type { LockoutPolicy } from './core/lockout.js';
+
 /**
  * The application's configuration: one typed object, validated and frozen before the app is
  * built. Command-line flags and PORTCULLIS_* variables are turned into it by src/cli/.
@@ -57,6 +59,8 @@ export interface AppConfig {
   outbox: OutboxConfig;
   /** The Shared Signals transmitter (src/ssf/, docs/push-revocation.md). */
   ssf: SsfConfig;
+  /** Smart lockout and guessing limits (core/lockout.ts; docs/configuration.md#abuse-resistance). */
+  abuse: AbuseLimits;
 }
 
 export interface SsfConfig {
@@ -109,6 +113,31 @@ export const DEFAULT_OUTBOX: OutboxConfig = Object.freeze({
   leaseSeconds: 30,
 });
 
+/** Each limit is a lockout policy, or null to turn that limit off. */
+export interface AbuseLimits {
+  /** Wrong passwords per user, on every password entry (Entra smart lockout: 10, then 60 s, growing). */
+  userSignIn: LockoutPolicy | null;
+  /** Wrong passwords per source address (IPv6: per /64), whichever user they were for. */
+  sourceSignIn: LockoutPolicy | null;
+  /** Wrong client secrets per client id at /token. */
+  clientSecret: LockoutPolicy | null;
+  /** Wrong client secrets per source address at /token. */
+  sourceClientSecret: LockoutPolicy | null;
+  /** Wrong user codes on /devicelogin (per source and per browser) and unknown device codes polled at /token (per source). */
+  deviceCode: LockoutPolicy | null;
+}
+
+const policy = (threshold: number, resetAfterSeconds: number): LockoutPolicy =>
+  Object.freeze({ threshold, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds });
+
+export const DEFAULT_ABUSE_LIMITS: AbuseLimits = Object.freeze({
+  userSignIn: policy(10, 24 * 3600),
+  sourceSignIn: policy(100, 3600),
+  clientSecret: policy(20, 3600),
+  sourceClientSecret: policy(20, 3600),
+  deviceCode: policy(10, 3600),
+});
+
 export interface GraphThrottleConfig {
   requestsPerSecond: number;
   burst: number;
@@ -150,8 +179,12 @@ export class ConfigError extends Error {
 }
 
 /** Fills defaults, validates and freezes. Throws ConfigError with one clear sentence. */
-/** What callers may override; nested groups with defaults (outbox, ssf) may be given in part. */
-export type AppConfigOverrides = Partial<Omit<AppConfig, 'outbox' | 'ssf'>> & { outbox?: Partial<OutboxConfig>; ssf?: Partial<SsfConfig> };
+/** What callers may override; nested groups with defaults (outbox, ssf, abuse) may be given in part. */
+export type AppConfigOverrides = Partial<Omit<AppConfig, 'outbox' | 'ssf' | 'abuse'>> & {
+  outbox?: Partial<OutboxConfig>;
+  ssf?: Partial<SsfConfig>;
+  abuse?: Partial<AbuseLimits>;
+};
 
 export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string }): Readonly<AppConfig> {
   let url: URL;
@@ -187,6 +220,15 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
   if (outbox.leaseSeconds * 1000 <= outbox.deliveryTimeoutMs) {
     throw new ConfigError('outbox.leaseSeconds must be longer than outbox.deliveryTimeoutMs');
   }
+  const abuse = { ...DEFAULT_ABUSE_LIMITS, ...(input.abuse ?? {}) };
+  for (const [name, p] of Object.entries(abuse)) {
+    if (p === null) continue;
+    if (!(Number.isInteger(p.threshold) && p.threshold >= 1)) throw new ConfigError(`abuse.${name}.threshold must be an integer of at least 1`);
+    for (const k of ['lockoutSeconds', 'maxLockoutSeconds', 'resetAfterSeconds'] as const) {
+      if (!(Number.isFinite(p[k]) && p[k] > 0)) throw new ConfigError(`abuse.${name}.${k} must be a positive number`);
+    }
+    if (p.maxLockoutSeconds < p.lockoutSeconds) throw new ConfigError(`abuse.${name}.maxLockoutSeconds must not be less than lockoutSeconds`);
+  }
   const keyReloadSeconds = input.keyReloadSeconds ?? DEFAULT_KEY_RELOAD_SECONDS;
   if (!Number.isFinite(keyReloadSeconds) || keyReloadSeconds <= 0) throw new ConfigError('keyReloadSeconds must be a positive number');
   const ssf = { ...DEFAULT_SSF_CONFIG, ...(input.ssf ?? {}) };
@@ -207,6 +249,7 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
     graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
     outbox: Object.freeze(outbox),
     ssf: Object.freeze(ssf),
+    abuse: Object.freeze(Object.fromEntries(Object.entries(abuse).map(([k, p]) => [k, p && Object.freeze({ ...p })])) as unknown as AbuseLimits),
   };
   return Object.freeze(config);
 }

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { AppConfig } from './config.js';
+import type { AttemptLimiter } from './core/attempt-limiter.js';
 import type { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
@@ -19,6 +20,8 @@ export interface Services {
   outbox: OutboxDispatcher;
   /** The Shared Signals transmitter (src/ssf/). */
   ssf: SsfTransmitter;
+  /** Smart lockout and guessing limits over the durable counters (core/attempt-limiter.ts). */
+  limiter: AttemptLimiter;
 }
 
 /** What the dispatcher and its sinks are given (everything but the dispatcher itself). */

@@ -4,10 +4,10 @@
  * becomes one `portcullis: ...` line and exit code 2 before anything is opened or bound.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_OUTBOX, type AppConfig, type OutboxConfig } from '../config.js';
+import { DEFAULT_OUTBOX, type AbuseLimits, type AppConfig, type OutboxConfig } from '../config.js';
 import { PG_DEFAULTS } from '../store/postgres/defaults.js';
-
 import { CliError } from './cli-error.js';
+import { parseLockoutOption } from './lockout-option.js';
 
 export { CliError };
 
@@ -33,6 +33,8 @@ export interface ServeOptions {
   outbox: Partial<OutboxConfig>;
   /** Accept http:// Shared Signals push endpoints (docs/push-revocation.md); https only otherwise. */
   ssfAllowHttpPush: boolean;
+  /** Overrides of the smart-lockout and guessing limits (--lockout). */
+  abuse: Partial<AbuseLimits>;
 }
 
 /** PostgreSQL for running several instances on one database (docs/deployment.md). */
@@ -72,6 +74,7 @@ export const SERVE_SETTINGS = [
   { flag: 'outbox-max-age-seconds', env: 'PORTCULLIS_OUTBOX_MAX_AGE_SECONDS', arg: 'S', help: `a push delivery older than this fails (default ${DEFAULT_OUTBOX.maxAgeSeconds})` },
   { flag: 'outbox-backoff-ms', env: 'PORTCULLIS_OUTBOX_BACKOFF_MS', arg: 'MS', help: `first retry delay, doubled per attempt (default ${DEFAULT_OUTBOX.initialBackoffMs})` },
   { flag: 'outbox-lease-seconds', env: 'PORTCULLIS_OUTBOX_LEASE_SECONDS', arg: 'S', help: `how long a claim on outbox work lasts (default ${DEFAULT_OUTBOX.leaseSeconds})` },
+  { flag: 'lockout', env: 'PORTCULLIS_LOCKOUT', arg: 'LIMITS', help: 'smart lockout and guessing limits, e.g. userSignIn=10/60,deviceCode=off (docs/configuration.md)' },
 ] as const;
 
 export function serveHelp(): string {
@@ -230,6 +233,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   outboxSetting('outbox-backoff-ms', 'initialBackoffMs');
   outboxSetting('outbox-lease-seconds', 'leaseSeconds');
   const ssfAllowHttpPush = pick('ssf-allow-http-push');
+  const lockout = pick('lockout');
   const url = databaseUrl && databaseUrl.raw.trim() !== '' ? parseDatabaseUrl(databaseUrl.raw.trim(), databaseUrl.source) : null;
   if (!url && poolMax) throw new CliError(`${poolMax.source} needs --database-url (PORTCULLIS_DATABASE_URL)`, 2);
   return {
@@ -245,6 +249,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     caeLongLivedTokens: caeLongLived ? parseBoolean(caeLongLived.raw, caeLongLived.source) : false,
     outbox,
     ssfAllowHttpPush: ssfAllowHttpPush ? parseBoolean(ssfAllowHttpPush.raw, ssfAllowHttpPush.source) : false,
+    abuse: lockout ? parseLockoutOption(lockout.raw, lockout.source) : {},
   };
 }
 

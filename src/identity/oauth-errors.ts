@@ -76,7 +76,7 @@ export class ServerError extends OAuthError {
  */
 export class TemporarilyUnavailable extends OAuthError {
   readonly error = 'temporarily_unavailable';
-  override readonly status = 503;
+  override readonly status: number = 503;
   constructor(
     aadsts: number,
     description: string,
@@ -84,6 +84,15 @@ export class TemporarilyUnavailable extends OAuthError {
   ) {
     super(aadsts, description);
   }
+}
+
+/**
+ * Too many failed attempts from this client or source (client-secret and device-code guessing,
+ * core/lockout.ts): 429 Too Many Requests with Retry-After (RFC 6585 §4), which MSAL honours like
+ * a 503. The OAuth `error` stays `temporarily_unavailable`, the closest RFC 6749 code.
+ */
+export class Throttled extends TemporarilyUnavailable {
+  override readonly status = 429;
 }
 
 /** Entra's texts, in one place so tests and docs/errors.md can check them. */
@@ -173,6 +182,17 @@ export const AADSTS = {
   /** RFC 7662 §2.1: introspection is for clients that authenticate (a confidential client's secret). */
   introspectionNeedsSecret: () =>
     new InvalidClient(7000218, "Token introspection requires client authentication: the request must contain 'client_secret' (client_secret_post or client_secret_basic)."),
+  /** AADSTS50053, Entra smart lockout: refused before the password is checked (reference §5). */
+  accountLocked: () =>
+    new InvalidGrant(50053, "The account is locked, you've tried to sign in too many times with an incorrect user ID or password."),
+  /** AADSTS50053's other text: the source address is locked, whichever account it tries. */
+  sourceLocked: () => new InvalidGrant(50053, 'Sign-in was blocked because it came from an IP address with too many failed sign-in attempts.'),
+  /** AADSTS90055 (Entra's throttling code): client-secret guessing limit reached. */
+  clientAuthThrottled: (retryAfterSeconds: number) =>
+    new Throttled(90055, 'Too many failed client authentication attempts. Retry after the time given in the Retry-After header.', retryAfterSeconds),
+  /** AADSTS90055: too many unknown device codes polled from this source. */
+  deviceCodeThrottled: (retryAfterSeconds: number) =>
+    new Throttled(90055, 'Too many invalid device codes. Retry after the time given in the Retry-After header.', retryAfterSeconds),
   internal: () => new ServerError(90100, 'An internal error occurred. Retry the request.'),
   /** The store is unreachable (StoreUnavailableError); AADSTS90033 is Entra's transient-error code. */
   transient: (retryAfterSeconds: number) =>

@@ -1,3 +1,4 @@
+import type { LockoutState } from '../core/lockout.js';
 import type {
   Application,
   AuditRecord,
@@ -33,6 +34,7 @@ export interface Store {
   keys: SigningKeyStore;
   outbox: OutboxStore;
   ssf: SsfStore;
+  lockouts: LockoutStore;
   close(): Promise<void>;
 }
 
@@ -330,6 +332,27 @@ export interface SsfStore {
   retryAt(streamId: string, jti: string, at: number): Promise<void>;
   /** Removes tombstones of SETs delivered before `before`; returns how many. */
   purgeDelivered(before: number): Promise<number>;
+}
+
+/**
+ * Failed-attempt counters for smart lockout and throttling (core/lockout.ts), one row per subject
+ * key. Durable and shared, so a lock holds on every instance and across restarts.
+ */
+export interface LockoutStore {
+  /** The subject's state; null when there is none or it expired (expiresAt <= now). */
+  get(key: string, now: number): Promise<LockoutState | null>;
+  /**
+   * Read-modify-write in one transaction, serialised per key across instances: `next` gets the
+   * current state (null when none or expired) and returns the state to store and audit records
+   * to insert with it. Also deletes a few expired rows, so the table stays bounded.
+   */
+  update(
+    key: string,
+    now: number,
+    next: (current: LockoutState | null) => { state: LockoutState; audit: AuditRecord[] },
+  ): Promise<LockoutState>;
+  /** Forgets the subject (a successful sign-in resets the user's count). */
+  clear(key: string): Promise<void>;
 }
 
 /** Raised by adapters on unique-constraint violations. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AuditRecord, Grant, RefreshTokenRecord, User } from '../../src/core/model.js';
+import { afterFailure, type LockoutPolicy } from '../../src/core/lockout.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
 import { outboxContractTests } from './outbox-contract.js';
@@ -273,6 +274,57 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       // A duplicate kid fails the whole rotation: nothing is retired.
       await assert.rejects(s.keys.rotate(key('k3', NOW + 30), ['k2'], NOW + 30));
       assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3']);
+    });
+
+    test('lockouts: update stores the state with its audit records; get hides expired rows; clear forgets', async () => {
+      const policy: LockoutPolicy = { threshold: 3, lockoutSeconds: 60, maxLockoutSeconds: 600, resetAfterSeconds: 3600 };
+      const key = `user:${TENANT}:${newGuid()}`;
+      assert.equal(await s.lockouts.get(key, NOW), null);
+      for (let i = 0; i < 3; i++) {
+        await s.lockouts.update(key, NOW + i, (current) => {
+          const { state, locked } = afterFailure(current, key, NOW + i, policy);
+          return { state, audit: locked ? [audit(`Lockout ${key}`, NOW + i)] : [] };
+        });
+      }
+      const locked = await s.lockouts.get(key, NOW + 3);
+      assert.equal(locked?.failures, 3);
+      assert.equal(locked?.lockedUntil, NOW + 2 + 60_000);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: `Lockout ${key}`, limit: 5 })).length, 1, 'one audit record, for the failure that locked');
+      assert.equal(await s.lockouts.get(key, locked!.expiresAt), null, 'expired rows read as none');
+      await s.lockouts.clear(key);
+      assert.equal(await s.lockouts.get(key, NOW + 3), null);
+    });
+
+    test('lockouts: a failing `next` leaves nothing behind (state and audit commit together)', async () => {
+      const key = `client:${newGuid()}`;
+      await assert.rejects(
+        s.lockouts.update(key, NOW, () => {
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal(await s.lockouts.get(key, NOW), null);
+    });
+
+    test('lockouts: concurrent failures for one subject lose no increment', async () => {
+      const policy: LockoutPolicy = { threshold: 1000, lockoutSeconds: 60, maxLockoutSeconds: 600, resetAfterSeconds: 3600 };
+      const key = `sign-in-source:${newGuid()}`;
+      await Promise.all(
+        Array.from({ length: 25 }, () => s.lockouts.update(key, NOW, (current) => ({ state: afterFailure(current, key, NOW, policy).state, audit: [] }))),
+      );
+      assert.equal((await s.lockouts.get(key, NOW))?.failures, 25);
+    });
+
+    test('lockouts: updates prune expired rows of other subjects', async () => {
+      const policy: LockoutPolicy = { threshold: 10, lockoutSeconds: 60, maxLockoutSeconds: 600, resetAfterSeconds: 1 };
+      const stale = Array.from({ length: 5 }, () => `client-source:${newGuid()}`);
+      for (const key of stale) await s.lockouts.update(key, NOW, (c) => ({ state: afterFailure(c, key, NOW, policy).state, audit: [] }));
+      const later = NOW + 10_000;
+      const fresh = `client-source:${newGuid()}`;
+      await s.lockouts.update(fresh, later, (c) => ({ state: afterFailure(c, fresh, later, policy).state, audit: [] }));
+      // Read with an old `now`, at which the stale rows would still be live if they were there.
+      for (const key of stale) assert.equal(await s.lockouts.get(key, NOW), null, 'pruned');
+      assert.equal((await s.lockouts.get(fresh, later))?.failures, 1);
     });
 
     test('audit.list pages newest first', async () => {

@@ -1,8 +1,10 @@
+import { lockoutKey, sourceOf } from '../../core/lockout.js';
 import { digestCredential } from '../../crypto/digest.js';
 import { authenticateClient } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, startGrant } from '../issue-tokens.js';
 import { mergeCapabilities } from '../claims-request.js';
+import { correlationIdOf } from '../error-response.js';
 import { AADSTS, InvalidRequest } from '../oauth-errors.js';
 import { parseDelegatedScopes } from '../scopes.js';
 import { redeemFailure } from './redeem-failure.js';
@@ -15,8 +17,13 @@ export const deviceCodeGrant: GrantHandler = {
     const deviceCode = params.get('device_code') ?? params.get('code');
     if (deviceCode === undefined) throw new InvalidRequest(900144, "The request body must contain the following parameter: 'device_code'.");
     const client = await authenticateClient(req, params, services, secretCache);
+    // Polling with made-up device codes: limited per source address (429 + Retry-After).
+    const guesser = { key: lockoutKey.deviceCodeSource(sourceOf(req.ip)), policy: services.config.abuse.deviceCode };
+    const wait = await services.limiter.lockedFor([guesser]);
+    if (wait > 0) throw AADSTS.deviceCodeThrottled(wait);
     const now = services.clock.now();
     const polled = await services.store.deviceCodes.poll(digestCredential(deviceCode), now);
+    if (!polled.ok && polled.reason === 'not_found') await services.limiter.recordFailure([guesser], correlationIdOf(req));
     if (!polled.ok) {
       switch (polled.reason) {
         case 'pending':

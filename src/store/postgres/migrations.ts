@@ -256,6 +256,20 @@ CREATE INDEX ssf_stream_sets_due ON ssf_stream_sets(next_attempt_at) WHERE deliv
 CREATE INDEX ssf_stream_sets_delivered ON ssf_stream_sets(delivered_at) WHERE delivered_at IS NOT NULL;
 `,
   },
+  {
+    version: 10,
+    name: 'lockouts (smart lockout and throttling counters)',
+    sql: `
+CREATE TABLE lockouts (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at BIGINT NOT NULL,
+  locked_until BIGINT,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX lockouts_expiry ON lockouts(expires_at);
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */

@@ -5,6 +5,7 @@ import { PgDb, type PgStoreOptions } from './database.js';
 import { PgApplicationStore, PgTenantStore, PgUserStore } from './directory.js';
 import { PgOutboxStore } from './outbox.js';
 import { PgSsfStore } from './ssf.js';
+import { PgLockoutStore } from './lockouts.js';
 
 export type { PgStoreOptions } from './database.js';
 
@@ -38,6 +39,7 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     keys: new PgSigningKeyStore(db),
     outbox: new PgOutboxStore(db),
     ssf: new PgSsfStore(db),
+    lockouts: new PgLockoutStore(db),
     close: () => db.close(),
   };
 }

@@ -250,6 +250,20 @@ CREATE INDEX ssf_stream_sets_due ON ssf_stream_sets(next_attempt_at) WHERE deliv
 CREATE INDEX ssf_stream_sets_delivered ON ssf_stream_sets(delivered_at) WHERE delivered_at IS NOT NULL;
 `,
   },
+  {
+    version: 10,
+    name: 'lockouts (smart lockout and throttling counters)',
+    sql: `
+CREATE TABLE lockouts (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at INTEGER NOT NULL,
+  locked_until INTEGER,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX lockouts_expiry ON lockouts(expires_at);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */

@@ -10,6 +10,7 @@ import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteSsfStore } from './ssf.js';
+import { SqliteLockoutStore } from './lockouts.js';
 
 /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
 export function openSqliteStore(file: string, now: number = Date.now()): Store {
@@ -29,6 +30,7 @@ export function openSqliteStore(file: string, now: number = Date.now()): Store {
     keys: new SqliteSigningKeyStore(db),
     outbox: new SqliteOutboxStore(db),
     ssf: new SqliteSsfStore(db),
+    lockouts: new SqliteLockoutStore(db),
     close: async () => db.close(),
   };
 }
