@@ -18,7 +18,7 @@ export const DAEMON = '0a1b2c3d-7777-4888-9999-aaaabbbbcccc';
 export const DAEMON_SECRET = 'cluster-daemon-secret-0123456789';
 export const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
 
-function seedJson(): string {
+export function seedJson(): string {
   return JSON.stringify({
     tenant: { id: TENANT, domain: DOMAIN, displayName: 'Cluster' },
     users: USERS.map((u) => ({ userPrincipalName: `${u}@${DOMAIN}`, displayName: u, password: PASSWORD })),

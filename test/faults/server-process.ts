@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { freePort, killHard } from '../helpers/processes.js';
+
+/**
+ * A real `portcullis serve` process on a SQLite data directory, started from the compiled CLI
+ * (dist/, as an operator runs it: `npm run build` first), for the fault and soak tests. Bounded:
+ * start-up waits at most `startTimeoutMs` for the 'Portcullis ready' line.
+ */
+export const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+
+export function requireBuiltCli(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' before these tests`);
+}
+
+export interface ServerOptions {
+  dataDir: string;
+  seedFile?: string;
+  port?: number;
+  startTimeoutMs?: number;
+}
+
+export class ServerProcess {
+  private out = '';
+  private err = '';
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
+
+  get base(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  get pid(): number {
+    return this.child.pid!;
+  }
+  get output(): string {
+    return `${this.out}${this.err}`;
+  }
+
+  static async start(opts: ServerOptions): Promise<ServerProcess> {
+    requireBuiltCli();
+    const port = opts.port ?? (await freePort());
+    const args = [CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir, '--log-level', 'silent'];
+    if (opts.seedFile) args.push('--seed', opts.seedFile);
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = new ServerProcess(child, port);
+    const timeoutMs = opts.startTimeoutMs ?? 60_000;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve not ready within ${timeoutMs} ms: ${server.output}`)), timeoutMs);
+      child.stdout!.on('data', (d: Buffer) => {
+        server.out += d.toString();
+        if (server.out.includes('Portcullis ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr!.on('data', (d: Buffer) => (server.err += d.toString()));
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`serve exited (${code ?? signal}) before it was ready: ${server.output}`));
+      });
+    }).catch(async (e: unknown) => {
+      await killHard(child);
+      throw e;
+    });
+    return server;
+  }
+
+  /** kill -9: no shutdown code runs. */
+  kill(): Promise<void> {
+    return killHard(this.child);
+  }
+
+  /** SIGTERM, bounded; SIGKILL if it has not stopped in time. Resolves with the exit code. */
+  async stop(timeoutMs = 15_000): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
