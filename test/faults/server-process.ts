@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { freePort, killHard } from '../helpers/processes.js';
 
 /**
@@ -82,4 +83,32 @@ export class ServerProcess {
     clearTimeout(timer);
     return code;
   }
+}
+
+export interface CliRun {
+  code: number | null;
+  out: string;
+  err: string;
+  ms: number;
+}
+
+/** Runs the compiled `portcullis` with `args` to completion; bounded by `timeoutMs`. */
+export function runCli(args: readonly string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = { PATH: process.env.PATH }): Promise<CliRun> {
+  requireBuiltCli();
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`portcullis ${args.join(' ')} timed out: ${out} ${err}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err, ms: performance.now() - started });
+    });
+  });
 }
