@@ -112,3 +112,42 @@ export function runCli(args: readonly string[], timeoutMs = 60_000, env: NodeJS.
     });
   });
 }
+
+/**
+ * Starts the compiled `portcullis` with `args` and sends SIGKILL `delayMs` after it started — or,
+ * with `once`, `delayMs` after `once()` first returned true (polled every millisecond), to aim the
+ * kill at a phase rather than at Node's start-up. kill -9: no handler, no flush, no close.
+ * Resolves when the process is gone: `killed` is false when it had finished by itself first.
+ * Bounded by `timeoutMs` in any case.
+ */
+export function runCliKilledAfter(
+  args: readonly string[],
+  delayMs: number,
+  opts: { once?: () => boolean; timeoutMs?: number } = {},
+): Promise<{ killed: boolean; code: number | null; out: string }> {
+  requireBuiltCli();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    let kill: NodeJS.Timeout | null = null;
+    const arm = () => (kill = setTimeout(() => child.kill('SIGKILL'), delayMs));
+    const poll = opts.once
+      ? setInterval(() => {
+          if (kill === null && opts.once!()) {
+            clearInterval(poll!);
+            arm();
+          }
+        }, 1)
+      : null;
+    if (!poll) arm();
+    const bound = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.once('exit', (code, signal) => {
+      if (poll) clearInterval(poll);
+      if (kill) clearTimeout(kill);
+      clearTimeout(bound);
+      resolve({ killed: signal === 'SIGKILL', code, out });
+    });
+  });
+}
