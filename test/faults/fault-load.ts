@@ -24,6 +24,8 @@ export interface Outcome {
 export interface Sample {
   kind: 'signIn' | 'refresh' | 'revoke';
   user: string;
+  /** The server that was asked. */
+  base: string;
   start: number;
   end: number;
   outcome: Outcome;
@@ -78,16 +80,17 @@ export class FaultLoad {
 
   private async send(kind: Sample['kind'], user: string, retry: boolean, request: (base: string) => Promise<Answer>): Promise<{ sample: Sample; answer: Answer | null }> {
     const start = performance.now();
+    const base = this.base();
     let answer: Answer | null = null;
     let outcome: Outcome;
     try {
-      answer = await request(this.base());
+      answer = await request(base);
       outcome = outcomeOf(answer);
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code;
       outcome = { status: 0, error: null, codes: null, retryAfter: null, network: cause ?? (e as Error).name };
     }
-    const sample = { kind, user, start, end: performance.now(), outcome, retry };
+    const sample = { kind, user, base, start, end: performance.now(), outcome, retry };
     this.samples.push(sample);
     return { sample, answer };
   }
