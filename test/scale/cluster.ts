@@ -21,7 +21,7 @@ export const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
 /** Extra seed properties of the public client (e.g. backchannel_logout_uri). */
 export type PublicClientExtras = Record<string, unknown>;
 
-function seedJson(publicClientExtras: PublicClientExtras = {}): string {
+export function seedJson(publicClientExtras: PublicClientExtras = {}): string {
   return JSON.stringify({
     tenant: { id: TENANT, domain: DOMAIN, displayName: 'Cluster' },
     users: USERS.map((u) => ({ userPrincipalName: `${u}@${DOMAIN}`, displayName: u, password: PASSWORD })),

@@ -256,6 +256,11 @@ export class SqliteGrantStore implements GrantStore {
             // only its own writes.
             outcomes.push({ ok: true, value: this.s.db.transaction(() => this.rotateNow(r))() });
           } catch (error) {
+            // After SQLITE_FULL, SQLITE_IOERR and a few others SQLite may have rolled back the
+            // WHOLE transaction, not just the savepoint: the earlier rotations of the batch are
+            // gone too, and going on would run the later ones outside any transaction. Abort
+            // the batch; every caller is refused and nothing of it is applied.
+            if (!this.s.db.inTransaction) throw error;
             outcomes.push({ ok: false, error });
           }
         }
