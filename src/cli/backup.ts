@@ -73,7 +73,7 @@ export async function backup(argv: readonly string[], env: NodeJS.ProcessEnv): P
     fsyncDir(dirname(out));
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     process.stdout.write(
-      `Backed up ${args.dbFile} to ${out} (${bytes} bytes, schema version ${inspection.schemaVersions.join(',')}, ${inspection.users} users) in ${seconds} s.\n` +
+      `Backed up ${args.dbFile} to ${out} (${bytes} bytes, schema versions ${inspection.schemaVersions.join(',')}, ${inspection.users} users) in ${seconds} s.\n` +
         `Manifest: ${manifestPath} (sha256 ${manifest.sha256}).\n`,
     );
     return EXIT.OK;

@@ -87,7 +87,7 @@ export async function restore(argv: readonly string[], env: NodeJS.ProcessEnv): 
   const checked = await verifyManifest(from);
   progress(`'${from}' ${checked}`);
   const inspection = inspect(from);
-  progress(`integrity_check ok; schema version ${inspection.schemaVersions.join(',')}; ${inspection.users} users`);
+  progress(`integrity_check ok; schema versions ${inspection.schemaVersions.join(',')}; ${inspection.users} users`);
 
   mkdirSync(args.dataDir, { recursive: true });
   let lock;
@@ -119,7 +119,7 @@ export async function restore(argv: readonly string[], env: NodeJS.ProcessEnv): 
     lock.release();
   }
   process.stdout.write(
-    `Restored ${from} into ${args.dbFile} (schema version ${inspection.schemaVersions.join(',')}, ${inspection.users} users${inspection.tenant ? `, tenant ${inspection.tenant}` : ''}).\n` +
+    `Restored ${from} into ${args.dbFile} (schema versions ${inspection.schemaVersions.join(',')}, ${inspection.users} users${inspection.tenant ? `, tenant ${inspection.tenant}` : ''}).\n` +
       (kept ? `The previous database is kept as ${kept}.\n` : '') +
       'Revocations made after this backup was taken are not in it: revoke the sessions of users revoked since, before reopening the service.\n',
   );

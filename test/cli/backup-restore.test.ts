@@ -9,6 +9,10 @@ import { USERS, daemonToken, passwordSignIn, refresh, revokeSessions, seedJson }
 import { FaultLoad, judge } from '../faults/fault-load.js';
 import { ServerProcess, runCli } from '../faults/server-process.js';
 import { dbFile, readState } from '../faults/sqlite-state.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+
+/** Every schema version this build applies, as backup and restore print them. */
+const VERSIONS = MIGRATIONS.map((m) => m.version).sort((a, b) => a - b).join(',');
 
 /**
  * `portcullis backup` / `restore` (issue 7 §7) with real processes: a `serve` on SQLite, the CLI
@@ -42,7 +46,7 @@ describe('portcullis backup and restore (SQLite)', () => {
       const file = join(dir, 'keeps.db');
       const b = await runCli(['backup', '--data-dir', source, '--out', file]);
       assert.equal(b.code, 0, b.err);
-      assert.match(b.out, /^Backed up .* \(\d+ bytes, schema version 1, 6 users\) in [\d.]+ s\.\nManifest: .*keeps\.db\.manifest\.json \(sha256 [0-9a-f]{64}\)\.\n$/);
+      assert.match(b.out, new RegExp(`^Backed up .* \\(\\d+ bytes, schema versions ${VERSIONS}, 6 users\\) in [\\d.]+ s\\.\\nManifest: .*keeps\\.db\\.manifest\\.json \\(sha256 [0-9a-f]{64}\\)\\.\\n$`));
       assert.match(b.err, /integrity_check ok/);
       assert.equal(statSync(file).mode & 0o777, 0o600, 'the backup holds private keys');
       console.log(`backup: ${statSync(file).size} bytes in ${Math.round(b.ms)} ms (CLI process included)`);
@@ -50,7 +54,7 @@ describe('portcullis backup and restore (SQLite)', () => {
       const target = join(dir, 'restored');
       const r = await runCli(['restore', '--data-dir', target, '--from', file]);
       assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /Restored .* \(schema version 1, 6 users, tenant cluster\.test\)/);
+      assert.match(r.out, new RegExp(`Restored .* \\(schema versions ${VERSIONS}, 6 users, tenant cluster\\.test\\)`));
       restored = await ServerProcess.start({ dataDir: target });
       for (const u of USERS) {
         const answer = await refresh(restored.base, tokens.get(u)!);

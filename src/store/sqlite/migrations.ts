@@ -267,7 +267,7 @@ CREATE INDEX lockouts_expiry ON lockouts(expires_at);
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
-export function migrate(db: Database.Database, now: number): number[] {
+export function migrate(db: Database.Database, now: number, migrations: typeof MIGRATIONS = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set(
@@ -276,7 +276,7 @@ export function migrate(db: Database.Database, now: number): number[] {
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
   // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF).
-  for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
