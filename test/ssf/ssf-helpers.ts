@@ -85,7 +85,7 @@ export interface ReceivedSet {
 
 /**
  * An RFC 8935 push receiver on 127.0.0.1: records every request and answers with `respond`
- * (default 202). Real HTTP, so the transmitter's client, timeouts and headers are exercised.
+ * (default 202; status 0 = never answer). Real HTTP, so the transmitter's client, timeouts and headers are exercised.
  */
 export class PushReceiver {
   readonly received: ReceivedSet[] = [];
@@ -104,6 +104,7 @@ export class PushReceiver {
         const item = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         self!.received.push(item);
         const answer = self!.respond(item);
+        if (answer.status === 0) return; // never answer: the sender's timeout or death decides
         res.writeHead(answer.status, answer.body === undefined ? {} : { 'content-type': 'application/json' });
         res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
       });
