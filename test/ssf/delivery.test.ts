@@ -152,7 +152,15 @@ for (const kind of await storeKinds('SSF delivery')) {
       await waitFor('the new SET', async () => Object.keys((fourth = await poll(receiverB, stream.delivery.endpoint_url, { returnImmediately: true })).sets).length > 0);
       assert.equal(Object.keys(fourth.sets).length, 1);
       assert.ok(!(acked in fourth.sets) && !(kept in fourth.sets));
-      await poll(receiverB, stream.delivery.endpoint_url, { ack: Object.keys(fourth.sets), returnImmediately: true });
+      // setErrs (RFC 8936 §2.4.2) ends the SET's delivery like an ack, and the error is audited.
+      const [bad] = Object.keys(fourth.sets) as [string];
+      const fifth = await poll(receiverB, stream.delivery.endpoint_url, { setErrs: { [bad]: { err: 'invalid_key', description: 'unknown kid' } }, returnImmediately: true });
+      assert.deepEqual(fifth.sets, {});
+      const audit = await h.store.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Deliver security event token', limit: 20 });
+      const reported = audit.find((a) => a.correlationId === bad);
+      assert.ok(reported, 'the receiver-reported error is in the audit log');
+      assert.match(reported.resultReason, /invalid_key \(unknown kid\)/);
+      assert.equal(reported.targetResources[0]?.id, RX.b);
     });
 
     test('sign-out revokes the one session it ended (sub_id names it); deleting a user revokes all', async () => {

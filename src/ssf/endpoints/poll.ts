@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { newGuid } from '../../crypto/random.js';
 import type { Services } from '../../services.js';
+import { deliveryFailureRecord } from '../delivery-audit.js';
 import { SSF_ERRORS } from '../errors.js';
 import { checkTenant, jsonObject, ownStream } from '../http.js';
 import { DELIVERY, type SsfStream } from '../model.js';
@@ -41,22 +41,10 @@ function parsePollRequest(raw: unknown): PollRequest {
 
 /** A receiver's setErrs (RFC 8936 §2.4.2) end the SET's delivery like an ack, and are audited as failures. */
 async function recordSetErrors(stream: SsfStream, errs: PollRequest['setErrs'], services: Services): Promise<void> {
-  const now = services.clock.now();
+  const at = services.clock.now();
   for (const [jti, e] of Object.entries(errs)) {
-    await services.store.audit.insert({
-      id: newGuid(),
-      tenantId: stream.tenantId,
-      activityDateTime: now,
-      activityDisplayName: 'Deliver security event token',
-      category: 'SharedSignals',
-      loggedByService: 'Portcullis Shared Signals',
-      operationType: 'Other',
-      result: 'failure',
-      resultReason: `The receiver reported an error for the SET: ${e.err}${e.description ? ` (${e.description})` : ''}`,
-      correlationId: jti.slice(0, 256),
-      initiatedBy: {},
-      targetResources: [{ id: stream.clientId, type: 'Application', displayName: `stream ${stream.streamId} (poll)`, userPrincipalName: null, modifiedProperties: [] }],
-    });
+    const reason = `The receiver reported an error for the SET: ${e.err}${e.description ? ` (${e.description})` : ''}`;
+    await services.store.audit.insert(deliveryFailureRecord({ ...stream, endpointUrl: null, jti, at, reason }));
   }
 }
 
