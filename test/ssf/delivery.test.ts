@@ -5,7 +5,7 @@ import { CAEP_EVENT, DELIVERY } from '../../src/ssf/model.js';
 import { APP, TENANT_ID, WEB_SECRET, type Harness } from '../helpers/harness.js';
 import { CookieJar, signIn } from '../helpers/browser-flow.js';
 import { waitFor } from '../helpers/wait.js';
-import { PushReceiver, RX, RX_SECRET, eventTypeOf, storeKinds, ssfHarness, verifySet, type VerifiedSet } from './ssf-helpers.js';
+import { PushReceiver, RX, RX_SECRET, eventTypeOf, storeKinds, ssfHarness, verifySet, verifyWithJose, type VerifiedSet } from './ssf-helpers.js';
 
 /**
  * Revocations reach SSF receivers: real Graph calls on a listening server commit security events
@@ -98,6 +98,9 @@ for (const kind of await storeKinds('SSF delivery')) {
           assert.equal(r.headers.authorization, 'Bearer rx-a-inbound');
         }
         const sets = rx.received.map((r) => verified(r.body, RX.a));
+        // And as a receiver would with a JOSE library, the keys taken from the metadata's jwks_uri.
+        const metadata = (await http('GET', `/.well-known/ssf-configuration/${TENANT_ID}/v2.0`, null)).body as { jwks_uri: string };
+        for (const r of rx.received) assert.equal((await verifyWithJose(r.body, metadata.jwks_uri, { iss: issuer, aud: RX.a })).iss, issuer);
         assert.equal(new Set(sets.map((s) => s.payload.jti)).size, 4, 'distinct jti');
         const [revoked, disabled, ...reset] = sets as [VerifiedSet, VerifiedSet, VerifiedSet, VerifiedSet];
         assert.equal(eventTypeOf(revoked), CAEP_EVENT.sessionRevoked);

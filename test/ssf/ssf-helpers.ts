@@ -208,3 +208,19 @@ export async function ssfHarness(kind: StoreKind, ssf: Partial<SsfConfig> = {}):
 export async function storeKinds(suite: string): Promise<StoreKind[]> {
   return (await requirePostgres(`${suite}: PostgreSQL`)) ? ['sqlite', 'postgres'] : ['sqlite'];
 }
+
+/**
+ * The receiver-side check of docs/push-revocation.md, with a real JOSE library (`jose`): the JWKS
+ * fetched from the transmitter's jwks_uri over HTTP, RS256, typ, issuer and audience.
+ */
+export async function verifyWithJose(set: string, jwksUri: string, expected: { iss: string; aud: string }): Promise<Record<string, unknown>> {
+  const { createRemoteJWKSet, jwtVerify } = await import('jose');
+  const { payload, protectedHeader } = await jwtVerify(set, createRemoteJWKSet(new URL(jwksUri)), {
+    issuer: expected.iss,
+    audience: expected.aud,
+    typ: 'secevent+jwt',
+    algorithms: ['RS256'],
+  });
+  assert.equal(protectedHeader.typ, 'secevent+jwt');
+  return payload as Record<string, unknown>;
+}
