@@ -70,9 +70,10 @@ export function registerPollEndpoint(http: FastifyInstance, services: Services):
     if (stream.status !== 'enabled' || poll.maxEvents === 0) return reply.send({ sets: {}, moreAvailable: false });
     let page = await services.store.ssf.pending(stream.streamId, poll.maxEvents);
     if (page.sets.length === 0 && !poll.returnImmediately) {
+      // The response's 'close' before it was sent means the receiver hung up: stop waiting for it.
       const gone = new AbortController();
       const onClose = () => gone.abort();
-      req.raw.once('close', onClose);
+      reply.raw.once('close', onClose);
       try {
         await services.ssf.waitForSets(
           stream.streamId,
@@ -81,7 +82,7 @@ export function registerPollEndpoint(http: FastifyInstance, services: Services):
           gone.signal,
         );
       } finally {
-        req.raw.off('close', onClose);
+        reply.raw.off('close', onClose);
       }
       page = await services.store.ssf.pending(stream.streamId, poll.maxEvents);
     }
