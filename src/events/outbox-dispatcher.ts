@@ -8,6 +8,12 @@ import type { DeliveryOutcome, OutboxSink } from './outbox-sink.js';
 
 /** Events and deliveries taken per claim; a full batch makes the dispatcher go again at once. */
 const BATCH = 50;
+/**
+ * Wake-ups closer together than this share one pass: a burst of revokes (a bulk revoke through
+ * $batch) is planned in a few passes instead of one per revoke, so the dispatcher's bookkeeping
+ * does not slow the revokes down. A lone revoke still starts a pass at once.
+ */
+const WAKE_SPACING_MS = 25;
 
 export interface DispatcherLog {
   warn(message: string): void;
@@ -37,6 +43,7 @@ export class OutboxDispatcher {
   private started = false;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
+  private lastPassAt = -Infinity;
 
   constructor(
     private readonly services: OutboxServices,
@@ -60,15 +67,21 @@ export class OutboxDispatcher {
     this.wake();
   }
 
-  /** Runs a pass now, or right after the running one. */
+  /** Runs a pass now (or, within WAKE_SPACING_MS of the last one, shortly), or right after the running one. */
   wake(): void {
     if (this.closed || !this.started) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    const wait = this.lastPassAt + WAKE_SPACING_MS - performance.now();
+    if (wait > 0) {
+      this.setTimer(wait);
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.lastPassAt = performance.now();
     this.running = this.loop().finally(() => {
       this.running = null;
       this.schedule();
@@ -82,7 +95,15 @@ export class OutboxDispatcher {
       this.wake();
       return;
     }
-    this.timer = setTimeout(() => this.wake(), this.services.config.outbox.pollIntervalMs);
+    this.setTimer(this.services.config.outbox.pollIntervalMs);
+  }
+
+  private setTimer(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.wake();
+    }, ms);
     // The server's sockets keep the process alive; the dispatcher alone must not.
     this.timer.unref();
   }
