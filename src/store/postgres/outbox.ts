@@ -5,6 +5,7 @@ import { EVENT_COLUMNS_AS_E, clipError, eventFromPrefixed, toDelivery, toSecurit
 import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
+import { notifyInTx } from './notify.js';
 
 /** What an event covers; see store/sqlite/outbox.ts. */
 export type EventScope = { kind: 'user'; epoch: number } | { kind: 'session'; sessionId: string; epoch: number };
@@ -39,6 +40,9 @@ export async function writeSecurityEvent(c: Queryable, user: User, draft: Securi
       draft.correlationId, JSON.stringify(groupAffectedSessions(grants, live)),
     ],
   );
+  // Delivered at COMMIT to every listening instance, whose dispatcher then runs at once instead
+  // of at its next poll (src/events/key-refresher.ts hands the topic to the app).
+  await notifyInTx(c, 'outbox');
 }
 
 export class PgOutboxStore implements OutboxStore {
