@@ -14,6 +14,9 @@ const BATCH = 50;
  * does not slow the revokes down. A lone revoke still starts a pass at once.
  */
 const WAKE_SPACING_MS = 25;
+/** How often a dispatcher deletes settled rows past retention, and how many per statement. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_BATCH = 1000;
 
 export interface DispatcherLog {
   warn(message: string): void;
@@ -44,6 +47,7 @@ export class OutboxDispatcher {
   private closed = false;
   private unsubscribe: (() => void) | null = null;
   private lastPassAt = -Infinity;
+  private lastPruneAt = -Infinity;
 
   constructor(
     private readonly services: OutboxServices,
@@ -122,11 +126,20 @@ export class OutboxDispatcher {
     }
   }
 
-  /** One pass: plan, then deliver what is due. Public for tests and the CLI. */
+  /** One pass: plan, then deliver what is due (and now and then, prune). Public for tests and the CLI. */
   async pass(): Promise<PassResult> {
     const planned = await this.planEvents();
     const attempted = await this.deliverDue();
+    await this.pruneNowAndThen();
     return { planned, attempted };
+  }
+
+  private async pruneNowAndThen(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = now;
+    const { store, clock, config } = this.services;
+    await store.outbox.prune(clock.now() - config.outbox.retentionSeconds * 1000, PRUNE_BATCH);
   }
 
   private leaseUntil(now: number): number {

@@ -160,6 +160,23 @@ export class PgOutboxStore implements OutboxStore {
     return rows.map(toSecurityEvent);
   }
 
+  async prune(before: number, limit: number): Promise<number> {
+    return this.db.tx(async (c) => {
+      const deliveries = await c.query(
+        `DELETE FROM outbox_deliveries WHERE id IN (SELECT id FROM outbox_deliveries
+           WHERE status IN ('delivered', 'failed') AND settled_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [before, limit],
+      );
+      const events = await c.query(
+        `DELETE FROM security_events WHERE id IN (SELECT e.id FROM security_events e
+           WHERE e.planned_at IS NOT NULL AND e.planned_at < $1
+             AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.event_id = e.id) LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [before, limit],
+      );
+      return (deliveries.rowCount ?? 0) + (events.rowCount ?? 0);
+    });
+  }
+
   onEventCommitted(listener: () => void): () => void {
     return this.db.outboxCommitted.subscribe(listener);
   }

@@ -162,6 +162,25 @@ export class SqliteOutboxStore implements OutboxStore {
     return (rows as Row[]).map(toSecurityEvent);
   }
 
+  async prune(before: number, limit: number): Promise<number> {
+    return this.s.txRelaxed(() => {
+      const deliveries = this.s
+        .stmt(
+          `DELETE FROM outbox_deliveries WHERE id IN (SELECT id FROM outbox_deliveries
+             WHERE status IN ('delivered', 'failed') AND settled_at < ? LIMIT ?)`,
+        )
+        .run(before, limit).changes;
+      const events = this.s
+        .stmt(
+          `DELETE FROM security_events WHERE id IN (SELECT e.id FROM security_events e
+             WHERE e.planned_at IS NOT NULL AND e.planned_at < ?
+               AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.event_id = e.id) LIMIT ?)`,
+        )
+        .run(before, limit).changes;
+      return deliveries + events;
+    });
+  }
+
   onEventCommitted(listener: () => void): () => void {
     return this.s.outboxCommitted.subscribe(listener);
   }
