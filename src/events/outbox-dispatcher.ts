@@ -48,6 +48,8 @@ export class OutboxDispatcher {
   private unsubscribe: (() => void) | null = null;
   private lastPassAt = -Infinity;
   private lastPruneAt = -Infinity;
+  /** One warning per outage, not one per poll. */
+  private failing = false;
 
   constructor(
     private readonly services: OutboxServices,
@@ -117,10 +119,13 @@ export class OutboxDispatcher {
     for (let i = 0; i < 20 && !this.closed; i++) {
       try {
         const r = await this.pass();
+        if (this.failing) this.log.warn('outbox: dispatching again');
+        this.failing = false;
         if (r.planned < BATCH && r.attempted < BATCH) return;
       } catch (e) {
         // The store is unreachable or the like: the next poll tries again.
-        this.log.warn(`outbox: pass failed: ${(e as Error).message}`);
+        if (!this.failing) this.log.warn(`outbox: pass failed, retrying every poll: ${(e as Error).message}`);
+        this.failing = true;
         return;
       }
     }
