@@ -78,6 +78,23 @@ export class SqliteDb {
     return this.db.transaction(fn).immediate();
   }
 
+  /**
+   * fn in a BEGIN IMMEDIATE transaction whose commit does not wait for fsync (synchronous=NORMAL
+   * for its duration: in WAL mode the commit is atomic and survives a process crash, and only an
+   * OS crash or power loss can undo it). For bookkeeping whose loss is harmless: the outbox's
+   * claims, plans and delivery outcomes (a lost one means a re-plan under the unique key or a
+   * repeated delivery with the same jti, both allowed by at-least-once). The next FULL commit
+   * (any revoke) fsyncs the WAL, these transactions included.
+   */
+  txRelaxed<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.tx(fn);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
   migrate(now: number): number[] {
     return migrate(this.db, now);
   }
