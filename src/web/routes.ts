@@ -10,10 +10,20 @@ export function registerWebRoutes(http: FastifyInstance, services: Services): vo
   http.register(async (scope) => {
     // The database is down: a page that says so, 503 + Retry-After, rather than a generic 500.
     scope.setErrorHandler((error, req, reply) => {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      req.log.warn({ err: error, requestId: req.id }, 'store unavailable');
-      reply.header('retry-after', String(error.retryAfterSeconds));
-      return sendPage(reply, 503, errorPage('Sorry, but we’re having trouble signing you in.', 'The service is temporarily unavailable. Please try again in a moment.', `Request Id: ${req.id}`));
+      if (error instanceof StoreUnavailableError) {
+        req.log.warn({ err: error, requestId: req.id }, 'store unavailable');
+        reply.header('retry-after', String(error.retryAfterSeconds));
+        return sendPage(reply, 503, errorPage('Sorry, but we’re having trouble signing you in.', 'The service is temporarily unavailable. Please try again in a moment.', `Request Id: ${req.id}`));
+      }
+      // Errors fastify raises before the handler (malformed form, body too large) keep their 4xx.
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        return sendPage(reply, status, errorPage('Sorry, but we’re having trouble signing you in.', 'The request was not valid.', `Request Id: ${req.id}`));
+      }
+      // Anything else is a bug: logged with its stack here, never shown. Rethrowing it sent
+      // fastify's default body, which carried the database's error message (found by fuzzing).
+      req.log.error({ err: error, requestId: req.id }, 'web request failed');
+      return sendPage(reply, 500, errorPage('Sorry, but we’re having trouble signing you in.', 'An unexpected error occurred. Please try again.', `Request Id: ${req.id}`));
     });
     registerDeviceLogin(scope, services);
   });
