@@ -10,6 +10,7 @@ httpFuzzSuite(
     { target: TARGETS.device, count: 4_000 },
     { target: TARGETS.graph, count: 12_000 },
     { target: TARGETS.batch, count: 3_000 },
+    { target: TARGETS.raw, count: 2_000 },
   ],
   () => FuzzServer.start(),
 );

@@ -16,7 +16,7 @@ export interface HttpCorpusEntry {
   target: string;
   /** Why it was kept: the failure it caused before the fix. */
   reason: string;
-  request: { method: string; path: string; headers: Record<string, string>; body?: string; bodyBase64?: string };
+  request: { method: string; path: string; headers: Record<string, string>; body?: string; bodyBase64?: string; rawBase64?: string };
 }
 
 export interface TextCorpusEntry {
@@ -58,6 +58,7 @@ export function toWire(entry: HttpCorpusEntry, ctx: FuzzContext): FuzzRequest {
   };
   if (body !== undefined) out.body = replaceAll(body, pairs, false);
   else if (bodyBase64 !== undefined) out.body = Buffer.from(bodyBase64, 'base64');
+  if (entry.request.rawBase64 !== undefined) out.raw = Buffer.from(entry.request.rawBase64, 'base64');
   return out;
 }
 
@@ -71,6 +72,7 @@ export function httpEntry(target: string, reason: string, req: FuzzRequest, ctx:
   };
   if (typeof req.body === 'string') request.body = replaceAll(req.body, pairs, true);
   else if (req.body !== undefined) request.bodyBase64 = req.body.toString('base64');
+  if (req.raw) request.rawBase64 = req.raw.toString('base64');
   // The reason names the failure, not the answer's request ids.
   return { kind: 'http', target, reason: reason.replace(/"innerError":\{[^}]*\}/, '"innerError":{}'), request };
 }

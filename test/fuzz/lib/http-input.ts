@@ -7,6 +7,8 @@ export interface FuzzRequest {
   path: string;
   headers: Record<string, string>;
   body?: string | Buffer;
+  /** When set, these bytes are written to a fresh TCP connection instead (method/path only describe it). */
+  raw?: Buffer;
 }
 
 export type Form = [string, string][];

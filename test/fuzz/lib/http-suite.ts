@@ -11,6 +11,7 @@ import { authorizeTarget } from '../targets/authorize.js';
 import { batchTarget } from '../targets/batch.js';
 import { deviceTarget } from '../targets/device.js';
 import { graphTarget } from '../targets/graph.js';
+import { rawTarget } from '../targets/raw.js';
 import { tokenTarget } from '../targets/token.js';
 
 /**
@@ -24,7 +25,7 @@ export interface PlannedTarget {
   count: number;
 }
 
-export const TARGETS = { token: tokenTarget, authorize: authorizeTarget, device: deviceTarget, graph: graphTarget, batch: batchTarget };
+export const TARGETS = { token: tokenTarget, authorize: authorizeTarget, device: deviceTarget, graph: graphTarget, batch: batchTarget, raw: rawTarget };
 const WARMUP_PER_TARGET = 200;
 const CONCURRENCY = 8;
 const MiB = 1024 * 1024;

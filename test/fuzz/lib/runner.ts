@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { FuzzRequest } from './http-input.js';
 import { Rng, inputSeed } from './rng.js';
@@ -6,6 +7,8 @@ import type { FuzzContext, HttpTarget } from './target.js';
 
 /** A stack frame in a response body means internals leaked (DESIGN.md: no stack traces in responses). */
 const STACK_FRAME = /\n\s+at [^\n]*\(?[^\n]*:\d+:\d+\)?|node_modules\//;
+/** Database and runtime error text in a response means an error escaped its surface's error mapping. */
+const INTERNALS = /SqliteError|SQLITE_[A-Z]|invalid byte sequence|violates [a-z ]*constraint|duplicate key value|node:internal|"code":"[0-9A-Z]{5}"/;
 
 /** A $batch answers 200 and carries each inner answer in `responses`: those must be < 500 too. */
 function innerServerError(text: string): string | null {
@@ -23,14 +26,49 @@ export interface Outcome {
   connectionError: string | null;
 }
 
+/** Writes raw bytes on a new connection, half-closes it and reads whatever comes back (bounded: 10 s). */
+function exchangeRaw(origin: string, bytes: Buffer): Promise<{ answer: string; error: string | null }> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host: hostname, port: Number(port) });
+    let done = false;
+    const finish = (error: string | null) => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve({ answer: Buffer.concat(chunks).toString('latin1'), error });
+    };
+    socket.setTimeout(10_000, () => finish('timeout'));
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', (e) => finish((e as NodeJS.ErrnoException).code ?? e.message));
+    socket.on('close', () => finish(null));
+    socket.end(bytes);
+  });
+}
+
+async function sendRaw(server: FuzzServer, bytes: Buffer): Promise<Outcome> {
+  const { answer, error } = await exchangeRaw(server.origin, bytes);
+  if (server.exited) return { status: null, failure: 'server died', connectionError: null };
+  // Node's parser answers 400/413/431/505 itself; a handler answers as usual. Several responses may come back.
+  const statuses = [...answer.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
+  const bad = statuses.find((s) => s >= 500 && s !== 505);
+  if (bad !== undefined) return { status: bad, failure: `HTTP ${bad}: ${answer.slice(0, 300)}`, connectionError: null };
+  if (STACK_FRAME.test(answer) || INTERNALS.test(answer)) return { status: statuses[0] ?? null, failure: `internals in a response: ${answer.slice(0, 300)}`, connectionError: null };
+  if (statuses.length === 0) return { status: null, failure: null, connectionError: error ?? 'closed without an answer' };
+  return { status: statuses[0]!, failure: null, connectionError: null };
+}
+
 /** Sends one request and judges the answer: < 500, no stack trace, and the server still up. */
 export async function send(server: FuzzServer, req: FuzzRequest): Promise<Outcome> {
+  if (req.raw) return sendRaw(server, req.raw);
   const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body;
   try {
     const res = await server.pool.request({ method: req.method as 'GET', path: req.path, headers: req.headers, ...(body !== undefined ? { body } : {}) });
     const text = await res.body.text();
     if (res.statusCode >= 500) return { status: res.statusCode, failure: `HTTP ${res.statusCode}: ${text.slice(0, 300)}`, connectionError: null };
     if (STACK_FRAME.test(text)) return { status: res.statusCode, failure: `stack trace in a ${res.statusCode} response`, connectionError: null };
+    if (INTERNALS.test(text)) return { status: res.statusCode, failure: `internal error text in a ${res.statusCode} response: ${text.slice(0, 300)}`, connectionError: null };
     const inner = innerServerError(text);
     if (inner) return { status: res.statusCode, failure: `$batch answered an inner request with ${inner}`, connectionError: null };
     return { status: res.statusCode, failure: null, connectionError: null };
