@@ -29,8 +29,9 @@ type Cmd = fc.AsyncCommand<Model, Real>;
 
 const upn = (user: ModelUser) => `${user}@contoso.test`;
 
+/** Status and error body for the report; a success body carries tokens and is left out. */
 function describe(r: { status: number; text: string }): string {
-  return `${r.status} ${r.text.slice(0, 300)}`;
+  return r.status < 300 ? `${r.status} (success)` : `${r.status} ${r.text.slice(0, 300)}`;
 }
 
 /** After every step: the store agrees with the model (I3 across restarts) and holds no raw secret (I5). */
