@@ -21,7 +21,8 @@ function item(rng: Rng, ctx: FuzzContext, id: string, ids: readonly string[], de
   if (rng.chance(0.1)) headers[randomString(rng, 8)] = nastyString(rng);
   if (Object.keys(headers).length || rng.chance(0.2)) out.headers = headers;
   if (url === '/$batch' && depth < 2) out.body = batchBody(rng, ctx, depth + 1);
-  else if (inner.body !== undefined) out.body = rng.chance(0.9) ? JSON.parse(typeof inner.body === 'string' && isJson(inner.body) ? inner.body : '{}') : inner.body;
+  // Usually the JSON value itself (as Graph expects), sometimes the damaged text as a string.
+  else if (typeof inner.body === 'string') out.body = isJson(inner.body) && rng.chance(0.9) ? JSON.parse(inner.body) : inner.body;
   if (ids.length && rng.chance(0.4)) {
     out.dependsOn = rng.weighted<() => unknown>([
       [6, () => Array.from({ length: rng.int(1, 3) }, () => rng.pick(ids))],

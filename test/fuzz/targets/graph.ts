@@ -6,7 +6,11 @@ import { damageText, guid, jsonValue, mutateJson, nastyString, randomString, pct
 const USER_PROPERTIES = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'givenName', 'surname', 'signInSessionsValidFromDateTime', 'createdDateTime', 'mailNickname', 'nope'];
 const AUDIT_PROPERTIES = ['activityDisplayName', 'category', 'activityDateTime', 'result', 'initiatedBy', 'correlationId'];
 
-/** The `{id | userPrincipalName}` segment: a target user, an unknown id, junk, or an encoded UPN. */
+/**
+ * The `{id | userPrincipalName}` segment: a target user, an unknown id, junk, or an encoded UPN.
+ * The token holder (the Global Administrator) is not a target, so disabling, resetting or
+ * deleting users never ends the run's own credentials.
+ */
 function userKey(rng: Rng, ctx: FuzzContext): string {
   return rng.weighted<() => string>([
     [4, () => rng.pick(ctx.targetUsers).id],
@@ -131,7 +135,6 @@ export function graphRequest(rng: Rng, ctx: FuzzContext) {
     body = rng.chance(0.1) ? damageText(rng, json) : json;
     headers['content-type'] = rng.weighted<string>([[9, 'application/json'], [1, 'application/json; charset=utf-8'], [1, 'text/plain'], [1, 'application/x-www-form-urlencoded'], [0.5, 'application/json; odata.metadata=none']]);
   }
-  // Only the seeded admins' tokens' holders are kept out of targetUsers; deleting the others is fine.
   const version = rng.weighted<string>([[5, 'v1.0'], [3, 'beta'], [0.5, 'V1.0'], [0.5, 'v2.0']]);
   return { method, path: wirePath(`/${version}/${path}${queryString(rng, path)}`), headers, ...(body !== undefined ? { body } : {}) };
 }
