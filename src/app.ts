@@ -3,14 +3,20 @@ import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import type { AppConfig } from './config.js';
+import { AttemptLimiter } from './core/attempt-limiter.js';
 import { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
 import type { InvalidationFeed } from './events/invalidation.js';
 import { startKeyRefresher } from './events/key-refresher.js';
+import { BackchannelLogoutSink } from './events/backchannel-logout-sink.js';
+import { OutboxDispatcher } from './events/outbox-dispatcher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
+import { ssfOutboxSink } from './ssf/outbox-sink.js';
+import { registerSsfRoutes } from './ssf/routes.js';
+import { SsfTransmitter } from './ssf/transmitter.js';
 import type { Services } from './services.js';
 import type { Store } from './store/store.js';
 import { registerWebRoutes } from './web/routes.js';
@@ -54,7 +60,10 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
       if (graphErrors?.(error, req, reply)) return;
       void (reply as FastifyReply).code(400).type('application/json').send(JSON.stringify({ error: 'invalid_request', error_description: 'The request URL is malformed.' }));
     },
-    trustProxy: opts.config.trustProxy,
+    // One hop: the client address is the one our proxy appended to X-Forwarded-For, not the
+    // left-most entry, which the client writes itself (it would let a guesser pick its own
+    // address and evade the per-source limits, docs/threat-model.md).
+    trustProxy: opts.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     bodyLimit: opts.config.bodyLimitBytes,
     // Every response carries a request id (Graph: request-id); the client's id is echoed separately.
     genReqId: () => randomUUID(),
@@ -85,30 +94,60 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     if (opts.config.secure) reply.header('strict-transport-security', 'max-age=31536000');
   });
   const keys = await keysReady;
-  const services: Services = {
+  const tokens = new TokenIssuer(keys, clock, opts.config, tenant);
+  const ssf = new SsfTransmitter({
+    store: opts.store,
+    clock,
+    keys,
+    config: opts.config,
+    tenantId: tenant.id,
+    issuer: tokens.issuer,
+    log: { info: (m) => http.log.info(m), warn: (m) => http.log.warn(m) },
+  });
+  const base = {
     config: opts.config,
     store: opts.store,
     clock,
     keys,
     tenant,
-    tokens: new TokenIssuer(keys, clock, opts.config, tenant),
+    tokens,
+    ssf,
+    limiter: new AttemptLimiter(opts.store.lockouts, clock, tenant.id),
   };
+  const outbox = new OutboxDispatcher(base, { warn: (m) => http.log.warn(m) });
+  const services: Services = { ...base, outbox };
   graphErrors = graphFrameworkErrors(services);
+  // The last resort for errors no surface handled: never the error's message or stack.
+  http.setErrorHandler((error, req, reply) => {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) return reply.code(status).send({ error: 'invalid_request', error_description: 'The request is not valid.' });
+    req.log.error({ err: error, requestId: req.id }, 'request failed');
+    return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });
+  });
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
   registerWebRoutes(http, services);
+  registerSsfRoutes(http, services);
+  ssf.start();
 
   const refresher = startKeyRefresher(keys, opts.invalidation ?? null, opts.config.keyReloadSeconds * 1000, {
     info: (m) => http.log.info(m),
     warn: (m) => http.log.warn(m),
   });
 
+  outbox.register(new BackchannelLogoutSink());
+  outbox.register(ssfOutboxSink);
+  // Sinks are registered above this line (each push channel adds one), then the dispatcher runs.
+  if (opts.config.outbox.enabled) outbox.start();
+
   return {
     http,
     tenant,
     services,
     close: async () => {
+      await outbox.close();
       await refresher.close();
+      await ssf.close();
       await http.close();
     },
   };

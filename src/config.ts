@@ -1,3 +1,5 @@
+import type { LockoutPolicy } from './core/lockout.js';
+
 /**
  * The application's configuration: one typed object, validated and frozen before the app is
  * built. Command-line flags and PORTCULLIS_* variables are turned into it by src/cli/.
@@ -20,6 +22,14 @@ export interface TokenLifetimes {
    * its family (lost-response tolerance, RFC 9700 §4.14.2). 0 = off (default).
    */
   refreshReuseGraceSeconds: number;
+  /**
+   * Long-lived access tokens for CAE-capable clients (those that declared `cp1`): their tokens
+   * live a random time in [min, max] seconds, because Portcullis's Graph API refuses them at once
+   * after a revoke anyway (I6; Entra uses 20–28 h, reference §6). 0 and 0 = off (default): every
+   * client gets accessTokenMinSeconds–accessTokenMaxSeconds.
+   */
+  caeAccessTokenMinSeconds: number;
+  caeAccessTokenMaxSeconds: number;
 }
 
 export interface AppConfig {
@@ -45,7 +55,88 @@ export interface AppConfig {
    * `requestsPerSecond` and holding at most `burst` requests. null (default) = no throttling.
    */
   graphThrottle: GraphThrottleConfig | null;
+  /** The durable outbox's dispatcher (src/events/outbox-dispatcher.ts, docs/push-revocation.md). */
+  outbox: OutboxConfig;
+  /** The Shared Signals transmitter (src/ssf/, docs/push-revocation.md). */
+  ssf: SsfConfig;
+  /** Smart lockout and guessing limits (core/lockout.ts; docs/configuration.md#abuse-resistance). */
+  abuse: AbuseLimits;
 }
+
+export interface SsfConfig {
+  /** Longest a poll request with returnImmediately:false is held open waiting for SETs (RFC 8936 §2.4). */
+  pollWaitSeconds: number;
+  /** Time allowed for one push (RFC 8935) request before it counts as failed and is retried. */
+  pushTimeoutMs: number;
+  /** Attempts per SET before a push delivery is given up (and audited as failed). */
+  pushMaxAttempts: number;
+  /** First retry delay; each further one doubles, up to 5 minutes (equal jitter, src/events/backoff.ts). */
+  pushRetryBaseMs: number;
+  /** How often each instance looks for due push deliveries that no local event announced. */
+  pushScanIntervalMs: number;
+  /** SSF 1.0 §8.1.4.2 min_verification_interval: verification requests closer than this get 429. */
+  minVerificationIntervalSeconds: number;
+  maxStreamsPerReceiver: number;
+  /**
+   * Accept http:// push endpoints. Off by default: SETs and the receiver's authorization header
+   * must travel over TLS; turn it on only for endpoints on a trusted network or loopback.
+   */
+  allowHttpPushEndpoints: boolean;
+}
+
+export interface OutboxConfig {
+  /** Run a dispatcher in this instance (every instance may; they share work through leases). */
+  enabled: boolean;
+  /** How often the dispatcher looks for work besides the in-process wake-up after a commit. */
+  pollIntervalMs: number;
+  /** Attempts per delivery before it is marked failed. */
+  maxAttempts: number;
+  /** A delivery older than this is marked failed at its next failed attempt. */
+  maxAgeSeconds: number;
+  /** Backoff after the first failed attempt; doubles per attempt, capped, with jitter. */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /** How long one attempt may take (connect + response). */
+  deliveryTimeoutMs: number;
+  /** How long a claim lasts; work of an instance that died is taken over after this. */
+  leaseSeconds: number;
+}
+
+export const DEFAULT_OUTBOX: OutboxConfig = Object.freeze({
+  enabled: true,
+  pollIntervalMs: 250,
+  maxAttempts: 10,
+  maxAgeSeconds: 24 * 3600,
+  initialBackoffMs: 1000,
+  maxBackoffMs: 5 * 60_000,
+  deliveryTimeoutMs: 5000,
+  leaseSeconds: 30,
+});
+
+/** Each limit is a lockout policy, or null to turn that limit off. */
+export interface AbuseLimits {
+  /** Wrong passwords per user, on every password entry (Entra smart lockout: 10, then 60 s, growing). */
+  userSignIn: LockoutPolicy | null;
+  /** Wrong passwords per source address (IPv6: per /64), whichever user they were for. */
+  sourceSignIn: LockoutPolicy | null;
+  /** Wrong client secrets per client id at /token. */
+  clientSecret: LockoutPolicy | null;
+  /** Wrong client secrets per source address at /token. */
+  sourceClientSecret: LockoutPolicy | null;
+  /** Wrong user codes on /devicelogin (per source and per browser) and unknown device codes polled at /token (per source). */
+  deviceCode: LockoutPolicy | null;
+}
+
+const policy = (threshold: number, resetAfterSeconds: number): LockoutPolicy =>
+  Object.freeze({ threshold, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds });
+
+export const DEFAULT_ABUSE_LIMITS: AbuseLimits = Object.freeze({
+  userSignIn: policy(10, 24 * 3600),
+  sourceSignIn: policy(100, 3600),
+  clientSecret: policy(20, 3600),
+  sourceClientSecret: policy(20, 3600),
+  deviceCode: policy(10, 3600),
+});
 
 export interface GraphThrottleConfig {
   requestsPerSecond: number;
@@ -63,6 +154,21 @@ export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = Object.freeze({
   deviceCodeSeconds: 900,
   deviceCodeIntervalSeconds: 5,
   refreshReuseGraceSeconds: 0,
+  caeAccessTokenMinSeconds: 0,
+  caeAccessTokenMaxSeconds: 0,
+});
+
+/** Entra's long-lived CAE token lifetime, 20–28 h (reference §6), for `--cae-long-lived-tokens`. */
+export const ENTRA_CAE_ACCESS_TOKEN_SECONDS = Object.freeze({ min: 20 * 3600, max: 28 * 3600 });
+export const DEFAULT_SSF_CONFIG: SsfConfig = Object.freeze({
+  pollWaitSeconds: 15,
+  pushTimeoutMs: 5_000,
+  pushMaxAttempts: 10,
+  pushRetryBaseMs: 1_000,
+  pushScanIntervalMs: 1_000,
+  minVerificationIntervalSeconds: 10,
+  maxStreamsPerReceiver: 10,
+  allowHttpPushEndpoints: false,
 });
 
 /** Default of AppConfig.keyReloadSeconds; also enters the key retention rule (core/key-rotation.ts). */
@@ -73,7 +179,14 @@ export class ConfigError extends Error {
 }
 
 /** Fills defaults, validates and freezes. Throws ConfigError with one clear sentence. */
-export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string }): Readonly<AppConfig> {
+/** What callers may override; nested groups with defaults (outbox, ssf, abuse) may be given in part. */
+export type AppConfigOverrides = Partial<Omit<AppConfig, 'outbox' | 'ssf' | 'abuse'>> & {
+  outbox?: Partial<OutboxConfig>;
+  ssf?: Partial<SsfConfig>;
+  abuse?: Partial<AbuseLimits>;
+};
+
+export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string }): Readonly<AppConfig> {
   let url: URL;
   try {
     url = new URL(input.publicUrl);
@@ -90,6 +203,9 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
   if (tokens.accessTokenMinSeconds > tokens.accessTokenMaxSeconds) {
     throw new ConfigError('accessTokenMinSeconds must not exceed accessTokenMaxSeconds');
   }
+  if (tokens.caeAccessTokenMinSeconds > tokens.caeAccessTokenMaxSeconds || (tokens.caeAccessTokenMaxSeconds > 0 && tokens.caeAccessTokenMinSeconds === 0)) {
+    throw new ConfigError('caeAccessTokenMinSeconds must be positive and not exceed caeAccessTokenMaxSeconds (both 0 = off)');
+  }
   const throttle = input.graphThrottle ?? null;
   if (throttle !== null) {
     if (!(Number.isFinite(throttle.requestsPerSecond) && throttle.requestsPerSecond > 0)) {
@@ -97,8 +213,31 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
     }
     if (!(Number.isInteger(throttle.burst) && throttle.burst >= 1)) throw new ConfigError('graphThrottle.burst must be an integer of at least 1');
   }
+  const outbox = { ...DEFAULT_OUTBOX, ...(input.outbox ?? {}) };
+  for (const [k, v] of Object.entries(outbox)) {
+    if (typeof v === 'number' && !(Number.isFinite(v) && v > 0)) throw new ConfigError(`outbox.${k} must be a positive number`);
+  }
+  if (outbox.leaseSeconds * 1000 <= outbox.deliveryTimeoutMs) {
+    throw new ConfigError('outbox.leaseSeconds must be longer than outbox.deliveryTimeoutMs');
+  }
+  const abuse = { ...DEFAULT_ABUSE_LIMITS, ...(input.abuse ?? {}) };
+  for (const [name, p] of Object.entries(abuse)) {
+    if (p === null) continue;
+    if (!(Number.isInteger(p.threshold) && p.threshold >= 1)) throw new ConfigError(`abuse.${name}.threshold must be an integer of at least 1`);
+    for (const k of ['lockoutSeconds', 'maxLockoutSeconds', 'resetAfterSeconds'] as const) {
+      if (!(Number.isFinite(p[k]) && p[k] > 0)) throw new ConfigError(`abuse.${name}.${k} must be a positive number`);
+    }
+    if (p.maxLockoutSeconds < p.lockoutSeconds) throw new ConfigError(`abuse.${name}.maxLockoutSeconds must not be less than lockoutSeconds`);
+  }
   const keyReloadSeconds = input.keyReloadSeconds ?? DEFAULT_KEY_RELOAD_SECONDS;
   if (!Number.isFinite(keyReloadSeconds) || keyReloadSeconds <= 0) throw new ConfigError('keyReloadSeconds must be a positive number');
+  const ssf = { ...DEFAULT_SSF_CONFIG, ...(input.ssf ?? {}) };
+  for (const [k, v] of Object.entries(ssf)) {
+    if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0)) throw new ConfigError(`ssf.${k} must be a non-negative number`);
+  }
+  if (ssf.pushMaxAttempts < 1 || ssf.maxStreamsPerReceiver < 1 || ssf.pushScanIntervalMs < 10) {
+    throw new ConfigError('ssf.pushMaxAttempts and ssf.maxStreamsPerReceiver must be at least 1, ssf.pushScanIntervalMs at least 10');
+  }
   const config: AppConfig = {
     publicUrl: url.origin + url.pathname.replace(/\/+$/, ''),
     trustProxy: input.trustProxy ?? false,
@@ -108,6 +247,9 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
     keyReloadSeconds,
     bodyLimitBytes: input.bodyLimitBytes ?? 1024 * 1024,
     graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
+    outbox: Object.freeze(outbox),
+    ssf: Object.freeze(ssf),
+    abuse: Object.freeze(Object.fromEntries(Object.entries(abuse).map(([k, p]) => [k, p && Object.freeze({ ...p })])) as unknown as AbuseLimits),
   };
   return Object.freeze(config);
 }

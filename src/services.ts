@@ -1,8 +1,11 @@
 import type { Clock } from './clock.js';
 import type { AppConfig } from './config.js';
+import type { AttemptLimiter } from './core/attempt-limiter.js';
 import type { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
+import type { OutboxDispatcher } from './events/outbox-dispatcher.js';
+import type { SsfTransmitter } from './ssf/transmitter.js';
 import type { Store } from './store/store.js';
 
 /** What every surface (identity, Graph, web) is given by the app factory. No singletons. */
@@ -13,4 +16,13 @@ export interface Services {
   keys: KeyRing;
   tenant: Tenant;
   tokens: TokenIssuer;
+  /** The durable outbox's dispatcher: sinks are registered on it in app.ts. */
+  outbox: OutboxDispatcher;
+  /** The Shared Signals transmitter (src/ssf/). */
+  ssf: SsfTransmitter;
+  /** Smart lockout and guessing limits over the durable counters (core/attempt-limiter.ts). */
+  limiter: AttemptLimiter;
 }
+
+/** What the dispatcher and its sinks are given (everything but the dispatcher itself). */
+export type OutboxServices = Omit<Services, 'outbox'>;

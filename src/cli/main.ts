@@ -20,6 +20,8 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
   users: { summary: 'list, get, create, disable, enable users; reset passwords', run: async () => (await import('./commands/users.js')).users },
   audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
   keys: { summary: 'list or rotate the token signing keys', run: async () => (await import('./keys.js')).keys },
+  backup: { summary: 'write a consistent snapshot of the SQLite database (safe while serving)', run: async () => (await import('./backup.js')).backup },
+  restore: { summary: 'replace the SQLite database with a checked backup (server stopped)', run: async () => (await import('./restore.js')).restore },
 };
 
 function version(): string {

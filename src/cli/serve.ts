@@ -7,11 +7,12 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createApp, type PortcullisApp } from '../app.js';
 import { systemClock } from '../clock.js';
-import { ConfigError, makeAppConfig, type AppConfig } from '../config.js';
+import { ConfigError, DEFAULT_TOKEN_LIFETIMES, ENTRA_CAE_ACCESS_TOKEN_SECONDS, makeAppConfig, type AppConfig } from '../config.js';
 import { SeedError, applySeed, demoSeed, parseSeed, type Seed } from '../core/seed.js';
 import { openInvalidationFeed } from '../events/open-feed.js';
 import { ConflictError, type Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
+import { DataDirLockedError, holdServeLock, type HeldLock } from '../store/sqlite/data-dir-lock.js';
 import { openDatabase } from './database.js';
 import { CliError, parseServeOptions, serveHelp, type DatabaseOptions, type ServeOptions } from './serve-options.js';
 import { loadTlsFiles, selfSignedTls, type TlsMaterial } from './tls.js';
@@ -85,6 +86,16 @@ async function loadTls(opts: ServeOptions): Promise<TlsMaterial | null> {
       return loadTlsFiles(opts.tls.certFile, opts.tls.keyFile);
     case 'self-signed':
       return selfSignedTls(opts.dataDir);
+  }
+}
+
+/** Tells `portcullis restore` that this directory is in use (data-dir-lock.ts); SQLite only. */
+function lockDataDir(dataDir: string): HeldLock {
+  try {
+    return holdServeLock(dataDir);
+  } catch (e) {
+    if (e instanceof DataDirLockedError) throw new CliError(e.message, 1);
+    throw new CliError(`cannot lock data directory '${dataDir}': ${(e as Error).message}`, 1);
   }
 }
 
@@ -171,7 +182,7 @@ function waitForStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-function buildConfig(opts: ServeOptions, port: number, https: boolean): Readonly<AppConfig> {
+export function buildConfig(opts: ServeOptions, port: number, https: boolean): Readonly<AppConfig> {
   const publicUrl = opts.publicUrl ?? defaultPublicUrl(opts.host, port, https);
   try {
     return makeAppConfig({
@@ -180,6 +191,18 @@ function buildConfig(opts: ServeOptions, port: number, https: boolean): Readonly
       trustProxy: opts.publicUrl !== null,
       logLevel: opts.logLevel,
       secure: publicUrl.startsWith('https:'),
+      ...(opts.caeLongLivedTokens
+        ? {
+            tokens: {
+              ...DEFAULT_TOKEN_LIFETIMES,
+              caeAccessTokenMinSeconds: ENTRA_CAE_ACCESS_TOKEN_SECONDS.min,
+              caeAccessTokenMaxSeconds: ENTRA_CAE_ACCESS_TOKEN_SECONDS.max,
+            },
+          }
+        : {}),
+      outbox: opts.outbox,
+      ssf: { allowHttpPushEndpoints: opts.ssfAllowHttpPush },
+      abuse: opts.abuse,
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(e.message, 2);
@@ -224,7 +247,11 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   const port = await reservePort(opts.host, opts.port);
   const config = buildConfig(opts, port, tls !== null);
 
-  const store = await openStore(dataDir, opts.database);
+  const dirLock = opts.database ? null : lockDataDir(dataDir);
+  const store = await openStore(dataDir, opts.database).catch((e: unknown) => {
+    dirLock?.release();
+    throw e;
+  });
   // Installed before anything is printed: whoever reads 'Portcullis ready' may signal at once, and
   // a SIGTERM that arrived before the handler would kill the process without closing the store.
   const stopSignal = waitForStopSignal();
@@ -241,11 +268,13 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     printReady(app, config.publicUrl, tls, invalidation?.name ?? null);
   } catch (e) {
     await shutdown(app, store).catch(() => undefined);
+    dirLock?.release();
     throw e;
   }
 
   await stopSignal;
   await shutdown(app, store);
+  dirLock?.release();
   print('Portcullis stopped');
   return 0;
 }

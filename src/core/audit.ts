@@ -10,6 +10,8 @@ export const ACTIVITY = {
   updateUser: 'Update user',
   addUser: 'Add user',
   deleteUser: 'Delete user',
+  /** Smart lockout (core/lockout.ts): a subject reached its failure threshold and is locked. */
+  lockout: 'Smart lockout',
 } as const;
 
 export function userTarget(user: User, modifiedProperties: AuditTarget['modifiedProperties'] = []): AuditTarget {

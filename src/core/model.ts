@@ -53,6 +53,18 @@ export interface Application {
   /** Graph application permission (app role) names granted to the app. */
   applicationPermissions: string[];
   createdAt: number;
+  /**
+   * OpenID Connect Back-Channel Logout 1.0 §2.2 registration (`backchannel_logout_uri`,
+   * `backchannel_logout_session_required`); absent or null = the app is not told of logouts.
+   */
+  backchannelLogout?: BackchannelLogoutRegistration | null;
+}
+
+export interface BackchannelLogoutRegistration {
+  /** https, or http on a loopback host (as redirect URIs); no fragment. */
+  uri: string;
+  /** The RP needs `sid` in every logout token (§2.4). */
+  sessionRequired: boolean;
 }
 
 /** A browser SSO session, identified by a cookie whose digest is stored. */
@@ -81,6 +93,12 @@ export interface Grant {
   authTime: number;
   createdAt: number;
   revokedAt: number | null;
+  /**
+   * Client capabilities declared when the grant started (the `claims` parameter's `xms_cc`,
+   * e.g. `cp1` for Continuous Access Evaluation), so tokens refreshed from it keep them.
+   * Absent = none.
+   */
+  clientCapabilities?: string[];
 }
 
 export interface RefreshTokenRecord {
@@ -113,6 +131,8 @@ export interface AuthorizationCode {
   authTime: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** Client capabilities declared on /authorize (`xms_cc`), carried to the grant. Absent = none. */
+  clientCapabilities?: string[];
 }
 
 export type DeviceCodeStatus = 'pending' | 'approved' | 'declined';

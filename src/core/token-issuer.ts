@@ -26,12 +26,22 @@ export interface DelegatedTokenRequest {
    * Graph API can refuse the token exactly when the user's epoch has moved on (DESIGN.md I6).
    */
   epoch?: number;
+  /**
+   * The grant the token comes from, published as `pc_gid` so the Graph API can refuse the token
+   * once that grant is revoked (RFC 7009 §2.1: revoking a refresh token should invalidate the
+   * access tokens of the same grant).
+   */
+  grantId?: string;
+  /** Declared client capabilities (`xms_cc`, reference §6); `cp1` marks a CAE-capable client. */
+  clientCapabilities?: string[];
 }
 
 export interface IssuedTokens {
   accessToken: string;
   expiresIn: number;
   idToken: string | null;
+  /** True when the token got the long CAE lifetime (config.tokens.caeAccessToken*Seconds). */
+  longLived?: boolean;
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -61,10 +71,27 @@ export class TokenIssuer {
     return min === max ? min : randomInt(min, max + 1);
   }
 
+  /**
+   * A CAE-capable client (cp1) may get a long-lived token when configured: Graph refuses it at
+   * once after a revoke with a claims challenge the client knows how to answer (reference §6).
+   */
+  private delegatedLifetime(req: DelegatedTokenRequest): { seconds: number; longLived: boolean } {
+    const { caeAccessTokenMinSeconds: min, caeAccessTokenMaxSeconds: max } = this.config.tokens;
+    if (max > 0 && (req.clientCapabilities ?? []).includes('cp1')) {
+      return { seconds: min === max ? min : randomInt(min, max + 1), longLived: true };
+    }
+    return { seconds: this.accessTokenLifetime(), longLived: false };
+  }
+
   /** The claims of a delegated access token and, when `openid` was granted, of its ID token. */
-  private delegatedClaims(req: DelegatedTokenRequest): { access: Record<string, unknown>; id: Record<string, unknown> | null; expiresIn: number } {
+  private delegatedClaims(req: DelegatedTokenRequest): {
+    access: Record<string, unknown>;
+    id: Record<string, unknown> | null;
+    expiresIn: number;
+    longLived: boolean;
+  } {
     const now = seconds(this.clock.now());
-    const expiresIn = this.accessTokenLifetime();
+    const { seconds: expiresIn, longLived } = this.delegatedLifetime(req);
     const { user, app } = req;
     const common = {
       iss: this.issuer,
@@ -90,6 +117,9 @@ export class TokenIssuer {
     if (user.roleTemplateIds.length > 0) access.wids = user.roleTemplateIds;
     if (req.sessionId) access.sid = req.sessionId;
     if (req.epoch !== undefined) access.pc_epoch = req.epoch;
+    if (req.grantId !== undefined) access.pc_gid = req.grantId;
+    // Entra emits xms_cc only when the client declared capabilities (reference §6).
+    if (req.clientCapabilities && req.clientCapabilities.length > 0) access.xms_cc = [...req.clientCapabilities];
 
     let id: Record<string, unknown> | null = null;
     if (req.oidcScopes.includes('openid')) {
@@ -105,12 +135,12 @@ export class TokenIssuer {
       if (req.sessionId) id.sid = req.sessionId;
       if (req.oidcScopes.includes('email') && user.mail) id.email = user.mail;
     }
-    return { access, id, expiresIn };
+    return { access, id, expiresIn, longLived };
   }
 
   issueDelegated(req: DelegatedTokenRequest): IssuedTokens {
-    const { access, id, expiresIn } = this.delegatedClaims(req);
-    return { accessToken: this.keys.sign(access), expiresIn, idToken: id ? this.keys.sign(id) : null };
+    const { access, id, expiresIn, longLived } = this.delegatedClaims(req);
+    return { accessToken: this.keys.sign(access), expiresIn, idToken: id ? this.keys.sign(id) : null, longLived };
   }
 
   /**
@@ -118,9 +148,9 @@ export class TokenIssuer {
    * thread pool, so the event loop keeps serving while the two RSA signatures are computed.
    */
   async issueDelegatedAsync(req: DelegatedTokenRequest): Promise<IssuedTokens> {
-    const { access, id, expiresIn } = this.delegatedClaims(req);
+    const { access, id, expiresIn, longLived } = this.delegatedClaims(req);
     const [accessToken, idToken] = await Promise.all([this.keys.signAsync(access), id ? this.keys.signAsync(id) : null]);
-    return { accessToken, expiresIn, idToken };
+    return { accessToken, expiresIn, idToken, longLived };
   }
 
   private appOnlyClaims(app: Application): { claims: Record<string, unknown>; expiresIn: number } {

@@ -4,10 +4,12 @@
  * check below is one named step so a refusal says which rule failed.
  */
 import type { FastifyRequest } from 'fastify';
+import { checkTokenHolder, type Revocation } from '../core/access-token-revocation.js';
 import type { User } from '../core/model.js';
 import { GRAPH_RESOURCE_APP_ID, GRAPH_RESOURCE_URI } from '../core/permissions.js';
 import { verifyJwtSignature, type JwtPayload } from '../crypto/jwt.js';
 import type { Services } from '../services.js';
+import { caeChallengeHeader, declaresCp1 } from './cae-challenge.js';
 import { InvalidAuthenticationToken } from './errors.js';
 
 /** A signed-in user acting through an application (delegated permissions in `scp`). */
@@ -101,41 +103,16 @@ function checkClaims(claims: JwtPayload, services: Services): void {
 const lowerSet = (names: readonly unknown[]): ReadonlySet<string> =>
   new Set(names.filter((n): n is string => typeof n === 'string').map((n) => n.toLowerCase()));
 
-/** True if the token declared the CAE client capability (`xms_cc` contains cp1, §6). */
-function declaresCp1(claims: JwtPayload): boolean {
-  const cc = claims.xms_cc;
-  const values = Array.isArray(cc) ? cc : typeof cc === 'string' ? [cc] : [];
-  return values.some((v) => typeof v === 'string' && v.toLowerCase() === 'cp1');
-}
-
 /**
- * DESIGN.md I6: an access token issued before the user's last revocation is refused at once.
- * Tokens issued by the token endpoint carry their grant's epoch (`pc_epoch`), compared exactly;
- * for a token without it only an earlier second than the revocation is provably older, so one
- * minted in the same second is let through (never the reverse: a fresh sign-in right after a
- * revoke must work, I2). Clients that
- * declared cp1 get a CAE claims challenge asking for a token not before the revocation (§6).
+ * DESIGN.md I6: a token whose user, epoch or grant has been revoked since it was issued is
+ * refused at once (token-revocation.ts). Clients that declared cp1 get the CAE claims challenge
+ * asking for a token not before the revocation; others the plain Bearer challenge (§6).
  */
-function checkNotRevoked(claims: JwtPayload, user: User, services: Services): void {
-  const validFrom = user.signInSessionsValidFrom;
-  const iat = claims.iat;
-  if (validFrom === null || typeof iat !== 'number') return;
-  const revokedAtSecond = Math.floor(validFrom / 1000);
-  // Tokens Portcullis issues carry the epoch of their grant: compare it exactly. Tokens without
-  // it fall back to the issue time, where only an earlier second is provably older.
-  const epoch = claims.pc_epoch;
-  if (typeof epoch === 'number' ? epoch === user.revocationEpoch : iat >= revokedAtSecond) return;
-  const challenge = declaresCp1(claims)
-    ? {
-        error: 'insufficient_claims',
-        claims: Buffer.from(JSON.stringify({ access_token: { nbf: { essential: true, value: String(revokedAtSecond) } } })).toString('base64'),
-      }
-    : undefined;
-  throw unauthenticated(
-    services,
-    'Continuous access evaluation resulted in claims challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp',
-    challenge,
-  );
+function refuse(claims: JwtPayload, revocation: Revocation, services: Services): InvalidAuthenticationToken {
+  if (!declaresCp1(claims)) return unauthenticated(services, revocation.message);
+  const error = new InvalidAuthenticationToken(revocation.message);
+  error.headers['www-authenticate'] = caeChallengeHeader(services, Math.floor(revocation.at / 1000));
+  return error;
 }
 
 async function toCaller(claims: JwtPayload, services: Services): Promise<Caller> {
@@ -152,11 +129,15 @@ async function toCaller(claims: JwtPayload, services: Services): Promise<Caller>
   if (typeof claims.scp !== 'string' || typeof claims.oid !== 'string') {
     throw unauthenticated(services, 'Access token validation failure. The token carries neither delegated nor application permissions.');
   }
-  const user = await services.store.users.findById(services.tenant.id, claims.oid);
-  if (!user) throw unauthenticated(services, 'Access token validation failure. The signed-in user no longer exists.');
-  if (!user.accountEnabled) throw unauthenticated(services, 'Access token validation failure. The signed-in user account is disabled.');
-  checkNotRevoked(claims, user, services);
-  return { kind: 'delegated', user, appId, scopes: lowerSet(claims.scp.split(' ')) };
+  // Both reads hit the shared store on every call (nothing cached), in parallel: one round trip.
+  const grantId = typeof claims.pc_gid === 'string' ? claims.pc_gid : undefined;
+  const [user, grant] = await Promise.all([
+    services.store.users.findById(services.tenant.id, claims.oid),
+    grantId === undefined ? undefined : services.store.grants.findById(grantId),
+  ]);
+  const verdict = checkTokenHolder(claims, user, grant, services.clock.now());
+  if (!verdict.ok) throw refuse(claims, verdict.revocation, services);
+  return { kind: 'delegated', user: verdict.user, appId, scopes: lowerSet(claims.scp.split(' ')) };
 }
 
 /** Authenticates the request's bearer token or throws InvalidAuthenticationToken (401). */

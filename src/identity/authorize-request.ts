@@ -1,5 +1,6 @@
 import type { Application } from '../core/model.js';
 import type { Services } from '../services.js';
+import { parseClaimsRequest, type ClaimsRequest } from './claims-request.js';
 import { findClient } from './client-auth.js';
 import { AADSTS, OAuthError } from './oauth-errors.js';
 import type { Params } from './params.js';
@@ -22,6 +23,8 @@ export interface AuthorizeRequest {
   codeChallenge: string | null;
   prompt: Prompt | null;
   loginHint: string | null;
+  /** The validated `claims` parameter (OIDC Core §5.5): CAE capabilities and challenge claims. */
+  claims: ClaimsRequest;
   /** The original parameters, carried through the sign-in form and re-validated on POST. */
   raw: URLSearchParams;
 }
@@ -83,6 +86,7 @@ export async function validateAuthorizeRequest(params: Params, services: Service
     }
     const prompt = params.get('prompt') ?? null;
     if (prompt !== null && !PROMPTS.includes(prompt)) throw AADSTS.invalidPrompt(prompt.slice(0, 50));
+    const claims = parseClaimsRequest(params.get('claims'));
     return {
       app,
       redirectUri,
@@ -94,6 +98,7 @@ export async function validateAuthorizeRequest(params: Params, services: Service
       codeChallenge: challenge,
       prompt: prompt as Prompt | null,
       loginHint: params.get('login_hint') ?? null,
+      claims,
       raw: params.toSearchParams(),
     };
   } catch (e) {

@@ -77,6 +77,7 @@ export async function issueCode(
     authTime: session.authTime,
     expiresAt: services.clock.now() + services.config.tokens.authorizationCodeSeconds * 1000,
     consumedAt: null,
+    clientCapabilities: request.claims.clientCapabilities,
   });
   return respondToClient(reply, request, { code, client_info: services.tokens.clientInfo(user), session_state: session.id });
 }

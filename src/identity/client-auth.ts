@@ -1,8 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
+import type { Subject } from '../core/attempt-limiter.js';
+import { lockoutKey, sourceOf } from '../core/lockout.js';
 import type { Application } from '../core/model.js';
 import { verifySecret } from '../crypto/passwords.js';
 import type { Services } from '../services.js';
+import { correlationIdOf } from './error-response.js';
 import { AADSTS, InvalidRequest } from './oauth-errors.js';
 import type { Params } from './params.js';
 
@@ -75,14 +78,24 @@ export async function authenticateClient(
 
   const now = services.clock.now();
   const key = cache.key(app.appId, secret);
+  // A secret verified in the last minutes is right whatever the counters say: a guesser who
+  // locked the client id out cannot lock out the client that holds the secret (on this instance).
   if (cache.has(key, now)) return { app, authenticated: true };
+  const limits = services.config.abuse;
+  const client: Subject = { key: lockoutKey.client(app.appId), policy: limits.clientSecret };
+  const guessers: Subject[] = [client, { key: lockoutKey.clientSource(sourceOf(req.ip)), policy: limits.sourceClientSecret }];
+  // Secret guessing: refused with 429 + Retry-After before the secret is checked (docs/configuration.md).
+  const wait = await services.limiter.lockedFor(guessers);
+  if (wait > 0) throw AADSTS.clientAuthThrottled(wait);
   for (const s of app.secrets) {
     if (s.endDateTime !== null && s.endDateTime <= now) continue;
     if (await verifySecret(s.hash, secret)) {
       cache.add(key, now);
+      await services.limiter.reset(client);
       return { app, authenticated: true };
     }
   }
+  await services.limiter.recordFailure(guessers, correlationIdOf(req));
   throw AADSTS.invalidClientSecret(app.appId);
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
+import type { ClaimsRequest } from './claims-request.js';
 import type { VerifiedSecretCache } from './client-auth.js';
 import type { Params } from './params.js';
 
@@ -9,6 +10,8 @@ export interface GrantContext {
   params: Params;
   services: Services;
   secretCache: VerifiedSecretCache;
+  /** The validated `claims` parameter (OIDC Core §5.5; CAE capabilities and challenges). */
+  claims: ClaimsRequest;
 }
 
 export type TokenResponseBody = Record<string, string | number>;

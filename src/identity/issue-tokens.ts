@@ -48,6 +48,8 @@ export async function startGrant(
     epoch: number;
     authTime: number;
     kind: RedirectKind | 'device' | 'password';
+    /** Declared with the request that started the grant (claims `xms_cc`); kept for refreshes. */
+    clientCapabilities: string[];
   },
 ): Promise<string | null> {
   const now = services.clock.now();
@@ -62,6 +64,7 @@ export async function startGrant(
     authTime: args.authTime,
     createdAt: now,
     revokedAt: null,
+    clientCapabilities: args.clientCapabilities,
   };
   if (!args.scopes.oidc.includes('offline_access')) {
     await services.store.grants.create(grant, null);
@@ -94,6 +97,9 @@ export async function delegatedResponse(
     clientInfo: boolean;
     /** The epoch the redeemed credential carried. */
     epoch: number;
+    grantId: string;
+    /** The grant's capabilities merged with the request's (claims `xms_cc`). */
+    clientCapabilities: string[];
   },
 ): Promise<TokenResponseBody> {
   const issued = await services.tokens.issueDelegatedAsync({
@@ -106,6 +112,8 @@ export async function delegatedResponse(
     nonce: args.nonce,
     clientAuthenticated: args.clientAuthenticated,
     epoch: args.epoch,
+    grantId: args.grantId,
+    clientCapabilities: args.clientCapabilities,
   });
   const body: TokenResponseBody = {
     token_type: 'Bearer',
@@ -114,6 +122,8 @@ export async function delegatedResponse(
     ext_expires_in: issued.expiresIn,
     access_token: issued.accessToken,
   };
+  // Entra sends refresh_in with long-lived tokens so MSAL renews them proactively (reference §6).
+  if (issued.longLived) body.refresh_in = Math.floor(issued.expiresIn / 2);
   if (args.refreshToken) body.refresh_token = args.refreshToken;
   if (issued.idToken) body.id_token = issued.idToken;
   if (args.clientInfo) body.client_info = services.tokens.clientInfo(args.user);

@@ -61,6 +61,10 @@ export class SlowDown extends OAuthError {
 export class AccessDenied extends OAuthError {
   readonly error = 'access_denied';
 }
+/** RFC 7009 §2.2.1: the server does not support revoking this type of token. */
+export class UnsupportedTokenType extends OAuthError {
+  readonly error = 'unsupported_token_type';
+}
 export class ServerError extends OAuthError {
   readonly error = 'server_error';
   override readonly status = 500;
@@ -72,7 +76,7 @@ export class ServerError extends OAuthError {
  */
 export class TemporarilyUnavailable extends OAuthError {
   readonly error = 'temporarily_unavailable';
-  override readonly status = 503;
+  override readonly status: number = 503;
   constructor(
     aadsts: number,
     description: string,
@@ -80,6 +84,15 @@ export class TemporarilyUnavailable extends OAuthError {
   ) {
     super(aadsts, description);
   }
+}
+
+/**
+ * Too many failed attempts from this client or source (client-secret and device-code guessing,
+ * core/lockout.ts): 429 Too Many Requests with Retry-After (RFC 6585 §4), which MSAL honours like
+ * a 503. The OAuth `error` stays `temporarily_unavailable`, the closest RFC 6749 code.
+ */
+export class Throttled extends TemporarilyUnavailable {
+  override readonly status = 429;
 }
 
 /** Entra's texts, in one place so tests and docs/errors.md can check them. */
@@ -159,10 +172,30 @@ export const AADSTS = {
   deviceCodeInvalid: () => new InvalidGrant(70000, "The provided value for the input parameter 'device_code' is not valid."),
   slowDown: () => new SlowDown(70016, 'The client is polling too quickly; slow down.'),
   loginRequired: () => new LoginRequired(50058, 'A silent sign-in request was sent but no user is signed in.'),
+  /** A CAE claims challenge asks for tokens not before a time the SSO session predates (reference §6). */
+  sessionPredatesChallenge: () =>
+    new InteractionRequired(50173, 'The sign-in session was established before the time the claims challenge requires; the user must sign in again.'),
   sessionRevoked: () => new InteractionRequired(50173, 'The session has been revoked; the user must sign in again.'),
   unsupportedResponseType: (t: string) => new UnsupportedResponseType(700054, `response_type '${t}' is not enabled for the application; only 'code' is supported.`),
   unsupportedResponseMode: (m: string) => new InvalidRequest(900561, `The response_mode '${m}' is not supported; use 'query', 'fragment' or 'form_post'.`),
   invalidPrompt: (p: string) => new InvalidRequest(90023, `Invalid prompt value '${p}'. Supported values: login, none, consent, select_account.`),
+  /** RFC 7009 §2.2.1; 90023 is Entra's generic InvalidRequest code. */
+  appOnlyTokenNotRevocable: () =>
+    new UnsupportedTokenType(90023, 'Access tokens from the client credentials grant have no grant to revoke; they expire.'),
+  /** RFC 7662 §2.1: introspection is for clients that authenticate (a confidential client's secret). */
+  introspectionNeedsSecret: () =>
+    new InvalidClient(7000218, "Token introspection requires client authentication: the request must contain 'client_secret' (client_secret_post or client_secret_basic)."),
+  /** AADSTS50053, Entra smart lockout: refused before the password is checked (reference §5). */
+  accountLocked: () =>
+    new InvalidGrant(50053, "The account is locked, you've tried to sign in too many times with an incorrect user ID or password."),
+  /** AADSTS50053's other text: the source address is locked, whichever account it tries. */
+  sourceLocked: () => new InvalidGrant(50053, 'Sign-in was blocked because it came from an IP address with too many failed sign-in attempts.'),
+  /** AADSTS90055 (Entra's throttling code): client-secret guessing limit reached. */
+  clientAuthThrottled: (retryAfterSeconds: number) =>
+    new Throttled(90055, 'Too many failed client authentication attempts. Retry after the time given in the Retry-After header.', retryAfterSeconds),
+  /** AADSTS90055: too many unknown device codes polled from this source. */
+  deviceCodeThrottled: (retryAfterSeconds: number) =>
+    new Throttled(90055, 'Too many invalid device codes. Retry after the time given in the Retry-After header.', retryAfterSeconds),
   internal: () => new ServerError(90100, 'An internal error occurred. Retry the request.'),
   /** The store is unreachable (StoreUnavailableError); AADSTS90033 is Entra's transient-error code. */
   transient: (retryAfterSeconds: number) =>

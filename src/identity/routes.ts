@@ -7,6 +7,8 @@ import { registerDeviceCode } from './endpoints/devicecode.js';
 import { registerDiscovery } from './endpoints/discovery.js';
 import { registerLogout } from './endpoints/logout.js';
 import { registerToken } from './endpoints/token.js';
+import { registerRevoke } from './endpoints/revoke.js';
+import { registerIntrospect } from './endpoints/introspect.js';
 import { sendTokenError, toOAuthError } from './error-response.js';
 import { TemporarilyUnavailable } from './oauth-errors.js';
 
@@ -29,5 +31,7 @@ export function registerIdentityRoutes(http: FastifyInstance, services: Services
     registerToken(scope, services);
     registerDeviceCode(scope, services);
     registerLogout(scope, services);
+    registerRevoke(scope, services);
+    registerIntrospect(scope, services);
   });
 }

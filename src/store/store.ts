@@ -1,3 +1,4 @@
+import type { LockoutState } from '../core/lockout.js';
 import type {
   Application,
   AuditRecord,
@@ -10,6 +11,8 @@ import type {
   Tenant,
   User,
 } from '../core/model.js';
+import type { DeliveryStatus, OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../core/security-event.js';
+import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../ssf/model.js';
 
 /**
  * The storage contract. Narrow, per aggregate, and the atomic operations are part of it
@@ -29,6 +32,9 @@ export interface Store {
   grants: GrantStore;
   audit: AuditStore;
   keys: SigningKeyStore;
+  outbox: OutboxStore;
+  ssf: SsfStore;
+  lockouts: LockoutStore;
   close(): Promise<void>;
 }
 
@@ -93,30 +99,40 @@ export interface UserStore {
    * Applies the patch; when `revokeAt` is given, also bumps the revocation epoch and sets both
    * valid-from timestamps to it. The audit records are written in the same transaction, which is
    * durable when the promise resolves. Returns the updated user, or null if it does not exist.
+   * With `securityEvent`, the same transaction also captures the sessions and grants the change
+   * ends (those of the user's epoch before the bump) and writes the event to the outbox.
    */
   update(
     tenantId: string,
     id: string,
     patch: UserPatch,
-    options: { revokeAt?: number; audit: AuditRecord[] },
+    options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
   ): Promise<User | null>;
-  /** Deletes the user and everything issued to it; returns false if it did not exist. */
-  delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean>;
+  /**
+   * Deletes the user and everything issued to it; returns false if it did not exist. With
+   * `securityEvent`, the user's sessions are captured and the event written in the same
+   * transaction (see OutboxStore).
+   */
+  delete(tenantId: string, id: string, audit: AuditRecord[], securityEvent?: SecurityEventDraft): Promise<boolean>;
   count(tenantId: string): Promise<number>;
 }
 
 export interface ApplicationStore {
   findByAppId(tenantId: string, appId: string): Promise<Application | null>;
   list(tenantId: string): Promise<Application[]>;
-  /** Insert or replace by appId. */
-  upsert(app: Application): Promise<void>;
+  /** Insert or replace by appId; the audit records commit in the same transaction. */
+  upsert(app: Application, audit?: AuditRecord[]): Promise<void>;
 }
 
 export interface SessionStore {
   insert(session: SsoSession): Promise<void>;
   /** A live session: not ended, not expired, epoch current, user enabled. */
   findLive(tokenHash: string, now: number): Promise<{ session: SsoSession; user: User } | null>;
-  end(tokenHash: string, now: number): Promise<void>;
+  /**
+   * Ends the session. With `securityEvent`, and only if this call ended a live session, the same
+   * transaction writes a 'signed-out' style event for it with the clients it was used with.
+   */
+  end(tokenHash: string, now: number, securityEvent?: SecurityEventDraft): Promise<void>;
 }
 
 export interface AuthorizationCodeStore {
@@ -171,6 +187,12 @@ export interface GrantStore {
   /** Revokes one grant and so every refresh token of it. */
   revoke(grantId: string, now: number): Promise<void>;
   findById(grantId: string): Promise<Grant | null>;
+  /**
+   * The refresh token with this digest and its grant (null if the grant is gone), whatever its
+   * state; null if no such token. A read for RFC 7662 introspection and RFC 7009 revocation,
+   * which judge the state themselves.
+   */
+  findRefreshToken(hash: string): Promise<{ token: RefreshTokenRecord; grant: Grant | null } | null>;
 }
 
 export interface AuditQuery {
@@ -204,6 +226,133 @@ export interface SigningKeyStore {
    * signed by one instance would fail verification on another that never loaded that key.
    */
   insertIfNone(key: SigningKey): Promise<boolean>;
+}
+
+/** A delivery the dispatcher planned for an event; see src/events/outbox-sink.ts. */
+export interface NewDelivery {
+  id: string;
+  sink: string;
+  destination: string;
+  payload: Record<string, unknown>;
+  /** 'pending' to be sent by the dispatcher, 'held' to be fetched by a receiver (poll). */
+  status: 'pending' | 'held';
+}
+
+/** What the dispatcher writes back after an attempt. */
+export type DeliverySettlement =
+  | { status: 'delivered'; attempts: number }
+  | { status: 'held'; attempts: number }
+  | { status: 'pending'; attempts: number; nextAttemptAt: number; lastError: string }
+  | { status: 'failed'; attempts: number; lastError: string };
+
+/**
+ * The durable outbox (issue 6; docs/push-revocation.md, "The outbox"). Events are written by
+ * UserStore.update / delete and SessionStore.end inside their transactions. Work is handed out
+ * under leases (`claimed_until`), so any number of instances may run a dispatcher on one
+ * PostgreSQL database: a claim is one statement with FOR UPDATE SKIP LOCKED, and a settlement
+ * only applies while the claim token still matches, so an instance that lost its lease (paused,
+ * killed) cannot overwrite a newer claimant's result.
+ */
+export interface OutboxStore {
+  /** Claims up to `limit` events not yet fanned out and not leased, oldest id first. */
+  claimEvents(now: number, leaseUntil: number, limit: number): Promise<SecurityEvent[]>;
+  /**
+   * Inserts the event's deliveries and marks it fanned out, in one transaction. A delivery whose
+   * (event, sink, destination) exists already is skipped (unique constraint), so planning an
+   * event twice after a crash never duplicates a message.
+   */
+  recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void>;
+  /** Claims up to `limit` pending deliveries due at `now`; returns them with a claim token. */
+  claimDeliveries(
+    now: number,
+    leaseUntil: number,
+    limit: number,
+  ): Promise<{ claim: string; delivery: OutboxDelivery; event: SecurityEvent }[]>;
+  /**
+   * Records the result of an attempt, with its audit records in the same transaction, if the
+   * claim is still ours; returns whether it was.
+   */
+  settle(id: string, claim: string, settlement: DeliverySettlement, now: number, audit: AuditRecord[]): Promise<boolean>;
+  /** Held deliveries of one sink and destination, oldest first (SSF poll, RFC 8936 §2.4). */
+  listHeld(sink: string, destination: string, limit: number): Promise<OutboxDelivery[]>;
+  /** Marks held deliveries delivered (acknowledged by the receiver); returns how many changed. */
+  acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number>;
+  /** Newest first; for tests, the CLI and diagnostics. */
+  listDeliveries(query: { eventId?: number; sink?: string; status?: DeliveryStatus; limit: number }): Promise<OutboxDelivery[]>;
+  /** Newest first. */
+  listEvents(query: { userId?: string; limit: number }): Promise<SecurityEvent[]>;
+  /**
+   * Calls `listener` after this process committed a new event (the dispatcher's in-process
+   * wake-up); returns the unsubscribe function. Other processes learn of it by polling.
+   */
+  onEventCommitted(listener: () => void): () => void;
+}
+
+/**
+ * Shared Signals streams and their SET queues (src/ssf/). Every SET bound for a stream waits in
+ * the stream's queue: a poll stream's until the receiver acknowledges it (RFC 8936 §2.4), a push
+ * stream's until the receiver answered 202 or a permanent error (RFC 8935 §2.2–2.3); a paused
+ * stream's SETs wait there until it is enabled again (SSF 1.0 §8.1.2). A delivered SET stays as
+ * a tombstone for a while, so a retried delivery of the same jti is not queued a second time.
+ */
+export interface SsfStore {
+  /** Inserts the stream unless its receiver already has `maxPerReceiver` streams; returns whether it did. */
+  insertStream(stream: SsfStream, maxPerReceiver: number): Promise<boolean>;
+  findStream(tenantId: string, streamId: string): Promise<SsfStream | null>;
+  /** The receiver's streams, oldest first. */
+  listStreams(tenantId: string, clientId: string): Promise<SsfStream[]>;
+  /** Streams that take new events (enabled or paused), oldest first. */
+  listActiveStreams(tenantId: string): Promise<SsfStream[]>;
+  /** Writes the receiver-supplied part (aud, events, delivery, description, updatedAt); false if gone. */
+  updateStream(stream: SsfStream): Promise<boolean>;
+  /** Sets the status; 'disabled' drops the stream's undelivered SETs in the same transaction. */
+  setStatus(tenantId: string, streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<SsfStream | null>;
+  /** Deletes the stream and its queue; false if it did not exist. */
+  deleteStream(tenantId: string, streamId: string): Promise<boolean>;
+  /**
+   * Records a verification request at `now` unless the previous one was less than `minIntervalMs`
+   * ago (SSF 1.0 §8.1.4.2, 429); atomic, so concurrent requests cannot both pass.
+   */
+  recordVerification(tenantId: string, streamId: string, now: number, minIntervalMs: number): Promise<boolean>;
+  /**
+   * Queues SETs. A jti the stream already has (queued or delivered) is ignored, and so are SETs
+   * for a stream that is gone or disabled meanwhile. Returns how many were queued.
+   */
+  enqueue(sets: readonly QueuedSet[]): Promise<number>;
+  /** Up to `max` undelivered SETs of the stream, oldest first, and whether more are waiting. */
+  pending(streamId: string, max: number): Promise<{ sets: QueuedSet[]; more: boolean }>;
+  /** Marks the SETs delivered (poll acknowledgement, push 202 or a permanent failure). */
+  settle(streamId: string, jtis: readonly string[], now: number): Promise<void>;
+  /**
+   * Claims up to `limit` due SETs of enabled push streams for one attempt each: their next
+   * attempt moves to `now + leaseMs`, so no other instance takes them meanwhile.
+   */
+  claimDuePush(now: number, leaseMs: number, limit: number): Promise<ClaimedSet[]>;
+  /** Schedules the next attempt of an undelivered SET. */
+  retryAt(streamId: string, jti: string, at: number): Promise<void>;
+  /** Removes tombstones of SETs delivered before `before`; returns how many. */
+  purgeDelivered(before: number): Promise<number>;
+}
+
+/**
+ * Failed-attempt counters for smart lockout and throttling (core/lockout.ts), one row per subject
+ * key. Durable and shared, so a lock holds on every instance and across restarts.
+ */
+export interface LockoutStore {
+  /** The subject's state; null when there is none or it expired (expiresAt <= now). */
+  get(key: string, now: number): Promise<LockoutState | null>;
+  /**
+   * Read-modify-write in one transaction, serialised per key across instances: `next` gets the
+   * current state (null when none or expired) and returns the state to store and audit records
+   * to insert with it. Also deletes a few expired rows, so the table stays bounded.
+   */
+  update(
+    key: string,
+    now: number,
+    next: (current: LockoutState | null) => { state: LockoutState; audit: AuditRecord[] },
+  ): Promise<LockoutState>;
+  /** Forgets the subject (a successful sign-in resets the user's count). */
+  clear(key: string): Promise<void>;
 }
 
 /** Raised by adapters on unique-constraint violations. */

@@ -1,11 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { digestCredential } from '../crypto/digest.js';
-import { verifySecret } from '../crypto/passwords.js';
+import type { Subject } from '../core/attempt-limiter.js';
+import { lockoutKey, sourceOf } from '../core/lockout.js';
+import { correlationIdOf } from '../identity/error-response.js';
+import { checkPassword } from '../identity/password-sign-in.js';
 import { liveSession, startSession } from '../identity/sso-session.js';
 import type { Services } from '../services.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { esc, hidden, page } from './html.js';
 import { sendPage } from './send-page.js';
+import { SIGN_IN_REFUSED } from './sign-in-messages.js';
 import { messagePage } from './sign-in-page.js';
 
 /**
@@ -46,6 +50,23 @@ function approveForm(csrf: string, userCode: string, appName: string, signedInAs
   );
 }
 
+/**
+ * User-code guessing (RFC 8628 §5.1 asks for rate limits): wrong codes count per source address
+ * and per browser (its CSRF cookie); a locked guesser gets 429 + Retry-After before any lookup.
+ */
+function codeGuessers(req: FastifyRequest, services: Services, csrf: string): Subject[] {
+  const policy = services.config.abuse.deviceCode;
+  return [
+    { key: lockoutKey.deviceCodeSource(sourceOf(req.ip)), policy },
+    { key: lockoutKey.deviceCodeBrowser(digestCredential(csrf)), policy },
+  ];
+}
+
+function tooManyCodes(reply: FastifyReply, csrf: string, seconds: number): FastifyReply {
+  reply.header('retry-after', String(seconds));
+  return sendPage(reply, 429, codeForm(csrf, 'Too many incorrect codes. Wait a few minutes, then try again.'));
+}
+
 export function registerDeviceLogin(http: FastifyInstance, services: Services): void {
   const now = () => services.clock.now();
   const secure = services.config.secure;
@@ -56,9 +77,15 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
     const body = (req.body ?? {}) as Record<string, unknown>;
     const csrf = csrfToken(req, reply, secure);
     if (!csrfValid(req, body.csrf)) return sendPage(reply, 403, codeForm(csrf, 'Your session timed out. Please try again.'));
+    const guessers = codeGuessers(req, services, csrf);
+    const wait = await services.limiter.lockedFor(guessers);
+    if (wait > 0) return tooManyCodes(reply, csrf, wait);
     const userCode = normaliseUserCode(body.user_code);
     const pending = userCode ? await services.store.deviceCodes.findPendingByUserCode(digestCredential(userCode), now()) : null;
-    if (!pending) return sendPage(reply, 400, codeForm(csrf, 'That code didn’t work. Check the code and try again.'));
+    if (!pending) {
+      await services.limiter.recordFailure(guessers, correlationIdOf(req));
+      return sendPage(reply, 400, codeForm(csrf, 'That code didn’t work. Check the code and try again.'));
+    }
     const app = await services.store.applications.findByAppId(services.tenant.id, pending.clientId);
     const live = await liveSession(req, services);
     return sendPage(reply, 200, approveForm(csrf, userCode, app?.displayName ?? pending.clientId, live?.user.userPrincipalName ?? null, null));
@@ -68,10 +95,16 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
     const body = (req.body ?? {}) as Record<string, unknown>;
     const csrf = csrfToken(req, reply, secure);
     if (!csrfValid(req, body.csrf)) return sendPage(reply, 403, codeForm(csrf, 'Your session timed out. Please try again.'));
+    const guessers = codeGuessers(req, services, csrf);
+    const wait = await services.limiter.lockedFor(guessers);
+    if (wait > 0) return tooManyCodes(reply, csrf, wait);
     const userCode = normaliseUserCode(body.user_code);
     const codeHash = digestCredential(userCode);
     const pending = userCode ? await services.store.deviceCodes.findPendingByUserCode(codeHash, now()) : null;
-    if (!pending) return sendPage(reply, 400, codeForm(csrf, 'That code has expired or was already used. Start again on your device.'));
+    if (!pending) {
+      await services.limiter.recordFailure(guessers, correlationIdOf(req));
+      return sendPage(reply, 400, codeForm(csrf, 'That code has expired or was already used. Start again on your device.'));
+    }
     if (body.action === 'decline') {
       await services.store.deviceCodes.decide(codeHash, { status: 'declined' }, now());
       return sendPage(reply, 200, messagePage('Sign-in cancelled', 'You cancelled the sign-in on the other device. You can close this window.'));
@@ -82,11 +115,9 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
     if (!signedIn) {
       const username = typeof body.username === 'string' ? body.username : '';
       const password = typeof body.password === 'string' ? body.password : '';
-      const user = username ? await services.store.users.findByUserPrincipalName(services.tenant.id, username) : null;
-      const ok = user?.passwordHash && password ? await verifySecret(user.passwordHash, password) : false;
-      if (!user || !ok) return sendPage(reply, 200, approveForm(csrf, userCode, appName, null, 'Your account or password is incorrect.'));
-      if (!user.accountEnabled) return sendPage(reply, 200, approveForm(csrf, userCode, appName, null, 'Your account has been locked.'));
-      signedIn = { session: await startSession(reply, services, user), user };
+      const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
+      if (!checked.ok) return sendPage(reply, 200, approveForm(csrf, userCode, appName, null, SIGN_IN_REFUSED[checked.reason]));
+      signedIn = { session: await startSession(reply, services, checked.user), user: checked.user };
     }
     const { session, user } = signedIn;
     await services.store.deviceCodes.decide(

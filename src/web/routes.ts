@@ -15,15 +15,16 @@ export function registerWebRoutes(http: FastifyInstance, services: Services): vo
         reply.header('retry-after', String(error.retryAfterSeconds));
         return sendPage(reply, 503, errorPage('Sorry, but we’re having trouble signing you in.', 'The service is temporarily unavailable. Please try again in a moment.', `Request Id: ${req.id}`));
       }
-      // Errors fastify raises before the handler (malformed form, body too large) keep their 4xx.
+      // A bad request fastify refused (body too large, unsupported media type) keeps its 4xx;
+      // anything else is a generic 500. Neither shows the error's message or stack (DESIGN.md).
       const status = (error as { statusCode?: unknown }).statusCode;
-      if (typeof status === 'number' && status >= 400 && status < 500) {
-        return sendPage(reply, status, errorPage('Sorry, but we’re having trouble signing you in.', 'The request was not valid.', `Request Id: ${req.id}`));
-      }
-      // Anything else is a bug: logged with its stack here, never shown. Rethrowing it sent
-      // fastify's default body, which carried the database's error message (found by fuzzing).
-      req.log.error({ err: error, requestId: req.id }, 'web request failed');
-      return sendPage(reply, 500, errorPage('Sorry, but we’re having trouble signing you in.', 'An unexpected error occurred. Please try again.', `Request Id: ${req.id}`));
+      const clientError = typeof status === 'number' && status >= 400 && status < 500;
+      if (!clientError) req.log.error({ err: error, requestId: req.id }, 'web request failed');
+      return sendPage(
+        reply,
+        clientError ? status : 500,
+        errorPage('Sorry, but we’re having trouble signing you in.', clientError ? 'The request was not valid.' : 'An internal error occurred. Please try again.', `Request Id: ${req.id}`),
+      );
     });
     registerDeviceLogin(scope, services);
   });

@@ -133,7 +133,11 @@ describe('Graph bearer authentication', () => {
     const res = await getMe(old);
     assertGraphError(res, 401, 'InvalidAuthenticationToken', /TokenIssuedBeforeRevocationTimestamp/);
     const header = String(res.headers['www-authenticate']);
-    assert.ok(header.startsWith(`${CHALLENGE}, error="insufficient_claims", claims="`), header);
+    // Exactly the parameters of reference §6 (no client_id in a claims challenge).
+    assert.ok(
+      header.startsWith(`Bearer realm="", authorization_uri="${PUBLIC_URL}/${TENANT_ID}/oauth2/v2.0/authorize", error="insufficient_claims", claims="`),
+      header,
+    );
     const encoded = /claims="([^"]+)"/.exec(header)![1]!;
     assert.deepEqual(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')), {
       access_token: { nbf: { essential: true, value: String(revokedAt) } },

@@ -5,7 +5,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * database away from one app without stopping the shared server other test files use:
  * - 'forward': pipes bytes both ways;
  * - 'refuse': cuts every open connection and closes the port (ECONNREFUSED, like a stopped server);
- * - 'blackhole': accepts connections and never answers (a hung server or network: pool timeouts).
+ * - 'blackhole': accepts connections and never answers (a hung server or network: pool timeouts);
+ * - dropConnections(): cuts what is open, keeps forwarding (test/faults/postgres-drops.test.ts).
  */
 export class TcpProxy {
   private server: Server | null = null;
@@ -75,6 +76,17 @@ export class TcpProxy {
     if (this.mode === 'blackhole') this.cutAll();
     this.mode = 'forward';
     if (!this.server) await this.listen(this.port);
+  }
+
+  /**
+   * Cuts every open connection mid-whatever-it-was-doing (a transaction, a query, LISTEN) and keeps
+   * forwarding new ones: a network blip or a restarted middlebox, as the fault tests inject it.
+   * Returns how many connections (client side) were cut.
+   */
+  dropConnections(): number {
+    const clients = [...this.sockets].filter((s) => s.localPort === this.port).length;
+    this.cutAll();
+    return clients;
   }
 
   async close(): Promise<void> {

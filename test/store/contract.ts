@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AuditRecord, Grant, RefreshTokenRecord, User } from '../../src/core/model.js';
+import { afterFailure, type LockoutPolicy } from '../../src/core/lockout.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
+import { outboxContractTests } from './outbox-contract.js';
+import { ssfStoreContract } from './ssf-contract.js';
 
 /**
  * The Store contract, written once and run against every adapter (code-style anchors,
@@ -68,6 +71,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       await s.tenants.insert({ id: TENANT, domain: 'contract.test', displayName: 'Contract', createdAt: NOW });
     });
     after(async () => fx.cleanup());
+    ssfStoreContract(() => s, TENANT, NOW);
 
     test('users: insert, find by id and UPN (case-insensitive), unique UPN, list with keyset paging', async () => {
       const a = user('Ann@contract.test', { roleTemplateIds: ['r2', 'r1'] });
@@ -107,6 +111,44 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal(r.next.hash, 'rt-1');
       assert.equal(r.grant.id, g.id);
       assert.ok((await s.grants.rotate('rt-1', 'client-a', NOW, successor('rt-2'), 0)).ok);
+    });
+
+    test('grants: client capabilities round-trip; findRefreshToken returns the token and its grant in any state', async () => {
+      const u = user('caps@contract.test');
+      await s.users.insert(u);
+      const g = { ...grantFor(u), clientCapabilities: ['cp1'] };
+      await s.grants.create(g, tokenFor(g, 'fr-0'));
+      assert.deepEqual((await s.grants.findById(g.id))?.clientCapabilities, ['cp1']);
+      const plain = grantFor(u);
+      await s.grants.create(plain, null);
+      assert.deepEqual((await s.grants.findById(plain.id))?.clientCapabilities, [], 'absent = none');
+
+      const found = await s.grants.findRefreshToken('fr-0');
+      assert.equal(found?.token.hash, 'fr-0');
+      assert.equal(found?.token.grantId, g.id);
+      assert.equal(found?.token.clientId, 'client-a');
+      assert.equal(found?.grant?.id, g.id);
+      assert.equal(found?.grant?.revokedAt, null);
+      assert.equal(await s.grants.findRefreshToken('fr-unknown'), null);
+      // Consumed and revoked tokens are still found: the caller judges their state.
+      assert.ok((await s.grants.rotate('fr-0', 'client-a', NOW, successor('fr-1'), 0)).ok);
+      assert.equal((await s.grants.findRefreshToken('fr-0'))?.token.consumedAt, NOW);
+      await s.grants.revoke(g.id, NOW + 5);
+      assert.equal((await s.grants.findRefreshToken('fr-1'))?.grant?.revokedAt, NOW + 5);
+    });
+
+    test('codes: client capabilities travel with the code', async () => {
+      const u = user('codecaps@contract.test');
+      await s.users.insert(u);
+      const code = {
+        hash: 'cc-0', grantId: newGuid(), tenantId: TENANT, clientId: 'client-a', userId: u.id, sessionId: newGuid(),
+        redirectUri: 'http://localhost/cb', scopes: ['openid'], codeChallenge: null, codeChallengeMethod: null, nonce: null,
+        epoch: 0, authTime: NOW, expiresAt: NOW + 60_000, consumedAt: null, clientCapabilities: ['cp1'],
+      };
+      await s.codes.insert(code);
+      const redeemed = await s.codes.redeem('cc-0', NOW);
+      assert.ok(redeemed.ok);
+      assert.deepEqual(redeemed.record.clientCapabilities, ['cp1']);
     });
 
     test('grants.rotate: reuse revokes the family; a grace window does not', async () => {
@@ -234,6 +276,57 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3']);
     });
 
+    test('lockouts: update stores the state with its audit records; get hides expired rows; clear forgets', async () => {
+      const policy: LockoutPolicy = { threshold: 3, lockoutSeconds: 60, maxLockoutSeconds: 600, resetAfterSeconds: 3600 };
+      const key = `user:${TENANT}:${newGuid()}`;
+      assert.equal(await s.lockouts.get(key, NOW), null);
+      for (let i = 0; i < 3; i++) {
+        await s.lockouts.update(key, NOW + i, (current) => {
+          const { state, locked } = afterFailure(current, key, NOW + i, policy);
+          return { state, audit: locked ? [audit(`Lockout ${key}`, NOW + i)] : [] };
+        });
+      }
+      const locked = await s.lockouts.get(key, NOW + 3);
+      assert.equal(locked?.failures, 3);
+      assert.equal(locked?.lockedUntil, NOW + 2 + 60_000);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: `Lockout ${key}`, limit: 5 })).length, 1, 'one audit record, for the failure that locked');
+      assert.equal(await s.lockouts.get(key, locked!.expiresAt), null, 'expired rows read as none');
+      await s.lockouts.clear(key);
+      assert.equal(await s.lockouts.get(key, NOW + 3), null);
+    });
+
+    test('lockouts: a failing `next` leaves nothing behind (state and audit commit together)', async () => {
+      const key = `client:${newGuid()}`;
+      await assert.rejects(
+        s.lockouts.update(key, NOW, () => {
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal(await s.lockouts.get(key, NOW), null);
+    });
+
+    test('lockouts: concurrent failures for one subject lose no increment', async () => {
+      const policy: LockoutPolicy = { threshold: 1000, lockoutSeconds: 60, maxLockoutSeconds: 600, resetAfterSeconds: 3600 };
+      const key = `sign-in-source:${newGuid()}`;
+      await Promise.all(
+        Array.from({ length: 25 }, () => s.lockouts.update(key, NOW, (current) => ({ state: afterFailure(current, key, NOW, policy).state, audit: [] }))),
+      );
+      assert.equal((await s.lockouts.get(key, NOW))?.failures, 25);
+    });
+
+    test('lockouts: updates prune expired rows of other subjects', async () => {
+      const policy: LockoutPolicy = { threshold: 10, lockoutSeconds: 60, maxLockoutSeconds: 600, resetAfterSeconds: 1 };
+      const stale = Array.from({ length: 5 }, () => `client-source:${newGuid()}`);
+      for (const key of stale) await s.lockouts.update(key, NOW, (c) => ({ state: afterFailure(c, key, NOW, policy).state, audit: [] }));
+      const later = NOW + 10_000;
+      const fresh = `client-source:${newGuid()}`;
+      await s.lockouts.update(fresh, later, (c) => ({ state: afterFailure(c, fresh, later, policy).state, audit: [] }));
+      // Read with an old `now`, at which the stale rows would still be live if they were there.
+      for (const key of stale) assert.equal(await s.lockouts.get(key, NOW), null, 'pruned');
+      assert.equal((await s.lockouts.get(fresh, later))?.failures, 1);
+    });
+
     test('audit.list pages newest first', async () => {
       for (let i = 0; i < 5; i++) await s.audit.insert(audit('Paged', NOW + i));
       const page1 = await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Paged', limit: 2 });
@@ -252,5 +345,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.deepEqual(await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Nul\u0000', limit: 10 }), []);
       assert.equal((await s.users.findByUserPrincipalName(TENANT, 'nul@contract.test'))?.userPrincipalName, 'nul@contract.test');
     });
+
+    outboxContractTests(() => s, TENANT, NOW);
   });
 }

@@ -1,20 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { verifySecret } from '../../crypto/passwords.js';
+import { sourceOf } from '../../core/lockout.js';
 import type { Services } from '../../services.js';
 import { csrfToken, csrfValid } from '../../web/csrf.js';
 import { sendPage } from '../../web/send-page.js';
+import { SIGN_IN_REFUSED } from '../../web/sign-in-messages.js';
 import { errorPage, signInPage } from '../../web/sign-in-page.js';
 import { RedirectableError, UnredirectableError, validateAuthorizeRequest, type AuthorizeRequest } from '../authorize-request.js';
 import { issueCode, respondWithError } from '../authorize-response.js';
 import { correlationIdOf } from '../error-response.js';
 import { AADSTS, OAuthError } from '../oauth-errors.js';
 import { Params } from '../params.js';
+import { checkPassword } from '../password-sign-in.js';
 import { liveSession, startSession } from '../sso-session.js';
 import { resolveTenant } from '../tenant.js';
-
-/** Messages Entra shows on its sign-in page for these failures. */
-const BAD_CREDENTIALS = 'Your account or password is incorrect.';
-const DISABLED = 'Your account has been locked. Contact your support person to unlock it, then try again.';
 
 type TenantParams = { tenant: string };
 
@@ -28,10 +26,13 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
   http.get<{ Params: TenantParams }>(path, async (req, reply) => {
     return handle(req, reply, services, Params.of(req.query, 'query'), async (request) => {
       const live = await liveSession(req, services);
-      const mustAuthenticate = request.prompt === 'login' || request.prompt === 'select_account' || live === null;
+      // A CAE claims challenge (access_token nbf) answered with an SSO session from before that
+      // time must not be satisfied silently: the user signs in again (reference §6).
+      const predatesChallenge = live !== null && request.claims.notBefore !== null && live.session.authTime < request.claims.notBefore * 1000;
+      const mustAuthenticate = request.prompt === 'login' || request.prompt === 'select_account' || live === null || predatesChallenge;
       if (request.prompt === 'none' && mustAuthenticate) {
         // OIDC Core §3.1.2.6: no interaction allowed and none possible without a live session.
-        throw new RedirectableError(AADSTS.loginRequired(), request);
+        throw new RedirectableError(predatesChallenge ? AADSTS.sessionPredatesChallenge() : AADSTS.loginRequired(), request);
       }
       if (!mustAuthenticate && live) return issueCode(reply, services, request, live.session, live.user);
       return showSignIn(req, reply, services, request, null, request.loginHint ?? live?.user.userPrincipalName ?? '');
@@ -50,12 +51,10 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
       }
       const username = form.get('username') ?? '';
       const password = form.get('password') ?? '';
-      const user = username ? await services.store.users.findByUserPrincipalName(services.tenant.id, username) : null;
-      const ok = user?.passwordHash && password ? await verifySecret(user.passwordHash, password) : false;
-      if (!user || !ok) return showSignIn(req, reply, services, request, BAD_CREDENTIALS, username, 200);
-      if (!user.accountEnabled) return showSignIn(req, reply, services, request, DISABLED, username, 200);
-      const session = await startSession(reply, services, user);
-      return issueCode(reply, services, request, session, user);
+      const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
+      if (!checked.ok) return showSignIn(req, reply, services, request, SIGN_IN_REFUSED[checked.reason], username, 200);
+      const session = await startSession(reply, services, checked.user);
+      return issueCode(reply, services, request, session, checked.user);
     });
   });
 }

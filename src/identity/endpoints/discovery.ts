@@ -39,6 +39,9 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
         device_authorization_endpoint: `${oauth}/devicecode`,
         http_logout_supported: true,
         frontchannel_logout_supported: false,
+        // OpenID Connect Back-Channel Logout 1.0 §2.1 (not advertised by Entra; see push-revocation.md).
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
         end_session_endpoint: `${oauth}/logout`,
         grant_types_supported: [
           'authorization_code',
@@ -55,6 +58,11 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
         tenant_region_scope: 'WW',
         cloud_instance_name: new URL(base).host,
         msgraph_host: new URL(base).host,
+        // RFC 7009 / RFC 7662 (RFC 8414 §2): Entra has neither; Portcullis does (docs/identity-endpoints.md).
+        revocation_endpoint: `${oauth}/revoke`,
+        revocation_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'none'],
+        introspection_endpoint: `${oauth}/introspect`,
+        introspection_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
       });
   });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
+import { parseClaimsRequest } from '../claims-request.js';
 import { VerifiedSecretCache } from '../client-auth.js';
 import { sendTokenError } from '../error-response.js';
 import type { GrantHandler } from '../grant-context.js';
@@ -29,7 +30,9 @@ export function registerToken(http: FastifyInstance, services: Services): void {
       const grantType = params.require('grant_type');
       const grant = GRANTS.get(grantType);
       if (!grant) throw AADSTS.unsupportedGrantType(grantType.slice(0, 100));
-      const body = await grant.handle({ req, params, services, secretCache });
+      // Validated before any credential is redeemed, so a malformed request consumes nothing.
+      const claims = parseClaimsRequest(params.get('claims'));
+      const body = await grant.handle({ req, params, services, secretCache, claims });
       // RFC 6749 §5.1: token responses must not be cached.
       return reply.header('cache-control', 'no-store, no-cache').header('pragma', 'no-cache').send(body);
     } catch (e) {

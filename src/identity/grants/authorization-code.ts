@@ -1,4 +1,5 @@
 import { digestCredential } from '../../crypto/digest.js';
+import { mergeCapabilities } from '../claims-request.js';
 import { authenticateClient } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, startGrant } from '../issue-tokens.js';
@@ -11,7 +12,7 @@ import { redeemFailure } from './redeem-failure.js';
 /** RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5). */
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
-  async handle({ req, params, services, secretCache }) {
+  async handle({ req, params, services, secretCache, claims }) {
     const code = params.require('code');
     const redirectUri = params.require('redirect_uri');
     const verifier = params.get('code_verifier');
@@ -38,6 +39,8 @@ export const authorizationCodeGrant: GrantHandler = {
     }
 
     const scopes = parseDelegatedScopes(c.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
+    // Declared on /authorize, on this request, or both (MSAL sends them on both, reference §6).
+    const clientCapabilities = mergeCapabilities(c.clientCapabilities, claims.clientCapabilities);
     const refreshToken = await startGrant(services, {
       grantId: c.grantId,
       user: redeemed.user,
@@ -47,6 +50,7 @@ export const authorizationCodeGrant: GrantHandler = {
       epoch: c.epoch,
       authTime: c.authTime,
       kind,
+      clientCapabilities,
     });
     return delegatedResponse(services, {
       user: redeemed.user,
@@ -59,6 +63,8 @@ export const authorizationCodeGrant: GrantHandler = {
       refreshToken,
       clientInfo: params.get('client_info') === '1',
       epoch: c.epoch,
+      grantId: c.grantId,
+      clientCapabilities,
     });
   },
 };

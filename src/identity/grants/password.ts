@@ -1,9 +1,11 @@
 import { newGuid } from '../../crypto/random.js';
-import { verifySecret } from '../../crypto/passwords.js';
+import { sourceOf } from '../../core/lockout.js';
 import { authenticateClient } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, startGrant } from '../issue-tokens.js';
+import { correlationIdOf } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
+import { checkPassword } from '../password-sign-in.js';
 import { parseDelegatedScopes } from '../scopes.js';
 
 /**
@@ -12,20 +14,31 @@ import { parseDelegatedScopes } from '../scopes.js';
  */
 export const passwordGrant: GrantHandler = {
   grantType: 'password',
-  async handle({ req, params, services, secretCache }) {
+  async handle({ req, params, services, secretCache, claims }) {
     const username = params.require('username');
     const password = params.require('password');
     const client = await authenticateClient(req, params, services, secretCache);
     if (!client.app.allowPublicClientFlows && !client.authenticated) throw AADSTS.publicFlowsDisabled();
     const scopes = parseDelegatedScopes(params.get('scope'), client.app, services.config.publicUrl, services.tenant.domain);
-    const user = await services.store.users.findByUserPrincipalName(services.tenant.id, username);
     // The same answer for an unknown user and a wrong password, so accounts cannot be probed.
-    const ok = user?.passwordHash ? await verifySecret(user.passwordHash, password) : false;
-    if (!user || !ok) throw AADSTS.badCredentials();
-    if (!user.accountEnabled) throw AADSTS.userDisabled();
+    const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
+    if (!checked.ok) {
+      switch (checked.reason) {
+        case 'bad_credentials':
+          throw AADSTS.badCredentials();
+        case 'disabled':
+          throw AADSTS.userDisabled();
+        case 'locked':
+          throw AADSTS.accountLocked();
+        case 'source_locked':
+          throw AADSTS.sourceLocked();
+      }
+    }
+    const user = checked.user;
     const now = services.clock.now();
+    const grantId = newGuid();
     const refreshToken = await startGrant(services, {
-      grantId: newGuid(),
+      grantId,
       user,
       app: client.app,
       sessionId: null,
@@ -33,6 +46,7 @@ export const passwordGrant: GrantHandler = {
       epoch: user.revocationEpoch,
       authTime: now,
       kind: 'password',
+      clientCapabilities: claims.clientCapabilities,
     });
     return delegatedResponse(services, {
       user,
@@ -45,6 +59,8 @@ export const passwordGrant: GrantHandler = {
       refreshToken,
       clientInfo: params.get('client_info') === '1',
       epoch: user.revocationEpoch,
+      grantId,
+      clientCapabilities: claims.clientCapabilities,
     });
   },
 };

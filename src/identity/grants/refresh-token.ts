@@ -1,5 +1,6 @@
 import type { RefreshTokenRecord } from '../../core/model.js';
 import { digestCredential } from '../../crypto/digest.js';
+import { mergeCapabilities } from '../claims-request.js';
 import { authenticateClient, isConfidentialOnly } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, newRefreshToken } from '../issue-tokens.js';
@@ -13,7 +14,7 @@ import { redeemFailure } from './redeem-failure.js';
  */
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
-  async handle({ req, params, services, secretCache }) {
+  async handle({ req, params, services, secretCache, claims }) {
     const presented = params.require('refresh_token');
     const client = await authenticateClient(req, params, services, secretCache);
     if (isConfidentialOnly(client.app) && !client.authenticated) throw AADSTS.clientSecretRequired();
@@ -61,6 +62,10 @@ export const refreshTokenGrant: GrantHandler = {
       refreshToken: nextToken,
       clientInfo: params.get('client_info') === '1',
       epoch: rotated.record.epoch,
+      grantId: rotated.grant.id,
+      // The grant keeps what was declared when it started (so a refresh without `claims` still
+      // yields a CAE token); the request may add to it.
+      clientCapabilities: mergeCapabilities(rotated.grant.clientCapabilities, claims.clientCapabilities),
     });
   },
 };

@@ -9,7 +9,9 @@ import type {
   SessionStore,
 } from '../store.js';
 import type { PgDb, Queryable } from './database.js';
+import type { SecurityEventDraft } from '../../core/security-event.js';
 import { loadUser } from './directory.js';
+import { writeSecurityEvent } from './outbox.js';
 import { joinScopes, toCode, toDeviceCode, toGrant, toRefreshToken, toSession } from './rows.js';
 
 /**
@@ -47,8 +49,24 @@ export class PgSessionStore implements SessionStore {
     if (userVerdict(user, session.epoch) !== null || !user) return null;
     return { session, user };
   }
-  async end(tokenHash: string, now: number): Promise<void> {
-    await this.db.query('UPDATE sso_sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL', [now, tokenHash]);
+  async end(tokenHash: string, now: number, event?: SecurityEventDraft): Promise<void> {
+    if (!event) {
+      await this.db.query('UPDATE sso_sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL', [now, tokenHash]);
+      return;
+    }
+    const wrote = await this.db.tx(async (c) => {
+      const { rows } = await c.query('SELECT * FROM sso_sessions WHERE token_hash = $1', [tokenHash]);
+      if (!rows[0]) return false;
+      const session = toSession(rows[0]);
+      // Same lock order as the revoke path (user first), so sign-out and revoke serialise.
+      const user = await loadUser(c, session.tenantId, session.userId, 'share');
+      const ended = await c.query('UPDATE sso_sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL', [now, tokenHash]);
+      // Only a session that was still live is news to the applications it signed in.
+      if (ended.rowCount !== 1 || session.expiresAt <= now || !user || userVerdict(user, session.epoch) !== null) return false;
+      await writeSecurityEvent(c, user, event, { kind: 'session', sessionId: session.id, epoch: session.epoch });
+      return true;
+    });
+    if (wrote) this.db.outboxCommitted.fire();
   }
 }
 
@@ -57,11 +75,12 @@ export class PgAuthorizationCodeStore implements AuthorizationCodeStore {
   async insert(c: AuthorizationCode): Promise<void> {
     await this.db.query(
       `INSERT INTO authorization_codes (hash, grant_id, tenant_id, client_id, user_id, session_id, redirect_uri, scopes,
-         code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+         code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at, client_capabilities)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         c.hash, c.grantId, c.tenantId, c.clientId, c.userId, c.sessionId, c.redirectUri, joinScopes(c.scopes),
         c.codeChallenge, c.codeChallengeMethod, c.nonce, c.epoch, c.authTime, c.expiresAt, c.consumedAt,
+        joinScopes(c.clientCapabilities ?? []),
       ],
     );
   }
@@ -166,9 +185,12 @@ export class PgGrantStore implements GrantStore {
   async create(g: Grant, firstToken: RefreshTokenRecord | null): Promise<void> {
     await this.db.tx(async (c) => {
       await c.query(
-        `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [g.id, g.tenantId, g.userId, g.clientId, g.sessionId, joinScopes(g.scopes), g.epoch, g.authTime, g.createdAt, g.revokedAt],
+        `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at, client_capabilities)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          g.id, g.tenantId, g.userId, g.clientId, g.sessionId, joinScopes(g.scopes), g.epoch, g.authTime, g.createdAt, g.revokedAt,
+          joinScopes(g.clientCapabilities ?? []),
+        ],
       );
       if (firstToken) await insertToken(c, firstToken);
     });
@@ -220,5 +242,12 @@ export class PgGrantStore implements GrantStore {
   async findById(grantId: string): Promise<Grant | null> {
     const { rows } = await this.db.query('SELECT * FROM grants WHERE id = $1', [grantId]);
     return rows[0] ? toGrant(rows[0]) : null;
+  }
+
+  async findRefreshToken(hash: string): Promise<{ token: RefreshTokenRecord; grant: Grant | null } | null> {
+    const { rows } = await this.db.query('SELECT * FROM refresh_tokens WHERE hash = $1', [hash]);
+    if (!rows[0]) return null;
+    const token = toRefreshToken(rows[0]);
+    return { token, grant: await this.findById(token.grantId) };
   }
 }

@@ -161,6 +161,115 @@ CREATE TABLE signing_keys (
 );
 `,
   },
+  {
+    version: 20,
+    name: 'client capabilities (CAE xms_cc) on authorization codes and grants',
+    // Space-separated like scopes; '' = none. Existing rows declared nothing.
+    sql: `
+ALTER TABLE authorization_codes ADD COLUMN client_capabilities TEXT NOT NULL DEFAULT '';
+ALTER TABLE grants ADD COLUMN client_capabilities TEXT NOT NULL DEFAULT '';
+`,
+  },
+  {
+    version: 2,
+    name: 'outbox: security events and their deliveries',
+    sql: `
+CREATE TABLE security_events (
+  id BIGSERIAL PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  user_principal_name TEXT NOT NULL,
+  occurred_at BIGINT NOT NULL,
+  initiating_entity TEXT NOT NULL,
+  initiated_by TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  sessions TEXT NOT NULL,
+  planned_at BIGINT,
+  claimed_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX security_events_unplanned ON security_events(id) WHERE planned_at IS NULL;
+CREATE INDEX security_events_user ON security_events(user_id, id);
+
+CREATE TABLE outbox_deliveries (
+  id TEXT PRIMARY KEY,
+  event_id BIGINT NOT NULL REFERENCES security_events(id),
+  tenant_id TEXT NOT NULL,
+  sink TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  claimed_until BIGINT NOT NULL DEFAULT 0,
+  claim_token TEXT,
+  last_error TEXT,
+  settled_at BIGINT,
+  UNIQUE (event_id, sink, destination)
+);
+CREATE INDEX outbox_deliveries_due ON outbox_deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_deliveries_held ON outbox_deliveries(sink, destination, created_at) WHERE status = 'held';
+`,
+  },
+  {
+    version: 3,
+    name: 'back-channel logout registration of applications',
+    sql: `
+-- JSON {"uri","sessionRequired"} (OpenID Connect Back-Channel Logout 1.0 §2.2); NULL = none.
+ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
+`,
+  },
+  {
+    version: 40,
+    name: 'shared signals streams and SET queues',
+    sql: `
+CREATE TABLE ssf_streams (
+  stream_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  client_id TEXT NOT NULL,
+  aud TEXT NOT NULL,
+  events_requested TEXT NOT NULL,
+  method TEXT NOT NULL,
+  endpoint_url TEXT,
+  authorization_header TEXT,
+  description TEXT,
+  status TEXT NOT NULL,
+  status_reason TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  last_verification_at BIGINT
+);
+CREATE INDEX ssf_streams_receiver ON ssf_streams(tenant_id, client_id);
+
+CREATE TABLE ssf_stream_sets (
+  stream_id TEXT NOT NULL REFERENCES ssf_streams(stream_id) ON DELETE CASCADE,
+  jti TEXT NOT NULL,
+  set_jwt TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  delivered_at BIGINT,
+  PRIMARY KEY (stream_id, jti)
+);
+CREATE INDEX ssf_stream_sets_due ON ssf_stream_sets(next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX ssf_stream_sets_delivered ON ssf_stream_sets(delivered_at) WHERE delivered_at IS NOT NULL;
+`,
+  },
+  {
+    version: 10,
+    name: 'lockouts (smart lockout and throttling counters)',
+    sql: `
+CREATE TABLE lockouts (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at BIGINT NOT NULL,
+  locked_until BIGINT,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX lockouts_expiry ON lockouts(expires_at);
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */
@@ -192,7 +301,9 @@ export async function migratePostgres(pool: Pool, now: number): Promise<number[]
     }
   }
   const done: number[] = [];
-  for (const m of PG_MIGRATIONS) {
+  // Versions are applied in ascending order whatever the array order: features developed in
+  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF).
+  for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     const client = await pool.connect();
     let failure: Error | undefined;
     try {

@@ -3,6 +3,9 @@ import { PgAuditStore, PgSigningKeyStore } from './audit-keys.js';
 import { PgAuthorizationCodeStore, PgDeviceCodeStore, PgGrantStore, PgSessionStore } from './credentials.js';
 import { PgDb, type PgStoreOptions } from './database.js';
 import { PgApplicationStore, PgTenantStore, PgUserStore } from './directory.js';
+import { PgOutboxStore } from './outbox.js';
+import { PgSsfStore } from './ssf.js';
+import { PgLockoutStore } from './lockouts.js';
 
 export type { PgStoreOptions } from './database.js';
 
@@ -34,6 +37,9 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     grants: new PgGrantStore(db),
     audit: new PgAuditStore(db),
     keys: new PgSigningKeyStore(db),
+    outbox: new PgOutboxStore(db),
+    ssf: new PgSsfStore(db),
+    lockouts: new PgLockoutStore(db),
     close: () => db.close(),
   };
 }

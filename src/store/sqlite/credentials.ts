@@ -10,6 +10,8 @@ import type {
 } from '../store.js';
 import type { SqliteDb } from './database.js';
 import type { SqliteUserStore } from './directory.js';
+import type { SecurityEventDraft } from '../../core/security-event.js';
+import { writeSecurityEventSync } from './outbox.js';
 import { joinScopes, toCode, toDeviceCode, toGrant, toRefreshToken, toSession } from './rows.js';
 
 type Row = Record<string, unknown>;
@@ -65,8 +67,20 @@ export class SqliteSessionStore implements SessionStore {
     if (userVerdict(user, session.epoch) !== null || !user) return null;
     return { session, user };
   }
-  async end(tokenHash: string, now: number): Promise<void> {
-    this.s.stmt('UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL').run(now, tokenHash);
+  async end(tokenHash: string, now: number, event?: SecurityEventDraft): Promise<void> {
+    const wrote = this.s.tx(() => {
+      const r = this.s.stmt('SELECT * FROM sso_sessions WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+      if (!r) return false;
+      const session = toSession(r);
+      if (session.endedAt !== null) return false;
+      this.s.stmt('UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL').run(now, tokenHash);
+      // Only a session that was still live is news to the applications it signed in.
+      const user = this.users.loadSync(session.tenantId, session.userId);
+      if (!event || session.expiresAt <= now || !user || userVerdict(user, session.epoch) !== null) return false;
+      writeSecurityEventSync(this.s, user, event, { kind: 'session', sessionId: session.id, epoch: session.epoch });
+      return true;
+    });
+    if (wrote) this.s.outboxCommitted.fire();
   }
 }
 
@@ -79,12 +93,13 @@ export class SqliteAuthorizationCodeStore implements AuthorizationCodeStore {
     this.s
       .stmt(
         `INSERT INTO authorization_codes (hash, grant_id, tenant_id, client_id, user_id, session_id, redirect_uri, scopes,
-           code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at, client_capabilities)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         c.hash, c.grantId, c.tenantId, c.clientId, c.userId, c.sessionId, c.redirectUri, joinScopes(c.scopes),
         c.codeChallenge, c.codeChallengeMethod, c.nonce, c.epoch, c.authTime, c.expiresAt, c.consumedAt,
+        joinScopes(c.clientCapabilities ?? []),
       );
   }
   async redeem(hash: string, now: number): Promise<Redeemed<AuthorizationCode>> {
@@ -194,10 +209,13 @@ export class SqliteGrantStore implements GrantStore {
     this.s.tx(() => {
       this.s
         .stmt(
-          `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at, client_capabilities)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(g.id, g.tenantId, g.userId, g.clientId, g.sessionId, joinScopes(g.scopes), g.epoch, g.authTime, g.createdAt, g.revokedAt);
+        .run(
+          g.id, g.tenantId, g.userId, g.clientId, g.sessionId, joinScopes(g.scopes), g.epoch, g.authTime, g.createdAt, g.revokedAt,
+          joinScopes(g.clientCapabilities ?? []),
+        );
       if (firstToken) this.insertToken(firstToken);
     });
   }
@@ -238,6 +256,11 @@ export class SqliteGrantStore implements GrantStore {
             // only its own writes.
             outcomes.push({ ok: true, value: this.s.db.transaction(() => this.rotateNow(r))() });
           } catch (error) {
+            // After SQLITE_FULL, SQLITE_IOERR and a few others SQLite may have rolled back the
+            // WHOLE transaction, not just the savepoint: the earlier rotations of the batch are
+            // gone too, and going on would run the later ones outside any transaction. Abort
+            // the batch; every caller is refused and nothing of it is applied.
+            if (!this.s.db.inTransaction) throw error;
             outcomes.push({ ok: false, error });
           }
         }
@@ -285,5 +308,12 @@ export class SqliteGrantStore implements GrantStore {
   async findById(grantId: string): Promise<Grant | null> {
     const r = this.s.stmt('SELECT * FROM grants WHERE id = ?').get(grantId) as Row | undefined;
     return r ? toGrant(r) : null;
+  }
+
+  async findRefreshToken(hash: string): Promise<{ token: RefreshTokenRecord; grant: Grant | null } | null> {
+    const r = this.s.stmt('SELECT * FROM refresh_tokens WHERE hash = ?').get(hash) as Row | undefined;
+    if (!r) return null;
+    const token = toRefreshToken(r);
+    return { token, grant: await this.findById(token.grantId) };
   }
 }

@@ -155,17 +155,128 @@ CREATE TABLE signing_keys (
 );
 `,
   },
+  {
+    version: 20,
+    name: 'client capabilities (CAE xms_cc) on authorization codes and grants',
+    // Space-separated like scopes; '' = none. Existing rows declared nothing.
+    sql: `
+ALTER TABLE authorization_codes ADD COLUMN client_capabilities TEXT NOT NULL DEFAULT '';
+ALTER TABLE grants ADD COLUMN client_capabilities TEXT NOT NULL DEFAULT '';
+`,
+  },
+  {
+    version: 2,
+    name: 'outbox: security events and their deliveries',
+    sql: `
+CREATE TABLE security_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  user_principal_name TEXT NOT NULL,
+  occurred_at INTEGER NOT NULL,
+  initiating_entity TEXT NOT NULL,
+  initiated_by TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  sessions TEXT NOT NULL,
+  planned_at INTEGER,
+  claimed_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX security_events_unplanned ON security_events(id) WHERE planned_at IS NULL;
+CREATE INDEX security_events_user ON security_events(user_id, id);
+
+CREATE TABLE outbox_deliveries (
+  id TEXT PRIMARY KEY,
+  event_id INTEGER NOT NULL REFERENCES security_events(id),
+  tenant_id TEXT NOT NULL,
+  sink TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  claimed_until INTEGER NOT NULL DEFAULT 0,
+  claim_token TEXT,
+  last_error TEXT,
+  settled_at INTEGER,
+  UNIQUE (event_id, sink, destination)
+);
+CREATE INDEX outbox_deliveries_due ON outbox_deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_deliveries_held ON outbox_deliveries(sink, destination, created_at) WHERE status = 'held';
+`,
+  },
+  {
+    version: 3,
+    name: 'back-channel logout registration of applications',
+    sql: `
+-- JSON {"uri","sessionRequired"} (OpenID Connect Back-Channel Logout 1.0 §2.2); NULL = none.
+ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
+`,
+  },
+  {
+    version: 40,
+    name: 'shared signals streams and SET queues',
+    sql: `
+CREATE TABLE ssf_streams (
+  stream_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  client_id TEXT NOT NULL,
+  aud TEXT NOT NULL,
+  events_requested TEXT NOT NULL,
+  method TEXT NOT NULL,
+  endpoint_url TEXT,
+  authorization_header TEXT,
+  description TEXT,
+  status TEXT NOT NULL,
+  status_reason TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_verification_at INTEGER
+);
+CREATE INDEX ssf_streams_receiver ON ssf_streams(tenant_id, client_id);
+
+CREATE TABLE ssf_stream_sets (
+  stream_id TEXT NOT NULL REFERENCES ssf_streams(stream_id) ON DELETE CASCADE,
+  jti TEXT NOT NULL,
+  set_jwt TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  PRIMARY KEY (stream_id, jti)
+);
+CREATE INDEX ssf_stream_sets_due ON ssf_stream_sets(next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX ssf_stream_sets_delivered ON ssf_stream_sets(delivered_at) WHERE delivered_at IS NOT NULL;
+`,
+  },
+  {
+    version: 10,
+    name: 'lockouts (smart lockout and throttling counters)',
+    sql: `
+CREATE TABLE lockouts (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at INTEGER NOT NULL,
+  locked_until INTEGER,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX lockouts_expiry ON lockouts(expires_at);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
-export function migrate(db: Database.Database, now: number): number[] {
+export function migrate(db: Database.Database, now: number, migrations: typeof MIGRATIONS = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
   );
   const done: number[] = [];
-  for (const m of MIGRATIONS) {
+  // Versions are applied in ascending order whatever the array order: features developed in
+  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF).
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);

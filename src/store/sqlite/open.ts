@@ -8,23 +8,33 @@ import {
 } from './credentials.js';
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
+import { SqliteOutboxStore } from './outbox.js';
+import { SqliteSsfStore } from './ssf.js';
+import { SqliteLockoutStore } from './lockouts.js';
+import { withUnavailableErrors as w } from './unavailable.js';
 
-/** Opens (creating if needed) the SQLite file and brings its schema up to date. */
+/**
+ * Opens (creating if needed) the SQLite file and brings its schema up to date. Every adapter is
+ * wrapped so that disk-full and I/O failures surface as StoreUnavailableError (unavailable.ts).
+ */
 export function openSqliteStore(file: string, now: number = Date.now()): Store {
   const db = new SqliteDb(file);
   db.migrate(now);
   const users = new SqliteUserStore(db);
   return {
     kind: 'sqlite',
-    tenants: new SqliteTenantStore(db),
-    users,
-    applications: new SqliteApplicationStore(db),
-    sessions: new SqliteSessionStore(db, users),
-    codes: new SqliteAuthorizationCodeStore(db, users),
-    deviceCodes: new SqliteDeviceCodeStore(db, users),
-    grants: new SqliteGrantStore(db, users),
-    audit: new SqliteAuditStore(db),
-    keys: new SqliteSigningKeyStore(db),
+    tenants: w(new SqliteTenantStore(db)),
+    users: w(users),
+    applications: w(new SqliteApplicationStore(db)),
+    sessions: w(new SqliteSessionStore(db, users)),
+    codes: w(new SqliteAuthorizationCodeStore(db, users)),
+    deviceCodes: w(new SqliteDeviceCodeStore(db, users)),
+    grants: w(new SqliteGrantStore(db, users)),
+    audit: w(new SqliteAuditStore(db)),
+    keys: w(new SqliteSigningKeyStore(db)),
+    outbox: w(new SqliteOutboxStore(db)),
+    ssf: w(new SqliteSsfStore(db)),
+    lockouts: w(new SqliteLockoutStore(db)),
     close: async () => db.close(),
   };
 }

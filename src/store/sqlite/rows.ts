@@ -53,6 +53,7 @@ export function toApplication(r: Row): Application {
     delegatedPermissions: JSON.parse(str(r.delegated_permissions)),
     applicationPermissions: JSON.parse(str(r.application_permissions)),
     createdAt: num(r.created_at),
+    backchannelLogout: r.backchannel_logout ? JSON.parse(str(r.backchannel_logout)) : null,
   };
 }
 
@@ -82,6 +83,7 @@ export function toGrant(r: Row): Grant {
     authTime: num(r.auth_time),
     createdAt: num(r.created_at),
     revokedAt: optNum(r.revoked_at),
+    clientCapabilities: splitScopes(r.client_capabilities),
   };
 }
 
@@ -117,6 +119,7 @@ export function toCode(r: Row): AuthorizationCode {
     authTime: num(r.auth_time),
     expiresAt: num(r.expires_at),
     consumedAt: optNum(r.consumed_at),
+    clientCapabilities: splitScopes(r.client_capabilities),
   };
 }
 
