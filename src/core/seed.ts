@@ -121,6 +121,8 @@ function text(value: unknown, path: string, max = 256): string {
   if (typeof value !== 'string') fail(path, `must be a string, got ${describe(value)}`);
   if (value.trim() === '') fail(path, 'must not be empty');
   if (value.length > max) fail(path, `must be at most ${max} characters`);
+  // PostgreSQL text cannot hold U+0000: such a seed would fail half-applied at startup (found by fuzzing).
+  if (value.includes('\u0000')) fail(path, 'must not contain the NUL character (U+0000)');
   return value;
 }
 

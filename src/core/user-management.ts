@@ -78,9 +78,12 @@ export function meetsPasswordComplexity(password: string): boolean {
   return classes >= 3;
 }
 
+/** U+0000 cannot be stored in PostgreSQL text, and no directory value needs it (found by fuzzing). */
+const holdsNul = (value: string): boolean => value.includes('\u0000');
+
 function checkDisplayName(displayName: string): void {
   const trimmed = displayName.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_DISPLAY_NAME) {
+  if (trimmed.length === 0 || trimmed.length > MAX_DISPLAY_NAME || holdsNul(trimmed)) {
     throw new UserRuleError({ kind: 'invalid_value', property: 'displayName' });
   }
 }
@@ -120,7 +123,7 @@ export async function createUser(deps: UserManagementDeps, input: NewUser, ctx: 
   checkMailNickname(input.mailNickname);
   checkUserPrincipalName(input.userPrincipalName, deps.tenant);
   checkPassword(input.password);
-  if (input.mail !== undefined && input.mail !== null && !SIMPLE_MAIL.test(input.mail)) {
+  if (input.mail !== undefined && input.mail !== null && (!SIMPLE_MAIL.test(input.mail) || holdsNul(input.mail))) {
     throw new UserRuleError({ kind: 'invalid_value', property: 'mail' });
   }
   const now = deps.clock.now();

@@ -8,6 +8,7 @@ import { mayReadAuditLogs } from '../core/roles.js';
 import { demand, hasAnyPermission, type PermissionSet } from './authorize.js';
 import { DirectoryExpiredPageToken } from './errors.js';
 import { sendJson, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
+import { isGuid } from './user-lookup.js';
 import { decodeSkipToken, encodeSkipToken, nextLink, parseEqFilter, parseTop, readQueryOptions } from './odata.js';
 
 /** Graph "List directoryAudits": AuditLog.Read.All, and for delegated calls a reader role. */
@@ -44,7 +45,9 @@ export function directoryAuditJson(r: AuditRecord): Record<string, unknown> {
 /** The keyset position a directoryAudits $skiptoken carries: the last record of the previous page. */
 function pageBefore(skipToken: string): { at: number; id: string } {
   const { at, id } = decodeSkipToken('directoryAudits', skipToken);
-  if (typeof at !== 'number' || typeof id !== 'string') throw new DirectoryExpiredPageToken();
+  // Our tokens carry a millisecond time and a record id (a GUID). Anything else — 1.5, 1e308, a
+  // NUL in the id — is not ours and must not reach the store (PostgreSQL refused it with 500; found by fuzzing).
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || typeof id !== 'string' || !isGuid(id)) throw new DirectoryExpiredPageToken();
   return { at, id };
 }
 

@@ -83,7 +83,9 @@ async function listUsers(ctx: GraphContext): Promise<void> {
 /** The keyset position a users $skiptoken carries: the last id of the previous page. */
 function pageAfter(skipToken: string): string {
   const after = decodeSkipToken('users', skipToken).after;
-  if (typeof after !== 'string') throw new DirectoryExpiredPageToken();
+  // Our tokens carry a user id (a GUID); anything else is not ours (a NUL in it failed the
+  // PostgreSQL query with 500; found by fuzzing).
+  if (typeof after !== 'string' || !isGuid(after)) throw new DirectoryExpiredPageToken();
   return after;
 }
 

@@ -101,6 +101,9 @@ export const AADSTS = {
     new InvalidRequest(90002, `Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`),
   missingParameter: (name: string) => new InvalidRequest(900144, `The request body must contain the following parameter: '${name}'.`),
   missingQueryParameter: (name: string) => new InvalidRequest(900144, `The request must contain the following parameter: '${name}'.`),
+  /** A parameter holding U+0000: no OAuth value legitimately does, and the store could not hold it. */
+  malformedParameter: (name: string) =>
+    new InvalidRequest(9002313, `Invalid request. Request is malformed or invalid. The parameter '${name.slice(0, 100)}' contains a character that is not allowed.`),
   duplicateParameter: (name: string) => new InvalidRequest(90015, `Requested query string is too long or contains the parameter '${name}' more than once.`),
   malformedBody: () => new InvalidRequest(900144, 'The request body must be application/x-www-form-urlencoded and contain the request parameters.'),
   bodyTooLarge: () => new InvalidRequest(90014, 'The request body is too large.'),

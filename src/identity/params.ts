@@ -18,6 +18,8 @@ export class Params {
     const v = this.source[name];
     if (Array.isArray(v)) throw AADSTS.duplicateParameter(name);
     if (typeof v !== 'string' || v === '') return undefined;
+    // Found by fuzzing: a NUL reached PostgreSQL (nonce, username) and failed the request with 500.
+    if (v.includes('\u0000')) throw AADSTS.malformedParameter(name);
     return v;
   }
 

@@ -336,6 +336,16 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.deepEqual(page2.map((a) => a.activityDateTime), [NOW + 2, NOW + 1, NOW]);
     });
 
+    test('lookups by a key holding U+0000 find nothing and do not fail (PostgreSQL text cannot hold it)', async () => {
+      await s.users.insert(user('nul@contract.test'));
+      await s.audit.insert(audit('Nul', NOW));
+      assert.equal(await s.users.findByUserPrincipalName(TENANT, 'nul\u0000@contract.test'), null);
+      assert.equal(await s.users.findByUserPrincipalName(TENANT, 'nul@contract.test\u0000'), null);
+      assert.deepEqual(await s.users.list({ tenantId: TENANT, userPrincipalName: '\u0000nul@contract.test', limit: 10 }), []);
+      assert.deepEqual(await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Nul\u0000', limit: 10 }), []);
+      assert.equal((await s.users.findByUserPrincipalName(TENANT, 'nul@contract.test'))?.userPrincipalName, 'nul@contract.test');
+    });
+
     outboxContractTests(() => s, TENANT, NOW);
   });
 }

@@ -2,6 +2,7 @@ import type { AuditRecord, SigningKey } from '../../core/model.js';
 import type { AuditQuery, AuditStore, SigningKeyStore } from '../store.js';
 import type { PgDb, Queryable } from './database.js';
 import { notifyInTx } from './notify.js';
+import { unstorableText } from './unstorable-text.js';
 import { toAudit, toSigningKey } from './rows.js';
 
 /** Used inside other methods' transactions so an action and its audit record commit together. */
@@ -26,6 +27,7 @@ export class PgAuditStore implements AuditStore {
     const where = ['tenant_id = $1'];
     const args: unknown[] = [q.tenantId];
     if (q.activityDisplayName !== undefined) {
+      if (unstorableText(q.activityDisplayName)) return [];
       args.push(q.activityDisplayName);
       where.push(`activity_display_name = $${args.length}`);
     }

@@ -4,6 +4,7 @@ import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { writeSecurityEvent } from './outbox.js';
+import { unstorableText } from './unstorable-text.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 
 export class PgTenantStore implements TenantStore {
@@ -50,6 +51,7 @@ export class PgUserStore implements UserStore {
   }
 
   async findByUserPrincipalName(tenantId: string, upn: string): Promise<User | null> {
+    if (unstorableText(upn)) return null;
     const { rows } = await this.db.query(`${USER_SELECT} WHERE u.tenant_id = $1 AND u.upn_lower = $2`, [tenantId, upn.toLowerCase()]);
     return rows[0] ? toUser(rows[0]) : null;
   }
@@ -58,6 +60,7 @@ export class PgUserStore implements UserStore {
     const where = ['u.tenant_id = $1'];
     const args: unknown[] = [q.tenantId];
     if (q.userPrincipalName !== undefined) {
+      if (unstorableText(q.userPrincipalName)) return [];
       args.push(q.userPrincipalName.toLowerCase());
       where.push(`u.upn_lower = $${args.length}`);
     }

@@ -1,0 +1,46 @@
+import { APP, DAEMON_SECRET, DOMAIN, PASSWORD, REDIRECT, TENANT_ID, WEB_SECRET } from '../../helpers/harness.js';
+import type { FuzzServer } from './server-process.js';
+import type { FuzzContext } from './target.js';
+
+async function call(server: FuzzServer, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string) {
+  const res = await server.pool.request({ method, path, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`fuzz setup: ${method} ${path} answered ${res.statusCode}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+const form = (server: FuzzServer, path: string, fields: Record<string, string>) =>
+  call(server, 'POST', `/${TENANT_ID}/oauth2/v2.0/${path}`, { 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams(fields).toString());
+
+/** Real credentials from the server under test, obtained through its own endpoints. */
+export async function fuzzContext(server: FuzzServer): Promise<FuzzContext> {
+  const app = await form(server, 'token', { grant_type: 'client_credentials', client_id: APP.webApp, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default' });
+  const admin = await form(server, 'token', {
+    grant_type: 'password',
+    client_id: APP.publicClient,
+    username: `globaladmin@${DOMAIN}`,
+    password: PASSWORD,
+    scope: 'User.ReadWrite.All User.RevokeSessions.All Directory.ReadWrite.All AuditLog.Read.All',
+  });
+  const alice = await form(server, 'token', { grant_type: 'password', client_id: APP.publicClient, username: `alice@${DOMAIN}`, password: PASSWORD, scope: 'offline_access User.Read' });
+  const device = await form(server, 'devicecode', { client_id: APP.publicClient, scope: 'openid offline_access User.Read' });
+  const users = await call(server, 'GET', '/v1.0/users?$top=999', { authorization: `Bearer ${String(app.access_token)}` });
+  const targetUsers = (users.value as { id: string; userPrincipalName: string }[])
+    .filter((u) => !u.userPrincipalName.startsWith('globaladmin@'))
+    .map((u) => ({ id: u.id, upn: u.userPrincipalName }));
+  return {
+    tenantId: TENANT_ID,
+    domain: DOMAIN,
+    apps: { publicClient: APP.publicClient, webApp: APP.webApp, spa: APP.spa, daemon: APP.daemonNoPerms },
+    webSecret: WEB_SECRET,
+    daemonSecret: DAEMON_SECRET,
+    password: PASSWORD,
+    redirects: { publicClient: REDIRECT.publicClient, web: REDIRECT.web, spa: REDIRECT.spa },
+    targetUsers,
+    appToken: String(app.access_token),
+    adminToken: String(admin.access_token),
+    refreshToken: String(alice.refresh_token),
+    deviceCode: String(device.device_code),
+    userCode: String(device.user_code),
+  };
+}

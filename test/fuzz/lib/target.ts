@@ -1,0 +1,27 @@
+import type { FuzzRequest } from './http-input.js';
+import type { Rng } from './rng.js';
+
+/** What the HTTP generators may use: the seeded directory and live credentials of the server under test. */
+export interface FuzzContext {
+  tenantId: string;
+  domain: string;
+  apps: { publicClient: string; webApp: string; spa: string; daemon: string };
+  webSecret: string;
+  daemonSecret: string;
+  password: string;
+  redirects: { publicClient: string; web: string; spa: string };
+  /** Users the generators may act on (the token holders are left out so their tokens keep working). */
+  targetUsers: { id: string; upn: string }[];
+  /** App-only token with User.RevokeSessions.All, User.ReadWrite.All, AuditLog.Read.All. */
+  appToken: string;
+  /** Delegated token of the Global Administrator with every Graph scope. */
+  adminToken: string;
+  refreshToken: string;
+  deviceCode: string;
+  userCode: string;
+}
+
+export interface HttpTarget {
+  name: string;
+  generate(rng: Rng, ctx: FuzzContext): FuzzRequest;
+}

@@ -1,0 +1,75 @@
+import { damageRequest } from '../lib/http-input.js';
+import type { Rng } from '../lib/rng.js';
+import type { FuzzContext, HttpTarget } from '../lib/target.js';
+import { damageText, jsonValue, mutateJson, nastyString, randomString } from '../lib/values.js';
+import { graphRequest } from './graph.js';
+
+/** One item of a JSON batch (reference §4.4), built from a generated Graph request. */
+function item(rng: Rng, ctx: FuzzContext, id: string, ids: readonly string[], depth: number): Record<string, unknown> {
+  const inner = graphRequest(rng, ctx);
+  const url = rng.weighted<() => string>([
+    [6, () => inner.path.replace(/^\/(v1\.0|beta|V1\.0|v2\.0)\//, rng.chance(0.8) ? '/' : '')],
+    [1, () => `https://graph.microsoft.com${inner.path}`],
+    [1, () => inner.path],
+    [1, () => nastyString(rng)],
+    [1, () => '/$batch'],
+  ])();
+  const out: Record<string, unknown> = { id, method: inner.method, url };
+  const headers: Record<string, unknown> = {};
+  if (inner.headers['content-type']) headers['content-type'] = inner.headers['content-type'];
+  if (rng.chance(0.2)) headers.authorization = `Bearer ${ctx.adminToken}`;
+  if (rng.chance(0.1)) headers[randomString(rng, 8)] = nastyString(rng);
+  if (Object.keys(headers).length || rng.chance(0.2)) out.headers = headers;
+  if (url === '/$batch' && depth < 2) out.body = batchBody(rng, ctx, depth + 1);
+  // Usually the JSON value itself (as Graph expects), sometimes the damaged text as a string.
+  else if (typeof inner.body === 'string') out.body = isJson(inner.body) && rng.chance(0.9) ? JSON.parse(inner.body) : inner.body;
+  if (ids.length && rng.chance(0.4)) {
+    out.dependsOn = rng.weighted<() => unknown>([
+      [6, () => Array.from({ length: rng.int(1, 3) }, () => rng.pick(ids))],
+      [1, () => [id]],
+      [1, () => [randomString(rng, 4)]],
+      [1, () => jsonValue(rng, 1)],
+    ])();
+  }
+  return out;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** {requests: [...]}: 1–25 items (the limit is 20), ids sometimes repeated, dependsOn sometimes cyclic. */
+function batchBody(rng: Rng, ctx: FuzzContext, depth = 0): unknown {
+  const count = rng.weighted<() => number>([[8, () => rng.int(1, 5)], [2, () => rng.int(6, 20)], [1, () => rng.int(21, 25)], [0.5, () => 0]])();
+  const ids: string[] = [];
+  const requests: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = rng.chance(0.9) ? String(i + 1) : rng.pick(['1', 'A', 'a', '', nastyString(rng)]);
+    // Usually depends on earlier items only; a later id or itself makes a cycle.
+    requests.push(item(rng, ctx, id, rng.chance(0.9) ? ids : [...ids, id, String(i + 2)], depth));
+    ids.push(id);
+  }
+  return { requests };
+}
+
+export const batchTarget: HttpTarget = {
+  name: 'Graph $batch',
+  generate(rng, ctx) {
+    let body: unknown = batchBody(rng, ctx);
+    for (let i = rng.weighted([[5, 0], [3, 1], [1, 3]] as const); i > 0; i--) body = mutateJson(rng, body);
+    let text = JSON.stringify(body);
+    if (rng.chance(0.08)) text = damageText(rng, text);
+    const req = {
+      method: 'POST',
+      path: rng.weighted<string>([[8, '/v1.0/$batch'], [3, '/beta/$batch'], [1, '/v1.0/%24batch'], [1, '/v1.0/$BATCH']]),
+      headers: { authorization: `Bearer ${rng.chance(0.6) ? ctx.appToken : ctx.adminToken}`, 'content-type': rng.chance(0.95) ? 'application/json' : 'text/plain' },
+      body: text,
+    };
+    return rng.chance(0.05) ? damageRequest(rng, req) : req;
+  },
+};
