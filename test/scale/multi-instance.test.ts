@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { i1Violations } from '../helpers/history.js';
-import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
 import { Cluster, TENANT, USERS, daemonToken, passwordSignIn, refresh, revokeSessions, type Answer } from './cluster.js';
 
