@@ -50,7 +50,7 @@ export function expressPushReceiver(rs: ResourceServer) {
         if (outcome.status === 202) {
           res.statusCode = 202;
           res.end();
-        } else sendJson(res, outcome.status, outcome.body);
+        } else sendJson(res, outcome.status, outcome.body, outcome.status === 503 ? { 'retry-after': String(outcome.retryAfterSeconds) } : {});
       })
       .catch((error: unknown) => {
         if (error instanceof BodyTooLarge) sendJson(res, 400, { err: 'invalid_request', description: 'The SET is too large.' });

@@ -37,6 +37,7 @@ export function fastifyPushReceiver(rs: ResourceServer, path = '/ssf/events') {
         body: typeof request.body === 'string' ? request.body : '',
       });
       if (outcome.status === 202) return reply.code(202).send();
+      if (outcome.status === 503) reply.header('retry-after', String(outcome.retryAfterSeconds));
       return reply.code(outcome.status).send(outcome.body);
     });
   };

@@ -33,19 +33,30 @@ export class JwksCache {
 
   /** The key for `kid`, refetching the set once (rate-limited) when it is unknown. */
   async key(kid: string): Promise<KeyObject | undefined> {
+    const found = await this.lookup(kid);
+    return found.kind === 'found' ? found.key : undefined;
+  }
+
+  /**
+   * Like key(), but says why a key is missing: `unknown` after a fresh fetch did not list it,
+   * `unavailable` when no fetch could be made (rate limit, issuer unreachable) — a Security Event
+   * Token in that state is worth a retry by its transmitter rather than a permanent refusal.
+   */
+  async lookup(kid: string): Promise<{ kind: 'found'; key: KeyObject } | { kind: 'unknown' | 'unavailable' }> {
     const now = this.options.now();
     if (now - this.fetchedAt >= this.options.maxAgeMs) void this.refetch().catch(() => undefined);
     const known = this.keys.get(kid);
-    if (known) return known;
-    if (now - this.lastUnknownKidFetch < this.options.minRefetchIntervalMs) return undefined;
+    if (known) return { kind: 'found', key: known };
+    if (now - this.lastUnknownKidFetch < this.options.minRefetchIntervalMs) return { kind: 'unavailable' };
     this.lastUnknownKidFetch = now;
     try {
       await this.refetch();
     } catch {
-      // The issuer is unreachable: keep the keys we have and refuse this token.
-      return undefined;
+      // The issuer is unreachable: keep the keys we have.
+      return { kind: 'unavailable' };
     }
-    return this.keys.get(kid);
+    const key = this.keys.get(kid);
+    return key ? { kind: 'found', key } : { kind: 'unknown' };
   }
 
   get size(): number {

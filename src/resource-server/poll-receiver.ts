@@ -111,14 +111,20 @@ export class PollingReceiver {
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000);
     const signal = this.loop ? AbortSignal.any([timeout, this.stopping.signal]) : timeout;
     const response = await this.request(returnImmediately, this.options.maxEvents ?? 100, signal);
+    let deferred = 0;
     for (const [jti, token] of Object.entries(response.sets)) {
       this.received += 1;
       const result = await this.sink.ingest(token);
       if (result.ok) this.ack.push(result.jti);
+      // Neither acked nor refused: the transmitter keeps it and delivers it again.
+      else if (result.transient) deferred += 1;
       else this.setErrs[jti] = { err: result.err, description: result.description };
     }
     this.lastSuccessAt = Date.now();
-    return { moreAvailable: response.moreAvailable, count: Object.keys(response.sets).length };
+    const count = Object.keys(response.sets).length;
+    // Only deferred SETs came back: asking again at once would get the same ones.
+    if (deferred > 0 && deferred === count) return { moreAvailable: false, count: 0 };
+    return { moreAvailable: response.moreAvailable, count };
   }
 
   /** One poll; acks are cleared only once the transmitter has answered (it received them). */

@@ -62,8 +62,15 @@ export interface PushRequest {
   body: string;
 }
 
-/** RFC 8935 §2.2 success (202, no body) or §2.3 failure (400 with `err`, `description`). */
-export type PushOutcome = { status: 202 } | { status: 400; body: { err: string; description: string } };
+/**
+ * RFC 8935 §2.2 success (202, no body) or §2.3 failure (400 with `err`, `description`), which a
+ * transmitter treats as final. 503 when the SET could not be checked yet (its signing key is new
+ * and the key set cannot be refetched at this moment): a status the transmitter retries.
+ */
+export type PushOutcome =
+  | { status: 202 }
+  | { status: 400; body: { err: string; description: string } }
+  | { status: 503; retryAfterSeconds: number; body: { err: string; description: string } };
 
 const DEFAULT_RETENTION_SECONDS = 29 * 3600;
 const asSet = (v: string | readonly string[]): ReadonlySet<string> => new Set(typeof v === 'string' ? [v] : v);
@@ -154,6 +161,10 @@ export class ResourceServer implements SetSink {
     return result;
   }
 
+  private get jwksRefetchIntervalMs(): number {
+    return this.options.jwks?.minRefetchIntervalMs ?? 10_000;
+  }
+
   /** The `state` of the last SSF verification event received (null: one without state). */
   lastVerificationState: string | null | undefined = undefined;
 
@@ -169,7 +180,9 @@ export class ResourceServer implements SetSink {
       return { status: 400, body: { err: 'invalid_request', description: 'The content type is not application/secevent+jwt.' } };
     }
     const result = await this.ingest(request.body);
-    return result.ok ? { status: 202 } : { status: 400, body: { err: result.err, description: result.description } };
+    if (result.ok) return { status: 202 };
+    const body = { err: result.err, description: result.description };
+    return result.transient ? { status: 503, retryAfterSeconds: Math.ceil(this.jwksRefetchIntervalMs / 1000), body } : { status: 400, body };
   }
 
   /** Starts an RFC 8936 poll loop into this server; resolves after the initial drain. */

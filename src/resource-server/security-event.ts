@@ -28,7 +28,11 @@ export interface VerifiedSet {
   verificationState?: string | null;
 }
 
-export type SetResult = VerifiedSet | { ok: false; err: SetErrorCode; description: string };
+/**
+ * `transient`: the SET could not be checked now (its key is new and the JWKS could not be
+ * refetched yet); it must not be acknowledged, so the transmitter delivers it again.
+ */
+export type SetResult = VerifiedSet | { ok: false; err: SetErrorCode; description: string; transient?: true };
 
 export const CAEP = 'https://schemas.openid.net/secevent/caep/event-type/';
 export const SESSION_REVOKED = `${CAEP}session-revoked`;
@@ -48,9 +52,10 @@ export async function verifySecurityEventToken(token: string, keys: JwksCache, r
   const { header, payload } = jws;
   if (typeof header.typ !== 'string' || !SET_TYPES.has(header.typ.toLowerCase())) return reject('invalid_request', 'The JWT typ is not secevent+jwt.');
   if (header.alg !== 'RS256' || typeof header.kid !== 'string') return reject('invalid_key', 'The SET is not signed with an RS256 key of the transmitter.');
-  const key = await keys.key(header.kid);
-  if (!key) return reject('invalid_key', 'The SET is signed with an unknown key.');
-  if (!verifyRs256(jws, key)) return reject('invalid_key', 'The SET signature is invalid.');
+  const key = await keys.lookup(header.kid);
+  if (key.kind === 'unavailable') return { ok: false, err: 'invalid_key', description: 'The SET\'s signing key cannot be fetched right now.', transient: true };
+  if (key.kind !== 'found') return reject('invalid_key', 'The SET is signed with an unknown key.');
+  if (!verifyRs256(jws, key.key)) return reject('invalid_key', 'The SET signature is invalid.');
   if (payload.iss !== rules.issuer) return reject('invalid_issuer', 'The SET has another issuer.');
   const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   if (!audiences.some((a) => typeof a === 'string' && rules.audiences.has(a))) return reject('invalid_audience', 'The SET is for another audience.');

@@ -241,6 +241,39 @@ describe('resource server: security events', () => {
     await receiver.stop();
   });
 
+  test('transmitter key rotation: a new kid is fetched; when it cannot be fetched yet the SET is deferred (503 / not acked), never refused for good', async () => {
+    const rs = await rsWith({ jwks: { minRefetchIntervalMs: 60_000 } });
+    const api = await expressApi(rs);
+    t.rotate();
+    assert.equal((await push(api, revokeSet('globaladmin', now() - 5))).status, 202, 'first unknown kid: refetched, verified');
+    assert.equal((await get(api, token('globaladmin', now() - 10))).status, 401);
+
+    t.rotate();
+    const res = await push(api, revokeSet('privauthadmin', now() - 5));
+    assert.equal(res.status, 503, 'second new kid inside the refetch interval: retry later');
+    assert.equal(res.headers.get('retry-after'), '60');
+    assert.equal(((await res.json()) as { err: string }).err, 'invalid_key');
+
+    // Poll: the same SET is neither acknowledged nor reported in setErrs; it stays queued.
+    const credentials = new ClientCredentials({ tokenEndpoint: `${h.url}/${TENANT_ID}/oauth2/v2.0/token`, clientId: APP.webApp, clientSecret: WEB_SECRET });
+    const polling = await rsWith({ jwks: { minRefetchIntervalMs: 60_000 }, events: { audience: t.audience, transmitterConfigurationUrl: t.configurationUrl } });
+    const receiver = await polling.poll({ endpointUrl: t.pollUrl, credentials, intervalMs: 50 });
+    t.rotate();
+    const jti = t.queue(revokeSet('privauthadmin', now() - 5));
+    const deadline = Date.now() + 5000;
+    while (!t.acked.includes(jti) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(t.acked.includes(jti), 'the SET under the first new key was fetched, verified and acked');
+    t.rotate();
+    const deferredJti = t.queue(revokeSet('authadmin', now() - 5));
+    const polls = t.polls.length;
+    await new Promise((r) => setTimeout(r, 300));
+    await receiver.stop();
+    assert.ok(!t.acked.includes(deferredJti) && !t.errors[deferredJti], 'the deferred SET was neither acked nor refused');
+    assert.ok(t.pending.has(deferredJti));
+    assert.ok(t.polls.length - polls < 20, `no busy loop on a deferred SET (${t.polls.length - polls} polls in 300 ms)`);
+    t.pending.delete(deferredJti);
+  });
+
   test('a restart keeps acknowledged revocations with a journal, and forgets them without one', async () => {
     const journalFile = join(dir, 'revocations.jsonl');
     const first = await rsWith({ revocations: { journalFile } });

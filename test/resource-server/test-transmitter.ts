@@ -44,7 +44,8 @@ interface PollRequest {
 }
 
 export class TestTransmitter {
-  readonly key = newKey();
+  key = newKey();
+  private retired: SigningKeyPair[] = [];
   readonly issuer: string;
   readonly audience = 'https://api.example.test/ssf-receiver';
   /** Unacknowledged SETs by jti, in order (RFC 8936 §2.4: redelivered until acked). */
@@ -92,6 +93,13 @@ export class TestTransmitter {
     return signJws(override.key ?? this.key, { typ: 'secevent+jwt', ...override.header }, payload);
   }
 
+  /** Key rotation: a new signing key; the old one stays published. */
+  rotate(): SigningKeyPair {
+    this.retired.push(this.key);
+    this.key = newKey();
+    return this.key;
+  }
+
   /** Queues a SET for poll delivery; returns its jti. */
   queue(set: string): string {
     const jti = JSON.parse(Buffer.from(set.split('.')[1]!, 'base64url').toString()).jti as string;
@@ -117,7 +125,7 @@ export class TestTransmitter {
         delivery_methods_supported: ['urn:ietf:rfc:8935', 'urn:ietf:rfc:8936'],
       });
     }
-    if (req.method === 'GET' && req.url === '/ssf/jwks') return json(200, { keys: [this.key.jwk] });
+    if (req.method === 'GET' && req.url === '/ssf/jwks') return json(200, { keys: [this.key.jwk, ...this.retired.map((k) => k.jwk)] });
     if (req.method === 'POST' && req.url === '/ssf/poll') {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
