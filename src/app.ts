@@ -11,6 +11,8 @@ import { startKeyRefresher } from './events/key-refresher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
+import { registerSsfRoutes } from './ssf/routes.js';
+import { SsfTransmitter } from './ssf/transmitter.js';
 import type { Services } from './services.js';
 import type { Store } from './store/store.js';
 import { registerWebRoutes } from './web/routes.js';
@@ -85,18 +87,31 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     if (opts.config.secure) reply.header('strict-transport-security', 'max-age=31536000');
   });
   const keys = await keysReady;
+  const tokens = new TokenIssuer(keys, clock, opts.config, tenant);
+  const ssf = new SsfTransmitter({
+    store: opts.store,
+    clock,
+    keys,
+    config: opts.config,
+    tenantId: tenant.id,
+    issuer: tokens.issuer,
+    log: { info: (m) => http.log.info(m), warn: (m) => http.log.warn(m) },
+  });
   const services: Services = {
     config: opts.config,
     store: opts.store,
     clock,
     keys,
     tenant,
-    tokens: new TokenIssuer(keys, clock, opts.config, tenant),
+    tokens,
+    ssf,
   };
   graphErrors = graphFrameworkErrors(services);
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
   registerWebRoutes(http, services);
+  registerSsfRoutes(http, services);
+  ssf.start();
 
   const refresher = startKeyRefresher(keys, opts.invalidation ?? null, opts.config.keyReloadSeconds * 1000, {
     info: (m) => http.log.info(m),
@@ -109,6 +124,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     services,
     close: async () => {
       await refresher.close();
+      await ssf.close();
       await http.close();
     },
   };

@@ -45,6 +45,29 @@ export interface AppConfig {
    * `requestsPerSecond` and holding at most `burst` requests. null (default) = no throttling.
    */
   graphThrottle: GraphThrottleConfig | null;
+  /** The Shared Signals transmitter (src/ssf/, docs/push-revocation.md). */
+  ssf: SsfConfig;
+}
+
+export interface SsfConfig {
+  /** Longest a poll request with returnImmediately:false is held open waiting for SETs (RFC 8936 §2.4). */
+  pollWaitSeconds: number;
+  /** Time allowed for one push (RFC 8935) request before it counts as failed and is retried. */
+  pushTimeoutMs: number;
+  /** Attempts per SET before a push delivery is given up (and audited as failed). */
+  pushMaxAttempts: number;
+  /** First retry delay; each further one doubles, up to 5 minutes (with jitter). */
+  pushRetryBaseMs: number;
+  /** How often each instance looks for due push deliveries that no local event announced. */
+  pushScanIntervalMs: number;
+  /** SSF 1.0 §8.1.4.2 min_verification_interval: verification requests closer than this get 429. */
+  minVerificationIntervalSeconds: number;
+  maxStreamsPerReceiver: number;
+  /**
+   * Accept http:// push endpoints. Off by default: SETs and the receiver's authorization header
+   * must travel over TLS; turn it on only for endpoints on a trusted network or loopback.
+   */
+  allowHttpPushEndpoints: boolean;
 }
 
 export interface GraphThrottleConfig {
@@ -65,6 +88,17 @@ export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = Object.freeze({
   refreshReuseGraceSeconds: 0,
 });
 
+export const DEFAULT_SSF_CONFIG: SsfConfig = Object.freeze({
+  pollWaitSeconds: 15,
+  pushTimeoutMs: 5_000,
+  pushMaxAttempts: 10,
+  pushRetryBaseMs: 1_000,
+  pushScanIntervalMs: 1_000,
+  minVerificationIntervalSeconds: 10,
+  maxStreamsPerReceiver: 10,
+  allowHttpPushEndpoints: false,
+});
+
 /** Default of AppConfig.keyReloadSeconds; also enters the key retention rule (core/key-rotation.ts). */
 export const DEFAULT_KEY_RELOAD_SECONDS = 30;
 
@@ -73,7 +107,9 @@ export class ConfigError extends Error {
 }
 
 /** Fills defaults, validates and freezes. Throws ConfigError with one clear sentence. */
-export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string }): Readonly<AppConfig> {
+export function makeAppConfig(
+  input: Partial<Omit<AppConfig, 'ssf'>> & { publicUrl: string; ssf?: Partial<SsfConfig> },
+): Readonly<AppConfig> {
   let url: URL;
   try {
     url = new URL(input.publicUrl);
@@ -99,6 +135,13 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
   }
   const keyReloadSeconds = input.keyReloadSeconds ?? DEFAULT_KEY_RELOAD_SECONDS;
   if (!Number.isFinite(keyReloadSeconds) || keyReloadSeconds <= 0) throw new ConfigError('keyReloadSeconds must be a positive number');
+  const ssf = { ...DEFAULT_SSF_CONFIG, ...(input.ssf ?? {}) };
+  for (const [k, v] of Object.entries(ssf)) {
+    if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0)) throw new ConfigError(`ssf.${k} must be a non-negative number`);
+  }
+  if (ssf.pushMaxAttempts < 1 || ssf.maxStreamsPerReceiver < 1 || ssf.pushScanIntervalMs < 10) {
+    throw new ConfigError('ssf.pushMaxAttempts and ssf.maxStreamsPerReceiver must be at least 1, ssf.pushScanIntervalMs at least 10');
+  }
   const config: AppConfig = {
     publicUrl: url.origin + url.pathname.replace(/\/+$/, ''),
     trustProxy: input.trustProxy ?? false,
@@ -108,6 +151,7 @@ export function makeAppConfig(input: Partial<AppConfig> & { publicUrl: string })
     keyReloadSeconds,
     bodyLimitBytes: input.bodyLimitBytes ?? 1024 * 1024,
     graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
+    ssf: Object.freeze(ssf),
   };
   return Object.freeze(config);
 }

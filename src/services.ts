@@ -3,6 +3,7 @@ import type { AppConfig } from './config.js';
 import type { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
+import type { SsfTransmitter } from './ssf/transmitter.js';
 import type { Store } from './store/store.js';
 
 /** What every surface (identity, Graph, web) is given by the app factory. No singletons. */
@@ -13,4 +14,6 @@ export interface Services {
   keys: KeyRing;
   tenant: Tenant;
   tokens: TokenIssuer;
+  /** The Shared Signals transmitter (src/ssf/). */
+  ssf: SsfTransmitter;
 }

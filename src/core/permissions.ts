@@ -5,6 +5,12 @@
 export const GRAPH_RESOURCE_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const GRAPH_RESOURCE_URI = 'https://graph.microsoft.com';
 
+/**
+ * Portcullis's own application permission (not a Microsoft Graph one): lets an application act as
+ * a Shared Signals receiver and manage its own streams (src/ssf/, docs/push-revocation.md).
+ */
+export const SHARED_SIGNALS_PERMISSION = 'SharedSignals.ReadWrite.All';
+
 export const DELEGATED_PERMISSIONS = [
   'User.Read',
   'User.ReadWrite',
@@ -24,6 +30,7 @@ export const APPLICATION_PERMISSIONS = [
   'Directory.Read.All',
   'Directory.ReadWrite.All',
   'AuditLog.Read.All',
+  SHARED_SIGNALS_PERMISSION,
 ] as const;
 
 /** OpenID Connect scopes; they ask for ID-token content, not Graph access. */

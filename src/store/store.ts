@@ -10,6 +10,7 @@ import type {
   Tenant,
   User,
 } from '../core/model.js';
+import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../ssf/model.js';
 
 /**
  * The storage contract. Narrow, per aggregate, and the atomic operations are part of it
@@ -29,6 +30,7 @@ export interface Store {
   grants: GrantStore;
   audit: AuditStore;
   keys: SigningKeyStore;
+  ssf: SsfStore;
   close(): Promise<void>;
 }
 
@@ -204,6 +206,52 @@ export interface SigningKeyStore {
    * signed by one instance would fail verification on another that never loaded that key.
    */
   insertIfNone(key: SigningKey): Promise<boolean>;
+}
+
+/**
+ * Shared Signals streams and their SET queues (src/ssf/). Every SET bound for a stream waits in
+ * the stream's queue: a poll stream's until the receiver acknowledges it (RFC 8936 §2.4), a push
+ * stream's until the receiver answered 202 or a permanent error (RFC 8935 §2.2–2.3); a paused
+ * stream's SETs wait there until it is enabled again (SSF 1.0 §8.1.2). A delivered SET stays as
+ * a tombstone for a while, so a retried delivery of the same jti is not queued a second time.
+ */
+export interface SsfStore {
+  /** Inserts the stream unless its receiver already has `maxPerReceiver` streams; returns whether it did. */
+  insertStream(stream: SsfStream, maxPerReceiver: number): Promise<boolean>;
+  findStream(tenantId: string, streamId: string): Promise<SsfStream | null>;
+  /** The receiver's streams, oldest first. */
+  listStreams(tenantId: string, clientId: string): Promise<SsfStream[]>;
+  /** Streams that take new events (enabled or paused), oldest first. */
+  listActiveStreams(tenantId: string): Promise<SsfStream[]>;
+  /** Writes the receiver-supplied part (aud, events, delivery, description, updatedAt); false if gone. */
+  updateStream(stream: SsfStream): Promise<boolean>;
+  /** Sets the status; 'disabled' drops the stream's undelivered SETs in the same transaction. */
+  setStatus(tenantId: string, streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<SsfStream | null>;
+  /** Deletes the stream and its queue; false if it did not exist. */
+  deleteStream(tenantId: string, streamId: string): Promise<boolean>;
+  /**
+   * Records a verification request at `now` unless the previous one was less than `minIntervalMs`
+   * ago (SSF 1.0 §8.1.4.2, 429); atomic, so concurrent requests cannot both pass.
+   */
+  recordVerification(tenantId: string, streamId: string, now: number, minIntervalMs: number): Promise<boolean>;
+  /**
+   * Queues SETs. A jti the stream already has (queued or delivered) is ignored, and so are SETs
+   * for a stream that is gone or disabled meanwhile. Returns how many were queued.
+   */
+  enqueue(sets: readonly QueuedSet[]): Promise<number>;
+  /** Up to `max` undelivered SETs of the stream, oldest first, and whether more are waiting. */
+  pending(streamId: string, max: number): Promise<{ sets: QueuedSet[]; more: boolean }>;
+  /** Marks the SETs delivered (poll acknowledgement, push 202 or a permanent failure). */
+  settle(streamId: string, jtis: readonly string[], now: number): Promise<void>;
+  /**
+   * Claims up to `limit` due SETs of enabled push streams for one attempt each: their next
+   * attempt moves to `now + leaseMs`, so no other instance takes them meanwhile.
+   */
+  claimDuePush(now: number, leaseMs: number, limit: number): Promise<ClaimedSet[]>;
+  /** Schedules the next attempt of an undelivered SET. */
+  retryAt(streamId: string, jti: string, at: number): Promise<void>;
+  /** Removes tombstones of SETs delivered before `before`; returns how many. */
+  purgeDelivered(before: number): Promise<number>;
 }
 
 /** Raised by adapters on unique-constraint violations. */

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { AuditRecord, Grant, RefreshTokenRecord, User } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
+import { ssfStoreContract } from './ssf-contract.js';
 
 /**
  * The Store contract, written once and run against every adapter (code-style anchors,
@@ -68,6 +69,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       await s.tenants.insert({ id: TENANT, domain: 'contract.test', displayName: 'Contract', createdAt: NOW });
     });
     after(async () => fx.cleanup());
+    ssfStoreContract(() => s, TENANT, NOW);
 
     test('users: insert, find by id and UPN (case-insensitive), unique UPN, list with keyset paging', async () => {
       const a = user('Ann@contract.test', { roleTemplateIds: ['r2', 'r1'] });

@@ -161,6 +161,42 @@ CREATE TABLE signing_keys (
 );
 `,
   },
+  {
+    version: 40,
+    name: 'shared signals streams and SET queues',
+    sql: `
+CREATE TABLE ssf_streams (
+  stream_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  client_id TEXT NOT NULL,
+  aud TEXT NOT NULL,
+  events_requested TEXT NOT NULL,
+  method TEXT NOT NULL,
+  endpoint_url TEXT,
+  authorization_header TEXT,
+  description TEXT,
+  status TEXT NOT NULL,
+  status_reason TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  last_verification_at BIGINT
+);
+CREATE INDEX ssf_streams_receiver ON ssf_streams(tenant_id, client_id);
+
+CREATE TABLE ssf_stream_sets (
+  stream_id TEXT NOT NULL REFERENCES ssf_streams(stream_id) ON DELETE CASCADE,
+  jti TEXT NOT NULL,
+  set_jwt TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  delivered_at BIGINT,
+  PRIMARY KEY (stream_id, jti)
+);
+CREATE INDEX ssf_stream_sets_due ON ssf_stream_sets(next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX ssf_stream_sets_delivered ON ssf_stream_sets(delivered_at) WHERE delivered_at IS NOT NULL;
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */

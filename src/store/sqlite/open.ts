@@ -8,6 +8,7 @@ import {
 } from './credentials.js';
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
+import { SqliteSsfStore } from './ssf.js';
 
 /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
 export function openSqliteStore(file: string, now: number = Date.now()): Store {
@@ -25,6 +26,7 @@ export function openSqliteStore(file: string, now: number = Date.now()): Store {
     grants: new SqliteGrantStore(db, users),
     audit: new SqliteAuditStore(db),
     keys: new SqliteSigningKeyStore(db),
+    ssf: new SqliteSsfStore(db),
     close: async () => db.close(),
   };
 }
