@@ -108,8 +108,7 @@ export class PollingReceiver {
   }
 
   private async pollOnce(returnImmediately: boolean): Promise<{ moreAvailable: boolean; count: number }> {
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000);
-    const signal = this.loop ? AbortSignal.any([timeout, this.stopping.signal]) : timeout;
+    const signal = AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000), this.stopping.signal]);
     const response = await this.request(returnImmediately, this.options.maxEvents ?? 100, signal);
     let deferred = 0;
     for (const [jti, token] of Object.entries(response.sets)) {
