@@ -8,9 +8,12 @@ import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
 import type { InvalidationFeed } from './events/invalidation.js';
 import { startKeyRefresher } from './events/key-refresher.js';
+import { BackchannelLogoutSink } from './events/backchannel-logout-sink.js';
+import { OutboxDispatcher } from './events/outbox-dispatcher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
+import { ssfOutboxSink } from './ssf/outbox-sink.js';
 import { registerSsfRoutes } from './ssf/routes.js';
 import { SsfTransmitter } from './ssf/transmitter.js';
 import type { Services } from './services.js';
@@ -97,7 +100,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     issuer: tokens.issuer,
     log: { info: (m) => http.log.info(m), warn: (m) => http.log.warn(m) },
   });
-  const services: Services = {
+  const base = {
     config: opts.config,
     store: opts.store,
     clock,
@@ -106,6 +109,8 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     tokens,
     ssf,
   };
+  const outbox = new OutboxDispatcher(base, { warn: (m) => http.log.warn(m) });
+  const services: Services = { ...base, outbox };
   graphErrors = graphFrameworkErrors(services);
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
@@ -118,11 +123,17 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     warn: (m) => http.log.warn(m),
   });
 
+  outbox.register(new BackchannelLogoutSink());
+  outbox.register(ssfOutboxSink);
+  // Sinks are registered above this line (each push channel adds one), then the dispatcher runs.
+  if (opts.config.outbox.enabled) outbox.start();
+
   return {
     http,
     tenant,
     services,
     close: async () => {
+      await outbox.close();
       await refresher.close();
       await ssf.close();
       await http.close();

@@ -45,6 +45,8 @@ export interface AppConfig {
    * `requestsPerSecond` and holding at most `burst` requests. null (default) = no throttling.
    */
   graphThrottle: GraphThrottleConfig | null;
+  /** The durable outbox's dispatcher (src/events/outbox-dispatcher.ts, docs/push-revocation.md). */
+  outbox: OutboxConfig;
   /** The Shared Signals transmitter (src/ssf/, docs/push-revocation.md). */
   ssf: SsfConfig;
 }
@@ -56,7 +58,7 @@ export interface SsfConfig {
   pushTimeoutMs: number;
   /** Attempts per SET before a push delivery is given up (and audited as failed). */
   pushMaxAttempts: number;
-  /** First retry delay; each further one doubles, up to 5 minutes (with jitter). */
+  /** First retry delay; each further one doubles, up to 5 minutes (equal jitter, src/events/backoff.ts). */
   pushRetryBaseMs: number;
   /** How often each instance looks for due push deliveries that no local event announced. */
   pushScanIntervalMs: number;
@@ -69,6 +71,35 @@ export interface SsfConfig {
    */
   allowHttpPushEndpoints: boolean;
 }
+
+export interface OutboxConfig {
+  /** Run a dispatcher in this instance (every instance may; they share work through leases). */
+  enabled: boolean;
+  /** How often the dispatcher looks for work besides the in-process wake-up after a commit. */
+  pollIntervalMs: number;
+  /** Attempts per delivery before it is marked failed. */
+  maxAttempts: number;
+  /** A delivery older than this is marked failed at its next failed attempt. */
+  maxAgeSeconds: number;
+  /** Backoff after the first failed attempt; doubles per attempt, capped, with jitter. */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /** How long one attempt may take (connect + response). */
+  deliveryTimeoutMs: number;
+  /** How long a claim lasts; work of an instance that died is taken over after this. */
+  leaseSeconds: number;
+}
+
+export const DEFAULT_OUTBOX: OutboxConfig = Object.freeze({
+  enabled: true,
+  pollIntervalMs: 250,
+  maxAttempts: 10,
+  maxAgeSeconds: 24 * 3600,
+  initialBackoffMs: 1000,
+  maxBackoffMs: 5 * 60_000,
+  deliveryTimeoutMs: 5000,
+  leaseSeconds: 30,
+});
 
 export interface GraphThrottleConfig {
   requestsPerSecond: number;
@@ -107,9 +138,10 @@ export class ConfigError extends Error {
 }
 
 /** Fills defaults, validates and freezes. Throws ConfigError with one clear sentence. */
-export function makeAppConfig(
-  input: Partial<Omit<AppConfig, 'ssf'>> & { publicUrl: string; ssf?: Partial<SsfConfig> },
-): Readonly<AppConfig> {
+/** What callers may override; nested groups with defaults (outbox, ssf) may be given in part. */
+export type AppConfigOverrides = Partial<Omit<AppConfig, 'outbox' | 'ssf'>> & { outbox?: Partial<OutboxConfig>; ssf?: Partial<SsfConfig> };
+
+export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string }): Readonly<AppConfig> {
   let url: URL;
   try {
     url = new URL(input.publicUrl);
@@ -133,6 +165,13 @@ export function makeAppConfig(
     }
     if (!(Number.isInteger(throttle.burst) && throttle.burst >= 1)) throw new ConfigError('graphThrottle.burst must be an integer of at least 1');
   }
+  const outbox = { ...DEFAULT_OUTBOX, ...(input.outbox ?? {}) };
+  for (const [k, v] of Object.entries(outbox)) {
+    if (typeof v === 'number' && !(Number.isFinite(v) && v > 0)) throw new ConfigError(`outbox.${k} must be a positive number`);
+  }
+  if (outbox.leaseSeconds * 1000 <= outbox.deliveryTimeoutMs) {
+    throw new ConfigError('outbox.leaseSeconds must be longer than outbox.deliveryTimeoutMs');
+  }
   const keyReloadSeconds = input.keyReloadSeconds ?? DEFAULT_KEY_RELOAD_SECONDS;
   if (!Number.isFinite(keyReloadSeconds) || keyReloadSeconds <= 0) throw new ConfigError('keyReloadSeconds must be a positive number');
   const ssf = { ...DEFAULT_SSF_CONFIG, ...(input.ssf ?? {}) };
@@ -151,6 +190,7 @@ export function makeAppConfig(
     keyReloadSeconds,
     bodyLimitBytes: input.bodyLimitBytes ?? 1024 * 1024,
     graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
+    outbox: Object.freeze(outbox),
     ssf: Object.freeze(ssf),
   };
   return Object.freeze(config);

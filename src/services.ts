@@ -3,6 +3,7 @@ import type { AppConfig } from './config.js';
 import type { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
+import type { OutboxDispatcher } from './events/outbox-dispatcher.js';
 import type { SsfTransmitter } from './ssf/transmitter.js';
 import type { Store } from './store/store.js';
 
@@ -14,6 +15,11 @@ export interface Services {
   keys: KeyRing;
   tenant: Tenant;
   tokens: TokenIssuer;
+  /** The durable outbox's dispatcher: sinks are registered on it in app.ts. */
+  outbox: OutboxDispatcher;
   /** The Shared Signals transmitter (src/ssf/). */
   ssf: SsfTransmitter;
 }
+
+/** What the dispatcher and its sinks are given (everything but the dispatcher itself). */
+export type OutboxServices = Omit<Services, 'outbox'>;

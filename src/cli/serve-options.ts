@@ -27,6 +27,8 @@ export interface ServeOptions {
   database: DatabaseOptions | null;
   /** Cross-instance invalidation through Redis pub/sub instead of PostgreSQL LISTEN/NOTIFY. */
   redisUrl: string | null;
+  /** Accept http:// Shared Signals push endpoints (docs/push-revocation.md); https only otherwise. */
+  ssfAllowHttpPush: boolean;
 }
 
 /** PostgreSQL for running several instances on one database (docs/deployment.md). */
@@ -58,6 +60,7 @@ export const SERVE_SETTINGS = [
   { flag: 'database-url', env: 'PORTCULLIS_DATABASE_URL', arg: 'URL', help: 'postgres://... : use PostgreSQL instead of the SQLite file (several instances may share it)' },
   { flag: 'database-pool-max', env: 'PORTCULLIS_DATABASE_POOL_MAX', arg: 'N', help: 'PostgreSQL connections per instance, 1-1000 (default 10)' },
   { flag: 'redis-url', env: 'PORTCULLIS_REDIS_URL', arg: 'URL', help: 'redis://... : tell other instances of changes (key rotation) through Redis pub/sub instead of PostgreSQL NOTIFY' },
+  { flag: 'ssf-allow-http-push', env: 'PORTCULLIS_SSF_ALLOW_HTTP_PUSH', arg: null, help: 'accept http:// Shared Signals push endpoints (default: https only)' },
   { flag: 'log-level', env: 'PORTCULLIS_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default ${SERVE_DEFAULTS.logLevel})` },
 ] as const;
 
@@ -205,6 +208,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   const databaseUrl = pick('database-url');
   const poolMax = pick('database-pool-max');
   const redisUrl = pick('redis-url');
+  const ssfAllowHttpPush = pick('ssf-allow-http-push');
   const url = databaseUrl && databaseUrl.raw.trim() !== '' ? parseDatabaseUrl(databaseUrl.raw.trim(), databaseUrl.source) : null;
   if (!url && poolMax) throw new CliError(`${poolMax.source} needs --database-url (PORTCULLIS_DATABASE_URL)`, 2);
   return {
@@ -217,6 +221,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     logLevel: logLevel ? parseLogLevel(logLevel.raw, logLevel.source) : SERVE_DEFAULTS.logLevel,
     database: url ? { url, poolMax: poolMax ? parsePoolMax(poolMax.raw, poolMax.source) : PG_DEFAULTS.poolMax } : null,
     redisUrl: redisUrl && redisUrl.raw.trim() !== '' ? parseRedisUrl(redisUrl.raw.trim(), redisUrl.source) : null,
+    ssfAllowHttpPush: ssfAllowHttpPush ? parseBoolean(ssfAllowHttpPush.raw, ssfAllowHttpPush.source) : false,
   };
 }
 

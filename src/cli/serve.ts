@@ -180,6 +180,7 @@ function buildConfig(opts: ServeOptions, port: number, https: boolean): Readonly
       trustProxy: opts.publicUrl !== null,
       logLevel: opts.logLevel,
       secure: publicUrl.startsWith('https:'),
+      ssf: { allowHttpPushEndpoints: opts.ssfAllowHttpPush },
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(e.message, 2);

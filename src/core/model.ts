@@ -53,6 +53,18 @@ export interface Application {
   /** Graph application permission (app role) names granted to the app. */
   applicationPermissions: string[];
   createdAt: number;
+  /**
+   * OpenID Connect Back-Channel Logout 1.0 §2.2 registration (`backchannel_logout_uri`,
+   * `backchannel_logout_session_required`); absent or null = the app is not told of logouts.
+   */
+  backchannelLogout?: BackchannelLogoutRegistration | null;
+}
+
+export interface BackchannelLogoutRegistration {
+  /** https, or http on a loopback host (as redirect URIs); no fragment. */
+  uri: string;
+  /** The RP needs `sid` in every logout token (§2.4). */
+  sessionRequired: boolean;
 }
 
 /** A browser SSO session, identified by a cookie whose digest is stored. */

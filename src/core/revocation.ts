@@ -8,6 +8,7 @@ import type { AuditIdentity, User } from './model.js';
  * one transaction bumps the user's epoch, sets both valid-from timestamps to the same instant
  * and writes the audit record; it has committed durably when the promise resolves, so the
  * caller may answer. Every credential carrying the old epoch is dead from then on (I1).
+ * The same transaction writes the 'sessions-revoked' security event (the outbox).
  * Returns the updated user, or null if it no longer exists.
  */
 export async function revokeUserSessions(
@@ -32,5 +33,17 @@ export async function revokeUserSessions(
       },
     ]),
   });
-  return store.users.update(target.tenantId, target.id, {}, { revokeAt: now, audit: [record] });
+  return store.users.update(target.tenantId, target.id, {}, {
+    revokeAt: now,
+    audit: [record],
+    // Pushed to relying parties by the outbox (issue 6); a user revoking their own sessions via
+    // /me is CAEP initiating_entity 'user', anyone else 'admin'.
+    securityEvent: {
+      type: 'sessions-revoked',
+      occurredAt: now,
+      initiatingEntity: args.actor.user?.id === target.id ? 'user' : 'admin',
+      initiatedBy: args.actor,
+      correlationId: args.correlationId,
+    },
+  });
 }

@@ -8,7 +8,8 @@ import type { Clock } from '../clock.js';
 import { hashSecret, verifySecret } from '../crypto/passwords.js';
 import { newGuid } from '../crypto/random.js';
 import { randomInt } from 'node:crypto';
-import type { Application, AuditRecord, AuditTarget, ClientSecret, User } from './model.js';
+import { MAX_BACKCHANNEL_LOGOUT_URI_LENGTH, backchannelLogoutUriProblem } from './backchannel-logout-uri.js';
+import type { Application, AuditRecord, AuditTarget, BackchannelLogoutRegistration, ClientSecret, User } from './model.js';
 import {
   APPLICATION_PERMISSIONS,
   DELEGATED_PERMISSIONS,
@@ -59,6 +60,12 @@ export interface SeedApplication {
   allowPublicClientFlows: boolean;
   delegatedPermissions: string[];
   applicationPermissions: string[];
+  /**
+   * OpenID Connect Back-Channel Logout 1.0 §2.2 client metadata, under its registration names
+   * (so a normalised Seed stays a valid input); both absent = the app is not told of logouts.
+   */
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
 }
 
 export interface Seed {
@@ -258,6 +265,7 @@ function parseApplication(value: unknown, path: string): SeedApplication {
   const a = object(value, path, [
     'appId', 'displayName', 'publicClient', 'web', 'spa', 'passwordCredentials',
     'allowPublicClientFlows', 'delegatedPermissions', 'applicationPermissions',
+    'backchannel_logout_uri', 'backchannel_logout_session_required',
   ]);
   return {
     appId: guid(a.appId, `${path}.appId`),
@@ -269,7 +277,30 @@ function parseApplication(value: unknown, path: string): SeedApplication {
     allowPublicClientFlows: bool(a.allowPublicClientFlows, `${path}.allowPublicClientFlows`, false),
     delegatedPermissions: permissions(a.delegatedPermissions, `${path}.delegatedPermissions`, 'delegated'),
     applicationPermissions: permissions(a.applicationPermissions, `${path}.applicationPermissions`, 'application'),
+    ...backchannelLogoutMetadata(a, path),
   };
+}
+
+/** OpenID Connect Back-Channel Logout 1.0 §2.2 client metadata (session_required defaults to false). */
+function backchannelLogoutMetadata(
+  a: Record<string, unknown>,
+  path: string,
+): Pick<SeedApplication, 'backchannel_logout_uri' | 'backchannel_logout_session_required'> {
+  const uri = optionalText(a.backchannel_logout_uri, `${path}.backchannel_logout_uri`, MAX_BACKCHANNEL_LOGOUT_URI_LENGTH);
+  const sessionRequired = bool(a.backchannel_logout_session_required, `${path}.backchannel_logout_session_required`, false);
+  if (uri === null) {
+    if (a.backchannel_logout_session_required !== undefined) fail(`${path}.backchannel_logout_session_required`, 'needs backchannel_logout_uri');
+    return {};
+  }
+  const problem = backchannelLogoutUriProblem(uri);
+  if (problem) fail(`${path}.backchannel_logout_uri`, problem);
+  return { backchannel_logout_uri: uri, backchannel_logout_session_required: sessionRequired };
+}
+
+function seedBackchannelLogout(a: SeedApplication): BackchannelLogoutRegistration | null {
+  return a.backchannel_logout_uri === undefined
+    ? null
+    : { uri: a.backchannel_logout_uri, sessionRequired: a.backchannel_logout_session_required ?? false };
 }
 
 function rejectDuplicates<T>(items: readonly T[], key: (t: T) => string | undefined, path: (i: number) => string, what: string): void {
@@ -412,7 +443,16 @@ async function updateUser(store: Store, tenantId: string, u: SeedUser, current: 
   }
   // DESIGN.md: a password reset revokes like a revoke, and so does disabling the account.
   const revokes = passwordChanged || (current.accountEnabled && !u.accountEnabled);
-  await store.users.update(tenantId, current.id, patch, revokes ? { revokeAt: now, audit: records } : { audit: records });
+  const disables = current.accountEnabled && !u.accountEnabled;
+  const securityEvent = {
+    type: disables ? ('account-disabled' as const) : ('password-reset' as const),
+    occurredAt: now,
+    // A seed file applied by the operator at start-up: no interactive admin, CAEP 'system'.
+    initiatingEntity: 'system' as const,
+    initiatedBy: {},
+    correlationId: newGuid(),
+  };
+  await store.users.update(tenantId, current.id, patch, revokes ? { revokeAt: now, audit: records, securityEvent } : { audit: records });
   result.updated++;
 }
 
@@ -461,6 +501,7 @@ function sameApplication(a: Application, b: Application): boolean {
     JSON.stringify([
       x.appId, x.tenantId, x.displayName, x.publicClientRedirectUris, x.webRedirectUris, x.spaRedirectUris,
       x.secrets.map(secret), x.allowPublicClientFlows, x.delegatedPermissions, x.applicationPermissions, x.createdAt,
+      x.backchannelLogout ? [x.backchannelLogout.uri, x.backchannelLogout.sessionRequired] : null,
     ]);
   return view(a) === view(b);
 }
@@ -480,6 +521,7 @@ async function applyApplications(store: Store, seed: Seed, now: number, result: 
       delegatedPermissions: a.delegatedPermissions,
       applicationPermissions: a.applicationPermissions,
       createdAt: current?.createdAt ?? now,
+      backchannelLogout: seedBackchannelLogout(a),
     };
     if (current && sameApplication(current, desired)) {
       result.unchanged++;

@@ -209,22 +209,42 @@ export async function updateUser(
   }
 
   if (audit.length === 0) return target;
+  // A password reset that also disables is reported as the disable (the stronger event).
+  const eventType = patch.accountEnabled === false ? 'account-disabled' : 'password-reset';
   return deps.store.users.update(target.tenantId, target.id, patch, {
-    ...(revoke ? { revokeAt: now } : {}),
+    ...(revoke
+      ? {
+          revokeAt: now,
+          securityEvent: {
+            type: eventType,
+            occurredAt: now,
+            initiatingEntity: ctx.actor.user?.id === target.id ? 'user' : 'admin',
+            initiatedBy: ctx.actor,
+            correlationId: ctx.correlationId,
+          },
+        }
+      : {}),
     audit,
   });
 }
 
 /** Deletes the user (and everything issued to it) with its 'Delete user' record; false if already gone. */
 export async function deleteUser(deps: UserManagementDeps, target: User, ctx: ActionContext): Promise<boolean> {
+  const now = deps.clock.now();
   const record = userManagementRecord({
     tenantId: target.tenantId,
-    at: deps.clock.now(),
+    at: now,
     activity: ACTIVITY.deleteUser,
     operationType: 'Delete',
     actor: ctx.actor,
     correlationId: ctx.correlationId,
     target: userTarget(target),
   });
-  return deps.store.users.delete(target.tenantId, target.id, [record]);
+  return deps.store.users.delete(target.tenantId, target.id, [record], {
+    type: 'user-deleted',
+    occurredAt: now,
+    initiatingEntity: 'admin',
+    initiatedBy: ctx.actor,
+    correlationId: ctx.correlationId,
+  });
 }

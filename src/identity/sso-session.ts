@@ -38,6 +38,16 @@ export async function startSession(reply: FastifyReply, services: Services, user
 
 export async function endSession(req: FastifyRequest, reply: FastifyReply, services: Services): Promise<void> {
   const value = readCookie(req, SESSION_COOKIE);
-  if (value) await services.store.sessions.end(digestCredential(value), services.clock.now());
+  if (value) {
+    const now = services.clock.now();
+    // The sign-out is pushed to the applications the session signed in (Back-Channel Logout).
+    await services.store.sessions.end(digestCredential(value), now, {
+      type: 'signed-out',
+      occurredAt: now,
+      initiatingEntity: 'user',
+      initiatedBy: {},
+      correlationId: req.id,
+    });
+  }
   setCookie(reply, SESSION_COOKIE, '', { secure: services.config.secure, sameSite: 'Lax', maxAge: 0 });
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { SsfConfig } from '../config.js';
+import { backoffDelayMs } from '../events/backoff.js';
 import type { Store } from '../store/store.js';
 import { deliveryFailureRecord } from './delivery-audit.js';
 import type { ClaimedSet } from './model.js';
@@ -102,19 +103,13 @@ export class PushWorker {
       await this.giveUp(claimed, now, `No delivery after ${claimed.attempts} attempts; last: ${outcome.why}`);
       return;
     }
-    await this.store.ssf.retryAt(claimed.streamId, claimed.jti, now + this.backoff(claimed.attempts));
+    await this.store.ssf.retryAt(claimed.streamId, claimed.jti, now + backoffDelayMs(claimed.attempts, this.config.pushRetryBaseMs, MAX_BACKOFF_MS));
   }
 
   private async giveUp(claimed: ClaimedSet, now: number, reason: string): Promise<void> {
     await this.store.audit.insert(deliveryFailureRecord(claimed, now, reason));
     await this.store.ssf.settle(claimed.streamId, [claimed.jti], now);
     this.log.warn(`shared signals: SET ${claimed.jti} for stream ${claimed.streamId} not delivered: ${reason}`);
-  }
-
-  /** Exponential with ±20% jitter, so the retries of many SETs to one receiver spread out. */
-  private backoff(attempts: number): number {
-    const base = Math.min(MAX_BACKOFF_MS, this.config.pushRetryBaseMs * 2 ** Math.max(0, attempts - 1));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
   private async purgeTombstones(): Promise<void> {

@@ -25,8 +25,8 @@ const POLL_RECHECK_MS = 500;
  * The Shared Signals transmitter: turns user security changes into SETs, one per stream that asked
  * for the event type, signed with the tenant's current key, and queues them on the streams
  * (store.ssf). Push streams are then drained by the PushWorker; poll streams wait for their
- * receiver. The outbox sink (src/ssf/outbox-sink.ts) calls publish(); the management API calls
- * sendVerification().
+ * receiver. The outbox sink (src/ssf/outbox-sink.ts) calls queueSignals(); the management API
+ * calls sendVerification().
  */
 export class SsfTransmitter {
   readonly worker: PushWorker;
@@ -49,23 +49,22 @@ export class SsfTransmitter {
   }
 
   /**
-   * Signs and queues the SETs of these signals on every active stream that requested them;
-   * returns how many were queued (a jti already queued once counts 0, so calling it again for the
-   * same signals — a retried outbox delivery — queues nothing twice).
+   * Signs and queues, on this stream, the SETs of the signals whose event type it requested;
+   * returns how many were queued. A jti the stream already has counts 0, so queueing the same
+   * signals again (a repeated outbox delivery) sends nothing twice.
    */
-  async publish(signals: readonly UserSignal[]): Promise<number> {
-    if (signals.length === 0) return 0;
-    const streams = await this.deps.store.ssf.listActiveStreams(this.deps.tenantId);
+  async queueSignals(stream: SsfStream, signals: readonly UserSignal[]): Promise<number> {
     const now = this.deps.clock.now();
-    const sets: Promise<QueuedSet>[] = [];
-    for (const signal of signals) {
-      for (const stream of streams) {
-        if (!stream.eventsRequested.includes(eventUri(signal.type))) continue;
-        const claims = userSignalClaims(signal, stream, this.deps.issuer, now);
-        sets.push(this.sign(claims).then((set) => ({ streamId: stream.streamId, jti: setJti(signal, stream.streamId), set, createdAt: now })));
-      }
-    }
-    return this.queue(await Promise.all(sets));
+    const wanted = signals.filter((s) => stream.eventsRequested.includes(eventUri(s.type)));
+    const sets = await Promise.all(
+      wanted.map(async (signal) => ({
+        streamId: stream.streamId,
+        jti: setJti(signal, stream.streamId),
+        set: await this.sign(userSignalClaims(signal, stream, this.deps.issuer, now)),
+        createdAt: now,
+      })),
+    );
+    return this.queue(sets);
   }
 
   /** SSF 1.0 §8.1.4.2: a verification SET carrying the receiver's `state`, through the stream itself. */

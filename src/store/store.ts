@@ -10,6 +10,7 @@ import type {
   Tenant,
   User,
 } from '../core/model.js';
+import type { DeliveryStatus, OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../core/security-event.js';
 import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../ssf/model.js';
 
 /**
@@ -30,6 +31,7 @@ export interface Store {
   grants: GrantStore;
   audit: AuditStore;
   keys: SigningKeyStore;
+  outbox: OutboxStore;
   ssf: SsfStore;
   close(): Promise<void>;
 }
@@ -95,15 +97,21 @@ export interface UserStore {
    * Applies the patch; when `revokeAt` is given, also bumps the revocation epoch and sets both
    * valid-from timestamps to it. The audit records are written in the same transaction, which is
    * durable when the promise resolves. Returns the updated user, or null if it does not exist.
+   * With `securityEvent`, the same transaction also captures the sessions and grants the change
+   * ends (those of the user's epoch before the bump) and writes the event to the outbox.
    */
   update(
     tenantId: string,
     id: string,
     patch: UserPatch,
-    options: { revokeAt?: number; audit: AuditRecord[] },
+    options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
   ): Promise<User | null>;
-  /** Deletes the user and everything issued to it; returns false if it did not exist. */
-  delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean>;
+  /**
+   * Deletes the user and everything issued to it; returns false if it did not exist. With
+   * `securityEvent`, the user's sessions are captured and the event written in the same
+   * transaction (see OutboxStore).
+   */
+  delete(tenantId: string, id: string, audit: AuditRecord[], securityEvent?: SecurityEventDraft): Promise<boolean>;
   count(tenantId: string): Promise<number>;
 }
 
@@ -118,7 +126,11 @@ export interface SessionStore {
   insert(session: SsoSession): Promise<void>;
   /** A live session: not ended, not expired, epoch current, user enabled. */
   findLive(tokenHash: string, now: number): Promise<{ session: SsoSession; user: User } | null>;
-  end(tokenHash: string, now: number): Promise<void>;
+  /**
+   * Ends the session. With `securityEvent`, and only if this call ended a live session, the same
+   * transaction writes a 'signed-out' style event for it with the clients it was used with.
+   */
+  end(tokenHash: string, now: number, securityEvent?: SecurityEventDraft): Promise<void>;
 }
 
 export interface AuthorizationCodeStore {
@@ -206,6 +218,66 @@ export interface SigningKeyStore {
    * signed by one instance would fail verification on another that never loaded that key.
    */
   insertIfNone(key: SigningKey): Promise<boolean>;
+}
+
+/** A delivery the dispatcher planned for an event; see src/events/outbox-sink.ts. */
+export interface NewDelivery {
+  id: string;
+  sink: string;
+  destination: string;
+  payload: Record<string, unknown>;
+  /** 'pending' to be sent by the dispatcher, 'held' to be fetched by a receiver (poll). */
+  status: 'pending' | 'held';
+}
+
+/** What the dispatcher writes back after an attempt. */
+export type DeliverySettlement =
+  | { status: 'delivered'; attempts: number }
+  | { status: 'held'; attempts: number }
+  | { status: 'pending'; attempts: number; nextAttemptAt: number; lastError: string }
+  | { status: 'failed'; attempts: number; lastError: string };
+
+/**
+ * The durable outbox (issue 6; docs/push-revocation.md, "The outbox"). Events are written by
+ * UserStore.update / delete and SessionStore.end inside their transactions. Work is handed out
+ * under leases (`claimed_until`), so any number of instances may run a dispatcher on one
+ * PostgreSQL database: a claim is one statement with FOR UPDATE SKIP LOCKED, and a settlement
+ * only applies while the claim token still matches, so an instance that lost its lease (paused,
+ * killed) cannot overwrite a newer claimant's result.
+ */
+export interface OutboxStore {
+  /** Claims up to `limit` events not yet fanned out and not leased, oldest id first. */
+  claimEvents(now: number, leaseUntil: number, limit: number): Promise<SecurityEvent[]>;
+  /**
+   * Inserts the event's deliveries and marks it fanned out, in one transaction. A delivery whose
+   * (event, sink, destination) exists already is skipped (unique constraint), so planning an
+   * event twice after a crash never duplicates a message.
+   */
+  recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void>;
+  /** Claims up to `limit` pending deliveries due at `now`; returns them with a claim token. */
+  claimDeliveries(
+    now: number,
+    leaseUntil: number,
+    limit: number,
+  ): Promise<{ claim: string; delivery: OutboxDelivery; event: SecurityEvent }[]>;
+  /**
+   * Records the result of an attempt, with its audit records in the same transaction, if the
+   * claim is still ours; returns whether it was.
+   */
+  settle(id: string, claim: string, settlement: DeliverySettlement, now: number, audit: AuditRecord[]): Promise<boolean>;
+  /** Held deliveries of one sink and destination, oldest first (SSF poll, RFC 8936 §2.4). */
+  listHeld(sink: string, destination: string, limit: number): Promise<OutboxDelivery[]>;
+  /** Marks held deliveries delivered (acknowledged by the receiver); returns how many changed. */
+  acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number>;
+  /** Newest first; for tests, the CLI and diagnostics. */
+  listDeliveries(query: { eventId?: number; sink?: string; status?: DeliveryStatus; limit: number }): Promise<OutboxDelivery[]>;
+  /** Newest first. */
+  listEvents(query: { userId?: string; limit: number }): Promise<SecurityEvent[]>;
+  /**
+   * Calls `listener` after this process committed a new event (the dispatcher's in-process
+   * wake-up); returns the unsubscribe function. Other processes learn of it by polling.
+   */
+  onEventCommitted(listener: () => void): () => void;
 }
 
 /**

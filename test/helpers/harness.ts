@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type PortcullisApp } from '../../src/app.js';
 import { ManualClock, systemClock, type Clock } from '../../src/clock.js';
-import { makeAppConfig, type AppConfig } from '../../src/config.js';
+import { makeAppConfig, type AppConfigOverrides } from '../../src/config.js';
 import type { Application, User } from '../../src/core/model.js';
 import { ROLE } from '../../src/core/roles.js';
 import { hashSecret } from '../../src/crypto/passwords.js';
@@ -131,7 +131,7 @@ export async function seedDirectory(store: Store, now: number): Promise<Record<s
   return users;
 }
 
-export async function makeHarness(options: { clock?: Clock; config?: Partial<AppConfig> } = {}): Promise<Harness> {
+export async function makeHarness(options: { clock?: Clock; config?: AppConfigOverrides } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
   const dbFile = join(dir, 'portcullis.db');
   const clock = options.clock ?? systemClock;

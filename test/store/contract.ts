@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { AuditRecord, Grant, RefreshTokenRecord, User } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
+import { outboxContractTests } from './outbox-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
 
 /**
@@ -244,5 +245,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.deepEqual(page1.map((a) => a.activityDateTime), [NOW + 4, NOW + 3]);
       assert.deepEqual(page2.map((a) => a.activityDateTime), [NOW + 2, NOW + 1, NOW]);
     });
+
+    outboxContractTests(() => s, TENANT, NOW);
   });
 }

@@ -39,6 +39,9 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
         device_authorization_endpoint: `${oauth}/devicecode`,
         http_logout_supported: true,
         frontchannel_logout_supported: false,
+        // OpenID Connect Back-Channel Logout 1.0 §2.1 (not advertised by Entra; see push-revocation.md).
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
         end_session_endpoint: `${oauth}/logout`,
         grant_types_supported: [
           'authorization_code',

@@ -9,7 +9,9 @@ import type {
   SessionStore,
 } from '../store.js';
 import type { PgDb, Queryable } from './database.js';
+import type { SecurityEventDraft } from '../../core/security-event.js';
 import { loadUser } from './directory.js';
+import { writeSecurityEvent } from './outbox.js';
 import { joinScopes, toCode, toDeviceCode, toGrant, toRefreshToken, toSession } from './rows.js';
 
 /**
@@ -47,8 +49,24 @@ export class PgSessionStore implements SessionStore {
     if (userVerdict(user, session.epoch) !== null || !user) return null;
     return { session, user };
   }
-  async end(tokenHash: string, now: number): Promise<void> {
-    await this.db.query('UPDATE sso_sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL', [now, tokenHash]);
+  async end(tokenHash: string, now: number, event?: SecurityEventDraft): Promise<void> {
+    if (!event) {
+      await this.db.query('UPDATE sso_sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL', [now, tokenHash]);
+      return;
+    }
+    const wrote = await this.db.tx(async (c) => {
+      const { rows } = await c.query('SELECT * FROM sso_sessions WHERE token_hash = $1', [tokenHash]);
+      if (!rows[0]) return false;
+      const session = toSession(rows[0]);
+      // Same lock order as the revoke path (user first), so sign-out and revoke serialise.
+      const user = await loadUser(c, session.tenantId, session.userId, 'share');
+      const ended = await c.query('UPDATE sso_sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL', [now, tokenHash]);
+      // Only a session that was still live is news to the applications it signed in.
+      if (ended.rowCount !== 1 || session.expiresAt <= now || !user || userVerdict(user, session.epoch) !== null) return false;
+      await writeSecurityEvent(c, user, event, { kind: 'session', sessionId: session.id, epoch: session.epoch });
+      return true;
+    });
+    if (wrote) this.db.outboxCommitted.fire();
   }
 }
 

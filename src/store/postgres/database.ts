@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { CommitSignal } from '../commit-signal.js';
 import { ConflictError, StoreUnavailableError } from '../store.js';
 import { PG_DEFAULTS } from './defaults.js';
 import { migratePostgres } from './migrations.js';
@@ -67,6 +68,8 @@ export interface Queryable {
 /** The pool and the transaction runner the PostgreSQL adapters share. */
 export class PgDb implements Queryable {
   readonly pool: pg.Pool;
+  /** Fired after a transaction that wrote an outbox event committed (outbox.ts). */
+  readonly outboxCommitted = new CommitSignal();
 
   constructor(opts: PgStoreOptions) {
     const statementTimeoutMs = opts.statementTimeoutMs ?? PG_DEFAULTS.statementTimeoutMs;

@@ -2,6 +2,8 @@ import type { Application, AuditRecord, Tenant, User } from '../../core/model.js
 import type { ApplicationStore, TenantStore, UserListQuery, UserPatch, UserStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
+import type { SecurityEventDraft } from '../../core/security-event.js';
+import { writeSecurityEvent } from './outbox.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 
 export class PgTenantStore implements TenantStore {
@@ -96,11 +98,14 @@ export class PgUserStore implements UserStore {
     tenantId: string,
     id: string,
     patch: UserPatch,
-    options: { revokeAt?: number; audit: AuditRecord[] },
+    options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
   ): Promise<User | null> {
-    return this.db.tx(async (c) => {
+    const event = options.securityEvent;
+    const updated = await this.db.tx(async (c) => {
       const current = await loadUser(c, tenantId, id, 'update');
       if (!current) return null;
+      // Captured before the epoch moves: the sessions and grants this change ends.
+      if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
       const sets: string[] = [];
       const args: unknown[] = [];
       const set = (column: string, value: unknown) => {
@@ -127,18 +132,24 @@ export class PgUserStore implements UserStore {
       for (const a of options.audit) await insertAudit(c, a);
       return loadUser(c, tenantId, id);
     });
+    if (updated && event) this.db.outboxCommitted.fire();
+    return updated;
   }
 
-  async delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean> {
-    return this.db.tx(async (c) => {
+  async delete(tenantId: string, id: string, audit: AuditRecord[], event?: SecurityEventDraft): Promise<boolean> {
+    const deleted = await this.db.tx(async (c) => {
       // Lock the user first, in the same order as the revoke path, to keep deadlocks rare.
-      if (!(await loadUser(c, tenantId, id, 'update'))) return false;
+      const current = await loadUser(c, tenantId, id, 'update');
+      if (!current) return false;
+      if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
       await c.query('DELETE FROM authorization_codes WHERE user_id = $1', [id]);
       await c.query('DELETE FROM device_codes WHERE user_id = $1', [id]);
       await c.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
       for (const a of audit) await insertAudit(c, a);
       return true;
     });
+    if (deleted && event) this.db.outboxCommitted.fire();
+    return deleted;
   }
 
   async count(tenantId: string): Promise<number> {
@@ -160,17 +171,20 @@ export class PgApplicationStore implements ApplicationStore {
   async upsert(a: Application): Promise<void> {
     await this.db.query(
       `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
-         spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
+         backchannel_logout)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (app_id) DO UPDATE SET display_name = EXCLUDED.display_name,
          public_client_redirect_uris = EXCLUDED.public_client_redirect_uris, web_redirect_uris = EXCLUDED.web_redirect_uris,
          spa_redirect_uris = EXCLUDED.spa_redirect_uris, secrets = EXCLUDED.secrets,
          allow_public_client_flows = EXCLUDED.allow_public_client_flows,
-         delegated_permissions = EXCLUDED.delegated_permissions, application_permissions = EXCLUDED.application_permissions`,
+         delegated_permissions = EXCLUDED.delegated_permissions, application_permissions = EXCLUDED.application_permissions,
+         backchannel_logout = EXCLUDED.backchannel_logout`,
       [
         a.appId, a.tenantId, a.displayName, JSON.stringify(a.publicClientRedirectUris), JSON.stringify(a.webRedirectUris),
         JSON.stringify(a.spaRedirectUris), JSON.stringify(a.secrets), a.allowPublicClientFlows,
         JSON.stringify(a.delegatedPermissions), JSON.stringify(a.applicationPermissions), a.createdAt,
+        a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
       ],
     );
   }

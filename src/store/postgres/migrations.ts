@@ -162,6 +162,56 @@ CREATE TABLE signing_keys (
 `,
   },
   {
+    version: 2,
+    name: 'outbox: security events and their deliveries',
+    sql: `
+CREATE TABLE security_events (
+  id BIGSERIAL PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  user_principal_name TEXT NOT NULL,
+  occurred_at BIGINT NOT NULL,
+  initiating_entity TEXT NOT NULL,
+  initiated_by TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  sessions TEXT NOT NULL,
+  planned_at BIGINT,
+  claimed_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX security_events_unplanned ON security_events(id) WHERE planned_at IS NULL;
+CREATE INDEX security_events_user ON security_events(user_id, id);
+
+CREATE TABLE outbox_deliveries (
+  id TEXT PRIMARY KEY,
+  event_id BIGINT NOT NULL REFERENCES security_events(id),
+  tenant_id TEXT NOT NULL,
+  sink TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  claimed_until BIGINT NOT NULL DEFAULT 0,
+  claim_token TEXT,
+  last_error TEXT,
+  settled_at BIGINT,
+  UNIQUE (event_id, sink, destination)
+);
+CREATE INDEX outbox_deliveries_due ON outbox_deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_deliveries_held ON outbox_deliveries(sink, destination, created_at) WHERE status = 'held';
+`,
+  },
+  {
+    version: 3,
+    name: 'back-channel logout registration of applications',
+    sql: `
+-- JSON {"uri","sessionRequired"} (OpenID Connect Back-Channel Logout 1.0 §2.2); NULL = none.
+ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
+`,
+  },
+  {
     version: 40,
     name: 'shared signals streams and SET queues',
     sql: `

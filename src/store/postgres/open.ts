@@ -3,6 +3,7 @@ import { PgAuditStore, PgSigningKeyStore } from './audit-keys.js';
 import { PgAuthorizationCodeStore, PgDeviceCodeStore, PgGrantStore, PgSessionStore } from './credentials.js';
 import { PgDb, type PgStoreOptions } from './database.js';
 import { PgApplicationStore, PgTenantStore, PgUserStore } from './directory.js';
+import { PgOutboxStore } from './outbox.js';
 import { PgSsfStore } from './ssf.js';
 
 export type { PgStoreOptions } from './database.js';
@@ -35,6 +36,7 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     grants: new PgGrantStore(db),
     audit: new PgAuditStore(db),
     keys: new PgSigningKeyStore(db),
+    outbox: new PgOutboxStore(db),
     ssf: new PgSsfStore(db),
     close: () => db.close(),
   };

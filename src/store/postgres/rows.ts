@@ -54,5 +54,6 @@ export function toApplication(r: Row): Application {
     delegatedPermissions: JSON.parse(r.delegated_permissions as string),
     applicationPermissions: JSON.parse(r.application_permissions as string),
     createdAt: r.created_at as number,
+    backchannelLogout: r.backchannel_logout ? JSON.parse(r.backchannel_logout as string) : null,
   };
 }

@@ -10,6 +10,8 @@ import type {
 } from '../store.js';
 import type { SqliteDb } from './database.js';
 import type { SqliteUserStore } from './directory.js';
+import type { SecurityEventDraft } from '../../core/security-event.js';
+import { writeSecurityEventSync } from './outbox.js';
 import { joinScopes, toCode, toDeviceCode, toGrant, toRefreshToken, toSession } from './rows.js';
 
 type Row = Record<string, unknown>;
@@ -65,8 +67,20 @@ export class SqliteSessionStore implements SessionStore {
     if (userVerdict(user, session.epoch) !== null || !user) return null;
     return { session, user };
   }
-  async end(tokenHash: string, now: number): Promise<void> {
-    this.s.stmt('UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL').run(now, tokenHash);
+  async end(tokenHash: string, now: number, event?: SecurityEventDraft): Promise<void> {
+    const wrote = this.s.tx(() => {
+      const r = this.s.stmt('SELECT * FROM sso_sessions WHERE token_hash = ?').get(tokenHash) as Row | undefined;
+      if (!r) return false;
+      const session = toSession(r);
+      if (session.endedAt !== null) return false;
+      this.s.stmt('UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL').run(now, tokenHash);
+      // Only a session that was still live is news to the applications it signed in.
+      const user = this.users.loadSync(session.tenantId, session.userId);
+      if (!event || session.expiresAt <= now || !user || userVerdict(user, session.epoch) !== null) return false;
+      writeSecurityEventSync(this.s, user, event, { kind: 'session', sessionId: session.id, epoch: session.epoch });
+      return true;
+    });
+    if (wrote) this.s.outboxCommitted.fire();
   }
 }
 

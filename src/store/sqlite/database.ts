@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { CommitSignal } from '../commit-signal.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -39,6 +40,8 @@ export class SqliteDb {
   readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
   private checkpointer: { worker: Worker; exited: Promise<void> } | null = null;
+  /** Fired after a transaction that wrote an outbox event committed (outbox.ts). */
+  readonly outboxCommitted = new CommitSignal();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });

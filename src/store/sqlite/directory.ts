@@ -9,7 +9,9 @@ import {
 } from '../store.js';
 import type { SqliteDb } from './database.js';
 import { insertAudit } from './audit-keys.js';
+import { writeSecurityEventSync } from './outbox.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
+import type { SecurityEventDraft } from '../../core/security-event.js';
 
 export class SqliteTenantStore implements TenantStore {
   constructor(private readonly s: SqliteDb) {}
@@ -96,12 +98,15 @@ export class SqliteUserStore implements UserStore {
     tenantId: string,
     id: string,
     patch: UserPatch,
-    options: { revokeAt?: number; audit: AuditRecord[] },
+    options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
   ): Promise<User | null> {
+    const event = options.securityEvent;
     try {
-      return this.s.tx(() => {
+      const updated = this.s.tx(() => {
         const current = this.loadSync(tenantId, id);
         if (!current) return null;
+        // Captured before the epoch moves: the sessions and grants this change ends.
+        if (event) writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
         const sets: string[] = [];
         const args: unknown[] = [];
         if (patch.displayName !== undefined) {
@@ -132,14 +137,19 @@ export class SqliteUserStore implements UserStore {
         for (const a of options.audit) insertAudit(this.s, a);
         return this.loadSync(tenantId, id);
       });
+      if (updated && event) this.s.outboxCommitted.fire();
+      return updated;
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError('userPrincipalName');
       throw e;
     }
   }
 
-  async delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean> {
-    return this.s.tx(() => {
+  async delete(tenantId: string, id: string, audit: AuditRecord[], event?: SecurityEventDraft): Promise<boolean> {
+    const deleted = this.s.tx(() => {
+      const current = this.loadSync(tenantId, id);
+      if (!current) return false;
+      if (event) writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
       // Credentials first: codes and device codes reference the user without a grant row.
       this.s.stmt('DELETE FROM authorization_codes WHERE user_id = ?').run(id);
       this.s.stmt('DELETE FROM device_codes WHERE user_id = ?').run(id);
@@ -148,6 +158,8 @@ export class SqliteUserStore implements UserStore {
       for (const a of audit) insertAudit(this.s, a);
       return true;
     });
+    if (deleted && event) this.s.outboxCommitted.fire();
+    return deleted;
   }
 
   async count(tenantId: string): Promise<number> {
@@ -172,18 +184,21 @@ export class SqliteApplicationStore implements ApplicationStore {
     this.s
       .stmt(
         `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
-           spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
+           backchannel_logout)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (app_id) DO UPDATE SET display_name = excluded.display_name,
            public_client_redirect_uris = excluded.public_client_redirect_uris, web_redirect_uris = excluded.web_redirect_uris,
            spa_redirect_uris = excluded.spa_redirect_uris, secrets = excluded.secrets,
            allow_public_client_flows = excluded.allow_public_client_flows,
-           delegated_permissions = excluded.delegated_permissions, application_permissions = excluded.application_permissions`,
+           delegated_permissions = excluded.delegated_permissions, application_permissions = excluded.application_permissions,
+           backchannel_logout = excluded.backchannel_logout`,
       )
       .run(
         a.appId, a.tenantId, a.displayName, JSON.stringify(a.publicClientRedirectUris), JSON.stringify(a.webRedirectUris),
         JSON.stringify(a.spaRedirectUris), JSON.stringify(a.secrets), a.allowPublicClientFlows ? 1 : 0,
         JSON.stringify(a.delegatedPermissions), JSON.stringify(a.applicationPermissions), a.createdAt,
+        a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
       );
   }
 }

@@ -8,6 +8,7 @@ import {
 } from './credentials.js';
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
+import { SqliteOutboxStore } from './outbox.js';
 import { SqliteSsfStore } from './ssf.js';
 
 /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
@@ -26,6 +27,7 @@ export function openSqliteStore(file: string, now: number = Date.now()): Store {
     grants: new SqliteGrantStore(db, users),
     audit: new SqliteAuditStore(db),
     keys: new SqliteSigningKeyStore(db),
+    outbox: new SqliteOutboxStore(db),
     ssf: new SqliteSsfStore(db),
     close: async () => db.close(),
   };

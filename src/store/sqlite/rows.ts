@@ -53,6 +53,7 @@ export function toApplication(r: Row): Application {
     delegatedPermissions: JSON.parse(str(r.delegated_permissions)),
     applicationPermissions: JSON.parse(str(r.application_permissions)),
     createdAt: num(r.created_at),
+    backchannelLogout: r.backchannel_logout ? JSON.parse(str(r.backchannel_logout)) : null,
   };
 }
 

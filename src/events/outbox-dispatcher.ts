@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import type { OutboxDelivery, SecurityEvent } from '../core/security-event.js';
+import type { OutboxServices } from '../services.js';
+import type { DeliverySettlement, NewDelivery } from '../store/store.js';
+import { backoffDelayMs } from './backoff.js';
+import { OUTBOX_ACTIVITY, outboxAuditRecord } from './outbox-audit.js';
+import type { DeliveryOutcome, OutboxSink } from './outbox-sink.js';
+
+/** Events and deliveries taken per claim; a full batch makes the dispatcher go again at once. */
+const BATCH = 50;
+
+export interface DispatcherLog {
+  warn(message: string): void;
+}
+
+/** What one pass did (tests wait on it; the server ignores it). */
+export interface PassResult {
+  planned: number;
+  attempted: number;
+}
+
+/**
+ * The outbox dispatcher (issue 6; docs/push-revocation.md, "The outbox"). Every instance runs
+ * one. A pass (1) claims security events not yet fanned out, asks every registered sink to plan
+ * its deliveries and records them with the event marked planned, then (2) claims due deliveries
+ * and hands each to its sink, recording the outcome: delivered, held, retried with backoff, or
+ * failed with audit records. Passes run right after this process committed an event (in-process
+ * wake-up) and every `pollIntervalMs`, which is how other instances' events and work left by a
+ * crashed process are picked up. Claims are leases in the database, so instances never work on
+ * the same row at once, and a dead instance's claims lapse after `leaseSeconds`.
+ */
+export class OutboxDispatcher {
+  private readonly sinks = new Map<string, OutboxSink>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private started = false;
+  private closed = false;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly services: OutboxServices,
+    private readonly log: DispatcherLog,
+  ) {}
+
+  /** Adds a sink. Sinks are registered when the app is created, before start(). */
+  register(sink: OutboxSink): void {
+    if (this.sinks.has(sink.name)) throw new Error(`outbox sink '${sink.name}' is registered twice`);
+    this.sinks.set(sink.name, sink);
+  }
+
+  get sinkNames(): string[] {
+    return [...this.sinks.keys()];
+  }
+
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.unsubscribe = this.services.store.outbox.onEventCommitted(() => this.wake());
+    this.wake();
+  }
+
+  /** Runs a pass now, or right after the running one. */
+  wake(): void {
+    if (this.closed || !this.started) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    if (this.again) {
+      this.again = false;
+      this.wake();
+      return;
+    }
+    this.timer = setTimeout(() => this.wake(), this.services.config.outbox.pollIntervalMs);
+    // The server's sockets keep the process alive; the dispatcher alone must not.
+    this.timer.unref();
+  }
+
+  private async loop(): Promise<void> {
+    // Bounded: a backlog larger than this is continued by the next pass.
+    for (let i = 0; i < 20 && !this.closed; i++) {
+      try {
+        const r = await this.pass();
+        if (r.planned < BATCH && r.attempted < BATCH) return;
+      } catch (e) {
+        // The store is unreachable or the like: the next poll tries again.
+        this.log.warn(`outbox: pass failed: ${(e as Error).message}`);
+        return;
+      }
+    }
+  }
+
+  /** One pass: plan, then deliver what is due. Public for tests and the CLI. */
+  async pass(): Promise<PassResult> {
+    const planned = await this.planEvents();
+    const attempted = await this.deliverDue();
+    return { planned, attempted };
+  }
+
+  private leaseUntil(now: number): number {
+    return now + this.services.config.outbox.leaseSeconds * 1000;
+  }
+
+  private async planEvents(): Promise<number> {
+    const { store, clock } = this.services;
+    const now = clock.now();
+    const events = await store.outbox.claimEvents(now, this.leaseUntil(now), BATCH);
+    for (const event of events) {
+      const deliveries = await this.planOne(event);
+      // null: a sink could not plan now; the event's lease lapses and a later pass re-plans it.
+      if (deliveries) await store.outbox.recordPlan(event.id, deliveries, clock.now());
+    }
+    return events.length;
+  }
+
+  private async planOne(event: SecurityEvent): Promise<NewDelivery[] | null> {
+    const out: NewDelivery[] = [];
+    for (const sink of this.sinks.values()) {
+      try {
+        const ctx = { services: this.services, signal: AbortSignal.timeout(this.services.config.outbox.deliveryTimeoutMs) };
+        for (const p of await sink.plan(event, ctx)) {
+          out.push({ id: randomUUID(), sink: sink.name, destination: p.destination, payload: p.payload, status: p.initialStatus ?? 'pending' });
+        }
+      } catch (e) {
+        this.log.warn(`outbox: sink ${sink.name} could not plan event ${event.id}: ${(e as Error).message}`);
+        return null;
+      }
+    }
+    return out;
+  }
+
+  private async deliverDue(): Promise<number> {
+    const { store, clock } = this.services;
+    const now = clock.now();
+    const claimed = await store.outbox.claimDeliveries(now, this.leaseUntil(now), BATCH);
+    await Promise.all(claimed.map((c) => this.attempt(c.claim, c.delivery, c.event)));
+    return claimed.length;
+  }
+
+  private async attempt(claim: string, delivery: OutboxDelivery, event: SecurityEvent): Promise<void> {
+    const { store, clock, config } = this.services;
+    const outcome = await this.callSink(delivery, event);
+    const now = clock.now();
+    const attempts = delivery.attempts + 1;
+    const audit = (activity: string, reason: string) => outboxAuditRecord({ activity, event, delivery, at: now, reason });
+    let settlement: DeliverySettlement;
+    const records = [];
+    switch (outcome.kind) {
+      case 'delivered':
+      case 'held':
+        settlement = { status: outcome.kind, attempts };
+        break;
+      case 'reject':
+        settlement = { status: 'failed', attempts, lastError: outcome.reason };
+        records.push(audit(OUTBOX_ACTIVITY.deliveryFailed, `refused by the receiver after ${attempts} attempt(s): ${outcome.reason}`));
+        break;
+      case 'retry': {
+        const { maxAttempts, maxAgeSeconds, initialBackoffMs, maxBackoffMs } = config.outbox;
+        if (attempts >= maxAttempts || now - delivery.createdAt >= maxAgeSeconds * 1000) {
+          settlement = { status: 'failed', attempts, lastError: outcome.reason };
+          records.push(audit(OUTBOX_ACTIVITY.attemptFailed, `attempt ${attempts} failed: ${outcome.reason}`));
+          records.push(audit(OUTBOX_ACTIVITY.deliveryFailed, `gave up after ${attempts} attempt(s): ${outcome.reason}`));
+        } else {
+          const nextAttemptAt = now + backoffDelayMs(attempts, initialBackoffMs, maxBackoffMs);
+          settlement = { status: 'pending', attempts, nextAttemptAt, lastError: outcome.reason };
+          records.push(
+            audit(OUTBOX_ACTIVITY.attemptFailed, `attempt ${attempts} failed: ${outcome.reason}; next attempt at ${new Date(nextAttemptAt).toISOString()}`),
+          );
+        }
+        break;
+      }
+    }
+    try {
+      await store.outbox.settle(delivery.id, claim, settlement, now, records);
+    } catch (e) {
+      // Not recorded: the lease lapses and the delivery is attempted again (at-least-once).
+      this.log.warn(`outbox: could not record the outcome of delivery ${delivery.id}: ${(e as Error).message}`);
+    }
+  }
+
+  /** The sink's answer, bounded in time; a throw or a hang counts as a retry. */
+  private async callSink(delivery: OutboxDelivery, event: SecurityEvent): Promise<DeliveryOutcome> {
+    const sink = this.sinks.get(delivery.sink);
+    // Another instance (a newer version) planned it for a sink this one does not have.
+    if (!sink) return { kind: 'retry', reason: `no sink '${delivery.sink}' in this instance` };
+    const timeoutMs = this.services.config.outbox.deliveryTimeoutMs;
+    const signal = AbortSignal.timeout(timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<DeliveryOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'retry', reason: `no answer within ${timeoutMs} ms` }), timeoutMs + 100);
+    });
+    try {
+      return await Promise.race([
+        sink.deliver(delivery, event, { services: this.services, signal }).catch(
+          (e: unknown): DeliveryOutcome => ({ kind: 'retry', reason: signal.aborted ? `no answer within ${timeoutMs} ms` : errorText(e) }),
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops polling and waits for the running pass (its claims are settled or lapse). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+}
+
+/** A short, secret-free description of a thrown error (fetch's TypeError hides the cause). */
+function errorText(e: unknown): string {
+  const err = e as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = err.cause?.code ?? err.cause?.message;
+  return `${err.message ?? String(e)}${cause ? ` (${cause})` : ''}`;
+}

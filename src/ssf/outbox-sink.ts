@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import type { SecurityEvent } from '../core/security-event.js';
+import type { OutboxSink } from '../events/outbox-sink.js';
+import { eventUri, type UserSignal } from './set-builder.js';
+
+/**
+ * The Shared Signals sink of the durable outbox (src/events/outbox-sink.ts). The outbox carries a
+ * security event from the transaction that committed it to every stream that was active then
+ * (plan: one delivery per stream that asked for one of its event types); deliver() signs the SETs
+ * for that stream and puts them in the stream's queue (store.ssf), from where the push worker
+ * POSTs them (RFC 8935) or the receiver polls them (RFC 8936). The hand-over is idempotent: the
+ * SET jti is derived from the event and the stream, and a queue keeps a jti once, so an attempt
+ * repeated after a crash queues nothing twice.
+ * Why the queue and not the outbox's own retries for the POST: a stream's SETs must be held while
+ * it is paused and sent when it is enabled again (SSF 1.0 §8.1.2), verification SETs have no
+ * security event behind them, and poll acknowledgements are per SET — the stream queue serves all
+ * three, and push retries there use the same backoff (src/events/backoff.ts).
+ */
+export const SSF_SINK = 'ssf';
+
+const REASON: Record<SecurityEvent['type'], string> = {
+  'sessions-revoked': 'An administrator or the user revoked all sessions.',
+  'signed-out': 'The user signed out.',
+  'account-disabled': 'The account was disabled.',
+  'user-deleted': 'The user was deleted.',
+  'password-reset': 'The password was reset.',
+};
+
+/** RFC 8417 §2.2 txn: one id for every SET of one security event, stable across re-plans. */
+function txnOf(event: SecurityEvent): string {
+  return createHash('sha256').update(`${event.tenantId}|${event.id}|${event.occurredAt}`).digest('base64url').slice(0, 22);
+}
+
+/**
+ * The CAEP signals of a security event. Every type ends sessions (session-revoked); a password
+ * reset also changes a credential (credential-change), so it yields both, with one txn. A
+ * sign-out ends one SSO session: its SET names it (the `session` member of sub_id).
+ */
+export function signalsOf(event: SecurityEvent): UserSignal[] {
+  const base = {
+    txn: txnOf(event),
+    tenantId: event.tenantId,
+    userId: event.userId,
+    occurredAt: event.occurredAt,
+    initiatingEntity: event.initiatingEntity,
+    reasonAdmin: REASON[event.type],
+  };
+  if (event.type === 'signed-out') {
+    const sids = event.sessions.map((s) => s.sid).filter((sid): sid is string => sid !== null);
+    if (sids.length === 0) return [{ ...base, type: 'session-revoked', sessionId: null }];
+    return sids.map((sid) => ({ ...base, type: 'session-revoked', sessionId: sid }));
+  }
+  const revoked: UserSignal = { ...base, type: 'session-revoked', sessionId: null };
+  return event.type === 'password-reset' ? [{ ...base, type: 'credential-change', sessionId: null }, revoked] : [revoked];
+}
+
+export const ssfOutboxSink: OutboxSink = {
+  name: SSF_SINK,
+
+  async plan(event, { services }) {
+    const uris = new Set(signalsOf(event).map((s) => eventUri(s.type)));
+    const streams = await services.store.ssf.listActiveStreams(event.tenantId);
+    return streams.filter((s) => s.eventsRequested.some((e) => uris.has(e))).map((s) => ({ destination: s.streamId, payload: {} }));
+  },
+
+  async deliver(delivery, event, { services }) {
+    const stream = await services.store.ssf.findStream(event.tenantId, delivery.destination);
+    // Deleted or disabled since the plan: SSF 1.0 §8.1.2 drops events of a disabled stream.
+    if (!stream || stream.status === 'disabled') return { kind: 'delivered' };
+    await services.ssf.queueSignals(stream, signalsOf(event));
+    return { kind: 'delivered' };
+  },
+};

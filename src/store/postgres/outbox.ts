@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditRecord, User } from '../../core/model.js';
+import { groupAffectedSessions, type OutboxDelivery, type SecurityEvent, type SecurityEventDraft } from '../../core/security-event.js';
+import { EVENT_COLUMNS_AS_E, clipError, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
+import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
+import { insertAudit } from './audit-keys.js';
+import type { PgDb, Queryable } from './database.js';
+
+/** What an event covers; see store/sqlite/outbox.ts. */
+export type EventScope = { kind: 'user'; epoch: number } | { kind: 'session'; sessionId: string; epoch: number };
+
+/**
+ * Writes a security event inside the caller's transaction, which holds the user row locked
+ * (FOR NO KEY UPDATE): a grant being created concurrently takes FOR SHARE on the user, so the
+ * captured set of grants is exactly the set the change ends. The caller fires
+ * `db.outboxCommitted` after COMMIT.
+ */
+export async function writeSecurityEvent(c: Queryable, user: User, draft: SecurityEventDraft, scope: EventScope): Promise<void> {
+  const now = draft.occurredAt;
+  let grants: { clientId: string; sessionId: string | null }[];
+  let live: string[];
+  if (scope.kind === 'user') {
+    const g = await c.query('SELECT client_id, session_id FROM grants WHERE user_id = $1 AND revoked_at IS NULL AND epoch = $2', [user.id, scope.epoch]);
+    grants = g.rows.map((r) => ({ clientId: r.client_id as string, sessionId: (r.session_id as string | null) ?? null }));
+    const l = await c.query('SELECT id FROM sso_sessions WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 AND epoch = $3', [
+      user.id, now, scope.epoch,
+    ]);
+    live = l.rows.map((r) => r.id as string);
+  } else {
+    const g = await c.query('SELECT client_id FROM grants WHERE session_id = $1 AND revoked_at IS NULL AND epoch = $2', [scope.sessionId, scope.epoch]);
+    grants = g.rows.map((r) => ({ clientId: r.client_id as string, sessionId: scope.sessionId }));
+    live = [scope.sessionId];
+  }
+  await c.query(
+    `INSERT INTO security_events (tenant_id, type, user_id, user_principal_name, occurred_at, initiating_entity, initiated_by,
+       correlation_id, sessions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      user.tenantId, draft.type, user.id, user.userPrincipalName, now, draft.initiatingEntity, JSON.stringify(draft.initiatedBy),
+      draft.correlationId, JSON.stringify(groupAffectedSessions(grants, live)),
+    ],
+  );
+}
+
+export class PgOutboxStore implements OutboxStore {
+  constructor(private readonly db: PgDb) {}
+
+  /**
+   * One statement: the inner SELECT locks unleased rows and SKIPs rows another instance is
+   * claiming right now; under READ COMMITTED the outer UPDATE re-checks the lease on the latest
+   * row version, so two instances never hold the same event.
+   */
+  async claimEvents(now: number, leaseUntil: number, limit: number): Promise<SecurityEvent[]> {
+    const { rows } = await this.db.query(
+      `UPDATE security_events SET claimed_until = $2
+       WHERE id IN (SELECT id FROM security_events WHERE planned_at IS NULL AND claimed_until <= $1
+                    ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+         AND planned_at IS NULL AND claimed_until <= $1
+       RETURNING *`,
+      [now, leaseUntil, limit],
+    );
+    return rows.map(toSecurityEvent).sort((a, b) => a.id - b.id);
+  }
+
+  async recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void> {
+    await this.db.tx(async (c) => {
+      const { rows } = await c.query('SELECT tenant_id FROM security_events WHERE id = $1 FOR UPDATE', [eventId]);
+      const event = rows[0];
+      if (!event) return;
+      for (const d of deliveries) {
+        await c.query(
+          `INSERT INTO outbox_deliveries (id, event_id, tenant_id, sink, destination, payload, status, created_at, next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (event_id, sink, destination) DO NOTHING`,
+          [d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), d.status, now],
+        );
+      }
+      await c.query('UPDATE security_events SET planned_at = $1, claimed_until = 0 WHERE id = $2', [now, eventId]);
+    });
+  }
+
+  async claimDeliveries(now: number, leaseUntil: number, limit: number): Promise<{ claim: string; delivery: OutboxDelivery; event: SecurityEvent }[]> {
+    const claim = randomUUID();
+    // Same pattern as claimEvents; one claim token for the batch (each row is settled by id + token).
+    const { rows } = await this.db.query(
+      `WITH claimed AS (
+         UPDATE outbox_deliveries SET claimed_until = $2, claim_token = $3
+         WHERE id IN (SELECT id FROM outbox_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until <= $1
+                      ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+           AND status = 'pending' AND claimed_until <= $1
+         RETURNING *)
+       SELECT d.*, ${EVENT_COLUMNS_AS_E} FROM claimed d JOIN security_events e ON e.id = d.event_id
+       ORDER BY d.next_attempt_at, d.id`,
+      [now, leaseUntil, claim, limit],
+    );
+    return rows.map((r) => ({ claim, delivery: toDelivery(r), event: eventFromPrefixed(r) }));
+  }
+
+  async settle(id: string, claim: string, x: DeliverySettlement, now: number, audit: AuditRecord[]): Promise<boolean> {
+    return this.db.tx(async (c) => {
+      const nextAttemptAt = x.status === 'pending' ? x.nextAttemptAt : now;
+      const lastError = x.status === 'pending' || x.status === 'failed' ? clipError(x.lastError) : null;
+      const settledAt = x.status === 'delivered' || x.status === 'failed' ? now : null;
+      const r = await c.query(
+        `UPDATE outbox_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, last_error = COALESCE($4, last_error),
+           settled_at = $5, claimed_until = 0, claim_token = NULL
+         WHERE id = $6 AND claim_token = $7 AND status = 'pending'`,
+        [x.status, x.attempts, nextAttemptAt, lastError, settledAt, id, claim],
+      );
+      if (r.rowCount !== 1) return false;
+      for (const a of audit) await insertAudit(c, a);
+      return true;
+    });
+  }
+
+  async listHeld(sink: string, destination: string, limit: number): Promise<OutboxDelivery[]> {
+    const { rows } = await this.db.query(
+      `SELECT * FROM outbox_deliveries WHERE sink = $1 AND destination = $2 AND status = 'held' ORDER BY created_at, id LIMIT $3`,
+      [sink, destination, limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  async acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const r = await this.db.query(
+      `UPDATE outbox_deliveries SET status = 'delivered', settled_at = $1
+       WHERE id = ANY($2::text[]) AND sink = $3 AND destination = $4 AND status = 'held'`,
+      [now, [...ids], sink, destination],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  async listDeliveries(q: { eventId?: number; sink?: string; status?: string; limit: number }): Promise<OutboxDelivery[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (column: string, value: unknown) => {
+      args.push(value);
+      where.push(`${column} = $${args.length}`);
+    };
+    if (q.eventId !== undefined) add('event_id', q.eventId);
+    if (q.sink !== undefined) add('sink', q.sink);
+    if (q.status !== undefined) add('status', q.status);
+    args.push(q.limit);
+    const { rows } = await this.db.query(
+      `SELECT * FROM outbox_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY event_id DESC, created_at DESC, id LIMIT $${args.length}`,
+      args,
+    );
+    return rows.map(toDelivery);
+  }
+
+  async listEvents(q: { userId?: string; limit: number }): Promise<SecurityEvent[]> {
+    const { rows } =
+      q.userId === undefined
+        ? await this.db.query('SELECT * FROM security_events ORDER BY id DESC LIMIT $1', [q.limit])
+        : await this.db.query('SELECT * FROM security_events WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [q.userId, q.limit]);
+    return rows.map(toSecurityEvent);
+  }
+
+  onEventCommitted(listener: () => void): () => void {
+    return this.db.outboxCommitted.subscribe(listener);
+  }
+}
