@@ -145,6 +145,54 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     return { oid: body.oid, ms };
   }
 
+  test('poll delivery: the stream is created with client credentials, a revoked token is refused within 1 s, a new sign-in works', async () => {
+    const api = await start(await settings('poll', 'poll'));
+    assert.equal(api.stream.method, 'urn:ietf:rfc:8936');
+    assert.deepEqual(api.stream.audience, [API_APP.appId]);
+    const { ms } = await revokeRoundTrip(api, 'poll');
+    console.log(`# poll: refused ${ms} ms after the revoke answered`);
+  });
+
+  test('push delivery: the same, with the transmitter POSTing to the example\'s /ssf/events', async () => {
+    const api = await start(await settings('push', 'push'));
+    assert.equal(api.stream.method, 'urn:ietf:rfc:8935');
+    assert.equal(api.stream.endpointUrl, `${api.url}/ssf/events`);
+    const { ms } = await revokeRoundTrip(api, 'push');
+    console.log(`# push: refused ${ms} ms after the revoke answered`);
+  });
+
+  test('signing-key rotation: new tokens and SETs under the new key are verified after one JWKS refetch', async () => {
+    const api = await start(await settings('rotation', 'push'));
+    const before = await signIn();
+    assert.equal((await profile(api, before)).status, 200);
+    const key = generateSigningKey(Date.now() + 1000);
+    await store.keys.rotate(key, [], Date.now());
+    assert.equal(await portcullis.services.keys.reload(), true);
+    const token = await signIn();
+    assert.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid, key.kid);
+    await revokeRoundTrip(api, 'after rotation');
+  });
+
+  test('restart (poll + journal): revocations acknowledged before and made while the API was down are both in force on the first request', async () => {
+    const s = await settings('restart', 'poll');
+    const first = await start(s);
+    const acknowledgedBefore = await signIn();
+    await nextSecond(Date.now());
+    const answered = await revokeAlice(acknowledgedBefore);
+    assert.ok((await msUntilRefused(first, acknowledgedBefore, answered)) < REFUSAL_BOUND_MS);
+    await first.close();
+
+    await nextSecond(answered);
+    const whileDown = await signIn();
+    await nextSecond(Date.now());
+    await revokeAlice(whileDown);
+
+    const second = await start(s);
+    assert.equal(second.stream.streamId, first.stream.streamId, 'the stream is reused, not created again');
+    assert.equal((await profile(second, acknowledgedBefore)).status, 401, 'acknowledged before the restart: from the journal');
+    assert.equal((await profile(second, whileDown)).status, 401, 'made while down: drained from the transmitter before listening');
+  });
+
   /** SSF 1.0 §8.1.4.2: ask the transmitter for a verification SET carrying `state`. */
   async function requestVerification(api: RunningExample, s: ExampleSettings, state: string): Promise<void> {
     const credentials = await clientCredentialsFor(s.issuer, { clientId: s.clientId, clientSecret: s.clientSecret });
