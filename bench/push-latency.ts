@@ -50,6 +50,9 @@ export interface PushBenchResult {
   /** The same two, counted from the revoke's answer. */
   setReceivedAfterAnswerMs: LatencySummary;
   refusedAfterAnswerMs: LatencySummary;
+  /** Per revoke: revoke sent -> the first and the last of its R SETs received (the spread is the transmitter's fan-out). */
+  firstSetMs: LatencySummary;
+  lastSetMs: LatencySummary;
   /** (revoke, receiver) pairs whose SET did not arrive within deliveryTimeoutMs. */
   missing: number;
   /** SETs received after 202 whose token the middleware still accepted (must be 0). */
@@ -228,7 +231,8 @@ export async function runPushBench(o: PushBenchOptions): Promise<PushBenchResult
     const seeded = await seed(dataDir, users + 1, o.receivers);
     server = await startPortcullisServe(dataDir, o.dist);
     const origin = `http://127.0.0.1:${server.port}`;
-    const issuer = `${origin}/${BENCH_TENANT.id}/v2.0`;
+    // The issuer exactly as the server names it (its public URL is http://localhost:<port>).
+    const issuer = /issuer:\s+(\S+)/.exec(server.banner)?.[1] ?? `${origin}/${BENCH_TENANT.id}/v2.0`;
     const accessTokens = new Map<string, string>();
     for (let u = 0; u < users; u++) accessTokens.set(seeded.userIds[u]!, await accessTokenFor(origin, seeded.tokens[u]!));
     const arrivals: Arrivals = new Map();
@@ -269,7 +273,14 @@ export async function runPushBench(o: PushBenchOptions): Promise<PushBenchResult
     const receivedAfterAnswer: number[] = [];
     const refusedAfterAnswer: number[] = [];
     let notRefused = 0;
+    const first: number[] = [];
+    const last: number[] = [];
     for (const r of replies) {
+      const times = [...(arrivals.get(r.userId)?.values() ?? [])].map((sample) => sample.receivedAt - r.sentAt);
+      if (times.length > 0) {
+        first.push(Math.min(...times));
+        last.push(Math.max(...times));
+      }
       for (const sample of arrivals.get(r.userId)?.values() ?? []) {
         received.push(sample.receivedAt - r.sentAt);
         receivedAfterAnswer.push(sample.receivedAt - r.answeredAt);
@@ -288,6 +299,8 @@ export async function runPushBench(o: PushBenchOptions): Promise<PushBenchResult
       refusedMs: summarise(refused),
       setReceivedAfterAnswerMs: summarise(receivedAfterAnswer),
       refusedAfterAnswerMs: summarise(refusedAfterAnswer),
+      firstSetMs: summarise(first),
+      lastSetMs: summarise(last),
       missing,
       notRefused,
       loadAverage: { before, after },
@@ -314,6 +327,8 @@ export function printPushBench(r: PushBenchResult): string {
       row('middleware refuses', r.refusedMs),
       row('SET received (from answer)', r.setReceivedAfterAnswerMs),
       row('refuses (from answer)', r.refusedAfterAnswerMs),
+      row('first SET of a revoke', r.firstSetMs),
+      row('last SET of a revoke', r.lastSetMs),
     ],
   );
 }
