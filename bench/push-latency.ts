@@ -10,7 +10,9 @@
  * Latencies are measured from the moment the revoke request was sent (and, separately, from its
  * answer), with epoch-millisecond clocks comparable across processes (performance.timeOrigin +
  * performance.now()). Portcullis runs the shipped `portcullis serve` on a seeded SQLite data dir.
- * Usage: npm run bench:push -- [--receivers n] [--revokes n] [--interval ms] [--dist DIR]
+ * Usage: npm run bench:push -- [--receivers n] [--revokes n] [--interval ms] [--dist DIR] [--data-root DIR]
+ *   --data-root /dev/shm puts the SQLite database on tmpfs: the same run without fsync costs, to
+ *   tell the transmitter's durable commits apart from the rest.
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +39,8 @@ export interface PushBenchOptions {
   /** Longest wait for one revoke's SETs to reach every receiver. */
   deliveryTimeoutMs: number;
   dist: string;
+  /** Where the data directory is made (default the OS temp dir; /dev/shm takes fsync out). */
+  dataRoot: string;
 }
 
 export interface PushBenchResult {
@@ -68,6 +72,7 @@ export function pushBenchOptions(argv: readonly string[]): PushBenchOptions {
     intervalMs: numberOption(argv, 'interval', 100),
     deliveryTimeoutMs: numberOption(argv, 'delivery-timeout', 10_000),
     dist: stringOption(argv, 'dist', 'dist'),
+    dataRoot: stringOption(argv, 'data-root', tmpdir()),
   };
 }
 
@@ -222,7 +227,7 @@ interface Revoked {
 export async function runPushBench(o: PushBenchOptions): Promise<PushBenchResult> {
   requireBuild();
   const mod = (await import(join(ROOT, o.dist, 'resource-server/index.js'))) as ResourceServerModule;
-  const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-push-'));
+  const dataDir = mkdtempSync(join(o.dataRoot, 'portcullis-bench-push-'));
   const users = o.revokes + o.warmupRevokes;
   const receivers: Receiver[] = [];
   let server: Server | null = null;
@@ -336,6 +341,7 @@ export function printPushBench(r: PushBenchResult): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const o = pushBenchOptions(process.argv.slice(2));
   const r = await runPushBench(o);
+  console.log(`data dir under ${o.dataRoot}`);
   console.log(`push revocation: ${r.receivers} push receivers, ${r.revokes} revokes (+${o.warmupRevokes} warm-up), one every ${o.intervalMs} ms after the previous one's SETs arrived`);
   console.log(printPushBench(r));
   console.log(`missing SETs: ${r.missing}; received but token not refused: ${r.notRefused}; load average ${r.loadAverage.before} -> ${r.loadAverage.after}`);
