@@ -193,6 +193,37 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     assert.equal((await profile(second, whileDown)).status, 401, 'made while down: drained from the transmitter before listening');
   });
 
+  test('an administrator disables alice, then resets her password: each refuses her older tokens within 1 s', async () => {
+    const api = await start(await settings('admin', 'push'));
+    const admin = portcullis.services.tokens.issueAppOnly({
+      tenantId: TENANT, appId: API_APP.appId, displayName: 'test admin', publicClientRedirectUris: [], webRedirectUris: [], spaRedirectUris: [],
+      secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: ['User.ReadWrite.All'], createdAt: 0,
+    }).accessToken;
+    const patchAlice = async (body: unknown) => {
+      const res = await fetch(`${origin}/v1.0/users/${ALICE.userPrincipalName}`, {
+        method: 'PATCH', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 204, await res.text());
+      return Date.now();
+    };
+
+    const beforeDisable = await signIn();
+    assert.equal((await profile(api, beforeDisable)).status, 200);
+    await nextSecond(Date.now());
+    const disabledAt = await patchAlice({ accountEnabled: false });
+    const disabledMs = await msUntilRefused(api, beforeDisable, disabledAt);
+    assert.ok(disabledMs < REFUSAL_BOUND_MS, `disable: refused after ${disabledMs} ms`);
+    await patchAlice({ accountEnabled: true });
+
+    await nextSecond(Date.now());
+    const beforeReset = await signIn();
+    assert.equal((await profile(api, beforeReset)).status, 200);
+    await nextSecond(Date.now());
+    const resetAt = await patchAlice({ passwordProfile: { password: ALICE.password, forceChangePasswordNextSignIn: false } });
+    const resetMs = await msUntilRefused(api, beforeReset, resetAt);
+    assert.ok(resetMs < REFUSAL_BOUND_MS, `password reset: refused after ${resetMs} ms`);
+  });
+
   /** SSF 1.0 §8.1.4.2: ask the transmitter for a verification SET carrying `state`. */
   async function requestVerification(api: RunningExample, s: ExampleSettings, state: string): Promise<void> {
     const credentials = await clientCredentialsFor(s.issuer, { clientId: s.clientId, clientSecret: s.clientSecret });
