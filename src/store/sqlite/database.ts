@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -39,6 +40,8 @@ export class SqliteDb {
   readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
   private checkpointer: { worker: Worker; exited: Promise<void> } | null = null;
+  /** Durable writes that share one commit with the others of their event-loop turn. */
+  readonly groupCommit: GroupCommit;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -49,6 +52,7 @@ export class SqliteDb {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.groupCommit = new GroupCommit(this.db);
     if (file !== ':memory:') {
       const worker = new Worker(CHECKPOINTER, {
         eval: true,

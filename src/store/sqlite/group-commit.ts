@@ -1,0 +1,90 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Group commit for the SQLite store (issue 5, "make it fast"). With synchronous=FULL every
+ * COMMIT waits for an fsync (0.3–1 ms on a quiet disk, several ms on a busy one), and it blocks
+ * the event loop while it does. Writes asked for in the same turn of the event loop — refresh-
+ * token rotations, revocations — are therefore applied one after the other, each in its own
+ * SAVEPOINT, inside ONE `BEGIN IMMEDIATE` transaction, and every caller is answered only after
+ * that transaction has committed: one fsync per batch instead of one per write.
+ *
+ * What each caller keeps: its work reads and writes inside the committing transaction, so checks
+ * and writes stay atomic (DESIGN.md I1, I4); a work that throws undoes only its own savepoint and
+ * rejects only its own promise; nobody is answered before the fsync that covers its write (I3).
+ * A later work in the batch sees the earlier ones' writes (e.g. a rotation queued after a revoke
+ * of the same user is refused).
+ *
+ * `urgent` work (revocations) is put ahead of the queue: when more writes are waiting than one
+ * commit takes, a revoke still goes into the next commit instead of waiting behind a backlog of
+ * rotations, which keeps the revoke's answer time short under refresh load (B2).
+ */
+interface Pending {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Bounds how long one group commit holds SQLite's write lock (and blocks the event loop). */
+export const MAX_WRITES_PER_COMMIT = 256;
+
+export class GroupCommit {
+  private urgent: Pending[] = [];
+  private normal: Pending[] = [];
+  private scheduled = false;
+
+  constructor(private readonly db: Database.Database) {}
+
+  /** Runs `work` in the next group commit; resolves with its result once that has committed. */
+  run<T>(work: () => T, options: { urgent?: boolean } = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending = { work, resolve: resolve as (v: unknown) => void, reject };
+      (options.urgent ? this.urgent : this.normal).push(p);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate: after the I/O callbacks of this turn, so every request that arrived in the
+    // same turn has queued its write by then.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const batch = this.urgent.splice(0, MAX_WRITES_PER_COMMIT);
+    batch.push(...this.normal.splice(0, MAX_WRITES_PER_COMMIT - batch.length));
+    if (this.urgent.length > 0 || this.normal.length > 0) this.schedule();
+    if (batch.length === 0) return;
+    const outcomes: Outcome[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const p of batch) {
+            try {
+              // A nested better-sqlite3 transaction is a SAVEPOINT: a work that throws undoes
+              // only its own writes.
+              outcomes.push({ ok: true, value: this.db.transaction(p.work)() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      // BEGIN or COMMIT failed (disk full, I/O error, closed): nothing of the batch was applied.
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i] as Outcome;
+      if (o.ok) p.resolve(o.value);
+      else p.reject(o.error);
+    });
+  }
+}
