@@ -1,8 +1,9 @@
 /**
- * SQLite's group commit (src/store/sqlite/group-commit.ts) as revocations see it: a revoke shares
- * the commit of the rotations asked for in the same turn, goes ahead of them (so a rotation of the
- * same user in that turn is refused and a backlog of rotations does not delay the revoke's
- * commit), and is on disk — visible to another connection — when its promise resolves.
+ * SQLite's group commit (src/store/sqlite/group-commit.ts) as revocations see it: revokes share
+ * commits among themselves, commit ahead of the rotations asked for in the same turn (so a
+ * rotation of the same user in that turn is refused and a backlog of rotations does not delay the
+ * revoke's answer) without starving them, and are on disk — visible to another connection — when
+ * their promise resolves.
  */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
@@ -73,6 +74,24 @@ test(`a revoke queued behind ${MAX_WRITES_PER_COMMIT + 40} rotations commits in 
   // the next commit, so they are answered after the revoke (queued last, it would come last).
   const revokeAt = order.indexOf('revoke');
   assert.ok(revokeAt < order.indexOf(`rotation ${MAX_WRITES_PER_COMMIT - 1}`), `revoke answered at position ${revokeAt}`);
+});
+
+test('revokes commit on their own before the rotations of their turn, but cannot starve them', async () => {
+  const busy = await userWithTokens('owed@gc.test', 1);
+  const a = await userWithTokens('revoke-a@gc.test', 0);
+  const b = await userWithTokens('revoke-b@gc.test', 0);
+  const order: string[] = [];
+  let second: Promise<unknown> | undefined;
+  const rotation = s.grants.rotate(busy.hashes[0]!, 'c', NOW, next, 0).then((r) => (order.push('rotation'), r));
+  const first = s.users.update(TENANT, a.user.id, {}, { revokeAt: NOW, audit: [] }).then(() => {
+    order.push('revoke a');
+    // Another revoke arrives before the rotation was committed: the rotation goes first anyway.
+    second = s.users.update(TENANT, b.user.id, {}, { revokeAt: NOW, audit: [] }).then(() => order.push('revoke b'));
+  });
+  await Promise.all([rotation, first]);
+  await second;
+  assert.deepEqual(order, ['revoke a', 'rotation', 'revoke b']);
+  assert.ok((await rotation).ok);
 });
 
 test('a resolved revoke is committed: another connection to the file sees the epoch and the audit record', async () => {

@@ -110,8 +110,6 @@ export class SqliteUserStore implements UserStore {
   }
 
   private updateNow(tenantId: string, id: string, patch: UserPatch, options: { revokeAt?: number; audit: AuditRecord[] }): User | null {
-    const current = this.loadSync(tenantId, id);
-    if (!current) return null;
     const sets: string[] = [];
     const args: unknown[] = [];
     if (patch.displayName !== undefined) {
@@ -135,9 +133,13 @@ export class SqliteUserStore implements UserStore {
       sets.push('revocation_epoch = revocation_epoch + 1', 'sign_in_sessions_valid_from = ?', 'refresh_tokens_valid_from = ?');
       args.push(options.revokeAt, options.revokeAt);
     }
-    if (sets.length > 0) {
-      this.s.stmt(`UPDATE users SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`).run(...args, tenantId, id);
-    }
+    // The UPDATE's row count tells whether the user exists; only a patch without column changes
+    // (roles alone) needs a read for that.
+    const exists =
+      sets.length > 0
+        ? this.s.stmt(`UPDATE users SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`).run(...args, tenantId, id).changes === 1
+        : this.s.stmt('SELECT 1 FROM users WHERE tenant_id = ? AND id = ?').get(tenantId, id) !== undefined;
+    if (!exists) return null;
     if (patch.roleTemplateIds !== undefined) this.setRoles(id, patch.roleTemplateIds);
     for (const a of options.audit) insertAudit(this.s, a);
     return this.loadSync(tenantId, id);

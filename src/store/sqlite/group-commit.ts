@@ -14,9 +14,7 @@ import type Database from 'better-sqlite3';
  * A later work in the batch sees the earlier ones' writes (e.g. a rotation queued after a revoke
  * of the same user is refused).
  *
- * `urgent` work (revocations) is put ahead of the queue: when more writes are waiting than one
- * commit takes, a revoke still goes into the next commit instead of waiting behind a backlog of
- * rotations, which keeps the revoke's answer time short under refresh load (B2).
+ * `urgent` work (revocations) jumps the queue: see flush().
  */
 interface Pending {
   work: () => unknown;
@@ -33,6 +31,7 @@ export class GroupCommit {
   private urgent: Pending[] = [];
   private normal: Pending[] = [];
   private scheduled = false;
+  private normalOwed = false;
 
   constructor(private readonly db: Database.Database) {}
 
@@ -56,10 +55,25 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * Urgent work (revocations) commits in a transaction of its own, before the rotations queued
+   * in the same turn, and its callers are answered before those rotations are even applied: a
+   * revoke's answer then waits for the revokes' work and one fsync only, not for the checks and
+   * writes of up to MAX_WRITES_PER_COMMIT rotations (B2: revoke latency under refresh load).
+   * Revokes still share commits among themselves (B3: bulk revocation). The rotations follow in
+   * the next turn, so the revokes' answers are written out first.
+   */
   private flush(): void {
-    const batch = this.urgent.splice(0, MAX_WRITES_PER_COMMIT);
-    batch.push(...this.normal.splice(0, MAX_WRITES_PER_COMMIT - batch.length));
+    // After an urgent commit the queued rotations get the next one, so that a steady stream of
+    // revocations cannot starve them.
+    const urgentNow = this.urgent.length > 0 && !this.normalOwed;
+    const batch = (urgentNow ? this.urgent : this.normal).splice(0, MAX_WRITES_PER_COMMIT);
+    this.normalOwed = urgentNow && this.normal.length > 0;
     if (this.urgent.length > 0 || this.normal.length > 0) this.schedule();
+    this.commit(batch);
+  }
+
+  private commit(batch: Pending[]): void {
     if (batch.length === 0) return;
     const outcomes: Outcome[] = [];
     try {
