@@ -4,7 +4,7 @@
  * becomes one `portcullis: ...` line and exit code 2 before anything is opened or bound.
  */
 import { parseArgs } from 'node:util';
-import type { AppConfig } from '../config.js';
+import { DEFAULT_OUTBOX, type AppConfig, type OutboxConfig } from '../config.js';
 import { PG_DEFAULTS } from '../store/postgres/defaults.js';
 
 import { CliError } from './cli-error.js';
@@ -27,6 +27,8 @@ export interface ServeOptions {
   database: DatabaseOptions | null;
   /** Cross-instance invalidation through Redis pub/sub instead of PostgreSQL LISTEN/NOTIFY. */
   redisUrl: string | null;
+  /** Outbox dispatcher settings given on the command line or in the environment (the rest default). */
+  outbox: Partial<OutboxConfig>;
   /** Accept http:// Shared Signals push endpoints (docs/push-revocation.md); https only otherwise. */
   ssfAllowHttpPush: boolean;
 }
@@ -62,6 +64,11 @@ export const SERVE_SETTINGS = [
   { flag: 'redis-url', env: 'PORTCULLIS_REDIS_URL', arg: 'URL', help: 'redis://... : tell other instances of changes (key rotation) through Redis pub/sub instead of PostgreSQL NOTIFY' },
   { flag: 'ssf-allow-http-push', env: 'PORTCULLIS_SSF_ALLOW_HTTP_PUSH', arg: null, help: 'accept http:// Shared Signals push endpoints (default: https only)' },
   { flag: 'log-level', env: 'PORTCULLIS_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default ${SERVE_DEFAULTS.logLevel})` },
+  { flag: 'outbox-poll-ms', env: 'PORTCULLIS_OUTBOX_POLL_MS', arg: 'MS', help: `how often the outbox dispatcher looks for work (default ${DEFAULT_OUTBOX.pollIntervalMs})` },
+  { flag: 'outbox-max-attempts', env: 'PORTCULLIS_OUTBOX_MAX_ATTEMPTS', arg: 'N', help: `attempts per push delivery before it fails (default ${DEFAULT_OUTBOX.maxAttempts})` },
+  { flag: 'outbox-max-age-seconds', env: 'PORTCULLIS_OUTBOX_MAX_AGE_SECONDS', arg: 'S', help: `a push delivery older than this fails (default ${DEFAULT_OUTBOX.maxAgeSeconds})` },
+  { flag: 'outbox-backoff-ms', env: 'PORTCULLIS_OUTBOX_BACKOFF_MS', arg: 'MS', help: `first retry delay, doubled per attempt (default ${DEFAULT_OUTBOX.initialBackoffMs})` },
+  { flag: 'outbox-lease-seconds', env: 'PORTCULLIS_OUTBOX_LEASE_SECONDS', arg: 'S', help: `how long a claim on outbox work lasts (default ${DEFAULT_OUTBOX.leaseSeconds})` },
 ] as const;
 
 export function serveHelp(): string {
@@ -208,6 +215,16 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   const databaseUrl = pick('database-url');
   const poolMax = pick('database-pool-max');
   const redisUrl = pick('redis-url');
+  const outbox: Partial<OutboxConfig> = {};
+  const outboxSetting = (flag: (typeof SERVE_SETTINGS)[number]['flag'], key: keyof Omit<OutboxConfig, 'enabled'>) => {
+    const v = pick(flag);
+    if (v) outbox[key] = parsePositiveInteger(v.raw, v.source);
+  };
+  outboxSetting('outbox-poll-ms', 'pollIntervalMs');
+  outboxSetting('outbox-max-attempts', 'maxAttempts');
+  outboxSetting('outbox-max-age-seconds', 'maxAgeSeconds');
+  outboxSetting('outbox-backoff-ms', 'initialBackoffMs');
+  outboxSetting('outbox-lease-seconds', 'leaseSeconds');
   const ssfAllowHttpPush = pick('ssf-allow-http-push');
   const url = databaseUrl && databaseUrl.raw.trim() !== '' ? parseDatabaseUrl(databaseUrl.raw.trim(), databaseUrl.source) : null;
   if (!url && poolMax) throw new CliError(`${poolMax.source} needs --database-url (PORTCULLIS_DATABASE_URL)`, 2);
@@ -221,8 +238,14 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     logLevel: logLevel ? parseLogLevel(logLevel.raw, logLevel.source) : SERVE_DEFAULTS.logLevel,
     database: url ? { url, poolMax: poolMax ? parsePoolMax(poolMax.raw, poolMax.source) : PG_DEFAULTS.poolMax } : null,
     redisUrl: redisUrl && redisUrl.raw.trim() !== '' ? parseRedisUrl(redisUrl.raw.trim(), redisUrl.source) : null,
+    outbox,
     ssfAllowHttpPush: ssfAllowHttpPush ? parseBoolean(ssfAllowHttpPush.raw, ssfAllowHttpPush.source) : false,
   };
+}
+
+function parsePositiveInteger(raw: string, source: string): number {
+  if (!/^\d{1,9}$/.test(raw.trim()) || Number(raw) < 1) throw new CliError(`${source}: must be a positive integer, got '${raw}'`, 2);
+  return Number(raw);
 }
 
 /**

@@ -180,6 +180,7 @@ function buildConfig(opts: ServeOptions, port: number, https: boolean): Readonly
       trustProxy: opts.publicUrl !== null,
       logLevel: opts.logLevel,
       secure: publicUrl.startsWith('https:'),
+      outbox: opts.outbox,
       ssf: { allowHttpPushEndpoints: opts.ssfAllowHttpPush },
     });
   } catch (e) {

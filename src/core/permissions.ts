@@ -21,6 +21,8 @@ export const DELEGATED_PERMISSIONS = [
   'Directory.Read.All',
   'Directory.ReadWrite.All',
   'AuditLog.Read.All',
+  'Application.Read.All',
+  'Application.ReadWrite.All',
 ] as const;
 
 export const APPLICATION_PERMISSIONS = [
@@ -30,6 +32,8 @@ export const APPLICATION_PERMISSIONS = [
   'Directory.Read.All',
   'Directory.ReadWrite.All',
   'AuditLog.Read.All',
+  'Application.Read.All',
+  'Application.ReadWrite.All',
   SHARED_SIGNALS_PERMISSION,
 ] as const;
 

@@ -118,8 +118,8 @@ export interface UserStore {
 export interface ApplicationStore {
   findByAppId(tenantId: string, appId: string): Promise<Application | null>;
   list(tenantId: string): Promise<Application[]>;
-  /** Insert or replace by appId. */
-  upsert(app: Application): Promise<void>;
+  /** Insert or replace by appId; the audit records commit in the same transaction. */
+  upsert(app: Application, audit?: AuditRecord[]): Promise<void>;
 }
 
 export interface SessionStore {

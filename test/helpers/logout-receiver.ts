@@ -19,8 +19,11 @@ export interface ReceivedPost {
 
 export class LogoutReceiver {
   readonly posts: ReceivedPost[] = [];
-  /** The status answered to the n-th (1-based) POST to `path`. */
-  respond: (path: string, n: number) => number = () => 200;
+  /**
+   * The status answered to the n-th (1-based) POST to `path`; `sameJti` counts the earlier POSTs
+   * of a token with the same jti (0 for its first attempt).
+   */
+  respond: (path: string, n: number, sameJti: number) => number = () => 200;
 
   private constructor(
     private readonly server: Server,
@@ -37,8 +40,11 @@ export class LogoutReceiver {
         const path = (req.url ?? '/').split('?')[0]!;
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
         const n = r.posts.filter((p) => p.path === path).length + 1;
-        const status = req.method === 'POST' ? r.respond(path, n) : 405;
-        r.posts.push({ path, contentType: req.headers['content-type'], fields: [...form.keys()], logoutToken: form.get('logout_token'), status });
+        const logoutToken = form.get('logout_token');
+        const jti = jtiOf(logoutToken);
+        const sameJti = r.posts.filter((p) => jti !== null && jtiOf(p.logoutToken) === jti).length;
+        const status = req.method === 'POST' ? r.respond(path, n, sameJti) : 405;
+        r.posts.push({ path, contentType: req.headers['content-type'], fields: [...form.keys()], logoutToken, status });
         // §2.8: the RP answers 200 with Cache-Control: no-store.
         res.writeHead(status, { 'cache-control': 'no-store' }).end();
       });
@@ -62,6 +68,16 @@ export class LogoutReceiver {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The jti of a JWT without verifying it (for counting attempts only). */
+function jtiOf(token: string | null): string | null {
+  try {
+    const jti = token ? (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { jti?: unknown }).jti : null;
+    return typeof jti === 'string' ? jti : null;
+  } catch {
+    return null;
   }
 }
 

@@ -58,9 +58,13 @@ describe('OpenID Connect Back-Channel Logout', () => {
     await receiver?.close();
   });
 
+  /** Registers the receiver as the app's back-channel logout URI through Graph (PATCH /applications). */
   async function register(appId: string, path: string, sessionRequired: boolean): Promise<void> {
-    const app = (await h.store.applications.findByAppId(TENANT_ID, appId))!;
-    await h.store.applications.upsert({ ...app, backchannelLogout: { uri: receiver.url(path), sessionRequired } });
+    const res = await call(h, 'PATCH', `/v1.0/applications/${appId}`, {
+      token: appToken(h, ['Application.ReadWrite.All']),
+      body: { backchannelLogoutUri: receiver.url(path), backchannelLogoutSessionRequired: sessionRequired },
+    });
+    assert.equal(res.status, 204, res.body);
   }
 
   const userOf = (key: string): User => extraUsers[key] ?? h.users[key]!;

@@ -18,12 +18,15 @@ export const DAEMON = '0a1b2c3d-7777-4888-9999-aaaabbbbcccc';
 export const DAEMON_SECRET = 'cluster-daemon-secret-0123456789';
 export const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
 
-function seedJson(): string {
+/** Extra seed properties of the public client (e.g. backchannel_logout_uri). */
+export type PublicClientExtras = Record<string, unknown>;
+
+function seedJson(publicClientExtras: PublicClientExtras = {}): string {
   return JSON.stringify({
     tenant: { id: TENANT, domain: DOMAIN, displayName: 'Cluster' },
     users: USERS.map((u) => ({ userPrincipalName: `${u}@${DOMAIN}`, displayName: u, password: PASSWORD })),
     applications: [
-      { appId: PUBLIC_CLIENT, displayName: 'Public', publicClient: { redirectUris: ['http://localhost'] }, allowPublicClientFlows: true, delegatedPermissions: ['User.Read'] },
+      { appId: PUBLIC_CLIENT, displayName: 'Public', publicClient: { redirectUris: ['http://localhost'] }, allowPublicClientFlows: true, delegatedPermissions: ['User.Read'], ...publicClientExtras },
       { appId: DAEMON, displayName: 'Revoker', passwordCredentials: [{ secretText: DAEMON_SECRET }], applicationPermissions: ['User.RevokeSessions.All'] },
     ],
   });
@@ -53,11 +56,11 @@ export class Cluster {
     databaseUrl: string,
     count: number,
     extraArgs: readonly string[] = [],
-    options: { publicUrl?: string } = {},
+    options: { publicUrl?: string; publicClient?: PublicClientExtras } = {},
   ): Promise<Cluster> {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-cluster-'));
     const seedFile = join(dir, 'seed.json');
-    writeFileSync(seedFile, seedJson());
+    writeFileSync(seedFile, seedJson(options.publicClient));
     const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
     // Without a proxy in front, the first instance's URL stands in for the public one.
     const cluster = new Cluster(databaseUrl, dir, seedFile, options.publicUrl ?? `http://127.0.0.1:${ports[0]}`, extraArgs);

@@ -51,6 +51,8 @@ export class SqliteOutboxStore implements OutboxStore {
   constructor(private readonly s: SqliteDb) {}
 
   async claimEvents(now: number, leaseUntil: number, limit: number): Promise<SecurityEvent[]> {
+    // An idle poll must not take the write lock: look first (a read), claim only if there is work.
+    if (!this.s.stmt('SELECT 1 FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? LIMIT 1').get(now)) return [];
     return this.s.tx(() => {
       const rows = this.s
         .stmt('SELECT * FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? ORDER BY id LIMIT ?')
@@ -77,6 +79,8 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   async claimDeliveries(now: number, leaseUntil: number, limit: number): Promise<{ claim: string; delivery: OutboxDelivery; event: SecurityEvent }[]> {
+    const due = this.s.stmt(`SELECT 1 FROM outbox_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ? LIMIT 1`);
+    if (!due.get(now, now)) return [];
     return this.s.tx(() => {
       const rows = this.s
         .stmt(
