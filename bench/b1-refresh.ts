@@ -85,7 +85,7 @@ export function b1Options(argv: readonly string[]): B1Options {
   };
 }
 
-async function measure(running: Running, o: B1Options, level: 'one' | 'all', pair: number, processes: number): Promise<B1Run> {
+export async function measure(running: Running, o: B1Options, level: 'one' | 'all', pair: number, processes: number): Promise<B1Run> {
   const concurrency = level === 'one' ? o.concurrencyOne : o.concurrencyAll;
   let cpuStart = 0;
   let mainStart = 0;

@@ -17,7 +17,7 @@ import { Pool } from 'undici';
 import { runClosedLoop, type Chain, type LoadControl } from './lib/loadgen.js';
 import { machine, numberOption, sleep, stringOption, writeResult } from './lib/common.js';
 import { ROOT, requireBuild } from './lib/processes.js';
-import { BENCH_ADMIN_APP, BENCH_ADMIN_SECRET, BENCH_TENANT } from './lib/seed-portcullis.js';
+import { appOnlyToken } from './lib/app-token.js';
 import { round, summarise, table, type LatencySummary } from './lib/stats.js';
 import { startPortcullis, type Running } from './lib/targets.js';
 
@@ -56,23 +56,6 @@ export function b2Options(argv: readonly string[]): B2Options {
     intervalMs: numberOption(argv, 'interval', 20),
     dist: stringOption(argv, 'dist', 'dist'),
   };
-}
-
-async function appOnlyToken(pool: Pool): Promise<string> {
-  const res = await pool.request({
-    path: `/${BENCH_TENANT.id}/oauth2/v2.0/token`,
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: BENCH_ADMIN_APP,
-      client_secret: BENCH_ADMIN_SECRET,
-      scope: 'https://graph.microsoft.com/.default',
-    }).toString(),
-  });
-  const body = (await res.body.json()) as { access_token?: string };
-  if (res.statusCode !== 200 || !body.access_token) throw new Error(`client_credentials failed: ${res.statusCode} ${JSON.stringify(body)}`);
-  return body.access_token;
 }
 
 /** With `existing`, runs against that server (B4) and leaves it running. */

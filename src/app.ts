@@ -7,7 +7,7 @@ import { AttemptLimiter } from './core/attempt-limiter.js';
 import { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
-import type { InvalidationFeed } from './events/invalidation.js';
+import { TOPIC, type InvalidationFeed } from './events/invalidation.js';
 import { startKeyRefresher } from './events/key-refresher.js';
 import { BackchannelLogoutSink } from './events/backchannel-logout-sink.js';
 import { OutboxDispatcher } from './events/outbox-dispatcher.js';
@@ -130,10 +130,16 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   registerSsfRoutes(http, services);
   ssf.start();
 
-  const refresher = startKeyRefresher(keys, opts.invalidation ?? null, opts.config.keyReloadSeconds * 1000, {
-    info: (m) => http.log.info(m),
-    warn: (m) => http.log.warn(m),
-  });
+  const refresher = startKeyRefresher(
+    keys,
+    opts.invalidation ?? null,
+    opts.config.keyReloadSeconds * 1000,
+    { info: (m) => http.log.info(m), warn: (m) => http.log.warn(m) },
+    // An event committed by another instance (PostgreSQL NOTIFY): dispatch now, not at the next poll.
+    (topic) => {
+      if (topic === TOPIC.outbox) outbox.wake();
+    },
+  );
 
   outbox.register(new BackchannelLogoutSink());
   outbox.register(ssfOutboxSink);

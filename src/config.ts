@@ -100,6 +100,8 @@ export interface OutboxConfig {
   deliveryTimeoutMs: number;
   /** How long a claim lasts; work of an instance that died is taken over after this. */
   leaseSeconds: number;
+  /** Delivered and failed deliveries (and their events) are deleted this long after settling. */
+  retentionSeconds: number;
 }
 
 export const DEFAULT_OUTBOX: OutboxConfig = Object.freeze({
@@ -111,6 +113,7 @@ export const DEFAULT_OUTBOX: OutboxConfig = Object.freeze({
   maxBackoffMs: 5 * 60_000,
   deliveryTimeoutMs: 5000,
   leaseSeconds: 30,
+  retentionSeconds: 7 * 24 * 3600,
 });
 
 /** Each limit is a lockout policy, or null to turn that limit off. */

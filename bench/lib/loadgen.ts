@@ -25,6 +25,11 @@ export interface RequestRecord {
 
 export interface LoadTarget {
   origin: string;
+  /**
+   * Several instances of one service (PostgreSQL scale-out): client k of the closed loop talks to
+   * origins[k % n], so the clients are spread round-robin. Default: [origin].
+   */
+  origins?: string[];
   path: string;
   /** The form body for one refresh of `token`. */
   body(token: string): string;
@@ -82,8 +87,12 @@ function errorKey(status: number, text: string): string {
 }
 
 export async function runClosedLoop(target: LoadTarget, chains: Chain[], opts: LoadOptions): Promise<LoadResult> {
-  assertLoopback(target.origin);
-  const pool = new Pool(target.origin, { connections: opts.concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const origins = target.origins ?? [target.origin];
+  origins.forEach(assertLoopback);
+  const pools = origins.map(
+    (origin, i) =>
+      new Pool(origin, { connections: Math.ceil((opts.concurrency - i) / origins.length), pipelining: 1, keepAliveTimeout: 60_000 }),
+  );
   const idle: Chain[] = chains.filter((c) => !c.dead);
   const hotUsers = new Set<number>();
   const hot: Chain[] = [];
@@ -105,7 +114,7 @@ export async function runClosedLoop(target: LoadTarget, chains: Chain[], opts: L
   const deadline = measureFrom + opts.durationMs;
   let measuredRequests = 0;
 
-  const loop = async (): Promise<void> => {
+  const loop = async (pool: Pool): Promise<void> => {
     for (;;) {
       const now = performance.now();
       if (now >= deadline || measuredRequests >= opts.maxRequests) return;
@@ -155,9 +164,9 @@ export async function runClosedLoop(target: LoadTarget, chains: Chain[], opts: L
     }
   };
 
-  await Promise.all(Array.from({ length: opts.concurrency }, loop));
+  await Promise.all(Array.from({ length: opts.concurrency }, (_, k) => loop(pools[k % pools.length] as Pool)));
   const end = performance.now();
-  await pool.close();
+  await Promise.all(pools.map((p) => p.close()));
   const elapsedMs = end - measureFrom;
   return {
     requests,

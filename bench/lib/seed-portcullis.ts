@@ -14,6 +14,7 @@ import { hashSecret } from '../../src/crypto/passwords.js';
 import { digestCredential } from '../../src/crypto/digest.js';
 import { newOpaqueToken } from '../../src/crypto/random.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import type { Store } from '../../src/store/store.js';
 
 export const BENCH_TENANT = { id: '0b3f9a2e-6c1d-4e8f-9a7b-5c4d3e2f1a0b', domain: 'bench.test' };
 export const BENCH_PUBLIC_CLIENT = 'b0000000-0000-4000-8000-00000000b001';
@@ -46,13 +47,12 @@ const guid = (prefix: number, i: number): string => {
   return `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${hex}`;
 };
 
-export async function seedPortcullis(dataDir: string, users: number, options: SeedOptions = {}): Promise<SeededPortcullis> {
-  const tokensPerUser = options.tokensPerUser ?? 1;
-  const keepEvery = options.keepTokensOf ? Math.max(1, Math.floor(users / options.keepTokensOf)) : 1;
-  mkdirSync(dataDir, { recursive: true });
-  const dbFile = join(dataDir, 'portcullis.db');
-  const now = Date.now();
-  const store = openSqliteStore(dbFile, now);
+/**
+ * Through the Store, as the server would: the tenant, the public client, the admin app with its
+ * argon2id-hashed secret, and the first signing key (made here so that several processes
+ * starting on one database do not race to make it).
+ */
+export async function seedBasics(store: Store, now: number): Promise<void> {
   await store.tenants.insert({ id: BENCH_TENANT.id, domain: BENCH_TENANT.domain, displayName: 'Bench', createdAt: now });
   const base = {
     tenantId: BENCH_TENANT.id,
@@ -80,8 +80,21 @@ export async function seedPortcullis(dataDir: string, users: number, options: Se
     secrets: [{ keyId: guid(0xb0b0, 1), hash: await hashSecret(BENCH_ADMIN_SECRET), hint: 'ben', displayName: null, endDateTime: null }],
     applicationPermissions: ['User.RevokeSessions.All'],
   });
-  // The first start would make the key; making it here keeps cluster workers from racing to.
   await KeyRing.open(store, now);
+}
+
+/** Deterministic ids, so that a user's id and userPrincipalName can be told from its index. */
+export const benchUserId = (i: number): string => guid(0xbe0c0001, i);
+export const benchGrantId = (k: number, i: number): string => guid(0x96a0 + k, i);
+
+export async function seedPortcullis(dataDir: string, users: number, options: SeedOptions = {}): Promise<SeededPortcullis> {
+  const tokensPerUser = options.tokensPerUser ?? 1;
+  const keepEvery = options.keepTokensOf ? Math.max(1, Math.floor(users / options.keepTokensOf)) : 1;
+  mkdirSync(dataDir, { recursive: true });
+  const dbFile = join(dataDir, 'portcullis.db');
+  const now = Date.now();
+  const store = openSqliteStore(dbFile, now);
+  await seedBasics(store, now);
   await store.close();
 
   const db = new Database(dbFile);
@@ -112,11 +125,11 @@ export async function seedPortcullis(dataDir: string, users: number, options: Se
   const expires = now + 90 * 24 * 3600 * 1000;
   db.transaction(() => {
     for (let i = 0; i < users; i++) {
-      const id = guid(0xbe0c0001, i);
+      const id = benchUserId(i);
       const upn = `user${i}@${BENCH_TENANT.domain}`;
       insertUser.run(id, BENCH_TENANT.id, upn, upn, `Bench User ${i}`, upn, now);
       for (let k = 0; k < tokensPerUser; k++) {
-        const grantId = guid(0x96a0 + k, i);
+        const grantId = benchGrantId(k, i);
         insertGrant.run(grantId, BENCH_TENANT.id, id, BENCH_PUBLIC_CLIENT, BENCH_SCOPES, now, now);
         const token = newOpaqueToken();
         insertToken.run(digestCredential(token), grantId, BENCH_TENANT.id, id, BENCH_PUBLIC_CLIENT, BENCH_SCOPES, now, expires);

@@ -59,21 +59,33 @@ function inspect(file: string): Inspection {
 }
 
 /**
- * Merges the current database's WAL into it and closes it, so that no -wal file of the old
- * database is left to be replayed into the new one.
+ * Sets the current database aside as `kept` (a hard link: the directory never lacks a database),
+ * first merging its WAL into it so the copy is whole. If that fails — the very reason for a
+ * restore may be a damaged database — untouched copies of its -wal and -shm, taken before SQLite
+ * opened it (SQLite may truncate a WAL it cannot use), are kept beside `kept` instead. Either way
+ * nothing of the old database is thrown away, and its WAL can never be replayed into the new one.
  */
-function settle(dbFile: string): void {
-  const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
+function setAside(dbFile: string, kept: string): void {
+  const sidecars = ['-wal', '-shm'].filter((suffix) => existsSync(`${dbFile}${suffix}`));
+  for (const suffix of sidecars) copyFileSync(`${dbFile}${suffix}`, `${kept}${suffix}`);
+  let merged = false;
   try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    db.close();
+    const db = new Database(dbFile, { fileMustExist: true, timeout: 0 });
+    try {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      merged = true;
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    progress(`could not merge the current database's WAL (${(e as Error).message}); keeping copies of its files as they were`);
   }
-  if (existsSync(`${dbFile}-wal`) && statSync(`${dbFile}-wal`).size > 0) {
-    throw new CliError(`'${dbFile}-wal' could not be merged into the current database; is another process using it?`, EXIT.FAILURE);
+  linkSync(dbFile, kept);
+  for (const suffix of ['-wal', '-shm']) {
+    // Merged: the kept database holds everything, the copies are redundant.
+    if (merged) rmSync(`${kept}${suffix}`, { force: true });
+    rmSync(`${dbFile}${suffix}`, { force: true });
   }
-  rmSync(`${dbFile}-wal`, { force: true });
-  rmSync(`${dbFile}-shm`, { force: true });
 }
 
 export async function restore(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -105,9 +117,8 @@ export async function restore(argv: readonly string[], env: NodeJS.ProcessEnv): 
     // The copy is what was checked: the source could have changed since.
     inspect(incoming);
     if (existsSync(args.dbFile)) {
-      settle(args.dbFile);
       kept = `${args.dbFile}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      linkSync(args.dbFile, kept);
+      setAside(args.dbFile, kept);
     }
     renameSync(incoming, args.dbFile);
     fsyncDir(args.dataDir);

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { LockoutStore } from '../store/store.js';
 import { ACTIVITY } from './audit.js';
+import { GateFull, KeyedGate } from './keyed-gate.js';
 import { afterFailure, lockedForSeconds, type LockoutPolicy, type LockoutState } from './lockout.js';
 import type { AuditRecord, AuditTarget } from './model.js';
 import { newGuid } from '../crypto/random.js';
@@ -11,6 +12,11 @@ export interface Subject {
   policy: LockoutPolicy | null;
   /** Who the audit record of a lock names (a user), if anyone; sources and clients go by key. */
   target?: AuditTarget;
+  /**
+   * How many attempts charged to this subject may be between their lock check and their
+   * failure count at once on this instance (default 1): the most a burst can overshoot by.
+   */
+  concurrency?: number;
 }
 
 /**
@@ -19,11 +25,31 @@ export interface Subject {
  * writes an audit record, in the same transaction, when a failure starts a lock.
  */
 export class AttemptLimiter {
+  private readonly gate = new KeyedGate();
+
   constructor(
     private readonly store: LockoutStore,
     private readonly clock: Clock,
     private readonly tenantId: string,
   ) {}
+
+  /**
+   * Runs one attempt — lock check, secret check, failure count — with the subjects' gates held
+   * (core/keyed-gate.ts), so parallel guesses are counted one after another instead of all
+   * passing the check at once. `busy` answers when too many attempts already wait.
+   */
+  async exclusive<T>(subjects: readonly Subject[], attempt: () => Promise<T>, busy: () => T): Promise<T> {
+    const gated = subjects.filter((s) => s.policy).reduceRight<() => Promise<T>>(
+      (inner, s) => () => this.gate.run(s.key, s.concurrency ?? 1, inner),
+      attempt,
+    );
+    try {
+      return await gated();
+    } catch (e) {
+      if (e instanceof GateFull) return busy();
+      throw e;
+    }
+  }
 
   /** Seconds the longest-locked subject is still locked for; 0 when none is. */
   async lockedFor(subjects: readonly Subject[]): Promise<number> {

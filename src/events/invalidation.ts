@@ -24,7 +24,7 @@ export interface InvalidationFeed {
 }
 
 /** Topics published on the feeds. */
-export const TOPIC = { keys: 'keys' } as const;
+export const TOPIC = { keys: 'keys', outbox: 'outbox' } as const;
 
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_MAX_MS = 5_000;

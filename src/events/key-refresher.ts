@@ -19,7 +19,14 @@ export interface KeyRefresher {
  *   the retention of superseded keys).
  * A failed reload keeps the current keys; the next trigger tries again.
  */
-export function startKeyRefresher(ring: KeyRing, feed: InvalidationFeed | null, intervalMs: number, log: RefresherLog): KeyRefresher {
+export function startKeyRefresher(
+  ring: KeyRing,
+  feed: InvalidationFeed | null,
+  intervalMs: number,
+  log: RefresherLog,
+  /** Other topics of the same feed (e.g. 'outbox'): the feed has one set of handlers, this one. */
+  onOtherTopic: (topic: string) => void = () => undefined,
+): KeyRefresher {
   let closed = false;
   const reload = (why: string) => {
     ring.reload().then(
@@ -38,6 +45,7 @@ export function startKeyRefresher(ring: KeyRing, feed: InvalidationFeed | null, 
   feed?.start({
     onTopic: (topic) => {
       if (topic === TOPIC.keys) reload(feed.name);
+      else onOtherTopic(topic);
     },
     onConnected: () => {
       if (feedDown && !closed) log.warn(`${feed.name}: connected again`);

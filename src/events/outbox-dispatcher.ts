@@ -8,6 +8,15 @@ import type { DeliveryOutcome, OutboxSink } from './outbox-sink.js';
 
 /** Events and deliveries taken per claim; a full batch makes the dispatcher go again at once. */
 const BATCH = 50;
+/**
+ * Wake-ups closer together than this share one pass: a burst of revokes (a bulk revoke through
+ * $batch) is planned in a few passes instead of one per revoke, so the dispatcher's bookkeeping
+ * does not slow the revokes down. A lone revoke still starts a pass at once.
+ */
+const WAKE_SPACING_MS = 25;
+/** How often a dispatcher deletes settled rows past retention, and how many per statement. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_BATCH = 1000;
 
 export interface DispatcherLog {
   warn(message: string): void;
@@ -37,6 +46,10 @@ export class OutboxDispatcher {
   private started = false;
   private closed = false;
   private unsubscribe: (() => void) | null = null;
+  private lastPassAt = -Infinity;
+  private lastPruneAt = -Infinity;
+  /** One warning per outage, not one per poll. */
+  private failing = false;
 
   constructor(
     private readonly services: OutboxServices,
@@ -60,15 +73,21 @@ export class OutboxDispatcher {
     this.wake();
   }
 
-  /** Runs a pass now, or right after the running one. */
+  /** Runs a pass now (or, within WAKE_SPACING_MS of the last one, shortly), or right after the running one. */
   wake(): void {
     if (this.closed || !this.started) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    const wait = this.lastPassAt + WAKE_SPACING_MS - performance.now();
+    if (wait > 0) {
+      this.setTimer(wait);
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.lastPassAt = performance.now();
     this.running = this.loop().finally(() => {
       this.running = null;
       this.schedule();
@@ -82,7 +101,15 @@ export class OutboxDispatcher {
       this.wake();
       return;
     }
-    this.timer = setTimeout(() => this.wake(), this.services.config.outbox.pollIntervalMs);
+    this.setTimer(this.services.config.outbox.pollIntervalMs);
+  }
+
+  private setTimer(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.wake();
+    }, ms);
     // The server's sockets keep the process alive; the dispatcher alone must not.
     this.timer.unref();
   }
@@ -92,20 +119,32 @@ export class OutboxDispatcher {
     for (let i = 0; i < 20 && !this.closed; i++) {
       try {
         const r = await this.pass();
+        if (this.failing) this.log.warn('outbox: dispatching again');
+        this.failing = false;
         if (r.planned < BATCH && r.attempted < BATCH) return;
       } catch (e) {
         // The store is unreachable or the like: the next poll tries again.
-        this.log.warn(`outbox: pass failed: ${(e as Error).message}`);
+        if (!this.failing) this.log.warn(`outbox: pass failed, retrying every poll: ${(e as Error).message}`);
+        this.failing = true;
         return;
       }
     }
   }
 
-  /** One pass: plan, then deliver what is due. Public for tests and the CLI. */
+  /** One pass: plan, then deliver what is due (and now and then, prune). Public for tests and the CLI. */
   async pass(): Promise<PassResult> {
     const planned = await this.planEvents();
     const attempted = await this.deliverDue();
+    await this.pruneNowAndThen();
     return { planned, attempted };
+  }
+
+  private async pruneNowAndThen(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = now;
+    const { store, clock, config } = this.services;
+    await store.outbox.prune(clock.now() - config.outbox.retentionSeconds * 1000, PRUNE_BATCH);
   }
 
   private leaseUntil(now: number): number {

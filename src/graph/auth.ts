@@ -11,6 +11,7 @@ import { verifyJwtSignature, type JwtPayload } from '../crypto/jwt.js';
 import type { Services } from '../services.js';
 import { caeChallengeHeader, declaresCp1 } from './cae-challenge.js';
 import { InvalidAuthenticationToken } from './errors.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** A signed-in user acting through an application (delegated permissions in `scp`). */
 export interface DelegatedCaller {
@@ -67,7 +68,13 @@ function readBearerToken(request: FastifyRequest, services: Services): string {
   return token;
 }
 
+/** Signatures verified recently (verified-tokens.ts); keys are objects of one app's key ring. */
+const verifiedTokens = new VerifiedTokens();
+
 async function verifySignature(token: string, services: Services): Promise<JwtPayload> {
+  const digest = VerifiedTokens.digest(token);
+  const known = verifiedTokens.get(digest, (kid) => services.keys.byId(kid));
+  if (known) return known;
   let unknownKid: string | undefined;
   let verified = verifyJwtSignature(token, (kid) => {
     const key = services.keys.byId(kid);
@@ -79,7 +86,12 @@ async function verifySignature(token: string, services: Services): Promise<JwtPa
   if (!verified.ok && unknownKid !== undefined && (await services.keys.catchUp(unknownKid))) {
     verified = verifyJwtSignature(token, (kid) => services.keys.byId(kid));
   }
-  if (verified.ok) return verified.payload;
+  if (verified.ok) {
+    const kid = verified.header.kid as string; // verifyJwtSignature only accepts a string kid
+    const key = services.keys.byId(kid);
+    if (key) verifiedTokens.remember(digest, kid, key, verified.payload);
+    return verified.payload;
+  }
   // Graph's wording for a token that is not a JWS at all vs. one it cannot validate.
   if (verified.reason === 'malformed') throw unauthenticated(services, 'CompactToken parsing failed with error code: 80049217');
   throw unauthenticated(services, 'Access token validation failure. Invalid signature.');

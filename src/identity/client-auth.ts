@@ -83,20 +83,37 @@ export async function authenticateClient(
   if (cache.has(key, now)) return { app, authenticated: true };
   const limits = services.config.abuse;
   const client: Subject = { key: lockoutKey.client(app.appId), policy: limits.clientSecret };
-  const guessers: Subject[] = [client, { key: lockoutKey.clientSource(sourceOf(req.ip)), policy: limits.sourceClientSecret }];
+  const source: Subject = { key: lockoutKey.clientSource(sourceOf(req.ip)), policy: limits.sourceClientSecret, concurrency: 4 };
   // Secret guessing: refused with 429 + Retry-After before the secret is checked (docs/configuration.md).
-  const wait = await services.limiter.lockedFor(guessers);
-  if (wait > 0) throw AADSTS.clientAuthThrottled(wait);
+  const verified = await services.limiter.exclusive(
+    [source, client],
+    async () => {
+      // Another request may have verified the same secret while this one waited at the gate.
+      if (cache.has(key, now)) return true;
+      const wait = await services.limiter.lockedFor([source, client]);
+      if (wait > 0) throw AADSTS.clientAuthThrottled(wait);
+      if (await matchesASecret(app, secret, now)) {
+        cache.add(key, now);
+        await services.limiter.reset(client);
+        return true;
+      }
+      await services.limiter.recordFailure([source, client], correlationIdOf(req));
+      return false;
+    },
+    () => {
+      throw AADSTS.clientAuthThrottled(1);
+    },
+  );
+  if (!verified) throw AADSTS.invalidClientSecret(app.appId);
+  return { app, authenticated: true };
+}
+
+async function matchesASecret(app: Application, secret: string, now: number): Promise<boolean> {
   for (const s of app.secrets) {
     if (s.endDateTime !== null && s.endDateTime <= now) continue;
-    if (await verifySecret(s.hash, secret)) {
-      cache.add(key, now);
-      await services.limiter.reset(client);
-      return { app, authenticated: true };
-    }
+    if (await verifySecret(s.hash, secret)) return true;
   }
-  await services.limiter.recordFailure(guessers, correlationIdOf(req));
-  throw AADSTS.invalidClientSecret(app.appId);
+  return false;
 }
 
 /** Apps that can keep a secret must prove it; public and SPA registrations need not. */

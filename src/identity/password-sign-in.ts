@@ -3,6 +3,7 @@ import type { Subject } from '../core/attempt-limiter.js';
 import { lockoutKey } from '../core/lockout.js';
 import type { User } from '../core/model.js';
 import { hashSecret, verifySecret } from '../crypto/passwords.js';
+import { newOpaqueToken } from '../crypto/random.js';
 import type { Services } from '../services.js';
 
 export type PasswordCheck =
@@ -14,7 +15,7 @@ export type PasswordCheck =
  * time as a wrong password (no timing oracle for which accounts exist).
  */
 let decoyHash: Promise<string> | null = null;
-const decoy = () => (decoyHash ??= hashSecret(`decoy-${Math.random()}`));
+const decoy = () => (decoyHash ??= hashSecret(newOpaqueToken()));
 
 /**
  * The one password check behind every password entry: the sign-in form, the device sign-in page
@@ -28,20 +29,40 @@ export async function checkPassword(
   attempt: { username: string; password: string; source: string; correlationId: string },
 ): Promise<PasswordCheck> {
   const limits = services.config.abuse;
-  const source: Subject = { key: lockoutKey.signInSource(attempt.source), policy: limits.sourceSignIn };
-  if ((await services.limiter.lockedFor([source])) > 0) return { ok: false, reason: 'source_locked' };
-  const user = attempt.username ? await services.store.users.findByUserPrincipalName(services.tenant.id, attempt.username) : null;
-  const account: Subject | null = user
-    ? { key: lockoutKey.user(user.tenantId, user.id), policy: limits.userSignIn, target: userTarget(user) }
-    : null;
-  if (account && (await services.limiter.lockedFor([account])) > 0) return { ok: false, reason: 'locked' };
-  const hash = user?.passwordHash ?? null;
-  const matches = attempt.password !== '' && (await verifySecret(hash ?? (await decoy()), attempt.password));
-  if (!user || !hash || !matches) {
-    await services.limiter.recordFailure(account ? [source, account] : [source], attempt.correlationId);
-    return { ok: false, reason: 'bad_credentials' };
-  }
-  await services.limiter.reset(account!);
-  if (!user.accountEnabled) return { ok: false, reason: 'disabled' };
-  return { ok: true, user };
+  // A few sign-ins from one address may be checked at once (an office behind one NAT); one per user.
+  const source: Subject = { key: lockoutKey.signInSource(attempt.source), policy: limits.sourceSignIn, concurrency: SOURCE_CONCURRENCY };
+  const sourceBusy = (): PasswordCheck => ({ ok: false, reason: 'source_locked' });
+  return services.limiter.exclusive([source], async () => {
+    if ((await services.limiter.lockedFor([source])) > 0) return sourceBusy();
+    const user = attempt.username ? await services.store.users.findByUserPrincipalName(services.tenant.id, attempt.username) : null;
+    if (!user) {
+      // An unknown user name costs the same argon2 time as a wrong password.
+      await matches(await decoy(), attempt.password);
+      return failed(services, [source], attempt);
+    }
+    const account: Subject = { key: lockoutKey.user(user.tenantId, user.id), policy: limits.userSignIn, target: userTarget(user) };
+    return services.limiter.exclusive(
+      [account],
+      async () => {
+        if ((await services.limiter.lockedFor([account])) > 0) return { ok: false, reason: 'locked' };
+        if (!user.passwordHash || !(await matches(user.passwordHash, attempt.password))) return failed(services, [source, account], attempt);
+        await services.limiter.reset(account);
+        if (!user.accountEnabled) return { ok: false, reason: 'disabled' };
+        return { ok: true, user };
+      },
+      () => ({ ok: false, reason: 'locked' }),
+    );
+  }, sourceBusy);
+}
+
+const SOURCE_CONCURRENCY = 4;
+
+async function matches(hash: string, password: string): Promise<boolean> {
+  return password !== '' && (await verifySecret(hash, password));
+}
+
+/** Unknown user or wrong password: the same answer, and a failure counted against `subjects`. */
+async function failed(services: Services, subjects: Subject[], attempt: { correlationId: string }): Promise<PasswordCheck> {
+  await services.limiter.recordFailure(subjects, attempt.correlationId);
+  return { ok: false, reason: 'bad_credentials' };
 }

@@ -40,12 +40,15 @@ export async function endSession(req: FastifyRequest, reply: FastifyReply, servi
   const value = readCookie(req, SESSION_COOKIE);
   if (value) {
     const now = services.clock.now();
+    const hash = digestCredential(value);
+    // Who signs out, for the event's initiator (the store re-checks liveness when it ends it).
+    const user = (await services.store.sessions.findLive(hash, now))?.user;
     // The sign-out is pushed to the applications the session signed in (Back-Channel Logout).
-    await services.store.sessions.end(digestCredential(value), now, {
+    await services.store.sessions.end(hash, now, {
       type: 'signed-out',
       occurredAt: now,
       initiatingEntity: 'user',
-      initiatedBy: {},
+      initiatedBy: user ? { user: { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName } } : {},
       correlationId: req.id,
     });
   }

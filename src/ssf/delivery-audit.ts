@@ -1,36 +1,44 @@
 import { newGuid } from '../crypto/random.js';
 import type { AuditRecord } from '../core/model.js';
-import type { ClaimedSet } from './model.js';
 
 /**
- * The audit record of a SET that could not be delivered (issue 6: failures visible in the audit
- * log, readable through GET /v1.0/auditLogs/directoryAudits). It names the receiver application, the stream and its endpoint (without query), the jti (as correlationId) and why;
- * never the SET, the authorization header or the endpoint's query string.
+ * The audit record of a SET that was not delivered (issue 6: failures visible in the audit log,
+ * readable through GET /v1.0/auditLogs/directoryAudits): a push given up or refused with 400, or a
+ * SET a polling receiver reported in setErrs. It names the receiver application, the stream and,
+ * for push, its endpoint without query string, with the jti as correlation id and the reason;
+ * never the SET itself nor the stream's authorization header.
  */
 export const SSF_DELIVERY_FAILED = 'Deliver security event token';
 
-export function deliveryFailureRecord(claimed: ClaimedSet, at: number, reason: string): AuditRecord {
-  const endpoint = new URL(claimed.endpointUrl);
+export function deliveryFailureRecord(args: {
+  tenantId: string;
+  clientId: string;
+  streamId: string;
+  /** Push: the endpoint URL; poll: null. */
+  endpointUrl: string | null;
+  jti: string;
+  at: number;
+  reason: string;
+}): AuditRecord {
+  let where = '(poll)';
+  if (args.endpointUrl !== null) {
+    const url = new URL(args.endpointUrl);
+    where = `→ ${url.origin}${url.pathname}`;
+  }
   return {
     id: newGuid(),
-    tenantId: claimed.tenantId,
-    activityDateTime: at,
+    tenantId: args.tenantId,
+    activityDateTime: args.at,
     activityDisplayName: SSF_DELIVERY_FAILED,
     category: 'SharedSignals',
     loggedByService: 'Portcullis Shared Signals',
     operationType: 'Other',
     result: 'failure',
-    resultReason: reason.slice(0, 512),
-    correlationId: claimed.jti,
+    resultReason: args.reason.slice(0, 512),
+    correlationId: args.jti.slice(0, 256),
     initiatedBy: {},
     targetResources: [
-      {
-        id: claimed.clientId,
-        type: 'Application',
-        displayName: `stream ${claimed.streamId} → ${endpoint.origin}${endpoint.pathname}`,
-        userPrincipalName: null,
-        modifiedProperties: [],
-      },
+      { id: args.clientId, type: 'Application', displayName: `stream ${args.streamId} ${where}`, userPrincipalName: null, modifiedProperties: [] },
     ],
   };
 }

@@ -107,7 +107,7 @@ export class PushWorker {
   }
 
   private async giveUp(claimed: ClaimedSet, now: number, reason: string): Promise<void> {
-    await this.store.audit.insert(deliveryFailureRecord(claimed, now, reason));
+    await this.store.audit.insert(deliveryFailureRecord({ ...claimed, at: now, reason }));
     await this.store.ssf.settle(claimed.streamId, [claimed.jti], now);
     this.log.warn(`shared signals: SET ${claimed.jti} for stream ${claimed.streamId} not delivered: ${reason}`);
   }

@@ -282,6 +282,12 @@ export interface OutboxStore {
   /** Newest first. */
   listEvents(query: { userId?: string; limit: number }): Promise<SecurityEvent[]>;
   /**
+   * Retention: deletes up to `limit` deliveries settled (delivered or failed) before `before`,
+   * then up to `limit` events planned before `before` that have no delivery left. Pending and
+   * held deliveries, and their events, are kept whatever their age. Returns the rows deleted.
+   */
+  prune(before: number, limit: number): Promise<number>;
+  /**
    * Calls `listener` after this process committed a new event (the dispatcher's in-process
    * wake-up); returns the unsubscribe function. Other processes learn of it by polling.
    */

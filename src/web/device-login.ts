@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DeviceCode } from '../core/model.js';
 import { digestCredential } from '../crypto/digest.js';
 import type { Subject } from '../core/attempt-limiter.js';
 import { lockoutKey, sourceOf } from '../core/lockout.js';
@@ -51,15 +52,33 @@ function approveForm(csrf: string, userCode: string, appName: string, signedInAs
 }
 
 /**
- * User-code guessing (RFC 8628 §5.1 asks for rate limits): wrong codes count per source address
- * and per browser (its CSRF cookie); a locked guesser gets 429 + Retry-After before any lookup.
+ * Looks a typed user code up under the guessing limits (RFC 8628 §5.1 asks for rate limits):
+ * wrong codes count per source address and per browser (its CSRF cookie); a locked guesser is
+ * refused before any lookup, and parallel guesses are counted one after another.
  */
-function codeGuessers(req: FastifyRequest, services: Services, csrf: string): Subject[] {
+async function lookUpUserCode(
+  req: FastifyRequest,
+  services: Services,
+  csrf: string,
+  userCode: string,
+): Promise<{ kind: 'pending'; code: DeviceCode } | { kind: 'unknown' } | { kind: 'locked'; seconds: number }> {
   const policy = services.config.abuse.deviceCode;
-  return [
-    { key: lockoutKey.deviceCodeSource(sourceOf(req.ip)), policy },
+  const guessers: Subject[] = [
+    { key: lockoutKey.deviceCodeSource(sourceOf(req.ip)), policy, concurrency: 4 },
     { key: lockoutKey.deviceCodeBrowser(digestCredential(csrf)), policy },
   ];
+  return services.limiter.exclusive(
+    guessers,
+    async () => {
+      const seconds = await services.limiter.lockedFor(guessers);
+      if (seconds > 0) return { kind: 'locked', seconds };
+      const code = userCode ? await services.store.deviceCodes.findPendingByUserCode(digestCredential(userCode), services.clock.now()) : null;
+      if (code) return { kind: 'pending', code };
+      await services.limiter.recordFailure(guessers, correlationIdOf(req));
+      return { kind: 'unknown' };
+    },
+    () => ({ kind: 'locked', seconds: 1 }),
+  );
 }
 
 function tooManyCodes(reply: FastifyReply, csrf: string, seconds: number): FastifyReply {
@@ -77,15 +96,11 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
     const body = (req.body ?? {}) as Record<string, unknown>;
     const csrf = csrfToken(req, reply, secure);
     if (!csrfValid(req, body.csrf)) return sendPage(reply, 403, codeForm(csrf, 'Your session timed out. Please try again.'));
-    const guessers = codeGuessers(req, services, csrf);
-    const wait = await services.limiter.lockedFor(guessers);
-    if (wait > 0) return tooManyCodes(reply, csrf, wait);
     const userCode = normaliseUserCode(body.user_code);
-    const pending = userCode ? await services.store.deviceCodes.findPendingByUserCode(digestCredential(userCode), now()) : null;
-    if (!pending) {
-      await services.limiter.recordFailure(guessers, correlationIdOf(req));
-      return sendPage(reply, 400, codeForm(csrf, 'That code didn’t work. Check the code and try again.'));
-    }
+    const found = await lookUpUserCode(req, services, csrf, userCode);
+    if (found.kind === 'locked') return tooManyCodes(reply, csrf, found.seconds);
+    if (found.kind === 'unknown') return sendPage(reply, 400, codeForm(csrf, 'That code didn’t work. Check the code and try again.'));
+    const pending = found.code;
     const app = await services.store.applications.findByAppId(services.tenant.id, pending.clientId);
     const live = await liveSession(req, services);
     return sendPage(reply, 200, approveForm(csrf, userCode, app?.displayName ?? pending.clientId, live?.user.userPrincipalName ?? null, null));
@@ -95,16 +110,12 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
     const body = (req.body ?? {}) as Record<string, unknown>;
     const csrf = csrfToken(req, reply, secure);
     if (!csrfValid(req, body.csrf)) return sendPage(reply, 403, codeForm(csrf, 'Your session timed out. Please try again.'));
-    const guessers = codeGuessers(req, services, csrf);
-    const wait = await services.limiter.lockedFor(guessers);
-    if (wait > 0) return tooManyCodes(reply, csrf, wait);
     const userCode = normaliseUserCode(body.user_code);
     const codeHash = digestCredential(userCode);
-    const pending = userCode ? await services.store.deviceCodes.findPendingByUserCode(codeHash, now()) : null;
-    if (!pending) {
-      await services.limiter.recordFailure(guessers, correlationIdOf(req));
-      return sendPage(reply, 400, codeForm(csrf, 'That code has expired or was already used. Start again on your device.'));
-    }
+    const found = await lookUpUserCode(req, services, csrf, userCode);
+    if (found.kind === 'locked') return tooManyCodes(reply, csrf, found.seconds);
+    if (found.kind === 'unknown') return sendPage(reply, 400, codeForm(csrf, 'That code has expired or was already used. Start again on your device.'));
+    const pending = found.code;
     if (body.action === 'decline') {
       await services.store.deviceCodes.decide(codeHash, { status: 'declined' }, now());
       return sendPage(reply, 200, messagePage('Sign-in cancelled', 'You cancelled the sign-in on the other device. You can close this window.'));

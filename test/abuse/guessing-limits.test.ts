@@ -54,6 +54,18 @@ describe('client-secret guessing at /token', () => {
   });
 });
 
+test('a burst of parallel wrong secrets is counted one by one: exactly 20 are checked, the rest get 429', async () => {
+  const h = await makeHarness({ clock: new ManualClock(Date.UTC(2026, 2, 1)), config: { abuse: { sourceClientSecret: null } } });
+  try {
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => tokenFrom(h, SOURCE_A, clientCredentials(APP.webApp, `burst-${i}`))));
+    const statuses = answers.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 20, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 20, statuses.join(','));
+  } finally {
+    await h.close();
+  }
+});
+
 describe('client-secret guessing per source', () => {
   const clock = new ManualClock(Date.UTC(2026, 2, 1));
   let h: Harness;
@@ -116,6 +128,14 @@ describe('device-code guessing', () => {
     assert.equal((await b3.enter(userCode)).statusCode, 200, 'another address is not');
     clock.advance(60_000);
     assert.equal((await b1.enter(userCode)).statusCode, 200);
+  });
+
+  test('a burst of parallel wrong codes from one browser: exactly ten are looked up, the rest get 429', async () => {
+    const b = await browser('192.0.2.50');
+    const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => b.enter(`BURST${String(i).padStart(4, '0')}`)));
+    const statuses = answers.map((a) => a.statusCode);
+    assert.equal(statuses.filter((s) => s === 400).length, 10, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 15, statuses.join(','));
   });
 
   test('per browser: a guesser that changes address keeps its count', async () => {

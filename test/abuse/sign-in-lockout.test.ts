@@ -197,3 +197,15 @@ test('behind a trusted proxy the source is the address the proxy appended, not o
     await h.close();
   }
 });
+
+test('a burst of parallel guesses is counted one by one: exactly ten are checked, the rest meet the lock', async () => {
+  const h = await makeHarness({ clock: new ManualClock(Date.UTC(2026, 2, 1)) });
+  try {
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => passwordGrant(h, 'globaladmin@contoso.test', `burst-${i}`)));
+    const codes = answers.map((a) => (a.body.error_codes as number[])[0]);
+    assert.equal(codes.filter((c) => c === 50126).length, 10, codes.join(','));
+    assert.equal(codes.filter((c) => c === 50053).length, 20, codes.join(','));
+  } finally {
+    await h.close();
+  }
+});

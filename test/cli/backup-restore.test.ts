@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -136,6 +136,21 @@ describe('portcullis backup and restore (SQLite)', () => {
       const r = await runCli(['restore', '--data-dir', dataDir, '--from', good]);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /The previous database is kept as .*portcullis\.db\.before-restore-/);
+    });
+
+    test('restores over a damaged database, keeping its files aside unmerged', async () => {
+      const dataDir = join(dir, 'damaged-dir');
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(dbFile(dataDir), 'this used to be a database\n'.repeat(100));
+      writeFileSync(`${dbFile(dataDir)}-wal`, 'and its write-ahead log\n');
+      const r = await runCli(['restore', '--data-dir', dataDir, '--from', good]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.err, /could not merge the current database's WAL/);
+      const kept = /kept as (\S+)\.\n/.exec(r.out)?.[1];
+      assert.ok(kept && readFileSync(kept, 'utf8').startsWith('this used to be'), r.out);
+      assert.equal(readFileSync(`${kept}-wal`, 'utf8'), 'and its write-ahead log\n');
+      assert.equal(existsSync(`${dbFile(dataDir)}-wal`), false, 'the old WAL can never be replayed into the new database');
+      assert.equal(readState(dbFile(dataDir)).integrity, 'ok');
     });
 
     test('a file that does not match its manifest', async () => {

@@ -19,6 +19,7 @@ import {
 } from '@azure/msal-node';
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import type { FastifyInstance } from 'fastify';
+import { DEFAULT_TOKEN_LIFETIMES } from '../../src/config.js';
 import { APP, PASSWORD, REDIRECT, WEB_SECRET } from '../helpers/harness.js';
 import { Browser } from './helpers/browser.js';
 import { startHttpsServer, type RunningServer } from './helpers/https-server.js';
@@ -176,4 +177,48 @@ test('MSAL without CP1: the revoked token gets 401 InvalidAuthenticationToken wi
     `Bearer realm="", authorization_uri="${server.authority}/oauth2/v2.0/authorize", client_id="00000003-0000-0000-c000-000000000000"`,
   );
   assert.doesNotMatch(header, /insufficient_claims/);
+});
+
+test('long-lived CAE tokens (configured): MSAL with CP1 gets a 20–28 h token and schedules its renewal from refresh_in', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const longLived = await startHttpsServer({
+    config: { tokens: { ...DEFAULT_TOKEN_LIFETIMES, caeAccessTokenMinSeconds: 20 * 3600, caeAccessTokenMaxSeconds: 28 * 3600 } },
+  });
+  const local = trustForGlobalFetch(longLived.certPem);
+  try {
+    const config = (clientCapabilities?: string[]): Configuration => ({
+      auth: {
+        clientId: APP.publicClient,
+        authority: longLived.authority,
+        knownAuthorities: [`localhost:${longLived.port}`],
+        ...(clientCapabilities ? { clientCapabilities } : {}),
+      },
+      system: { customAgentOptions: { ca: longLived.certPem }, loggerOptions: { logLevel: LogLevel.Error, loggerCallback: () => undefined } },
+    });
+    const acquire = async (pca: PublicClientApplication) => {
+      const crypto = new CryptoProvider();
+      const { verifier, challenge } = await crypto.generatePkceCodes();
+      const url = await pca.getAuthCodeUrl({ scopes: SCOPES, redirectUri: REDIRECT.publicClient, codeChallenge: challenge, codeChallengeMethod: 'S256' });
+      const { location } = await new Browser().signIn(url, longLived.users.alice!.userPrincipalName, PASSWORD);
+      return pca.acquireTokenByCode({ code: location.searchParams.get('code')!, scopes: SCOPES, redirectUri: REDIRECT.publicClient, codeVerifier: verifier });
+    };
+    const hours = (d: Date | null | undefined, from: number) => ((d?.getTime() ?? NaN) - from) / 3_600_000;
+
+    const started = Date.now();
+    const cae = await acquire(new PublicClientApplication(config(['CP1'])));
+    const lifetime = hours(cae.expiresOn, started);
+    assert.ok(lifetime >= 19.9 && lifetime <= 28.1, `CP1 token lives ${lifetime} h`);
+    // refresh_in = half the lifetime: MSAL renews the token in the background from then on.
+    const renewAfter = hours(cae.refreshOn, started);
+    assert.ok(Math.abs(renewAfter - lifetime / 2) < 0.1, `refreshOn after ${renewAfter} h for a ${lifetime} h token`);
+    assert.deepEqual(decodeJwt(cae.accessToken).xms_cc, ['cp1']);
+
+    const plain = await acquire(new PublicClientApplication(config()));
+    const plainLifetime = hours(plain.expiresOn, Date.now());
+    assert.ok(plainLifetime > 0.9 && plainLifetime <= 1.5, `a client without CP1 keeps 60–90 min: ${plainLifetime} h`);
+    assert.equal(plain.refreshOn, undefined);
+  } finally {
+    // Puts the suite's own trust back as the global dispatcher.
+    await local.restore();
+    await longLived.close();
+  }
 });

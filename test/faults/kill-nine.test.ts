@@ -42,6 +42,24 @@ function schemaAfter(versions: readonly number[]): string[] {
   return schema;
 }
 
+/** Counts the users a running seed has committed so far (a reader beside the writer, WAL mode). */
+function userCounter(file: string): { count(): number; close(): void } {
+  let db: Database.Database | null = null;
+  return {
+    count() {
+      try {
+        db ??= existsSync(file) ? new Database(file, { fileMustExist: true, timeout: 0 }) : null;
+        return db ? (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n : 0;
+      } catch {
+        return 0; // no table yet, or busy: ask again
+      }
+    },
+    close() {
+      db?.close();
+    },
+  };
+}
+
 describe('kill -9 at random points (SQLite)', () => {
   let dir: string;
   before(() => {
@@ -105,8 +123,19 @@ describe('kill -9 at random points (SQLite)', () => {
     const dataDir = join(dir, 'seed');
     const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--seed', seedFile, '--log-level', 'silent'];
     const usersAtKill: number[] = [];
+    let present = 0;
     for (let i = 0; i < SEED_KILLS; i++) {
-      await runCliKilledAfter(args, rng.between(0, cleanMs));
+      // Aim at the seeding itself: kill 0-60 ms after the users table reaches a random count above
+      // what the last run left (so also in the middle of hashing or inserting the next user), but
+      // below the whole seed, so the final run below still has users to create. A target already
+      // reached kills the run while it re-verifies the users that exist.
+      const target = Math.min(SEED_USERS - 1, present + 1 + Math.floor(rng.next() * (SEED_USERS - 1 - present)));
+      const counter = userCounter(dbFile(dataDir));
+      try {
+        await runCliKilledAfter(args, rng.between(0, 60), { once: () => counter.count() >= target });
+      } finally {
+        counter.close();
+      }
       if (!existsSync(dbFile(dataDir))) {
         usersAtKill.push(0);
         continue;
@@ -120,6 +149,7 @@ describe('kill -9 at random points (SQLite)', () => {
         const admin = rows.some((r) => r.upn === upns[0]);
         assert.equal((db.prepare('SELECT count(*) AS n FROM role_assignments').get() as { n: number }).n, admin ? 1 : 0);
         usersAtKill.push(rows.length);
+        present = rows.length;
       } finally {
         db.close();
       }
@@ -142,7 +172,7 @@ describe('kill -9 at random points (SQLite)', () => {
         form: { grant_type: 'password', client_id: '7e1d3c5b-9a8f-4e6d-b2c1-a0b9c8d7e6f5', username: upns[k]!, password: `Seed-Pass-${k}!`, scope: 'openid User.Read' },
       });
       assert.equal(signIn.status, 200, JSON.stringify(signIn.body));
-      console.log(`kill -9 during seeding: ${SEED_KILLS} kills in [0, ${Math.round(cleanMs)}) ms on one data dir; users present after each kill: ${usersAtKill.join(',')} of ${SEED_USERS}; the next run: ${summary[0].replace(/^Seed '.*': /, '')}; violations=0`);
+      console.log(`kill -9 during seeding: ${SEED_KILLS} kills on one data dir (a clean seeding run takes ${Math.round(cleanMs)} ms), each 0-60 ms after a random user count was reached; users present after each kill: ${usersAtKill.join(',')} of ${SEED_USERS}; the next run: ${summary[0].replace(/^Seed '.*': /, '')}; violations=0`);
     } finally {
       await server.stop();
     }

@@ -19,6 +19,8 @@ export interface ServerOptions {
   seedFile?: string;
   port?: number;
   startTimeoutMs?: number;
+  /** More `serve` flags, e.g. --database-url, --public-url. */
+  extraArgs?: readonly string[];
 }
 
 export class ServerProcess {
@@ -44,6 +46,7 @@ export class ServerProcess {
     const port = opts.port ?? (await freePort());
     const args = [CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir, '--log-level', 'silent'];
     if (opts.seedFile) args.push('--seed', opts.seedFile);
+    args.push(...(opts.extraArgs ?? []));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(child, port);
     const timeoutMs = opts.startTimeoutMs ?? 60_000;

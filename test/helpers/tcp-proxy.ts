@@ -6,7 +6,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * - 'forward': pipes bytes both ways;
  * - 'refuse': cuts every open connection and closes the port (ECONNREFUSED, like a stopped server);
  * - 'blackhole': accepts connections and never answers (a hung server or network: pool timeouts);
- * - dropConnections(): cuts what is open, keeps forwarding (test/faults/postgres-drops.test.ts).
+ * - dropConnections(): cuts what is open, keeps forwarding (test/faults/postgres-drops.test.ts);
+ * - stall(): what is open goes silent without being closed, new connections are forwarded.
  */
 export class TcpProxy {
   private server: Server | null = null;
@@ -43,6 +44,37 @@ export class TcpProxy {
     this.track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
+    // When one side goes away (including by an error or reset, which pipe() does not pass on),
+    // so does the other, as with a real proxy; unless the pair was stalled on purpose.
+    const pair = { client, upstream };
+    this.pairs.add(pair);
+    const closeOther = (other: Socket) => () => {
+      this.pairs.delete(pair);
+      if (!this.stalled.has(client)) other.destroy();
+    };
+    client.once('close', closeOther(upstream));
+    upstream.once('close', closeOther(client));
+  }
+
+  private readonly pairs = new Set<{ client: Socket; upstream: Socket }>();
+  private readonly stalled = new Set<Socket>();
+
+  /**
+   * Every open connection stops carrying bytes, in both directions, and stays open: a database
+   * host that vanished without a FIN or RST. New connections are forwarded as usual. The stalled
+   * ones stay silent until dropConnections(), refuse() or close() cuts them.
+   */
+  stall(): number {
+    for (const { client, upstream } of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+      this.stalled.add(client);
+    }
+    const n = this.pairs.size;
+    this.pairs.clear();
+    return n;
   }
 
   private track(s: Socket): void {
@@ -54,6 +86,7 @@ export class TcpProxy {
   private cutAll(): void {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    this.stalled.clear();
   }
 
   /** Like a stopped database: open connections die, new ones are refused. */

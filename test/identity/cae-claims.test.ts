@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_TOKEN_LIFETIMES } from '../../src/config.js';
 import { CookieJar, authorizeUrl, pkcePair, refresh, signIn, signInForCode, tokenRequest } from '../helpers/browser-flow.js';
-import { APP, PASSWORD, REDIRECT, makeHarness, type Harness } from '../helpers/harness.js';
+import { APP, PASSWORD, REDIRECT, TENANT_ID, makeHarness, type Harness } from '../helpers/harness.js';
 
 /**
  * The `claims` request parameter (OIDC Core §5.5) as MSAL uses it for CAE (reference §6):
@@ -72,6 +72,20 @@ describe('claims parameter: validation', () => {
     const loc = new URL(res.headers.location as string);
     assert.equal(loc.searchParams.get('error'), 'invalid_request');
     assert.equal(loc.searchParams.get('error_codes'), '90023');
+  });
+
+  test('/devicecode validates claims the same way (MSAL sends them there too)', async () => {
+    const start = (claims: string) =>
+      h.app.http.inject({
+        method: 'POST',
+        url: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ client_id: APP.publicClient, scope: 'User.Read offline_access', claims }).toString(),
+      });
+    const bad = await start('{"access_token":7}');
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(bad.json().error_codes, [90023]);
+    assert.equal((await start(CP1)).statusCode, 200);
   });
 
   test('well-formed claims Portcullis does not act on are accepted and change nothing', async () => {

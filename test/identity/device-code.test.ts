@@ -101,3 +101,20 @@ test('bad user codes and apps without public client flows are refused', async ()
   assert.equal(spa.body.error, 'invalid_client');
   assert.equal((await poll('no-such-device-code')).body.error, 'invalid_grant');
 });
+
+test('device code flow with CAE: cp1 declared on the poll (as MSAL does) is kept by the grant', async () => {
+  const cp1 = JSON.stringify({ access_token: { xms_cc: { values: ['CP1'] } } });
+  const start = await startDeviceFlow();
+  await userEntersCode(String(start.body.user_code), 'approve');
+  const approved = await tokenRequest(h, {
+    grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+    client_id: APP.publicClient,
+    device_code: String(start.body.device_code),
+    claims: cp1,
+  });
+  assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  const xmsCc = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split('.')[1]!, 'base64url').toString('utf8')).xms_cc;
+  assert.deepEqual(xmsCc(approved.body.access_token), ['cp1']);
+  const refreshed = await refresh(h, String(approved.body.refresh_token));
+  assert.deepEqual(xmsCc(refreshed.body.access_token), ['cp1'], 'a refresh without claims keeps it');
+});

@@ -142,6 +142,10 @@ describe('OpenID Connect Back-Channel Logout', () => {
       ['/bcl/public', x.sub.public, x.s1],
       ['/bcl/spa', x.sub.spa, x.s1],
     ].sort((a, b) => a.join().localeCompare(b.join())));
+    const [event] = await h.store.outbox.listEvents({ userId: x.user.id, limit: 1 });
+    assert.equal(event!.type, 'signed-out');
+    assert.equal(event!.initiatingEntity, 'user');
+    assert.equal(event!.initiatedBy.user?.id, x.user.id);
   });
 
   test('disabling the account', async () => {

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { JSONWebKeySet } from 'jose';
+import { decodeJwt, type JSONWebKeySet } from 'jose';
 import pg from 'pg';
+import { systemClock } from '../../src/clock.js';
+import { revokeUserSessions } from '../../src/core/revocation.js';
+import { openPostgresStore } from '../../src/store/postgres/open.js';
 import { LogoutReceiver, verifyLogoutToken } from '../helpers/logout-receiver.js';
 import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/wait.js';
-import { Cluster, PUBLIC_CLIENT, TENANT, USERS, daemonToken, passwordSignIn, revokeSessions } from './cluster.js';
+import { Cluster, DOMAIN, PUBLIC_CLIENT, TENANT, USERS, daemonToken, passwordSignIn, revokeSessions } from './cluster.js';
 
 /**
  * Issue 6 on PostgreSQL: three `portcullis serve` processes, each running an outbox dispatcher,
@@ -76,6 +79,45 @@ if (await requirePostgres('Back-channel logout on a PostgreSQL cluster')) {
         await client.end();
       }
       assert.equal(receiver.posts.length, USERS.length * 2, 'one failed and one accepted POST per token, nothing more');
+    });
+  });
+}
+
+/**
+ * PostgreSQL NOTIFY as the cross-instance wake-up: an event committed by another process (here
+ * the test itself, through its own store) reaches an instance whose poll interval is ten minutes
+ * — so a delivery within seconds can only come from the notification.
+ */
+if (await requirePostgres('Outbox wake-up by PostgreSQL NOTIFY')) {
+  describe('outbox wake-up by PostgreSQL NOTIFY', () => {
+    let db: { url: string; drop(): Promise<void> };
+    let cluster: Cluster;
+    let receiver: LogoutReceiver;
+
+    before(async () => {
+      receiver = await LogoutReceiver.start();
+      db = await freshDatabase('portcullis_bcl_notify');
+      cluster = await Cluster.start(db.url, 1, ['--outbox-poll-ms', '600000'], { publicClient: { backchannel_logout_uri: receiver.url('/bcl') } });
+    });
+    after(async () => {
+      await cluster?.stop();
+      await db?.drop();
+      await receiver?.close();
+    });
+
+    test('an event committed by another process is delivered at once, not at the next poll', async () => {
+      const [a] = cluster.instances.map((i) => i.base) as [string];
+      const signIn = await passwordSignIn(a, USERS[0]!);
+      assert.equal(signIn.status, 200);
+      const store = await openPostgresStore({ url: db.url, poolMax: 2 });
+      try {
+        const user = (await store.users.findByUserPrincipalName(TENANT, `${USERS[0]}@${DOMAIN}`))!;
+        await revokeUserSessions(store, systemClock, { target: user, actor: {}, correlationId: 'notify-test' });
+      } finally {
+        await store.close();
+      }
+      await waitFor('the logout token', () => receiver.accepted().length === 1, 20_000, 50);
+      assert.equal(decodeJwt(receiver.accepted()[0]!.logoutToken!).aud, PUBLIC_CLIENT);
     });
   });
 }

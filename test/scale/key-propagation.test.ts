@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
 import { REDIS_TEST_URL, requireRedis } from '../helpers/redis.js';
@@ -50,6 +51,10 @@ async function propagationSuite(channel: string, serveArgs: string[], cliArgs: s
     });
 
     test(`${ROTATIONS} rotations: every instance publishes the new key within ${BOUND_MS / 1000} s`, async () => {
+      // The LISTEN connections are opened in the background after start-up: wait for them (bounded)
+      // before asserting which channel the instances use.
+      const deadline = performance.now() + 15_000;
+      while ((await listenConnections(db.url)) !== expectedListeners && performance.now() < deadline) await sleep(100);
       assert.equal(await listenConnections(db.url), expectedListeners, 'which channel the instances use');
       const runs: Propagation[] = [];
       for (let i = 0; i < ROTATIONS; i++) runs.push(await measureRotation(cluster, db.url, cliArgs));

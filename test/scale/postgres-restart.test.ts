@@ -89,6 +89,9 @@ if (requireServerBinaries('PostgreSQL restart during load')) {
         await waitFor('every instance to LISTEN again', async () => (await listeners(url)) === 3, RECOVERY_BOUND_MS, 50);
         relistenedAt = performance.now();
         await sleep(2_500);
+        // On a slow (shared) machine the load may have done little so far: go on, bounded, until
+        // the I1 check has enough refreshes and revokes to mean something.
+        await waitFor('100 accepted refreshes and 5 revokes', () => load.revokes.length >= 5 && load.attempts.filter((a) => a.accepted).length >= 100, 60_000, 100);
       } finally {
         await load.stop();
       }

@@ -5,7 +5,7 @@ import { CAEP_EVENT, DELIVERY } from '../../src/ssf/model.js';
 import { APP, TENANT_ID, WEB_SECRET, type Harness } from '../helpers/harness.js';
 import { CookieJar, signIn } from '../helpers/browser-flow.js';
 import { waitFor } from '../helpers/wait.js';
-import { PushReceiver, RX, RX_SECRET, eventTypeOf, storeKinds, ssfHarness, verifySet, type VerifiedSet } from './ssf-helpers.js';
+import { PushReceiver, RX, RX_SECRET, eventTypeOf, storeKinds, ssfHarness, verifySet, verifyWithJose, type VerifiedSet } from './ssf-helpers.js';
 
 /**
  * Revocations reach SSF receivers: real Graph calls on a listening server commit security events
@@ -98,6 +98,9 @@ for (const kind of await storeKinds('SSF delivery')) {
           assert.equal(r.headers.authorization, 'Bearer rx-a-inbound');
         }
         const sets = rx.received.map((r) => verified(r.body, RX.a));
+        // And as a receiver would with a JOSE library, the keys taken from the metadata's jwks_uri.
+        const metadata = (await http('GET', `/.well-known/ssf-configuration/${TENANT_ID}/v2.0`, null)).body as { jwks_uri: string };
+        for (const r of rx.received) assert.equal((await verifyWithJose(r.body, metadata.jwks_uri, { iss: issuer, aud: RX.a })).iss, issuer);
         assert.equal(new Set(sets.map((s) => s.payload.jti)).size, 4, 'distinct jti');
         const [revoked, disabled, ...reset] = sets as [VerifiedSet, VerifiedSet, VerifiedSet, VerifiedSet];
         assert.equal(eventTypeOf(revoked), CAEP_EVENT.sessionRevoked);
@@ -152,7 +155,15 @@ for (const kind of await storeKinds('SSF delivery')) {
       await waitFor('the new SET', async () => Object.keys((fourth = await poll(receiverB, stream.delivery.endpoint_url, { returnImmediately: true })).sets).length > 0);
       assert.equal(Object.keys(fourth.sets).length, 1);
       assert.ok(!(acked in fourth.sets) && !(kept in fourth.sets));
-      await poll(receiverB, stream.delivery.endpoint_url, { ack: Object.keys(fourth.sets), returnImmediately: true });
+      // setErrs (RFC 8936 §2.4.2) ends the SET's delivery like an ack, and the error is audited.
+      const [bad] = Object.keys(fourth.sets) as [string];
+      const fifth = await poll(receiverB, stream.delivery.endpoint_url, { setErrs: { [bad]: { err: 'invalid_key', description: 'unknown kid' } }, returnImmediately: true });
+      assert.deepEqual(fifth.sets, {});
+      const audit = await h.store.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Deliver security event token', limit: 20 });
+      const reported = audit.find((a) => a.correlationId === bad);
+      assert.ok(reported, 'the receiver-reported error is in the audit log');
+      assert.match(reported.resultReason, /invalid_key \(unknown kid\)/);
+      assert.equal(reported.targetResources[0]?.id, RX.b);
     });
 
     test('sign-out revokes the one session it ended (sub_id names it); deleting a user revokes all', async () => {

@@ -79,5 +79,23 @@ if (await requirePostgres('SSF on two instances')) {
         await rx.close();
       }
     });
+
+    test('a poll held open on one instance returns the SET of a revoke made on the other', async () => {
+      const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
+      const receiver = b.app.services.tokens.issueAppOnly(application({ appId: RX.a, applicationPermissions: [SHARED_SIGNALS_PERMISSION] })).accessToken;
+      const headers = { authorization: `Bearer ${receiver}`, 'content-type': 'application/json' };
+      const created = await fetch(`${b.url}/${TENANT_ID}/ssf/streams`, { method: 'POST', headers, body: '{}' });
+      const { stream_id } = (await created.json()) as { stream_id: string };
+      const pollOnB = fetch(`${b.url}/${TENANT_ID}/ssf/poll/${stream_id}`, { method: 'POST', headers, body: JSON.stringify({ returnImmediately: false }) });
+      await sleep(200);
+      const admin = a.app.services.tokens.issueAppOnly(application({ appId: APP.webApp, applicationPermissions: ['User.RevokeSessions.All'] })).accessToken;
+      const res = await fetch(`${a.url}/v1.0/users/${users.bob!.id}/revokeSignInSessions`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, 200);
+      // Within pollWaitSeconds (2 s here): instance B re-reads its queue while it holds the poll.
+      const got = (await (await pollOnB).json()) as { sets: Record<string, string> };
+      const sets = Object.values(got.sets).map((set) => verifySet(set, a.app.services.keys.jwks() as { keys: any[] }, { iss: a.app.services.tokens.issuer, aud: RX.a }));
+      assert.equal(sets.length, 1);
+      assert.equal(sets[0]!.payload.sub_id.user.id, users.bob!.id);
+    });
   });
 }

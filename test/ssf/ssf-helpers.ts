@@ -85,7 +85,7 @@ export interface ReceivedSet {
 
 /**
  * An RFC 8935 push receiver on 127.0.0.1: records every request and answers with `respond`
- * (default 202). Real HTTP, so the transmitter's client, timeouts and headers are exercised.
+ * (default 202; status 0 = never answer). Real HTTP, so the transmitter's client, timeouts and headers are exercised.
  */
 export class PushReceiver {
   readonly received: ReceivedSet[] = [];
@@ -104,6 +104,7 @@ export class PushReceiver {
         const item = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         self!.received.push(item);
         const answer = self!.respond(item);
+        if (answer.status === 0) return; // never answer: the sender's timeout or death decides
         res.writeHead(answer.status, answer.body === undefined ? {} : { 'content-type': 'application/json' });
         res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
       });
@@ -206,4 +207,20 @@ export async function ssfHarness(kind: StoreKind, ssf: Partial<SsfConfig> = {}):
 /** Store kinds to run a suite on: PostgreSQL only when reachable (requirePostgres reports why not, visibly). */
 export async function storeKinds(suite: string): Promise<StoreKind[]> {
   return (await requirePostgres(`${suite}: PostgreSQL`)) ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/**
+ * The receiver-side check of docs/push-revocation.md, with a real JOSE library (`jose`): the JWKS
+ * fetched from the transmitter's jwks_uri over HTTP, RS256, typ, issuer and audience.
+ */
+export async function verifyWithJose(set: string, jwksUri: string, expected: { iss: string; aud: string }): Promise<Record<string, unknown>> {
+  const { createRemoteJWKSet, jwtVerify } = await import('jose');
+  const { payload, protectedHeader } = await jwtVerify(set, createRemoteJWKSet(new URL(jwksUri)), {
+    issuer: expected.iss,
+    audience: expected.aud,
+    typ: 'secevent+jwt',
+    algorithms: ['RS256'],
+  });
+  assert.equal(protectedHeader.typ, 'secevent+jwt');
+  return payload as Record<string, unknown>;
 }

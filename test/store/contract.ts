@@ -196,6 +196,35 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal(results.filter((r) => r.ok).length, 1);
     });
 
+    test('concurrent revokes, a failing update and rotations: each applied or refused on its own, with its audit record', async () => {
+      // Adapters may commit writes that arrive together in one transaction (SQLite's group
+      // commit): one write's failure must not undo or fail the others.
+      const users = Array.from({ length: 12 }, (_, i) => user(`bulk${i}@contract.test`));
+      for (const u of users) await s.users.insert(u);
+      const bystander = user('bystander@contract.test');
+      await s.users.insert(bystander);
+      const g = grantFor(bystander);
+      await s.grants.create(g, tokenFor(g, 'by-0'));
+      const at = NOW + 77;
+      const [revokes, conflict, rotated] = await Promise.all([
+        Promise.allSettled(users.map((u) => s.users.update(TENANT, u.id, {}, { revokeAt: at, audit: [audit('Bulk revoke', at)] }))),
+        s.users.update(TENANT, users[0]!.id, { userPrincipalName: 'bystander@contract.test' }, { audit: [audit('Bulk conflict', at)] }).then(
+          () => 'applied',
+          (e: unknown) => (e instanceof ConflictError ? 'conflict' : String(e)),
+        ),
+        s.grants.rotate('by-0', 'client-a', at, successor('by-1'), 0),
+      ]);
+      assert.deepEqual(revokes.map((r) => (r.status === 'fulfilled' ? r.value?.revocationEpoch : r.reason)), users.map(() => 1));
+      assert.equal(conflict, 'conflict');
+      assert.ok(rotated.ok, 'a rotation of another user is unaffected');
+      for (const u of users) {
+        const now = await s.users.findById(TENANT, u.id);
+        assert.deepEqual([now?.revocationEpoch, now?.signInSessionsValidFrom, now?.userPrincipalName], [1, at, u.userPrincipalName]);
+      }
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Bulk revoke', limit: 100 })).length, users.length);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Bulk conflict', limit: 100 })).length, 0, 'the failed update left no audit record');
+    });
+
     test('codes.redeem: single use; replay reports consumed and revokes the grant', async () => {
       const u = user('code@contract.test');
       await s.users.insert(u);

@@ -212,4 +212,33 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     assert.equal(ids.length, 30, 'every delivery claimed');
     assert.equal(new Set(ids).size, 30, 'none twice');
   });
+  test('outbox: prune deletes settled deliveries past retention and then their events; pending and held ones stay', async () => {
+    const s = store();
+    const u = user('outbox-prune@contract.test');
+    await s.users.insert(u);
+    const t0 = now + 30_000_000;
+    await s.users.update(tenant, u.id, {}, { revokeAt: t0, audit: [], securityEvent: draft('sessions-revoked', t0) });
+    await s.users.update(tenant, u.id, {}, { revokeAt: t0 + 1, audit: [], securityEvent: draft('sessions-revoked', t0 + 1) });
+    const [second, first] = await s.outbox.listEvents({ userId: u.id, limit: 2 });
+    const d = (destination: string, status: NewDelivery['status'] = 'pending'): NewDelivery => ({ id: randomUUID(), sink: 'prune', destination, payload: {}, status });
+    await s.outbox.recordPlan(first!.id, [d('ok'), d('bad'), d('parked', 'held')], t0);
+    await s.outbox.recordPlan(second!.id, [d('waiting')], t0);
+    const claimed = (await s.outbox.claimDeliveries(t0, t0 + 1000, 1000)).filter((c) => c.delivery.sink === 'prune' && c.delivery.eventId === first!.id);
+    for (const c of claimed) {
+      const x = c.delivery.destination === 'ok' ? { status: 'delivered' as const, attempts: 1 } : { status: 'failed' as const, attempts: 1, lastError: 'no' };
+      assert.equal(await s.outbox.settle(c.delivery.id, c.claim, x, t0 + 10, []), true);
+    }
+    const left = async (eventId: number) => (await s.outbox.listDeliveries({ eventId, limit: 10 })).map((x) => x.destination).sort();
+    await s.outbox.prune(t0 + 10, 1000);
+    assert.deepEqual(await left(first!.id), ['bad', 'ok', 'parked'], 'settled exactly at the cutoff: kept');
+    await s.outbox.prune(t0 + 11, 1000);
+    assert.deepEqual(await left(first!.id), ['parked']);
+    assert.deepEqual(await left(second!.id), ['waiting']);
+    assert.equal((await s.outbox.listEvents({ userId: u.id, limit: 5 })).length, 2, 'events with live deliveries stay');
+    const [held] = await s.outbox.listHeld('prune', 'parked', 1);
+    await s.outbox.acknowledgeHeld('prune', 'parked', [held!.id], t0 + 20);
+    await s.outbox.prune(t0 + 21, 1000);
+    assert.deepEqual(await left(first!.id), []);
+    assert.deepEqual((await s.outbox.listEvents({ userId: u.id, limit: 5 })).map((e) => e.id), [second!.id], 'an event with nothing left goes too');
+  });
 }

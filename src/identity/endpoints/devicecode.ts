@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { digestCredential } from '../../crypto/digest.js';
 import { newGuid, newOpaqueToken, newUserCode } from '../../crypto/random.js';
 import type { Services } from '../../services.js';
+import { parseClaimsRequest } from '../claims-request.js';
 import { findClient } from '../client-auth.js';
 import { sendTokenError } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
@@ -23,6 +24,9 @@ export function registerDeviceCode(http: FastifyInstance, services: Services): v
       // Entra requires "allow public client flows" for the device code flow.
       if (!app.allowPublicClientFlows) throw AADSTS.publicFlowsDisabled();
       const scopes = parseDelegatedScopes(params.require('scope'), app, services.config.publicUrl, services.tenant.domain);
+      // MSAL sends `claims` here and again on every poll; the poll's capabilities start the grant
+      // (src/identity/grants/device-code.ts). Validated here too, so a bad request fails at once.
+      parseClaimsRequest(params.get('claims'));
       const now = services.clock.now();
       const deviceCode = newOpaqueToken();
       const userCode = newUserCode();

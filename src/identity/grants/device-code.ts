@@ -18,12 +18,21 @@ export const deviceCodeGrant: GrantHandler = {
     if (deviceCode === undefined) throw new InvalidRequest(900144, "The request body must contain the following parameter: 'device_code'.");
     const client = await authenticateClient(req, params, services, secretCache);
     // Polling with made-up device codes: limited per source address (429 + Retry-After).
-    const guesser = { key: lockoutKey.deviceCodeSource(sourceOf(req.ip)), policy: services.config.abuse.deviceCode };
-    const wait = await services.limiter.lockedFor([guesser]);
-    if (wait > 0) throw AADSTS.deviceCodeThrottled(wait);
+    const guesser = { key: lockoutKey.deviceCodeSource(sourceOf(req.ip)), policy: services.config.abuse.deviceCode, concurrency: 4 };
     const now = services.clock.now();
-    const polled = await services.store.deviceCodes.poll(digestCredential(deviceCode), now);
-    if (!polled.ok && polled.reason === 'not_found') await services.limiter.recordFailure([guesser], correlationIdOf(req));
+    const polled = await services.limiter.exclusive(
+      [guesser],
+      async () => {
+        const wait = await services.limiter.lockedFor([guesser]);
+        if (wait > 0) throw AADSTS.deviceCodeThrottled(wait);
+        const result = await services.store.deviceCodes.poll(digestCredential(deviceCode), now);
+        if (!result.ok && result.reason === 'not_found') await services.limiter.recordFailure([guesser], correlationIdOf(req));
+        return result;
+      },
+      () => {
+        throw AADSTS.deviceCodeThrottled(1);
+      },
+    );
     if (!polled.ok) {
       switch (polled.reason) {
         case 'pending':

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { newGuid } from '../../crypto/random.js';
 import type { Services } from '../../services.js';
+import { deliveryFailureRecord } from '../delivery-audit.js';
 import { SSF_ERRORS } from '../errors.js';
 import { checkTenant, jsonObject, ownStream } from '../http.js';
 import { DELIVERY, type SsfStream } from '../model.js';
@@ -41,22 +41,10 @@ function parsePollRequest(raw: unknown): PollRequest {
 
 /** A receiver's setErrs (RFC 8936 §2.4.2) end the SET's delivery like an ack, and are audited as failures. */
 async function recordSetErrors(stream: SsfStream, errs: PollRequest['setErrs'], services: Services): Promise<void> {
-  const now = services.clock.now();
+  const at = services.clock.now();
   for (const [jti, e] of Object.entries(errs)) {
-    await services.store.audit.insert({
-      id: newGuid(),
-      tenantId: stream.tenantId,
-      activityDateTime: now,
-      activityDisplayName: 'Deliver security event token',
-      category: 'SharedSignals',
-      loggedByService: 'Portcullis Shared Signals',
-      operationType: 'Other',
-      result: 'failure',
-      resultReason: `The receiver reported an error for the SET: ${e.err}${e.description ? ` (${e.description})` : ''}`,
-      correlationId: jti.slice(0, 256),
-      initiatedBy: {},
-      targetResources: [{ id: stream.clientId, type: 'Application', displayName: `stream ${stream.streamId} (poll)`, userPrincipalName: null, modifiedProperties: [] }],
-    });
+    const reason = `The receiver reported an error for the SET: ${e.err}${e.description ? ` (${e.description})` : ''}`;
+    await services.store.audit.insert(deliveryFailureRecord({ ...stream, endpointUrl: null, jti, at, reason }));
   }
 }
 
@@ -82,9 +70,10 @@ export function registerPollEndpoint(http: FastifyInstance, services: Services):
     if (stream.status !== 'enabled' || poll.maxEvents === 0) return reply.send({ sets: {}, moreAvailable: false });
     let page = await services.store.ssf.pending(stream.streamId, poll.maxEvents);
     if (page.sets.length === 0 && !poll.returnImmediately) {
+      // The response's 'close' before it was sent means the receiver hung up: stop waiting for it.
       const gone = new AbortController();
       const onClose = () => gone.abort();
-      req.raw.once('close', onClose);
+      reply.raw.once('close', onClose);
       try {
         await services.ssf.waitForSets(
           stream.streamId,
@@ -93,7 +82,7 @@ export function registerPollEndpoint(http: FastifyInstance, services: Services):
           gone.signal,
         );
       } finally {
-        req.raw.off('close', onClose);
+        reply.raw.off('close', onClose);
       }
       page = await services.store.ssf.pending(stream.streamId, poll.maxEvents);
     }

@@ -35,7 +35,7 @@ function isUnavailable(e: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code)) return true;
   }
   const message = e instanceof Error ? e.message : '';
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message);
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|not queryable|Query read timeout/i.test(message);
 }
 
 /** Turns driver errors into the Store's error vocabulary; everything else passes through. */
@@ -79,6 +79,12 @@ export class PgDb implements Queryable {
       connectionTimeoutMillis: opts.connectionTimeoutMs ?? PG_DEFAULTS.connectionTimeoutMs,
       idleTimeoutMillis: 30_000,
       statement_timeout: statementTimeoutMs,
+      // The client's own bound, a little above the server's: statement_timeout only works while
+      // the server can still answer. A connection that died without a FIN or RST (a host that
+      // vanished, a middlebox that dropped it) would otherwise keep the request waiting for TCP's
+      // retransmission timeout, many minutes, instead of answering 503 (test/faults/postgres-drops).
+      query_timeout: statementTimeoutMs + 1_000,
+      keepAlive: true,
       // A transaction left open by a vanished client must not keep its row locks.
       idle_in_transaction_session_timeout: statementTimeoutMs * 2,
       application_name: 'portcullis',
@@ -128,10 +134,16 @@ export class PgDb implements Queryable {
         return result;
       } catch (e) {
         const code = (e as { code?: unknown } | null)?.code;
-        try {
-          await client.query('ROLLBACK');
-        } catch {
+        if (isUnavailable(e)) {
+          // The connection is gone or silent: a ROLLBACK would only wait behind the dead query for
+          // another query_timeout. Destroying it makes the server roll the transaction back.
           broken = e instanceof Error ? e : new Error(String(e));
+        } else {
+          try {
+            await client.query('ROLLBACK');
+          } catch {
+            broken = e instanceof Error ? e : new Error(String(e));
+          }
         }
         if (typeof code === 'string' && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
           await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));

@@ -5,6 +5,7 @@ import { EVENT_COLUMNS_AS_E, clipError, eventFromPrefixed, toDelivery, toSecurit
 import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
+import { notifyInTx } from './notify.js';
 
 /** What an event covers; see store/sqlite/outbox.ts. */
 export type EventScope = { kind: 'user'; epoch: number } | { kind: 'session'; sessionId: string; epoch: number };
@@ -39,6 +40,9 @@ export async function writeSecurityEvent(c: Queryable, user: User, draft: Securi
       draft.correlationId, JSON.stringify(groupAffectedSessions(grants, live)),
     ],
   );
+  // Delivered at COMMIT to every listening instance, whose dispatcher then runs at once instead
+  // of at its next poll (src/events/key-refresher.ts hands the topic to the app).
+  await notifyInTx(c, 'outbox');
 }
 
 export class PgOutboxStore implements OutboxStore {
@@ -154,6 +158,23 @@ export class PgOutboxStore implements OutboxStore {
         ? await this.db.query('SELECT * FROM security_events ORDER BY id DESC LIMIT $1', [q.limit])
         : await this.db.query('SELECT * FROM security_events WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [q.userId, q.limit]);
     return rows.map(toSecurityEvent);
+  }
+
+  async prune(before: number, limit: number): Promise<number> {
+    return this.db.tx(async (c) => {
+      const deliveries = await c.query(
+        `DELETE FROM outbox_deliveries WHERE id IN (SELECT id FROM outbox_deliveries
+           WHERE status IN ('delivered', 'failed') AND settled_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [before, limit],
+      );
+      const events = await c.query(
+        `DELETE FROM security_events WHERE id IN (SELECT e.id FROM security_events e
+           WHERE e.planned_at IS NOT NULL AND e.planned_at < $1
+             AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.event_id = e.id) LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [before, limit],
+      );
+      return (deliveries.rowCount ?? 0) + (events.rowCount ?? 0);
+    });
   }
 
   onEventCommitted(listener: () => void): () => void {

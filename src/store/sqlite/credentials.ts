@@ -16,19 +16,6 @@ import { joinScopes, toCode, toDeviceCode, toGrant, toRefreshToken, toSession } 
 
 type Row = Record<string, unknown>;
 
-interface PendingRotation {
-  hash: string;
-  clientId: string;
-  now: number;
-  next: (current: RefreshTokenRecord) => RefreshTokenRecord;
-  graceMs: number;
-  resolve: (value: Rotated) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Bounds how long one group commit holds SQLite's write lock. */
-const MAX_ROTATIONS_PER_COMMIT = 256;
-
 /**
  * The one check every redemption makes, inside the redeeming transaction: the account is
  * enabled and the credential's epoch is the user's current one (DESIGN.md, I1). Disabled is
@@ -221,13 +208,9 @@ export class SqliteGrantStore implements GrantStore {
   }
 
   /**
-   * Group commit: rotations asked for in the same turn of the event loop are checked and applied
-   * one after the other, each in its own savepoint, inside ONE `BEGIN IMMEDIATE` transaction, and
-   * every caller is answered only after that transaction has committed (synchronous=FULL, so one
-   * fsync covers the batch instead of one per refresh). Each rotation still reads and writes
-   * inside the committing transaction, so the checks and the consume stay atomic (I1, I4); a
-   * rotation later in the batch sees the earlier ones (two presentations of one token: the first
-   * wins, the second finds it consumed).
+   * Joins the store's group commit (group-commit.ts): checked and applied inside the committing
+   * transaction, answered after its fsync. Two presentations of one token in the same batch: the
+   * first wins, the second finds it consumed.
    */
   rotate(
     hash: string,
@@ -236,48 +219,16 @@ export class SqliteGrantStore implements GrantStore {
     next: (current: RefreshTokenRecord) => RefreshTokenRecord,
     graceMs: number,
   ): Promise<Rotated> {
-    return new Promise<Rotated>((resolve, reject) => {
-      this.pending.push({ hash, clientId, now, next, graceMs, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flushRotations());
-    });
+    return this.s.groupCommit.run(() => this.rotateNow({ hash, clientId, now, next, graceMs }));
   }
 
-  private pending: PendingRotation[] = [];
-
-  private flushRotations(): void {
-    const batch = this.pending.splice(0, MAX_ROTATIONS_PER_COMMIT);
-    if (this.pending.length > 0) setImmediate(() => this.flushRotations());
-    const outcomes: ({ ok: true; value: Rotated } | { ok: false; error: unknown })[] = [];
-    try {
-      this.s.tx(() => {
-        for (const r of batch) {
-          try {
-            // A nested better-sqlite3 transaction is a SAVEPOINT: a rotation that throws undoes
-            // only its own writes.
-            outcomes.push({ ok: true, value: this.s.db.transaction(() => this.rotateNow(r))() });
-          } catch (error) {
-            // After SQLITE_FULL, SQLITE_IOERR and a few others SQLite may have rolled back the
-            // WHOLE transaction, not just the savepoint: the earlier rotations of the batch are
-            // gone too, and going on would run the later ones outside any transaction. Abort
-            // the batch; every caller is refused and nothing of it is applied.
-            if (!this.s.db.inTransaction) throw error;
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
-    } catch (error) {
-      // The commit itself failed: nothing of the batch was applied.
-      for (const r of batch) r.reject(error);
-      return;
-    }
-    batch.forEach((r, i) => {
-      const o = outcomes[i];
-      if (o?.ok) r.resolve(o.value);
-      else r.reject(o?.error);
-    });
-  }
-
-  private rotateNow({ hash, clientId, now, next, graceMs }: PendingRotation): Rotated {
+  private rotateNow({ hash, clientId, now, next, graceMs }: {
+    hash: string;
+    clientId: string;
+    now: number;
+    next: (current: RefreshTokenRecord) => RefreshTokenRecord;
+    graceMs: number;
+  }): Rotated {
     const r = this.s.stmt('SELECT * FROM refresh_tokens WHERE hash = ?').get(hash) as Row | undefined;
     if (!r) return { ok: false, reason: 'not_found', record: null };
     const token = toRefreshToken(r);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CommitSignal } from '../commit-signal.js';
+import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
 
 /**
@@ -42,6 +43,8 @@ export class SqliteDb {
   private checkpointer: { worker: Worker; exited: Promise<void> } | null = null;
   /** Fired after a transaction that wrote an outbox event committed (outbox.ts). */
   readonly outboxCommitted = new CommitSignal();
+  /** Durable writes that share one commit with the others of their event-loop turn. */
+  readonly groupCommit: GroupCommit;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -52,6 +55,7 @@ export class SqliteDb {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.groupCommit = new GroupCommit(this.db);
     if (file !== ':memory:') {
       const worker = new Worker(CHECKPOINTER, {
         eval: true,
@@ -76,6 +80,23 @@ export class SqliteDb {
   /** Runs fn in a BEGIN IMMEDIATE transaction (takes the write lock up front). */
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * fn in a BEGIN IMMEDIATE transaction whose commit does not wait for fsync (synchronous=NORMAL
+   * for its duration: in WAL mode the commit is atomic and survives a process crash, and only an
+   * OS crash or power loss can undo it). For bookkeeping whose loss is harmless: the outbox's
+   * claims, plans and delivery outcomes (a lost one means a re-plan under the unique key or a
+   * repeated delivery with the same jti, both allowed by at-least-once). The next FULL commit
+   * (any revoke) fsyncs the WAL, these transactions included.
+   */
+  txRelaxed<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.tx(fn);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   migrate(now: number): number[] {

@@ -102,47 +102,64 @@ export class SqliteUserStore implements UserStore {
   ): Promise<User | null> {
     const event = options.securityEvent;
     try {
-      const updated = this.s.tx(() => {
-        const current = this.loadSync(tenantId, id);
-        if (!current) return null;
-        // Captured before the epoch moves: the sessions and grants this change ends.
-        if (event) writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
-        const sets: string[] = [];
-        const args: unknown[] = [];
-        if (patch.displayName !== undefined) {
-          sets.push('display_name = ?');
-          args.push(patch.displayName);
-        }
-        if (patch.userPrincipalName !== undefined) {
-          sets.push('user_principal_name = ?', 'upn_lower = ?');
-          args.push(patch.userPrincipalName, patch.userPrincipalName.toLowerCase());
-        }
-        if (patch.passwordHash !== undefined) {
-          sets.push('password_hash = ?');
-          args.push(patch.passwordHash);
-        }
-        if (patch.accountEnabled !== undefined) {
-          sets.push('account_enabled = ?');
-          args.push(patch.accountEnabled ? 1 : 0);
-        }
-        if (options.revokeAt !== undefined) {
-          // One statement bumps the epoch and sets both valid-from stamps to the same instant.
-          sets.push('revocation_epoch = revocation_epoch + 1', 'sign_in_sessions_valid_from = ?', 'refresh_tokens_valid_from = ?');
-          args.push(options.revokeAt, options.revokeAt);
-        }
-        if (sets.length > 0) {
-          this.s.stmt(`UPDATE users SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`).run(...args, tenantId, id);
-        }
-        if (patch.roleTemplateIds !== undefined) this.setRoles(id, patch.roleTemplateIds);
-        for (const a of options.audit) insertAudit(this.s, a);
-        return this.loadSync(tenantId, id);
-      });
+      // Joins the group commit (group-commit.ts): answered after the fsync that covers it, with
+      // its audit record and security event in the same transaction. A revocation goes ahead of
+      // queued rotations so that refresh load does not delay its answer (issue 5, B2/B3).
+      const updated = await this.s.groupCommit.run(() => this.updateNow(tenantId, id, patch, options), { urgent: options.revokeAt !== undefined });
       if (updated && event) this.s.outboxCommitted.fire();
       return updated;
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError('userPrincipalName');
       throw e;
     }
+  }
+
+  private updateNow(
+    tenantId: string,
+    id: string,
+    patch: UserPatch,
+    options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
+  ): User | null {
+    const event = options.securityEvent;
+    if (event) {
+      // Captured before the epoch moves: the sessions and grants this change ends.
+      const current = this.loadSync(tenantId, id);
+      if (!current) return null;
+      writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
+    }
+    const sets: string[] = [];
+    const args: unknown[] = [];
+    if (patch.displayName !== undefined) {
+      sets.push('display_name = ?');
+      args.push(patch.displayName);
+    }
+    if (patch.userPrincipalName !== undefined) {
+      sets.push('user_principal_name = ?', 'upn_lower = ?');
+      args.push(patch.userPrincipalName, patch.userPrincipalName.toLowerCase());
+    }
+    if (patch.passwordHash !== undefined) {
+      sets.push('password_hash = ?');
+      args.push(patch.passwordHash);
+    }
+    if (patch.accountEnabled !== undefined) {
+      sets.push('account_enabled = ?');
+      args.push(patch.accountEnabled ? 1 : 0);
+    }
+    if (options.revokeAt !== undefined) {
+      // One statement bumps the epoch and sets both valid-from stamps to the same instant.
+      sets.push('revocation_epoch = revocation_epoch + 1', 'sign_in_sessions_valid_from = ?', 'refresh_tokens_valid_from = ?');
+      args.push(options.revokeAt, options.revokeAt);
+    }
+    // The UPDATE's row count tells whether the user exists; only a patch without column changes
+    // (roles alone) needs a read for that.
+    const exists =
+      sets.length > 0
+        ? this.s.stmt(`UPDATE users SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`).run(...args, tenantId, id).changes === 1
+        : this.s.stmt('SELECT 1 FROM users WHERE tenant_id = ? AND id = ?').get(tenantId, id) !== undefined;
+    if (!exists) return null;
+    if (patch.roleTemplateIds !== undefined) this.setRoles(id, patch.roleTemplateIds);
+    for (const a of options.audit) insertAudit(this.s, a);
+    return this.loadSync(tenantId, id);
   }
 
   async delete(tenantId: string, id: string, audit: AuditRecord[], event?: SecurityEventDraft): Promise<boolean> {

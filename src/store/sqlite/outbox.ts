@@ -53,7 +53,7 @@ export class SqliteOutboxStore implements OutboxStore {
   async claimEvents(now: number, leaseUntil: number, limit: number): Promise<SecurityEvent[]> {
     // An idle poll must not take the write lock: look first (a read), claim only if there is work.
     if (!this.s.stmt('SELECT 1 FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? LIMIT 1').get(now)) return [];
-    return this.s.tx(() => {
+    return this.s.txRelaxed(() => {
       const rows = this.s
         .stmt('SELECT * FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? ORDER BY id LIMIT ?')
         .all(now, limit) as Row[];
@@ -63,7 +63,7 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   async recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void> {
-    this.s.tx(() => {
+    this.s.txRelaxed(() => {
       const event = this.s.stmt('SELECT tenant_id FROM security_events WHERE id = ?').get(eventId) as Row | undefined;
       if (!event) return;
       for (const d of deliveries) {
@@ -81,7 +81,7 @@ export class SqliteOutboxStore implements OutboxStore {
   async claimDeliveries(now: number, leaseUntil: number, limit: number): Promise<{ claim: string; delivery: OutboxDelivery; event: SecurityEvent }[]> {
     const due = this.s.stmt(`SELECT 1 FROM outbox_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ? LIMIT 1`);
     if (!due.get(now, now)) return [];
-    return this.s.tx(() => {
+    return this.s.txRelaxed(() => {
       const rows = this.s
         .stmt(
           `SELECT d.*, ${EVENT_COLUMNS_AS_E} FROM outbox_deliveries d JOIN security_events e ON e.id = d.event_id
@@ -97,7 +97,7 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   async settle(id: string, claim: string, x: DeliverySettlement, now: number, audit: AuditRecord[]): Promise<boolean> {
-    return this.s.tx(() => {
+    return this.s.txRelaxed(() => {
       const nextAttemptAt = x.status === 'pending' ? x.nextAttemptAt : now;
       const lastError = x.status === 'pending' || x.status === 'failed' ? clipError(x.lastError) : null;
       const settledAt = x.status === 'delivered' || x.status === 'failed' ? now : null;
@@ -123,7 +123,7 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   async acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number> {
-    return this.s.tx(() => {
+    return this.s.txRelaxed(() => {
       let n = 0;
       for (const id of ids) {
         n += this.s
@@ -160,6 +160,25 @@ export class SqliteOutboxStore implements OutboxStore {
         ? this.s.stmt('SELECT * FROM security_events ORDER BY id DESC LIMIT ?').all(q.limit)
         : this.s.stmt('SELECT * FROM security_events WHERE user_id = ? ORDER BY id DESC LIMIT ?').all(q.userId, q.limit);
     return (rows as Row[]).map(toSecurityEvent);
+  }
+
+  async prune(before: number, limit: number): Promise<number> {
+    return this.s.txRelaxed(() => {
+      const deliveries = this.s
+        .stmt(
+          `DELETE FROM outbox_deliveries WHERE id IN (SELECT id FROM outbox_deliveries
+             WHERE status IN ('delivered', 'failed') AND settled_at < ? LIMIT ?)`,
+        )
+        .run(before, limit).changes;
+      const events = this.s
+        .stmt(
+          `DELETE FROM security_events WHERE id IN (SELECT e.id FROM security_events e
+             WHERE e.planned_at IS NOT NULL AND e.planned_at < ?
+               AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.event_id = e.id) LIMIT ?)`,
+        )
+        .run(before, limit).changes;
+      return deliveries + events;
+    });
   }
 
   onEventCommitted(listener: () => void): () => void {

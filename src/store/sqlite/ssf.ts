@@ -105,15 +105,14 @@ export class SqliteSsfStore implements SsfStore {
   }
 
   async claimDuePush(now: number, leaseMs: number, limit: number): Promise<ClaimedSet[]> {
+    const due = `SELECT q.*, s.tenant_id, s.client_id, s.endpoint_url, s.authorization_header FROM ssf_stream_sets q
+         JOIN ssf_streams s ON s.stream_id = q.stream_id
+       WHERE q.delivered_at IS NULL AND q.next_attempt_at <= ? AND s.status = 'enabled' AND s.method = ?
+       ORDER BY q.next_attempt_at, q.created_at LIMIT ?`;
+    // The idle scan (every pushScanIntervalMs) only reads: no write lock unless there is work.
+    if (!this.s.stmt(due).get(now, DELIVERY.push, 1)) return [];
     return this.s.tx(() => {
-      const rows = this.s
-        .stmt(
-          `SELECT q.*, s.tenant_id, s.client_id, s.endpoint_url, s.authorization_header FROM ssf_stream_sets q
-             JOIN ssf_streams s ON s.stream_id = q.stream_id
-           WHERE q.delivered_at IS NULL AND q.next_attempt_at <= ? AND s.status = 'enabled' AND s.method = ?
-           ORDER BY q.next_attempt_at, q.created_at LIMIT ?`,
-        )
-        .all(now, DELIVERY.push, limit) as Row[];
+      const rows = this.s.stmt(due).all(now, DELIVERY.push, limit) as Row[];
       const lease = this.s.stmt('UPDATE ssf_stream_sets SET attempts = attempts + 1, next_attempt_at = ? WHERE stream_id = ? AND jti = ?');
       return rows.map((r) => {
         lease.run(now + leaseMs, r.stream_id, r.jti);

@@ -1,0 +1,316 @@
+/**
+ * B3: bulk revocation of many users (issue 5: 100,000), in users revoked per second, two ways:
+ *   - `batch`: this process sends Graph JSON batches (`POST /v1.0/$batch`, 20
+ *     revokeSignInSessions requests each, the most Graph allows, reference §4.4) with an app-only
+ *     token holding User.RevokeSessions.All, `--concurrency` batches in flight;
+ *   - `cli`: `portcullis revoke --yes --parallel N` (signed in app-only with the same app) reading
+ *     the users from stdin, timed from spawn to exit (sign-in excluded), plus its own summary rate.
+ * Each run starts a fresh server on a data directory seeded by the bulk loader (B4's), so every
+ * user starts at epoch 0. Half of the users are named by object id and half by
+ * userPrincipalName, as an incident list mixes them. Afterwards the database itself is checked:
+ * every user's epoch was bumped exactly once and there is one audit record per user (a run that
+ * lost or repeated a revoke fails).
+ * Usage: npm run bench:b3 -- [--users n] [--modes batch,cli] [--runs n] [--concurrency n]
+ *        [--parallel n] [--dist DIR] [--compare DIR,...] [--cpu-prof DIR]
+ */
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { machine, numberOption, stringOption, writeResult } from './lib/common.js';
+import { ROOT, cpuSeconds, requireBuild } from './lib/processes.js';
+import { BENCH_ADMIN_APP, BENCH_ADMIN_SECRET, BENCH_TENANT } from './lib/seed-portcullis.js';
+import { appOnlyToken } from './lib/app-token.js';
+import { summariseProfile, type CpuProfile } from './profile-token.js';
+import { table } from './lib/stats.js';
+import { startPortcullis, type Running } from './lib/targets.js';
+
+export type B3Mode = 'batch' | 'cli';
+
+export interface B3Options {
+  users: number;
+  modes: B3Mode[];
+  runs: number;
+  /** $batch calls in flight (batch mode). */
+  concurrency: number;
+  /** The CLI's --parallel (batches in flight, 1..16). */
+  parallel: number;
+  dist: string;
+  /** Other builds (copies of dist/) to run interleaved with `dist` in every round: before/after. */
+  compare: string[];
+  /** Write a --cpu-prof of the server of every run into this directory and summarise it. */
+  cpuProf: string;
+}
+
+export interface B3Run {
+  mode: B3Mode;
+  build: string;
+  run: number;
+  users: number;
+  seconds: number;
+  usersPerSecond: number;
+  /** CLI only: the rate its own summary line printed. */
+  cliReportedUsersPerSecond: number | null;
+  /** CPU seconds the server used during the revocations, per 1,000 users. */
+  serverCpuMsPerUser: number;
+  /** Inner responses (or CLI results) that were not 200, by status. */
+  failures: Record<string, number>;
+  /** From the database afterwards: users at epoch 1 (must equal users) and audit records. */
+  usersRevokedOnce: number;
+  auditRecords: number;
+  loadAverage: string;
+}
+
+export function b3Options(argv: readonly string[]): B3Options {
+  const modes = stringOption(argv, 'modes', 'batch,cli').split(',').filter(Boolean) as B3Mode[];
+  for (const m of modes) if (m !== 'batch' && m !== 'cli') throw new Error(`--modes: unknown mode '${m}'`);
+  return {
+    users: numberOption(argv, 'users', 100_000),
+    modes,
+    runs: numberOption(argv, 'runs', 1),
+    concurrency: numberOption(argv, 'concurrency', 8),
+    parallel: numberOption(argv, 'parallel', 8),
+    dist: stringOption(argv, 'dist', 'dist'),
+    cpuProf: stringOption(argv, 'cpu-prof', ''),
+    compare: stringOption(argv, 'compare', '').split(',').filter(Boolean),
+  };
+}
+
+const loadAverage = (): string => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return ''; // not Linux
+  }
+};
+
+/** The users as the runs name them: even index by object id, odd by userPrincipalName. */
+function targetsOf(running: Running, users: number): string[] {
+  return running.userIds.slice(0, users).map((id, i) => (i % 2 === 0 ? id : `user${i}@${BENCH_TENANT.domain}`));
+}
+
+async function revokeThroughBatch(running: Running, targets: readonly string[], concurrency: number): Promise<Record<string, number>> {
+  const pool = new Pool(running.origin, { connections: concurrency, pipelining: 1 });
+  const failures: Record<string, number> = {};
+  try {
+    const token = await appOnlyToken(pool);
+    let next = 0;
+    const worker = async () => {
+      // Bounded: each turn takes 20 users off the list; the loop ends when the list is empty.
+      while (next < targets.length) {
+        const chunk = targets.slice(next, next + 20);
+        next += chunk.length;
+        const requests = chunk.map((user, i) => ({
+          id: String(i + 1),
+          method: 'POST',
+          url: `/users/${encodeURIComponent(user)}/revokeSignInSessions`,
+          headers: { 'content-type': 'application/json' },
+          body: {},
+        }));
+        const res = await pool.request({
+          path: '/v1.0/$batch',
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ requests }),
+        });
+        const body = (await res.body.json()) as { responses?: { status: number }[] };
+        if (res.statusCode !== 200 || !body.responses) {
+          failures[`batch ${res.statusCode}`] = (failures[`batch ${res.statusCode}`] ?? 0) + chunk.length;
+          continue;
+        }
+        for (const r of body.responses) if (r.status !== 200) failures[String(r.status)] = (failures[String(r.status)] ?? 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    await pool.close();
+  }
+  return failures;
+}
+
+function runCli(args: string[], xdg: string, input: string | null, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: xdg, XDG_CONFIG_HOME: xdg },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function revokeThroughCli(
+  running: Running,
+  targets: readonly string[],
+  o: B3Options,
+  timed: (fn: () => Promise<void>) => Promise<void>,
+): Promise<{ failures: Record<string, number>; reported: number | null }> {
+  const xdg = mkdtempSync(join(tmpdir(), 'portcullis-b3-cli-'));
+  const main = join(o.dist, 'cli/main.js');
+  try {
+    const login = await runCli(
+      [main, 'login', '--server', running.origin, '--tenant', BENCH_TENANT.id, '--client-id', BENCH_ADMIN_APP, '--client-secret', BENCH_ADMIN_SECRET],
+      xdg,
+      null,
+      60_000,
+    );
+    if (login.code !== 0) throw new Error(`portcullis login failed (${login.code}): ${login.stderr}`);
+    let run: Awaited<ReturnType<typeof runCli>> | undefined;
+    await timed(async () => {
+      run = await runCli([main, 'revoke', '--yes', '--parallel', String(o.parallel)], xdg, targets.join('\n'), 600_000);
+    });
+    if (!run) throw new Error('the CLI did not run');
+    const failures: Record<string, number> = {};
+    if (run.code !== 0) failures[`exit ${run.code}`] = 1;
+    let ok = 0;
+    for (const line of run.stdout.split('\n')) {
+      if (line === '') continue;
+      if (line.endsWith('\tTrue')) ok++;
+      else failures['False'] = (failures['False'] ?? 0) + 1;
+    }
+    if (ok !== targets.length) failures['missing results'] = targets.length - ok;
+    const summary = /\((\d+) users\/s\)/.exec(run.stderr);
+    if (run.code !== 0) console.error(run.stderr.slice(-2000));
+    return { failures, reported: summary ? Number(summary[1]) : null };
+  } finally {
+    rmSync(xdg, { recursive: true, force: true });
+  }
+}
+
+/** What the database says afterwards (read through its own connection; WAL readers see commits). */
+function checkDatabase(running: Running): { usersRevokedOnce: number; auditRecords: number } {
+  const db = new Database(join(running.dataDir as string, 'portcullis.db'), { readonly: true });
+  try {
+    const once = db.prepare('SELECT count(*) AS n FROM users WHERE revocation_epoch = 1').get() as { n: number };
+    const audit = db.prepare(`SELECT count(*) AS n FROM audit_records WHERE activity_display_name = 'Update StsRefreshTokenValidFrom Timestamp'`).get() as { n: number };
+    return { usersRevokedOnce: once.n, auditRecords: audit.n };
+  } finally {
+    db.close();
+  }
+}
+
+export async function runB3Once(o: B3Options, mode: B3Mode, run: number, dist = o.dist): Promise<B3Run> {
+  requireBuild();
+  const profDir = o.cpuProf ? join(o.cpuProf, `${mode}-${run}`) : '';
+  const running = await startPortcullis({
+    users: o.users,
+    workers: 1,
+    dist,
+    ...(profDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] } : {}),
+  });
+  try {
+    const targets = targetsOf(running, o.users);
+    let seconds = 0;
+    let cpu = 0;
+    const loadAtStart = loadAverage();
+    const timed = async (fn: () => Promise<void>) => {
+      const cpu0 = cpuSeconds(running.server.pids);
+      const t0 = performance.now();
+      await fn();
+      seconds = (performance.now() - t0) / 1000;
+      cpu = cpuSeconds(running.server.pids) - cpu0;
+    };
+    let failures: Record<string, number> = {};
+    let reported: number | null = null;
+    if (mode === 'batch') {
+      await timed(async () => {
+        failures = await revokeThroughBatch(running, targets, o.concurrency);
+      });
+    } else {
+      ({ failures, reported } = await revokeThroughCli(running, targets, { ...o, dist }, timed));
+    }
+    const db = checkDatabase(running);
+    return {
+      mode,
+      build: dist,
+      run,
+      users: targets.length,
+      seconds: Math.round(seconds * 100) / 100,
+      usersPerSecond: Math.round(targets.length / seconds),
+      cliReportedUsersPerSecond: reported,
+      serverCpuMsPerUser: Math.round(((cpu * 1000) / targets.length) * 1000) / 1000,
+      failures,
+      ...db,
+      loadAverage: loadAtStart,
+    };
+  } finally {
+    await running.stop();
+    if (profDir) printProfile(profDir);
+  }
+}
+
+function printProfile(dir: string): void {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return console.log(`no profile in ${dir}`);
+  console.log(`profile: ${join(dir, file)}`);
+  console.log(summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, 30));
+}
+
+/**
+ * Modes (and builds, with --compare) interleaved per round (batch, cli, batch, cli, …), so the
+ * machine's load moves all of them alike and their ratios stay meaningful.
+ */
+export async function runB3(o: B3Options): Promise<B3Run[]> {
+  const runs: B3Run[] = [];
+  for (let run = 1; run <= o.runs; run++) {
+    for (const mode of o.modes) {
+      for (const dist of [o.dist, ...o.compare]) {
+        const r = await runB3Once(o, mode, run, dist);
+        console.log(`  ${mode} ${dist} run ${run}: ${r.usersPerSecond} users/s (${r.seconds} s), revoked once ${r.usersRevokedOnce}/${r.users}, load ${r.loadAverage}`);
+        runs.push(r);
+      }
+    }
+  }
+  return runs;
+}
+
+export function printB3(runs: readonly B3Run[], o: B3Options): string {
+  return table(
+    ['mode', 'build', 'run', 'in flight', 'users', 'seconds', 'users/s', 'CLI says users/s', 'server CPU ms/user', 'failures', 'epoch bumped once', 'audit records', 'load avg'],
+    runs.map((r) => [
+      r.mode === 'batch' ? '$batch' : 'CLI',
+      r.build,
+      r.run,
+      r.mode === 'batch' ? o.concurrency : o.parallel,
+      r.users,
+      r.seconds,
+      r.usersPerSecond,
+      r.cliReportedUsersPerSecond ?? '',
+      r.serverCpuMsPerUser,
+      JSON.stringify(r.failures),
+      r.usersRevokedOnce,
+      r.auditRecords,
+      r.loadAverage,
+    ]),
+  );
+}
+
+/** Every run revoked every user exactly once, with its audit record, and nothing failed. */
+export function b3Valid(runs: readonly B3Run[]): boolean {
+  return runs.every((r) => Object.keys(r.failures).length === 0 && r.usersRevokedOnce === r.users && r.auditRecords === r.users);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const o = b3Options(process.argv.slice(2));
+  const m = machine();
+  console.log(`B3 bulk revocation: ${JSON.stringify(o)}\nmachine: ${JSON.stringify(m)}`);
+  const runs = await runB3(o);
+  console.log(printB3(runs, o));
+  console.log(`results: ${writeResult('b3', { scenario: 'B3', options: o, machine: m, runs })}`);
+  if (!b3Valid(runs)) {
+    console.error('B3: some users were not revoked exactly once (see failures / epoch bumped once)');
+    process.exitCode = 1;
+  }
+}

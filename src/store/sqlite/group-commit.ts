@@ -1,0 +1,109 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Group commit for the SQLite store (issue 5, "make it fast"). With synchronous=FULL every
+ * COMMIT waits for an fsync (0.3–1 ms on a quiet disk, several ms on a busy one), and it blocks
+ * the event loop while it does. Writes asked for in the same turn of the event loop — refresh-
+ * token rotations, revocations — are therefore applied one after the other, each in its own
+ * SAVEPOINT, inside ONE `BEGIN IMMEDIATE` transaction, and every caller is answered only after
+ * that transaction has committed: one fsync per batch instead of one per write.
+ *
+ * What each caller keeps: its work reads and writes inside the committing transaction, so checks
+ * and writes stay atomic (DESIGN.md I1, I4); a work that throws undoes only its own savepoint and
+ * rejects only its own promise; nobody is answered before the fsync that covers its write (I3).
+ * A later work in the batch sees the earlier ones' writes (e.g. a rotation queued after a revoke
+ * of the same user is refused).
+ *
+ * `urgent` work (revocations) jumps the queue: see flush().
+ */
+interface Pending {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Bounds how long one group commit holds SQLite's write lock (and blocks the event loop). */
+export const MAX_WRITES_PER_COMMIT = 256;
+
+export class GroupCommit {
+  private urgent: Pending[] = [];
+  private normal: Pending[] = [];
+  private scheduled = false;
+  private normalOwed = false;
+
+  constructor(private readonly db: Database.Database) {}
+
+  /** Runs `work` in the next group commit; resolves with its result once that has committed. */
+  run<T>(work: () => T, options: { urgent?: boolean } = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const p: Pending = { work, resolve: resolve as (v: unknown) => void, reject };
+      (options.urgent ? this.urgent : this.normal).push(p);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate: after the I/O callbacks of this turn, so every request that arrived in the
+    // same turn has queued its write by then.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  /**
+   * Urgent work (revocations) commits in a transaction of its own, before the rotations queued
+   * in the same turn, and its callers are answered before those rotations are even applied: a
+   * revoke's answer then waits for the revokes' work and one fsync only, not for the checks and
+   * writes of up to MAX_WRITES_PER_COMMIT rotations (B2: revoke latency under refresh load).
+   * Revokes still share commits among themselves (B3: bulk revocation). The rotations follow in
+   * the next turn, so the revokes' answers are written out first.
+   */
+  private flush(): void {
+    // After an urgent commit the queued rotations get the next one, so that a steady stream of
+    // revocations cannot starve them.
+    const urgentNow = this.urgent.length > 0 && !this.normalOwed;
+    const batch = (urgentNow ? this.urgent : this.normal).splice(0, MAX_WRITES_PER_COMMIT);
+    this.normalOwed = urgentNow && this.normal.length > 0;
+    if (this.urgent.length > 0 || this.normal.length > 0) this.schedule();
+    this.commit(batch);
+  }
+
+  private commit(batch: Pending[]): void {
+    if (batch.length === 0) return;
+    const outcomes: Outcome[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const p of batch) {
+            try {
+              // A nested better-sqlite3 transaction is a SAVEPOINT: a work that throws undoes
+              // only its own writes.
+              outcomes.push({ ok: true, value: this.db.transaction(p.work)() });
+            } catch (error) {
+              // After SQLITE_FULL, SQLITE_IOERR and a few others SQLite may have rolled back the
+              // WHOLE transaction, not just the savepoint: the earlier works of the batch are gone
+              // too, and going on would run the later ones outside any transaction. Abort the
+              // batch; every caller is refused and nothing of it is applied.
+              if (!this.db.inTransaction) throw error;
+              outcomes.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      // BEGIN or COMMIT failed (disk full, I/O error, closed): nothing of the batch was applied.
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i] as Outcome;
+      if (o.ok) p.resolve(o.value);
+      else p.reject(o.error);
+    });
+  }
+}

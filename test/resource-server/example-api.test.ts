@@ -1,0 +1,252 @@
+/**
+ * Integration: the example API of examples/resource-server-express (its own code, imported, with
+ * `portcullis/resource-server` resolved to the built dist/ as an application gets it — run
+ * `npm run build` first) against the real Portcullis app seeded with the example's seed.json, on
+ * real loopback sockets. The example creates its SSF stream with the API app's client
+ * credentials and receives Portcullis's Security Event Tokens by poll (RFC 8936) or push
+ * (RFC 8935). Issue 6: "the example API with the middleware refuses a revoked token within 1 s".
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createApp, type PortcullisApp } from '../../src/app.js';
+import { systemClock } from '../../src/clock.js';
+import { makeAppConfig } from '../../src/config.js';
+import { applySeed, parseSeed } from '../../src/core/seed.js';
+import { generateSigningKey } from '../../src/crypto/jwt.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import type { Store } from '../../src/store/store.js';
+import { clientCredentialsFor } from '../../src/resource-server/index.js';
+import { startExample, type ExampleSettings, type RunningExample } from '../../examples/resource-server-express/main.js';
+import { freePort } from '../helpers/processes.js';
+import { ssfTestConfig } from '../ssf/ssf-helpers.js';
+
+const EXAMPLE_DIR = new URL('../../examples/resource-server-express/', import.meta.url);
+const seedJson = JSON.parse(readFileSync(new URL('seed.json', EXAMPLE_DIR), 'utf8')) as {
+  tenant: { id: string };
+  users: Array<{ userPrincipalName: string; password: string }>;
+  applications: Array<{ appId: string; passwordCredentials?: Array<{ secretText: string }>; applicationPermissions?: string[] }>;
+};
+const TENANT = seedJson.tenant.id;
+const ALICE = seedJson.users[0]!;
+const CLIENT_APP = seedJson.applications.find((a) => !a.applicationPermissions)!.appId;
+const API_APP = seedJson.applications.find((a) => a.applicationPermissions?.includes('SharedSignals.ReadWrite.All'))!;
+
+/** Within this long after the revoke answered, the example API must answer 401 (issue 6). */
+const REFUSAL_BOUND_MS = 1000;
+
+describe('example API (examples/resource-server-express) against Portcullis', () => {
+  let dir: string;
+  let store: Store;
+  let portcullis: PortcullisApp;
+  let origin: string;
+  const running: RunningExample[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-rs-example-'));
+    store = openSqliteStore(join(dir, 'portcullis.db'), Date.now());
+    await applySeed(store, parseSeed(seedJson), systemClock);
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    const config = makeAppConfig({ publicUrl: origin, logLevel: 'silent', ssf: ssfTestConfig() });
+    portcullis = await createApp({ config, store, clock: systemClock });
+    await portcullis.http.listen({ host: '127.0.0.1', port });
+  });
+  after(async () => {
+    for (const r of running) await r.close().catch(() => undefined);
+    // A poller that stops aborts its in-flight long poll; Node's fetch leaves that socket open
+    // with no request on it, which close() would wait for until the server's headers timeout.
+    portcullis.http.server.closeAllConnections();
+    await portcullis.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const settings = async (name: string, delivery: 'push' | 'poll'): Promise<ExampleSettings> => {
+    const port = await freePort();
+    return {
+      issuer: `${origin}/${TENANT}/v2.0`,
+      clientId: API_APP.appId,
+      clientSecret: API_APP.passwordCredentials![0]!.secretText,
+      audience: '00000003-0000-0000-c000-000000000000',
+      delivery,
+      host: '127.0.0.1',
+      port,
+      publicUrl: `http://127.0.0.1:${port}`,
+      streamFile: join(dir, `${name}-stream.json`),
+      journalFile: join(dir, `${name}-revocations.jsonl`),
+    };
+  };
+  const start = async (s: ExampleSettings) => {
+    const r = await startExample(s);
+    running.push(r);
+    return r;
+  };
+
+  /** Alice signs in as the README shows (password grant of the example's public client). */
+  async function signIn(): Promise<string> {
+    const res = await fetch(`${origin}/${TENANT}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', client_id: CLIENT_APP, username: ALICE.userPrincipalName, password: ALICE.password, scope: 'User.Read User.ReadWrite' }),
+    });
+    const body = (await res.json()) as { access_token?: string };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    return body.access_token!;
+  }
+
+  const profile = (api: RunningExample, token: string) => fetch(`${api.url}/api/profile`, { headers: { authorization: `Bearer ${token}` } });
+
+  /** Alice signs out everywhere; resolves when the revoke has answered. */
+  async function revokeAlice(token: string): Promise<number> {
+    const res = await fetch(`${origin}/v1.0/me/revokeSignInSessions`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200, await res.text());
+    return Date.now();
+  }
+
+  /** Milliseconds from `since` until the API refuses `token`; bounded by 3 s and 300 requests. */
+  async function msUntilRefused(api: RunningExample, token: string, since: number): Promise<number> {
+    for (let i = 0; i < 300 && Date.now() - since < 3000; i++) {
+      const res = await profile(api, token);
+      await res.arrayBuffer();
+      if (res.status === 401) return Date.now() - since;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return Infinity;
+  }
+
+  /** Tokens are stamped in whole seconds; a sign-in in the revoke's own second is refused (docs). */
+  const nextSecond = async (after: number) => {
+    const wait = (Math.floor(after / 1000) + 1) * 1000 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait + 5));
+  };
+
+  async function revokeRoundTrip(api: RunningExample, label: string) {
+    const token = await signIn();
+    const ok = await profile(api, token);
+    assert.equal(ok.status, 200, `${label}: a fresh token is accepted`);
+    const body = (await ok.json()) as { oid: string; scopes: string[] };
+    assert.ok(body.scopes.includes('User.Read'));
+
+    // Tokens of the revoke's own second are refused anyway; start from an older one.
+    await nextSecond(Date.now());
+    const answered = await revokeAlice(token);
+    const ms = await msUntilRefused(api, token, answered);
+    assert.ok(ms < REFUSAL_BOUND_MS, `${label}: refused ${ms} ms after the revoke answered (bound ${REFUSAL_BOUND_MS} ms)`);
+    const refused = await profile(api, token);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('www-authenticate'), 'Bearer error="invalid_token", error_description="The access token was issued before its session was revoked."');
+
+    await nextSecond(answered);
+    const fresh = await signIn();
+    assert.equal((await profile(api, fresh)).status, 200, `${label}: a token from a new sign-in is accepted`);
+    return { oid: body.oid, ms };
+  }
+
+  test('poll delivery: the stream is created with client credentials, a revoked token is refused within 1 s, a new sign-in works', async () => {
+    const api = await start(await settings('poll', 'poll'));
+    assert.equal(api.stream.method, 'urn:ietf:rfc:8936');
+    assert.deepEqual(api.stream.audience, [API_APP.appId]);
+    const { ms } = await revokeRoundTrip(api, 'poll');
+    console.log(`# poll: refused ${ms} ms after the revoke answered`);
+  });
+
+  test('push delivery: the same, with the transmitter POSTing to the example\'s /ssf/events', async () => {
+    const api = await start(await settings('push', 'push'));
+    assert.equal(api.stream.method, 'urn:ietf:rfc:8935');
+    assert.equal(api.stream.endpointUrl, `${api.url}/ssf/events`);
+    const { ms } = await revokeRoundTrip(api, 'push');
+    console.log(`# push: refused ${ms} ms after the revoke answered`);
+  });
+
+  test('signing-key rotation: new tokens and SETs under the new key are verified after one JWKS refetch', async () => {
+    const api = await start(await settings('rotation', 'push'));
+    const before = await signIn();
+    assert.equal((await profile(api, before)).status, 200);
+    const key = generateSigningKey(Date.now() + 1000);
+    await store.keys.rotate(key, [], Date.now());
+    assert.equal(await portcullis.services.keys.reload(), true);
+    const token = await signIn();
+    assert.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid, key.kid);
+    await revokeRoundTrip(api, 'after rotation');
+  });
+
+  test('restart (poll + journal): revocations acknowledged before and made while the API was down are both in force on the first request', async () => {
+    const s = await settings('restart', 'poll');
+    const first = await start(s);
+    const acknowledgedBefore = await signIn();
+    await nextSecond(Date.now());
+    const answered = await revokeAlice(acknowledgedBefore);
+    assert.ok((await msUntilRefused(first, acknowledgedBefore, answered)) < REFUSAL_BOUND_MS);
+    await first.close();
+
+    await nextSecond(answered);
+    const whileDown = await signIn();
+    await nextSecond(Date.now());
+    await revokeAlice(whileDown);
+
+    const second = await start(s);
+    assert.equal(second.stream.streamId, first.stream.streamId, 'the stream is reused, not created again');
+    assert.equal((await profile(second, acknowledgedBefore)).status, 401, 'acknowledged before the restart: from the journal');
+    assert.equal((await profile(second, whileDown)).status, 401, 'made while down: drained from the transmitter before listening');
+  });
+
+  test('an administrator disables alice, then resets her password: each refuses her older tokens within 1 s', async () => {
+    const api = await start(await settings('admin', 'push'));
+    const admin = portcullis.services.tokens.issueAppOnly({
+      tenantId: TENANT, appId: API_APP.appId, displayName: 'test admin', publicClientRedirectUris: [], webRedirectUris: [], spaRedirectUris: [],
+      secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: ['User.ReadWrite.All'], createdAt: 0,
+    }).accessToken;
+    const patchAlice = async (body: unknown) => {
+      const res = await fetch(`${origin}/v1.0/users/${ALICE.userPrincipalName}`, {
+        method: 'PATCH', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 204, await res.text());
+      return Date.now();
+    };
+
+    const beforeDisable = await signIn();
+    assert.equal((await profile(api, beforeDisable)).status, 200);
+    await nextSecond(Date.now());
+    const disabledAt = await patchAlice({ accountEnabled: false });
+    const disabledMs = await msUntilRefused(api, beforeDisable, disabledAt);
+    assert.ok(disabledMs < REFUSAL_BOUND_MS, `disable: refused after ${disabledMs} ms`);
+    await patchAlice({ accountEnabled: true });
+
+    await nextSecond(Date.now());
+    const beforeReset = await signIn();
+    assert.equal((await profile(api, beforeReset)).status, 200);
+    await nextSecond(Date.now());
+    const resetAt = await patchAlice({ passwordProfile: { password: ALICE.password, forceChangePasswordNextSignIn: false } });
+    const resetMs = await msUntilRefused(api, beforeReset, resetAt);
+    assert.ok(resetMs < REFUSAL_BOUND_MS, `password reset: refused after ${resetMs} ms`);
+  });
+
+  /** SSF 1.0 §8.1.4.2: ask the transmitter for a verification SET carrying `state`. */
+  async function requestVerification(api: RunningExample, s: ExampleSettings, state: string): Promise<void> {
+    const credentials = await clientCredentialsFor(s.issuer, { clientId: s.clientId, clientSecret: s.clientSecret });
+    const res = await fetch(`${origin}/${TENANT}/ssf/verify`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await credentials.token()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ stream_id: api.stream.streamId, state }),
+    });
+    assert.equal(res.status, 204, await res.text());
+  }
+
+  for (const delivery of ['poll', 'push'] as const) {
+    test(`${delivery} delivery: the example creates its stream with client credentials and receives the transmitter's verification SET`, async () => {
+      const s = await settings(`verify-${delivery}`, delivery);
+      const api = await start(s);
+      assert.equal(api.stream.method, delivery === 'poll' ? 'urn:ietf:rfc:8936' : 'urn:ietf:rfc:8935');
+      assert.deepEqual(api.stream.audience, [API_APP.appId], 'the SETs are addressed to the API app');
+      if (delivery === 'push') assert.equal(api.stream.endpointUrl, `${api.url}/ssf/events`);
+      const state = `state-${delivery}-${Date.now()}`;
+      const asked = Date.now();
+      await requestVerification(api, s, state);
+      for (let i = 0; i < 300 && api.rs.lastVerificationState !== state && Date.now() - asked < 3000; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(api.rs.lastVerificationState, state, 'the signed verification SET was received and verified');
+    });
+  }
+});
