@@ -21,7 +21,8 @@ if (requireServerBinaries('property: revocation model on PostgreSQL')) {
     await server?.destroy();
   });
 
-  test('PostgreSQL: every interleaving keeps I1–I5 (model-based, real HTTP)', async () => {
+  // PORTCULLIS_PROPERTY_SECONDS bounds when new sequences start; the one running then may finish.
+  test('PostgreSQL: every interleaving keeps I1–I5 (model-based, real HTTP)', { timeout: (propertySettings(1).timeLimitMs / 1000 + 300) * 1000 }, async () => {
     const settings = propertySettings(10);
     const result = await checkRevocationModel(backend, settings);
     const f = result.figures;

@@ -16,7 +16,8 @@ before(async () => {
 });
 after(async () => backend.close());
 
-test('SQLite: every interleaving keeps I1–I5 (model-based, real HTTP)', async () => {
+// PORTCULLIS_PROPERTY_SECONDS bounds when new sequences start; the one running then may finish.
+test('SQLite: every interleaving keeps I1–I5 (model-based, real HTTP)', { timeout: (propertySettings(1).timeLimitMs / 1000 + 300) * 1000 }, async () => {
   const settings = propertySettings(25);
   const result = await checkRevocationModel(backend, settings);
   const f = result.figures;

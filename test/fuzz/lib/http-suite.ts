@@ -12,6 +12,7 @@ import { batchTarget } from '../targets/batch.js';
 import { deviceTarget } from '../targets/device.js';
 import { graphTarget } from '../targets/graph.js';
 import { rawTarget } from '../targets/raw.js';
+import { revokeIntrospectTarget } from '../targets/revoke-introspect.js';
 import { tokenTarget } from '../targets/token.js';
 
 /**
@@ -25,7 +26,7 @@ export interface PlannedTarget {
   count: number;
 }
 
-export const TARGETS = { token: tokenTarget, authorize: authorizeTarget, device: deviceTarget, graph: graphTarget, batch: batchTarget, raw: rawTarget };
+export const TARGETS = { token: tokenTarget, authorize: authorizeTarget, device: deviceTarget, graph: graphTarget, batch: batchTarget, raw: rawTarget, revokeIntrospect: revokeIntrospectTarget };
 const WARMUP_PER_TARGET = 200;
 const CONCURRENCY = 8;
 const MiB = 1024 * 1024;
@@ -56,7 +57,8 @@ export function httpFuzzSuite(label: string, plan: PlannedTarget[], start: () =>
     console.log(`fuzz corpus (${label}): ${entries.length} inputs replayed`);
   });
 
-  test(`${label}: ${plan.map((p) => p.target.name).join(', ')}`, async () => {
+  // Its own time bound (PORTCULLIS_FUZZ_SECONDS) plus room for the memory checks, not the runner's default.
+  test(`${label}: ${plan.map((p) => p.target.name).join(', ')}`, { timeout: (settings.seconds + 120) * 1000 }, async () => {
     const deadline = performance.now() + settings.seconds * 1000;
     const opts = (count: number, seed: number) => ({ seed, count, deadline, concurrency: CONCURRENCY });
     for (const { target } of plan) await fuzzTarget(server, target, ctx, opts(WARMUP_PER_TARGET, settings.seed ^ 0x5a5a5a5a));
