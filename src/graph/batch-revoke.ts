@@ -8,7 +8,8 @@
  * Each such inner request still goes through every step a direct request goes through, with the
  * same functions: the app's request-id / client-request-id rule (src/app.ts), authentication of
  * the outer request's bearer token (auth.ts, including the pc_epoch check of DESIGN.md I6, so a
- * token revoked by an earlier request of the batch is refused for the later ones), the caller's
+ * token revoked by an earlier request of the batch is refused for the later ones — see
+ * innerCaller for the one shortcut), the caller's
  * throttling bucket (throttle.ts, reference §4.4: each inner request is charged), the permission
  * and §7.1 role checks and the durable revocation (revoke.ts, revokeAs), and the one Graph error
  * envelope (error-response.ts). test/graph/batch-revoke-lane.test.ts runs mixed batches through
@@ -21,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../services.js';
-import { authenticateBearer } from './auth.js';
+import { authenticateBearer, type Caller } from './auth.js';
 import type { BatchItem } from './batch-request.js';
 import { graphErrorBody, graphErrorFor } from './error-response.js';
 import { GRAPH_CONTENT_TYPE, type GraphContext, type GraphVersion } from './http.js';
@@ -95,15 +96,27 @@ function clientRequestIdOf(item: BatchItem, requestId: string): string {
   return typeof sent === 'string' && /^[\w-]{1,64}$/.test(sent) ? sent : requestId;
 }
 
+/**
+ * The caller of an inner request. The $batch route has just authenticated the same token
+ * (ctx.caller). A user's token is authenticated again for every inner request, because a revoke
+ * earlier in the batch can end it (I6). An application's token carries no revocation state that
+ * a revoke can change (auth.ts toCaller reads only the app's display name), so the batch's caller
+ * is used as it is: one store read less per revoked user in app-only bulk revocation (B3).
+ */
+async function innerCaller(ctx: GraphContext): Promise<Caller> {
+  if (ctx.caller.kind === 'app') return ctx.caller;
+  const authorization = ctx.request.headers.authorization;
+  return authenticateBearer(typeof authorization === 'string' ? authorization : undefined, ctx.services);
+}
+
 /** Runs one lane revoke; resolves after the revocation has committed durably (DESIGN.md I1). */
 export async function runLaneRevoke(lane: RevokeLane, ctx: GraphContext, item: BatchItem, revoke: LaneRevoke): Promise<BatchResponse> {
   const services: Services = ctx.services;
   const requestId = randomUUID();
   const clientRequestId = clientRequestIdOf(item, requestId);
   const headers: Record<string, string> = { 'request-id': requestId, 'client-request-id': clientRequestId };
-  const authorization = ctx.request.headers.authorization;
   try {
-    const caller = await authenticateBearer(typeof authorization === 'string' ? authorization : undefined, services);
+    const caller = await innerCaller(ctx);
     lane.throttle?.take(caller);
     const answer = await revokeAs(services, ctx.version, caller, revoke.action, revoke.key, clientRequestId);
     if (answer.status === 204) return { id: item.id, status: 204, headers };
