@@ -203,7 +203,9 @@ function checkDatabase(running: Running): { usersRevokedOnce: number; auditRecor
 
 export async function runB3Once(o: B3Options, mode: B3Mode, run: number, dist = o.dist): Promise<B3Run> {
   requireBuild();
-  const profDir = o.cpuProf ? join(o.cpuProf, `${mode}-${run}`) : '';
+  // One directory per mode, round and build, emptied first: the summary reads the one profile in it.
+  const profDir = o.cpuProf ? join(o.cpuProf, `${mode}-${run}-${dist.replace(/[^\w.-]+/g, '_')}`) : '';
+  if (profDir) rmSync(profDir, { recursive: true, force: true });
   const running = await startPortcullis({
     users: o.users,
     workers: 1,

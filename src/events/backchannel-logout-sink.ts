@@ -8,7 +8,7 @@
  */
 import type { OutboxDelivery, SecurityEvent } from '../core/security-event.js';
 import { LOGOUT_TOKEN_TYPE, logoutTokenClaims } from '../identity/logout-token.js';
-import type { DeliveryOutcome, OutboxSink, PlannedDelivery, SinkContext } from './outbox-sink.js';
+import type { DeliveryOutcome, OutboxSink, PlanContext, PlannedDelivery, SinkContext } from './outbox-sink.js';
 
 export const BACKCHANNEL_LOGOUT_SINK = 'oidc-backchannel-logout';
 
@@ -22,9 +22,10 @@ interface LogoutPayload {
 export class BackchannelLogoutSink implements OutboxSink {
   readonly name = BACKCHANNEL_LOGOUT_SINK;
 
-  async plan(event: SecurityEvent, ctx: SinkContext): Promise<PlannedDelivery[]> {
+  async plan(event: SecurityEvent, ctx: PlanContext): Promise<PlannedDelivery[]> {
     const { store, tokens } = ctx.services;
-    const apps = (await store.applications.list(event.tenantId)).filter((a) => a.backchannelLogout);
+    const all = await ctx.snapshot(`applications ${event.tenantId}`, () => store.applications.list(event.tenantId));
+    const apps = all.filter((a) => a.backchannelLogout);
     const out: PlannedDelivery[] = [];
     for (const app of apps) {
       const registration = app.backchannelLogout!;

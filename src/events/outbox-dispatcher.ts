@@ -4,10 +4,24 @@ import type { OutboxServices } from '../services.js';
 import type { DeliverySettlement, NewDelivery } from '../store/store.js';
 import { backoffDelayMs } from './backoff.js';
 import { OUTBOX_ACTIVITY, outboxAuditRecord } from './outbox-audit.js';
-import type { DeliveryOutcome, OutboxSink } from './outbox-sink.js';
+import type { DeliveryOutcome, OutboxSink, PlanContext } from './outbox-sink.js';
 
 /** Events and deliveries taken per claim; a full batch makes the dispatcher go again at once. */
 const BATCH = 50;
+
+/** PlanContext.snapshot for one planning pass: each key read once; a failed read is dropped. */
+function passSnapshot(): PlanContext['snapshot'] {
+  const reads = new Map<string, Promise<unknown>>();
+  return <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let p = reads.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = read();
+      reads.set(key, p);
+      p.catch(() => reads.delete(key));
+    }
+    return p;
+  };
+}
 /**
  * Wake-ups closer together than this share one pass: a burst of revokes (a bulk revoke through
  * $batch) is planned in a few passes instead of one per revoke, so the dispatcher's bookkeeping
@@ -155,19 +169,20 @@ export class OutboxDispatcher {
     const { store, clock } = this.services;
     const now = clock.now();
     const events = await store.outbox.claimEvents(now, this.leaseUntil(now), BATCH);
+    const snapshot = passSnapshot();
     for (const event of events) {
-      const deliveries = await this.planOne(event);
+      const deliveries = await this.planOne(event, snapshot);
       // null: a sink could not plan now; the event's lease lapses and a later pass re-plans it.
       if (deliveries) await store.outbox.recordPlan(event.id, deliveries, clock.now());
     }
     return events.length;
   }
 
-  private async planOne(event: SecurityEvent): Promise<NewDelivery[] | null> {
+  private async planOne(event: SecurityEvent, snapshot: PlanContext['snapshot']): Promise<NewDelivery[] | null> {
     const out: NewDelivery[] = [];
     for (const sink of this.sinks.values()) {
       try {
-        const ctx = { services: this.services, signal: AbortSignal.timeout(this.services.config.outbox.deliveryTimeoutMs) };
+        const ctx: PlanContext = { services: this.services, signal: AbortSignal.timeout(this.services.config.outbox.deliveryTimeoutMs), snapshot };
         for (const p of await sink.plan(event, ctx)) {
           out.push({ id: randomUUID(), sink: sink.name, destination: p.destination, payload: p.payload, status: p.initialStatus ?? 'pending' });
         }

@@ -54,9 +54,20 @@ export interface SinkContext {
   signal: AbortSignal;
 }
 
+/** What plan() is given: the SinkContext and a per-pass reading of configuration. */
+export interface PlanContext extends SinkContext {
+  /**
+   * Reads configuration (registered applications, streams) once per planning pass, keyed by
+   * `key`: the events the dispatcher claimed together are planned against one reading instead
+   * of one reading per event (issue 5, B3: a bulk revocation is one event per user). A failed
+   * read is not kept.
+   */
+  snapshot<T>(key: string, read: () => Promise<T>): Promise<T>;
+}
+
 export interface OutboxSink {
   /** Stable: it is stored in every delivery row. */
   readonly name: string;
-  plan(event: SecurityEvent, ctx: SinkContext): Promise<PlannedDelivery[]>;
+  plan(event: SecurityEvent, ctx: PlanContext): Promise<PlannedDelivery[]>;
   deliver(delivery: OutboxDelivery, event: SecurityEvent, ctx: SinkContext): Promise<DeliveryOutcome>;
 }

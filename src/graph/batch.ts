@@ -8,7 +8,11 @@
  * and the one Graph error-to-response function — so a batched call cannot drift from an unbatched
  * one, and each inner request is throttled individually as Graph documents. Calling the route
  * handlers directly would need a second copy of that pipeline. inject() opens no socket; its cost
- * (tens of microseconds per request) is small next to a revocation's durable commit.
+ * is tens of microseconds per request.
+ *
+ * The one exception is bulk revocation (BENCHMARKS.md, B3), where that cost exceeded the
+ * revocation's own: plain revoke requests take the revoke lane (batch-revoke.ts), which runs the
+ * same steps with the same functions, without fastify's request and reply objects.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -17,13 +21,15 @@ import { graphErrorDate } from './error-response.js';
 import { FailedDependency, RequestBadRequest, type GraphError } from './errors.js';
 import { sendJson, type GraphContext, type GraphRoute } from './http.js';
 import { parseBatch, type BatchItem } from './batch-request.js';
+import { laneRevokeOf, runLaneRevoke, type BatchResponse, type RevokeLane } from './batch-revoke.js';
 
-export interface BatchResponse {
-  id: string;
-  status: number;
-  headers: Record<string, string>;
-  body?: unknown;
-}
+export type { BatchResponse } from './batch-revoke.js';
+
+/**
+ * Whether revokes take the lane. Only test/graph/batch-revoke-lane.test.ts turns it off, to run
+ * the same batch through inject() and compare the answers.
+ */
+export const batchDispatch = { revokeLane: true };
 
 /** Headers that describe the transport of the inner response, not its content: not copied. */
 const TRANSPORT_HEADERS = new Set(['content-length', 'connection', 'transfer-encoding', 'date', 'keep-alive', 'strict-transport-security']);
@@ -62,11 +68,13 @@ function payloadOf(item: BatchItem): string | Buffer | undefined {
   return typeof item.body === 'string' ? Buffer.from(item.body, 'base64') : JSON.stringify(item.body);
 }
 
-async function dispatch(root: FastifyInstance, ctx: GraphContext, item: BatchItem): Promise<BatchResponse> {
+async function dispatch(root: FastifyInstance, lane: RevokeLane, ctx: GraphContext, item: BatchItem): Promise<BatchResponse> {
   const path = innerPath(item.url);
   if (path === null) {
     return errorResponse(item, new RequestBadRequest(`Invalid request URL '${item.url.slice(0, 200)}': use a URL relative to /${ctx.version}.`), ctx.services);
   }
+  const revoke = batchDispatch.revokeLane ? laneRevokeOf(ctx.version, item, path) : null;
+  if (revoke) return runLaneRevoke(lane, ctx, item, revoke);
   const headers: Record<string, string> = { ...item.headers };
   delete headers['content-length'];
   delete headers.host;
@@ -94,7 +102,7 @@ async function dispatch(root: FastifyInstance, ctx: GraphContext, item: BatchIte
 const succeeded = (r: BatchResponse) => r.status >= 200 && r.status < 300;
 
 /** Runs every request as soon as its dependencies have answered; a failed dependency gives 424. */
-export async function runBatch(root: FastifyInstance, ctx: GraphContext, items: readonly BatchItem[]): Promise<BatchResponse[]> {
+export async function runBatch(root: FastifyInstance, lane: RevokeLane, ctx: GraphContext, items: readonly BatchItem[]): Promise<BatchResponse[]> {
   const started = new Map<string, Promise<BatchResponse>>();
   const byId = new Map(items.map((i) => [i.id.toLowerCase(), i]));
   // parseBatch ruled out cycles and unknown ids, so this recursion terminates.
@@ -106,7 +114,7 @@ export async function runBatch(root: FastifyInstance, ctx: GraphContext, items: 
       const deps = await Promise.all(item.dependsOn.map((d) => start(byId.get(d.toLowerCase())!)));
       const failed = deps.find((d) => !succeeded(d));
       if (failed) return errorResponse(item, new FailedDependency(`Request '${item.id}' depends on request '${failed.id}', which failed.`), ctx.services);
-      return dispatch(root, ctx, item);
+      return dispatch(root, lane, ctx, item);
     })();
     started.set(key, run);
     return run;
@@ -114,8 +122,11 @@ export async function runBatch(root: FastifyInstance, ctx: GraphContext, items: 
   return Promise.all(items.map(start));
 }
 
-/** The $batch route; `root` is the app's root fastify instance, which inner requests are injected into. */
-export function batchRoutes(root: FastifyInstance): GraphRoute[] {
+/**
+ * The $batch route; `root` is the app's root fastify instance, which inner requests are injected
+ * into; `lane` what the revoke lane shares with the routes (the throttle).
+ */
+export function batchRoutes(root: FastifyInstance, lane: RevokeLane): GraphRoute[] {
   return [
     {
       method: 'POST',
@@ -124,7 +135,7 @@ export function batchRoutes(root: FastifyInstance): GraphRoute[] {
       throttled: false,
       handler: async (ctx) => {
         const items = parseBatch(ctx.request.body);
-        const responses = await runBatch(root, ctx, items);
+        const responses = await runBatch(root, lane, ctx, items);
         sendJson(ctx.reply, 200, { responses });
       },
     },

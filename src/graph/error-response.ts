@@ -61,28 +61,41 @@ export function toGraphError(err: unknown, services: Services): GraphError | nul
   return null;
 }
 
+/** What any error thrown on the Graph surface becomes: a GraphError, or GeneralException (logged) for a bug. */
+export function graphErrorFor(err: unknown, services: Services, log: FastifyRequest['log'], requestId: string): GraphError {
+  const error = toGraphError(err, services);
+  if (error !== null) return error;
+  log.error({ err, requestId }, 'unexpected error in the Graph API');
+  return new GeneralException();
+}
+
 /**
- * The one error-to-response function of the Graph surface: the OData error envelope with
- * innerError {date, request-id, client-request-id}. An unexpected error is logged with the
- * request id and answered with a generic 500 that carries nothing of it.
+ * The OData error envelope (reference §4.1) with innerError {date, request-id,
+ * client-request-id}. Shared by sendGraphError and the $batch revoke lane (batch-revoke.ts), so a
+ * batched error cannot drift from a direct one.
  */
-export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err: unknown, services: Services): FastifyReply {
-  let error = toGraphError(err, services);
-  if (error === null) {
-    request.log.error({ err, requestId: request.id }, 'unexpected error in the Graph API');
-    error = new GeneralException();
-  }
-  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  const body = {
-    code: error.code,
-    message: error.message,
-    ...(error.details ? { details: error.details } : {}),
-    innerError: {
-      ...error.innerError,
-      date: graphErrorDate(services.clock.now()),
-      'request-id': request.id,
-      'client-request-id': clientRequestId(request, reply),
+export function graphErrorBody(error: GraphError, requestId: string, clientRequestId: string, services: Services): { error: Record<string, unknown> } {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+      innerError: {
+        ...error.innerError,
+        date: graphErrorDate(services.clock.now()),
+        'request-id': requestId,
+        'client-request-id': clientRequestId,
+      },
     },
   };
-  return sendJson(reply, error.status, { error: body });
+}
+
+/**
+ * The one error-to-response function of the Graph surface. An unexpected error is logged with
+ * the request id and answered with a generic 500 that carries nothing of it.
+ */
+export function sendGraphError(request: FastifyRequest, reply: FastifyReply, err: unknown, services: Services): FastifyReply {
+  const error = graphErrorFor(err, services, request.log, request.id);
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return sendJson(reply, error.status, graphErrorBody(error, request.id, clientRequestId(request, reply), services));
 }

@@ -6,44 +6,45 @@
  * the answer is sent only after it has committed (DESIGN.md I1, I3).
  */
 import type { User } from '../core/model.js';
+import type { Services } from '../services.js';
 import { revokeUserSessions } from '../core/revocation.js';
 import { mayRevokeSessionsOf } from '../core/roles.js';
+import type { Caller } from './auth.js';
 import { auditActor, demand, hasAnyScope, requireDelegated } from './authorize.js';
 import { RequestResourceNotFound } from './errors.js';
-import { actionPaths, clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
+import { actionPaths, clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute, type GraphVersion } from './http.js';
 import { findUserByKey } from './user-lookup.js';
 
-interface RevokeAction {
+/** What a revoke answers on success: the status and, for 200, the JSON body. */
+export type RevokeAnswer = { status: 200; body: unknown } | { status: 204 };
+
+export interface RevokeAction {
   /** Delegated scopes that allow acting on any user the caller's roles may act on. */
   delegatedAny: readonly string[];
   /** Delegated scopes that allow acting only on the signed-in user. */
   delegatedSelf: readonly string[];
   /** Application roles; empty = application permissions not supported. */
   application: readonly string[];
-  respond(ctx: GraphContext): void;
+  answer(services: Services, version: GraphVersion): RevokeAnswer;
 }
 
 /** §1.3 (current permission include) and §1.2: 200 with an Edm.Boolean that is always true. */
-const REVOKE_SIGN_IN_SESSIONS: RevokeAction = {
+export const REVOKE_SIGN_IN_SESSIONS: RevokeAction = {
   delegatedAny: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   delegatedSelf: ['User.ReadWrite'],
   application: ['User.RevokeSessions.All'],
-  respond: (ctx) => {
-    sendJson(ctx.reply, 200, { '@odata.context': `${serviceRoot(ctx)}/$metadata#Edm.Boolean`, value: true });
-  },
+  answer: (services, version) => ({ status: 200, body: { '@odata.context': `${serviceRoot({ services, version })}/$metadata#Edm.Boolean`, value: true } }),
 };
 
 /**
  * §2: delegated User.RevokeSessions.All / Directory.ReadWrite.All, User.ReadWrite for oneself;
  * application permissions "Not supported" (the API's own page). 204 as documented.
  */
-const INVALIDATE_ALL_REFRESH_TOKENS: RevokeAction = {
+export const INVALIDATE_ALL_REFRESH_TOKENS: RevokeAction = {
   delegatedAny: ['User.RevokeSessions.All', 'Directory.ReadWrite.All'],
   delegatedSelf: ['User.ReadWrite'],
   application: [],
-  respond: (ctx) => {
-    sendNoContent(ctx.reply);
-  },
+  answer: () => ({ status: 204 }),
 };
 
 /**
@@ -51,35 +52,49 @@ const INVALIDATE_ALL_REFRESH_TOKENS: RevokeAction = {
  * bad or unknown target (400/404), then the role rule for acting on someone else (403).
  * `key` is the `{id | userPrincipalName}` segment, or null for `/me`.
  */
-async function authorizeTarget(ctx: GraphContext, action: RevokeAction, key: string | null): Promise<User> {
+async function authorizeTarget(services: Services, caller: Caller, action: RevokeAction, key: string | null): Promise<User> {
   const allDelegated = [...action.delegatedAny, ...action.delegatedSelf];
   if (key === null) {
-    const caller = requireDelegated(ctx.caller);
-    demand(hasAnyScope(caller, allDelegated));
-    return caller.user; // "sign out everywhere" needs no admin role
+    const self = requireDelegated(caller);
+    demand(hasAnyScope(self, allDelegated));
+    return self.user; // "sign out everywhere" needs no admin role
   }
-  const caller = ctx.caller;
   if (caller.kind === 'app') {
     demand(action.application.some((r) => caller.roles.has(r.toLowerCase())));
-    return findUserByKey(ctx.services, key);
+    return findUserByKey(services, key);
   }
   demand(hasAnyScope(caller, allDelegated));
-  const target = await findUserByKey(ctx.services, key);
+  const target = await findUserByKey(services, key);
   if (target.id === caller.user.id) return target;
   demand(hasAnyScope(caller, action.delegatedAny) && mayRevokeSessionsOf(caller.user.roleTemplateIds, target.roleTemplateIds));
   return target;
 }
 
+/**
+ * One revoke as the caller: the checks above, then the durable revocation; resolves with the
+ * answer only after it has committed. Throws a GraphError for a refusal. Used by the routes below
+ * and, for inner requests of a $batch, by batch-revoke.ts.
+ */
+export async function revokeAs(
+  services: Services,
+  version: GraphVersion,
+  caller: Caller,
+  action: RevokeAction,
+  key: string | null,
+  correlationId: string,
+): Promise<RevokeAnswer> {
+  const target = await authorizeTarget(services, caller, action, key);
+  const updated = await revokeUserSessions(services.store, services.clock, { target, actor: auditActor(caller), correlationId });
+  if (!updated) throw new RequestResourceNotFound(target.id); // deleted between lookup and revoke
+  return action.answer(services, version);
+}
+
 function revokeHandler(action: RevokeAction, me: boolean) {
   return async (ctx: GraphContext): Promise<void> => {
-    const target = await authorizeTarget(ctx, action, me ? null : (ctx.params.id ?? ''));
-    const updated = await revokeUserSessions(ctx.services.store, ctx.services.clock, {
-      target,
-      actor: auditActor(ctx.caller),
-      correlationId: clientRequestId(ctx.request, ctx.reply),
-    });
-    if (!updated) throw new RequestResourceNotFound(target.id); // deleted between lookup and revoke
-    action.respond(ctx);
+    const key = me ? null : (ctx.params.id ?? '');
+    const answer = await revokeAs(ctx.services, ctx.version, ctx.caller, action, key, clientRequestId(ctx.request, ctx.reply));
+    if (answer.status === 200) sendJson(ctx.reply, 200, answer.body);
+    else sendNoContent(ctx.reply);
   };
 }
 

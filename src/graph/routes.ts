@@ -75,11 +75,13 @@ function registerVersion(scope: FastifyInstance, rt: GraphRuntime, version: Grap
 }
 
 export function registerGraphRoutes(http: FastifyInstance, services: Services): void {
+  const throttle = services.config.graphThrottle ? new GraphThrottle(services.config.graphThrottle, services.clock) : null;
   const rt: GraphRuntime = {
     services,
-    throttle: services.config.graphThrottle ? new GraphThrottle(services.config.graphThrottle, services.clock) : null,
-    // $batch injects its inner requests into the root instance, i.e. through these same routes.
-    routes: [...GRAPH_ROUTES, ...batchRoutes(http)],
+    throttle,
+    // $batch injects its inner requests into the root instance, i.e. through these same routes;
+    // its revoke lane charges the same throttle.
+    routes: [...GRAPH_ROUTES, ...batchRoutes(http, { throttle })],
   };
   http.register(async (graph) => {
     registerBodyParsers(graph);

@@ -57,9 +57,9 @@ export function signalsOf(event: SecurityEvent): UserSignal[] {
 export const ssfOutboxSink: OutboxSink = {
   name: SSF_SINK,
 
-  async plan(event, { services }) {
+  async plan(event, { services, snapshot }) {
     const uris = new Set(signalsOf(event).map((s) => eventUri(s.type)));
-    const streams = await services.store.ssf.listActiveStreams(event.tenantId);
+    const streams = await snapshot(`ssf-streams ${event.tenantId}`, () => services.store.ssf.listActiveStreams(event.tenantId));
     return streams.filter((s) => s.eventsRequested.some((e) => uris.has(e))).map((s) => ({ destination: s.streamId, payload: {} }));
   },
 

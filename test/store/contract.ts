@@ -99,6 +99,19 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal(await s.users.update(TENANT, newGuid(), {}, { revokeAt: NOW, audit: [] }), null);
     });
 
+    test('users.update: a revoke with its security event returns the user exactly as stored afterwards', async () => {
+      const u = { ...user('rev-event@contract.test'), roleTemplateIds: ['62e90394-69f5-4237-9190-012177145e10'] };
+      await s.users.insert(u);
+      const at = NOW + 7;
+      const securityEvent = { type: 'sessions-revoked' as const, occurredAt: at, initiatingEntity: 'admin' as const, initiatedBy: { app: { appId: 'a', displayName: 'A' } }, correlationId: 'c' };
+      for (const round of [1, 2]) {
+        const updated = await s.users.update(TENANT, u.id, {}, { revokeAt: at + round, audit: [audit('Update StsRefreshTokenValidFrom Timestamp', at)], securityEvent });
+        assert.deepEqual(updated, await s.users.findById(TENANT, u.id));
+        assert.equal(updated?.revocationEpoch, round);
+      }
+      assert.equal(await s.users.update(TENANT, newGuid(), {}, { revokeAt: at, audit: [], securityEvent }), null);
+    });
+
     test('grants.rotate: consumes once, inserts the successor, refuses other clients without burning', async () => {
       const u = user('rot@contract.test');
       await s.users.insert(u);

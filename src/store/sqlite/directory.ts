@@ -121,9 +121,10 @@ export class SqliteUserStore implements UserStore {
     options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
   ): User | null {
     const event = options.securityEvent;
+    let current: User | null = null;
     if (event) {
       // Captured before the epoch moves: the sessions and grants this change ends.
-      const current = this.loadSync(tenantId, id);
+      current = this.loadSync(tenantId, id);
       if (!current) return null;
       writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
     }
@@ -159,6 +160,11 @@ export class SqliteUserStore implements UserStore {
     if (!exists) return null;
     if (patch.roleTemplateIds !== undefined) this.setRoles(id, patch.roleTemplateIds);
     for (const a of options.audit) insertAudit(this.s, a);
+    // A pure revoke (no patch) changes exactly the three columns set above, so the row read
+    // before it gives the result without reading it again (one read less per revoke, B3).
+    if (current && options.revokeAt !== undefined && Object.keys(patch).length === 0) {
+      return { ...current, revocationEpoch: current.revocationEpoch + 1, signInSessionsValidFrom: options.revokeAt, refreshTokensValidFrom: options.revokeAt };
+    }
     return this.loadSync(tenantId, id);
   }
 

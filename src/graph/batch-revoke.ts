@@ -1,0 +1,131 @@
+/**
+ * The $batch revoke lane: inner requests that are plain revokes — `POST /users/{id | upn}/
+ * revokeSignInSessions`, `/me/revokeSignInSessions`, their `microsoft.graph.` names and beta's
+ * `invalidateAllRefreshTokens` — are executed here directly instead of through fastify's
+ * `inject()`, which for bulk revocation (BENCHMARKS.md, B3) cost more server CPU than the
+ * revocation itself.
+ *
+ * Each such inner request still goes through every step a direct request goes through, with the
+ * same functions: the app's request-id / client-request-id rule (src/app.ts), authentication of
+ * the outer request's bearer token (auth.ts, including the pc_epoch check of DESIGN.md I6, so a
+ * token revoked by an earlier request of the batch is refused for the later ones — see
+ * innerCaller for the one shortcut), the caller's
+ * throttling bucket (throttle.ts, reference §4.4: each inner request is charged), the permission
+ * and §7.1 role checks and the durable revocation (revoke.ts, revokeAs), and the one Graph error
+ * envelope (error-response.ts). test/graph/batch-revoke-lane.test.ts runs mixed batches through
+ * both this lane and inject() and compares the answers.
+ *
+ * Only requests whose meaning cannot depend on fastify's URL and body handling take the lane: no
+ * query, a key that is plain characters once percent-decoded (`%40` for '@', as the CLI and the
+ * SDKs encode a UPN), and no body or the empty JSON object that clients send with an action (the
+ * revoke routes ignore the body). Anything else goes through inject().
+ */
+import { randomUUID } from 'node:crypto';
+import type { Services } from '../services.js';
+import { authenticateBearer, type Caller } from './auth.js';
+import type { BatchItem } from './batch-request.js';
+import { graphErrorBody, graphErrorFor } from './error-response.js';
+import { GRAPH_CONTENT_TYPE, type GraphContext, type GraphVersion } from './http.js';
+import { INVALIDATE_ALL_REFRESH_TOKENS, REVOKE_SIGN_IN_SESSIONS, revokeAs, type RevokeAction } from './revoke.js';
+import type { GraphThrottle } from './throttle.js';
+
+/** One inner response, as $batch returns it (reference §4.4). */
+export interface BatchResponse {
+  id: string;
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** What the lane needs besides the outer request's context: the Graph throttle, if configured. */
+export interface RevokeLane {
+  throttle: GraphThrottle | null;
+}
+
+/** A revoke the lane can run: which action, on which user key (null = /me). */
+export interface LaneRevoke {
+  action: RevokeAction;
+  key: string | null;
+}
+
+// Static segments match case-insensitively, as the Graph router does (route-match.ts); 256 stays
+// below the router's maxParamLength.
+const REVOKE_URL = /^(?:users\/([\w.@+'%-]{1,256})|me)\/(?:microsoft\.graph\.)?(revokesigninsessions|invalidateallrefreshtokens)$/i;
+/** What a key may be after decoding: the characters of object ids and userPrincipalNames. */
+const PLAIN_KEY = /^[\w.@+'-]+$/;
+/** The Content-Type the Graph JSON parser takes (body.ts). */
+const JSON_TYPE = /^application\/json[ \t]*(?:;[ \t]*charset=utf-8[ \t]*)?$/i;
+
+/** No body, or `{}`, with a JSON (or, without a body, no) Content-Type. */
+function emptyBody(item: BatchItem): boolean {
+  const type = item.headers['content-type'];
+  if (type !== undefined && !JSON_TYPE.test(type)) return false;
+  if (item.body === undefined) return true;
+  const body = item.body;
+  return type !== undefined && typeof body === 'object' && body !== null && Object.getPrototypeOf(body) === Object.prototype && Object.keys(body).length === 0;
+}
+
+function decodedKey(raw: string): string | null {
+  let key: string;
+  try {
+    key = decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+  return PLAIN_KEY.test(key) ? key : null;
+}
+
+/** The inner request as a lane revoke, or null if it must go through inject(). */
+export function laneRevokeOf(version: GraphVersion, item: BatchItem, path: string): LaneRevoke | null {
+  if (item.method !== 'POST' || !emptyBody(item)) return null;
+  const match = REVOKE_URL.exec(path);
+  if (!match) return null;
+  let key: string | null = null;
+  if (match[1] !== undefined) {
+    key = decodedKey(match[1]);
+    if (key === null) return null;
+  }
+  if (match[2]!.toLowerCase() === 'revokesigninsessions') return { action: REVOKE_SIGN_IN_SESSIONS, key };
+  // invalidateAllRefreshTokens exists on beta only; v1.0's 400 comes from the router via inject().
+  return version === 'beta' ? { action: INVALIDATE_ALL_REFRESH_TOKENS, key } : null;
+}
+
+/** The client-request-id rule of src/app.ts's onRequest hook (reference §4.2). */
+function clientRequestIdOf(item: BatchItem, requestId: string): string {
+  const sent = item.headers['client-request-id'];
+  return typeof sent === 'string' && /^[\w-]{1,64}$/.test(sent) ? sent : requestId;
+}
+
+/**
+ * The caller of an inner request. The $batch route has just authenticated the same token
+ * (ctx.caller). A user's token is authenticated again for every inner request, because a revoke
+ * earlier in the batch can end it (I6). An application's token carries no revocation state that
+ * a revoke can change (auth.ts toCaller reads only the app's display name), so the batch's caller
+ * is used as it is: one store read less per revoked user in app-only bulk revocation (B3).
+ */
+async function innerCaller(ctx: GraphContext): Promise<Caller> {
+  if (ctx.caller.kind === 'app') return ctx.caller;
+  const authorization = ctx.request.headers.authorization;
+  return authenticateBearer(typeof authorization === 'string' ? authorization : undefined, ctx.services);
+}
+
+/** Runs one lane revoke; resolves after the revocation has committed durably (DESIGN.md I1). */
+export async function runLaneRevoke(lane: RevokeLane, ctx: GraphContext, item: BatchItem, revoke: LaneRevoke): Promise<BatchResponse> {
+  const services: Services = ctx.services;
+  const requestId = randomUUID();
+  const clientRequestId = clientRequestIdOf(item, requestId);
+  const headers: Record<string, string> = { 'request-id': requestId, 'client-request-id': clientRequestId };
+  try {
+    const caller = await innerCaller(ctx);
+    lane.throttle?.take(caller);
+    const answer = await revokeAs(services, ctx.version, caller, revoke.action, revoke.key, clientRequestId);
+    if (answer.status === 204) return { id: item.id, status: 204, headers };
+    return { id: item.id, status: 200, headers: { ...headers, 'content-type': GRAPH_CONTENT_TYPE, 'odata-version': '4.0' }, body: answer.body };
+  } catch (err) {
+    const error = graphErrorFor(err, services, ctx.request.log, requestId);
+    for (const [name, value] of Object.entries(error.headers)) headers[name.toLowerCase()] = value;
+    headers['content-type'] = GRAPH_CONTENT_TYPE;
+    headers['odata-version'] = '4.0';
+    return { id: item.id, status: error.status, headers, body: graphErrorBody(error, requestId, clientRequestId, services) };
+  }
+}
