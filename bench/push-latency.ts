@@ -329,7 +329,9 @@ export async function runPushBench(o: PushBenchOptions): Promise<PushBenchResult
 }
 
 function printProfile(dir: string): void {
-  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (the event loop);
+  // the others are worker threads (the SQLite checkpointer).
+  const file = readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
   if (!file) return console.log(`no profile in ${dir}`);
   console.log(`profile: ${join(dir, file)}`);
   console.log(summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, 30));
