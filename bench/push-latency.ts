@@ -10,7 +10,7 @@
  * Latencies are measured from the moment the revoke request was sent (and, separately, from its
  * answer), with epoch-millisecond clocks comparable across processes (performance.timeOrigin +
  * performance.now()). Portcullis runs the shipped `portcullis serve` on a seeded SQLite data dir.
- * Usage: npm run bench:push -- [--receivers n] [--revokes n] [--interval ms] [--dist DIR] [--data-root DIR]
+ * Usage: npm run bench:push -- [--receivers n] [--revokes n] [--interval ms] [--dist DIR] [--data-root DIR] [--cpu-prof DIR]
  *   --data-root /dev/shm puts the SQLite database on tmpfs: the same run without fsync costs, to
  *   tell the transmitter's durable commits apart from the rest.
  */
@@ -18,13 +18,14 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, numberOption, sleep, stringOption, writeResult } from './lib/common.js';
 import { ROOT, requireBuild, startServer, type Server } from './lib/processes.js';
 import { BENCH_ADMIN_APP, BENCH_ADMIN_SECRET, BENCH_PUBLIC_CLIENT, BENCH_SCOPES, BENCH_TENANT, seedPortcullis } from './lib/seed-portcullis.js';
 import { round, summarise, table, type LatencySummary } from './lib/stats.js';
+import { summariseProfile, type CpuProfile } from './profile-token.js';
 import { hashSecret } from '../src/crypto/passwords.js';
 import { openSqliteStore } from '../src/store/sqlite/open.js';
 
@@ -41,6 +42,8 @@ export interface PushBenchOptions {
   dist: string;
   /** Where the data directory is made (default the OS temp dir; /dev/shm takes fsync out). */
   dataRoot: string;
+  /** Write a --cpu-prof of the server into this directory and print its summary ('' = none). */
+  cpuProf: string;
 }
 
 export interface PushBenchResult {
@@ -73,6 +76,7 @@ export function pushBenchOptions(argv: readonly string[]): PushBenchOptions {
     deliveryTimeoutMs: numberOption(argv, 'delivery-timeout', 10_000),
     dist: stringOption(argv, 'dist', 'dist'),
     dataRoot: stringOption(argv, 'data-root', tmpdir()),
+    cpuProf: stringOption(argv, 'cpu-prof', ''),
   };
 }
 
@@ -207,9 +211,10 @@ async function seed(dataDir: string, users: number, receivers: number): Promise<
   return seeded;
 }
 
-async function startPortcullisServe(dataDir: string, dist: string): Promise<Server> {
+async function startPortcullisServe(dataDir: string, dist: string, cpuProf: string): Promise<Server> {
+  const prof = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
   return startServer({
-    args: [`${dist}/cli/main.js`, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
+    args: [...prof, `${dist}/cli/main.js`, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
     // Push endpoints on loopback are plain http: allowed explicitly (docs/push-revocation.md).
     env: { PORTCULLIS_SSF_ALLOW_HTTP_PUSH: 'true' },
     ready: /Portcullis ready[\s\S]*issuer:\s+\S+\n/,
@@ -234,7 +239,7 @@ export async function runPushBench(o: PushBenchOptions): Promise<PushBenchResult
   let revoker: ReturnType<typeof fork> | null = null;
   try {
     const seeded = await seed(dataDir, users + 1, o.receivers);
-    server = await startPortcullisServe(dataDir, o.dist);
+    server = await startPortcullisServe(dataDir, o.dist, o.cpuProf);
     const origin = `http://127.0.0.1:${server.port}`;
     // The issuer exactly as the server names it (its public URL is http://localhost:<port>).
     const issuer = /issuer:\s+(\S+)/.exec(server.banner)?.[1] ?? `${origin}/${BENCH_TENANT.id}/v2.0`;
@@ -319,7 +324,17 @@ export async function runPushBench(o: PushBenchOptions): Promise<PushBenchResult
     }
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    if (o.cpuProf) printProfile(o.cpuProf);
   }
+}
+
+function printProfile(dir: string): void {
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (the event loop);
+  // the others are worker threads (the SQLite checkpointer).
+  const file = readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  if (!file) return console.log(`no profile in ${dir}`);
+  console.log(`profile: ${join(dir, file)}`);
+  console.log(summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, 30));
 }
 
 export function printPushBench(r: PushBenchResult): string {

@@ -11,8 +11,12 @@ export interface WorkerLog {
   warn(message: string): void;
 }
 
-/** SETs claimed per round; each round sends them concurrently. */
-const BATCH = 32;
+/**
+ * SETs in flight at once, over all streams and rounds. A revoke yields one SET per stream, so with
+ * up to this many receivers all of a revoke's SETs are on the wire together (issue 6 benchmark:
+ * 100 receivers) instead of 32 at a time; the bound keeps a backlog from opening unbounded sockets.
+ */
+export const MAX_IN_FLIGHT = 128;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** Delivered SETs are kept this long as tombstones, so a retried delivery of one is not queued again. */
 const TOMBSTONE_MS = 24 * 3600_000;
@@ -24,6 +28,12 @@ const PURGE_EVERY_MS = 3600_000;
  * dies mid-send leaves it to be claimed again when the lease ends. Woken at once when this
  * instance queues a SET; otherwise it scans every `pushScanIntervalMs` for SETs that another
  * instance queued or that are due for a retry.
+ *
+ * Rounds overlap: a drain claims what is due (up to the free room of MAX_IN_FLIGHT) and starts
+ * sending it without waiting for earlier rounds, so SETs queued while a slow receiver holds a
+ * round go out at once. A round's outcomes are recorded together when its last send has ended:
+ * its delivered SETs in ONE store transaction (settleMany), within the lease since every send
+ * ends within pushTimeoutMs.
  */
 export class PushWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -31,6 +41,8 @@ export class PushWorker {
   private again = false;
   private closed = false;
   private lastPurge = 0;
+  private inFlight = 0;
+  private readonly rounds = new Set<Promise<void>>();
 
   constructor(
     private readonly store: Store,
@@ -64,37 +76,54 @@ export class PushWorker {
       });
   }
 
-  /** Stops scanning and waits for the round in progress (its sends end within pushTimeoutMs). */
+  /** Stops scanning and waits for the drain and the rounds in progress (their sends end within pushTimeoutMs). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await Promise.all([...this.rounds]);
   }
 
   private async drain(): Promise<void> {
     await this.purgeTombstones();
     // Bounded: a receiver that keeps failing only gets its SETs back after their backoff.
     for (let round = 0; round < 100 && !this.closed; round++) {
+      const room = MAX_IN_FLIGHT - this.inFlight;
+      // Full: the round that ends next wakes the worker again.
+      if (room <= 0) return;
       const leaseMs = this.config.pushTimeoutMs + 5_000;
-      const claimed = await this.store.ssf.claimDuePush(this.clock.now(), leaseMs, BATCH);
+      const claimed = await this.store.ssf.claimDuePush(this.clock.now(), leaseMs, room);
       if (claimed.length === 0) return;
-      await Promise.all(claimed.map((c) => this.deliver(c)));
-      if (claimed.length < BATCH) return;
+      this.startRound(claimed);
+      if (claimed.length < room) return;
     }
   }
 
-  private async deliver(claimed: ClaimedSet): Promise<void> {
-    const outcome = await pushSet(claimed.set, claimed, this.config.pushTimeoutMs);
-    await this.settle(claimed, outcome);
+  private startRound(claimed: ClaimedSet[]): void {
+    this.inFlight += claimed.length;
+    const round = this.sendRound(claimed)
+      .catch((e: unknown) => this.log.warn(`shared signals: could not record a push round (${(e as Error).message}); its SETs are sent again after the lease`))
+      .finally(() => {
+        this.inFlight -= claimed.length;
+        this.rounds.delete(round);
+        // Room again, and more may be due (a backlog larger than MAX_IN_FLIGHT).
+        this.wake();
+      });
+    this.rounds.add(round);
   }
 
-  private async settle(claimed: ClaimedSet, outcome: PushOutcome): Promise<void> {
+  private async sendRound(claimed: ClaimedSet[]): Promise<void> {
+    const outcomes = await Promise.all(claimed.map(async (c) => ({ c, outcome: await pushSet(c.set, c, this.config.pushTimeoutMs) })));
     const now = this.clock.now();
-    if (outcome.kind === 'delivered') {
-      await this.store.ssf.settle(claimed.streamId, [claimed.jti], now);
-      return;
-    }
+    await this.store.ssf.settleMany(
+      outcomes.filter((x) => x.outcome.kind === 'delivered').map((x) => ({ streamId: x.c.streamId, jti: x.c.jti })),
+      now,
+    );
+    for (const { c, outcome } of outcomes) if (outcome.kind !== 'delivered') await this.settleFailure(c, outcome, now);
+  }
+
+  private async settleFailure(claimed: ClaimedSet, outcome: Exclude<PushOutcome, { kind: 'delivered' }>, now: number): Promise<void> {
     if (outcome.kind === 'rejected') {
       await this.giveUp(claimed, now, `The receiver refused the SET: ${outcome.err}${outcome.description ? ` (${outcome.description})` : ''}`);
       return;

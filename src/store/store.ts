@@ -330,6 +330,13 @@ export interface SsfStore {
   /** Marks the SETs delivered (poll acknowledgement, push 202 or a permanent failure). */
   settle(streamId: string, jtis: readonly string[], now: number): Promise<void>;
   /**
+   * Marks the SETs of one push round delivered, on whichever streams, in ONE transaction (issue 6
+   * benchmark: one commit per round, not one per SET). The mark need not survive an OS crash (the
+   * SQLite adapter does not wait for fsync): a lost mark only re-sends the SET with the same jti,
+   * which receivers drop as a duplicate (RFC 8935 §2, SSF 1.0 idempotency).
+   */
+  settleMany(sets: readonly { streamId: string; jti: string }[], now: number): Promise<void>;
+  /**
    * Claims up to `limit` due SETs of enabled push streams for one attempt each: their next
    * attempt moves to `now + leaseMs`, so no other instance takes them meanwhile.
    */

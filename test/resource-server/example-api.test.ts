@@ -21,6 +21,7 @@ import type { Store } from '../../src/store/store.js';
 import { clientCredentialsFor } from '../../src/resource-server/index.js';
 import { startExample, type ExampleSettings, type RunningExample } from '../../examples/resource-server-express/main.js';
 import { freePort } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 import { ssfTestConfig } from '../ssf/ssf-helpers.js';
 
 const EXAMPLE_DIR = new URL('../../examples/resource-server-express/', import.meta.url);
@@ -185,7 +186,13 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     await nextSecond(answered);
     const whileDown = await signIn();
     await nextSecond(Date.now());
+    const heldBefore = (await store.ssf.pending(first.stream.streamId, 100)).sets.length;
     await revokeAlice(whileDown);
+    // The SET reaches the poll queue through the outbox, after the revoke's answer: wait until the
+    // transmitter holds it, so the drain on start-up (what this test checks) has it to fetch.
+    await waitFor('the transmitter to hold the SET of the revoke made while down', async () =>
+      (await store.ssf.pending(first.stream.streamId, 100)).sets.length > heldBefore,
+    );
 
     const second = await start(s);
     assert.equal(second.stream.streamId, first.stream.streamId, 'the stream is reused, not created again');

@@ -127,6 +127,28 @@ export function ssfStoreContract(store: () => Store, tenant: string, now: number
     assert.deepEqual(released.map((c) => c.jti), ['held']);
   });
 
+  test('ssf: settleMany marks one push round delivered across streams, in one call', async () => {
+    const s = store().ssf;
+    const a = stream('rx-m', { method: DELIVERY.push, endpointUrl: 'https://rx.test/a' });
+    const b = stream('rx-m', { method: DELIVERY.push, endpointUrl: 'https://rx.test/b' });
+    for (const x of [a, b]) await s.insertStream(x, 10);
+    await s.enqueue([set(a.streamId, 'm1'), set(a.streamId, 'm2'), set(b.streamId, 'm1'), set(b.streamId, 'm3')]);
+    const mine = <T extends { streamId: string }>(cs: T[]) => cs.filter((c) => c.streamId === a.streamId || c.streamId === b.streamId);
+    assert.equal(mine(await s.claimDuePush(now + 1, 1, 100)).length, 4);
+    await s.settleMany([], now + 2);
+    // a/m1 and b/m3 delivered; a/m2 and b/m1 (same jti, other stream) are not.
+    await s.settleMany([{ streamId: a.streamId, jti: 'm1' }, { streamId: b.streamId, jti: 'm3' }, { streamId: b.streamId, jti: 'no-such' }], now + 3);
+    assert.deepEqual((await s.pending(a.streamId, 10)).sets.map((x) => x.jti), ['m2']);
+    assert.deepEqual((await s.pending(b.streamId, 10)).sets.map((x) => x.jti), ['m1']);
+    // The lease (1 ms) is over: only the unsettled two are claimed again.
+    const again = mine(await s.claimDuePush(now + 10, 5_000, 100)).map((c) => `${c.streamId === a.streamId ? 'a' : 'b'}/${c.jti}`);
+    assert.deepEqual(again.sort(), ['a/m2', 'b/m1']);
+    // Settling again (a repeated round) changes nothing, and a settled jti is still never queued twice.
+    await s.settleMany([{ streamId: a.streamId, jti: 'm1' }, { streamId: a.streamId, jti: 'm2' }, { streamId: b.streamId, jti: 'm1' }], now + 20);
+    assert.equal(await s.enqueue([set(a.streamId, 'm1'), set(b.streamId, 'm3')]), 0);
+    assert.deepEqual([(await s.pending(a.streamId, 10)).sets.length, (await s.pending(b.streamId, 10)).sets.length], [0, 0]);
+  });
+
   test('ssf: concurrent claims of the same due SETs never hand one SET out twice', async () => {
     const s = store().ssf;
     const push = stream('rx-c', { method: DELIVERY.push, endpointUrl: 'https://rx.test/c' });

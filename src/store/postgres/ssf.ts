@@ -106,6 +106,17 @@ export class PgSsfStore implements SsfStore {
     ]);
   }
 
+  async settleMany(sets: readonly { streamId: string; jti: string }[], now: number): Promise<void> {
+    if (sets.length === 0) return;
+    // One statement over parallel arrays: one round trip and one commit for the whole push round.
+    await this.db.query(
+      `UPDATE ssf_stream_sets q SET delivered_at = $1
+       FROM unnest($2::text[], $3::text[]) AS d(stream_id, jti)
+       WHERE q.stream_id = d.stream_id AND q.jti = d.jti AND q.delivered_at IS NULL`,
+      [now, sets.map((x) => x.streamId), sets.map((x) => x.jti)],
+    );
+  }
+
   /**
    * One statement: the due rows are locked with SKIP LOCKED, so instances claiming at the same
    * moment take disjoint sets, and the lease moves their next attempt past this one's timeout.
