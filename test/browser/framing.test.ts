@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 import { createApp, type PortcullisApp } from '../../src/app.js';
 import { makeAppConfig } from '../../src/config.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
@@ -19,9 +20,7 @@ import { freePort } from '../helpers/processes.js';
  * forged form to them (refused: no CSRF token, and the SameSite=Strict cookie is not sent).
  * A control frame from the attacker's own origin shows the frame check can see content.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
+const available = chromiumAvailable;
 
 let browser: Browser;
 let app: PortcullisApp;
@@ -59,10 +58,7 @@ before(async () => {
     res.writeHead(body ? 200 : 404, { 'content-type': 'text/html' }).end(body ?? 'no');
   });
   await new Promise<void>((r) => attacker.listen(evilPort, '127.0.0.1', r));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

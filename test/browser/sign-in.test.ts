@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../helpers/chromium.js';
 import { createApp, type PortcullisApp } from '../../src/app.js';
 import { makeAppConfig } from '../../src/config.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
@@ -18,9 +19,7 @@ import { freePort } from '../helpers/processes.js';
  * credentials, submit, land on the app with a code; SSO on the next visit; the form again after
  * the user's sessions are revoked.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
+const available = chromiumAvailable;
 
 let browser: Browser;
 let app: PortcullisApp;
@@ -37,10 +36,7 @@ before(async () => {
   base = `http://127.0.0.1:${port}`;
   app = await createApp({ config: makeAppConfig({ publicUrl: base, logLevel: 'silent' }), store });
   await app.http.listen({ host: '127.0.0.1', port });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
