@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { redirectKind } from '../../src/identity/redirect-uri.js';
+import { isRegisteredExactly, redirectKind } from '../../src/identity/redirect-uri.js';
 import { verifierMatches, isValidChallenge } from '../../src/identity/pkce.js';
 import { application } from '../helpers/harness.js';
 
@@ -33,6 +33,18 @@ test('native loopback URIs registered without a port take any port, nothing else
     'http://user@localhost:5000', 'http://localhost:5000?x=1', 'http://127.0.0.1:8400',
   ]) {
     assert.equal(redirectKind(app, bad), null, bad);
+  }
+});
+
+test('a fragment is refused in any redirect URI, the loopback ones included (RFC 6749 §3.1.2)', () => {
+  // Registered with a fragment (data from before registration refused them): still refused.
+  const legacy = application({ appId: 'b', webRedirectUris: ['https://app.test/cb#x'], publicClientRedirectUris: ['http://localhost#y'] });
+  for (const bad of ['http://localhost:5000#frag', 'http://localhost:5000/#', 'http://127.0.0.1:8400/native#x', 'http://localhost#']) {
+    assert.equal(redirectKind(app, bad), null, bad);
+  }
+  for (const bad of ['https://app.test/cb#x', 'http://localhost#y', 'http://localhost:5000#y']) {
+    assert.equal(redirectKind(legacy, bad), null, bad);
+    assert.equal(isRegisteredExactly(legacy, bad), false, bad);
   }
 });
 
