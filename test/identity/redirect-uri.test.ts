@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SeedError, parseSeed } from '../../src/core/seed.js';
 import { isRegisteredExactly, redirectKind } from '../../src/identity/redirect-uri.js';
 import { verifierMatches, isValidChallenge } from '../../src/identity/pkce.js';
 import { application } from '../helpers/harness.js';
@@ -45,6 +46,17 @@ test('a fragment is refused in any redirect URI, the loopback ones included (RFC
   for (const bad of ['https://app.test/cb#x', 'http://localhost#y', 'http://localhost:5000#y']) {
     assert.equal(redirectKind(legacy, bad), null, bad);
     assert.equal(isRegisteredExactly(legacy, bad), false, bad);
+  }
+});
+
+test('registration refuses a redirect URI with a fragment, loopback ones included', () => {
+  for (const uri of ['http://localhost#x', 'http://127.0.0.1:8400/cb#', 'https://app.test/cb#f']) {
+    const seed = {
+      tenant: { id: '2c9f0c55-8d2e-4f7a-9c3b-5e6d7f8a9b0c', domain: 'frag.test', displayName: 'Frag' },
+      users: [],
+      applications: [{ appId: '8a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'RP', publicClient: { redirectUris: [uri] } }],
+    };
+    assert.throws(() => parseSeed(seed), (e: unknown) => e instanceof SeedError && /must not contain a fragment/.test(e.message), uri);
   }
 });
 
