@@ -203,6 +203,7 @@ export function buildConfig(opts: ServeOptions, port: number, https: boolean): R
       outbox: opts.outbox,
       ssf: { allowHttpPushEndpoints: opts.ssfAllowHttpPush },
       abuse: opts.abuse,
+      ...(opts.keyLeadSeconds !== null ? { keyLeadSeconds: opts.keyLeadSeconds } : {}),
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(e.message, 2);

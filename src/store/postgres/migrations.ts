@@ -270,6 +270,15 @@ CREATE TABLE lockouts (
 CREATE INDEX lockouts_expiry ON lockouts(expires_at);
 `,
   },
+  {
+    version: 50,
+    name: 'signing keys: activation time (a rotated key is published before it signs)',
+    // Keys that exist already signed from their creation.
+    sql: `
+ALTER TABLE signing_keys ADD COLUMN activates_at BIGINT NOT NULL DEFAULT 0;
+UPDATE signing_keys SET activates_at = created_at;
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */

@@ -167,6 +167,7 @@ export function toSigningKey(r: Row): SigningKey {
     privateKeyPem: str(r.private_key_pem),
     publicJwk: JSON.parse(str(r.public_jwk)),
     createdAt: num(r.created_at),
+    activatesAt: num(r.activates_at),
     retiredAt: optNum(r.retired_at),
   };
 }
