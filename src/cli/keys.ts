@@ -1,5 +1,5 @@
 /**
- * `portcullis keys list | rotate`: the tenant's signing keys, read and changed in the database
+ * `portcullis keys list | rotate | withdraw`: the tenant's signing keys, read and changed in the database
  * directly (like `migrate`), so it works while no instance runs and needs no admin token.
  * A rotation adds a *next* key: published in the JWKS at once, signing from now + the lead time,
  * so verifiers that cache the JWKS hold it before its first token; the key it supersedes stays
@@ -18,18 +18,20 @@ import { openAdminStore, type AdminStore } from './admin-store.js';
 import { CliError, SERVE_DEFAULTS, parseKeyLeadSeconds, parseRedisUrl } from './serve-options.js';
 
 const HELP = [
-  'Usage: portcullis keys <list|rotate> [options]',
+  'Usage: portcullis keys <list|rotate|withdraw KID> [options]',
   '',
   'Shows or rotates the RS256 signing keys in the database.',
   '  list      every key: next, active, retired (still published) and removed, with their times',
   '  rotate    add a next key, published at once and signing after the lead time; withdraw',
   '            keys whose tokens have all expired',
+  '  withdraw  stop publishing and accepting one key at once (a leaked key; not the active one:',
+  "            'keys rotate --now' first); tokens it signed are refused from then on",
   '',
   'Options:',
   '  --database-url URL        postgres://... (env: PORTCULLIS_DATABASE_URL)',
   `  --data-dir DIR            without a database URL: the SQLite file's directory (default ${SERVE_DEFAULTS.dataDir})`,
   '                            env: PORTCULLIS_DATA_DIR',
-  '  --redis-url URL           after rotating, tell instances through Redis (env: PORTCULLIS_REDIS_URL);',
+  '  --redis-url URL           after rotating or withdrawing, tell instances through Redis (env: PORTCULLIS_REDIS_URL);',
   '                            use the same value as the instances',
   `  --lead-seconds S          rotate: publish the new key S seconds before it signs (default ${DEFAULT_KEY_LEAD_SECONDS},`,
   '                            env: PORTCULLIS_KEY_LEAD_SECONDS, the same as for serve)',
@@ -43,7 +45,9 @@ const HELP = [
 const RETENTION_MS = keyRetentionMs({ tokens: DEFAULT_TOKEN_LIFETIMES, keyReloadSeconds: DEFAULT_KEY_RELOAD_SECONDS });
 
 interface KeysArgs {
-  action: 'list' | 'rotate';
+  action: 'list' | 'rotate' | 'withdraw';
+  /** withdraw: the key. */
+  kid?: string;
   databaseUrl?: string;
   dataDir?: string;
   redisUrl: string | null;
@@ -73,16 +77,19 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): KeysArgs | null
   }
   const { values, positionals } = parsed;
   if (values.help) return null;
-  const [action, ...extra] = positionals;
-  if (action !== 'list' && action !== 'rotate') {
-    throw new CliError(`${action === undefined ? 'missing' : `unknown`} action${action ? ` '${action}'` : ''} (use 'keys list' or 'keys rotate')`, 2);
+  const [action, ...rest] = positionals;
+  if (action !== 'list' && action !== 'rotate' && action !== 'withdraw') {
+    throw new CliError(`${action === undefined ? 'missing' : `unknown`} action${action ? ` '${action}'` : ''} (use 'keys list', 'keys rotate' or 'keys withdraw KID')`, 2);
   }
+  const [kid, ...extra] = action === 'withdraw' ? rest : [undefined, ...rest];
+  if (action === 'withdraw' && !kid) throw new CliError("missing key id (use 'keys withdraw KID'; 'keys list' shows them)", 2);
   if (extra.length > 0) throw new CliError(`unexpected argument '${extra[0]}' (see 'portcullis keys --help')`, 2);
   if (values.now && values['lead-seconds'] !== undefined) throw new CliError('use either --now or --lead-seconds, not both', 2);
   const rawRedis = values['redis-url'] ?? env.PORTCULLIS_REDIS_URL;
   const redisSource = values['redis-url'] !== undefined ? '--redis-url' : 'PORTCULLIS_REDIS_URL';
   return {
     action,
+    ...(kid ? { kid } : {}),
     ...(values['database-url'] !== undefined ? { databaseUrl: values['database-url'] } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
     redisUrl: rawRedis && rawRedis.trim() !== '' ? parseRedisUrl(rawRedis.trim(), redisSource) : null,
@@ -139,35 +146,73 @@ async function prepareRedis(url: string): Promise<Prepared> {
   }
 }
 
-async function rotate({ store, where }: AdminStore, redisUrl: string | null, leadSeconds: number): Promise<{ lines: string[]; warnings: string[] }> {
-  // Connected (or given up, within the connect timeout) before the commit, so the message
-  // leaves right after it; an unreachable Redis never stops the rotation.
+/**
+ * Runs a committed change of the keys, then tells the instances: PostgreSQL's NOTIFY goes with the
+ * commit; Redis is connected before it (or given up, within the connect timeout) so the message
+ * leaves right after it, and an unreachable Redis never stops the change.
+ */
+async function announced<T>(
+  { store }: AdminStore,
+  redisUrl: string | null,
+  change: () => Promise<T>,
+): Promise<{ result: T; lines: string[]; warnings: string[] }> {
   const redis = redisUrl ? await prepareRedis(redisUrl) : null;
   let published: number | string | null = null;
-  let rotated: Awaited<ReturnType<typeof rotateSigningKeys>>;
+  let result: T;
   try {
-    rotated = await rotateSigningKeys(store.keys, { now: systemClock.now(), leadMs: leadSeconds * 1000, retentionMs: RETENTION_MS });
+    result = await change();
     if (redis) published = await publishAfterCommit(redis);
   } finally {
     if (redis?.ok) redis.publisher.close();
   }
-  const { key } = rotated;
-  const lines = [
-    `Rotated the signing keys of ${where}: ${key.kid} is published now and signs from ${iso(key.activatesAt)}.`,
-    ...table(describeKeys(await store.keys.list(), systemClock.now(), RETENTION_MS)),
-  ];
+  const lines: string[] = [];
   const warnings: string[] = [];
   if (store.kind === 'postgres') lines.push('Instances listening on PostgreSQL NOTIFY were told in the same transaction.');
   if (typeof published === 'number') lines.push(`Published on Redis to ${published} subscribed instance${published === 1 ? '' : 's'}.`);
-  // The rotation has committed: a lost message only delays pick-up to the periodic reload.
-  if (typeof published === 'string') warnings.push(`could not publish on Redis (${published}); instances pick the key up by their periodic reload`);
-  lines.push(`Every running instance publishes it within ${DEFAULT_KEY_RELOAD_SECONDS} s at the latest (periodic reload); all switch to it at ${iso(key.activatesAt)}.`);
+  // The change has committed: a lost message only delays pick-up to the periodic reload.
+  if (typeof published === 'string') warnings.push(`could not publish on Redis (${published}); instances pick the change up by their periodic reload`);
+  return { result, lines, warnings };
+}
+
+async function rotate(admin: AdminStore, redisUrl: string | null, leadSeconds: number): Promise<{ lines: string[]; warnings: string[] }> {
+  const { store, where } = admin;
+  const { result, lines: told, warnings } = await announced(admin, redisUrl, () =>
+    rotateSigningKeys(store.keys, { now: systemClock.now(), leadMs: leadSeconds * 1000, retentionMs: RETENTION_MS }),
+  );
+  const { key } = result;
+  const lines = [
+    `Rotated the signing keys of ${where}: ${key.kid} is published now and signs from ${iso(key.activatesAt)}.`,
+    ...table(describeKeys(await store.keys.list(), systemClock.now(), RETENTION_MS)),
+    ...told,
+    `Every running instance publishes it within ${DEFAULT_KEY_RELOAD_SECONDS} s at the latest (periodic reload); all switch to it at ${iso(key.activatesAt)}.`,
+  ];
   if (leadSeconds < fullCacheLeadSeconds(DEFAULT_KEY_RELOAD_SECONDS)) {
     warnings.push(
       `lead time ${leadSeconds} s: a verifier that cached the JWKS for longer than about ${Math.max(0, leadSeconds - DEFAULT_KEY_RELOAD_SECONDS - 300)} s ` +
         'refuses tokens of the new key until it refetches (instances started with the same --key-lead-seconds send a JWKS max-age that fits)',
     );
   }
+  return { lines, warnings };
+}
+
+/**
+ * Withdraws a leaked or unwanted key. Never the active one: nothing would be left to sign with
+ * until the next activation, so `rotate --now` must come first.
+ */
+async function withdraw(admin: AdminStore, redisUrl: string | null, kid: string): Promise<{ lines: string[]; warnings: string[] }> {
+  const { store, where } = admin;
+  const status = describeKeys(await store.keys.list(), systemClock.now(), RETENTION_MS).find((s) => s.key.kid === kid);
+  if (!status) throw new CliError(`no key '${kid}' in ${where} ('keys list' shows them)`, 2);
+  if (status.state.kind === 'active') {
+    throw new CliError(`'${kid}' is the active signing key: run 'keys rotate --now' first, then withdraw it`, 2);
+  }
+  const { result: changed, lines: told, warnings } = await announced(admin, redisUrl, () => store.keys.withdraw(kid, systemClock.now()));
+  const lines = [
+    changed ? `Withdrew ${kid} in ${where}: no instance publishes or accepts it after its next reload.` : `${kid} was already withdrawn in ${where}.`,
+    ...table(describeKeys(await store.keys.list(), systemClock.now(), RETENTION_MS)),
+    ...(changed ? told : []),
+  ];
+  if (changed) lines.push(`Every running instance drops it within ${DEFAULT_KEY_RELOAD_SECONDS} s at the latest (periodic reload).`);
   return { lines, warnings };
 }
 
@@ -193,7 +238,8 @@ export async function keys(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       process.stdout.write(`${(await list(admin)).join('\n')}\n`);
       return 0;
     }
-    const { lines, warnings } = await rotate(admin, args.redisUrl, args.leadSeconds);
+    const { lines, warnings } =
+      args.action === 'rotate' ? await rotate(admin, args.redisUrl, args.leadSeconds) : await withdraw(admin, args.redisUrl, args.kid as string);
     process.stdout.write(`${lines.join('\n')}\n`);
     for (const w of warnings) process.stderr.write(`portcullis: warning: ${w}\n`);
     return 0;

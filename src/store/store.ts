@@ -224,6 +224,11 @@ export interface SigningKeyStore {
    */
   rotate(key: SigningKey, retireKids: readonly string[], now: number): Promise<void>;
   /**
+   * Withdraws one key at `now` (neither published nor accepted from then on; e.g. a leaked key);
+   * returns whether it was live. On PostgreSQL the same transaction sends the 'keys' NOTIFY.
+   */
+  withdraw(kid: string, now: number): Promise<boolean>;
+  /**
    * Stores `key` only if the store holds no unretired key, atomically; returns whether it did.
    * Several instances starting at once on one database must end with ONE first key, or tokens
    * signed by one instance would fail verification on another that never loaded that key.

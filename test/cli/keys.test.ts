@@ -72,10 +72,36 @@ describe('portcullis keys (SQLite): a running server picks up a CLI rotation by 
     assert.ok(Date.now() >= Date.parse(next[2]!), 'not before activatesAt');
   });
 
+  test('withdraw: a leaked, no longer active key is dropped at once (its tokens refused); the active key cannot be withdrawn', async () => {
+    const active = h.app.services.keys.signingKid;
+    const refused = await keysCli(['withdraw', active, '--data-dir', h.dir]);
+    assert.equal(refused.code, 2, refused.out);
+    assert.match(refused.err, /is the active signing key: run 'keys rotate --now' first/);
+
+    const leaked = active;
+    const signedByLeaked = delegatedToken(h, 'alice', ['User.Read']);
+    const r = await keysCli(['rotate', '--now', '--data-dir', h.dir]);
+    assert.equal(r.code, 0, r.err);
+    await waitFor('the new key to sign', () => h.app.services.keys.signingKid !== leaked, 5_000);
+    assert.equal((await me(h.app, signedByLeaked)).statusCode, 200, 'retired, still accepted');
+
+    const w = await keysCli(['withdraw', leaked, '--data-dir', h.dir]);
+    assert.equal(w.code, 0, w.err);
+    assert.match(w.out, new RegExp(`^Withdrew ${leaked}`, 'm'));
+    assert.match(w.out, new RegExp(`${leaked}\\s+\\S+\\s+\\S+\\s+removed `));
+    await waitFor('the periodic check to drop the withdrawn key', async () => !(await jwksKids(h.app)).includes(leaked), 5_000);
+    assert.equal((await me(h.app, signedByLeaked)).statusCode, 401, 'tokens of a withdrawn key are refused');
+
+    const again = await keysCli(['withdraw', leaked, '--data-dir', h.dir]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /already withdrawn/);
+  });
+
   test('usage errors are one line and exit 2; a missing database is not created', async () => {
     for (const args of [
       [], ['spin'], ['list', 'extra'], ['list', '--data-dir', `${h.dir}/nope`], ['rotate', '--data-dir', h.dir, '--redis-url', 'http://x'],
       ['rotate', '--data-dir', h.dir, '--now', '--lead-seconds', '5'], ['rotate', '--data-dir', h.dir, '--lead-seconds', '-1'],
+      ['withdraw', '--data-dir', h.dir], ['withdraw', 'no-such-kid', '--data-dir', h.dir], ['list', 'x', '--data-dir', h.dir],
     ]) {
       const r = await keysCli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}${r.err}`);

@@ -321,6 +321,11 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       await s.keys.rotate(key('k5', NOW + 50, NOW + 60), [], NOW + 50);
       const live = await s.keys.listUnretired();
       assert.deepEqual(live.map((k) => [k.kid, k.activatesAt]), [['k2', NOW + 10], ['k3', NOW + 20], ['k5', NOW + 60], ['k4', NOW + 100_000]]);
+      assert.equal(await s.keys.withdraw('k4', NOW + 70), true);
+      assert.equal(await s.keys.withdraw('k4', NOW + 80), false, 'already withdrawn: the first time stays');
+      assert.equal(await s.keys.withdraw('nope', NOW + 80), false);
+      assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3', 'k5']);
+      assert.equal((await s.keys.list()).find((k) => k.kid === 'k4')?.retiredAt, NOW + 70);
     });
 
     test('lockouts: update stores the state with its audit records; get hides expired rows; clear forgets', async () => {

@@ -66,6 +66,14 @@ export class PgSigningKeyStore implements SigningKeyStore {
       await notifyInTx(c, 'keys');
     });
   }
+  async withdraw(kid: string, now: number): Promise<boolean> {
+    return this.db.tx(async (c) => {
+      const r = await c.query('UPDATE signing_keys SET retired_at = $1 WHERE kid = $2 AND retired_at IS NULL', [now, kid]);
+      if (r.rowCount !== 1) return false;
+      await notifyInTx(c, 'keys');
+      return true;
+    });
+  }
   /**
    * Check-then-insert under SERIALIZABLE: two instances that both saw no key and both insert form
    * a read/write dependency cycle, so one of them fails with 40001; PgDb.tx retries it, and the

@@ -59,6 +59,9 @@ export class SqliteSigningKeyStore implements SigningKeyStore {
       for (const kid of retireKids) retire.run(now, kid);
     });
   }
+  async withdraw(kid: string, now: number): Promise<boolean> {
+    return this.s.tx(() => this.s.stmt('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL').run(now, kid).changes === 1);
+  }
   async insertIfNone(k: SigningKey): Promise<boolean> {
     // BEGIN IMMEDIATE: the check and the insert hold the write lock together.
     return this.s.tx(() => {
