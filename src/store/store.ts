@@ -209,7 +209,7 @@ export interface AuditStore {
 }
 
 export interface SigningKeyStore {
-  /** Every key, retired ones included, in activation order (activates_at, created_at, kid). */
+  /** Every key, retired ones included, in activation order (activatesAt, created_at, kid). */
   list(): Promise<SigningKey[]>;
   /**
    * The keys not withdrawn, in activation order: what instances publish and verify with; which

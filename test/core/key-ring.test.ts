@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { KeyRing } from '../../src/core/key-ring.js';
 import { generateSigningKey, verifyJwtSignature } from '../../src/crypto/jwt.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
@@ -85,6 +86,22 @@ describe('KeyRing: reload swaps an immutable snapshot', () => {
     now += 1;
     assert.equal(ring.byId(old), undefined, 'removed at activatesAt + retention, still with no reload');
     assert.deepEqual(ring.jwks().keys.map((k) => k.kid), [next.kid]);
+  });
+
+  test('a key written without an activation time (before migration 50, or by an older instance) signs from its creation', async () => {
+    const now = Date.UTC(2029, 0, 1);
+    const legacy = generateSigningKey(now);
+    const raw = new Database(join(dir, 'p.db'));
+    try {
+      raw.prepare('INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, NULL)')
+        .run(legacy.kid, legacy.alg, legacy.privateKeyPem, JSON.stringify(legacy.publicJwk), legacy.createdAt);
+    } finally {
+      raw.close();
+    }
+    const stored = (await store.keys.listUnretired()).find((k) => k.kid === legacy.kid);
+    assert.equal(stored?.activatesAt, now);
+    const ring = await KeyRing.open(store, now, () => now);
+    assert.equal(ring.signingKid, legacy.kid, 'the newest by its creation time');
   });
 
   test('catchUp reloads for an unknown kid at most once a second', async () => {

@@ -42,10 +42,10 @@ export class SqliteAuditStore implements AuditStore {
 export class SqliteSigningKeyStore implements SigningKeyStore {
   constructor(private readonly s: SqliteDb) {}
   async list(): Promise<SigningKey[]> {
-    return (this.s.stmt('SELECT * FROM signing_keys ORDER BY activates_at, created_at, kid').all() as Record<string, unknown>[]).map(toSigningKey);
+    return (this.s.stmt('SELECT * FROM signing_keys ORDER BY COALESCE(activates_at, created_at), created_at, kid').all() as Record<string, unknown>[]).map(toSigningKey);
   }
   async listUnretired(): Promise<SigningKey[]> {
-    const rows = this.s.stmt('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY activates_at, created_at, kid').all() as Record<string, unknown>[];
+    const rows = this.s.stmt('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY COALESCE(activates_at, created_at), created_at, kid').all() as Record<string, unknown>[];
     return rows.map(toSigningKey);
   }
   async insert(k: SigningKey): Promise<void> {

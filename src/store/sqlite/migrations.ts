@@ -267,10 +267,10 @@ CREATE INDEX lockouts_expiry ON lockouts(expires_at);
   {
     version: 50,
     name: 'signing keys: activation time (a rotated key is published before it signs)',
-    // Keys that exist already signed from their creation.
+    // NULL = from created_at: keys that exist already, and keys a not yet upgraded instance or
+    // CLI adds during a rolling upgrade, signed from their creation (rows.ts, toSigningKey).
     sql: `
-ALTER TABLE signing_keys ADD COLUMN activates_at INTEGER NOT NULL DEFAULT 0;
-UPDATE signing_keys SET activates_at = created_at;
+ALTER TABLE signing_keys ADD COLUMN activates_at INTEGER;
 `,
   },
 ];
