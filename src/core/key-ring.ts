@@ -16,6 +16,8 @@ interface KeySnapshot {
   /** Published and accepted: next, active and retired keys (core/key-rotation.ts). */
   readonly byKid: ReadonlyMap<string, LoadedKey>;
   readonly jwks: { readonly keys: readonly Record<string, unknown>[] };
+  /** The published key that signs next, if a rotation is pending. */
+  readonly next: { readonly kid: string; readonly activatesAt: number } | null;
   readonly changesAt: number;
 }
 
@@ -23,12 +25,14 @@ function snapshotOf(stored: readonly SigningKey[], loaded: ReadonlyMap<string, L
   const schedule = keySchedule(stored, now, retentionMs);
   if (!schedule) return null;
   const published = schedule.published.map((k) => loaded.get(k.kid) as LoadedKey);
+  const next = schedule.published.find((k) => k.activatesAt > schedule.signing.activatesAt && k.activatesAt > now);
   return Object.freeze({
     stored: Object.freeze([...stored]),
     loaded,
     active: loaded.get(schedule.signing.kid) as LoadedKey,
     byKid: new Map(published.map((k) => [k.kid, k])),
     jwks: Object.freeze({ keys: Object.freeze(published.map((k) => k.publicJwk)) }),
+    next: next ? Object.freeze({ kid: next.kid, activatesAt: next.activatesAt }) : null,
     changesAt: schedule.changesAt,
   });
 }
@@ -102,6 +106,11 @@ export class KeyRing {
   /** The kid new tokens are signed with. */
   get signingKid(): string {
     return this.current().active.kid;
+  }
+
+  /** The next key, published and waiting for its activatesAt; null with no rotation pending. */
+  get nextKey(): { kid: string; activatesAt: number } | null {
+    return this.current().next;
   }
 
   /**

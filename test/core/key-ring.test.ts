@@ -73,6 +73,7 @@ describe('KeyRing: reload swaps an immutable snapshot', () => {
     await store.keys.rotate(next, [], now);
     assert.equal(await ring.reload(), true);
     assert.equal(ring.signingKid, old, 'a next key does not sign before its time');
+    assert.deepEqual(ring.nextKey, { kid: next.kid, activatesAt: next.activatesAt });
     assert.ok(ring.jwks().keys.some((k) => k.kid === next.kid), 'but it is published at once');
     assert.ok(ring.byId(next.kid));
 
@@ -80,6 +81,7 @@ describe('KeyRing: reload swaps an immutable snapshot', () => {
     assert.equal(ring.signingKid, old);
     now += 1;
     assert.equal(ring.signingKid, next.kid, 'switched at activatesAt with no reload');
+    assert.equal(ring.nextKey, null);
     assert.ok(ring.byId(old), 'the retired key is still accepted');
     now += retentionMs - 1;
     assert.ok(ring.jwks().keys.some((k) => k.kid === old));
