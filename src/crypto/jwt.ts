@@ -52,6 +52,7 @@ function toSigningKey(privateKey: KeyObject, publicKey: KeyObject, now: number):
     privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     publicJwk: { kty: 'RSA', use: 'sig', alg: 'RS256', kid, n: jwk.n, e: jwk.e },
     createdAt: now,
+    activatesAt: now,
     retiredAt: null,
   };
 }

@@ -162,8 +162,8 @@ describe('resource server: access tokens', () => {
     const oldToken = delegatedToken(h, 'alice', ['User.Read']);
     const before = jwksFetches.length;
 
-    // Rotate as `portcullis keys rotate` does: a new signing key, the old one still published.
-    const key = generateSigningKey(Date.now() + 1000);
+    // Rotate as `portcullis keys rotate --now` does: a new signing key, the old one still published.
+    const key = generateSigningKey(Date.now());
     await h.store.keys.rotate(key, [], Date.now());
     assert.equal(await h.app.services.keys.reload(), true);
     const newToken = delegatedToken(h, 'alice', ['User.Read']);
