@@ -264,6 +264,27 @@ CREATE TABLE lockouts (
 CREATE INDEX lockouts_expiry ON lockouts(expires_at);
 `,
   },
+  {
+    version: 50,
+    name: 'seed entry digests (what each seed entry said when last applied)',
+    // src/core/seed-digest.ts: one HMAC-SHA-256 key per store; per entry only keyed digests.
+    sql: `
+CREATE TABLE seed_digest_key (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE seed_entries (
+  kind TEXT NOT NULL,
+  entry_key TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  digests TEXT NOT NULL,
+  applied_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, entry_key)
+);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
