@@ -15,6 +15,7 @@ import { openSqliteStore } from '../store/sqlite/open.js';
 import { DataDirLockedError, holdServeLock, type HeldLock } from '../store/sqlite/data-dir-lock.js';
 import { openDatabase } from './database.js';
 import { CliError, parseServeOptions, serveHelp, type DatabaseOptions, type ServeOptions } from './serve-options.js';
+import { seedReportLines } from './seed-report.js';
 import { loadTlsFiles, selfSignedTls, type TlsMaterial } from './tls.js';
 
 type Print = (line: string) => void;
@@ -111,8 +112,9 @@ async function openStore(dataDir: string, database: DatabaseOptions | null): Pro
 
 /**
  * Applies the seed, tolerating other instances applying the same seed at the same moment: the
- * loser of an insert race gets ConflictError, and since applySeed is idempotent the next pass
- * finds the rows the winner created and leaves them unchanged. Each conflict means another
+ * loser of an insert race gets ConflictError, and the next pass finds the rows the winner created
+ * and leaves them as they are (unchanged, or adopted if the winner has not recorded them yet,
+ * src/core/seed.ts). Each conflict means another
  * process created one more seed row (tenant or user; applications are upserts), so the number of
  * passes is bounded by that row count plus one.
  */
@@ -132,8 +134,7 @@ async function prepareTenant(store: Store, seed: Seed | null, seedFile: string |
   if (seed) {
     try {
       const r = await applySeedShared(store, seed);
-      print(`Seed '${seedFile}': ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged`);
-      for (const w of r.warnings) print(`  warning: ${w}`);
+      for (const line of seedReportLines(seedFile ?? '', r)) print(line);
     } catch (e) {
       if (e instanceof SeedError) throw new CliError(`seed file '${seedFile}': ${e.message}`, 2);
       throw e;
