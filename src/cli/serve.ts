@@ -2,7 +2,7 @@
  * `portcullis serve`: open the store, seed it, build the app and listen until SIGINT/SIGTERM.
  * The lines printed on start are a contract (tests and scripts parse them): keep their shape.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createApp, type PortcullisApp } from '../app.js';
@@ -13,6 +13,7 @@ import { openInvalidationFeed } from '../events/open-feed.js';
 import { ConflictError, type Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import { DataDirLockedError, holdServeLock, type HeldLock } from '../store/sqlite/data-dir-lock.js';
+import { describeModeChange, preparePrivateDataDir, type ModeChange } from './data-dir.js';
 import { openDatabase } from './database.js';
 import { CliError, parseServeOptions, serveHelp, type DatabaseOptions, type ServeOptions } from './serve-options.js';
 import { seedReportLines } from './seed-report.js';
@@ -238,11 +239,15 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   // Everything that can be wrong with the configuration is checked before the store is touched.
   const seed = opts.seedFile ? await readSeedFile(opts.seedFile) : null;
   const dataDir = resolve(opts.dataDir);
+  let modeChanges: ModeChange[];
   try {
-    await mkdir(dataDir, { recursive: true });
+    modeChanges = preparePrivateDataDir(dataDir);
   } catch (e) {
     throw new CliError(`cannot create data directory '${dataDir}': ${(e as Error).message}`, 1);
   }
+  // A notice, not an error: the directory is private from now on, and the operator should know
+  // that it was not before (the signing keys may have been readable by other accounts).
+  if (modeChanges.length > 0) print(`Data directory '${dataDir}': made private (owner only): ${modeChanges.map(describeModeChange).join(', ')}`);
   const tls = await loadTls({ ...opts, dataDir });
   // The issuer contains the port, and the app is built before it listens: so learn the port first.
   const port = await reservePort(opts.host, opts.port);
