@@ -35,6 +35,7 @@ export interface Store {
   outbox: OutboxStore;
   ssf: SsfStore;
   lockouts: LockoutStore;
+  seedState: SeedStateStore;
   close(): Promise<void>;
 }
 
@@ -374,6 +375,35 @@ export interface LockoutStore {
   ): Promise<LockoutState>;
   /** Forgets the subject (a successful sign-in resets the user's count). */
   clear(key: string): Promise<void>;
+}
+
+/**
+ * What a seed entry said when it was last applied (src/core/seed.ts, docs/seed-file.md): one
+ * keyed digest per property, never the value itself, so a start-up can tell which properties the
+ * file changed since without reading the values back or running argon2.
+ */
+export interface SeedEntryRecord {
+  kind: 'user' | 'application';
+  /** The entry's identity in the file: `id:<guid>` / `upn:<lower-case UPN>` for users, the appId for applications. */
+  key: string;
+  /** The user id or appId the entry was applied to. */
+  subjectId: string;
+  /** Property name → keyed digest (src/core/seed-digest.ts). */
+  digests: Record<string, string>;
+  appliedAt: number;
+}
+
+export interface SeedStateStore {
+  /**
+   * The store's key for seed digests: stores `candidate` if the store has none yet (atomically,
+   * so instances starting together agree on one key) and returns the stored key.
+   */
+  digestKey(candidate: string, now: number): Promise<string>;
+  list(): Promise<SeedEntryRecord[]>;
+  /** Inserts or replaces the record of (kind, key). */
+  put(record: SeedEntryRecord): Promise<void>;
+  /** Forgets the records of entries the seed no longer has. */
+  remove(kind: SeedEntryRecord['kind'], keys: readonly string[]): Promise<void>;
 }
 
 /** Raised by adapters on unique-constraint violations. */

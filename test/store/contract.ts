@@ -5,6 +5,7 @@ import { afterFailure, type LockoutPolicy } from '../../src/core/lockout.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
 import { outboxContractTests } from './outbox-contract.js';
+import { seedStateContract } from './seed-state-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
 
 /**
@@ -72,6 +73,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
     });
     after(async () => fx.cleanup());
     ssfStoreContract(() => s, TENANT, NOW);
+    seedStateContract(() => s, NOW);
 
     test('users: insert, find by id and UPN (case-insensitive), unique UPN, list with keyset paging', async () => {
       const a = user('Ann@contract.test', { roleTemplateIds: ['r2', 'r1'] });
