@@ -47,7 +47,19 @@ const invalidUrl = (url: string, version: GraphVersion, why: string) =>
 
 /** Characters RFC 3986 §3.3 allows unencoded in a path segment (pchar minus pct-encoded). */
 const PCHAR = /[^A-Za-z0-9\-._~!$&'()*+,;=:@]/gu;
-const encodeSegment = (segment: string): string => segment.replace(PCHAR, (c) => encodeURIComponent(c));
+const PLAIN = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
+const encodeSegment = (segment: string): string => (PLAIN.test(segment) ? segment : segment.replace(PCHAR, (c) => encodeURIComponent(c)));
+
+const byVersion = new WeakMap<readonly GraphRoute[], Map<GraphVersion, GraphRoute[]>>();
+
+/** The routes of one version (computed once per route table). */
+function routesOf(routes: readonly GraphRoute[], version: GraphVersion): readonly GraphRoute[] {
+  let versions = byVersion.get(routes);
+  if (!versions) byVersion.set(routes, (versions = new Map()));
+  let list = versions.get(version);
+  if (!list) versions.set(version, (list = routes.filter((r) => r.versions === undefined || r.versions.includes(version))));
+  return list;
+}
 
 /**
  * Resolves an inner request's URL under /{version} and checks it names one of `routes` (the
@@ -66,7 +78,7 @@ export function resolveInnerUrl(version: GraphVersion, method: string, url: stri
   for (const raw of (rawPath.startsWith('/') ? rawPath.slice(1) : rawPath).split('/')) {
     let segment: string;
     try {
-      segment = decodeURIComponent(raw);
+      segment = raw.includes('%') ? decodeURIComponent(raw) : raw;
       encodeSegment(segment); // throws on a lone surrogate, which no URL can carry
     } catch {
       return invalidUrl(url, version, 'malformed percent-encoding');
@@ -88,11 +100,7 @@ export function resolveInnerUrl(version: GraphVersion, method: string, url: stri
   while (end > start && stack[end - 1] === '') end--;
   const segments = stack.slice(start, end);
   if (segments[0]?.toLowerCase() === '$batch') return invalidUrl(url, version, 'a batch cannot contain a $batch request');
-  const match = matchRoute(
-    routes.filter((r) => r.versions === undefined || r.versions.includes(version)),
-    method,
-    segments,
-  );
+  const match = matchRoute(routesOf(routes, version), method, segments);
   if (match.kind === 'segment') return segmentNotFound(match.segment || version);
   const path = segments.map(encodeSegment).join('/');
   return {
