@@ -45,9 +45,12 @@ export interface InnerTarget {
 const invalidUrl = (url: string, version: GraphVersion, why: string) =>
   new RequestBadRequest(`Invalid request URL '${url.slice(0, 200)}': ${why}; use a URL relative to /${version}.`);
 
-/** Characters RFC 3986 §3.3 allows unencoded in a path segment (pchar minus pct-encoded). */
-const PCHAR = /[^A-Za-z0-9\-._~!$&'()*+,;=:@]/gu;
-const PLAIN = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
+/**
+ * Characters RFC 3986 §3.3 allows unencoded in a path segment (pchar minus pct-encoded), except
+ * ';', which a router may take for a delimiter (fastify's useSemicolonDelimiter): encoded.
+ */
+const PCHAR = /[^A-Za-z0-9\-._~!$&'()*+,=:@]/gu;
+const PLAIN = /^[A-Za-z0-9\-._~!$&'()*+,=:@]*$/;
 const encodeSegment = (segment: string): string => (PLAIN.test(segment) ? segment : segment.replace(PCHAR, (c) => encodeURIComponent(c)));
 
 const byVersion = new WeakMap<readonly GraphRoute[], Map<GraphVersion, GraphRoute[]>>();

@@ -99,10 +99,13 @@ describe('$batch inner URLs stay under the batch version', () => {
       { id: 'a', method: 'GET', url: '/nothingHere' },
       { id: 'b', method: 'GET', url: '/beta/me' },
       { id: 'c', method: 'GET', url: '/' },
+      { id: 'd', method: 'GET', url: '/users/bob;x@contoso.test' }, // ';' is part of the key, not a delimiter
     ]);
     assertRefused(unknown.get('a'), /Resource not found for the segment 'nothingHere'/);
     assertRefused(unknown.get('b'), /Resource not found for the segment 'beta'/);
     assertRefused(unknown.get('c'), /Resource not found for the segment 'v1.0'/);
+    assert.equal(unknown.get('d').status, 404);
+    assert.equal(unknown.get('d').body.error.code, 'Request_ResourceNotFound');
   });
 
   test('$batch is refused however spelled: nested batches cannot exceed the 20-request limit', async () => {
