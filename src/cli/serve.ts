@@ -161,6 +161,8 @@ function printReady(app: PortcullisApp, publicUrl: string, tls: TlsMaterial | nu
   print(`  tenant:     ${id} (${domain})`);
   // Which channel brings `portcullis keys rotate` to this instance (docs/deployment.md).
   print(`  keys:       signing with ${app.services.keys.signingKid}; rotations picked up via ${reload}`);
+  const next = app.services.keys.nextKey;
+  if (next) print(`  next key:   ${next.kid}, published, signs from ${new Date(next.activatesAt).toISOString()}`);
   if (tls?.selfSigned) {
     // Node clients (MSAL, the Graph client) must trust the certificate to talk to us over https.
     print(`  tls cert:   ${tls.certFile}${tls.generated ? ' (new)' : ''}; Node clients: NODE_EXTRA_CA_CERTS=${tls.certFile}`);
@@ -203,6 +205,7 @@ export function buildConfig(opts: ServeOptions, port: number, https: boolean): R
       outbox: opts.outbox,
       ssf: { allowHttpPushEndpoints: opts.ssfAllowHttpPush },
       abuse: opts.abuse,
+      ...(opts.keyLeadSeconds !== null ? { keyLeadSeconds: opts.keyLeadSeconds } : {}),
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(e.message, 2);

@@ -9,6 +9,13 @@ import { RequestBadRequest, UnsupportedMediaType } from './errors.js';
 
 type Done = (err: Error | null, body?: unknown) => void;
 
+/**
+ * JSON text is UTF-8 (RFC 8259 §8.1). Decoding invalid bytes leniently would turn them into
+ * U+FFFD and store something the client never sent, so a body that is not UTF-8 is refused.
+ * The BOM is left to the JSON parser, as before.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 const isBlank = (body: string | Buffer): boolean => body.toString('utf8').trim().length === 0;
 
 /**
@@ -51,12 +58,18 @@ export function registerBodyParsers(scope: FastifyInstance): void {
   // fastify's secure parser: drops __proto__ / constructor.prototype poisoning attempts.
   const parseJson = scope.getDefaultJsonParser('error', 'error');
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, body: string | Buffer, done: Done) => {
-    if (isBlank(body)) {
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: string | Buffer, done: Done) => {
+    let text: string;
+    try {
+      text = typeof body === 'string' ? body : utf8.decode(body);
+    } catch {
+      done(new RequestBadRequest('Invalid JSON in the request body.'));
+      return;
+    }
+    if (text.trim().length === 0) {
       done(null, undefined);
       return;
     }
-    const text = body.toString('utf8');
     if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
       done(new RequestBadRequest(`The JSON in the request body nests deeper than ${MAX_JSON_DEPTH} levels.`));
       return;

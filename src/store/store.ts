@@ -209,17 +209,25 @@ export interface AuditStore {
 }
 
 export interface SigningKeyStore {
-  /** Every key, retired ones included, oldest first (created_at, then kid). */
+  /** Every key, retired ones included, in activation order (activatesAt, created_at, kid). */
   list(): Promise<SigningKey[]>;
-  /** The keys instances publish and verify with, oldest first; the last one signs. */
+  /**
+   * The keys not withdrawn, in activation order: what instances publish and verify with; which
+   * of them signs at a given time is decided by core/key-rotation.ts (keySchedule).
+   */
   listUnretired(): Promise<SigningKey[]>;
   insert(key: SigningKey): Promise<void>;
   /**
-   * Key rotation in one transaction: adds `key` (created after every other key, so it becomes
-   * the signing key) and marks `retireKids` retired at `now`. On PostgreSQL the same transaction
-   * sends a NOTIFY, delivered to listening instances only if and when it commits.
+   * Key rotation in one transaction: adds `key` (it signs from its activatesAt, which the caller
+   * puts after every other key's) and marks `retireKids` retired at `now`. On PostgreSQL the same
+   * transaction sends a NOTIFY, delivered to listening instances only if and when it commits.
    */
   rotate(key: SigningKey, retireKids: readonly string[], now: number): Promise<void>;
+  /**
+   * Withdraws one key at `now` (neither published nor accepted from then on; e.g. a leaked key);
+   * returns whether it was live. On PostgreSQL the same transaction sends the 'keys' NOTIFY.
+   */
+  withdraw(kid: string, now: number): Promise<boolean>;
   /**
    * Stores `key` only if the store holds no unretired key, atomically; returns whether it did.
    * Several instances starting at once on one database must end with ONE first key, or tokens

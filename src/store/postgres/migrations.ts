@@ -270,6 +270,15 @@ CREATE TABLE lockouts (
 CREATE INDEX lockouts_expiry ON lockouts(expires_at);
 `,
   },
+  {
+    version: 50,
+    name: 'signing keys: activation time (a rotated key is published before it signs)',
+    // NULL = from created_at: keys that exist already, and keys a not yet upgraded instance or
+    // CLI adds during a rolling upgrade, signed from their creation (rows.ts, toSigningKey).
+    sql: `
+ALTER TABLE signing_keys ADD COLUMN activates_at BIGINT;
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */

@@ -264,6 +264,15 @@ CREATE TABLE lockouts (
 CREATE INDEX lockouts_expiry ON lockouts(expires_at);
 `,
   },
+  {
+    version: 50,
+    name: 'signing keys: activation time (a rotated key is published before it signs)',
+    // NULL = from created_at: keys that exist already, and keys a not yet upgraded instance or
+    // CLI adds during a rolling upgrade, signed from their creation (rows.ts, toSigningKey).
+    sql: `
+ALTER TABLE signing_keys ADD COLUMN activates_at INTEGER;
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
