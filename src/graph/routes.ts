@@ -76,9 +76,9 @@ export function registerGraphRoutes(http: FastifyInstance, services: Services): 
   const rt: GraphRuntime = {
     services,
     throttle,
-    // $batch injects its inner requests into the root instance, i.e. through these same routes;
-    // its revoke lane charges the same throttle.
-    routes: [...GRAPH_ROUTES, ...batchRoutes(http, { throttle })],
+    // $batch injects its inner requests into the root instance, i.e. through these same routes,
+    // and only to GRAPH_ROUTES (not to itself); its revoke lane charges the same throttle.
+    routes: [...GRAPH_ROUTES, ...batchRoutes({ root: http, lane: { throttle }, targets: GRAPH_ROUTES })],
   };
   http.register(async (graph) => {
     registerBodyParsers(graph);
