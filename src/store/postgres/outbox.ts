@@ -1,45 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditRecord, User } from '../../core/model.js';
-import { groupAffectedSessions, type OutboxDelivery, type SecurityEvent, type SecurityEventDraft } from '../../core/security-event.js';
+import type { OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../../core/security-event.js';
+import { SECURITY_EVENT_SQL, captureReads, eventArgs, type EventScope } from '../sql/security-events.js';
+import { numberedAll } from '../sql/placeholders.js';
 import { EVENT_COLUMNS_AS_E, clipError, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
 import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import { notifyInTx } from './notify.js';
 
-/** What an event covers; see store/sqlite/outbox.ts. */
-export type EventScope = { kind: 'user'; epoch: number } | { kind: 'session'; sessionId: string; epoch: number };
+const EVENT_SQL = numberedAll(SECURITY_EVENT_SQL);
 
 /**
  * Writes a security event inside the caller's transaction, which holds the user row locked
  * (FOR NO KEY UPDATE): a grant being created concurrently takes FOR SHARE on the user, so the
- * captured set of grants is exactly the set the change ends. The caller fires
- * `db.outboxCommitted` after COMMIT.
+ * captured set of grants is exactly the set the change ends (store/sql/security-events.ts). The
+ * caller fires `db.outboxCommitted` after COMMIT.
  */
 export async function writeSecurityEvent(c: Queryable, user: User, draft: SecurityEventDraft, scope: EventScope): Promise<void> {
-  const now = draft.occurredAt;
-  let grants: { clientId: string; sessionId: string | null }[];
-  let live: string[];
-  if (scope.kind === 'user') {
-    const g = await c.query('SELECT client_id, session_id FROM grants WHERE user_id = $1 AND revoked_at IS NULL AND epoch = $2', [user.id, scope.epoch]);
-    grants = g.rows.map((r) => ({ clientId: r.client_id as string, sessionId: (r.session_id as string | null) ?? null }));
-    const l = await c.query('SELECT id FROM sso_sessions WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 AND epoch = $3', [
-      user.id, now, scope.epoch,
-    ]);
-    live = l.rows.map((r) => r.id as string);
-  } else {
-    const g = await c.query('SELECT client_id FROM grants WHERE session_id = $1 AND revoked_at IS NULL AND epoch = $2', [scope.sessionId, scope.epoch]);
-    grants = g.rows.map((r) => ({ clientId: r.client_id as string, sessionId: scope.sessionId }));
-    live = [scope.sessionId];
-  }
-  await c.query(
-    `INSERT INTO security_events (tenant_id, type, user_id, user_principal_name, occurred_at, initiating_entity, initiated_by,
-       correlation_id, sessions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      user.tenantId, draft.type, user.id, user.userPrincipalName, now, draft.initiatingEntity, JSON.stringify(draft.initiatedBy),
-      draft.correlationId, JSON.stringify(groupAffectedSessions(grants, live)),
-    ],
-  );
+  const reads = captureReads(user, scope, draft.occurredAt);
+  const grants = (await c.query(EVENT_SQL[reads.grants.sql], reads.grants.args)).rows;
+  const sessions = reads.sessions ? (await c.query(EVENT_SQL[reads.sessions.sql], reads.sessions.args)).rows : null;
+  await c.query(EVENT_SQL.insertEvent, eventArgs(user, draft, scope, grants, sessions));
   // Delivered at COMMIT to every listening instance, whose dispatcher then runs at once instead
   // of at its next poll (src/events/key-refresher.ts hands the topic to the app).
   await notifyInTx(c, 'outbox');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditRecord, User } from '../../core/model.js';
-import { groupAffectedSessions, type OutboxDelivery, type SecurityEvent, type SecurityEventDraft } from '../../core/security-event.js';
+import type { OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../../core/security-event.js';
+import { SECURITY_EVENT_SQL, captureReads, eventArgs, type EventScope } from '../sql/security-events.js';
 import { EVENT_COLUMNS_AS_E, clipError, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
 import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
@@ -9,42 +10,16 @@ import type { SqliteDb } from './database.js';
 type Row = Record<string, unknown>;
 
 /**
- * What an event covers: every grant and live browser session of the user at the epoch the change
- * ends ('user'), or the grants of one browser session ('session', sign-out).
- */
-export type EventScope = { kind: 'user'; epoch: number } | { kind: 'session'; sessionId: string; epoch: number };
-
-/**
  * Writes a security event inside the caller's transaction (which must not have changed the
  * user's grants or sessions yet), capturing the affected sessions and their clients as they are
- * at this moment. The caller fires `s.outboxCommitted` after its transaction committed.
+ * at this moment (store/sql/security-events.ts). The caller fires `s.outboxCommitted` after its
+ * transaction committed.
  */
 export function writeSecurityEventSync(s: SqliteDb, user: User, draft: SecurityEventDraft, scope: EventScope): void {
-  const now = draft.occurredAt;
-  let grants: { clientId: string; sessionId: string | null }[];
-  let live: string[];
-  if (scope.kind === 'user') {
-    grants = (
-      s.stmt('SELECT client_id, session_id FROM grants WHERE user_id = ? AND revoked_at IS NULL AND epoch = ?').all(user.id, scope.epoch) as Row[]
-    ).map((r) => ({ clientId: r.client_id as string, sessionId: (r.session_id as string | null) ?? null }));
-    live = (
-      s
-        .stmt('SELECT id FROM sso_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? AND epoch = ?')
-        .all(user.id, now, scope.epoch) as Row[]
-    ).map((r) => r.id as string);
-  } else {
-    grants = (
-      s.stmt('SELECT client_id FROM grants WHERE session_id = ? AND revoked_at IS NULL AND epoch = ?').all(scope.sessionId, scope.epoch) as Row[]
-    ).map((r) => ({ clientId: r.client_id as string, sessionId: scope.sessionId }));
-    live = [scope.sessionId];
-  }
-  s.stmt(
-    `INSERT INTO security_events (tenant_id, type, user_id, user_principal_name, occurred_at, initiating_entity, initiated_by,
-       correlation_id, sessions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    user.tenantId, draft.type, user.id, user.userPrincipalName, now, draft.initiatingEntity, JSON.stringify(draft.initiatedBy),
-    draft.correlationId, JSON.stringify(groupAffectedSessions(grants, live)),
-  );
+  const reads = captureReads(user, scope, draft.occurredAt);
+  const grants = s.stmt(SECURITY_EVENT_SQL[reads.grants.sql]).all(...reads.grants.args) as Row[];
+  const sessions = reads.sessions ? (s.stmt(SECURITY_EVENT_SQL[reads.sessions.sql]).all(...reads.sessions.args) as Row[]) : null;
+  s.stmt(SECURITY_EVENT_SQL.insertEvent).run(...eventArgs(user, draft, scope, grants, sessions));
 }
 
 export class SqliteOutboxStore implements OutboxStore {

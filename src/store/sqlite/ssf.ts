@@ -1,4 +1,4 @@
-import { DELIVERY, type ClaimedSet, type QueuedSet, type SsfStream, type StreamStatus } from '../../ssf/model.js';
+import { DELIVERY, type ClaimedSet, type QueuedSet, type SsfStream, type StreamStatus } from '../../core/ssf-stream.js';
 import { SSF_STREAM_COLUMNS, ssfStreamValues, toClaimedSet, toQueuedSet, toSsfStream } from '../ssf-rows.js';
 import type { SsfStore } from '../store.js';
 import type { SqliteDb } from './database.js';
