@@ -217,14 +217,11 @@ export interface NewDelivery {
   sink: string;
   destination: string;
   payload: Record<string, unknown>;
-  /** 'pending' to be sent by the dispatcher, 'held' to be fetched by a receiver (poll). */
-  status: 'pending' | 'held';
 }
 
 /** What the dispatcher writes back after an attempt. */
 export type DeliverySettlement =
   | { status: 'delivered'; attempts: number }
-  | { status: 'held'; attempts: number }
   | { status: 'pending'; attempts: number; nextAttemptAt: number; lastError: string }
   | { status: 'failed'; attempts: number; lastError: string };
 
@@ -256,18 +253,14 @@ export interface OutboxStore {
    * claim is still ours; returns whether it was.
    */
   settle(id: string, claim: string, settlement: DeliverySettlement, now: number, audit: AuditRecord[]): Promise<boolean>;
-  /** Held deliveries of one sink and destination, oldest first (SSF poll, RFC 8936 §2.4). */
-  listHeld(sink: string, destination: string, limit: number): Promise<OutboxDelivery[]>;
-  /** Marks held deliveries delivered (acknowledged by the receiver); returns how many changed. */
-  acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number>;
   /** Newest first; for tests, the CLI and diagnostics. */
   listDeliveries(query: { eventId?: number; sink?: string; status?: DeliveryStatus; limit: number }): Promise<OutboxDelivery[]>;
   /** Newest first. */
   listEvents(query: { userId?: string; limit: number }): Promise<SecurityEvent[]>;
   /**
    * Retention: deletes up to `limit` deliveries settled (delivered or failed) before `before`,
-   * then up to `limit` events planned before `before` that have no delivery left. Pending and
-   * held deliveries, and their events, are kept whatever their age. Returns the rows deleted.
+   * then up to `limit` events planned before `before` that have no delivery left. Pending
+   * deliveries, and their events, are kept whatever their age. Returns the rows deleted.
    */
   prune(before: number, limit: number): Promise<number>;
   /**

@@ -55,8 +55,8 @@ export class PgOutboxStore implements OutboxStore {
       for (const d of deliveries) {
         await c.query(
           `INSERT INTO outbox_deliveries (id, event_id, tenant_id, sink, destination, payload, status, created_at, next_attempt_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (event_id, sink, destination) DO NOTHING`,
-          [d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), d.status, now],
+           VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) ON CONFLICT (event_id, sink, destination) DO NOTHING`,
+          [d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now],
         );
       }
       await c.query('UPDATE security_events SET planned_at = $1, claimed_until = 0 WHERE id = $2', [now, eventId]);
@@ -95,24 +95,6 @@ export class PgOutboxStore implements OutboxStore {
       for (const a of audit) await insertAudit(c, a);
       return true;
     });
-  }
-
-  async listHeld(sink: string, destination: string, limit: number): Promise<OutboxDelivery[]> {
-    const { rows } = await this.db.query(
-      `SELECT * FROM outbox_deliveries WHERE sink = $1 AND destination = $2 AND status = 'held' ORDER BY created_at, id LIMIT $3`,
-      [sink, destination, limit],
-    );
-    return rows.map(toDelivery);
-  }
-
-  async acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number> {
-    if (ids.length === 0) return 0;
-    const r = await this.db.query(
-      `UPDATE outbox_deliveries SET status = 'delivered', settled_at = $1
-       WHERE id = ANY($2::text[]) AND sink = $3 AND destination = $4 AND status = 'held'`,
-      [now, [...ids], sink, destination],
-    );
-    return r.rowCount ?? 0;
   }
 
   async listDeliveries(q: { eventId?: number; sink?: string; status?: string; limit: number }): Promise<OutboxDelivery[]> {

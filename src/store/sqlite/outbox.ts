@@ -45,9 +45,9 @@ export class SqliteOutboxStore implements OutboxStore {
         this.s
           .stmt(
             `INSERT INTO outbox_deliveries (id, event_id, tenant_id, sink, destination, payload, status, created_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, sink, destination) DO NOTHING`,
+             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (event_id, sink, destination) DO NOTHING`,
           )
-          .run(d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), d.status, now, now);
+          .run(d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now, now);
       }
       this.s.stmt('UPDATE security_events SET planned_at = ?, claimed_until = 0 WHERE id = ?').run(now, eventId);
     });
@@ -86,26 +86,6 @@ export class SqliteOutboxStore implements OutboxStore {
       if (info.changes === 0) return false;
       for (const a of audit) insertAudit(this.s, a);
       return true;
-    });
-  }
-
-  async listHeld(sink: string, destination: string, limit: number): Promise<OutboxDelivery[]> {
-    return (
-      this.s
-        .stmt(`SELECT * FROM outbox_deliveries WHERE sink = ? AND destination = ? AND status = 'held' ORDER BY created_at, id LIMIT ?`)
-        .all(sink, destination, limit) as Row[]
-    ).map(toDelivery);
-  }
-
-  async acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number> {
-    return this.s.txRelaxed(() => {
-      let n = 0;
-      for (const id of ids) {
-        n += this.s
-          .stmt(`UPDATE outbox_deliveries SET status = 'delivered', settled_at = ? WHERE id = ? AND sink = ? AND destination = ? AND status = 'held'`)
-          .run(now, id, sink, destination).changes;
-      }
-      return n;
     });
   }
 
