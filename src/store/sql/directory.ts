@@ -1,5 +1,6 @@
 import type { Application, User } from '../../core/model.js';
 import type { UserPatch } from '../store.js';
+import { columnsEqual } from './placeholders.js';
 
 /**
  * SQL of tenants, users and applications that both dialects read alike. What differs stays in the
@@ -65,26 +66,18 @@ export function userUpdate(
   revokeAt: number | undefined,
   flag: Flag,
 ): { sql: string; args: unknown[] } | null {
-  const sets: string[] = [];
-  const args: unknown[] = [];
-  const set = (column: string, value: unknown) => {
-    sets.push(`${column} = ?`);
-    args.push(value);
-  };
-  if (patch.displayName !== undefined) set('display_name', patch.displayName);
-  if (patch.userPrincipalName !== undefined) {
-    set('user_principal_name', patch.userPrincipalName);
-    set('upn_lower', patch.userPrincipalName.toLowerCase());
-  }
-  if (patch.passwordHash !== undefined) set('password_hash', patch.passwordHash);
-  if (patch.accountEnabled !== undefined) set('account_enabled', flag(patch.accountEnabled));
-  if (revokeAt !== undefined) {
-    sets.push('revocation_epoch = revocation_epoch + 1');
-    set('sign_in_sessions_valid_from', revokeAt);
-    set('refresh_tokens_valid_from', revokeAt);
-  }
+  const { parts, args } = columnsEqual([
+    ['display_name', patch.displayName],
+    ['user_principal_name', patch.userPrincipalName],
+    ['upn_lower', patch.userPrincipalName?.toLowerCase()],
+    ['password_hash', patch.passwordHash],
+    ['account_enabled', patch.accountEnabled === undefined ? undefined : flag(patch.accountEnabled)],
+  ]);
+  // With a revoke, the same statement moves the epoch and both valid-from stamps (see revokeUser).
+  const sets = revokeAt === undefined ? parts : [...parts, 'revocation_epoch = revocation_epoch + 1', 'sign_in_sessions_valid_from = ?', 'refresh_tokens_valid_from = ?'];
   if (sets.length === 0) return null;
-  return { sql: `UPDATE users SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`, args: [...args, tenantId, id] };
+  const values = revokeAt === undefined ? args : [...args, revokeAt, revokeAt];
+  return { sql: `UPDATE users SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`, args: [...values, tenantId, id] };
 }
 
 /** A patch with nothing but a revoke goes through the revoke path (UserStore.revoke). */

@@ -1,5 +1,6 @@
 import type { DeliverySettlement } from '../store.js';
 import { clipError } from '../outbox-rows.js';
+import { columnsEqual } from './placeholders.js';
 
 /**
  * Outbox SQL both dialects read alike. How work is claimed differs and stays in the adapters:
@@ -40,15 +41,11 @@ export function settleArgs(id: string, claim: string, x: DeliverySettlement, now
 
 /** OutboxStore.listDeliveries: newest first, filtered by what the query names. */
 export function listDeliveriesSql(q: { eventId?: number; sink?: string; status?: string; limit: number }): { sql: string; args: unknown[] } {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  const add = (column: string, value: unknown) => {
-    where.push(`${column} = ?`);
-    args.push(value);
-  };
-  if (q.eventId !== undefined) add('event_id', q.eventId);
-  if (q.sink !== undefined) add('sink', q.sink);
-  if (q.status !== undefined) add('status', q.status);
-  const filter = where.length ? `WHERE ${where.join(' AND ')} ` : '';
+  const { parts, args } = columnsEqual([
+    ['event_id', q.eventId],
+    ['sink', q.sink],
+    ['status', q.status],
+  ]);
+  const filter = parts.length ? `WHERE ${parts.join(' AND ')} ` : '';
   return { sql: `SELECT * FROM outbox_deliveries ${filter}ORDER BY event_id DESC, created_at DESC, id LIMIT ?`, args: [...args, q.limit] };
 }
