@@ -2,7 +2,7 @@
  * The decisions every store makes when a credential is presented, written once. Pure functions:
  * the adapters (store/sqlite, store/postgres) keep their locking reads and their writes, and call
  * these inside the transaction that reads the rows, so the check and the write it guards stay
- * atomic (DESIGN.md I1, I4). A rule changed here changes for both databases at once; the store
+ * atomic (docs/revocation-model.md). A rule changed here changes for both databases at once; the store
  * contract suite (test/store/contract.ts) and test/core/credential-verdicts.test.ts pin it.
  */
 import type { AuthorizationCode, DeviceCode, Grant, RefreshTokenRecord, SsoSession, User } from './model.js';
@@ -43,7 +43,7 @@ export type DeviceDecision =
 
 /**
  * The one check every redemption makes: the account is enabled and the credential's epoch is the
- * user's current one (DESIGN.md I1). Disabled is reported before revoked because disabling also
+ * user's current one (docs/revocation-model.md). Disabled is reported before revoked because disabling also
  * bumps the epoch (AADSTS50057 vs 50173).
  */
 export function userVerdict(user: User | null, epoch: number): RedeemFailure | null {
@@ -136,7 +136,7 @@ export function sessionIsLive(session: SsoSession, user: User | null, now: numbe
 }
 
 /**
- * The user as a revoke leaves it (revokeSignInSessions; DESIGN.md, "The revocation model"): the
+ * The user as a revoke leaves it (revokeSignInSessions; docs/revocation-model.md): the
  * epoch moves on, so every credential carrying the old one is dead, and both valid-from stamps
  * name the same instant.
  */

@@ -80,7 +80,7 @@ export interface UserStore {
   /**
    * revokeSignInSessions / invalidateAllRefreshTokens: bumps the user's revocation epoch and sets
    * both valid-from timestamps to `at`, with the audit records, in one transaction that is durable
-   * when the promise resolves (DESIGN.md I1, I3). With `securityEvent`, the same transaction
+   * when the promise resolves (docs/revocation-model.md). With `securityEvent`, the same transaction
    * captures the sessions and grants of the epoch it ends and writes the event to the outbox.
    * Returns the user as stored afterwards, or null if it does not exist.
    */

@@ -94,7 +94,7 @@ export class PgUserStore implements UserStore {
    * the epoch is bumped and both timestamps set with the audit records, in one transaction; the
    * promise resolves after COMMIT, which PostgreSQL makes durable (synchronous_commit on, the
    * default) before it answers — so an answered revoke survives a crash of this process or of the
-   * server (DESIGN.md I3). The locked row read first is the result, changed as the UPDATE changes it.
+   * server (docs/revocation-model.md). The locked row read first is the result, changed as the UPDATE changes it.
    */
   async revoke(tenantId: string, id: string, at: number, options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft }): Promise<User | null> {
     const event = options.securityEvent;

@@ -8,7 +8,7 @@ import { groupAffectedSessions, type SecurityEventDraft } from '../../core/secur
 export type EventScope = { kind: 'user'; epoch: number } | { kind: 'session'; sessionId: string; epoch: number };
 
 /**
- * The capture of a security event (issue 6; docs/push-revocation.md, "The outbox"), the same in
+ * The capture of a security event (docs/push-revocation.md, "The outbox"), the same in
  * both dialects: inside the transaction that makes the change, before it touches the user's grants
  * or sessions, read what the change ends, then insert the event row. The adapters run the reads
  * and the insert; store/postgres adds the NOTIFY.

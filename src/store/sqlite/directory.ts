@@ -91,7 +91,7 @@ export class SqliteUserStore implements UserStore {
 
   /**
    * Joins the group commit (group-commit.ts) ahead of queued rotations, so that refresh load does
-   * not delay its answer (issue 5, B2/B3); answered after the fsync that covers it, with its audit
+   * not delay its answer (bench/b2-revoke.ts); answered after the fsync that covers it, with its audit
    * record and security event in the same transaction.
    */
   async revoke(tenantId: string, id: string, at: number, options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft }): Promise<User | null> {
@@ -100,7 +100,7 @@ export class SqliteUserStore implements UserStore {
     return revoked;
   }
 
-  /** The row read first is the result, changed as the UPDATE changes it: one read per revoke (B3). */
+  /** The row read first is the result, changed as the UPDATE changes it: one read per revoke. */
   private revokeNow(tenantId: string, id: string, at: number, options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft }): User | null {
     const current = this.loadSync(tenantId, id);
     if (!current) return null;
