@@ -114,6 +114,38 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal(await s.users.update(TENANT, newGuid(), {}, { revokeAt: at, audit: [], securityEvent }), null);
     });
 
+    test('users.revoke bumps the epoch, sets both timestamps, writes audit and event, and returns the user as stored', async () => {
+      const u = { ...user('revoke-verb@contract.test'), roleTemplateIds: ['62e90394-69f5-4237-9190-012177145e10'] };
+      await s.users.insert(u);
+      const g = grantFor(u);
+      await s.grants.create(g, tokenFor(g, 'rv-0'));
+      const at = NOW + 9;
+      const securityEvent = { type: 'sessions-revoked' as const, occurredAt: at, initiatingEntity: 'admin' as const, initiatedBy: { app: { appId: 'a', displayName: 'A' } }, correlationId: 'rv' };
+      const revoked = await s.users.revoke(TENANT, u.id, at, { audit: [audit('Revoke verb', at)], securityEvent });
+      assert.deepEqual(revoked, await s.users.findById(TENANT, u.id));
+      assert.deepEqual([revoked?.revocationEpoch, revoked?.signInSessionsValidFrom, revoked?.refreshTokensValidFrom], [1, at, at]);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Revoke verb', limit: 10 })).length, 1);
+      const [event] = await s.outbox.listEvents({ userId: u.id, limit: 10 });
+      assert.deepEqual(event?.sessions.flatMap((x) => x.clientIds), ['client-a'], 'the grant the revoke ended was captured');
+      const rotated = await s.grants.rotate('rv-0', 'client-a', at, successor('rv-1'), 0);
+      assert.equal(rotated.ok ? null : rotated.reason, 'revoked');
+      assert.equal(await s.users.revoke(TENANT, newGuid(), at, { audit: [audit('Revoke verb', at)] }), null);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Revoke verb', limit: 10 })).length, 1, 'no audit for a missing user');
+    });
+
+    test('grants.rotate: a refusal returns the user its transaction read', async () => {
+      const u = user('refusal@contract.test');
+      await s.users.insert(u);
+      const g = grantFor(u);
+      await s.grants.create(g, tokenFor(g, 'rf-0'));
+      const revokedAt = NOW + 3;
+      await s.users.revoke(TENANT, u.id, revokedAt, { audit: [] });
+      const refused = await s.grants.rotate('rf-0', 'client-a', NOW + 4, successor('rf-1'), 0);
+      assert.ok(!refused.ok);
+      assert.equal(refused.reason, 'revoked');
+      assert.deepEqual([refused.user?.id, refused.user?.refreshTokensValidFrom], [u.id, revokedAt]);
+    });
+
     test('grants.rotate: consumes once, inserts the successor, refuses other clients without burning', async () => {
       const u = user('rot@contract.test');
       await s.users.insert(u);

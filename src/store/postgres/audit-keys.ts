@@ -4,18 +4,14 @@ import type { PgDb, Queryable } from './database.js';
 import { notifyInTx } from './notify.js';
 import { unstorableText } from './unstorable-text.js';
 import { toAudit, toSigningKey } from './rows.js';
+import { INSERT_AUDIT, auditArgs, listAuditSql } from '../sql/audit.js';
+import { numbered } from '../sql/placeholders.js';
+
+const SQL_INSERT_AUDIT = numbered(INSERT_AUDIT);
 
 /** Used inside other methods' transactions so an action and its audit record commit together. */
 export async function insertAudit(c: Queryable, a: AuditRecord): Promise<void> {
-  await c.query(
-    `INSERT INTO audit_records (id, tenant_id, activity_date_time, activity_display_name, category, logged_by_service,
-       operation_type, result, result_reason, correlation_id, initiated_by, target_resources)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      a.id, a.tenantId, a.activityDateTime, a.activityDisplayName, a.category, a.loggedByService, a.operationType,
-      a.result, a.resultReason, a.correlationId, JSON.stringify(a.initiatedBy), JSON.stringify(a.targetResources),
-    ],
-  );
+  await c.query(SQL_INSERT_AUDIT, auditArgs(a));
 }
 
 export class PgAuditStore implements AuditStore {
@@ -24,22 +20,9 @@ export class PgAuditStore implements AuditStore {
     await this.db.tx((c) => insertAudit(c, a));
   }
   async list(q: AuditQuery): Promise<AuditRecord[]> {
-    const where = ['tenant_id = $1'];
-    const args: unknown[] = [q.tenantId];
-    if (q.activityDisplayName !== undefined) {
-      if (unstorableText(q.activityDisplayName)) return [];
-      args.push(q.activityDisplayName);
-      where.push(`activity_display_name = $${args.length}`);
-    }
-    if (q.before) {
-      args.push(q.before.at, q.before.id);
-      where.push(`(activity_date_time < $${args.length - 1} OR (activity_date_time = $${args.length - 1} AND id < $${args.length}))`);
-    }
-    args.push(q.limit);
-    const { rows } = await this.db.query(
-      `SELECT * FROM audit_records WHERE ${where.join(' AND ')} ORDER BY activity_date_time DESC, id DESC LIMIT $${args.length}`,
-      args,
-    );
+    if (q.activityDisplayName !== undefined && unstorableText(q.activityDisplayName)) return [];
+    const { sql, args } = listAuditSql(q);
+    const { rows } = await this.db.query(numbered(sql), args);
     return rows.map(toAudit);
   }
 }

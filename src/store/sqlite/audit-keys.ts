@@ -2,17 +2,11 @@ import type { AuditRecord, SigningKey } from '../../core/model.js';
 import type { AuditQuery, AuditStore, SigningKeyStore } from '../store.js';
 import type { SqliteDb } from './database.js';
 import { toAudit, toSigningKey } from './rows.js';
+import { INSERT_AUDIT, auditArgs, listAuditSql } from '../sql/audit.js';
 
 /** Used inside other adapters' transactions so an action and its audit record commit together. */
 export function insertAudit(s: SqliteDb, a: AuditRecord): void {
-  s.stmt(
-    `INSERT INTO audit_records (id, tenant_id, activity_date_time, activity_display_name, category, logged_by_service,
-       operation_type, result, result_reason, correlation_id, initiated_by, target_resources)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    a.id, a.tenantId, a.activityDateTime, a.activityDisplayName, a.category, a.loggedByService, a.operationType,
-    a.result, a.resultReason, a.correlationId, JSON.stringify(a.initiatedBy), JSON.stringify(a.targetResources),
-  );
+  s.stmt(INSERT_AUDIT).run(...auditArgs(a));
 }
 
 export class SqliteAuditStore implements AuditStore {
@@ -21,21 +15,8 @@ export class SqliteAuditStore implements AuditStore {
     insertAudit(this.s, a);
   }
   async list(q: AuditQuery): Promise<AuditRecord[]> {
-    const where = ['tenant_id = ?'];
-    const args: unknown[] = [q.tenantId];
-    if (q.activityDisplayName !== undefined) {
-      where.push('activity_display_name = ?');
-      args.push(q.activityDisplayName);
-    }
-    if (q.before) {
-      where.push('(activity_date_time < ? OR (activity_date_time = ? AND id < ?))');
-      args.push(q.before.at, q.before.at, q.before.id);
-    }
-    args.push(q.limit);
-    const rows = this.s
-      .stmt(`SELECT * FROM audit_records WHERE ${where.join(' AND ')} ORDER BY activity_date_time DESC, id DESC LIMIT ?`)
-      .all(...args) as Record<string, unknown>[];
-    return rows.map(toAudit);
+    const { sql, args } = listAuditSql(q);
+    return (this.s.stmt(sql).all(...args) as Record<string, unknown>[]).map(toAudit);
   }
 }
 
