@@ -35,6 +35,7 @@ export interface Store {
   outbox: OutboxStore;
   ssf: SsfStore;
   lockouts: LockoutStore;
+  secrets: ServerSecretStore;
   close(): Promise<void>;
 }
 
@@ -366,6 +367,19 @@ export interface LockoutStore {
   ): Promise<LockoutState>;
   /** Forgets the subject (a successful sign-in resets the user's count). */
   clear(key: string): Promise<void>;
+}
+
+/**
+ * Named server secrets shared by every instance on the store (the CSRF token key,
+ * src/web/csrf-key.ts). Stored, never derived per process: a token one instance put in a form
+ * must validate on whichever instance receives the post.
+ */
+export interface ServerSecretStore {
+  /**
+   * The secret named `name`; stores `candidate` first if there is none, atomically, so instances
+   * starting at once all end up with the one value that won.
+   */
+  getOrCreate(name: string, candidate: string, now: number): Promise<string>;
 }
 
 /** Raised by adapters on unique-constraint violations. */
