@@ -300,6 +300,17 @@ CREATE TABLE seed_entries (
 );
 `,
   },
+  {
+    version: 80,
+    name: 'server secrets (CSRF token key)',
+    sql: `
+CREATE TABLE server_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */
@@ -332,7 +343,7 @@ export async function migratePostgres(pool: Pool, now: number): Promise<number[]
   }
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
-  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF).
+  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF, 50–59 web).
   for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     const client = await pool.connect();
     let failure: Error | undefined;
