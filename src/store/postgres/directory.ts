@@ -176,19 +176,20 @@ export class PgApplicationStore implements ApplicationStore {
       await c.query(
         `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
            spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
-           backchannel_logout)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           backchannel_logout, directory_roles)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (app_id) DO UPDATE SET display_name = EXCLUDED.display_name,
            public_client_redirect_uris = EXCLUDED.public_client_redirect_uris, web_redirect_uris = EXCLUDED.web_redirect_uris,
            spa_redirect_uris = EXCLUDED.spa_redirect_uris, secrets = EXCLUDED.secrets,
            allow_public_client_flows = EXCLUDED.allow_public_client_flows,
            delegated_permissions = EXCLUDED.delegated_permissions, application_permissions = EXCLUDED.application_permissions,
-           backchannel_logout = EXCLUDED.backchannel_logout`,
+           backchannel_logout = EXCLUDED.backchannel_logout, directory_roles = EXCLUDED.directory_roles`,
         [
           a.appId, a.tenantId, a.displayName, JSON.stringify(a.publicClientRedirectUris), JSON.stringify(a.webRedirectUris),
           JSON.stringify(a.spaRedirectUris), JSON.stringify(a.secrets), a.allowPublicClientFlows,
           JSON.stringify(a.delegatedPermissions), JSON.stringify(a.applicationPermissions), a.createdAt,
           a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
+          a.directoryRoles && a.directoryRoles.length > 0 ? JSON.stringify(a.directoryRoles) : null,
         ],
       );
       for (const r of audit) await insertAudit(c, r);

@@ -221,6 +221,15 @@ ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
 `,
   },
   {
+    version: 50,
+    name: 'directory roles assigned to applications',
+    sql: `
+-- JSON array of role template ids assigned to the app's service principal (docs/authorization.md);
+-- NULL = none.
+ALTER TABLE applications ADD COLUMN directory_roles TEXT;
+`,
+  },
+  {
     version: 40,
     name: 'shared signals streams and SET queues',
     sql: `
@@ -302,7 +311,7 @@ export async function migratePostgres(pool: Pool, now: number): Promise<number[]
   }
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
-  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF).
+  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF, 50–59 authorization).
   for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     const client = await pool.connect();
     let failure: Error | undefined;

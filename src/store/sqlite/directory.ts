@@ -209,20 +209,21 @@ export class SqliteApplicationStore implements ApplicationStore {
         .stmt(
           `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
              spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
-             backchannel_logout)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             backchannel_logout, directory_roles)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (app_id) DO UPDATE SET display_name = excluded.display_name,
              public_client_redirect_uris = excluded.public_client_redirect_uris, web_redirect_uris = excluded.web_redirect_uris,
              spa_redirect_uris = excluded.spa_redirect_uris, secrets = excluded.secrets,
              allow_public_client_flows = excluded.allow_public_client_flows,
              delegated_permissions = excluded.delegated_permissions, application_permissions = excluded.application_permissions,
-             backchannel_logout = excluded.backchannel_logout`,
+             backchannel_logout = excluded.backchannel_logout, directory_roles = excluded.directory_roles`,
         )
         .run(
           a.appId, a.tenantId, a.displayName, JSON.stringify(a.publicClientRedirectUris), JSON.stringify(a.webRedirectUris),
           JSON.stringify(a.spaRedirectUris), JSON.stringify(a.secrets), a.allowPublicClientFlows ? 1 : 0,
           JSON.stringify(a.delegatedPermissions), JSON.stringify(a.applicationPermissions), a.createdAt,
           a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
+          a.directoryRoles && a.directoryRoles.length > 0 ? JSON.stringify(a.directoryRoles) : null,
         );
       for (const r of audit) insertAudit(this.s, r);
     });
