@@ -66,6 +66,8 @@ export interface SeedApplication {
    */
   backchannel_logout_uri?: string;
   backchannel_logout_session_required?: boolean;
+  /** Directory roles assigned to the app's service principal (template ids; docs/authorization.md). */
+  directoryRoles?: string[];
 }
 
 export interface Seed {
@@ -267,7 +269,7 @@ function parseApplication(value: unknown, path: string): SeedApplication {
   const a = object(value, path, [
     'appId', 'displayName', 'publicClient', 'web', 'spa', 'passwordCredentials',
     'allowPublicClientFlows', 'delegatedPermissions', 'applicationPermissions',
-    'backchannel_logout_uri', 'backchannel_logout_session_required',
+    'backchannel_logout_uri', 'backchannel_logout_session_required', 'directoryRoles',
   ]);
   return {
     appId: guid(a.appId, `${path}.appId`),
@@ -280,7 +282,14 @@ function parseApplication(value: unknown, path: string): SeedApplication {
     delegatedPermissions: permissions(a.delegatedPermissions, `${path}.delegatedPermissions`, 'delegated'),
     applicationPermissions: permissions(a.applicationPermissions, `${path}.applicationPermissions`, 'application'),
     ...backchannelLogoutMetadata(a, path),
+    ...directoryRoles(a, path),
   };
+}
+
+/** Present only when roles are assigned, so a normalised Seed stays equal to its input. */
+function directoryRoles(a: Record<string, unknown>, path: string): Pick<SeedApplication, 'directoryRoles'> {
+  const ids = roles(a.directoryRoles, `${path}.directoryRoles`);
+  return ids.length > 0 ? { directoryRoles: ids } : {};
 }
 
 /** OpenID Connect Back-Channel Logout 1.0 §2.2 client metadata (session_required defaults to false). */
@@ -504,6 +513,7 @@ function sameApplication(a: Application, b: Application): boolean {
       x.appId, x.tenantId, x.displayName, x.publicClientRedirectUris, x.webRedirectUris, x.spaRedirectUris,
       x.secrets.map(secret), x.allowPublicClientFlows, x.delegatedPermissions, x.applicationPermissions, x.createdAt,
       x.backchannelLogout ? [x.backchannelLogout.uri, x.backchannelLogout.sessionRequired] : null,
+      x.directoryRoles ?? [],
     ]);
   return view(a) === view(b);
 }
@@ -524,6 +534,7 @@ async function applyApplications(store: Store, seed: Seed, now: number, result: 
       applicationPermissions: a.applicationPermissions,
       createdAt: current?.createdAt ?? now,
       backchannelLogout: seedBackchannelLogout(a),
+      directoryRoles: a.directoryRoles ?? [],
     };
     if (current && sameApplication(current, desired)) {
       result.unchanged++;

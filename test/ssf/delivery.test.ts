@@ -86,7 +86,7 @@ for (const kind of await storeKinds('SSF delivery')) {
         await rx.waitForCount(1);
         await patchUser('bob', { accountEnabled: false });
         await rx.waitForCount(2);
-        await patchUser('helpdesk', { passwordProfile: { password: 'Brand-New-Passw0rd!' } });
+        await patchUser('alice', { passwordProfile: { password: 'Brand-New-Passw0rd!' } });
         await rx.waitForCount(4);
         await onlyCredentials.waitForCount(1);
         await sleep(300); // nothing more may arrive: a few push scans' worth of quiet
@@ -110,7 +110,7 @@ for (const kind of await storeKinds('SSF delivery')) {
         assert.equal(eventTypeOf(disabled), CAEP_EVENT.sessionRevoked);
         assert.deepEqual(disabled.payload.sub_id, subjectOf('bob'));
         assert.deepEqual(reset.map(eventTypeOf).sort(), [CAEP_EVENT.credentialChange, CAEP_EVENT.sessionRevoked].sort());
-        for (const s of reset) assert.deepEqual(s.payload.sub_id, subjectOf('helpdesk'));
+        for (const s of reset) assert.deepEqual(s.payload.sub_id, subjectOf('alice'));
         assert.equal(reset[0]!.payload.txn, reset[1]!.payload.txn, 'one password reset, one txn');
         assert.notEqual(revoked.payload.txn, disabled.payload.txn);
         const change = reset.find((s) => eventTypeOf(s) === CAEP_EVENT.credentialChange)!;
