@@ -245,6 +245,7 @@ describe('authorization matrix (docs/authorization.md) over HTTP', () => {
     let cells = 0;
     let serial = 0;
     const disagreements: string[] = [];
+    const disagreeingByAction = new Map<ActionName, number>();
     const { store } = h;
 
     const newUser = async (roles: string[]): Promise<User> => {
@@ -354,6 +355,7 @@ describe('authorization matrix (docs/authorization.md) over HTTP', () => {
             ? status === OK_STATUS[action] && (shown || (action === 'enable' && spec.self))
             : status === 403 && !shown;
           if (!ok) {
+            disagreeingByAction.set(action, (disagreeingByAction.get(action) ?? 0) + 1);
             disagreements.push(`${actor.label} → ${spec.label}: ${action} expected ${want ? OK_STATUS[action] : 403}, got ${status}${shown ? ' (changed)' : ''}`);
           }
           // Undo what changed, through the store, so every cell starts from the same state.
@@ -372,7 +374,9 @@ describe('authorization matrix (docs/authorization.md) over HTTP', () => {
     );
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const summary = `${cells} cells (${USER_ACTORS.length} user actors, ${APP_ACTORS.length} app actors; ${TARGET_KINDS.length} targets + oneself; ${ACTION_NAMES.length} actions) in ${seconds} s; ${disagreements.length} disagree with docs/authorization.md`;
+    const summary = `${cells} cells (${USER_ACTORS.length} user actors, ${APP_ACTORS.length} app actors; ${TARGET_KINDS.length} targets + oneself; ${ACTION_NAMES.length} actions) in ${seconds} s; ${disagreements.length} disagree with docs/authorization.md${
+      disagreements.length > 0 ? ` (${[...disagreeingByAction].map(([a, n]) => `${a} ${n}`).join(', ')})` : ''
+    }`;
     console.log(`authorization matrix: ${summary}`);
     const expectedCells = USER_ACTORS.length * (TARGET_KINDS.length + 1) * ACTION_NAMES.length + APP_ACTORS.length * TARGET_KINDS.length * ACTION_NAMES.length;
     assert.equal(cells, expectedCells, 'every cell ran');
