@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { CAEP_EVENT, DELIVERY } from '../../src/ssf/model.js';
-import { APP, TENANT_ID, WEB_SECRET, type Harness } from '../helpers/harness.js';
+import { APP, TENANT_ID, WEB_SECRET, delegatedToken, type Harness } from '../helpers/harness.js';
 import { CookieJar, signIn } from '../helpers/browser-flow.js';
 import { waitFor } from '../helpers/wait.js';
 import { PushReceiver, RX, RX_SECRET, eventTypeOf, storeKinds, ssfHarness, verifySet, verifyWithJose, type VerifiedSet } from './ssf-helpers.js';
@@ -184,7 +184,9 @@ for (const kind of await storeKinds('SSF delivery')) {
       await poll(receiverB, url, { ack: Object.keys(got.sets), returnImmediately: true });
 
       const deletedId = h.users.dirwriter!.id;
-      assert.equal((await http('DELETE', `/v1.0/users/${deletedId}`, admin)).status, 204);
+      // A role holder: an app without a directory role may not delete it (docs/authorization.md).
+      const globalAdmin = delegatedToken(h, 'globaladmin', ['User.ReadWrite.All']);
+      assert.equal((await http('DELETE', `/v1.0/users/${deletedId}`, globalAdmin)).status, 204);
       await waitFor('the deletion SET', async () => Object.keys((got = await poll(receiverB, url, { returnImmediately: true })).sets).length > 0);
       const deleted = Object.values(got.sets).map((set) => verified(set, RX.b));
       assert.equal(deleted.length, 1);
