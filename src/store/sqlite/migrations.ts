@@ -215,7 +215,7 @@ ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
 `,
   },
   {
-    version: 50,
+    version: 60,
     name: 'directory roles assigned to applications',
     sql: `
 -- JSON array of role template ids assigned to the app's service principal (docs/authorization.md);
@@ -284,7 +284,7 @@ export function migrate(db: Database.Database, now: number, migrations: typeof M
   );
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
-  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF, 50–59 authorization).
+  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
