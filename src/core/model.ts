@@ -195,6 +195,13 @@ export interface SigningKey {
   /** PKCS#8 PEM. */
   privateKeyPem: string;
   publicJwk: Record<string, unknown>;
+  /** When it was added, and so published in the JWKS. */
   createdAt: number;
+  /**
+   * When it starts signing (epoch ms). A rotation publishes the key ahead of this, so verifiers
+   * that cache the JWKS hold it before the first token it signs (src/core/key-rotation.ts).
+   */
+  activatesAt: number;
+  /** Withdrawn: from this time neither published nor accepted; null while the schedule decides. */
   retiredAt: number | null;
 }

@@ -126,10 +126,16 @@ function checkKnownProperties(body: Record<string, unknown>, allowed: readonly s
 const invalidValue = (property: string): RequestBadRequest =>
   new RequestBadRequest(`Invalid value specified for property '${property}' of resource 'User'.`);
 
+/**
+ * A lone UTF-16 surrogate (a `\ud800` escape JSON.parse keeps as is) is no Unicode text
+ * (RFC 8259 §8.2): refused rather than stored, or replaced by U+FFFD somewhere downstream.
+ */
+const hasLoneSurrogate = (v: string): boolean => /\p{Cs}/u.test(v);
+
 function optionalString(body: Record<string, unknown>, property: string): string | undefined {
   const v = body[property];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw invalidValue(property);
+  if (typeof v !== 'string' || hasLoneSurrogate(v)) throw invalidValue(property);
   return v;
 }
 

@@ -35,6 +35,7 @@ export interface Store {
   outbox: OutboxStore;
   ssf: SsfStore;
   lockouts: LockoutStore;
+  seedState: SeedStateStore;
   close(): Promise<void>;
 }
 
@@ -209,17 +210,25 @@ export interface AuditStore {
 }
 
 export interface SigningKeyStore {
-  /** Every key, retired ones included, oldest first (created_at, then kid). */
+  /** Every key, retired ones included, in activation order (activatesAt, created_at, kid). */
   list(): Promise<SigningKey[]>;
-  /** The keys instances publish and verify with, oldest first; the last one signs. */
+  /**
+   * The keys not withdrawn, in activation order: what instances publish and verify with; which
+   * of them signs at a given time is decided by core/key-rotation.ts (keySchedule).
+   */
   listUnretired(): Promise<SigningKey[]>;
   insert(key: SigningKey): Promise<void>;
   /**
-   * Key rotation in one transaction: adds `key` (created after every other key, so it becomes
-   * the signing key) and marks `retireKids` retired at `now`. On PostgreSQL the same transaction
-   * sends a NOTIFY, delivered to listening instances only if and when it commits.
+   * Key rotation in one transaction: adds `key` (it signs from its activatesAt, which the caller
+   * puts after every other key's) and marks `retireKids` retired at `now`. On PostgreSQL the same
+   * transaction sends a NOTIFY, delivered to listening instances only if and when it commits.
    */
   rotate(key: SigningKey, retireKids: readonly string[], now: number): Promise<void>;
+  /**
+   * Withdraws one key at `now` (neither published nor accepted from then on; e.g. a leaked key);
+   * returns whether it was live. On PostgreSQL the same transaction sends the 'keys' NOTIFY.
+   */
+  withdraw(kid: string, now: number): Promise<boolean>;
   /**
    * Stores `key` only if the store holds no unretired key, atomically; returns whether it did.
    * Several instances starting at once on one database must end with ONE first key, or tokens
@@ -366,6 +375,35 @@ export interface LockoutStore {
   ): Promise<LockoutState>;
   /** Forgets the subject (a successful sign-in resets the user's count). */
   clear(key: string): Promise<void>;
+}
+
+/**
+ * What a seed entry said when it was last applied (src/core/seed.ts, docs/seed-file.md): one
+ * keyed digest per property, never the value itself, so a start-up can tell which properties the
+ * file changed since without reading the values back or running argon2.
+ */
+export interface SeedEntryRecord {
+  kind: 'user' | 'application';
+  /** The entry's identity in the file: `id:<guid>` / `upn:<lower-case UPN>` for users, the appId for applications. */
+  key: string;
+  /** The user id or appId the entry was applied to. */
+  subjectId: string;
+  /** Property name → keyed digest (src/core/seed-digest.ts). */
+  digests: Record<string, string>;
+  appliedAt: number;
+}
+
+export interface SeedStateStore {
+  /**
+   * The store's key for seed digests: stores `candidate` if the store has none yet (atomically,
+   * so instances starting together agree on one key) and returns the stored key.
+   */
+  digestKey(candidate: string, now: number): Promise<string>;
+  list(): Promise<SeedEntryRecord[]>;
+  /** Inserts or replaces the record of (kind, key). */
+  put(record: SeedEntryRecord): Promise<void>;
+  /** Forgets the records of entries the seed no longer has. */
+  remove(kind: SeedEntryRecord['kind'], keys: readonly string[]): Promise<void>;
 }
 
 /** Raised by adapters on unique-constraint violations. */

@@ -5,6 +5,7 @@ import { afterFailure, type LockoutPolicy } from '../../src/core/lockout.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
 import { outboxContractTests } from './outbox-contract.js';
+import { seedStateContract } from './seed-state-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
 
 /**
@@ -72,6 +73,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
     });
     after(async () => fx.cleanup());
     ssfStoreContract(() => s, TENANT, NOW);
+    seedStateContract(() => s, NOW);
 
     test('users: insert, find by id and UPN (case-insensitive), unique UPN, list with keyset paging', async () => {
       const a = user('Ann@contract.test', { roleTemplateIds: ['r2', 'r1'] });
@@ -303,9 +305,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Delete user', limit: 5 })).length, 1);
     });
 
-    test('keys: rotate adds the newest key and retires the named ones in one step; listUnretired is what instances publish', async () => {
-      const key = (kid: string, createdAt: number) => ({
-        kid, alg: 'RS256' as const, privateKeyPem: `pem-${kid}`, publicJwk: { kty: 'RSA', kid }, createdAt, retiredAt: null,
+    test('keys: rotate adds a key and retires the named ones in one step; listUnretired is what instances publish', async () => {
+      const key = (kid: string, createdAt: number, activatesAt = createdAt) => ({
+        kid, alg: 'RS256' as const, privateKeyPem: `pem-${kid}`, publicJwk: { kty: 'RSA', kid }, createdAt, activatesAt, retiredAt: null,
       });
       assert.equal(await s.keys.insertIfNone(key('k1', NOW)), true);
       assert.equal(await s.keys.insertIfNone(key('k1b', NOW)), false, 'a first key exists already');
@@ -316,6 +318,16 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       // A duplicate kid fails the whole rotation: nothing is retired.
       await assert.rejects(s.keys.rotate(key('k3', NOW + 30), ['k2'], NOW + 30));
       assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3']);
+      // Activation order, not creation order: a next key created earlier that activates later comes last.
+      await s.keys.rotate(key('k4', NOW + 40, NOW + 100_000), [], NOW + 40);
+      await s.keys.rotate(key('k5', NOW + 50, NOW + 60), [], NOW + 50);
+      const live = await s.keys.listUnretired();
+      assert.deepEqual(live.map((k) => [k.kid, k.activatesAt]), [['k2', NOW + 10], ['k3', NOW + 20], ['k5', NOW + 60], ['k4', NOW + 100_000]]);
+      assert.equal(await s.keys.withdraw('k4', NOW + 70), true);
+      assert.equal(await s.keys.withdraw('k4', NOW + 80), false, 'already withdrawn: the first time stays');
+      assert.equal(await s.keys.withdraw('nope', NOW + 80), false);
+      assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3', 'k5']);
+      assert.equal((await s.keys.list()).find((k) => k.kid === 'k4')?.retiredAt, NOW + 70);
     });
 
     test('lockouts: update stores the state with its audit records; get hides expired rows; clear forgets', async () => {

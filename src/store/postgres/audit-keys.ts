@@ -47,11 +47,11 @@ export class PgAuditStore implements AuditStore {
 export class PgSigningKeyStore implements SigningKeyStore {
   constructor(private readonly db: PgDb) {}
   async list(): Promise<SigningKey[]> {
-    const { rows } = await this.db.query('SELECT * FROM signing_keys ORDER BY created_at, kid');
+    const { rows } = await this.db.query('SELECT * FROM signing_keys ORDER BY COALESCE(activates_at, created_at), created_at, kid');
     return rows.map(toSigningKey);
   }
   async listUnretired(): Promise<SigningKey[]> {
-    const { rows } = await this.db.query('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at, kid');
+    const { rows } = await this.db.query('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY COALESCE(activates_at, created_at), created_at, kid');
     return rows.map(toSigningKey);
   }
   async insert(k: SigningKey): Promise<void> {
@@ -66,6 +66,14 @@ export class PgSigningKeyStore implements SigningKeyStore {
       await notifyInTx(c, 'keys');
     });
   }
+  async withdraw(kid: string, now: number): Promise<boolean> {
+    return this.db.tx(async (c) => {
+      const r = await c.query('UPDATE signing_keys SET retired_at = $1 WHERE kid = $2 AND retired_at IS NULL', [now, kid]);
+      if (r.rowCount !== 1) return false;
+      await notifyInTx(c, 'keys');
+      return true;
+    });
+  }
   /**
    * Check-then-insert under SERIALIZABLE: two instances that both saw no key and both insert form
    * a read/write dependency cycle, so one of them fails with 40001; PgDb.tx retries it, and the
@@ -75,9 +83,9 @@ export class PgSigningKeyStore implements SigningKeyStore {
   async insertIfNone(k: SigningKey): Promise<boolean> {
     return this.db.tx(async (c) => {
       const r = await c.query(
-        `INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at)
-         SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL)`,
-        [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.retiredAt],
+        `INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, activates_at, retired_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL)`,
+        [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.activatesAt, k.retiredAt],
       );
       return r.rowCount === 1;
     }, 'serializable');
@@ -86,7 +94,7 @@ export class PgSigningKeyStore implements SigningKeyStore {
 
 function insertKey(c: Queryable, k: SigningKey): Promise<unknown> {
   return c.query(
-    'INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6)',
-    [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.retiredAt],
+    'INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, activates_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.activatesAt, k.retiredAt],
   );
 }

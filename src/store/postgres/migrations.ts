@@ -279,6 +279,36 @@ CREATE TABLE lockouts (
 CREATE INDEX lockouts_expiry ON lockouts(expires_at);
 `,
   },
+  {
+    version: 50,
+    name: 'signing keys: activation time (a rotated key is published before it signs)',
+    // NULL = from created_at: keys that exist already, and keys a not yet upgraded instance or
+    // CLI adds during a rolling upgrade, signed from their creation (rows.ts, toSigningKey).
+    sql: `
+ALTER TABLE signing_keys ADD COLUMN activates_at BIGINT;
+`,
+  },
+  {
+    version: 70,
+    name: 'seed entry digests (what each seed entry said when last applied)',
+    // src/core/seed-digest.ts: one HMAC-SHA-256 key per store; per entry only keyed digests.
+    sql: `
+CREATE TABLE seed_digest_key (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE seed_entries (
+  kind TEXT NOT NULL,
+  entry_key TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  digests TEXT NOT NULL,
+  applied_at BIGINT NOT NULL,
+  PRIMARY KEY (kind, entry_key)
+);
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */

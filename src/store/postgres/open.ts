@@ -6,6 +6,7 @@ import { PgApplicationStore, PgTenantStore, PgUserStore } from './directory.js';
 import { PgOutboxStore } from './outbox.js';
 import { PgSsfStore } from './ssf.js';
 import { PgLockoutStore } from './lockouts.js';
+import { PgSeedStateStore } from './seed-state.js';
 
 export type { PgStoreOptions } from './database.js';
 
@@ -40,6 +41,7 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     outbox: new PgOutboxStore(db),
     ssf: new PgSsfStore(db),
     lockouts: new PgLockoutStore(db),
+    seedState: new PgSeedStateStore(db),
     close: () => db.close(),
   };
 }

@@ -273,6 +273,36 @@ CREATE TABLE lockouts (
 CREATE INDEX lockouts_expiry ON lockouts(expires_at);
 `,
   },
+  {
+    version: 50,
+    name: 'signing keys: activation time (a rotated key is published before it signs)',
+    // NULL = from created_at: keys that exist already, and keys a not yet upgraded instance or
+    // CLI adds during a rolling upgrade, signed from their creation (rows.ts, toSigningKey).
+    sql: `
+ALTER TABLE signing_keys ADD COLUMN activates_at INTEGER;
+`,
+  },
+  {
+    version: 70,
+    name: 'seed entry digests (what each seed entry said when last applied)',
+    // src/core/seed-digest.ts: one HMAC-SHA-256 key per store; per entry only keyed digests.
+    sql: `
+CREATE TABLE seed_digest_key (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE seed_entries (
+  kind TEXT NOT NULL,
+  entry_key TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  digests TEXT NOT NULL,
+  applied_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, entry_key)
+);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
@@ -284,7 +314,8 @@ export function migrate(db: Database.Database, now: number, migrations: typeof M
   );
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
-  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF).
+  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF,
+  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {

@@ -168,6 +168,8 @@ export function toSigningKey(r: Row): SigningKey {
     privateKeyPem: str(r.private_key_pem),
     publicJwk: JSON.parse(str(r.public_jwk)),
     createdAt: num(r.created_at),
+    // NULL: a key from before activation times (or from an older writer) signed from its creation.
+    activatesAt: optNum(r.activates_at) ?? num(r.created_at),
     retiredAt: optNum(r.retired_at),
   };
 }
