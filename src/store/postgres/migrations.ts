@@ -221,6 +221,15 @@ ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
 `,
   },
   {
+    version: 60,
+    name: 'directory roles assigned to applications',
+    sql: `
+-- JSON array of role template ids assigned to the app's service principal (docs/authorization.md);
+-- NULL = none.
+ALTER TABLE applications ADD COLUMN directory_roles TEXT;
+`,
+  },
+  {
     version: 40,
     name: 'shared signals streams and SET queues',
     sql: `
