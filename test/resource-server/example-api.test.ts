@@ -166,8 +166,11 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     const api = await start(await settings('rotation', 'push'));
     const before = await signIn();
     assert.equal((await profile(api, before)).status, 200);
-    const key = generateSigningKey(Date.now() + 1000);
-    await store.keys.rotate(key, [], Date.now());
+    // An emergency-style rotation (the key signs at once, as `keys rotate --now`): the example's
+    // cached JWKS must pick the unknown kid up with one refetch.
+    const now = Date.now();
+    const key = generateSigningKey(now);
+    await store.keys.rotate(key, [], now);
     assert.equal(await portcullis.services.keys.reload(), true);
     const token = await signIn();
     assert.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid, key.kid);
