@@ -219,7 +219,7 @@ describe('client_credentials grant', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.refresh_token, undefined);
     const at = decode(res.body.access_token as string);
-    assert.deepEqual(at.roles, ['User.RevokeSessions.All', 'User.ReadWrite.All', 'AuditLog.Read.All']);
+    assert.deepEqual(at.roles, ['User.RevokeSessions.All', 'User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All', 'AuditLog.Read.All']);
     assert.equal(at.idtyp, 'app');
     assert.equal(res.headers['cache-control'], 'no-store, no-cache');
   });
