@@ -1,7 +1,7 @@
 /**
  * Built-in directory roles Portcullis knows, with Entra's role template ids, and the
  * "who may act on whom" rule for invalidating refresh tokens / resetting passwords
- * (reference/entra-graph-facts.md §7.1, the "Who can reset passwords" table).
+ * (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions, the "Who can reset passwords" table).
  */
 export const ROLE = {
   globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
@@ -52,7 +52,7 @@ export function resolveRole(nameOrId: string): string | undefined {
   return undefined;
 }
 
-/** Roles that carry microsoft.directory/users/invalidateAllRefreshTokens (§7.1). */
+/** Roles that carry microsoft.directory/users/invalidateAllRefreshTokens (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions). */
 const REVOKING_ROLES: readonly string[] = [
   ROLE.passwordAdministrator,
   ROLE.helpdeskAdministrator,
@@ -70,7 +70,7 @@ const PA = ROLE.privilegedAuthenticationAdministrator;
 const G = ROLE.globalAdministrator;
 
 /**
- * Rows of the §7.1 table: for a target holding this role, which actor roles may act.
+ * Rows of the "Who can reset passwords" table (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions): for a target holding this role, which actor roles may act.
  * A target with several roles may be acted on only if every one of its roles allows it.
  * Roles not listed fall under "All other built-in and custom roles": PA and GA only.
  */

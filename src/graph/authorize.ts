@@ -1,7 +1,7 @@
 /**
  * Permission checks shared by the Graph resources. Names are compared case-insensitively (Entra
  * treats scope values that way). Each resource file declares its own permission sets from the
- * Graph permission tables (reference §1.3, §2) and the role rules of §7.
+ * Graph permission tables (https://learn.microsoft.com/graph/api/user-revokesigninsessions#permissions, https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta) and the role rules of https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions.
  */
 import type { AuditIdentity } from '../core/model.js';
 import type { Caller, DelegatedCaller } from './auth.js';

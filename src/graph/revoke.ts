@@ -1,9 +1,9 @@
 /**
  * `user: revokeSignInSessions` (v1.0, beta) and `user: invalidateAllRefreshTokens` (beta only),
  * on `/users/{id | userPrincipalName}` and `/me`, each also under its namespace-qualified name
- * (reference §1, §2). Both go through core/revocation.ts: one durable transaction bumps the
+ * (https://learn.microsoft.com/graph/api/user-revokesigninsessions, https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta). Both go through core/revocation.ts: one durable transaction bumps the
  * epoch, sets both valid-from timestamps and writes 'Update StsRefreshTokenValidFrom Timestamp';
- * the answer is sent only after it has committed (DESIGN.md I1, I3).
+ * the answer is sent only after it has committed (I1, I3 in docs/revocation-model.md).
  */
 import type { User } from '../core/model.js';
 import type { Services } from '../services.js';
@@ -28,7 +28,7 @@ export interface RevokeAction {
   answer(services: Services, version: GraphVersion): RevokeAnswer;
 }
 
-/** §1.3 (current permission include) and §1.2: 200 with an Edm.Boolean that is always true. */
+/** https://learn.microsoft.com/graph/api/user-revokesigninsessions (Permissions, Response): 200 with an Edm.Boolean that is always true. */
 export const REVOKE_SIGN_IN_SESSIONS: RevokeAction = {
   delegatedAny: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   delegatedSelf: ['User.ReadWrite'],
@@ -37,7 +37,7 @@ export const REVOKE_SIGN_IN_SESSIONS: RevokeAction = {
 };
 
 /**
- * §2: delegated User.RevokeSessions.All / Directory.ReadWrite.All, User.ReadWrite for oneself;
+ * https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta: delegated User.RevokeSessions.All / Directory.ReadWrite.All, User.ReadWrite for oneself;
  * application permissions "Not supported" (the API's own page). 204 as documented.
  */
 export const INVALIDATE_ALL_REFRESH_TOKENS: RevokeAction = {

@@ -178,7 +178,7 @@ function readPasswordProfile(body: Record<string, unknown>): string | undefined 
   return required(optionalString(p, 'password'), 'passwordProfile.password');
 }
 
-/** Graph's messages for the directory's rules (reference §4.1 and the user-post-users page). */
+/** Graph's messages for the directory's rules (https://learn.microsoft.com/graph/errors and the user-post-users page). */
 function ruleViolation(v: UserRuleViolation): RequestBadRequest {
   switch (v.kind) {
     case 'upn_domain':
@@ -216,7 +216,7 @@ function mayWriteUsers(caller: Caller): boolean {
 
 /**
  * Sensitive actions on another user (disable, password reset, delete) follow the "who can reset
- * passwords" table (§7.1): a User Administrator cannot disable a Global Administrator.
+ * passwords" table (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions): a User Administrator cannot disable a Global Administrator.
  */
 function mayActOnSensitively(caller: Caller, target: User): boolean {
   if (caller.kind === 'app' || caller.user.id === target.id) return true;

@@ -9,7 +9,7 @@ test('roles resolve by display name (any case) or template id', () => {
 });
 
 test('a target with several roles needs an actor allowed for every one of them', () => {
-  // Helpdesk may act on a Password Administrator, not on a User Administrator (§7.1).
+  // Helpdesk may act on a Password Administrator, not on a User Administrator (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions).
   assert.equal(mayRevokeSessionsOf([ROLE.helpdeskAdministrator], [ROLE.passwordAdministrator]), true);
   assert.equal(mayRevokeSessionsOf([ROLE.helpdeskAdministrator], [ROLE.passwordAdministrator, ROLE.userAdministrator]), false);
   // Unlisted roles fall under "all other roles": Privileged Authentication and Global Administrators only.

@@ -1,5 +1,5 @@
 /**
- * Who may revoke whom (reference/entra-graph-facts.md §7.1, "Who can reset passwords", whose
+ * Who may revoke whom (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions, "Who can reset passwords", whose
  * columns are the roles that "can reset passwords and invalidate refresh tokens"). The expected
  * table is written out by hand from the reference, not computed from src/core/roles.ts, so a
  * wrong rule there makes this test fail.
