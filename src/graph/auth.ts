@@ -86,7 +86,7 @@ const lowerSet = (names: readonly unknown[]): ReadonlySet<string> =>
 
 /**
  * Invariant I6 (docs/revocation-model.md): a token whose user, epoch or grant has been revoked since it was issued is
- * refused at once (token-revocation.ts). Clients that declared cp1 get the CAE claims challenge
+ * refused at once (src/core/access-token-revocation.ts). Clients that declared cp1 get the CAE claims challenge
  * asking for a token not before the revocation; others the plain Bearer challenge (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
  */
 function refuse(claims: JwtPayload, revocation: Revocation, services: Services): InvalidAuthenticationToken {

@@ -17,7 +17,7 @@ import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../core/ssf
 
 /**
  * The storage contract. Narrow, per aggregate, and the atomic operations are part of it
- * (code-style anchors, conventions 5 and 7): every method that redeems a credential checks the
+ * (I1, I4 in docs/revocation-model.md): every method that redeems a credential checks the
  * credential's epoch against the user's, the account state, expiry and consumption in the same
  * transaction that consumes it. Adapters: store/sqlite (embedded default); a PostgreSQL adapter
  * must pass the same contract suite (test/store/contract.ts).

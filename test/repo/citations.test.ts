@@ -2,7 +2,7 @@
  * Every citation in the repository must be something a reader of the repository can open: a file
  * in it, an RFC section, or a public documentation URL. This fails on references to design notes
  * and fact sheets that are not in the repository, on numbered conventions defined elsewhere, on
- * tracker numbers ("issue 6"), and on `docs/*.md` paths that do not exist.
+ * tracker numbers ("issue 6"), and on repository paths (`src/...`, `docs/...`) that do not exist.
  * The rules for comments: docs/architecture.md, "Where things are written down".
  */
 import assert from 'node:assert/strict';
@@ -23,7 +23,8 @@ const FORBIDDEN: { name: string; re: RegExp }[] = [
   { name: 'design notes outside the repository', re: new RegExp(`\\b${D}\\.md\\b`) },
   { name: 'a fact sheet outside the repository', re: /\breference\/[\w.-]+\.md\b/ },
   { name: 'a section of a fact sheet outside the repository', re: /\breference §/ },
-  { name: 'a numbered convention defined elsewhere', re: /\bconvention \d+/i },
+  { name: 'a numbered convention defined elsewhere', re: /\bconventions? \d+/i },
+  { name: 'a rule list defined elsewhere', re: /\bcode-style anchors\b|\banti-pattern \d+/i },
   { name: 'a tracker number', re: /\b(?:issues?|tickets?|PR|pull request) #?\d+/i },
 ];
 
@@ -59,13 +60,13 @@ test('no citation points outside the repository or at a tracker number', () => {
   assert.deepEqual(findings, [], `${findings.length} citation(s) a reader cannot follow:\n${findings.join('\n')}`);
 });
 
-test('every docs/*.md path cited exists', () => {
-  const findings: string[] = [];
+test('every repository path cited (src/, test/, bench/, scripts/, examples/, docs/) exists', () => {
+  const findings = new Set<string>();
+  const cited = /\b(?:src|test|bench|scripts|examples|docs)\/[\w./-]+\.(?:ts|mjs|md|json|sh)\b/g;
   for (const file of scannedFiles()) {
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/\bdocs\/([\w.-]+\.md)\b/g)) {
-      if (!existsSync(join(root, 'docs', m[1]!))) findings.push(`${relative(root, file)}: docs/${m[1]} does not exist`);
+    for (const m of readFileSync(file, 'utf8').matchAll(cited)) {
+      if (!existsSync(join(root, m[0]))) findings.add(`${relative(root, file)}: ${m[0]} does not exist`);
     }
   }
-  assert.deepEqual([...new Set(findings)], [], findings.join('\n'));
+  assert.deepEqual([...findings], [], [...findings].join('\n'));
 });
