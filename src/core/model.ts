@@ -58,6 +58,11 @@ export interface Application {
    * `backchannel_logout_session_required`); absent or null = the app is not told of logouts.
    */
   backchannelLogout?: BackchannelLogoutRegistration | null;
+  /**
+   * Directory role template ids assigned to the app's service principal; absent or empty = none.
+   * An app-only caller needs one to act on a user who holds a role (docs/authorization.md).
+   */
+  directoryRoles?: string[];
 }
 
 export interface BackchannelLogoutRegistration {

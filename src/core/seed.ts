@@ -67,6 +67,8 @@ export interface SeedApplication {
    */
   backchannel_logout_uri?: string;
   backchannel_logout_session_required?: boolean;
+  /** Directory roles assigned to the app's service principal (template ids; docs/authorization.md). */
+  directoryRoles?: string[];
 }
 
 export interface Seed {
@@ -296,7 +298,7 @@ function parseApplication(value: unknown, path: string): SeedApplication {
   const a = object(value, path, [
     'appId', 'displayName', 'publicClient', 'web', 'spa', 'passwordCredentials',
     'allowPublicClientFlows', 'delegatedPermissions', 'applicationPermissions',
-    'backchannel_logout_uri', 'backchannel_logout_session_required',
+    'backchannel_logout_uri', 'backchannel_logout_session_required', 'directoryRoles',
   ]);
   return {
     appId: guid(a.appId, `${path}.appId`),
@@ -309,7 +311,14 @@ function parseApplication(value: unknown, path: string): SeedApplication {
     delegatedPermissions: permissions(a.delegatedPermissions, `${path}.delegatedPermissions`, 'delegated'),
     applicationPermissions: permissions(a.applicationPermissions, `${path}.applicationPermissions`, 'application'),
     ...backchannelLogoutMetadata(a, path),
+    ...directoryRoles(a, path),
   };
+}
+
+/** Present only when roles are assigned, so a normalised Seed stays equal to its input. */
+function directoryRoles(a: Record<string, unknown>, path: string): Pick<SeedApplication, 'directoryRoles'> {
+  const ids = roles(a.directoryRoles, `${path}.directoryRoles`);
+  return ids.length > 0 ? { directoryRoles: ids } : {};
 }
 
 /** OpenID Connect Back-Channel Logout 1.0 §2.2 client metadata (session_required defaults to false). */
@@ -640,6 +649,7 @@ const APPLICATION_PROPERTY_OF = {
   applicationPermissions: 'applicationPermissions',
   backchannel_logout_uri: 'backchannelLogout',
   backchannel_logout_session_required: 'backchannelLogout',
+  directoryRoles: 'directoryRoles',
 } as const satisfies Record<Exclude<keyof SeedApplication, 'appId'>, string>;
 
 type ApplicationProperty = (typeof APPLICATION_PROPERTY_OF)[keyof typeof APPLICATION_PROPERTY_OF];
@@ -655,6 +665,7 @@ const APPLICATION_FIELDS: Record<ApplicationProperty, readonly (keyof Applicatio
   delegatedPermissions: ['delegatedPermissions'],
   applicationPermissions: ['applicationPermissions'],
   backchannelLogout: ['backchannelLogout'],
+  directoryRoles: ['directoryRoles'],
 };
 
 function applicationProperties(a: SeedApplication): Record<ApplicationProperty, Record<string, unknown>> {
@@ -669,6 +680,7 @@ function applicationProperties(a: SeedApplication): Record<ApplicationProperty, 
 function fieldView(app: Application, field: keyof Application): string {
   if (field === 'secrets') return JSON.stringify(app.secrets.map((s) => [s.keyId, s.hash, s.hint, s.displayName, s.endDateTime]));
   if (field === 'backchannelLogout') return JSON.stringify(app.backchannelLogout ? [app.backchannelLogout.uri, app.backchannelLogout.sessionRequired] : null);
+  if (field === 'directoryRoles') return JSON.stringify(app.directoryRoles ?? []);
   return JSON.stringify(app[field]);
 }
 
@@ -717,6 +729,7 @@ function seedApplication(ctx: ApplyContext, a: SeedApplication, secrets: ClientS
     applicationPermissions: a.applicationPermissions,
     createdAt,
     backchannelLogout: seedBackchannelLogout(a),
+    directoryRoles: a.directoryRoles ?? [],
   };
 }
 

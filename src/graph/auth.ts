@@ -30,6 +30,8 @@ export interface AppCaller {
   displayName: string;
   /** Lower-cased app role names. */
   roles: ReadonlySet<string>;
+  /** Directory roles assigned to the application, as the store has them now. */
+  directoryRoles: readonly string[];
 }
 
 export type Caller = DelegatedCaller | AppCaller;
@@ -105,6 +107,8 @@ async function toCaller(claims: JwtPayload, services: Services): Promise<Caller>
       appId,
       displayName: app?.displayName ?? appId,
       roles: lowerSet(Array.isArray(claims.roles) ? claims.roles : []),
+      // Read per request, like a user's roles: removing an assignment takes effect at once.
+      directoryRoles: app?.directoryRoles ?? [],
     };
   }
   if (typeof claims.scp !== 'string' || typeof claims.oid !== 'string') {

@@ -37,6 +37,7 @@ export interface Store {
   ssf: SsfStore;
   lockouts: LockoutStore;
   seedState: SeedStateStore;
+  secrets: ServerSecretStore;
   close(): Promise<void>;
 }
 
@@ -380,6 +381,19 @@ export interface SeedStateStore {
   put(record: SeedEntryRecord): Promise<void>;
   /** Forgets the records of entries the seed no longer has. */
   remove(kind: SeedEntryRecord['kind'], keys: readonly string[]): Promise<void>;
+}
+
+/**
+ * Named server secrets shared by every instance on the store (the CSRF token key,
+ * src/web/csrf-key.ts). Stored, never derived per process: a token one instance put in a form
+ * must validate on whichever instance receives the post.
+ */
+export interface ServerSecretStore {
+  /**
+   * The secret named `name`; stores `candidate` first if there is none, atomically, so instances
+   * starting at once all end up with the one value that won.
+   */
+  getOrCreate(name: string, candidate: string, now: number): Promise<string>;
 }
 
 /** Raised by adapters on unique-constraint violations. */

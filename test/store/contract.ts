@@ -362,6 +362,15 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal((await s.keys.list()).find((k) => k.kid === 'k4')?.retiredAt, NOW + 70);
     });
 
+    test('secrets: getOrCreate keeps the first value stored; concurrent first calls all get the one winner', async () => {
+      const name = `test-secret-${newGuid()}`;
+      const got = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((v) => s.secrets.getOrCreate(name, `candidate-${v}`, NOW)));
+      assert.equal(new Set(got).size, 1, `one value for every caller: ${got.join(', ')}`);
+      assert.match(got[0]!, /^candidate-[a-f]$/);
+      assert.equal(await s.secrets.getOrCreate(name, 'later-candidate', NOW + 1), got[0], 'a later candidate never replaces it');
+      assert.notEqual(await s.secrets.getOrCreate(`${name}-other`, 'other', NOW), got[0], 'secrets are per name');
+    });
+
     test('lockouts: update stores the state with its audit records; get hides expired rows; clear forgets', async () => {
       const policy: LockoutPolicy = { threshold: 3, lockoutSeconds: 60, maxLockoutSeconds: 600, resetAfterSeconds: 3600 };
       const key = `user:${TENANT}:${newGuid()}`;
