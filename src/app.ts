@@ -84,7 +84,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
           },
   });
   await http.register(formbody);
-  // Graph (reference §4.2): every response carries request-id, and client-request-id echoes the
+  // Graph (https://learn.microsoft.com/graph/errors): every response carries request-id, and client-request-id echoes the
   // client's value or, when it sent none, equals request-id. The identity endpoints do the same.
   http.addHook('onRequest', async (req, reply) => {
     const sent = req.headers['client-request-id'];

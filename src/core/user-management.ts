@@ -1,10 +1,10 @@
 /**
  * Creating, changing and deleting users, with the audit record of each change committed in the
- * same store call as the change (reference/entra-graph-facts.md §7.2). Surfaces (Graph, CLI,
+ * same store call as the change (https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities). Surfaces (Graph, CLI,
  * console) validate the shape of their input; the rules of the directory live here and are
  * reported as UserRuleViolation, which each surface turns into its own wire error.
  * Disabling an account and resetting a password revoke every credential of the user, exactly
- * like revokeSignInSessions (DESIGN.md: "a password reset revokes like a revoke").
+ * like revokeSignInSessions (docs/revocation-model.md: a password reset revokes like a revoke).
  */
 import type { Clock } from '../clock.js';
 import { hashSecret } from '../crypto/passwords.js';
@@ -241,7 +241,7 @@ export async function updateUser(
     patch.accountEnabled = changes.accountEnabled;
     const modified = [{ displayName: 'AccountEnabled', oldValue: String(target.accountEnabled), newValue: String(changes.accountEnabled) }];
     audit.push(record(changes.accountEnabled ? ACTIVITY.enableAccount : ACTIVITY.disableAccount, modified));
-    // Disabling ends every session and refresh token at once (CAE critical event, §6);
+    // Disabling ends every session and refresh token at once (a CAE critical event, https://learn.microsoft.com/entra/identity/conditional-access/concept-continuous-access-evaluation);
     // enabling revives nothing that was issued before.
     if (!changes.accountEnabled) revoke = true;
   }

@@ -1,9 +1,9 @@
 /**
  * `user: revokeSignInSessions` (v1.0, beta) and `user: invalidateAllRefreshTokens` (beta only),
  * on `/users/{id | userPrincipalName}` and `/me`, each also under its namespace-qualified name
- * (reference §1, §2). Both go through core/revocation.ts: one durable transaction bumps the
+ * (https://learn.microsoft.com/graph/api/user-revokesigninsessions, https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta). Both go through core/revocation.ts: one durable transaction bumps the
  * epoch, sets both valid-from timestamps and writes 'Update StsRefreshTokenValidFrom Timestamp';
- * the answer is sent only after it has committed (DESIGN.md I1, I3).
+ * the answer is sent only after it has committed (I1, I3 in docs/revocation-model.md).
  */
 import type { User } from '../core/model.js';
 import type { Services } from '../services.js';
@@ -25,13 +25,13 @@ export interface RevokeAction {
   answer(services: Services, version: GraphVersion): RevokeAnswer;
 }
 
-/** §1.3 (current permission include) and §1.2: 200 with an Edm.Boolean that is always true. */
+/** https://learn.microsoft.com/graph/api/user-revokesigninsessions (Permissions, Response): 200 with an Edm.Boolean that is always true. */
 export const REVOKE_SIGN_IN_SESSIONS: RevokeAction = {
   action: 'revokeSignInSessions',
   answer: (services, version) => ({ status: 200, body: { '@odata.context': `${serviceRoot({ services, version })}/$metadata#Edm.Boolean`, value: true } }),
 };
 
-/** §2: beta only; 204 as documented; application permissions "Not supported". */
+/** https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta: beta only; 204 as documented; application permissions "Not supported". */
 export const INVALIDATE_ALL_REFRESH_TOKENS: RevokeAction = {
   action: 'invalidateAllRefreshTokens',
   answer: () => ({ status: 204 }),

@@ -172,7 +172,7 @@ function readPasswordProfile(body: Record<string, unknown>): string | undefined 
   return required(optionalString(p, 'password'), 'passwordProfile.password');
 }
 
-/** Graph's messages for the directory's rules (reference §4.1 and the user-post-users page). */
+/** Graph's messages for the directory's rules (https://learn.microsoft.com/graph/errors and the user-post-users page). */
 function ruleViolation(v: UserRuleViolation): RequestBadRequest {
   switch (v.kind) {
     case 'upn_domain':

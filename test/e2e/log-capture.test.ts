@@ -1,7 +1,7 @@
 /**
  * Captures ALL logs of a full end-to-end run — the stdout and stderr of a real `portcullis serve`
  * process at the most verbose level (trace), and the output of every CLI run — and fails if any
- * issued credential or secret appears in them (DESIGN.md I5: never logged). The run covers the
+ * issued credential or secret appears in them (I5, docs/revocation-model.md; docs/threat-model.md: never logged). The run covers the
  * sign-in form (with wrong passwords first), code exchange, refresh, client credentials (post and
  * Basic), the password grant, the device-code flow, Graph calls, revokes, a lockout and the CLI.
  * A self-check runs the same scanner over a server that deliberately logs response bodies and

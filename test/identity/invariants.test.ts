@@ -11,7 +11,7 @@ import { i1Violations } from '../helpers/history.js';
 import { freePort, killHard, spawnUntil } from '../helpers/processes.js';
 
 /**
- * The revocation invariants of DESIGN.md, each with a test that can fail.
+ * The revocation invariants of docs/revocation-model.md, each with a test that can fail.
  */
 
 let h: Harness;

@@ -27,7 +27,7 @@ function assertEntraError(res: { status: number; body: Record<string, unknown> }
 }
 
 describe('authorization_code grant', () => {
-  test('issues Entra-shaped tokens with the §8.2 claims and client_info', async () => {
+  test('issues Entra-shaped tokens with the v2.0 access-token claims and client_info', async () => {
     const { tokens } = await signIn(h, 'alice@contoso.test', new CookieJar(), { nonce: 'n-123' });
     assert.equal(tokens.token_type, 'Bearer');
     assert.ok(Number(tokens.expires_in) >= 3600 && Number(tokens.expires_in) <= 5400);

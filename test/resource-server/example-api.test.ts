@@ -4,7 +4,7 @@
  * `npm run build` first) against the real Portcullis app seeded with the example's seed.json, on
  * real loopback sockets. The example creates its SSF stream with the API app's client
  * credentials and receives Portcullis's Security Event Tokens by poll (RFC 8936) or push
- * (RFC 8935). Issue 6: "the example API with the middleware refuses a revoked token within 1 s".
+ * (RFC 8935). Requirement (docs/push-revocation.md): the example API with the middleware refuses a revoked token within 1 s.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,7 +35,7 @@ const ALICE = seedJson.users[0]!;
 const CLIENT_APP = seedJson.applications.find((a) => !a.applicationPermissions)!.appId;
 const API_APP = seedJson.applications.find((a) => a.applicationPermissions?.includes('SharedSignals.ReadWrite.All'))!;
 
-/** Within this long after the revoke answered, the example API must answer 401 (issue 6). */
+/** Within this long after the revoke answered, the example API must answer 401. */
 const REFUSAL_BOUND_MS = 1000;
 
 describe('example API (examples/resource-server-express) against Portcullis', () => {

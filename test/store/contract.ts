@@ -9,8 +9,8 @@ import { seedStateContract } from './seed-state-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
 
 /**
- * The Store contract, written once and run against every adapter (code-style anchors,
- * convention 6). A second adapter (PostgreSQL) must pass it unchanged, concurrency cases included.
+ * The Store contract, written once and run against every adapter (src/store/store.ts is
+ * the interface). A second adapter (PostgreSQL) must pass it unchanged, concurrency cases included.
  */
 export interface StoreFixture {
   store: Store;

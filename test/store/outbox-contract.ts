@@ -7,7 +7,7 @@ import { newGuid } from '../../src/crypto/random.js';
 import type { NewDelivery, Store } from '../../src/store/store.js';
 
 /**
- * The outbox part of the Store contract (issue 6), run by test/store/contract.ts inside each
+ * The outbox part of the Store contract (docs/push-revocation.md, the outbox), run by test/store/contract.ts inside each
  * adapter's suite: events written in the revoking transaction with the sessions captured,
  * idempotent fan-out, leases and claim tokens, held deliveries, and concurrent claims.
  */

@@ -28,7 +28,7 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
     return handle(req, reply, services, Params.of(req.query, 'query'), async (request) => {
       const live = await liveSession(req, services);
       // A CAE claims challenge (access_token nbf) answered with an SSO session from before that
-      // time must not be satisfied silently: the user signs in again (reference §6).
+      // time must not be satisfied silently: the user signs in again (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
       const predatesChallenge = live !== null && request.claims.notBefore !== null && live.session.authTime < request.claims.notBefore * 1000;
       const mustAuthenticate = request.prompt === 'login' || request.prompt === 'select_account' || live === null || predatesChallenge;
       if (request.prompt === 'none' && mustAuthenticate) {

@@ -199,7 +199,7 @@ export class SetEnabled implements Cmd {
   toString = () => `SetEnabled(${this.user}, ${this.enabled})`;
 }
 
-/** An administrator's password reset through Graph revokes like a revoke (DESIGN.md). */
+/** An administrator's password reset through Graph revokes like a revoke (docs/revocation-model.md). */
 export class ResetPassword implements Cmd {
   constructor(readonly user: ModelUser) {}
   check = () => true;
