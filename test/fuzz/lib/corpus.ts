@@ -38,6 +38,12 @@ function placeholders(ctx: FuzzContext): [string, string][] {
     ['{{adminToken}}', ctx.adminToken],
     ['{{refreshToken}}', ctx.refreshToken],
     ['{{deviceCode}}', ctx.deviceCode],
+    ['{{ssfToken}}', ctx.ssf.token],
+    ['{{ssfOtherToken}}', ctx.ssf.otherToken],
+    ['{{ssfPollStream}}', ctx.ssf.pollStreamId],
+    ['{{ssfPushStream}}', ctx.ssf.pushStreamId],
+    ['{{ssfSpareStream}}', ctx.ssf.spareStreamId],
+    ['{{ssfOtherStream}}', ctx.ssf.otherStreamId],
     ...ctx.targetUsers.map((u, i): [string, string] => [`{{userId:${i}}}`, u.id]),
     ['{{userCode}}', ctx.userCode],
   ];

@@ -19,6 +19,19 @@ export interface FuzzContext {
   refreshToken: string;
   deviceCode: string;
   userCode: string;
+  /** Shared Signals: receiver a's token and streams, receiver b's token and stream. */
+  ssf: {
+    /** The transmitter's issuer and receiver a's client id (the `iss` and `aud` of its streams). */
+    issuer: string;
+    receiverId: string;
+    token: string;
+    otherToken: string;
+    pollStreamId: string;
+    pushStreamId: string;
+    /** The one stream of a's that a generator may delete. */
+    spareStreamId: string;
+    otherStreamId: string;
+  };
 }
 
 export interface HttpTarget {
