@@ -22,3 +22,14 @@ export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/**
+ * The V8 heap in use (MiB) right after the latest full collection that node's --trace-gc printed
+ * in `output` ("Mark-Compact 41.2 (60.0) -> 33.9 (58.1) MB, ..."); NaN before the first one.
+ */
+export function heapAfterLastMarkCompactMiB(output: string): number {
+  const at = output.lastIndexOf('Mark-Compact');
+  if (at < 0) return NaN;
+  const m = /^Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(output.slice(at, at + 200));
+  return m ? Number(m[1]) : NaN;
+}
