@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { AppConfig } from './config.js';
 import { AttemptLimiter } from './core/attempt-limiter.js';
 import { KeyRing } from './core/key-ring.js';
+import { keyRetentionMs } from './core/key-rotation.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
 import { TOPIC, type InvalidationFeed } from './events/invalidation.js';
@@ -46,7 +47,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   const clock = opts.clock ?? systemClock;
   // On a first start this generates the signing key on the thread pool (hundreds of ms): it
   // starts at the first await below and runs while the HTTP server is built; the routes wait for it.
-  const keysReady = KeyRing.open(opts.store, clock.now(), () => clock.now());
+  const keysReady = KeyRing.open(opts.store, clock.now(), () => clock.now(), keyRetentionMs(opts.config));
   keysReady.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
   const tenant = await opts.store.tenants.get();
   if (!tenant) throw new Error('the store has no tenant: seed it first');

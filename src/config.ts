@@ -48,6 +48,11 @@ export interface AppConfig {
    * so a lost notification only delays a rotation's pick-up by at most this long.
    */
   keyReloadSeconds: number;
+  /**
+   * How long a rotated-in key is published before it signs (`keys rotate`), and what the JWKS
+   * Cache-Control max-age is derived from (core/key-rotation.ts, jwksMaxAgeSeconds).
+   */
+  keyLeadSeconds: number;
   /** Largest request body accepted, in bytes. */
   bodyLimitBytes: number;
   /**
@@ -177,6 +182,14 @@ export const DEFAULT_SSF_CONFIG: SsfConfig = Object.freeze({
 /** Default of AppConfig.keyReloadSeconds; also enters the key retention rule (core/key-rotation.ts). */
 export const DEFAULT_KEY_RELOAD_SECONDS = 30;
 
+/**
+ * Default of AppConfig.keyLeadSeconds: 25 h. The JWKS is served with max-age 24 h (as Entra's), and
+ * a verifier that honours it must hold the next key before it signs: 24 h + the 30 s reload
+ * interval + 5 min clock skew = 86,730 s at least (core/key-rotation.ts, fullCacheLeadSeconds),
+ * rounded up to the hour for verifiers whose refresh timers run late.
+ */
+export const DEFAULT_KEY_LEAD_SECONDS = 25 * 3600;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -234,6 +247,8 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
   }
   const keyReloadSeconds = input.keyReloadSeconds ?? DEFAULT_KEY_RELOAD_SECONDS;
   if (!Number.isFinite(keyReloadSeconds) || keyReloadSeconds <= 0) throw new ConfigError('keyReloadSeconds must be a positive number');
+  const keyLeadSeconds = input.keyLeadSeconds ?? DEFAULT_KEY_LEAD_SECONDS;
+  if (!Number.isFinite(keyLeadSeconds) || keyLeadSeconds < 0) throw new ConfigError('keyLeadSeconds must be a non-negative number');
   const ssf = { ...DEFAULT_SSF_CONFIG, ...(input.ssf ?? {}) };
   for (const [k, v] of Object.entries(ssf)) {
     if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0)) throw new ConfigError(`ssf.${k} must be a non-negative number`);
@@ -248,6 +263,7 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
     secure: input.secure ?? url.protocol === 'https:',
     tokens: Object.freeze(tokens),
     keyReloadSeconds,
+    keyLeadSeconds,
     bodyLimitBytes: input.bodyLimitBytes ?? 1024 * 1024,
     graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
     outbox: Object.freeze(outbox),

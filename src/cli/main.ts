@@ -19,7 +19,7 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
   revoke: { summary: "revoke users' sessions and refresh tokens (one, many, or --me)", run: async () => (await import('./commands/revoke.js')).revoke },
   users: { summary: 'list, get, create, disable, enable users; reset passwords', run: async () => (await import('./commands/users.js')).users },
   audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
-  keys: { summary: 'list or rotate the token signing keys', run: async () => (await import('./keys.js')).keys },
+  keys: { summary: 'list, rotate or withdraw the token signing keys', run: async () => (await import('./keys.js')).keys },
   backup: { summary: 'write a consistent snapshot of the SQLite database (safe while serving)', run: async () => (await import('./backup.js')).backup },
   restore: { summary: 'replace the SQLite database with a checked backup (server stopped)', run: async () => (await import('./restore.js')).restore },
 };

@@ -8,7 +8,8 @@
  * kept beside it as portcullis.db.before-restore-<time>.
  */
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../store/private-files.js';
 import { DataDirLockedError, takeExclusiveLock } from '../store/sqlite/data-dir-lock.js';
 import { fsyncDir, fsyncFile, inspectDatabase, NotRestorableError, sha256File, type Inspection } from '../store/sqlite/snapshot.js';
 import { manifestFile, parseBackupArgs, type BackupManifest } from './backup-args.js';
@@ -101,7 +102,7 @@ export async function restore(argv: readonly string[], env: NodeJS.ProcessEnv): 
   const inspection = inspect(from);
   progress(`integrity_check ok; schema versions ${inspection.schemaVersions.join(',')}; ${inspection.users} users`);
 
-  mkdirSync(args.dataDir, { recursive: true });
+  ensurePrivateDir(args.dataDir);
   let lock;
   try {
     lock = takeExclusiveLock(args.dataDir);
@@ -113,6 +114,8 @@ export async function restore(argv: readonly string[], env: NodeJS.ProcessEnv): 
   let kept: string | null = null;
   try {
     copyFileSync(from, incoming);
+    // The copy keeps the source's mode; the database holds the signing keys: owner only.
+    chmodSync(incoming, PRIVATE_FILE_MODE);
     fsyncFile(incoming);
     // The copy is what was checked: the source could have changed since.
     inspect(incoming);

@@ -4,7 +4,7 @@
  * becomes one `portcullis: ...` line and exit code 2 before anything is opened or bound.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_OUTBOX, type AbuseLimits, type AppConfig, type OutboxConfig } from '../config.js';
+import { DEFAULT_KEY_LEAD_SECONDS, DEFAULT_OUTBOX, type AbuseLimits, type AppConfig, type OutboxConfig } from '../config.js';
 import { PG_DEFAULTS } from '../store/postgres/defaults.js';
 import { CliError } from './cli-error.js';
 import { parseLockoutOption } from './lockout-option.js';
@@ -33,6 +33,8 @@ export interface ServeOptions {
   outbox: Partial<OutboxConfig>;
   /** Accept http:// Shared Signals push endpoints (docs/push-revocation.md); https only otherwise. */
   ssfAllowHttpPush: boolean;
+  /** Seconds a rotated-in key is published before it signs; sets the JWKS max-age. null = default. */
+  keyLeadSeconds: number | null;
   /** Overrides of the smart-lockout and guessing limits (--lockout). */
   abuse: Partial<AbuseLimits>;
 }
@@ -69,6 +71,7 @@ export const SERVE_SETTINGS = [
   { flag: 'ssf-allow-http-push', env: 'PORTCULLIS_SSF_ALLOW_HTTP_PUSH', arg: null, help: 'accept http:// Shared Signals push endpoints (default: https only)' },
   { flag: 'log-level', env: 'PORTCULLIS_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default ${SERVE_DEFAULTS.logLevel})` },
   { flag: 'cae-long-lived-tokens', env: 'PORTCULLIS_CAE_LONG_LIVED_TOKENS', arg: null, help: 'give CAE-capable (cp1) clients 20-28 h access tokens, as Entra (default off)' },
+  { flag: 'key-lead-seconds', env: 'PORTCULLIS_KEY_LEAD_SECONDS', arg: 'S', help: `publish a rotated-in key this long before it signs; the JWKS max-age follows (default ${DEFAULT_KEY_LEAD_SECONDS})` },
   { flag: 'outbox-poll-ms', env: 'PORTCULLIS_OUTBOX_POLL_MS', arg: 'MS', help: `how often the outbox dispatcher looks for work (default ${DEFAULT_OUTBOX.pollIntervalMs})` },
   { flag: 'outbox-max-attempts', env: 'PORTCULLIS_OUTBOX_MAX_ATTEMPTS', arg: 'N', help: `attempts per push delivery before it fails (default ${DEFAULT_OUTBOX.maxAttempts})` },
   { flag: 'outbox-max-age-seconds', env: 'PORTCULLIS_OUTBOX_MAX_AGE_SECONDS', arg: 'S', help: `a push delivery older than this fails (default ${DEFAULT_OUTBOX.maxAgeSeconds})` },
@@ -234,6 +237,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   outboxSetting('outbox-lease-seconds', 'leaseSeconds');
   const ssfAllowHttpPush = pick('ssf-allow-http-push');
   const lockout = pick('lockout');
+  const keyLead = pick('key-lead-seconds');
   const url = databaseUrl && databaseUrl.raw.trim() !== '' ? parseDatabaseUrl(databaseUrl.raw.trim(), databaseUrl.source) : null;
   if (!url && poolMax) throw new CliError(`${poolMax.source} needs --database-url (PORTCULLIS_DATABASE_URL)`, 2);
   return {
@@ -250,7 +254,14 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     outbox,
     ssfAllowHttpPush: ssfAllowHttpPush ? parseBoolean(ssfAllowHttpPush.raw, ssfAllowHttpPush.source) : false,
     abuse: lockout ? parseLockoutOption(lockout.raw, lockout.source) : {},
+    keyLeadSeconds: keyLead ? parseKeyLeadSeconds(keyLead.raw, keyLead.source) : null,
   };
+}
+
+/** Whole seconds, 0 allowed (a key that signs at once); shared by `serve` and `keys rotate`. */
+export function parseKeyLeadSeconds(raw: string, source: string): number {
+  if (!/^\d{1,9}$/.test(raw.trim())) throw new CliError(`${source}: must be a whole number of seconds (0 or more), got '${raw}'`, 2);
+  return Number(raw.trim());
 }
 
 function parsePositiveInteger(raw: string, source: string): number {

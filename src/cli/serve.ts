@@ -2,7 +2,7 @@
  * `portcullis serve`: open the store, seed it, build the app and listen until SIGINT/SIGTERM.
  * The lines printed on start are a contract (tests and scripts parse them): keep their shape.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createApp, type PortcullisApp } from '../app.js';
@@ -13,8 +13,10 @@ import { openInvalidationFeed } from '../events/open-feed.js';
 import { ConflictError, type Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import { DataDirLockedError, holdServeLock, type HeldLock } from '../store/sqlite/data-dir-lock.js';
+import { describeModeChange, preparePrivateDataDir, type ModeChange } from './data-dir.js';
 import { openDatabase } from './database.js';
 import { CliError, parseServeOptions, serveHelp, type DatabaseOptions, type ServeOptions } from './serve-options.js';
+import { seedReportLines } from './seed-report.js';
 import { loadTlsFiles, selfSignedTls, type TlsMaterial } from './tls.js';
 
 type Print = (line: string) => void;
@@ -111,8 +113,9 @@ async function openStore(dataDir: string, database: DatabaseOptions | null): Pro
 
 /**
  * Applies the seed, tolerating other instances applying the same seed at the same moment: the
- * loser of an insert race gets ConflictError, and since applySeed is idempotent the next pass
- * finds the rows the winner created and leaves them unchanged. Each conflict means another
+ * loser of an insert race gets ConflictError, and the next pass finds the rows the winner created
+ * and leaves them as they are (unchanged, or adopted if the winner has not recorded them yet,
+ * src/core/seed.ts). Each conflict means another
  * process created one more seed row (tenant or user; applications are upserts), so the number of
  * passes is bounded by that row count plus one.
  */
@@ -132,8 +135,7 @@ async function prepareTenant(store: Store, seed: Seed | null, seedFile: string |
   if (seed) {
     try {
       const r = await applySeedShared(store, seed);
-      print(`Seed '${seedFile}': ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged`);
-      for (const w of r.warnings) print(`  warning: ${w}`);
+      for (const line of seedReportLines(seedFile ?? '', r)) print(line);
     } catch (e) {
       if (e instanceof SeedError) throw new CliError(`seed file '${seedFile}': ${e.message}`, 2);
       throw e;
@@ -161,6 +163,8 @@ function printReady(app: PortcullisApp, publicUrl: string, tls: TlsMaterial | nu
   print(`  tenant:     ${id} (${domain})`);
   // Which channel brings `portcullis keys rotate` to this instance (docs/deployment.md).
   print(`  keys:       signing with ${app.services.keys.signingKid}; rotations picked up via ${reload}`);
+  const next = app.services.keys.nextKey;
+  if (next) print(`  next key:   ${next.kid}, published, signs from ${new Date(next.activatesAt).toISOString()}`);
   if (tls?.selfSigned) {
     // Node clients (MSAL, the Graph client) must trust the certificate to talk to us over https.
     print(`  tls cert:   ${tls.certFile}${tls.generated ? ' (new)' : ''}; Node clients: NODE_EXTRA_CA_CERTS=${tls.certFile}`);
@@ -203,6 +207,7 @@ export function buildConfig(opts: ServeOptions, port: number, https: boolean): R
       outbox: opts.outbox,
       ssf: { allowHttpPushEndpoints: opts.ssfAllowHttpPush },
       abuse: opts.abuse,
+      ...(opts.keyLeadSeconds !== null ? { keyLeadSeconds: opts.keyLeadSeconds } : {}),
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(e.message, 2);
@@ -237,11 +242,15 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   // Everything that can be wrong with the configuration is checked before the store is touched.
   const seed = opts.seedFile ? await readSeedFile(opts.seedFile) : null;
   const dataDir = resolve(opts.dataDir);
+  let modeChanges: ModeChange[];
   try {
-    await mkdir(dataDir, { recursive: true });
+    modeChanges = preparePrivateDataDir(dataDir);
   } catch (e) {
     throw new CliError(`cannot create data directory '${dataDir}': ${(e as Error).message}`, 1);
   }
+  // A notice, not an error: the directory is private from now on, and the operator should know
+  // that it was not before (the signing keys may have been readable by other accounts).
+  if (modeChanges.length > 0) print(`Data directory '${dataDir}': made private (owner only): ${modeChanges.map(describeModeChange).join(', ')}`);
   const tls = await loadTls({ ...opts, dataDir });
   // The issuer contains the port, and the app is built before it listens: so learn the port first.
   const port = await reservePort(opts.host, opts.port);

@@ -5,8 +5,9 @@
  * once and kept, so clients can trust it through NODE_EXTRA_CA_CERTS across restarts.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../store/private-files.js';
 import { CliError } from './serve-options.js';
 
 export interface TlsMaterial {
@@ -77,10 +78,15 @@ async function generateLocalhostCertificate(now: number): Promise<{ cert: string
   return { cert: pems.cert, key: pems.private };
 }
 
-/** Writes via a temporary name and rename, so a crash never leaves half a PEM file behind. */
-async function writeAtomically(file: string, content: string, mode: number): Promise<void> {
+/**
+ * Writes via a temporary name and rename, so a crash never leaves half a PEM file behind. Owner
+ * only (0600), the certificate too, like every file of the data directory (src/store/private-files.ts);
+ * the chmod covers a temporary file left by an earlier crash, whose mode writeFile would keep.
+ */
+async function writeAtomically(file: string, content: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode });
+  await writeFile(tmp, content, { mode: PRIVATE_FILE_MODE });
+  await chmod(tmp, PRIVATE_FILE_MODE);
   await rename(tmp, file);
 }
 
@@ -101,10 +107,10 @@ export async function selfSignedTls(dataDir: string, now: number = Date.now()): 
     if (!(e instanceof CliError) && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`cannot read '${dir}': ${(e as Error).message}`, 1);
   }
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const { cert, key } = await generateLocalhostCertificate(now);
-    await writeAtomically(keyFile, key, 0o600);
-    await writeAtomically(certFile, cert, 0o644);
+    await writeAtomically(keyFile, key);
+    await writeAtomically(certFile, cert);
     return { cert, key, certFile, selfSigned: true, generated: true };
   } catch (e) {
     throw new CliError(`cannot create a self-signed certificate in '${dir}': ${(e as Error).message}`, 1);

@@ -1,24 +1,39 @@
 import { generateSigningKeyAsync, loadKey, signJwt, signJwtAsync, type JwtPayload, type LoadedKey } from '../crypto/jwt.js';
 import type { SigningKeyStore, Store } from '../store/store.js';
+import { keySchedule } from './key-rotation.js';
 import type { SigningKey } from './model.js';
 
 /**
- * One immutable view of the published keys. The token hot path reads one snapshot and never
- * waits: a reload builds a new snapshot off to the side and swaps the reference.
+ * One immutable view of the published keys at a time. The token hot path reads one snapshot and
+ * never waits: a reload, or the clock passing `changesAt` (an activation, a removal), builds a new
+ * snapshot off to the side and swaps the reference.
  */
 interface KeySnapshot {
-  readonly keys: readonly LoadedKey[];
+  /** The unretired keys as stored, each parsed once. */
+  readonly stored: readonly SigningKey[];
+  readonly loaded: ReadonlyMap<string, LoadedKey>;
   readonly active: LoadedKey;
+  /** Published and accepted: next, active and retired keys (core/key-rotation.ts). */
   readonly byKid: ReadonlyMap<string, LoadedKey>;
   readonly jwks: { readonly keys: readonly Record<string, unknown>[] };
+  /** The published key that signs next, if a rotation is pending. */
+  readonly next: { readonly kid: string; readonly activatesAt: number } | null;
+  readonly changesAt: number;
 }
 
-function snapshotOf(loaded: readonly LoadedKey[]): KeySnapshot {
+function snapshotOf(stored: readonly SigningKey[], loaded: ReadonlyMap<string, LoadedKey>, now: number, retentionMs: number): KeySnapshot | null {
+  const schedule = keySchedule(stored, now, retentionMs);
+  if (!schedule) return null;
+  const published = schedule.published.map((k) => loaded.get(k.kid) as LoadedKey);
+  const next = schedule.published.find((k) => k.activatesAt > schedule.signing.activatesAt && k.activatesAt > now);
   return Object.freeze({
-    keys: Object.freeze([...loaded]),
-    active: loaded[loaded.length - 1] as LoadedKey,
-    byKid: new Map(loaded.map((k) => [k.kid, k])),
-    jwks: Object.freeze({ keys: Object.freeze(loaded.map((k) => k.publicJwk)) }),
+    stored: Object.freeze([...stored]),
+    loaded,
+    active: loaded.get(schedule.signing.kid) as LoadedKey,
+    byKid: new Map(published.map((k) => [k.kid, k])),
+    jwks: Object.freeze({ keys: Object.freeze(published.map((k) => k.publicJwk)) }),
+    next: next ? Object.freeze({ kid: next.kid, activatesAt: next.activatesAt }) : null,
+    changesAt: schedule.changesAt,
   });
 }
 
@@ -26,9 +41,10 @@ function snapshotOf(loaded: readonly LoadedKey[]): KeySnapshot {
 const CATCH_UP_MIN_INTERVAL_MS = 1_000;
 
 /**
- * The tenant's signing keys. The newest unretired key signs; every unretired key is published in
- * the JWKS and accepted for verification. `keys rotate` changes them while instances run, so the
- * ring reloads (src/events/key-refresher.ts decides when) and swaps its snapshot.
+ * The tenant's signing keys. Which key signs and which are published follows the stored times
+ * (core/key-rotation.ts, keySchedule), read against the injected clock, so every instance switches
+ * to a next key at its activatesAt without being told. `keys rotate` adds keys while instances
+ * run, so the ring reloads (src/events/key-refresher.ts decides when) and swaps its snapshot.
  */
 export class KeyRing {
   private inFlight: Promise<boolean> | null = null;
@@ -39,6 +55,7 @@ export class KeyRing {
     private readonly store: SigningKeyStore,
     private snapshot: KeySnapshot,
     private readonly now: () => number,
+    private readonly retentionMs: number,
   ) {}
 
   /**
@@ -46,36 +63,54 @@ export class KeyRing {
    * once on one database may each generate a key; insertIfNone keeps exactly one, and everyone
    * reloads, so all instances sign with and publish the same key.
    */
-  static async open(store: Store, now: number, clock: () => number = Date.now): Promise<KeyRing> {
+  static async open(store: Store, now: number, clock: () => number = Date.now, retentionMs: number = Infinity): Promise<KeyRing> {
     let stored = await store.keys.listUnretired();
     if (stored.length === 0) {
       // Generated on the thread pool, so a first start builds the HTTP server meanwhile (issue 5, B5).
       await store.keys.insertIfNone(await generateSigningKeyAsync(now));
       stored = await store.keys.listUnretired();
     }
-    return new KeyRing(store.keys, snapshotOf(stored.map(loadKey)), clock);
+    const loaded = new Map(stored.map((k) => [k.kid, loadKey(k)]));
+    // Only a key that is withdrawn (retired_at) is never live: the schedule always finds one here.
+    const snapshot = snapshotOf(stored, loaded, clock(), retentionMs);
+    if (!snapshot) throw new Error('no signing key');
+    return new KeyRing(store.keys, snapshot, clock, retentionMs);
+  }
+
+  /** The snapshot for the clock's now: rebuilt from the stored keys once `changesAt` has come. */
+  private current(): KeySnapshot {
+    const s = this.snapshot;
+    if (this.now() < s.changesAt) return s;
+    this.snapshot = snapshotOf(s.stored, s.loaded, this.now(), this.retentionMs) ?? s;
+    return this.snapshot;
   }
 
   sign(payload: JwtPayload, typ?: string): string {
-    return signJwt(this.snapshot.active, payload, typ);
+    return signJwt(this.current().active, payload, typ);
   }
 
   /** Same as sign(), with the RSA work on the thread pool (see signJwtAsync). */
   signAsync(payload: JwtPayload, typ?: string): Promise<string> {
-    return signJwtAsync(this.snapshot.active, payload, typ);
+    return signJwtAsync(this.current().active, payload, typ);
   }
 
   byId(kid: string): LoadedKey | undefined {
-    return this.snapshot.byKid.get(kid);
+    return this.current().byKid.get(kid);
   }
 
+  /** The keys published now: next, active and retired (core/key-rotation.ts). */
   jwks(): { keys: Record<string, unknown>[] } {
-    return this.snapshot.jwks as { keys: Record<string, unknown>[] };
+    return this.current().jwks as { keys: Record<string, unknown>[] };
   }
 
   /** The kid new tokens are signed with. */
   get signingKid(): string {
-    return this.snapshot.active.kid;
+    return this.current().active.kid;
+  }
+
+  /** The next key, published and waiting for its activatesAt; null with no rotation pending. */
+  get nextKey(): { kid: string; activatesAt: number } | null {
+    return this.current().next;
   }
 
   /**
@@ -118,15 +153,17 @@ export class KeyRing {
 
   private async readAndSwap(): Promise<boolean> {
     const stored = await this.store.listUnretired();
-    // With every key retired there is nothing to sign with: keep the last good snapshot.
-    if (stored.length === 0 || sameKids(stored, this.snapshot.keys)) return false;
+    if (sameSchedule(stored, this.snapshot.stored)) return false;
     // Parsing a PEM costs far more than the read: keys already loaded are reused.
-    const loaded = stored.map((k) => this.snapshot.byKid.get(k.kid) ?? loadKey(k));
-    this.snapshot = snapshotOf(loaded);
+    const loaded = new Map(stored.map((k) => [k.kid, this.snapshot.loaded.get(k.kid) ?? loadKey(k)]));
+    // With every key withdrawn there is nothing to sign with: keep the last good snapshot.
+    const next = snapshotOf(stored, loaded, this.now(), this.retentionMs);
+    if (!next) return false;
+    this.snapshot = next;
     return true;
   }
 }
 
-function sameKids(stored: readonly SigningKey[], loaded: readonly LoadedKey[]): boolean {
-  return stored.length === loaded.length && stored.every((k, i) => k.kid === loaded[i]?.kid);
+function sameSchedule(a: readonly SigningKey[], b: readonly SigningKey[]): boolean {
+  return a.length === b.length && a.every((k, i) => k.kid === b[i]?.kid && k.activatesAt === b[i]?.activatesAt);
 }

@@ -58,6 +58,11 @@ export interface Application {
    * `backchannel_logout_session_required`); absent or null = the app is not told of logouts.
    */
   backchannelLogout?: BackchannelLogoutRegistration | null;
+  /**
+   * Directory role template ids assigned to the app's service principal; absent or empty = none.
+   * An app-only caller needs one to act on a user who holds a role (docs/authorization.md).
+   */
+  directoryRoles?: string[];
 }
 
 export interface BackchannelLogoutRegistration {
@@ -190,6 +195,13 @@ export interface SigningKey {
   /** PKCS#8 PEM. */
   privateKeyPem: string;
   publicJwk: Record<string, unknown>;
+  /** When it was added, and so published in the JWKS. */
   createdAt: number;
+  /**
+   * When it starts signing (epoch ms). A rotation publishes the key ahead of this, so verifiers
+   * that cache the JWKS hold it before the first token it signs (src/core/key-rotation.ts).
+   */
+  activatesAt: number;
+  /** Withdrawn: from this time neither published nor accepted; null while the schedule decides. */
   retiredAt: number | null;
 }

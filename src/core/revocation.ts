@@ -33,8 +33,7 @@ export async function revokeUserSessions(
       },
     ]),
   });
-  return store.users.update(target.tenantId, target.id, {}, {
-    revokeAt: now,
+  return store.users.revoke(target.tenantId, target.id, now, {
     audit: [record],
     // Pushed to relying parties by the outbox (issue 6); a user revoking their own sessions via
     // /me is CAEP initiating_entity 'user', anyone else 'admin'.

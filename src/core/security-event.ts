@@ -54,8 +54,8 @@ export interface SecurityEventDraft {
   correlationId: string;
 }
 
-/** A delivery row's state. 'held' = parked for the receiver to fetch (SSF poll, RFC 8936). */
-export type DeliveryStatus = 'pending' | 'held' | 'delivered' | 'failed';
+/** A delivery row's state. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 /** One message of one event to one destination through one sink (a row of outbox_deliveries). */
 export interface OutboxDelivery {

@@ -1,8 +1,8 @@
 /**
  * Seed files: a declarative description of a tenant, its users and its applications
  * (docs/seed-file.md). `parseSeed` validates untrusted JSON by hand into a normalised `Seed`;
- * `applySeed` makes the store match it and is idempotent — applying the same seed twice writes
- * nothing the second time, so `serve --seed` can run on every start.
+ * `applySeed` applies what the file changed since it was last applied, and nothing else — so
+ * `serve --seed` can run on every start without undoing what administrators changed at runtime.
  */
 import type { Clock } from '../clock.js';
 import { hashSecret, verifySecret } from '../crypto/passwords.js';
@@ -18,7 +18,8 @@ import {
   isKnownDelegatedPermission,
 } from './permissions.js';
 import { ROLE, ROLE_DISPLAY_NAMES, resolveRole } from './roles.js';
-import type { Store, UserPatch } from '../store/store.js';
+import type { SeedEntryRecord, Store, UserPatch } from '../store/store.js';
+import { newSeedDigestKey, propertyDigest } from './seed-digest.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types. A parsed Seed is normalised: defaults filled, roles as template ids, permission names
@@ -66,6 +67,8 @@ export interface SeedApplication {
    */
   backchannel_logout_uri?: string;
   backchannel_logout_session_required?: boolean;
+  /** Directory roles assigned to the app's service principal (template ids; docs/authorization.md). */
+  directoryRoles?: string[];
 }
 
 export interface Seed {
@@ -74,10 +77,38 @@ export interface Seed {
   applications: SeedApplication[];
 }
 
+/**
+ * What applying did to one entry. `created`: it did not exist. `updated`: the file changed it
+ * since it was last applied and the store differed, so the changed properties were written.
+ * `unchanged`: nothing written. `skipped`: the file's entry was applied before, and its user or
+ * application is gone (deleted at runtime), so it is not recreated. `adopted`: it existed before
+ * this store tracked the entry (an upgrade, or created at runtime); it is left as it is and
+ * tracked from now on.
+ */
+export type SeedOutcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'adopted';
+
+export interface SeedEntryOutcome {
+  kind: 'tenant' | 'user' | 'application';
+  /** A user's userPrincipalName, an application's "displayName [appId]", the tenant's domain. */
+  name: string;
+  outcome: SeedOutcome;
+  /**
+   * updated: the properties written; adopted: the properties whose stored value differs from the
+   * file's (kept); skipped: why. Names only — never a value, so never a password.
+   */
+  details: string[];
+}
+
 export interface SeedResult {
   created: number;
   updated: number;
   unchanged: number;
+  skipped: number;
+  adopted: number;
+  /** Every entry (tenant first, then users and applications in file order). */
+  entries: SeedEntryOutcome[];
+  /** argon2 hashes and verifications run: none for entries the file did not change. */
+  argon2: number;
   /** Differences the seed could not apply (reported, never fatal). */
   warnings: string[];
 }
@@ -267,7 +298,7 @@ function parseApplication(value: unknown, path: string): SeedApplication {
   const a = object(value, path, [
     'appId', 'displayName', 'publicClient', 'web', 'spa', 'passwordCredentials',
     'allowPublicClientFlows', 'delegatedPermissions', 'applicationPermissions',
-    'backchannel_logout_uri', 'backchannel_logout_session_required',
+    'backchannel_logout_uri', 'backchannel_logout_session_required', 'directoryRoles',
   ]);
   return {
     appId: guid(a.appId, `${path}.appId`),
@@ -280,7 +311,14 @@ function parseApplication(value: unknown, path: string): SeedApplication {
     delegatedPermissions: permissions(a.delegatedPermissions, `${path}.delegatedPermissions`, 'delegated'),
     applicationPermissions: permissions(a.applicationPermissions, `${path}.applicationPermissions`, 'application'),
     ...backchannelLogoutMetadata(a, path),
+    ...directoryRoles(a, path),
   };
+}
+
+/** Present only when roles are assigned, so a normalised Seed stays equal to its input. */
+function directoryRoles(a: Record<string, unknown>, path: string): Pick<SeedApplication, 'directoryRoles'> {
+  const ids = roles(a.directoryRoles, `${path}.directoryRoles`);
+  return ids.length > 0 ? { directoryRoles: ids } : {};
 }
 
 /** OpenID Connect Back-Channel Logout 1.0 §2.2 client metadata (session_required defaults to false). */
@@ -331,9 +369,65 @@ export function parseSeed(json: unknown): Seed {
 
 // ---------------------------------------------------------------------------------------------
 // Applying
+//
+// Each user and application entry has a record in the store (SeedStateStore): which user or
+// application it was applied to, and a keyed digest of each of its properties as the file said
+// then (seed-digest.ts). A start compares digests, not values: a property the file did not change
+// since is left as the store has it — whatever an administrator changed at runtime (a password
+// reset, a disable) stays — and costs no argon2. A property the file changed is applied.
 
 /** Who the audit log says made seed changes (Graph directoryAudit initiatedBy.app). */
 const SEED_ACTOR = { app: { appId: 'portcullis-seed', displayName: 'Portcullis seed' } } as const;
+
+interface ApplyContext {
+  store: Store;
+  tenantId: string;
+  now: number;
+  digestKey: string;
+  records: Map<string, SeedEntryRecord>;
+  result: SeedResult;
+}
+
+const recordId = (kind: SeedEntryRecord['kind'], key: string): string => `${kind}\u0000${key}`;
+
+function report(ctx: ApplyContext, kind: SeedEntryOutcome['kind'], name: string, outcome: SeedOutcome, details: string[] = []): void {
+  ctx.result[outcome]++;
+  ctx.result.entries.push({ kind, name, outcome, details });
+}
+
+/** argon2, counted: the count is what shows that an unchanged entry costs none. */
+function hash(ctx: ApplyContext, plain: string): Promise<string> {
+  ctx.result.argon2++;
+  return hashSecret(plain);
+}
+
+function verify(ctx: ApplyContext, stored: string, plain: string): Promise<boolean> {
+  ctx.result.argon2++;
+  return verifySecret(stored, plain);
+}
+
+function digestsOf(ctx: ApplyContext, kind: SeedEntryRecord['kind'], key: string, values: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [property, value] of Object.entries(values)) out[property] = propertyDigest(ctx.digestKey, [ctx.tenantId, kind, key, property], value);
+  return out;
+}
+
+/** Properties whose digest differs from the record's (a property the record lacks counts as changed). */
+function changedSince(record: SeedEntryRecord, digests: Record<string, string>): string[] {
+  return Object.keys(digests).filter((p) => record.digests[p] !== digests[p]);
+}
+
+async function track(ctx: ApplyContext, kind: SeedEntryRecord['kind'], key: string, subjectId: string, digests: Record<string, string>): Promise<void> {
+  const record: SeedEntryRecord = { kind, key, subjectId, digests, appliedAt: ctx.now };
+  await ctx.store.seedState.put(record);
+  ctx.records.set(recordId(kind, key), record);
+}
+
+/** Forgets the records of entries the file no longer has (a seed never deletes the users themselves). */
+async function forgetRemoved(ctx: ApplyContext, kind: SeedEntryRecord['kind'], keys: ReadonlySet<string>): Promise<void> {
+  const gone = [...ctx.records.values()].filter((r) => r.kind === kind && !keys.has(r.key)).map((r) => r.key);
+  await ctx.store.seedState.remove(kind, gone);
+}
 
 function audit(tenantId: string, now: number, activity: string, user: User, modified: AuditTarget['modifiedProperties']): AuditRecord {
   return {
@@ -364,11 +458,15 @@ function shown(value: unknown): string {
   return JSON.stringify([value]);
 }
 
-async function applyTenant(store: Store, seed: Seed, now: number, result: SeedResult): Promise<void> {
-  const existing = await store.tenants.get();
+/**
+ * The tenant has no runtime editor (no Graph organization update), so there is nothing to keep:
+ * its domain and display name are compared and applied on every start, without a record.
+ */
+async function applyTenant(ctx: ApplyContext, seed: Seed): Promise<void> {
+  const existing = await ctx.store.tenants.get();
   if (!existing) {
-    await store.tenants.insert({ ...seed.tenant, createdAt: now });
-    result.created++;
+    await ctx.store.tenants.insert({ ...seed.tenant, createdAt: ctx.now });
+    report(ctx, 'tenant', seed.tenant.domain, 'created');
     return;
   }
   if (existing.id !== seed.tenant.id) {
@@ -376,12 +474,36 @@ async function applyTenant(store: Store, seed: Seed, now: number, result: SeedRe
       `tenant.id: this store already holds tenant ${existing.id} (${existing.domain}); a store holds one tenant, so use a new data directory for ${seed.tenant.id}`,
     );
   }
-  if (existing.domain === seed.tenant.domain && existing.displayName === seed.tenant.displayName) {
-    result.unchanged++;
+  const changed = (['domain', 'displayName'] as const).filter((p) => existing[p] !== seed.tenant[p]);
+  if (changed.length === 0) {
+    report(ctx, 'tenant', seed.tenant.domain, 'unchanged');
     return;
   }
-  await store.tenants.update({ ...existing, domain: seed.tenant.domain, displayName: seed.tenant.displayName });
-  result.updated++;
+  await ctx.store.tenants.update({ ...existing, domain: seed.tenant.domain, displayName: seed.tenant.displayName });
+  report(ctx, 'tenant', seed.tenant.domain, 'updated', [...changed]);
+}
+
+// --- users
+
+/** The entry's identity in the file: its id when it gives one, else its userPrincipalName. */
+function userKey(u: SeedUser): string {
+  return u.id !== undefined ? `id:${u.id}` : `upn:${u.userPrincipalName.toLowerCase()}`;
+}
+
+/** The tracked properties of a user entry: every property but `id`, which is part of the key. */
+function userProperties(u: SeedUser): { [P in Exclude<keyof SeedUser, 'id'>]-?: unknown } {
+  return { userPrincipalName: u.userPrincipalName, displayName: u.displayName, password: u.password, accountEnabled: u.accountEnabled, mail: u.mail, roles: u.roles };
+}
+
+/** Properties (other than the password, which only argon2 could compare) whose stored value differs. */
+function userDifferences(u: SeedUser, current: User): string[] {
+  const differs: string[] = [];
+  if (current.userPrincipalName !== u.userPrincipalName) differs.push('userPrincipalName');
+  if (current.displayName !== u.displayName) differs.push('displayName');
+  if (current.accountEnabled !== u.accountEnabled) differs.push('accountEnabled');
+  if (current.mail !== u.mail) differs.push('mail');
+  if (!sameSet(current.roleTemplateIds, u.roles)) differs.push('roles');
+  return differs;
 }
 
 async function findSeedUser(store: Store, tenantId: string, u: SeedUser, path: string): Promise<User | null> {
@@ -392,60 +514,73 @@ async function findSeedUser(store: Store, tenantId: string, u: SeedUser, path: s
   return byUpn ?? (await store.users.findById(tenantId, u.id));
 }
 
-async function insertUser(store: Store, tenantId: string, u: SeedUser, now: number): Promise<void> {
-  await store.users.insert({
-    id: u.id ?? newGuid(),
-    tenantId,
+async function insertUser(ctx: ApplyContext, u: SeedUser): Promise<string> {
+  const id = u.id ?? newGuid();
+  await ctx.store.users.insert({
+    id,
+    tenantId: ctx.tenantId,
     userPrincipalName: u.userPrincipalName,
     displayName: u.displayName,
     mail: u.mail,
-    passwordHash: await hashSecret(u.password),
+    passwordHash: await hash(ctx, u.password),
     accountEnabled: u.accountEnabled,
     revocationEpoch: 0,
     signInSessionsValidFrom: null,
     refreshTokensValidFrom: null,
     roleTemplateIds: u.roles,
-    createdAt: now,
+    createdAt: ctx.now,
   });
+  return id;
 }
 
-async function updateUser(store: Store, tenantId: string, u: SeedUser, current: User, now: number, result: SeedResult): Promise<void> {
+/** Applies the properties the file changed; returns the ones it had to write. */
+async function updateUser(ctx: ApplyContext, u: SeedUser, current: User, changed: readonly string[]): Promise<string[]> {
+  const { tenantId, now } = ctx;
   const patch: UserPatch = {};
   const modified: AuditTarget['modifiedProperties'] = [];
-  if (current.userPrincipalName !== u.userPrincipalName) {
+  const written: string[] = [];
+  const differs = new Set(userDifferences(u, current));
+  const apply = (property: string) => changed.includes(property) && differs.has(property);
+  if (apply('userPrincipalName')) {
     patch.userPrincipalName = u.userPrincipalName;
     modified.push({ displayName: 'UserPrincipalName', oldValue: shown(current.userPrincipalName), newValue: shown(u.userPrincipalName) });
+    written.push('userPrincipalName');
   }
-  if (current.displayName !== u.displayName) {
+  if (apply('displayName')) {
     patch.displayName = u.displayName;
     modified.push({ displayName: 'DisplayName', oldValue: shown(current.displayName), newValue: shown(u.displayName) });
+    written.push('displayName');
   }
-  if (current.accountEnabled !== u.accountEnabled) {
+  if (apply('accountEnabled')) {
     patch.accountEnabled = u.accountEnabled;
     modified.push({ displayName: 'AccountEnabled', oldValue: shown(current.accountEnabled), newValue: shown(u.accountEnabled) });
+    written.push('accountEnabled');
   }
-  if (!sameSet(current.roleTemplateIds, u.roles)) {
+  if (apply('roles')) {
     patch.roleTemplateIds = u.roles;
     modified.push({ displayName: 'Roles', oldValue: JSON.stringify(current.roleTemplateIds), newValue: JSON.stringify(u.roles) });
+    written.push('roles');
   }
-  if (current.mail !== u.mail) {
+  if (apply('mail')) {
     // UserPatch has no mail field (store contract); report rather than silently pretend.
-    result.warnings.push(`user '${u.userPrincipalName}': mail differs from the seed but cannot be changed by a seed; it stays '${current.mail ?? ''}'`);
+    ctx.result.warnings.push(`user '${u.userPrincipalName}': mail differs from the seed but cannot be changed by a seed; it stays '${current.mail ?? ''}'`);
   }
-  // Re-hashing an unchanged password would produce a new salt and so a new row: verify first.
-  const passwordChanged = current.passwordHash === null || !(await verifySecret(current.passwordHash, u.password));
-  if (passwordChanged) patch.passwordHash = await hashSecret(u.password);
+  // A password the file changed: verify first, so a store that already holds it (an administrator
+  // set the same one) is not reset and revoked for nothing.
+  const passwordChanged =
+    changed.includes('password') && (current.passwordHash === null || !(await verify(ctx, current.passwordHash, u.password)));
+  if (passwordChanged) {
+    patch.passwordHash = await hash(ctx, u.password);
+    written.push('password');
+  }
 
   const records: AuditRecord[] = [];
   if (modified.length > 0) records.push(audit(tenantId, now, 'Update user', current, modified));
   if (passwordChanged) records.push(audit(tenantId, now, 'Reset password', current, []));
-  if (records.length === 0) {
-    result.unchanged++;
-    return;
-  }
-  // DESIGN.md: a password reset revokes like a revoke, and so does disabling the account.
-  const revokes = passwordChanged || (current.accountEnabled && !u.accountEnabled);
-  const disables = current.accountEnabled && !u.accountEnabled;
+  if (records.length === 0) return [];
+  // A password reset revokes like a revoke, and so does disabling the account (docs/seed-file.md).
+  const disables = current.accountEnabled && patch.accountEnabled === false;
+  const revokes = passwordChanged || disables;
   const securityEvent = {
     type: disables ? ('account-disabled' as const) : ('password-reset' as const),
     occurredAt: now,
@@ -454,34 +589,117 @@ async function updateUser(store: Store, tenantId: string, u: SeedUser, current: 
     initiatedBy: {},
     correlationId: newGuid(),
   };
-  await store.users.update(tenantId, current.id, patch, revokes ? { revokeAt: now, audit: records, securityEvent } : { audit: records });
-  result.updated++;
+  await ctx.store.users.update(tenantId, current.id, patch, revokes ? { revokeAt: now, audit: records, securityEvent } : { audit: records });
+  return written;
 }
 
-async function applyUsers(store: Store, seed: Seed, now: number, result: SeedResult): Promise<void> {
-  for (const [i, u] of seed.users.entries()) {
-    const current = await findSeedUser(store, seed.tenant.id, u, `users[${i}]`);
-    if (current) {
-      await updateUser(store, seed.tenant.id, u, current, now, result);
-    } else {
-      await insertUser(store, seed.tenant.id, u, now);
-      result.created++;
+async function applyUser(ctx: ApplyContext, u: SeedUser, path: string): Promise<void> {
+  const key = userKey(u);
+  const digests = digestsOf(ctx, 'user', key, userProperties(u));
+  const record = ctx.records.get(recordId('user', key));
+  const tracked = record ? await ctx.store.users.findById(ctx.tenantId, record.subjectId) : null;
+  if (record && tracked) {
+    const changed = changedSince(record, digests);
+    if (changed.length === 0) {
+      report(ctx, 'user', tracked.userPrincipalName, 'unchanged');
+      return;
     }
+    const written = await updateUser(ctx, u, tracked, changed);
+    await track(ctx, 'user', key, tracked.id, digests);
+    report(ctx, 'user', u.userPrincipalName, written.length > 0 ? 'updated' : 'unchanged', written);
+    return;
   }
+  const existing = await findSeedUser(ctx.store, ctx.tenantId, u, path);
+  if (existing) {
+    // Not applied by this store before (or its user was replaced at runtime): keep what is there.
+    await track(ctx, 'user', key, existing.id, digests);
+    report(ctx, 'user', existing.userPrincipalName, 'adopted', userDifferences(u, existing));
+    return;
+  }
+  if (record) {
+    // Applied before, deleted since: a deletion (often an incident response) is not undone by a
+    // restart. The record stays, so this is reported on every start until the entry is removed.
+    report(ctx, 'user', u.userPrincipalName, 'skipped', ['deleted at runtime']);
+    return;
+  }
+  const id = await insertUser(ctx, u);
+  await track(ctx, 'user', key, id, digests);
+  report(ctx, 'user', u.userPrincipalName, 'created');
+}
+
+async function applyUsers(ctx: ApplyContext, seed: Seed): Promise<void> {
+  for (const [i, u] of seed.users.entries()) await applyUser(ctx, u, `users[${i}]`);
+  await forgetRemoved(ctx, 'user', new Set(seed.users.map(userKey)));
+}
+
+// --- applications
+
+/**
+ * Which tracked property each field of an application entry belongs to. Every field must be
+ * listed (a new seed field is a compile error here until it is), so none escapes tracking.
+ */
+const APPLICATION_PROPERTY_OF = {
+  displayName: 'displayName',
+  publicClient: 'publicClient',
+  web: 'web',
+  spa: 'spa',
+  passwordCredentials: 'passwordCredentials',
+  allowPublicClientFlows: 'allowPublicClientFlows',
+  delegatedPermissions: 'delegatedPermissions',
+  applicationPermissions: 'applicationPermissions',
+  backchannel_logout_uri: 'backchannelLogout',
+  backchannel_logout_session_required: 'backchannelLogout',
+  directoryRoles: 'directoryRoles',
+} as const satisfies Record<Exclude<keyof SeedApplication, 'appId'>, string>;
+
+type ApplicationProperty = (typeof APPLICATION_PROPERTY_OF)[keyof typeof APPLICATION_PROPERTY_OF];
+
+/** The stored fields each property sets. */
+const APPLICATION_FIELDS: Record<ApplicationProperty, readonly (keyof Application)[]> = {
+  displayName: ['displayName'],
+  publicClient: ['publicClientRedirectUris'],
+  web: ['webRedirectUris'],
+  spa: ['spaRedirectUris'],
+  passwordCredentials: ['secrets'],
+  allowPublicClientFlows: ['allowPublicClientFlows'],
+  delegatedPermissions: ['delegatedPermissions'],
+  applicationPermissions: ['applicationPermissions'],
+  backchannelLogout: ['backchannelLogout'],
+  directoryRoles: ['directoryRoles'],
+};
+
+function applicationProperties(a: SeedApplication): Record<ApplicationProperty, Record<string, unknown>> {
+  const out = {} as Record<ApplicationProperty, Record<string, unknown>>;
+  for (const [field, property] of Object.entries(APPLICATION_PROPERTY_OF) as [keyof typeof APPLICATION_PROPERTY_OF, ApplicationProperty][]) {
+    out[property] = { ...out[property], [field]: a[field] };
+  }
+  return out;
+}
+
+/** A stored field in a fixed shape (row-derived objects may order keys differently). */
+function fieldView(app: Application, field: keyof Application): string {
+  if (field === 'secrets') return JSON.stringify(app.secrets.map((s) => [s.keyId, s.hash, s.hint, s.displayName, s.endDateTime]));
+  if (field === 'backchannelLogout') return JSON.stringify(app.backchannelLogout ? [app.backchannelLogout.uri, app.backchannelLogout.sessionRequired] : null);
+  if (field === 'directoryRoles') return JSON.stringify(app.directoryRoles ?? []);
+  return JSON.stringify(app[field]);
+}
+
+function differingProperties(a: Application, b: Application, properties: readonly ApplicationProperty[]): ApplicationProperty[] {
+  return properties.filter((p) => APPLICATION_FIELDS[p].some((f) => fieldView(a, f) !== fieldView(b, f)));
 }
 
 /**
  * The secrets the app should hold: an existing entry whose hash verifies against a seed secret is
  * kept as it is (same keyId and hash), so re-applying the seed does not rotate anything.
  */
-async function desiredSecrets(seedSecrets: readonly SeedSecret[], existing: readonly ClientSecret[]): Promise<ClientSecret[]> {
+async function desiredSecrets(ctx: ApplyContext, seedSecrets: readonly SeedSecret[], existing: readonly ClientSecret[]): Promise<ClientSecret[]> {
   const unmatched = [...existing];
   const out: ClientSecret[] = [];
   for (const s of seedSecrets) {
     const endDateTime = s.endDateTime === null ? null : Date.parse(s.endDateTime);
     let match: ClientSecret | undefined;
     for (const candidate of unmatched) {
-      if (await verifySecret(candidate.hash, s.secretText)) {
+      if (await verify(ctx, candidate.hash, s.secretText)) {
         match = candidate;
         break;
       }
@@ -490,62 +708,90 @@ async function desiredSecrets(seedSecrets: readonly SeedSecret[], existing: read
       unmatched.splice(unmatched.indexOf(match), 1);
       out.push({ ...match, displayName: s.displayName, endDateTime });
     } else {
-      out.push({ keyId: newGuid(), hash: await hashSecret(s.secretText), hint: s.secretText.slice(0, 3), displayName: s.displayName, endDateTime });
+      out.push({ keyId: newGuid(), hash: await hash(ctx, s.secretText), hint: s.secretText.slice(0, 3), displayName: s.displayName, endDateTime });
     }
   }
   return out;
 }
 
-/** Field-wise comparison in a fixed key order (row-derived objects may order keys differently). */
-function sameApplication(a: Application, b: Application): boolean {
-  const secret = (s: ClientSecret) => [s.keyId, s.hash, s.hint, s.displayName, s.endDateTime];
-  const view = (x: Application) =>
-    JSON.stringify([
-      x.appId, x.tenantId, x.displayName, x.publicClientRedirectUris, x.webRedirectUris, x.spaRedirectUris,
-      x.secrets.map(secret), x.allowPublicClientFlows, x.delegatedPermissions, x.applicationPermissions, x.createdAt,
-      x.backchannelLogout ? [x.backchannelLogout.uri, x.backchannelLogout.sessionRequired] : null,
-    ]);
-  return view(a) === view(b);
+/** The application as the file describes it, with `secrets` given. */
+function seedApplication(ctx: ApplyContext, a: SeedApplication, secrets: ClientSecret[], createdAt: number): Application {
+  return {
+    appId: a.appId,
+    tenantId: ctx.tenantId,
+    displayName: a.displayName,
+    publicClientRedirectUris: a.publicClient.redirectUris,
+    webRedirectUris: a.web.redirectUris,
+    spaRedirectUris: a.spa.redirectUris,
+    secrets,
+    allowPublicClientFlows: a.allowPublicClientFlows,
+    delegatedPermissions: a.delegatedPermissions,
+    applicationPermissions: a.applicationPermissions,
+    createdAt,
+    backchannelLogout: seedBackchannelLogout(a),
+    directoryRoles: a.directoryRoles ?? [],
+  };
 }
 
-async function applyApplications(store: Store, seed: Seed, now: number, result: SeedResult): Promise<void> {
-  for (const a of seed.applications) {
-    const current = await store.applications.findByAppId(seed.tenant.id, a.appId);
-    const desired: Application = {
-      appId: a.appId,
-      tenantId: seed.tenant.id,
-      displayName: a.displayName,
-      publicClientRedirectUris: a.publicClient.redirectUris,
-      webRedirectUris: a.web.redirectUris,
-      spaRedirectUris: a.spa.redirectUris,
-      secrets: await desiredSecrets(a.passwordCredentials, current?.secrets ?? []),
-      allowPublicClientFlows: a.allowPublicClientFlows,
-      delegatedPermissions: a.delegatedPermissions,
-      applicationPermissions: a.applicationPermissions,
-      createdAt: current?.createdAt ?? now,
-      backchannelLogout: seedBackchannelLogout(a),
-    };
-    if (current && sameApplication(current, desired)) {
-      result.unchanged++;
-      continue;
+async function applyApplication(ctx: ApplyContext, a: SeedApplication): Promise<void> {
+  const properties = applicationProperties(a);
+  const digests = digestsOf(ctx, 'application', a.appId, properties);
+  const record = ctx.records.get(recordId('application', a.appId));
+  const current = await ctx.store.applications.findByAppId(ctx.tenantId, a.appId);
+  const name = `${a.displayName} [${a.appId}]`;
+  if (!current) {
+    if (record) {
+      report(ctx, 'application', name, 'skipped', ['deleted at runtime']);
+      return;
     }
-    await store.applications.upsert(desired);
-    if (current) result.updated++;
-    else result.created++;
+    await ctx.store.applications.upsert(seedApplication(ctx, a, await desiredSecrets(ctx, a.passwordCredentials, []), ctx.now));
+    await track(ctx, 'application', a.appId, a.appId, digests);
+    report(ctx, 'application', name, 'created');
+    return;
   }
+  const all = Object.keys(properties) as ApplicationProperty[];
+  if (!record) {
+    // Secrets are not compared here: that would take argon2 per secret.
+    const differs = differingProperties(current, seedApplication(ctx, a, current.secrets, current.createdAt), all);
+    await track(ctx, 'application', a.appId, a.appId, digests);
+    report(ctx, 'application', name, 'adopted', differs);
+    return;
+  }
+  const changed = changedSince(record, digests) as ApplicationProperty[];
+  if (changed.length === 0) {
+    report(ctx, 'application', name, 'unchanged');
+    return;
+  }
+  const secrets = changed.includes('passwordCredentials') ? await desiredSecrets(ctx, a.passwordCredentials, current.secrets) : current.secrets;
+  const fromFile = seedApplication(ctx, a, secrets, current.createdAt);
+  const next: Application = { ...current };
+  for (const p of changed) for (const f of APPLICATION_FIELDS[p]) Object.assign(next, { [f]: fromFile[f] });
+  const written = differingProperties(current, next, changed);
+  if (written.length > 0) await ctx.store.applications.upsert(next);
+  await track(ctx, 'application', a.appId, a.appId, digests);
+  report(ctx, 'application', name, written.length > 0 ? 'updated' : 'unchanged', written);
+}
+
+async function applyApplications(ctx: ApplyContext, seed: Seed): Promise<void> {
+  for (const a of seed.applications) await applyApplication(ctx, a);
+  await forgetRemoved(ctx, 'application', new Set(seed.applications.map((a) => a.appId)));
 }
 
 /**
- * Makes the store match the seed. Counts cover the tenant, users and applications. Users and
- * applications the seed does not mention are left alone; an application's secrets are exactly
- * those the seed lists.
+ * Brings the store in line with what the file changed since it was last applied (see "Applying"
+ * above). Counts cover the tenant, users and applications. Users and applications the seed does
+ * not mention are left alone; an application's secrets, when the file changes them, become
+ * exactly those the file lists.
  */
 export async function applySeed(store: Store, seed: Seed, clock: Clock): Promise<SeedResult> {
   const now = clock.now();
-  const result: SeedResult = { created: 0, updated: 0, unchanged: 0, warnings: [] };
-  await applyTenant(store, seed, now, result);
-  await applyUsers(store, seed, now, result);
-  await applyApplications(store, seed, now, result);
+  const result: SeedResult = { created: 0, updated: 0, unchanged: 0, skipped: 0, adopted: 0, entries: [], argon2: 0, warnings: [] };
+  const digestKey = await store.seedState.digestKey(newSeedDigestKey(), now);
+  const records = new Map((await store.seedState.list()).map((r) => [recordId(r.kind, r.key), r]));
+  const ctx: ApplyContext = { store, tenantId: seed.tenant.id, now, digestKey, records, result };
+  await applyTenant(ctx, seed);
+  await applyUsers(ctx, seed);
+  await applyApplications(ctx, seed);
   return result;
 }
 

@@ -53,6 +53,7 @@ export interface NewUser {
 
 export interface UserChanges {
   displayName?: string;
+  userPrincipalName?: string;
   accountEnabled?: boolean;
   password?: string;
 }
@@ -175,6 +176,7 @@ export async function updateUser(
   ctx: ActionContext,
 ): Promise<User | null> {
   if (changes.displayName !== undefined) checkDisplayName(changes.displayName);
+  if (changes.userPrincipalName !== undefined) checkUserPrincipalName(changes.userPrincipalName, deps.tenant);
   if (changes.password !== undefined) checkPassword(changes.password);
 
   const now = deps.clock.now();
@@ -197,6 +199,11 @@ export async function updateUser(
     patch.displayName = displayName;
     audit.push(record(ACTIVITY.updateUser, [{ displayName: 'DisplayName', oldValue: target.displayName, newValue: displayName }]));
   }
+  const upn = changes.userPrincipalName;
+  if (upn !== undefined && upn !== target.userPrincipalName) {
+    patch.userPrincipalName = upn;
+    audit.push(record(ACTIVITY.updateUser, [{ displayName: 'UserPrincipalName', oldValue: target.userPrincipalName, newValue: upn }]));
+  }
   if (changes.accountEnabled !== undefined && changes.accountEnabled !== target.accountEnabled) {
     patch.accountEnabled = changes.accountEnabled;
     const modified = [{ displayName: 'AccountEnabled', oldValue: String(target.accountEnabled), newValue: String(changes.accountEnabled) }];
@@ -214,21 +221,26 @@ export async function updateUser(
   if (audit.length === 0) return target;
   // A password reset that also disables is reported as the disable (the stronger event).
   const eventType = patch.accountEnabled === false ? 'account-disabled' : 'password-reset';
-  return deps.store.users.update(target.tenantId, target.id, patch, {
-    ...(revoke
-      ? {
-          revokeAt: now,
-          securityEvent: {
-            type: eventType,
-            occurredAt: now,
-            initiatingEntity: ctx.actor.user?.id === target.id ? 'user' : 'admin',
-            initiatedBy: ctx.actor,
-            correlationId: ctx.correlationId,
-          },
-        }
-      : {}),
-    audit,
-  });
+  try {
+    return await deps.store.users.update(target.tenantId, target.id, patch, {
+      ...(revoke
+        ? {
+            revokeAt: now,
+            securityEvent: {
+              type: eventType,
+              occurredAt: now,
+              initiatingEntity: ctx.actor.user?.id === target.id ? 'user' : 'admin',
+              initiatedBy: ctx.actor,
+              correlationId: ctx.correlationId,
+            },
+          }
+        : {}),
+      audit,
+    });
+  } catch (e) {
+    if (e instanceof ConflictError) throw new UserRuleError({ kind: 'duplicate_upn' });
+    throw e;
+  }
 }
 
 /** Deletes the user (and everything issued to it) with its 'Delete user' record; false if already gone. */

@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { SigningKey } from '../core/model.js';
+import { decodeBase64url } from './base64url.js';
 
 /**
  * RS256 JSON Web Tokens with node:crypto directly: the private key is imported once and every
@@ -51,6 +52,7 @@ function toSigningKey(privateKey: KeyObject, publicKey: KeyObject, now: number):
     privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     publicJwk: { kty: 'RSA', use: 'sig', alg: 'RS256', kid, n: jwk.n, e: jwk.e },
     createdAt: now,
+    activatesAt: now,
     retiredAt: null,
   };
 }
@@ -83,7 +85,23 @@ export function signJwtAsync(key: LoadedKey, payload: JwtPayload, typ = 'JWT'): 
 
 export type JwtVerifyFailure = 'malformed' | 'unknown_key' | 'bad_signature';
 
-/** Checks structure and signature only; claims (exp, aud, iss) are the caller's to check. */
+/** A JSON object from one canonical base64url segment; null for anything else. */
+function jsonSegment(segment: string): JwtPayload | null {
+  const bytes = decodeBase64url(segment);
+  if (!bytes) return null;
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JwtPayload) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Checks structure and signature only; claims (exp, aud, iss) are the caller's to check
+ * (src/core/access-token-reader.ts for access tokens). Every segment must be canonical base64url
+ * (crypto/base64url.ts), the signature included: a re-spelled signature is `malformed`.
+ */
 export function verifyJwtSignature(
   token: string,
   keyById: (kid: string) => LoadedKey | undefined,
@@ -91,20 +109,13 @@ export function verifyJwtSignature(
   const parts = token.split('.');
   if (parts.length !== 3) return { ok: false, reason: 'malformed' };
   const [h, p, s] = parts as [string, string, string];
-  let header: JwtPayload;
-  let payload: JwtPayload;
-  try {
-    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
-    payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (typeof header !== 'object' || header === null || typeof payload !== 'object' || payload === null) {
-    return { ok: false, reason: 'malformed' };
-  }
+  const header = jsonSegment(h);
+  const payload = jsonSegment(p);
+  const signature = decodeBase64url(s);
+  if (!header || !payload || !signature) return { ok: false, reason: 'malformed' };
   if (header.alg !== 'RS256' || typeof header.kid !== 'string') return { ok: false, reason: 'unknown_key' };
   const key = keyById(header.kid);
   if (!key) return { ok: false, reason: 'unknown_key' };
-  const good = verify('sha256', Buffer.from(`${h}.${p}`), key.publicKey, Buffer.from(s, 'base64url'));
+  const good = verify('sha256', Buffer.from(`${h}.${p}`), key.publicKey, signature);
   return good ? { ok: true, header, payload } : { ok: false, reason: 'bad_signature' };
 }

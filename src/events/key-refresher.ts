@@ -31,7 +31,10 @@ export function startKeyRefresher(
   const reload = (why: string) => {
     ring.reload().then(
       (changed) => {
-        if (changed && !closed) log.info(`signing keys reloaded (${why}); signing with ${ring.signingKid}`);
+        if (!changed || closed) return;
+        const next = ring.nextKey;
+        const pending = next ? `; next ${next.kid} signs from ${new Date(next.activatesAt).toISOString()}` : '';
+        log.info(`signing keys reloaded (${why}); signing with ${ring.signingKid}${pending}`);
       },
       (e: unknown) => {
         if (!closed) log.warn(`signing keys not reloaded (${why}): ${(e as Error).message}`);

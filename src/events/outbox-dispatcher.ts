@@ -52,7 +52,7 @@ export interface PassResult {
  * The outbox dispatcher (issue 6; docs/push-revocation.md, "The outbox"). Every instance runs
  * one. A pass (1) claims security events not yet fanned out, asks every registered sink to plan
  * its deliveries and records them with the event marked planned, then (2) claims due deliveries
- * and hands each to its sink, recording the outcome: delivered, held, retried with backoff, or
+ * and hands each to its sink, recording the outcome: delivered, retried with backoff, or
  * failed with audit records. Passes run right after this process committed an event (in-process
  * wake-up) and every `pollIntervalMs`, which is how other instances' events and work left by a
  * crashed process are picked up. Claims are leases in the database, so instances never work on
@@ -190,7 +190,7 @@ export class OutboxDispatcher {
       try {
         const ctx: PlanContext = { services: this.services, signal: AbortSignal.timeout(this.services.config.outbox.deliveryTimeoutMs), snapshot };
         for (const p of await sink.plan(event, ctx)) {
-          out.push({ id: randomUUID(), sink: sink.name, destination: p.destination, payload: p.payload, status: p.initialStatus ?? 'pending' });
+          out.push({ id: randomUUID(), sink: sink.name, destination: p.destination, payload: p.payload });
         }
       } catch (e) {
         this.log.warn(`outbox: sink ${sink.name} could not plan event ${event.id}: ${(e as Error).message}`);
@@ -218,8 +218,7 @@ export class OutboxDispatcher {
     const records = [];
     switch (outcome.kind) {
       case 'delivered':
-      case 'held':
-        settlement = { status: outcome.kind, attempts };
+        settlement = { status: 'delivered', attempts };
         break;
       case 'reject':
         settlement = { status: 'failed', attempts, lastError: outcome.reason };

@@ -30,12 +30,6 @@ export interface PlannedDelivery {
   destination: string;
   /** JSON-serialisable; stored with the delivery and handed back to deliver(). */
   payload: Record<string, unknown>;
-  /**
-   * 'pending' (default): the dispatcher calls deliver() until it succeeds or gives up.
-   * 'held': parked for the receiver to fetch (SSF poll, RFC 8936): deliver() is never called;
-   * the sink reads it with store.outbox.listHeld() and acknowledges with acknowledgeHeld().
-   */
-  initialStatus?: 'pending' | 'held';
 }
 
 export type DeliveryOutcome =
@@ -44,9 +38,7 @@ export type DeliveryOutcome =
   /** Try again later with backoff, until max attempts / max age (then 'failed' + audit). */
   | { kind: 'retry'; reason: string }
   /** Do not try again (e.g. the receiver said 400: the message itself is refused). Audited. */
-  | { kind: 'reject'; reason: string }
-  /** Park it for the receiver to fetch (a push stream switched to poll). */
-  | { kind: 'held' };
+  | { kind: 'reject'; reason: string };
 
 export interface SinkContext {
   services: OutboxServices;

@@ -1,17 +1,17 @@
 /**
  * Bearer-token authentication for the Graph surface: who is calling, with which permissions.
- * Tokens are the ones src/core/token-issuer.ts mints (v2.0 shape, aud = Graph's app id); each
- * check below is one named step so a refusal says which rule failed.
+ * Tokens are read by src/core/access-token-reader.ts (signature, iss, aud, tid, exp/nbf), whose
+ * typed reason picks Graph's message; the caller's current state is checked here.
  */
 import type { FastifyRequest } from 'fastify';
+import { readAccessToken, type AccessTokenFailureReason } from '../core/access-token-reader.js';
 import { checkTokenHolder, type Revocation } from '../core/access-token-revocation.js';
 import type { User } from '../core/model.js';
-import { GRAPH_RESOURCE_APP_ID, GRAPH_RESOURCE_URI } from '../core/permissions.js';
-import { verifyJwtSignature, type JwtPayload } from '../crypto/jwt.js';
+import { GRAPH_RESOURCE_APP_ID } from '../core/permissions.js';
+import type { JwtPayload } from '../crypto/jwt.js';
 import type { Services } from '../services.js';
 import { caeChallengeHeader, declaresCp1 } from './cae-challenge.js';
 import { InvalidAuthenticationToken } from './errors.js';
-import { VerifiedTokens } from './verified-tokens.js';
 
 /** A signed-in user acting through an application (delegated permissions in `scp`). */
 export interface DelegatedCaller {
@@ -30,17 +30,14 @@ export interface AppCaller {
   displayName: string;
   /** Lower-cased app role names. */
   roles: ReadonlySet<string>;
+  /** Directory roles assigned to the application, as the store has them now. */
+  directoryRoles: readonly string[];
 }
 
 export type Caller = DelegatedCaller | AppCaller;
 
 /** Microsoft Graph's own client id, which Graph puts in its 401 challenge (reference §4.2). */
 const GRAPH_CLIENT_ID = GRAPH_RESOURCE_APP_ID;
-/** Tokens may arrive up to five minutes "early" (clock skew between issuer and resource). */
-const NBF_SKEW_SECONDS = 300;
-
-const ACCEPTED_AUDIENCES: readonly string[] = [GRAPH_RESOURCE_APP_ID, GRAPH_RESOURCE_URI];
-
 /** The WWW-Authenticate value Graph sends with 401 (RFC 6750 §3), pointing at our authorize endpoint. */
 export function bearerChallenge(services: Services, extra: Record<string, string> = {}): string {
   const params: Record<string, string> = {
@@ -67,48 +64,23 @@ function readBearerToken(header: string | undefined, services: Services): string
   return token;
 }
 
-/** Signatures verified recently (verified-tokens.ts); keys are objects of one app's key ring. */
-const verifiedTokens = new VerifiedTokens();
+/** Graph's wording for each reason the access-token reader refuses a token. */
+const REFUSALS: Record<AccessTokenFailureReason, string> = {
+  // A token that is not a JWS at all (or not in canonical base64url) vs. one Graph cannot validate.
+  malformed: 'CompactToken parsing failed with error code: 80049217',
+  unknown_key: 'Access token validation failure. Invalid signature.',
+  bad_signature: 'Access token validation failure. Invalid signature.',
+  wrong_issuer: 'Access token validation failure. Invalid issuer.',
+  wrong_audience: 'Access token validation failure. Invalid audience.',
+  wrong_tenant: 'Access token validation failure. Invalid tenant.',
+  expired: 'Access token has expired or is not yet valid.',
+  not_yet_valid: 'Access token has expired or is not yet valid.',
+};
 
-async function verifySignature(token: string, services: Services): Promise<JwtPayload> {
-  const digest = VerifiedTokens.digest(token);
-  const known = verifiedTokens.get(digest, (kid) => services.keys.byId(kid));
-  if (known) return known;
-  let unknownKid: string | undefined;
-  let verified = verifyJwtSignature(token, (kid) => {
-    const key = services.keys.byId(kid);
-    if (!key) unknownKid = kid;
-    return key;
-  });
-  // Another instance may already sign with a key whose rotation has not reached this one yet
-  // (docs/deployment.md, key rotation): re-read the keys once before refusing.
-  if (!verified.ok && unknownKid !== undefined && (await services.keys.catchUp(unknownKid))) {
-    verified = verifyJwtSignature(token, (kid) => services.keys.byId(kid));
-  }
-  if (verified.ok) {
-    const kid = verified.header.kid as string; // verifyJwtSignature only accepts a string kid
-    const key = services.keys.byId(kid);
-    if (key) verifiedTokens.remember(digest, kid, key, verified.payload);
-    return verified.payload;
-  }
-  // Graph's wording for a token that is not a JWS at all vs. one it cannot validate.
-  if (verified.reason === 'malformed') throw unauthenticated(services, 'CompactToken parsing failed with error code: 80049217');
-  throw unauthenticated(services, 'Access token validation failure. Invalid signature.');
-}
-
-function checkClaims(claims: JwtPayload, services: Services): void {
-  if (claims.iss !== services.tokens.issuer) throw unauthenticated(services, 'Access token validation failure. Invalid issuer.');
-  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audiences.some((a) => typeof a === 'string' && ACCEPTED_AUDIENCES.includes(a))) {
-    throw unauthenticated(services, 'Access token validation failure. Invalid audience.');
-  }
-  if (claims.tid !== services.tenant.id) throw unauthenticated(services, 'Access token validation failure. Invalid tenant.');
-  const now = services.clock.now() / 1000;
-  const exp = claims.exp;
-  const nbf = claims.nbf ?? claims.iat;
-  if (typeof exp !== 'number' || exp <= now || (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + NBF_SKEW_SECONDS))) {
-    throw unauthenticated(services, 'Access token has expired or is not yet valid.');
-  }
+async function readClaims(token: string, services: Services): Promise<JwtPayload> {
+  const reading = await readAccessToken(token, services);
+  if (!reading.ok) throw unauthenticated(services, REFUSALS[reading.reason]);
+  return reading.claims;
 }
 
 const lowerSet = (names: readonly unknown[]): ReadonlySet<string> =>
@@ -135,6 +107,8 @@ async function toCaller(claims: JwtPayload, services: Services): Promise<Caller>
       appId,
       displayName: app?.displayName ?? appId,
       roles: lowerSet(Array.isArray(claims.roles) ? claims.roles : []),
+      // Read per request, like a user's roles: removing an assignment takes effect at once.
+      directoryRoles: app?.directoryRoles ?? [],
     };
   }
   if (typeof claims.scp !== 'string' || typeof claims.oid !== 'string') {
@@ -163,7 +137,6 @@ export async function authenticate(request: FastifyRequest, services: Services):
  */
 export async function authenticateBearer(authorization: string | undefined, services: Services): Promise<Caller> {
   const token = readBearerToken(authorization, services);
-  const claims = await verifySignature(token, services);
-  checkClaims(claims, services);
+  const claims = await readClaims(token, services);
   return toCaller(claims, services);
 }

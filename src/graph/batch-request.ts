@@ -5,6 +5,7 @@
  * batch with 400, as Graph does; problems of one request (bad URL, unknown path) are answered in
  * that request's own response instead.
  */
+import { innerHeaders } from './batch-containment.js';
 import { requireJsonObject } from './body.js';
 import { RequestBadRequest } from './errors.js';
 
@@ -16,7 +17,7 @@ export interface BatchItem {
   id: string;
   method: BatchMethod;
   url: string;
-  /** Lower-cased header names. */
+  /** Lower-cased header names; what batch-containment.ts innerHeaders lets through. */
   headers: Record<string, string>;
   body: unknown;
   dependsOn: string[];
@@ -32,7 +33,7 @@ function readHeaders(raw: unknown, id: string): Record<string, string> {
     if (typeof value !== 'string') throw bad(`Header '${name}' of request '${id}' must be a string.`);
     headers[name.toLowerCase()] = value;
   }
-  return headers;
+  return innerHeaders(headers);
 }
 
 function readItem(raw: unknown, index: number): BatchItem {

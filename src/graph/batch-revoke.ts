@@ -15,17 +15,20 @@
  * envelope (error-response.ts). test/graph/batch-revoke-lane.test.ts runs mixed batches through
  * both this lane and inject() and compares the answers.
  *
- * Only requests whose meaning cannot depend on fastify's URL and body handling take the lane: no
- * query, a key that is plain characters once percent-decoded (`%40` for '@', as the CLI and the
- * SDKs encode a UPN), and no body or the empty JSON object that clients send with an action (the
+ * The URL is the one batch-containment.ts resolved and matched against the Graph routes for both
+ * ways: a request takes the lane when the route it names is one of the revoke routes above. Only
+ * requests whose meaning cannot depend on fastify's URL and body handling take it: no query, a
+ * key that is plain characters once percent-decoded (`%40` for '@', as the CLI and the SDKs
+ * encode a UPN), and no body or the empty JSON object that clients send with an action (the
  * revoke routes ignore the body). Anything else goes through inject().
  */
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../services.js';
 import { authenticateBearer, type Caller } from './auth.js';
+import type { InnerTarget } from './batch-containment.js';
 import type { BatchItem } from './batch-request.js';
 import { graphErrorBody, graphErrorFor } from './error-response.js';
-import { GRAPH_CONTENT_TYPE, type GraphContext, type GraphVersion } from './http.js';
+import { GRAPH_CONTENT_TYPE, type GraphContext } from './http.js';
 import { INVALIDATE_ALL_REFRESH_TOKENS, REVOKE_SIGN_IN_SESSIONS, revokeAs, type RevokeAction } from './revoke.js';
 import type { GraphThrottle } from './throttle.js';
 
@@ -48,9 +51,8 @@ export interface LaneRevoke {
   key: string | null;
 }
 
-// Static segments match case-insensitively, as the Graph router does (route-match.ts); 256 stays
-// below the router's maxParamLength.
-const REVOKE_URL = /^(?:users\/([\w.@+'%-]{1,256})|me)\/(?:microsoft\.graph\.)?(revokesigninsessions|invalidateallrefreshtokens)$/i;
+/** The paths of the revoke routes (revoke.ts): `/users/:id` or `/me`, then the action's name. */
+const REVOKE_PATH = /^\/(users\/:id|me)\/(?:microsoft\.graph\.)?(revokeSignInSessions|invalidateAllRefreshTokens)$/;
 /** What a key may be after decoding: the characters of object ids and userPrincipalNames. */
 const PLAIN_KEY = /^[\w.@+'-]+$/;
 /** The Content-Type the Graph JSON parser takes (body.ts). */
@@ -65,29 +67,21 @@ function emptyBody(item: BatchItem): boolean {
   return type !== undefined && typeof body === 'object' && body !== null && Object.getPrototypeOf(body) === Object.prototype && Object.keys(body).length === 0;
 }
 
-function decodedKey(raw: string): string | null {
-  let key: string;
-  try {
-    key = decodeURIComponent(raw);
-  } catch {
-    return null;
-  }
-  return PLAIN_KEY.test(key) ? key : null;
-}
-
-/** The inner request as a lane revoke, or null if it must go through inject(). */
-export function laneRevokeOf(version: GraphVersion, item: BatchItem, path: string): LaneRevoke | null {
-  if (item.method !== 'POST' || !emptyBody(item)) return null;
-  const match = REVOKE_URL.exec(path);
+/**
+ * The inner request as a lane revoke, or null if it must go through inject(). The route match
+ * already applied the version: invalidateAllRefreshTokens matches on beta only.
+ */
+export function laneRevokeOf(item: BatchItem, target: InnerTarget): LaneRevoke | null {
+  if (item.method !== 'POST' || target.route === null || target.query !== '' || !emptyBody(item)) return null;
+  const { route, params } = target.route;
+  const match = route.method === 'POST' ? REVOKE_PATH.exec(route.path) : null;
   if (!match) return null;
   let key: string | null = null;
-  if (match[1] !== undefined) {
-    key = decodedKey(match[1]);
-    if (key === null) return null;
+  if (match[1] !== 'me') {
+    key = params.id ?? '';
+    if (!PLAIN_KEY.test(key)) return null;
   }
-  if (match[2]!.toLowerCase() === 'revokesigninsessions') return { action: REVOKE_SIGN_IN_SESSIONS, key };
-  // invalidateAllRefreshTokens exists on beta only; v1.0's 400 comes from the router via inject().
-  return version === 'beta' ? { action: INVALIDATE_ALL_REFRESH_TOKENS, key } : null;
+  return { action: match[2] === 'revokeSignInSessions' ? REVOKE_SIGN_IN_SESSIONS : INVALIDATE_ALL_REFRESH_TOKENS, key };
 }
 
 /** The client-request-id rule of src/app.ts's onRequest hook (reference §4.2). */

@@ -10,6 +10,12 @@
  * handlers directly would need a second copy of that pipeline. inject() opens no socket; its cost
  * is tens of microseconds per request.
  *
+ * Before either way runs, batch-containment.ts resolves the inner URL under the batch's version
+ * and refuses what would leave it (another version, the identity endpoints, web pages, a nested
+ * $batch) with an inner 400, and batch-request.ts has already dropped the inner headers an inner
+ * request may not set; the inner request runs with the outer one's Authorization and client
+ * address.
+ *
  * The one exception is bulk revocation (BENCHMARKS.md, B3), where that cost exceeded the
  * revocation's own: plain revoke requests take the revoke lane (batch-revoke.ts), which runs the
  * same steps with the same functions, without fastify's request and reply objects.
@@ -18,8 +24,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { graphErrorDate } from './error-response.js';
-import { FailedDependency, RequestBadRequest, type GraphError } from './errors.js';
+import { FailedDependency, GraphError } from './errors.js';
 import { sendJson, type GraphContext, type GraphRoute } from './http.js';
+import { resolveInnerUrl } from './batch-containment.js';
 import { parseBatch, type BatchItem } from './batch-request.js';
 import { laneRevokeOf, runLaneRevoke, type BatchResponse, type RevokeLane } from './batch-revoke.js';
 
@@ -31,10 +38,20 @@ export type { BatchResponse } from './batch-revoke.js';
  */
 export const batchDispatch = { revokeLane: true };
 
+/** What inner requests run with. */
+export interface BatchRuntime {
+  /** The app's root fastify instance, which inner requests are injected into. */
+  root: FastifyInstance;
+  /** What the revoke lane shares with the routes (the throttle). */
+  lane: RevokeLane;
+  /** The routes an inner URL may name: every Graph route but $batch (batch-containment.ts). */
+  targets: readonly GraphRoute[];
+}
+
 /** Headers that describe the transport of the inner response, not its content: not copied. */
 const TRANSPORT_HEADERS = new Set(['content-length', 'connection', 'transfer-encoding', 'date', 'keep-alive', 'strict-transport-security']);
 
-/** An inner response built here (bad URL, failed dependency), in the same envelope as the routes'. */
+/** An inner response built here (URL refused by batch-containment.ts, failed dependency), in the same envelope as the routes'. */
 function errorResponse(item: BatchItem, error: GraphError, services: Services): BatchResponse {
   const requestId = randomUUID();
   return {
@@ -51,15 +68,6 @@ function errorResponse(item: BatchItem, error: GraphError, services: Services): 
   };
 }
 
-/** The inner URL below the version prefix, or null if it is not a relative Graph URL. */
-function innerPath(url: string): string | null {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//')) return null; // absolute URLs are not batchable
-  const path = url.replace(/^\/+/, '');
-  const first = (path.split(/[/?]/, 1)[0] ?? '').toLowerCase();
-  if (first === '$batch' || first === 'v1.0' || first === 'beta') return null; // no nesting, no version switch
-  return path;
-}
-
 function payloadOf(item: BatchItem): string | Buffer | undefined {
   if (item.body === undefined) return undefined;
   const type = item.headers['content-type'] ?? '';
@@ -68,21 +76,24 @@ function payloadOf(item: BatchItem): string | Buffer | undefined {
   return typeof item.body === 'string' ? Buffer.from(item.body, 'base64') : JSON.stringify(item.body);
 }
 
-async function dispatch(root: FastifyInstance, lane: RevokeLane, ctx: GraphContext, item: BatchItem): Promise<BatchResponse> {
-  const path = innerPath(item.url);
-  if (path === null) {
-    return errorResponse(item, new RequestBadRequest(`Invalid request URL '${item.url.slice(0, 200)}': use a URL relative to /${ctx.version}.`), ctx.services);
-  }
-  const revoke = batchDispatch.revokeLane ? laneRevokeOf(ctx.version, item, path) : null;
-  if (revoke) return runLaneRevoke(lane, ctx, item, revoke);
+async function dispatch(rt: BatchRuntime, ctx: GraphContext, item: BatchItem): Promise<BatchResponse> {
+  const target = resolveInnerUrl(ctx.version, item.method, item.url, rt.targets);
+  if (target instanceof GraphError) return errorResponse(item, target, ctx.services);
+  const revoke = batchDispatch.revokeLane ? laneRevokeOf(item, target) : null;
+  if (revoke) return runLaneRevoke(rt.lane, ctx, item, revoke);
+  // item.headers went through innerHeaders (batch-request.ts): no credentials, forwarding or
+  // hop-by-hop headers of its own. It runs with the outer request's credentials and client address.
   const headers: Record<string, string> = { ...item.headers };
-  delete headers['content-length'];
-  delete headers.host;
   const authorization = ctx.request.headers.authorization;
   if (typeof authorization === 'string') headers.authorization = authorization;
-  else delete headers.authorization;
   const payload = payloadOf(item);
-  const res = await root.inject({ method: item.method, url: `/${ctx.version}/${path}`, headers, ...(payload !== undefined ? { payload } : {}) });
+  const res = await rt.root.inject({
+    method: item.method,
+    url: target.url,
+    headers,
+    remoteAddress: ctx.request.ip,
+    ...(payload !== undefined ? { payload } : {}),
+  });
   const outHeaders: Record<string, string> = {};
   for (const [name, value] of Object.entries(res.headers)) {
     if (value === undefined || TRANSPORT_HEADERS.has(name)) continue;
@@ -102,7 +113,7 @@ async function dispatch(root: FastifyInstance, lane: RevokeLane, ctx: GraphConte
 const succeeded = (r: BatchResponse) => r.status >= 200 && r.status < 300;
 
 /** Runs every request as soon as its dependencies have answered; a failed dependency gives 424. */
-export async function runBatch(root: FastifyInstance, lane: RevokeLane, ctx: GraphContext, items: readonly BatchItem[]): Promise<BatchResponse[]> {
+export async function runBatch(rt: BatchRuntime, ctx: GraphContext, items: readonly BatchItem[]): Promise<BatchResponse[]> {
   const started = new Map<string, Promise<BatchResponse>>();
   const byId = new Map(items.map((i) => [i.id.toLowerCase(), i]));
   // parseBatch ruled out cycles and unknown ids, so this recursion terminates.
@@ -114,7 +125,7 @@ export async function runBatch(root: FastifyInstance, lane: RevokeLane, ctx: Gra
       const deps = await Promise.all(item.dependsOn.map((d) => start(byId.get(d.toLowerCase())!)));
       const failed = deps.find((d) => !succeeded(d));
       if (failed) return errorResponse(item, new FailedDependency(`Request '${item.id}' depends on request '${failed.id}', which failed.`), ctx.services);
-      return dispatch(root, lane, ctx, item);
+      return dispatch(rt, ctx, item);
     })();
     started.set(key, run);
     return run;
@@ -122,11 +133,8 @@ export async function runBatch(root: FastifyInstance, lane: RevokeLane, ctx: Gra
   return Promise.all(items.map(start));
 }
 
-/**
- * The $batch route; `root` is the app's root fastify instance, which inner requests are injected
- * into; `lane` what the revoke lane shares with the routes (the throttle).
- */
-export function batchRoutes(root: FastifyInstance, lane: RevokeLane): GraphRoute[] {
+/** The $batch route. */
+export function batchRoutes(rt: BatchRuntime): GraphRoute[] {
   return [
     {
       method: 'POST',
@@ -135,7 +143,7 @@ export function batchRoutes(root: FastifyInstance, lane: RevokeLane): GraphRoute
       throttled: false,
       handler: async (ctx) => {
         const items = parseBatch(ctx.request.body);
-        const responses = await runBatch(root, lane, ctx, items);
+        const responses = await runBatch(rt, ctx, items);
         sendJson(ctx.reply, 200, { responses });
       },
     },

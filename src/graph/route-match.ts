@@ -32,24 +32,44 @@ export function pathSegments(url: string, prefix: string): string[] {
  */
 export function matchRoute(routes: readonly GraphRoute[], method: string, segments: readonly string[]): RouteMatch {
   const wanted = method === 'HEAD' ? 'GET' : method;
+  const lower = segments.map((s) => s.toLowerCase());
   let deepest = 0;
   let otherMethod = false;
   for (const route of routes) {
-    const pattern = route.path.split('/').filter((s) => s.length > 0);
-    const params: Record<string, string> = {};
+    const pattern = patternOf(route);
     let k = 0;
     for (; k < pattern.length && k < segments.length; k++) {
       const p = pattern[k]!;
-      const s = segments[k]!;
-      if (p.startsWith(':')) params[p.slice(1)] = s;
-      else if (p.toLowerCase() !== s.toLowerCase()) break;
+      if (p.param === null && p.lower !== lower[k]) break;
     }
     if (k === pattern.length && k === segments.length) {
-      if (route.method === wanted) return { kind: 'route', route, params };
+      if (route.method === wanted) {
+        const params: Record<string, string> = {};
+        pattern.forEach((p, i) => {
+          if (p.param !== null) params[p.param] = segments[i]!;
+        });
+        return { kind: 'route', route, params };
+      }
       otherMethod = true;
     }
     deepest = Math.max(deepest, k);
   }
   if (otherMethod) return { kind: 'method' };
   return { kind: 'segment', segment: segments[deepest] ?? segments[segments.length - 1] ?? '' };
+}
+
+/** A route's path split once: each segment a parameter name or a lower-cased static name. */
+type Pattern = readonly { param: string | null; lower: string }[];
+const patterns = new WeakMap<GraphRoute, Pattern>();
+
+function patternOf(route: GraphRoute): Pattern {
+  let pattern = patterns.get(route);
+  if (!pattern) {
+    pattern = route.path
+      .split('/')
+      .filter((s) => s.length > 0)
+      .map((s) => (s.startsWith(':') ? { param: s.slice(1), lower: '' } : { param: null, lower: s.toLowerCase() }));
+    patterns.set(route, pattern);
+  }
+  return pattern;
 }

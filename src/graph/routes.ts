@@ -16,7 +16,7 @@ import { MethodNotAllowed, segmentNotFound } from './errors.js';
 import type { GraphRoute, GraphVersion } from './http.js';
 import { meRoutes } from './me.js';
 import { revokeRoutes } from './revoke.js';
-import { matchRoute, pathSegments } from './route-match.js';
+import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
 
@@ -30,17 +30,18 @@ interface GraphRuntime {
   routes: readonly GraphRoute[];
 }
 
-/** Every Graph route is authenticated first, then throttled; handlers get the caller in their context. */
-async function run(
-  rt: GraphRuntime,
-  version: GraphVersion,
-  route: GraphRoute,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  params: Record<string, string>,
-): Promise<FastifyReply> {
+/**
+ * The one way every Graph request is answered, whether fastify's router found its route or not:
+ * authentication first, as graph.microsoft.com does (a request without a valid token gets 401
+ * whatever its method or path, so the 405 / 400 of route matching tells an anonymous caller
+ * nothing about which resources and methods exist), then throttling, then the handler.
+ */
+async function answer(rt: GraphRuntime, version: GraphVersion, match: RouteMatch, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { services } = rt;
   const caller = await authenticate(request, services);
+  if (match.kind === 'method') throw new MethodNotAllowed();
+  if (match.kind === 'segment') throw segmentNotFound(match.segment || version);
+  const { route, params } = match;
   if (rt.throttle && route.throttled !== false) rt.throttle.take(caller);
   await route.handler({ services, request, reply, version, params, caller });
   return reply;
@@ -52,12 +53,8 @@ function registerVersion(scope: FastifyInstance, rt: GraphRuntime, version: Grap
 
   // Paths fastify's (case-sensitive) router did not match: a case variant of a route, a known
   // resource with the wrong method (405), or an unknown segment (400, as Graph answers).
-  const dispatch = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const match = matchRoute(routes, request.method, pathSegments(request.url, prefix));
-    if (match.kind === 'route') return run(rt, version, match.route, request, reply, match.params);
-    if (match.kind === 'method') throw new MethodNotAllowed();
-    throw segmentNotFound(match.segment || version);
-  };
+  const dispatch = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
+    answer(rt, version, matchRoute(routes, request.method, pathSegments(request.url, prefix)), request, reply);
 
   for (const route of routes) {
     scope.route({
@@ -67,7 +64,7 @@ function registerVersion(scope: FastifyInstance, rt: GraphRuntime, version: Grap
         const params = request.params as Record<string, string>;
         // The router lets a parameter match an empty segment (`/users/` as `/users/:id`).
         if (Object.values(params).some((v) => v === '')) return dispatch(request, reply);
-        return run(rt, version, route, request, reply, params);
+        return answer(rt, version, { kind: 'route', route, params }, request, reply);
       },
     });
   }
@@ -79,9 +76,9 @@ export function registerGraphRoutes(http: FastifyInstance, services: Services): 
   const rt: GraphRuntime = {
     services,
     throttle,
-    // $batch injects its inner requests into the root instance, i.e. through these same routes;
-    // its revoke lane charges the same throttle.
-    routes: [...GRAPH_ROUTES, ...batchRoutes(http, { throttle })],
+    // $batch injects its inner requests into the root instance, i.e. through these same routes,
+    // and only to GRAPH_ROUTES (not to itself); its revoke lane charges the same throttle.
+    routes: [...GRAPH_ROUTES, ...batchRoutes({ root: http, lane: { throttle }, targets: GRAPH_ROUTES })],
   };
   http.register(async (graph) => {
     registerBodyParsers(graph);

@@ -27,8 +27,16 @@ function matchesRegistered(requested: string, registered: string, allowLoopbackP
   return strip(req) === strip(reg) && requested.startsWith(`http://${req.host}`);
 }
 
-/** Which registration the URI belongs to, or null when it is not registered. */
+/**
+ * RFC 6749 §3.1.2: "The endpoint URI MUST NOT include a fragment component." Refused before any
+ * matching, so neither an exact match nor the loopback port rule (which compares URIs without
+ * their fragment) can let one through; registration refuses them too (core/seed.ts).
+ */
+const hasFragment = (uri: string): boolean => uri.includes('#');
+
+/** Which registration the URI belongs to, or null when it is not registered (or not allowed). */
 export function redirectKind(app: Application, uri: string): RedirectKind | null {
+  if (hasFragment(uri)) return null;
   if (app.webRedirectUris.some((r) => matchesRegistered(uri, r, false))) return 'web';
   if (app.spaRedirectUris.some((r) => matchesRegistered(uri, r, false))) return 'spa';
   if (app.publicClientRedirectUris.some((r) => matchesRegistered(uri, r, true))) return 'public';
@@ -37,5 +45,5 @@ export function redirectKind(app: Application, uri: string): RedirectKind | null
 
 /** Any registered URI (exact only), for post_logout_redirect_uri. */
 export function isRegisteredExactly(app: Application, uri: string): boolean {
-  return [...app.webRedirectUris, ...app.spaRedirectUris, ...app.publicClientRedirectUris].includes(uri);
+  return !hasFragment(uri) && [...app.webRedirectUris, ...app.spaRedirectUris, ...app.publicClientRedirectUris].includes(uri);
 }

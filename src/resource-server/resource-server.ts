@@ -3,7 +3,7 @@ import { validateAccessToken, type AccessTokenClaims, type AccessTokenRules } fr
 import { invalidToken, missingToken, revokedToken, type Refusal } from './challenge.js';
 import type { Fetch } from './http-json.js';
 import { fetchIssuerMetadata, fetchTransmitterMetadata, ssfConfigurationUrl, type IssuerMetadata } from './issuer-metadata.js';
-import { JwksCache } from './jwks-cache.js';
+import { IssuerKeys } from './issuer-keys.js';
 import { PollingReceiver, type PollOptions, type SetSink } from './poll-receiver.js';
 import { RevocationJournal } from './revocation-journal.js';
 import { RevocationList } from './revocation-list.js';
@@ -88,9 +88,9 @@ export class ResourceServer implements SetSink {
   private constructor(
     private readonly options: ResourceServerOptions,
     readonly metadata: IssuerMetadata,
-    private readonly tokenKeys: JwksCache,
+    private readonly tokenKeys: IssuerKeys,
     private readonly tokenRules: AccessTokenRules,
-    private readonly setKeys: JwksCache | null,
+    private readonly setKeys: IssuerKeys | null,
     private readonly setRules: SetRules | null,
     readonly revocations: RevocationList,
     private readonly journal: RevocationJournal | null,
@@ -101,16 +101,14 @@ export class ResourceServer implements SetSink {
     const fetchImpl = options.fetch ?? fetch;
     const now = options.now ?? Date.now;
     const metadata = await fetchIssuerMetadata(fetchImpl, options.issuer);
-    const cache = (jwksUri: string) =>
-      new JwksCache({
+    const keysAt = (jwksUri: string) =>
+      IssuerKeys.load({
         jwksUri,
         fetch: fetchImpl,
-        now,
         minRefetchIntervalMs: options.jwks?.minRefetchIntervalMs ?? 10_000,
         maxAgeMs: options.jwks?.maxAgeMs ?? 3_600_000,
       });
-    const tokenKeys = cache(metadata.jwksUri);
-    await tokenKeys.load();
+    const tokenKeys = await keysAt(metadata.jwksUri);
     const tenantId = options.tenantId ?? tenantOf(options.issuer);
     const tokenRules: AccessTokenRules = {
       issuer: metadata.issuer,
@@ -120,12 +118,11 @@ export class ResourceServer implements SetSink {
       now,
     };
 
-    let setKeys: JwksCache | null = null;
+    let setKeys: IssuerKeys | null = null;
     let setRules: SetRules | null = null;
     if (options.events) {
       const transmitter = await fetchTransmitterMetadata(fetchImpl, options.events.transmitterConfigurationUrl ?? ssfConfigurationUrl(options.issuer));
-      setKeys = transmitter.jwksUri === metadata.jwksUri ? tokenKeys : cache(transmitter.jwksUri);
-      if (setKeys !== tokenKeys) await setKeys.load();
+      setKeys = transmitter.jwksUri === metadata.jwksUri ? tokenKeys : await keysAt(transmitter.jwksUri);
       setRules = { issuer: transmitter.issuer, audiences: asSet(options.events.audience), tenantId };
     }
 

@@ -1,12 +1,15 @@
-import type { JwksCache } from './jwks-cache.js';
-import { decodeJws, verifyRs256, type JsonObject } from './jws.js';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import type { JsonObject } from './access-token.js';
+import { ALGORITHMS, protectedHeader } from './compact-jws.js';
+import type { IssuerKeys } from './issuer-keys.js';
 import type { Revocation } from './revocation-list.js';
 
 /**
  * Validation of a Security Event Token (RFC 8417) as the SSF 1.0 profile has it, and what its
  * CAEP events mean for the middleware:
+ * - a compact JWS in canonical base64url (compact-jws.ts),
  * - header `typ` is `secevent+jwt` (SSF 1.0 §4.1.1 explicit typing; RFC 8417 §2.3),
- * - signed by a key of the transmitter's JWKS, `iss` is the transmitter, `aud` names the stream's
+ * - signed by a key of the transmitter's JWKS (verified with jose's jwtVerify), `iss` is the transmitter, `aud` names the stream's
  *   audience (RFC 8935 §2.2 / RFC 8936 §2.4 checks),
  * - no `sub` and no `exp` (SSF 1.0 §4.1.3, §4.1.6), `jti`, `iat` and `events` present.
  * Failures carry the RFC 8935 §2.3 / IANA "Security Event Token Error Codes" `err` value.
@@ -46,19 +49,24 @@ const SET_TYPES = new Set(['secevent+jwt', 'application/secevent+jwt']);
 const reject = (err: SetErrorCode, description: string): SetResult => ({ ok: false, err, description });
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export async function verifySecurityEventToken(token: string, keys: JwksCache, rules: SetRules): Promise<SetResult> {
-  const jws = decodeJws(token.trim());
-  if (!jws) return reject('invalid_request', 'The body is not a compact JWS.');
-  const { header, payload } = jws;
+export async function verifySecurityEventToken(token: string, keys: IssuerKeys, rules: SetRules): Promise<SetResult> {
+  const compact = token.trim();
+  const header = protectedHeader(compact);
+  if (!header) return reject('invalid_request', 'The body is not a compact JWS.');
   if (typeof header.typ !== 'string' || !SET_TYPES.has(header.typ.toLowerCase())) return reject('invalid_request', 'The JWT typ is not secevent+jwt.');
   if (header.alg !== 'RS256' || typeof header.kid !== 'string') return reject('invalid_key', 'The SET is not signed with an RS256 key of the transmitter.');
   const key = await keys.lookup(header.kid);
-  if (key.kind === 'unavailable') return { ok: false, err: 'invalid_key', description: 'The SET\'s signing key cannot be fetched right now.', transient: true };
-  if (key.kind !== 'found') return reject('invalid_key', 'The SET is signed with an unknown key.');
-  if (!verifyRs256(jws, key.key)) return reject('invalid_key', 'The SET signature is invalid.');
-  if (payload.iss !== rules.issuer) return reject('invalid_issuer', 'The SET has another issuer.');
-  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-  if (!audiences.some((a) => typeof a === 'string' && rules.audiences.has(a))) return reject('invalid_audience', 'The SET is for another audience.');
+  if (key === 'unavailable') return { ok: false, err: 'invalid_key', description: 'The SET\'s signing key cannot be fetched right now.', transient: true };
+  if (key !== 'found') return reject('invalid_key', 'The SET is signed with an unknown key.');
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(compact, keys.getKey, { algorithms: ALGORITHMS, issuer: rules.issuer, audience: [...rules.audiences] }));
+  } catch (e) {
+    if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'iss') return reject('invalid_issuer', 'The SET has another issuer.');
+    if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'aud') return reject('invalid_audience', 'The SET is for another audience.');
+    if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) return reject('invalid_key', 'The SET signature is invalid.');
+    return reject('invalid_request', 'The SET is not a valid JWT.');
+  }
   if ('sub' in payload || 'exp' in payload) return reject('invalid_request', 'An SSF SET carries neither sub nor exp.');
   if (typeof payload.jti !== 'string' || payload.jti === '' || typeof payload.iat !== 'number') return reject('invalid_request', 'The SET lacks jti or iat.');
   if (!isObject(payload.events) || Object.keys(payload.events).length === 0) return reject('invalid_request', 'The SET has no events.');

@@ -1,4 +1,4 @@
-import type { ClaimedSet, DeliveryMethod, QueuedSet, SsfStream, StreamStatus } from '../ssf/model.js';
+import type { ClaimedSet, DeliveryMethod, QueuedSet, SsfStream, StreamStatus } from '../core/ssf-stream.js';
 
 /**
  * Row mapping of the Shared Signals tables, shared by both adapters: the columns are the same and

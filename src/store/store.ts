@@ -1,3 +1,4 @@
+import type { DeviceDecision, Polled, Redeemed, Rotated } from '../core/credential-verdicts.js';
 import type { LockoutState } from '../core/lockout.js';
 import type {
   Application,
@@ -12,7 +13,7 @@ import type {
   User,
 } from '../core/model.js';
 import type { DeliveryStatus, OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../core/security-event.js';
-import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../ssf/model.js';
+import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../core/ssf-stream.js';
 
 /**
  * The storage contract. Narrow, per aggregate, and the atomic operations are part of it
@@ -35,30 +36,13 @@ export interface Store {
   outbox: OutboxStore;
   ssf: SsfStore;
   lockouts: LockoutStore;
+  seedState: SeedStateStore;
+  secrets: ServerSecretStore;
   close(): Promise<void>;
 }
 
-/** Why a credential could not be redeemed; maps to the AADSTS code at the surface. */
-export type RedeemFailure =
-  | 'not_found'
-  | 'expired'
-  /** Presented again after it was consumed (replay / reuse). */
-  | 'consumed'
-  /** The user's epoch moved on (revoke, password reset) or the grant was revoked. */
-  | 'revoked'
-  /** The user account is disabled. */
-  | 'disabled'
-  /** The user no longer exists. */
-  | 'user_gone';
-
-export type Redeemed<T> =
-  | { ok: true; record: T; user: User }
-  | { ok: false; reason: RedeemFailure; record: T | null };
-
-/** A successful rotation also returns the grant (session id, auth time) and the next token. */
-export type Rotated =
-  | { ok: true; record: RefreshTokenRecord; user: User; grant: Grant; next: RefreshTokenRecord }
-  | { ok: false; reason: RedeemFailure; record: RefreshTokenRecord | null };
+/** The redemption results and their failure reasons are core's (core/credential-verdicts.ts). */
+export type { Polled, RedeemFailure, Redeemed, Rotated } from '../core/credential-verdicts.js';
 
 export interface TenantStore {
   /** The deployment's tenant (one per store in this version). */
@@ -96,7 +80,20 @@ export interface UserStore {
    */
   insert(user: User, audit?: AuditRecord[]): Promise<void>;
   /**
-   * Applies the patch; when `revokeAt` is given, also bumps the revocation epoch and sets both
+   * revokeSignInSessions / invalidateAllRefreshTokens: bumps the user's revocation epoch and sets
+   * both valid-from timestamps to `at`, with the audit records, in one transaction that is durable
+   * when the promise resolves (docs/revocation-model.md). With `securityEvent`, the same transaction
+   * captures the sessions and grants of the epoch it ends and writes the event to the outbox.
+   * Returns the user as stored afterwards, or null if it does not exist.
+   */
+  revoke(
+    tenantId: string,
+    id: string,
+    at: number,
+    options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
+  ): Promise<User | null>;
+  /**
+   * Applies the patch; when `revokeAt` is given (disable, password reset), also bumps the revocation epoch and sets both
    * valid-from timestamps to it. The audit records are written in the same transaction, which is
    * durable when the promise resolves. Returns the updated user, or null if it does not exist.
    * With `securityEvent`, the same transaction also captures the sessions and grants the change
@@ -145,25 +142,13 @@ export interface DeviceCodeStore {
   insert(code: DeviceCode): Promise<void>;
   findPendingByUserCode(userCodeHash: string, now: number): Promise<DeviceCode | null>;
   /** Records the user's decision; false if the code is no longer pending. */
-  decide(
-    userCodeHash: string,
-    decision:
-      | { status: 'approved'; userId: string; sessionId: string; epoch: number; authTime: number }
-      | { status: 'declined' },
-    now: number,
-  ): Promise<boolean>;
+  decide(userCodeHash: string, decision: DeviceDecision, now: number): Promise<boolean>;
   /**
    * One poll by the device: consumes an approved code (checking the epoch), or reports it is
    * still pending / declined / expired. `tooFast` is true when the device polled sooner than
    * the interval (RFC 8628 §3.5 slow_down).
    */
-  poll(
-    deviceCodeHash: string,
-    now: number,
-  ): Promise<
-    | Redeemed<DeviceCode>
-    | { ok: false; reason: 'pending' | 'declined' | 'slow_down'; record: DeviceCode }
-  >;
+  poll(deviceCodeHash: string, now: number): Promise<Polled>;
 }
 
 export interface GrantStore {
@@ -209,17 +194,25 @@ export interface AuditStore {
 }
 
 export interface SigningKeyStore {
-  /** Every key, retired ones included, oldest first (created_at, then kid). */
+  /** Every key, retired ones included, in activation order (activatesAt, created_at, kid). */
   list(): Promise<SigningKey[]>;
-  /** The keys instances publish and verify with, oldest first; the last one signs. */
+  /**
+   * The keys not withdrawn, in activation order: what instances publish and verify with; which
+   * of them signs at a given time is decided by core/key-rotation.ts (keySchedule).
+   */
   listUnretired(): Promise<SigningKey[]>;
   insert(key: SigningKey): Promise<void>;
   /**
-   * Key rotation in one transaction: adds `key` (created after every other key, so it becomes
-   * the signing key) and marks `retireKids` retired at `now`. On PostgreSQL the same transaction
-   * sends a NOTIFY, delivered to listening instances only if and when it commits.
+   * Key rotation in one transaction: adds `key` (it signs from its activatesAt, which the caller
+   * puts after every other key's) and marks `retireKids` retired at `now`. On PostgreSQL the same
+   * transaction sends a NOTIFY, delivered to listening instances only if and when it commits.
    */
   rotate(key: SigningKey, retireKids: readonly string[], now: number): Promise<void>;
+  /**
+   * Withdraws one key at `now` (neither published nor accepted from then on; e.g. a leaked key);
+   * returns whether it was live. On PostgreSQL the same transaction sends the 'keys' NOTIFY.
+   */
+  withdraw(kid: string, now: number): Promise<boolean>;
   /**
    * Stores `key` only if the store holds no unretired key, atomically; returns whether it did.
    * Several instances starting at once on one database must end with ONE first key, or tokens
@@ -234,14 +227,11 @@ export interface NewDelivery {
   sink: string;
   destination: string;
   payload: Record<string, unknown>;
-  /** 'pending' to be sent by the dispatcher, 'held' to be fetched by a receiver (poll). */
-  status: 'pending' | 'held';
 }
 
 /** What the dispatcher writes back after an attempt. */
 export type DeliverySettlement =
   | { status: 'delivered'; attempts: number }
-  | { status: 'held'; attempts: number }
   | { status: 'pending'; attempts: number; nextAttemptAt: number; lastError: string }
   | { status: 'failed'; attempts: number; lastError: string };
 
@@ -273,18 +263,14 @@ export interface OutboxStore {
    * claim is still ours; returns whether it was.
    */
   settle(id: string, claim: string, settlement: DeliverySettlement, now: number, audit: AuditRecord[]): Promise<boolean>;
-  /** Held deliveries of one sink and destination, oldest first (SSF poll, RFC 8936 §2.4). */
-  listHeld(sink: string, destination: string, limit: number): Promise<OutboxDelivery[]>;
-  /** Marks held deliveries delivered (acknowledged by the receiver); returns how many changed. */
-  acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number>;
   /** Newest first; for tests, the CLI and diagnostics. */
   listDeliveries(query: { eventId?: number; sink?: string; status?: DeliveryStatus; limit: number }): Promise<OutboxDelivery[]>;
   /** Newest first. */
   listEvents(query: { userId?: string; limit: number }): Promise<SecurityEvent[]>;
   /**
    * Retention: deletes up to `limit` deliveries settled (delivered or failed) before `before`,
-   * then up to `limit` events planned before `before` that have no delivery left. Pending and
-   * held deliveries, and their events, are kept whatever their age. Returns the rows deleted.
+   * then up to `limit` events planned before `before` that have no delivery left. Pending
+   * deliveries, and their events, are kept whatever their age. Returns the rows deleted.
    */
   prune(before: number, limit: number): Promise<number>;
   /**
@@ -366,6 +352,48 @@ export interface LockoutStore {
   ): Promise<LockoutState>;
   /** Forgets the subject (a successful sign-in resets the user's count). */
   clear(key: string): Promise<void>;
+}
+
+/**
+ * What a seed entry said when it was last applied (src/core/seed.ts, docs/seed-file.md): one
+ * keyed digest per property, never the value itself, so a start-up can tell which properties the
+ * file changed since without reading the values back or running argon2.
+ */
+export interface SeedEntryRecord {
+  kind: 'user' | 'application';
+  /** The entry's identity in the file: `id:<guid>` / `upn:<lower-case UPN>` for users, the appId for applications. */
+  key: string;
+  /** The user id or appId the entry was applied to. */
+  subjectId: string;
+  /** Property name → keyed digest (src/core/seed-digest.ts). */
+  digests: Record<string, string>;
+  appliedAt: number;
+}
+
+export interface SeedStateStore {
+  /**
+   * The store's key for seed digests: stores `candidate` if the store has none yet (atomically,
+   * so instances starting together agree on one key) and returns the stored key.
+   */
+  digestKey(candidate: string, now: number): Promise<string>;
+  list(): Promise<SeedEntryRecord[]>;
+  /** Inserts or replaces the record of (kind, key). */
+  put(record: SeedEntryRecord): Promise<void>;
+  /** Forgets the records of entries the seed no longer has. */
+  remove(kind: SeedEntryRecord['kind'], keys: readonly string[]): Promise<void>;
+}
+
+/**
+ * Named server secrets shared by every instance on the store (the CSRF token key,
+ * src/web/csrf-key.ts). Stored, never derived per process: a token one instance put in a form
+ * must validate on whichever instance receives the post.
+ */
+export interface ServerSecretStore {
+  /**
+   * The secret named `name`; stores `candidate` first if there is none, atomically, so instances
+   * starting at once all end up with the one value that won.
+   */
+  getOrCreate(name: string, candidate: string, now: number): Promise<string>;
 }
 
 /** Raised by adapters on unique-constraint violations. */

@@ -190,7 +190,7 @@ describe('portcullis serve', () => {
     const ready = await waitReady(r);
     assert.equal(ready.tenantId, seed.tenant.id);
     assert.match(r.stdout(), new RegExp(`\\(${seed.tenant.domain.replace(/\./g, '\\.')}\\)`));
-    assert.match(r.stdout(), /^Seed '.*': \d+ created, 0 updated, 0 unchanged$/m);
+    assert.match(r.stdout(), /^Seed '.*': \d+ created, 0 updated, 0 unchanged, 0 skipped, 0 adopted \(\d+ argon2 computations\)$/m);
     assert.doesNotMatch(r.stdout(), /password/i);
     assert.equal(await stop(r), 0);
   });

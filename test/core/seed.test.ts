@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ManualClock } from '../../src/clock.js';
 import { ROLE } from '../../src/core/roles.js';
-import { DEMO_CLI_APP_ID, SeedError, applySeed, demoSeed, parseSeed, type Seed } from '../../src/core/seed.js';
+import { DEMO_CLI_APP_ID, SeedError, applySeed, demoSeed, parseSeed, type Seed, type SeedResult } from '../../src/core/seed.js';
+import { deleteUser, updateUser } from '../../src/core/user-management.js';
 import { verifySecret } from '../../src/crypto/passwords.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/store.js';
@@ -116,7 +118,7 @@ describe('parseSeed', () => {
 function dumpRows(dbFile: string): string {
   const db = new Database(dbFile, { readonly: true });
   try {
-    const tables = ['tenants', 'users', 'role_assignments', 'applications', 'audit_records'];
+    const tables = ['tenants', 'users', 'role_assignments', 'applications', 'audit_records', 'seed_entries', 'seed_digest_key'];
     const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
     return JSON.stringify(tables.filter((t) => present.has(t)).map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]));
   } finally {
@@ -130,12 +132,26 @@ async function dumpViaStore(store: Store, tenantId: string): Promise<string> {
   return JSON.stringify({ tenant: await store.tenants.get(), users, apps });
 }
 
+/** The counts of a result, for one-line assertions. */
+function counts(r: SeedResult): Record<string, number> {
+  return { created: r.created, updated: r.updated, unchanged: r.unchanged, skipped: r.skipped, adopted: r.adopted };
+}
+
+function outcomeOf(r: SeedResult, name: string): { outcome: string; details: string[] } | undefined {
+  const e = r.entries.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  return e && { outcome: e.outcome, details: e.details };
+}
+
+/** The administrator acting at runtime, through the same core functions as Graph and the CLI. */
+const RUNTIME = { actor: { user: { id: 'runtime-admin', userPrincipalName: 'admin@contoso.test', displayName: 'Admin' } }, correlationId: 'c' };
+
 describe('applySeed on a real SQLite file', () => {
   let dir: string;
   let dbFile: string;
   let store: Store;
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   let seed: Seed;
+  const deps = () => ({ store, clock, tenant: { ...TENANT, createdAt: 0 } });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-seed-'));
@@ -150,7 +166,16 @@ describe('applySeed on a real SQLite file', () => {
 
   it('creates the tenant, users and applications', async () => {
     const r = await applySeed(store, seed, clock);
-    assert.deepEqual(r, { created: 4, updated: 0, unchanged: 0, warnings: [] });
+    assert.deepEqual(counts(r), { created: 4, updated: 0, unchanged: 0, skipped: 0, adopted: 0 });
+    assert.deepEqual(r.warnings, []);
+    // Two passwords and one client secret hashed.
+    assert.equal(r.argon2, 3);
+    assert.deepEqual(r.entries.map((e) => [e.kind, e.name, e.outcome]), [
+      ['tenant', 'contoso.test', 'created'],
+      ['user', 'Alice@contoso.test', 'created'],
+      ['user', 'bob@contoso.test', 'created'],
+      ['application', `Web [${WEB_APP}]`, 'created'],
+    ]);
     assert.equal((await store.tenants.get())?.domain, 'contoso.test');
     const alice = await store.users.findByUserPrincipalName(TENANT.id, 'alice@contoso.test');
     assert.ok(alice);
@@ -174,22 +199,91 @@ describe('applySeed on a real SQLite file', () => {
     assert.deepEqual(app.applicationPermissions, ['User.RevokeSessions.All']);
   });
 
-  it('is idempotent: a second apply writes nothing', async () => {
+  it('stores keyed digests only: no password, no plain hash of it, different for equal passwords', async () => {
+    const db = new Database(dbFile, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT * FROM seed_entries').all() as { kind: string; entry_key: string; subject_id: string; digests: string }[];
+      const key = (db.prepare('SELECT key FROM seed_digest_key').get() as { key: string }).key;
+      assert.equal(Buffer.from(key, 'base64url').length, 32);
+      assert.deepEqual(rows.map((r) => [r.kind, r.entry_key]).sort(), [
+        ['application', WEB_APP],
+        ['user', 'id:aaaaaaaa-1111-4222-8333-444444444444'],
+        ['user', 'upn:alice@contoso.test'],
+      ]);
+      const all = JSON.stringify(rows);
+      for (const secret of ['alice-password-1', 'bob-password-1', 'web-secret-0123456789']) {
+        assert.ok(!all.includes(secret));
+        for (const encoding of ['hex', 'base64', 'base64url'] as const) {
+          assert.ok(!all.includes(createHash('sha256').update(secret).digest(encoding)), `plain SHA-256 of a secret in ${encoding}`);
+          assert.ok(!all.includes(createHash('sha256').update(JSON.stringify(secret)).digest(encoding)));
+        }
+      }
+      const digests = rows.filter((r) => r.kind === 'user').map((r) => JSON.parse(r.digests) as Record<string, string>);
+      assert.deepEqual(Object.keys(digests[0] ?? {}).sort(), ['accountEnabled', 'displayName', 'mail', 'password', 'roles', 'userPrincipalName']);
+      // Equal values of different users (both have roles [] / true) still digest differently.
+      assert.notEqual(digests[0]?.accountEnabled, digests[1]?.accountEnabled);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('is idempotent: a second apply writes nothing and runs no argon2', async () => {
     const rowsBefore = dumpRows(dbFile);
     const storeBefore = await dumpViaStore(store, TENANT.id);
     clock.advance(60_000);
     const r = await applySeed(store, parseSeed(sampleJson()), clock);
-    assert.deepEqual(r, { created: 0, updated: 0, unchanged: 4, warnings: [] });
+    assert.deepEqual(counts(r), { created: 0, updated: 0, unchanged: 4, skipped: 0, adopted: 0 });
+    assert.equal(r.argon2, 0);
     assert.equal(await dumpViaStore(store, TENANT.id), storeBefore);
     assert.equal(dumpRows(dbFile), rowsBefore);
   });
 
-  it('applies a password change as a reset: new hash, epoch bumped, audited', async () => {
+  it('keeps a password reset, a disable and a rename made at runtime while the file is unchanged', async () => {
+    const alice = await store.users.findByUserPrincipalName(TENANT.id, 'alice@contoso.test');
+    const bob = await store.users.findByUserPrincipalName(TENANT.id, 'bob@contoso.test');
+    assert.ok(alice && bob);
+    await updateUser(deps(), alice, { password: 'Runtime-Reset-1' }, RUNTIME);
+    await updateUser(deps(), bob, { accountEnabled: false, displayName: 'Bob (on leave)' }, RUNTIME);
+    const rowsBefore = dumpRows(dbFile);
+    clock.advance(60_000);
+    const r = await applySeed(store, parseSeed(sampleJson()), clock);
+    assert.deepEqual(counts(r), { created: 0, updated: 0, unchanged: 4, skipped: 0, adopted: 0 });
+    assert.equal(r.argon2, 0);
+    assert.equal(dumpRows(dbFile), rowsBefore);
+    const aliceAfter = await store.users.findById(TENANT.id, alice.id);
+    assert.equal(await verifySecret(aliceAfter?.passwordHash ?? '', 'Runtime-Reset-1'), true);
+    assert.equal(await verifySecret(aliceAfter?.passwordHash ?? '', 'alice-password-1'), false);
+    const bobAfter = await store.users.findById(TENANT.id, bob.id);
+    assert.equal(bobAfter?.accountEnabled, false);
+    assert.equal(bobAfter?.displayName, 'Bob (on leave)');
+  });
+
+  it('applies only what the file changed: a new displayName does not undo the runtime password reset', async () => {
+    const json = withUser({ displayName: 'Alice Liddell' });
+    const aliceBefore = await store.users.findByUserPrincipalName(TENANT.id, 'alice@contoso.test');
+    assert.ok(aliceBefore);
+    clock.advance(60_000);
+    const r = await applySeed(store, parseSeed(json), clock);
+    assert.deepEqual(counts(r), { created: 0, updated: 1, unchanged: 3, skipped: 0, adopted: 0 });
+    assert.deepEqual(outcomeOf(r, 'Alice@contoso.test'), { outcome: 'updated', details: ['displayName'] });
+    assert.equal(r.argon2, 0);
+    const after = await store.users.findById(TENANT.id, aliceBefore.id);
+    assert.equal(after?.displayName, 'Alice Liddell');
+    assert.equal(after?.revocationEpoch, aliceBefore.revocationEpoch, 'a rename revokes nothing');
+    assert.equal(await verifySecret(after?.passwordHash ?? '', 'Runtime-Reset-1'), true);
+    // Bob's runtime disable is not undone either: his entry did not change.
+    assert.equal((await store.users.findByUserPrincipalName(TENANT.id, 'bob@contoso.test'))?.accountEnabled, false);
+  });
+
+  it('applies a password the file changed as a reset: new hash, epoch bumped, audited', async () => {
     const before = await store.users.findByUserPrincipalName(TENANT.id, 'alice@contoso.test');
     assert.ok(before);
     clock.advance(60_000);
-    const r = await applySeed(store, parseSeed(withUser({ password: 'alice-password-2' })), clock);
-    assert.deepEqual(r, { created: 0, updated: 1, unchanged: 3, warnings: [] });
+    const r = await applySeed(store, parseSeed(withUser({ displayName: 'Alice Liddell', password: 'alice-password-2' })), clock);
+    assert.deepEqual(counts(r), { created: 0, updated: 1, unchanged: 3, skipped: 0, adopted: 0 });
+    assert.deepEqual(outcomeOf(r, 'Alice@contoso.test'), { outcome: 'updated', details: ['password'] });
+    // One verification (the stored hash is not this password) and one hash.
+    assert.equal(r.argon2, 2);
     const after = await store.users.findById(TENANT.id, before.id);
     assert.ok(after);
     assert.equal(after.revocationEpoch, before.revocationEpoch + 1);
@@ -197,8 +291,7 @@ describe('applySeed on a real SQLite file', () => {
     assert.equal(after.signInSessionsValidFrom, clock.now());
     assert.equal(await verifySecret(after.passwordHash ?? '', 'alice-password-2'), true);
     const audit = await store.audit.list({ tenantId: TENANT.id, activityDisplayName: 'Reset password', limit: 10 });
-    assert.equal(audit.length, 1);
-    const record = audit[0];
+    const record = audit.find((a) => a.initiatedBy.app !== undefined);
     assert.ok(record);
     assert.equal(record.category, 'UserManagement');
     assert.equal(record.operationType, 'Update');
@@ -219,36 +312,66 @@ describe('applySeed on a real SQLite file', () => {
         { secretText: 'second-secret-abcdefgh' },
       ],
     });
-    (json.users as Record<string, unknown>[])[1] = { ...(json.users as Record<string, unknown>[])[1], displayName: 'Robert', accountEnabled: false };
-    (json.users as Record<string, unknown>[])[0] = { ...(json.users as Record<string, unknown>[])[0], password: 'alice-password-2' };
+    const users = json.users as Record<string, unknown>[];
+    users[0] = { ...users[0], displayName: 'Alice Liddell', password: 'alice-password-2' };
+    users[1] = { ...users[1], displayName: 'Robert' };
     const bobBefore = await store.users.findByUserPrincipalName(TENANT.id, 'bob@contoso.test');
+    assert.ok(bobBefore);
     clock.advance(60_000);
     const r = await applySeed(store, parseSeed(json), clock);
-    assert.deepEqual(r, { created: 0, updated: 2, unchanged: 2, warnings: [] });
+    assert.deepEqual(counts(r), { created: 0, updated: 2, unchanged: 2, skipped: 0, adopted: 0 });
+    assert.deepEqual(outcomeOf(r, 'bob@contoso.test'), { outcome: 'updated', details: ['displayName'] });
+    assert.deepEqual(outcomeOf(r, `Web renamed [${WEB_APP}]`), { outcome: 'updated', details: ['displayName', 'passwordCredentials'] });
     const app = await store.applications.findByAppId(TENANT.id, WEB_APP);
     assert.equal(app?.displayName, 'Web renamed');
     assert.equal(app?.secrets.length, 2);
     assert.deepEqual(app?.secrets[0], kept);
     const bob = await store.users.findByUserPrincipalName(TENANT.id, 'bob@contoso.test');
     assert.equal(bob?.displayName, 'Robert');
+    // accountEnabled is still `true` in the file, as when it was applied: the runtime disable stays.
     assert.equal(bob?.accountEnabled, false);
-    // Disabling revokes (DESIGN.md: the epoch is bumped by every revoke, disable and password reset).
-    assert.equal(bob?.revocationEpoch, (bobBefore?.revocationEpoch ?? 0) + 1);
+    assert.equal(bob?.revocationEpoch, bobBefore.revocationEpoch);
+
+    // Enabled again at runtime, then disabled by the file: that change is applied, and revokes
+    // (the epoch is bumped by every revoke, disable and password reset).
+    await updateUser(deps(), bobBefore, { accountEnabled: true }, RUNTIME);
+    users[1] = { ...users[1], accountEnabled: false };
+    const disabled = await applySeed(store, parseSeed(json), clock);
+    assert.deepEqual(outcomeOf(disabled, 'bob@contoso.test'), { outcome: 'updated', details: ['accountEnabled'] });
+    const bobDisabled = await store.users.findByUserPrincipalName(TENANT.id, 'bob@contoso.test');
+    assert.equal(bobDisabled?.accountEnabled, false);
+    assert.equal(bobDisabled?.revocationEpoch, bobBefore.revocationEpoch + 1);
   });
 
   it('reports a mail change it cannot apply instead of hiding it', async () => {
     const json = sampleJson();
     const users = json.users as Record<string, unknown>[];
-    users[0] = { ...users[0], password: 'alice-password-2' };
+    users[0] = { ...users[0], displayName: 'Alice Liddell', password: 'alice-password-2' };
     users[1] = { ...users[1], displayName: 'Robert', accountEnabled: false, mail: 'robert@contoso.test' };
     const apps = json.applications as Record<string, unknown>[];
     apps[0] = { ...apps[0], displayName: 'Web renamed', passwordCredentials: [{ secretText: 'web-secret-0123456789', displayName: 'ci', endDateTime: '2030-01-01T00:00:00Z' }, { secretText: 'second-secret-abcdefgh' }] };
-    const rowsBefore = dumpRows(dbFile);
     const r = await applySeed(store, parseSeed(json), clock);
     assert.equal(r.updated, 0);
     assert.equal(r.warnings.length, 1);
     assert.match(r.warnings[0] ?? '', /^user 'bob@contoso\.test': mail differs/);
-    assert.equal(dumpRows(dbFile), rowsBefore);
+  });
+
+  it('keeps the secrets of an application unchanged in the file without argon2, and a runtime change of it', async () => {
+    const before = await store.applications.findByAppId(TENANT.id, WEB_APP);
+    assert.ok(before);
+    // A runtime change through Graph's one writable group (the back-channel logout registration).
+    await store.applications.upsert({ ...before, backchannelLogout: { uri: 'https://app.contoso.test/bcl', sessionRequired: false } });
+    const json = withApp({
+      displayName: 'Web renamed',
+      passwordCredentials: [{ secretText: 'web-secret-0123456789', displayName: 'ci', endDateTime: '2030-01-01T00:00:00Z' }, { secretText: 'second-secret-abcdefgh' }],
+    });
+    const users = json.users as Record<string, unknown>[];
+    users[0] = { ...users[0], displayName: 'Alice Liddell', password: 'alice-password-2' };
+    users[1] = { ...users[1], displayName: 'Robert', accountEnabled: false, mail: 'robert@contoso.test' };
+    const r = await applySeed(store, parseSeed(json), clock);
+    assert.equal(r.argon2, 0);
+    assert.deepEqual(outcomeOf(r, `Web renamed [${WEB_APP}]`), { outcome: 'unchanged', details: [] });
+    assert.deepEqual((await store.applications.findByAppId(TENANT.id, WEB_APP))?.backchannelLogout, { uri: 'https://app.contoso.test/bcl', sessionRequired: false });
   });
 
   it('refuses a seed for a different tenant', async () => {
@@ -259,5 +382,66 @@ describe('applySeed on a real SQLite file', () => {
   it('refuses an explicit id that contradicts an existing user', async () => {
     const json = withUser({ id: '11111111-2222-4333-8444-555555555555' });
     await assert.rejects(applySeed(store, parseSeed(json), clock), (e: unknown) => e instanceof SeedError && /^users\[0\]\.id: 'Alice@contoso\.test' already exists with id/.test(e.message));
+  });
+});
+
+describe('applySeed: users deleted at runtime, and stores the seed has not tracked', () => {
+  let dir: string;
+  let store: Store;
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const deps = () => ({ store, clock, tenant: { ...TENANT, createdAt: 0 } });
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-seed-'));
+    store = openSqliteStore(join(dir, 'portcullis.db'), clock.now());
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('does not recreate a user deleted at runtime, says so, and forgets it once the entry is removed', async () => {
+    await applySeed(store, parseSeed(sampleJson()), clock);
+    const alice = await store.users.findByUserPrincipalName(TENANT.id, 'alice@contoso.test');
+    assert.ok(alice);
+    assert.equal(await deleteUser(deps(), alice, RUNTIME), true);
+
+    const again = await applySeed(store, parseSeed(sampleJson()), clock);
+    assert.deepEqual(counts(again), { created: 0, updated: 0, unchanged: 3, skipped: 1, adopted: 0 });
+    assert.deepEqual(outcomeOf(again, 'Alice@contoso.test'), { outcome: 'skipped', details: ['deleted at runtime'] });
+    assert.equal(again.argon2, 0);
+    assert.equal(await store.users.findByUserPrincipalName(TENANT.id, 'alice@contoso.test'), null);
+    // A changed entry does not bring it back either: the deletion stands until the entry goes.
+    const changed = await applySeed(store, parseSeed(withUser({ displayName: 'Alice again' })), clock);
+    assert.equal(outcomeOf(changed, 'Alice@contoso.test')?.outcome, 'skipped');
+    assert.equal(await store.users.findByUserPrincipalName(TENANT.id, 'alice@contoso.test'), null);
+
+    const without = sampleJson();
+    (without.users as unknown[]).shift();
+    await applySeed(store, parseSeed(without), clock);
+    const back = await applySeed(store, parseSeed(sampleJson()), clock);
+    assert.equal(outcomeOf(back, 'Alice@contoso.test')?.outcome, 'created');
+    assert.ok(await store.users.findByUserPrincipalName(TENANT.id, 'alice@contoso.test'));
+  });
+
+  it('adopts users and applications that exist without a record, writing nothing to them', async () => {
+    // As after an upgrade from a version without seed records: drop them all.
+    await store.seedState.remove('user', (await store.seedState.list()).filter((r) => r.kind === 'user').map((r) => r.key));
+    await store.seedState.remove('application', [WEB_APP]);
+    const bob = await store.users.findByUserPrincipalName(TENANT.id, 'bob@contoso.test');
+    assert.ok(bob);
+    await updateUser(deps(), bob, { password: 'Runtime-Reset-2', displayName: 'Bobby' }, RUNTIME);
+    const before = await dumpViaStore(store, TENANT.id);
+    const r = await applySeed(store, parseSeed(sampleJson()), clock);
+    assert.deepEqual(counts(r), { created: 0, updated: 0, unchanged: 1, skipped: 0, adopted: 3 });
+    assert.deepEqual(outcomeOf(r, 'bob@contoso.test'), { outcome: 'adopted', details: ['displayName'] });
+    assert.equal(r.argon2, 0);
+    assert.equal(await dumpViaStore(store, TENANT.id), before);
+    const tracked = await applySeed(store, parseSeed(sampleJson()), clock);
+    assert.deepEqual(counts(tracked), { created: 0, updated: 0, unchanged: 4, skipped: 0, adopted: 0 });
+    // From now on a change in the file is applied.
+    const changed = await applySeed(store, parseSeed(withUser({ password: 'bob-password-3' }, 1)), clock);
+    assert.deepEqual(outcomeOf(changed, 'bob@contoso.test'), { outcome: 'updated', details: ['password'] });
+    assert.equal(await verifySecret((await store.users.findById(TENANT.id, bob.id))?.passwordHash ?? '', 'bob-password-3'), true);
   });
 });

@@ -194,9 +194,12 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
   const page = await (await person.request(`${base}/devicelogin`)).text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
   assert.equal((await person.request(`${base}/devicelogin`, { method: 'POST', form: { csrf, user_code: device.body.user_code! } })).status, 200);
-  const approved = await person.request(`${base}/devicelogin/approve`, {
-    method: 'POST', form: { csrf, user_code: device.body.user_code!, action: 'approve', username: `alice@${DOMAIN}`, password: PASSWORDS.alice },
+  const deviceSignedIn = await person.request(`${base}/devicelogin/approve`, {
+    method: 'POST', form: { csrf, user_code: device.body.user_code!, action: 'sign-in', username: `alice@${DOMAIN}`, password: PASSWORDS.alice },
   });
+  // Signed in; the device is approved only on the confirmation page.
+  const confirmCsrf = /name="csrf" value="([^"]+)"/.exec(await deviceSignedIn.text())![1]!;
+  const approved = await person.request(`${base}/devicelogin/approve`, { method: 'POST', form: { csrf: confirmCsrf, user_code: device.body.user_code!, action: 'confirm' } });
   assert.match(await approved.text(), /You have signed in/);
   secrets.add('device SSO session cookie', person.jar.get('portcullis_sso'));
   secrets.add('device CSRF cookie', person.jar.get('portcullis_csrf'));

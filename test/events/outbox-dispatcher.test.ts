@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/wait.js';
 /**
  * The dispatcher against a real app on a real SQLite file, with scripted sinks: what a sink
  * plans is stored once, delivered until it succeeds, retried with backoff, given up with audit
- * records, and held deliveries are left for their receiver.
+ * records.
  */
 class ScriptedSink implements OutboxSink {
   readonly planned: SecurityEvent[] = [];
@@ -46,9 +46,6 @@ describe('outbox dispatcher', () => {
     sinks.dead = new ScriptedSink('test-dead', forUser('helpdesk', [{ destination: 'h', payload: {} }]), () => {
       throw new Error('connect ECONNREFUSED 127.0.0.1:9');
     });
-    sinks.held = new ScriptedSink('test-held', forUser('useradmin', [{ destination: 'stream-1', payload: { set: 'x' }, initialStatus: 'held' }]), () => ({
-      kind: 'delivered',
-    }));
     for (const s of Object.values(sinks)) h.app.services.outbox.register(s);
   });
   after(() => h.close());
@@ -102,16 +99,5 @@ describe('outbox dispatcher', () => {
     assert.equal(gaveUp[0].targetResources[0].userPrincipalName, 'helpdesk@contoso.test');
     const attempts = await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?${filter(OUTBOX_ACTIVITY.attemptFailed)}`, { token });
     assert.equal(attempts.json.value.filter((r: { correlationId: string }) => r.correlationId === 'corr-helpdesk').length, 3);
-  });
-
-  test('a held delivery is never pushed; its receiver fetches and acknowledges it', async () => {
-    await revoke('useradmin');
-    await waitFor('the held delivery planned', async () => (await h.store.outbox.listHeld('test-held', 'stream-1', 10)).length === 1);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(sinks.held!.attempts.length, 0);
-    const [held] = await h.store.outbox.listHeld('test-held', 'stream-1', 10);
-    assert.deepEqual(held!.payload, { set: 'x' });
-    assert.equal(await h.store.outbox.acknowledgeHeld('test-held', 'stream-1', [held!.id], Date.now()), 1);
-    assert.equal((await deliveries('test-held'))[0]!.status, 'delivered');
   });
 });

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { GRAPH_RESOURCE_APP_ID, GRAPH_RESOURCE_URI } from '../../src/core/permissions.js';
 import { generateSigningKey, loadKey, signJwt } from '../../src/crypto/jwt.js';
 import { APP, ManualClock, PUBLIC_URL, TENANT_ID, appToken, delegatedToken, makeHarness, type Harness } from '../helpers/harness.js';
+import { respelledSignatures, signUntilRespellable } from '../helpers/respelled-jws.js';
 import { assertGraphError, call, reload } from './graph-helpers.js';
 
 const CHALLENGE =
@@ -57,6 +58,16 @@ describe('Graph bearer authentication', () => {
   test('garbage: CompactToken parsing failed', async () => {
     assert401(await getMe('garbage'), 'CompactToken parsing failed with error code: 80049217');
     assert401(await getMe('a.b.c'), 'CompactToken parsing failed with error code: 80049217');
+  });
+
+  test('a signature in a non-canonical base64url spelling is refused (RFC 7515 §2): CompactToken parsing failed', async () => {
+    const token = signUntilRespellable(signed, claims('alice'));
+    assert.equal((await getMe(token)).status, 200, 'the canonical spelling is accepted');
+    for (const [name, respelled] of Object.entries(respelledSignatures(token))) {
+      const res = await getMe(respelled);
+      assert.equal(res.status, 401, name);
+      assert401(res, 'CompactToken parsing failed with error code: 80049217');
+    }
   });
 
   test('a token signed by another key is refused, whatever kid it claims', async () => {

@@ -92,6 +92,27 @@ describe('Graph error envelope for malformed requests', () => {
     }
   });
 
+  test('authentication comes before route matching: 401, not 405 or 400, without a valid token', async () => {
+    const cases: [string, string][] = [
+      ['POST', '/v1.0/me'],
+      ['DELETE', '/v1.0/me'],
+      ['GET', revokeBob()],
+      ['PUT', '/v1.0/users'],
+      ['PATCH', '/beta/auditLogs/directoryAudits'],
+      ['GET', '/v1.0/groups'],
+      ['GET', '/v1.0/me/revokeEverything'],
+      ['GET', '/v1.0/Me'],
+      ['POST', '/v1.0/users//revokeSignInSessions'],
+    ];
+    for (const [method, path] of cases) {
+      const anonymous = await call(h, method, path);
+      assertGraphError(anonymous, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
+      assert.match(String(anonymous.headers['www-authenticate']), /^Bearer realm=""/, `${method} ${path}`);
+      const forged = await call(h, method, path, { token: 'not-a-token' });
+      assertGraphError(forged, 401, 'InvalidAuthenticationToken', /CompactToken parsing failed/);
+    }
+  });
+
   test('GraphError classes each fix one status and code, all documented in docs/graph-api.md', () => {
     const docs = readFileSync(new URL('../../docs/graph-api.md', import.meta.url), 'utf8');
     for (const Class of GRAPH_ERROR_CLASSES) {

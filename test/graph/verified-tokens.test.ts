@@ -1,5 +1,5 @@
 /**
- * The memo of verified signatures (src/graph/verified-tokens.ts) must not change what Graph
+ * The memo of verified signatures (src/core/verified-tokens.ts) must not change what Graph
  * accepts: a token presented again is still checked for expiry and for the caller's current state
  * (I6) on every request, and a memo entry is only good while the key ring hands out the same key.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { GRAPH_RESOURCE_APP_ID } from '../../src/core/permissions.js';
 import { generateSigningKey, loadKey } from '../../src/crypto/jwt.js';
-import { VerifiedTokens } from '../../src/graph/verified-tokens.js';
+import { VerifiedTokens } from '../../src/core/verified-tokens.js';
 import { APP, ManualClock, PUBLIC_URL, TENANT_ID, delegatedToken, makeHarness, type Harness } from '../helpers/harness.js';
 import { assertGraphError, call } from './graph-helpers.js';
 

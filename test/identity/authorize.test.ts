@@ -62,6 +62,16 @@ describe('authorize: errors before the redirect URI is trusted are shown, never 
     }
   });
 
+  test('a fragment in a loopback redirect URI: AADSTS50011 on a page, never redirected (RFC 6749 §3.1.2)', async () => {
+    const pkce = pkcePair();
+    for (const redirectUri of ['http://localhost:43117#frag', 'http://localhost:43117/#', 'http://localhost#x', `${REDIRECT.publicClient}#x`]) {
+      const res = await get(authorizeUrl({ redirectUri }, pkce));
+      assert.equal(res.statusCode, 400, redirectUri);
+      assert.equal(res.headers.location, undefined, redirectUri);
+      assert.match(res.body, /AADSTS50011/, redirectUri);
+    }
+  });
+
   test('a loopback redirect with another port is accepted for public clients (RFC 8252 §7.3)', async () => {
     const { location } = await signInForCode(h, new CookieJar(), 'alice@contoso.test', { redirectUri: 'http://localhost:43117' });
     assert.equal(location.port, '43117');
@@ -128,7 +138,7 @@ describe('authorize: the sign-in form and the SSO session', () => {
       }).toString(),
     });
     assert.equal(posted.statusCode, 302);
-    const cookie = ([] as string[]).concat(posted.headers['set-cookie'] ?? []).find((c) => c.startsWith('portcullis_sso='));
+    const cookie = ([] as string[]).concat(posted.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-portcullis_sso='));
     assert.ok(cookie);
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /Secure/);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { redirectKind } from '../../src/identity/redirect-uri.js';
+import { SeedError, parseSeed } from '../../src/core/seed.js';
+import { isRegisteredExactly, redirectKind } from '../../src/identity/redirect-uri.js';
 import { verifierMatches, isValidChallenge } from '../../src/identity/pkce.js';
 import { application } from '../helpers/harness.js';
 
@@ -33,6 +34,29 @@ test('native loopback URIs registered without a port take any port, nothing else
     'http://user@localhost:5000', 'http://localhost:5000?x=1', 'http://127.0.0.1:8400',
   ]) {
     assert.equal(redirectKind(app, bad), null, bad);
+  }
+});
+
+test('a fragment is refused in any redirect URI, the loopback ones included (RFC 6749 §3.1.2)', () => {
+  // Registered with a fragment (data from before registration refused them): still refused.
+  const legacy = application({ appId: 'b', webRedirectUris: ['https://app.test/cb#x'], publicClientRedirectUris: ['http://localhost#y'] });
+  for (const bad of ['http://localhost:5000#frag', 'http://localhost:5000/#', 'http://127.0.0.1:8400/native#x', 'http://localhost#']) {
+    assert.equal(redirectKind(app, bad), null, bad);
+  }
+  for (const bad of ['https://app.test/cb#x', 'http://localhost#y', 'http://localhost:5000#y']) {
+    assert.equal(redirectKind(legacy, bad), null, bad);
+    assert.equal(isRegisteredExactly(legacy, bad), false, bad);
+  }
+});
+
+test('registration refuses a redirect URI with a fragment, loopback ones included', () => {
+  for (const uri of ['http://localhost#x', 'http://127.0.0.1:8400/cb#', 'https://app.test/cb#f']) {
+    const seed = {
+      tenant: { id: '2c9f0c55-8d2e-4f7a-9c3b-5e6d7f8a9b0c', domain: 'frag.test', displayName: 'Frag' },
+      users: [],
+      applications: [{ appId: '8a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'RP', publicClient: { redirectUris: [uri] } }],
+    };
+    assert.throws(() => parseSeed(seed), (e: unknown) => e instanceof SeedError && /must not contain a fragment/.test(e.message), uri);
   }
 });
 

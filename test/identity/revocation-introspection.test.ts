@@ -4,6 +4,7 @@ import { generateSigningKey, loadKey, signJwt } from '../../src/crypto/jwt.js';
 import { tokenRequest } from '../helpers/browser-flow.js';
 import { APP, DAEMON_SECRET, ManualClock, PASSWORD, TENANT_ID, WEB_SECRET, appToken, makeHarness, type Harness } from '../helpers/harness.js';
 import { call } from '../graph/graph-helpers.js';
+import { respelledSignatures, signUntilRespellable } from '../helpers/respelled-jws.js';
 
 /**
  * RFC 7009 token revocation and RFC 7662 token introspection (docs/identity-endpoints.md), through
@@ -216,6 +217,24 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
       grant_type: 'password', client_id: APP.webApp, client_secret: WEB_SECRET, username: 'alice@contoso.test', password: PASSWORD, scope: 'openid User.Read',
     });
     await inactive(withId.body.id_token as string);
+  });
+
+  test('a non-canonical base64url signature: introspection says active:false, revocation changes nothing', async () => {
+    const s = await signIn('helpdesk', APP.webApp);
+    let rt = s.rt;
+    const claims = JSON.parse(Buffer.from(s.at.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const token = signUntilRespellable((c) => h.app.services.keys.sign(c), claims);
+    assert.equal((await introspect(token)).active, true, 'the canonical spelling is active');
+    for (const [name, respelled] of Object.entries(respelledSignatures(token))) {
+      assert.deepEqual(await introspect(respelled), { active: false }, name);
+      assert.deepEqual(await introspect(respelled, 'access_token'), { active: false }, name);
+      const res = await revoke({ token: respelled, token_type_hint: 'access_token' }, basic(APP.webApp, WEB_SECRET));
+      assert.equal(res.status, 200, res.body);
+      assert.equal((await me(token)).status, 200, `${name}: the grant is not revoked`);
+      const refreshed = await refresh(rt, APP.webApp);
+      assert.equal(refreshed.status, 200, `${name}: the refresh token still works`);
+      rt = refreshed.body.refresh_token as string;
+    }
   });
 
   test('introspection needs an authenticated confidential client', async () => {

@@ -10,6 +10,7 @@ import { generateSigningKey } from '../../src/crypto/jwt.js';
 import { ResourceServer, type ResourceServerOptions } from '../../src/resource-server/index.js';
 import { APP, TENANT_ID, delegatedToken, type Harness } from '../helpers/harness.js';
 import { listeningHarness } from '../helpers/listening.js';
+import { respelledSignatures, signUntilRespellable } from '../helpers/respelled-jws.js';
 import { newKey, signJws } from './test-transmitter.js';
 
 describe('resource server: access tokens', () => {
@@ -94,6 +95,40 @@ describe('resource server: access tokens', () => {
     await refused(rs, 'not.a.jwt', /not a JWT/);
   });
 
+  test('a signature in a non-canonical base64url spelling (padding, + or /, trailing bits) is not a JWT', async () => {
+    const rs = await rsWith();
+    const token = signUntilRespellable((c) => h.app.services.keys.sign(c), claims());
+    assert.ok((await rs.authenticate(bearer(token))).ok, 'the canonical spelling is accepted');
+    for (const [name, respelled] of Object.entries(respelledSignatures(token))) await refused(rs, respelled, /not a JWT/);
+    const [hd, p, s] = token.split('.') as [string, string, string];
+    // Padding inside the token is no b64token (RFC 6750 §2.1): refused at the header already.
+    await refused(rs, `${hd}=.${p}.${s}`, /not a bearer token/);
+    await refused(rs, `${hd}.${p}==.${s}`, /not a bearer token/);
+  });
+
+  test('keys older than maxAgeMs are refetched in the background; an unreachable issuer leaves the held keys in use', async () => {
+    let down = false;
+    const fetches: string[] = [];
+    const flaky: typeof fetch = (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.endsWith('/discovery/v2.0/keys')) {
+        fetches.push(url);
+        if (down) return Promise.reject(new TypeError('fetch failed'));
+      }
+      return fetch(input, init);
+    };
+    const rs = await rsWith({ fetch: flaky, jwks: { maxAgeMs: 50, minRefetchIntervalMs: 60_000 } });
+    const token = delegatedToken(h, 'alice', ['User.Read']);
+    assert.equal(fetches.length, 1, 'one fetch at start');
+    await new Promise((r) => setTimeout(r, 60));
+    down = true;
+    assert.ok((await rs.authenticate(bearer(token))).ok, 'a stale set still verifies while the issuer is down');
+    assert.equal(fetches.length, 2, 'a background refetch was started');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.ok((await rs.authenticate(bearer(token))).ok);
+    assert.ok(fetches.length <= 3, `at most one refetch per maxAgeMs (${fetches.length})`);
+  });
+
   test('iss, aud and tid must match', async () => {
     const rs = await rsWith();
     await refused(rs, signed({ iss: `${h.url}/other/v2.0` }), /another issuer/);
@@ -127,8 +162,8 @@ describe('resource server: access tokens', () => {
     const oldToken = delegatedToken(h, 'alice', ['User.Read']);
     const before = jwksFetches.length;
 
-    // Rotate as `portcullis keys rotate` does: a new signing key, the old one still published.
-    const key = generateSigningKey(Date.now() + 1000);
+    // Rotate as `portcullis keys rotate --now` does: a new signing key, the old one still published.
+    const key = generateSigningKey(Date.now());
     await h.store.keys.rotate(key, [], Date.now());
     assert.equal(await h.app.services.keys.reload(), true);
     const newToken = delegatedToken(h, 'alice', ['User.Read']);

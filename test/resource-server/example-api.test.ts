@@ -204,7 +204,7 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     const api = await start(await settings('admin', 'push'));
     const admin = portcullis.services.tokens.issueAppOnly({
       tenantId: TENANT, appId: API_APP.appId, displayName: 'test admin', publicClientRedirectUris: [], webRedirectUris: [], spaRedirectUris: [],
-      secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: ['User.ReadWrite.All'], createdAt: 0,
+      secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: ['User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All'], createdAt: 0,
     }).accessToken;
     const patchAlice = async (body: unknown) => {
       const res = await fetch(`${origin}/v1.0/users/${ALICE.userPrincipalName}`, {

@@ -26,6 +26,7 @@ import {
 } from '../../src/resource-server/index.js';
 import { APP, TENANT_ID, WEB_SECRET, type Harness } from '../helpers/harness.js';
 import { listeningHarness } from '../helpers/listening.js';
+import { respelledSignatures, signUntilRespellable } from '../helpers/respelled-jws.js';
 import { CREDENTIAL_CHANGE, SESSION_REVOKED, TestTransmitter, newKey, userSubject } from './test-transmitter.js';
 
 const PUSH_AUTH = 'Bearer push-secret-for-this-stream-0123456789';
@@ -153,6 +154,31 @@ describe('resource server: security events', () => {
     }
     assert.equal((await get(api, bobToken)).status, 200, 'no refused SET revoked anything');
     assert.equal(rs.revocations.size, 0);
+  });
+
+  test('non-canonical base64url signatures: an access token gets 401 from the Express middleware, a pushed SET 400', async () => {
+    const rs = await rsWith();
+    const api = await expressApi(rs);
+    const get = (bearer: string) => fetch(`${api}/api/me`, { headers: { authorization: `Bearer ${bearer}` } });
+    const at = signUntilRespellable((c) => h.app.services.keys.sign(c), { ...JSON.parse(Buffer.from(token('bob', now() - 30).split('.')[1]!, 'base64url').toString()) });
+    assert.equal((await get(at)).status, 200, 'the canonical spelling is accepted');
+    for (const [name, respelled] of Object.entries(respelledSignatures(at))) {
+      const res = await get(respelled);
+      assert.equal(res.status, 401, name);
+      assert.match(String(res.headers.get('www-authenticate')), /^Bearer error="invalid_token", error_description="The access token is not a JWT\."/, name);
+    }
+    const subject = userSubject(h.users.bob!.id, TENANT_ID);
+    const events = { [SESSION_REVOKED]: { event_timestamp: now() } };
+    let n = 0;
+    const set = signUntilRespellable(() => t.set(events, subject, { claims: { txn: `respell-${n++}` } }), {});
+    for (const [name, respelled] of Object.entries(respelledSignatures(set))) {
+      const res = await push(api, respelled);
+      assert.equal(res.status, 400, name);
+      assert.equal(((await res.json()) as { err: string }).err, 'invalid_request', name);
+    }
+    assert.equal(rs.revocations.size, 0, 'no re-spelled SET revoked anything');
+    assert.equal((await push(api, set)).status, 202, 'the canonical SET is accepted');
+    assert.equal(rs.revocations.size, 1);
   });
 
   test('session subjects, credential-change, other tenants and verification events', async () => {

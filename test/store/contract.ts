@@ -5,6 +5,7 @@ import { afterFailure, type LockoutPolicy } from '../../src/core/lockout.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
 import { outboxContractTests } from './outbox-contract.js';
+import { seedStateContract } from './seed-state-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
 
 /**
@@ -72,6 +73,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
     });
     after(async () => fx.cleanup());
     ssfStoreContract(() => s, TENANT, NOW);
+    seedStateContract(() => s, NOW);
 
     test('users: insert, find by id and UPN (case-insensitive), unique UPN, list with keyset paging', async () => {
       const a = user('Ann@contract.test', { roleTemplateIds: ['r2', 'r1'] });
@@ -110,6 +112,38 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
         assert.equal(updated?.revocationEpoch, round);
       }
       assert.equal(await s.users.update(TENANT, newGuid(), {}, { revokeAt: at, audit: [], securityEvent }), null);
+    });
+
+    test('users.revoke bumps the epoch, sets both timestamps, writes audit and event, and returns the user as stored', async () => {
+      const u = { ...user('revoke-verb@contract.test'), roleTemplateIds: ['62e90394-69f5-4237-9190-012177145e10'] };
+      await s.users.insert(u);
+      const g = grantFor(u);
+      await s.grants.create(g, tokenFor(g, 'rv-0'));
+      const at = NOW + 9;
+      const securityEvent = { type: 'sessions-revoked' as const, occurredAt: at, initiatingEntity: 'admin' as const, initiatedBy: { app: { appId: 'a', displayName: 'A' } }, correlationId: 'rv' };
+      const revoked = await s.users.revoke(TENANT, u.id, at, { audit: [audit('Revoke verb', at)], securityEvent });
+      assert.deepEqual(revoked, await s.users.findById(TENANT, u.id));
+      assert.deepEqual([revoked?.revocationEpoch, revoked?.signInSessionsValidFrom, revoked?.refreshTokensValidFrom], [1, at, at]);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Revoke verb', limit: 10 })).length, 1);
+      const [event] = await s.outbox.listEvents({ userId: u.id, limit: 10 });
+      assert.deepEqual(event?.sessions.flatMap((x) => x.clientIds), ['client-a'], 'the grant the revoke ended was captured');
+      const rotated = await s.grants.rotate('rv-0', 'client-a', at, successor('rv-1'), 0);
+      assert.equal(rotated.ok ? null : rotated.reason, 'revoked');
+      assert.equal(await s.users.revoke(TENANT, newGuid(), at, { audit: [audit('Revoke verb', at)] }), null);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Revoke verb', limit: 10 })).length, 1, 'no audit for a missing user');
+    });
+
+    test('grants.rotate: a refusal returns the user its transaction read', async () => {
+      const u = user('refusal@contract.test');
+      await s.users.insert(u);
+      const g = grantFor(u);
+      await s.grants.create(g, tokenFor(g, 'rf-0'));
+      const revokedAt = NOW + 3;
+      await s.users.revoke(TENANT, u.id, revokedAt, { audit: [] });
+      const refused = await s.grants.rotate('rf-0', 'client-a', NOW + 4, successor('rf-1'), 0);
+      assert.ok(!refused.ok);
+      assert.equal(refused.reason, 'revoked');
+      assert.deepEqual([refused.user?.id, refused.user?.refreshTokensValidFrom], [u.id, revokedAt]);
     });
 
     test('grants.rotate: consumes once, inserts the successor, refuses other clients without burning', async () => {
@@ -303,9 +337,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Delete user', limit: 5 })).length, 1);
     });
 
-    test('keys: rotate adds the newest key and retires the named ones in one step; listUnretired is what instances publish', async () => {
-      const key = (kid: string, createdAt: number) => ({
-        kid, alg: 'RS256' as const, privateKeyPem: `pem-${kid}`, publicJwk: { kty: 'RSA', kid }, createdAt, retiredAt: null,
+    test('keys: rotate adds a key and retires the named ones in one step; listUnretired is what instances publish', async () => {
+      const key = (kid: string, createdAt: number, activatesAt = createdAt) => ({
+        kid, alg: 'RS256' as const, privateKeyPem: `pem-${kid}`, publicJwk: { kty: 'RSA', kid }, createdAt, activatesAt, retiredAt: null,
       });
       assert.equal(await s.keys.insertIfNone(key('k1', NOW)), true);
       assert.equal(await s.keys.insertIfNone(key('k1b', NOW)), false, 'a first key exists already');
@@ -316,6 +350,25 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       // A duplicate kid fails the whole rotation: nothing is retired.
       await assert.rejects(s.keys.rotate(key('k3', NOW + 30), ['k2'], NOW + 30));
       assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3']);
+      // Activation order, not creation order: a next key created earlier that activates later comes last.
+      await s.keys.rotate(key('k4', NOW + 40, NOW + 100_000), [], NOW + 40);
+      await s.keys.rotate(key('k5', NOW + 50, NOW + 60), [], NOW + 50);
+      const live = await s.keys.listUnretired();
+      assert.deepEqual(live.map((k) => [k.kid, k.activatesAt]), [['k2', NOW + 10], ['k3', NOW + 20], ['k5', NOW + 60], ['k4', NOW + 100_000]]);
+      assert.equal(await s.keys.withdraw('k4', NOW + 70), true);
+      assert.equal(await s.keys.withdraw('k4', NOW + 80), false, 'already withdrawn: the first time stays');
+      assert.equal(await s.keys.withdraw('nope', NOW + 80), false);
+      assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3', 'k5']);
+      assert.equal((await s.keys.list()).find((k) => k.kid === 'k4')?.retiredAt, NOW + 70);
+    });
+
+    test('secrets: getOrCreate keeps the first value stored; concurrent first calls all get the one winner', async () => {
+      const name = `test-secret-${newGuid()}`;
+      const got = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((v) => s.secrets.getOrCreate(name, `candidate-${v}`, NOW)));
+      assert.equal(new Set(got).size, 1, `one value for every caller: ${got.join(', ')}`);
+      assert.match(got[0]!, /^candidate-[a-f]$/);
+      assert.equal(await s.secrets.getOrCreate(name, 'later-candidate', NOW + 1), got[0], 'a later candidate never replaces it');
+      assert.notEqual(await s.secrets.getOrCreate(`${name}-other`, 'other', NOW), got[0], 'secrets are per name');
     });
 
     test('lockouts: update stores the state with its audit records; get hides expired rows; clear forgets', async () => {

@@ -123,21 +123,20 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     const mine = claimed.find((e) => e.userId === u.id);
     assert.ok(mine);
     assert.deepEqual(await s.outbox.claimEvents(t0 + 1, t0 + 30_000, 1000), [], 'leased events are not handed out again');
-    const plan = (status: NewDelivery['status'] = 'pending'): NewDelivery[] => [
-      { id: randomUUID(), sink: 'test', destination: 'dest-1', payload: { n: 1 }, status },
-      { id: randomUUID(), sink: 'test', destination: 'dest-2', payload: { n: 2 }, status },
-      { id: randomUUID(), sink: 'other', destination: 'dest-1', payload: { n: 3 }, status: 'held' },
+    const plan = (): NewDelivery[] => [
+      { id: randomUUID(), sink: 'test', destination: 'dest-1', payload: { n: 1 } },
+      { id: randomUUID(), sink: 'test', destination: 'dest-2', payload: { n: 2 } },
     ];
     // A crash between planning and recording: the lease lapses and the event is planned again.
     await s.outbox.recordPlan(mine.id, plan(), t0);
     await s.outbox.recordPlan(mine.id, plan(), t0);
     const rows = await s.outbox.listDeliveries({ eventId: mine.id, limit: 10 });
-    assert.equal(rows.length, 3, 'the unique key (event, sink, destination) kept the first plan only');
+    assert.equal(rows.length, 2, 'the unique key (event, sink, destination) kept the first plan only');
     assert.deepEqual(await s.outbox.claimEvents(t0 + 60_000, t0 + 90_000, 1000).then((x) => x.filter((e) => e.id === mine.id)), [], 'planned events are done');
 
     const due = await s.outbox.claimDeliveries(t0, t0 + 30_000, 1000);
     const ours = due.filter((c) => c.delivery.eventId === mine.id);
-    assert.deepEqual(ours.map((c) => c.delivery.destination).sort(), ['dest-1', 'dest-2'], 'held deliveries are not claimed');
+    assert.deepEqual(ours.map((c) => c.delivery.destination).sort(), ['dest-1', 'dest-2']);
     assert.equal(ours[0]!.event.id, mine.id);
     assert.equal(ours[0]!.event.userPrincipalName, 'outbox-plan@contract.test');
     assert.deepEqual((await s.outbox.claimDeliveries(t0 + 1, t0 + 30_000, 1000)).filter((c) => c.delivery.eventId === mine.id), []);
@@ -166,21 +165,12 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     assert.equal(await s.outbox.settle(b.delivery.id, retry[0]!.claim, { status: 'delivered', attempts: 2 }, t0, []), false);
     assert.equal(await s.outbox.settle(b.delivery.id, taken[0]!.claim, { status: 'failed', attempts: 2, lastError: 'gave up' }, t0 + 35_001, []), true);
     const final = await s.outbox.listDeliveries({ eventId: mine.id, limit: 10 });
-    const by = (dest: string, sink = 'test') => final.find((d) => d.destination === dest && d.sink === sink)!;
+    const by = (dest: string) => final.find((d) => d.destination === dest)!;
     assert.equal(by('dest-1').status, 'delivered');
     assert.equal(by('dest-1').settledAt, t0);
     assert.equal(by('dest-2').status, 'failed');
     assert.equal(by('dest-2').attempts, 2);
     assert.equal(by('dest-2').lastError, 'gave up');
-    assert.equal(by('dest-1', 'other').status, 'held');
-
-    // Held deliveries wait for their receiver; acknowledging marks them delivered, once.
-    const held = await s.outbox.listHeld('other', 'dest-1', 10);
-    assert.deepEqual(held.map((d) => d.payload), [{ n: 3 }]);
-    assert.equal(await s.outbox.acknowledgeHeld('other', 'dest-2', [held[0]!.id], t0), 0, 'another destination cannot acknowledge it');
-    assert.equal(await s.outbox.acknowledgeHeld('other', 'dest-1', [held[0]!.id], t0), 1);
-    assert.equal(await s.outbox.acknowledgeHeld('other', 'dest-1', [held[0]!.id], t0), 0);
-    assert.deepEqual(await s.outbox.listHeld('other', 'dest-1', 10), []);
   });
 
   test('applications: the back-channel logout registration round-trips and can be removed', async () => {
@@ -198,6 +188,22 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     assert.equal((await s.applications.findByAppId(tenant, app.appId))?.backchannelLogout, null);
   });
 
+  test('applications: the directory roles assigned to an app round-trip and can be removed', async () => {
+    const s = store();
+    const app = {
+      appId: newGuid(), tenantId: tenant, displayName: 'Daemon', publicClientRedirectUris: [], webRedirectUris: [],
+      spaRedirectUris: [], secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: ['User.ReadWrite.All'], createdAt: now,
+    };
+    await s.applications.upsert(app);
+    assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.directoryRoles, [], 'absent = none');
+    const roles = ['fe930be7-5e62-47db-91af-98c3a49a38b1', '729827e3-9c14-49f7-bb1b-9608f156bbb8'];
+    await s.applications.upsert({ ...app, directoryRoles: roles });
+    assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.directoryRoles, roles);
+    assert.deepEqual((await s.applications.list(tenant)).find((a) => a.appId === app.appId)?.directoryRoles, roles);
+    await s.applications.upsert({ ...app, directoryRoles: [] });
+    assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.directoryRoles, []);
+  });
+
   test('outbox: concurrent claims hand every due delivery to exactly one claimant', async () => {
     const s = store();
     const u = user('outbox-race@contract.test');
@@ -205,14 +211,14 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     const t0 = now + 20_000_000;
     await s.users.update(tenant, u.id, {}, { revokeAt: t0, audit: [], securityEvent: draft('sessions-revoked', t0) });
     const event = (await s.outbox.listEvents({ userId: u.id, limit: 1 }))[0]!;
-    const deliveries = Array.from({ length: 30 }, (_, i): NewDelivery => ({ id: randomUUID(), sink: 'race', destination: `d${i}`, payload: {}, status: 'pending' }));
+    const deliveries = Array.from({ length: 30 }, (_, i): NewDelivery => ({ id: randomUUID(), sink: 'race', destination: `d${i}`, payload: {} }));
     await s.outbox.recordPlan(event.id, deliveries, t0);
     const claims = await Promise.all(Array.from({ length: 6 }, () => s.outbox.claimDeliveries(t0, t0 + 30_000, 1000)));
     const ids = claims.flat().filter((c) => c.delivery.eventId === event.id).map((c) => c.delivery.id);
     assert.equal(ids.length, 30, 'every delivery claimed');
     assert.equal(new Set(ids).size, 30, 'none twice');
   });
-  test('outbox: prune deletes settled deliveries past retention and then their events; pending and held ones stay', async () => {
+  test('outbox: prune deletes settled deliveries past retention and then their events; pending ones stay', async () => {
     const s = store();
     const u = user('outbox-prune@contract.test');
     await s.users.insert(u);
@@ -220,11 +226,12 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     await s.users.update(tenant, u.id, {}, { revokeAt: t0, audit: [], securityEvent: draft('sessions-revoked', t0) });
     await s.users.update(tenant, u.id, {}, { revokeAt: t0 + 1, audit: [], securityEvent: draft('sessions-revoked', t0 + 1) });
     const [second, first] = await s.outbox.listEvents({ userId: u.id, limit: 2 });
-    const d = (destination: string, status: NewDelivery['status'] = 'pending'): NewDelivery => ({ id: randomUUID(), sink: 'prune', destination, payload: {}, status });
-    await s.outbox.recordPlan(first!.id, [d('ok'), d('bad'), d('parked', 'held')], t0);
+    const d = (destination: string): NewDelivery => ({ id: randomUUID(), sink: 'prune', destination, payload: {} });
+    await s.outbox.recordPlan(first!.id, [d('ok'), d('bad'), d('parked')], t0);
     await s.outbox.recordPlan(second!.id, [d('waiting')], t0);
     const claimed = (await s.outbox.claimDeliveries(t0, t0 + 1000, 1000)).filter((c) => c.delivery.sink === 'prune' && c.delivery.eventId === first!.id);
-    for (const c of claimed) {
+    // 'parked' stays claimed and pending until the end.
+    for (const c of claimed.filter((x) => x.delivery.destination !== 'parked')) {
       const x = c.delivery.destination === 'ok' ? { status: 'delivered' as const, attempts: 1 } : { status: 'failed' as const, attempts: 1, lastError: 'no' };
       assert.equal(await s.outbox.settle(c.delivery.id, c.claim, x, t0 + 10, []), true);
     }
@@ -235,8 +242,8 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     assert.deepEqual(await left(first!.id), ['parked']);
     assert.deepEqual(await left(second!.id), ['waiting']);
     assert.equal((await s.outbox.listEvents({ userId: u.id, limit: 5 })).length, 2, 'events with live deliveries stay');
-    const [held] = await s.outbox.listHeld('prune', 'parked', 1);
-    await s.outbox.acknowledgeHeld('prune', 'parked', [held!.id], t0 + 20);
+    const parked = claimed.find((c) => c.delivery.destination === 'parked')!;
+    assert.equal(await s.outbox.settle(parked.delivery.id, parked.claim, { status: 'delivered', attempts: 1 }, t0 + 20, []), true);
     await s.outbox.prune(t0 + 21, 1000);
     assert.deepEqual(await left(first!.id), []);
     assert.deepEqual((await s.outbox.listEvents({ userId: u.id, limit: 5 })).map((e) => e.id), [second!.id], 'an event with nothing left goes too');

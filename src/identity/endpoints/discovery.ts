@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { jwksMaxAgeSeconds } from '../../core/key-rotation.js';
 import type { Services } from '../../services.js';
 import { sendTokenError } from '../error-response.js';
 import { resolveTenant } from '../tenant.js';
@@ -72,6 +73,8 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
     } catch (e) {
       return sendTokenError(req, reply, e, services.clock.now());
     }
-    return reply.header('cache-control', 'max-age=86400, private').header('access-control-allow-origin', '*').send(services.keys.jwks());
+    // Never longer than the lead time allows: a verifier must refetch before a next key signs.
+    const maxAge = jwksMaxAgeSeconds(services.config);
+    return reply.header('cache-control', `max-age=${maxAge}, private`).header('access-control-allow-origin', '*').send(services.keys.jwks());
   });
 }

@@ -53,10 +53,10 @@ export function registerIntrospect(http: FastifyInstance, services: Services): v
 
 /** null when `token` is not one of this tenant's access tokens; otherwise the answer. */
 async function introspectAccessToken(token: string, _client: AuthenticatedClient, services: Services): Promise<Introspection | null> {
-  const claims = await readOwnAccessToken(token, services);
-  if (!claims) return null;
-  if (!(await isAccessTokenActive(claims, services))) return INACTIVE;
-  return accessTokenMembers(claims);
+  const own = await readOwnAccessToken(token, services);
+  if (!own) return null;
+  if (!(await isAccessTokenActive(own, services))) return INACTIVE;
+  return accessTokenMembers(own.claims);
 }
 
 /** RFC 7662 §2.2 members from the token's own claims, plus Entra's tid / oid for convenience. */

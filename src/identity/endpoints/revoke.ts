@@ -53,7 +53,7 @@ async function revokeRefreshToken(token: string, client: AuthenticatedClient, se
 
 /** True if `token` is one of this client's access tokens (its grant, if any, is now revoked). */
 async function revokeAccessToken(token: string, client: AuthenticatedClient, services: Services): Promise<boolean> {
-  const claims = await readOwnAccessToken(token, services);
+  const claims = (await readOwnAccessToken(token, services))?.claims;
   if (!claims || clientOf(claims) !== client.app.appId) return false;
   if (isAppOnly(claims)) throw AADSTS.appOnlyTokenNotRevocable();
   if (typeof claims.pc_gid === 'string') await services.store.grants.revoke(claims.pc_gid, services.clock.now());

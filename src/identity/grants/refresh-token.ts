@@ -46,10 +46,9 @@ export const refreshTokenGrant: GrantHandler = {
       },
       services.config.tokens.refreshReuseGraceSeconds * 1000,
     );
-    if (!rotated.ok) {
-      const user = rotated.record ? await services.store.users.findById(rotated.record.tenantId, rotated.record.userId) : null;
-      throw redeemFailure(rotated.reason, rotated.record?.issuedAt ?? now, user);
-    }
+    // The error (AADSTS50173 names refreshTokensValidFrom) is built from the user the rotation's
+    // transaction read, not from a second read that could see a later change.
+    if (!rotated.ok) throw redeemFailure(rotated.reason, rotated.record?.issuedAt ?? now, rotated.user ?? null);
     const granted = scopes ?? parseDelegatedScopes(rotated.grant.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
     return delegatedResponse(services, {
       user: rotated.user,

@@ -4,18 +4,14 @@ import type { PgDb, Queryable } from './database.js';
 import { notifyInTx } from './notify.js';
 import { unstorableText } from './unstorable-text.js';
 import { toAudit, toSigningKey } from './rows.js';
+import { INSERT_AUDIT, auditArgs, listAuditSql } from '../sql/audit.js';
+import { numbered } from '../sql/placeholders.js';
+
+const SQL_INSERT_AUDIT = numbered(INSERT_AUDIT);
 
 /** Used inside other methods' transactions so an action and its audit record commit together. */
 export async function insertAudit(c: Queryable, a: AuditRecord): Promise<void> {
-  await c.query(
-    `INSERT INTO audit_records (id, tenant_id, activity_date_time, activity_display_name, category, logged_by_service,
-       operation_type, result, result_reason, correlation_id, initiated_by, target_resources)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      a.id, a.tenantId, a.activityDateTime, a.activityDisplayName, a.category, a.loggedByService, a.operationType,
-      a.result, a.resultReason, a.correlationId, JSON.stringify(a.initiatedBy), JSON.stringify(a.targetResources),
-    ],
-  );
+  await c.query(SQL_INSERT_AUDIT, auditArgs(a));
 }
 
 export class PgAuditStore implements AuditStore {
@@ -24,22 +20,9 @@ export class PgAuditStore implements AuditStore {
     await this.db.tx((c) => insertAudit(c, a));
   }
   async list(q: AuditQuery): Promise<AuditRecord[]> {
-    const where = ['tenant_id = $1'];
-    const args: unknown[] = [q.tenantId];
-    if (q.activityDisplayName !== undefined) {
-      if (unstorableText(q.activityDisplayName)) return [];
-      args.push(q.activityDisplayName);
-      where.push(`activity_display_name = $${args.length}`);
-    }
-    if (q.before) {
-      args.push(q.before.at, q.before.id);
-      where.push(`(activity_date_time < $${args.length - 1} OR (activity_date_time = $${args.length - 1} AND id < $${args.length}))`);
-    }
-    args.push(q.limit);
-    const { rows } = await this.db.query(
-      `SELECT * FROM audit_records WHERE ${where.join(' AND ')} ORDER BY activity_date_time DESC, id DESC LIMIT $${args.length}`,
-      args,
-    );
+    if (q.activityDisplayName !== undefined && unstorableText(q.activityDisplayName)) return [];
+    const { sql, args } = listAuditSql(q);
+    const { rows } = await this.db.query(numbered(sql), args);
     return rows.map(toAudit);
   }
 }
@@ -47,11 +30,11 @@ export class PgAuditStore implements AuditStore {
 export class PgSigningKeyStore implements SigningKeyStore {
   constructor(private readonly db: PgDb) {}
   async list(): Promise<SigningKey[]> {
-    const { rows } = await this.db.query('SELECT * FROM signing_keys ORDER BY created_at, kid');
+    const { rows } = await this.db.query('SELECT * FROM signing_keys ORDER BY COALESCE(activates_at, created_at), created_at, kid');
     return rows.map(toSigningKey);
   }
   async listUnretired(): Promise<SigningKey[]> {
-    const { rows } = await this.db.query('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at, kid');
+    const { rows } = await this.db.query('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY COALESCE(activates_at, created_at), created_at, kid');
     return rows.map(toSigningKey);
   }
   async insert(k: SigningKey): Promise<void> {
@@ -66,6 +49,14 @@ export class PgSigningKeyStore implements SigningKeyStore {
       await notifyInTx(c, 'keys');
     });
   }
+  async withdraw(kid: string, now: number): Promise<boolean> {
+    return this.db.tx(async (c) => {
+      const r = await c.query('UPDATE signing_keys SET retired_at = $1 WHERE kid = $2 AND retired_at IS NULL', [now, kid]);
+      if (r.rowCount !== 1) return false;
+      await notifyInTx(c, 'keys');
+      return true;
+    });
+  }
   /**
    * Check-then-insert under SERIALIZABLE: two instances that both saw no key and both insert form
    * a read/write dependency cycle, so one of them fails with 40001; PgDb.tx retries it, and the
@@ -75,9 +66,9 @@ export class PgSigningKeyStore implements SigningKeyStore {
   async insertIfNone(k: SigningKey): Promise<boolean> {
     return this.db.tx(async (c) => {
       const r = await c.query(
-        `INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at)
-         SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL)`,
-        [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.retiredAt],
+        `INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, activates_at, retired_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL)`,
+        [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.activatesAt, k.retiredAt],
       );
       return r.rowCount === 1;
     }, 'serializable');
@@ -86,7 +77,7 @@ export class PgSigningKeyStore implements SigningKeyStore {
 
 function insertKey(c: Queryable, k: SigningKey): Promise<unknown> {
   return c.query(
-    'INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6)',
-    [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.retiredAt],
+    'INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, activates_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.activatesAt, k.retiredAt],
   );
 }

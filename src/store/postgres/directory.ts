@@ -6,19 +6,26 @@ import type { SecurityEventDraft } from '../../core/security-event.js';
 import { writeSecurityEvent } from './outbox.js';
 import { unstorableText } from './unstorable-text.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
+import { revokedUser } from '../../core/credential-verdicts.js';
+import { DIRECTORY_SQL, applicationArgs, isPureRevoke, userArgs, userUpdate } from '../sql/directory.js';
+import { numbered, numberedAll } from '../sql/placeholders.js';
+
+const SQL = numberedAll(DIRECTORY_SQL);
+/** PostgreSQL binds flags as BOOLEAN. */
+const flag = (b: boolean): boolean => b;
 
 export class PgTenantStore implements TenantStore {
   constructor(private readonly db: PgDb) {}
   async get(): Promise<Tenant | null> {
-    const { rows } = await this.db.query('SELECT * FROM tenants ORDER BY created_at LIMIT 1');
+    const { rows } = await this.db.query(SQL.selectTenant);
     const r = rows[0];
     return r ? { id: r.id as string, domain: r.domain as string, displayName: r.display_name as string, createdAt: r.created_at as number } : null;
   }
   async insert(t: Tenant): Promise<void> {
-    await this.db.query('INSERT INTO tenants (id, domain, display_name, created_at) VALUES ($1, $2, $3, $4)', [t.id, t.domain, t.displayName, t.createdAt]);
+    await this.db.query(SQL.insertTenant, [t.id, t.domain, t.displayName, t.createdAt]);
   }
   async update(t: Tenant): Promise<void> {
-    await this.db.query('UPDATE tenants SET domain = $1, display_name = $2 WHERE id = $3', [t.domain, t.displayName, t.id]);
+    await this.db.query(SQL.updateTenant, [t.domain, t.displayName, t.id]);
   }
 }
 
@@ -38,8 +45,8 @@ export async function loadUser(c: Queryable, tenantId: string, id: string, lock:
 }
 
 async function setRoles(c: Queryable, userId: string, roles: readonly string[]): Promise<void> {
-  await c.query('DELETE FROM role_assignments WHERE user_id = $1', [userId]);
-  for (const r of new Set(roles)) await c.query('INSERT INTO role_assignments (user_id, role_template_id) VALUES ($1, $2)', [userId, r]);
+  await c.query(SQL.deleteRoles, [userId]);
+  for (const r of new Set(roles)) await c.query(SQL.insertRole, [userId, r]);
 }
 
 export class PgUserStore implements UserStore {
@@ -76,61 +83,50 @@ export class PgUserStore implements UserStore {
   /** A taken id or UPN surfaces as ConflictError (unique violation, mapped in database.ts). */
   async insert(u: User, audit: AuditRecord[] = []): Promise<void> {
     await this.db.tx(async (c) => {
-      await c.query(
-        `INSERT INTO users (id, tenant_id, user_principal_name, upn_lower, display_name, mail, password_hash,
-          account_enabled, revocation_epoch, sign_in_sessions_valid_from, refresh_tokens_valid_from, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [
-          u.id, u.tenantId, u.userPrincipalName, u.userPrincipalName.toLowerCase(), u.displayName, u.mail, u.passwordHash,
-          u.accountEnabled, u.revocationEpoch, u.signInSessionsValidFrom, u.refreshTokensValidFrom, u.createdAt,
-        ],
-      );
+      await c.query(SQL.insertUser, userArgs(u, flag));
       await setRoles(c, u.id, u.roleTemplateIds);
       for (const a of audit) await insertAudit(c, a);
     });
   }
 
   /**
-   * The revoke path (revokeSignInSessions, password reset, disable): the user row is locked
-   * first, then the epoch is bumped and both timestamps set with the audit records, in one
-   * transaction; the promise resolves after COMMIT, which PostgreSQL makes durable
-   * (synchronous_commit on, the default) before it answers — so an answered revoke survives a
-   * crash of this process or of the server (DESIGN.md I3).
+   * The revoke path (revokeSignInSessions): the user row is locked first (FOR NO KEY UPDATE), then
+   * the epoch is bumped and both timestamps set with the audit records, in one transaction; the
+   * promise resolves after COMMIT, which PostgreSQL makes durable (synchronous_commit on, the
+   * default) before it answers — so an answered revoke survives a crash of this process or of the
+   * server (docs/revocation-model.md). The locked row read first is the result, changed as the UPDATE changes it.
    */
+  async revoke(tenantId: string, id: string, at: number, options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft }): Promise<User | null> {
+    const event = options.securityEvent;
+    const revoked = await this.db.tx(async (c) => {
+      const current = await loadUser(c, tenantId, id, 'update');
+      if (!current) return null;
+      // Captured before the epoch moves: the sessions and grants this revoke ends.
+      if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
+      await c.query(SQL.revokeUser, [at, at, tenantId, id]);
+      for (const a of options.audit) await insertAudit(c, a);
+      return revokedUser(current, at);
+    });
+    if (revoked && event) this.db.outboxCommitted.fire();
+    return revoked;
+  }
+
+  /** Like revoke(), locking the user row first; with `revokeAt` (disable, password reset) it also revokes. */
   async update(
     tenantId: string,
     id: string,
     patch: UserPatch,
     options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
   ): Promise<User | null> {
+    if (isPureRevoke(patch, options.revokeAt)) return this.revoke(tenantId, id, options.revokeAt, options);
     const event = options.securityEvent;
     const updated = await this.db.tx(async (c) => {
       const current = await loadUser(c, tenantId, id, 'update');
       if (!current) return null;
       // Captured before the epoch moves: the sessions and grants this change ends.
       if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
-      const sets: string[] = [];
-      const args: unknown[] = [];
-      const set = (column: string, value: unknown) => {
-        args.push(value);
-        sets.push(`${column} = $${args.length}`);
-      };
-      if (patch.displayName !== undefined) set('display_name', patch.displayName);
-      if (patch.userPrincipalName !== undefined) {
-        set('user_principal_name', patch.userPrincipalName);
-        set('upn_lower', patch.userPrincipalName.toLowerCase());
-      }
-      if (patch.passwordHash !== undefined) set('password_hash', patch.passwordHash);
-      if (patch.accountEnabled !== undefined) set('account_enabled', patch.accountEnabled);
-      if (options.revokeAt !== undefined) {
-        sets.push('revocation_epoch = revocation_epoch + 1');
-        set('sign_in_sessions_valid_from', options.revokeAt);
-        set('refresh_tokens_valid_from', options.revokeAt);
-      }
-      if (sets.length > 0) {
-        args.push(tenantId, id);
-        await c.query(`UPDATE users SET ${sets.join(', ')} WHERE tenant_id = $${args.length - 1} AND id = $${args.length}`, args);
-      }
+      const update = userUpdate(tenantId, id, patch, options.revokeAt, flag);
+      if (update) await c.query(numbered(update.sql), update.args);
       if (patch.roleTemplateIds !== undefined) await setRoles(c, id, patch.roleTemplateIds);
       for (const a of options.audit) await insertAudit(c, a);
       return loadUser(c, tenantId, id);
@@ -145,9 +141,9 @@ export class PgUserStore implements UserStore {
       const current = await loadUser(c, tenantId, id, 'update');
       if (!current) return false;
       if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
-      await c.query('DELETE FROM authorization_codes WHERE user_id = $1', [id]);
-      await c.query('DELETE FROM device_codes WHERE user_id = $1', [id]);
-      await c.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+      await c.query(SQL.deleteUserCodes, [id]);
+      await c.query(SQL.deleteUserDeviceCodes, [id]);
+      await c.query(SQL.deleteUser, [tenantId, id]);
       for (const a of audit) await insertAudit(c, a);
       return true;
     });
@@ -156,7 +152,7 @@ export class PgUserStore implements UserStore {
   }
 
   async count(tenantId: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: number }>('SELECT count(*) AS n FROM users WHERE tenant_id = $1', [tenantId]);
+    const { rows } = await this.db.query<{ n: number }>(SQL.countUsers, [tenantId]);
     return rows[0]?.n ?? 0;
   }
 }
@@ -164,33 +160,16 @@ export class PgUserStore implements UserStore {
 export class PgApplicationStore implements ApplicationStore {
   constructor(private readonly db: PgDb) {}
   async findByAppId(tenantId: string, appId: string): Promise<Application | null> {
-    const { rows } = await this.db.query('SELECT * FROM applications WHERE tenant_id = $1 AND app_id = $2', [tenantId, appId]);
+    const { rows } = await this.db.query(SQL.selectApplication, [tenantId, appId]);
     return rows[0] ? toApplication(rows[0]) : null;
   }
   async list(tenantId: string): Promise<Application[]> {
-    const { rows } = await this.db.query('SELECT * FROM applications WHERE tenant_id = $1 ORDER BY app_id', [tenantId]);
+    const { rows } = await this.db.query(SQL.listApplications, [tenantId]);
     return rows.map(toApplication);
   }
   async upsert(a: Application, audit: AuditRecord[] = []): Promise<void> {
     await this.db.tx(async (c) => {
-      await c.query(
-        `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
-           spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
-           backchannel_logout)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (app_id) DO UPDATE SET display_name = EXCLUDED.display_name,
-           public_client_redirect_uris = EXCLUDED.public_client_redirect_uris, web_redirect_uris = EXCLUDED.web_redirect_uris,
-           spa_redirect_uris = EXCLUDED.spa_redirect_uris, secrets = EXCLUDED.secrets,
-           allow_public_client_flows = EXCLUDED.allow_public_client_flows,
-           delegated_permissions = EXCLUDED.delegated_permissions, application_permissions = EXCLUDED.application_permissions,
-           backchannel_logout = EXCLUDED.backchannel_logout`,
-        [
-          a.appId, a.tenantId, a.displayName, JSON.stringify(a.publicClientRedirectUris), JSON.stringify(a.webRedirectUris),
-          JSON.stringify(a.spaRedirectUris), JSON.stringify(a.secrets), a.allowPublicClientFlows,
-          JSON.stringify(a.delegatedPermissions), JSON.stringify(a.applicationPermissions), a.createdAt,
-          a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
-        ],
-      );
+      await c.query(SQL.upsertApplication, applicationArgs(a, flag));
       for (const r of audit) await insertAudit(c, r);
     });
   }

@@ -4,15 +4,18 @@ import { toLockout } from '../sqlite/lockouts.js';
 import type { LockoutStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb } from './database.js';
+import { LOCKOUT_SQL, pruneLockoutsSql } from '../sql/lockouts.js';
+import { numbered, numberedAll } from '../sql/placeholders.js';
 
-/** Expired rows deleted per update: enough to outpace inserts, small enough to cost nothing. */
-const PRUNE_BATCH = 16;
+const SQL = numberedAll(LOCKOUT_SQL);
+/** SKIP LOCKED: never wait on a row another instance is updating just to delete it. */
+const PRUNE = numbered(pruneLockoutsSql(' FOR UPDATE SKIP LOCKED'));
 
 export class PgLockoutStore implements LockoutStore {
   constructor(private readonly db: PgDb) {}
 
   async get(key: string, now: number): Promise<LockoutState | null> {
-    const { rows } = await this.db.query('SELECT * FROM lockouts WHERE key = $1 AND expires_at > $2', [key, now]);
+    const { rows } = await this.db.query(SQL.selectLive, [key, now]);
     return rows[0] ? toLockout(rows[0]) : null;
   }
 
@@ -40,16 +43,12 @@ export class PgLockoutStore implements LockoutStore {
         state.expiresAt,
       ]);
       for (const a of audit) await insertAudit(c, a);
-      // SKIP LOCKED: never wait on a row another instance is updating just to delete it.
-      await c.query(
-        `DELETE FROM lockouts WHERE key IN (SELECT key FROM lockouts WHERE expires_at <= $1 AND key <> $2 LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`,
-        [now, key],
-      );
+      await c.query(PRUNE, [now, key]);
       return state;
     });
   }
 
   async clear(key: string): Promise<void> {
-    await this.db.query('DELETE FROM lockouts WHERE key = $1', [key]);
+    await this.db.query(SQL.clear, [key]);
   }
 }

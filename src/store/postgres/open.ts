@@ -6,6 +6,8 @@ import { PgApplicationStore, PgTenantStore, PgUserStore } from './directory.js';
 import { PgOutboxStore } from './outbox.js';
 import { PgSsfStore } from './ssf.js';
 import { PgLockoutStore } from './lockouts.js';
+import { PgSeedStateStore } from './seed-state.js';
+import { PgServerSecretStore } from './server-secrets.js';
 
 export type { PgStoreOptions } from './database.js';
 
@@ -40,6 +42,8 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     outbox: new PgOutboxStore(db),
     ssf: new PgSsfStore(db),
     lockouts: new PgLockoutStore(db),
+    seedState: new PgSeedStateStore(db),
+    secrets: new PgServerSecretStore(db),
     close: () => db.close(),
   };
 }

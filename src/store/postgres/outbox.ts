@@ -1,45 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditRecord, User } from '../../core/model.js';
-import { groupAffectedSessions, type OutboxDelivery, type SecurityEvent, type SecurityEventDraft } from '../../core/security-event.js';
-import { EVENT_COLUMNS_AS_E, clipError, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
+import type { OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../../core/security-event.js';
+import { SECURITY_EVENT_SQL, captureReads, eventArgs, type EventScope } from '../sql/security-events.js';
+import { numbered, numberedAll } from '../sql/placeholders.js';
+import { EVENT_COLUMNS_AS_E, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
+import { OUTBOX_SQL, listDeliveriesSql, pruneSql, settleArgs } from '../sql/outbox.js';
 import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import { notifyInTx } from './notify.js';
 
-/** What an event covers; see store/sqlite/outbox.ts. */
-export type EventScope = { kind: 'user'; epoch: number } | { kind: 'session'; sessionId: string; epoch: number };
+const EVENT_SQL = numberedAll(SECURITY_EVENT_SQL);
+const SQL = numberedAll(OUTBOX_SQL);
+/** Two pruning instances skip each other's rows instead of waiting. */
+const PRUNE = numberedAll(pruneSql(' FOR UPDATE SKIP LOCKED'));
 
 /**
  * Writes a security event inside the caller's transaction, which holds the user row locked
  * (FOR NO KEY UPDATE): a grant being created concurrently takes FOR SHARE on the user, so the
- * captured set of grants is exactly the set the change ends. The caller fires
- * `db.outboxCommitted` after COMMIT.
+ * captured set of grants is exactly the set the change ends (store/sql/security-events.ts). The
+ * caller fires `db.outboxCommitted` after COMMIT.
  */
 export async function writeSecurityEvent(c: Queryable, user: User, draft: SecurityEventDraft, scope: EventScope): Promise<void> {
-  const now = draft.occurredAt;
-  let grants: { clientId: string; sessionId: string | null }[];
-  let live: string[];
-  if (scope.kind === 'user') {
-    const g = await c.query('SELECT client_id, session_id FROM grants WHERE user_id = $1 AND revoked_at IS NULL AND epoch = $2', [user.id, scope.epoch]);
-    grants = g.rows.map((r) => ({ clientId: r.client_id as string, sessionId: (r.session_id as string | null) ?? null }));
-    const l = await c.query('SELECT id FROM sso_sessions WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 AND epoch = $3', [
-      user.id, now, scope.epoch,
-    ]);
-    live = l.rows.map((r) => r.id as string);
-  } else {
-    const g = await c.query('SELECT client_id FROM grants WHERE session_id = $1 AND revoked_at IS NULL AND epoch = $2', [scope.sessionId, scope.epoch]);
-    grants = g.rows.map((r) => ({ clientId: r.client_id as string, sessionId: scope.sessionId }));
-    live = [scope.sessionId];
-  }
-  await c.query(
-    `INSERT INTO security_events (tenant_id, type, user_id, user_principal_name, occurred_at, initiating_entity, initiated_by,
-       correlation_id, sessions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      user.tenantId, draft.type, user.id, user.userPrincipalName, now, draft.initiatingEntity, JSON.stringify(draft.initiatedBy),
-      draft.correlationId, JSON.stringify(groupAffectedSessions(grants, live)),
-    ],
-  );
+  const reads = captureReads(user, scope, draft.occurredAt);
+  const grants = (await c.query(EVENT_SQL[reads.grants.sql], reads.grants.args)).rows;
+  const sessions = reads.sessions ? (await c.query(EVENT_SQL[reads.sessions.sql], reads.sessions.args)).rows : null;
+  await c.query(EVENT_SQL.insertEvent, eventArgs(user, draft, scope, grants, sessions));
   // Delivered at COMMIT to every listening instance, whose dispatcher then runs at once instead
   // of at its next poll (src/events/key-refresher.ts hands the topic to the app).
   await notifyInTx(c, 'outbox');
@@ -67,17 +53,13 @@ export class PgOutboxStore implements OutboxStore {
 
   async recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void> {
     await this.db.tx(async (c) => {
-      const { rows } = await c.query('SELECT tenant_id FROM security_events WHERE id = $1 FOR UPDATE', [eventId]);
+      const { rows } = await c.query(`${SQL.eventTenant} FOR UPDATE`, [eventId]);
       const event = rows[0];
       if (!event) return;
       for (const d of deliveries) {
-        await c.query(
-          `INSERT INTO outbox_deliveries (id, event_id, tenant_id, sink, destination, payload, status, created_at, next_attempt_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (event_id, sink, destination) DO NOTHING`,
-          [d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), d.status, now],
-        );
+        await c.query(SQL.insertDelivery, [d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now, now]);
       }
-      await c.query('UPDATE security_events SET planned_at = $1, claimed_until = 0 WHERE id = $2', [now, eventId]);
+      await c.query(SQL.markPlanned, [now, eventId]);
     });
   }
 
@@ -100,79 +82,28 @@ export class PgOutboxStore implements OutboxStore {
 
   async settle(id: string, claim: string, x: DeliverySettlement, now: number, audit: AuditRecord[]): Promise<boolean> {
     return this.db.tx(async (c) => {
-      const nextAttemptAt = x.status === 'pending' ? x.nextAttemptAt : now;
-      const lastError = x.status === 'pending' || x.status === 'failed' ? clipError(x.lastError) : null;
-      const settledAt = x.status === 'delivered' || x.status === 'failed' ? now : null;
-      const r = await c.query(
-        `UPDATE outbox_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, last_error = COALESCE($4, last_error),
-           settled_at = $5, claimed_until = 0, claim_token = NULL
-         WHERE id = $6 AND claim_token = $7 AND status = 'pending'`,
-        [x.status, x.attempts, nextAttemptAt, lastError, settledAt, id, claim],
-      );
-      if (r.rowCount !== 1) return false;
+      if ((await c.query(SQL.settle, settleArgs(id, claim, x, now))).rowCount !== 1) return false;
       for (const a of audit) await insertAudit(c, a);
       return true;
     });
   }
 
-  async listHeld(sink: string, destination: string, limit: number): Promise<OutboxDelivery[]> {
-    const { rows } = await this.db.query(
-      `SELECT * FROM outbox_deliveries WHERE sink = $1 AND destination = $2 AND status = 'held' ORDER BY created_at, id LIMIT $3`,
-      [sink, destination, limit],
-    );
-    return rows.map(toDelivery);
-  }
-
-  async acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number> {
-    if (ids.length === 0) return 0;
-    const r = await this.db.query(
-      `UPDATE outbox_deliveries SET status = 'delivered', settled_at = $1
-       WHERE id = ANY($2::text[]) AND sink = $3 AND destination = $4 AND status = 'held'`,
-      [now, [...ids], sink, destination],
-    );
-    return r.rowCount ?? 0;
-  }
-
   async listDeliveries(q: { eventId?: number; sink?: string; status?: string; limit: number }): Promise<OutboxDelivery[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const add = (column: string, value: unknown) => {
-      args.push(value);
-      where.push(`${column} = $${args.length}`);
-    };
-    if (q.eventId !== undefined) add('event_id', q.eventId);
-    if (q.sink !== undefined) add('sink', q.sink);
-    if (q.status !== undefined) add('status', q.status);
-    args.push(q.limit);
-    const { rows } = await this.db.query(
-      `SELECT * FROM outbox_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY event_id DESC, created_at DESC, id LIMIT $${args.length}`,
-      args,
-    );
+    const { sql, args } = listDeliveriesSql(q);
+    const { rows } = await this.db.query(numbered(sql), args);
     return rows.map(toDelivery);
   }
 
   async listEvents(q: { userId?: string; limit: number }): Promise<SecurityEvent[]> {
     const { rows } =
-      q.userId === undefined
-        ? await this.db.query('SELECT * FROM security_events ORDER BY id DESC LIMIT $1', [q.limit])
-        : await this.db.query('SELECT * FROM security_events WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [q.userId, q.limit]);
+      q.userId === undefined ? await this.db.query(SQL.listEvents, [q.limit]) : await this.db.query(SQL.listUserEvents, [q.userId, q.limit]);
     return rows.map(toSecurityEvent);
   }
 
   async prune(before: number, limit: number): Promise<number> {
     return this.db.tx(async (c) => {
-      const deliveries = await c.query(
-        `DELETE FROM outbox_deliveries WHERE id IN (SELECT id FROM outbox_deliveries
-           WHERE status IN ('delivered', 'failed') AND settled_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [before, limit],
-      );
-      const events = await c.query(
-        `DELETE FROM security_events WHERE id IN (SELECT e.id FROM security_events e
-           WHERE e.planned_at IS NOT NULL AND e.planned_at < $1
-             AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.event_id = e.id) LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [before, limit],
-      );
+      const deliveries = await c.query(PRUNE.deliveries, [before, limit]);
+      const events = await c.query(PRUNE.events, [before, limit]);
       return (deliveries.rowCount ?? 0) + (events.rowCount ?? 0);
     });
   }

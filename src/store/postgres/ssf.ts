@@ -1,7 +1,11 @@
-import { DELIVERY, type ClaimedSet, type QueuedSet, type SsfStream, type StreamStatus } from '../../ssf/model.js';
-import { SSF_STREAM_COLUMNS, ssfStreamValues, toClaimedSet, toQueuedSet, toSsfStream } from '../ssf-rows.js';
+import { DELIVERY, type ClaimedSet, type QueuedSet, type SsfStream, type StreamStatus } from '../../core/ssf-stream.js';
+import { ssfStreamValues, toClaimedSet, toQueuedSet, toSsfStream } from '../ssf-rows.js';
+import { SSF_SQL, updateStreamArgs } from '../sql/ssf.js';
+import { numberedAll } from '../sql/placeholders.js';
 import type { SsfStore } from '../store.js';
 import type { PgDb } from './database.js';
+
+const SQL = numberedAll(SSF_SQL);
 
 export class PgSsfStore implements SsfStore {
   constructor(private readonly db: PgDb) {}
@@ -9,67 +13,47 @@ export class PgSsfStore implements SsfStore {
   /** SERIALIZABLE: two creations racing past the count form a dependency cycle and one is retried. */
   async insertStream(stream: SsfStream, maxPerReceiver: number): Promise<boolean> {
     return this.db.tx(async (c) => {
-      const { rows } = await c.query('SELECT COUNT(*)::int AS n FROM ssf_streams WHERE tenant_id = $1 AND client_id = $2', [stream.tenantId, stream.clientId]);
+      const { rows } = await c.query(SQL.countReceiverStreams, [stream.tenantId, stream.clientId]);
       if (Number(rows[0]?.n ?? 0) >= maxPerReceiver) return false;
-      await c.query(
-        `INSERT INTO ssf_streams (${SSF_STREAM_COLUMNS.join(', ')}) VALUES (${SSF_STREAM_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
-        ssfStreamValues(stream),
-      );
+      await c.query(SQL.insertStream, ssfStreamValues(stream));
       return true;
     }, 'serializable');
   }
 
   async findStream(tenantId: string, streamId: string): Promise<SsfStream | null> {
-    const { rows } = await this.db.query('SELECT * FROM ssf_streams WHERE tenant_id = $1 AND stream_id = $2', [tenantId, streamId]);
+    const { rows } = await this.db.query(SQL.selectStream, [tenantId, streamId]);
     return rows[0] ? toSsfStream(rows[0]) : null;
   }
 
   async listStreams(tenantId: string, clientId: string): Promise<SsfStream[]> {
-    const { rows } = await this.db.query('SELECT * FROM ssf_streams WHERE tenant_id = $1 AND client_id = $2 ORDER BY created_at, stream_id', [
-      tenantId,
-      clientId,
-    ]);
+    const { rows } = await this.db.query(SQL.listStreams, [tenantId, clientId]);
     return rows.map(toSsfStream);
   }
 
   async listActiveStreams(tenantId: string): Promise<SsfStream[]> {
-    const { rows } = await this.db.query("SELECT * FROM ssf_streams WHERE tenant_id = $1 AND status <> 'disabled' ORDER BY created_at, stream_id", [tenantId]);
+    const { rows } = await this.db.query(SQL.listActiveStreams, [tenantId]);
     return rows.map(toSsfStream);
   }
 
   async updateStream(st: SsfStream): Promise<boolean> {
-    const r = await this.db.query(
-      `UPDATE ssf_streams SET aud = $1, events_requested = $2, method = $3, endpoint_url = $4, authorization_header = $5,
-         description = $6, updated_at = $7 WHERE tenant_id = $8 AND stream_id = $9`,
-      [st.aud, JSON.stringify(st.eventsRequested), st.method, st.endpointUrl, st.authorizationHeader, st.description, st.updatedAt, st.tenantId, st.streamId],
-    );
-    return r.rowCount === 1;
+    return (await this.db.query(SQL.updateStream, updateStreamArgs(st))).rowCount === 1;
   }
 
   async setStatus(tenantId: string, streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<SsfStream | null> {
     return this.db.tx(async (c) => {
-      const { rows } = await c.query(
-        'UPDATE ssf_streams SET status = $1, status_reason = $2, updated_at = $3 WHERE tenant_id = $4 AND stream_id = $5 RETURNING *',
-        [status, reason, now, tenantId, streamId],
-      );
+      const { rows } = await c.query(`${SQL.setStatus} RETURNING *`, [status, reason, now, tenantId, streamId]);
       if (!rows[0]) return null;
-      if (status === 'disabled') await c.query('DELETE FROM ssf_stream_sets WHERE stream_id = $1 AND delivered_at IS NULL', [streamId]);
+      if (status === 'disabled') await c.query(SQL.dropUndelivered, [streamId]);
       return toSsfStream(rows[0]);
     });
   }
 
   async deleteStream(tenantId: string, streamId: string): Promise<boolean> {
-    const r = await this.db.query('DELETE FROM ssf_streams WHERE tenant_id = $1 AND stream_id = $2', [tenantId, streamId]);
-    return r.rowCount === 1;
+    return (await this.db.query(SQL.deleteStream, [tenantId, streamId])).rowCount === 1;
   }
 
   async recordVerification(tenantId: string, streamId: string, now: number, minIntervalMs: number): Promise<boolean> {
-    const r = await this.db.query(
-      `UPDATE ssf_streams SET last_verification_at = $1 WHERE tenant_id = $2 AND stream_id = $3
-         AND (last_verification_at IS NULL OR last_verification_at <= $4)`,
-      [now, tenantId, streamId, now - minIntervalMs],
-    );
-    return r.rowCount === 1;
+    return (await this.db.query(SQL.recordVerification, [now, tenantId, streamId, now - minIntervalMs])).rowCount === 1;
   }
 
   async enqueue(sets: readonly QueuedSet[]): Promise<number> {
@@ -90,10 +74,7 @@ export class PgSsfStore implements SsfStore {
   }
 
   async pending(streamId: string, max: number): Promise<{ sets: QueuedSet[]; more: boolean }> {
-    const { rows } = await this.db.query(
-      'SELECT * FROM ssf_stream_sets WHERE stream_id = $1 AND delivered_at IS NULL ORDER BY created_at, jti LIMIT $2',
-      [streamId, max + 1],
-    );
+    const { rows } = await this.db.query(SQL.pending, [streamId, max + 1]);
     return { sets: rows.slice(0, max).map(toQueuedSet), more: rows.length > max };
   }
 
@@ -138,11 +119,10 @@ export class PgSsfStore implements SsfStore {
   }
 
   async retryAt(streamId: string, jti: string, at: number): Promise<void> {
-    await this.db.query('UPDATE ssf_stream_sets SET next_attempt_at = $1 WHERE stream_id = $2 AND jti = $3 AND delivered_at IS NULL', [at, streamId, jti]);
+    await this.db.query(SQL.retryAt, [at, streamId, jti]);
   }
 
   async purgeDelivered(before: number): Promise<number> {
-    const r = await this.db.query('DELETE FROM ssf_stream_sets WHERE delivered_at IS NOT NULL AND delivered_at < $1', [before]);
-    return r.rowCount ?? 0;
+    return (await this.db.query(SQL.purgeDelivered, [before])).rowCount ?? 0;
   }
 }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { createPrivateFile } from '../private-files.js';
 
 /**
  * Who is using a SQLite data directory, told by an operating-system lock rather than a pid file:
@@ -22,6 +23,7 @@ function isBusy(e: unknown): boolean {
 }
 
 function openLockDb(dataDir: string, waitMs: number): Database.Database {
+  createPrivateFile(join(dataDir, LOCK_FILE));
   const db = new Database(join(dataDir, LOCK_FILE), { timeout: waitMs });
   db.pragma('journal_mode = DELETE');
   return db;

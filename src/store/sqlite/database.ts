@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CommitSignal } from '../commit-signal.js';
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
+import { createPrivateFile, ensurePrivateDir } from '../private-files.js';
 
 /**
  * The background checkpointer (issue 5, B4). In WAL mode every commit appends pages to the -wal
@@ -47,7 +47,10 @@ export class SqliteDb {
   readonly groupCommit: GroupCommit;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      ensurePrivateDir(dirname(file));
+      createPrivateFile(file);
+    }
     this.db = new Database(file);
     // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
     // before it returns, which an acknowledged revoke requires (DESIGN.md I3).

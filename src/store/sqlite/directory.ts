@@ -12,20 +12,25 @@ import { insertAudit } from './audit-keys.js';
 import { writeSecurityEventSync } from './outbox.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
+import { revokedUser } from '../../core/credential-verdicts.js';
+import { DIRECTORY_SQL as SQL, applicationArgs, isPureRevoke, userArgs, userUpdate } from '../sql/directory.js';
 
 export class SqliteTenantStore implements TenantStore {
   constructor(private readonly s: SqliteDb) {}
   async get(): Promise<Tenant | null> {
-    const r = this.s.stmt('SELECT * FROM tenants ORDER BY created_at LIMIT 1').get() as Record<string, unknown> | undefined;
+    const r = this.s.stmt(SQL.selectTenant).get() as Record<string, unknown> | undefined;
     return r ? { id: r.id as string, domain: r.domain as string, displayName: r.display_name as string, createdAt: r.created_at as number } : null;
   }
   async insert(t: Tenant): Promise<void> {
-    this.s.stmt('INSERT INTO tenants (id, domain, display_name, created_at) VALUES (?, ?, ?, ?)').run(t.id, t.domain, t.displayName, t.createdAt);
+    this.s.stmt(SQL.insertTenant).run(t.id, t.domain, t.displayName, t.createdAt);
   }
   async update(t: Tenant): Promise<void> {
-    this.s.stmt('UPDATE tenants SET domain = ?, display_name = ? WHERE id = ?').run(t.domain, t.displayName, t.id);
+    this.s.stmt(SQL.updateTenant).run(t.domain, t.displayName, t.id);
   }
 }
+
+/** SQLite has no BOOLEAN: flags are INTEGER 0/1. */
+const flag = (b: boolean): number => (b ? 1 : 0);
 
 function isUniqueViolation(e: unknown): boolean {
   return e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
@@ -69,17 +74,7 @@ export class SqliteUserStore implements UserStore {
   async insert(u: User, audit: AuditRecord[] = []): Promise<void> {
     try {
       this.s.tx(() => {
-        this.s
-          .stmt(
-            `INSERT INTO users (id, tenant_id, user_principal_name, upn_lower, display_name, mail, password_hash,
-              account_enabled, revocation_epoch, sign_in_sessions_valid_from, refresh_tokens_valid_from, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            u.id, u.tenantId, u.userPrincipalName, u.userPrincipalName.toLowerCase(), u.displayName, u.mail,
-            u.passwordHash, u.accountEnabled ? 1 : 0, u.revocationEpoch, u.signInSessionsValidFrom,
-            u.refreshTokensValidFrom, u.createdAt,
-          );
+        this.s.stmt(SQL.insertUser).run(...userArgs(u, flag));
         this.setRoles(u.id, u.roleTemplateIds);
         for (const a of audit) insertAudit(this.s, a);
       });
@@ -90,8 +85,30 @@ export class SqliteUserStore implements UserStore {
   }
 
   private setRoles(userId: string, roles: readonly string[]): void {
-    this.s.stmt('DELETE FROM role_assignments WHERE user_id = ?').run(userId);
-    for (const r of new Set(roles)) this.s.stmt('INSERT INTO role_assignments (user_id, role_template_id) VALUES (?, ?)').run(userId, r);
+    this.s.stmt(SQL.deleteRoles).run(userId);
+    for (const r of new Set(roles)) this.s.stmt(SQL.insertRole).run(userId, r);
+  }
+
+  /**
+   * Joins the group commit (group-commit.ts) ahead of queued rotations, so that refresh load does
+   * not delay its answer (bench/b2-revoke.ts); answered after the fsync that covers it, with its audit
+   * record and security event in the same transaction.
+   */
+  async revoke(tenantId: string, id: string, at: number, options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft }): Promise<User | null> {
+    const revoked = await this.s.groupCommit.run(() => this.revokeNow(tenantId, id, at, options), { urgent: true });
+    if (revoked && options.securityEvent) this.s.outboxCommitted.fire();
+    return revoked;
+  }
+
+  /** The row read first is the result, changed as the UPDATE changes it: one read per revoke. */
+  private revokeNow(tenantId: string, id: string, at: number, options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft }): User | null {
+    const current = this.loadSync(tenantId, id);
+    if (!current) return null;
+    // Captured before the epoch moves: the sessions and grants this revoke ends.
+    if (options.securityEvent) writeSecurityEventSync(this.s, current, options.securityEvent, { kind: 'user', epoch: current.revocationEpoch });
+    this.s.stmt(SQL.revokeUser).run(at, at, tenantId, id);
+    for (const a of options.audit) insertAudit(this.s, a);
+    return revokedUser(current, at);
   }
 
   async update(
@@ -100,11 +117,11 @@ export class SqliteUserStore implements UserStore {
     patch: UserPatch,
     options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
   ): Promise<User | null> {
+    if (isPureRevoke(patch, options.revokeAt)) return this.revoke(tenantId, id, options.revokeAt, options);
     const event = options.securityEvent;
     try {
-      // Joins the group commit (group-commit.ts): answered after the fsync that covers it, with
-      // its audit record and security event in the same transaction. A revocation goes ahead of
-      // queued rotations so that refresh load does not delay its answer (issue 5, B2/B3).
+      // Joins the group commit like revoke(); one that also revokes (disable, password reset)
+      // goes ahead of queued rotations too.
       const updated = await this.s.groupCommit.run(() => this.updateNow(tenantId, id, patch, options), { urgent: options.revokeAt !== undefined });
       if (updated && event) this.s.outboxCommitted.fire();
       return updated;
@@ -121,50 +138,21 @@ export class SqliteUserStore implements UserStore {
     options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
   ): User | null {
     const event = options.securityEvent;
-    let current: User | null = null;
     if (event) {
       // Captured before the epoch moves: the sessions and grants this change ends.
-      current = this.loadSync(tenantId, id);
+      const current = this.loadSync(tenantId, id);
       if (!current) return null;
       writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
     }
-    const sets: string[] = [];
-    const args: unknown[] = [];
-    if (patch.displayName !== undefined) {
-      sets.push('display_name = ?');
-      args.push(patch.displayName);
-    }
-    if (patch.userPrincipalName !== undefined) {
-      sets.push('user_principal_name = ?', 'upn_lower = ?');
-      args.push(patch.userPrincipalName, patch.userPrincipalName.toLowerCase());
-    }
-    if (patch.passwordHash !== undefined) {
-      sets.push('password_hash = ?');
-      args.push(patch.passwordHash);
-    }
-    if (patch.accountEnabled !== undefined) {
-      sets.push('account_enabled = ?');
-      args.push(patch.accountEnabled ? 1 : 0);
-    }
-    if (options.revokeAt !== undefined) {
-      // One statement bumps the epoch and sets both valid-from stamps to the same instant.
-      sets.push('revocation_epoch = revocation_epoch + 1', 'sign_in_sessions_valid_from = ?', 'refresh_tokens_valid_from = ?');
-      args.push(options.revokeAt, options.revokeAt);
-    }
     // The UPDATE's row count tells whether the user exists; only a patch without column changes
     // (roles alone) needs a read for that.
-    const exists =
-      sets.length > 0
-        ? this.s.stmt(`UPDATE users SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`).run(...args, tenantId, id).changes === 1
-        : this.s.stmt('SELECT 1 FROM users WHERE tenant_id = ? AND id = ?').get(tenantId, id) !== undefined;
+    const update = userUpdate(tenantId, id, patch, options.revokeAt, flag);
+    const exists = update
+      ? this.s.stmt(update.sql).run(...update.args).changes === 1
+      : this.s.stmt(SQL.userExists).get(tenantId, id) !== undefined;
     if (!exists) return null;
     if (patch.roleTemplateIds !== undefined) this.setRoles(id, patch.roleTemplateIds);
     for (const a of options.audit) insertAudit(this.s, a);
-    // A pure revoke (no patch) changes exactly the three columns set above, so the row read
-    // before it gives the result without reading it again (one read less per revoke, B3).
-    if (current && options.revokeAt !== undefined && Object.keys(patch).length === 0) {
-      return { ...current, revocationEpoch: current.revocationEpoch + 1, signInSessionsValidFrom: options.revokeAt, refreshTokensValidFrom: options.revokeAt };
-    }
     return this.loadSync(tenantId, id);
   }
 
@@ -173,10 +161,9 @@ export class SqliteUserStore implements UserStore {
       const current = this.loadSync(tenantId, id);
       if (!current) return false;
       if (event) writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
-      // Credentials first: codes and device codes reference the user without a grant row.
-      this.s.stmt('DELETE FROM authorization_codes WHERE user_id = ?').run(id);
-      this.s.stmt('DELETE FROM device_codes WHERE user_id = ?').run(id);
-      const info = this.s.stmt('DELETE FROM users WHERE tenant_id = ? AND id = ?').run(tenantId, id);
+      this.s.stmt(SQL.deleteUserCodes).run(id);
+      this.s.stmt(SQL.deleteUserDeviceCodes).run(id);
+      const info = this.s.stmt(SQL.deleteUser).run(tenantId, id);
       if (info.changes === 0) return false;
       for (const a of audit) insertAudit(this.s, a);
       return true;
@@ -186,44 +173,22 @@ export class SqliteUserStore implements UserStore {
   }
 
   async count(tenantId: string): Promise<number> {
-    return (this.s.stmt('SELECT count(*) AS n FROM users WHERE tenant_id = ?').get(tenantId) as { n: number }).n;
+    return (this.s.stmt(SQL.countUsers).get(tenantId) as { n: number }).n;
   }
 }
 
 export class SqliteApplicationStore implements ApplicationStore {
   constructor(private readonly s: SqliteDb) {}
   async findByAppId(tenantId: string, appId: string): Promise<Application | null> {
-    const r = this.s.stmt('SELECT * FROM applications WHERE tenant_id = ? AND app_id = ?').get(tenantId, appId) as
-      | Record<string, unknown>
-      | undefined;
+    const r = this.s.stmt(SQL.selectApplication).get(tenantId, appId) as Record<string, unknown> | undefined;
     return r ? toApplication(r) : null;
   }
   async list(tenantId: string): Promise<Application[]> {
-    return (this.s.stmt('SELECT * FROM applications WHERE tenant_id = ? ORDER BY app_id').all(tenantId) as Record<string, unknown>[]).map(
-      toApplication,
-    );
+    return (this.s.stmt(SQL.listApplications).all(tenantId) as Record<string, unknown>[]).map(toApplication);
   }
   async upsert(a: Application, audit: AuditRecord[] = []): Promise<void> {
     this.s.tx(() => {
-      this.s
-        .stmt(
-          `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
-             spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
-             backchannel_logout)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (app_id) DO UPDATE SET display_name = excluded.display_name,
-             public_client_redirect_uris = excluded.public_client_redirect_uris, web_redirect_uris = excluded.web_redirect_uris,
-             spa_redirect_uris = excluded.spa_redirect_uris, secrets = excluded.secrets,
-             allow_public_client_flows = excluded.allow_public_client_flows,
-             delegated_permissions = excluded.delegated_permissions, application_permissions = excluded.application_permissions,
-             backchannel_logout = excluded.backchannel_logout`,
-        )
-        .run(
-          a.appId, a.tenantId, a.displayName, JSON.stringify(a.publicClientRedirectUris), JSON.stringify(a.webRedirectUris),
-          JSON.stringify(a.spaRedirectUris), JSON.stringify(a.secrets), a.allowPublicClientFlows ? 1 : 0,
-          JSON.stringify(a.delegatedPermissions), JSON.stringify(a.applicationPermissions), a.createdAt,
-          a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
-        );
+      this.s.stmt(SQL.upsertApplication).run(...applicationArgs(a, flag));
       for (const r of audit) insertAudit(this.s, r);
     });
   }

@@ -3,9 +3,9 @@ import type { AuditRecord } from '../../core/model.js';
 import type { LockoutStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { SqliteDb } from './database.js';
+import { LOCKOUT_SQL, pruneLockoutsSql } from '../sql/lockouts.js';
 
-/** Expired rows deleted per update: enough to outpace inserts, small enough to cost nothing. */
-const PRUNE_BATCH = 16;
+const PRUNE = pruneLockoutsSql('');
 
 export function toLockout(r: Record<string, unknown>): LockoutState {
   return {
@@ -21,7 +21,7 @@ export class SqliteLockoutStore implements LockoutStore {
   constructor(private readonly s: SqliteDb) {}
 
   private read(key: string, now: number): LockoutState | null {
-    const r = this.s.stmt('SELECT * FROM lockouts WHERE key = ? AND expires_at > ?').get(key, now) as Record<string, unknown> | undefined;
+    const r = this.s.stmt(LOCKOUT_SQL.selectLive).get(key, now) as Record<string, unknown> | undefined;
     return r ? toLockout(r) : null;
   }
 
@@ -45,14 +45,12 @@ export class SqliteLockoutStore implements LockoutStore {
         )
         .run(key, state.failures, state.lastFailureAt, state.lockedUntil, state.expiresAt);
       for (const a of audit) insertAudit(this.s, a);
-      this.s
-        .stmt(`DELETE FROM lockouts WHERE key IN (SELECT key FROM lockouts WHERE expires_at <= ? AND key <> ? LIMIT ${PRUNE_BATCH})`)
-        .run(now, key);
+      this.s.stmt(PRUNE).run(now, key);
       return state;
     });
   }
 
   async clear(key: string): Promise<void> {
-    this.s.stmt('DELETE FROM lockouts WHERE key = ?').run(key);
+    this.s.stmt(LOCKOUT_SQL.clear).run(key);
   }
 }

@@ -215,6 +215,15 @@ ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
 `,
   },
   {
+    version: 60,
+    name: 'directory roles assigned to applications',
+    sql: `
+-- JSON array of role template ids assigned to the app's service principal (docs/authorization.md);
+-- NULL = none.
+ALTER TABLE applications ADD COLUMN directory_roles TEXT;
+`,
+  },
+  {
     version: 40,
     name: 'shared signals streams and SET queues',
     sql: `
@@ -264,6 +273,47 @@ CREATE TABLE lockouts (
 CREATE INDEX lockouts_expiry ON lockouts(expires_at);
 `,
   },
+  {
+    version: 50,
+    name: 'signing keys: activation time (a rotated key is published before it signs)',
+    // NULL = from created_at: keys that exist already, and keys a not yet upgraded instance or
+    // CLI adds during a rolling upgrade, signed from their creation (rows.ts, toSigningKey).
+    sql: `
+ALTER TABLE signing_keys ADD COLUMN activates_at INTEGER;
+`,
+  },
+  {
+    version: 70,
+    name: 'seed entry digests (what each seed entry said when last applied)',
+    // src/core/seed-digest.ts: one HMAC-SHA-256 key per store; per entry only keyed digests.
+    sql: `
+CREATE TABLE seed_digest_key (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  key TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE seed_entries (
+  kind TEXT NOT NULL,
+  entry_key TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  digests TEXT NOT NULL,
+  applied_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, entry_key)
+);
+`,
+  },
+  {
+    version: 80,
+    name: 'server secrets (CSRF token key)',
+    sql: `
+CREATE TABLE server_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
@@ -275,7 +325,8 @@ export function migrate(db: Database.Database, now: number, migrations: typeof M
   );
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
-  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF).
+  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF,
+  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {

@@ -11,6 +11,8 @@ import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './di
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteSsfStore } from './ssf.js';
 import { SqliteLockoutStore } from './lockouts.js';
+import { SqliteSeedStateStore } from './seed-state.js';
+import { SqliteServerSecretStore } from './server-secrets.js';
 import { withUnavailableErrors as w } from './unavailable.js';
 
 /**
@@ -35,6 +37,8 @@ export function openSqliteStore(file: string, now: number = Date.now()): Store {
     outbox: w(new SqliteOutboxStore(db)),
     ssf: w(new SqliteSsfStore(db)),
     lockouts: w(new SqliteLockoutStore(db)),
+    seedState: w(new SqliteSeedStateStore(db)),
+    secrets: w(new SqliteServerSecretStore(db)),
     close: async () => db.close(),
   };
 }

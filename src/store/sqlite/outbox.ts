@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditRecord, User } from '../../core/model.js';
-import { groupAffectedSessions, type OutboxDelivery, type SecurityEvent, type SecurityEventDraft } from '../../core/security-event.js';
-import { EVENT_COLUMNS_AS_E, clipError, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
+import type { OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../../core/security-event.js';
+import { SECURITY_EVENT_SQL, captureReads, eventArgs, type EventScope } from '../sql/security-events.js';
+import { EVENT_COLUMNS_AS_E, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
+import { OUTBOX_SQL as SQL, listDeliveriesSql, pruneSql, settleArgs } from '../sql/outbox.js';
 import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { SqliteDb } from './database.js';
@@ -9,43 +11,19 @@ import type { SqliteDb } from './database.js';
 type Row = Record<string, unknown>;
 
 /**
- * What an event covers: every grant and live browser session of the user at the epoch the change
- * ends ('user'), or the grants of one browser session ('session', sign-out).
- */
-export type EventScope = { kind: 'user'; epoch: number } | { kind: 'session'; sessionId: string; epoch: number };
-
-/**
  * Writes a security event inside the caller's transaction (which must not have changed the
  * user's grants or sessions yet), capturing the affected sessions and their clients as they are
- * at this moment. The caller fires `s.outboxCommitted` after its transaction committed.
+ * at this moment (store/sql/security-events.ts). The caller fires `s.outboxCommitted` after its
+ * transaction committed.
  */
 export function writeSecurityEventSync(s: SqliteDb, user: User, draft: SecurityEventDraft, scope: EventScope): void {
-  const now = draft.occurredAt;
-  let grants: { clientId: string; sessionId: string | null }[];
-  let live: string[];
-  if (scope.kind === 'user') {
-    grants = (
-      s.stmt('SELECT client_id, session_id FROM grants WHERE user_id = ? AND revoked_at IS NULL AND epoch = ?').all(user.id, scope.epoch) as Row[]
-    ).map((r) => ({ clientId: r.client_id as string, sessionId: (r.session_id as string | null) ?? null }));
-    live = (
-      s
-        .stmt('SELECT id FROM sso_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? AND epoch = ?')
-        .all(user.id, now, scope.epoch) as Row[]
-    ).map((r) => r.id as string);
-  } else {
-    grants = (
-      s.stmt('SELECT client_id FROM grants WHERE session_id = ? AND revoked_at IS NULL AND epoch = ?').all(scope.sessionId, scope.epoch) as Row[]
-    ).map((r) => ({ clientId: r.client_id as string, sessionId: scope.sessionId }));
-    live = [scope.sessionId];
-  }
-  s.stmt(
-    `INSERT INTO security_events (tenant_id, type, user_id, user_principal_name, occurred_at, initiating_entity, initiated_by,
-       correlation_id, sessions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    user.tenantId, draft.type, user.id, user.userPrincipalName, now, draft.initiatingEntity, JSON.stringify(draft.initiatedBy),
-    draft.correlationId, JSON.stringify(groupAffectedSessions(grants, live)),
-  );
+  const reads = captureReads(user, scope, draft.occurredAt);
+  const grants = s.stmt(SECURITY_EVENT_SQL[reads.grants.sql]).all(...reads.grants.args) as Row[];
+  const sessions = reads.sessions ? (s.stmt(SECURITY_EVENT_SQL[reads.sessions.sql]).all(...reads.sessions.args) as Row[]) : null;
+  s.stmt(SECURITY_EVENT_SQL.insertEvent).run(...eventArgs(user, draft, scope, grants, sessions));
 }
+
+const PRUNE = pruneSql('');
 
 export class SqliteOutboxStore implements OutboxStore {
   constructor(private readonly s: SqliteDb) {}
@@ -64,17 +42,12 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void> {
     this.s.txRelaxed(() => {
-      const event = this.s.stmt('SELECT tenant_id FROM security_events WHERE id = ?').get(eventId) as Row | undefined;
+      const event = this.s.stmt(SQL.eventTenant).get(eventId) as Row | undefined;
       if (!event) return;
       for (const d of deliveries) {
-        this.s
-          .stmt(
-            `INSERT INTO outbox_deliveries (id, event_id, tenant_id, sink, destination, payload, status, created_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, sink, destination) DO NOTHING`,
-          )
-          .run(d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), d.status, now, now);
+        this.s.stmt(SQL.insertDelivery).run(d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now, now);
       }
-      this.s.stmt('UPDATE security_events SET planned_at = ?, claimed_until = 0 WHERE id = ?').run(now, eventId);
+      this.s.stmt(SQL.markPlanned).run(now, eventId);
     });
   }
 
@@ -98,87 +71,26 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async settle(id: string, claim: string, x: DeliverySettlement, now: number, audit: AuditRecord[]): Promise<boolean> {
     return this.s.txRelaxed(() => {
-      const nextAttemptAt = x.status === 'pending' ? x.nextAttemptAt : now;
-      const lastError = x.status === 'pending' || x.status === 'failed' ? clipError(x.lastError) : null;
-      const settledAt = x.status === 'delivered' || x.status === 'failed' ? now : null;
-      const info = this.s
-        .stmt(
-          `UPDATE outbox_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = COALESCE(?, last_error),
-             settled_at = ?, claimed_until = 0, claim_token = NULL
-           WHERE id = ? AND claim_token = ? AND status = 'pending'`,
-        )
-        .run(x.status, x.attempts, nextAttemptAt, lastError, settledAt, id, claim);
-      if (info.changes === 0) return false;
+      if (this.s.stmt(SQL.settle).run(...settleArgs(id, claim, x, now)).changes === 0) return false;
       for (const a of audit) insertAudit(this.s, a);
       return true;
     });
   }
 
-  async listHeld(sink: string, destination: string, limit: number): Promise<OutboxDelivery[]> {
-    return (
-      this.s
-        .stmt(`SELECT * FROM outbox_deliveries WHERE sink = ? AND destination = ? AND status = 'held' ORDER BY created_at, id LIMIT ?`)
-        .all(sink, destination, limit) as Row[]
-    ).map(toDelivery);
-  }
-
-  async acknowledgeHeld(sink: string, destination: string, ids: readonly string[], now: number): Promise<number> {
-    return this.s.txRelaxed(() => {
-      let n = 0;
-      for (const id of ids) {
-        n += this.s
-          .stmt(`UPDATE outbox_deliveries SET status = 'delivered', settled_at = ? WHERE id = ? AND sink = ? AND destination = ? AND status = 'held'`)
-          .run(now, id, sink, destination).changes;
-      }
-      return n;
-    });
-  }
-
   async listDeliveries(q: { eventId?: number; sink?: string; status?: string; limit: number }): Promise<OutboxDelivery[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (q.eventId !== undefined) {
-      where.push('event_id = ?');
-      args.push(q.eventId);
-    }
-    if (q.sink !== undefined) {
-      where.push('sink = ?');
-      args.push(q.sink);
-    }
-    if (q.status !== undefined) {
-      where.push('status = ?');
-      args.push(q.status);
-    }
-    args.push(q.limit);
-    const sql = `SELECT * FROM outbox_deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY event_id DESC, created_at DESC, id LIMIT ?`;
+    const { sql, args } = listDeliveriesSql(q);
     return (this.s.stmt(sql).all(...args) as Row[]).map(toDelivery);
   }
 
   async listEvents(q: { userId?: string; limit: number }): Promise<SecurityEvent[]> {
-    const rows =
-      q.userId === undefined
-        ? this.s.stmt('SELECT * FROM security_events ORDER BY id DESC LIMIT ?').all(q.limit)
-        : this.s.stmt('SELECT * FROM security_events WHERE user_id = ? ORDER BY id DESC LIMIT ?').all(q.userId, q.limit);
+    const rows = q.userId === undefined ? this.s.stmt(SQL.listEvents).all(q.limit) : this.s.stmt(SQL.listUserEvents).all(q.userId, q.limit);
     return (rows as Row[]).map(toSecurityEvent);
   }
 
   async prune(before: number, limit: number): Promise<number> {
-    return this.s.txRelaxed(() => {
-      const deliveries = this.s
-        .stmt(
-          `DELETE FROM outbox_deliveries WHERE id IN (SELECT id FROM outbox_deliveries
-             WHERE status IN ('delivered', 'failed') AND settled_at < ? LIMIT ?)`,
-        )
-        .run(before, limit).changes;
-      const events = this.s
-        .stmt(
-          `DELETE FROM security_events WHERE id IN (SELECT e.id FROM security_events e
-             WHERE e.planned_at IS NOT NULL AND e.planned_at < ?
-               AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.event_id = e.id) LIMIT ?)`,
-        )
-        .run(before, limit).changes;
-      return deliveries + events;
-    });
+    return this.s.txRelaxed(
+      () => this.s.stmt(PRUNE.deliveries).run(before, limit).changes + this.s.stmt(PRUNE.events).run(before, limit).changes,
+    );
   }
 
   onEventCommitted(listener: () => void): () => void {

@@ -54,6 +54,7 @@ export function toApplication(r: Row): Application {
     applicationPermissions: JSON.parse(str(r.application_permissions)),
     createdAt: num(r.created_at),
     backchannelLogout: r.backchannel_logout ? JSON.parse(str(r.backchannel_logout)) : null,
+    directoryRoles: r.directory_roles ? JSON.parse(str(r.directory_roles)) : [],
   };
 }
 
@@ -167,6 +168,8 @@ export function toSigningKey(r: Row): SigningKey {
     privateKeyPem: str(r.private_key_pem),
     publicJwk: JSON.parse(str(r.public_jwk)),
     createdAt: num(r.created_at),
+    // NULL: a key from before activation times (or from an older writer) signed from its creation.
+    activatesAt: optNum(r.activates_at) ?? num(r.created_at),
     retiredAt: optNum(r.retired_at),
   };
 }

@@ -1,5 +1,6 @@
-import { DELIVERY, type ClaimedSet, type QueuedSet, type SsfStream, type StreamStatus } from '../../ssf/model.js';
-import { SSF_STREAM_COLUMNS, ssfStreamValues, toClaimedSet, toQueuedSet, toSsfStream } from '../ssf-rows.js';
+import { DELIVERY, type ClaimedSet, type QueuedSet, type SsfStream, type StreamStatus } from '../../core/ssf-stream.js';
+import { ssfStreamValues, toClaimedSet, toQueuedSet, toSsfStream } from '../ssf-rows.js';
+import { SSF_SQL as SQL, updateStreamArgs } from '../sql/ssf.js';
 import type { SsfStore } from '../store.js';
 import type { SqliteDb } from './database.js';
 
@@ -10,70 +11,47 @@ export class SqliteSsfStore implements SsfStore {
 
   async insertStream(stream: SsfStream, maxPerReceiver: number): Promise<boolean> {
     return this.s.tx(() => {
-      const { n } = this.s.stmt('SELECT COUNT(*) AS n FROM ssf_streams WHERE tenant_id = ? AND client_id = ?').get(stream.tenantId, stream.clientId) as {
-        n: number;
-      };
+      const { n } = this.s.stmt(SQL.countReceiverStreams).get(stream.tenantId, stream.clientId) as { n: number };
       if (n >= maxPerReceiver) return false;
-      this.s
-        .stmt(`INSERT INTO ssf_streams (${SSF_STREAM_COLUMNS.join(', ')}) VALUES (${SSF_STREAM_COLUMNS.map(() => '?').join(', ')})`)
-        .run(...ssfStreamValues(stream));
+      this.s.stmt(SQL.insertStream).run(...ssfStreamValues(stream));
       return true;
     });
   }
 
   async findStream(tenantId: string, streamId: string): Promise<SsfStream | null> {
-    const r = this.s.stmt('SELECT * FROM ssf_streams WHERE tenant_id = ? AND stream_id = ?').get(tenantId, streamId) as Row | undefined;
+    const r = this.s.stmt(SQL.selectStream).get(tenantId, streamId) as Row | undefined;
     return r ? toSsfStream(r) : null;
   }
 
   async listStreams(tenantId: string, clientId: string): Promise<SsfStream[]> {
-    const rows = this.s
-      .stmt('SELECT * FROM ssf_streams WHERE tenant_id = ? AND client_id = ? ORDER BY created_at, stream_id')
-      .all(tenantId, clientId) as Row[];
+    const rows = this.s.stmt(SQL.listStreams).all(tenantId, clientId) as Row[];
     return rows.map(toSsfStream);
   }
 
   async listActiveStreams(tenantId: string): Promise<SsfStream[]> {
-    const rows = this.s
-      .stmt("SELECT * FROM ssf_streams WHERE tenant_id = ? AND status <> 'disabled' ORDER BY created_at, stream_id")
-      .all(tenantId) as Row[];
+    const rows = this.s.stmt(SQL.listActiveStreams).all(tenantId) as Row[];
     return rows.map(toSsfStream);
   }
 
   async updateStream(st: SsfStream): Promise<boolean> {
-    const r = this.s
-      .stmt(
-        `UPDATE ssf_streams SET aud = ?, events_requested = ?, method = ?, endpoint_url = ?, authorization_header = ?,
-           description = ?, updated_at = ? WHERE tenant_id = ? AND stream_id = ?`,
-      )
-      .run(st.aud, JSON.stringify(st.eventsRequested), st.method, st.endpointUrl, st.authorizationHeader, st.description, st.updatedAt, st.tenantId, st.streamId);
-    return r.changes === 1;
+    return this.s.stmt(SQL.updateStream).run(...updateStreamArgs(st)).changes === 1;
   }
 
   async setStatus(tenantId: string, streamId: string, status: StreamStatus, reason: string | null, now: number): Promise<SsfStream | null> {
     return this.s.tx(() => {
-      const r = this.s
-        .stmt('UPDATE ssf_streams SET status = ?, status_reason = ?, updated_at = ? WHERE tenant_id = ? AND stream_id = ?')
-        .run(status, reason, now, tenantId, streamId);
-      if (r.changes !== 1) return null;
-      if (status === 'disabled') this.s.stmt('DELETE FROM ssf_stream_sets WHERE stream_id = ? AND delivered_at IS NULL').run(streamId);
-      const row = this.s.stmt('SELECT * FROM ssf_streams WHERE stream_id = ?').get(streamId) as Row;
+      if (this.s.stmt(SQL.setStatus).run(status, reason, now, tenantId, streamId).changes !== 1) return null;
+      if (status === 'disabled') this.s.stmt(SQL.dropUndelivered).run(streamId);
+      const row = this.s.stmt(SQL.selectStream).get(tenantId, streamId) as Row;
       return toSsfStream(row);
     });
   }
 
   async deleteStream(tenantId: string, streamId: string): Promise<boolean> {
-    return this.s.stmt('DELETE FROM ssf_streams WHERE tenant_id = ? AND stream_id = ?').run(tenantId, streamId).changes === 1;
+    return this.s.stmt(SQL.deleteStream).run(tenantId, streamId).changes === 1;
   }
 
   async recordVerification(tenantId: string, streamId: string, now: number, minIntervalMs: number): Promise<boolean> {
-    const r = this.s
-      .stmt(
-        `UPDATE ssf_streams SET last_verification_at = ? WHERE tenant_id = ? AND stream_id = ?
-           AND (last_verification_at IS NULL OR last_verification_at <= ?)`,
-      )
-      .run(now, tenantId, streamId, now - minIntervalMs);
-    return r.changes === 1;
+    return this.s.stmt(SQL.recordVerification).run(now, tenantId, streamId, now - minIntervalMs).changes === 1;
   }
 
   async enqueue(sets: readonly QueuedSet[]): Promise<number> {
@@ -92,9 +70,7 @@ export class SqliteSsfStore implements SsfStore {
   }
 
   async pending(streamId: string, max: number): Promise<{ sets: QueuedSet[]; more: boolean }> {
-    const rows = this.s
-      .stmt('SELECT * FROM ssf_stream_sets WHERE stream_id = ? AND delivered_at IS NULL ORDER BY created_at, jti LIMIT ?')
-      .all(streamId, max + 1) as Row[];
+    const rows = this.s.stmt(SQL.pending).all(streamId, max + 1) as Row[];
     return { sets: rows.slice(0, max).map(toQueuedSet), more: rows.length > max };
   }
 
@@ -135,10 +111,10 @@ export class SqliteSsfStore implements SsfStore {
   }
 
   async retryAt(streamId: string, jti: string, at: number): Promise<void> {
-    this.s.stmt('UPDATE ssf_stream_sets SET next_attempt_at = ? WHERE stream_id = ? AND jti = ? AND delivered_at IS NULL').run(at, streamId, jti);
+    this.s.stmt(SQL.retryAt).run(at, streamId, jti);
   }
 
   async purgeDelivered(before: number): Promise<number> {
-    return this.s.stmt('DELETE FROM ssf_stream_sets WHERE delivered_at IS NOT NULL AND delivered_at < ?').run(before).changes;
+    return this.s.stmt(SQL.purgeDelivered).run(before).changes;
   }
 }

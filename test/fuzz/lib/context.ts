@@ -14,6 +14,29 @@ async function call(server: FuzzServer, method: 'GET' | 'POST', path: string, he
 const form = (server: FuzzServer, path: string, fields: Record<string, string>) =>
   call(server, 'POST', `/${TENANT_ID}/oauth2/v2.0/${path}`, { 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams(fields).toString());
 
+/** GET of one of the server's pages: its CSRF field and the cookies it set. */
+async function page(server: FuzzServer, path: string, cookie?: string): Promise<{ csrf: string; cookies: string[] }> {
+  const res = await server.pool.request({ method: 'GET', path, headers: cookie ? { cookie } : {} });
+  const html = await res.body.text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (res.statusCode !== 200 || !csrf) throw new Error(`fuzz setup: GET ${path} answered ${res.statusCode} without a form: ${html.slice(0, 300)}`);
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!);
+  return { csrf, cookies };
+}
+
+/** A browser that opened the device page and the sign-in form: one pre-session cookie, two tokens. */
+async function browserForms(server: FuzzServer): Promise<FuzzContext['browser']> {
+  const device = await page(server, '/devicelogin');
+  const cookie = device.cookies.find((c) => /^(__Host-)?portcullis_csrf=/.test(c));
+  if (!cookie) throw new Error('fuzz setup: /devicelogin set no pre-session cookie');
+  const authorize = new URLSearchParams({
+    client_id: APP.publicClient, response_type: 'code', redirect_uri: REDIRECT.publicClient, scope: 'openid',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+  });
+  const signIn = await page(server, `/${TENANT_ID}/oauth2/v2.0/authorize?${authorize}`, cookie);
+  return { cookie, deviceCsrf: device.csrf, signInCsrf: signIn.csrf };
+}
+
 /** The Shared Signals receivers' tokens and streams (SSF 1.0 §8.1.1), made through the management API. */
 async function ssfContext(server: FuzzServer): Promise<FuzzContext['ssf']> {
   const token = async (clientId: string) =>
@@ -67,5 +90,6 @@ export async function fuzzContext(server: FuzzServer): Promise<FuzzContext> {
     deviceCode: String(device.device_code),
     userCode: String(device.user_code),
     ssf: await ssfContext(server),
+    browser: await browserForms(server),
   };
 }

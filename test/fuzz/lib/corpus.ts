@@ -46,6 +46,9 @@ function placeholders(ctx: FuzzContext): [string, string][] {
     ['{{ssfOtherStream}}', ctx.ssf.otherStreamId],
     ...ctx.targetUsers.map((u, i): [string, string] => [`{{userId:${i}}}`, u.id]),
     ['{{userCode}}', ctx.userCode],
+    ['{{browserCookie}}', ctx.browser.cookie],
+    ['{{deviceCsrf}}', ctx.browser.deviceCsrf],
+    ['{{signInCsrf}}', ctx.browser.signInCsrf],
   ];
 }
 

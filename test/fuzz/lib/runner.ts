@@ -18,6 +18,29 @@ function innerServerError(text: string): string | null {
   return bad ? `HTTP ${bad.status}: ${JSON.stringify(bad.body).slice(0, 200)}` : null;
 }
 
+/**
+ * A $batch inner answer must come from a Graph route of the batch's own version
+ * (src/graph/batch-containment.ts): no body or a JSON object; an error in Graph's envelope
+ * (`{"error":{"code":…}}`); an `@odata.context` under the batch's version. The token endpoint's
+ * `{"error":"invalid_request"}`, a web page (base64 text) or another version's answer means an
+ * inner URL escaped.
+ */
+function innerEscape(text: string, path: string): string | null {
+  if (!text.startsWith('{"responses"')) return null;
+  const version = /^\/(v1\.0|beta)\//i.exec(path)?.[1]?.toLowerCase();
+  const { responses } = JSON.parse(text) as { responses: { id: string; status: number; body?: unknown }[] };
+  for (const r of responses) {
+    const body = r.body as Record<string, unknown> | undefined;
+    if (body === undefined) continue;
+    const what = `inner request '${r.id}' answered ${r.status} ${JSON.stringify(body).slice(0, 160)}`;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return `not a Graph answer: ${what}`;
+    if ('error' in body && typeof (body.error as { code?: unknown } | null)?.code !== 'string') return `not a Graph error: ${what}`;
+    const context = body['@odata.context'];
+    if (version && typeof context === 'string' && !context.includes(`/${version}/$metadata`)) return `another version's answer in a ${version} batch: ${what}`;
+  }
+  return null;
+}
+
 export interface Outcome {
   status: number | null;
   /** Why this input failed, or null. */
@@ -71,6 +94,8 @@ export async function send(server: FuzzServer, req: FuzzRequest): Promise<Outcom
     if (INTERNALS.test(text)) return { status: res.statusCode, failure: `internal error text in a ${res.statusCode} response: ${text.slice(0, 300)}`, connectionError: null };
     const inner = innerServerError(text);
     if (inner) return { status: res.statusCode, failure: `$batch answered an inner request with ${inner}`, connectionError: null };
+    const escaped = innerEscape(text, req.path);
+    if (escaped) return { status: res.statusCode, failure: `$batch inner URL escaped its version: ${escaped}`, connectionError: null };
     return { status: res.statusCode, failure: null, connectionError: null };
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';

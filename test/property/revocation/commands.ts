@@ -66,7 +66,7 @@ export class SignIn implements Cmd {
     } else {
       // I2: a sign-in after any number of revokes works.
       assert.ok(out.ok, `I2: ${this.user} must be able to sign in: ${out.ok ? '' : `${out.status} ${out.page.slice(0, 200)}`}`);
-      remember(r, out.code, out.refreshToken, out.cookies.get('portcullis_sso') ?? '');
+      remember(r, out.code, out.refreshToken, out.cookies.get('__Host-portcullis_sso') ?? '');
       m.chains.push({ user: this.user, epoch: account.epoch, familyAlive: true, rotated: 0 });
       r.chains.push({ current: out.refreshToken, rotated: [] });
       m.sessions.push({ user: this.user, epoch: account.epoch });

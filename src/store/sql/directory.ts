@@ -1,0 +1,86 @@
+import type { Application, User } from '../../core/model.js';
+import type { UserPatch } from '../store.js';
+import { columnsEqual } from './placeholders.js';
+
+/**
+ * SQL of tenants, users and applications that both dialects read alike. What differs stays in the
+ * adapters: the user SELECT (group_concat vs string_agg), row locks, and how a boolean is bound
+ * (SQLite INTEGER 0/1, PostgreSQL BOOLEAN; see `Flag`).
+ */
+export const DIRECTORY_SQL = {
+  selectTenant: 'SELECT * FROM tenants ORDER BY created_at LIMIT 1',
+  insertTenant: 'INSERT INTO tenants (id, domain, display_name, created_at) VALUES (?, ?, ?, ?)',
+  updateTenant: 'UPDATE tenants SET domain = ?, display_name = ? WHERE id = ?',
+  insertUser: `INSERT INTO users (id, tenant_id, user_principal_name, upn_lower, display_name, mail, password_hash,
+      account_enabled, revocation_epoch, sign_in_sessions_valid_from, refresh_tokens_valid_from, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /** The revoke: one statement bumps the epoch and sets both valid-from stamps to the same instant. */
+  revokeUser: `UPDATE users SET revocation_epoch = revocation_epoch + 1, sign_in_sessions_valid_from = ?, refresh_tokens_valid_from = ?
+    WHERE tenant_id = ? AND id = ?`,
+  userExists: 'SELECT 1 FROM users WHERE tenant_id = ? AND id = ?',
+  deleteRoles: 'DELETE FROM role_assignments WHERE user_id = ?',
+  insertRole: 'INSERT INTO role_assignments (user_id, role_template_id) VALUES (?, ?)',
+  /** Credentials first on delete: codes and device codes reference the user without a grant row. */
+  deleteUserCodes: 'DELETE FROM authorization_codes WHERE user_id = ?',
+  deleteUserDeviceCodes: 'DELETE FROM device_codes WHERE user_id = ?',
+  deleteUser: 'DELETE FROM users WHERE tenant_id = ? AND id = ?',
+  countUsers: 'SELECT count(*) AS n FROM users WHERE tenant_id = ?',
+  selectApplication: 'SELECT * FROM applications WHERE tenant_id = ? AND app_id = ?',
+  listApplications: 'SELECT * FROM applications WHERE tenant_id = ? ORDER BY app_id',
+  upsertApplication: `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
+      spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
+      backchannel_logout, directory_roles)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (app_id) DO UPDATE SET display_name = excluded.display_name,
+      public_client_redirect_uris = excluded.public_client_redirect_uris, web_redirect_uris = excluded.web_redirect_uris,
+      spa_redirect_uris = excluded.spa_redirect_uris, secrets = excluded.secrets,
+      allow_public_client_flows = excluded.allow_public_client_flows,
+      delegated_permissions = excluded.delegated_permissions, application_permissions = excluded.application_permissions,
+      backchannel_logout = excluded.backchannel_logout, directory_roles = excluded.directory_roles`,
+} as const;
+
+/** How the adapter binds a boolean column: SQLite 1/0, PostgreSQL true/false. */
+export type Flag = (b: boolean) => unknown;
+
+export const userArgs = (u: User, flag: Flag): unknown[] => [
+  u.id, u.tenantId, u.userPrincipalName, u.userPrincipalName.toLowerCase(), u.displayName, u.mail, u.passwordHash,
+  flag(u.accountEnabled), u.revocationEpoch, u.signInSessionsValidFrom, u.refreshTokensValidFrom, u.createdAt,
+];
+
+export const applicationArgs = (a: Application, flag: Flag): unknown[] => [
+  a.appId, a.tenantId, a.displayName, JSON.stringify(a.publicClientRedirectUris), JSON.stringify(a.webRedirectUris),
+  JSON.stringify(a.spaRedirectUris), JSON.stringify(a.secrets), flag(a.allowPublicClientFlows),
+  JSON.stringify(a.delegatedPermissions), JSON.stringify(a.applicationPermissions), a.createdAt,
+  a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
+  a.directoryRoles && a.directoryRoles.length > 0 ? JSON.stringify(a.directoryRoles) : null,
+];
+
+/**
+ * The UPDATE of users.update: the patched columns and, with `revokeAt`, the revoke's three (see
+ * `revokeUser`); null when the patch changes no column (roles alone), and then the adapter checks
+ * that the user exists with `userExists`.
+ */
+export function userUpdate(
+  tenantId: string,
+  id: string,
+  patch: UserPatch,
+  revokeAt: number | undefined,
+  flag: Flag,
+): { sql: string; args: unknown[] } | null {
+  const { parts, args } = columnsEqual([
+    ['display_name', patch.displayName],
+    ['user_principal_name', patch.userPrincipalName],
+    ['upn_lower', patch.userPrincipalName?.toLowerCase()],
+    ['password_hash', patch.passwordHash],
+    ['account_enabled', patch.accountEnabled === undefined ? undefined : flag(patch.accountEnabled)],
+  ]);
+  // With a revoke, the same statement moves the epoch and both valid-from stamps (see revokeUser).
+  const sets = revokeAt === undefined ? parts : [...parts, 'revocation_epoch = revocation_epoch + 1', 'sign_in_sessions_valid_from = ?', 'refresh_tokens_valid_from = ?'];
+  if (sets.length === 0) return null;
+  const values = revokeAt === undefined ? args : [...args, revokeAt, revokeAt];
+  return { sql: `UPDATE users SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`, args: [...values, tenantId, id] };
+}
+
+/** A patch with nothing but a revoke goes through the revoke path (UserStore.revoke). */
+export const isPureRevoke = (patch: UserPatch, revokeAt: number | undefined): revokeAt is number =>
+  revokeAt !== undefined && Object.keys(patch).length === 0;
