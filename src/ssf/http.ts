@@ -4,6 +4,7 @@ import { StoreUnavailableError } from '../store/store.js';
 import { SSF_ERRORS, SsfError } from './errors.js';
 import type { SsfStream } from './model.js';
 import type { Receiver } from './receiver-auth.js';
+import { isTransmitterId } from './receiver-input.js';
 
 /**
  * Helpers every SSF endpoint shares: the `{tenant}` segment, the caller's own stream, and the
@@ -19,6 +20,7 @@ export function checkTenant(segment: string, services: Services): void {
 /** Another receiver's stream is reported exactly as a missing one: its existence is not disclosed. */
 export async function ownStream(receiver: Receiver, streamId: unknown, services: Services): Promise<SsfStream> {
   if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 128) throw SSF_ERRORS.invalidRequest('stream_id is required.');
+  if (!isTransmitterId(streamId)) throw SSF_ERRORS.streamNotFound();
   const stream = await services.store.ssf.findStream(services.tenant.id, streamId);
   if (!stream || stream.clientId !== receiver.clientId) throw SSF_ERRORS.streamNotFound();
   return stream;
