@@ -8,10 +8,10 @@ import { KeyRing } from './core/key-ring.js';
 import { keyRetentionMs } from './core/key-rotation.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
-import { TOPIC, type InvalidationFeed } from './events/invalidation.js';
-import { startKeyRefresher } from './events/key-refresher.js';
-import { BackchannelLogoutSink } from './events/backchannel-logout-sink.js';
-import { OutboxDispatcher } from './events/outbox-dispatcher.js';
+import { TOPIC, type InvalidationFeed } from './cluster/invalidation.js';
+import { startKeyRefresher } from './cluster/key-refresher.js';
+import { BackchannelLogoutSink } from './outbox/backchannel-logout-sink.js';
+import { OutboxDispatcher } from './outbox/outbox-dispatcher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { classifyError } from './http/error-class.js';
 import { setRequestIdHeaders } from './http/request-id.js';
@@ -30,7 +30,7 @@ export interface CreateAppOptions {
   clock?: Clock;
   https?: { cert: string | Buffer; key: string | Buffer };
   /**
-   * Where this instance hears of changes made by others (src/events/): PostgreSQL LISTEN/NOTIFY
+   * Where this instance hears of changes made by others (src/cluster/): PostgreSQL LISTEN/NOTIFY
    * or Redis. Without one, the signing keys are still re-read every config.keyReloadSeconds.
    * The app owns it from here on and closes it.
    */

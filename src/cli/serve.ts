@@ -9,7 +9,7 @@ import { createApp, type PortcullisApp } from '../app.js';
 import { systemClock } from '../clock.js';
 import { ConfigError, DEFAULT_TOKEN_LIFETIMES, ENTRA_CAE_ACCESS_TOKEN_SECONDS, makeAppConfig, type AppConfig } from '../config.js';
 import { SeedError, applySeed, demoSeed, parseSeed, type Seed } from '../core/seed.js';
-import { openInvalidationFeed } from '../events/open-feed.js';
+import { openInvalidationFeed } from '../cluster/open-feed.js';
 import { ConflictError, type Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/open.js';
 import { DataDirLockedError, holdServeLock, type HeldLock } from '../store/sqlite/data-dir-lock.js';
