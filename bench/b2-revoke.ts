@@ -6,7 +6,7 @@
  * whose refresh is in flight at that moment (the racing case); as soon as the revoke answers, that
  * user's chains jump the queue so their (old-epoch) tokens are presented again at once. Afterwards every refresh is checked
  * against the revokes: a refresh of a revoked user that was SENT after the revoke had ANSWERED and
- * was accepted is a stale acceptance (DESIGN.md I1); there must be none. Refreshes that were
+ * was accepted is a stale acceptance (I1, docs/revocation-model.md); there must be none. Refreshes that were
  * already in flight when the revoke answered may go either way and are only counted.
  * Usage: npm run bench:b2 -- [--duration ms] [--warmup ms] [--users n] [--concurrency n]
  *        [--workers n] [--interval ms] [--dist DIR]

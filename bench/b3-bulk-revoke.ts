@@ -1,7 +1,7 @@
 /**
- * B3: bulk revocation of many users (issue 5: 100,000), in users revoked per second, two ways:
+ * B3: bulk revocation of many users (target: 100,000, BENCHMARKS.md), in users revoked per second, two ways:
  *   - `batch`: this process sends Graph JSON batches (`POST /v1.0/$batch`, 20
- *     revokeSignInSessions requests each, the most Graph allows, reference §4.4) with an app-only
+ *     revokeSignInSessions requests each, the most Graph allows, https://learn.microsoft.com/graph/json-batching) with an app-only
  *     token holding User.RevokeSessions.All, `--concurrency` batches in flight;
  *   - `cli`: `portcullis revoke --yes --parallel N` (signed in app-only with the same app) reading
  *     the users from stdin, timed from spawn to exit (sign-in excluded), plus its own summary rate.

@@ -1,5 +1,5 @@
 /**
- * B1 and B2 on PostgreSQL (issue 5: "the same B1/B2 on PostgreSQL with 1 and 3 instances"):
+ * B1 and B2 on PostgreSQL (BENCHMARKS.md, "B1/B2 on PostgreSQL, 1 and 3 instances"):
  * Portcullis as 1 and as 3 `portcullis serve` processes on one fresh PostgreSQL database per run
  * (the load generator's clients spread round-robin over the instances), side by side with
  * node-oidc-provider in the same run, at the all-cores level (nothing pinned: PostgreSQL needs

@@ -1,5 +1,5 @@
 /**
- * Push revocation latency (issue 6's benchmark): with R push receivers on loopback — each its own
+ * Push revocation latency (BENCHMARKS.md, "Push revocation"): with R push receivers on loopback — each its own
  * SSF stream of its own relying-party app, its own HTTP server and its own
  * `portcullis/resource-server` middleware (the compiled dist/, as an app imports it) — an
  * administrator revokes one user at a time (servers/revoker.mjs, its own process, as in B2) and

@@ -25,7 +25,7 @@ export interface TokenLifetimes {
   /**
    * Long-lived access tokens for CAE-capable clients (those that declared `cp1`): their tokens
    * live a random time in [min, max] seconds, because Portcullis's Graph API refuses them at once
-   * after a revoke anyway (I6; Entra uses 20–28 h, reference §6). 0 and 0 = off (default): every
+   * after a revoke anyway (I6; Entra uses 20–28 h, https://learn.microsoft.com/entra/identity/conditional-access/concept-continuous-access-evaluation). 0 and 0 = off (default): every
    * client gets accessTokenMinSeconds–accessTokenMaxSeconds.
    */
   caeAccessTokenMinSeconds: number;
@@ -166,7 +166,7 @@ export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = Object.freeze({
   caeAccessTokenMaxSeconds: 0,
 });
 
-/** Entra's long-lived CAE token lifetime, 20–28 h (reference §6), for `--cae-long-lived-tokens`. */
+/** Entra's long-lived CAE token lifetime, 20–28 h (https://learn.microsoft.com/entra/identity/conditional-access/concept-continuous-access-evaluation), for `--cae-long-lived-tokens`. */
 export const ENTRA_CAE_ACCESS_TOKEN_SECONDS = Object.freeze({ min: 20 * 3600, max: 28 * 3600 });
 export const DEFAULT_SSF_CONFIG: SsfConfig = Object.freeze({
   pollWaitSeconds: 15,

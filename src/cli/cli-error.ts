@@ -36,6 +36,6 @@ export class CliError extends Error {
   }
 }
 
-/** The one sentence shown whenever the CLI's own session is gone (issue 3: no stack trace). */
+/** The one sentence shown whenever the CLI's own session is gone (no stack trace: docs/cli.md, "Exit codes and errors"). */
 export const SIGNED_OUT_SENTENCE =
   "Your Portcullis sign-in is no longer valid (it was revoked or has expired); run 'portcullis login' to sign in again.";

@@ -1,6 +1,6 @@
 /**
  * `portcullis serve` options: command-line flags, then PORTCULLIS_* environment variables, then
- * defaults (DESIGN.md: defaults < env < flags). Everything is validated here so that a bad value
+ * defaults (docs/configuration.md: defaults < env < flags). Everything is validated here so that a bad value
  * becomes one `portcullis: ...` line and exit code 2 before anything is opened or bound.
  */
 import { parseArgs } from 'node:util';

@@ -1,6 +1,6 @@
 /**
  * TLS material for `serve`. MSAL refuses non-https authorities and the Graph JS client strips
- * Authorization from non-https URLs (reference/client-behaviour.md), so local development needs
+ * Authorization from non-https URLs (test/e2e/ drives them over HTTPS for that reason), so local development needs
  * a certificate: either the operator's files, or a self-signed localhost certificate that is made
  * once and kept, so clients can trust it through NODE_EXTRA_CA_CERTS across restarts.
  */
@@ -59,7 +59,7 @@ const DAY_MS = 24 * 3600 * 1000;
 
 async function generateLocalhostCertificate(now: number): Promise<{ cert: string; key: string }> {
   // Loaded only here: selfsigned and its X.509 library take ~150 ms to import, which every
-  // start without --tls-self-signed would otherwise pay (issue 5, B5).
+  // start without --tls-self-signed would otherwise pay (BENCHMARKS.md, B5).
   const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keySize: 2048,

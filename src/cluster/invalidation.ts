@@ -1,5 +1,5 @@
 /**
- * A cross-instance invalidation feed (DESIGN.md, Storage): instances keep small per-instance
+ * A cross-instance invalidation feed (docs/deployment.md, "Cross-instance invalidation"): instances keep small per-instance
  * caches (today: the signing keys) and learn of changes made elsewhere through PostgreSQL
  * LISTEN/NOTIFY or Redis pub/sub. A feed is only ever a hint to reload sooner: every consumer
  * also reloads periodically, and correctness never depends on a message arriving.

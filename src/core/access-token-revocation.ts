@@ -2,7 +2,7 @@ import type { Grant, User } from './model.js';
 import type { JwtPayload } from '../crypto/jwt.js';
 
 /**
- * DESIGN.md I6: is a validly signed, unexpired delegated access token dead because of something
+ * Invariant I6 (docs/revocation-model.md): is a validly signed, unexpired delegated access token dead because of something
  * that happened after it was issued? Decided from the store as it is now (read per request, on
  * the shared database, so it holds on every instance): the user was deleted or disabled, the
  * user's sessions were revoked or the password reset (the epoch moved on), or the token's grant

@@ -1,7 +1,7 @@
 import { newGuid } from '../crypto/random.js';
 import type { AuditIdentity, AuditRecord, AuditTarget, User } from './model.js';
 
-/** Activity names as Entra's audit log records them (reference §7.2). */
+/** Activity names as Entra's audit log records them (https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities). */
 export const ACTIVITY = {
   revokeSessions: 'Update StsRefreshTokenValidFrom Timestamp',
   disableAccount: 'Disable account',

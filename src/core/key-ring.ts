@@ -66,7 +66,7 @@ export class KeyRing {
   static async open(store: Store, now: number, clock: () => number = Date.now, retentionMs: number = Infinity): Promise<KeyRing> {
     let stored = await store.keys.listUnretired();
     if (stored.length === 0) {
-      // Generated on the thread pool, so a first start builds the HTTP server meanwhile (issue 5, B5).
+      // Generated on the thread pool, so a first start builds the HTTP server meanwhile (BENCHMARKS.md, B5).
       await store.keys.insertIfNone(await generateSigningKeyAsync(now));
       stored = await store.keys.listUnretired();
     }

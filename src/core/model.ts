@@ -1,6 +1,6 @@
 /**
  * Domain records. Times are milliseconds since the Unix epoch. Every credential row carries the
- * user's revocation epoch at the moment it was issued (DESIGN.md, "The revocation model"): a
+ * user's revocation epoch at the moment it was issued (docs/revocation-model.md): a
  * credential is usable only while `credential.epoch === user.revocationEpoch`.
  */
 
@@ -58,12 +58,17 @@ export interface Application {
    * `backchannel_logout_session_required`); absent or null = the app is not told of logouts.
    */
   backchannelLogout?: BackchannelLogoutRegistration | null;
+  /**
+   * Directory role template ids assigned to the app's service principal; absent or empty = none.
+   * An app-only caller needs one to act on a user who holds a role (docs/authorization.md).
+   */
+  directoryRoles?: string[];
 }
 
 export interface BackchannelLogoutRegistration {
   /** https, or http on a loopback host (as redirect URIs); no fragment. */
   uri: string;
-  /** The RP needs `sid` in every logout token (§2.4). */
+  /** The RP needs `sid` in every logout token (Back-Channel Logout §2.4). */
   sessionRequired: boolean;
 }
 
@@ -108,7 +113,7 @@ export interface RefreshTokenRecord {
   userId: string;
   clientId: string;
   scopes: string[];
-  /** Inherited from the credential it came from, never re-read (DESIGN.md). */
+  /** Inherited from the credential it came from, never re-read (docs/revocation-model.md). */
   epoch: number;
   issuedAt: number;
   expiresAt: number;

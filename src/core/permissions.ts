@@ -11,6 +11,12 @@ export const GRAPH_RESOURCE_URI = 'https://graph.microsoft.com';
  */
 export const SHARED_SIGNALS_PERMISSION = 'SharedSignals.ReadWrite.All';
 
+/**
+ * Graph's permission for setting another user's passwordProfile (delegated and application;
+ * User.ReadWrite.All does not cover it for apps): https://learn.microsoft.com/graph/permissions-reference
+ */
+export const PASSWORD_PROFILE_PERMISSION = 'User-PasswordProfile.ReadWrite.All';
+
 export const DELEGATED_PERMISSIONS = [
   'User.Read',
   'User.ReadWrite',
@@ -18,6 +24,7 @@ export const DELEGATED_PERMISSIONS = [
   'User.Read.All',
   'User.ReadWrite.All',
   'User.RevokeSessions.All',
+  PASSWORD_PROFILE_PERMISSION,
   'Directory.Read.All',
   'Directory.ReadWrite.All',
   'AuditLog.Read.All',
@@ -29,6 +36,7 @@ export const APPLICATION_PERMISSIONS = [
   'User.Read.All',
   'User.ReadWrite.All',
   'User.RevokeSessions.All',
+  PASSWORD_PROFILE_PERMISSION,
   'Directory.Read.All',
   'Directory.ReadWrite.All',
   'AuditLog.Read.All',

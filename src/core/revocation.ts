@@ -4,7 +4,7 @@ import { ACTIVITY, isoOrNull, userManagementRecord, userTarget } from './audit.j
 import type { AuditIdentity, User } from './model.js';
 
 /**
- * revokeSignInSessions / invalidateAllRefreshTokens (DESIGN.md, "The revocation model"):
+ * revokeSignInSessions / invalidateAllRefreshTokens (docs/revocation-model.md):
  * one transaction bumps the user's epoch, sets both valid-from timestamps to the same instant
  * and writes the audit record; it has committed durably when the promise resolves, so the
  * caller may answer. Every credential carrying the old epoch is dead from then on (I1).
@@ -35,7 +35,7 @@ export async function revokeUserSessions(
   });
   return store.users.revoke(target.tenantId, target.id, now, {
     audit: [record],
-    // Pushed to relying parties by the outbox (issue 6); a user revoking their own sessions via
+    // Pushed to relying parties by the outbox (docs/push-revocation.md); a user revoking their own sessions via
     // /me is CAEP initiating_entity 'user', anyone else 'admin'.
     securityEvent: {
       type: 'sessions-revoked',

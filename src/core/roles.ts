@@ -1,7 +1,7 @@
 /**
- * Built-in directory roles Portcullis knows, with Entra's role template ids, and the
- * "who may act on whom" rule for invalidating refresh tokens / resetting passwords
- * (reference/entra-graph-facts.md §7.1, the "Who can reset passwords" table).
+ * Built-in directory roles Portcullis knows, with Entra's role template ids
+ * (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference).
+ * Who may do what to whom is decided in core/authorization/ (docs/authorization.md).
  */
 export const ROLE = {
   globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
@@ -50,58 +50,6 @@ export function resolveRole(nameOrId: string): string | undefined {
     if (id === wanted || name.toLowerCase() === wanted) return id;
   }
   return undefined;
-}
-
-/** Roles that carry microsoft.directory/users/invalidateAllRefreshTokens (§7.1). */
-const REVOKING_ROLES: readonly string[] = [
-  ROLE.passwordAdministrator,
-  ROLE.helpdeskAdministrator,
-  ROLE.authenticationAdministrator,
-  ROLE.userAdministrator,
-  ROLE.privilegedAuthenticationAdministrator,
-  ROLE.globalAdministrator,
-];
-
-const P = ROLE.passwordAdministrator;
-const H = ROLE.helpdeskAdministrator;
-const A = ROLE.authenticationAdministrator;
-const U = ROLE.userAdministrator;
-const PA = ROLE.privilegedAuthenticationAdministrator;
-const G = ROLE.globalAdministrator;
-
-/**
- * Rows of the §7.1 table: for a target holding this role, which actor roles may act.
- * A target with several roles may be acted on only if every one of its roles allows it.
- * Roles not listed fall under "All other built-in and custom roles": PA and GA only.
- */
-const ACTORS_BY_TARGET_ROLE: Record<string, readonly string[]> = {
-  [ROLE.authenticationAdministrator]: [A, PA, G],
-  [ROLE.directoryReaders]: [P, H, A, U, PA, G],
-  [ROLE.globalAdministrator]: [PA, G],
-  [ROLE.groupsAdministrator]: [U, PA, G],
-  [ROLE.guestInviter]: [P, H, A, U, PA, G],
-  [ROLE.helpdeskAdministrator]: [H, U, PA, G],
-  [ROLE.messageCenterReader]: [H, A, U, PA, G],
-  [ROLE.passwordAdministrator]: [P, H, A, U, PA, G],
-  [ROLE.privilegedAuthenticationAdministrator]: [PA, G],
-  [ROLE.privilegedRoleAdministrator]: [PA, G],
-  [ROLE.reportsReader]: [H, A, U, PA, G],
-  [ROLE.userAdministrator]: [U, PA, G],
-};
-const NO_ROLE_ACTORS: readonly string[] = [P, H, A, U, PA, G];
-const OTHER_ROLE_ACTORS: readonly string[] = [PA, G];
-
-/** True if an actor with `actorRoles` may invalidate the refresh tokens of a target with `targetRoles`. */
-export function mayRevokeSessionsOf(actorRoles: readonly string[], targetRoles: readonly string[]): boolean {
-  const actorRevoking = actorRoles.filter((r) => REVOKING_ROLES.includes(r));
-  if (actorRevoking.length === 0) return false;
-  const rows = targetRoles.length === 0 ? [NO_ROLE_ACTORS] : targetRoles.map((r) => ACTORS_BY_TARGET_ROLE[r] ?? OTHER_ROLE_ACTORS);
-  return rows.every((allowed) => actorRevoking.some((r) => allowed.includes(r)));
-}
-
-/** Roles that may create, update and delete users (User Administrator and above). */
-export function mayManageUsers(actorRoles: readonly string[]): boolean {
-  return actorRoles.some((r) => r === ROLE.globalAdministrator || r === ROLE.userAdministrator || r === ROLE.directoryWriters);
 }
 
 /** Roles that may read the directory audit log (Graph: directoryAudits, delegated). */

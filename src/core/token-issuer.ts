@@ -7,7 +7,7 @@ import { GRAPH_RESOURCE_APP_ID } from './permissions.js';
 
 /**
  * Mints the JWTs of the Microsoft identity platform v2.0 endpoint with the claims of
- * reference/entra-graph-facts.md §8.2. Access tokens are for Portcullis's Graph-compatible API.
+ * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference. Access tokens are for Portcullis's Graph-compatible API.
  */
 export interface DelegatedTokenRequest {
   user: User;
@@ -23,7 +23,7 @@ export interface DelegatedTokenRequest {
   clientAuthenticated: boolean;
   /**
    * The revocation epoch of the credential the token comes from, published as `pc_epoch` so the
-   * Graph API can refuse the token exactly when the user's epoch has moved on (DESIGN.md I6).
+   * Graph API can refuse the token exactly when the user's epoch has moved on (I6, docs/revocation-model.md).
    */
   epoch?: number;
   /**
@@ -32,7 +32,7 @@ export interface DelegatedTokenRequest {
    * access tokens of the same grant).
    */
   grantId?: string;
-  /** Declared client capabilities (`xms_cc`, reference §6); `cp1` marks a CAE-capable client. */
+  /** Declared client capabilities (`xms_cc`, https://learn.microsoft.com/entra/identity-platform/claims-challenge); `cp1` marks a CAE-capable client. */
   clientCapabilities?: string[];
 }
 
@@ -73,7 +73,7 @@ export class TokenIssuer {
 
   /**
    * A CAE-capable client (cp1) may get a long-lived token when configured: Graph refuses it at
-   * once after a revoke with a claims challenge the client knows how to answer (reference §6).
+   * once after a revoke with a claims challenge the client knows how to answer (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
    */
   private delegatedLifetime(req: DelegatedTokenRequest): { seconds: number; longLived: boolean } {
     const { caeAccessTokenMinSeconds: min, caeAccessTokenMaxSeconds: max } = this.config.tokens;
@@ -118,7 +118,7 @@ export class TokenIssuer {
     if (req.sessionId) access.sid = req.sessionId;
     if (req.epoch !== undefined) access.pc_epoch = req.epoch;
     if (req.grantId !== undefined) access.pc_gid = req.grantId;
-    // Entra emits xms_cc only when the client declared capabilities (reference §6).
+    // Entra emits xms_cc only when the client declared capabilities (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
     if (req.clientCapabilities && req.clientCapabilities.length > 0) access.xms_cc = [...req.clientCapabilities];
 
     let id: Record<string, unknown> | null = null;

@@ -1,10 +1,10 @@
 /**
  * Creating, changing and deleting users, with the audit record of each change committed in the
- * same store call as the change (reference/entra-graph-facts.md §7.2). Surfaces (Graph, CLI,
+ * same store call as the change (https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities). Surfaces (Graph, CLI,
  * console) validate the shape of their input; the rules of the directory live here and are
  * reported as UserRuleViolation, which each surface turns into its own wire error.
  * Disabling an account and resetting a password revoke every credential of the user, exactly
- * like revokeSignInSessions (DESIGN.md: "a password reset revokes like a revoke").
+ * like revokeSignInSessions (docs/revocation-model.md: a password reset revokes like a revoke).
  */
 import type { Clock } from '../clock.js';
 import { hashSecret } from '../crypto/passwords.js';
@@ -12,6 +12,7 @@ import { newGuid } from '../crypto/random.js';
 import { ConflictError, type Store, type UserPatch } from '../store/store.js';
 import { ACTIVITY, userManagementRecord, userTarget } from './audit.js';
 import type { AuditIdentity, AuditRecord, AuditTarget, Tenant, User } from './model.js';
+import type { InitiatingEntity } from './security-event.js';
 
 export interface UserManagementDeps {
   store: Store;
@@ -23,6 +24,11 @@ export interface UserManagementDeps {
 export interface ActionContext {
   actor: AuditIdentity;
   correlationId: string;
+  /**
+   * The CAEP initiating_entity of the security events this action causes. Absent: 'user' when the
+   * actor acts on itself, else 'admin'; a seed file applied at start-up is 'system'.
+   */
+  initiatingEntity?: InitiatingEntity;
 }
 
 export type UserRuleViolation =
@@ -49,12 +55,18 @@ export interface NewUser {
   userPrincipalName: string;
   password: string;
   mail?: string | null;
+  /** A fixed object id (a seed file may name one); absent: a new GUID. */
+  id?: string;
+  /** Directory role template ids assigned at creation (core/roles.ts). */
+  roleTemplateIds?: string[];
 }
 
 export interface UserChanges {
   displayName?: string;
   accountEnabled?: boolean;
   password?: string;
+  userPrincipalName?: string;
+  roleTemplateIds?: string[];
 }
 
 const MAX_DISPLAY_NAME = 256;
@@ -92,10 +104,14 @@ function checkPassword(password: string): void {
   if (!meetsPasswordComplexity(password)) throw new UserRuleError({ kind: 'password_complexity' });
 }
 
-function checkUserPrincipalName(upn: string, tenant: Tenant): void {
+/**
+ * The one userPrincipalName rule (every surface that creates or renames a user, and seed files): alias@domain,
+ * the alias in Entra's character set, the domain the tenant's (verified) domain. Null when valid.
+ */
+export function userPrincipalNameViolation(upn: string, tenantDomain: string): UserRuleViolation | null {
   const at = upn.lastIndexOf('@');
   if (at <= 0 || at === upn.length - 1 || upn.length > MAX_UPN) {
-    throw new UserRuleError({ kind: 'invalid_value', property: 'userPrincipalName' });
+    return { kind: 'invalid_value', property: 'userPrincipalName' };
   }
   const alias = upn.slice(0, at);
   const domain = upn.slice(at + 1);
@@ -106,9 +122,20 @@ function checkUserPrincipalName(upn: string, tenant: Tenant): void {
     alias.endsWith('.') ||
     alias.includes('..')
   ) {
-    throw new UserRuleError({ kind: 'invalid_value', property: 'userPrincipalName' });
+    return { kind: 'invalid_value', property: 'userPrincipalName' };
   }
-  if (domain.toLowerCase() !== tenant.domain.toLowerCase()) throw new UserRuleError({ kind: 'upn_domain' });
+  if (domain.toLowerCase() !== tenantDomain.toLowerCase()) return { kind: 'upn_domain' };
+  return null;
+}
+
+function checkUserPrincipalName(upn: string, tenant: Tenant): void {
+  const violation = userPrincipalNameViolation(upn, tenant.domain);
+  if (violation) throw new UserRuleError(violation);
+}
+
+/** The mail rule: a simple address with a dotted domain, storable everywhere. */
+export function isValidMail(mail: string): boolean {
+  return SIMPLE_MAIL.test(mail) && !holdsNul(mail);
 }
 
 function checkMailNickname(nickname: string): void {
@@ -123,12 +150,12 @@ export async function createUser(deps: UserManagementDeps, input: NewUser, ctx: 
   checkMailNickname(input.mailNickname);
   checkUserPrincipalName(input.userPrincipalName, deps.tenant);
   checkPassword(input.password);
-  if (input.mail !== undefined && input.mail !== null && (!SIMPLE_MAIL.test(input.mail) || holdsNul(input.mail))) {
+  if (input.mail !== undefined && input.mail !== null && !isValidMail(input.mail)) {
     throw new UserRuleError({ kind: 'invalid_value', property: 'mail' });
   }
   const now = deps.clock.now();
   const user: User = {
-    id: newGuid(),
+    id: input.id ?? newGuid(),
     tenantId: deps.tenant.id,
     userPrincipalName: input.userPrincipalName,
     displayName: input.displayName.trim(),
@@ -139,7 +166,7 @@ export async function createUser(deps: UserManagementDeps, input: NewUser, ctx: 
     revocationEpoch: 0,
     signInSessionsValidFrom: null,
     refreshTokensValidFrom: null,
-    roleTemplateIds: [],
+    roleTemplateIds: input.roleTemplateIds ?? [],
     createdAt: now,
   };
   const record = userManagementRecord({
@@ -176,6 +203,7 @@ export async function updateUser(
 ): Promise<User | null> {
   if (changes.displayName !== undefined) checkDisplayName(changes.displayName);
   if (changes.password !== undefined) checkPassword(changes.password);
+  if (changes.userPrincipalName !== undefined) checkUserPrincipalName(changes.userPrincipalName, deps.tenant);
 
   const now = deps.clock.now();
   const patch: UserPatch = {};
@@ -192,16 +220,28 @@ export async function updateUser(
       target: userTarget(target, modified),
     });
 
+  // One 'Update user' record for the plain property changes, as Entra logs one per update.
+  const updated: AuditTarget['modifiedProperties'] = [];
+  if (changes.userPrincipalName !== undefined && changes.userPrincipalName !== target.userPrincipalName) {
+    patch.userPrincipalName = changes.userPrincipalName;
+    updated.push({ displayName: 'UserPrincipalName', oldValue: target.userPrincipalName, newValue: changes.userPrincipalName });
+  }
   const displayName = changes.displayName?.trim();
   if (displayName !== undefined && displayName !== target.displayName) {
     patch.displayName = displayName;
-    audit.push(record(ACTIVITY.updateUser, [{ displayName: 'DisplayName', oldValue: target.displayName, newValue: displayName }]));
+    updated.push({ displayName: 'DisplayName', oldValue: target.displayName, newValue: displayName });
   }
+  const roles = changes.roleTemplateIds;
+  if (roles !== undefined && !sameSet(roles, target.roleTemplateIds)) {
+    patch.roleTemplateIds = roles;
+    updated.push({ displayName: 'Roles', oldValue: JSON.stringify(target.roleTemplateIds), newValue: JSON.stringify(roles) });
+  }
+  if (updated.length > 0) audit.push(record(ACTIVITY.updateUser, updated));
   if (changes.accountEnabled !== undefined && changes.accountEnabled !== target.accountEnabled) {
     patch.accountEnabled = changes.accountEnabled;
     const modified = [{ displayName: 'AccountEnabled', oldValue: String(target.accountEnabled), newValue: String(changes.accountEnabled) }];
     audit.push(record(changes.accountEnabled ? ACTIVITY.enableAccount : ACTIVITY.disableAccount, modified));
-    // Disabling ends every session and refresh token at once (CAE critical event, §6);
+    // Disabling ends every session and refresh token at once (a CAE critical event, https://learn.microsoft.com/entra/identity/conditional-access/concept-continuous-access-evaluation);
     // enabling revives nothing that was issued before.
     if (!changes.accountEnabled) revoke = true;
   }
@@ -214,14 +254,14 @@ export async function updateUser(
   if (audit.length === 0) return target;
   // A password reset that also disables is reported as the disable (the stronger event).
   const eventType = patch.accountEnabled === false ? 'account-disabled' : 'password-reset';
-  return deps.store.users.update(target.tenantId, target.id, patch, {
+  const update = deps.store.users.update(target.tenantId, target.id, patch, {
     ...(revoke
       ? {
           revokeAt: now,
           securityEvent: {
             type: eventType,
             occurredAt: now,
-            initiatingEntity: ctx.actor.user?.id === target.id ? 'user' : 'admin',
+            initiatingEntity: ctx.initiatingEntity ?? (ctx.actor.user?.id === target.id ? 'user' : 'admin'),
             initiatedBy: ctx.actor,
             correlationId: ctx.correlationId,
           },
@@ -229,6 +269,18 @@ export async function updateUser(
       : {}),
     audit,
   });
+  try {
+    return await update;
+  } catch (e) {
+    // A rename onto another user's userPrincipalName (unique, case-insensitive, in the store).
+    if (e instanceof ConflictError && patch.userPrincipalName !== undefined) throw new UserRuleError({ kind: 'duplicate_upn' });
+    throw e;
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((x) => sa.has(x));
 }
 
 /** Deletes the user (and everything issued to it) with its 'Delete user' record; false if already gone. */

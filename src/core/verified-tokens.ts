@@ -1,11 +1,11 @@
 /**
- * A small memo of access tokens whose RS256 signature was verified recently (issue 5, B3). A
+ * A small memo of access tokens whose RS256 signature was verified recently (BENCHMARKS.md, B3). A
  * `$batch` of 20 revocations presents the same bearer token 21 times (the envelope and each inner
- * request, which are authenticated one by one, reference §4.4), and a client calling Graph in a
+ * request, which are authenticated one by one, https://learn.microsoft.com/graph/json-batching), and a client calling Graph in a
  * loop presents one token for its whole lifetime; an RSA-2048 verification is ~50 µs, the largest
  * cost of authenticating. What is memoised is only the pure function "this exact token string
  * carries a valid signature by this key object": the claims (issuer, audience, tenant, expiry)
- * and the caller's current state (DESIGN.md I6: the epoch, the account) are still checked on
+ * and the caller's current state (I6 in docs/revocation-model.md: the epoch, the account) are still checked on
  * every request, and a hit counts only while the key ring still hands out the very same key for
  * the token's kid, so a key that left the ring takes its tokens with it.
  * Keyed by the token's SHA-256, so no bearer token is held here; bounded in size.

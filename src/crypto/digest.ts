@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 /**
  * The at-rest form of a high-entropy bearer credential (refresh token, code, session id).
  * The credentials carry ≥ 256 bits of entropy, so a fast hash suffices; only the digest is
- * stored (DESIGN.md I5; RFC 6819 §5.1.4.1.3).
+ * stored (I5, docs/revocation-model.md; RFC 6819 §5.1.4.1.3).
  */
 export function digestCredential(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('base64url');

@@ -30,11 +30,13 @@ export interface AppCaller {
   displayName: string;
   /** Lower-cased app role names. */
   roles: ReadonlySet<string>;
+  /** Directory roles assigned to the application, as the store has them now. */
+  directoryRoles: readonly string[];
 }
 
 export type Caller = DelegatedCaller | AppCaller;
 
-/** Microsoft Graph's own client id, which Graph puts in its 401 challenge (reference §4.2). */
+/** Microsoft Graph's own client id, which Graph puts in its 401 challenge (header format: https://learn.microsoft.com/entra/identity-platform/claims-challenge). */
 const GRAPH_CLIENT_ID = GRAPH_RESOURCE_APP_ID;
 /** The WWW-Authenticate value Graph sends with 401 (RFC 6750 §3), pointing at our authorize endpoint. */
 export function bearerChallenge(services: Services, extra: Record<string, string> = {}): string {
@@ -85,9 +87,9 @@ const lowerSet = (names: readonly unknown[]): ReadonlySet<string> =>
   new Set(names.filter((n): n is string => typeof n === 'string').map((n) => n.toLowerCase()));
 
 /**
- * DESIGN.md I6: a token whose user, epoch or grant has been revoked since it was issued is
- * refused at once (token-revocation.ts). Clients that declared cp1 get the CAE claims challenge
- * asking for a token not before the revocation; others the plain Bearer challenge (§6).
+ * Invariant I6 (docs/revocation-model.md): a token whose user, epoch or grant has been revoked since it was issued is
+ * refused at once (src/core/access-token-revocation.ts). Clients that declared cp1 get the CAE claims challenge
+ * asking for a token not before the revocation; others the plain Bearer challenge (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
  */
 function refuse(claims: JwtPayload, revocation: Revocation, services: Services): InvalidAuthenticationToken {
   if (!declaresCp1(claims)) return unauthenticated(services, revocation.message);
@@ -105,6 +107,8 @@ async function toCaller(claims: JwtPayload, services: Services): Promise<Caller>
       appId,
       displayName: app?.displayName ?? appId,
       roles: lowerSet(Array.isArray(claims.roles) ? claims.roles : []),
+      // Read per request, like a user's roles: removing an assignment takes effect at once.
+      directoryRoles: app?.directoryRoles ?? [],
     };
   }
   if (typeof claims.scp !== 'string' || typeof claims.oid !== 'string') {
@@ -129,7 +133,7 @@ export async function authenticate(request: FastifyRequest, services: Services):
 /**
  * The same for an Authorization header value: the $batch revoke lane (batch-revoke.ts) runs it
  * for each inner request, as a direct request would, so a token revoked by an earlier request of
- * the batch is refused for the later ones (DESIGN.md I6).
+ * the batch is refused for the later ones (I6, docs/revocation-model.md).
  */
 export async function authenticateBearer(authorization: string | undefined, services: Services): Promise<Caller> {
   const token = readBearerToken(authorization, services);

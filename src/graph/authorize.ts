@@ -1,8 +1,9 @@
 /**
  * Permission checks shared by the Graph resources. Names are compared case-insensitively (Entra
  * treats scope values that way). Each resource file declares its own permission sets from the
- * Graph permission tables (reference §1.3, §2) and the role rules of §7.
+ * Graph permission tables; who may act on which user is decided in core/authorization/.
  */
+import type { Actor } from '../core/authorization/decide.js';
 import type { AuditIdentity } from '../core/model.js';
 import type { Caller, DelegatedCaller } from './auth.js';
 import { AuthorizationRequestDenied, RequestBadRequest } from './errors.js';
@@ -20,6 +21,12 @@ export function hasAnyScope(caller: DelegatedCaller, names: readonly string[]): 
 export function hasAnyPermission(caller: Caller, set: PermissionSet): boolean {
   if (caller.kind === 'delegated') return hasAnyScope(caller, set.delegated);
   return set.application.some((n) => caller.roles.has(n.toLowerCase()));
+}
+
+/** The caller as core/authorization sees it. */
+export function actorOf(caller: Caller): Actor {
+  if (caller.kind === 'app') return { kind: 'app', permissions: caller.roles, roles: caller.directoryRoles };
+  return { kind: 'user', id: caller.user.id, roles: caller.user.roleTemplateIds, scopes: caller.scopes };
 }
 
 /** Throws 403 Authorization_RequestDenied unless `allowed`. */

@@ -1,5 +1,5 @@
 /**
- * Parsing and validating a JSON batch body (reference §4.4): `{"requests":[{id, method, url,
+ * Parsing and validating a JSON batch body (https://learn.microsoft.com/graph/json-batching): `{"requests":[{id, method, url,
  * headers?, body?, dependsOn?}]}`, at most 20 requests, ids unique case-insensitively, every
  * dependsOn naming another request of the batch and no cycles. Any violation fails the whole
  * batch with 400, as Graph does; problems of one request (bad URL, unknown path) are answered in
@@ -45,7 +45,7 @@ function readItem(raw: unknown, index: number): BatchItem {
   if (!(METHODS as readonly string[]).includes(method)) throw bad(`Request '${id}' has an invalid 'method'; use one of ${METHODS.join(', ')}.`);
   if (typeof r.url !== 'string' || r.url.length === 0) throw bad(`Request '${id}' has no 'url'.`);
   const headers = readHeaders(r.headers, id);
-  // §4.4: a body needs its Content-Type in the request's headers.
+  // JSON batching (https://learn.microsoft.com/graph/json-batching): a body needs its Content-Type in the request's headers.
   if (r.body !== undefined && r.body !== null && headers['content-type'] === undefined) {
     throw bad(`Request '${id}' has a body but no Content-Type header.`);
   }

@@ -7,11 +7,11 @@
  *
  * Each such inner request still goes through every step a direct request goes through, with the
  * same functions: the request-id / client-request-id rule (src/http/request-id.ts), authentication of
- * the outer request's bearer token (auth.ts, including the pc_epoch check of DESIGN.md I6, so a
+ * the outer request's bearer token (auth.ts, including the pc_epoch check of I6 in docs/revocation-model.md, so a
  * token revoked by an earlier request of the batch is refused for the later ones — see
  * innerCaller for the one shortcut), the caller's
- * throttling bucket (throttle.ts, reference §4.4: each inner request is charged), the permission
- * and §7.1 role checks and the durable revocation (revoke.ts, revokeAs), and the one Graph error
+ * throttling bucket (throttle.ts, https://learn.microsoft.com/graph/json-batching: each inner request is charged), the permission
+ * and role checks (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions) and the durable revocation (revoke.ts, revokeAs), and the one Graph error
  * envelope (error-response.ts). test/graph/batch-revoke-lane.test.ts runs mixed batches through
  * both this lane and inject() and compares the answers.
  *
@@ -33,7 +33,7 @@ import { GRAPH_CONTENT_TYPE, type GraphContext } from './http.js';
 import { INVALIDATE_ALL_REFRESH_TOKENS, REVOKE_SIGN_IN_SESSIONS, revokeAs, type RevokeAction } from './revoke.js';
 import type { GraphThrottle } from './throttle.js';
 
-/** One inner response, as $batch returns it (reference §4.4). */
+/** One inner response, as $batch returns it (https://learn.microsoft.com/graph/json-batching). */
 export interface BatchResponse {
   id: string;
   status: number;
@@ -98,7 +98,7 @@ async function innerCaller(ctx: GraphContext): Promise<Caller> {
   return authenticateBearer(typeof authorization === 'string' ? authorization : undefined, ctx.services);
 }
 
-/** Runs one lane revoke; resolves after the revocation has committed durably (DESIGN.md I1). */
+/** Runs one lane revoke; resolves after the revocation has committed durably (I1, docs/revocation-model.md). */
 export async function runLaneRevoke(lane: RevokeLane, ctx: GraphContext, item: BatchItem, revoke: LaneRevoke): Promise<BatchResponse> {
   const services: Services = ctx.services;
   const requestId = randomUUID();

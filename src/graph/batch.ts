@@ -1,5 +1,5 @@
 /**
- * `POST /v1.0/$batch` and `/beta/$batch`: JSON batching (reference §4.4).
+ * `POST /v1.0/$batch` and `/beta/$batch`: JSON batching (https://learn.microsoft.com/graph/json-batching).
  *
  * Each inner request is dispatched with fastify's `inject()` on the root instance, with the outer
  * request's Authorization. That is deliberate: an inner request then goes through exactly what a
@@ -72,7 +72,7 @@ function errorResponse(item: BatchItem, error: GraphError, services: Services): 
 function payloadOf(item: BatchItem): string | Buffer | undefined {
   if (item.body === undefined) return undefined;
   const type = item.headers['content-type'] ?? '';
-  // §4.4: a JSON body is given as JSON; any other body as a base64 string.
+  // https://learn.microsoft.com/graph/json-batching: a JSON body is given as JSON; any other body as a base64 string.
   if (/json/i.test(type)) return JSON.stringify(item.body);
   return typeof item.body === 'string' ? Buffer.from(item.body, 'base64') : JSON.stringify(item.body);
 }
@@ -140,7 +140,7 @@ export function batchRoutes(rt: BatchRuntime): GraphRoute[] {
     {
       method: 'POST',
       path: '/$batch',
-      // The envelope is not charged; each inner request is (reference §4.4).
+      // The envelope is not charged; each inner request is (https://learn.microsoft.com/graph/json-batching).
       throttled: false,
       handler: async (ctx) => {
         const items = parseBatch(ctx.request.body);

@@ -1,7 +1,7 @@
 /**
  * Request bodies on the Graph surface: JSON only. An empty body is accepted whatever its
  * Content-Type (the PowerShell SDK posts actions with `Content-Length: 0` and
- * `Content-Type: application/json`, reference §1.1); a non-empty one must be well-formed JSON
+ * `Content-Type: application/json`, https://learn.microsoft.com/graph/api/user-revokesigninsessions); a non-empty one must be well-formed JSON
  * nesting at most MAX_JSON_DEPTH arrays and objects deep.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';

@@ -11,7 +11,7 @@ import {
 import { classifyError } from '../http/error-class.js';
 import { clientRequestId, sendJson } from './http.js';
 
-/** Graph's innerError.date: UTC, no offset, no fraction (reference §4.1). */
+/** Graph's innerError.date: UTC, no offset, no fraction (https://learn.microsoft.com/graph/errors). */
 export function graphErrorDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);
 }
@@ -55,7 +55,7 @@ export function graphErrorFor(err: unknown, services: Services, log: FastifyRequ
 }
 
 /**
- * The OData error envelope (reference §4.1) with innerError {date, request-id,
+ * The OData error envelope (https://learn.microsoft.com/graph/errors) with innerError {date, request-id,
  * client-request-id}. Shared by sendGraphError and the $batch revoke lane (batch-revoke.ts), so a
  * batched error cannot drift from a direct one.
  */

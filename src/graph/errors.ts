@@ -1,5 +1,5 @@
 /**
- * Graph's error vocabulary (reference/entra-graph-facts.md §4.1). Each class fixes one wire
+ * Graph's error vocabulary (https://learn.microsoft.com/graph/errors). Each class fixes one wire
  * `code` and one HTTP status; handlers throw them and graph/error-response.ts writes the OData
  * envelope. Anything that is not a GraphError is turned into GeneralException there, so internals
  * never reach the wire.
@@ -94,7 +94,7 @@ export class UnsupportedMediaType extends GraphError {
 
 /**
  * 429 TooManyRequests with Retry-After in whole seconds and the innerError members Graph's
- * throttling sample shows (reference §4.1, §4.3).
+ * throttling sample shows (https://learn.microsoft.com/graph/errors, https://learn.microsoft.com/graph/throttling).
  */
 export class TooManyRequests extends GraphError {
   readonly status = 429;
@@ -107,7 +107,7 @@ export class TooManyRequests extends GraphError {
   }
 }
 
-/** 424: a $batch request whose dependsOn request failed (reference §4.4). */
+/** 424: a $batch request whose dependsOn request failed (https://learn.microsoft.com/graph/json-batching). */
 export class FailedDependency extends GraphError {
   readonly status = 424;
   readonly code = 'Request_FailedDependency';
@@ -124,7 +124,7 @@ export class GeneralException extends GraphError {
 
 /**
  * 503 serviceNotAvailable (Graph errors.md): the directory store is unreachable. Sent with
- * Retry-After, which the Graph SDKs' retry handlers honour for 503 (reference §4.3).
+ * Retry-After, which the Graph SDKs' retry handlers honour for 503 (https://learn.microsoft.com/graph/throttling).
  */
 export class ServiceNotAvailable extends GraphError {
   readonly status = 503;

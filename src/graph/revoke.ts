@@ -1,16 +1,17 @@
 /**
  * `user: revokeSignInSessions` (v1.0, beta) and `user: invalidateAllRefreshTokens` (beta only),
  * on `/users/{id | userPrincipalName}` and `/me`, each also under its namespace-qualified name
- * (reference §1, §2). Both go through core/revocation.ts: one durable transaction bumps the
+ * (https://learn.microsoft.com/graph/api/user-revokesigninsessions, https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta). Both go through core/revocation.ts: one durable transaction bumps the
  * epoch, sets both valid-from timestamps and writes 'Update StsRefreshTokenValidFrom Timestamp';
- * the answer is sent only after it has committed (DESIGN.md I1, I3).
+ * the answer is sent only after it has committed (I1, I3 in docs/revocation-model.md).
  */
 import type { User } from '../core/model.js';
 import type { Services } from '../services.js';
 import { revokeUserSessions } from '../core/revocation.js';
-import { mayRevokeSessionsOf } from '../core/roles.js';
+import { mayAttempt, mayPerform } from '../core/authorization/decide.js';
+import type { UserAction } from '../core/authorization/actions.js';
 import type { Caller } from './auth.js';
-import { auditActor, demand, hasAnyScope, requireDelegated } from './authorize.js';
+import { actorOf, auditActor, demand, requireDelegated } from './authorize.js';
 import { RequestResourceNotFound } from './errors.js';
 import { actionPaths, clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute, type GraphVersion } from './http.js';
 import { findUserByKey } from './user-lookup.js';
@@ -19,54 +20,34 @@ import { findUserByKey } from './user-lookup.js';
 export type RevokeAnswer = { status: 200; body: unknown } | { status: 204 };
 
 export interface RevokeAction {
-  /** Delegated scopes that allow acting on any user the caller's roles may act on. */
-  delegatedAny: readonly string[];
-  /** Delegated scopes that allow acting only on the signed-in user. */
-  delegatedSelf: readonly string[];
-  /** Application roles; empty = application permissions not supported. */
-  application: readonly string[];
+  /** The row of core/authorization/actions.ts that decides who may call it on whom. */
+  action: UserAction;
   answer(services: Services, version: GraphVersion): RevokeAnswer;
 }
 
-/** §1.3 (current permission include) and §1.2: 200 with an Edm.Boolean that is always true. */
+/** https://learn.microsoft.com/graph/api/user-revokesigninsessions (Permissions, Response): 200 with an Edm.Boolean that is always true. */
 export const REVOKE_SIGN_IN_SESSIONS: RevokeAction = {
-  delegatedAny: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
-  delegatedSelf: ['User.ReadWrite'],
-  application: ['User.RevokeSessions.All'],
+  action: 'revokeSignInSessions',
   answer: (services, version) => ({ status: 200, body: { '@odata.context': `${serviceRoot({ services, version })}/$metadata#Edm.Boolean`, value: true } }),
 };
 
-/**
- * §2: delegated User.RevokeSessions.All / Directory.ReadWrite.All, User.ReadWrite for oneself;
- * application permissions "Not supported" (the API's own page). 204 as documented.
- */
+/** https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta: beta only; 204 as documented; application permissions "Not supported". */
 export const INVALIDATE_ALL_REFRESH_TOKENS: RevokeAction = {
-  delegatedAny: ['User.RevokeSessions.All', 'Directory.ReadWrite.All'],
-  delegatedSelf: ['User.ReadWrite'],
-  application: [],
+  action: 'invalidateAllRefreshTokens',
   answer: () => ({ status: 204 }),
 };
 
 /**
  * Order of checks, as Graph answers: /me with an app token (400), missing permission (403),
- * bad or unknown target (400/404), then the role rule for acting on someone else (403).
+ * bad or unknown target (400/404), then the role and target rules (403; oneself needs no role).
  * `key` is the `{id | userPrincipalName}` segment, or null for `/me`.
  */
 async function authorizeTarget(services: Services, caller: Caller, action: RevokeAction, key: string | null): Promise<User> {
-  const allDelegated = [...action.delegatedAny, ...action.delegatedSelf];
-  if (key === null) {
-    const self = requireDelegated(caller);
-    demand(hasAnyScope(self, allDelegated));
-    return self.user; // "sign out everywhere" needs no admin role
-  }
-  if (caller.kind === 'app') {
-    demand(action.application.some((r) => caller.roles.has(r.toLowerCase())));
-    return findUserByKey(services, key);
-  }
-  demand(hasAnyScope(caller, allDelegated));
-  const target = await findUserByKey(services, key);
-  if (target.id === caller.user.id) return target;
-  demand(hasAnyScope(caller, action.delegatedAny) && mayRevokeSessionsOf(caller.user.roleTemplateIds, target.roleTemplateIds));
+  const me = key === null ? requireDelegated(caller) : null;
+  const actor = actorOf(caller);
+  demand(mayAttempt(actor, action.action));
+  const target = me ? me.user : await findUserByKey(services, key ?? '');
+  demand(mayPerform(actor, action.action, { id: target.id, roles: target.roleTemplateIds }));
   return target;
 }
 

@@ -1,10 +1,10 @@
 /**
- * Optional Graph throttling (reference §4.3): one token bucket per caller, refilled continuously
+ * Optional Graph throttling (https://learn.microsoft.com/graph/throttling): one token bucket per caller, refilled continuously
  * at `requestsPerSecond` up to `burst`. A request finding the bucket empty gets 429
  * TooManyRequests with Retry-After = the whole seconds until one token is back. The key is the
  * caller, not the connection or the token string: Graph throttles per app + tenant/user, and a
  * refreshed token must not reset the bucket. Inner $batch requests pass through here one by one,
- * so each is throttled individually (§4.4); the $batch envelope itself is not charged.
+ * so each is throttled individually (https://learn.microsoft.com/graph/json-batching); the $batch envelope itself is not charged.
  */
 import type { Clock } from '../clock.js';
 import type { GraphThrottleConfig } from '../config.js';

@@ -1,5 +1,5 @@
 /**
- * User -> Graph `microsoft.graph.user` JSON (reference §3; Graph user resource, v1.0). The
+ * User -> Graph `microsoft.graph.user` JSON (https://learn.microsoft.com/graph/api/resources/user; Graph user resource, v1.0). The
  * default property set is Graph's; the rest is "returned only on $select", as in Graph.
  */
 import { isoOrNull } from '../core/audit.js';

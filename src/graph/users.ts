@@ -12,10 +12,11 @@ import {
   type UserChanges,
   type UserRuleViolation,
 } from '../core/user-management.js';
+import type { UserAction } from '../core/authorization/actions.js';
+import { mayAttempt, mayCreateUsers, mayPerform, type Actor } from '../core/authorization/decide.js';
 import type { User } from '../core/model.js';
-import { mayManageUsers, mayRevokeSessionsOf } from '../core/roles.js';
 import type { Caller } from './auth.js';
-import { auditActor, demand, hasAnyPermission, hasAnyScope, type PermissionSet } from './authorize.js';
+import { actorOf, auditActor, demand, hasAnyPermission, hasAnyScope, type PermissionSet } from './authorize.js';
 import { requireJsonObject } from './body.js';
 import { DirectoryExpiredPageToken, RequestBadRequest, RequestResourceNotFound } from './errors.js';
 import { clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
@@ -30,13 +31,6 @@ const READ_USERS: PermissionSet = {
 };
 /** Reading oneself through /users/{own id} (as /me) also works with User.Read. */
 const READ_SELF_SCOPES = ['User.Read', 'User.ReadWrite'];
-/** Graph "Create user" / "Update user" / "Delete user". */
-const WRITE_USERS: PermissionSet = {
-  delegated: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
-  application: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
-};
-/** A user may change their own displayName with User.ReadWrite (Graph "Update user"). */
-const WRITE_SELF_SCOPES = ['User.ReadWrite', 'User.ReadWrite.All', 'Directory.ReadWrite.All'];
 
 /** True when the caller holds only User.ReadBasic.All among the read permissions. */
 function readsBasicOnly(caller: Caller, target: User): boolean {
@@ -178,7 +172,7 @@ function readPasswordProfile(body: Record<string, unknown>): string | undefined 
   return required(optionalString(p, 'password'), 'passwordProfile.password');
 }
 
-/** Graph's messages for the directory's rules (reference §4.1 and the user-post-users page). */
+/** Graph's messages for the directory's rules (https://learn.microsoft.com/graph/errors and the user-post-users page). */
 function ruleViolation(v: UserRuleViolation): RequestBadRequest {
   switch (v.kind) {
     case 'upn_domain':
@@ -209,25 +203,29 @@ async function withRuleErrors<T>(work: Promise<T>): Promise<T> {
 
 const actionContext = (ctx: GraphContext) => ({ actor: auditActor(ctx.caller), correlationId: clientRequestId(ctx.request, ctx.reply) });
 
-/** Delegated writes on users also need a role that manages users (User Administrator, …). */
-function mayWriteUsers(caller: Caller): boolean {
-  return hasAnyPermission(caller, WRITE_USERS) && (caller.kind === 'app' || mayManageUsers(caller.user.roleTemplateIds));
+/**
+ * Each change a PATCH asks for is a separate action, and each must be allowed on its own
+ * (core/authorization/: a role that holds the permission AND may act on the target).
+ */
+function requestedActions(changes: UserChanges): UserAction[] {
+  const actions: UserAction[] = [];
+  if (changes.displayName !== undefined) actions.push('updateBasic');
+  if (changes.userPrincipalName !== undefined) actions.push('updateUserPrincipalName');
+  if (changes.accountEnabled !== undefined) actions.push(changes.accountEnabled ? 'enable' : 'disable');
+  if (changes.password !== undefined) actions.push('resetPassword');
+  // An empty PATCH changes nothing, but still needs the right to write this user.
+  return actions.length > 0 ? actions : ['updateBasic'];
 }
 
-/**
- * Sensitive actions on another user (disable, password reset, delete) follow the "who can reset
- * passwords" table (§7.1): a User Administrator cannot disable a Global Administrator.
- */
-function mayActOnSensitively(caller: Caller, target: User): boolean {
-  if (caller.kind === 'app' || caller.user.id === target.id) return true;
-  return mayRevokeSessionsOf(caller.user.roleTemplateIds, target.roleTemplateIds);
+function demandMay(actor: Actor, actions: readonly UserAction[], target: User): void {
+  for (const action of actions) demand(mayPerform(actor, action, { id: target.id, roles: target.roleTemplateIds }));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Writing: handlers
 
 async function postUser(ctx: GraphContext): Promise<void> {
-  demand(mayWriteUsers(ctx.caller));
+  demand(mayCreateUsers(actorOf(ctx.caller)));
   const body = requireJsonObject(ctx.request.body);
   checkKnownProperties(body, ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName', 'passwordProfile', 'mail']);
   const accountEnabled = required(optionalBoolean(body, 'accountEnabled'), 'accountEnabled');
@@ -249,34 +247,34 @@ async function postUser(ctx: GraphContext): Promise<void> {
 }
 
 async function patchUser(ctx: GraphContext): Promise<void> {
-  const { caller } = ctx;
-  demand(hasAnyPermission(caller, WRITE_USERS) || (caller.kind === 'delegated' && hasAnyScope(caller, WRITE_SELF_SCOPES)));
+  const actor = actorOf(ctx.caller);
+  // Basic updates share their permissions with disable/enable/delete/UPN; a password reset may
+  // come with User-PasswordProfile.ReadWrite.All alone.
+  demand(mayAttempt(actor, 'updateBasic') || mayAttempt(actor, 'resetPassword'));
   const target = await findUserByKey(ctx.services, ctx.params.id ?? '');
   const body = requireJsonObject(ctx.request.body);
-  checkKnownProperties(body, ['displayName', 'accountEnabled', 'passwordProfile']);
+  checkKnownProperties(body, ['displayName', 'userPrincipalName', 'accountEnabled', 'passwordProfile']);
   const changes: UserChanges = {};
   const displayName = optionalString(body, 'displayName');
+  const userPrincipalName = optionalString(body, 'userPrincipalName');
   const accountEnabled = optionalBoolean(body, 'accountEnabled');
   const password = readPasswordProfile(body);
   if (displayName !== undefined) changes.displayName = displayName;
+  if (userPrincipalName !== undefined) changes.userPrincipalName = userPrincipalName;
   if (accountEnabled !== undefined) changes.accountEnabled = accountEnabled;
   if (password !== undefined) changes.password = password;
 
-  const onlyOwnDisplayName =
-    caller.kind === 'delegated' && caller.user.id === target.id && changes.accountEnabled === undefined && changes.password === undefined;
-  if (!(onlyOwnDisplayName && hasAnyScope(caller, WRITE_SELF_SCOPES))) {
-    demand(mayWriteUsers(caller));
-    if (changes.accountEnabled !== undefined || changes.password !== undefined) demand(mayActOnSensitively(caller, target));
-  }
+  demandMay(actor, requestedActions(changes), target);
   const updated = await withRuleErrors(updateUser(ctx.services, target, changes, actionContext(ctx)));
   if (!updated) throw new RequestResourceNotFound(ctx.params.id ?? target.id);
   sendNoContent(ctx.reply);
 }
 
 async function removeUser(ctx: GraphContext): Promise<void> {
-  demand(mayWriteUsers(ctx.caller));
+  const actor = actorOf(ctx.caller);
+  demand(mayAttempt(actor, 'delete'));
   const target = await findUserByKey(ctx.services, ctx.params.id ?? '');
-  demand(mayActOnSensitively(ctx.caller, target));
+  demandMay(actor, ['delete'], target);
   const deleted = await deleteUser(ctx.services, target, actionContext(ctx));
   if (!deleted) throw new RequestResourceNotFound(ctx.params.id ?? target.id);
   sendNoContent(ctx.reply);

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * The request-id rule of every surface (docs/graph-api.md "Errors"; the token endpoint's
- * `correlation_id`, docs/identity-endpoints.md): every response carries
+ * The request-id rule of every surface (https://learn.microsoft.com/graph/errors, docs/graph-api.md
+ * "Errors"; the token endpoint's `correlation_id`, docs/identity-endpoints.md): every response carries
  * `request-id` (our id for the request) and `client-request-id`, which echoes the client's value
  * when it is a plausible id and otherwise equals `request-id`. Only word characters and hyphens,
  * at most 64, are echoed: the value goes back into headers, JSON bodies and audit records.

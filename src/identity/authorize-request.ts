@@ -31,7 +31,7 @@ export interface AuthorizeRequest {
 
 /**
  * An error found before the redirect URI was validated: it is shown on a page, never redirected
- * (RFC 6749 §4.1.2.1; code-style anchors, anti-pattern 4).
+ * (RFC 6749 §4.1.2.1).
  */
 export class UnredirectableError extends Error {
   constructor(readonly error: OAuthError) {

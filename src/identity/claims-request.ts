@@ -2,7 +2,7 @@ import { InvalidRequest } from './oauth-errors.js';
 
 /**
  * The `claims` request parameter (OpenID Connect Core §5.5) as Entra uses it for Continuous
- * Access Evaluation (reference/entra-graph-facts.md §6):
+ * Access Evaluation (https://learn.microsoft.com/entra/identity-platform/claims-challenge):
  * - a client declares capabilities with `{"access_token":{"xms_cc":{"values":["cp1"]}}}`
  *   (MSAL's `clientCapabilities: ['CP1']` adds this to every /authorize and /token request);
  * - a client answering a resource's claims challenge sends the decoded challenge, e.g.
@@ -20,7 +20,7 @@ export interface ClaimsRequest {
 
 export const NO_CLAIMS: ClaimsRequest = Object.freeze({ clientCapabilities: [], notBefore: null });
 
-/** Capabilities Entra documents; values are case-insensitive (§6). */
+/** Capabilities Entra documents; values are case-insensitive (https://learn.microsoft.com/entra/identity-platform/claims-challenge). */
 const KNOWN_CAPABILITIES: readonly string[] = ['cp1'];
 /** The claims request travels in URLs; anything longer than this is not a real client's. */
 const MAX_LENGTH = 4096;
@@ -85,5 +85,5 @@ export function mergeCapabilities(a: readonly string[] | undefined, b: readonly 
   return [...new Set([...(a ?? []), ...b])].sort();
 }
 
-/** True if the CAE capability is among them (§6: Graph only challenges clients that declared cp1). */
+/** True if the CAE capability is among them (Graph only challenges clients that declared cp1: https://learn.microsoft.com/entra/identity-platform/claims-challenge). */
 export const hasCp1 = (capabilities: readonly string[] | undefined): boolean => (capabilities ?? []).includes('cp1');

@@ -28,7 +28,7 @@ export function toOAuthError(err: unknown): OAuthError {
   return kind.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? AADSTS.bodyTooLarge() : AADSTS.malformedBody();
 }
 
-/** The JSON body Entra's token endpoint answers errors with (reference §5.1). */
+/** The JSON body Entra's token endpoint answers errors with (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
 export function tokenErrorBody(err: OAuthError, traceId: string, correlationId: string, now: number): Record<string, unknown> {
   const timestamp = entraTimestamp(now);
   const body: Record<string, unknown> = {

@@ -16,7 +16,7 @@ export interface GrantContext {
 
 export type TokenResponseBody = Record<string, string | number>;
 
-/** One file per grant type (code-style anchors, convention 1); the token endpoint looks it up. */
+/** One file per grant type (src/identity/grants/); the token endpoint looks it up. */
 export interface GrantHandler {
   grantType: string;
   handle(ctx: GrantContext): Promise<TokenResponseBody>;

@@ -35,7 +35,7 @@ export function newRefreshToken(
 /**
  * Starts a grant from a redeemed code, device code or password: the grant and its first refresh
  * token (when offline_access was asked for) are written together. The epoch is the one the
- * redeemed credential carried, never a freshly read one (DESIGN.md).
+ * redeemed credential carried, never a freshly read one (docs/revocation-model.md, "The epoch").
  */
 export async function startGrant(
   services: Services,
@@ -122,7 +122,7 @@ export async function delegatedResponse(
     ext_expires_in: issued.expiresIn,
     access_token: issued.accessToken,
   };
-  // Entra sends refresh_in with long-lived tokens so MSAL renews them proactively (reference §6).
+  // Entra sends refresh_in with long-lived tokens so MSAL renews them proactively (https://learn.microsoft.com/entra/identity/conditional-access/concept-continuous-access-evaluation).
   if (issued.longLived) body.refresh_in = Math.floor(issued.expiresIn / 2);
   if (args.refreshToken) body.refresh_token = args.refreshToken;
   if (issued.idToken) body.id_token = issued.idToken;

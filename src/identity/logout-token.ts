@@ -14,7 +14,7 @@ export function logoutTokenClaims(args: {
   /** The same pairwise `sub` as in this application's ID tokens. */
   sub: string;
   sid: string | null;
-  /** Stable across retries of one delivery, so the receiver can drop duplicates (§2.6). */
+  /** Stable across retries of one delivery, so the receiver can drop duplicates (Back-Channel Logout 1.0 §2.6). */
   jti: string;
   nowSeconds: number;
 }): Record<string, unknown> {

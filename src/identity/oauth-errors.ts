@@ -1,7 +1,7 @@
 /**
  * OAuth 2.0 errors of the identity surface. Each class fixes the wire `error` code and HTTP
  * status (RFC 6749 §5.2); each instance carries the AADSTS number and text Entra uses
- * (reference/entra-graph-facts.md §5), and optionally Entra's `suberror`.
+ * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes), and optionally Entra's `suberror`.
  */
 export abstract class OAuthError extends Error {
   abstract readonly error: string;
@@ -70,9 +70,9 @@ export class ServerError extends OAuthError {
   override readonly status = 500;
 }
 /**
- * RFC 6749 §5.2 / Entra's token error table (reference §5.1): the server is temporarily unable
+ * RFC 6749 §5.2 / Entra's token error table (https://learn.microsoft.com/entra/identity-platform/reference-error-codes): the server is temporarily unable
  * to handle the request; clients retry. Sent with 503 and Retry-After (RFC 9110 §10.2.3), which
- * MSAL honours (x-ms-lib-capability=retry-after, reference §6).
+ * MSAL honours (x-ms-lib-capability=retry-after; error table: https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
  */
 export class TemporarilyUnavailable extends OAuthError {
   readonly error = 'temporarily_unavailable';
@@ -95,7 +95,7 @@ export class Throttled extends TemporarilyUnavailable {
   override readonly status = 429;
 }
 
-/** Entra's texts, in one place so tests and docs/errors.md can check them. */
+/** Entra's texts, in one place so tests and docs/identity-endpoints.md ("Errors") can check them. */
 export const AADSTS = {
   tenantNotFound: (t: string) =>
     new InvalidRequest(90002, `Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`),
@@ -152,7 +152,7 @@ export const AADSTS = {
     new InvalidGrant(70000, 'The provided refresh token has already been used; every token of this grant has been revoked (refresh token replay detection).', 'bad_token'),
   refreshTokenExpired: () =>
     new InvalidGrant(700082, 'The refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.', 'bad_token'),
-  /** AADSTS50173: the text Entra returns after revokeSignInSessions (reference §5.2). */
+  /** AADSTS50173: the text Entra returns after revokeSignInSessions (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
   revoked: (issuedAt: number, validFrom: number | null) =>
     new InvalidGrant(
       50173,
@@ -172,7 +172,7 @@ export const AADSTS = {
   deviceCodeInvalid: () => new InvalidGrant(70000, "The provided value for the input parameter 'device_code' is not valid."),
   slowDown: () => new SlowDown(70016, 'The client is polling too quickly; slow down.'),
   loginRequired: () => new LoginRequired(50058, 'A silent sign-in request was sent but no user is signed in.'),
-  /** A CAE claims challenge asks for tokens not before a time the SSO session predates (reference §6). */
+  /** A CAE claims challenge asks for tokens not before a time the SSO session predates (https://learn.microsoft.com/entra/identity-platform/claims-challenge). */
   sessionPredatesChallenge: () =>
     new InteractionRequired(50173, 'The sign-in session was established before the time the claims challenge requires; the user must sign in again.'),
   sessionRevoked: () => new InteractionRequired(50173, 'The session has been revoked; the user must sign in again.'),
@@ -185,7 +185,7 @@ export const AADSTS = {
   /** RFC 7662 §2.1: introspection is for clients that authenticate (a confidential client's secret). */
   introspectionNeedsSecret: () =>
     new InvalidClient(7000218, "Token introspection requires client authentication: the request must contain 'client_secret' (client_secret_post or client_secret_basic)."),
-  /** AADSTS50053, Entra smart lockout: refused before the password is checked (reference §5). */
+  /** AADSTS50053, Entra smart lockout: refused before the password is checked (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
   accountLocked: () =>
     new InvalidGrant(50053, "The account is locked, you've tried to sign in too many times with an incorrect user ID or password."),
   /** AADSTS50053's other text: the source address is locked, whichever account it tries. */

@@ -64,7 +64,7 @@ export function parseDelegatedScopes(raw: string | undefined, app: Application, 
   return { oidc: [...oidc], graph: [...graph], echo: [...new Set(echo)] };
 }
 
-/** Client credentials: exactly `{resource}/.default` (reference §8.1; AADSTS1002012). */
+/** Client credentials: exactly `{resource}/.default` (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc; AADSTS1002012). */
 export function checkClientCredentialsScope(raw: string, publicUrl: string, tenantName: string): void {
   const parts = splitScopeParam(raw);
   if (parts.length !== 1) throw AADSTS.clientCredentialsScope(raw.slice(0, 200));

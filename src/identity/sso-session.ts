@@ -7,12 +7,15 @@ import { readCookie, setCookie } from '../web/cookies.js';
 
 /**
  * The browser SSO session: a random cookie value whose digest is stored (I5), bound to the
- * user's epoch at sign-in, so a revoke ends it everywhere without touching the browser.
+ * user's epoch at sign-in, so a revoke ends it everywhere without touching the browser. Under TLS
+ * the cookie is `__Host-portcullis_sso` (web/cookies.ts).
  */
 export const SESSION_COOKIE = 'portcullis_sso';
 
+/** The live session behind the browser's cookie, if any. */
+
 export async function liveSession(req: FastifyRequest, services: Services): Promise<{ session: SsoSession; user: User } | null> {
-  const value = readCookie(req, SESSION_COOKIE);
+  const value = readCookie(req, SESSION_COOKIE, services.config.secure);
   if (!value) return null;
   return services.store.sessions.findLive(digestCredential(value), services.clock.now());
 }
@@ -37,7 +40,7 @@ export async function startSession(reply: FastifyReply, services: Services, user
 }
 
 export async function endSession(req: FastifyRequest, reply: FastifyReply, services: Services): Promise<void> {
-  const value = readCookie(req, SESSION_COOKIE);
+  const value = readCookie(req, SESSION_COOKIE, services.config.secure);
   if (value) {
     const now = services.clock.now();
     const hash = digestCredential(value);

@@ -3,7 +3,7 @@ import { AADSTS } from './oauth-errors.js';
 
 /**
  * The `{tenant}` path segment: the tenant GUID, its domain, or the multi-tenant aliases
- * `common` and `organizations` (reference §8.1). This deployment serves one tenant.
+ * `common` and `organizations` (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc). This deployment serves one tenant.
  */
 export function resolveTenant(segment: string, tenant: Tenant): Tenant {
   const s = segment.toLowerCase();

@@ -2,7 +2,7 @@
  * OpenID Connect Back-Channel Logout 1.0 as an outbox sink (docs/push-revocation.md,
  * "Back-channel logout"). For every security event, each application registered with a
  * `backchannel_logout_uri` that holds a grant in an affected session gets one logout token per
- * session (§2.4: `sid` identifies the RP session to end), POSTed form-encoded as `logout_token`
+ * session (Back-Channel Logout §2.4: `sid` identifies the RP session to end), POSTed form-encoded as `logout_token`
  * (§2.5). 2xx means delivered; anything else, a redirect or a timeout is retried by the
  * dispatcher.
  */

@@ -24,7 +24,7 @@ function passSnapshot(): PlanContext['snapshot'] {
 }
 /**
  * Deliveries taken per claim, all attempted concurrently. Larger than BATCH so that one revoke's
- * deliveries to every SSF stream (one per stream: 100 receivers in the issue 6 benchmark) start
+ * deliveries to every SSF stream (one per stream: 100 receivers in the push benchmark, BENCHMARKS.md) start
  * together instead of in halves, the second waiting for the first's signatures and commits.
  */
 const DELIVERY_BATCH = 128;
@@ -49,7 +49,7 @@ export interface PassResult {
 }
 
 /**
- * The outbox dispatcher (issue 6; docs/push-revocation.md, "The outbox"). Every instance runs
+ * The outbox dispatcher (docs/push-revocation.md, "The outbox"). Every instance runs
  * one. A pass (1) claims security events not yet fanned out, asks every registered sink to plan
  * its deliveries and records them with the event marked planned, then (2) claims due deliveries
  * and hands each to its sink, recording the outcome: delivered, retried with backoff, or

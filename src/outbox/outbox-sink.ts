@@ -51,7 +51,7 @@ export interface PlanContext extends SinkContext {
   /**
    * Reads configuration (registered applications, streams) once per planning pass, keyed by
    * `key`: the events the dispatcher claimed together are planned against one reading instead
-   * of one reading per event (issue 5, B3: a bulk revocation is one event per user). A failed
+   * of one reading per event (BENCHMARKS.md, B3: a bulk revocation is one event per user). A failed
    * read is not kept.
    */
   snapshot<T>(key: string, read: () => Promise<T>): Promise<T>;

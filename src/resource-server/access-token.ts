@@ -91,7 +91,7 @@ function describe(e: unknown): string {
   return 'The access token is signed with an unknown key.';
 }
 
-/** `xms_cc` contains cp1 (case-insensitive): the client handles CAE claims challenges (reference §6). */
+/** `xms_cc` contains cp1 (case-insensitive): the client handles CAE claims challenges (https://learn.microsoft.com/entra/identity-platform/claims-challenge). */
 export function declaresCp1(claims: AccessTokenClaims): boolean {
   const cc = claims.xms_cc;
   const values = Array.isArray(cc) ? cc : typeof cc === 'string' ? [cc] : [];

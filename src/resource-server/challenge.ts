@@ -3,7 +3,7 @@ import { declaresCp1 } from './access-token.js';
 
 /**
  * The 401 answers of a protected resource (RFC 6750 §3) and the Continuous Access Evaluation
- * claims challenge for revoked tokens (reference/entra-graph-facts.md §6): CAE-capable clients
+ * claims challenge for revoked tokens (https://learn.microsoft.com/entra/identity-platform/claims-challenge): CAE-capable clients
  * (`xms_cc` contains cp1) get `error="insufficient_claims"` with a base64 claims request for a
  * token not before the revocation, which MSAL answers by going back to the token endpoint; other
  * clients get plain `invalid_token`.
@@ -41,7 +41,7 @@ export function invalidToken(description: string): Refusal {
 export function revokedToken(claims: AccessTokenClaims, notBefore: number, authorizationUri: string): Refusal {
   const description = 'The access token was issued before its session was revoked.';
   if (!declaresCp1(claims)) return invalidToken(description);
-  // Minified JSON, as the CAE samples decode (reference §6).
+  // Minified JSON, as the CAE samples decode (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
   const claimsRequest = JSON.stringify({ access_token: { nbf: { essential: true, value: String(notBefore) } } });
   return {
     status: 401,

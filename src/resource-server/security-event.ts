@@ -83,7 +83,7 @@ function interpret(payload: JsonObject, jti: string, iat: number, rules: SetRule
       continue;
     }
     // A credential change (password reset) revokes in Portcullis like revokeSignInSessions
-    // (DESIGN.md, choices); other event types are not revocations.
+    // (docs/revocation-model.md); other event types are not revocations.
     if (type !== SESSION_REVOKED && type !== CREDENTIAL_CHANGE) continue;
     // CAEP §3.1: event_timestamp is when the revocation happened; without it the SET's issue
     // time is a safe upper bound (it refuses at least every token the event could cover).

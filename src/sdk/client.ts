@@ -7,7 +7,7 @@ import { GraphError } from './graph-error.js';
 import { GraphTransport, type GraphClientOptions } from './transport.js';
 import type { BatchRequest, BatchResponse, DirectoryAudit, GraphVersion, ListOptions, NewUser, Page, User, UserChanges } from './types.js';
 
-/** Graph's per-batch limit (reference §4.4). */
+/** Graph's per-batch limit (https://learn.microsoft.com/graph/json-batching). */
 export const MAX_BATCH_SIZE = 20;
 
 const userPath = (idOrUpn: string) => `/users/${encodeURIComponent(idOrUpn)}`;
@@ -51,7 +51,7 @@ export class GraphClient {
 
   /**
    * `POST /users/{id}/revokeSignInSessions`, or `/me/...` for `'me'`. Graph answers 200 with a
-   * Boolean that is always true (known issue, reference §1.2): any 2xx means success.
+   * Boolean that is always true (https://learn.microsoft.com/graph/known-issues): any 2xx means success.
    */
   async revokeSignInSessions(idOrUpn: string | 'me', version?: GraphVersion): Promise<boolean> {
     const path = idOrUpn === 'me' ? '/me/revokeSignInSessions' : `${userPath(idOrUpn)}/revokeSignInSessions`;
@@ -59,7 +59,7 @@ export class GraphClient {
     return true;
   }
 
-  /** Beta `invalidateAllRefreshTokens` (204; reference §2). Always sent to /beta. */
+  /** Beta `invalidateAllRefreshTokens` (204; https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta). Always sent to /beta. */
   async invalidateAllRefreshTokens(idOrUpn: string | 'me'): Promise<boolean> {
     const path = idOrUpn === 'me' ? '/me/invalidateAllRefreshTokens' : `${userPath(idOrUpn)}/invalidateAllRefreshTokens`;
     await this.transport.call('POST', path, { body: {}, version: 'beta' });

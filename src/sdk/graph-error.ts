@@ -1,6 +1,6 @@
 /**
  * The one error the SDK throws for a Graph error answer: status plus what Graph's OData envelope
- * carries (reference §4.1) and Retry-After (§4.3). Network failures are not GraphErrors: they
+ * carries (https://learn.microsoft.com/graph/errors) and Retry-After (https://learn.microsoft.com/graph/throttling). Network failures are not GraphErrors: they
  * surface as fetch's own TypeError (with `cause.code`, e.g. ECONNREFUSED), so callers can tell
  * "the server said no" from "no server answered".
  */
@@ -63,7 +63,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Retry-After is seconds (Graph sends integers, sometimes fractions, §4.3) or an HTTP date (RFC 9110 §10.2.3). */
+/** Retry-After is seconds (Graph sends integers, sometimes fractions, https://learn.microsoft.com/graph/throttling) or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
   if (value === null || value.trim() === '') return null;
   const seconds = Number(value);

@@ -1,7 +1,7 @@
 /**
  * One Graph HTTP call with what every call needs: the bearer token from the caller's provider,
- * Graph's request headers, bounded retries on 429/503/504 honouring Retry-After (reference §4.3),
- * one token refresh on 401 (a CAE claims challenge or an expired token, §6), and GraphError for
+ * Graph's request headers, bounded retries on 429/503/504 honouring Retry-After (https://learn.microsoft.com/graph/throttling),
+ * one token refresh on 401 (a CAE claims challenge or an expired token, https://learn.microsoft.com/entra/identity-platform/claims-challenge), and GraphError for
  * any other non-2xx answer.
  */
 import { randomUUID } from 'node:crypto';

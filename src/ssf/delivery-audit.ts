@@ -2,7 +2,7 @@ import { newGuid } from '../crypto/random.js';
 import type { AuditRecord } from '../core/model.js';
 
 /**
- * The audit record of a SET that was not delivered (issue 6: failures visible in the audit log,
+ * The audit record of a SET that was not delivered (docs/push-revocation.md: failures visible in the audit log,
  * readable through GET /v1.0/auditLogs/directoryAudits): a push given up or refused with 400, or a
  * SET a polling receiver reported in setErrs. It names the receiver application, the stream and,
  * for push, its endpoint without query string, with the jti as correlation id and the reason;

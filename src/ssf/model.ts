@@ -1,6 +1,6 @@
 /**
  * The records of the Shared Signals Framework transmitter (OpenID SSF 1.0, CAEP 1.0;
- * reference/entra-graph-facts.md §10.1–10.2). Times are milliseconds since the Unix epoch.
+ * OpenID Shared Signals Framework 1.0 and CAEP 1.0, https://openid.net/specs/openid-sharedsignals-framework-1_0.html; RFC 8417). Times are milliseconds since the Unix epoch.
  */
 
 export { DELIVERY, STREAM_STATUSES } from '../core/ssf-stream.js';

@@ -13,7 +13,7 @@ export interface WorkerLog {
 
 /**
  * SETs in flight at once, over all streams and rounds. A revoke yields one SET per stream, so with
- * up to this many receivers all of a revoke's SETs are on the wire together (issue 6 benchmark:
+ * up to this many receivers all of a revoke's SETs are on the wire together (push benchmark, BENCHMARKS.md:
  * 100 receivers) instead of 32 at a time; the bound keeps a backlog from opening unbounded sockets.
  */
 export const MAX_IN_FLIGHT = 128;

@@ -17,7 +17,7 @@ import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../core/ssf
 
 /**
  * The storage contract. Narrow, per aggregate, and the atomic operations are part of it
- * (code-style anchors, conventions 5 and 7): every method that redeems a credential checks the
+ * (I1, I4 in docs/revocation-model.md): every method that redeems a credential checks the
  * credential's epoch against the user's, the account state, expiry and consumption in the same
  * transaction that consumes it. Adapters: store/sqlite (embedded default); a PostgreSQL adapter
  * must pass the same contract suite (test/store/contract.ts).
@@ -37,6 +37,7 @@ export interface Store {
   ssf: SsfStore;
   lockouts: LockoutStore;
   seedState: SeedStateStore;
+  secrets: ServerSecretStore;
   close(): Promise<void>;
 }
 
@@ -154,7 +155,7 @@ export interface GrantStore {
   /** Creates a grant and its first refresh token atomically. */
   create(grant: Grant, firstToken: RefreshTokenRecord | null): Promise<void>;
   /**
-   * Refresh-token rotation in one transaction (DESIGN.md I4): the presented token must be
+   * Refresh-token rotation in one transaction (I4, docs/revocation-model.md): the presented token must be
    * unconsumed, unexpired, of a live grant, with the user's current epoch and an enabled
    * account; it is then marked consumed and `next` (same grant, same epoch) inserted.
    * Presenting a consumed token revokes its whole grant (RFC 9700 §4.14.2) unless it was
@@ -235,7 +236,7 @@ export type DeliverySettlement =
   | { status: 'failed'; attempts: number; lastError: string };
 
 /**
- * The durable outbox (issue 6; docs/push-revocation.md, "The outbox"). Events are written by
+ * The durable outbox (docs/push-revocation.md, "The outbox"). Events are written by
  * UserStore.update / delete and SessionStore.end inside their transactions. Work is handed out
  * under leases (`claimed_until`), so any number of instances may run a dispatcher on one
  * PostgreSQL database: a claim is one statement with FOR UPDATE SKIP LOCKED, and a settlement
@@ -315,8 +316,8 @@ export interface SsfStore {
   /** Marks the SETs delivered (poll acknowledgement, push 202 or a permanent failure). */
   settle(streamId: string, jtis: readonly string[], now: number): Promise<void>;
   /**
-   * Marks the SETs of one push round delivered, on whichever streams, in ONE transaction (issue 6
-   * benchmark: one commit per round, not one per SET). The mark need not survive an OS crash (the
+   * Marks the SETs of one push round delivered, on whichever streams, in ONE transaction (push
+   * benchmark in BENCHMARKS.md: one commit per round, not one per SET). The mark need not survive an OS crash (the
    * SQLite adapter does not wait for fsync): a lost mark only re-sends the SET with the same jti,
    * which receivers drop as a duplicate (RFC 8935 §2, SSF 1.0 idempotency).
    */
@@ -380,6 +381,19 @@ export interface SeedStateStore {
   put(record: SeedEntryRecord): Promise<void>;
   /** Forgets the records of entries the seed no longer has. */
   remove(kind: SeedEntryRecord['kind'], keys: readonly string[]): Promise<void>;
+}
+
+/**
+ * Named server secrets shared by every instance on the store (the CSRF token key,
+ * src/web/csrf-key.ts). Stored, never derived per process: a token one instance put in a form
+ * must validate on whichever instance receives the post.
+ */
+export interface ServerSecretStore {
+  /**
+   * The secret named `name`; stores `candidate` first if there is none, atomically, so instances
+   * starting at once all end up with the one value that won.
+   */
+  getOrCreate(name: string, candidate: string, now: number): Promise<string>;
 }
 
 /** Raised by adapters on unique-constraint violations. */

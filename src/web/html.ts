@@ -13,7 +13,8 @@ main{max-width:440px;margin:8vh auto;background:#fff;padding:44px;box-shadow:0 2
 h1{font-size:1.5rem;font-weight:600;margin:0 0 1rem}label{display:block;margin:.8rem 0 .2rem}
 input[type=text],input[type=email],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}
 button{margin-top:1.2rem;padding:.5rem 1.5rem;font-size:1rem;background:#0067b8;color:#fff;border:0;cursor:pointer}
-button.secondary{background:#ccc;color:#000}.error{color:#a80000}.muted{color:#555;font-size:.9rem}code{font-size:1.1rem}`;
+button.secondary{background:#ccc;color:#000}.error{color:#a80000}.muted{color:#555;font-size:.9rem}code{font-size:1.1rem}
+.actions{display:flex;gap:.8rem;justify-content:flex-end}`;
 
 /** A full page; `body` must already be escaped. */
 export function page(title: string, body: string, scriptNonce?: string, script?: string): string {

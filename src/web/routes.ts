@@ -17,7 +17,7 @@ export function registerWebRoutes(http: FastifyInstance, services: Services): vo
         return sendPage(reply, kind.status, errorPage('Sorry, but we’re having trouble signing you in.', 'The service is temporarily unavailable. Please try again in a moment.', `Request Id: ${req.id}`));
       }
       // A bad request fastify refused (body too large, unsupported media type) keeps its 4xx;
-      // anything else is a generic 500. Neither shows the error's message or stack (DESIGN.md).
+      // anything else is a generic 500. Neither shows the error's message or stack (docs/threat-model.md).
       const clientError = kind.kind === 'request';
       if (!clientError) req.log.error({ err: error, requestId: req.id }, 'web request failed');
       return sendPage(

@@ -3,6 +3,9 @@ import type { FastifyReply } from 'fastify';
 /**
  * Sends a server-rendered page with headers that keep it from being framed, sniffed or made to
  * post anywhere but here (and, for form_post, the client's registered redirect URI).
+ * Referrer-Policy same-origin: no other site gets a Referer (authorize URLs carry state and
+ * hints), while our own form posts carry our Origin instead of `null`, which
+ * same-origin-posts.ts refuses (Fetch §3.1 serialises the Origin of a no-referrer post as null).
  */
 export function sendPage(
   reply: FastifyReply,
@@ -23,6 +26,6 @@ export function sendPage(
     )
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .send(html);
 }

@@ -101,7 +101,7 @@ describe('smart lockout per user (defaults: 10 failures, 60 s, doubling)', () =>
       h.app.http.inject({
         method: 'POST', url: '/devicelogin/approve', remoteAddress: SOURCE_A,
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({ csrf, user_code: userCode, action: 'approve', username: user, password }).toString(),
+        payload: new URLSearchParams({ csrf, user_code: userCode, action: 'sign-in', username: user, password }).toString(),
       });
     for (let i = 0; i < 2; i++) assert.match((await approve(WRONG)).body, new RegExp(esc(SIGN_IN_REFUSED.bad_credentials)));
     const locked = await approve(PASSWORD);

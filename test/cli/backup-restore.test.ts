@@ -15,7 +15,7 @@ import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 const VERSIONS = MIGRATIONS.map((m) => m.version).sort((a, b) => a - b).join(',');
 
 /**
- * `portcullis backup` / `restore` (issue 7 §7) with real processes: a `serve` on SQLite, the CLI
+ * `portcullis backup` / `restore` (docs/fault-injection.md, "Backup and restore") with real processes: a `serve` on SQLite, the CLI
  * run as an operator runs it, and a server started on the restored directory.
  */
 describe('portcullis backup and restore (SQLite)', () => {

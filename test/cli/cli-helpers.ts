@@ -78,19 +78,22 @@ export async function approveDevice(verificationUri: string, userCode: string, u
   const keep = (res: Response) => cookies.push(...res.headers.getSetCookie().map((c) => c.split(';')[0]!));
   const page = await fetch(verificationUri, { signal: AbortSignal.timeout(10_000) });
   keep(page);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-  const post = async (url: string, fields: Record<string, string>) => {
+  const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+  const csrf = csrfOf(await page.text());
+  const post = async (url: string, fields: Record<string, string>, token = csrf) => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { cookie: cookies.join('; '), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf, ...fields }),
+      body: new URLSearchParams({ csrf: token, ...fields }),
       signal: AbortSignal.timeout(10_000),
     });
     keep(res);
     return res;
   };
   assert.equal((await post(verificationUri, { user_code: userCode })).status, 200);
-  const done = await post(`${verificationUri}/approve`, { user_code: userCode, action: 'approve', username, password: PASSWORD });
+  const signedIn = await post(`${verificationUri}/approve`, { user_code: userCode, action: 'sign-in', username, password: PASSWORD });
+  // The confirmation page: only its Continue approves the device.
+  const done = await post(`${verificationUri}/approve`, { user_code: userCode, action: 'confirm' }, csrfOf(await signedIn.text()));
   assert.match(await done.text(), /You have signed in to/);
 }
 

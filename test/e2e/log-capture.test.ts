@@ -1,7 +1,7 @@
 /**
  * Captures ALL logs of a full end-to-end run — the stdout and stderr of a real `portcullis serve`
  * process at the most verbose level (trace), and the output of every CLI run — and fails if any
- * issued credential or secret appears in them (DESIGN.md I5: never logged). The run covers the
+ * issued credential or secret appears in them (I5, docs/revocation-model.md; docs/threat-model.md: never logged). The run covers the
  * sign-in form (with wrong passwords first), code exchange, refresh, client credentials (post and
  * Basic), the password grant, the device-code flow, Graph calls, revokes, a lockout and the CLI.
  * A self-check runs the same scanner over a server that deliberately logs response bodies and
@@ -194,9 +194,12 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
   const page = await (await person.request(`${base}/devicelogin`)).text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
   assert.equal((await person.request(`${base}/devicelogin`, { method: 'POST', form: { csrf, user_code: device.body.user_code! } })).status, 200);
-  const approved = await person.request(`${base}/devicelogin/approve`, {
-    method: 'POST', form: { csrf, user_code: device.body.user_code!, action: 'approve', username: `alice@${DOMAIN}`, password: PASSWORDS.alice },
+  const deviceSignedIn = await person.request(`${base}/devicelogin/approve`, {
+    method: 'POST', form: { csrf, user_code: device.body.user_code!, action: 'sign-in', username: `alice@${DOMAIN}`, password: PASSWORDS.alice },
   });
+  // Signed in; the device is approved only on the confirmation page.
+  const confirmCsrf = /name="csrf" value="([^"]+)"/.exec(await deviceSignedIn.text())![1]!;
+  const approved = await person.request(`${base}/devicelogin/approve`, { method: 'POST', form: { csrf: confirmCsrf, user_code: device.body.user_code!, action: 'confirm' } });
   assert.match(await approved.text(), /You have signed in/);
   secrets.add('device SSO session cookie', person.jar.get('portcullis_sso'));
   secrets.add('device CSRF cookie', person.jar.get('portcullis_csrf'));

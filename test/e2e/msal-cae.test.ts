@@ -1,6 +1,6 @@
 /**
  * Continuous Access Evaluation end to end with the real Microsoft client libraries over HTTPS
- * (reference/entra-graph-facts.md §6, §9; DESIGN.md I6): @azure/msal-node with
+ * (https://learn.microsoft.com/entra/identity-platform/claims-challenge; I6 in docs/revocation-model.md): @azure/msal-node with
  * `clientCapabilities: ['CP1']` signs alice in through the real sign-in form; the Graph JS client
  * calls /me; an admin revokes her sessions; the very next Graph call (same, unexpired access
  * token) gets 401 with the insufficient_claims challenge; MSAL, given the challenge's claims,
@@ -121,7 +121,7 @@ test('MSAL with CP1: revoke, the next Graph call gets the claims challenge, acqu
   assert.equal(((await admin.api(`/users/${alice.id}/revokeSignInSessions`).post({})) as { value: boolean }).value, true);
   const validFrom = Date.parse(((await admin.api(`/users/${alice.id}`).select('signInSessionsValidFromDateTime').get()) as { signInSessionsValidFromDateTime: string }).signInSessionsValidFromDateTime);
 
-  // 4. The same unexpired access token: 401 with the CAE claims challenge (§6).
+  // 4. The same unexpired access token: 401 with the CAE claims challenge (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
   const refused = await expectGraphError(asAlice.api('/me').get());
   assert.equal(refused.statusCode, 401);
   assert.equal(refused.code, 'InvalidAuthenticationToken');

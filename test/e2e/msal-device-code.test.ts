@@ -30,16 +30,22 @@ async function approve(verificationUri: string, userCode: string, username: stri
   const keep = (res: Response) => cookies.push(...res.headers.getSetCookie().map((c) => c.split(';')[0]!));
   const page = await fetch(verificationUri, { signal: AbortSignal.timeout(10_000) });
   keep(page);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-  const post = (url: string, fields: Record<string, string>) =>
-    fetch(url, {
+  const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+  const csrf = csrfOf(await page.text());
+  const post = async (url: string, fields: Record<string, string>, token = csrf) => {
+    const res = await fetch(url, {
       method: 'POST',
       headers: { cookie: cookies.join('; '), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf, ...fields }),
+      body: new URLSearchParams({ csrf: token, ...fields }),
       signal: AbortSignal.timeout(10_000),
     });
+    keep(res);
+    return res;
+  };
   assert.equal((await post(verificationUri, { user_code: userCode })).status, 200);
-  const done = await post(`${verificationUri}/approve`, { user_code: userCode, action: 'approve', username, password: PASSWORD });
+  const signedIn = await post(`${verificationUri}/approve`, { user_code: userCode, action: 'sign-in', username, password: PASSWORD });
+  // The confirmation page: only its Continue approves the device.
+  const done = await post(`${verificationUri}/approve`, { user_code: userCode, action: 'confirm' }, csrfOf(await signedIn.text()));
   return /<h1>([^<]+)/.exec(await done.text())![1]!;
 }
 

@@ -3,8 +3,8 @@
  * @azure/msal-node signs alice in (auth code + PKCE through the real sign-in form) and refreshes
  * silently; an admin revokes her sessions through @microsoft/microsoft-graph-client; MSAL's next
  * refresh must fail with InteractionRequiredAuthError (invalid_grant, suberror bad_token,
- * AADSTS50173), and a new interactive sign-in must work again (DESIGN.md I1, I2;
- * reference/entra-graph-facts.md §1, §5, §9; reference/client-behaviour.md).
+ * AADSTS50173), and a new interactive sign-in must work again (I1, I2 in docs/revocation-model.md;
+ * https://learn.microsoft.com/graph/api/user-revokesigninsessions, https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
  *
  * Certificates are trusted in-process: MSAL through `system.customAgentOptions.ca` (its
  * HttpClient builds an https.Agent from it), fetch-based clients through undici's global

@@ -3,7 +3,7 @@
  * a real HTTPS socket: discovery (issuer equality), authorization code + PKCE + nonce + state
  * through the real sign-in form, ID token validation (signature against the JWKS, iss, aud, exp,
  * iat, nonce), refresh-token rotation, and reuse detection revoking the whole family
- * (DESIGN.md I4; RFC 9700 §4.14.2).
+ * (I4, docs/revocation-model.md; RFC 9700 §4.14.2).
  */
 import assert from 'node:assert/strict';
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';

@@ -15,7 +15,7 @@ import { dbFile, readState, schemaOf } from './sqlite-state.js';
 import { MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
 
 /**
- * Issue 7 §3b: `kill -9` at random points while the SQLite store is being migrated, seeded, its
+ * docs/fault-injection.md, "`kill -9` at random points": `kill -9` at random points while the SQLite store is being migrated, seeded, its
  * signing keys rotated and users revoked — real processes of the compiled CLI, killed by SIGKILL
  * after a delay drawn from a seeded RNG (the seed is printed; PORTCULLIS_FAULT_SEED replays a
  * run, PORTCULLIS_FAULT_KILLS sets the number of kills per scenario). After every kill the next

@@ -16,7 +16,7 @@ import { FaultLoad, describeVerdict, judge } from './fault-load.js';
 import { killCount, seededRandom } from './seeded-random.js';
 
 /**
- * Issue 7 §3c: two `serve` processes on one PostgreSQL database, reached through a real TCP proxy,
+ * docs/fault-injection.md, "PostgreSQL connections dropped mid-transaction": two `serve` processes on one PostgreSQL database, reached through a real TCP proxy,
  * under steady refresh and revoke load, while the test drops their database connections at random
  * moments (seeded; the seed is printed): the proxy cuts every open connection mid-transaction, or
  * PostgreSQL's pg_terminate_backend ends every backend of the database (the LISTEN ones too),
@@ -58,7 +58,7 @@ async function epochs(url: string): Promise<Map<string, number>> {
 }
 
 if (await requirePostgres('PostgreSQL connections dropped under load')) {
-  describe('PostgreSQL connections dropped mid-transaction under load (issue 7 §3c)', () => {
+  describe('PostgreSQL connections dropped mid-transaction under load', () => {
     let db: { url: string; drop(): Promise<void> };
     let proxy: TcpProxy;
     let servers: ServerProcess[] = [];

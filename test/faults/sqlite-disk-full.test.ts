@@ -13,7 +13,7 @@ import { ServerProcess } from './server-process.js';
 import { dbFile, readState } from './sqlite-state.js';
 
 /**
- * Issue 7 §3a: the disk fills up, or writes fail, under a real `serve` process on SQLite, while
+ * docs/fault-injection.md, "Disk full and write errors under SQLite": the disk fills up, or writes fail, under a real `serve` process on SQLite, while
  * refresh chains and revokes keep coming. Two faults, each injected once per run into a running
  * server:
  * - ENOSPC: the data directory is a 16 MiB tmpfs the test mounts, filled to the last byte by a
@@ -165,7 +165,7 @@ async function runFault(fault: Fault): Promise<void> {
   }
 }
 
-describe('SQLite disk full and write errors under a running server (issue 7 §3a)', () => {
+describe('SQLite disk full and write errors under a running server', () => {
   test(fileSizeLimit.name, { timeout: 180_000 }, () => runFault(fileSizeLimit));
 });
 

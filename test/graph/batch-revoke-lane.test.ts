@@ -104,7 +104,7 @@ describe('$batch revoke lane', () => {
     assert.equal((await reload(h, bob0)).revocationEpoch, bob0.revocationEpoch + 4);
   });
 
-  test('the §7.1 role matrix and the permission scopes apply per inner request', async () => {
+  test('the role matrix and the permission scopes apply per inner request', async () => {
     const ga = h.users.globaladmin!;
     const alice = h.users.alice!;
     const helpdesk = await runBoth(h, clock, '/v1.0/$batch', () => delegatedToken(h, 'helpdesk', ['User.RevokeSessions.All']), [

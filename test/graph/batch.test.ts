@@ -1,5 +1,5 @@
 /**
- * JSON batching (reference §4.4) and throttling (§4.3) through the real app: inner requests run
+ * JSON batching (https://learn.microsoft.com/graph/json-batching) and throttling (https://learn.microsoft.com/graph/throttling) through the real app: inner requests run
  * through the same routes with the outer Authorization, failed dependencies answer 424, and with
  * graphThrottle configured each inner request is charged and throttled on its own.
  */
@@ -161,7 +161,7 @@ describe('Graph throttling (graphThrottle)', () => {
   });
   after(() => h.close());
 
-  test('429 TooManyRequests with Retry-After and the §4.1 body once the bucket is empty; refills with time', async () => {
+  test('429 TooManyRequests with Retry-After and the Graph throttling body once the bucket is empty; refills with time', async () => {
     const token = delegatedToken(h, 'globaladmin', ['User.Read.All']);
     const get = () => call(h, 'GET', '/v1.0/users?$top=1', { token, headers: { 'client-request-id': 'thr-1' } });
     for (let i = 0; i < 3; i++) assert.equal((await get()).status, 200);

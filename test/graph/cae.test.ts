@@ -5,7 +5,7 @@ import { APP, PUBLIC_URL, TENANT_ID, delegatedToken, makeHarness, type Harness }
 import { assertGraphError, call, reload } from './graph-helpers.js';
 
 /**
- * DESIGN.md I6 with Continuous Access Evaluation (reference §6), on tokens from the real token
+ * I6 (docs/revocation-model.md) with Continuous Access Evaluation (https://learn.microsoft.com/entra/identity-platform/claims-challenge), on tokens from the real token
  * endpoint: after a revoke, a disable, a delete or a password reset, the user's access token is
  * refused on the very next Graph call: with the insufficient_claims challenge when it declared
  * cp1, with the plain Bearer challenge otherwise.
@@ -15,7 +15,7 @@ const USER_PASSWORD = 'Cae-Test-Pass-42!';
 const PLAIN_CHALLENGE = `Bearer realm="", authorization_uri="${PUBLIC_URL}/${TENANT_ID}/oauth2/v2.0/authorize", client_id="00000003-0000-0000-c000-000000000000"`;
 const CAE_PREFIX = `Bearer realm="", authorization_uri="${PUBLIC_URL}/${TENANT_ID}/oauth2/v2.0/authorize", error="insufficient_claims", claims="`;
 
-/** Decodes the challenge's claims; asserts the header has exactly the four parameters of §6. */
+/** Decodes the challenge's claims; asserts the header has exactly the four parameters of https://learn.microsoft.com/entra/identity-platform/claims-challenge. */
 function challengeClaims(header: unknown): unknown {
   const value = String(header);
   assert.ok(value.startsWith(CAE_PREFIX), value);

@@ -1,8 +1,8 @@
 /**
- * Who may revoke whom (reference/entra-graph-facts.md §7.1, "Who can reset passwords", whose
+ * Who may revoke whom (docs/authorization.md: Entra's "Who can reset passwords", whose
  * columns are the roles that "can reset passwords and invalidate refresh tokens"). The expected
- * table is written out by hand from the reference, not computed from src/core/roles.ts, so a
- * wrong rule there makes this test fail.
+ * table is written out by hand, not computed from src/core/authorization/, so a wrong rule
+ * there makes this test fail. test/graph/authorization-matrix.test.ts checks every role.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -21,8 +21,9 @@ const EXPECTED: Record<string, Record<(typeof TARGETS)[number], 200 | 403>> = {
   useradmin:     { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 403, useradmin: 200, privauthadmin: 403, globaladmin: 403 },
   privauthadmin: { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 200, useradmin: 200, privauthadmin: 200, globaladmin: 200 },
   globaladmin:   { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 200, useradmin: 200, privauthadmin: 200, globaladmin: 200 },
-  // Directory Writers does not carry microsoft.directory/users/invalidateAllRefreshTokens here.
-  dirwriter:     { bob: 403, helpdesk: 403, passwordadmin: 403, authadmin: 403, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
+  // Directory Writers carries microsoft.directory/users/invalidateAllRefreshTokens; Entra does not
+  // say on whom, so Portcullis allows users without roles only (docs/authorization.md).
+  dirwriter:     { bob: 200, helpdesk: 403, passwordadmin: 403, authadmin: 403, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
 };
 
 describe('role matrix for revoking another user (User.RevokeSessions.All)', () => {

@@ -365,7 +365,7 @@ describe('POST, PATCH, DELETE /users', () => {
 
   test('PATCH body errors', async () => {
     const url = `/v1.0/users/${h.users.bob!.id}`;
-    assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { userPrincipalName: 'x@contoso.test' } }), 400, 'Request_BadRequest', /does not exist on type/);
+    assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { nickname: 'x' } }), 400, 'Request_BadRequest', /does not exist on type/);
     assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { jobTitle: 'CEO' } }), 400, 'Request_BadRequest', /not supported by Portcullis/);
     assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { displayName: 42 } }), 400, 'Request_BadRequest', /Invalid value specified for property 'displayName'/);
     assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { displayName: '   ' } }), 400, 'Request_BadRequest');
@@ -388,11 +388,28 @@ describe('POST, PATCH, DELETE /users', () => {
     assert.equal(record?.targetResources[0]?.userPrincipalName, 'temp@contoso.test');
   });
 
-  test('an app with User.ReadWrite.All may disable anyone (no directory role on apps)', async () => {
-    const res = await call(h, 'PATCH', `/v1.0/users/${h.users.useradmin!.id}`, {
-      token: appToken(h, ['User.ReadWrite.All'], APP.webApp),
-      body: { accountEnabled: false },
-    });
+  test('an app with User.ReadWrite.All may disable a user without roles, not a role holder', async () => {
+    const token = appToken(h, ['User.ReadWrite.All'], APP.webApp);
+    const refused = await call(h, 'PATCH', `/v1.0/users/${h.users.useradmin!.id}`, { token, body: { accountEnabled: false } });
+    assertGraphError(refused, 403, 'Authorization_RequestDenied');
+    assert.equal((await reload(h, h.users.useradmin!)).accountEnabled, true);
+    const res = await call(h, 'PATCH', `/v1.0/users/${h.users.bob!.id}`, { token, body: { accountEnabled: false } });
     assert.equal(res.status, 204, res.body);
+    assert.equal((await call(h, 'PATCH', `/v1.0/users/${h.users.bob!.id}`, { token, body: { accountEnabled: true } })).status, 204);
+  });
+
+  test('PATCH userPrincipalName renames the user (Update user record); a taken UPN is 400 ObjectConflict', async () => {
+    const admin = delegatedToken(h, 'useradmin', ['User.ReadWrite.All']);
+    const id = h.users.bob!.id;
+    const res = await call(h, 'PATCH', `/v1.0/users/${id}`, { token: admin, body: { userPrincipalName: 'robert@contoso.test' }, headers: { 'client-request-id': 'rename-bob' } });
+    assert.equal(res.status, 204, res.body);
+    assert.equal((await reload(h, id)).userPrincipalName, 'robert@contoso.test');
+    const record = await lastAudit(ACTIVITY.updateUser, 'rename-bob');
+    assert.deepEqual(record?.targetResources[0]?.modifiedProperties, [{ displayName: 'UserPrincipalName', oldValue: 'bob@contoso.test', newValue: 'robert@contoso.test' }]);
+    const taken = await call(h, 'PATCH', `/v1.0/users/${id}`, { token: admin, body: { userPrincipalName: 'ALICE@contoso.test' } });
+    assertGraphError(taken, 400, 'Request_BadRequest', 'Another object with the same value for property userPrincipalName already exists.');
+    const foreign = await call(h, 'PATCH', `/v1.0/users/${id}`, { token: admin, body: { userPrincipalName: 'bob@fabrikam.test' } });
+    assertGraphError(foreign, 400, 'Request_BadRequest', /domain portion of the userPrincipalName/);
+    assert.equal((await call(h, 'PATCH', `/v1.0/users/${id}`, { token: admin, body: { userPrincipalName: 'bob@contoso.test' } })).status, 204);
   });
 });

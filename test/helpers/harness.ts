@@ -23,7 +23,11 @@ export const PUBLIC_URL = 'https://login.portcullis.test';
 export const APP = {
   /** Public client (MSAL desktop/mobile): PKCE required, loopback redirect. */
   publicClient: 'a1b2c3d4-0000-4000-8000-000000000001',
-  /** Confidential web app with a secret and application permission User.RevokeSessions.All. */
+  /**
+   * Confidential web app with a secret and application permissions User.RevokeSessions.All,
+   * User.ReadWrite.All and User-PasswordProfile.ReadWrite.All; no directory role, so it may not
+   * change users who hold a role (docs/authorization.md).
+   */
   webApp: 'a1b2c3d4-0000-4000-8000-000000000002',
   /** SPA: 24 h refresh tokens. */
   spa: 'a1b2c3d4-0000-4000-8000-000000000003',
@@ -121,7 +125,7 @@ export async function seedDirectory(store: Store, now: number): Promise<Record<s
       displayName: 'Web App',
       webRedirectUris: [REDIRECT.web],
       secrets: [await secret(WEB_SECRET)],
-      applicationPermissions: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'AuditLog.Read.All'],
+      applicationPermissions: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All', 'AuditLog.Read.All'],
     }),
   );
   await store.applications.upsert(application({ appId: APP.spa, displayName: 'SPA', spaRedirectUris: [REDIRECT.spa] }));

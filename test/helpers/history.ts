@@ -1,5 +1,5 @@
 /**
- * The I1 history checker shared by every concurrent revocation test (DESIGN.md I1): a refresh
+ * The I1 history checker shared by every concurrent revocation test (I1, docs/revocation-model.md): a refresh
  * that started after a revoke of its user had answered must be refused when the grant it
  * descends from was issued before that revoke started. Times are performance.now() values.
  */

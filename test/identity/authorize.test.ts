@@ -138,7 +138,7 @@ describe('authorize: the sign-in form and the SSO session', () => {
       }).toString(),
     });
     assert.equal(posted.statusCode, 302);
-    const cookie = ([] as string[]).concat(posted.headers['set-cookie'] ?? []).find((c) => c.startsWith('portcullis_sso='));
+    const cookie = ([] as string[]).concat(posted.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-portcullis_sso='));
     assert.ok(cookie);
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /Secure/);

@@ -5,7 +5,7 @@ import { CookieJar, authorizeUrl, pkcePair, refresh, signIn, signInForCode, toke
 import { APP, PASSWORD, REDIRECT, TENANT_ID, makeHarness, type Harness } from '../helpers/harness.js';
 
 /**
- * The `claims` request parameter (OIDC Core §5.5) as MSAL uses it for CAE (reference §6):
+ * The `claims` request parameter (OIDC Core §5.5) as MSAL uses it for CAE (https://learn.microsoft.com/entra/identity-platform/claims-challenge):
  * validated on /authorize and /token, `xms_cc` capabilities persisted with the code and the grant
  * so refreshed tokens keep them, the long-lived CAE lifetime when configured, and a challenge's
  * `nbf` not answered silently by an older SSO session.

@@ -25,23 +25,33 @@ async function startDeviceFlow(clientId: string = APP.publicClient) {
 const poll = (deviceCode: string) =>
   tokenRequest(h, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: APP.publicClient, device_code: deviceCode });
 
-/** The user's side: enter the code, then approve with credentials (or decline). */
+/** The user's side: enter the code, then sign in and confirm on the confirmation page (or decline). */
 async function userEntersCode(userCode: string, action: 'approve' | 'decline', username = 'alice@contoso.test') {
   const jar = new CookieJar();
   const form = await h.app.http.inject({ method: 'GET', url: '/devicelogin' });
   jar.absorb(form.headers['set-cookie']);
-  const csrf = hiddenField(form.body, 'csrf');
-  const post = (url: string, fields: Record<string, string>) =>
-    h.app.http.inject({
+  const post = async (url: string, fields: Record<string, string>, csrf = hiddenField(form.body, 'csrf')) => {
+    const res = await h.app.http.inject({
       method: 'POST', url, headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ csrf, ...fields }).toString(),
     });
+    jar.absorb(res.headers['set-cookie']);
+    return res;
+  };
   const step1 = await post('/devicelogin', { user_code: userCode.toLowerCase().replace(/(.{3})/, '$1-') });
   assert.equal(step1.statusCode, 200, step1.body.slice(0, 300));
   assert.match(step1.body, /Public Client/);
-  const step2 = await post('/devicelogin/approve', { user_code: userCode, action, username, password: PASSWORD });
-  assert.equal(step2.statusCode, 200);
-  return step2.body;
+  if (action === 'decline') {
+    const declined = await post('/devicelogin/approve', { user_code: userCode, action: 'decline' });
+    assert.equal(declined.statusCode, 200);
+    return declined.body;
+  }
+  const signedIn = await post('/devicelogin/approve', { user_code: userCode, action: 'sign-in', username, password: PASSWORD });
+  assert.equal(signedIn.statusCode, 200);
+  if (!/Are you trying to sign in to/.test(signedIn.body)) return signedIn.body;
+  const confirmed = await post('/devicelogin/approve', { user_code: userCode, action: 'confirm' }, hiddenField(signedIn.body, 'csrf'));
+  assert.equal(confirmed.statusCode, 200);
+  return confirmed.body;
 }
 
 test('device code flow: pending, slow_down, approved, then refresh; revoke kills it', async () => {

@@ -11,7 +11,7 @@ import { i1Violations } from '../helpers/history.js';
 import { freePort, killHard, spawnUntil } from '../helpers/processes.js';
 
 /**
- * The revocation invariants of DESIGN.md, each with a test that can fail.
+ * The revocation invariants of docs/revocation-model.md, each with a test that can fail.
  */
 
 let h: Harness;
@@ -152,7 +152,7 @@ describe('I5: only hashes of bearer secrets are at rest', () => {
     const jar = new CookieJar();
     const { tokens } = await signIn(h, 'alice@contoso.test', jar);
     const r = await refresh(h, tokens.refresh_token!);
-    const secrets = [tokens.refresh_token!, r.body.refresh_token as string, jar.get('portcullis_sso')!, WEB_SECRET, PASSWORD];
+    const secrets = [tokens.refresh_token!, r.body.refresh_token as string, jar.get('__Host-portcullis_sso')!, WEB_SECRET, PASSWORD];
     assert.ok(secrets.every((s) => typeof s === 'string' && s.length > 8));
     const bytes = [h.dbFile, `${h.dbFile}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
     assert.ok(bytes.length > 0);

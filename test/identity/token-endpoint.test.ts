@@ -27,7 +27,7 @@ function assertEntraError(res: { status: number; body: Record<string, unknown> }
 }
 
 describe('authorization_code grant', () => {
-  test('issues Entra-shaped tokens with the §8.2 claims and client_info', async () => {
+  test('issues Entra-shaped tokens with the v2.0 access-token claims and client_info', async () => {
     const { tokens } = await signIn(h, 'alice@contoso.test', new CookieJar(), { nonce: 'n-123' });
     assert.equal(tokens.token_type, 'Bearer');
     assert.ok(Number(tokens.expires_in) >= 3600 && Number(tokens.expires_in) <= 5400);
@@ -219,7 +219,7 @@ describe('client_credentials grant', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.refresh_token, undefined);
     const at = decode(res.body.access_token as string);
-    assert.deepEqual(at.roles, ['User.RevokeSessions.All', 'User.ReadWrite.All', 'AuditLog.Read.All']);
+    assert.deepEqual(at.roles, ['User.RevokeSessions.All', 'User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All', 'AuditLog.Read.All']);
     assert.equal(at.idtyp, 'app');
     assert.equal(res.headers['cache-control'], 'no-store, no-cache');
   });

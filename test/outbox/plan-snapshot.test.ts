@@ -7,7 +7,7 @@ import { makeHarness, type Harness } from '../helpers/harness.js';
 
 /**
  * PlanContext.snapshot: configuration a sink reads while planning is read once per planning
- * pass (issue 5, B3), and a failed read is not kept. The dispatcher's own loop is off; each test
+ * pass (BENCHMARKS.md, optimisation 12), and a failed read is not kept. The dispatcher's own loop is off; each test
  * runs passes itself on a real app and SQLite file.
  */
 class SnapshotSink implements OutboxSink {

@@ -6,7 +6,7 @@ import { Refresh, Replay, SignIn } from './revocation/commands.js';
 import { checkRevocationModel, failureReport, propertySettings, runSequence } from './revocation/run-property.js';
 
 /**
- * Model-based property test of the revocation model (DESIGN.md I1–I5) on SQLite: random
+ * Model-based property test of the revocation model (I1–I5, docs/revocation-model.md) on SQLite: random
  * interleavings of sign-in, refresh, replay, silent SSO, revoke, disable/enable, password reset
  * and restart, each step checked against the model in revocation/model.ts.
  */

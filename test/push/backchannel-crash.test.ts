@@ -11,7 +11,7 @@ import { freePort, killHard, spawnUntil } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
- * DESIGN.md I3 extended to push: a revoke that answered is followed by its logout tokens even if
+ * I3 (docs/revocation-model.md) extended to push: a revoke that answered is followed by its logout tokens even if
  * the server is killed (-9) before it could deliver them. The receiver is down at first, so the
  * deliveries sit in the outbox (failing) when the process dies; after a restart with the
  * receiver up, every token arrives exactly once.

@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/wait.js';
 import { Cluster, DOMAIN, PUBLIC_CLIENT, TENANT, USERS, daemonToken, passwordSignIn, revokeSessions } from './cluster.js';
 
 /**
- * Issue 6 on PostgreSQL: three `portcullis serve` processes, each running an outbox dispatcher,
+ * Back-channel logout (docs/push-revocation.md) on PostgreSQL: three `portcullis serve` processes, each running an outbox dispatcher,
  * share one database. Revokes are sent to instance A only; every logout token must reach the
  * receiver exactly once, whichever instance plans or sends it — also when the receiver fails
  * the first attempt, so that retries are up for grabs by all three dispatchers.

@@ -4,7 +4,7 @@ import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
 import { Cluster, DOMAIN, PASSWORD, PUBLIC_CLIENT, TENANT, call, daemonToken, revokeSessions, tokenPath } from './cluster.js';
 
 /**
- * DESIGN.md I6 across instances (issue 6, part 1): two `portcullis serve` processes on one
+ * I6 (docs/revocation-model.md) across instances: two `portcullis serve` processes on one
  * PostgreSQL database. A revoke answered by instance A is enforced by instance B's Graph API on
  * the very next call: the access-token check reads the user and the grant from the shared store
  * on every request (nothing is cached per instance), so no notification has to arrive first.

@@ -8,7 +8,7 @@ import { Cluster } from './cluster.js';
 import { measureRotation, type Propagation } from './propagation.js';
 
 /**
- * Issue 4 §3: how long `portcullis keys rotate` takes to reach three running `serve` processes,
+ * docs/deployment.md, "Rotating the signing keys": how long `portcullis keys rotate` takes to reach three running `serve` processes,
  * through PostgreSQL LISTEN/NOTIFY and through Redis pub/sub. Prints the figures (quoted in
  * docs/deployment.md); the only timed assertion is a generous bound, well under the 30 s
  * periodic reload, so a pass shows the notification (not the safety net) delivered the key.

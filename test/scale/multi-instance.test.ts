@@ -8,7 +8,7 @@ import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
 import { Cluster, TENANT, USERS, daemonToken, passwordSignIn, refresh, revokeSessions, type Answer } from './cluster.js';
 
 /**
- * Issue 4: three `portcullis serve` processes on one PostgreSQL database. Refresh chains hop
+ * Invariants I1 and I3 across instances (docs/deployment.md): three `portcullis serve` processes on one PostgreSQL database. Refresh chains hop
  * between instances round-robin, revokes go to random instances through the Graph API, and the
  * history checker of test/identity/invariants.test.ts verifies I1 and I2 over every request.
  * Then an instance is killed -9 right after it answered a revoke (I3 across instances).

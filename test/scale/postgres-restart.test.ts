@@ -11,7 +11,7 @@ import { measureRotation } from './propagation.js';
 import { SteadyLoad, type Sample } from './steady-load.js';
 
 /**
- * Issue 4 §4 with a real PostgreSQL restart: three `serve` processes on a PostgreSQL server of
+ * docs/deployment.md, "A real PostgreSQL restart under load": three `serve` processes on a PostgreSQL server of
  * the test's own (never the shared one on 5432), under steady refresh and revoke load, while
  * that server goes through `pg_ctl stop -m fast`, 2 s down, `pg_ctl start`. Checked over every
  * answer: during the outage only 503 with Retry-After (token endpoint: temporarily_unavailable,

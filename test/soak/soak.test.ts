@@ -11,7 +11,7 @@ import { ServerProcess } from '../faults/server-process.js';
 import { processStats, quantile } from './process-stats.js';
 
 /**
- * Issue 7 §4, bounded soak: one real `portcullis serve` process (compiled, SQLite) under steady
+ * Bounded soak (docs/fault-injection.md, "Bounded soak"): one real `portcullis serve` process (compiled, SQLite) under steady
  * refresh load — one refresh chain per user, a revoke every 500 ms, and so a password sign-in
  * after each — for PORTCULLIS_SOAK_SECONDS (CI default 50; `npm run soak` runs 300). Every
  * interval it samples the server's resident memory and open file descriptors from /proc and the

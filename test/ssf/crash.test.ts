@@ -14,7 +14,7 @@ import { freePort, killHard, spawnUntil } from '../helpers/processes.js';
 import { PushReceiver, RX, eventTypeOf, verifySet } from './ssf-helpers.js';
 
 /**
- * kill -9 between a revoke's commit and the SET's delivery (issue 6): the SET arrives after the
+ * kill -9 between a revoke's commit and the SET's delivery (docs/push-revocation.md): the SET arrives after the
  * restart, and is accepted once. Real server processes on a real SQLite file, a real push
  * receiver on loopback.
  */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { CAEP_EVENT, DELIVERY } from '../../src/ssf/model.js';
-import { APP, TENANT_ID, WEB_SECRET, type Harness } from '../helpers/harness.js';
+import { APP, TENANT_ID, WEB_SECRET, delegatedToken, type Harness } from '../helpers/harness.js';
 import { CookieJar, signIn } from '../helpers/browser-flow.js';
 import { waitFor } from '../helpers/wait.js';
 import { PushReceiver, RX, RX_SECRET, eventTypeOf, storeKinds, ssfHarness, verifySet, verifyWithJose, type VerifiedSet } from './ssf-helpers.js';
@@ -86,7 +86,7 @@ for (const kind of await storeKinds('SSF delivery')) {
         await rx.waitForCount(1);
         await patchUser('bob', { accountEnabled: false });
         await rx.waitForCount(2);
-        await patchUser('helpdesk', { passwordProfile: { password: 'Brand-New-Passw0rd!' } });
+        await patchUser('alice', { passwordProfile: { password: 'Brand-New-Passw0rd!' } });
         await rx.waitForCount(4);
         await onlyCredentials.waitForCount(1);
         await sleep(300); // nothing more may arrive: a few push scans' worth of quiet
@@ -110,7 +110,7 @@ for (const kind of await storeKinds('SSF delivery')) {
         assert.equal(eventTypeOf(disabled), CAEP_EVENT.sessionRevoked);
         assert.deepEqual(disabled.payload.sub_id, subjectOf('bob'));
         assert.deepEqual(reset.map(eventTypeOf).sort(), [CAEP_EVENT.credentialChange, CAEP_EVENT.sessionRevoked].sort());
-        for (const s of reset) assert.deepEqual(s.payload.sub_id, subjectOf('helpdesk'));
+        for (const s of reset) assert.deepEqual(s.payload.sub_id, subjectOf('alice'));
         assert.equal(reset[0]!.payload.txn, reset[1]!.payload.txn, 'one password reset, one txn');
         assert.notEqual(revoked.payload.txn, disabled.payload.txn);
         const change = reset.find((s) => eventTypeOf(s) === CAEP_EVENT.credentialChange)!;
@@ -184,7 +184,9 @@ for (const kind of await storeKinds('SSF delivery')) {
       await poll(receiverB, url, { ack: Object.keys(got.sets), returnImmediately: true });
 
       const deletedId = h.users.dirwriter!.id;
-      assert.equal((await http('DELETE', `/v1.0/users/${deletedId}`, admin)).status, 204);
+      // A role holder: an app without a directory role may not delete it (docs/authorization.md).
+      const globalAdmin = delegatedToken(h, 'globaladmin', ['User.ReadWrite.All']);
+      assert.equal((await http('DELETE', `/v1.0/users/${deletedId}`, globalAdmin)).status, 204);
       await waitFor('the deletion SET', async () => Object.keys((got = await poll(receiverB, url, { returnImmediately: true })).sets).length > 0);
       const deleted = Object.values(got.sets).map((set) => verified(set, RX.b));
       assert.equal(deleted.length, 1);

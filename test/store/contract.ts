@@ -9,8 +9,8 @@ import { seedStateContract } from './seed-state-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
 
 /**
- * The Store contract, written once and run against every adapter (code-style anchors,
- * convention 6). A second adapter (PostgreSQL) must pass it unchanged, concurrency cases included.
+ * The Store contract, written once and run against every adapter (src/store/store.ts is
+ * the interface). A second adapter (PostgreSQL) must pass it unchanged, concurrency cases included.
  */
 export interface StoreFixture {
   store: Store;
@@ -360,6 +360,15 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal(await s.keys.withdraw('nope', NOW + 80), false);
       assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3', 'k5']);
       assert.equal((await s.keys.list()).find((k) => k.kid === 'k4')?.retiredAt, NOW + 70);
+    });
+
+    test('secrets: getOrCreate keeps the first value stored; concurrent first calls all get the one winner', async () => {
+      const name = `test-secret-${newGuid()}`;
+      const got = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((v) => s.secrets.getOrCreate(name, `candidate-${v}`, NOW)));
+      assert.equal(new Set(got).size, 1, `one value for every caller: ${got.join(', ')}`);
+      assert.match(got[0]!, /^candidate-[a-f]$/);
+      assert.equal(await s.secrets.getOrCreate(name, 'later-candidate', NOW + 1), got[0], 'a later candidate never replaces it');
+      assert.notEqual(await s.secrets.getOrCreate(`${name}-other`, 'other', NOW), got[0], 'secrets are per name');
     });
 
     test('lockouts: update stores the state with its audit records; get hides expired rows; clear forgets', async () => {

@@ -7,7 +7,7 @@ import { newGuid } from '../../src/crypto/random.js';
 import type { NewDelivery, Store } from '../../src/store/store.js';
 
 /**
- * The outbox part of the Store contract (issue 6), run by test/store/contract.ts inside each
+ * The outbox part of the Store contract (docs/push-revocation.md, the outbox), run by test/store/contract.ts inside each
  * adapter's suite: events written in the revoking transaction with the sessions captured,
  * idempotent fan-out, leases and claim tokens, held deliveries, and concurrent claims.
  */
@@ -186,6 +186,22 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     assert.deepEqual((await s.applications.list(tenant)).find((a) => a.appId === app.appId)?.backchannelLogout?.uri, 'https://rp.test/bcl?x=1');
     await s.applications.upsert({ ...app, backchannelLogout: null });
     assert.equal((await s.applications.findByAppId(tenant, app.appId))?.backchannelLogout, null);
+  });
+
+  test('applications: the directory roles assigned to an app round-trip and can be removed', async () => {
+    const s = store();
+    const app = {
+      appId: newGuid(), tenantId: tenant, displayName: 'Daemon', publicClientRedirectUris: [], webRedirectUris: [],
+      spaRedirectUris: [], secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: ['User.ReadWrite.All'], createdAt: now,
+    };
+    await s.applications.upsert(app);
+    assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.directoryRoles, [], 'absent = none');
+    const roles = ['fe930be7-5e62-47db-91af-98c3a49a38b1', '729827e3-9c14-49f7-bb1b-9608f156bbb8'];
+    await s.applications.upsert({ ...app, directoryRoles: roles });
+    assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.directoryRoles, roles);
+    assert.deepEqual((await s.applications.list(tenant)).find((a) => a.appId === app.appId)?.directoryRoles, roles);
+    await s.applications.upsert({ ...app, directoryRoles: [] });
+    assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.directoryRoles, []);
   });
 
   test('outbox: concurrent claims hand every due delivery to exactly one claimant', async () => {

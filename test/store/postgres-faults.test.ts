@@ -10,7 +10,7 @@ import { PG_TEST_URL, freshSchema, requirePostgres } from '../helpers/postgres.j
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 /**
- * Database faults (issue 4 §4): the real app on the real PostgreSQL, reached through a real TCP
+ * Database faults (docs/deployment.md, "When the database is away"): the real app on the real PostgreSQL, reached through a real TCP
  * proxy that the test turns off (connection refused) or into a black hole (pool timeout). While
  * the database is away the token endpoint answers 503 temporarily_unavailable and the Graph API
  * 503 serviceNotAvailable, both with Retry-After; nothing is half-written; when it is back the

@@ -75,8 +75,8 @@ describe('error responses carry no stack traces or internals', () => {
         { name: 'authorize', method: 'GET', url: `${AUTHORIZE}?client_id=${APP.publicClient}&response_type=code&redirect_uri=http://localhost/callback&scope=openid` },
         { name: 'token', method: 'POST', url: TOKEN, headers: FORM, payload: `grant_type=client_credentials&client_id=${APP.webApp}&client_secret=x&scope=https://graph.microsoft.com/.default` },
         { name: 'devicecode', method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/devicecode`, headers: FORM, payload: `client_id=${APP.publicClient}&scope=User.Read` },
-        { name: 'devicelogin', method: 'POST', url: '/devicelogin', headers: { ...FORM, cookie: 'portcullis_csrf=abcdefghijklmnopqrstuvwx' }, payload: 'csrf=abcdefghijklmnopqrstuvwx&user_code=BCDFGHJKL' },
-        { name: 'logout', method: 'GET', url: `/${TENANT_ID}/oauth2/v2.0/logout`, headers: { cookie: 'portcullis_sso=abcdefghijklmnop' } },
+        { name: 'devicelogin', method: 'POST', url: '/devicelogin', headers: { ...FORM, cookie: '__Host-portcullis_csrf=abcdefghijklmnopqrstuvwx' }, payload: 'csrf=abcdefghijklmnopqrstuvwx&user_code=BCDFGHJKL' },
+        { name: 'logout', method: 'GET', url: `/${TENANT_ID}/oauth2/v2.0/logout`, headers: { cookie: '__Host-portcullis_sso=abcdefghijklmnop' } },
         { name: 'graph', method: 'GET', url: '/v1.0/me', headers: { authorization: `Bearer ${token}` } },
       ];
       for (const c of cases) {

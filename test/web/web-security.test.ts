@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { selfSignedTls } from '../../src/cli/tls.js';
-import { makeAppConfig } from '../../src/config.js';
+import { DEFAULT_TOKEN_LIFETIMES, makeAppConfig } from '../../src/config.js';
 import { CookieJar, authorizeUrl, hiddenField, pkcePair, signIn } from '../helpers/browser-flow.js';
-import { APP, PASSWORD, REDIRECT, TENANT_ID, makeHarness, type Harness } from '../helpers/harness.js';
+import { APP, PASSWORD, PUBLIC_URL, REDIRECT, TENANT_ID, makeHarness, type Harness } from '../helpers/harness.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
 
 /**
  * Browser-facing security: CSP and framing, HSTS only under TLS, CSRF on every form, exact
@@ -70,7 +71,7 @@ describe('pages: CSP, framing, caching', () => {
       assert.ok(!directives.get('script-src')?.some((s) => s === "'unsafe-inline'" || s === "'unsafe-eval'" || s === '*'), `${name}: no inline script allowed`);
       assert.equal(res.headers['x-frame-options'], 'DENY', name);
       assert.equal(res.headers['x-content-type-options'], 'nosniff', name);
-      assert.equal(res.headers['referrer-policy'], 'no-referrer', name);
+      assert.equal(res.headers['referrer-policy'], 'same-origin', name);
       assert.match(String(res.headers['cache-control']), /no-store/, name);
       // Inline scripts only with the per-response nonce.
       const nonce = directives.get('script-src')?.[0]?.match(/^'nonce-(.+)'$/)?.[1];
@@ -94,7 +95,11 @@ describe('HSTS only under TLS', () => {
       for (const url of [`/${TENANT_ID}/v2.0/.well-known/openid-configuration`, '/devicelogin', '/v1.0/me', authorizeUrl({}, pkcePair())]) {
         const res = await h.app.http.inject({ method: 'GET', url });
         assert.equal(res.headers['strict-transport-security'], undefined, url);
-        for (const c of setCookies(res)) assert.doesNotMatch(c, /;\s*Secure/i, `${url}: ${c}`);
+        for (const c of setCookies(res)) {
+          assert.doesNotMatch(c, /;\s*Secure/i, `${url}: ${c}`);
+          // Browsers refuse __Host- without Secure: plain names over http://localhost.
+          assert.match(c, /^portcullis_csrf=/, `${url}: ${c}`);
+        }
       }
     } finally {
       await h.close();
@@ -124,7 +129,10 @@ describe('HSTS only under TLS', () => {
         assert.equal(res.headers['strict-transport-security'], 'max-age=31536000', `${path} (${res.status})`);
       }
       const page = await fetchTls('/devicelogin');
-      for (const c of ([] as string[]).concat((page.headers['set-cookie'] as string[]) ?? [])) assert.match(c, /;\s*Secure(;|$)/, c);
+      for (const c of ([] as string[]).concat((page.headers['set-cookie'] as string[]) ?? [])) {
+        assert.match(c, /;\s*Secure(;|$)/, c);
+        assert.match(c, /^__Host-portcullis_csrf=/, c);
+      }
     } finally {
       await app.close();
       await h.close();
@@ -140,12 +148,13 @@ describe('cookies', () => {
   });
   after(async () => h.close());
 
-  test('session and CSRF cookies are HttpOnly, Secure under TLS, SameSite (Lax for SSO, Strict for CSRF), Path=/', async () => {
+  test('session and CSRF cookies are __Host- under TLS: HttpOnly, Secure, SameSite (Lax for SSO, Strict for CSRF), Path=/, no Domain', async () => {
     const { jar } = await signIn(h, 'alice@contoso.test');
-    assert.ok(jar.get('portcullis_sso'));
+    assert.ok(jar.get('__Host-portcullis_sso'));
+    assert.equal(jar.get('portcullis_sso'), undefined);
     const page = await h.app.http.inject({ method: 'GET', url: authorizeUrl({ prompt: 'login' }, pkcePair()) });
-    const csrf = setCookies(page).find((c) => c.startsWith('portcullis_csrf='))!;
-    assert.match(csrf, /; Path=\/; HttpOnly; SameSite=Strict; Secure/);
+    const csrf = setCookies(page).find((c) => c.startsWith('__Host-portcullis_csrf='))!;
+    assert.match(csrf, /^__Host-portcullis_csrf=[A-Za-z0-9_-]{32}; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
     // Fresh sign-in, to see the SSO cookie's Set-Cookie header.
     const fresh = new CookieJar();
     fresh.absorb(page.headers['set-cookie']);
@@ -154,12 +163,24 @@ describe('cookies', () => {
       payload: new URLSearchParams({ csrf: hiddenField(page.body, 'csrf'), authorize_request: hiddenField(page.body, 'authorize_request'), username: 'alice@contoso.test', password: PASSWORD }).toString(),
     });
     assert.equal(posted.statusCode, 302);
-    const sso = setCookies(posted).find((c) => c.startsWith('portcullis_sso='))!;
+    const sso = setCookies(posted).find((c) => c.startsWith('__Host-portcullis_sso='))!;
     assert.match(sso, /; Path=\/; HttpOnly; SameSite=Lax; Secure/);
+    assert.doesNotMatch(sso, /Domain=/i);
     assert.doesNotMatch(sso, /Max-Age|Expires/i, 'a browser-session cookie');
     const logout = await h.app.http.inject({ method: 'GET', url: `/${TENANT_ID}/oauth2/v2.0/logout`, headers: { cookie: fresh.header() } });
-    const cleared = setCookies(logout).find((c) => c.startsWith('portcullis_sso='))!;
-    assert.match(cleared, /^portcullis_sso=; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=0$/);
+    const cleared = setCookies(logout).find((c) => c.startsWith('__Host-portcullis_sso='))!;
+    assert.match(cleared, /^__Host-portcullis_sso=; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=0$/);
+  });
+
+  test('under TLS the bare cookie names, which another host or port could have planted, are ignored', async () => {
+    const { jar } = await signIn(h, 'bob@contoso.test');
+    const session = jar.get('__Host-portcullis_sso')!;
+    // The same session value under the bare name: no SSO, the sign-in form is shown.
+    const bare = await h.app.http.inject({ method: 'GET', url: authorizeUrl({}, pkcePair()), headers: { cookie: `portcullis_sso=${session}` } });
+    assert.equal(bare.statusCode, 200);
+    assert.match(bare.body, /name="password"/);
+    const prefixed = await h.app.http.inject({ method: 'GET', url: authorizeUrl({}, pkcePair()), headers: { cookie: `__Host-portcullis_sso=${session}` } });
+    assert.equal(prefixed.statusCode, 302, 'the __Host- cookie is the session');
   });
 });
 
@@ -183,7 +204,7 @@ describe('CSRF on every form', () => {
         assert.match(m[2]!, /<input type="hidden" name="csrf" value="[A-Za-z0-9_-]{20,}">/, `${name}: form to ${action}`);
       }
     }
-    assert.equal(forms, 4, 'sign-in, enter code, approve, decline');
+    assert.equal(forms, 4, 'sign-in, enter code, device sign-in, cancel');
   });
 
   /** A browser with its own cookies that has loaded `url`; returns its CSRF value and a poster. */
@@ -227,8 +248,9 @@ describe('CSRF on every form', () => {
     const attacker = await browser('/devicelogin');
     for (const [path, extra] of [
       ['/devicelogin', {}],
-      ['/devicelogin/approve', { action: 'approve', username: 'alice@contoso.test', password: PASSWORD }],
+      ['/devicelogin/approve', { action: 'sign-in', username: 'alice@contoso.test', password: PASSWORD }],
       ['/devicelogin/approve', { action: 'decline' }],
+      ['/devicelogin/approve', { action: 'confirm' }],
     ] as const) {
       const fields = { user_code: userCode!, ...extra };
       assert.equal((await victim.post(path, fields)).statusCode, 403, `${path} ${JSON.stringify(extra)}: missing`);
@@ -240,6 +262,121 @@ describe('CSRF on every form', () => {
       payload: new URLSearchParams({ grant_type: 'device_code', client_id: APP.publicClient, device_code: deviceCode! }).toString(),
     });
     assert.equal(poll.json().error, 'authorization_pending', 'no forged approval or decline took effect');
+  });
+});
+
+describe('CSRF tokens bound to the session or the pre-session cookie; foreign form posts refused', () => {
+  let h: Harness;
+  before(async () => {
+    // A 1 s poll interval, so the checks' polls are not answered slow_down.
+    h = await makeHarness({ config: { tokens: { ...DEFAULT_TOKEN_LIFETIMES, deviceCodeIntervalSeconds: 1 } } });
+  });
+  after(async () => h.close());
+
+  const startDevice = async () =>
+    (await h.app.http.inject({
+      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/devicecode`, headers: form,
+      payload: new URLSearchParams({ client_id: APP.publicClient, scope: 'User.Read' }).toString(),
+    })).json() as Record<string, string>;
+  const pollDevice = async (deviceCode: string) =>
+    (await h.app.http.inject({
+      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/token`, headers: form,
+      payload: new URLSearchParams({ grant_type: 'device_code', client_id: APP.publicClient, device_code: deviceCode }).toString(),
+    })).json().error as string | undefined;
+  const post = (url: string, fields: Record<string, string>, cookie: string, headers: Record<string, string> = {}) =>
+    h.app.http.inject({ method: 'POST', url, headers: { ...form, cookie, ...headers }, payload: new URLSearchParams(fields).toString() });
+
+  test('a planted cookie equal to the posted field (the old double-submit) validates nowhere', async () => {
+    const { user_code: userCode, device_code: deviceCode } = await startDevice();
+    const { jar } = await signIn(h, 'alice@contoso.test');
+    const sso = `__Host-portcullis_sso=${jar.get('__Host-portcullis_sso')}`;
+    const planted = 'planted-by-another-site-0000000000';
+    const cookie = `__Host-portcullis_csrf=${planted}; portcullis_csrf=${planted}; ${sso}`;
+    const request = new URL(`https://x${authorizeUrl({}, pkcePair())}`).searchParams.toString();
+    for (const [url, fields] of [
+      ['/devicelogin', { user_code: userCode! }],
+      ['/devicelogin/approve', { user_code: userCode!, action: 'confirm' }],
+      ['/devicelogin/approve', { user_code: userCode!, action: 'continue' }],
+      ['/devicelogin/approve', { user_code: userCode!, action: 'decline' }],
+      [`/${TENANT_ID}/oauth2/v2.0/authorize`, { authorize_request: request, username: 'bob@contoso.test', password: PASSWORD }],
+    ] as const) {
+      const res = await post(url, { csrf: planted, ...fields }, cookie);
+      assert.equal(res.statusCode, 403, `${url} ${JSON.stringify(fields)}`);
+    }
+    assert.equal(await pollDevice(deviceCode!), 'authorization_pending');
+  });
+
+  test('approval needs the token bound to the signed-in session: a pre-session token or another session’s is refused', async () => {
+    const { user_code: userCode, device_code: deviceCode } = await startDevice();
+    /** A browser signed in through the device page, on the confirmation page. */
+    async function atConfirmation(user: string) {
+      const jar = new CookieJar();
+      const page = await h.app.http.inject({ method: 'GET', url: '/devicelogin' });
+      jar.absorb(page.headers['set-cookie']);
+      const preSession = hiddenField(page.body, 'csrf');
+      const signedIn = await post('/devicelogin/approve', { csrf: preSession, user_code: userCode!, action: 'sign-in', username: user, password: PASSWORD }, jar.header());
+      jar.absorb(signedIn.headers['set-cookie']);
+      assert.match(signedIn.body, /Are you trying to sign in to Public Client\?/);
+      assert.equal(await pollDevice(deviceCode!), 'authorization_pending', 'signing in alone approves nothing');
+      return { jar, preSession, confirm: hiddenField(signedIn.body, 'csrf') };
+    }
+    const victim = await atConfirmation('alice@contoso.test');
+    const attacker = await atConfirmation('bob@contoso.test');
+    assert.notEqual(victim.confirm, victim.preSession);
+    for (const [why, csrf] of [['the pre-session token', victim.preSession], ['another session’s token', attacker.confirm], ['none', '']] as const) {
+      const res = await post('/devicelogin/approve', { csrf, user_code: userCode!, action: 'confirm' }, victim.jar.header());
+      assert.equal(res.statusCode, 403, why);
+    }
+    assert.equal(await pollDevice(deviceCode!), 'authorization_pending');
+    const ok = await post('/devicelogin/approve', { csrf: victim.confirm, user_code: userCode!, action: 'confirm' }, victim.jar.header());
+    assert.match(ok.body, /You have signed in to Public Client/);
+  });
+
+  test('Sec-Fetch-Site cross-site or same-site, or an Origin not ours (null included), is refused with a plain 403 page', async () => {
+    const device = await h.app.http.inject({ method: 'GET', url: '/devicelogin' });
+    const jar = new CookieJar();
+    jar.absorb(device.headers['set-cookie']);
+    const csrf = hiddenField(device.body, 'csrf');
+    const routes = ['/devicelogin', '/devicelogin/approve', `/${TENANT_ID}/oauth2/v2.0/authorize`];
+    const refused: Record<string, string>[] = [
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: 'http://localhost:5555' },
+      { origin: 'https://evil.login.portcullis.test' },
+      { origin: 'http://login.portcullis.test' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'same-origin', origin: 'https://login.portcullis.test:8443' },
+    ];
+    for (const url of routes) {
+      for (const headers of refused) {
+        const res = await post(url, { csrf, user_code: 'BCDFGHJKL' }, jar.header(), headers);
+        assert.equal(res.statusCode, 403, `${url} ${JSON.stringify(headers)}`);
+        assert.match(res.body, /This request was blocked/);
+        assert.doesNotMatch(res.body, /at \w+ \(|node_modules|Error:/);
+      }
+    }
+    // Our own page's post, a user-initiated one, and a non-browser client pass on to the token check.
+    for (const headers of [{ 'sec-fetch-site': 'same-origin', origin: 'https://login.portcullis.test' }, { 'sec-fetch-site': 'none' }, {}] as Record<string, string>[]) {
+      const res = await post('/devicelogin', { csrf, user_code: 'BCDFGHJKL' }, jar.header(), headers);
+      assert.equal(res.statusCode, 400, `${JSON.stringify(headers)}: the code was looked up (${res.body.slice(0, 100)})`);
+    }
+  });
+
+  test('the token key lives in the store: a form from one instance posts to another on the same database', async () => {
+    const other = await createApp({ config: makeAppConfig({ publicUrl: PUBLIC_URL, logLevel: 'silent' }), store: openSqliteStore(h.dbFile) });
+    try {
+      const page = await h.app.http.inject({ method: 'GET', url: '/devicelogin' });
+      const jar = new CookieJar();
+      jar.absorb(page.headers['set-cookie']);
+      const res = await other.http.inject({
+        method: 'POST', url: '/devicelogin', headers: { ...form, cookie: jar.header() },
+        payload: new URLSearchParams({ csrf: hiddenField(page.body, 'csrf'), user_code: 'BCDFGHJKL' }).toString(),
+      });
+      assert.equal(res.statusCode, 400, 'accepted by the other instance: the unknown code was looked up');
+    } finally {
+      await other.close();
+      await other.services.store.close();
+    }
   });
 });
 

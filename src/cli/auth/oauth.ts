@@ -1,6 +1,6 @@
 /**
  * The CLI's OAuth client, over fetch, using only documented Microsoft identity platform v2.0
- * endpoints (reference §8.1): OpenID discovery, the device authorization endpoint (RFC 8628), and
+ * endpoints (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc): OpenID discovery, the device authorization endpoint (RFC 8628), and
  * the token endpoint for the device-code, refresh-token and client-credentials grants. Nothing
  * here is Portcullis-specific, so the same calls work against login.microsoftonline.com.
  */
@@ -47,7 +47,7 @@ async function postForm(url: string, form: Record<string, string>): Promise<Reco
   throw new OAuthError(error, description, codes);
 }
 
-/** `{authority}/v2.0/.well-known/openid-configuration` (what MSAL reads, reference §9.1). */
+/** `{authority}/v2.0/.well-known/openid-configuration` (what MSAL reads, https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc). */
 export async function discover(authority: string): Promise<Endpoints> {
   const url = `${authority.replace(/\/+$/, '')}/v2.0/.well-known/openid-configuration`;
   const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });

@@ -1,5 +1,5 @@
 /**
- * Runs one Graph action for many users through $batch (reference §4.4): 20 users per batch, at
+ * Runs one Graph action for many users through $batch (https://learn.microsoft.com/graph/json-batching): 20 users per batch, at
  * most `concurrency` batches in flight; an inner 429 waits its Retry-After, an inner 5xx or a
  * failed batch call is retried with exponential backoff, each user at most `maxAttempts` times.
  * A stop request (Ctrl-C) starts no new batch; the ones in flight finish, and every user not
@@ -55,7 +55,7 @@ export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }
   const queue: Pending[] = o.users.map((user) => ({ user, attempts: 0, transient: 0, throttled: 0, notBefore: 0 }));
   let fatal: unknown = null;
   // A 429 means the caller's bucket is empty: no batch at all is sent before its Retry-After
-  // (Graph's guidance, reference §4.3), else every worker would keep hitting the limit.
+  // (Graph's guidance, https://learn.microsoft.com/graph/throttling), else every worker would keep hitting the limit.
   let pausedUntil = 0;
 
   const retryOrFail = (p: Pending, status: number | null, e: GraphError | Error, wait: number) => {

@@ -48,7 +48,7 @@ export async function backup(argv: readonly string[], env: NodeJS.ProcessEnv): P
   try {
     progress(`snapshot of ${args.dbFile} (${mib(statSync(args.dbFile).size)} + WAL) ...`);
     snapshotInto(args.dbFile, partial);
-    // It holds the signing keys' private halves (DESIGN.md I5 covers only tokens and secrets).
+    // It holds the signing keys' private halves (invariant I5, docs/revocation-model.md, covers only tokens and secrets).
     chmodSync(partial, 0o600);
     const bytes = statSync(partial).size;
     progress(`wrote ${mib(bytes)} in ${Math.round(performance.now() - started)} ms; integrity_check ...`);

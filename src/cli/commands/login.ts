@@ -18,7 +18,7 @@ import { stdout } from '../output.js';
 /** The demo tenant's public "Portcullis CLI" app (device flow allowed); pass your own for Entra. */
 export const DEFAULT_CLIENT_ID = '6c1b1e2a-4b0e-4f59-9a57-0c2a1f3e8d11';
 export const DEFAULT_SCOPES = ['User.RevokeSessions.All'];
-/** Graph's resource URI: Entra and Portcullis both take `.default` scopes on it (reference §8). */
+/** Graph's resource URI: Entra and Portcullis both take `.default` scopes on it (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc). */
 const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
 
 const HELP = `Usage: portcullis login (--server URL | --authority URL --graph URL) [options]

@@ -35,7 +35,7 @@ ${COMMON_HELP}
 `;
 
 const NEEDS_DELEGATED =
-  "scope User.RevokeSessions.All and a role allowed to act on the user (Helpdesk, User, Authentication, Privileged Authentication or Global Administrator); app-only: application permission User.RevokeSessions.All";
+  "scope User.RevokeSessions.All and a role allowed to act on the user (Helpdesk, Password, User, Authentication, Privileged Authentication or Global Administrator, or Directory Writers for users without roles); app-only: application permission User.RevokeSessions.All";
 
 type Action = { name: 'revokeSignInSessions' | 'invalidateAllRefreshTokens'; version: 'v1.0' | 'beta' };
 

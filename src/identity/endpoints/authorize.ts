@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sourceOf } from '../../core/lockout.js';
 import type { Services } from '../../services.js';
-import { csrfToken, csrfValid } from '../../web/csrf.js';
+import { browserBinding, formToken, formTokenValid, sentBrowserBinding } from '../../web/csrf.js';
+import { sameOriginPostsOnly } from '../../web/same-origin-posts.js';
 import { sendPage } from '../../web/send-page.js';
 import { SIGN_IN_REFUSED } from '../../web/sign-in-messages.js';
 import { errorPage, signInPage } from '../../web/sign-in-page.js';
@@ -27,7 +28,7 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
     return handle(req, reply, services, Params.of(req.query, 'query'), async (request) => {
       const live = await liveSession(req, services);
       // A CAE claims challenge (access_token nbf) answered with an SSO session from before that
-      // time must not be satisfied silently: the user signs in again (reference §6).
+      // time must not be satisfied silently: the user signs in again (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
       const predatesChallenge = live !== null && request.claims.notBefore !== null && live.session.authTime < request.claims.notBefore * 1000;
       const mustAuthenticate = request.prompt === 'login' || request.prompt === 'select_account' || live === null || predatesChallenge;
       if (request.prompt === 'none' && mustAuthenticate) {
@@ -39,14 +40,17 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
     });
   });
 
-  http.post<{ Params: TenantParams }>(path, async (req, reply) => {
+  // The sign-in form's post: refused from another site before anything else (login CSRF).
+  http.post<{ Params: TenantParams }>(path, { preHandler: sameOriginPostsOnly(services) }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const form = Params.of(body, 'body');
     // The sign-in form carries the original request as `authorize_request`; re-validate it all.
     const original = new URLSearchParams(form.get('authorize_request') ?? '');
     const params = Params.of(Object.fromEntries(original), 'query');
     return handle(req, reply, services, params, async (request) => {
-      if (!csrfValid(req, body.csrf)) {
+      // Bound to the browser's pre-session cookie (web/csrf.ts): a token alone, or a cookie
+      // planted by another site, is not enough.
+      if (!(await formTokenValid(services, sentBrowserBinding(req, services.config.secure), 'sign-in', body.csrf))) {
         return showSignIn(req, reply, services, request, 'Your session timed out. Please sign in again.', form.get('username') ?? '', 403);
       }
       const username = form.get('username') ?? '';
@@ -83,7 +87,7 @@ async function handle(
   }
 }
 
-function showSignIn(
+async function showSignIn(
   req: FastifyRequest<{ Params: TenantParams }>,
   reply: FastifyReply,
   services: Services,
@@ -91,11 +95,11 @@ function showSignIn(
   error: string | null,
   username: string,
   status = 200,
-): FastifyReply {
+): Promise<FastifyReply> {
   const html = signInPage({
     // Relative: the form posts back to this same /{tenant}/oauth2/v2.0/authorize URL.
     action: 'authorize',
-    csrf: csrfToken(req, reply, services.config.secure),
+    csrf: await formToken(services, browserBinding(req, reply, services.config.secure), 'sign-in'),
     appName: request.app.displayName,
     username,
     error,

@@ -5,7 +5,7 @@ import { resolveTenant } from '../tenant.js';
 
 /**
  * GET /{tenant}/v2.0/.well-known/openid-configuration (OIDC Discovery §4), shaped like Entra's
- * (reference §8.1). For `common` / `organizations` the issuer carries Entra's `{tenantid}`
+ * (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc). For `common` / `organizations` the issuer carries Entra's `{tenantid}`
  * placeholder, which MSAL substitutes.
  */
 export function registerDiscovery(http: FastifyInstance, services: Services): void {

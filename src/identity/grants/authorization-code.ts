@@ -39,7 +39,7 @@ export const authorizationCodeGrant: GrantHandler = {
     }
 
     const scopes = parseDelegatedScopes(c.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
-    // Declared on /authorize, on this request, or both (MSAL sends them on both, reference §6).
+    // Declared on /authorize, on this request, or both (MSAL sends them on both, https://learn.microsoft.com/entra/identity-platform/claims-challenge).
     const clientCapabilities = mergeCapabilities(c.clientCapabilities, claims.clientCapabilities);
     const refreshToken = await startGrant(services, {
       grantId: c.grantId,

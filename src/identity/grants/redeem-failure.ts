@@ -4,7 +4,7 @@ import { AADSTS, type OAuthError } from '../oauth-errors.js';
 
 /**
  * The account-state failures shared by every grant: revoked → AADSTS50173 with suberror
- * bad_token (so MSAL raises InteractionRequiredAuthError and drops the token; DESIGN.md),
+ * bad_token (so MSAL raises InteractionRequiredAuthError and drops the token; docs/revocation-model.md, "What a client sees"),
  * disabled → 50057, deleted → 50034.
  */
 export function redeemFailure(reason: RedeemFailure, issuedAt: number, user: User | null): OAuthError {

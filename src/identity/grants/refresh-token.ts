@@ -9,7 +9,7 @@ import { parseDelegatedScopes } from '../scopes.js';
 import { redeemFailure } from './redeem-failure.js';
 
 /**
- * RFC 6749 §6 with rotation (DESIGN.md I4): one transaction checks the token, the grant, the
+ * RFC 6749 §6 with rotation (I4, docs/revocation-model.md): one transaction checks the token, the grant, the
  * user's epoch and account state, consumes the token and stores its successor.
  */
 export const refreshTokenGrant: GrantHandler = {
@@ -30,7 +30,7 @@ export const refreshTokenGrant: GrantHandler = {
       client.app.appId,
       now,
       (current: RefreshTokenRecord) => {
-        // Fixed-lifetime tokens (SPA, 24 h) keep their expiry; others slide (Entra, reference §8.2).
+        // Fixed-lifetime tokens (SPA, 24 h) keep their expiry; others slide (Entra, https://learn.microsoft.com/entra/identity-platform/refresh-tokens).
         const fixed = current.expiresAt - current.issuedAt < services.config.tokens.refreshTokenSeconds * 1000;
         const next = newRefreshToken(services, {
           grantId: current.grantId,

@@ -140,7 +140,7 @@ export class PgGrantStore implements GrantStore {
   }
 
   /**
-   * Rotation (DESIGN.md I4) in one transaction. Lock order: the token row FOR UPDATE (concurrent
+   * Rotation (I4, docs/revocation-model.md) in one transaction. Lock order: the token row FOR UPDATE (concurrent
    * rotations of one token serialise; the loser sees consumed_at), the grant FOR SHARE (a family
    * revoke waits for us, or we see it), the user FOR SHARE (a revoke's FOR NO KEY UPDATE waits for
    * us, or we wait for it and read the new epoch). The revoke path locks only the user row, so

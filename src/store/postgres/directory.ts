@@ -32,7 +32,7 @@ export class PgTenantStore implements TenantStore {
 /**
  * Reads a user inside a transaction. `lock` takes a row lock that lasts until commit:
  * - 'share' (FOR SHARE) in every redemption, so a revoke cannot commit between the epoch check
- *   and the rotation that relies on it (DESIGN.md I1, I4);
+ *   and the rotation that relies on it (I1, I4 in docs/revocation-model.md);
  * - 'update' (FOR NO KEY UPDATE) in the revoke itself, which therefore waits for in-flight
  *   redemptions of the user and is waited for by later ones, which then read the new epoch.
  *   (NO KEY: it does not block inserts of grants and sessions, whose foreign keys only take

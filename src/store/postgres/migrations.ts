@@ -221,6 +221,15 @@ ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
 `,
   },
   {
+    version: 60,
+    name: 'directory roles assigned to applications',
+    sql: `
+-- JSON array of role template ids assigned to the app's service principal (docs/authorization.md);
+-- NULL = none.
+ALTER TABLE applications ADD COLUMN directory_roles TEXT;
+`,
+  },
+  {
     version: 40,
     name: 'shared signals streams and SET queues',
     sql: `
@@ -300,6 +309,17 @@ CREATE TABLE seed_entries (
 );
 `,
   },
+  {
+    version: 80,
+    name: 'server secrets (CSRF token key)',
+    sql: `
+CREATE TABLE server_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */
@@ -332,7 +352,8 @@ export async function migratePostgres(pool: Pool, now: number): Promise<number[]
   }
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
-  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF).
+  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF, 50–59 signing-key activation,
+  // 60–69 application directory roles, 70–79 seed state, 80–89 server secrets).
   for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     const client = await pool.connect();
     let failure: Error | undefined;

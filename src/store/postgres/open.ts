@@ -7,6 +7,7 @@ import { PgOutboxStore } from './outbox.js';
 import { PgSsfStore } from './ssf.js';
 import { PgLockoutStore } from './lockouts.js';
 import { PgSeedStateStore } from './seed-state.js';
+import { PgServerSecretStore } from './server-secrets.js';
 
 export type { PgStoreOptions } from './database.js';
 
@@ -42,6 +43,7 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     ssf: new PgSsfStore(db),
     lockouts: new PgLockoutStore(db),
     seedState: new PgSeedStateStore(db),
+    secrets: new PgServerSecretStore(db),
     close: () => db.close(),
   };
 }

@@ -55,5 +55,6 @@ export function toApplication(r: Row): Application {
     applicationPermissions: JSON.parse(r.application_permissions as string),
     createdAt: r.created_at as number,
     backchannelLogout: r.backchannel_logout ? JSON.parse(r.backchannel_logout as string) : null,
+    directoryRoles: r.directory_roles ? JSON.parse(r.directory_roles as string) : [],
   };
 }

@@ -29,14 +29,14 @@ export const DIRECTORY_SQL = {
   listApplications: 'SELECT * FROM applications WHERE tenant_id = ? ORDER BY app_id',
   upsertApplication: `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
       spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
-      backchannel_logout)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      backchannel_logout, directory_roles)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (app_id) DO UPDATE SET display_name = excluded.display_name,
       public_client_redirect_uris = excluded.public_client_redirect_uris, web_redirect_uris = excluded.web_redirect_uris,
       spa_redirect_uris = excluded.spa_redirect_uris, secrets = excluded.secrets,
       allow_public_client_flows = excluded.allow_public_client_flows,
       delegated_permissions = excluded.delegated_permissions, application_permissions = excluded.application_permissions,
-      backchannel_logout = excluded.backchannel_logout`,
+      backchannel_logout = excluded.backchannel_logout, directory_roles = excluded.directory_roles`,
 } as const;
 
 /** How the adapter binds a boolean column: SQLite 1/0, PostgreSQL true/false. */
@@ -52,6 +52,7 @@ export const applicationArgs = (a: Application, flag: Flag): unknown[] => [
   JSON.stringify(a.spaRedirectUris), JSON.stringify(a.secrets), flag(a.allowPublicClientFlows),
   JSON.stringify(a.delegatedPermissions), JSON.stringify(a.applicationPermissions), a.createdAt,
   a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
+  a.directoryRoles && a.directoryRoles.length > 0 ? JSON.stringify(a.directoryRoles) : null,
 ];
 
 /**

@@ -8,7 +8,7 @@ import { migrate } from './migrations.js';
 import { createPrivateFile, ensurePrivateDir } from '../private-files.js';
 
 /**
- * The background checkpointer (issue 5, B4). In WAL mode every commit appends pages to the -wal
+ * The background checkpointer (BENCHMARKS.md, B4 and optimisation 5). In WAL mode every commit appends pages to the -wal
  * file, and SQLite copies them back into the database file ("checkpoint") from inside whichever
  * commit crosses wal_autocheckpoint (1000) pages: under refresh load that is several times a
  * second, each a stall of the event loop that writes ~1000 pages to random places of the database
@@ -53,7 +53,7 @@ export class SqliteDb {
     }
     this.db = new Database(file);
     // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
-    // before it returns, which an acknowledged revoke requires (DESIGN.md I3).
+    // before it returns, which an acknowledged revoke requires (I3, docs/revocation-model.md).
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /**
- * Group commit for the SQLite store (issue 5, "make it fast"). With synchronous=FULL every
+ * Group commit for the SQLite store (BENCHMARKS.md, "Optimisation log"). With synchronous=FULL every
  * COMMIT waits for an fsync (0.3–1 ms on a quiet disk, several ms on a busy one), and it blocks
  * the event loop while it does. Writes asked for in the same turn of the event loop — refresh-
  * token rotations, revocations — are therefore applied one after the other, each in its own
@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
  * that transaction has committed: one fsync per batch instead of one per write.
  *
  * What each caller keeps: its work reads and writes inside the committing transaction, so checks
- * and writes stay atomic (DESIGN.md I1, I4); a work that throws undoes only its own savepoint and
+ * and writes stay atomic (I1, I4 in docs/revocation-model.md); a work that throws undoes only its own savepoint and
  * rejects only its own promise; nobody is answered before the fsync that covers its write (I3).
  * A later work in the batch sees the earlier ones' writes (e.g. a rotation queued after a revoke
  * of the same user is refused).

@@ -215,6 +215,15 @@ ALTER TABLE applications ADD COLUMN backchannel_logout TEXT;
 `,
   },
   {
+    version: 60,
+    name: 'directory roles assigned to applications',
+    sql: `
+-- JSON array of role template ids assigned to the app's service principal (docs/authorization.md);
+-- NULL = none.
+ALTER TABLE applications ADD COLUMN directory_roles TEXT;
+`,
+  },
+  {
     version: 40,
     name: 'shared signals streams and SET queues',
     sql: `
@@ -294,6 +303,17 @@ CREATE TABLE seed_entries (
 );
 `,
   },
+  {
+    version: 80,
+    name: 'server secrets (CSRF token key)',
+    sql: `
+CREATE TABLE server_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
@@ -306,7 +326,7 @@ export function migrate(db: Database.Database, now: number, migrations: typeof M
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
   // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF,
-  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state).
+  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {

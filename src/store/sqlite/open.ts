@@ -12,6 +12,7 @@ import { SqliteOutboxStore } from './outbox.js';
 import { SqliteSsfStore } from './ssf.js';
 import { SqliteLockoutStore } from './lockouts.js';
 import { SqliteSeedStateStore } from './seed-state.js';
+import { SqliteServerSecretStore } from './server-secrets.js';
 import { withUnavailableErrors as w } from './unavailable.js';
 
 /**
@@ -37,6 +38,7 @@ export function openSqliteStore(file: string, now: number = Date.now()): Store {
     ssf: w(new SqliteSsfStore(db)),
     lockouts: w(new SqliteLockoutStore(db)),
     seedState: w(new SqliteSeedStateStore(db)),
+    secrets: w(new SqliteServerSecretStore(db)),
     close: async () => db.close(),
   };
 }

@@ -54,6 +54,7 @@ export function toApplication(r: Row): Application {
     applicationPermissions: JSON.parse(str(r.application_permissions)),
     createdAt: num(r.created_at),
     backchannelLogout: r.backchannel_logout ? JSON.parse(str(r.backchannel_logout)) : null,
+    directoryRoles: r.directory_roles ? JSON.parse(str(r.directory_roles)) : [],
   };
 }
 

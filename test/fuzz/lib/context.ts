@@ -12,6 +12,29 @@ async function call(server: FuzzServer, method: 'GET' | 'POST', path: string, he
 const form = (server: FuzzServer, path: string, fields: Record<string, string>) =>
   call(server, 'POST', `/${TENANT_ID}/oauth2/v2.0/${path}`, { 'content-type': 'application/x-www-form-urlencoded' }, new URLSearchParams(fields).toString());
 
+/** GET of one of the server's pages: its CSRF field and the cookies it set. */
+async function page(server: FuzzServer, path: string, cookie?: string): Promise<{ csrf: string; cookies: string[] }> {
+  const res = await server.pool.request({ method: 'GET', path, headers: cookie ? { cookie } : {} });
+  const html = await res.body.text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (res.statusCode !== 200 || !csrf) throw new Error(`fuzz setup: GET ${path} answered ${res.statusCode} without a form: ${html.slice(0, 300)}`);
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!);
+  return { csrf, cookies };
+}
+
+/** A browser that opened the device page and the sign-in form: one pre-session cookie, two tokens. */
+async function browserForms(server: FuzzServer): Promise<FuzzContext['browser']> {
+  const device = await page(server, '/devicelogin');
+  const cookie = device.cookies.find((c) => /^(__Host-)?portcullis_csrf=/.test(c));
+  if (!cookie) throw new Error('fuzz setup: /devicelogin set no pre-session cookie');
+  const authorize = new URLSearchParams({
+    client_id: APP.publicClient, response_type: 'code', redirect_uri: REDIRECT.publicClient, scope: 'openid',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+  });
+  const signIn = await page(server, `/${TENANT_ID}/oauth2/v2.0/authorize?${authorize}`, cookie);
+  return { cookie, deviceCsrf: device.csrf, signInCsrf: signIn.csrf };
+}
+
 /** Real credentials from the server under test, obtained through its own endpoints. */
 export async function fuzzContext(server: FuzzServer): Promise<FuzzContext> {
   const app = await form(server, 'token', { grant_type: 'client_credentials', client_id: APP.webApp, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default' });
@@ -42,5 +65,6 @@ export async function fuzzContext(server: FuzzServer): Promise<FuzzContext> {
     refreshToken: String(alice.refresh_token),
     deviceCode: String(device.device_code),
     userCode: String(device.user_code),
+    browser: await browserForms(server),
   };
 }

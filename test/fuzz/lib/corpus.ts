@@ -40,6 +40,9 @@ function placeholders(ctx: FuzzContext): [string, string][] {
     ['{{deviceCode}}', ctx.deviceCode],
     ...ctx.targetUsers.map((u, i): [string, string] => [`{{userId:${i}}}`, u.id]),
     ['{{userCode}}', ctx.userCode],
+    ['{{browserCookie}}', ctx.browser.cookie],
+    ['{{deviceCsrf}}', ctx.browser.deviceCsrf],
+    ['{{signInCsrf}}', ctx.browser.signInCsrf],
   ];
 }
 

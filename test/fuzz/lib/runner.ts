@@ -5,7 +5,7 @@ import { Rng, inputSeed } from './rng.js';
 import type { FuzzServer } from './server-process.js';
 import type { FuzzContext, HttpTarget } from './target.js';
 
-/** A stack frame in a response body means internals leaked (DESIGN.md: no stack traces in responses). */
+/** A stack frame in a response body means internals leaked (docs/threat-model.md: no stack traces in responses). */
 const STACK_FRAME = /\n\s+at [^\n]*\(?[^\n]*:\d+:\d+\)?|node_modules\//;
 /** Database and runtime error text in a response means an error escaped its surface's error mapping. */
 const INTERNALS = /SqliteError|SQLITE_[A-Z]|invalid byte sequence|violates [a-z ]*constraint|duplicate key value|node:internal|"code":"[0-9A-Z]{5}"/;

@@ -19,6 +19,12 @@ export interface FuzzContext {
   refreshToken: string;
   deviceCode: string;
   userCode: string;
+  /**
+   * A browser of the server's own pages: its pre-session cookie (`name=value`) and the CSRF
+   * tokens of the device form and the sign-in form it was shown (bound to that cookie), so
+   * generated form posts get past the token check to the code lookup and the password check.
+   */
+  browser: { cookie: string; deviceCsrf: string; signInCsrf: string };
 }
 
 export interface HttpTarget {

@@ -2,6 +2,7 @@ import { contentType, damageRequest, encodeForm, mutateForm, tenantSegment, wire
 import type { Rng } from '../lib/rng.js';
 import type { FuzzContext, HttpTarget } from '../lib/target.js';
 import { nastyString, randomString } from '../lib/values.js';
+import { fetchMetadata } from './device.js';
 
 const NAMES = [
   'client_id', 'response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'prompt', 'response_mode', 'code_challenge',
@@ -43,19 +44,22 @@ function getAuthorize(rng: Rng, ctx: FuzzContext) {
 }
 
 /**
- * The sign-in form's POST: the CSRF cookie and field usually match (so the form is processed),
+ * The sign-in form's POST: usually a real browser's cookie and token (so the form is processed),
  * the carried authorize request is mutated, and the credentials are mostly of unknown users
  * (a known user costs an argon2 verification).
  */
 function postSignIn(rng: Rng, ctx: FuzzContext) {
-  const csrf = randomString(rng, 32) || 'x';
+  // Mostly the token of a real browser's sign-in form with its cookie; else a planted pair.
+  const real = rng.chance(0.8);
+  const planted = randomString(rng, 32) || 'x';
+  const csrf = real ? ctx.browser.signInCsrf : planted;
   const form: Form = [
     ['csrf', rng.chance(0.85) ? csrf : nastyString(rng)],
     ['authorize_request', rng.chance(0.9) ? encodeForm(rng, query(rng, ctx)) : nastyString(rng)],
     ['username', rng.chance(0.04) ? rng.pick(ctx.targetUsers).upn : nastyString(rng)],
     ['password', rng.chance(0.5) ? ctx.password : nastyString(rng)],
   ];
-  const headers: Record<string, string> = { cookie: wireHeaderValue(`portcullis_csrf=${csrf}`) };
+  const headers: Record<string, string> = fetchMetadata(rng, { cookie: wireHeaderValue(real ? ctx.browser.cookie : `__Host-portcullis_csrf=${planted}`) });
   const type = contentType(rng, 'application/x-www-form-urlencoded');
   if (type !== undefined) headers['content-type'] = type;
   const body = encodeForm(rng, rng.chance(0.6) ? mutateForm(rng, form, ['csrf', 'authorize_request', 'username', 'password', 'login']) : form);

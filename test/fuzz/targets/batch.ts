@@ -32,7 +32,7 @@ function deepJson(rng: Rng): string {
   return open.join('') + open.reverse().map((o) => (o === '[' ? ']' : '}')).join('');
 }
 
-/** One item of a JSON batch (reference §4.4), built from a generated Graph request. */
+/** One item of a JSON batch (https://learn.microsoft.com/graph/json-batching), built from a generated Graph request. */
 function item(rng: Rng, ctx: FuzzContext, id: string, ids: readonly string[], depth: number): Record<string, unknown> {
   const inner = graphRequest(rng, ctx);
   const url = rng.weighted<() => string>([

@@ -66,7 +66,7 @@ export class SignIn implements Cmd {
     } else {
       // I2: a sign-in after any number of revokes works.
       assert.ok(out.ok, `I2: ${this.user} must be able to sign in: ${out.ok ? '' : `${out.status} ${out.page.slice(0, 200)}`}`);
-      remember(r, out.code, out.refreshToken, out.cookies.get('portcullis_sso') ?? '');
+      remember(r, out.code, out.refreshToken, out.cookies.get('__Host-portcullis_sso') ?? '');
       m.chains.push({ user: this.user, epoch: account.epoch, familyAlive: true, rotated: 0 });
       r.chains.push({ current: out.refreshToken, rotated: [] });
       m.sessions.push({ user: this.user, epoch: account.epoch });
@@ -199,7 +199,7 @@ export class SetEnabled implements Cmd {
   toString = () => `SetEnabled(${this.user}, ${this.enabled})`;
 }
 
-/** An administrator's password reset through Graph revokes like a revoke (DESIGN.md). */
+/** An administrator's password reset through Graph revokes like a revoke (docs/revocation-model.md). */
 export class ResetPassword implements Cmd {
   constructor(readonly user: ModelUser) {}
   check = () => true;

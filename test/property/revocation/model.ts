@@ -1,5 +1,5 @@
 /**
- * The simple model the property tests hold the server to (DESIGN.md, "The revocation model"):
+ * The simple model the property tests hold the server to (docs/revocation-model.md):
  * per user an epoch, whether the account is enabled and its password; per refresh chain and per
  * browser session the epoch it was issued at. A credential is live iff its epoch is the user's
  * epoch, the account is enabled and (for a chain) no replay has killed its family (I4).

@@ -93,7 +93,7 @@ export class RunningServer {
 
   /**
    * A delegated Graph token of the Global Administrator (ROPC), for invalidateAllRefreshTokens,
-   * which takes no application permission (reference §2).
+   * which takes no application permission (https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta).
    */
   async delegatedAdminToken(): Promise<string> {
     const r = await this.token({

@@ -1,0 +1,385 @@
+/**
+ * The authorization matrix: every actor × every target × every sensitive action, over real HTTP
+ * against a real server on SQLite, checked against docs/authorization.md. The EXPECTED verdicts
+ * come from the markdown tables of that document (parsed here) and the rule it states — never
+ * from src/core/authorization/ — so the document is the specification and cannot drift.
+ *
+ * Actors: each role Portcullis knows, every unordered pair of two roles, a user without roles
+ * (all with every relevant delegated scope, so the role decides), and app-only callers with each
+ * relevant application permission, with and without a directory role assigned to the app.
+ * Targets: a holder of each role, a user without roles, and (for users) oneself. Every actor gets
+ * its own fresh target users; destructive cells that succeed are undone through the store.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { User } from '../../src/core/model.js';
+import { ROLE, ROLE_DISPLAY_NAMES } from '../../src/core/roles.js';
+import { newGuid } from '../../src/crypto/random.js';
+import { APP, DOMAIN, TENANT_ID, application } from '../helpers/harness.js';
+import { listeningHarness } from '../helpers/listening.js';
+
+// ---------------------------------------------------------------------------------------------
+// The specification: docs/authorization.md
+
+const DOC = readFileSync(new URL('../../docs/authorization.md', import.meta.url), 'utf8');
+
+/** The rows of the markdown table after `<!-- table: name -->`, header first, cells trimmed. */
+function docTable(name: string): string[][] {
+  const lines = DOC.split('\n');
+  const start = lines.findIndex((l) => l.trim() === `<!-- table: ${name} -->`);
+  assert.ok(start >= 0, `docs/authorization.md has no table '${name}'`);
+  const rows: string[][] = [];
+  for (let i = start + 1; i < lines.length && lines[i]!.startsWith('|'); i++) {
+    const cells = lines[i]!.split('|').slice(1, -1).map((c) => c.trim());
+    if (cells.every((c) => /^-+$/.test(c))) continue; // the separator line
+    rows.push(cells);
+  }
+  assert.ok(rows.length > 1, `table '${name}' is empty`);
+  return rows;
+}
+
+const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+const checked = (cell: string): boolean => cell.startsWith('✓');
+/** A role's template id from its display name in the doc (footnote marks stripped). */
+function roleIdOf(name: string): string | undefined {
+  const bare = name.replace(/[†‡]/g, '').trim();
+  return Object.entries(ROLE_DISPLAY_NAMES).find(([, n]) => n === bare)?.[0];
+}
+
+type ActionName =
+  | 'revokeSignInSessions'
+  | 'invalidateAllRefreshTokens'
+  | 'resetPassword'
+  | 'disable'
+  | 'enable'
+  | 'delete'
+  | 'updateUserPrincipalName'
+  | 'updateBasic';
+const ACTION_NAMES: readonly ActionName[] = [
+  'revokeSignInSessions',
+  'invalidateAllRefreshTokens',
+  'updateBasic',
+  'updateUserPrincipalName',
+  'resetPassword',
+  'disable',
+  'enable',
+  'delete',
+];
+
+interface SpecAction {
+  permission: string;
+  table: TargetSpec;
+  delegated: string[];
+  /** null: acting on oneself is judged like acting on anyone. */
+  selfScopes: string[] | null;
+  application: string[];
+  appNeedsRole: boolean;
+}
+interface TargetSpec {
+  rows: Map<string, Set<string>>;
+  noRole: Set<string>;
+  other: Set<string>;
+}
+
+/** Entra rows Portcullis has no counterpart for: transcribed, never consulted. */
+const ENTRA_ONLY_ROWS = [
+  'User (no admin role, but member or owner of a role-assignable group)',
+  'User with a role scoped to a restricted management administrative unit',
+  'User Experience Success Manager',
+  'Usage Summary Reports Reader',
+];
+
+function parseTargetTable(name: string): TargetSpec {
+  const [header, ...rows] = docTable(name);
+  const columns = header!.slice(1).map((c) => {
+    const id = roleIdOf(c);
+    assert.ok(id, `table '${name}': unknown actor role column '${c}'`);
+    return id;
+  });
+  const spec: TargetSpec = { rows: new Map(), noRole: new Set(), other: new Set() };
+  const unknown: string[] = [];
+  for (const row of rows) {
+    const allowed = new Set(columns.filter((_, i) => checked(row[i + 1] ?? '')));
+    const label = row[0]!;
+    if (label === 'User (no admin role)') spec.noRole = allowed;
+    else if (label === 'All other built-in and custom roles') spec.other = allowed;
+    else {
+      const id = roleIdOf(label);
+      if (id) spec.rows.set(id, allowed);
+      else unknown.push(label);
+    }
+  }
+  // A misspelt role row would silently fall under "all other roles": refuse that.
+  assert.deepEqual(unknown.sort(), [...ENTRA_ONLY_ROWS].sort(), `table '${name}': rows that name no known role`);
+  assert.ok(spec.noRole.size > 0 && spec.other.size > 0, `table '${name}' lacks the no-role or all-other row`);
+  return spec;
+}
+
+const TARGET_TABLES = { 'reset passwords': parseTargetTable('reset-passwords'), 'sensitive actions': parseTargetTable('sensitive-actions') };
+
+const ROLE_PERMISSIONS: Map<string, Set<string>> = (() => {
+  const [header, ...rows] = docTable('role-permissions');
+  const permissions = header!.slice(1);
+  const out = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const id = roleIdOf(row[0]!);
+    assert.ok(id, `role-permissions: unknown role '${row[0]}'`);
+    out.set(id, new Set(permissions.filter((_, i) => checked(row[i + 1] ?? ''))));
+  }
+  assert.deepEqual([...out.keys()].sort(), Object.values(ROLE).sort(), 'role-permissions must list every role Portcullis knows');
+  return out;
+})();
+
+const ACTIONS: Map<ActionName, SpecAction> = (() => {
+  const [header, ...rows] = docTable('actions');
+  assert.equal(header!.length, 8, 'actions table columns');
+  const out = new Map<ActionName, SpecAction>();
+  for (const row of rows) {
+    const name = ticked(row[0]!)[0] as ActionName;
+    const table = TARGET_TABLES[row[3] as keyof typeof TARGET_TABLES];
+    assert.ok(table, `actions: unknown target table '${row[3]}'`);
+    out.set(name, {
+      permission: ticked(row[2]!)[0]!,
+      table,
+      delegated: ticked(row[4]!),
+      selfScopes: row[5]!.startsWith('yes') ? ticked(row[5]!) : null,
+      application: row[6] === 'not supported' ? [] : ticked(row[6]!),
+      appNeedsRole: row[7] === 'yes',
+    });
+  }
+  assert.deepEqual([...out.keys()].sort(), [...ACTION_NAMES].sort(), 'actions table rows');
+  return out;
+})();
+
+// ---------------------------------------------------------------------------------------------
+// The expected verdict, from the spec alone
+
+interface UserActor {
+  kind: 'user';
+  label: string;
+  roles: string[];
+}
+interface AppActor {
+  kind: 'app';
+  label: string;
+  permissions: string[];
+  roles: string[];
+}
+type ActorSpec = UserActor | AppActor;
+interface TargetSpecUser {
+  label: string;
+  roles: string[];
+  self: boolean;
+}
+
+/** Every delegated scope any action names: the role, not the scope, decides the cells. */
+const SCOPES = [...new Set([...ACTIONS.values()].flatMap((a) => [...a.delegated, ...(a.selfScopes ?? [])]))];
+
+function tableAllows(table: TargetSpec, actorRole: string, targetRoles: readonly string[]): boolean {
+  if (targetRoles.length === 0) return table.noRole.has(actorRole);
+  return targetRoles.every((t) => (table.rows.get(t) ?? table.other).has(actorRole));
+}
+
+function expected(actor: ActorSpec, actionName: ActionName, target: TargetSpecUser): boolean {
+  const action = ACTIONS.get(actionName)!;
+  const someRole = (roles: readonly string[]) =>
+    roles.some((r) => ROLE_PERMISSIONS.get(r)?.has(action.permission) && tableAllows(action.table, r, target.roles));
+  if (actor.kind === 'app') {
+    if (!action.application.some((p) => actor.permissions.includes(p))) return false;
+    if (!action.appNeedsRole || target.roles.length === 0) return true;
+    return someRole(actor.roles);
+  }
+  const has = (names: readonly string[]) => names.some((n) => SCOPES.includes(n));
+  if (target.self && action.selfScopes !== null) return has([...action.delegated, ...action.selfScopes]);
+  return has(action.delegated) && someRole(actor.roles);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cells
+
+const ROLE_IDS = Object.values(ROLE);
+const nameOf = (id: string) => ROLE_DISPLAY_NAMES[id]!;
+
+const USER_ACTORS: UserActor[] = [
+  { kind: 'user', label: 'no role', roles: [] },
+  ...ROLE_IDS.map((r): UserActor => ({ kind: 'user', label: nameOf(r), roles: [r] })),
+  ...ROLE_IDS.flatMap((a, i) => ROLE_IDS.slice(i + 1).map((b): UserActor => ({ kind: 'user', label: `${nameOf(a)} + ${nameOf(b)}`, roles: [a, b] }))),
+];
+const ALL_APP_PERMISSIONS = [...new Set([...ACTIONS.values()].flatMap((a) => a.application).concat(['User.ReadWrite.All', 'Directory.ReadWrite.All']))];
+const APP_ACTORS: AppActor[] = [
+  ...ALL_APP_PERMISSIONS.map((p): AppActor => ({ kind: 'app', label: `app ${p}`, permissions: [p], roles: [] })),
+  ...[ROLE.userAdministrator, ROLE.helpdeskAdministrator, ROLE.privilegedAuthenticationAdministrator, ROLE.directoryWriters].map(
+    (r): AppActor => ({ kind: 'app', label: `app with every permission + ${nameOf(r)}`, permissions: ALL_APP_PERMISSIONS, roles: [r] }),
+  ),
+  { kind: 'app', label: 'app User.Read.All + Global Administrator', permissions: ['User.Read.All'], roles: [ROLE.globalAdministrator] },
+];
+const ACTORS: ActorSpec[] = [...USER_ACTORS, ...APP_ACTORS];
+const TARGET_KINDS: { label: string; roles: string[] }[] = [{ label: 'no role', roles: [] }, ...ROLE_IDS.map((r) => ({ label: nameOf(r), roles: [r] }))];
+
+const OK_STATUS: Record<ActionName, number> = {
+  revokeSignInSessions: 200,
+  invalidateAllRefreshTokens: 204,
+  resetPassword: 204,
+  disable: 204,
+  enable: 204,
+  delete: 204,
+  updateUserPrincipalName: 204,
+  updateBasic: 204,
+};
+
+/** How many actors are worked on at once (each actor's cells run in order). */
+const PARALLEL = 8;
+
+describe('authorization matrix (docs/authorization.md) over HTTP', () => {
+  let h: Awaited<ReturnType<typeof listeningHarness>>;
+  let base: User;
+  before(async () => {
+    h = await listeningHarness();
+    base = h.users.bob!;
+  });
+  after(() => h.close());
+
+  test('every actor × target × action agrees with the document', { timeout: 600_000 }, async () => {
+    const started = Date.now();
+    let cells = 0;
+    let serial = 0;
+    const disagreements: string[] = [];
+    const disagreeingByAction = new Map<ActionName, number>();
+    const { store } = h;
+
+    const newUser = async (roles: string[]): Promise<User> => {
+      const n = ++serial;
+      const user: User = { ...base, id: newGuid(), userPrincipalName: `m${n}@${DOMAIN}`, displayName: `M${n}`, mail: null, roleTemplateIds: roles };
+      await store.users.insert(user);
+      return user;
+    };
+    const reload = (id: string) => store.users.findById(TENANT_ID, id);
+    const setEnabled = (id: string, accountEnabled: boolean) => store.users.update(TENANT_ID, id, { accountEnabled }, { audit: [] });
+
+    async function send(token: string, action: ActionName, target: User): Promise<number> {
+      const n = ++serial;
+      const request: { method: string; path: string; body?: unknown } =
+        action === 'revokeSignInSessions'
+          ? { method: 'POST', path: `/v1.0/users/${target.id}/revokeSignInSessions` }
+          : action === 'invalidateAllRefreshTokens'
+            ? { method: 'POST', path: `/beta/users/${target.id}/invalidateAllRefreshTokens` }
+            : action === 'delete'
+              ? { method: 'DELETE', path: `/v1.0/users/${target.id}` }
+              : {
+                  method: 'PATCH',
+                  path: `/v1.0/users/${target.id}`,
+                  body:
+                    action === 'resetPassword'
+                      ? { passwordProfile: { password: `Matrix-Pass-${n}!` } }
+                      : action === 'disable'
+                        ? { accountEnabled: false }
+                        : action === 'enable'
+                          ? { accountEnabled: true }
+                          : action === 'updateUserPrincipalName'
+                            ? { userPrincipalName: `renamed${n}@${DOMAIN}` }
+                            : { displayName: `Renamed ${n}` },
+                };
+      const res = await fetch(`${h.url}${request.path}`, {
+        method: request.method,
+        headers: { authorization: `Bearer ${token}`, ...(request.body ? { 'content-type': 'application/json' } : {}) },
+        ...(request.body ? { body: JSON.stringify(request.body) } : {}),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    }
+
+    /** Whether the stored user shows the action's effect (true) or is untouched (false). */
+    function effectShown(action: ActionName, before: User, after: User | null): boolean {
+      switch (action) {
+        case 'revokeSignInSessions':
+        case 'invalidateAllRefreshTokens':
+          return after !== null && after.revocationEpoch === before.revocationEpoch + 1;
+        case 'resetPassword':
+          return after !== null && after.passwordHash !== before.passwordHash;
+        case 'disable':
+          return after !== null && !after.accountEnabled;
+        case 'enable':
+          return after !== null && after.accountEnabled && !before.accountEnabled;
+        case 'delete':
+          return after === null;
+        case 'updateUserPrincipalName':
+          return after !== null && after.userPrincipalName !== before.userPrincipalName;
+        case 'updateBasic':
+          return after !== null && after.displayName !== before.displayName;
+      }
+    }
+
+    async function runActor(actor: ActorSpec): Promise<void> {
+      let self: User | null = null;
+      let token: () => string;
+      if (actor.kind === 'user') {
+        const me = await newUser(actor.roles);
+        self = me;
+        const mint = () =>
+          h.app.services.tokens.issueDelegated({
+            user: me,
+            app: application({ appId: APP.publicClient }),
+            graphScopes: SCOPES,
+            oidcScopes: [],
+            sessionId: null,
+            authTime: Date.now(),
+            nonce: null,
+            clientAuthenticated: false,
+          }).accessToken;
+        let current = mint();
+        token = () => current;
+        // After the actor revoked, disabled or reset itself, a token from before is refused.
+        (token as unknown as { renew: () => void }).renew = () => (current = mint());
+      } else {
+        const appId = newGuid();
+        await store.applications.upsert(application({ appId, displayName: actor.label, directoryRoles: actor.roles }));
+        const appToken = h.app.services.tokens.issueAppOnly(application({ appId, applicationPermissions: actor.permissions })).accessToken;
+        token = () => appToken;
+      }
+      const targets: { spec: TargetSpecUser; user: User }[] = [];
+      for (const kind of TARGET_KINDS) targets.push({ spec: { ...kind, self: false }, user: await newUser(kind.roles) });
+      if (self) targets.push({ spec: { label: 'oneself', roles: actor.roles, self: true }, user: self });
+
+      for (const { spec, user } of targets) {
+        for (const action of ACTION_NAMES) {
+          cells++;
+          const want = expected(actor, action, spec);
+          // Enabling is tried on a disabled user, except oneself (a disabled user cannot call).
+          if (action === 'enable' && !spec.self) await setEnabled(user.id, false);
+          const before = (await reload(user.id))!;
+          const status = await send(token(), action, before);
+          const after = await reload(user.id);
+          const shown = effectShown(action, before, after);
+          const ok = want
+            ? status === OK_STATUS[action] && (shown || (action === 'enable' && spec.self))
+            : status === 403 && !shown;
+          if (!ok) {
+            disagreeingByAction.set(action, (disagreeingByAction.get(action) ?? 0) + 1);
+            disagreements.push(`${actor.label} → ${spec.label}: ${action} expected ${want ? OK_STATUS[action] : 403}, got ${status}${shown ? ' (changed)' : ''}`);
+          }
+          // Undo what changed, through the store, so every cell starts from the same state.
+          if (after === null) await store.users.insert(user);
+          else if (!after.accountEnabled) await setEnabled(user.id, true);
+          if (spec.self && (shown || after === null)) (token as unknown as { renew: () => void }).renew();
+        }
+      }
+    }
+
+    const queue = [...ACTORS];
+    await Promise.all(
+      Array.from({ length: PARALLEL }, async () => {
+        for (let actor = queue.shift(); actor; actor = queue.shift()) await runActor(actor);
+      }),
+    );
+
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const summary = `${cells} cells (${USER_ACTORS.length} user actors, ${APP_ACTORS.length} app actors; ${TARGET_KINDS.length} targets + oneself; ${ACTION_NAMES.length} actions) in ${seconds} s; ${disagreements.length} disagree with docs/authorization.md${
+      disagreements.length > 0 ? ` (${[...disagreeingByAction].map(([a, n]) => `${a} ${n}`).join(', ')})` : ''
+    }`;
+    console.log(`authorization matrix: ${summary}`);
+    const expectedCells = USER_ACTORS.length * (TARGET_KINDS.length + 1) * ACTION_NAMES.length + APP_ACTORS.length * TARGET_KINDS.length * ACTION_NAMES.length;
+    assert.equal(cells, expectedCells, 'every cell ran');
+    assert.deepEqual(disagreements.slice(0, 40), [], summary);
+  });
+});
