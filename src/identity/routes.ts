@@ -15,10 +15,13 @@ import { TemporarilyUnavailable } from './oauth-errors.js';
 /** The authorization server (the login.microsoftonline.com role), in its own encapsulated scope. */
 export function registerIdentityRoutes(http: FastifyInstance, services: Services): void {
   http.register(async (scope) => {
-    // Errors fastify raises before a handler runs (body too large, bad content type, malformed
-    // form): OAuth JSON for the API endpoints, a page for the browser-facing ones.
+    // The one error-to-response step of these endpoints, for what fastify raises before a handler
+    // runs (body too large, bad content type, malformed form) and for what the handlers throw:
+    // OAuth JSON for the API endpoints, a page for the browser-facing ones. Decided by the route,
+    // not the URL, whose query string the client writes.
     scope.setErrorHandler((error, req, reply) => {
-      if (req.url.includes('/oauth2/v2.0/authorize') || req.url.includes('/oauth2/v2.0/logout')) {
+      const route = req.routeOptions.url ?? '';
+      if (route.endsWith('/oauth2/v2.0/authorize') || route.endsWith('/oauth2/v2.0/logout')) {
         const err = toOAuthError(error);
         if (err.status >= 500) req.log.error({ err: error, requestId: req.id }, 'identity request failed');
         if (err instanceof TemporarilyUnavailable) reply.header('retry-after', String(err.retryAfterSeconds));
