@@ -16,13 +16,12 @@ import { graphFrameworkErrors } from './graph/framework-errors.js';
 import { classifyError } from './http/error-class.js';
 import { setRequestIdHeaders } from './http/request-id.js';
 import { registerGraphRoutes } from './graph/routes.js';
-import { registerIdentityRoutes } from './identity/routes.js';
+import { registerDeviceLoginPages, registerIdentityRoutes } from './identity/routes.js';
 import { ssfOutboxSink } from './ssf/outbox-sink.js';
 import { registerSsfRoutes } from './ssf/routes.js';
 import { SsfTransmitter } from './ssf/transmitter.js';
 import type { Services } from './services.js';
 import type { Store } from './store/store.js';
-import { registerWebRoutes } from './web/routes.js';
 
 export interface CreateAppOptions {
   config: Readonly<AppConfig>;
@@ -128,7 +127,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   });
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
-  registerWebRoutes(http, services);
+  registerDeviceLoginPages(http, services);
   registerSsfRoutes(http, services);
   ssf.start();
 

@@ -3,7 +3,7 @@ import { StoreUnavailableError } from '../store/store.js';
 /**
  * What an error that is not a surface's own (GraphError, OAuthError, SsfError) means for the
  * HTTP answer. The one rule behind every surface's renderer (graph/error-response.ts,
- * identity/error-response.ts, ssf/http.ts, web/routes.ts) and the last-resort handler in app.ts;
+ * identity/error-response.ts, ssf/http.ts, the device pages in identity/routes.ts) and the last-resort handler in app.ts;
  * each surface only chooses the envelope.
  * - `unavailable`: the store could not be reached (StoreUnavailableError). The transaction did
  *   not commit, so a retry is safe: 503 with Retry-After (RFC 9110 §10.2.3, §15.6.4).

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { classifyError } from '../http/error-class.js';
 import type { Services } from '../services.js';
 import { sendPage } from '../web/send-page.js';
 import { errorPage } from '../web/sign-in-page.js';
 import { registerAuthorize } from './endpoints/authorize.js';
 import { registerDeviceCode } from './endpoints/devicecode.js';
+import { registerDeviceLogin } from './endpoints/device-login.js';
 import { registerDiscovery } from './endpoints/discovery.js';
 import { registerLogout } from './endpoints/logout.js';
 import { registerToken } from './endpoints/token.js';
@@ -36,5 +38,33 @@ export function registerIdentityRoutes(http: FastifyInstance, services: Services
     registerLogout(scope, services);
     registerRevoke(scope, services);
     registerIntrospect(scope, services);
+  });
+}
+
+/**
+ * The device sign-in pages (`/devicelogin`, RFC 8628 §3.3), in a scope of their own: they are not
+ * under a tenant, and every error answers as a page. The database is down: a page that says so,
+ * 503 + Retry-After, rather than a generic 500. A bad request fastify refused (body too large,
+ * unsupported media type) keeps its 4xx; anything else is a generic 500. Neither shows the error's
+ * message or stack (docs/threat-model.md).
+ */
+export function registerDeviceLoginPages(http: FastifyInstance, services: Services): void {
+  http.register(async (scope) => {
+    scope.setErrorHandler((error, req, reply) => {
+      const kind = classifyError(error);
+      if (kind.kind === 'unavailable') {
+        req.log.warn({ err: error, requestId: req.id }, 'store unavailable');
+        reply.header('retry-after', String(kind.retryAfterSeconds));
+        return sendPage(reply, kind.status, errorPage('Sorry, but we’re having trouble signing you in.', 'The service is temporarily unavailable. Please try again in a moment.', `Request Id: ${req.id}`));
+      }
+      const clientError = kind.kind === 'request';
+      if (!clientError) req.log.error({ err: error, requestId: req.id }, 'web request failed');
+      return sendPage(
+        reply,
+        kind.status,
+        errorPage('Sorry, but we’re having trouble signing you in.', clientError ? 'The request was not valid.' : 'An internal error occurred. Please try again.', `Request Id: ${req.id}`),
+      );
+    });
+    registerDeviceLogin(scope, services);
   });
 }
