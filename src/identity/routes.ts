@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { classifyError } from '../http/error-class.js';
 import type { Services } from '../services.js';
 import { sendPage } from '../web/send-page.js';
-import { errorPage } from '../web/sign-in-page.js';
+import { errorPage, messagePage } from '../web/sign-in-page.js';
 import { registerAuthorize } from './endpoints/authorize.js';
 import { registerDeviceCode } from './endpoints/devicecode.js';
 import { registerDeviceLogin } from './endpoints/device-login.js';
@@ -12,7 +12,7 @@ import { registerToken } from './endpoints/token.js';
 import { registerRevoke } from './endpoints/revoke.js';
 import { registerIntrospect } from './endpoints/introspect.js';
 import { sendTokenError, toOAuthError } from './error-response.js';
-import { TemporarilyUnavailable } from './oauth-errors.js';
+import { OAuthError, TemporarilyUnavailable } from './oauth-errors.js';
 
 /** The authorization server (the login.microsoftonline.com role), in its own encapsulated scope. */
 export function registerIdentityRoutes(http: FastifyInstance, services: Services): void {
@@ -27,6 +27,8 @@ export function registerIdentityRoutes(http: FastifyInstance, services: Services
         const err = toOAuthError(error);
         if (err.status >= 500) req.log.error({ err: error, requestId: req.id }, 'identity request failed');
         if (err instanceof TemporarilyUnavailable) reply.header('retry-after', String(err.retryAfterSeconds));
+        // A refused sign-out (an unknown tenant) names what failed; the session was not touched.
+        if (route.endsWith('/logout') && error instanceof OAuthError) return sendPage(reply, 400, messagePage('Sign-out failed', err.description));
         return sendPage(reply, err.status >= 500 ? err.status : 400, errorPage('Sorry, but we’re having trouble signing you in.', err.description, `AADSTS${err.aadsts} · Request Id: ${req.id}`));
       }
       return sendTokenError(req, reply, error, services.clock.now());
