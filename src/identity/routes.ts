@@ -11,7 +11,9 @@ import { registerLogout } from './endpoints/logout.js';
 import { registerToken } from './endpoints/token.js';
 import { registerRevoke } from './endpoints/revoke.js';
 import { registerIntrospect } from './endpoints/introspect.js';
-import { sendTokenError, toOAuthError } from './error-response.js';
+import { RedirectableError, UnredirectableError } from './authorize-request.js';
+import { respondWithError } from './authorize-response.js';
+import { correlationIdOf, sendTokenError, toOAuthError } from './error-response.js';
 import { OAuthError, TemporarilyUnavailable } from './oauth-errors.js';
 
 /** The authorization server (the login.microsoftonline.com role), in its own encapsulated scope. */
@@ -24,7 +26,9 @@ export function registerIdentityRoutes(http: FastifyInstance, services: Services
     scope.setErrorHandler((error, req, reply) => {
       const route = req.routeOptions.url ?? '';
       if (route.endsWith('/oauth2/v2.0/authorize') || route.endsWith('/oauth2/v2.0/logout')) {
-        const err = toOAuthError(error);
+        // RFC 6749 §4.1.2.1: once the redirect URI is trusted, errors go back to the client.
+        if (error instanceof RedirectableError) return respondWithError(reply, error.request, error.error, req.id, correlationIdOf(req));
+        const err = toOAuthError(error instanceof UnredirectableError ? error.error : error);
         if (err.status >= 500) req.log.error({ err: error, requestId: req.id }, 'identity request failed');
         if (err instanceof TemporarilyUnavailable) reply.header('retry-after', String(err.retryAfterSeconds));
         // A refused sign-out (an unknown tenant) names what failed; the session was not touched.
