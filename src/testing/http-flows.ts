@@ -7,8 +7,14 @@ import type { FastifyInstance } from 'fastify';
  * (src/web/same-origin-posts.ts); the CSRF token is bound to the session cookie (src/web/csrf.ts),
  * so the jar carries the cookies from the form to its POST.
  */
+export interface JarCookie {
+  name: string;
+  value: string;
+  sameSite: 'Strict' | 'Lax' | 'None';
+}
+
 export class CookieJar {
-  private readonly cookies = new Map<string, string>();
+  private readonly cookies = new Map<string, JarCookie>();
 
   absorb(setCookie: string | string[] | undefined): void {
     for (const c of ([] as string[]).concat(setCookie ?? [])) {
@@ -16,17 +22,18 @@ export class CookieJar {
       const eq = pair.indexOf('=');
       if (eq <= 0) continue;
       const name = pair.slice(0, eq).trim();
+      const sameSite = /;\s*samesite=(strict|lax|none)/i.exec(c)?.[1]?.toLowerCase();
       if (/;\s*max-age=0/i.test(c) || pair.slice(eq + 1) === '') this.cookies.delete(name);
-      else this.cookies.set(name, pair.slice(eq + 1));
+      else this.cookies.set(name, { name, value: pair.slice(eq + 1), sameSite: sameSite === 'strict' ? 'Strict' : sameSite === 'none' ? 'None' : 'Lax' });
     }
   }
 
   header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    return [...this.cookies.values()].map((c) => `${c.name}=${c.value}`).join('; ');
   }
 
-  entries(): Array<{ name: string; value: string }> {
-    return [...this.cookies].map(([name, value]) => ({ name, value }));
+  entries(): JarCookie[] {
+    return [...this.cookies.values()];
   }
 }
 

@@ -59,7 +59,7 @@ export interface TokenOptions extends UserCredentials {
 
 /** Structurally Playwright's BrowserContext.addCookies (the kit does not depend on Playwright). */
 export interface CookieTarget {
-  addCookies(cookies: Array<{ name: string; value: string; url: string }>): Promise<void>;
+  addCookies(cookies: Array<{ name: string; value: string; url: string; httpOnly: boolean; secure: boolean; sameSite: 'Strict' | 'Lax' | 'None' }>): Promise<void>;
 }
 
 export interface RunningPortcullis {
@@ -172,7 +172,9 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
     const config = makeAppConfig({ logLevel: 'silent', ...options.config, publicUrl: `${tls ? 'https' : 'http'}://localhost:${port}`, secure: tls !== null });
     const candidate = await createApp({ config, store, clock, ...(tls ? { https: tls } : {}) });
     try {
-      await candidate.http.listen({ host: '127.0.0.1', port });
+      // 'localhost': Fastify listens on each address it resolves to (127.0.0.1 and ::1), since
+      // clients differ in which they try first (Chromium goes to ::1).
+      await candidate.http.listen({ host: 'localhost', port });
       app = candidate;
     } catch (e) {
       await candidate.close();
@@ -304,7 +306,8 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
       const redirectUri = user.redirectUri ?? (await redirectOf(clientId));
       const jar = new CookieJar();
       await authorizeAsUser(http, url, authorizeUrl(clientId, redirectUri, DEFAULT_SCOPE, pkce().challenge), { username: user.username, password: passwordOf(user) }, jar);
-      await context.addCookies(jar.entries().map((c) => ({ ...c, url: `${url}/` })));
+      // As the server set them (src/web/cookies.ts): HttpOnly, Path=/, host-only, Secure over TLS.
+      await context.addCookies(jar.entries().map((c) => ({ ...c, url: `${url}/`, httpOnly: true, secure: tls !== null })));
     },
     reset: async () => {
       delayed?.clear();
