@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createApp, type PortcullisApp } from '../app.js';
 import { makeAppConfig, type AppConfigOverrides } from '../config.js';
+import { KeyRing } from '../core/key-ring.js';
 import type { AuditIdentity, User } from '../core/model.js';
 import { revokeUserSessions } from '../core/revocation.js';
 import { applySeed, parseSeed, type Seed } from '../core/seed.js';
@@ -157,7 +158,14 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
   const templateKey = JSON.stringify(seedInput);
   const template = templates.get(templateKey);
   if (template) template.restore(db.db);
-  else await applySeed(realStore, seed, clock);
+  else {
+    // A first start pays argon2 for the seed's passwords and RSA for the first signing key, both
+    // on the thread pool: run them side by side (createApp then finds the key stored).
+    const firstKey = KeyRing.open(realStore, clock.now(), () => clock.now());
+    firstKey.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+    await applySeed(realStore, seed, clock);
+    await firstKey;
+  }
 
   const delayMs = options.entraRevocationDelay === true ? DEFAULT_ENTRA_REVOCATION_DELAY_MS : Number(options.entraRevocationDelay || 0);
   const delayed = delayMs > 0 ? new DelayedRevocations(clock, delayMs) : null;
