@@ -4,6 +4,7 @@
  * kit's promises (start < 300 ms once the seed's template exists, reset < 50 ms).
  */
 import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -189,8 +190,16 @@ describe('entraRevocationDelay', () => {
 });
 
 describe('tls and stop()', () => {
-  test('HTTPS with the returned CA certificate; stop() leaves no handles', async () => {
+  test('HTTPS with the returned CA certificate; stop() leaves no handles and no timers, not even unref()ed ones', async () => {
     const before = process.getActiveResourcesInfo().sort();
+    // Every timer and server made while the kit runs, until it is destroyed (cleared, fired or closed).
+    const alive = new Map<number, string>();
+    const hook = createHook({
+      init: (id, type) => {
+        if (type === 'Timeout' || type === 'TCPSERVERWRAP' || type === 'TCPWRAP' || type === 'Immediate') alive.set(id, type);
+      },
+      destroy: (id) => alive.delete(id),
+    }).enable();
     const kit = await startPortcullis({ tls: true });
     assert.ok(kit.caCertificate?.includes('BEGIN CERTIFICATE'));
     assert.ok(kit.url.startsWith('https://localhost:'));
@@ -205,6 +214,9 @@ describe('tls and stop()', () => {
     assert.equal(status, 200);
     await kit.tokens.password({ username: ALICE });
     await kit.stop();
+    await new Promise((resolve) => setImmediate(resolve));
+    hook.disable();
     assert.deepEqual(process.getActiveResourcesInfo().sort(), before);
+    assert.deepEqual([...alive.values()].filter((t) => t !== 'Immediate'), []);
   });
 });
