@@ -49,6 +49,15 @@ function signInForm(html: string): { action: string; fields: Record<string, stri
   return { action: unescapeHtml(form[1] ?? ''), fields };
 }
 
+/** Every POST form of a page, with its action and hidden fields (src/web/device-login.ts has several). */
+function postForms(html: string): Array<{ action: string; fields: Record<string, string> }> {
+  return [...html.matchAll(/<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/g)].map((form) => {
+    const fields: Record<string, string> = {};
+    for (const m of (form[2] ?? '').matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescapeHtml(m[1] ?? '')] = unescapeHtml(m[2] ?? '');
+    return { action: unescapeHtml(form[1] ?? ''), fields };
+  });
+}
+
 function pageError(html: string): string {
   const alert = /<p class="error" role="alert">([^<]*)<\/p>/.exec(html);
   return alert ? unescapeHtml(alert[1] ?? '') : 'no sign-in form and no redirect';
@@ -93,6 +102,44 @@ export async function authorizeAsUser(
   }
   if (typeof location !== 'string') throw new SignInError(`authorize answered ${page.statusCode}: ${page.body.slice(0, 200)}`);
   return new URL(location, publicUrl);
+}
+
+/**
+ * The other half of the device authorization grant (RFC 8628 §3.3): what the user does on
+ * /devicelogin in a browser — enter the code, sign in, confirm. The device (the app under test)
+ * polls the token endpoint itself and gets its tokens.
+ */
+export async function approveDeviceCodeAsUser(
+  http: FastifyInstance,
+  publicUrl: string,
+  userCode: string,
+  credentials: { username: string; password: string },
+): Promise<void> {
+  const host = new URL(publicUrl).host;
+  const jar = new CookieJar();
+  const send = async (method: 'GET' | 'POST', path: string, form?: Record<string, string>) => {
+    const res = await http.inject({
+      method,
+      url: path,
+      headers: { host, cookie: jar.header(), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+    });
+    jar.absorb(res.headers['set-cookie']);
+    return res;
+  };
+  const step = (html: string, action: string | null) => {
+    const form = postForms(html).find((f) => (action === null ? !('action' in f.fields) : f.fields.action === action));
+    if (!form) throw new SignInError(`device login: ${pageError(html)}`);
+    return form;
+  };
+  const codePage = await send('GET', '/devicelogin');
+  const codeForm = step(codePage.body, null);
+  const signInPage = await send('POST', codeForm.action, { ...codeForm.fields, user_code: userCode });
+  const signIn = step(signInPage.body, 'sign-in');
+  const confirmPage = await send('POST', signIn.action, { ...signIn.fields, username: credentials.username, password: credentials.password });
+  const confirm = step(confirmPage.body, 'confirm');
+  const done = await send('POST', confirm.action, confirm.fields);
+  if (done.statusCode !== 200 || !/You have signed in/.test(done.body)) throw new SignInError(`device login: ${pageError(done.body)}`);
 }
 
 /** A token endpoint request (form-encoded, RFC 6749 §3.2): the JSON answer, or an error carrying it. */

@@ -11,7 +11,7 @@ import { SqliteDb } from '../store/sqlite/database.js';
 import { sqliteStoreOn } from '../store/sqlite/open.js';
 import type { Store } from '../store/store.js';
 import { defaultSeed, TEST_APPS } from './default-seed.js';
-import { CookieJar, authorizeAsUser, tokenRequest } from './http-flows.js';
+import { CookieJar, approveDeviceCodeAsUser, authorizeAsUser, tokenRequest } from './http-flows.js';
 import { localhostCertificate } from './localhost-certificate.js';
 import { DelayedRevocations } from './revocation-delay.js';
 import { TableSnapshot } from './table-snapshot.js';
@@ -106,6 +106,11 @@ export interface RunningPortcullis {
    * through the form and returns the redirect (code and state) the app receives.
    */
   completeAuthorization(authorizeUrl: string, user: UserCredentials): Promise<URL>;
+  /**
+   * The user's side of the device code flow (RFC 8628): enters the user code the app shows on
+   * /devicelogin, signs in and confirms; the app's own polling then gets the tokens.
+   */
+  approveDeviceCode(userCode: string, user: UserCredentials): Promise<void>;
   /** Signs a user in and puts the SSO session cookie into a Playwright browser context. */
   signInBrowser(context: CookieTarget, user: UserCredentials & { clientId?: string; redirectUri?: string }): Promise<void>;
   /** Back to the seed: directory, credentials, sessions, audit, lockouts, clock. */
@@ -309,6 +314,7 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
         token({ grant_type: 'client_credentials', client_id: o.clientId, client_secret: o.clientSecret, scope: o.scope ?? 'https://graph.microsoft.com/.default' }),
     },
     completeAuthorization: (authorize, user) => authorizeAsUser(http, url, authorize, { username: user.username, password: passwordOf(user) }, new CookieJar()),
+    approveDeviceCode: (userCode, user) => approveDeviceCodeAsUser(http, url, userCode, { username: user.username, password: passwordOf(user) }),
     signInBrowser: async (context, user) => {
       const clientId = user.clientId ?? defaultClient;
       const redirectUri = user.redirectUri ?? (await redirectOf(clientId));

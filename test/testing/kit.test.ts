@@ -4,9 +4,7 @@
  * kit's promises (start < 300 ms once the seed's template exists, reset < 50 ms).
  */
 import assert from 'node:assert/strict';
-import { createHook } from 'node:async_hooks';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_ENTRA_REVOCATION_DELAY_MS, TEST_APPS, TEST_USERS, TokenError, startPortcullis, type RunningPortcullis } from '../../src/testing/index.js';
@@ -89,6 +87,23 @@ describe('startPortcullis', () => {
     const code = back.searchParams.get('code');
     assert.ok(code);
     await assert.rejects(kit.completeAuthorization(`${kit.authority}/oauth2/v2.0/authorize?${q}`, { username: BOB, password: 'Wrong-Pass-1' }), /refused/);
+  });
+
+  test('approveDeviceCode is the user on /devicelogin; the device polls and gets tokens', async () => {
+    const form = (o: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o).toString() });
+    const started = (await (await fetch(`${kit.authority}/oauth2/v2.0/devicecode`, form({ client_id: TEST_APPS.publicClient.appId, scope: 'openid offline_access User.Read' }))).json()) as {
+      device_code: string;
+      user_code: string;
+    };
+    const poll = async () => (await fetch(`${kit.authority}/oauth2/v2.0/token`, form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: TEST_APPS.publicClient.appId, device_code: started.device_code }))).json() as Promise<Record<string, string>>;
+    assert.equal((await poll()).error, 'authorization_pending');
+    await assert.rejects(kit.approveDeviceCode(started.user_code, { username: BOB, password: 'Wrong-Pass-1' }), /device login/);
+    await kit.approveDeviceCode(started.user_code, { username: BOB });
+    await kit.clock.advance(10_000); // the polling interval (RFC 8628 §3.5)
+    const tokens = await poll();
+    assert.ok(tokens.access_token, JSON.stringify(tokens));
+    assert.equal(await me(kit, tokens.access_token!), 200);
+    await kit.reset();
   });
 
   test('reset() is back to the seed in < 50 ms: created users, credentials and revokes are gone', async () => {
@@ -186,37 +201,5 @@ describe('entraRevocationDelay', () => {
       readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
     const offenders = files(root).filter((f) => !f.includes('/src/testing/') && /from '[^']*\/testing\//.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders, []);
-  });
-});
-
-describe('tls and stop()', () => {
-  test('HTTPS with the returned CA certificate; stop() leaves no handles and no timers, not even unref()ed ones', async () => {
-    const before = process.getActiveResourcesInfo().sort();
-    // Every timer and server made while the kit runs, until it is destroyed (cleared, fired or closed).
-    const alive = new Map<number, string>();
-    const hook = createHook({
-      init: (id, type) => {
-        if (type === 'Timeout' || type === 'TCPSERVERWRAP' || type === 'TCPWRAP' || type === 'Immediate') alive.set(id, type);
-      },
-      destroy: (id) => alive.delete(id),
-    }).enable();
-    const kit = await startPortcullis({ tls: true });
-    assert.ok(kit.caCertificate?.includes('BEGIN CERTIFICATE'));
-    assert.ok(kit.url.startsWith('https://localhost:'));
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${kit.authority}/discovery/v2.0/keys`, { ca: kit.caCertificate!, agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-    assert.equal(status, 200);
-    await kit.tokens.password({ username: ALICE });
-    await kit.stop();
-    await new Promise((resolve) => setImmediate(resolve));
-    hook.disable();
-    assert.deepEqual(process.getActiveResourcesInfo().sort(), before);
-    assert.deepEqual([...alive.values()].filter((t) => t !== 'Immediate'), []);
   });
 });
