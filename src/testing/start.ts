@@ -168,8 +168,14 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
     // on the thread pool: run them side by side (createApp then finds the key stored).
     const firstKey = KeyRing.open(realStore, clock.now(), () => clock.now());
     firstKey.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
-    await applySeed(realStore, seed, clock);
-    await firstKey;
+    try {
+      await applySeed(realStore, seed, clock);
+      await firstKey;
+    } catch (e) {
+      await firstKey.catch(() => undefined);
+      await realStore.close();
+      throw e;
+    }
   }
 
   const delayMs = options.entraRevocationDelay === true ? DEFAULT_ENTRA_REVOCATION_DELAY_MS : Number(options.entraRevocationDelay || 0);

@@ -157,6 +157,13 @@ describe('startPortcullis', () => {
   });
 });
 
+describe('bad input', () => {
+  test('a seed that breaks a rule is refused with the seed file\'s message', async () => {
+    const seed = { tenant: { id: '11111111-2222-4333-8444-555555555555', domain: 'example.test', displayName: 'X' }, users: [{ userPrincipalName: 'a@example.test', displayName: 'A', password: 'short' }] };
+    await assert.rejects(startPortcullis({ seed }), /password/);
+  });
+});
+
 describe('entraRevocationDelay', () => {
   test('off by default; when on, refresh tokens keep working until the delay is over', async () => {
     const kit = await startPortcullis({ entraRevocationDelay: true, clock: { frozen: true } });
