@@ -9,6 +9,7 @@ import {
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
 import { SqliteOutboxStore } from './outbox.js';
+import { SqliteOpsStore } from './ops.js';
 import { SqliteSsfStore } from './ssf.js';
 import { SqliteLockoutStore } from './lockouts.js';
 import { SqliteSeedStateStore } from './seed-state.js';
@@ -39,6 +40,7 @@ export function openSqliteStore(file: string, now: number = Date.now()): Store {
     lockouts: w(new SqliteLockoutStore(db)),
     seedState: w(new SqliteSeedStateStore(db)),
     secrets: w(new SqliteServerSecretStore(db)),
+    ops: w(new SqliteOpsStore(db)),
     close: async () => db.close(),
   };
 }
