@@ -7,7 +7,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RevocationKind, RevocationObserver } from '../core/revocation.js';
-import type { Store } from '../store/store.js';
+import type { OutboxBacklog, Store } from '../store/store.js';
 import { processMetrics } from './process-metrics.js';
 
 /** What the surfaces report to; counting never fails a request. */
@@ -57,27 +57,8 @@ export class AppMetrics implements MetricsSink {
       labelNames: ['kind'],
       registers,
     });
-    // The outbox figures are read from the store at scrape time, in one call: the backlog gauge's
-    // collect also sets the age gauge, which is registered after it and so read after it.
-    const oldestAge = new Gauge({
-      name: 'portcullis_outbox_oldest_pending_age_seconds',
-      help: 'Age of the oldest undelivered outbox event or delivery (0 when there is none): the push delivery lag.',
-      registers: [],
-    });
-    new Gauge({
-      name: 'portcullis_outbox_backlog',
-      help: "Outbox work not yet done: stage 'event' (committed, not fanned out) or 'delivery' (pending delivery).",
-      labelNames: ['stage'],
-      registers,
-      async collect() {
-        const b = await store.ops.outboxBacklog();
-        this.set({ stage: 'event' }, b.unplannedEvents);
-        this.set({ stage: 'delivery' }, b.pendingDeliveries);
-        oldestAge.set(b.oldestAt === null ? 0 : Math.max(0, (now() - b.oldestAt) / 1000));
-      },
-    });
-    this.registry.registerMetric(oldestAge);
-    // Only PostgreSQL has a pool; on SQLite these series are absent rather than zero.
+    // Only PostgreSQL has a pool; on SQLite these series are absent rather than zero. Registered
+    // before the outbox gauges, so they are read before this scrape's own queries take connections.
     if (store.ops.pool() !== null) {
       new Gauge({
         name: 'portcullis_db_pool_connections',
@@ -100,6 +81,35 @@ export class AppMetrics implements MetricsSink {
         },
       });
     }
+    // The outbox figures are read from the store at scrape time, in one call: the backlog gauge's
+    // collect also sets the age gauge, which is registered after it and so read after it.
+    const oldestAge = new Gauge({
+      name: 'portcullis_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest undelivered outbox event or delivery (0 when there is none): the push delivery lag.',
+      registers: [],
+    });
+    new Gauge({
+      name: 'portcullis_outbox_backlog',
+      help: "Outbox work not yet done: stage 'event' (committed, not fanned out) or 'delivery' (pending delivery).",
+      labelNames: ['stage'],
+      registers,
+      async collect() {
+        let b: OutboxBacklog;
+        try {
+          b = await store.ops.outboxBacklog();
+        } catch {
+          // The database is down: these series are left out (not stale, not zero), and the
+          // rest of the scrape still answers, when it matters most (/readyz says why).
+          this.reset();
+          oldestAge.reset();
+          return;
+        }
+        this.set({ stage: 'event' }, b.unplannedEvents);
+        this.set({ stage: 'delivery' }, b.pendingDeliveries);
+        oldestAge.set(b.oldestAt === null ? 0 : Math.max(0, (now() - b.oldestAt) / 1000));
+      },
+    });
+    this.registry.registerMetric(oldestAge);
   }
 
   /** One answered request; `route` is fastify's route pattern (routeOptions.url) or undefined. */

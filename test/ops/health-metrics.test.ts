@@ -51,6 +51,12 @@ describe('health endpoints', () => {
       assert.equal(body.checks.find((c) => c.name === 'database')?.status, 'DOWN');
       assert.doesNotMatch(ready.body, /sqlite|\.db|not open/i, 'no error text or file path');
       assert.equal((await h.app.http.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+      // A scrape still answers, without the outbox series it cannot read.
+      const scrape = await createManagementServer(h.app.ops).inject({ method: 'GET', url: '/metrics' });
+      assert.equal(scrape.statusCode, 200);
+      const samples = parsePrometheusText(scrape.body);
+      assert.equal(sampleValue(samples, 'portcullis_outbox_backlog', { stage: 'event' }), undefined);
+      assert.ok(sampleValue(samples, 'portcullis_http_requests_total', { method: 'GET', route: '/readyz', status: '503' }) === 1);
     } finally {
       await h.close();
     }
