@@ -148,6 +148,8 @@ describe('metrics', () => {
     assert.equal(revoked.status, 400);
     assert.match(String(revoked.body.error_description), /^AADSTS50173:/);
     assert.equal((await call(h, 'PATCH', `/v1.0/users/${bob.id}`, { token: admin, body: { accountEnabled: false } })).status, 204);
+    const reset = await call(h, 'PATCH', `/v1.0/users/${h.users.passwordadmin!.id}`, { token: admin, body: { passwordProfile: { password: 'Another-Horse-42!', forceChangePasswordNextSignIn: false } } });
+    assert.equal(reset.status, 204, reset.body);
     const carol = await signIn('helpdesk');
     const rfc7009 = await h.app.http.inject({ method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/revoke`, headers: FORM, payload: new URLSearchParams({ client_id: APP.publicClient, token: carol }).toString() });
     assert.equal(rfc7009.statusCode, 200);
@@ -158,18 +160,19 @@ describe('metrics', () => {
     assert.equal(sampleValue(samples, 'portcullis_revocations_total', { kind: 'revokeSignInSessions' }), 1);
     assert.equal(sampleValue(samples, 'portcullis_revocations_total', { kind: 'accountDisabled' }), 1);
     assert.equal(sampleValue(samples, 'portcullis_revocations_total', { kind: 'tokenRevocation' }), 1);
-    assert.equal(sampleValue(samples, 'portcullis_revocations_total', { kind: 'passwordReset' }), undefined);
+    assert.equal(sampleValue(samples, 'portcullis_revocations_total', { kind: 'passwordReset' }), 1);
+    assert.equal(sampleValue(samples, 'portcullis_revocations_total', { kind: 'invalidateAllRefreshTokens' }), undefined);
     // Two password sign-ins, three refreshes: 5 answers on the token route, 4 of them 200.
     assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'POST', route: TOKEN_ROUTE, status: '200' }), 4);
     assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'POST', route: TOKEN_ROUTE, status: '400' }), 1);
     assert.equal(sampleValue(samples, 'portcullis_http_request_duration_seconds_count', { method: 'POST', route: TOKEN_ROUTE }), 5);
     assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'POST', route: '/v1.0/users/:id/revokeSignInSessions', status: '200' }), 1);
-    assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'PATCH', route: '/v1.0/users/:id', status: '204' }), 1);
+    assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'PATCH', route: '/v1.0/users/:id', status: '204' }), 2);
     // Route patterns only: no user id, UPN or token appears anywhere in the exposition.
     for (const secret of [alice.id, alice.userPrincipalName, bob.id, TENANT_ID, rt, carol]) assert.ok(!text.includes(secret), `leaked ${secret.slice(0, 12)}…`);
     // The outbox backlog: every event written (the dispatcher is off) is still unplanned.
     const events = await h.store.outbox.listEvents({ limit: 100 });
-    assert.ok(events.length >= 2, 'the revoke and the disable each wrote an event');
+    assert.ok(events.length >= 3, 'the revoke, the disable and the reset each wrote an event');
     assert.equal(sampleValue(samples, 'portcullis_outbox_backlog', { stage: 'event' }), events.length);
     assert.equal(sampleValue(samples, 'portcullis_outbox_backlog', { stage: 'delivery' }), 0);
     const age = sampleValue(samples, 'portcullis_outbox_oldest_pending_age_seconds');
