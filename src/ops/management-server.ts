@@ -8,9 +8,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Readiness } from './health.js';
 import type { AppMetrics } from './metrics.js';
+import { processMetrics } from './process-metrics.js';
 import { registerHealthRoutes, registerMetricsRoute } from './routes.js';
 
 export function createManagementServer(ops: { metrics: AppMetrics; readiness: Readiness }): FastifyInstance {
+  // The process metrics' event-loop histogram measures from now on, not from the first scrape.
+  processMetrics();
   const http = Fastify({ logger: false });
   registerMetricsRoute(http, ops.metrics);
   registerHealthRoutes(http, ops.readiness);
