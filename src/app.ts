@@ -94,8 +94,9 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   await http.register(formbody);
   const metrics = new AppMetrics(opts.store, () => clock.now());
   // Every answered request, labelled with its route pattern (never the URL: ids and UPNs).
-  http.addHook('onResponse', async (req, reply) => {
+  http.addHook('onResponse', (req, reply, done) => {
     metrics.request(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   // Graph (https://learn.microsoft.com/graph/errors): every response carries request-id, and client-request-id echoes the
   // client's value or, when it sent none, equals request-id. The identity endpoints do the same.
