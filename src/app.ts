@@ -17,6 +17,9 @@ import { classifyError } from './http/error-class.js';
 import { setRequestIdHeaders } from './http/request-id.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { registerDeviceLoginPages, registerIdentityRoutes } from './identity/routes.js';
+import { Readiness } from './ops/health.js';
+import { AppMetrics } from './ops/metrics.js';
+import { registerHealthRoutes } from './ops/routes.js';
 import { ssfOutboxSink } from './ssf/outbox-sink.js';
 import { registerSsfRoutes } from './ssf/routes.js';
 import { SsfTransmitter } from './ssf/transmitter.js';
@@ -40,6 +43,8 @@ export interface PortcullisApp {
   http: FastifyInstance;
   tenant: Tenant;
   services: Services;
+  /** What the management listener serves (src/ops/management-server.ts). */
+  ops: { metrics: AppMetrics; readiness: Readiness };
   close(): Promise<void>;
 }
 
@@ -74,6 +79,9 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
         ? false
         : {
             level: opts.config.logLevel,
+            // JSON logs on stderr; stdout carries the human lines of `serve` (banner, one-time
+            // password), so each stream has one format (docs/operations.md#log-streams).
+            stream: process.stderr,
             // Never log query strings or bodies: they carry codes, tokens and passwords (I5).
             serializers: {
               req: (req: { method: string; routeOptions?: { url?: string }; id: string }) => ({
@@ -85,6 +93,12 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
           },
   });
   await http.register(formbody);
+  const metrics = new AppMetrics(opts.store, () => clock.now());
+  // Every answered request, labelled with its route pattern (never the URL: ids and UPNs).
+  http.addHook('onResponse', (req, reply, done) => {
+    metrics.request(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   // Every response carries request-id and client-request-id (src/http/request-id.ts).
   http.addHook('onRequest', async (req, reply) => {
     setRequestIdHeaders(req, reply);
@@ -111,6 +125,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     tokens,
     ssf,
     limiter: new AttemptLimiter(opts.store.lockouts, clock, tenant.id),
+    metrics,
   };
   const outbox = new OutboxDispatcher(base, { warn: (m) => http.log.warn(m) });
   const services: Services = { ...base, outbox };
@@ -129,6 +144,8 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   registerGraphRoutes(http, services);
   registerDeviceLoginPages(http, services);
   registerSsfRoutes(http, services);
+  const readiness = new Readiness(opts.store, keys);
+  registerHealthRoutes(http, readiness);
   ssf.start();
 
   const refresher = startKeyRefresher(
@@ -151,6 +168,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     http,
     tenant,
     services,
+    ops: { metrics, readiness },
     close: async () => {
       await outbox.close();
       await refresher.close();

@@ -5,6 +5,7 @@ import type { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
 import type { OutboxDispatcher } from './outbox/outbox-dispatcher.js';
+import type { MetricsSink } from './ops/metrics.js';
 import type { SsfTransmitter } from './ssf/transmitter.js';
 import type { Store } from './store/store.js';
 
@@ -22,6 +23,8 @@ export interface Services {
   ssf: SsfTransmitter;
   /** Smart lockout and guessing limits over the durable counters (core/attempt-limiter.ts). */
   limiter: AttemptLimiter;
+  /** Operator metrics (src/ops/metrics.ts): refresh outcomes and revocations are reported here. */
+  metrics: MetricsSink;
 }
 
 /** What the dispatcher and its sinks are given (everything but the dispatcher itself). */

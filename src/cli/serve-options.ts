@@ -37,6 +37,13 @@ export interface ServeOptions {
   keyLeadSeconds: number | null;
   /** Overrides of the smart-lockout and guessing limits (--lockout). */
   abuse: Partial<AbuseLimits>;
+  /**
+   * The management listener (/metrics, /healthz, /readyz; src/ops/management-server.ts): its port
+   * (0 = any free one), or null for none, the default: /metrics is then not served at all.
+   */
+  metricsPort: number | null;
+  /** Its interface; defaults to --host. */
+  metricsHost: string;
 }
 
 /** PostgreSQL for running several instances on one database (docs/deployment.md). */
@@ -77,6 +84,8 @@ export const SERVE_SETTINGS = [
   { flag: 'outbox-max-age-seconds', env: 'PORTCULLIS_OUTBOX_MAX_AGE_SECONDS', arg: 'S', help: `a push delivery older than this fails (default ${DEFAULT_OUTBOX.maxAgeSeconds})` },
   { flag: 'outbox-backoff-ms', env: 'PORTCULLIS_OUTBOX_BACKOFF_MS', arg: 'MS', help: `first retry delay, doubled per attempt (default ${DEFAULT_OUTBOX.initialBackoffMs})` },
   { flag: 'outbox-lease-seconds', env: 'PORTCULLIS_OUTBOX_LEASE_SECONDS', arg: 'S', help: `how long a claim on outbox work lasts (default ${DEFAULT_OUTBOX.leaseSeconds})` },
+  { flag: 'metrics-port', env: 'PORTCULLIS_METRICS_PORT', arg: 'PORT', help: 'serve /metrics (Prometheus), /healthz and /readyz on this port too; 0 picks a free one (default: no /metrics)' },
+  { flag: 'metrics-host', env: 'PORTCULLIS_METRICS_HOST', arg: 'HOST', help: 'interface of the --metrics-port listener (default: --host)' },
   { flag: 'lockout', env: 'PORTCULLIS_LOCKOUT', arg: 'LIMITS', help: 'smart lockout and guessing limits, e.g. userSignIn=10/60,deviceCode=off (docs/configuration.md)' },
 ] as const;
 
@@ -238,10 +247,16 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   const ssfAllowHttpPush = pick('ssf-allow-http-push');
   const lockout = pick('lockout');
   const keyLead = pick('key-lead-seconds');
+  const metricsPort = pick('metrics-port');
+  const metricsHost = pick('metrics-host');
+  if (metricsHost && metricsHost.raw.trim() !== '' && !(metricsPort && metricsPort.raw.trim() !== '')) {
+    throw new CliError(`${metricsHost.source} needs --metrics-port (PORTCULLIS_METRICS_PORT)`, 2);
+  }
+  const hostName = host ? nonEmpty(host.raw, host.source).trim() : SERVE_DEFAULTS.host;
   const url = databaseUrl && databaseUrl.raw.trim() !== '' ? parseDatabaseUrl(databaseUrl.raw.trim(), databaseUrl.source) : null;
   if (!url && poolMax) throw new CliError(`${poolMax.source} needs --database-url (PORTCULLIS_DATABASE_URL)`, 2);
   return {
-    host: host ? nonEmpty(host.raw, host.source).trim() : SERVE_DEFAULTS.host,
+    host: hostName,
     port: port ? parsePort(port.raw, port.source) : SERVE_DEFAULTS.port,
     dataDir: dataDir ? nonEmpty(dataDir.raw, dataDir.source) : SERVE_DEFAULTS.dataDir,
     seedFile: seed && seed.raw.trim() !== '' ? seed.raw : null,
@@ -255,6 +270,8 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     ssfAllowHttpPush: ssfAllowHttpPush ? parseBoolean(ssfAllowHttpPush.raw, ssfAllowHttpPush.source) : false,
     abuse: lockout ? parseLockoutOption(lockout.raw, lockout.source) : {},
     keyLeadSeconds: keyLead ? parseKeyLeadSeconds(keyLead.raw, keyLead.source) : null,
+    metricsPort: metricsPort && metricsPort.raw.trim() !== '' ? parsePort(metricsPort.raw, metricsPort.source) : null,
+    metricsHost: metricsHost && metricsHost.raw.trim() !== '' ? metricsHost.raw.trim() : hostName,
   };
 }
 

@@ -4,6 +4,18 @@ import { ACTIVITY, isoOrNull, userManagementRecord, userTarget } from './audit.j
 import type { AuditIdentity, User } from './model.js';
 
 /**
+ * The ways a user's or a grant's credentials are revoked (docs/revocation-model.md), as operators
+ * count them (src/ops/metrics.ts): the two Graph actions, the two user changes that revoke, and
+ * RFC 7009 token revocation.
+ */
+export type RevocationKind = 'revokeSignInSessions' | 'invalidateAllRefreshTokens' | 'passwordReset' | 'accountDisabled' | 'tokenRevocation';
+
+/** Told of each revocation after it committed; counting must never fail the revocation. */
+export interface RevocationObserver {
+  revoked(kind: RevocationKind): void;
+}
+
+/**
  * revokeSignInSessions / invalidateAllRefreshTokens (docs/revocation-model.md):
  * one transaction bumps the user's epoch, sets both valid-from timestamps to the same instant
  * and writes the audit record; it has committed durably when the promise resolves, so the

@@ -12,12 +12,15 @@ import { newGuid } from '../crypto/random.js';
 import { ConflictError, type Store, type UserPatch } from '../store/store.js';
 import { ACTIVITY, userManagementRecord, userTarget } from './audit.js';
 import type { AuditIdentity, AuditRecord, AuditTarget, Tenant, User } from './model.js';
+import type { RevocationObserver } from './revocation.js';
 import type { InitiatingEntity } from './security-event.js';
 
 export interface UserManagementDeps {
   store: Store;
   clock: Clock;
   tenant: Tenant;
+  /** Told of the revocations a change caused, once committed (the app's metrics; absent for a seed). */
+  metrics?: RevocationObserver;
 }
 
 /** Who acts, and the id that ties the audit record to the request (client-request-id). */
@@ -270,7 +273,9 @@ export async function updateUser(
     audit,
   });
   try {
-    return await update;
+    const result = await update;
+    if (result && revoke) deps.metrics?.revoked(eventType === 'account-disabled' ? 'accountDisabled' : 'passwordReset');
+    return result;
   } catch (e) {
     // A rename onto another user's userPrincipalName (unique, case-insensitive, in the store).
     if (e instanceof ConflictError && patch.userPrincipalName !== undefined) throw new UserRuleError({ kind: 'duplicate_upn' });

@@ -7,7 +7,7 @@
  */
 import type { User } from '../core/model.js';
 import type { Services } from '../services.js';
-import { revokeUserSessions } from '../core/revocation.js';
+import { revokeUserSessions, type RevocationKind } from '../core/revocation.js';
 import { mayAttempt, mayPerform } from '../core/authorization/decide.js';
 import type { UserAction } from '../core/authorization/actions.js';
 import type { Caller } from './auth.js';
@@ -22,18 +22,22 @@ export type RevokeAnswer = { status: 200; body: unknown } | { status: 204 };
 export interface RevokeAction {
   /** The row of core/authorization/actions.ts that decides who may call it on whom. */
   action: UserAction;
+  /** Its label in portcullis_revocations_total (src/ops/metrics.ts). */
+  kind: RevocationKind;
   answer(services: Services, version: GraphVersion): RevokeAnswer;
 }
 
 /** https://learn.microsoft.com/graph/api/user-revokesigninsessions (Permissions, Response): 200 with an Edm.Boolean that is always true. */
 export const REVOKE_SIGN_IN_SESSIONS: RevokeAction = {
   action: 'revokeSignInSessions',
+  kind: 'revokeSignInSessions',
   answer: (services, version) => ({ status: 200, body: { '@odata.context': `${serviceRoot({ services, version })}/$metadata#Edm.Boolean`, value: true } }),
 };
 
 /** https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta: beta only; 204 as documented; application permissions "Not supported". */
 export const INVALIDATE_ALL_REFRESH_TOKENS: RevokeAction = {
   action: 'invalidateAllRefreshTokens',
+  kind: 'invalidateAllRefreshTokens',
   answer: () => ({ status: 204 }),
 };
 
@@ -67,6 +71,7 @@ export async function revokeAs(
   const target = await authorizeTarget(services, caller, action, key);
   const updated = await revokeUserSessions(services.store, services.clock, { target, actor: auditActor(caller), correlationId });
   if (!updated) throw new RequestResourceNotFound(target.id); // deleted between lookup and revoke
+  services.metrics.revoked(action.kind);
   return action.answer(services, version);
 }
 

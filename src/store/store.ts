@@ -38,7 +38,37 @@ export interface Store {
   lockouts: LockoutStore;
   seedState: SeedStateStore;
   secrets: ServerSecretStore;
+  /** Cheap probes for /readyz and /metrics (src/ops/). */
+  ops: OpsStore;
   close(): Promise<void>;
+}
+
+/** What an operator's probes read (docs/operations.md). Every method is one cheap round trip. */
+export interface OpsStore {
+  /**
+   * The schema versions this code knows that the database has not applied (0 = up to date).
+   * Also the readiness round trip: it rejects when the database cannot be reached.
+   */
+  pendingMigrations(): Promise<number>;
+  /** Outbox work not yet done, read through the partial indexes on unplanned events and pending deliveries. */
+  outboxBacklog(): Promise<OutboxBacklog>;
+  /** The connection pool's figures (node-postgres Pool); null on SQLite, which has no pool. */
+  pool(): PoolFigures | null;
+}
+
+export interface OutboxBacklog {
+  /** Events committed but not yet fanned out into deliveries. */
+  unplannedEvents: number;
+  /** Deliveries waiting for their first or next attempt. */
+  pendingDeliveries: number;
+  /** When the oldest of those was created (ms since the epoch), or null when there is none. */
+  oldestAt: number | null;
+}
+
+export interface PoolFigures {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 /** The redemption results and their failure reasons are core's (core/credential-verdicts.ts). */

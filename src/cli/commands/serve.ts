@@ -2,6 +2,7 @@
  * `portcullis serve`: open the store, seed it, build the app and listen until SIGINT/SIGTERM.
  * The lines printed on start are a contract (tests and scripts parse them): keep their shape.
  */
+import type { FastifyInstance } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { systemClock } from '../../clock.js';
 import { ConfigError, DEFAULT_TOKEN_LIFETIMES, ENTRA_CAE_ACCESS_TOKEN_SECONDS, makeAppConfig, type AppConfig } from '../../config.js';
 import { SeedError, applySeed, demoSeed, parseSeed, type Seed } from '../../core/seed.js';
 import { openInvalidationFeed } from '../../cluster/open-feed.js';
+import { createManagementServer } from '../../ops/management-server.js';
 import { ConflictError, type Store } from '../../store/store.js';
 import { openSqliteStore } from '../../store/sqlite/open.js';
 import { DataDirLockedError, holdServeLock, type HeldLock } from '../../store/sqlite/data-dir-lock.js';
@@ -153,13 +155,14 @@ async function prepareTenant(store: Store, seed: Seed | null, seedFile: string |
   print('  (the password is shown only this once; a seed file sets your own users: see docs/seed-file.md)');
 }
 
-function printReady(app: PortcullisApp, publicUrl: string, tls: TlsMaterial | null, feed: string | null): void {
+function printReady(app: PortcullisApp, publicUrl: string, tls: TlsMaterial | null, feed: string | null, management: string | null): void {
   const { id, domain } = app.tenant;
   const reload = `${feed ? `${feed} and ` : ''}a check every ${app.services.config.keyReloadSeconds} s`;
   print('Portcullis ready');
   print(`  issuer:     ${publicUrl}/${id}/v2.0`);
   print(`  discovery:  ${publicUrl}/${id}/v2.0/.well-known/openid-configuration`);
   print(`  graph:      ${publicUrl}/v1.0`);
+  if (management) print(`  metrics:    ${management}/metrics (also /healthz, /readyz)`);
   print(`  tenant:     ${id} (${domain})`);
   // Which channel brings `portcullis keys rotate` to this instance (docs/deployment.md).
   print(`  keys:       signing with ${app.services.keys.signingKid}; rotations picked up via ${reload}`);
@@ -265,6 +268,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   // a SIGTERM that arrived before the handler would kill the process without closing the store.
   const stopSignal = waitForStopSignal();
   let app: PortcullisApp | null = null;
+  let management: FastifyInstance | null = null;
   try {
     await prepareTenant(store, seed, opts.seedFile);
     const invalidation = await openInvalidationFeed({ redisUrl: opts.redisUrl, databaseUrl: opts.database?.url ?? null });
@@ -274,14 +278,28 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     } catch (e) {
       throw listenError(e as NodeJS.ErrnoException, opts.host, port);
     }
-    printReady(app, config.publicUrl, tls, invalidation?.name ?? null);
+    let managementUrl: string | null = null;
+    if (opts.metricsPort !== null) {
+      management = createManagementServer(app.ops);
+      try {
+        await management.listen({ host: opts.metricsHost, port: opts.metricsPort });
+      } catch (e) {
+        throw listenError(e as NodeJS.ErrnoException, opts.metricsHost, opts.metricsPort);
+      }
+      const address = management.server.address();
+      // Plain HTTP: a scraper inside the deployment's network, not a client of the public URL.
+      managementUrl = defaultPublicUrl(opts.metricsHost, typeof address === 'object' && address ? address.port : opts.metricsPort, false);
+    }
+    printReady(app, config.publicUrl, tls, invalidation?.name ?? null, managementUrl);
   } catch (e) {
+    await management?.close().catch(() => undefined);
     await shutdown(app, store).catch(() => undefined);
     dirLock?.release();
     throw e;
   }
 
   await stopSignal;
+  await management?.close();
   await shutdown(app, store);
   dirLock?.release();
   print('Portcullis stopped');

@@ -43,6 +43,7 @@ async function revokeRefreshToken(token: string, client: AuthenticatedClient, se
   const found = await findRefreshToken(token, services);
   if (!found || found.record.clientId !== client.app.appId) return false;
   await services.store.grants.revoke(found.record.grantId, services.clock.now());
+  services.metrics.revoked('tokenRevocation');
   return true;
 }
 
@@ -51,6 +52,9 @@ async function revokeAccessToken(token: string, client: AuthenticatedClient, ser
   const claims = (await readOwnAccessToken(token, services))?.claims;
   if (!claims || clientOf(claims) !== client.app.appId) return false;
   if (isAppOnly(claims)) throw AADSTS.appOnlyTokenNotRevocable();
-  if (typeof claims.pc_gid === 'string') await services.store.grants.revoke(claims.pc_gid, services.clock.now());
+  if (typeof claims.pc_gid === 'string') {
+    await services.store.grants.revoke(claims.pc_gid, services.clock.now());
+    services.metrics.revoked('tokenRevocation');
+  }
   return true;
 }

@@ -8,9 +8,10 @@ import { clientCredentialsGrant } from '../grants/client-credentials.js';
 import { deviceCodeGrant } from '../grants/device-code.js';
 import { passwordGrant } from '../grants/password.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
-import { AADSTS } from '../oauth-errors.js';
+import { AADSTS, OAuthError } from '../oauth-errors.js';
 import { Params, isFormEncoded } from '../params.js';
 import { resolveTenant } from '../tenant.js';
+import { StoreUnavailableError } from '../../store/store.js';
 
 const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([
   ...[authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant].map((g) => [g.grantType, g] as const),
@@ -30,8 +31,21 @@ export function registerToken(http: FastifyInstance, services: Services): void {
     if (!grant) throw AADSTS.unsupportedGrantType(grantType.slice(0, 100));
     // Validated before any credential is redeemed, so a malformed request consumes nothing.
     const claims = parseClaimsRequest(params.get('claims'));
-    const body = await grant.handle({ req, params, services, secretCache, claims });
+    const body = await grant.handle({ req, params, services, secretCache, claims }).catch((e: unknown) => {
+      if (grant === refreshTokenGrant) services.metrics.refreshOutcome(refreshErrorLabel(e));
+      throw e;
+    });
+    if (grant === refreshTokenGrant) services.metrics.refreshOutcome('success');
     // RFC 6749 §5.1: token responses must not be cached.
     return reply.header('cache-control', 'no-store, no-cache').header('pragma', 'no-cache').send(body);
   });
+}
+
+/**
+ * The outcome label of a failed refresh: its AADSTS code (a small fixed set, oauth-errors.ts),
+ * or 'unavailable' / 'server_error' for a store outage or a fault (sent as 503 / 500).
+ */
+function refreshErrorLabel(e: unknown): string {
+  if (e instanceof OAuthError) return `AADSTS${e.aadsts}`;
+  return e instanceof StoreUnavailableError ? 'unavailable' : 'server_error';
 }

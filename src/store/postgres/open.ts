@@ -4,6 +4,7 @@ import { PgAuthorizationCodeStore, PgDeviceCodeStore, PgGrantStore, PgSessionSto
 import { PgDb, type PgStoreOptions } from './database.js';
 import { PgApplicationStore, PgTenantStore, PgUserStore } from './directory.js';
 import { PgOutboxStore } from './outbox.js';
+import { PgOpsStore } from './ops.js';
 import { PgSsfStore } from './ssf.js';
 import { PgLockoutStore } from './lockouts.js';
 import { PgSeedStateStore } from './seed-state.js';
@@ -44,6 +45,7 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     lockouts: new PgLockoutStore(db),
     seedState: new PgSeedStateStore(db),
     secrets: new PgServerSecretStore(db),
+    ops: new PgOpsStore(db),
     close: () => db.close(),
   };
 }

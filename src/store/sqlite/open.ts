@@ -9,6 +9,7 @@ import {
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
 import { SqliteOutboxStore } from './outbox.js';
+import { SqliteOpsStore } from './ops.js';
 import { SqliteSsfStore } from './ssf.js';
 import { SqliteLockoutStore } from './lockouts.js';
 import { SqliteSeedStateStore } from './seed-state.js';
@@ -44,6 +45,7 @@ export function sqliteStoreOn(db: SqliteDb): Store {
     lockouts: w(new SqliteLockoutStore(db)),
     seedState: w(new SqliteSeedStateStore(db)),
     secrets: w(new SqliteServerSecretStore(db)),
+    ops: w(new SqliteOpsStore(db)),
     close: async () => db.close(),
   };
 }
