@@ -28,10 +28,14 @@ const FORBIDDEN: { name: string; re: RegExp }[] = [
   { name: 'a tracker number', re: /\b(?:issues?|tickets?|PR|pull request) #?\d+/i },
 ];
 
+const GENERATED = new Set(['dist', 'bench/results']);
+
 function walk(dir: string, out: string[]): void {
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
     const p = join(dir, name);
+    // Build output and benchmark copies of older builds (git-ignored): not the repository's text.
+    if (GENERATED.has(relative(root, p))) continue;
     if (statSync(p).isDirectory()) walk(p, out);
     else if (EXTENSIONS.test(name)) out.push(p);
     if (out.length > MAX_FILES) throw new Error(`more than ${MAX_FILES} files under ${dir}`);
