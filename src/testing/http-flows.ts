@@ -49,7 +49,7 @@ function signInForm(html: string): { action: string; fields: Record<string, stri
   return { action: unescapeHtml(form[1] ?? ''), fields };
 }
 
-/** Every POST form of a page, with its action and hidden fields (src/web/device-login.ts has several). */
+/** Every POST form of a page, with its action and hidden fields (src/identity/endpoints/device-login.ts has several). */
 function postForms(html: string): Array<{ action: string; fields: Record<string, string> }> {
   return [...html.matchAll(/<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/g)].map((form) => {
     const fields: Record<string, string> = {};
