@@ -18,8 +18,15 @@ if (!hasScript && process.env.CI === 'true') throw new Error('util-linux `script
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the CLI on a pseudo-terminal; `respond` sees the output so far and may return input to type. */
-function onTerminal(args: string[], xdg: string, respond: (out: string) => string | null = () => null, redirectStdin?: string): Promise<{ code: number | null; out: string }> {
-  const command = `${[process.execPath, '--import', 'tsx', MAIN, ...args].map(quote).join(' ')}${redirectStdin ? ` < ${quote(redirectStdin)}` : ''}`;
+function onTerminal(
+  args: string[],
+  xdg: string,
+  respond: (out: string) => string | null = () => null,
+  redirectStdin?: string,
+  pipeFrom?: string,
+): Promise<{ code: number | null; out: string }> {
+  const cli = [process.execPath, '--import', 'tsx', MAIN, ...args].map(quote).join(' ');
+  const command = `${pipeFrom ? `cat ${quote(pipeFrom)} | ` : ''}${cli}${redirectStdin ? ` < ${quote(redirectStdin)}` : ''}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     env: { PATH: process.env.PATH ?? '', HOME: xdg, XDG_CONFIG_HOME: xdg, SHELL: '/bin/sh', TERM: 'xterm' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -89,4 +96,42 @@ describe('on a terminal', { skip: hasScript ? false : 'util-linux script is not 
     assert.equal((await reload(server, alice)).revocationEpoch, alice.revocationEpoch + 1);
     assert.equal((await reload(server, bob)).revocationEpoch, bob.revocationEpoch);
   });
+
+  test('--confirm with the users piped in asks on the terminal (/dev/tty), like -Confirm', async () => {
+    const alice = await reload(server, server.users.alice!);
+    const bob = await reload(server, server.users.bob!);
+    const list = join(xdg, 'piped.txt');
+    writeFileSync(list, 'alice@contoso.test\nbob@contoso.test\n');
+    const answered: string[] = [];
+    const run = await onTerminal(
+      ['revoke', '--confirm'],
+      xdg,
+      (out) => {
+        for (const [who, answer] of [['alice', 'n\r'], ['bob', 'y\r']] as const) {
+          if (!answered.includes(who) && out.includes(`sessions of '${who}@contoso.test'? [y]es`)) {
+            answered.push(who);
+            return answer;
+          }
+        }
+        return null;
+      },
+      undefined,
+      list,
+    );
+    assert.equal(run.code, 0, run.out);
+    assert.deepEqual(answered, ['alice', 'bob']);
+    assert.equal((await reload(server, alice)).revocationEpoch, alice.revocationEpoch);
+    assert.equal((await reload(server, bob)).revocationEpoch, bob.revocationEpoch + 1);
+  });
+});
+
+test('--confirm with no terminal at all (setsid, stdin a pipe) refuses and names --yes', async () => {
+  const xdg = tempConfigHome();
+  try {
+    const run = await cli(['revoke', '--confirm'], { xdg, input: 'alice@contoso.test\n', detached: true });
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.stderr, 'portcullis: --confirm needs a terminal to ask on and this command has none; use --yes (or --what-if) in scripts\n');
+  } finally {
+    rmSync(xdg, { recursive: true, force: true });
+  }
 });
