@@ -5,7 +5,8 @@
  * expired in the session file so that every one of them wants to refresh.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cli, deviceLogin, startServer, tempConfigHome, type Server } from './cli-helpers.js';
@@ -40,4 +41,17 @@ test('six parallel commands with an expired access token: all succeed, one refre
   const later = await cli(['users', 'get', 'bob@contoso.test', '--select', 'id', '--output', 'json'], { xdg });
   assert.equal(later.code, 0, later.stderr);
   assert.equal(readFileSync(join(xdg, 'portcullis', 'profiles', 'default', 'session.json'), 'utf8').includes('"refreshToken": null'), false);
+});
+
+test('a lock left by a process that has ended is taken over, and removed afterwards', { timeout: 60_000 }, async () => {
+  // A pid that surely belongs to no process any more: a child that has exited.
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const lock = join(xdg, 'portcullis', 'profiles', 'default', 'refresh.lock');
+  writeFileSync(lock, `${gone.stdout}\n`);
+  expireAccessToken();
+  const started = Date.now();
+  const run = await cli(['users', 'get', 'bob@contoso.test', '--select', 'id', '--output', 'json'], { xdg });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(Date.now() - started < 30_000, 'did not wait for the abandoned lock to age');
+  assert.equal(existsSync(lock), false);
 });
