@@ -8,19 +8,20 @@ import { KeyRing } from './core/key-ring.js';
 import { keyRetentionMs } from './core/key-rotation.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
-import { TOPIC, type InvalidationFeed } from './events/invalidation.js';
-import { startKeyRefresher } from './events/key-refresher.js';
-import { BackchannelLogoutSink } from './events/backchannel-logout-sink.js';
-import { OutboxDispatcher } from './events/outbox-dispatcher.js';
+import { TOPIC, type InvalidationFeed } from './cluster/invalidation.js';
+import { startKeyRefresher } from './cluster/key-refresher.js';
+import { BackchannelLogoutSink } from './outbox/backchannel-logout-sink.js';
+import { OutboxDispatcher } from './outbox/outbox-dispatcher.js';
 import { graphFrameworkErrors } from './graph/framework-errors.js';
+import { classifyError } from './http/error-class.js';
+import { setRequestIdHeaders } from './http/request-id.js';
 import { registerGraphRoutes } from './graph/routes.js';
-import { registerIdentityRoutes } from './identity/routes.js';
+import { registerDeviceLoginPages, registerIdentityRoutes } from './identity/routes.js';
 import { ssfOutboxSink } from './ssf/outbox-sink.js';
 import { registerSsfRoutes } from './ssf/routes.js';
 import { SsfTransmitter } from './ssf/transmitter.js';
 import type { Services } from './services.js';
 import type { Store } from './store/store.js';
-import { registerWebRoutes } from './web/routes.js';
 
 export interface CreateAppOptions {
   config: Readonly<AppConfig>;
@@ -28,7 +29,7 @@ export interface CreateAppOptions {
   clock?: Clock;
   https?: { cert: string | Buffer; key: string | Buffer };
   /**
-   * Where this instance hears of changes made by others (src/events/): PostgreSQL LISTEN/NOTIFY
+   * Where this instance hears of changes made by others (src/cluster/): PostgreSQL LISTEN/NOTIFY
    * or Redis. Without one, the signing keys are still re-read every config.keyReloadSeconds.
    * The app owns it from here on and closes it.
    */
@@ -84,13 +85,9 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
           },
   });
   await http.register(formbody);
-  // Graph (https://learn.microsoft.com/graph/errors): every response carries request-id, and client-request-id echoes the
-  // client's value or, when it sent none, equals request-id. The identity endpoints do the same.
+  // Every response carries request-id and client-request-id (src/http/request-id.ts).
   http.addHook('onRequest', async (req, reply) => {
-    const sent = req.headers['client-request-id'];
-    const clientRequestId = typeof sent === 'string' && /^[\w-]{1,64}$/.test(sent) ? sent : req.id;
-    reply.header('request-id', req.id);
-    reply.header('client-request-id', clientRequestId);
+    setRequestIdHeaders(req, reply);
     // RFC 6797: browsers keep to HTTPS once they reached us over it.
     if (opts.config.secure) reply.header('strict-transport-security', 'max-age=31536000');
   });
@@ -120,14 +117,17 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   graphErrors = graphFrameworkErrors(services);
   // The last resort for errors no surface handled: never the error's message or stack.
   http.setErrorHandler((error, req, reply) => {
-    const status = (error as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) return reply.code(status).send({ error: 'invalid_request', error_description: 'The request is not valid.' });
+    const kind = classifyError(error);
+    if (kind.kind === 'request') return reply.code(kind.status).send({ error: 'invalid_request', error_description: 'The request is not valid.' });
+    if (kind.kind === 'unavailable') {
+      return reply.code(kind.status).header('retry-after', String(kind.retryAfterSeconds)).send({ error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable.' });
+    }
     req.log.error({ err: error, requestId: req.id }, 'request failed');
     return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });
   });
   registerIdentityRoutes(http, services);
   registerGraphRoutes(http, services);
-  registerWebRoutes(http, services);
+  registerDeviceLoginPages(http, services);
   registerSsfRoutes(http, services);
   ssf.start();
 

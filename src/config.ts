@@ -60,7 +60,7 @@ export interface AppConfig {
    * `requestsPerSecond` and holding at most `burst` requests. null (default) = no throttling.
    */
   graphThrottle: GraphThrottleConfig | null;
-  /** The durable outbox's dispatcher (src/events/outbox-dispatcher.ts, docs/push-revocation.md). */
+  /** The durable outbox's dispatcher (src/outbox/outbox-dispatcher.ts, docs/push-revocation.md). */
   outbox: OutboxConfig;
   /** The Shared Signals transmitter (src/ssf/, docs/push-revocation.md). */
   ssf: SsfConfig;
@@ -75,7 +75,7 @@ export interface SsfConfig {
   pushTimeoutMs: number;
   /** Attempts per SET before a push delivery is given up (and audited as failed). */
   pushMaxAttempts: number;
-  /** First retry delay; each further one doubles, up to 5 minutes (equal jitter, src/events/backoff.ts). */
+  /** First retry delay; each further one doubles, up to 5 minutes (equal jitter, src/outbox/backoff.ts). */
   pushRetryBaseMs: number;
   /** How often each instance looks for due push deliveries that no local event announced. */
   pushScanIntervalMs: number;

@@ -4,7 +4,7 @@ import type { AttemptLimiter } from './core/attempt-limiter.js';
 import type { KeyRing } from './core/key-ring.js';
 import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
-import type { OutboxDispatcher } from './events/outbox-dispatcher.js';
+import type { OutboxDispatcher } from './outbox/outbox-dispatcher.js';
 import type { SsfTransmitter } from './ssf/transmitter.js';
 import type { Store } from './store/store.js';
 

@@ -9,7 +9,7 @@ import type { SeedEntryOutcome, SeedOutcome, SeedResult } from '../core/seed.js'
 /** Names listed per outcome before "… and N more"; the audit log has every change. */
 const MAX_NAMES = 20;
 
-// Prefixed with "seed": the ready banner's own "  tenant:" line is parsed by scripts (serve.ts).
+// Prefixed with "seed": the ready banner's own "  tenant:" line is parsed by scripts (commands/serve.ts).
 const KINDS: readonly { kind: SeedEntryOutcome['kind']; label: string }[] = [
   { kind: 'tenant', label: 'seed tenant:' },
   { kind: 'user', label: 'seed users:' },

@@ -44,7 +44,7 @@ const CATCH_UP_MIN_INTERVAL_MS = 1_000;
  * The tenant's signing keys. Which key signs and which are published follows the stored times
  * (core/key-rotation.ts, keySchedule), read against the injected clock, so every instance switches
  * to a next key at its activatesAt without being told. `keys rotate` adds keys while instances
- * run, so the ring reloads (src/events/key-refresher.ts decides when) and swaps its snapshot.
+ * run, so the ring reloads (src/cluster/key-refresher.ts decides when) and swaps its snapshot.
  */
 export class KeyRing {
   private inFlight: Promise<boolean> | null = null;

@@ -4,7 +4,7 @@ import type { AuditIdentity } from './model.js';
  * Security events: what relying parties must hear about after a revocation-class change commits
  * (docs/push-revocation.md, "one durable outbox"). The store writes one in the SAME transaction as the change, so
  * an acknowledged revoke always has its event (I3 extended to push) and a rolled-back one never
- * has. The outbox dispatcher (src/events/outbox-dispatcher.ts) fans it out to the sinks.
+ * has. The outbox dispatcher (src/outbox/outbox-dispatcher.ts) fans it out to the sinks.
  */
 export type SecurityEventType =
   /** revokeSignInSessions / invalidateAllRefreshTokens. */

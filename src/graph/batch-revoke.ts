@@ -6,7 +6,7 @@
  * revocation itself.
  *
  * Each such inner request still goes through every step a direct request goes through, with the
- * same functions: the app's request-id / client-request-id rule (src/app.ts), authentication of
+ * same functions: the request-id / client-request-id rule (src/http/request-id.ts), authentication of
  * the outer request's bearer token (auth.ts, including the pc_epoch check of I6 in docs/revocation-model.md, so a
  * token revoked by an earlier request of the batch is refused for the later ones — see
  * innerCaller for the one shortcut), the caller's
@@ -23,6 +23,7 @@
  * revoke routes ignore the body). Anything else goes through inject().
  */
 import { randomUUID } from 'node:crypto';
+import { clientRequestIdFor } from '../http/request-id.js';
 import type { Services } from '../services.js';
 import { authenticateBearer, type Caller } from './auth.js';
 import type { InnerTarget } from './batch-containment.js';
@@ -84,12 +85,6 @@ export function laneRevokeOf(item: BatchItem, target: InnerTarget): LaneRevoke |
   return { action: match[2] === 'revokeSignInSessions' ? REVOKE_SIGN_IN_SESSIONS : INVALIDATE_ALL_REFRESH_TOKENS, key };
 }
 
-/** The client-request-id rule of src/app.ts's onRequest hook (https://learn.microsoft.com/graph/errors). */
-function clientRequestIdOf(item: BatchItem, requestId: string): string {
-  const sent = item.headers['client-request-id'];
-  return typeof sent === 'string' && /^[\w-]{1,64}$/.test(sent) ? sent : requestId;
-}
-
 /**
  * The caller of an inner request. The $batch route has just authenticated the same token
  * (ctx.caller). A user's token is authenticated again for every inner request, because a revoke
@@ -107,7 +102,7 @@ async function innerCaller(ctx: GraphContext): Promise<Caller> {
 export async function runLaneRevoke(lane: RevokeLane, ctx: GraphContext, item: BatchItem, revoke: LaneRevoke): Promise<BatchResponse> {
   const services: Services = ctx.services;
   const requestId = randomUUID();
-  const clientRequestId = clientRequestIdOf(item, requestId);
+  const clientRequestId = clientRequestIdFor(item.headers['client-request-id'], requestId);
   const headers: Record<string, string> = { 'request-id': requestId, 'client-request-id': clientRequestId };
   try {
     const caller = await innerCaller(ctx);

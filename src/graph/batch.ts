@@ -22,6 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { clientRequestIdFor } from '../http/request-id.js';
 import type { Services } from '../services.js';
 import { graphErrorDate } from './error-response.js';
 import { FailedDependency, GraphError } from './errors.js';
@@ -62,7 +63,7 @@ function errorResponse(item: BatchItem, error: GraphError, services: Services): 
       error: {
         code: error.code,
         message: error.message,
-        innerError: { date: graphErrorDate(services.clock.now()), 'request-id': requestId, 'client-request-id': item.headers['client-request-id'] ?? requestId },
+        innerError: { date: graphErrorDate(services.clock.now()), 'request-id': requestId, 'client-request-id': clientRequestIdFor(item.headers['client-request-id'], requestId) },
       },
     },
   };

@@ -8,7 +8,7 @@ import {
   ServiceNotAvailable,
   UnsupportedMediaType,
 } from './errors.js';
-import { StoreUnavailableError } from '../store/store.js';
+import { classifyError } from '../http/error-class.js';
 import { clientRequestId, sendJson } from './http.js';
 
 /** Graph's innerError.date: UTC, no offset, no fraction (https://learn.microsoft.com/graph/errors). */
@@ -16,27 +16,17 @@ export function graphErrorDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);
 }
 
-function fastifyErrorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  const code = (err as { code: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function fastifyStatus(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null || !('statusCode' in err)) return undefined;
-  const status = (err as { statusCode: unknown }).statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
 /**
  * Maps what can reach the Graph error handler to a GraphError: our own errors as they are, the
- * body-parsing errors fastify raises to their Graph equivalent, anything else to null (a bug).
+ * rest as http/error-class.ts classifies them (the body-parsing errors fastify raises to their
+ * Graph equivalent), a bug to null.
  */
 export function toGraphError(err: unknown, services: Services): GraphError | null {
   if (err instanceof GraphError) return err;
-  if (err instanceof StoreUnavailableError) return new ServiceNotAvailable(undefined, err.retryAfterSeconds);
-  const code = fastifyErrorCode(err);
-  switch (code) {
+  const kind = classifyError(err);
+  if (kind.kind === 'unavailable') return new ServiceNotAvailable(undefined, kind.retryAfterSeconds);
+  if (kind.kind === 'internal') return null;
+  switch (kind.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new RequestEntityTooLarge(`The request body exceeds the maximum allowed size of ${services.config.bodyLimitBytes} bytes.`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -51,14 +41,9 @@ export function toGraphError(err: unknown, services: Services): GraphError | nul
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new RequestBadRequest('Invalid JSON in the request body.');
     default:
-      break;
+      // Other client-side failures fastify reports with a 4xx status (e.g. an aborted upload).
+      return new RequestBadRequest('The request could not be read.');
   }
-  // Other client-side failures fastify reports with a 4xx status (e.g. an aborted upload).
-  const status = fastifyStatus(err);
-  if (code?.startsWith('FST_') && status !== undefined && status >= 400 && status < 500) {
-    return new RequestBadRequest('The request could not be read.');
-  }
-  return null;
 }
 
 /** What any error thrown on the Graph surface becomes: a GraphError, or GeneralException (logged) for a bug. */

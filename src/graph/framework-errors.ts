@@ -8,6 +8,7 @@
  *   Fastify({ ..., frameworkErrors: (err, req, reply) => { if (!graphErrors(err, req, reply)) reply.code(400).send(...) } })
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { setRequestIdHeaders } from '../http/request-id.js';
 import type { Services } from '../services.js';
 import { sendGraphError } from './error-response.js';
 
@@ -22,9 +23,7 @@ export function graphFrameworkErrors(services: Services) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): boolean => {
     if (!isGraphPath(request.url)) return false;
     // The app's onRequest hook has not run for these requests: set its headers here.
-    const sent = request.headers['client-request-id'];
-    reply.header('request-id', request.id);
-    reply.header('client-request-id', typeof sent === 'string' && /^[\w-]{1,64}$/.test(sent) ? sent : request.id);
+    setRequestIdHeaders(request, reply);
     sendGraphError(request, reply, error, services);
     return true;
   };

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
+import { clientRequestIdOf } from '../http/request-id.js';
 import type { Caller } from './auth.js';
 
 /** Graph's JSON media type, exactly as graph.microsoft.com sends it (https://learn.microsoft.com/graph/api/user-revokesigninsessions). */
@@ -35,10 +36,9 @@ export function serviceRoot(ctx: Pick<GraphContext, 'services' | 'version'>): st
   return `${ctx.services.config.publicUrl}/${ctx.version}`;
 }
 
-/** The client-request-id this response carries (set by the app's onRequest hook). */
-export function clientRequestId(request: FastifyRequest, reply: FastifyReply): string {
-  const value = reply.getHeader('client-request-id');
-  return typeof value === 'string' ? value : request.id;
+/** The client-request-id this response carries (http/request-id.ts; the app's onRequest hook sets the header). */
+export function clientRequestId(request: FastifyRequest, _reply?: FastifyReply): string {
+  return clientRequestIdOf(request);
 }
 
 /** Serialises here rather than through fastify so the exact Graph content type is kept. */

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { StoreUnavailableError } from '../store/store.js';
+import { classifyError } from '../http/error-class.js';
+import { clientRequestIdFor, plausibleClientId } from '../http/request-id.js';
 import { AADSTS, OAuthError, TemporarilyUnavailable } from './oauth-errors.js';
 
 /** Entra's timestamp form in token errors: `yyyy-MM-dd HH:mm:ssZ`. */
@@ -7,26 +8,24 @@ export function entraTimestamp(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * The Correlation ID of an identity answer: the request-id rule (http/request-id.ts), where
+ * MSAL may also send `client-request-id` as a form parameter when it sent no header.
+ */
 export function correlationIdOf(req: FastifyRequest): string {
-  const h = req.headers['client-request-id'];
-  if (typeof h === 'string' && /^[\w-]{1,64}$/.test(h)) return h;
   const body = req.body as Record<string, unknown> | undefined;
-  const b = body && typeof body === 'object' ? body['client-request-id'] : undefined;
-  if (typeof b === 'string' && /^[\w-]{1,64}$/.test(b)) return b;
-  return req.id;
+  const fromForm = body && typeof body === 'object' ? body['client-request-id'] : undefined;
+  return plausibleClientId(req.headers['client-request-id']) ?? clientRequestIdFor(fromForm, req.id);
 }
 
-/** Maps fastify's own request errors (parsing, size) to OAuth errors; anything else is internal. */
+/** Our OAuth errors as they are; the rest as http/error-class.ts classifies them. */
 export function toOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err;
-  // The database is down or overloaded: the transaction did not commit, so a retry is safe.
-  if (err instanceof StoreUnavailableError) return AADSTS.transient(err.retryAfterSeconds);
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return AADSTS.bodyTooLarge();
-  if (typeof code === 'string' && code.startsWith('FST_ERR_CTP')) return AADSTS.malformedBody();
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return AADSTS.malformedBody();
-  return AADSTS.internal();
+  const kind = classifyError(err);
+  if (kind.kind === 'unavailable') return AADSTS.transient(kind.retryAfterSeconds);
+  if (kind.kind === 'internal') return AADSTS.internal();
+  // fastify refused the body (parsing, size, media type): Entra answers these as invalid_request.
+  return kind.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? AADSTS.bodyTooLarge() : AADSTS.malformedBody();
 }
 
 /** The JSON body Entra's token endpoint answers errors with (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */

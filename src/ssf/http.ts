@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
-import { StoreUnavailableError } from '../store/store.js';
+import { classifyError } from '../http/error-class.js';
 import { SSF_ERRORS, SsfError } from './errors.js';
 import type { SsfStream } from './model.js';
 import type { Receiver } from './receiver-auth.js';
+import { isTransmitterId } from './receiver-input.js';
 
 /**
  * Helpers every SSF endpoint shares: the `{tenant}` segment, the caller's own stream, and the
@@ -19,6 +20,7 @@ export function checkTenant(segment: string, services: Services): void {
 /** Another receiver's stream is reported exactly as a missing one: its existence is not disclosed. */
 export async function ownStream(receiver: Receiver, streamId: unknown, services: Services): Promise<SsfStream> {
   if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 128) throw SSF_ERRORS.invalidRequest('stream_id is required.');
+  if (!isTransmitterId(streamId)) throw SSF_ERRORS.streamNotFound();
   const stream = await services.store.ssf.findStream(services.tenant.id, streamId);
   if (!stream || stream.clientId !== receiver.clientId) throw SSF_ERRORS.streamNotFound();
   return stream;
@@ -36,14 +38,12 @@ export function sendSsfError(req: FastifyRequest, reply: FastifyReply, error: un
     for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
     return reply.code(error.status).send({ err: error.err, description: error.description });
   }
-  if (error instanceof StoreUnavailableError) {
-    return reply.code(503).header('retry-after', String(error.retryAfterSeconds)).send({ err: 'temporarily_unavailable', description: 'The service is temporarily unavailable.' });
+  const kind = classifyError(error);
+  if (kind.kind === 'unavailable') {
+    return reply.code(kind.status).header('retry-after', String(kind.retryAfterSeconds)).send({ err: 'temporarily_unavailable', description: 'The service is temporarily unavailable.' });
   }
   // Fastify's own client errors (bad JSON, wrong content type, body too large) keep their status.
-  const status = (error as { statusCode?: unknown }).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return reply.code(status).send({ err: 'invalid_request', description: 'The request could not be read.' });
-  }
+  if (kind.kind === 'request') return reply.code(kind.status).send({ err: 'invalid_request', description: 'The request could not be read.' });
   req.log.error({ err: error, requestId: req.id }, 'shared signals request failed');
   return reply.code(500).send({ err: 'server_error', description: 'An unexpected error occurred.' });
 }

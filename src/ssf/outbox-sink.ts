@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { SecurityEvent } from '../core/security-event.js';
-import type { OutboxSink } from '../events/outbox-sink.js';
+import type { OutboxSink } from '../outbox/outbox-sink.js';
 import { eventUri, type UserSignal } from './set-builder.js';
 
 /**
- * The Shared Signals sink of the durable outbox (src/events/outbox-sink.ts). The outbox carries a
+ * The Shared Signals sink of the durable outbox (src/outbox/outbox-sink.ts). The outbox carries a
  * security event from the transaction that committed it to every stream that was active then
  * (plan: one delivery per stream that asked for one of its event types); deliver() signs the SETs
  * for that stream and puts them in the stream's queue (store.ssf), from where the push worker
@@ -14,7 +14,7 @@ import { eventUri, type UserSignal } from './set-builder.js';
  * Why the queue and not the outbox's own retries for the POST: a stream's SETs must be held while
  * it is paused and sent when it is enabled again (SSF 1.0 §8.1.2), verification SETs have no
  * security event behind them, and poll acknowledgements are per SET — the stream queue serves all
- * three, and push retries there use the same backoff (src/events/backoff.ts).
+ * three, and push retries there use the same backoff (src/outbox/backoff.ts).
  */
 export const SSF_SINK = 'ssf';
 

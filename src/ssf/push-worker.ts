@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { SsfConfig } from '../config.js';
-import { backoffDelayMs } from '../events/backoff.js';
+import { backoffDelayMs } from '../outbox/backoff.js';
 import type { Store } from '../store/store.js';
 import { deliveryFailureRecord } from './delivery-audit.js';
 import type { ClaimedSet } from './model.js';

@@ -1,5 +1,6 @@
 import type { SsfConfig } from '../config.js';
 import { SSF_ERRORS } from './errors.js';
+import { hasNul } from './receiver-input.js';
 import { DELIVERY, EVENTS_SUPPORTED, type DeliveryMethod, type SsfStream } from './model.js';
 
 /**
@@ -87,7 +88,7 @@ function parseDelivery(v: unknown, ssf: SsfConfig, urls: StreamUrls, streamId: s
 
 function parseDescription(v: unknown): string | null {
   if (v === null) return null;
-  if (typeof v !== 'string' || v.length > MAX_DESCRIPTION) throw SSF_ERRORS.invalidRequest(`description must be a string of at most ${MAX_DESCRIPTION} characters.`);
+  if (typeof v !== 'string' || v.length > MAX_DESCRIPTION || hasNul(v)) throw SSF_ERRORS.invalidRequest(`description must be a string of at most ${MAX_DESCRIPTION} characters, without NUL.`);
   return v;
 }
 

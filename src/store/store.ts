@@ -221,7 +221,7 @@ export interface SigningKeyStore {
   insertIfNone(key: SigningKey): Promise<boolean>;
 }
 
-/** A delivery the dispatcher planned for an event; see src/events/outbox-sink.ts. */
+/** A delivery the dispatcher planned for an event; see src/outbox/outbox-sink.ts. */
 export interface NewDelivery {
   id: string;
   sink: string;

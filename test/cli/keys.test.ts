@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createApp, type PortcullisApp } from '../../src/app.js';
 import { makeAppConfig } from '../../src/config.js';
 import { generateSigningKey } from '../../src/crypto/jwt.js';
-import { PgNotifyFeed } from '../../src/events/pg-listener.js';
+import { PgNotifyFeed } from '../../src/cluster/pg-listener.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';
 import { keysCli } from '../helpers/cli.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildConfig } from '../../src/cli/serve.js';
+import { buildConfig } from '../../src/cli/commands/serve.js';
 import { CliError, parseServeOptions, serveHelp } from '../../src/cli/serve-options.js';
 
 /** `--cae-long-lived-tokens` / PORTCULLIS_CAE_LONG_LIVED_TOKENS (docs/configuration.md). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildConfig } from '../../src/cli/serve.js';
+import { buildConfig } from '../../src/cli/commands/serve.js';
 import { CliError, parseServeOptions, serveHelp } from '../../src/cli/serve-options.js';
 import { DEFAULT_KEY_LEAD_SECONDS } from '../../src/config.js';
 import { TENANT_ID, makeHarness } from '../helpers/harness.js';

@@ -14,7 +14,7 @@ import { createApp, type PortcullisApp } from '../../src/app.js';
 import { DEFAULT_TOKEN_LIFETIMES, makeAppConfig, type AppConfigOverrides } from '../../src/config.js';
 import { CLOCK_SKEW_SECONDS, keyRetentionMs, rotateSigningKeys } from '../../src/core/key-rotation.js';
 import { GRAPH_RESOURCE_APP_ID } from '../../src/core/permissions.js';
-import { PgNotifyFeed } from '../../src/events/pg-listener.js';
+import { PgNotifyFeed } from '../../src/cluster/pg-listener.js';
 import { ResourceServer } from '../../src/resource-server/index.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';

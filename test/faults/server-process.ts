@@ -21,6 +21,8 @@ export interface ServerOptions {
   startTimeoutMs?: number;
   /** More `serve` flags, e.g. --database-url, --public-url. */
   extraArgs?: readonly string[];
+  /** Flags for node itself, before the script, e.g. --trace-gc (the soak reads heap after GC from it). */
+  nodeArgs?: readonly string[];
 }
 
 export class ServerProcess {
@@ -44,7 +46,7 @@ export class ServerProcess {
   static async start(opts: ServerOptions): Promise<ServerProcess> {
     requireBuiltCli();
     const port = opts.port ?? (await freePort());
-    const args = [CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir, '--log-level', 'silent'];
+    const args = [...(opts.nodeArgs ?? []), CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir, '--log-level', 'silent'];
     if (opts.seedFile) args.push('--seed', opts.seedFile);
     args.push(...(opts.extraArgs ?? []));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -16,6 +16,7 @@ if (await requirePostgres('fuzz: HTTP surfaces on PostgreSQL')) {
       { target: TARGETS.device, count: 1_000 },
       { target: TARGETS.graph, count: 6_000 },
       { target: TARGETS.batch, count: 1_000 },
+      { target: TARGETS.ssf, count: 2_000 },
       { target: TARGETS.revokeIntrospect, count: 1_000 },
     ],
     async () => {

@@ -11,6 +11,7 @@ httpFuzzSuite(
     { target: TARGETS.graph, count: 12_000 },
     { target: TARGETS.batch, count: 3_000 },
     { target: TARGETS.raw, count: 2_000 },
+    { target: TARGETS.ssf, count: 5_000 },
     { target: TARGETS.revokeIntrospect, count: 2_000 },
   ],
   () => FuzzServer.start(),

@@ -112,6 +112,24 @@ describe('$batch', () => {
     }
   });
 
+  test('a refused inner request echoes client-request-id by the one rule (src/http/request-id.ts)', async () => {
+    const res = await call(h, 'POST', '/v1.0/$batch', {
+      token,
+      body: {
+        requests: [
+          { id: '1', method: 'GET', url: '/beta/me', headers: { 'client-request-id': 'batch-inner-1' } },
+          { id: '2', method: 'GET', url: '/beta/me', headers: { 'client-request-id': 'not an id <b>' } },
+        ],
+      },
+    });
+    assert.equal(res.status, 200);
+    const byId = new Map(res.json.responses.map((r: { id: string }) => [r.id, r]));
+    const inner = (id: string) => (byId.get(id) as { body: { error: { innerError: Record<string, string> } } }).body.error.innerError;
+    assert.equal(inner('1')['client-request-id'], 'batch-inner-1');
+    // Not a plausible id: answered with the inner request's own request-id, as a direct request is.
+    assert.equal(inner('2')['client-request-id'], inner('2')['request-id']);
+  });
+
   test('dependsOn: dependents wait; a failed dependency answers 424 and the dependent does not run', async () => {
     const bob = await reload(h, h.users.bob!);
     const res = await call(h, 'POST', '/v1.0/$batch', {

@@ -226,4 +226,14 @@ describe('authorize: the sign-in form and the SSO session', () => {
     const none = await get(authorizeUrl({ prompt: 'none' }, pkcePair()), jar2);
     assert.equal(new URL(none.headers.location as string).searchParams.get('error'), 'login_required');
   });
+
+  test('logout under an unknown tenant is a "Sign-out failed" page and leaves the session alone', async () => {
+    const jar = new CookieJar();
+    await signInForCode(h, jar, 'alice@contoso.test');
+    const res = await get('/no-such-tenant.test/oauth2/v2.0/logout', jar);
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /Sign-out failed/);
+    const silent = await get(authorizeUrl({ prompt: 'none' }, pkcePair()), jar);
+    assert.ok(new URL(silent.headers.location as string).searchParams.get('code'), 'the SSO session still works');
+  });
 });

@@ -314,6 +314,18 @@ describe('bad input at the token endpoint', () => {
     assert.equal(res.statusCode, 400);
     assert.deepEqual(res.json().error_codes, [90002]);
   });
+  test('errors are JSON by the route, even when the query string names the authorize endpoint', async () => {
+    const odd = `${url}?next=/oauth2/v2.0/authorize`;
+    for (const [type, payload] of [
+      ['application/x-www-form-urlencoded', 'grant_type=magic'], // thrown by the handler
+      ['application/json', '{oops'], // refused by fastify before the handler runs
+    ] as const) {
+      const res = await h.app.http.inject({ method: 'POST', url: odd, headers: { 'content-type': type }, payload });
+      assert.equal(res.statusCode, 400, `${type}: ${res.body.slice(0, 200)}`);
+      assert.match(String(res.headers['content-type']), /^application\/json/, type);
+      assert.ok(Array.isArray(res.json().error_codes), type);
+    }
+  });
   test('the tenant may be named by domain, common or organizations', async () => {
     for (const t of ['contoso.test', 'common', 'organizations', TENANT_ID.toUpperCase()]) {
       const res = await h.app.http.inject({

@@ -5,11 +5,11 @@ import { browserBinding, formToken, formTokenValid, sentBrowserBinding } from '.
 import { sameOriginPostsOnly } from '../../web/same-origin-posts.js';
 import { sendPage } from '../../web/send-page.js';
 import { SIGN_IN_REFUSED } from '../../web/sign-in-messages.js';
-import { errorPage, signInPage } from '../../web/sign-in-page.js';
-import { RedirectableError, UnredirectableError, validateAuthorizeRequest, type AuthorizeRequest } from '../authorize-request.js';
-import { issueCode, respondWithError } from '../authorize-response.js';
+import { signInPage } from '../../web/sign-in-page.js';
+import { RedirectableError, validateAuthorizeRequest, type AuthorizeRequest } from '../authorize-request.js';
+import { issueCode } from '../authorize-response.js';
 import { correlationIdOf } from '../error-response.js';
-import { AADSTS, OAuthError } from '../oauth-errors.js';
+import { AADSTS } from '../oauth-errors.js';
 import { Params } from '../params.js';
 import { checkPassword } from '../password-sign-in.js';
 import { liveSession, startSession } from '../sso-session.js';
@@ -63,28 +63,21 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
   });
 }
 
-/** Runs the validated-request steps and turns errors into a page or a redirect, as the RFC requires. */
+/**
+ * Runs the validated-request steps. Their errors are answered by the scope's error handler
+ * (identity/routes.ts): to the client's redirect URI once it is trusted (RedirectableError, RFC 6749
+ * §4.1.2.1), otherwise as a page.
+ */
 async function handle(
   req: FastifyRequest<{ Params: TenantParams }>,
-  reply: FastifyReply,
+  _reply: FastifyReply,
   services: Services,
   params: Params,
   then: (request: AuthorizeRequest) => Promise<FastifyReply>,
 ): Promise<FastifyReply> {
-  try {
-    resolveTenant(req.params.tenant, services.tenant);
-    const request = await validateAuthorizeRequest(params, services);
-    return await then(request);
-  } catch (e) {
-    if (e instanceof RedirectableError) return respondWithError(reply, e.request, e.error, req.id, correlationIdOf(req));
-    const err = e instanceof UnredirectableError ? e.error : e instanceof OAuthError ? e : null;
-    if (!err) throw e;
-    return sendPage(
-      reply,
-      400,
-      errorPage('Sorry, but we’re having trouble signing you in.', err.description, `AADSTS${err.aadsts} · Request Id: ${req.id}`),
-    );
-  }
+  resolveTenant(req.params.tenant, services.tenant);
+  const request = await validateAuthorizeRequest(params, services);
+  return then(request);
 }
 
 async function showSignIn(

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { jwksMaxAgeSeconds } from '../../core/key-rotation.js';
 import type { Services } from '../../services.js';
-import { sendTokenError } from '../error-response.js';
 import { resolveTenant } from '../tenant.js';
 
 /**
@@ -11,11 +10,7 @@ import { resolveTenant } from '../tenant.js';
  */
 export function registerDiscovery(http: FastifyInstance, services: Services): void {
   http.get<{ Params: { tenant: string } }>('/:tenant/v2.0/.well-known/openid-configuration', async (req, reply) => {
-    try {
-      resolveTenant(req.params.tenant, services.tenant);
-    } catch (e) {
-      return sendTokenError(req, reply, e, services.clock.now());
-    }
+    resolveTenant(req.params.tenant, services.tenant);
     const alias = req.params.tenant.toLowerCase();
     const multi = alias === 'common' || alias === 'organizations';
     const base = services.config.publicUrl;
@@ -68,11 +63,7 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
   });
 
   http.get<{ Params: { tenant: string } }>('/:tenant/discovery/v2.0/keys', async (req, reply) => {
-    try {
-      resolveTenant(req.params.tenant, services.tenant);
-    } catch (e) {
-      return sendTokenError(req, reply, e, services.clock.now());
-    }
+    resolveTenant(req.params.tenant, services.tenant);
     // Never longer than the lead time allows: a verifier must refetch before a next key signs.
     const maxAge = jwksMaxAgeSeconds(services.config);
     return reply.header('cache-control', `max-age=${maxAge}, private`).header('access-control-allow-origin', '*').send(services.keys.jwks());

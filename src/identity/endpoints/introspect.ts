@@ -3,7 +3,6 @@ import type { JwtPayload } from '../../crypto/jwt.js';
 import type { Services } from '../../services.js';
 import { clientOf, isAccessTokenActive, isAppOnly, readOwnAccessToken } from '../access-token-check.js';
 import { authenticateClient, VerifiedSecretCache, type AuthenticatedClient } from '../client-auth.js';
-import { sendTokenError } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
 import { Params, isFormEncoded } from '../params.js';
 import { findRefreshToken } from '../refresh-token-lookup.js';
@@ -30,24 +29,20 @@ const INACTIVE: Introspection = Object.freeze({ active: false });
 export function registerIntrospect(http: FastifyInstance, services: Services): void {
   const secretCache = new VerifiedSecretCache();
   http.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/introspect', async (req, reply) => {
-    try {
-      if (!isFormEncoded(req.headers['content-type'])) throw AADSTS.malformedBody();
-      resolveTenant(req.params.tenant, services.tenant);
-      const params = Params.of(req.body, 'body');
-      const client = await authenticateClient(req, params, services, secretCache);
-      if (!client.authenticated) throw AADSTS.introspectionNeedsSecret();
-      const token = params.require('token');
-      // token_type_hint only orders the lookups (§2.1).
-      const order = params.get('token_type_hint') === 'refresh_token' ? [introspectRefreshToken, introspectAccessToken] : [introspectAccessToken, introspectRefreshToken];
-      let answer: Introspection | null = null;
-      for (const attempt of order) {
-        answer = await attempt(token, client, services);
-        if (answer) break;
-      }
-      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(answer ?? INACTIVE);
-    } catch (e) {
-      return sendTokenError(req, reply, e, services.clock.now());
+    if (!isFormEncoded(req.headers['content-type'])) throw AADSTS.malformedBody();
+    resolveTenant(req.params.tenant, services.tenant);
+    const params = Params.of(req.body, 'body');
+    const client = await authenticateClient(req, params, services, secretCache);
+    if (!client.authenticated) throw AADSTS.introspectionNeedsSecret();
+    const token = params.require('token');
+    // token_type_hint only orders the lookups (§2.1).
+    const order = params.get('token_type_hint') === 'refresh_token' ? [introspectRefreshToken, introspectAccessToken] : [introspectAccessToken, introspectRefreshToken];
+    let answer: Introspection | null = null;
+    for (const attempt of order) {
+      answer = await attempt(token, client, services);
+      if (answer) break;
     }
+    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(answer ?? INACTIVE);
   });
 }
 

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 import { clientOf, isAppOnly, readOwnAccessToken } from '../access-token-check.js';
 import { authenticateClient, isConfidentialOnly, VerifiedSecretCache, type AuthenticatedClient } from '../client-auth.js';
-import { sendTokenError } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
 import { Params, isFormEncoded } from '../params.js';
 import { findRefreshToken } from '../refresh-token-lookup.js';
@@ -27,19 +26,15 @@ import { resolveTenant } from '../tenant.js';
 export function registerRevoke(http: FastifyInstance, services: Services): void {
   const secretCache = new VerifiedSecretCache();
   http.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/revoke', async (req, reply) => {
-    try {
-      if (!isFormEncoded(req.headers['content-type'])) throw AADSTS.malformedBody();
-      resolveTenant(req.params.tenant, services.tenant);
-      const params = Params.of(req.body, 'body');
-      const client = await authenticateClient(req, params, services, secretCache);
-      if (isConfidentialOnly(client.app) && !client.authenticated) throw AADSTS.clientSecretRequired();
-      const token = params.require('token');
-      const order = params.get('token_type_hint') === 'access_token' ? [revokeAccessToken, revokeRefreshToken] : [revokeRefreshToken, revokeAccessToken];
-      for (const attempt of order) if (await attempt(token, client, services)) break;
-      return reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').send();
-    } catch (e) {
-      return sendTokenError(req, reply, e, services.clock.now());
-    }
+    if (!isFormEncoded(req.headers['content-type'])) throw AADSTS.malformedBody();
+    resolveTenant(req.params.tenant, services.tenant);
+    const params = Params.of(req.body, 'body');
+    const client = await authenticateClient(req, params, services, secretCache);
+    if (isConfidentialOnly(client.app) && !client.authenticated) throw AADSTS.clientSecretRequired();
+    const token = params.require('token');
+    const order = params.get('token_type_hint') === 'access_token' ? [revokeAccessToken, revokeRefreshToken] : [revokeRefreshToken, revokeAccessToken];
+    for (const attempt of order) if (await attempt(token, client, services)) break;
+    return reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').send();
   });
 }
 

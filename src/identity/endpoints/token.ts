@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 import { parseClaimsRequest } from '../claims-request.js';
 import { VerifiedSecretCache } from '../client-auth.js';
-import { sendTokenError } from '../error-response.js';
 import type { GrantHandler } from '../grant-context.js';
 import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { clientCredentialsGrant } from '../grants/client-credentials.js';
@@ -23,20 +22,16 @@ const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([
 export function registerToken(http: FastifyInstance, services: Services): void {
   const secretCache = new VerifiedSecretCache();
   http.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/token', async (req, reply) => {
-    try {
-      if (!isFormEncoded(req.headers['content-type'])) throw AADSTS.malformedBody();
-      resolveTenant(req.params.tenant, services.tenant);
-      const params = Params.of(req.body, 'body');
-      const grantType = params.require('grant_type');
-      const grant = GRANTS.get(grantType);
-      if (!grant) throw AADSTS.unsupportedGrantType(grantType.slice(0, 100));
-      // Validated before any credential is redeemed, so a malformed request consumes nothing.
-      const claims = parseClaimsRequest(params.get('claims'));
-      const body = await grant.handle({ req, params, services, secretCache, claims });
-      // RFC 6749 §5.1: token responses must not be cached.
-      return reply.header('cache-control', 'no-store, no-cache').header('pragma', 'no-cache').send(body);
-    } catch (e) {
-      return sendTokenError(req, reply, e, services.clock.now());
-    }
+    if (!isFormEncoded(req.headers['content-type'])) throw AADSTS.malformedBody();
+    resolveTenant(req.params.tenant, services.tenant);
+    const params = Params.of(req.body, 'body');
+    const grantType = params.require('grant_type');
+    const grant = GRANTS.get(grantType);
+    if (!grant) throw AADSTS.unsupportedGrantType(grantType.slice(0, 100));
+    // Validated before any credential is redeemed, so a malformed request consumes nothing.
+    const claims = parseClaimsRequest(params.get('claims'));
+    const body = await grant.handle({ req, params, services, secretCache, claims });
+    // RFC 6749 §5.1: token responses must not be cached.
+    return reply.header('cache-control', 'no-store, no-cache').header('pragma', 'no-cache').send(body);
   });
 }

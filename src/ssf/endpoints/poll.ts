@@ -3,6 +3,7 @@ import type { Services } from '../../services.js';
 import { deliveryFailureRecord } from '../delivery-audit.js';
 import { SSF_ERRORS } from '../errors.js';
 import { checkTenant, jsonObject, ownStream } from '../http.js';
+import { isTransmitterId } from '../receiver-input.js';
 import { DELIVERY, type SsfStream } from '../model.js';
 import { authenticateReceiver, type Receiver } from '../receiver-auth.js';
 
@@ -31,12 +32,17 @@ function parsePollRequest(raw: unknown): PollRequest {
   if (typeof errs !== 'object' || errs === null || Array.isArray(errs) || Object.keys(errs).length > MAX_ACKS) {
     throw SSF_ERRORS.invalidRequest('setErrs must be an object keyed by jti.');
   }
+  // A jti we never issued names no SET of ours: acknowledging or reporting it settles nothing
+  // (and must not reach the store, see isTransmitterId). The receiver's text, read as leniently as
+  // the rest of an entry, loses any NUL, which the audit log's text cannot hold.
   const setErrs: PollRequest['setErrs'] = {};
+  const text = (v: string, max: number) => v.replace(/\u0000/g, '').slice(0, max);
   for (const [jti, e] of Object.entries(errs as Record<string, unknown>)) {
+    if (!isTransmitterId(jti)) continue;
     const o = (typeof e === 'object' && e !== null ? e : {}) as { err?: unknown; description?: unknown };
-    setErrs[jti] = { err: typeof o.err === 'string' ? o.err.slice(0, 64) : 'invalid_request', description: typeof o.description === 'string' ? o.description.slice(0, 256) : '' };
+    setErrs[jti] = { err: typeof o.err === 'string' ? text(o.err, 64) : 'invalid_request', description: typeof o.description === 'string' ? text(o.description, 256) : '' };
   }
-  return { maxEvents: Math.min(maxEvents, MAX_EVENTS_PER_RESPONSE), returnImmediately, ack: ack as string[], setErrs };
+  return { maxEvents: Math.min(maxEvents, MAX_EVENTS_PER_RESPONSE), returnImmediately, ack: (ack as string[]).filter(isTransmitterId), setErrs };
 }
 
 /** A receiver's setErrs (RFC 8936 §2.4.2) end the SET's delivery like an ack, and are audited as failures. */

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services.js';
 import { SSF_ERRORS } from '../errors.js';
 import { checkTenant, jsonObject, ownStream } from '../http.js';
+import { hasNul } from '../receiver-input.js';
 import { STREAM_STATUSES, type SsfStream, type StreamStatus } from '../model.js';
 import { authenticateReceiver } from '../receiver-auth.js';
 
@@ -33,8 +34,8 @@ export function registerStatusEndpoints(http: FastifyInstance, services: Service
       throw SSF_ERRORS.invalidRequest(`status must be one of ${STREAM_STATUSES.join(', ')}.`);
     }
     const reason = body.reason ?? null;
-    if (reason !== null && (typeof reason !== 'string' || reason.length > MAX_REASON)) {
-      throw SSF_ERRORS.invalidRequest(`reason must be a string of at most ${MAX_REASON} characters.`);
+    if (reason !== null && (typeof reason !== 'string' || reason.length > MAX_REASON || hasNul(reason))) {
+      throw SSF_ERRORS.invalidRequest(`reason must be a string of at most ${MAX_REASON} characters, without NUL.`);
     }
     const updated = await services.store.ssf.setStatus(services.tenant.id, stream.streamId, body.status as StreamStatus, reason, services.clock.now());
     if (!updated) throw SSF_ERRORS.streamNotFound();

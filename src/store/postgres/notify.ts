@@ -2,7 +2,7 @@ import type { Queryable } from './database.js';
 
 /**
  * The PostgreSQL channel on which Portcullis announces changes that per-instance caches must
- * pick up (src/events/pg-listener.ts listens on it). The payload is a topic name, e.g. 'keys'.
+ * pick up (src/cluster/pg-listener.ts listens on it). The payload is a topic name, e.g. 'keys'.
  * One channel per database: NOTIFY is database-wide, so stores in different schemas of one
  * database (the tests) hear each other, which costs a redundant reload and nothing else.
  */

@@ -27,7 +27,7 @@ export async function writeSecurityEvent(c: Queryable, user: User, draft: Securi
   const sessions = reads.sessions ? (await c.query(EVENT_SQL[reads.sessions.sql], reads.sessions.args)).rows : null;
   await c.query(EVENT_SQL.insertEvent, eventArgs(user, draft, scope, grants, sessions));
   // Delivered at COMMIT to every listening instance, whose dispatcher then runs at once instead
-  // of at its next poll (src/events/key-refresher.ts hands the topic to the app).
+  // of at its next poll (src/cluster/key-refresher.ts hands the topic to the app).
   await notifyInTx(c, 'outbox');
 }
 

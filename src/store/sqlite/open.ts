@@ -22,6 +22,11 @@ import { withUnavailableErrors as w } from './unavailable.js';
 export function openSqliteStore(file: string, now: number = Date.now()): Store {
   const db = new SqliteDb(file);
   db.migrate(now);
+  return sqliteStoreOn(db);
+}
+
+/** The Store over an open, migrated database (the test kit, src/testing/, keeps the database to reset it). */
+export function sqliteStoreOn(db: SqliteDb): Store {
   const users = new SqliteUserStore(db);
   return {
     kind: 'sqlite',

@@ -1,11 +1,13 @@
 import { APP, DAEMON_SECRET, DOMAIN, PASSWORD, REDIRECT, TENANT_ID, WEB_SECRET } from '../../helpers/harness.js';
+import { DELIVERY } from '../../../src/ssf/model.js';
 import type { FuzzServer } from './server-process.js';
+import { SSF_RECEIVERS, SSF_RECEIVER_SECRET } from './ssf-receivers.js';
 import type { FuzzContext } from './target.js';
 
 async function call(server: FuzzServer, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string) {
   const res = await server.pool.request({ method, path, headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`fuzz setup: ${method} ${path} answered ${res.statusCode}: ${text.slice(0, 300)}`);
+  if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`fuzz setup: ${method} ${path} answered ${res.statusCode}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as Record<string, unknown>;
 }
 
@@ -33,6 +35,28 @@ async function browserForms(server: FuzzServer): Promise<FuzzContext['browser']>
   });
   const signIn = await page(server, `/${TENANT_ID}/oauth2/v2.0/authorize?${authorize}`, cookie);
   return { cookie, deviceCsrf: device.csrf, signInCsrf: signIn.csrf };
+}
+
+/** The Shared Signals receivers' tokens and streams (SSF 1.0 §8.1.1), made through the management API. */
+async function ssfContext(server: FuzzServer): Promise<FuzzContext['ssf']> {
+  const token = async (clientId: string) =>
+    String((await form(server, 'token', { grant_type: 'client_credentials', client_id: clientId, client_secret: SSF_RECEIVER_SECRET, scope: 'https://graph.microsoft.com/.default' })).access_token);
+  const create = (bearer: string, delivery: Record<string, string>) =>
+    call(server, 'POST', `/${TENANT_ID}/ssf/streams`, { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, JSON.stringify({ delivery, description: 'fuzz' }));
+  const a = await token(SSF_RECEIVERS.a);
+  const b = await token(SSF_RECEIVERS.b);
+  const poll = await create(a, { method: DELIVERY.poll });
+  return {
+    issuer: String(poll.iss),
+    receiverId: SSF_RECEIVERS.a,
+    token: a,
+    otherToken: b,
+    pollStreamId: String(poll.stream_id),
+    // Port 1 on loopback: refused at once, so pushes fail fast and nothing leaves the host.
+    pushStreamId: String((await create(a, { method: DELIVERY.push, endpoint_url: 'http://127.0.0.1:1/ssf' })).stream_id),
+    spareStreamId: String((await create(a, { method: DELIVERY.poll })).stream_id),
+    otherStreamId: String((await create(b, { method: DELIVERY.poll })).stream_id),
+  };
 }
 
 /** Real credentials from the server under test, obtained through its own endpoints. */
@@ -65,6 +89,7 @@ export async function fuzzContext(server: FuzzServer): Promise<FuzzContext> {
     refreshToken: String(alice.refresh_token),
     deviceCode: String(device.device_code),
     userCode: String(device.user_code),
+    ssf: await ssfContext(server),
     browser: await browserForms(server),
   };
 }

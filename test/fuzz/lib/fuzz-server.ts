@@ -8,14 +8,19 @@ import { makeAppConfig } from '../../../src/config.js';
 import { openPostgresStore } from '../../../src/store/postgres/open.js';
 import { openSqliteStore } from '../../../src/store/sqlite/open.js';
 import { PUBLIC_URL, seedDirectory } from '../../helpers/harness.js';
+import { addSsfReceivers } from './ssf-receivers.js';
 
 const [dir, databaseUrl] = process.argv.slice(2);
 if (!dir) throw new Error('usage: fuzz-server <dir> [postgres-url]');
 const store = databaseUrl ? await openPostgresStore({ url: databaseUrl }) : openSqliteStore(join(dir, 'fuzz.db'));
 await seedDirectory(store, Date.now());
+await addSsfReceivers(store);
 // logLevel 'error': a 500 is logged with its stack here (never sent to the client), which is
 // what a developer needs to fix it.
-const app = await createApp({ config: makeAppConfig({ publicUrl: PUBLIC_URL, logLevel: 'error' }), store });
+// SSF: a long poll holds a connection of the pool for at most 1 s; push endpoints are
+// http://127.0.0.1:1 (refused at once, see targets/ssf.ts); verification may repeat every second.
+const ssf = { pollWaitSeconds: 1, allowHttpPushEndpoints: true, minVerificationIntervalSeconds: 1 };
+const app = await createApp({ config: makeAppConfig({ publicUrl: PUBLIC_URL, logLevel: 'error', ssf }), store });
 await app.http.listen({ host: '127.0.0.1', port: 0 });
 const address = app.http.server.address();
 process.stdout.write(`READY ${typeof address === 'object' && address ? address.port : 0}\n`);

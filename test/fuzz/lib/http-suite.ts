@@ -13,6 +13,7 @@ import { deviceTarget } from '../targets/device.js';
 import { graphTarget } from '../targets/graph.js';
 import { rawTarget } from '../targets/raw.js';
 import { revokeIntrospectTarget } from '../targets/revoke-introspect.js';
+import { ssfTarget } from '../targets/ssf.js';
 import { tokenTarget } from '../targets/token.js';
 
 /**
@@ -26,7 +27,7 @@ export interface PlannedTarget {
   count: number;
 }
 
-export const TARGETS = { token: tokenTarget, authorize: authorizeTarget, device: deviceTarget, graph: graphTarget, batch: batchTarget, raw: rawTarget, revokeIntrospect: revokeIntrospectTarget };
+export const TARGETS = { token: tokenTarget, authorize: authorizeTarget, device: deviceTarget, graph: graphTarget, batch: batchTarget, raw: rawTarget, ssf: ssfTarget, revokeIntrospect: revokeIntrospectTarget };
 const WARMUP_PER_TARGET = 200;
 const CONCURRENCY = 8;
 const MiB = 1024 * 1024;

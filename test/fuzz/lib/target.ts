@@ -19,6 +19,19 @@ export interface FuzzContext {
   refreshToken: string;
   deviceCode: string;
   userCode: string;
+  /** Shared Signals: receiver a's token and streams, receiver b's token and stream. */
+  ssf: {
+    /** The transmitter's issuer and receiver a's client id (the `iss` and `aud` of its streams). */
+    issuer: string;
+    receiverId: string;
+    token: string;
+    otherToken: string;
+    pollStreamId: string;
+    pushStreamId: string;
+    /** The one stream of a's that a generator may delete. */
+    spareStreamId: string;
+    otherStreamId: string;
+  };
   /**
    * A browser of the server's own pages: its pre-session cookie (`name=value`) and the CSRF
    * tokens of the device form and the sign-in form it was shown (bound to that cookie), so

@@ -9,13 +9,13 @@
  * signing keys").
  */
 import { parseArgs } from 'node:util';
-import { systemClock } from '../clock.js';
-import { DEFAULT_KEY_LEAD_SECONDS, DEFAULT_KEY_RELOAD_SECONDS, DEFAULT_TOKEN_LIFETIMES } from '../config.js';
-import { describeKeys, fullCacheLeadSeconds, keyRetentionMs, rotateSigningKeys, type KeyStatus } from '../core/key-rotation.js';
-import { TOPIC } from '../events/invalidation.js';
-import type { RedisPublisher } from '../events/redis-feed.js';
-import { openAdminStore, type AdminStore } from './admin-store.js';
-import { CliError, SERVE_DEFAULTS, parseKeyLeadSeconds, parseRedisUrl } from './serve-options.js';
+import { systemClock } from '../../clock.js';
+import { DEFAULT_KEY_LEAD_SECONDS, DEFAULT_KEY_RELOAD_SECONDS, DEFAULT_TOKEN_LIFETIMES } from '../../config.js';
+import { describeKeys, fullCacheLeadSeconds, keyRetentionMs, rotateSigningKeys, type KeyStatus } from '../../core/key-rotation.js';
+import { TOPIC } from '../../cluster/invalidation.js';
+import type { RedisPublisher } from '../../cluster/redis-feed.js';
+import { openAdminStore, type AdminStore } from '../admin-store.js';
+import { CliError, SERVE_DEFAULTS, parseKeyLeadSeconds, parseRedisUrl } from '../serve-options.js';
 
 const HELP = [
   'Usage: portcullis keys <list|rotate|withdraw KID> [options]',
@@ -139,7 +139,7 @@ type Prepared = { ok: true; publisher: RedisPublisher } | { ok: false; error: un
 /** Never rejects: a failure is reported after the rotation, which goes ahead regardless. */
 async function prepareRedis(url: string): Promise<Prepared> {
   try {
-    const { openRedisPublisher } = await import('../events/redis-feed.js');
+    const { openRedisPublisher } = await import('../../cluster/redis-feed.js');
     return { ok: true, publisher: await openRedisPublisher(url) };
   } catch (error) {
     return { ok: false, error };

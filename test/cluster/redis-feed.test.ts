@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RedisFeed, publishToRedis } from '../../src/events/redis-feed.js';
+import { RedisFeed, publishToRedis } from '../../src/cluster/redis-feed.js';
 import { REDIS_TEST_URL, requireRedis } from '../helpers/redis.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { PgNotifyFeed } from '../../src/events/pg-listener.js';
+import { PgNotifyFeed } from '../../src/cluster/pg-listener.js';
 import { adminQuery, PG_TEST_URL, requirePostgres } from '../helpers/postgres.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { revokeUserSessions } from '../../src/core/revocation.js';
 import type { SecurityEvent } from '../../src/core/security-event.js';
-import type { OutboxSink, PlanContext, PlannedDelivery } from '../../src/events/outbox-sink.js';
+import type { OutboxSink, PlanContext, PlannedDelivery } from '../../src/outbox/outbox-sink.js';
 import { makeHarness, type Harness } from '../helpers/harness.js';
 
 /**

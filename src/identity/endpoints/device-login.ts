@@ -1,19 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { DeviceCode, SsoSession, User } from '../core/model.js';
-import { digestCredential } from '../crypto/digest.js';
-import type { Subject } from '../core/attempt-limiter.js';
-import { lockoutKey, sourceOf } from '../core/lockout.js';
-import { correlationIdOf } from '../identity/error-response.js';
-import { checkPassword } from '../identity/password-sign-in.js';
-import { liveSession, startSession } from '../identity/sso-session.js';
-import type { Services } from '../services.js';
-import { browserBinding, formToken, formTokenValid, sentBrowserBinding, type CsrfBinding, type FormPurpose } from './csrf.js';
-import { esc, hidden, page } from './html.js';
-import { describeScopes } from './permission-descriptions.js';
-import { sameOriginPostsOnly } from './same-origin-posts.js';
-import { sendPage } from './send-page.js';
-import { SIGN_IN_REFUSED } from './sign-in-messages.js';
-import { messagePage } from './sign-in-page.js';
+import type { DeviceCode, SsoSession, User } from '../../core/model.js';
+import { digestCredential } from '../../crypto/digest.js';
+import type { Subject } from '../../core/attempt-limiter.js';
+import { lockoutKey, sourceOf } from '../../core/lockout.js';
+import { correlationIdOf } from '../error-response.js';
+import { checkPassword } from '../password-sign-in.js';
+import { liveSession, startSession } from '../sso-session.js';
+import type { Services } from '../../services.js';
+import { browserBinding, formToken, formTokenValid, sentBrowserBinding, type CsrfBinding, type FormPurpose } from '../../web/csrf.js';
+import { esc, hidden, page } from '../../web/html.js';
+import { describeScopes } from '../../web/permission-descriptions.js';
+import { sameOriginPostsOnly } from '../../web/same-origin-posts.js';
+import { sendPage } from '../../web/send-page.js';
+import { SIGN_IN_REFUSED } from '../../web/sign-in-messages.js';
+import { messagePage } from '../../web/sign-in-page.js';
 
 /**
  * The device sign-in page (RFC 8628 §3.3): the user enters the code shown by the device, signs in

@@ -9,12 +9,12 @@
  */
 import Database from 'better-sqlite3';
 import { chmodSync, copyFileSync, existsSync, linkSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../store/private-files.js';
-import { DataDirLockedError, takeExclusiveLock } from '../store/sqlite/data-dir-lock.js';
-import { fsyncDir, fsyncFile, inspectDatabase, NotRestorableError, sha256File, type Inspection } from '../store/sqlite/snapshot.js';
-import { manifestFile, parseBackupArgs, type BackupManifest } from './backup-args.js';
-import { CliError, EXIT } from './cli-error.js';
-import { SERVE_DEFAULTS } from './serve-options.js';
+import { PRIVATE_FILE_MODE, ensurePrivateDir } from '../../store/private-files.js';
+import { DataDirLockedError, takeExclusiveLock } from '../../store/sqlite/data-dir-lock.js';
+import { fsyncDir, fsyncFile, inspectDatabase, NotRestorableError, sha256File, type Inspection } from '../../store/sqlite/snapshot.js';
+import { manifestFile, parseBackupArgs, type BackupManifest } from '../backup-args.js';
+import { CliError, EXIT } from '../cli-error.js';
+import { SERVE_DEFAULTS } from '../serve-options.js';
 
 const HELP = [
   'Usage: portcullis restore --from FILE [options]',

@@ -5,9 +5,9 @@
  */
 import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { systemClock } from '../clock.js';
-import { redactedUrl } from './database.js';
-import { CliError, SERVE_DEFAULTS, parseDatabaseUrl } from './serve-options.js';
+import { systemClock } from '../../clock.js';
+import { redactedUrl } from '../database.js';
+import { CliError, SERVE_DEFAULTS, parseDatabaseUrl } from '../serve-options.js';
 
 const HELP = [
   'Usage: portcullis migrate [options]',
@@ -46,7 +46,7 @@ export async function migrate(argv: readonly string[], env: NodeJS.ProcessEnv): 
   if (rawUrl !== undefined && rawUrl.trim() !== '') {
     const url = parseDatabaseUrl(rawUrl.trim(), source);
     where = redactedUrl(url);
-    const { migratePostgresDatabase } = await import('../store/postgres/open.js');
+    const { migratePostgresDatabase } = await import('../../store/postgres/open.js');
     try {
       applied = await migratePostgresDatabase({ url }, systemClock.now());
     } catch (e) {
@@ -55,7 +55,7 @@ export async function migrate(argv: readonly string[], env: NodeJS.ProcessEnv): 
   } else {
     const file = join(resolve(values['data-dir'] ?? env.PORTCULLIS_DATA_DIR ?? SERVE_DEFAULTS.dataDir), 'portcullis.db');
     where = file;
-    const { SqliteDb } = await import('../store/sqlite/database.js');
+    const { SqliteDb } = await import('../../store/sqlite/database.js');
     try {
       const db = new SqliteDb(file);
       try {

@@ -7,10 +7,10 @@
 import { chmodSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { inspectDatabase, NotRestorableError, sha256File, snapshotInto, fsyncDir, fsyncFile } from '../store/sqlite/snapshot.js';
-import { manifestFile, parseBackupArgs, type BackupManifest } from './backup-args.js';
-import { CliError, EXIT } from './cli-error.js';
-import { SERVE_DEFAULTS } from './serve-options.js';
+import { inspectDatabase, NotRestorableError, sha256File, snapshotInto, fsyncDir, fsyncFile } from '../../store/sqlite/snapshot.js';
+import { manifestFile, parseBackupArgs, type BackupManifest } from '../backup-args.js';
+import { CliError, EXIT } from '../cli-error.js';
+import { SERVE_DEFAULTS } from '../serve-options.js';
 
 const HELP = [
   'Usage: portcullis backup --out FILE [options]',

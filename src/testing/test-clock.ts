@@ -1,0 +1,40 @@
+import type { Clock } from '../clock.js';
+
+/** How the kit's clock starts: following real time (default), or frozen at an instant. */
+export interface TestClockOptions {
+  /** The instant the clock shows at start (ms since the epoch or a Date); default: now. */
+  start?: number | Date;
+  /** Frozen: time moves only through advance(); default false (it follows real time). */
+  frozen?: boolean;
+}
+
+/**
+ * The clock every part of the in-process server reads (src/clock.ts is injected into the issuer,
+ * the store's verdicts, sessions and lockouts). advance() moves it forward without waiting, so
+ * a test expires access tokens, SPA refresh tokens and sessions in microseconds.
+ */
+export class TestClock implements Clock {
+  private readonly startAt: number;
+  private readonly startedReal = Date.now();
+  private offset = 0;
+
+  constructor(private readonly options: TestClockOptions = {}) {
+    const start = options.start;
+    this.startAt = start === undefined ? this.startedReal : typeof start === 'number' ? start : start.getTime();
+  }
+
+  now(): number {
+    const elapsed = this.options.frozen ? 0 : Date.now() - this.startedReal;
+    return this.startAt + elapsed + this.offset;
+  }
+
+  advance(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError('advance(ms): ms must be a non-negative number (the clock never goes back)');
+    this.offset += ms;
+  }
+
+  /** Back to the start, as reset() promises (frozen: the start instant; else real time again). */
+  rewind(): void {
+    this.offset = this.options.frozen ? 0 : this.startedReal - Date.now();
+  }
+}
