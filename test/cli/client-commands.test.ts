@@ -191,6 +191,7 @@ describe('portcullis CLI against a real server', () => {
 
 test('a server whose TLS certificate is not trusted: exit 7 naming the fingerprint and --ca-file; the CA is kept per profile', { timeout: 60_000 }, async () => {
   const server = await startHttpsServer({});
+  let second: Awaited<ReturnType<typeof startHttpsServer>> | undefined;
   const xdg = tempConfigHome();
   try {
     const url = `https://127.0.0.1:${server.port}`;
@@ -232,7 +233,14 @@ test('a server whose TLS certificate is not trusted: exit 7 naming the fingerpri
     writeFileSync(caFile, server.certPem);
     const viaEnv = await cli(['login', '--profile', 'env', '--server', url, ...appLogin], { xdg, env: { NODE_EXTRA_CA_CERTS: caFile } });
     assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    // ...and alongside a profile's CA: a second server trusted only through NODE_EXTRA_CA_CERTS.
+    second = await startHttpsServer({});
+    const secondCa = join(xdg, 'second-ca.pem');
+    writeFileSync(secondCa, second.certPem);
+    const both = await cli(['login', '--server', `https://127.0.0.1:${second.port}`, ...appLogin], { xdg, env: { NODE_EXTRA_CA_CERTS: secondCa } });
+    assert.equal(both.code, 0, both.stderr);
   } finally {
+    await second?.close();
     await server.close();
     rmSync(xdg, { recursive: true, force: true });
   }

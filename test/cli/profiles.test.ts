@@ -101,6 +101,7 @@ test('profiles: --profile and PORTCULLIS_PROFILE keep sessions apart; list; logo
   const viaEnv = await cli(['whoami', '--output', 'json'], { xdg, env: { PORTCULLIS_PROFILE: 'lab' } });
   assert.equal(viaEnv.code, 0, viaEnv.stderr);
   assert.equal(JSON.parse(viaEnv.stdout).account, APP.webApp);
+  assert.equal(JSON.parse(viaEnv.stdout).profile, 'lab');
   mkdirSync(join(xdg, 'portcullis', 'profiles', 'empty'));
   const listed = await cli(['profiles', 'list', '--profile', 'lab', '--output', 'json'], { xdg });
   assert.equal(listed.code, 0, listed.stderr);

@@ -35,10 +35,15 @@ export function fingerprintOf(pem: string): string {
   return new X509Certificate(pem).fingerprint256;
 }
 
-/** Adds `pem` to the roots every fetch() of this process trusts. */
+/**
+ * Adds `pem` to the roots every fetch() of this process trusts. A `ca` option replaces Node's
+ * default list, so the bundled roots and any NODE_EXTRA_CA_CERTS file are passed along with it.
+ */
 export async function installCa(pem: string): Promise<void> {
   const { Agent, setGlobalDispatcher } = await import('undici');
-  setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, pem] } }));
+  const extraFile = process.env.NODE_EXTRA_CA_CERTS;
+  const extra = extraFile ? await readFile(extraFile, 'utf8').catch(() => null) : null;
+  setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, ...(extra ? [extra] : []), pem] } }));
 }
 
 export async function trustProfileCa(env: NodeJS.ProcessEnv): Promise<void> {
