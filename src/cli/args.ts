@@ -57,4 +57,5 @@ export const COMMON_HELP = `Common options:
   --header Name:Value            extra request header, repeatable
   --response-headers FILE        write the response headers as JSON to FILE
   --beta, --api-version V        call /beta (default /v1.0)
+  --profile NAME                 the sign-in profile (default PORTCULLIS_PROFILE, else "default")
   -h, --help                     this help`;

@@ -6,6 +6,7 @@
 import { GraphError } from '../sdk/index.js';
 import { OAuthError } from './auth/oauth.js';
 import { CliError, EXIT, SIGNED_OUT_SENTENCE } from './cli-error.js';
+import { missingScopeFix, type ScopeNeed } from './scope-fix.js';
 
 /** What the command was doing, so the line can name the object and the permission it needs. */
 export interface FailureContext {
@@ -17,6 +18,8 @@ export interface FailureContext {
   needs?: string;
   /** The server, named when it cannot be reached. */
   server?: string;
+  /** The delegated scopes the action takes and the signed-in session, to name the login that fixes a 403. */
+  scopes?: ScopeNeed;
 }
 
 const TLS_CODES = new Set([
@@ -51,13 +54,19 @@ function causeCode(e: unknown): string | null {
   return null;
 }
 
+/** A server certificate Node does not trust (fetch's error, or the socket error in its cause). */
+export function isTlsUntrusted(e: unknown): boolean {
+  const code = causeCode(e);
+  return code !== null && TLS_CODES.has(code);
+}
+
 function graphFailure(e: GraphError, ctx: FailureContext): CliError {
   const ids = e.requestId ? ` (request-id ${e.requestId})` : '';
   switch (e.status) {
     case 401:
       return new CliError(SIGNED_OUT_SENTENCE, EXIT.SIGNED_OUT);
     case 403:
-      return new CliError(
+      return missingScopeFix(ctx.action, ctx.scopes) ?? new CliError(
         `insufficient privileges to ${ctx.action}${ctx.needs ? `: this needs ${ctx.needs}` : ''} (${e.code || 'HTTP 403'})`,
         EXIT.FORBIDDEN,
       );
@@ -78,7 +87,7 @@ export function toCliError(e: unknown, ctx: FailureContext): CliError {
   const where = ctx.server ? ` at ${ctx.server}` : '';
   if (code !== null && TLS_CODES.has(code)) {
     return new CliError(
-      `the TLS certificate of the server${where} is not trusted (${code}); give Node its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem`,
+      `the TLS certificate of the server${where} is not trusted (${code}); run 'portcullis login --ca-file /path/to/ca.pem' to keep its CA in the profile (or set NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`,
       EXIT.TLS_UNTRUSTED,
     );
   }

@@ -7,6 +7,7 @@ import { GraphClient, type ResponseInfo } from '../sdk/index.js';
 import type { CommonOptions } from './args.js';
 import { requireSession, sessionTokenProvider } from './auth/session.js';
 import type { CachedSession } from './auth/token-cache.js';
+import type { ScopeNeed } from './scope-fix.js';
 
 export interface GraphSession {
   client: GraphClient;
@@ -15,6 +16,8 @@ export interface GraphSession {
   responses: ResponseInfo[];
   /** Writes --response-headers FILE if asked: the last answer's headers, or all of them for bulk. */
   saveResponseHeaders(all: boolean): Promise<void>;
+  /** For a 403: the delegated scopes (any of) the call takes, with this session (scope-fix.ts). */
+  scopeNeed(anyOf: readonly string[]): ScopeNeed;
 }
 
 export async function openGraph(env: NodeJS.ProcessEnv, common: CommonOptions, extra: { maxRetries?: number; signal?: AbortSignal } = {}): Promise<GraphSession> {
@@ -36,6 +39,7 @@ export async function openGraph(env: NodeJS.ProcessEnv, common: CommonOptions, e
     client,
     session,
     responses,
+    scopeNeed: (anyOf) => ({ anyOf, session, env }),
     saveResponseHeaders: async (all) => {
       if (!common.responseHeadersFile) return;
       const value = all ? responses.map((r) => ({ status: r.status, headers: r.headers })) : (responses[responses.length - 1]?.headers ?? {});

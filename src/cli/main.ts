@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error.js';
+import { CLIENT_VERBS, takeProfileFlag } from './profile-flag.js';
 
 type Verb = (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
@@ -15,6 +16,7 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
   migrate: { summary: 'apply pending database schema migrations and exit', run: async () => (await import('./commands/migrate.js')).migrate },
   login: { summary: 'sign the CLI in (device code, or app-only with a client secret)', run: async () => (await import('./commands/login.js')).login },
   logout: { summary: 'forget the cached sign-in', run: async () => (await import('./commands/logout.js')).logout },
+  profiles: { summary: 'list the sign-in profiles (one per server or account)', run: async () => (await import('./commands/profiles.js')).profiles },
   whoami: { summary: 'show the signed-in account', run: async () => (await import('./commands/whoami.js')).whoami },
   revoke: { summary: "revoke users' sessions and refresh tokens (one, many, or --me)", run: async () => (await import('./commands/revoke.js')).revoke },
   users: { summary: 'list, get, create, disable, enable users; reset passwords', run: async () => (await import('./commands/users.js')).users },
@@ -43,6 +45,7 @@ function help(): string {
     'Options:',
     '  -h, --help     show help (also: portcullis <command> --help)',
     '  -v, --version  print the version',
+    '  --profile NAME client commands: use this sign-in profile (or PORTCULLIS_PROFILE; default "default")',
     '',
   ].join('\n');
 }
@@ -66,7 +69,11 @@ async function main(argv: readonly string[]): Promise<number> {
     const what = first.startsWith('-') ? 'unknown option' : 'unknown command';
     throw new CliError(`${what} '${first}' (commands: ${Object.keys(VERBS).join(', ')}; see 'portcullis --help')`, 2);
   }
-  return (await verb.run())(rest, process.env);
+  if (!CLIENT_VERBS.has(first)) return (await verb.run())(rest, process.env);
+  const withProfile = takeProfileFlag(rest, process.env);
+  // The profile's CA (login --ca-file, or a confirmed fingerprint) for every request of this command.
+  await (await import('./auth/profile-trust.js')).trustProfileCa(withProfile.env);
+  return (await verb.run())(withProfile.argv, withProfile.env);
 }
 
 function oneLine(message: string): string {

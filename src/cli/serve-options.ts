@@ -70,7 +70,7 @@ export const SERVE_SETTINGS = [
   { flag: 'seed', env: 'PORTCULLIS_SEED', arg: 'FILE', help: 'apply this seed file (JSON) on start; idempotent' },
   { flag: 'tls-cert', env: 'PORTCULLIS_TLS_CERT', arg: 'FILE', help: 'serve HTTPS with this PEM certificate (needs --tls-key)' },
   { flag: 'tls-key', env: 'PORTCULLIS_TLS_KEY', arg: 'FILE', help: 'PEM private key for --tls-cert' },
-  { flag: 'tls-self-signed', env: 'PORTCULLIS_TLS_SELF_SIGNED', arg: null, help: 'serve HTTPS with a localhost certificate kept in <data-dir>/tls/' },
+  { flag: 'tls-self-signed', env: 'PORTCULLIS_TLS_SELF_SIGNED', arg: null, help: 'serve HTTPS with a localhost certificate made once per machine (~/.config/portcullis/tls/)' },
   { flag: 'public-url', env: 'PORTCULLIS_PUBLIC_URL', arg: 'URL', help: 'origin clients use when behind a proxy; trusts X-Forwarded-*' },
   { flag: 'database-url', env: 'PORTCULLIS_DATABASE_URL', arg: 'URL', help: 'postgres://... : use PostgreSQL instead of the SQLite file (several instances may share it)' },
   { flag: 'database-pool-max', env: 'PORTCULLIS_DATABASE_POOL_MAX', arg: 'N', help: 'PostgreSQL connections per instance, 1-1000 (default 10)' },

@@ -42,6 +42,11 @@ export interface RunOptions {
   input?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * Run in a new session (setsid, the default): no controlling terminal, so the CLI cannot ask
+   * on /dev/tty and behaves the same whether or not the test runner has a terminal.
+   */
+  detached?: boolean;
   /** Called with stdout as it grows (e.g. to read the device code). */
   onStdout?: (soFar: string) => void;
 }
@@ -50,6 +55,7 @@ export function cli(args: string[], o: RunOptions): Promise<CliRun> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: o.xdg, XDG_CONFIG_HOME: o.xdg, ...o.env },
     stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    detached: o.detached ?? true,
   });
   let stdout = '';
   let stderr = '';

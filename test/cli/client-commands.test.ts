@@ -4,7 +4,8 @@
  * error classes with their exit codes, and the CLI's own revoked session.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EXIT, SIGNED_OUT_SENTENCE } from '../../src/cli/cli-error.js';
@@ -34,9 +35,10 @@ describe('portcullis CLI against a real server', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /To sign in, use a web browser to open the page http:\/\/127\.0\.0\.1:\d+\/devicelogin and enter the code/);
     assert.match(run.stdout, new RegExp(`Signed in as globaladmin@contoso.test in tenant ${TENANT_ID}`));
-    const file = join(admin, 'portcullis', 'session.json');
+    const file = join(admin, 'portcullis', 'profiles', 'default', 'session.json');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(join(admin, 'portcullis')).mode & 0o777, 0o700);
+    assert.equal(statSync(join(admin, 'portcullis', 'profiles', 'default')).mode & 0o777, 0o700);
     const who = await cli(['whoami', '--output', 'json'], { xdg: admin });
     assert.equal(who.code, 0, who.stderr);
     const me = JSON.parse(who.stdout);
@@ -187,24 +189,58 @@ describe('portcullis CLI against a real server', () => {
   });
 });
 
-test('a server whose TLS certificate is not trusted: exit 7 and how to pass the CA; trusted with NODE_EXTRA_CA_CERTS', { timeout: 60_000 }, async () => {
+test('a server whose TLS certificate is not trusted: exit 7 naming the fingerprint and --ca-file; the CA is kept per profile', { timeout: 60_000 }, async () => {
   const server = await startHttpsServer({});
+  let second: Awaited<ReturnType<typeof startHttpsServer>> | undefined;
   const xdg = tempConfigHome();
   try {
     const url = `https://127.0.0.1:${server.port}`;
-    const untrusted = await cli(['login', '--server', url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET], { xdg });
+    const appLogin = ['--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET];
+    const fingerprint = new X509Certificate(server.certPem).fingerprint256;
+    const untrusted = await cli(['login', '--server', url, ...appLogin], { xdg });
     assert.equal(untrusted.code, EXIT.TLS_UNTRUSTED);
-    assert.match(untrusted.stderr, /^portcullis: the TLS certificate of the server at .* is not trusted \(\w+\); give Node its CA with NODE_EXTRA_CA_CERTS=/);
-    oneLine(untrusted.stderr);
+    assert.equal(
+      untrusted.stderr,
+      `portcullis: the TLS certificate of the server at ${url} is not trusted (SHA-256 fingerprint ${fingerprint}); ` +
+        `run 'portcullis login --server ${url} --ca-file /path/to/ca.pem', or add --ca-fingerprint ${fingerprint} if that is the fingerprint the server's operator gave you\n`,
+    );
+    assert.equal(existsSync(join(xdg, 'portcullis', 'profiles', 'default', 'ca.pem')), false, 'nothing trusted without a decision');
+
+    // --ca-file: kept in the profile (0600); later commands of the profile trust it with no environment variable.
     const caFile = join(xdg, 'ca.pem');
-    (await import('node:fs')).writeFileSync(caFile, server.certPem);
-    // The server's issuer is https://localhost:PORT; the CLI talks to the URL it was given.
-    const trusted = await cli(['login', '--server', url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET], {
-      xdg,
-      env: { NODE_EXTRA_CA_CERTS: caFile },
-    });
+    writeFileSync(caFile, server.certPem);
+    const trusted = await cli(['login', '--server', url, ...appLogin, '--ca-file', caFile], { xdg });
     assert.equal(trusted.code, 0, trusted.stderr);
+    const kept = join(xdg, 'portcullis', 'profiles', 'default', 'ca.pem');
+    assert.equal(statSync(kept).mode & 0o777, 0o600);
+    rmSync(caFile);
+    const read = await cli(['users', 'get', 'bob@contoso.test', '--select', 'id', '--output', 'json'], { xdg });
+    assert.equal(read.code, 0, read.stderr);
+    // Another profile does not trust it.
+    const other = await cli(['users', 'get', 'bob@contoso.test', '--profile', 'other'], { xdg });
+    assert.equal(other.code, EXIT.SIGNED_OUT, other.stderr);
+    const otherLogin = await cli(['login', '--profile', 'other', '--server', url, ...appLogin], { xdg });
+    assert.equal(otherLogin.code, EXIT.TLS_UNTRUSTED, otherLogin.stderr);
+    assert.match(otherLogin.stderr, new RegExp(`run 'portcullis login --profile other --server ${url.replace(/\./g, '\\.')} --ca-file`));
+    // A wrong fingerprint trusts nothing; the right one is kept like a --ca-file.
+    const wrong = await cli(['login', '--profile', 'other', '--server', url, ...appLogin, '--ca-fingerprint', 'AB:CD'], { xdg });
+    assert.equal(wrong.code, EXIT.TLS_UNTRUSTED, wrong.stderr);
+    assert.match(wrong.stderr, /not the one given with --ca-fingerprint; nothing was trusted/);
+    const right = await cli(['login', '--profile', 'other', '--server', url, ...appLogin, '--ca-fingerprint', fingerprint.toLowerCase()], { xdg });
+    assert.equal(right.code, 0, right.stderr);
+    assert.equal((await cli(['users', 'get', 'bob@contoso.test', '--profile', 'other'], { xdg })).code, 0);
+    // NODE_EXTRA_CA_CERTS still works for a fresh profile.
+    writeFileSync(caFile, server.certPem);
+    const viaEnv = await cli(['login', '--profile', 'env', '--server', url, ...appLogin], { xdg, env: { NODE_EXTRA_CA_CERTS: caFile } });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    // ...and alongside a profile's CA: a second server trusted only through NODE_EXTRA_CA_CERTS.
+    second = await startHttpsServer({});
+    const secondCa = join(xdg, 'second-ca.pem');
+    writeFileSync(secondCa, second.certPem);
+    const both = await cli(['login', '--server', `https://127.0.0.1:${second.port}`, ...appLogin], { xdg, env: { NODE_EXTRA_CA_CERTS: secondCa } });
+    assert.equal(both.code, 0, both.stderr);
   } finally {
+    await second?.close();
     await server.close();
     rmSync(xdg, { recursive: true, force: true });
   }

@@ -55,9 +55,10 @@ describe('data directory file modes', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('serve creates the directory 0700 and every file in it 0600: database, -wal, -shm, lock, TLS key and certificate', { timeout: 120_000 }, async () => {
+  it('serve creates the directory 0700 and every file in it 0600: database, -wal, -shm, lock; the machine\'s TLS key and certificate too', { timeout: 120_000 }, async () => {
     const dataDir = join(root, 'fresh', 'data');
-    const server = await startServe(['--data-dir', dataDir, '--tls-self-signed']);
+    const machine = join(root, 'machine-config');
+    const server = await startServe(['--data-dir', dataDir, '--tls-self-signed'], 120_000, { XDG_CONFIG_HOME: machine });
     try {
       // While it runs, so the -wal and -shm files exist.
       assert.equal(mode(dataDir), '0700');
@@ -66,9 +67,14 @@ describe('data directory file modes', () => {
         ['portcullis.db-shm', '0600'],
         ['portcullis.db-wal', '0600'],
         ['portcullis.lock', '0600'],
-        ['tls', '0700'],
-        [join('tls', 'cert.pem'), '0600'],
-        [join('tls', 'key.pem'), '0600'],
+      ]);
+      // One self-signed certificate per machine, in the config dir (src/cli/tls.ts).
+      assert.deepEqual(modes(machine), [
+        ['portcullis', '0700'],
+        [join('portcullis', 'tls'), '0700'],
+        [join('portcullis', 'tls', 'localhost'), '0700'],
+        [join('portcullis', 'tls', 'localhost', 'cert.pem'), '0600'],
+        [join('portcullis', 'tls', 'localhost', 'key.pem'), '0600'],
       ]);
       assert.doesNotMatch(server.output(), /made private/);
     } finally {
@@ -102,17 +108,19 @@ describe('data directory file modes', () => {
 
   it('serve tightens a 0755 directory with 0644 files on start, says what it changed, and leaves other files alone', { timeout: 120_000 }, async () => {
     const dataDir = join(root, 'loose');
-    const first = await startServe(['--data-dir', dataDir, '--tls-self-signed']);
+    const first = await startServe(['--data-dir', dataDir]);
     assert.equal(await first.stop(), 0);
-    // As an older Portcullis, or an archive that lost the modes, left it.
+    // As an older Portcullis (which kept its self-signed pair in <data-dir>/tls), or an archive that lost the modes, left it.
     chmodSync(dataDir, 0o755);
-    chmodSync(join(dataDir, 'tls'), 0o755);
+    mkdirSync(join(dataDir, 'tls'), { mode: 0o755 });
+    writeFileSync(join(dataDir, 'tls', 'cert.pem'), 'old certificate', { mode: 0o644 });
+    writeFileSync(join(dataDir, 'tls', 'key.pem'), 'old key', { mode: 0o644 });
     for (const f of ['portcullis.db', 'portcullis.lock', join('tls', 'cert.pem'), join('tls', 'key.pem')]) chmodSync(join(dataDir, f), 0o644);
     writeFileSync(join(dataDir, 'portcullis.db.before-restore-2026'), 'old', { mode: 0o644 });
     writeFileSync(join(dataDir, 'NOTES.txt'), 'not ours', { mode: 0o644 });
     mkdirSync(join(dataDir, 'other'), { mode: 0o755 });
 
-    const server = await startServe(['--data-dir', dataDir, '--tls-self-signed']);
+    const server = await startServe(['--data-dir', dataDir]);
     try {
       const notice = server.output().split('\n').find((l) => l.startsWith('Data directory'));
       assert.equal(

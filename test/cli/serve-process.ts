@@ -18,11 +18,14 @@ export interface Served {
   stop: () => Promise<number | null>;
 }
 
-/** Runs `portcullis serve ...args` until 'Portcullis ready' (or exit, or `timeoutMs`). */
-export async function startServe(args: readonly string[], timeoutMs = 120_000): Promise<Served> {
+/**
+ * Runs `portcullis serve ...args` until 'Portcullis ready' (or exit, or `timeoutMs`). `env` adds
+ * variables, e.g. XDG_CONFIG_HOME for --tls-self-signed, whose certificate is per machine.
+ */
+export async function startServe(args: readonly string[], timeoutMs = 120_000, env: Record<string, string> = {}): Promise<Served> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,13 +153,21 @@ describe('portcullis serve', () => {
     assert.equal(await stop(r), 0);
   });
 
-  it('--tls-self-signed serves https with a certificate kept in <data-dir>/tls and reused', async () => {
+  it('--tls-self-signed serves https with one certificate per machine, reused by every data directory', async () => {
     const dir = tempDir();
-    const r = run(['serve', '--port', '0', '--data-dir', dir, '--tls-self-signed']);
+    // The machine's config dir is the test's own: never the real home.
+    const xdg = tempDir();
+    const machine = { XDG_CONFIG_HOME: xdg };
+    const r = run(['serve', '--port', '0', '--data-dir', dir, '--tls-self-signed'], machine);
     const ready = await waitReady(r);
     assert.match(ready.issuer, /^https:\/\/localhost:\d+\//);
-    const certPem = readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8');
+    const certFile = join(xdg, 'portcullis', 'tls', 'localhost', 'cert.pem');
+    const certPem = readFileSync(certFile, 'utf8');
     assert.match(certPem, /-----BEGIN CERTIFICATE-----/);
+    assert.equal(existsSync(join(dir, 'tls')), false, 'nothing in the data directory');
+    await waitForOutput(r, /^ {2}cli: .*\n/m, "the 'cli:' line");
+    assert.match(r.stdout(), new RegExp(`^ {2}tls sha256: ${new X509Certificate(certPem).fingerprint256} \\(one certificate`, 'm'));
+    assert.match(r.stdout(), new RegExp(`^ {2}cli: {8}portcullis login --server https://localhost:\\d+ --ca-file ${certFile.replace(/[.]/g, '\\.')}$`, 'm'));
     // Trust exactly this certificate: a completed request proves the TLS handshake and the SANs.
     const dispatcher = new Agent({ connect: { ca: certPem } });
     let status: number;
@@ -171,11 +180,11 @@ describe('portcullis serve', () => {
     }
     assert.equal(await stop(r), 0);
 
-    // Restart: the same certificate is served, so clients that trust it keep working.
-    const again = run(['serve', '--port', '0', '--data-dir', dir], { PORTCULLIS_TLS_SELF_SIGNED: 'true' });
+    // Another data directory on the same machine: the same certificate, so clients that trust it keep working.
+    const again = run(['serve', '--port', '0', '--data-dir', tempDir()], { ...machine, PORTCULLIS_TLS_SELF_SIGNED: 'true' });
     await waitReady(again);
     await waitForOutput(again, /^ {2}tls cert: .*\n/m, "the 'tls cert:' line");
-    assert.equal(readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8'), certPem);
+    assert.equal(readFileSync(certFile, 'utf8'), certPem);
     assert.doesNotMatch(again.stdout(), /\(new\)/);
     assert.equal(await stop(again), 0);
     assert.equal(status, 200);

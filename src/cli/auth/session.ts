@@ -7,6 +7,8 @@
 import type { TokenProvider } from '../../sdk/index.js';
 import { CliError, EXIT, SIGNED_OUT_SENTENCE } from '../cli-error.js';
 import { OAuthError, clientCredentials, redeemRefreshToken, type TokenResponse } from './oauth.js';
+import { withProfileLock } from './profile-lock.js';
+import { readProfileSettings } from './profiles.js';
 import { readSession, writeSession, type CachedSession } from './token-cache.js';
 
 /** Refresh a little before expiry, so a token does not expire on its way to the server. */
@@ -14,7 +16,11 @@ const EARLY_MS = 120_000;
 
 export async function requireSession(env: NodeJS.ProcessEnv): Promise<CachedSession> {
   const session = await readSession(env);
-  if (!session) throw new CliError("not signed in; run 'portcullis login --server URL' first", EXIT.SIGNED_OUT);
+  if (!session) {
+    // A profile that signed in before remembers its server (commands/login.ts).
+    const known = (await readProfileSettings(env)) !== null;
+    throw new CliError(`not signed in; run '${loginCommand(env, known ? '' : ' --server URL')}' first`, EXIT.SIGNED_OUT);
+  }
   return session;
 }
 
@@ -45,18 +51,41 @@ async function renew(session: CachedSession): Promise<TokenResponse> {
   }
 }
 
+const fresh = (s: CachedSession) => s.expiresAt - EARLY_MS > Date.now();
+
+/** The login command for this profile, e.g. `portcullis login --profile work`. */
+export function loginCommand(env: NodeJS.ProcessEnv, more = ''): string {
+  const profile = env.PORTCULLIS_PROFILE?.trim();
+  return `portcullis login${profile && profile !== 'default' ? ` --profile ${profile}` : ''}${more}`;
+}
+
+/**
+ * Under the profile's lock (auth/profile-lock.ts), the session as saved now — another process may
+ * have renewed it while this one waited — and a renewal only if that one is still not usable.
+ * `stale` is the access token the server refused, if any: a saved token other than it is newer.
+ */
+async function renewLocked(env: NodeJS.ProcessEnv, mine: CachedSession, stale: string | null): Promise<CachedSession> {
+  return withProfileLock(env, async () => {
+    const saved = (await readSession(env)) ?? mine;
+    const renewedElsewhere = saved.accessToken !== mine.accessToken && saved.accessToken !== stale;
+    if (renewedElsewhere && fresh(saved)) return saved;
+    const next = applyTokens(saved, await renew(saved));
+    await writeSession(env, next);
+    return next;
+  });
+}
+
 /** A TokenProvider over the cached session; it re-saves the session after every renewal. */
 export function sessionTokenProvider(env: NodeJS.ProcessEnv, initial: CachedSession): TokenProvider {
   let session = initial;
   let renewing: Promise<string> | null = null;
   return async ({ forceRefresh }) => {
-    if (!forceRefresh && session.expiresAt - EARLY_MS > Date.now()) return session.accessToken;
+    if (!forceRefresh && fresh(session)) return session.accessToken;
     // Concurrent callers (bulk batches in flight) share one renewal: a rotated refresh token
     // must be redeemed once, or the second redemption would revoke the family (RFC 9700 §4.14.2).
     renewing ??= (async () => {
       try {
-        session = applyTokens(session, await renew(session));
-        await writeSession(env, session);
+        session = await renewLocked(env, session, forceRefresh ? session.accessToken : null);
         return session.accessToken;
       } finally {
         renewing = null;

@@ -1,13 +1,12 @@
 /**
- * The CLI's session file: `$XDG_CONFIG_HOME/portcullis/session.json` (else
- * `~/.config/portcullis/session.json`), readable by the user only (0600, directory 0700) because
- * it holds a refresh token — and, for app-only sign-in, the client secret, which the CLI needs to
- * get a new token without asking again. Written to a temp file and renamed, so a crash never
- * leaves half a file.
+ * The CLI's session file: `session.json` in the profile's directory (auth/profiles.ts), readable
+ * by the user only (0600, directories 0700) because it holds a refresh token — and, for app-only
+ * sign-in, the client secret, which the CLI needs to get a new token without asking again.
+ * Written to a temp file and renamed, so a crash never leaves half a file.
  */
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureProfileDir, migrateLegacySession, profileDir, writePrivateFile } from './profiles.js';
 
 export interface CachedSession {
   version: 1;
@@ -29,16 +28,12 @@ export interface CachedSession {
   clientSecret: string | null;
 }
 
-export function configDir(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.trim() !== '' ? env.XDG_CONFIG_HOME : join(env.HOME ?? homedir(), '.config');
-  return join(base, 'portcullis');
-}
-
 export function sessionFile(env: NodeJS.ProcessEnv): string {
-  return join(configDir(env), 'session.json');
+  return join(profileDir(env), 'session.json');
 }
 
 export async function readSession(env: NodeJS.ProcessEnv): Promise<CachedSession | null> {
+  await migrateLegacySession(env);
   let raw: string;
   try {
     raw = await readFile(sessionFile(env), 'utf8');
@@ -55,17 +50,13 @@ export async function readSession(env: NodeJS.ProcessEnv): Promise<CachedSession
 }
 
 export async function writeSession(env: NodeJS.ProcessEnv, session: CachedSession): Promise<string> {
-  const dir = configDir(env);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = sessionFile(env);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(session, null, 2)}\n`, { mode: 0o600 });
-  await chmod(tmp, 0o600); // the umask may have widened nothing, but an existing tmp keeps its mode
-  await rename(tmp, file);
+  const file = join(await ensureProfileDir(env), 'session.json');
+  await writePrivateFile(file, `${JSON.stringify(session, null, 2)}\n`);
   return file;
 }
 
 export async function deleteSession(env: NodeJS.ProcessEnv): Promise<boolean> {
+  await migrateLegacySession(env);
   const file = sessionFile(env);
   try {
     await rm(file);

@@ -9,6 +9,7 @@ import { CliError, EXIT } from '../cli-error.js';
 import { toCliError } from '../failures.js';
 import { openGraph } from '../graph-session.js';
 import { stdout, table, writeRecords } from '../output.js';
+import { SCOPES } from '../scope-fix.js';
 
 const HELP = `Usage: portcullis audit list [options]
 
@@ -54,7 +55,7 @@ export async function audit(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       if (found.length >= top) break;
     }
   } catch (e) {
-    throw toCliError(e, { action: 'read the audit log', needs: 'scope AuditLog.Read.All and a reader role (e.g. Reports Reader, Security Reader, Global Reader)', server: g.session.graphUrl });
+    throw toCliError(e, { action: 'read the audit log', needs: 'scope AuditLog.Read.All and a reader role (e.g. Reports Reader, Security Reader, Global Reader)', server: g.session.graphUrl, scopes: g.scopeNeed(SCOPES.readAudit) });
   } finally {
     await g.saveResponseHeaders(false);
   }

@@ -15,7 +15,8 @@ import { toCliError } from '../failures.js';
 import { openGraph } from '../graph-session.js';
 import { parseUserInput, readStdin } from '../input.js';
 import { stderr, stdout, writeRecords } from '../output.js';
-import { ask, isInteractive } from '../prompt.js';
+import { ask, canAsk, isInteractive } from '../prompt.js';
+import { SCOPES } from '../scope-fix.js';
 
 const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --me) [options]
 
@@ -27,7 +28,7 @@ Revokes all refresh tokens and browser sessions of users (Graph revokeSignInSess
   --me                          revoke the signed-in user's own sessions (this CLI's too)
   --invalidate-all-refresh-tokens  call the beta invalidateAllRefreshTokens action instead
   --what-if                     list what would be revoked; call nothing
-  --confirm                     ask before each user (needs a terminal)
+  --confirm                     ask before each user, on the terminal even when stdin is a pipe
   -y, --yes                     never ask; required for several users when stdin is not a terminal
   --parallel N                  batches of 20 in flight for bulk (default 4, max 16)
 
@@ -78,6 +79,7 @@ async function single(env: NodeJS.ProcessEnv, common: CommonOptions, action: Act
       target: `user '${user}'`,
       needs: user === 'me' ? 'scope User.RevokeSessions.All (or User.ReadWrite / Directory.ReadWrite.All)' : NEEDS_DELEGATED,
       server: g.session.graphUrl,
+      scopes: g.scopeNeed(user === 'me' ? SCOPES.revokeOwnSessions : action.name === 'invalidateAllRefreshTokens' ? SCOPES.invalidateRefreshTokens : SCOPES.revokeSessions),
     });
   } finally {
     await g.saveResponseHeaders(false);
@@ -181,7 +183,8 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
     return EXIT.OK;
   }
   if (values.confirm) {
-    if (!isInteractive()) throw new CliError('--confirm needs a terminal to ask on; use --yes (or --what-if) in scripts', EXIT.USAGE);
+    // Asked on the terminal even when the users come from a pipe, as -Confirm does (prompt.ts).
+    if (!canAsk()) throw new CliError('--confirm needs a terminal to ask on and this command has none; use --yes (or --what-if) in scripts', EXIT.USAGE);
     const chosen = await confirmEach(users, action);
     if (chosen === null || chosen.length === 0) {
       stderr('Nothing was revoked.\n');

@@ -19,7 +19,7 @@ import { describeModeChange, preparePrivateDataDir, type ModeChange } from '../d
 import { openDatabase } from '../database.js';
 import { CliError, parseServeOptions, serveHelp, type DatabaseOptions, type ServeOptions } from '../serve-options.js';
 import { seedReportLines } from '../seed-report.js';
-import { loadTlsFiles, selfSignedTls, type TlsMaterial } from '../tls.js';
+import { loadTlsFiles, machineTlsDir, selfSignedBanner, selfSignedTls, type TlsMaterial } from '../tls.js';
 
 type Print = (line: string) => void;
 const print: Print = (line) => process.stdout.write(`${line}\n`);
@@ -89,7 +89,7 @@ async function loadTls(opts: ServeOptions): Promise<TlsMaterial | null> {
     case 'files':
       return loadTlsFiles(opts.tls.certFile, opts.tls.keyFile);
     case 'self-signed':
-      return selfSignedTls(opts.dataDir);
+      return selfSignedTls(machineTlsDir(process.env), Date.now(), join(opts.dataDir, 'tls'));
   }
 }
 
@@ -169,8 +169,7 @@ function printReady(app: PortcullisApp, publicUrl: string, tls: TlsMaterial | nu
   const next = app.services.keys.nextKey;
   if (next) print(`  next key:   ${next.kid}, published, signs from ${new Date(next.activatesAt).toISOString()}`);
   if (tls?.selfSigned) {
-    // Node clients (MSAL, the Graph client) must trust the certificate to talk to us over https.
-    print(`  tls cert:   ${tls.certFile}${tls.generated ? ' (new)' : ''}; Node clients: NODE_EXTRA_CA_CERTS=${tls.certFile}`);
+    for (const line of selfSignedBanner(tls, publicUrl)) print(line);
   } else if (tls) {
     print(`  tls cert:   ${tls.certFile}`);
   }

@@ -9,6 +9,7 @@ import { CliError, EXIT } from '../cli-error.js';
 import { toCliError } from '../failures.js';
 import { openGraph, type GraphSession } from '../graph-session.js';
 import { stderr, stdout, table, writeObject, writeRecords } from '../output.js';
+import { SCOPES } from '../scope-fix.js';
 
 const HELP = `Usage: portcullis users <list|get|create|disable|enable|reset-password> [options]
 
@@ -31,11 +32,11 @@ function randomPassword(): string {
   return `${randomBytes(12).toString('base64url')}-Aa9`;
 }
 
-async function run<T>(g: GraphSession, action: string, target: string | undefined, needs: string, work: () => Promise<T>): Promise<T> {
+async function run<T>(g: GraphSession, action: string, target: string | undefined, needs: string, work: () => Promise<T>, anyOf: readonly string[]): Promise<T> {
   try {
     return await work();
   } catch (e) {
-    throw toCliError(e, { action, ...(target ? { target: `user '${target}'` } : {}), needs, server: g.session.graphUrl });
+    throw toCliError(e, { action, ...(target ? { target: `user '${target}'` } : {}), needs, server: g.session.graphUrl, scopes: g.scopeNeed(anyOf) });
   } finally {
     await g.saveResponseHeaders(false);
   }
@@ -81,7 +82,7 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
         const all: User[] = [];
         for await (const u of g.client.users.listAll(options)) all.push(u);
         return all;
-      });
+      }, SCOPES.readUsers);
       if (common.output === 'text') {
         const rows = found.map((u) => [u.id, u.userPrincipalName, u.displayName ?? '', String(u.accountEnabled ?? '')]);
         for (const line of table([['ID', 'USER PRINCIPAL NAME', 'DISPLAY NAME', 'ENABLED'], ...rows])) stdout(`${line}\n`);
@@ -91,7 +92,7 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     case 'get': {
       const id = needOne();
       const g = await openGraph(env, common);
-      const user = await run(g, `read user '${id}'`, id, READ_NEEDS, () => g.client.users.get(id, select));
+      const user = await run(g, `read user '${id}'`, id, READ_NEEDS, () => g.client.users.get(id, select), SCOPES.readUsers);
       writeObject(common.output, user);
       return EXIT.OK;
     }
@@ -107,6 +108,7 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
           userPrincipalName: values.upn!,
           passwordProfile: { password, forceChangePasswordNextSignIn: true },
         }),
+        SCOPES.writeUsers,
       );
       writeObject(common.output, { id: user.id, userPrincipalName: user.userPrincipalName, accountEnabled: user.accountEnabled });
       if (!values.password) stderr(`Initial password (shown once): ${password}\n`);
@@ -116,7 +118,7 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     case 'enable': {
       const id = needOne();
       const g = await openGraph(env, common);
-      await run(g, `${sub} user '${id}'`, id, WRITE_NEEDS, () => g.client.users.update(id, { accountEnabled: sub === 'enable' }));
+      await run(g, `${sub} user '${id}'`, id, WRITE_NEEDS, () => g.client.users.update(id, { accountEnabled: sub === 'enable' }), SCOPES.writeUsers);
       writeRecords(common.output, [{ user: id, accountEnabled: sub === 'enable' }], () => 'True');
       return EXIT.OK;
     }
@@ -126,6 +128,7 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       const g = await openGraph(env, common);
       await run(g, `reset the password of '${id}'`, id, WRITE_NEEDS, () =>
         g.client.users.update(id, { passwordProfile: { password, forceChangePasswordNextSignIn: true } }),
+        SCOPES.resetPassword,
       );
       writeRecords(common.output, [{ user: id, passwordReset: true }], () => 'True');
       if (!values.password) stderr(`New password (shown once): ${password}\n`);

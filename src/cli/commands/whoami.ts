@@ -1,6 +1,7 @@
 /** `portcullis whoami`: who the cached session is, where, with which permissions. No network call. */
 import { parse } from '../args.js';
 import { jwtClaims } from '../auth/oauth.js';
+import { profileName } from '../auth/profiles.js';
 import { requireSession } from '../auth/session.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { OUTPUT_FORMATS, stdout, writeObject, type OutputFormat } from '../output.js';
@@ -8,7 +9,7 @@ import { OUTPUT_FORMATS, stdout, writeObject, type OutputFormat } from '../outpu
 export async function whoami(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parse(argv, { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
-    stdout('Usage: portcullis whoami [--output text|json|jsonl]\n');
+    stdout('Usage: portcullis whoami [--profile NAME] [--output text|json|jsonl]\n');
     return EXIT.OK;
   }
   const output = (values.output ?? 'text') as OutputFormat;
@@ -17,6 +18,7 @@ export async function whoami(argv: readonly string[], env: NodeJS.ProcessEnv): P
   const claims = jwtClaims(s.accessToken);
   const permissions = s.kind === 'app' ? (Array.isArray(claims.roles) ? claims.roles.join(' ') : '') : typeof claims.scp === 'string' ? claims.scp : '';
   writeObject(output, {
+    profile: profileName(env),
     account: s.account.username,
     kind: s.kind === 'app' ? 'app-only' : 'delegated',
     tenant: s.account.tenantId,
