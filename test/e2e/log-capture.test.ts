@@ -250,8 +250,8 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
       cliOutput.push(run.stdout, run.stderr);
       assert.equal(run.code, expected, `portcullis ${args.join(' ')}: ${run.stderr}`);
       if (args[0] === 'login') {
-        // The tokens the CLI was issued, from its session file (the file may hold them; output may not).
-        const session = JSON.parse(readFileSync(join(xdg, 'portcullis', 'session.json'), 'utf8')) as Record<string, unknown>;
+        // The tokens the CLI was issued, from its session file (the default profile's; the file may hold them, output may not).
+        const session = JSON.parse(readFileSync(join(xdg, 'portcullis', 'profiles', 'default', 'session.json'), 'utf8')) as Record<string, unknown>;
         const tokens = Object.entries(session).filter(([k, v]) => /^(access|refresh|id)_?token$/i.test(k) && typeof v === 'string');
         assert.ok(tokens.length >= 1, `no token in the CLI session: ${Object.keys(session).join(', ')}`);
         for (const [k, v] of tokens) secrets.add(`CLI ${k}`, v as string);
