@@ -10,6 +10,7 @@ import type { AuditIdentity, Tenant, User } from './model.js';
 import { recordOutcome } from './seed-outcome.js';
 import { SeedError, type Seed, type SeedUser } from './seed-schema.js';
 import { changedSince, countedHash, countedVerify, digestsOf, forgetRemoved, recordOf, track, type ApplyContext } from './seed-tracking.js';
+import { ConflictError } from '../store/store.js';
 import { UserRuleError, createUser, updateUser, type ActionContext, type UserChanges, type UserManagementDeps } from './user-management.js';
 
 /** Who the audit log says made seed changes (Graph directoryAudit initiatedBy.app). */
@@ -78,7 +79,7 @@ async function createSeedUser(ctx: ApplyContext, deps: UserManagementDeps, u: Se
   const created = await asSeedError(
     path,
     u,
-    createUser(
+    raceAsConflict(createUser(
       deps,
       {
         ...(u.id !== undefined ? { id: u.id } : {}),
@@ -93,9 +94,24 @@ async function createSeedUser(ctx: ApplyContext, deps: UserManagementDeps, u: Se
         roleTemplateIds: u.roles,
       },
       seedAction(),
-    ),
+    )),
   );
   return created.id;
+}
+
+/**
+ * findSeedUser found no user with this userPrincipalName or id just before, so a duplicate on
+ * create means another instance applying the same seed created it meanwhile: that is the store's
+ * ConflictError again, which `serve` answers with another pass that adopts the winner's row
+ * (src/cli/commands/serve.ts, applySeedShared).
+ */
+async function raceAsConflict<T>(action: Promise<T>): Promise<T> {
+  try {
+    return await action;
+  } catch (e) {
+    if (e instanceof UserRuleError && e.violation.kind === 'duplicate_upn') throw new ConflictError('userPrincipalName');
+    throw e;
+  }
 }
 
 /** Applies the properties the file changed (and the store differs in); returns the ones written. */
