@@ -32,10 +32,13 @@ const prefix = join(work, 'prefix');
 const elsewhere = join(work, 'elsewhere');
 const installed = join(prefix, 'lib/node_modules', pkg.name);
 
-/** The environment of an operator's shell: the prefix's bin and Node.js, no npm_* from `npm test`. */
+/**
+ * An operator's shell: this environment (proxy and CA settings included) without the npm_*
+ * variables `npm test` sets for its scripts, and a PATH of the prefix's bin, Node.js and the system.
+ */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { HOME: process.env.HOME ?? work, PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin` };
-  return { ...env, ...extra };
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  return { ...env, PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`, ...extra };
 }
 
 function npm(args: readonly string[], cwd: string, extra: Record<string, string> = {}, timeout = 120_000): string {
@@ -157,3 +160,19 @@ describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: na
     assert.match(help.stdout, /Usage: portcullis users/);
   });
 });
+
+if (FULL) {
+  // From git (README.md, Install): npm clones the committed HEAD, installs the development
+  // dependencies and runs `prepare` in a temporary directory, and packs the result.
+  describe('npm pack git+file:// of this repository (full mode)', { timeout: 600_000 }, () => {
+    it('builds dist/ from the committed tree and packs the CLI', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'portcullis-git-pack-'));
+      try {
+        const packed = JSON.parse(npm(['pack', '--json', '--prefer-offline', `git+file://${ROOT}`], dir, {}, 540_000)) as { files: { path: string }[] }[];
+        assert.ok(packed[0]!.files.some((f) => f.path === 'dist/cli/main.js'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
