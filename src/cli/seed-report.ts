@@ -4,7 +4,7 @@
  * line per kind of entry naming what was created, updated (with the properties written), skipped
  * or adopted. Property names only: a value, and so a password, is never printed.
  */
-import type { SeedEntryOutcome, SeedOutcome, SeedResult } from '../core/seed.js';
+import type { SeedEntryOutcome, SeedOutcome, SeedProgress, SeedResult } from '../core/seed.js';
 
 /** Names listed per outcome before "… and N more"; the audit log has every change. */
 const MAX_NAMES = 20;
@@ -50,4 +50,10 @@ export function seedReportLines(seedFile: string, r: SeedResult): string[] {
   }
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   return lines;
+}
+
+/** One progress line while a big seed is applied (core/seed-progress.ts decides when). */
+export function seedProgressLine(seedFile: string, p: SeedProgress): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `Seed '${seedFile}': ${n(p.users)} of ${n(p.total)} users applied (${n(p.argon2)} argon2 computations, ${(p.elapsedMs / 1000).toFixed(1)} s)`;
 }

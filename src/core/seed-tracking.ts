@@ -56,7 +56,7 @@ export async function track(ctx: ApplyContext, kind: Kind, key: string, subjectI
 /** Forgets the records of entries the file no longer has (a seed never deletes the users themselves). */
 export async function forgetRemoved(ctx: ApplyContext, kind: Kind, keys: ReadonlySet<string>): Promise<void> {
   const gone = [...ctx.records.values()].filter((r) => r.kind === kind && !keys.has(r.key)).map((r) => r.key);
-  await ctx.store.seedState.remove(kind, gone);
+  if (gone.length > 0) await ctx.store.seedState.remove(kind, gone);
 }
 
 /** argon2, counted: the count is what shows that an unchanged entry costs none. */

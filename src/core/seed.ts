@@ -9,6 +9,7 @@
  * seed-users.ts       users, through the one user lifecycle (user-management.ts)
  * seed-applications.ts applications
  * seed-outcome.ts     what applying did, entry by entry
+ * seed-progress.ts    progress lines while thousands of users are applied
  * demo-seed.ts        the demo tenant of a first `serve` without a seed file
  */
 import type { Clock } from '../clock.js';
@@ -16,12 +17,14 @@ import type { Store } from '../store/store.js';
 import type { Tenant } from './model.js';
 import { applySeedApplications } from './seed-applications.js';
 import { emptySeedResult, recordOutcome, type SeedResult } from './seed-outcome.js';
+import { progressTicker, type SeedProgressOptions } from './seed-progress.js';
 import { SeedError, type Seed } from './seed-schema.js';
 import { loadTracking, type ApplyContext } from './seed-tracking.js';
 import { applySeedUsers } from './seed-users.js';
 
 export { DEMO_CLI_APP_ID, DEMO_DOMAIN, DEMO_WEB_APP_ID, demoSeed } from './demo-seed.js';
 export type { SeedEntryOutcome, SeedOutcome, SeedResult } from './seed-outcome.js';
+export type { SeedProgress, SeedProgressOptions } from './seed-progress.js';
 export { SeedError, parseSeed, type Seed, type SeedApplication, type SeedSecret, type SeedTenant, type SeedUser } from './seed-schema.js';
 
 /**
@@ -56,14 +59,15 @@ async function applyTenant(ctx: ApplyContext, seed: Seed): Promise<Tenant> {
  * Brings the store in line with what the file changed since it was last applied
  * (seed-tracking.ts). Counts cover the tenant, users and applications. Users and applications
  * the seed does not mention are left alone; an application's secrets, when the file changes
- * them, become exactly those the file lists.
+ * them, become exactly those the file lists. `options.onProgress` hears how far the users are on
+ * big seeds (seed-progress.ts).
  */
-export async function applySeed(store: Store, seed: Seed, clock: Clock): Promise<SeedResult> {
+export async function applySeed(store: Store, seed: Seed, clock: Clock, options: SeedProgressOptions = {}): Promise<SeedResult> {
   const now = clock.now();
   const result = emptySeedResult();
   const ctx: ApplyContext = { store, tenantId: seed.tenant.id, now, result, ...(await loadTracking(store, now)) };
   const tenant = await applyTenant(ctx, seed);
-  await applySeedUsers(ctx, tenant, clock, seed);
+  await applySeedUsers(ctx, tenant, clock, seed, progressTicker(seed.users.length, options));
   await applySeedApplications(ctx, seed);
   return result;
 }

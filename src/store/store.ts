@@ -101,6 +101,12 @@ export interface UserPatch {
 
 export interface UserStore {
   findById(tenantId: string, id: string): Promise<User | null>;
+  /**
+   * The users among `ids` that exist, in one query, in no particular order: how a seed of
+   * thousands of users checks its tracked users on every start without a lookup each
+   * (core/seed-users.ts).
+   */
+  findByIds(tenantId: string, ids: readonly string[]): Promise<User[]>;
   /** Case-insensitive. */
   findByUserPrincipalName(tenantId: string, upn: string): Promise<User | null>;
   list(query: UserListQuery): Promise<User[]>;

@@ -87,6 +87,13 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal(first.length, 3);
       assert.ok(second.every((u) => u.id > first.at(-1)!.id));
       assert.equal((await s.users.list({ tenantId: TENANT, userPrincipalName: 'PAGE1@contract.test', limit: 10 })).length, 1);
+      // findByIds: the existing ones among the ids, with their roles; unknown ids are left out.
+      const wanted = [...new Set([a.id, ...first.map((u) => u.id)])];
+      const found = await s.users.findByIds(TENANT, [...wanted, 'no-such-id']);
+      assert.deepEqual(found.map((u) => u.id).sort(), wanted.sort());
+      assert.deepEqual(found.find((u) => u.id === a.id)?.roleTemplateIds, ['r1', 'r2']);
+      assert.deepEqual(await s.users.findByIds(TENANT, []), []);
+      assert.deepEqual(await s.users.findByIds('another-tenant', [a.id]), []);
       assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Add user', limit: 10 })).length, 1);
     });
 

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { createApp, type PortcullisApp } from '../../app.js';
 import { systemClock } from '../../clock.js';
 import { ConfigError, DEFAULT_TOKEN_LIFETIMES, ENTRA_CAE_ACCESS_TOKEN_SECONDS, makeAppConfig, type AppConfig } from '../../config.js';
-import { SeedError, applySeed, demoSeed, parseSeed, type Seed } from '../../core/seed.js';
+import { SeedError, applySeed, demoSeed, parseSeed, type Seed, type SeedProgress } from '../../core/seed.js';
 import { openInvalidationFeed } from '../../cluster/open-feed.js';
 import { createManagementServer } from '../../ops/management-server.js';
 import { ConflictError, type Store } from '../../store/store.js';
@@ -18,7 +18,7 @@ import { DataDirLockedError, holdServeLock, type HeldLock } from '../../store/sq
 import { describeModeChange, preparePrivateDataDir, type ModeChange } from '../data-dir.js';
 import { openDatabase } from '../database.js';
 import { CliError, parseServeOptions, serveHelp, type DatabaseOptions, type ServeOptions } from '../serve-options.js';
-import { seedReportLines } from '../seed-report.js';
+import { seedProgressLine, seedReportLines } from '../seed-report.js';
 import { loadTlsFiles, machineTlsDir, selfSignedBanner, selfSignedTls, type TlsMaterial } from '../tls.js';
 
 type Print = (line: string) => void;
@@ -121,11 +121,13 @@ async function openStore(dataDir: string, database: DatabaseOptions | null): Pro
  * process created one more seed row (tenant or user; applications are upserts), so the number of
  * passes is bounded by that row count plus one.
  */
-async function applySeedShared(store: Store, seed: Seed): ReturnType<typeof applySeed> {
+async function applySeedShared(store: Store, seed: Seed, seedFile: string): ReturnType<typeof applySeed> {
   const maxAttempts = seed.users.length + 2;
+  // On stderr: stdout's summary and ready banner are what scripts parse.
+  const onProgress = (p: SeedProgress) => process.stderr.write(`${seedProgressLine(seedFile, p)}\n`);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await applySeed(store, seed, systemClock);
+      return await applySeed(store, seed, systemClock, { onProgress });
     } catch (e) {
       if (!(e instanceof ConflictError) || attempt >= maxAttempts) throw e;
     }
@@ -136,7 +138,7 @@ async function applySeedShared(store: Store, seed: Seed): ReturnType<typeof appl
 async function prepareTenant(store: Store, seed: Seed | null, seedFile: string | null): Promise<void> {
   if (seed) {
     try {
-      const r = await applySeedShared(store, seed);
+      const r = await applySeedShared(store, seed, seedFile ?? '');
       for (const line of seedReportLines(seedFile ?? '', r)) print(line);
     } catch (e) {
       if (e instanceof SeedError) throw new CliError(`seed file '${seedFile}': ${e.message}`, 2);

@@ -57,6 +57,13 @@ export class PgUserStore implements UserStore {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
+  async findByIds(tenantId: string, ids: readonly string[]): Promise<User[]> {
+    const storable = ids.filter((id) => !unstorableText(id));
+    if (storable.length === 0) return [];
+    const { rows } = await this.db.query(`${USER_SELECT} WHERE u.tenant_id = $1 AND u.id = ANY($2::text[])`, [tenantId, storable]);
+    return rows.map(toUser);
+  }
+
   async findByUserPrincipalName(tenantId: string, upn: string): Promise<User | null> {
     if (unstorableText(upn)) return null;
     const { rows } = await this.db.query(`${USER_SELECT} WHERE u.tenant_id = $1 AND u.upn_lower = $2`, [tenantId, upn.toLowerCase()]);

@@ -48,6 +48,13 @@ export class SqliteUserStore implements UserStore {
     return this.loadSync(tenantId, id);
   }
 
+  async findByIds(tenantId: string, ids: readonly string[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    // One JSON array parameter: SQLite caps the number of bound parameters, not their size.
+    const rows = this.s.stmt(`${USER_SELECT} WHERE u.tenant_id = ? AND u.id IN (SELECT value FROM json_each(?))`).all(tenantId, JSON.stringify(ids)) as Record<string, unknown>[];
+    return rows.map(toUser);
+  }
+
   async findByUserPrincipalName(tenantId: string, upn: string): Promise<User | null> {
     const r = this.s.stmt(`${USER_SELECT} WHERE u.tenant_id = ? AND u.upn_lower = ?`).get(tenantId, upn.toLowerCase()) as
       | Record<string, unknown>

@@ -1,0 +1,114 @@
+/**
+ * B6: a big seed file. Generates a seed of N users (default 10,000), applies it to a new SQLite
+ * store (every user created: one argon2id hash each, the unavoidable cost of a first start), then
+ * times restarts with the file unchanged, two ways:
+ *  - in this process: open the store, parse the file, apply it (what `serve --seed` does before it
+ *    listens); the first of these runs on cold (unoptimised) code, as a real restart does;
+ *  - the shipped command: `node dist/cli/main.js serve --seed FILE` spawn -> "Portcullis ready",
+ *    interleaved with the same start without --seed; the difference is what the seed costs.
+ * Every restart must run no argon2 (docs/seed-file.md).
+ * Usage: npm run bench:b6 -- [--users n] [--restarts n] [--data DIR]
+ *   --data DIR: keep the store in DIR; a DIR that already holds it skips the first apply.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seedProgressLine } from '../src/cli/seed-report.js';
+import { systemClock } from '../src/clock.js';
+import { applySeed, parseSeed } from '../src/core/seed.js';
+import { openSqliteStore } from '../src/store/sqlite/open.js';
+import { machine, numberOption, stringOption, writeResult } from './lib/common.js';
+import { ROOT, requireBuild, stopProcess } from './lib/processes.js';
+
+const argv = process.argv.slice(2);
+const users = numberOption(argv, 'users', 10_000);
+const restarts = numberOption(argv, 'restarts', 5);
+const keep = stringOption(argv, 'data', '');
+const dir = keep || mkdtempSync(join(tmpdir(), 'portcullis-b6-'));
+mkdirSync(dir, { recursive: true });
+const file = join(dir, 'portcullis.db');
+const seedFile = join(dir, 'seed.json');
+
+const seedText = JSON.stringify({
+  tenant: { id: '6c9f0c55-8d2e-4f7a-9c3b-5e6d7f8a9b0c', domain: 'big.test', displayName: 'Big seed' },
+  users: Array.from({ length: users }, (_, i) => ({ userPrincipalName: `user${i}@big.test`, displayName: `User ${i}`, password: `Seed-Pass-${i}!`, roles: [] })),
+  applications: [{ appId: '6a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'App', web: { redirectUris: ['https://app.big.test/cb'] } }],
+});
+
+/** spawn -> "Portcullis ready" of the built command on the data directory; the seed line, if any. */
+function timeServe(withSeed: boolean): Promise<{ ms: number; seedLine: string }> {
+  const args = [join(ROOT, 'dist/cli/main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--log-level', 'silent'];
+  if (withSeed) args.push('--seed', seedFile);
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Portcullis ready')) {
+        const ms = Math.round(performance.now() - t);
+        void stopProcess(proc).then(() => resolve({ ms, seedLine: /^Seed '.*$/m.exec(out)?.[0] ?? '' }));
+      }
+    });
+    proc.once('exit', (code) => {
+      if (!out.includes('Portcullis ready')) reject(new Error(`serve exited (${code}) before ready:\n${out}`));
+    });
+  });
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/** One start's seed work: open, parse the file's text, apply. */
+async function start(progress: boolean): Promise<{ ms: number; argon2: number; created: number; unchanged: number }> {
+  const t = performance.now();
+  const store = openSqliteStore(file, systemClock.now());
+  try {
+    const r = await applySeed(store, parseSeed(JSON.parse(seedText)), systemClock, progress ? { onProgress: (p) => process.stderr.write(`  ${seedProgressLine('bench', p)}\n`) } : {});
+    return { ms: Math.round(performance.now() - t), argon2: r.argon2, created: r.created, unchanged: r.unchanged };
+  } finally {
+    await store.close();
+  }
+}
+
+try {
+  let first: Awaited<ReturnType<typeof start>> | null = null;
+  if (!existsSync(file)) {
+    process.stderr.write(`B6: first apply of ${users} users (argon2id for each)\n`);
+    first = await start(true);
+    process.stderr.write(`B6: first apply ${first.ms} ms, ${first.argon2} argon2, ${first.created} created\n`);
+  }
+  const restartMs: number[] = [];
+  for (let i = 0; i < restarts; i++) {
+    const r = await start(false);
+    if (r.argon2 !== 0 || r.unchanged !== users + 2) throw new Error(`restart ${i} was not a no-op: ${JSON.stringify(r)}`);
+    restartMs.push(r.ms);
+    process.stderr.write(`B6: restart ${i + 1}: ${r.ms} ms (0 argon2, ${r.unchanged} unchanged)\n`);
+  }
+  requireBuild();
+  writeFileSync(seedFile, seedText);
+  const serveWithSeedMs: number[] = [];
+  const serveWithoutSeedMs: number[] = [];
+  for (let i = 0; i < restarts; i++) {
+    const withSeed = await timeServe(true);
+    if (!withSeed.seedLine.includes(`0 created, 0 updated, ${users + 2} unchanged`) || !withSeed.seedLine.includes('(0 argon2')) throw new Error(`serve restart was not a no-op: ${withSeed.seedLine}`);
+    serveWithSeedMs.push(withSeed.ms);
+    serveWithoutSeedMs.push((await timeServe(false)).ms);
+    process.stderr.write(`B6: serve to ready: ${withSeed.ms} ms with the unchanged seed, ${serveWithoutSeedMs.at(-1)} ms without\n`);
+  }
+  const result = {
+    machine: machine(),
+    users,
+    firstApply: first,
+    restartMs,
+    restartMedianMs: median(restartMs),
+    serveWithSeedMs,
+    serveWithoutSeedMs,
+    seedCostOnRestartMedianMs: median(serveWithSeedMs) - median(serveWithoutSeedMs),
+  };
+  process.stderr.write(`B6: serve restart medians: ${result.seedCostOnRestartMedianMs} ms for the seed (${median(serveWithSeedMs)} with, ${median(serveWithoutSeedMs)} without)\n`);
+  process.stderr.write(`B6: wrote ${writeResult('b6-big-seed', result)}\n`);
+} finally {
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+}
