@@ -54,7 +54,14 @@ export interface B1Run {
 export interface B1Level {
   level: 'one' | 'all';
   cores: number;
-  pairs: { pair: number; portcullisRps: number; peerRps: number; ratio: number; signaturesPerCore: number; signaturesPerCpuSecond: number }[];
+  pairs: {
+    pair: number;
+    portcullisRps: number;
+    peerRps: number;
+    ratio: number;
+    signaturesPerCore: number;
+    signaturesPerCpuSecond: number;
+  }[];
   medianRatio: number;
   /** Wall-clock RS256 signatures/s on one pinned core during this run (other load included). */
   signaturesPerCore: number;
@@ -81,7 +88,9 @@ export function b1Options(argv: readonly string[]): B1Options {
     concurrencyAll: numberOption(argv, 'concurrency-all', 32),
     workers: numberOption(argv, 'workers', 1),
     maxRequests: numberOption(argv, 'max-requests', 500_000),
-    levels: stringOption(argv, 'levels', 'one,all').split(',').filter((l): l is 'one' | 'all' => l === 'one' || l === 'all'),
+    levels: stringOption(argv, 'levels', 'one,all')
+      .split(',')
+      .filter((l): l is 'one' | 'all' => l === 'one' || l === 'all'),
   };
 }
 
@@ -140,12 +149,16 @@ export async function runB1(o: B1Options, log: (line: string) => void = console.
       const a = await startPortcullis({ users: o.users, workers, ...(cpus ? { cpus } : {}) });
       const ra = await measure(a, o, level, pair, workers).finally(() => a.stop());
       runs.push(ra);
-      log(`  B1 ${level} pair ${pair} portcullis: ${ra.rps} refresh/s p50 ${round(ra.latencyMs.p50)} ms p99 ${round(ra.latencyMs.p99)} ms cpu ${ra.serverCpuCores} cores ${JSON.stringify(ra.errors)}`);
+      log(
+        `  B1 ${level} pair ${pair} portcullis: ${ra.rps} refresh/s p50 ${round(ra.latencyMs.p50)} ms p99 ${round(ra.latencyMs.p99)} ms cpu ${ra.serverCpuCores} cores ${JSON.stringify(ra.errors)}`,
+      );
       await sleep(300);
       const b = await startPeer({ users: o.users, ...(cpus ? { cpus } : {}) });
       const rb = await measure(b, o, level, pair, 1).finally(() => b.stop());
       runs.push(rb);
-      log(`  B1 ${level} pair ${pair} oidc-provider: ${rb.rps} refresh/s p50 ${round(rb.latencyMs.p50)} ms p99 ${round(rb.latencyMs.p99)} ms cpu ${rb.serverCpuCores} cores ${JSON.stringify(rb.errors)}`);
+      log(
+        `  B1 ${level} pair ${pair} oidc-provider: ${rb.rps} refresh/s p50 ${round(rb.latencyMs.p50)} ms p99 ${round(rb.latencyMs.p99)} ms cpu ${rb.serverCpuCores} cores ${JSON.stringify(rb.errors)}`,
+      );
       pairs.push({
         pair,
         portcullisRps: ra.rps,
@@ -192,7 +205,20 @@ export function printB1(levels: B1Level[], runs: B1Run[]): string {
   const out: string[] = [];
   out.push(
     table(
-      ['level', 'pair', 'system', 'procs', 'conc.', 'refresh/s', 'p50 ms', 'p99 ms', 'server CPU cores', 'refresh per CPU-s', 'main-thread µs/refresh', 'errors'],
+      [
+        'level',
+        'pair',
+        'system',
+        'procs',
+        'conc.',
+        'refresh/s',
+        'p50 ms',
+        'p99 ms',
+        'server CPU cores',
+        'refresh per CPU-s',
+        'main-thread µs/refresh',
+        'errors',
+      ],
       runs.map((r) => [
         r.level === 'one' ? '1 core' : 'all cores',
         r.pair,
@@ -205,14 +231,28 @@ export function printB1(levels: B1Level[], runs: B1Run[]): string {
         r.serverCpuCores,
         r.refreshesPerCpuSecond,
         r.mainThreadUsPerRefresh,
-        Object.entries(r.errors).map(([k, v]) => `${k}: ${v}`).join(', ') || '0',
+        Object.entries(r.errors)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ') || '0',
       ]),
     ),
   );
   out.push('');
   out.push(
     table(
-      ['level', 'ratio per pair (Portcullis/peer)', 'median ratio', 'RS256 sig/s/core (per CPU-s)', 'refresh limit/s', 'Portcullis refresh/s', '% of limit', '% of limit per CPU-s', 'peer refresh/s', 'peer % of limit', 'peer % per CPU-s'],
+      [
+        'level',
+        'ratio per pair (Portcullis/peer)',
+        'median ratio',
+        'RS256 sig/s/core (per CPU-s)',
+        'refresh limit/s',
+        'Portcullis refresh/s',
+        '% of limit',
+        '% of limit per CPU-s',
+        'peer refresh/s',
+        'peer % of limit',
+        'peer % per CPU-s',
+      ],
       levels.map((l) => [
         l.level === 'one' ? '1 core' : `all cores (${l.cores})`,
         l.pairs.map((p) => p.ratio).join(', '),

@@ -101,7 +101,12 @@ export async function runB2(o: B2Options, existing?: Running): Promise<B2Result>
         revoked.add(chain.user);
         const r = await revokeOne(running.userIds[chain.user] as string);
         // Epoch milliseconds from the revoker -> this process's performance.now() timeline.
-        revokes.push({ user: chain.user, sentAt: r.sentAt - performance.timeOrigin, answeredAt: r.answeredAt - performance.timeOrigin, status: r.status });
+        revokes.push({
+          user: chain.user,
+          sentAt: r.sentAt - performance.timeOrigin,
+          answeredAt: r.answeredAt - performance.timeOrigin,
+          status: r.status,
+        });
         // The user's tokens are tried again at once: the check is only as good as its attempts.
         control.promote(chain.user);
       }
@@ -145,7 +150,18 @@ export async function runB2(o: B2Options, existing?: Running): Promise<B2Result>
 
 export function printB2(r: B2Result): string {
   return table(
-    ['revokes', 'revoke p50 ms', 'revoke p99 ms', 'revoke max ms', 'refresh/s meanwhile', 'refresh p99 ms', 'stale acceptances', 'refused after revoke', 'raced (in flight)', 'revoke errors'],
+    [
+      'revokes',
+      'revoke p50 ms',
+      'revoke p99 ms',
+      'revoke max ms',
+      'refresh/s meanwhile',
+      'refresh p99 ms',
+      'stale acceptances',
+      'refused after revoke',
+      'raced (in flight)',
+      'revoke errors',
+    ],
     [
       [
         r.revokes,

@@ -130,7 +130,12 @@ async function revokeThroughBatch(running: Running, targets: readonly string[], 
   return failures;
 }
 
-function runCli(args: string[], xdg: string, input: string | null, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  xdg: string,
+  input: string | null,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
@@ -161,7 +166,18 @@ async function revokeThroughCli(
   const main = join(o.dist, 'cli/main.js');
   try {
     const login = await runCli(
-      [main, 'login', '--server', running.origin, '--tenant', BENCH_TENANT.id, '--client-id', BENCH_ADMIN_APP, '--client-secret', BENCH_ADMIN_SECRET],
+      [
+        main,
+        'login',
+        '--server',
+        running.origin,
+        '--tenant',
+        BENCH_TENANT.id,
+        '--client-id',
+        BENCH_ADMIN_APP,
+        '--client-secret',
+        BENCH_ADMIN_SECRET,
+      ],
       xdg,
       null,
       60_000,
@@ -194,7 +210,9 @@ function checkDatabase(running: Running): { usersRevokedOnce: number; auditRecor
   const db = new Database(join(running.dataDir as string, 'portcullis.db'), { readonly: true });
   try {
     const once = db.prepare('SELECT count(*) AS n FROM users WHERE revocation_epoch = 1').get() as { n: number };
-    const audit = db.prepare(`SELECT count(*) AS n FROM audit_records WHERE activity_display_name = 'Update StsRefreshTokenValidFrom Timestamp'`).get() as { n: number };
+    const audit = db
+      .prepare(`SELECT count(*) AS n FROM audit_records WHERE activity_display_name = 'Update StsRefreshTokenValidFrom Timestamp'`)
+      .get() as { n: number };
     return { usersRevokedOnce: once.n, auditRecords: audit.n };
   } finally {
     db.close();
@@ -270,7 +288,9 @@ export async function runB3(o: B3Options): Promise<B3Run[]> {
     for (const mode of o.modes) {
       for (const dist of [o.dist, ...o.compare]) {
         const r = await runB3Once(o, mode, run, dist);
-        console.log(`  ${mode} ${dist} run ${run}: ${r.usersPerSecond} users/s (${r.seconds} s), revoked once ${r.usersRevokedOnce}/${r.users}, load ${r.loadAverage}`);
+        console.log(
+          `  ${mode} ${dist} run ${run}: ${r.usersPerSecond} users/s (${r.seconds} s), revoked once ${r.usersRevokedOnce}/${r.users}, load ${r.loadAverage}`,
+        );
         runs.push(r);
       }
     }
@@ -280,7 +300,21 @@ export async function runB3(o: B3Options): Promise<B3Run[]> {
 
 export function printB3(runs: readonly B3Run[], o: B3Options): string {
   return table(
-    ['mode', 'build', 'run', 'in flight', 'users', 'seconds', 'users/s', 'CLI says users/s', 'server CPU ms/user', 'failures', 'epoch bumped once', 'audit records', 'load avg'],
+    [
+      'mode',
+      'build',
+      'run',
+      'in flight',
+      'users',
+      'seconds',
+      'users/s',
+      'CLI says users/s',
+      'server CPU ms/user',
+      'failures',
+      'epoch bumped once',
+      'audit records',
+      'load avg',
+    ],
     runs.map((r) => [
       r.mode === 'batch' ? '$batch' : 'CLI',
       r.build,

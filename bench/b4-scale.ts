@@ -38,7 +38,10 @@ const dirMiB = (dir: string): number => readdirSync(dir).reduce((sum, f) => sum 
 function startupMs(dir: string, dist: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const proc = spawn(process.execPath, [`${dist}/cli/main.js`, 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'silent'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [`${dist}/cli/main.js`, 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'silent'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -68,13 +71,23 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const m = machine();
   console.log(`B4 scale: ${JSON.stringify(o)} load ${JSON.stringify(b2)}\nmachine: ${JSON.stringify(m)}`);
   const sizes: Size[] = [];
-  for (const [name, users] of [['baseline', o.baselineUsers], ['large', o.users]] as const) {
+  for (const [name, users] of [
+    ['baseline', o.baselineUsers],
+    ['large', o.users],
+  ] as const) {
     const dir = mkdtempSync(join(tmpdir(), `portcullis-b4-${name}-`));
     const t = performance.now();
     const seeded = await seedPortcullis(dir, users, { tokensPerUser: o.tokensPerUser, keepTokensOf: o.sample });
     const seedSeconds = round((performance.now() - t) / 1000, 1);
     console.log(`  seeded ${name}: ${users} users x ${o.tokensPerUser} refresh tokens in ${seedSeconds} s, ${round(dirMiB(dir), 0)} MiB`);
-    sizes.push({ name, users, dir, userIds: seeded.userIds, chains: seeded.tokens.map((token, user) => ({ user, token, dead: false })), seedSeconds });
+    sizes.push({
+      name,
+      users,
+      dir,
+      userIds: seeded.userIds,
+      chains: seeded.tokens.map((token, user) => ({ user, token, dead: false })),
+      seedSeconds,
+    });
   }
   const large = sizes[1] as Size;
   // The other build drives the same large database and the same chains, between the two others.
@@ -90,7 +103,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           const result = await runB2(b2, running);
           const rss = round(rssMiB(running.server.pids), 1);
           rounds.push({ round: r, size: s.name, result, rssMiB: rss, dbMiB: round(dirMiB(s.dir), 0) });
-          console.log(`  round ${r} ${s.name}: refresh ${result.refreshRps}/s p99 ${round(result.refreshLatencyMs.p99)} ms; revoke p99 ${round(result.revokeLatencyMs.p99)} ms; RSS ${rss} MiB; stale ${result.staleAcceptances}`);
+          console.log(
+            `  round ${r} ${s.name}: refresh ${result.refreshRps}/s p99 ${round(result.refreshLatencyMs.p99)} ms; revoke p99 ${round(result.revokeLatencyMs.p99)} ms; RSS ${rss} MiB; stale ${result.staleAcceptances}`,
+          );
         } finally {
           await running.stop();
         }
@@ -114,7 +129,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ]);
     console.log(
       table(
-        ['size', 'users', 'refresh tokens', 'seed s', 'db MiB', 'start-up ms', 'refresh/s', 'refresh p50 ms', 'refresh p99 ms', 'revoke p50 ms', 'revoke p99 ms', 'RSS MiB', 'stale'],
+        [
+          'size',
+          'users',
+          'refresh tokens',
+          'seed s',
+          'db MiB',
+          'start-up ms',
+          'refresh/s',
+          'refresh p50 ms',
+          'refresh p99 ms',
+          'revoke p50 ms',
+          'revoke p99 ms',
+          'RSS MiB',
+          'stale',
+        ],
         rows,
       ),
     );
@@ -127,13 +156,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     };
     const refreshP99 = ratio((x) => x.result.refreshLatencyMs.p99);
     const revokeP99 = ratio((x) => x.result.revokeLatencyMs.p99);
-    console.log(`large/baseline per round: refresh p99 ${refreshP99.per.join(', ')} (median ${refreshP99.median}); revoke p99 ${revokeP99.per.join(', ')} (median ${revokeP99.median})`);
+    console.log(
+      `large/baseline per round: refresh p99 ${refreshP99.per.join(', ')} (median ${refreshP99.median}); revoke p99 ${revokeP99.per.join(', ')} (median ${revokeP99.median})`,
+    );
     if (o.compare) {
       const r = ratio((x) => x.result.refreshLatencyMs.p99, 'large-compare', 'large');
       const v = ratio((x) => x.result.revokeLatencyMs.p99, 'large-compare', 'large');
-      console.log(`large (dist) / large-compare (${o.compare}) per round: refresh p99 ${r.per.join(', ')} (median ${r.median}); revoke p99 ${v.per.join(', ')} (median ${v.median})`);
+      console.log(
+        `large (dist) / large-compare (${o.compare}) per round: refresh p99 ${r.per.join(', ')} (median ${r.median}); revoke p99 ${v.per.join(', ')} (median ${v.median})`,
+      );
     }
-    console.log(`results: ${writeResult('b4', { scenario: 'B4', options: o, load: b2, machine: m, sizes: sizes.map(({ chains: _c, userIds: _u, ...s }) => s), startup, rounds, refreshP99, revokeP99 })}`);
+    console.log(
+      `results: ${writeResult('b4', { scenario: 'B4', options: o, load: b2, machine: m, sizes: sizes.map(({ chains: _c, userIds: _u, ...s }) => s), startup, rounds, refreshP99, revokeP99 })}`,
+    );
   } finally {
     for (const s of sizes) if (!s.dist) rmSync(s.dir, { recursive: true, force: true });
   }

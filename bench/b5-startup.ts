@@ -72,7 +72,11 @@ export function printB5(r: B5Result): string {
   const row = (name: string, s: LatencySummary) => [name, s.count, round(s.p50, 1), round(s.mean, 1), round(s.p90, 1), round(s.max, 1)];
   return table(
     ['start', 'runs', 'median ms', 'mean ms', 'p90 ms', 'max ms'],
-    [row('node -e 0 (floor)', r.nodeBaselineMs), row('serve, empty data dir', r.emptyDataDirMs), row('serve, existing data dir', r.existingDataDirMs)],
+    [
+      row('node -e 0 (floor)', r.nodeBaselineMs),
+      row('serve, empty data dir', r.emptyDataDirMs),
+      row('serve, existing data dir', r.existingDataDirMs),
+    ],
   );
 }
 
@@ -89,7 +93,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(printB5(other));
     console.log('B = dist');
     console.log(printB5(r));
-    console.log(`B/A median: empty ${round(r.emptyDataDirMs.p50 / other.emptyDataDirMs.p50)}, existing ${round(r.existingDataDirMs.p50 / other.existingDataDirMs.p50)}`);
+    console.log(
+      `B/A median: empty ${round(r.emptyDataDirMs.p50 / other.emptyDataDirMs.p50)}, existing ${round(r.existingDataDirMs.p50 / other.existingDataDirMs.p50)}`,
+    );
   } else {
     console.log(printB5(r));
   }

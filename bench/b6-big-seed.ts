@@ -32,7 +32,12 @@ const seedFile = join(dir, 'seed.json');
 
 const seedText = JSON.stringify({
   tenant: { id: '6c9f0c55-8d2e-4f7a-9c3b-5e6d7f8a9b0c', domain: 'big.test', displayName: 'Big seed' },
-  users: Array.from({ length: users }, (_, i) => ({ userPrincipalName: `user${i}@big.test`, displayName: `User ${i}`, password: `Seed-Pass-${i}!`, roles: [] })),
+  users: Array.from({ length: users }, (_, i) => ({
+    userPrincipalName: `user${i}@big.test`,
+    displayName: `User ${i}`,
+    password: `Seed-Pass-${i}!`,
+    roles: [],
+  })),
   applications: [{ appId: '6a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'App', web: { redirectUris: ['https://app.big.test/cb'] } }],
 });
 
@@ -65,7 +70,12 @@ async function start(progress: boolean): Promise<{ ms: number; argon2: number; c
   const t = performance.now();
   const store = openSqliteStore(file, systemClock.now());
   try {
-    const r = await applySeed(store, parseSeed(JSON.parse(seedText)), systemClock, progress ? { onProgress: (p) => process.stderr.write(`  ${seedProgressLine('bench', p)}\n`) } : {});
+    const r = await applySeed(
+      store,
+      parseSeed(JSON.parse(seedText)),
+      systemClock,
+      progress ? { onProgress: (p) => process.stderr.write(`  ${seedProgressLine('bench', p)}\n`) } : {},
+    );
     return { ms: Math.round(performance.now() - t), argon2: r.argon2, created: r.created, unchanged: r.unchanged };
   } finally {
     await store.close();
@@ -92,7 +102,8 @@ try {
   const serveWithoutSeedMs: number[] = [];
   for (let i = 0; i < restarts; i++) {
     const withSeed = await timeServe(true);
-    if (!withSeed.seedLine.includes(`0 created, 0 updated, ${users + 2} unchanged`) || !withSeed.seedLine.includes('(0 argon2')) throw new Error(`serve restart was not a no-op: ${withSeed.seedLine}`);
+    if (!withSeed.seedLine.includes(`0 created, 0 updated, ${users + 2} unchanged`) || !withSeed.seedLine.includes('(0 argon2'))
+      throw new Error(`serve restart was not a no-op: ${withSeed.seedLine}`);
     serveWithSeedMs.push(withSeed.ms);
     serveWithoutSeedMs.push((await timeServe(false)).ms);
     process.stderr.write(`B6: serve to ready: ${withSeed.ms} ms with the unchanged seed, ${serveWithoutSeedMs.at(-1)} ms without\n`);
@@ -107,7 +118,9 @@ try {
     serveWithoutSeedMs,
     seedCostOnRestartMedianMs: median(serveWithSeedMs) - median(serveWithoutSeedMs),
   };
-  process.stderr.write(`B6: serve restart medians: ${result.seedCostOnRestartMedianMs} ms for the seed (${median(serveWithSeedMs)} with, ${median(serveWithoutSeedMs)} without)\n`);
+  process.stderr.write(
+    `B6: serve restart medians: ${result.seedCostOnRestartMedianMs} ms for the seed (${median(serveWithSeedMs)} with, ${median(serveWithoutSeedMs)} without)\n`,
+  );
   process.stderr.write(`B6: wrote ${writeResult('b6-big-seed', result)}\n`);
 } finally {
   if (!keep) rmSync(dir, { recursive: true, force: true });

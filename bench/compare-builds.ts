@@ -46,7 +46,10 @@ const runs: {
 const sig: number[] = [];
 for (let pair = 1; pair <= pairs; pair++) {
   sig.push(rs256SignaturesPerCore(String(n - 1)));
-  for (const [side, dist] of [['a', a], ['b', b]] as const) {
+  for (const [side, dist] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
     const running = await startPortcullis({ users, workers: workersOf(side), dist, ...(cpus ? { cpus } : {}) });
     let cpuStart = 0;
     let mainStart = 0;
@@ -54,13 +57,27 @@ for (let pair = 1; pair <= pairs; pair++) {
       cpuStart = cpuSeconds(running.server.pids);
       mainStart = mainThreadCpuSeconds(running.server.pids);
     }, warmupMs);
-    const r = await runClosedLoop(running.target, running.chains, { concurrency, durationMs, warmupMs, maxRequests: 1_000_000 }).finally(() => clearTimeout(t));
+    const r = await runClosedLoop(running.target, running.chains, { concurrency, durationMs, warmupMs, maxRequests: 1_000_000 }).finally(
+      () => clearTimeout(t),
+    );
     const cpu = cpuSeconds(running.server.pids) - cpuStart;
     const mainUs = round(((mainThreadCpuSeconds(running.server.pids) - mainStart) / Math.max(1, r.ok)) * 1e6, 1);
     await running.stop();
     const lat = summarise(r.latenciesMs);
-    runs.push({ pair, build: `${dist} ×${workersOf(side)}`, rps: round(r.rps, 1), p50: round(lat.p50), p99: round(lat.p99), cpuCores: round(cpu / (r.elapsedMs / 1000)), perCpuSecond: round(r.ok / cpu, 1), mainUs, errors: r.errors });
-    console.log(`  pair ${pair} ${dist} ×${workersOf(side)}: ${round(r.rps, 1)} refresh/s p50 ${round(lat.p50)} ms p99 ${round(lat.p99)} ms, ${round(r.ok / cpu, 1)} per CPU-s, main thread ${mainUs} µs/refresh ${JSON.stringify(r.errors)}`);
+    runs.push({
+      pair,
+      build: `${dist} ×${workersOf(side)}`,
+      rps: round(r.rps, 1),
+      p50: round(lat.p50),
+      p99: round(lat.p99),
+      cpuCores: round(cpu / (r.elapsedMs / 1000)),
+      perCpuSecond: round(r.ok / cpu, 1),
+      mainUs,
+      errors: r.errors,
+    });
+    console.log(
+      `  pair ${pair} ${dist} ×${workersOf(side)}: ${round(r.rps, 1)} refresh/s p50 ${round(lat.p50)} ms p99 ${round(lat.p99)} ms, ${round(r.ok / cpu, 1)} per CPU-s, main thread ${mainUs} µs/refresh ${JSON.stringify(r.errors)}`,
+    );
     await sleep(300);
   }
 }
@@ -82,11 +99,36 @@ console.log(
     runs.map((r) => [r.pair, r.build, r.rps, r.p50, r.p99, r.cpuCores, r.perCpuSecond, r.mainUs]),
   ),
 );
-const med = (build: string, k: 'rps' | 'p50' | 'p99' | 'perCpuSecond' | 'mainUs') => median(runs.filter((r) => r.build.startsWith(`${build} `)).map((r) => r[k]));
+const med = (build: string, k: 'rps' | 'p50' | 'p99' | 'perCpuSecond' | 'mainUs') =>
+  median(runs.filter((r) => r.build.startsWith(`${build} `)).map((r) => r[k]));
 console.log(`level ${level} (${workers} process${workers > 1 ? 'es' : ''}, concurrency ${concurrency}); RS256 ${median(sig)} sig/s/core`);
-for (const [name, dir] of [['A', a], ['B', b]] as const) {
-  console.log(`${name} ${dir}: median ${med(dir, 'rps')} refresh/s, p50 ${med(dir, 'p50')} ms, p99 ${med(dir, 'p99')} ms, ${med(dir, 'perCpuSecond')} per CPU-s, main thread ${med(dir, 'mainUs')} µs/refresh`);
+for (const [name, dir] of [
+  ['A', a],
+  ['B', b],
+] as const) {
+  console.log(
+    `${name} ${dir}: median ${med(dir, 'rps')} refresh/s, p50 ${med(dir, 'p50')} ms, p99 ${med(dir, 'p99')} ms, ${med(dir, 'perCpuSecond')} per CPU-s, main thread ${med(dir, 'mainUs')} µs/refresh`,
+  );
 }
 console.log(`B/A throughput per pair: ${ratios.join(', ')}; median ${median(ratios)}`);
-console.log(`B/A refreshes per CPU-s: ${cpuRatios.join(', ')}; median ${median(cpuRatios)}; B/A main-thread µs per refresh: ${mainRatios.join(', ')}; median ${median(mainRatios)}`);
-writeResult('compare', { machine: machine(), a, b, level, workers, concurrency, pairs, durationMs, users, signaturesPerCore: median(sig), runs, ratios, medianRatio: median(ratios), cpuRatios, mainRatios, medianMainRatio: median(mainRatios) });
+console.log(
+  `B/A refreshes per CPU-s: ${cpuRatios.join(', ')}; median ${median(cpuRatios)}; B/A main-thread µs per refresh: ${mainRatios.join(', ')}; median ${median(mainRatios)}`,
+);
+writeResult('compare', {
+  machine: machine(),
+  a,
+  b,
+  level,
+  workers,
+  concurrency,
+  pairs,
+  durationMs,
+  users,
+  signaturesPerCore: median(sig),
+  runs,
+  ratios,
+  medianRatio: median(ratios),
+  cpuRatios,
+  mainRatios,
+  medianMainRatio: median(mainRatios),
+});

@@ -53,7 +53,10 @@ export function pgOptions(argv: readonly string[]): PgOptions {
     concurrency: numberOption(argv, 'concurrency', 32),
     b2Concurrency: numberOption(argv, 'b2-concurrency', 16),
     intervalMs: numberOption(argv, 'interval', 20),
-    instances: stringOption(argv, 'instances', '1,3').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 1),
+    instances: stringOption(argv, 'instances', '1,3')
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n >= 1),
   };
 }
 
@@ -92,24 +95,38 @@ export async function runPg(o: PgOptions, log: (line: string) => void = console.
       const running = await startPortcullisPg({ users: o.users, instances: n });
       const r = await measure(running, b1o, 'all', pair, n).finally(() => running.stop());
       b1.push({ ...r, variant: pgVariant(n), loadAverage: load });
-      log(`  B1 pair ${pair} ${pgVariant(n)}: ${r.rps} refresh/s p50 ${round(r.latencyMs.p50)} ms p99 ${round(r.latencyMs.p99)} ms cpu ${r.serverCpuCores} cores ${JSON.stringify(r.errors)} (load ${load})`);
+      log(
+        `  B1 pair ${pair} ${pgVariant(n)}: ${r.rps} refresh/s p50 ${round(r.latencyMs.p50)} ms p99 ${round(r.latencyMs.p99)} ms cpu ${r.serverCpuCores} cores ${JSON.stringify(r.errors)} (load ${load})`,
+      );
       await sleep(300);
     }
     const load = await loadAverage();
     const peer = await startPeer({ users: o.users });
     const rp = await measure(peer, b1o, 'all', pair, 1).finally(() => peer.stop());
     b1.push({ ...rp, variant: 'oidc-provider', loadAverage: load });
-    log(`  B1 pair ${pair} oidc-provider: ${rp.rps} refresh/s p50 ${round(rp.latencyMs.p50)} ms p99 ${round(rp.latencyMs.p99)} ms (load ${load})`);
+    log(
+      `  B1 pair ${pair} oidc-provider: ${rp.rps} refresh/s p50 ${round(rp.latencyMs.p50)} ms p99 ${round(rp.latencyMs.p99)} ms (load ${load})`,
+    );
     await sleep(300);
     for (const n of o.instances) {
       const loadB2 = await loadAverage();
       const running = await startPortcullisPg({ users: o.users, instances: n });
       const r = await runB2(
-        { durationMs: o.durationMs, warmupMs: o.warmupMs, users: o.users, concurrency: o.b2Concurrency, workers: 1, intervalMs: o.intervalMs, dist: 'dist' },
+        {
+          durationMs: o.durationMs,
+          warmupMs: o.warmupMs,
+          users: o.users,
+          concurrency: o.b2Concurrency,
+          workers: 1,
+          intervalMs: o.intervalMs,
+          dist: 'dist',
+        },
         running,
       ).finally(() => running.stop());
       b2.push({ ...r, variant: pgVariant(n), pair, loadAverage: loadB2 });
-      log(`  B2 pair ${pair} ${pgVariant(n)}: ${r.revokes} revokes p50 ${round(r.revokeLatencyMs.p50)} ms p99 ${round(r.revokeLatencyMs.p99)} ms; stale ${r.staleAcceptances} (load ${loadB2})`);
+      log(
+        `  B2 pair ${pair} ${pgVariant(n)}: ${r.revokes} revokes p50 ${round(r.revokeLatencyMs.p50)} ms p99 ${round(r.revokeLatencyMs.p99)} ms; stale ${r.staleAcceptances} (load ${loadB2})`,
+      );
       await sleep(300);
     }
   }
@@ -119,9 +136,10 @@ export async function runPg(o: PgOptions, log: (line: string) => void = console.
   const variants = [...o.instances.map(pgVariant), 'oidc-provider'];
   const summary = variants.map((variant) => {
     const mine = b1.filter((r) => r.variant === variant);
-    const ratios = variant === 'oidc-provider'
-      ? []
-      : mine.map((r) => round(r.rps / (b1.find((p) => p.pair === r.pair && p.variant === 'oidc-provider')?.rps ?? Number.NaN)));
+    const ratios =
+      variant === 'oidc-provider'
+        ? []
+        : mine.map((r) => round(r.rps / (b1.find((p) => p.pair === r.pair && p.variant === 'oidc-provider')?.rps ?? Number.NaN)));
     const rps = median(mine.map((r) => r.rps));
     return {
       variant,
@@ -151,18 +169,88 @@ export async function runPg(o: PgOptions, log: (line: string) => void = console.
 export function printPg(r: Awaited<ReturnType<typeof runPg>>): string {
   return [
     table(
-      ['pair', 'system', 'procs', 'conc.', 'refresh/s', 'p50 ms', 'p99 ms', 'Portcullis CPU cores', 'refresh per CPU-s', 'errors', 'load avg'],
-      r.b1.map((x) => [x.pair, x.variant, x.processes, x.concurrency, x.rps, x.latencyMs.p50, x.latencyMs.p99, x.serverCpuCores, x.refreshesPerCpuSecond, Object.entries(x.errors).map(([k, v]) => `${k}: ${v}`).join(', ') || '0', x.loadAverage]),
+      [
+        'pair',
+        'system',
+        'procs',
+        'conc.',
+        'refresh/s',
+        'p50 ms',
+        'p99 ms',
+        'Portcullis CPU cores',
+        'refresh per CPU-s',
+        'errors',
+        'load avg',
+      ],
+      r.b1.map((x) => [
+        x.pair,
+        x.variant,
+        x.processes,
+        x.concurrency,
+        x.rps,
+        x.latencyMs.p50,
+        x.latencyMs.p99,
+        x.serverCpuCores,
+        x.refreshesPerCpuSecond,
+        Object.entries(x.errors)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ') || '0',
+        x.loadAverage,
+      ]),
     ),
     '',
     table(
-      ['system', 'median refresh/s', 'p50 ms', 'p99 ms', 'ratio per pair (vs peer)', 'median ratio', `% of RS256 limit (${r.cores} cores, ${r.refreshLimit}/s)`, '% per CPU-s (Portcullis processes only)'],
-      r.summary.map((s) => [s.variant, s.rps, s.p50, s.p99, s.ratios.join(', '), s.medianRatio ?? '', s.percentOfLimit, s.efficiencyPercent]),
+      [
+        'system',
+        'median refresh/s',
+        'p50 ms',
+        'p99 ms',
+        'ratio per pair (vs peer)',
+        'median ratio',
+        `% of RS256 limit (${r.cores} cores, ${r.refreshLimit}/s)`,
+        '% per CPU-s (Portcullis processes only)',
+      ],
+      r.summary.map((s) => [
+        s.variant,
+        s.rps,
+        s.p50,
+        s.p99,
+        s.ratios.join(', '),
+        s.medianRatio ?? '',
+        s.percentOfLimit,
+        s.efficiencyPercent,
+      ]),
     ),
     '',
     table(
-      ['pair', 'system', 'revokes', 'revoke p50 ms', 'revoke p99 ms', 'revoke max ms', 'refresh/s meanwhile', 'stale acceptances', 'refused after revoke', 'raced (in flight)', 'revoke errors', 'load avg'],
-      r.b2.map((x) => [x.pair, x.variant, x.revokes, x.revokeLatencyMs.p50, x.revokeLatencyMs.p99, x.revokeLatencyMs.max, x.refreshRps, x.staleAcceptances, x.refusedAfterRevoke, x.inFlightAcceptedAtRevoke, JSON.stringify(x.revokeErrors), x.loadAverage]),
+      [
+        'pair',
+        'system',
+        'revokes',
+        'revoke p50 ms',
+        'revoke p99 ms',
+        'revoke max ms',
+        'refresh/s meanwhile',
+        'stale acceptances',
+        'refused after revoke',
+        'raced (in flight)',
+        'revoke errors',
+        'load avg',
+      ],
+      r.b2.map((x) => [
+        x.pair,
+        x.variant,
+        x.revokes,
+        x.revokeLatencyMs.p50,
+        x.revokeLatencyMs.p99,
+        x.revokeLatencyMs.max,
+        x.refreshRps,
+        x.staleAcceptances,
+        x.refusedAfterRevoke,
+        x.inFlightAcceptedAtRevoke,
+        JSON.stringify(x.revokeErrors),
+        x.loadAverage,
+      ]),
     ),
     '',
     table(

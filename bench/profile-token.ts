@@ -27,7 +27,12 @@ export interface CpuProfile {
 
 /** Where a frame's code lives: our src, a dependency, node itself, or the VM. */
 function area(url: string, name: string): string {
-  if (url.includes('/dist/')) return `portcullis ${url.slice(url.indexOf('/dist/') + 6).split('/').slice(0, 1).join('/')}`;
+  if (url.includes('/dist/'))
+    return `portcullis ${url
+      .slice(url.indexOf('/dist/') + 6)
+      .split('/')
+      .slice(0, 1)
+      .join('/')}`;
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1] as string;
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
@@ -59,9 +64,15 @@ export function summariseProfile(p: CpuProfile, top: number): string {
   const areas = [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 15);
   return [
     `busy time sampled: ${round(total / 1000, 0)} ms`,
-    table(['self %', 'function'], fns.map(([k, v]) => [pct(v), k])),
+    table(
+      ['self %', 'function'],
+      fns.map(([k, v]) => [pct(v), k]),
+    ),
     '',
-    table(['self %', 'area'], areas.map(([k, v]) => [pct(v), k])),
+    table(
+      ['self %', 'area'],
+      areas.map(([k, v]) => [pct(v), k]),
+    ),
   ].join('\n');
 }
 
@@ -77,7 +88,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   mkdirSync(profDir, { recursive: true });
   const seeded = await seedPortcullis(dataDir, users);
   const server = await startServer({
-    args: ['--cpu-prof', '--cpu-prof-dir', profDir, 'dist/cli/main.js', 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent'],
+    args: [
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      profDir,
+      'dist/cli/main.js',
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'silent',
+    ],
     ready: /Portcullis ready[\s\S]*issuer:\s+\S+\n/,
     parse: (banner, pid) => ({ port: Number(/issuer:\s+https?:\/\/[^:]+:(\d+)\//.exec(banner)?.[1]), pids: [pid] }),
   });
@@ -86,7 +109,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     {
       origin,
       path: `/${BENCH_TENANT.id}/oauth2/v2.0/token`,
-      body: (token) => new URLSearchParams({ grant_type: 'refresh_token', client_id: BENCH_PUBLIC_CLIENT, refresh_token: token }).toString(),
+      body: (token) =>
+        new URLSearchParams({ grant_type: 'refresh_token', client_id: BENCH_PUBLIC_CLIENT, refresh_token: token }).toString(),
     },
     seeded.tokens.map((token, user) => ({ user, token, dead: false })),
     { concurrency, durationMs: duration, warmupMs: 0, maxRequests: 1_000_000 },

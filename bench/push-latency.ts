@@ -23,7 +23,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, numberOption, sleep, stringOption, writeResult } from './lib/common.js';
 import { ROOT, requireBuild, startServer, type Server } from './lib/processes.js';
-import { BENCH_ADMIN_APP, BENCH_ADMIN_SECRET, BENCH_PUBLIC_CLIENT, BENCH_SCOPES, BENCH_TENANT, seedPortcullis } from './lib/seed-portcullis.js';
+import {
+  BENCH_ADMIN_APP,
+  BENCH_ADMIN_SECRET,
+  BENCH_PUBLIC_CLIENT,
+  BENCH_SCOPES,
+  BENCH_TENANT,
+  seedPortcullis,
+} from './lib/seed-portcullis.js';
 import { round, summarise, table, type LatencySummary } from './lib/stats.js';
 import { summariseProfile, type CpuProfile } from './profile-token.js';
 import { hashSecret } from '../src/crypto/passwords.js';
@@ -164,7 +171,12 @@ async function accessTokenFor(origin: string, refreshToken: string): Promise<str
   const res = await fetch(`${origin}/${BENCH_TENANT.id}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: BENCH_PUBLIC_CLIENT, refresh_token: refreshToken, scope: BENCH_SCOPES }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: BENCH_PUBLIC_CLIENT,
+      refresh_token: refreshToken,
+      scope: BENCH_SCOPES,
+    }).toString(),
   });
   const body = (await res.json()) as { access_token?: string };
   if (!body.access_token) throw new Error(`refresh failed: ${res.status}`);
@@ -357,9 +369,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const o = pushBenchOptions(process.argv.slice(2));
   const r = await runPushBench(o);
   console.log(`data dir under ${o.dataRoot}`);
-  console.log(`push revocation: ${r.receivers} push receivers, ${r.revokes} revokes (+${o.warmupRevokes} warm-up), one every ${o.intervalMs} ms after the previous one's SETs arrived`);
+  console.log(
+    `push revocation: ${r.receivers} push receivers, ${r.revokes} revokes (+${o.warmupRevokes} warm-up), one every ${o.intervalMs} ms after the previous one's SETs arrived`,
+  );
   console.log(printPushBench(r));
-  console.log(`missing SETs: ${r.missing}; received but token not refused: ${r.notRefused}; load average ${r.loadAverage.before} -> ${r.loadAverage.after}`);
+  console.log(
+    `missing SETs: ${r.missing}; received but token not refused: ${r.notRefused}; load average ${r.loadAverage.before} -> ${r.loadAverage.after}`,
+  );
   console.log(`target p99 < 100 ms (revoke sent -> middleware refuses): ${r.refusedMs.p99 < 100 ? 'met' : 'missed'}`);
   console.log(`written to ${writeResult('push-latency', { machine: machine(), options: o, result: r })}`);
   if (r.missing > 0 || r.notRefused > 0) process.exitCode = 1;

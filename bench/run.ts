@@ -54,9 +54,15 @@ const all = b1.levels.find((l) => l.level === 'all');
 console.log('\nTargets');
 for (const l of [one, all]) {
   if (!l) continue;
-  console.log(`  B1 ${l.level === 'one' ? '1 core' : 'all cores'}: ${l.medianRatio}× the peer (target ≥ 2×: ${verdict(l.medianRatio >= 2)}); ${l.portcullis.percentOfLimit}% of the RS256 limit (target ≥ 70%: ${verdict(l.portcullis.percentOfLimit >= 70)})`);
+  console.log(
+    `  B1 ${l.level === 'one' ? '1 core' : 'all cores'}: ${l.medianRatio}× the peer (target ≥ 2×: ${verdict(l.medianRatio >= 2)}); ${l.portcullis.percentOfLimit}% of the RS256 limit (target ≥ 70%: ${verdict(l.portcullis.percentOfLimit >= 70)})`,
+  );
 }
-console.log(`  B2: revoke p99 ${b2.revokeLatencyMs.p99.toFixed(2)} ms (target < 10 ms: ${verdict(b2.revokeLatencyMs.p99 < 10)}); stale acceptances ${b2.staleAcceptances} (target 0: ${verdict(b2.staleAcceptances === 0)})`);
-console.log(`  B5: ready in ${b5.emptyDataDirMs.p50.toFixed(0)} ms on an empty data dir (target < 1000 ms: ${verdict(b5.emptyDataDirMs.p50 < 1000)})`);
+console.log(
+  `  B2: revoke p99 ${b2.revokeLatencyMs.p99.toFixed(2)} ms (target < 10 ms: ${verdict(b2.revokeLatencyMs.p99 < 10)}); stale acceptances ${b2.staleAcceptances} (target 0: ${verdict(b2.staleAcceptances === 0)})`,
+);
+console.log(
+  `  B5: ready in ${b5.emptyDataDirMs.p50.toFixed(0)} ms on an empty data dir (target < 1000 ms: ${verdict(b5.emptyDataDirMs.p50 < 1000)})`,
+);
 console.log(`\nresults: bench/results/ (b1.json, b2.json, b5.json, b1.svg)`);
 if (b2.staleAcceptances !== 0) process.exitCode = 1;

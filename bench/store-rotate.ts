@@ -82,4 +82,15 @@ for (let r = 1; r <= rounds; r++) {
 }
 console.log(table(['round', 'A CPU µs/rotation', 'B CPU µs/rotation', 'B/A CPU', 'A rotations/s', 'B rotations/s'], rows));
 console.log(`A = ${a}, B = ${b}; batches of ${concurrency}; median B/A CPU per rotation ${median(ratios)}`);
-writeResult('store-rotate', { machine: machine(), a, b, rounds, durationMs, users, concurrency, results, ratios, medianRatio: median(ratios) });
+writeResult('store-rotate', {
+  machine: machine(),
+  a,
+  b,
+  rounds,
+  durationMs,
+  users,
+  concurrency,
+  results,
+  ratios,
+  medianRatio: median(ratios),
+});

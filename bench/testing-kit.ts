@@ -21,7 +21,10 @@ import { round, summarise, table } from './lib/stats.js';
 function serveOnce(dir: string): Promise<{ readyMs: number; rssMiB: number }> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const proc = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'silent'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'silent'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let done = false;
@@ -137,7 +140,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         [`kit: reset(), ms (max ${round(kitResetMax, 2)})`, round(kitReset, 2), round(kitReset / serveReady, 4)],
         ['serve: RSS when ready, MiB', round(serveRss, 1), '1'],
         ['kit: RSS of the process with one server, MiB', round(kitRss, 1), round(kitRss / serveRss, 2)],
-        ['kit: RSS after a 2nd server and 10 resets, MiB', round(med(kit.map((k) => k.rssAfterResetsMiB)), 1), round(med(kit.map((k) => k.rssAfterResetsMiB)) / serveRss, 2)],
+        [
+          'kit: RSS after a 2nd server and 10 resets, MiB',
+          round(med(kit.map((k) => k.rssAfterResetsMiB)), 1),
+          round(med(kit.map((k) => k.rssAfterResetsMiB)) / serveRss, 2),
+        ],
       ],
     ),
   );

@@ -65,7 +65,10 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     // The router rejects bad percent-encoding before any plugin runs; keep each surface's envelope.
     frameworkErrors: (error, req, reply) => {
       if (graphErrors?.(error, req, reply)) return;
-      void (reply as FastifyReply).code(400).type('application/json').send(JSON.stringify({ error: 'invalid_request', error_description: 'The request URL is malformed.' }));
+      void (reply as FastifyReply)
+        .code(400)
+        .type('application/json')
+        .send(JSON.stringify({ error: 'invalid_request', error_description: 'The request URL is malformed.' }));
     },
     // One hop: the client address is the one our proxy appended to X-Forwarded-For, not the
     // left-most entry, which the client writes itself (it would let a guesser pick its own
@@ -133,9 +136,13 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   // The last resort for errors no surface handled: never the error's message or stack.
   http.setErrorHandler((error, req, reply) => {
     const kind = classifyError(error);
-    if (kind.kind === 'request') return reply.code(kind.status).send({ error: 'invalid_request', error_description: 'The request is not valid.' });
+    if (kind.kind === 'request')
+      return reply.code(kind.status).send({ error: 'invalid_request', error_description: 'The request is not valid.' });
     if (kind.kind === 'unavailable') {
-      return reply.code(kind.status).header('retry-after', String(kind.retryAfterSeconds)).send({ error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable.' });
+      return reply
+        .code(kind.status)
+        .header('retry-after', String(kind.retryAfterSeconds))
+        .send({ error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable.' });
     }
     req.log.error({ err: error, requestId: req.id }, 'request failed');
     return reply.code(500).send({ error: 'server_error', error_description: 'An internal error occurred.' });

@@ -219,7 +219,10 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
   if (tokens.accessTokenMinSeconds > tokens.accessTokenMaxSeconds) {
     throw new ConfigError('accessTokenMinSeconds must not exceed accessTokenMaxSeconds');
   }
-  if (tokens.caeAccessTokenMinSeconds > tokens.caeAccessTokenMaxSeconds || (tokens.caeAccessTokenMaxSeconds > 0 && tokens.caeAccessTokenMinSeconds === 0)) {
+  if (
+    tokens.caeAccessTokenMinSeconds > tokens.caeAccessTokenMaxSeconds ||
+    (tokens.caeAccessTokenMaxSeconds > 0 && tokens.caeAccessTokenMinSeconds === 0)
+  ) {
     throw new ConfigError('caeAccessTokenMinSeconds must be positive and not exceed caeAccessTokenMaxSeconds (both 0 = off)');
   }
   const throttle = input.graphThrottle ?? null;
@@ -227,7 +230,8 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
     if (!(Number.isFinite(throttle.requestsPerSecond) && throttle.requestsPerSecond > 0)) {
       throw new ConfigError('graphThrottle.requestsPerSecond must be a positive number');
     }
-    if (!(Number.isInteger(throttle.burst) && throttle.burst >= 1)) throw new ConfigError('graphThrottle.burst must be an integer of at least 1');
+    if (!(Number.isInteger(throttle.burst) && throttle.burst >= 1))
+      throw new ConfigError('graphThrottle.burst must be an integer of at least 1');
   }
   const outbox = { ...DEFAULT_OUTBOX, ...(input.outbox ?? {}) };
   for (const [k, v] of Object.entries(outbox)) {
@@ -239,11 +243,13 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
   const abuse = { ...DEFAULT_ABUSE_LIMITS, ...(input.abuse ?? {}) };
   for (const [name, p] of Object.entries(abuse)) {
     if (p === null) continue;
-    if (!(Number.isInteger(p.threshold) && p.threshold >= 1)) throw new ConfigError(`abuse.${name}.threshold must be an integer of at least 1`);
+    if (!(Number.isInteger(p.threshold) && p.threshold >= 1))
+      throw new ConfigError(`abuse.${name}.threshold must be an integer of at least 1`);
     for (const k of ['lockoutSeconds', 'maxLockoutSeconds', 'resetAfterSeconds'] as const) {
       if (!(Number.isFinite(p[k]) && p[k] > 0)) throw new ConfigError(`abuse.${name}.${k} must be a positive number`);
     }
-    if (p.maxLockoutSeconds < p.lockoutSeconds) throw new ConfigError(`abuse.${name}.maxLockoutSeconds must not be less than lockoutSeconds`);
+    if (p.maxLockoutSeconds < p.lockoutSeconds)
+      throw new ConfigError(`abuse.${name}.maxLockoutSeconds must not be less than lockoutSeconds`);
   }
   const keyReloadSeconds = input.keyReloadSeconds ?? DEFAULT_KEY_RELOAD_SECONDS;
   if (!Number.isFinite(keyReloadSeconds) || keyReloadSeconds <= 0) throw new ConfigError('keyReloadSeconds must be a positive number');
@@ -268,7 +274,9 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
     graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
     outbox: Object.freeze(outbox),
     ssf: Object.freeze(ssf),
-    abuse: Object.freeze(Object.fromEntries(Object.entries(abuse).map(([k, p]) => [k, p && Object.freeze({ ...p })])) as unknown as AbuseLimits),
+    abuse: Object.freeze(
+      Object.fromEntries(Object.entries(abuse).map(([k, p]) => [k, p && Object.freeze({ ...p })])) as unknown as AbuseLimits,
+    ),
   };
   return Object.freeze(config);
 }

@@ -40,7 +40,8 @@ export async function startServer(opts: {
   parse: (banner: string, pid: number) => { port: number; pids: number[] };
   timeoutMs?: number;
 }): Promise<Server> {
-  const [cmd, argv] = opts.cpus && hasTaskset() ? ['taskset', ['-c', opts.cpus, process.execPath, ...opts.args]] : [process.execPath, opts.args];
+  const [cmd, argv] =
+    opts.cpus && hasTaskset() ? ['taskset', ['-c', opts.cpus, process.execPath, ...opts.args]] : [process.execPath, opts.args];
   const proc = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let banner = '';
   let stderr = '';

@@ -13,7 +13,8 @@ import { openPostgresStore } from '../../src/store/postgres/open.js';
 import { BENCH_PUBLIC_CLIENT, BENCH_SCOPES, BENCH_TENANT, benchGrantId, benchUserId, seedBasics } from './seed-portcullis.js';
 
 /** The PostgreSQL the benchmark creates its databases in (the tests' default server). */
-export const BENCH_PG_ADMIN_URL = process.env.PORTCULLIS_BENCH_DATABASE_URL ?? process.env.PORTCULLIS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const BENCH_PG_ADMIN_URL =
+  process.env.PORTCULLIS_BENCH_DATABASE_URL ?? process.env.PORTCULLIS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface SeededPostgres {
   url: string;

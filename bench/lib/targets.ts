@@ -32,10 +32,21 @@ const form = (fields: Record<string, string>): string => new URLSearchParams(fie
  * Portcullis with `workers` processes: 1 = the shipped `portcullis serve` (dist/cli/main.js);
  * more = bench/servers/portcullis-cluster.mjs, the same app in node:cluster workers.
  */
-export async function startPortcullis(opts: { users: number; workers: number; cpus?: string; dist?: string; nodeArgs?: string[] }): Promise<Running> {
+export async function startPortcullis(opts: {
+  users: number;
+  workers: number;
+  cpus?: string;
+  dist?: string;
+  nodeArgs?: string[];
+}): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
   const seeded = await seedPortcullis(dataDir, opts.users);
-  const running = await startPortcullisOn(dataDir, seeded.userIds, seeded.tokens.map((token, user) => ({ user, token, dead: false })), opts);
+  const running = await startPortcullisOn(
+    dataDir,
+    seeded.userIds,
+    seeded.tokens.map((token, user) => ({ user, token, dead: false })),
+    opts,
+  );
   return {
     ...running,
     stop: async () => {
@@ -53,7 +64,7 @@ export async function startPortcullisOn(
   dataDir: string,
   userIds: string[],
   chains: Chain[],
-  opts: { workers: number; cpus?: string; dist?: string; /** e.g. --cpu-prof (single process only) */ nodeArgs?: string[] },
+  opts: { workers: number; cpus?: string; dist?: string /** e.g. --cpu-prof (single process only) */; nodeArgs?: string[] },
 ): Promise<Running> {
   const dist = opts.dist ?? 'dist';
   const server =
@@ -121,8 +132,20 @@ export async function startPortcullisPg(opts: { users: number; instances: number
       servers.push(
         await startServer({
           args: [
-            `${dist}/cli/main.js`, 'serve', '--port', String(port), '--data-dir', join(dataDir, String(port)), '--log-level', 'silent',
-            '--database-url', seeded.url, '--database-pool-max', String(opts.poolMax ?? 8), '--public-url', publicUrl,
+            `${dist}/cli/main.js`,
+            'serve',
+            '--port',
+            String(port),
+            '--data-dir',
+            join(dataDir, String(port)),
+            '--log-level',
+            'silent',
+            '--database-url',
+            seeded.url,
+            '--database-pool-max',
+            String(opts.poolMax ?? 8),
+            '--public-url',
+            publicUrl,
           ],
           ready: /Portcullis ready[\s\S]*issuer:\s+\S+\n/,
           parse: (_banner, pid) => ({ port, pids: [pid] }),

@@ -107,7 +107,12 @@ const provider = new Provider('http://127.0.0.1', {
       enabled: true,
       defaultResource: () => RESOURCE,
       useGrantedResource: () => true,
-      getResourceServerInfo: () => ({ scope: 'User.Read', accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg: 'RS256' } } }),
+      getResourceServerInfo: () => ({
+        scope: 'User.Read',
+        accessTokenFormat: 'jwt',
+        accessTokenTTL: 3600,
+        jwt: { sign: { alg: 'RS256' } },
+      }),
     },
   },
 });
@@ -122,7 +127,15 @@ for (const accountId of accounts.keys()) {
   grant.addOIDCScope(OIDC_SCOPE);
   grant.addResourceScope(RESOURCE, 'User.Read');
   const grantId = await grant.save();
-  const rt = new provider.RefreshToken({ accountId, client, grantId, scope: SCOPE, resource: RESOURCE, gty: 'authorization_code', authTime: now });
+  const rt = new provider.RefreshToken({
+    accountId,
+    client,
+    grantId,
+    scope: SCOPE,
+    resource: RESOURCE,
+    gty: 'authorization_code',
+    authTime: now,
+  });
   tokens.push(await rt.save());
 }
 if (values['tokens-out']) writeFileSync(values['tokens-out'], JSON.stringify(tokens));

@@ -34,7 +34,11 @@ process.on('message', async (m) => {
 // Warm the connection and both sides' code paths (authentication, routing, this client) first,
 // so the first measured revoke does not pay for a TCP handshake and cold, unoptimised code.
 for (let i = 0; i < 50; i++) {
-  const res = await pool.request({ path: `/v1.0/users/${process.env.BENCH_WARMUP_USER}`, method: 'GET', headers: { authorization: `Bearer ${process.env.BENCH_TOKEN}` } });
+  const res = await pool.request({
+    path: `/v1.0/users/${process.env.BENCH_WARMUP_USER}`,
+    method: 'GET',
+    headers: { authorization: `Bearer ${process.env.BENCH_TOKEN}` },
+  });
   await res.body.text();
 }
 process.send('ready');

@@ -13,7 +13,9 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 
 const ms = Number(process.argv[2] ?? 1000);
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const input = Buffer.from(`${Buffer.from('{"typ":"JWT","alg":"RS256","kid":"x"}').toString('base64url')}.${Buffer.from('x'.repeat(700)).toString('base64url')}`);
+const input = Buffer.from(
+  `${Buffer.from('{"typ":"JWT","alg":"RS256","kid":"x"}').toString('base64url')}.${Buffer.from('x'.repeat(700)).toString('base64url')}`,
+);
 for (let i = 0; i < 200; i++) sign('sha256', input, privateKey); // warm up
 let n = 0;
 const cpu0 = process.cpuUsage();

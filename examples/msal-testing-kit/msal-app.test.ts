@@ -48,7 +48,10 @@ test('sign-in, silent refresh, admin revoke, then InteractionRequiredAuthError',
   assert.notEqual(refreshed, first);
 
   await idp.users.revokeSessions(TEST_USERS.alice.userPrincipalName);
-  await assert.rejects(app.accessToken({ forceRefresh: true }), (e) => e instanceof InteractionRequiredAuthError && e.errorCode === 'invalid_grant');
+  await assert.rejects(
+    app.accessToken({ forceRefresh: true }),
+    (e) => e instanceof InteractionRequiredAuthError && e.errorCode === 'invalid_grant',
+  );
   // Signing in again works.
   await signIn(app, TEST_USERS.alice.userPrincipalName);
   assert.ok(await app.accessToken({ forceRefresh: true }));
@@ -60,7 +63,11 @@ test('disabled account: the next refresh fails with invalid_grant AADSTS50057 (a
   await idp.users.disable(TEST_USERS.bob.userPrincipalName);
   await assert.rejects(
     app.accessToken({ forceRefresh: true }),
-    (e) => e instanceof ServerError && !(e instanceof InteractionRequiredAuthError) && e.errorCode === 'invalid_grant' && /AADSTS50057/.test(e.message),
+    (e) =>
+      e instanceof ServerError &&
+      !(e instanceof InteractionRequiredAuthError) &&
+      e.errorCode === 'invalid_grant' &&
+      /AADSTS50057/.test(e.message),
   );
 });
 

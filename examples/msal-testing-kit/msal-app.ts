@@ -40,14 +40,26 @@ export class MsalApp {
     const crypto = new CryptoProvider();
     const { verifier, challenge } = await crypto.generatePkceCodes();
     const state = crypto.createNewGuid();
-    const url = await this.pca.getAuthCodeUrl({ scopes: SCOPES, redirectUri: this.settings.redirectUri, codeChallenge: challenge, codeChallengeMethod: 'S256', state });
+    const url = await this.pca.getAuthCodeUrl({
+      scopes: SCOPES,
+      redirectUri: this.settings.redirectUri,
+      codeChallenge: challenge,
+      codeChallengeMethod: 'S256',
+      state,
+    });
     return {
       url,
       finish: async (redirect) => {
         if (redirect.searchParams.get('state') !== state) throw new Error('state mismatch');
         const code = redirect.searchParams.get('code');
-        if (!code) throw new Error(`sign-in failed: ${redirect.searchParams.get('error_description') ?? redirect.searchParams.get('error')}`);
-        const result = await this.pca.acquireTokenByCode({ code, scopes: SCOPES, redirectUri: this.settings.redirectUri, codeVerifier: verifier });
+        if (!code)
+          throw new Error(`sign-in failed: ${redirect.searchParams.get('error_description') ?? redirect.searchParams.get('error')}`);
+        const result = await this.pca.acquireTokenByCode({
+          code,
+          scopes: SCOPES,
+          redirectUri: this.settings.redirectUri,
+          codeVerifier: verifier,
+        });
         this.account = result.account;
         if (!this.account) throw new Error('no account in the token response');
         return this.account;

@@ -76,7 +76,10 @@ async function streamFor(settings: ExampleSettings): Promise<SavedStream> {
     });
     saved = { stream, pushAuthorization };
   } else {
-    saved = { stream: await createSsfStream({ ...settings, delivery: { method: 'poll' }, description: 'example resource server (poll)' }), pushAuthorization: null };
+    saved = {
+      stream: await createSsfStream({ ...settings, delivery: { method: 'poll' }, description: 'example resource server (poll)' }),
+      pushAuthorization: null,
+    };
   }
   // The file holds the push secret: readable by this user only.
   writeFileSync(settings.streamFile, JSON.stringify(saved, null, 2), { mode: 0o600 });
@@ -102,7 +105,11 @@ export async function startExample(settings: ExampleSettings): Promise<RunningEx
   // Poll: drain what the transmitter kept for us before taking requests (start() resolves after).
   const poller =
     settings.delivery === 'poll'
-      ? await rs.poll({ endpointUrl: stream.endpointUrl, credentials: await clientCredentialsFor(settings.issuer, settings), onError: (e) => console.warn(`ssf poll: ${e.message}`) })
+      ? await rs.poll({
+          endpointUrl: stream.endpointUrl,
+          credentials: await clientCredentialsFor(settings.issuer, settings),
+          onError: (e) => console.warn(`ssf poll: ${e.message}`),
+        })
       : null;
   const server: Server = await new Promise((resolve, reject) => {
     const s = createExampleApi(rs).listen(settings.port, settings.host, () => resolve(s));

@@ -39,7 +39,8 @@ export function parse<O extends Options>(argv: readonly string[], options: O, al
 
 export function commonOptions(values: Record<string, unknown>): CommonOptions {
   const output = (values.output as string | undefined) ?? 'text';
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(output)) throw new CliError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}`, EXIT.USAGE);
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(output))
+    throw new CliError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}`, EXIT.USAGE);
   const headers: Record<string, string> = {};
   for (const h of (values.header as string[] | undefined) ?? []) {
     const colon = h.indexOf(':');
@@ -48,8 +49,14 @@ export function commonOptions(values: Record<string, unknown>): CommonOptions {
   }
   const apiVersion = (values['api-version'] as string | undefined) ?? (values.beta ? 'beta' : 'v1.0');
   if (apiVersion !== 'v1.0' && apiVersion !== 'beta') throw new CliError("--api-version must be 'v1.0' or 'beta'", EXIT.USAGE);
-  if (values.beta && values['api-version'] === 'v1.0') throw new CliError('--beta and --api-version v1.0 contradict each other', EXIT.USAGE);
-  return { output: output as OutputFormat, headers, responseHeadersFile: (values['response-headers'] as string | undefined) ?? null, version: apiVersion };
+  if (values.beta && values['api-version'] === 'v1.0')
+    throw new CliError('--beta and --api-version v1.0 contradict each other', EXIT.USAGE);
+  return {
+    output: output as OutputFormat,
+    headers,
+    responseHeadersFile: (values['response-headers'] as string | undefined) ?? null,
+    version: apiVersion,
+  };
 }
 
 export const COMMON_HELP = `Common options:

@@ -18,12 +18,22 @@ export interface DataDirArgs {
   help: boolean;
 }
 
-export function parseBackupArgs(verb: 'backup' | 'restore', fileFlag: 'out' | 'from', argv: readonly string[], env: NodeJS.ProcessEnv): DataDirArgs {
+export function parseBackupArgs(
+  verb: 'backup' | 'restore',
+  fileFlag: 'out' | 'from',
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): DataDirArgs {
   let values: { [k: string]: string | boolean | undefined };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { [fileFlag]: { type: 'string' }, 'data-dir': { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        [fileFlag]: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'database-url': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -31,7 +41,12 @@ export function parseBackupArgs(verb: 'backup' | 'restore', fileFlag: 'out' | 'f
     throw new CliError(`${(e as Error).message.split('. ')[0]} (see 'portcullis ${verb} --help')`, EXIT.USAGE);
   }
   const dataDir = resolve(String(values['data-dir'] ?? env.PORTCULLIS_DATA_DIR ?? SERVE_DEFAULTS.dataDir));
-  const args = { dataDir, dbFile: join(dataDir, 'portcullis.db'), file: typeof values[fileFlag] === 'string' ? values[fileFlag] : null, help: values.help === true };
+  const args = {
+    dataDir,
+    dbFile: join(dataDir, 'portcullis.db'),
+    file: typeof values[fileFlag] === 'string' ? values[fileFlag] : null,
+    help: values.help === true,
+  };
   if (args.help) return args;
   const url = String(values['database-url'] ?? env.PORTCULLIS_DATABASE_URL ?? '').trim();
   if (url !== '') {
@@ -43,7 +58,8 @@ export function parseBackupArgs(verb: 'backup' | 'restore', fileFlag: 'out' | 'f
       EXIT.USAGE,
     );
   }
-  if (args.file === null || args.file.trim() === '') throw new CliError(`missing --${fileFlag} FILE (see 'portcullis ${verb} --help')`, EXIT.USAGE);
+  if (args.file === null || args.file.trim() === '')
+    throw new CliError(`missing --${fileFlag} FILE (see 'portcullis ${verb} --help')`, EXIT.USAGE);
   return { ...args, file: resolve(args.file) };
 }
 

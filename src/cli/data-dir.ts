@@ -62,7 +62,9 @@ export function preparePrivateDataDir(dataDir: string): ModeChange[] {
   }
   const tls = lstatSync(join(dataDir, TLS_DIR), { throwIfNoEntry: false });
   if (tls?.isDirectory()) {
-    const own = readdirSync(join(dataDir, TLS_DIR)).filter((n) => OWN_TLS.test(n)).sort();
+    const own = readdirSync(join(dataDir, TLS_DIR))
+      .filter((n) => OWN_TLS.test(n))
+      .sort();
     if (own.length > 0) tightenEntry(dataDir, TLS_DIR, changes);
     for (const name of own) tightenEntry(dataDir, join(TLS_DIR, name), changes);
   }

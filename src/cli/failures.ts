@@ -66,14 +66,20 @@ function graphFailure(e: GraphError, ctx: FailureContext): CliError {
     case 401:
       return new CliError(SIGNED_OUT_SENTENCE, EXIT.SIGNED_OUT);
     case 403:
-      return missingScopeFix(ctx.action, ctx.scopes) ?? new CliError(
-        `insufficient privileges to ${ctx.action}${ctx.needs ? `: this needs ${ctx.needs}` : ''} (${e.code || 'HTTP 403'})`,
-        EXIT.FORBIDDEN,
+      return (
+        missingScopeFix(ctx.action, ctx.scopes) ??
+        new CliError(
+          `insufficient privileges to ${ctx.action}${ctx.needs ? `: this needs ${ctx.needs}` : ''} (${e.code || 'HTTP 403'})`,
+          EXIT.FORBIDDEN,
+        )
       );
     case 404:
       return new CliError(`${ctx.target ?? 'the object'} was not found${ids}`, EXIT.NOT_FOUND);
     case 429:
-      return new CliError(`the server is still throttling after several retries (Retry-After ${e.retryAfter ?? '?'} s); try again later`, EXIT.FAILURE);
+      return new CliError(
+        `the server is still throttling after several retries (Retry-After ${e.retryAfter ?? '?'} s); try again later`,
+        EXIT.FAILURE,
+      );
     default:
       return new CliError(`could not ${ctx.action}: HTTP ${e.status} ${e.code}: ${e.message}${ids}`, EXIT.FAILURE);
   }
@@ -91,7 +97,8 @@ export function toCliError(e: unknown, ctx: FailureContext): CliError {
       EXIT.TLS_UNTRUSTED,
     );
   }
-  if (code !== null) return new CliError(`cannot reach the server${where} (${code}); check the URL and that it is running`, EXIT.UNREACHABLE);
+  if (code !== null)
+    return new CliError(`cannot reach the server${where} (${code}); check the URL and that it is running`, EXIT.UNREACHABLE);
   if (e instanceof Error && e.name === 'TimeoutError') return new CliError(`the server${where} did not answer in time`, EXIT.UNREACHABLE);
   return new CliError(`could not ${ctx.action}: ${e instanceof Error ? e.message : String(e)}`, EXIT.FAILURE);
 }

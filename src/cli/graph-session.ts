@@ -20,7 +20,11 @@ export interface GraphSession {
   scopeNeed(anyOf: readonly string[]): ScopeNeed;
 }
 
-export async function openGraph(env: NodeJS.ProcessEnv, common: CommonOptions, extra: { maxRetries?: number; signal?: AbortSignal } = {}): Promise<GraphSession> {
+export async function openGraph(
+  env: NodeJS.ProcessEnv,
+  common: CommonOptions,
+  extra: { maxRetries?: number; signal?: AbortSignal } = {},
+): Promise<GraphSession> {
   const session = await requireSession(env);
   const responses: ResponseInfo[] = [];
   const client = new GraphClient({
@@ -42,7 +46,9 @@ export async function openGraph(env: NodeJS.ProcessEnv, common: CommonOptions, e
     scopeNeed: (anyOf) => ({ anyOf, session, env }),
     saveResponseHeaders: async (all) => {
       if (!common.responseHeadersFile) return;
-      const value = all ? responses.map((r) => ({ status: r.status, headers: r.headers })) : (responses[responses.length - 1]?.headers ?? {});
+      const value = all
+        ? responses.map((r) => ({ status: r.status, headers: r.headers }))
+        : (responses[responses.length - 1]?.headers ?? {});
       await writeFile(common.responseHeadersFile, `${JSON.stringify(value, null, 2)}\n`);
     },
   };

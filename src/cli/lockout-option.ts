@@ -12,11 +12,17 @@ const NAMES = Object.keys(DEFAULT_ABUSE_LIMITS) as (keyof AbuseLimits)[];
  */
 export function parseLockoutOption(raw: string, source: string): Partial<AbuseLimits> {
   const out: Partial<AbuseLimits> = {};
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z]+)=(?:(off)|(\d{1,6})\/(\d{1,7}))$/.exec(part);
     const name = NAMES.find((n) => n === m?.[1]);
     if (!m || !name) {
-      throw new CliError(`${source}: expected LIMIT=THRESHOLD/SECONDS or LIMIT=off with LIMIT one of ${NAMES.join(', ')}, got '${part}'`, 2);
+      throw new CliError(
+        `${source}: expected LIMIT=THRESHOLD/SECONDS or LIMIT=off with LIMIT one of ${NAMES.join(', ')}, got '${part}'`,
+        2,
+      );
     }
     if (m[2]) {
       out[name] = null;

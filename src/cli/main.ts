@@ -13,17 +13,38 @@ type Verb = (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>
 // Verbs load lazily so `--help` and `--version` stay fast and do not open native modules.
 const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
   serve: { summary: 'run the identity provider and Graph-compatible API', run: async () => (await import('./commands/serve.js')).serve },
-  migrate: { summary: 'apply pending database schema migrations and exit', run: async () => (await import('./commands/migrate.js')).migrate },
-  login: { summary: 'sign the CLI in (device code, or app-only with a client secret)', run: async () => (await import('./commands/login.js')).login },
+  migrate: {
+    summary: 'apply pending database schema migrations and exit',
+    run: async () => (await import('./commands/migrate.js')).migrate,
+  },
+  login: {
+    summary: 'sign the CLI in (device code, or app-only with a client secret)',
+    run: async () => (await import('./commands/login.js')).login,
+  },
   logout: { summary: 'forget the cached sign-in', run: async () => (await import('./commands/logout.js')).logout },
-  profiles: { summary: 'list the sign-in profiles (one per server or account)', run: async () => (await import('./commands/profiles.js')).profiles },
+  profiles: {
+    summary: 'list the sign-in profiles (one per server or account)',
+    run: async () => (await import('./commands/profiles.js')).profiles,
+  },
   whoami: { summary: 'show the signed-in account', run: async () => (await import('./commands/whoami.js')).whoami },
-  revoke: { summary: "revoke users' sessions and refresh tokens (one, many, or --me)", run: async () => (await import('./commands/revoke.js')).revoke },
-  users: { summary: 'list, get, create, disable, enable users; reset passwords', run: async () => (await import('./commands/users.js')).users },
+  revoke: {
+    summary: "revoke users' sessions and refresh tokens (one, many, or --me)",
+    run: async () => (await import('./commands/revoke.js')).revoke,
+  },
+  users: {
+    summary: 'list, get, create, disable, enable users; reset passwords',
+    run: async () => (await import('./commands/users.js')).users,
+  },
   audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
   keys: { summary: 'list, rotate or withdraw the token signing keys', run: async () => (await import('./commands/keys.js')).keys },
-  backup: { summary: 'write a consistent snapshot of the SQLite database (safe while serving)', run: async () => (await import('./commands/backup.js')).backup },
-  restore: { summary: 'replace the SQLite database with a checked backup (server stopped)', run: async () => (await import('./commands/restore.js')).restore },
+  backup: {
+    summary: 'write a consistent snapshot of the SQLite database (safe while serving)',
+    run: async () => (await import('./commands/backup.js')).backup,
+  },
+  restore: {
+    summary: 'replace the SQLite database with a checked backup (server stopped)',
+    run: async () => (await import('./commands/restore.js')).restore,
+  },
 };
 
 function version(): string {

@@ -42,5 +42,8 @@ export function missingScopeFix(action: string, need: ScopeNeed | undefined): Cl
   const wanted = need.anyOf[0]!;
   const kept = need.session.scope.split(/\s+/).filter((s) => s !== '' && !OIDC.has(s.toLowerCase()));
   const scopes = [...kept.filter((s) => bare(s) !== bare(wanted)), wanted].join(',');
-  return new CliError(`Your sign-in lacks ${wanted}, which is needed to ${action}. Run: ${loginCommand(need.env, ` --scopes ${scopes}`)}`, EXIT.FORBIDDEN);
+  return new CliError(
+    `Your sign-in lacks ${wanted}, which is needed to ${action}. Run: ${loginCommand(need.env, ` --scopes ${scopes}`)}`,
+    EXIT.FORBIDDEN,
+  );
 }

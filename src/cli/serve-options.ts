@@ -66,27 +66,102 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 export const SERVE_SETTINGS = [
   { flag: 'host', env: 'PORTCULLIS_HOST', arg: 'HOST', help: `interface to listen on (default ${SERVE_DEFAULTS.host})` },
   { flag: 'port', env: 'PORTCULLIS_PORT', arg: 'PORT', help: `TCP port; 0 picks a free one (default ${SERVE_DEFAULTS.port})` },
-  { flag: 'data-dir', env: 'PORTCULLIS_DATA_DIR', arg: 'DIR', help: `where the database and TLS files live (default ${SERVE_DEFAULTS.dataDir})` },
+  {
+    flag: 'data-dir',
+    env: 'PORTCULLIS_DATA_DIR',
+    arg: 'DIR',
+    help: `where the database and TLS files live (default ${SERVE_DEFAULTS.dataDir})`,
+  },
   { flag: 'seed', env: 'PORTCULLIS_SEED', arg: 'FILE', help: 'apply this seed file (JSON) on start; idempotent' },
   { flag: 'tls-cert', env: 'PORTCULLIS_TLS_CERT', arg: 'FILE', help: 'serve HTTPS with this PEM certificate (needs --tls-key)' },
   { flag: 'tls-key', env: 'PORTCULLIS_TLS_KEY', arg: 'FILE', help: 'PEM private key for --tls-cert' },
-  { flag: 'tls-self-signed', env: 'PORTCULLIS_TLS_SELF_SIGNED', arg: null, help: 'serve HTTPS with a localhost certificate made once per machine (~/.config/portcullis/tls/)' },
+  {
+    flag: 'tls-self-signed',
+    env: 'PORTCULLIS_TLS_SELF_SIGNED',
+    arg: null,
+    help: 'serve HTTPS with a localhost certificate made once per machine (~/.config/portcullis/tls/)',
+  },
   { flag: 'public-url', env: 'PORTCULLIS_PUBLIC_URL', arg: 'URL', help: 'origin clients use when behind a proxy; trusts X-Forwarded-*' },
-  { flag: 'database-url', env: 'PORTCULLIS_DATABASE_URL', arg: 'URL', help: 'postgres://... : use PostgreSQL instead of the SQLite file (several instances may share it)' },
-  { flag: 'database-pool-max', env: 'PORTCULLIS_DATABASE_POOL_MAX', arg: 'N', help: 'PostgreSQL connections per instance, 1-1000 (default 10)' },
-  { flag: 'redis-url', env: 'PORTCULLIS_REDIS_URL', arg: 'URL', help: 'redis://... : tell other instances of changes (key rotation) through Redis pub/sub instead of PostgreSQL NOTIFY' },
-  { flag: 'ssf-allow-http-push', env: 'PORTCULLIS_SSF_ALLOW_HTTP_PUSH', arg: null, help: 'accept http:// Shared Signals push endpoints (default: https only)' },
+  {
+    flag: 'database-url',
+    env: 'PORTCULLIS_DATABASE_URL',
+    arg: 'URL',
+    help: 'postgres://... : use PostgreSQL instead of the SQLite file (several instances may share it)',
+  },
+  {
+    flag: 'database-pool-max',
+    env: 'PORTCULLIS_DATABASE_POOL_MAX',
+    arg: 'N',
+    help: 'PostgreSQL connections per instance, 1-1000 (default 10)',
+  },
+  {
+    flag: 'redis-url',
+    env: 'PORTCULLIS_REDIS_URL',
+    arg: 'URL',
+    help: 'redis://... : tell other instances of changes (key rotation) through Redis pub/sub instead of PostgreSQL NOTIFY',
+  },
+  {
+    flag: 'ssf-allow-http-push',
+    env: 'PORTCULLIS_SSF_ALLOW_HTTP_PUSH',
+    arg: null,
+    help: 'accept http:// Shared Signals push endpoints (default: https only)',
+  },
   { flag: 'log-level', env: 'PORTCULLIS_LOG_LEVEL', arg: 'LEVEL', help: `${LOG_LEVELS.join('|')} (default ${SERVE_DEFAULTS.logLevel})` },
-  { flag: 'cae-long-lived-tokens', env: 'PORTCULLIS_CAE_LONG_LIVED_TOKENS', arg: null, help: 'give CAE-capable (cp1) clients 20-28 h access tokens, as Entra (default off)' },
-  { flag: 'key-lead-seconds', env: 'PORTCULLIS_KEY_LEAD_SECONDS', arg: 'S', help: `publish a rotated-in key this long before it signs; the JWKS max-age follows (default ${DEFAULT_KEY_LEAD_SECONDS})` },
-  { flag: 'outbox-poll-ms', env: 'PORTCULLIS_OUTBOX_POLL_MS', arg: 'MS', help: `how often the outbox dispatcher looks for work (default ${DEFAULT_OUTBOX.pollIntervalMs})` },
-  { flag: 'outbox-max-attempts', env: 'PORTCULLIS_OUTBOX_MAX_ATTEMPTS', arg: 'N', help: `attempts per push delivery before it fails (default ${DEFAULT_OUTBOX.maxAttempts})` },
-  { flag: 'outbox-max-age-seconds', env: 'PORTCULLIS_OUTBOX_MAX_AGE_SECONDS', arg: 'S', help: `a push delivery older than this fails (default ${DEFAULT_OUTBOX.maxAgeSeconds})` },
-  { flag: 'outbox-backoff-ms', env: 'PORTCULLIS_OUTBOX_BACKOFF_MS', arg: 'MS', help: `first retry delay, doubled per attempt (default ${DEFAULT_OUTBOX.initialBackoffMs})` },
-  { flag: 'outbox-lease-seconds', env: 'PORTCULLIS_OUTBOX_LEASE_SECONDS', arg: 'S', help: `how long a claim on outbox work lasts (default ${DEFAULT_OUTBOX.leaseSeconds})` },
-  { flag: 'metrics-port', env: 'PORTCULLIS_METRICS_PORT', arg: 'PORT', help: 'serve /metrics (Prometheus), /healthz and /readyz on this port too; 0 picks a free one (default: no /metrics)' },
+  {
+    flag: 'cae-long-lived-tokens',
+    env: 'PORTCULLIS_CAE_LONG_LIVED_TOKENS',
+    arg: null,
+    help: 'give CAE-capable (cp1) clients 20-28 h access tokens, as Entra (default off)',
+  },
+  {
+    flag: 'key-lead-seconds',
+    env: 'PORTCULLIS_KEY_LEAD_SECONDS',
+    arg: 'S',
+    help: `publish a rotated-in key this long before it signs; the JWKS max-age follows (default ${DEFAULT_KEY_LEAD_SECONDS})`,
+  },
+  {
+    flag: 'outbox-poll-ms',
+    env: 'PORTCULLIS_OUTBOX_POLL_MS',
+    arg: 'MS',
+    help: `how often the outbox dispatcher looks for work (default ${DEFAULT_OUTBOX.pollIntervalMs})`,
+  },
+  {
+    flag: 'outbox-max-attempts',
+    env: 'PORTCULLIS_OUTBOX_MAX_ATTEMPTS',
+    arg: 'N',
+    help: `attempts per push delivery before it fails (default ${DEFAULT_OUTBOX.maxAttempts})`,
+  },
+  {
+    flag: 'outbox-max-age-seconds',
+    env: 'PORTCULLIS_OUTBOX_MAX_AGE_SECONDS',
+    arg: 'S',
+    help: `a push delivery older than this fails (default ${DEFAULT_OUTBOX.maxAgeSeconds})`,
+  },
+  {
+    flag: 'outbox-backoff-ms',
+    env: 'PORTCULLIS_OUTBOX_BACKOFF_MS',
+    arg: 'MS',
+    help: `first retry delay, doubled per attempt (default ${DEFAULT_OUTBOX.initialBackoffMs})`,
+  },
+  {
+    flag: 'outbox-lease-seconds',
+    env: 'PORTCULLIS_OUTBOX_LEASE_SECONDS',
+    arg: 'S',
+    help: `how long a claim on outbox work lasts (default ${DEFAULT_OUTBOX.leaseSeconds})`,
+  },
+  {
+    flag: 'metrics-port',
+    env: 'PORTCULLIS_METRICS_PORT',
+    arg: 'PORT',
+    help: 'serve /metrics (Prometheus), /healthz and /readyz on this port too; 0 picks a free one (default: no /metrics)',
+  },
   { flag: 'metrics-host', env: 'PORTCULLIS_METRICS_HOST', arg: 'HOST', help: 'interface of the --metrics-port listener (default: --host)' },
-  { flag: 'lockout', env: 'PORTCULLIS_LOCKOUT', arg: 'LIMITS', help: 'smart lockout and guessing limits, e.g. userSignIn=10/60,deviceCode=off (docs/configuration.md)' },
+  {
+    flag: 'lockout',
+    env: 'PORTCULLIS_LOCKOUT',
+    arg: 'LIMITS',
+    help: 'smart lockout and guessing limits, e.g. userSignIn=10/60,deviceCode=off (docs/configuration.md)',
+  },
 ] as const;
 
 export function serveHelp(): string {
@@ -117,11 +192,14 @@ function firstSentence(message: string): string {
 }
 
 function parseFlags(argv: readonly string[]): Flags {
-  const options = Object.fromEntries(
-    SERVE_SETTINGS.map((s) => [s.flag, { type: s.arg ? ('string' as const) : ('boolean' as const) }]),
-  );
+  const options = Object.fromEntries(SERVE_SETTINGS.map((s) => [s.flag, { type: s.arg ? ('string' as const) : ('boolean' as const) }]));
   try {
-    const { values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
     return values as Flags;
   } catch (e) {
     const message = e instanceof Error ? firstSentence(e.message) : String(e);
@@ -178,7 +256,8 @@ export function parseDatabaseUrl(raw: string, source: string): string {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new CliError(`${source}: only postgres:// and postgresql:// URLs are supported, got '${url.protocol}//...'`, 2);
   }
-  if (url.pathname === '/' || url.pathname === '') throw new CliError(`${source}: the URL must name a database (postgres://host/database)`, 2);
+  if (url.pathname === '/' || url.pathname === '')
+    throw new CliError(`${source}: the URL must name a database (postgres://host/database)`, 2);
   return raw;
 }
 
@@ -302,7 +381,10 @@ function resolveTls(flags: Flags, env: Env): ServeOptions['tls'] {
   const [certName, keyName] = fromFlags ? ['--tls-cert', '--tls-key'] : ['PORTCULLIS_TLS_CERT', 'PORTCULLIS_TLS_KEY'];
 
   if (selfSigned && (certFile || keyFile)) {
-    throw new CliError(`use either ${certName}/${keyName} or ${fromFlags ? '--tls-self-signed' : 'PORTCULLIS_TLS_SELF_SIGNED'}, not both`, 2);
+    throw new CliError(
+      `use either ${certName}/${keyName} or ${fromFlags ? '--tls-self-signed' : 'PORTCULLIS_TLS_SELF_SIGNED'}, not both`,
+      2,
+    );
   }
   if (selfSigned) return { kind: 'self-signed' };
   if (certFile && !keyFile) throw new CliError(`${certName} needs ${keyName} too`, 2);

@@ -77,7 +77,14 @@ async function generateLocalhostCertificate(now: number): Promise<{ cert: string
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
     ],
   });
   return { cert: pems.cert, key: pems.private };
@@ -110,7 +117,8 @@ async function usablePair(dir: string, now: number): Promise<TlsMaterial | null>
   try {
     const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
     const x509 = checkPair(cert, key, certFile, keyFile);
-    if (Date.parse(x509.validTo) > now + DAY_MS) return { cert, key, certFile, selfSigned: true, generated: false, fingerprint: x509.fingerprint256 };
+    if (Date.parse(x509.validTo) > now + DAY_MS)
+      return { cert, key, certFile, selfSigned: true, generated: false, fingerprint: x509.fingerprint256 };
     return null;
   } catch (e) {
     // Missing files are the normal first start; a damaged pair is replaced.

@@ -58,7 +58,9 @@ export function startKeyRefresher(
     onError: (e) => {
       if (closed || feedDown) return;
       feedDown = true;
-      log.warn(`${feed.name}: ${(e as Error)?.message ?? String(e)}; retrying with backoff, keys re-read every ${intervalMs / 1000} s meanwhile`);
+      log.warn(
+        `${feed.name}: ${(e as Error)?.message ?? String(e)}; retrying with backoff, keys re-read every ${intervalMs / 1000} s meanwhile`,
+      );
     },
   });
   return {

@@ -5,7 +5,10 @@ import type { InvalidationFeed } from './invalidation.js';
  * the PostgreSQL database, else none (SQLite: one process, the periodic check suffices). The
  * clients load only when used.
  */
-export async function openInvalidationFeed(opts: { redisUrl: string | null; databaseUrl: string | null }): Promise<InvalidationFeed | null> {
+export async function openInvalidationFeed(opts: {
+  redisUrl: string | null;
+  databaseUrl: string | null;
+}): Promise<InvalidationFeed | null> {
   if (opts.redisUrl) {
     const { RedisFeed } = await import('./redis-feed.js');
     return new RedisFeed(opts.redisUrl);

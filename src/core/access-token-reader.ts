@@ -48,7 +48,10 @@ export async function readAccessToken(token: string, services: Deps): Promise<Ac
   return { ok: true, claims };
 }
 
-async function verifySignature(token: string, services: Deps): Promise<{ ok: true; claims: JwtPayload } | { ok: false; reason: 'malformed' | 'unknown_key' | 'bad_signature' }> {
+async function verifySignature(
+  token: string,
+  services: Deps,
+): Promise<{ ok: true; claims: JwtPayload } | { ok: false; reason: 'malformed' | 'unknown_key' | 'bad_signature' }> {
   const digest = VerifiedTokens.digest(token);
   const known = verifiedTokens.get(digest, (kid) => services.keys.byId(kid));
   if (known) return { ok: true, claims: known };

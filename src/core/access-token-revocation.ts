@@ -24,7 +24,10 @@ export type TokenHolderVerdict = { ok: true; user: User } | { ok: false; revocat
 export function checkTokenHolder(claims: JwtPayload, user: User | null, grant: Grant | null | undefined, now: number): TokenHolderVerdict {
   const revocation = findRevocation(claims, user, grant, now);
   if (revocation !== null || user === null) {
-    return { ok: false, revocation: revocation ?? { message: 'Access token validation failure. The signed-in user no longer exists.', at: now } };
+    return {
+      ok: false,
+      revocation: revocation ?? { message: 'Access token validation failure. The signed-in user no longer exists.', at: now },
+    };
   }
   return { ok: true, user };
 }
@@ -36,7 +39,10 @@ function findRevocation(claims: JwtPayload, user: User | null, grant: Grant | nu
   if (issuedBeforeRevocation(claims, user)) return { message: TOKEN_BEFORE_REVOCATION, at: revokedAt };
   // undefined: the token names no grant (minted outside the token endpoint); null: it is gone.
   if (grant !== undefined && (grant === null || grant.revokedAt !== null || grant.userId !== user.id)) {
-    return { message: 'Access token validation failure. The grant the token was issued from has been revoked.', at: grant?.revokedAt ?? now };
+    return {
+      message: 'Access token validation failure. The grant the token was issued from has been revoked.',
+      at: grant?.revokedAt ?? now,
+    };
   }
   return null;
 }

@@ -39,10 +39,9 @@ export class AttemptLimiter {
    * passing the check at once. `busy` answers when too many attempts already wait.
    */
   async exclusive<T>(subjects: readonly Subject[], attempt: () => Promise<T>, busy: () => T): Promise<T> {
-    const gated = subjects.filter((s) => s.policy).reduceRight<() => Promise<T>>(
-      (inner, s) => () => this.gate.run(s.key, s.concurrency ?? 1, inner),
-      attempt,
-    );
+    const gated = subjects
+      .filter((s) => s.policy)
+      .reduceRight<() => Promise<T>>((inner, s) => () => this.gate.run(s.key, s.concurrency ?? 1, inner), attempt);
     try {
       return await gated();
     } catch (e) {

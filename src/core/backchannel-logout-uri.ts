@@ -10,7 +10,8 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 export const MAX_BACKCHANNEL_LOGOUT_URI_LENGTH = 1024;
 
 export function backchannelLogoutUriProblem(uri: string): string | null {
-  if (uri.length === 0 || uri.length > MAX_BACKCHANNEL_LOGOUT_URI_LENGTH) return `must be 1 to ${MAX_BACKCHANNEL_LOGOUT_URI_LENGTH} characters`;
+  if (uri.length === 0 || uri.length > MAX_BACKCHANNEL_LOGOUT_URI_LENGTH)
+    return `must be 1 to ${MAX_BACKCHANNEL_LOGOUT_URI_LENGTH} characters`;
   let url: URL;
   try {
     url = new URL(uri);

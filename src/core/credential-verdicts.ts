@@ -20,9 +20,7 @@ export type RedeemFailure =
   /** The user no longer exists. */
   | 'user_gone';
 
-export type Redeemed<T> =
-  | { ok: true; record: T; user: User }
-  | { ok: false; reason: RedeemFailure; record: T | null };
+export type Redeemed<T> = { ok: true; record: T; user: User } | { ok: false; reason: RedeemFailure; record: T | null };
 
 /**
  * A successful rotation also returns the grant (session id, auth time) and the next token. A
@@ -73,7 +71,8 @@ export function rotationFirstLook(
   graceMs: number,
 ): { refuse: (Rotated & { ok: false }) | null; revokeGrant: boolean } {
   if (!token || token.clientId !== clientId) return { refuse: { ok: false, reason: 'not_found', record: null }, revokeGrant: false };
-  if (token.consumedAt !== null) return { refuse: { ok: false, reason: 'consumed', record: token }, revokeGrant: now - token.consumedAt >= graceMs };
+  if (token.consumedAt !== null)
+    return { refuse: { ok: false, reason: 'consumed', record: token }, revokeGrant: now - token.consumedAt >= graceMs };
   return { refuse: null, revokeGrant: false };
 }
 
@@ -114,7 +113,10 @@ export function codeRedeemed(code: AuthorizationCode, user: User | null, now: nu
  * unlike a replayed authorization code. Polling faster than the interval (one second of slack)
  * gets slow_down. `refuse: null` = approved: read the user, consume, then `deviceCodeRedeemed`.
  */
-export function devicePollFirstLook(d: DeviceCode | null, now: number): { refuse: Extract<Polled, { ok: false }> | null; recordPoll: boolean } {
+export function devicePollFirstLook(
+  d: DeviceCode | null,
+  now: number,
+): { refuse: Extract<Polled, { ok: false }> | null; recordPoll: boolean } {
   if (!d) return { refuse: { ok: false, reason: 'not_found', record: null }, recordPoll: false };
   if (d.consumedAt !== null) return { refuse: { ok: false, reason: 'consumed', record: d }, recordPoll: false };
   if (d.expiresAt <= now) return { refuse: { ok: false, reason: 'expired', record: d }, recordPoll: false };

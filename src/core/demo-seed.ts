@@ -45,7 +45,13 @@ export function demoSeed(): { seed: Seed; adminPassword: string } {
         spa: { redirectUris: [] },
         passwordCredentials: [],
         allowPublicClientFlows: true,
-        delegatedPermissions: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All', 'AuditLog.Read.All', 'User.Read'],
+        delegatedPermissions: [
+          'User.RevokeSessions.All',
+          'User.ReadWrite.All',
+          'Directory.ReadWrite.All',
+          'AuditLog.Read.All',
+          'User.Read',
+        ],
         applicationPermissions: [],
       },
       {

@@ -21,7 +21,12 @@ interface KeySnapshot {
   readonly changesAt: number;
 }
 
-function snapshotOf(stored: readonly SigningKey[], loaded: ReadonlyMap<string, LoadedKey>, now: number, retentionMs: number): KeySnapshot | null {
+function snapshotOf(
+  stored: readonly SigningKey[],
+  loaded: ReadonlyMap<string, LoadedKey>,
+  now: number,
+  retentionMs: number,
+): KeySnapshot | null {
   const schedule = keySchedule(stored, now, retentionMs);
   if (!schedule) return null;
   const published = schedule.published.map((k) => loaded.get(k.kid) as LoadedKey);

@@ -106,7 +106,10 @@ export function describeKeys(keys: readonly SigningKey[], now: number, retention
     else {
       const retiredAt = live[i + 1]!.activatesAt;
       const publishedUntil = retiredAt + retentionMs;
-      states.set(key, now < publishedUntil ? { kind: 'retired', retiredAt, publishedUntil } : { kind: 'removed', removedAt: publishedUntil });
+      states.set(
+        key,
+        now < publishedUntil ? { kind: 'retired', retiredAt, publishedUntil } : { kind: 'removed', removedAt: publishedUntil },
+      );
     }
   });
   return sorted.map((key) => ({ key, state: states.get(key) ?? { kind: 'removed', removedAt: key.retiredAt as number } }));

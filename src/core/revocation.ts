@@ -8,7 +8,12 @@ import type { AuditIdentity, User } from './model.js';
  * count them (src/ops/metrics.ts): the two Graph actions, the two user changes that revoke, and
  * RFC 7009 token revocation.
  */
-export type RevocationKind = 'revokeSignInSessions' | 'invalidateAllRefreshTokens' | 'passwordReset' | 'accountDisabled' | 'tokenRevocation';
+export type RevocationKind =
+  | 'revokeSignInSessions'
+  | 'invalidateAllRefreshTokens'
+  | 'passwordReset'
+  | 'accountDisabled'
+  | 'tokenRevocation';
 
 /** Told of each revocation after it committed; counting must never fail the revocation. */
 export interface RevocationObserver {

@@ -50,7 +50,10 @@ const APPLICATION_FIELDS: Record<ApplicationProperty, readonly (keyof Applicatio
 
 function applicationProperties(a: SeedApplication): Record<ApplicationProperty, Record<string, unknown>> {
   const out = {} as Record<ApplicationProperty, Record<string, unknown>>;
-  for (const [field, property] of Object.entries(APPLICATION_PROPERTY_OF) as [keyof typeof APPLICATION_PROPERTY_OF, ApplicationProperty][]) {
+  for (const [field, property] of Object.entries(APPLICATION_PROPERTY_OF) as [
+    keyof typeof APPLICATION_PROPERTY_OF,
+    ApplicationProperty,
+  ][]) {
     out[property] = { ...out[property], [field]: a[field] };
   }
   return out;
@@ -59,7 +62,8 @@ function applicationProperties(a: SeedApplication): Record<ApplicationProperty, 
 /** A stored field in a fixed shape (row-derived objects may order keys differently). */
 function fieldView(app: Application, field: keyof Application): string {
   if (field === 'secrets') return JSON.stringify(app.secrets.map((s) => [s.keyId, s.hash, s.hint, s.displayName, s.endDateTime]));
-  if (field === 'backchannelLogout') return JSON.stringify(app.backchannelLogout ? [app.backchannelLogout.uri, app.backchannelLogout.sessionRequired] : null);
+  if (field === 'backchannelLogout')
+    return JSON.stringify(app.backchannelLogout ? [app.backchannelLogout.uri, app.backchannelLogout.sessionRequired] : null);
   if (field === 'directoryRoles') return JSON.stringify(app.directoryRoles ?? []);
   return JSON.stringify(app[field]);
 }
@@ -72,7 +76,11 @@ function differingProperties(a: Application, b: Application, properties: readonl
  * The secrets the app should hold: an existing entry whose hash verifies against a seed secret is
  * kept as it is (same keyId and hash), so re-applying the seed does not rotate anything.
  */
-async function desiredSecrets(ctx: ApplyContext, seedSecrets: readonly SeedSecret[], existing: readonly ClientSecret[]): Promise<ClientSecret[]> {
+async function desiredSecrets(
+  ctx: ApplyContext,
+  seedSecrets: readonly SeedSecret[],
+  existing: readonly ClientSecret[],
+): Promise<ClientSecret[]> {
   const unmatched = [...existing];
   const out: ClientSecret[] = [];
   for (const s of seedSecrets) {
@@ -88,7 +96,13 @@ async function desiredSecrets(ctx: ApplyContext, seedSecrets: readonly SeedSecre
       unmatched.splice(unmatched.indexOf(match), 1);
       out.push({ ...match, displayName: s.displayName, endDateTime });
     } else {
-      out.push({ keyId: newGuid(), hash: await countedHash(ctx, s.secretText), hint: s.secretText.slice(0, 3), displayName: s.displayName, endDateTime });
+      out.push({
+        keyId: newGuid(),
+        hash: await countedHash(ctx, s.secretText),
+        hint: s.secretText.slice(0, 3),
+        displayName: s.displayName,
+        endDateTime,
+      });
     }
   }
   return out;
@@ -142,7 +156,9 @@ async function applyApplication(ctx: ApplyContext, a: SeedApplication): Promise<
     recordOutcome(ctx.result, 'application', name, 'unchanged');
     return;
   }
-  const secrets = changed.includes('passwordCredentials') ? await desiredSecrets(ctx, a.passwordCredentials, current.secrets) : current.secrets;
+  const secrets = changed.includes('passwordCredentials')
+    ? await desiredSecrets(ctx, a.passwordCredentials, current.secrets)
+    : current.secrets;
   const fromFile = seedApplication(ctx, a, secrets, current.createdAt);
   const next: Application = { ...current };
   for (const p of changed) for (const f of APPLICATION_FIELDS[p]) Object.assign(next, { [f]: fromFile[f] });

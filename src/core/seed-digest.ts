@@ -44,5 +44,7 @@ export function canonicalJson(value: unknown): string {
  * equal digests.
  */
 export function propertyDigest(key: string, scope: readonly string[], value: unknown): string {
-  return createHmac('sha256', Buffer.from(key, 'base64url')).update(canonicalJson([...scope, value]), 'utf8').digest('base64url');
+  return createHmac('sha256', Buffer.from(key, 'base64url'))
+    .update(canonicalJson([...scope, value]), 'utf8')
+    .digest('base64url');
 }

@@ -40,7 +40,13 @@ export function emptySeedResult(): SeedResult {
   return { created: 0, updated: 0, unchanged: 0, skipped: 0, adopted: 0, entries: [], argon2: 0, warnings: [] };
 }
 
-export function recordOutcome(result: SeedResult, kind: SeedEntryOutcome['kind'], name: string, outcome: SeedOutcome, details: string[] = []): void {
+export function recordOutcome(
+  result: SeedResult,
+  kind: SeedEntryOutcome['kind'],
+  name: string,
+  outcome: SeedOutcome,
+  details: string[] = [],
+): void {
   result[outcome]++;
   result.entries.push({ kind, name, outcome, details });
 }

@@ -53,17 +53,15 @@ const wrongType = (expected: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'is required' : `${expected}, got ${describe(issue.input)}`;
 
 function text(max = 256) {
-  return z
-    .string({ error: wrongType('must be a string') })
-    .check(
-      rule((s: string) => {
-        if (s.trim() === '') return 'must not be empty';
-        if (s.length > max) return `must be at most ${max} characters`;
-        // PostgreSQL text cannot hold U+0000: such a seed would fail half-applied at startup (found by fuzzing).
-        if (s.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
-        return null;
-      }),
-    );
+  return z.string({ error: wrongType('must be a string') }).check(
+    rule((s: string) => {
+      if (s.trim() === '') return 'must not be empty';
+      if (s.length > max) return `must be at most ${max} characters`;
+      // PostgreSQL text cannot hold U+0000: such a seed would fail half-applied at startup (found by fuzzing).
+      if (s.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
+      return null;
+    }),
+  );
 }
 
 /** Absent or null in the file: null. */
@@ -85,7 +83,9 @@ function object<S extends z.core.$ZodLooseShape>(shape: S) {
   });
 }
 
-const guid = text().check(rule((s) => (GUID.test(s) ? null : `must be a GUID like 00000000-0000-0000-0000-000000000000, got '${s}'`))).transform((s) => s.toLowerCase());
+const guid = text()
+  .check(rule((s) => (GUID.test(s) ? null : `must be a GUID like 00000000-0000-0000-0000-000000000000, got '${s}'`)))
+  .transform((s) => s.toLowerCase());
 
 const domain = text(253)
   .transform((s) => s.toLowerCase())
@@ -108,7 +108,12 @@ const tenant = object({
 
 const role = text().transform((name, ctx) => {
   const id = resolveRole(name);
-  if (!id) ctx.issues.push({ code: 'custom', input: name, message: `unknown role '${name}'; known roles: ${Object.values(ROLE_DISPLAY_NAMES).join(', ')}` });
+  if (!id)
+    ctx.issues.push({
+      code: 'custom',
+      input: name,
+      message: `unknown role '${name}'; known roles: ${Object.values(ROLE_DISPLAY_NAMES).join(', ')}`,
+    });
   return id ?? '';
 });
 
@@ -116,7 +121,9 @@ const role = text().transform((name, ctx) => {
 const password = text().check(
   rule((s) => {
     if (s.length < 8) return 'must be at least 8 characters';
-    return meetsPasswordComplexity(s) ? null : 'must use three of: lower case letters, upper case letters, digits, symbols (Entra password policy)';
+    return meetsPasswordComplexity(s)
+      ? null
+      : 'must use three of: lower case letters, upper case letters, digits, symbols (Entra password policy)';
   }),
 );
 
@@ -163,7 +170,11 @@ const platform = object({ redirectUris: list(redirectUri).transform(unique) }).d
 /** ISO 8601, normalised to UTC milliseconds (2030-12-31T00:00:00.000Z); absent = never expires. */
 const endDateTime = optional(
   text()
-    .check(rule((s) => (ISO_8601.test(s) && !Number.isNaN(Date.parse(s)) ? null : `must be an ISO 8601 date-time like 2030-12-31T00:00:00Z, got '${s}'`)))
+    .check(
+      rule((s) =>
+        ISO_8601.test(s) && !Number.isNaN(Date.parse(s)) ? null : `must be an ISO 8601 date-time like 2030-12-31T00:00:00Z, got '${s}'`,
+      ),
+    )
     .transform((s) => new Date(Date.parse(s)).toISOString()),
 );
 
@@ -177,7 +188,13 @@ const secret = object({
 const secrets = list(secret).check((ctx) => {
   const seen = new Set<string>();
   ctx.value.forEach((s, i) => {
-    if (seen.has(s.secretText)) ctx.issues.push({ code: 'custom', input: s.secretText, path: [i, 'secretText'], message: 'duplicates an earlier secret of this application' });
+    if (seen.has(s.secretText))
+      ctx.issues.push({
+        code: 'custom',
+        input: s.secretText,
+        path: [i, 'secretText'],
+        message: 'duplicates an earlier secret of this application',
+      });
     seen.add(s.secretText);
   });
 });
@@ -187,7 +204,8 @@ function permissions(kind: 'delegated' | 'application') {
   const isKnown = kind === 'delegated' ? isKnownDelegatedPermission : isKnownApplicationPermission;
   const permission = text().transform((name, ctx) => {
     const canonical = isKnown(name) ? canonicalPermission(name) : undefined;
-    if (!canonical) ctx.issues.push({ code: 'custom', input: name, message: `unknown ${kind} permission '${name}'; known: ${known.join(', ')}` });
+    if (!canonical)
+      ctx.issues.push({ code: 'custom', input: name, message: `unknown ${kind} permission '${name}'; known: ${known.join(', ')}` });
     return canonical ?? '';
   });
   return list(permission).transform(unique);
@@ -217,18 +235,29 @@ const application = object({
   backchannel_logout_session_required: z.boolean({ error: wrongType('must be true or false') }).optional(),
   /** Directory roles assigned to the app's service principal (template ids; docs/authorization.md). */
   directoryRoles: list(role).transform(unique),
-}).transform(({ backchannel_logout_uri, backchannel_logout_session_required, directoryRoles, ...withoutRoles }, ctx): typeof withoutRoles & BackchannelLogoutMetadata & { directoryRoles?: string[] } => {
-  // Present only when roles are assigned, so a normalised Seed stays equal to its input.
-  const rest: typeof withoutRoles & { directoryRoles?: string[] } = directoryRoles.length > 0 ? { ...withoutRoles, directoryRoles } : withoutRoles;
-  if (backchannel_logout_uri === undefined) {
-    if (backchannel_logout_session_required !== undefined) {
-      ctx.issues.push({ code: 'custom', input: backchannel_logout_session_required, path: ['backchannel_logout_session_required'], message: 'needs backchannel_logout_uri' });
+}).transform(
+  (
+    { backchannel_logout_uri, backchannel_logout_session_required, directoryRoles, ...withoutRoles },
+    ctx,
+  ): typeof withoutRoles & BackchannelLogoutMetadata & { directoryRoles?: string[] } => {
+    // Present only when roles are assigned, so a normalised Seed stays equal to its input.
+    const rest: typeof withoutRoles & { directoryRoles?: string[] } =
+      directoryRoles.length > 0 ? { ...withoutRoles, directoryRoles } : withoutRoles;
+    if (backchannel_logout_uri === undefined) {
+      if (backchannel_logout_session_required !== undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          input: backchannel_logout_session_required,
+          path: ['backchannel_logout_session_required'],
+          message: 'needs backchannel_logout_uri',
+        });
+      }
+      return rest;
     }
-    return rest;
-  }
-  // §2.2: backchannel_logout_session_required defaults to false.
-  return { ...rest, backchannel_logout_uri, backchannel_logout_session_required: backchannel_logout_session_required ?? false };
-});
+    // §2.2: backchannel_logout_session_required defaults to false.
+    return { ...rest, backchannel_logout_uri, backchannel_logout_session_required: backchannel_logout_session_required ?? false };
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // The file
@@ -243,7 +272,13 @@ function duplicates<T>(values: readonly T[], key: (t: T) => string | undefined, 
     const k = key(value);
     if (k === undefined) return;
     const earlier = first.get(k);
-    if (earlier !== undefined) out.push({ code: 'custom', input: k, path: [list, i, property], message: `duplicate ${what}; ${list}[${earlier}].${property} already uses it` });
+    if (earlier !== undefined)
+      out.push({
+        code: 'custom',
+        input: k,
+        path: [list, i, property],
+        message: `duplicate ${what}; ${list}[${earlier}].${property} already uses it`,
+      });
     else first.set(k, i);
   });
   return out;
@@ -267,7 +302,13 @@ const seedSchema = object({
     }
   });
   ctx.issues.push(
-    ...duplicates(seed.users, (u) => u.userPrincipalName.toLowerCase(), 'users', 'userPrincipalName', 'userPrincipalName (case-insensitive)'),
+    ...duplicates(
+      seed.users,
+      (u) => u.userPrincipalName.toLowerCase(),
+      'users',
+      'userPrincipalName',
+      'userPrincipalName (case-insensitive)',
+    ),
     ...duplicates(seed.users, (u) => u.id, 'users', 'id', 'id'),
     ...duplicates(seed.applications, (a) => a.appId, 'applications', 'appId', 'appId'),
   );

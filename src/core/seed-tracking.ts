@@ -38,7 +38,8 @@ export function recordOf(ctx: ApplyContext, kind: Kind, key: string): SeedEntryR
 
 export function digestsOf(ctx: ApplyContext, kind: Kind, key: string, values: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [property, value] of Object.entries(values)) out[property] = propertyDigest(ctx.digestKey, [ctx.tenantId, kind, key, property], value);
+  for (const [property, value] of Object.entries(values))
+    out[property] = propertyDigest(ctx.digestKey, [ctx.tenantId, kind, key, property], value);
   return out;
 }
 

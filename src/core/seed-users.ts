@@ -32,7 +32,14 @@ function userKey(u: SeedUser): string {
  * new seed property is a compile error here until it is listed, so none escapes tracking.
  */
 function userProperties(u: SeedUser): { [P in Exclude<keyof SeedUser, 'id'>]-?: unknown } {
-  return { userPrincipalName: u.userPrincipalName, displayName: u.displayName, password: u.password, accountEnabled: u.accountEnabled, mail: u.mail, roles: u.roles };
+  return {
+    userPrincipalName: u.userPrincipalName,
+    displayName: u.displayName,
+    password: u.password,
+    accountEnabled: u.accountEnabled,
+    mail: u.mail,
+    roles: u.roles,
+  };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -54,7 +61,8 @@ function userDifferences(u: SeedUser, current: User): string[] {
 async function findSeedUser(store: Store, tenantId: string, u: SeedUser, path: string): Promise<User | null> {
   const byUpn = await store.users.findByUserPrincipalName(tenantId, u.userPrincipalName);
   if (u.id === undefined) return byUpn;
-  if (byUpn && byUpn.id !== u.id) throw new SeedError(`${path}.id: '${u.userPrincipalName}' already exists with id ${byUpn.id}, not ${u.id}`);
+  if (byUpn && byUpn.id !== u.id)
+    throw new SeedError(`${path}.id: '${u.userPrincipalName}' already exists with id ${byUpn.id}, not ${u.id}`);
   // With an explicit id, the id is the key: a changed userPrincipalName renames the user.
   return byUpn ?? (await store.users.findById(tenantId, u.id));
 }
@@ -80,22 +88,24 @@ async function createSeedUser(ctx: ApplyContext, deps: UserManagementDeps, u: Se
   const created = await asSeedError(
     path,
     u,
-    raceAsConflict(createUser(
-      deps,
-      {
-        ...(u.id !== undefined ? { id: u.id } : {}),
-        userPrincipalName: u.userPrincipalName,
-        displayName: u.displayName,
-        // Graph requires a mailNickname and Entra's tools default it to the UPN's alias; the
-        // directory does not store it, and an alias always meets the mailNickname rule.
-        mailNickname: u.userPrincipalName.slice(0, u.userPrincipalName.lastIndexOf('@')),
-        password: u.password,
-        accountEnabled: u.accountEnabled,
-        mail: u.mail,
-        roleTemplateIds: u.roles,
-      },
-      seedAction(),
-    )),
+    raceAsConflict(
+      createUser(
+        deps,
+        {
+          ...(u.id !== undefined ? { id: u.id } : {}),
+          userPrincipalName: u.userPrincipalName,
+          displayName: u.displayName,
+          // Graph requires a mailNickname and Entra's tools default it to the UPN's alias; the
+          // directory does not store it, and an alias always meets the mailNickname rule.
+          mailNickname: u.userPrincipalName.slice(0, u.userPrincipalName.lastIndexOf('@')),
+          password: u.password,
+          accountEnabled: u.accountEnabled,
+          mail: u.mail,
+          roleTemplateIds: u.roles,
+        },
+        seedAction(),
+      ),
+    ),
   );
   return created.id;
 }
@@ -116,7 +126,14 @@ async function raceAsConflict<T>(action: Promise<T>): Promise<T> {
 }
 
 /** Applies the properties the file changed (and the store differs in); returns the ones written. */
-async function updateSeedUser(ctx: ApplyContext, deps: UserManagementDeps, u: SeedUser, current: User, changed: readonly string[], path: string): Promise<string[]> {
+async function updateSeedUser(
+  ctx: ApplyContext,
+  deps: UserManagementDeps,
+  u: SeedUser,
+  current: User,
+  changed: readonly string[],
+  path: string,
+): Promise<string[]> {
   const differs = new Set(userDifferences(u, current));
   const apply = (property: string) => changed.includes(property) && differs.has(property);
   const changes: UserChanges = {};
@@ -128,7 +145,9 @@ async function updateSeedUser(ctx: ApplyContext, deps: UserManagementDeps, u: Se
   written.push(...(['userPrincipalName', 'displayName', 'accountEnabled', 'roles'] as const).filter((p) => apply(p)));
   if (apply('mail')) {
     // Graph's user update has no mail change (user-management.ts); report rather than silently pretend.
-    ctx.result.warnings.push(`user '${u.userPrincipalName}': mail differs from the seed but cannot be changed by a seed; it stays '${current.mail ?? ''}'`);
+    ctx.result.warnings.push(
+      `user '${u.userPrincipalName}': mail differs from the seed but cannot be changed by a seed; it stays '${current.mail ?? ''}'`,
+    );
   }
   // A password the file changed: verify first, so a store that already holds it (an administrator
   // set the same one) is not reset and revoked for nothing.
@@ -152,7 +171,13 @@ async function trackedUsers(ctx: ApplyContext): Promise<Map<string, User>> {
   return new Map((await ctx.store.users.findByIds(ctx.tenantId, ids)).map((u) => [u.id, u]));
 }
 
-async function applyUser(ctx: ApplyContext, deps: UserManagementDeps, users: ReadonlyMap<string, User>, u: SeedUser, path: string): Promise<void> {
+async function applyUser(
+  ctx: ApplyContext,
+  deps: UserManagementDeps,
+  users: ReadonlyMap<string, User>,
+  u: SeedUser,
+  path: string,
+): Promise<void> {
   const key = userKey(u);
   const digests = digestsOf(ctx, 'user', key, userProperties(u));
   const record = recordOf(ctx, 'user', key);
@@ -188,7 +213,13 @@ async function applyUser(ctx: ApplyContext, deps: UserManagementDeps, users: Rea
   recordOutcome(ctx.result, 'user', u.userPrincipalName, 'created');
 }
 
-export async function applySeedUsers(ctx: ApplyContext, tenant: Tenant, clock: UserManagementDeps['clock'], seed: Seed, tick: ProgressTick): Promise<void> {
+export async function applySeedUsers(
+  ctx: ApplyContext,
+  tenant: Tenant,
+  clock: UserManagementDeps['clock'],
+  seed: Seed,
+  tick: ProgressTick,
+): Promise<void> {
   const deps: UserManagementDeps = { store: ctx.store, clock, tenant };
   const users = await trackedUsers(ctx);
   for (const [i, u] of seed.users.entries()) {

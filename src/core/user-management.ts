@@ -118,13 +118,7 @@ export function userPrincipalNameViolation(upn: string, tenantDomain: string): U
   }
   const alias = upn.slice(0, at);
   const domain = upn.slice(at + 1);
-  if (
-    alias.length > MAX_UPN_ALIAS ||
-    !UPN_ALIAS.test(alias) ||
-    alias.startsWith('.') ||
-    alias.endsWith('.') ||
-    alias.includes('..')
-  ) {
+  if (alias.length > MAX_UPN_ALIAS || !UPN_ALIAS.test(alias) || alias.startsWith('.') || alias.endsWith('.') || alias.includes('..')) {
     return { kind: 'invalid_value', property: 'userPrincipalName' };
   }
   if (domain.toLowerCase() !== tenantDomain.toLowerCase()) return { kind: 'upn_domain' };
@@ -173,17 +167,17 @@ export async function createUser(deps: UserManagementDeps, input: NewUser, ctx: 
     createdAt: now,
   };
   const record = userManagementRecord({
-      tenantId: deps.tenant.id,
-      at: now,
-      activity: ACTIVITY.addUser,
-      operationType: 'Add',
-      actor: ctx.actor,
-      correlationId: ctx.correlationId,
-      target: userTarget(user, [
-        { displayName: 'DisplayName', oldValue: null, newValue: user.displayName },
-        { displayName: 'AccountEnabled', oldValue: null, newValue: String(user.accountEnabled) },
-      ]),
-    });
+    tenantId: deps.tenant.id,
+    at: now,
+    activity: ACTIVITY.addUser,
+    operationType: 'Add',
+    actor: ctx.actor,
+    correlationId: ctx.correlationId,
+    target: userTarget(user, [
+      { displayName: 'DisplayName', oldValue: null, newValue: user.displayName },
+      { displayName: 'AccountEnabled', oldValue: null, newValue: String(user.accountEnabled) },
+    ]),
+  });
   try {
     await deps.store.users.insert(user, [record]);
   } catch (e) {
@@ -198,12 +192,7 @@ export async function createUser(deps: UserManagementDeps, input: NewUser, ctx: 
  * the epoch bump (disable, password reset) and the audit records commit together (I1, I3).
  * Returns the updated user, or null if it was deleted meanwhile.
  */
-export async function updateUser(
-  deps: UserManagementDeps,
-  target: User,
-  changes: UserChanges,
-  ctx: ActionContext,
-): Promise<User | null> {
+export async function updateUser(deps: UserManagementDeps, target: User, changes: UserChanges, ctx: ActionContext): Promise<User | null> {
   if (changes.displayName !== undefined) checkDisplayName(changes.displayName);
   if (changes.password !== undefined) checkPassword(changes.password);
   if (changes.userPrincipalName !== undefined) checkUserPrincipalName(changes.userPrincipalName, deps.tenant);

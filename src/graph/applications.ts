@@ -84,7 +84,9 @@ async function updateApplication(ctx: GraphContext): Promise<void> {
   const body = requireJsonObject(ctx.request.body);
   for (const key of Object.keys(body)) {
     if (key.startsWith('@odata.') || (WRITABLE as readonly string[]).includes(key)) continue;
-    throw new RequestBadRequest(`Property '${key}' of '${APPLICATION_TYPE}' cannot be changed through Portcullis; only ${WRITABLE.join(' and ')} can.`);
+    throw new RequestBadRequest(
+      `Property '${key}' of '${APPLICATION_TYPE}' cannot be changed through Portcullis; only ${WRITABLE.join(' and ')} can.`,
+    );
   }
   const app = await findApplication(ctx);
   const uri = body.backchannelLogoutUri === undefined ? (app.backchannelLogout?.uri ?? null) : body.backchannelLogoutUri;
@@ -100,7 +102,13 @@ async function updateApplication(ctx: GraphContext): Promise<void> {
 }
 
 /** Entra's activity for any change of an application registration ("Update application"). */
-function updateApplicationRecord(before: Application, after: Application, actor: AuditIdentity, correlationId: string, at: number): AuditRecord {
+function updateApplicationRecord(
+  before: Application,
+  after: Application,
+  actor: AuditIdentity,
+  correlationId: string,
+  at: number,
+): AuditRecord {
   const view = (a: Application) => (a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null);
   return {
     id: newGuid(),

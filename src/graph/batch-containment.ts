@@ -68,7 +68,12 @@ function routesOf(routes: readonly GraphRoute[], version: GraphVersion): readonl
  * Resolves an inner request's URL under /{version} and checks it names one of `routes` (the
  * Graph routes without $batch); a GraphError to answer as the inner response otherwise.
  */
-export function resolveInnerUrl(version: GraphVersion, method: string, url: string, routes: readonly GraphRoute[]): InnerTarget | GraphError {
+export function resolveInnerUrl(
+  version: GraphVersion,
+  method: string,
+  url: string,
+  routes: readonly GraphRoute[],
+): InnerTarget | GraphError {
   // Absolute ("https://graph.microsoft.com/v1.0/me") and network-path ("//host/...") references.
   if (/^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//')) return invalidUrl(url, version, 'absolute URLs are not allowed');
   if (/[\u0000-\u001f\u007f#]/.test(url)) return invalidUrl(url, version, "control characters and '#' are not allowed");
@@ -138,7 +143,10 @@ const DROPPED = new Set([
  * ones an inner request may not set.
  */
 export function innerHeaders(raw: Readonly<Record<string, string>>): Record<string, string> {
-  const named = (raw.connection ?? '').toLowerCase().split(',').map((s) => s.trim());
+  const named = (raw.connection ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim());
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (DROPPED.has(name) || name.startsWith('x-forwarded-') || named.includes(name)) continue;

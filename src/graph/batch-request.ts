@@ -42,7 +42,8 @@ function readItem(raw: unknown, index: number): BatchItem {
   if (typeof r.id !== 'string' || r.id.length === 0) throw bad(`Request ${index} of the batch has no 'id' (a non-empty string).`);
   const id = r.id;
   const method = typeof r.method === 'string' ? r.method.toUpperCase() : '';
-  if (!(METHODS as readonly string[]).includes(method)) throw bad(`Request '${id}' has an invalid 'method'; use one of ${METHODS.join(', ')}.`);
+  if (!(METHODS as readonly string[]).includes(method))
+    throw bad(`Request '${id}' has an invalid 'method'; use one of ${METHODS.join(', ')}.`);
   if (typeof r.url !== 'string' || r.url.length === 0) throw bad(`Request '${id}' has no 'url'.`);
   const headers = readHeaders(r.headers, id);
   // JSON batching (https://learn.microsoft.com/graph/json-batching): a body needs its Content-Type in the request's headers.

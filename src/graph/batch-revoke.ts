@@ -65,7 +65,13 @@ function emptyBody(item: BatchItem): boolean {
   if (type !== undefined && !JSON_TYPE.test(type)) return false;
   if (item.body === undefined) return true;
   const body = item.body;
-  return type !== undefined && typeof body === 'object' && body !== null && Object.getPrototypeOf(body) === Object.prototype && Object.keys(body).length === 0;
+  return (
+    type !== undefined &&
+    typeof body === 'object' &&
+    body !== null &&
+    Object.getPrototypeOf(body) === Object.prototype &&
+    Object.keys(body).length === 0
+  );
 }
 
 /**
@@ -109,7 +115,12 @@ export async function runLaneRevoke(lane: RevokeLane, ctx: GraphContext, item: B
     lane.throttle?.take(caller);
     const answer = await revokeAs(services, ctx.version, caller, revoke.action, revoke.key, clientRequestId);
     if (answer.status === 204) return { id: item.id, status: 204, headers };
-    return { id: item.id, status: 200, headers: { ...headers, 'content-type': GRAPH_CONTENT_TYPE, 'odata-version': '4.0' }, body: answer.body };
+    return {
+      id: item.id,
+      status: 200,
+      headers: { ...headers, 'content-type': GRAPH_CONTENT_TYPE, 'odata-version': '4.0' },
+      body: answer.body,
+    };
   } catch (err) {
     const error = graphErrorFor(err, services, ctx.request.log, requestId);
     for (const [name, value] of Object.entries(error.headers)) headers[name.toLowerCase()] = value;

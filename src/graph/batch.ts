@@ -63,7 +63,11 @@ function errorResponse(item: BatchItem, error: GraphError, services: Services): 
       error: {
         code: error.code,
         message: error.message,
-        innerError: { date: graphErrorDate(services.clock.now()), 'request-id': requestId, 'client-request-id': clientRequestIdFor(item.headers['client-request-id'], requestId) },
+        innerError: {
+          date: graphErrorDate(services.clock.now()),
+          'request-id': requestId,
+          'client-request-id': clientRequestIdFor(item.headers['client-request-id'], requestId),
+        },
       },
     },
   };
@@ -125,7 +129,12 @@ export async function runBatch(rt: BatchRuntime, ctx: GraphContext, items: reado
     const run = (async () => {
       const deps = await Promise.all(item.dependsOn.map((d) => start(byId.get(d.toLowerCase())!)));
       const failed = deps.find((d) => !succeeded(d));
-      if (failed) return errorResponse(item, new FailedDependency(`Request '${item.id}' depends on request '${failed.id}', which failed.`), ctx.services);
+      if (failed)
+        return errorResponse(
+          item,
+          new FailedDependency(`Request '${item.id}' depends on request '${failed.id}', which failed.`),
+          ctx.services,
+        );
       return dispatch(rt, ctx, item);
     })();
     started.set(key, run);

@@ -59,7 +59,12 @@ export function graphErrorFor(err: unknown, services: Services, log: FastifyRequ
  * client-request-id}. Shared by sendGraphError and the $batch revoke lane (batch-revoke.ts), so a
  * batched error cannot drift from a direct one.
  */
-export function graphErrorBody(error: GraphError, requestId: string, clientRequestId: string, services: Services): { error: Record<string, unknown> } {
+export function graphErrorBody(
+  error: GraphError,
+  requestId: string,
+  clientRequestId: string,
+  services: Services,
+): { error: Record<string, unknown> } {
   return {
     error: {
       code: error.code,

@@ -129,7 +129,10 @@ export class GeneralException extends GraphError {
 export class ServiceNotAvailable extends GraphError {
   readonly status = 503;
   readonly code = 'serviceNotAvailable';
-  constructor(message = 'The service is temporarily unavailable. Retry the request after the time in the Retry-After header.', retryAfterSeconds = 1) {
+  constructor(
+    message = 'The service is temporarily unavailable. Retry the request after the time in the Retry-After header.',
+    retryAfterSeconds = 1,
+  ) {
     super(message);
     this.headers['retry-after'] = String(retryAfterSeconds);
   }

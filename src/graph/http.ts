@@ -4,8 +4,7 @@ import { clientRequestIdOf } from '../http/request-id.js';
 import type { Caller } from './auth.js';
 
 /** Graph's JSON media type, exactly as graph.microsoft.com sends it (https://learn.microsoft.com/graph/api/user-revokesigninsessions). */
-export const GRAPH_CONTENT_TYPE =
-  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+export const GRAPH_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 export type GraphVersion = 'v1.0' | 'beta';
 

@@ -13,7 +13,16 @@ import type { UserAction } from '../core/authorization/actions.js';
 import type { Caller } from './auth.js';
 import { actorOf, auditActor, demand, requireDelegated } from './authorize.js';
 import { RequestResourceNotFound } from './errors.js';
-import { actionPaths, clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute, type GraphVersion } from './http.js';
+import {
+  actionPaths,
+  clientRequestId,
+  sendJson,
+  sendNoContent,
+  serviceRoot,
+  type GraphContext,
+  type GraphRoute,
+  type GraphVersion,
+} from './http.js';
 import { findUserByKey } from './user-lookup.js';
 
 /** What a revoke answers on success: the status and, for 200, the JSON body. */
@@ -31,7 +40,10 @@ export interface RevokeAction {
 export const REVOKE_SIGN_IN_SESSIONS: RevokeAction = {
   action: 'revokeSignInSessions',
   kind: 'revokeSignInSessions',
-  answer: (services, version) => ({ status: 200, body: { '@odata.context': `${serviceRoot({ services, version })}/$metadata#Edm.Boolean`, value: true } }),
+  answer: (services, version) => ({
+    status: 200,
+    body: { '@odata.context': `${serviceRoot({ services, version })}/$metadata#Edm.Boolean`, value: true },
+  }),
 };
 
 /** https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta: beta only; 204 as documented; application permissions "Not supported". */
@@ -86,7 +98,10 @@ function revokeHandler(action: RevokeAction, me: boolean) {
 
 function actionRoutes(name: string, action: RevokeAction, versions?: GraphRoute['versions']): GraphRoute[] {
   const routes: GraphRoute[] = [];
-  for (const [base, me] of [['/users/:id', false], ['/me', true]] as const) {
+  for (const [base, me] of [
+    ['/users/:id', false],
+    ['/me', true],
+  ] as const) {
     for (const path of actionPaths(base, name)) {
       routes.push({ method: 'POST', path, ...(versions ? { versions } : {}), handler: revokeHandler(action, me) });
     }

@@ -14,15 +14,13 @@ export function pathSegments(url: string, prefix: string): string[] {
   // `/users//revokeSignInSessions` names an empty (invalid) user id, not another route.
   const rest = path.slice(prefix.length).replace(/^\/+/, '').replace(/\/+$/, '');
   if (rest === '') return [];
-  return rest
-    .split('/')
-    .map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
+  return rest.split('/').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
 }
 
 /**

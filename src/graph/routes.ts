@@ -36,7 +36,13 @@ interface GraphRuntime {
  * whatever its method or path, so the 405 / 400 of route matching tells an anonymous caller
  * nothing about which resources and methods exist), then throttling, then the handler.
  */
-async function answer(rt: GraphRuntime, version: GraphVersion, match: RouteMatch, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function answer(
+  rt: GraphRuntime,
+  version: GraphVersion,
+  match: RouteMatch,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const { services } = rt;
   const caller = await authenticate(request, services);
   if (match.kind === 'method') throw new MethodNotAllowed();

@@ -43,7 +43,15 @@ export const USER_PROPERTIES: readonly string[] = Object.keys(GETTERS);
  * What User.ReadBasic.All lets a caller read of other users (Graph permissions reference);
  * other selected properties come back null for such a caller.
  */
-const BASIC_PROPERTIES: ReadonlySet<string> = new Set(['businessPhones', 'displayName', 'givenName', 'mail', 'surname', 'userPrincipalName', 'id']);
+const BASIC_PROPERTIES: ReadonlySet<string> = new Set([
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'mail',
+  'surname',
+  'userPrincipalName',
+  'id',
+]);
 
 export interface UserView {
   /** $select result, or null for the default set. */

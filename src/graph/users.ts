@@ -4,14 +4,7 @@
  * core/user-management.ts; this file checks permissions, the JSON shape, and maps rule
  * violations to Graph's messages.
  */
-import {
-  createUser,
-  deleteUser,
-  updateUser,
-  UserRuleError,
-  type UserChanges,
-  type UserRuleViolation,
-} from '../core/user-management.js';
+import { createUser, deleteUser, updateUser, UserRuleError, type UserChanges, type UserRuleViolation } from '../core/user-management.js';
 import type { UserAction } from '../core/authorization/actions.js';
 import { mayAttempt, mayCreateUsers, mayPerform, type Actor } from '../core/authorization/decide.js';
 import type { User } from '../core/model.js';
@@ -35,7 +28,10 @@ const READ_SELF_SCOPES = ['User.Read', 'User.ReadWrite'];
 /** True when the caller holds only User.ReadBasic.All among the read permissions. */
 function readsBasicOnly(caller: Caller, target: User): boolean {
   if (caller.kind !== 'delegated' || target.id === caller.user.id) return false;
-  return !hasAnyScope(caller, READ_USERS.delegated.filter((s) => s !== 'User.ReadBasic.All'));
+  return !hasAnyScope(
+    caller,
+    READ_USERS.delegated.filter((s) => s !== 'User.ReadBasic.All'),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,10 +99,35 @@ async function getUser(ctx: GraphContext): Promise<void> {
 /** Properties of microsoft.graph.user that Portcullis does not store: refused, never silently dropped. */
 const UNSUPPORTED_USER_PROPERTIES = new Set(
   [
-    'businessPhones', 'givenName', 'surname', 'jobTitle', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'usageLocation',
-    'department', 'companyName', 'city', 'country', 'state', 'streetAddress', 'postalCode', 'employeeId', 'otherMails',
-    'passwordPolicies', 'userType', 'onPremisesImmutableId', 'identities', 'ageGroup', 'birthday', 'aboutMe', 'faxNumber',
-    'employeeType', 'employeeHireDate', 'proxyAddresses', 'showInAddressList',
+    'businessPhones',
+    'givenName',
+    'surname',
+    'jobTitle',
+    'mobilePhone',
+    'officeLocation',
+    'preferredLanguage',
+    'usageLocation',
+    'department',
+    'companyName',
+    'city',
+    'country',
+    'state',
+    'streetAddress',
+    'postalCode',
+    'employeeId',
+    'otherMails',
+    'passwordPolicies',
+    'userType',
+    'onPremisesImmutableId',
+    'identities',
+    'ageGroup',
+    'birthday',
+    'aboutMe',
+    'faxNumber',
+    'employeeType',
+    'employeeHireDate',
+    'proxyAddresses',
+    'showInAddressList',
   ].map((p) => p.toLowerCase()),
 );
 
@@ -243,7 +264,10 @@ async function postUser(ctx: GraphContext): Promise<void> {
     ),
   );
   ctx.reply.header('location', `${serviceRoot(ctx)}/users/${user.id}`);
-  sendJson(ctx.reply, 201, { '@odata.context': usersContext(serviceRoot(ctx), null, true), ...userJson(user, { select: null, basicOnly: false }) });
+  sendJson(ctx.reply, 201, {
+    '@odata.context': usersContext(serviceRoot(ctx), null, true),
+    ...userJson(user, { select: null, basicOnly: false }),
+  });
 }
 
 async function patchUser(ctx: GraphContext): Promise<void> {

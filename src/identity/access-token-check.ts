@@ -25,7 +25,8 @@ export async function readOwnAccessToken(token: string, services: Services): Pro
   return 'claims' in reading ? { claims: reading.claims, current: false } : null;
 }
 
-export const isAppOnly = (claims: JwtPayload): boolean => claims.idtyp === 'app' || (claims.scp === undefined && Array.isArray(claims.roles));
+export const isAppOnly = (claims: JwtPayload): boolean =>
+  claims.idtyp === 'app' || (claims.scp === undefined && Array.isArray(claims.roles));
 
 /** The client the token was issued to (`azp`, or v1 `appid`). */
 export const clientOf = (claims: JwtPayload): string | null =>

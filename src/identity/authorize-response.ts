@@ -18,7 +18,9 @@ export function respondToClient(
   const all = { ...values, ...(target.state !== null ? { state: target.state } : {}) };
   if (target.responseMode === 'form_post') {
     const nonce = randomBytes(16).toString('base64');
-    const fields = Object.entries(all).map(([k, v]) => hidden(k, v)).join('');
+    const fields = Object.entries(all)
+      .map(([k, v]) => hidden(k, v))
+      .join('');
     const html = page(
       'Working…',
       `<form method="post" action="${esc(target.redirectUri)}">${fields}<p>Sending you back to the application.</p><noscript><button type="submit">Continue</button></noscript></form>`,

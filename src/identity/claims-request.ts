@@ -35,7 +35,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function checkClaimRequest(name: string, request: unknown): void {
   if (request === null) return;
   if (!isObject(request)) throw malformed(`the request for '${name.slice(0, 50)}' must be null or an object.`);
-  if ('essential' in request && typeof request.essential !== 'boolean') throw malformed(`'${name.slice(0, 50)}.essential' must be a boolean.`);
+  if ('essential' in request && typeof request.essential !== 'boolean')
+    throw malformed(`'${name.slice(0, 50)}.essential' must be a boolean.`);
   if ('values' in request && !Array.isArray(request.values)) throw malformed(`'${name.slice(0, 50)}.values' must be an array.`);
 }
 

@@ -71,7 +71,8 @@ export async function authenticateClient(
   }
   const clientId = basic?.id ?? params.require('client_id');
   const bodyId = params.get('client_id');
-  if (basic && bodyId !== undefined && bodyId !== basic.id) throw new InvalidRequest(900144, 'client_id does not match the Authorization header.');
+  if (basic && bodyId !== undefined && bodyId !== basic.id)
+    throw new InvalidRequest(900144, 'client_id does not match the Authorization header.');
   const app = await findClient(services, clientId);
   const secret = basic?.secret ?? postedSecret;
   if (secret === undefined) return { app, authenticated: false };
@@ -118,5 +119,7 @@ async function matchesASecret(app: Application, secret: string, now: number): Pr
 
 /** Apps that can keep a secret must prove it; public and SPA registrations need not. */
 export function isConfidentialOnly(app: Application): boolean {
-  return app.secrets.length > 0 && app.publicClientRedirectUris.length === 0 && app.spaRedirectUris.length === 0 && !app.allowPublicClientFlows;
+  return (
+    app.secrets.length > 0 && app.publicClientRedirectUris.length === 0 && app.spaRedirectUris.length === 0 && !app.allowPublicClientFlows
+  );
 }

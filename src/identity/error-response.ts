@@ -5,7 +5,10 @@ import { AADSTS, OAuthError, TemporarilyUnavailable } from './oauth-errors.js';
 
 /** Entra's timestamp form in token errors: `yyyy-MM-dd HH:mm:ssZ`. */
 export function entraTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**

@@ -9,7 +9,15 @@ import type { RequestedScopes } from './scopes.js';
 /** A new refresh token for a grant: only its digest is stored (I5). */
 export function newRefreshToken(
   services: Services,
-  args: { grantId: string; user: Pick<User, 'id' | 'tenantId'>; clientId: string; scopes: string[]; epoch: number; fixedExpiry?: number; kind: RedirectKind | 'device' | 'password' },
+  args: {
+    grantId: string;
+    user: Pick<User, 'id' | 'tenantId'>;
+    clientId: string;
+    scopes: string[];
+    epoch: number;
+    fixedExpiry?: number;
+    kind: RedirectKind | 'device' | 'password';
+  },
 ): { token: string; record: RefreshTokenRecord } {
   const now = services.clock.now();
   const t = services.config.tokens;

@@ -98,14 +98,22 @@ export class Throttled extends TemporarilyUnavailable {
 /** Entra's texts, in one place so tests and docs/identity-endpoints.md ("Errors") can check them. */
 export const AADSTS = {
   tenantNotFound: (t: string) =>
-    new InvalidRequest(90002, `Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`),
+    new InvalidRequest(
+      90002,
+      `Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    ),
   missingParameter: (name: string) => new InvalidRequest(900144, `The request body must contain the following parameter: '${name}'.`),
   missingQueryParameter: (name: string) => new InvalidRequest(900144, `The request must contain the following parameter: '${name}'.`),
   /** A parameter holding U+0000: no OAuth value legitimately does, and the store could not hold it. */
   malformedParameter: (name: string) =>
-    new InvalidRequest(9002313, `Invalid request. Request is malformed or invalid. The parameter '${name.slice(0, 100)}' contains a character that is not allowed.`),
-  duplicateParameter: (name: string) => new InvalidRequest(90015, `Requested query string is too long or contains the parameter '${name}' more than once.`),
-  malformedBody: () => new InvalidRequest(900144, 'The request body must be application/x-www-form-urlencoded and contain the request parameters.'),
+    new InvalidRequest(
+      9002313,
+      `Invalid request. Request is malformed or invalid. The parameter '${name.slice(0, 100)}' contains a character that is not allowed.`,
+    ),
+  duplicateParameter: (name: string) =>
+    new InvalidRequest(90015, `Requested query string is too long or contains the parameter '${name}' more than once.`),
+  malformedBody: () =>
+    new InvalidRequest(900144, 'The request body must be application/x-www-form-urlencoded and contain the request parameters.'),
   bodyTooLarge: () => new InvalidRequest(90014, 'The request body is too large.'),
   unknownClient: (clientId: string, tenant: string) =>
     new UnauthorizedClient(
@@ -116,7 +124,10 @@ export const AADSTS = {
   clientSecretRequired: () =>
     new InvalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
   invalidClientSecret: (appId: string) =>
-    new InvalidClient(7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${appId}'.`),
+    new InvalidClient(
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${appId}'.`,
+    ),
   unsupportedGrantType: (g: string) => new UnsupportedGrantType(70003, `The app requested an unsupported grant type '${g}'.`),
   redirectUriMismatch: (uri: string, appId: string) =>
     new InvalidRequest(
@@ -124,34 +135,62 @@ export const AADSTS = {
       `The redirect URI '${uri}' specified in the request does not match the redirect URIs configured for the application '${appId}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.`,
     ),
   invalidScope: (scope: string) =>
-    new InvalidScope(70011, `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`),
+    new InvalidScope(
+      70011,
+      `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+    ),
   unknownResource: (resource: string, tenant: string) =>
     new InvalidScope(500011, `The resource principal named ${resource} was not found in the tenant named ${tenant}.`),
   clientCredentialsScope: (scope: string) =>
-    new InvalidScope(1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`),
+    new InvalidScope(
+      1002012,
+      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    ),
   notConsented: (appId: string, scopes: string) =>
     new InvalidGrant(
       65001,
       `The user or administrator has not consented to use the application with ID '${appId}'. Send an interactive authorization request for this user and resource. Missing permissions: ${scopes}.`,
       'consent_required',
     ),
-  pkceRequired: () => new InvalidRequest(9002325, 'Proof Key for Code Exchange is required for this client (public clients and single-page applications).'),
+  pkceRequired: () =>
+    new InvalidRequest(9002325, 'Proof Key for Code Exchange is required for this client (public clients and single-page applications).'),
   pkceMethod: () => new InvalidRequest(50123, "The code_challenge_method is not supported; use 'S256'."),
   pkceMismatch: () =>
     new InvalidGrant(50148, 'The code_verifier provided does not match the code_challenge supplied in the authorization request for PKCE.'),
-  pkceVerifierMissing: () => new InvalidRequest(50149, 'The code_verifier is required because a code_challenge was supplied in the authorization request.'),
-  invalidCode: () => new InvalidGrant(9002313, 'Invalid request. Request is malformed or invalid. The provided authorization code is invalid.'),
+  pkceVerifierMissing: () =>
+    new InvalidRequest(50149, 'The code_verifier is required because a code_challenge was supplied in the authorization request.'),
+  invalidCode: () =>
+    new InvalidGrant(9002313, 'Invalid request. Request is malformed or invalid. The provided authorization code is invalid.'),
   codeRedeemed: () =>
-    new InvalidGrant(54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.'),
-  codeExpired: () => new InvalidGrant(70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'),
+    new InvalidGrant(
+      54005,
+      'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+    ),
+  codeExpired: () =>
+    new InvalidGrant(
+      70008,
+      'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+    ),
   codeRedirectMismatch: () => new InvalidGrant(70002, 'The redirect_uri does not match the one used in the authorization request.'),
   wrongClient: () => new InvalidGrant(70000, 'The provided authorization grant was issued to a different client.'),
   invalidRefreshToken: () =>
-    new InvalidGrant(9002313, "Invalid request. Request is malformed or invalid. The provided value for the input parameter 'refresh_token' or 'assertion' is not valid.", 'bad_token'),
+    new InvalidGrant(
+      9002313,
+      "Invalid request. Request is malformed or invalid. The provided value for the input parameter 'refresh_token' or 'assertion' is not valid.",
+      'bad_token',
+    ),
   refreshTokenReused: () =>
-    new InvalidGrant(70000, 'The provided refresh token has already been used; every token of this grant has been revoked (refresh token replay detection).', 'bad_token'),
+    new InvalidGrant(
+      70000,
+      'The provided refresh token has already been used; every token of this grant has been revoked (refresh token replay detection).',
+      'bad_token',
+    ),
   refreshTokenExpired: () =>
-    new InvalidGrant(700082, 'The refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.', 'bad_token'),
+    new InvalidGrant(
+      700082,
+      'The refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+      'bad_token',
+    ),
   /** AADSTS50173: the text Entra returns after revokeSignInSessions (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
   revoked: (issuedAt: number, validFrom: number | null) =>
     new InvalidGrant(
@@ -165,8 +204,7 @@ export const AADSTS = {
   badCredentials: () => new InvalidGrant(50126, 'Error validating credentials due to invalid username or password.'),
   publicFlowsDisabled: () =>
     new InvalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
-  authorizationPending: () =>
-    new AuthorizationPending(70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.'),
+  authorizationPending: () => new AuthorizationPending(70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.'),
   authorizationDeclined: () => new AuthorizationDeclined(70000, 'The user declined to authorize the device.'),
   deviceCodeExpired: () => new ExpiredToken(70019, 'Verification code expired.'),
   deviceCodeInvalid: () => new InvalidGrant(70000, "The provided value for the input parameter 'device_code' is not valid."),
@@ -174,25 +212,39 @@ export const AADSTS = {
   loginRequired: () => new LoginRequired(50058, 'A silent sign-in request was sent but no user is signed in.'),
   /** A CAE claims challenge asks for tokens not before a time the SSO session predates (https://learn.microsoft.com/entra/identity-platform/claims-challenge). */
   sessionPredatesChallenge: () =>
-    new InteractionRequired(50173, 'The sign-in session was established before the time the claims challenge requires; the user must sign in again.'),
+    new InteractionRequired(
+      50173,
+      'The sign-in session was established before the time the claims challenge requires; the user must sign in again.',
+    ),
   sessionRevoked: () => new InteractionRequired(50173, 'The session has been revoked; the user must sign in again.'),
-  unsupportedResponseType: (t: string) => new UnsupportedResponseType(700054, `response_type '${t}' is not enabled for the application; only 'code' is supported.`),
-  unsupportedResponseMode: (m: string) => new InvalidRequest(900561, `The response_mode '${m}' is not supported; use 'query', 'fragment' or 'form_post'.`),
-  invalidPrompt: (p: string) => new InvalidRequest(90023, `Invalid prompt value '${p}'. Supported values: login, none, consent, select_account.`),
+  unsupportedResponseType: (t: string) =>
+    new UnsupportedResponseType(700054, `response_type '${t}' is not enabled for the application; only 'code' is supported.`),
+  unsupportedResponseMode: (m: string) =>
+    new InvalidRequest(900561, `The response_mode '${m}' is not supported; use 'query', 'fragment' or 'form_post'.`),
+  invalidPrompt: (p: string) =>
+    new InvalidRequest(90023, `Invalid prompt value '${p}'. Supported values: login, none, consent, select_account.`),
   /** RFC 7009 §2.2.1; 90023 is Entra's generic InvalidRequest code. */
   appOnlyTokenNotRevocable: () =>
     new UnsupportedTokenType(90023, 'Access tokens from the client credentials grant have no grant to revoke; they expire.'),
   /** RFC 7662 §2.1: introspection is for clients that authenticate (a confidential client's secret). */
   introspectionNeedsSecret: () =>
-    new InvalidClient(7000218, "Token introspection requires client authentication: the request must contain 'client_secret' (client_secret_post or client_secret_basic)."),
+    new InvalidClient(
+      7000218,
+      "Token introspection requires client authentication: the request must contain 'client_secret' (client_secret_post or client_secret_basic).",
+    ),
   /** AADSTS50053, Entra smart lockout: refused before the password is checked (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
   accountLocked: () =>
     new InvalidGrant(50053, "The account is locked, you've tried to sign in too many times with an incorrect user ID or password."),
   /** AADSTS50053's other text: the source address is locked, whichever account it tries. */
-  sourceLocked: () => new InvalidGrant(50053, 'Sign-in was blocked because it came from an IP address with too many failed sign-in attempts.'),
+  sourceLocked: () =>
+    new InvalidGrant(50053, 'Sign-in was blocked because it came from an IP address with too many failed sign-in attempts.'),
   /** AADSTS90055 (Entra's throttling code): client-secret guessing limit reached. */
   clientAuthThrottled: (retryAfterSeconds: number) =>
-    new Throttled(90055, 'Too many failed client authentication attempts. Retry after the time given in the Retry-After header.', retryAfterSeconds),
+    new Throttled(
+      90055,
+      'Too many failed client authentication attempts. Retry after the time given in the Retry-After header.',
+      retryAfterSeconds,
+    ),
   /** AADSTS90055: too many unknown device codes polled from this source. */
   deviceCodeThrottled: (retryAfterSeconds: number) =>
     new Throttled(90055, 'Too many invalid device codes. Retry after the time given in the Retry-After header.', retryAfterSeconds),

@@ -6,9 +6,7 @@ import { hashSecret, verifySecret } from '../crypto/passwords.js';
 import { newOpaqueToken } from '../crypto/random.js';
 import type { Services } from '../services.js';
 
-export type PasswordCheck =
-  | { ok: true; user: User }
-  | { ok: false; reason: 'bad_credentials' | 'disabled' | 'locked' | 'source_locked' };
+export type PasswordCheck = { ok: true; user: User } | { ok: false; reason: 'bad_credentials' | 'disabled' | 'locked' | 'source_locked' };
 
 /**
  * A hash no password matches, verified for unknown usernames so that they cost the same argon2
@@ -32,27 +30,32 @@ export async function checkPassword(
   // A few sign-ins from one address may be checked at once (an office behind one NAT); one per user.
   const source: Subject = { key: lockoutKey.signInSource(attempt.source), policy: limits.sourceSignIn, concurrency: SOURCE_CONCURRENCY };
   const sourceBusy = (): PasswordCheck => ({ ok: false, reason: 'source_locked' });
-  return services.limiter.exclusive([source], async () => {
-    if ((await services.limiter.lockedFor([source])) > 0) return sourceBusy();
-    const user = attempt.username ? await services.store.users.findByUserPrincipalName(services.tenant.id, attempt.username) : null;
-    if (!user) {
-      // An unknown user name costs the same argon2 time as a wrong password.
-      await matches(await decoy(), attempt.password);
-      return failed(services, [source], attempt);
-    }
-    const account: Subject = { key: lockoutKey.user(user.tenantId, user.id), policy: limits.userSignIn, target: userTarget(user) };
-    return services.limiter.exclusive(
-      [account],
-      async () => {
-        if ((await services.limiter.lockedFor([account])) > 0) return { ok: false, reason: 'locked' };
-        if (!user.passwordHash || !(await matches(user.passwordHash, attempt.password))) return failed(services, [source, account], attempt);
-        await services.limiter.reset(account);
-        if (!user.accountEnabled) return { ok: false, reason: 'disabled' };
-        return { ok: true, user };
-      },
-      () => ({ ok: false, reason: 'locked' }),
-    );
-  }, sourceBusy);
+  return services.limiter.exclusive(
+    [source],
+    async () => {
+      if ((await services.limiter.lockedFor([source])) > 0) return sourceBusy();
+      const user = attempt.username ? await services.store.users.findByUserPrincipalName(services.tenant.id, attempt.username) : null;
+      if (!user) {
+        // An unknown user name costs the same argon2 time as a wrong password.
+        await matches(await decoy(), attempt.password);
+        return failed(services, [source], attempt);
+      }
+      const account: Subject = { key: lockoutKey.user(user.tenantId, user.id), policy: limits.userSignIn, target: userTarget(user) };
+      return services.limiter.exclusive(
+        [account],
+        async () => {
+          if ((await services.limiter.lockedFor([account])) > 0) return { ok: false, reason: 'locked' };
+          if (!user.passwordHash || !(await matches(user.passwordHash, attempt.password)))
+            return failed(services, [source, account], attempt);
+          await services.limiter.reset(account);
+          if (!user.accountEnabled) return { ok: false, reason: 'disabled' };
+          return { ok: true, user };
+        },
+        () => ({ ok: false, reason: 'locked' }),
+      );
+    },
+    sourceBusy,
+  );
 }
 
 const SOURCE_CONCURRENCY = 4;

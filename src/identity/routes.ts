@@ -32,8 +32,13 @@ export function registerIdentityRoutes(http: FastifyInstance, services: Services
         if (err.status >= 500) req.log.error({ err: error, requestId: req.id }, 'identity request failed');
         if (err instanceof TemporarilyUnavailable) reply.header('retry-after', String(err.retryAfterSeconds));
         // A refused sign-out (an unknown tenant) names what failed; the session was not touched.
-        if (route.endsWith('/logout') && error instanceof OAuthError) return sendPage(reply, 400, messagePage('Sign-out failed', err.description));
-        return sendPage(reply, err.status >= 500 ? err.status : 400, errorPage('Sorry, but we’re having trouble signing you in.', err.description, `AADSTS${err.aadsts} · Request Id: ${req.id}`));
+        if (route.endsWith('/logout') && error instanceof OAuthError)
+          return sendPage(reply, 400, messagePage('Sign-out failed', err.description));
+        return sendPage(
+          reply,
+          err.status >= 500 ? err.status : 400,
+          errorPage('Sorry, but we’re having trouble signing you in.', err.description, `AADSTS${err.aadsts} · Request Id: ${req.id}`),
+        );
       }
       return sendTokenError(req, reply, error, services.clock.now());
     });
@@ -61,14 +66,26 @@ export function registerDeviceLoginPages(http: FastifyInstance, services: Servic
       if (kind.kind === 'unavailable') {
         req.log.warn({ err: error, requestId: req.id }, 'store unavailable');
         reply.header('retry-after', String(kind.retryAfterSeconds));
-        return sendPage(reply, kind.status, errorPage('Sorry, but we’re having trouble signing you in.', 'The service is temporarily unavailable. Please try again in a moment.', `Request Id: ${req.id}`));
+        return sendPage(
+          reply,
+          kind.status,
+          errorPage(
+            'Sorry, but we’re having trouble signing you in.',
+            'The service is temporarily unavailable. Please try again in a moment.',
+            `Request Id: ${req.id}`,
+          ),
+        );
       }
       const clientError = kind.kind === 'request';
       if (!clientError) req.log.error({ err: error, requestId: req.id }, 'web request failed');
       return sendPage(
         reply,
         kind.status,
-        errorPage('Sorry, but we’re having trouble signing you in.', clientError ? 'The request was not valid.' : 'An internal error occurred. Please try again.', `Request Id: ${req.id}`),
+        errorPage(
+          'Sorry, but we’re having trouble signing you in.',
+          clientError ? 'The request was not valid.' : 'An internal error occurred. Please try again.',
+          `Request Id: ${req.id}`,
+        ),
       );
     });
     registerDeviceLogin(scope, services);

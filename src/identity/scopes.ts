@@ -1,5 +1,11 @@
 import type { Application } from '../core/model.js';
-import { GRAPH_RESOURCE_APP_ID, GRAPH_RESOURCE_URI, OIDC_SCOPES, canonicalPermission, isKnownDelegatedPermission } from '../core/permissions.js';
+import {
+  GRAPH_RESOURCE_APP_ID,
+  GRAPH_RESOURCE_URI,
+  OIDC_SCOPES,
+  canonicalPermission,
+  isKnownDelegatedPermission,
+} from '../core/permissions.js';
 import { AADSTS } from './oauth-errors.js';
 
 /**

@@ -74,7 +74,9 @@ export class Readiness {
 
   private keysCheck(): HealthCheck {
     try {
-      return this.keys.signingKid ? { name: 'signing-keys', status: 'UP' } : { name: 'signing-keys', status: 'DOWN', reason: 'no signing key loaded' };
+      return this.keys.signingKid
+        ? { name: 'signing-keys', status: 'UP' }
+        : { name: 'signing-keys', status: 'DOWN', reason: 'no signing key loaded' };
     } catch {
       return { name: 'signing-keys', status: 'DOWN', reason: 'no signing key loaded' };
     }

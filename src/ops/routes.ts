@@ -20,6 +20,9 @@ export function registerHealthRoutes(http: FastifyInstance, readiness: Readiness
 /** GET /metrics: the Prometheus text exposition. */
 export function registerMetricsRoute(http: FastifyInstance, metrics: AppMetrics): void {
   http.get('/metrics', async (_req, reply) =>
-    reply.header('cache-control', 'no-store').type(metrics.contentType).send(await metrics.exposition()),
+    reply
+      .header('cache-control', 'no-store')
+      .type(metrics.contentType)
+      .send(await metrics.exposition()),
   );
 }

@@ -188,7 +188,11 @@ export class OutboxDispatcher {
     const out: NewDelivery[] = [];
     for (const sink of this.sinks.values()) {
       try {
-        const ctx: PlanContext = { services: this.services, signal: AbortSignal.timeout(this.services.config.outbox.deliveryTimeoutMs), snapshot };
+        const ctx: PlanContext = {
+          services: this.services,
+          signal: AbortSignal.timeout(this.services.config.outbox.deliveryTimeoutMs),
+          snapshot,
+        };
         for (const p of await sink.plan(event, ctx)) {
           out.push({ id: randomUUID(), sink: sink.name, destination: p.destination, payload: p.payload });
         }
@@ -234,7 +238,10 @@ export class OutboxDispatcher {
           const nextAttemptAt = now + backoffDelayMs(attempts, initialBackoffMs, maxBackoffMs);
           settlement = { status: 'pending', attempts, nextAttemptAt, lastError: outcome.reason };
           records.push(
-            audit(OUTBOX_ACTIVITY.attemptFailed, `attempt ${attempts} failed: ${outcome.reason}; next attempt at ${new Date(nextAttemptAt).toISOString()}`),
+            audit(
+              OUTBOX_ACTIVITY.attemptFailed,
+              `attempt ${attempts} failed: ${outcome.reason}; next attempt at ${new Date(nextAttemptAt).toISOString()}`,
+            ),
           );
         }
         break;
@@ -262,7 +269,10 @@ export class OutboxDispatcher {
     try {
       return await Promise.race([
         sink.deliver(delivery, event, { services: this.services, signal }).catch(
-          (e: unknown): DeliveryOutcome => ({ kind: 'retry', reason: signal.aborted ? `no answer within ${timeoutMs} ms` : errorText(e) }),
+          (e: unknown): DeliveryOutcome => ({
+            kind: 'retry',
+            reason: signal.aborted ? `no answer within ${timeoutMs} ms` : errorText(e),
+          }),
         ),
         timeout,
       ]);

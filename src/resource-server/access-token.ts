@@ -82,7 +82,8 @@ export async function validateAccessToken(token: string, keys: IssuerKeys, rules
 }
 
 function describe(e: unknown): string {
-  if (e instanceof errors.JWTClaimValidationFailed || e instanceof errors.JWTExpired) return CLAIM_REFUSALS[e.claim] ?? 'The access token claims are invalid.';
+  if (e instanceof errors.JWTClaimValidationFailed || e instanceof errors.JWTExpired)
+    return CLAIM_REFUSALS[e.claim] ?? 'The access token claims are invalid.';
   if (e instanceof errors.JWSSignatureVerificationFailed) return 'The access token signature is invalid.';
   if (e instanceof errors.JOSEAlgNotAllowed) return 'The access token is not signed with RS256.';
   if (e instanceof errors.JWSInvalid || e instanceof errors.JWTInvalid) return NOT_A_JWT;

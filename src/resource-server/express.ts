@@ -43,14 +43,19 @@ export function expressAuthenticate(rs: ResourceServer) {
 export function expressPushReceiver(rs: ResourceServer) {
   return (req: RequestWithAuth, res: ServerResponse, next: Next): void => {
     const body =
-      typeof req.body === 'string' ? Promise.resolve(req.body) : Buffer.isBuffer(req.body) ? Promise.resolve(req.body.toString('utf8')) : readBody(req, MAX_SET_BYTES);
+      typeof req.body === 'string'
+        ? Promise.resolve(req.body)
+        : Buffer.isBuffer(req.body)
+          ? Promise.resolve(req.body.toString('utf8'))
+          : readBody(req, MAX_SET_BYTES);
     body
       .then((text) => rs.receivePush({ contentType: req.headers['content-type'], authorization: req.headers.authorization, body: text }))
       .then((outcome) => {
         if (outcome.status === 202) {
           res.statusCode = 202;
           res.end();
-        } else sendJson(res, outcome.status, outcome.body, outcome.status === 503 ? { 'retry-after': String(outcome.retryAfterSeconds) } : {});
+        } else
+          sendJson(res, outcome.status, outcome.body, outcome.status === 503 ? { 'retry-after': String(outcome.retryAfterSeconds) } : {});
       })
       .catch((error: unknown) => {
         if (error instanceof BodyTooLarge) sendJson(res, 400, { err: 'invalid_request', description: 'The SET is too large.' });

@@ -19,7 +19,11 @@ export function fastifyAuthenticate(rs: ResourceServer) {
       request.auth = outcome.claims;
       return;
     }
-    await reply.code(outcome.status).header('www-authenticate', outcome.wwwAuthenticate).header('cache-control', 'no-store').send(outcome.body);
+    await reply
+      .code(outcome.status)
+      .header('www-authenticate', outcome.wwwAuthenticate)
+      .header('cache-control', 'no-store')
+      .send(outcome.body);
   };
 }
 
@@ -29,7 +33,9 @@ export function fastifyAuthenticate(rs: ResourceServer) {
  */
 export function fastifyPushReceiver(rs: ResourceServer, path = '/ssf/events') {
   return async (app: FastifyInstance): Promise<void> => {
-    app.addContentTypeParser('application/secevent+jwt', { parseAs: 'string', bodyLimit: MAX_SET_BYTES }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser('application/secevent+jwt', { parseAs: 'string', bodyLimit: MAX_SET_BYTES }, (_req, body, done) =>
+      done(null, body),
+    );
     app.post(path, async (request, reply) => {
       const outcome = await rs.receivePush({
         contentType: request.headers['content-type'],

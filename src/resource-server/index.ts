@@ -21,5 +21,12 @@ export {
   type StreamDelivery,
 } from './ssf-stream.js';
 export { ssfConfigurationUrl } from './issuer-metadata.js';
-export { CREDENTIAL_CHANGE, EVENTS_REQUESTED, SESSION_REVOKED, SSF_VERIFICATION, type SetErrorCode, type SetResult } from './security-event.js';
+export {
+  CREDENTIAL_CHANGE,
+  EVENTS_REQUESTED,
+  SESSION_REVOKED,
+  SSF_VERIFICATION,
+  type SetErrorCode,
+  type SetResult,
+} from './security-event.js';
 export type { Revocation, RevocationEntry } from './revocation-list.js';

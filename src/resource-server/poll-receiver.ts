@@ -139,7 +139,11 @@ export class PollingReceiver {
     const post = async (): Promise<Record<string, unknown>> =>
       fetchJson(this.options.fetch ?? fetch, this.options.endpointUrl, {
         method: 'POST',
-        headers: { authorization: `Bearer ${await this.options.credentials.token()}`, 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          authorization: `Bearer ${await this.options.credentials.token()}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
         body: JSON.stringify(body),
         signal,
       });

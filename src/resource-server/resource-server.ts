@@ -121,7 +121,10 @@ export class ResourceServer implements SetSink {
     let setKeys: IssuerKeys | null = null;
     let setRules: SetRules | null = null;
     if (options.events) {
-      const transmitter = await fetchTransmitterMetadata(fetchImpl, options.events.transmitterConfigurationUrl ?? ssfConfigurationUrl(options.issuer));
+      const transmitter = await fetchTransmitterMetadata(
+        fetchImpl,
+        options.events.transmitterConfigurationUrl ?? ssfConfigurationUrl(options.issuer),
+      );
       setKeys = transmitter.jwksUri === metadata.jwksUri ? tokenKeys : await keysAt(transmitter.jwksUri);
       setRules = { issuer: transmitter.issuer, audiences: asSet(options.events.audience), tenantId };
     }
@@ -138,7 +141,12 @@ export class ResourceServer implements SetSink {
     // RFC 6750 §2.1: `Bearer` is case-insensitive, one token, no other scheme.
     const match = typeof authorization === 'string' ? /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization) : null;
     if (!match) {
-      return { ok: false, ...(authorization ? invalidToken('The Authorization header is not a bearer token.') : missingToken(this.metadata.authorizationEndpoint)) };
+      return {
+        ok: false,
+        ...(authorization
+          ? invalidToken('The Authorization header is not a bearer token.')
+          : missingToken(this.metadata.authorizationEndpoint)),
+      };
     }
     const result = await validateAccessToken(match[1] as string, this.tokenKeys, this.tokenRules);
     if (!result.ok) return { ok: false, ...invalidToken(result.description) };
@@ -149,7 +157,8 @@ export class ResourceServer implements SetSink {
 
   /** Verifies one SET and records the revocations it carries (durably with a journal). */
   async ingest(token: string): Promise<SetResult> {
-    if (!this.setKeys || !this.setRules) return { ok: false, err: 'access_denied', description: 'This resource server receives no events.' };
+    if (!this.setKeys || !this.setRules)
+      return { ok: false, err: 'access_denied', description: 'This resource server receives no events.' };
     const result = await verifySecurityEventToken(token, this.setKeys, this.setRules);
     if (result.ok) {
       await this.revocations.record(result.revocations);
@@ -179,7 +188,9 @@ export class ResourceServer implements SetSink {
     const result = await this.ingest(request.body);
     if (result.ok) return { status: 202 };
     const body = { err: result.err, description: result.description };
-    return result.transient ? { status: 503, retryAfterSeconds: Math.ceil(this.jwksRefetchIntervalMs / 1000), body } : { status: 400, body };
+    return result.transient
+      ? { status: 503, retryAfterSeconds: Math.ceil(this.jwksRefetchIntervalMs / 1000), body }
+      : { status: 400, body };
   }
 
   /** Starts an RFC 8936 poll loop into this server; resolves after the initial drain. */

@@ -51,9 +51,7 @@ function readEntries(path: string): RevocationEntry[] {
       if ((v.k === 'user' || v.k === 'session') && typeof v.id === 'string' && typeof v.nb === 'number') {
         entries.push({ kind: v.k, id: v.id, notBefore: v.nb });
       }
-    } catch {
-      continue;
-    }
+    } catch {}
   }
   return entries;
 }

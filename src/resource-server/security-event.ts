@@ -14,7 +14,13 @@ import type { Revocation } from './revocation-list.js';
  * - no `sub` and no `exp` (SSF 1.0 §4.1.3, §4.1.6), `jti`, `iat` and `events` present.
  * Failures carry the RFC 8935 §2.3 / IANA "Security Event Token Error Codes" `err` value.
  */
-export type SetErrorCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'authentication_failed' | 'access_denied';
+export type SetErrorCode =
+  | 'invalid_request'
+  | 'invalid_key'
+  | 'invalid_issuer'
+  | 'invalid_audience'
+  | 'authentication_failed'
+  | 'access_denied';
 
 export interface SetRules {
   issuer: string;
@@ -53,22 +59,28 @@ export async function verifySecurityEventToken(token: string, keys: IssuerKeys, 
   const compact = token.trim();
   const header = protectedHeader(compact);
   if (!header) return reject('invalid_request', 'The body is not a compact JWS.');
-  if (typeof header.typ !== 'string' || !SET_TYPES.has(header.typ.toLowerCase())) return reject('invalid_request', 'The JWT typ is not secevent+jwt.');
-  if (header.alg !== 'RS256' || typeof header.kid !== 'string') return reject('invalid_key', 'The SET is not signed with an RS256 key of the transmitter.');
+  if (typeof header.typ !== 'string' || !SET_TYPES.has(header.typ.toLowerCase()))
+    return reject('invalid_request', 'The JWT typ is not secevent+jwt.');
+  if (header.alg !== 'RS256' || typeof header.kid !== 'string')
+    return reject('invalid_key', 'The SET is not signed with an RS256 key of the transmitter.');
   const key = await keys.lookup(header.kid);
-  if (key === 'unavailable') return { ok: false, err: 'invalid_key', description: 'The SET\'s signing key cannot be fetched right now.', transient: true };
+  if (key === 'unavailable')
+    return { ok: false, err: 'invalid_key', description: "The SET's signing key cannot be fetched right now.", transient: true };
   if (key !== 'found') return reject('invalid_key', 'The SET is signed with an unknown key.');
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(compact, keys.getKey, { algorithms: ALGORITHMS, issuer: rules.issuer, audience: [...rules.audiences] }));
   } catch (e) {
     if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'iss') return reject('invalid_issuer', 'The SET has another issuer.');
-    if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'aud') return reject('invalid_audience', 'The SET is for another audience.');
-    if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey) return reject('invalid_key', 'The SET signature is invalid.');
+    if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'aud')
+      return reject('invalid_audience', 'The SET is for another audience.');
+    if (e instanceof errors.JWSSignatureVerificationFailed || e instanceof errors.JWKSNoMatchingKey)
+      return reject('invalid_key', 'The SET signature is invalid.');
     return reject('invalid_request', 'The SET is not a valid JWT.');
   }
   if ('sub' in payload || 'exp' in payload) return reject('invalid_request', 'An SSF SET carries neither sub nor exp.');
-  if (typeof payload.jti !== 'string' || payload.jti === '' || typeof payload.iat !== 'number') return reject('invalid_request', 'The SET lacks jti or iat.');
+  if (typeof payload.jti !== 'string' || payload.jti === '' || typeof payload.iat !== 'number')
+    return reject('invalid_request', 'The SET lacks jti or iat.');
   if (!isObject(payload.events) || Object.keys(payload.events).length === 0) return reject('invalid_request', 'The SET has no events.');
   return interpret(payload, payload.jti, payload.iat, rules);
 }

@@ -66,14 +66,22 @@ export async function createSsfStream(options: CreateStreamOptions): Promise<Ssf
   const raw = await fetchJson(fetchImpl, transmitter.configurationEndpoint, {
     method: 'POST',
     headers: { authorization: `Bearer ${await credentials.token()}`, 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ delivery, events_requested: [...EVENTS_REQUESTED], description: options.description ?? 'portcullis/resource-server' }),
+    body: JSON.stringify({
+      delivery,
+      events_requested: [...EVENTS_REQUESTED],
+      description: options.description ?? 'portcullis/resource-server',
+    }),
   });
   return { ...parseStream(raw), configurationEndpoint: transmitter.configurationEndpoint };
 }
 
 function parseStream(raw: Record<string, unknown>): Omit<SsfStream, 'configurationEndpoint'> {
   const delivery = raw.delivery as Record<string, unknown> | undefined;
-  const aud = Array.isArray(raw.aud) ? raw.aud.filter((a): a is string => typeof a === 'string') : typeof raw.aud === 'string' ? [raw.aud] : [];
+  const aud = Array.isArray(raw.aud)
+    ? raw.aud.filter((a): a is string => typeof a === 'string')
+    : typeof raw.aud === 'string'
+      ? [raw.aud]
+      : [];
   if (typeof raw.stream_id !== 'string' || typeof raw.iss !== 'string' || aud.length === 0) {
     throw new FetchError('the stream configuration lacks stream_id, iss or aud');
   }
@@ -84,10 +92,19 @@ function parseStream(raw: Record<string, unknown>): Omit<SsfStream, 'configurati
 }
 
 /** Deletes a stream (SSF 1.0 §8.1.1.5: DELETE configuration_endpoint?stream_id=…). */
-export async function deleteSsfStream(stream: Pick<SsfStream, 'streamId' | 'configurationEndpoint'>, credentials: ClientCredentials, fetchImpl: Fetch = fetch): Promise<void> {
+export async function deleteSsfStream(
+  stream: Pick<SsfStream, 'streamId' | 'configurationEndpoint'>,
+  credentials: ClientCredentials,
+  fetchImpl: Fetch = fetch,
+): Promise<void> {
   const url = new URL(stream.configurationEndpoint);
   url.searchParams.set('stream_id', stream.streamId);
-  const response = await fetchImpl(url, { method: 'DELETE', headers: { authorization: `Bearer ${await credentials.token()}` }, signal: AbortSignal.timeout(10_000) });
+  const response = await fetchImpl(url, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${await credentials.token()}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   await response.arrayBuffer();
-  if (!response.ok && response.status !== 404) throw new FetchError(`DELETE ${url.origin}${url.pathname} answered ${response.status}`, response.status);
+  if (!response.ok && response.status !== 404)
+    throw new FetchError(`DELETE ${url.origin}${url.pathname} answered ${response.status}`, response.status);
 }

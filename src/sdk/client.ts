@@ -30,7 +30,8 @@ export class GraphClient {
 
   readonly users = {
     /** One page of users. */
-    list: async (o: ListOptions = {}): Promise<Page<User>> => toPage<User>((await this.transport.call('GET', '/users', { query: listQuery(o) })).body),
+    list: async (o: ListOptions = {}): Promise<Page<User>> =>
+      toPage<User>((await this.transport.call('GET', '/users', { query: listQuery(o) })).body),
     /** Every user, page by page, following @odata.nextLink; stops after `maxPages` (bounded). */
     listAll: (o: ListOptions = {}, maxPages = 100_000): AsyncGenerator<User> => this.all<User>('/users', listQuery(o), maxPages),
     get: async (idOrUpn: string, select?: readonly string[]): Promise<User> =>

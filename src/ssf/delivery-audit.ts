@@ -38,7 +38,13 @@ export function deliveryFailureRecord(args: {
     correlationId: args.jti.slice(0, 256),
     initiatedBy: {},
     targetResources: [
-      { id: args.clientId, type: 'Application', displayName: `stream ${args.streamId} ${where}`, userPrincipalName: null, modifiedProperties: [] },
+      {
+        id: args.clientId,
+        type: 'Application',
+        displayName: `stream ${args.streamId} ${where}`,
+        userPrincipalName: null,
+        modifiedProperties: [],
+      },
     ],
   };
 }

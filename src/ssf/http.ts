@@ -19,7 +19,8 @@ export function checkTenant(segment: string, services: Services): void {
 
 /** Another receiver's stream is reported exactly as a missing one: its existence is not disclosed. */
 export async function ownStream(receiver: Receiver, streamId: unknown, services: Services): Promise<SsfStream> {
-  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 128) throw SSF_ERRORS.invalidRequest('stream_id is required.');
+  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 128)
+    throw SSF_ERRORS.invalidRequest('stream_id is required.');
   if (!isTransmitterId(streamId)) throw SSF_ERRORS.streamNotFound();
   const stream = await services.store.ssf.findStream(services.tenant.id, streamId);
   if (!stream || stream.clientId !== receiver.clientId) throw SSF_ERRORS.streamNotFound();
@@ -28,7 +29,8 @@ export async function ownStream(receiver: Receiver, streamId: unknown, services:
 
 /** Reads a JSON object body (fastify has parsed it); anything else is a 400. */
 export function jsonObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw SSF_ERRORS.invalidRequest('The request body must be a JSON object.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw SSF_ERRORS.invalidRequest('The request body must be a JSON object.');
   return body as Record<string, unknown>;
 }
 
@@ -40,10 +42,14 @@ export function sendSsfError(req: FastifyRequest, reply: FastifyReply, error: un
   }
   const kind = classifyError(error);
   if (kind.kind === 'unavailable') {
-    return reply.code(kind.status).header('retry-after', String(kind.retryAfterSeconds)).send({ err: 'temporarily_unavailable', description: 'The service is temporarily unavailable.' });
+    return reply
+      .code(kind.status)
+      .header('retry-after', String(kind.retryAfterSeconds))
+      .send({ err: 'temporarily_unavailable', description: 'The service is temporarily unavailable.' });
   }
   // Fastify's own client errors (bad JSON, wrong content type, body too large) keep their status.
-  if (kind.kind === 'request') return reply.code(kind.status).send({ err: 'invalid_request', description: 'The request could not be read.' });
+  if (kind.kind === 'request')
+    return reply.code(kind.status).send({ err: 'invalid_request', description: 'The request could not be read.' });
   req.log.error({ err: error, requestId: req.id }, 'shared signals request failed');
   return reply.code(500).send({ err: 'server_error', description: 'An unexpected error occurred.' });
 }

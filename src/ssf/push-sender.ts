@@ -11,10 +11,7 @@ import { SET_TYP } from './set-builder.js';
  * Redirects are not followed: the receiver registered this exact URL, and following a redirect
  * would hand the SET and its authorization header to whatever the redirect names.
  */
-export type PushOutcome =
-  | { kind: 'delivered' }
-  | { kind: 'rejected'; err: string; description: string }
-  | { kind: 'retry'; why: string };
+export type PushOutcome = { kind: 'delivered' } | { kind: 'rejected'; err: string; description: string } | { kind: 'retry'; why: string };
 
 /** Bytes of a 400 body read; a receiver's error description does not need more. */
 const MAX_ERROR_BODY = 4096;
@@ -73,7 +70,11 @@ function postOnce(
     // The whole exchange, queueing for a socket included, is bounded by timeoutMs.
     const timer = setTimeout(() => {
       // A 400 whose body never ends is still a refusal, just without its error object.
-      finish(errorBody ? { kind: 'rejected', ...parseSetError(Buffer.concat(errorBody)) } : { kind: 'retry', why: `no answer within ${timeoutMs} ms` });
+      finish(
+        errorBody
+          ? { kind: 'rejected', ...parseSetError(Buffer.concat(errorBody)) }
+          : { kind: 'retry', why: `no answer within ${timeoutMs} ms` },
+      );
       req?.destroy();
     }, timeoutMs);
     try {

@@ -103,7 +103,9 @@ export class PushWorker {
   private startRound(claimed: ClaimedSet[]): void {
     this.inFlight += claimed.length;
     const round = this.sendRound(claimed)
-      .catch((e: unknown) => this.log.warn(`shared signals: could not record a push round (${(e as Error).message}); its SETs are sent again after the lease`))
+      .catch((e: unknown) =>
+        this.log.warn(`shared signals: could not record a push round (${(e as Error).message}); its SETs are sent again after the lease`),
+      )
       .finally(() => {
         this.inFlight -= claimed.length;
         this.rounds.delete(round);
@@ -125,14 +127,22 @@ export class PushWorker {
 
   private async settleFailure(claimed: ClaimedSet, outcome: Exclude<PushOutcome, { kind: 'delivered' }>, now: number): Promise<void> {
     if (outcome.kind === 'rejected') {
-      await this.giveUp(claimed, now, `The receiver refused the SET: ${outcome.err}${outcome.description ? ` (${outcome.description})` : ''}`);
+      await this.giveUp(
+        claimed,
+        now,
+        `The receiver refused the SET: ${outcome.err}${outcome.description ? ` (${outcome.description})` : ''}`,
+      );
       return;
     }
     if (claimed.attempts >= this.config.pushMaxAttempts) {
       await this.giveUp(claimed, now, `No delivery after ${claimed.attempts} attempts; last: ${outcome.why}`);
       return;
     }
-    await this.store.ssf.retryAt(claimed.streamId, claimed.jti, now + backoffDelayMs(claimed.attempts, this.config.pushRetryBaseMs, MAX_BACKOFF_MS));
+    await this.store.ssf.retryAt(
+      claimed.streamId,
+      claimed.jti,
+      now + backoffDelayMs(claimed.attempts, this.config.pushRetryBaseMs, MAX_BACKOFF_MS),
+    );
   }
 
   private async giveUp(claimed: ClaimedSet, now: number, reason: string): Promise<void> {

@@ -37,7 +37,10 @@ export const eventUri = (type: UserSignal['type']): string =>
  * produces the same jti, and the stream's queue keeps each jti once (SSF idempotency).
  */
 export function setJti(signal: Pick<UserSignal, 'txn' | 'type' | 'sessionId'>, streamId: string): string {
-  return createHash('sha256').update(`${signal.txn}|${signal.type}|${signal.sessionId ?? ''}|${streamId}`).digest('base64url').slice(0, 32);
+  return createHash('sha256')
+    .update(`${signal.txn}|${signal.type}|${signal.sessionId ?? ''}|${streamId}`)
+    .digest('base64url')
+    .slice(0, 32);
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -68,7 +71,12 @@ function eventClaims(signal: UserSignal): Record<string, unknown> {
   return event;
 }
 
-export function userSignalClaims(signal: UserSignal, stream: Pick<SsfStream, 'streamId' | 'aud'>, iss: string, now: number): Record<string, unknown> {
+export function userSignalClaims(
+  signal: UserSignal,
+  stream: Pick<SsfStream, 'streamId' | 'aud'>,
+  iss: string,
+  now: number,
+): Record<string, unknown> {
   return {
     iss,
     aud: stream.aud,
@@ -81,7 +89,12 @@ export function userSignalClaims(signal: UserSignal, stream: Pick<SsfStream, 'st
 }
 
 /** SSF 1.0 §8.1.4.1: the verification event; its subject is the stream itself. */
-export function verificationClaims(stream: Pick<SsfStream, 'streamId' | 'aud'>, iss: string, now: number, state: string | null): Record<string, unknown> {
+export function verificationClaims(
+  stream: Pick<SsfStream, 'streamId' | 'aud'>,
+  iss: string,
+  now: number,
+  state: string | null,
+): Record<string, unknown> {
   const jti = randomUUID();
   return {
     iss,

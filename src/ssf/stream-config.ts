@@ -73,7 +73,11 @@ function parseAuthorizationHeader(v: unknown): string | null | undefined {
 function parseDelivery(v: unknown, ssf: SsfConfig, urls: StreamUrls, streamId: string | null): NonNullable<ReceiverSupplied['delivery']> {
   if (!isObject(v)) throw SSF_ERRORS.invalidRequest('delivery must be an object.');
   if (v.method === DELIVERY.push) {
-    return { method: DELIVERY.push, endpointUrl: parsePushEndpoint(v.endpoint_url, ssf), authorizationHeader: parseAuthorizationHeader(v.authorization_header) };
+    return {
+      method: DELIVERY.push,
+      endpointUrl: parsePushEndpoint(v.endpoint_url, ssf),
+      authorizationHeader: parseAuthorizationHeader(v.authorization_header),
+    };
   }
   if (v.method === DELIVERY.poll) {
     // The poll endpoint is ours to choose (SSF 1.0 §6.1.2): ignored on create, and on update or
@@ -88,7 +92,8 @@ function parseDelivery(v: unknown, ssf: SsfConfig, urls: StreamUrls, streamId: s
 
 function parseDescription(v: unknown): string | null {
   if (v === null) return null;
-  if (typeof v !== 'string' || v.length > MAX_DESCRIPTION || hasNul(v)) throw SSF_ERRORS.invalidRequest(`description must be a string of at most ${MAX_DESCRIPTION} characters, without NUL.`);
+  if (typeof v !== 'string' || v.length > MAX_DESCRIPTION || hasNul(v))
+    throw SSF_ERRORS.invalidRequest(`description must be a string of at most ${MAX_DESCRIPTION} characters, without NUL.`);
   return v;
 }
 
@@ -125,12 +130,14 @@ export function applyReceiverSupplied(stream: SsfStream, req: ReceiverSupplied, 
   else if (mode === 'replace') next.eventsRequested = [...EVENTS_SUPPORTED];
   if (req.description !== undefined) next.description = req.description;
   else if (mode === 'replace') next.description = null;
-  const delivery = req.delivery ?? (mode === 'replace' ? { method: DELIVERY.poll, endpointUrl: null, authorizationHeader: null } : undefined);
+  const delivery =
+    req.delivery ?? (mode === 'replace' ? { method: DELIVERY.poll, endpointUrl: null, authorizationHeader: null } : undefined);
   if (delivery) {
     const samePush = delivery.method === DELIVERY.push && stream.method === DELIVERY.push && delivery.endpointUrl === stream.endpointUrl;
     next.method = delivery.method;
     next.endpointUrl = delivery.endpointUrl;
-    next.authorizationHeader = delivery.authorizationHeader === undefined ? (samePush ? stream.authorizationHeader : null) : delivery.authorizationHeader;
+    next.authorizationHeader =
+      delivery.authorizationHeader === undefined ? (samePush ? stream.authorizationHeader : null) : delivery.authorizationHeader;
   }
   return next;
 }

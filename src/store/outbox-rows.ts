@@ -1,5 +1,12 @@
 import type { AuditIdentity } from '../core/model.js';
-import type { AffectedSession, DeliveryStatus, InitiatingEntity, OutboxDelivery, SecurityEvent, SecurityEventType } from '../core/security-event.js';
+import type {
+  AffectedSession,
+  DeliveryStatus,
+  InitiatingEntity,
+  OutboxDelivery,
+  SecurityEvent,
+  SecurityEventType,
+} from '../core/security-event.js';
 
 /**
  * Row mapping of the outbox tables, shared by both adapters: the schemas are column for column
@@ -47,8 +54,16 @@ export function toDelivery(r: Row): OutboxDelivery {
  * this prefix so they do not collide with the delivery's.
  */
 export const EVENT_COLUMNS_AS_E = [
-  'id', 'tenant_id', 'type', 'user_id', 'user_principal_name', 'occurred_at', 'initiating_entity', 'initiated_by',
-  'correlation_id', 'sessions',
+  'id',
+  'tenant_id',
+  'type',
+  'user_id',
+  'user_principal_name',
+  'occurred_at',
+  'initiating_entity',
+  'initiated_by',
+  'correlation_id',
+  'sessions',
 ]
   .map((c) => `e.${c} AS e_${c}`)
   .join(', ');

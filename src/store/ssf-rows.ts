@@ -30,14 +30,38 @@ export function toSsfStream(r: Row): SsfStream {
 
 /** The stream's columns in insert order, and its values in the same order. */
 export const SSF_STREAM_COLUMNS = [
-  'stream_id', 'tenant_id', 'client_id', 'aud', 'events_requested', 'method', 'endpoint_url', 'authorization_header',
-  'description', 'status', 'status_reason', 'created_at', 'updated_at', 'last_verification_at',
+  'stream_id',
+  'tenant_id',
+  'client_id',
+  'aud',
+  'events_requested',
+  'method',
+  'endpoint_url',
+  'authorization_header',
+  'description',
+  'status',
+  'status_reason',
+  'created_at',
+  'updated_at',
+  'last_verification_at',
 ] as const;
 
 export function ssfStreamValues(s: SsfStream): unknown[] {
   return [
-    s.streamId, s.tenantId, s.clientId, s.aud, JSON.stringify(s.eventsRequested), s.method, s.endpointUrl, s.authorizationHeader,
-    s.description, s.status, s.statusReason, s.createdAt, s.updatedAt, s.lastVerificationAt,
+    s.streamId,
+    s.tenantId,
+    s.clientId,
+    s.aud,
+    JSON.stringify(s.eventsRequested),
+    s.method,
+    s.endpointUrl,
+    s.authorizationHeader,
+    s.description,
+    s.status,
+    s.statusReason,
+    s.createdAt,
+    s.updatedAt,
+    s.lastVerificationAt,
   ];
 }
 

@@ -9,7 +9,11 @@ export const TEST_APPS = {
   /** Public client (MSAL Node, desktop, CLI): loopback redirect, ROPC and device code allowed. */
   publicClient: { appId: '0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5061', redirectUri: 'http://localhost' },
   /** Confidential web app with a client secret; app-only permission to revoke sessions and manage users. */
-  webApp: { appId: '0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5062', redirectUri: 'http://localhost:3000/auth/callback', secret: 'test-web-app-secret-0123456789' },
+  webApp: {
+    appId: '0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5062',
+    redirectUri: 'http://localhost:3000/auth/callback',
+    secret: 'test-web-app-secret-0123456789',
+  },
   /** Single-page app: 24 h refresh tokens (Entra's SPA rule). */
   spa: { appId: '0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5063', redirectUri: 'http://localhost:5173/' },
 } as const;
@@ -20,7 +24,15 @@ export const TEST_USERS = {
   admin: { userPrincipalName: `admin@${TEST_DOMAIN}`, password: 'Admin-Test-Pass-1' },
 } as const;
 
-const DELEGATED = ['User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All', 'User.RevokeSessions.All', 'Directory.ReadWrite.All', 'AuditLog.Read.All'];
+const DELEGATED = [
+  'User.Read',
+  'User.ReadWrite',
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'User.RevokeSessions.All',
+  'Directory.ReadWrite.All',
+  'AuditLog.Read.All',
+];
 
 export function defaultSeed(): Record<string, unknown> {
   return {
@@ -44,9 +56,19 @@ export function defaultSeed(): Record<string, unknown> {
         web: { redirectUris: [TEST_APPS.webApp.redirectUri] },
         passwordCredentials: [{ secretText: TEST_APPS.webApp.secret }],
         delegatedPermissions: DELEGATED,
-        applicationPermissions: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All', 'AuditLog.Read.All'],
+        applicationPermissions: [
+          'User.RevokeSessions.All',
+          'User.ReadWrite.All',
+          'User-PasswordProfile.ReadWrite.All',
+          'AuditLog.Read.All',
+        ],
       },
-      { appId: TEST_APPS.spa.appId, displayName: 'Test SPA', spa: { redirectUris: [TEST_APPS.spa.redirectUri] }, delegatedPermissions: DELEGATED },
+      {
+        appId: TEST_APPS.spa.appId,
+        displayName: 'Test SPA',
+        spa: { redirectUris: [TEST_APPS.spa.redirectUri] },
+        delegatedPermissions: DELEGATED,
+      },
     ],
   };
 }

@@ -24,7 +24,12 @@ export class CookieJar {
       const name = pair.slice(0, eq).trim();
       const sameSite = /;\s*samesite=(strict|lax|none)/i.exec(c)?.[1]?.toLowerCase();
       if (/;\s*max-age=0/i.test(c) || pair.slice(eq + 1) === '') this.cookies.delete(name);
-      else this.cookies.set(name, { name, value: pair.slice(eq + 1), sameSite: sameSite === 'strict' ? 'Strict' : sameSite === 'none' ? 'None' : 'Lax' });
+      else
+        this.cookies.set(name, {
+          name,
+          value: pair.slice(eq + 1),
+          sameSite: sameSite === 'strict' ? 'Strict' : sameSite === 'none' ? 'None' : 'Lax',
+        });
     }
   }
 
@@ -38,14 +43,20 @@ export class CookieJar {
 }
 
 const unescapeHtml = (s: string): string =>
-  s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** The sign-in form of a page: its action and hidden fields (src/web/sign-in-page.ts). */
 function signInForm(html: string): { action: string; fields: Record<string, string> } | null {
   const form = /<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/.exec(html);
   if (!form || !/name="password"/.test(form[2] ?? '')) return null;
   const fields: Record<string, string> = {};
-  for (const m of (form[2] ?? '').matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescapeHtml(m[1] ?? '')] = unescapeHtml(m[2] ?? '');
+  for (const m of (form[2] ?? '').matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+    fields[unescapeHtml(m[1] ?? '')] = unescapeHtml(m[2] ?? '');
   return { action: unescapeHtml(form[1] ?? ''), fields };
 }
 
@@ -53,7 +64,8 @@ function signInForm(html: string): { action: string; fields: Record<string, stri
 function postForms(html: string): Array<{ action: string; fields: Record<string, string> }> {
   return [...html.matchAll(/<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/g)].map((form) => {
     const fields: Record<string, string> = {};
-    for (const m of (form[2] ?? '').matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescapeHtml(m[1] ?? '')] = unescapeHtml(m[2] ?? '');
+    for (const m of (form[2] ?? '').matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+      fields[unescapeHtml(m[1] ?? '')] = unescapeHtml(m[2] ?? '');
     return { action: unescapeHtml(form[1] ?? ''), fields };
   });
 }
@@ -97,7 +109,8 @@ export async function authorizeAsUser(
       payload: new URLSearchParams({ ...form.fields, username: credentials.username, password: credentials.password }).toString(),
     });
     jar.absorb(posted.headers['set-cookie']);
-    if (posted.statusCode !== 302) throw new SignInError(`sign-in of ${credentials.username} refused (${posted.statusCode}): ${pageError(posted.body)}`);
+    if (posted.statusCode !== 302)
+      throw new SignInError(`sign-in of ${credentials.username} refused (${posted.statusCode}): ${pageError(posted.body)}`);
     location = posted.headers.location;
   }
   if (typeof location !== 'string') throw new SignInError(`authorize answered ${page.statusCode}: ${page.body.slice(0, 200)}`);
@@ -136,14 +149,23 @@ export async function approveDeviceCodeAsUser(
   const codeForm = step(codePage.body, null);
   const signInPage = await send('POST', codeForm.action, { ...codeForm.fields, user_code: userCode });
   const signIn = step(signInPage.body, 'sign-in');
-  const confirmPage = await send('POST', signIn.action, { ...signIn.fields, username: credentials.username, password: credentials.password });
+  const confirmPage = await send('POST', signIn.action, {
+    ...signIn.fields,
+    username: credentials.username,
+    password: credentials.password,
+  });
   const confirm = step(confirmPage.body, 'confirm');
   const done = await send('POST', confirm.action, confirm.fields);
   if (done.statusCode !== 200 || !/You have signed in/.test(done.body)) throw new SignInError(`device login: ${pageError(done.body)}`);
 }
 
 /** A token endpoint request (form-encoded, RFC 6749 §3.2): the JSON answer, or an error carrying it. */
-export async function tokenRequest(http: FastifyInstance, publicUrl: string, tenantId: string, form: Record<string, string>): Promise<Record<string, unknown>> {
+export async function tokenRequest(
+  http: FastifyInstance,
+  publicUrl: string,
+  tenantId: string,
+  form: Record<string, string>,
+): Promise<Record<string, unknown>> {
   const res = await http.inject({
     method: 'POST',
     url: `/${tenantId}/oauth2/v2.0/token`,

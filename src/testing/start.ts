@@ -60,7 +60,9 @@ export interface TokenOptions extends UserCredentials {
 
 /** Structurally Playwright's BrowserContext.addCookies (the kit does not depend on Playwright). */
 export interface CookieTarget {
-  addCookies(cookies: Array<{ name: string; value: string; url: string; httpOnly: boolean; secure: boolean; sameSite: 'Strict' | 'Lax' | 'None' }>): Promise<void>;
+  addCookies(
+    cookies: Array<{ name: string; value: string; url: string; httpOnly: boolean; secure: boolean; sameSite: 'Strict' | 'Lax' | 'None' }>,
+  ): Promise<void>;
 }
 
 export interface RunningPortcullis {
@@ -188,7 +190,12 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
   // A port free a moment ago may be taken before listen: try a few.
   for (let attempt = 0; attempt < 5 && !app; attempt++) {
     port = await freePort();
-    const config = makeAppConfig({ logLevel: 'silent', ...options.config, publicUrl: `${tls ? 'https' : 'http'}://localhost:${port}`, secure: tls !== null });
+    const config = makeAppConfig({
+      logLevel: 'silent',
+      ...options.config,
+      publicUrl: `${tls ? 'https' : 'http'}://localhost:${port}`,
+      secure: tls !== null,
+    });
     const candidate = await createApp({ config, store, clock, ...(tls ? { https: tls } : {}) });
     try {
       // 'localhost': Fastify listens on each address it resolves to (127.0.0.1 and ::1), since
@@ -252,7 +259,12 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
   const token = (form: Record<string, string>) => tokenRequest(http, url, tenantId, form) as Promise<TokenResponse>;
   const secretPart = (s: string | undefined): Record<string, string> => (s === undefined ? {} : { client_secret: s });
   const seedOf = (part: { users?: unknown[]; applications?: unknown[] }) =>
-    parseSeed({ tenant: { id: seed.tenant.id, domain: seed.tenant.domain, displayName: seed.tenant.displayName }, users: [], applications: [], ...part });
+    parseSeed({
+      tenant: { id: seed.tenant.id, domain: seed.tenant.domain, displayName: seed.tenant.displayName },
+      users: [],
+      applications: [],
+      ...part,
+    });
 
   let stopped = false;
   return {
@@ -297,15 +309,40 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
     },
     tokens: {
       password: (o) =>
-        token({ grant_type: 'password', client_id: o.clientId ?? defaultClient, username: o.username, password: passwordOf(o), scope: o.scope ?? DEFAULT_SCOPE, client_info: '1', ...secretPart(o.clientSecret) }),
+        token({
+          grant_type: 'password',
+          client_id: o.clientId ?? defaultClient,
+          username: o.username,
+          password: passwordOf(o),
+          scope: o.scope ?? DEFAULT_SCOPE,
+          client_info: '1',
+          ...secretPart(o.clientSecret),
+        }),
       authorizationCode: async (o) => {
         const clientId = o.clientId ?? defaultClient;
         const redirectUri = o.redirectUri ?? (await redirectOf(clientId));
         const { verifier, challenge } = pkce();
-        const back = await authorizeAsUser(http, url, authorizeUrl(clientId, redirectUri, o.scope ?? DEFAULT_SCOPE, challenge), { username: o.username, password: passwordOf(o) }, new CookieJar());
+        const back = await authorizeAsUser(
+          http,
+          url,
+          authorizeUrl(clientId, redirectUri, o.scope ?? DEFAULT_SCOPE, challenge),
+          { username: o.username, password: passwordOf(o) },
+          new CookieJar(),
+        );
         const code = back.searchParams.get('code');
-        if (!code) throw new Error(`authorize returned no code: ${back.searchParams.get('error')} ${back.searchParams.get('error_description') ?? ''}`);
-        return token({ grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: redirectUri, code_verifier: verifier, client_info: '1', ...secretPart(o.clientSecret) });
+        if (!code)
+          throw new Error(
+            `authorize returned no code: ${back.searchParams.get('error')} ${back.searchParams.get('error_description') ?? ''}`,
+          );
+        return token({
+          grant_type: 'authorization_code',
+          client_id: clientId,
+          code,
+          redirect_uri: redirectUri,
+          code_verifier: verifier,
+          client_info: '1',
+          ...secretPart(o.clientSecret),
+        });
       },
       refresh: (o) =>
         token({
@@ -317,15 +354,28 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
           ...secretPart(o.clientSecret),
         }),
       clientCredentials: (o) =>
-        token({ grant_type: 'client_credentials', client_id: o.clientId, client_secret: o.clientSecret, scope: o.scope ?? 'https://graph.microsoft.com/.default' }),
+        token({
+          grant_type: 'client_credentials',
+          client_id: o.clientId,
+          client_secret: o.clientSecret,
+          scope: o.scope ?? 'https://graph.microsoft.com/.default',
+        }),
     },
-    completeAuthorization: (authorize, user) => authorizeAsUser(http, url, authorize, { username: user.username, password: passwordOf(user) }, new CookieJar()),
-    approveDeviceCode: (userCode, user) => approveDeviceCodeAsUser(http, url, userCode, { username: user.username, password: passwordOf(user) }),
+    completeAuthorization: (authorize, user) =>
+      authorizeAsUser(http, url, authorize, { username: user.username, password: passwordOf(user) }, new CookieJar()),
+    approveDeviceCode: (userCode, user) =>
+      approveDeviceCodeAsUser(http, url, userCode, { username: user.username, password: passwordOf(user) }),
     signInBrowser: async (context, user) => {
       const clientId = user.clientId ?? defaultClient;
       const redirectUri = user.redirectUri ?? (await redirectOf(clientId));
       const jar = new CookieJar();
-      await authorizeAsUser(http, url, authorizeUrl(clientId, redirectUri, DEFAULT_SCOPE, pkce().challenge), { username: user.username, password: passwordOf(user) }, jar);
+      await authorizeAsUser(
+        http,
+        url,
+        authorizeUrl(clientId, redirectUri, DEFAULT_SCOPE, pkce().challenge),
+        { username: user.username, password: passwordOf(user) },
+        jar,
+      );
       // As the server set them (src/web/cookies.ts): HttpOnly, Path=/, host-only, Secure over TLS.
       await context.addCookies(jar.entries().map((c) => ({ ...c, url: `${url}/`, httpOnly: true, secure: tls !== null })));
     },

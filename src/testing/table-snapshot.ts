@@ -22,7 +22,9 @@ export class TableSnapshot {
 
   static take(db: Database.Database): TableSnapshot {
     const names = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND (name NOT LIKE 'sqlite_%' OR name = 'sqlite_sequence') ORDER BY name")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND (name NOT LIKE 'sqlite_%' OR name = 'sqlite_sequence') ORDER BY name",
+      )
       .pluck()
       .all() as string[];
     const tables = names
@@ -47,7 +49,9 @@ export class TableSnapshot {
         for (const t of this.tables) db.prepare(`DELETE FROM ${quote(t.name)}`).run();
         for (const t of this.tables) {
           if (t.rows.length === 0) continue;
-          const insert = db.prepare(`INSERT INTO ${quote(t.name)} (${t.columns.map(quote).join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`);
+          const insert = db.prepare(
+            `INSERT INTO ${quote(t.name)} (${t.columns.map(quote).join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`,
+          );
           for (const row of t.rows) insert.run(row);
         }
       })();

@@ -29,7 +29,8 @@ export class TestClock implements Clock {
   }
 
   advance(ms: number): void {
-    if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError('advance(ms): ms must be a non-negative number (the clock never goes back)');
+    if (!(Number.isFinite(ms) && ms >= 0))
+      throw new RangeError('advance(ms): ms must be a non-negative number (the clock never goes back)');
     this.offset += ms;
   }
 

@@ -47,7 +47,9 @@ export async function formToken(services: Pick<Services, 'store' | 'clock'>, bin
   const bound = binding.kind === 'session' ? binding.sessionId : binding.value;
   // Length-prefixed fields: no two (purpose, kind, value) triples give the same message.
   const message = ['portcullis-csrf-v1', purpose, binding.kind, bound].map((f) => `${f.length}:${f}`).join('|');
-  return createHmac('sha256', await csrfKey(services)).update(message, 'utf8').digest('base64url');
+  return createHmac('sha256', await csrfKey(services))
+    .update(message, 'utf8')
+    .digest('base64url');
 }
 
 /** Whether `posted` is the token for `purpose` under `binding`; false without a binding. */

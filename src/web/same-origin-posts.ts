@@ -36,7 +36,11 @@ export function sameOriginPostsOnly(services: Pick<Services, 'config'>) {
     return sendPage(
       reply,
       403,
-      errorPage('This request was blocked', 'The form was sent from another website. Go back to the app or device you were signing in to and start again.', `Request Id: ${req.id}`),
+      errorPage(
+        'This request was blocked',
+        'The form was sent from another website. Go back to the app or device you were signing in to and start again.',
+        `Request Id: ${req.id}`,
+      ),
     );
   };
 }

@@ -13,7 +13,9 @@ export function signInPage(args: {
   hiddenFields: Record<string, string>;
   tenantName: string;
 }): string {
-  const fields = Object.entries(args.hiddenFields).map(([k, v]) => hidden(k, v)).join('');
+  const fields = Object.entries(args.hiddenFields)
+    .map(([k, v]) => hidden(k, v))
+    .join('');
   const error = args.error ? `<p class="error" role="alert">${esc(args.error)}</p>` : '';
   return page(
     'Sign in to your account',

@@ -24,7 +24,11 @@ export async function formSignIn(h: Harness, username: string, password: string,
     }).toString(),
   });
   const location = res.headers.location as string | undefined;
-  return { status: res.statusCode, body: res.body, signedIn: res.statusCode === 302 && !!location && new URL(location).searchParams.has('code') };
+  return {
+    status: res.statusCode,
+    body: res.body,
+    signedIn: res.statusCode === 302 && !!location && new URL(location).searchParams.has('code'),
+  };
 }
 
 /** One ROPC attempt (RFC 6749 §4.3) with the public client. */
@@ -34,7 +38,13 @@ export async function passwordGrant(h: Harness, username: string, password: stri
     url: `/${TENANT_ID}/oauth2/v2.0/token`,
     remoteAddress,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ grant_type: 'password', client_id: APP.publicClient, scope: 'User.Read', username, password }).toString(),
+    payload: new URLSearchParams({
+      grant_type: 'password',
+      client_id: APP.publicClient,
+      scope: 'User.Read',
+      username,
+      password,
+    }).toString(),
   });
   return { status: res.statusCode, body: res.json() as Record<string, unknown>, headers: res.headers };
 }

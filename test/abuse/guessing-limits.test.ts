@@ -43,7 +43,11 @@ describe('client-secret guessing at /token', () => {
     assertThrottled(await tokenFrom(h, SOURCE_A, clientCredentials(APP.webApp, 'guess-x')), 30);
     clock.advance(30_000);
     assert.equal((await tokenFrom(h, SOURCE_A, clientCredentials(APP.webApp, WEB_SECRET))).status, 200);
-    assert.equal((await tokenFrom(h, SOURCE_A, clientCredentials(APP.daemonNoPerms, DAEMON_SECRET))).status, 200, 'other clients are untouched');
+    assert.equal(
+      (await tokenFrom(h, SOURCE_A, clientCredentials(APP.daemonNoPerms, DAEMON_SECRET))).status,
+      200,
+      'other clients are untouched',
+    );
   });
 
   test('a client whose secret this instance verified recently keeps working while guessers are locked out', async () => {
@@ -57,7 +61,9 @@ describe('client-secret guessing at /token', () => {
 test('a burst of parallel wrong secrets is counted one by one: exactly 20 are checked, the rest get 429', async () => {
   const h = await makeHarness({ clock: new ManualClock(Date.UTC(2026, 2, 1)), config: { abuse: { sourceClientSecret: null } } });
   try {
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => tokenFrom(h, SOURCE_A, clientCredentials(APP.webApp, `burst-${i}`))));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => tokenFrom(h, SOURCE_A, clientCredentials(APP.webApp, `burst-${i}`))),
+    );
     const statuses = answers.map((a) => a.status);
     assert.equal(statuses.filter((s) => s === 401).length, 20, statuses.join(','));
     assert.equal(statuses.filter((s) => s === 429).length, 20, statuses.join(','));
@@ -98,7 +104,9 @@ describe('device-code guessing', () => {
       jar,
       enter: (userCode: string, from = remoteAddress) =>
         h.app.http.inject({
-          method: 'POST', url: '/devicelogin', remoteAddress: from,
+          method: 'POST',
+          url: '/devicelogin',
+          remoteAddress: from,
           headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
           payload: new URLSearchParams({ csrf, user_code: userCode }).toString(),
         }),
@@ -107,7 +115,8 @@ describe('device-code guessing', () => {
 
   async function realUserCode(): Promise<{ userCode: string; deviceCode: string }> {
     const res = await h.app.http.inject({
-      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
+      method: 'POST',
+      url: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ client_id: APP.publicClient, scope: 'User.Read' }).toString(),
     });
@@ -147,7 +156,11 @@ describe('device-code guessing', () => {
 
   test('polling /token with unknown device codes: ten, then 429; known codes from other sources still poll', async () => {
     const poll = (deviceCode: string, from: string) =>
-      tokenFrom(h, from, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: APP.publicClient, device_code: deviceCode });
+      tokenFrom(h, from, {
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        client_id: APP.publicClient,
+        device_code: deviceCode,
+      });
     for (let i = 0; i < 10; i++) assert.deepEqual((await poll(`made-up-${i}`, '192.0.2.200')).body.error_codes, [70000]);
     const { deviceCode } = await realUserCode();
     assertThrottled(await poll(deviceCode, '192.0.2.200'), 60);

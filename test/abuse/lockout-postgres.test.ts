@@ -30,7 +30,15 @@ if (await requirePostgres('smart lockout across PostgreSQL instances')) {
       await app.http.ready();
       apps.push(app);
     }
-    const harness = (i: number): Harness => ({ app: apps[i]!, store: stores[i]!, clock, dir: '', dbFile: '', users, close: async () => undefined });
+    const harness = (i: number): Harness => ({
+      app: apps[i]!,
+      store: stores[i]!,
+      clock,
+      dir: '',
+      dbFile: '',
+      users,
+      close: async () => undefined,
+    });
     a = harness(0);
     b = harness(1);
   });
@@ -41,7 +49,8 @@ if (await requirePostgres('smart lockout across PostgreSQL instances')) {
   });
 
   test('failures on instance A lock the account on instance B', async () => {
-    for (let i = 0; i < 10; i++) assert.deepEqual((await passwordGrant(a, 'alice@contoso.test', 'wrong', SOURCE_A)).body.error_codes, [50126]);
+    for (let i = 0; i < 10; i++)
+      assert.deepEqual((await passwordGrant(a, 'alice@contoso.test', 'wrong', SOURCE_A)).body.error_codes, [50126]);
     assert.deepEqual((await passwordGrant(b, 'alice@contoso.test', PASSWORD, SOURCE_B)).body.error_codes, [50053]);
     clock.advance(60_000);
     assert.equal((await passwordGrant(b, 'alice@contoso.test', PASSWORD, SOURCE_B)).status, 200);

@@ -53,7 +53,9 @@ describe('smart lockout per user (defaults: 10 failures, 60 s, doubling)', () =>
       headers: { authorization: `Bearer ${appToken(h, ['AuditLog.Read.All'])}` },
     });
     assert.equal(viaGraph.statusCode, 200, viaGraph.body);
-    assert.ok((viaGraph.json().value as { targetResources: { id: string }[] }[]).some((r) => r.targetResources[0]?.id === h.users.alice!.id));
+    assert.ok(
+      (viaGraph.json().value as { targetResources: { id: string }[] }[]).some((r) => r.targetResources[0]?.id === h.users.alice!.id),
+    );
 
     clock.advance(59_000);
     assert.equal((await formSignIn(h, ALICE, PASSWORD)).signedIn, false, 'still locked at 59 s');
@@ -89,7 +91,9 @@ describe('smart lockout per user (defaults: 10 failures, 60 s, doubling)', () =>
     for (let i = 0; i < 4; i++) assert.deepEqual((await passwordGrant(h, user, WRONG)).body.error_codes, [50126]);
     // Two more on the device sign-in page's password form.
     const start = await h.app.http.inject({
-      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/devicecode`, remoteAddress: SOURCE_A,
+      method: 'POST',
+      url: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
+      remoteAddress: SOURCE_A,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ client_id: 'a1b2c3d4-0000-4000-8000-000000000001', scope: 'User.Read' }).toString(),
     });
@@ -99,7 +103,9 @@ describe('smart lockout per user (defaults: 10 failures, 60 s, doubling)', () =>
     const csrf = /name="csrf" value="([^"]+)"/.exec(form.body)![1]!;
     const approve = (password: string) =>
       h.app.http.inject({
-        method: 'POST', url: '/devicelogin/approve', remoteAddress: SOURCE_A,
+        method: 'POST',
+        url: '/devicelogin/approve',
+        remoteAddress: SOURCE_A,
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
         payload: new URLSearchParams({ csrf, user_code: userCode, action: 'sign-in', username: user, password }).toString(),
       });
@@ -122,7 +128,10 @@ describe('smart lockout per source address', () => {
   let h: Harness;
   before(async () => {
     // A small source threshold so that it, not the per-user one, trips first.
-    h = await makeHarness({ clock, config: { abuse: { sourceSignIn: { threshold: 5, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds: 3600 } } } });
+    h = await makeHarness({
+      clock,
+      config: { abuse: { sourceSignIn: { threshold: 5, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds: 3600 } } },
+    });
   });
   after(async () => h.close());
 
@@ -144,7 +153,11 @@ describe('smart lockout per source address', () => {
     clock.advance(MINUTE);
     assert.equal((await formSignIn(h, 'bob@contoso.test', PASSWORD, SOURCE_A)).signedIn, true);
     await formSignIn(h, 'bob@contoso.test', WRONG, SOURCE_A);
-    assert.match((await formSignIn(h, 'bob@contoso.test', PASSWORD, SOURCE_A)).body, new RegExp(esc(SIGN_IN_REFUSED.source_locked)), 'one more failure locks again (120 s)');
+    assert.match(
+      (await formSignIn(h, 'bob@contoso.test', PASSWORD, SOURCE_A)).body,
+      new RegExp(esc(SIGN_IN_REFUSED.source_locked)),
+      'one more failure locks again (120 s)',
+    );
   });
 });
 
@@ -183,16 +196,34 @@ test('turning a limit off (null) disables it', async () => {
 
 test('behind a trusted proxy the source is the address the proxy appended, not one the client forged', async () => {
   const clock = new ManualClock(Date.UTC(2026, 2, 1));
-  const h = await makeHarness({ clock, config: { trustProxy: true, abuse: { sourceSignIn: { threshold: 3, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds: 3600 } } } });
+  const h = await makeHarness({
+    clock,
+    config: {
+      trustProxy: true,
+      abuse: { sourceSignIn: { threshold: 3, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds: 3600 } },
+    },
+  });
   try {
     const attempt = (forged: string, password: string) =>
       h.app.http.inject({
-        method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/token`, remoteAddress: '10.0.0.2',
+        method: 'POST',
+        url: `/${TENANT_ID}/oauth2/v2.0/token`,
+        remoteAddress: '10.0.0.2',
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `${forged}, ${SOURCE_A}` },
-        payload: new URLSearchParams({ grant_type: 'password', client_id: 'a1b2c3d4-0000-4000-8000-000000000001', scope: 'User.Read', username: 'bob@contoso.test', password }).toString(),
+        payload: new URLSearchParams({
+          grant_type: 'password',
+          client_id: 'a1b2c3d4-0000-4000-8000-000000000001',
+          scope: 'User.Read',
+          username: 'bob@contoso.test',
+          password,
+        }).toString(),
       });
     for (let i = 0; i < 3; i++) await attempt(`192.0.2.${i}`, WRONG);
-    assert.deepEqual((await attempt('192.0.2.77', PASSWORD)).json().error_codes, [50053], 'a new forged left-most address does not escape the lock');
+    assert.deepEqual(
+      (await attempt('192.0.2.77', PASSWORD)).json().error_codes,
+      [50053],
+      'a new forged left-most address does not escape the lock',
+    );
   } finally {
     await h.close();
   }

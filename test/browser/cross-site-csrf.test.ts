@@ -89,7 +89,9 @@ const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 async function startDeviceCode(): Promise<{ userCode: string; deviceCode: string }> {
   const res = await fetch(`${base}/${TENANT_ID}/oauth2/v2.0/devicecode`, {
-    method: 'POST', headers: form, body: new URLSearchParams({ client_id: APP.publicClient, scope: 'openid offline_access User.Read User.ReadWrite' }),
+    method: 'POST',
+    headers: form,
+    body: new URLSearchParams({ client_id: APP.publicClient, scope: 'openid offline_access User.Read User.ReadWrite' }),
   });
   assert.equal(res.status, 200);
   const body = (await res.json()) as Record<string, string>;
@@ -99,8 +101,13 @@ async function startDeviceCode(): Promise<{ userCode: string; deviceCode: string
 /** The device's poll of /token (RFC 8628 §3.4): the error code, or 'tokens'. */
 async function poll(deviceCode: string): Promise<string> {
   const res = await fetch(`${base}/${TENANT_ID}/oauth2/v2.0/token`, {
-    method: 'POST', headers: form,
-    body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: APP.publicClient, device_code: deviceCode }),
+    method: 'POST',
+    headers: form,
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: APP.publicClient,
+      device_code: deviceCode,
+    }),
   });
   const body = (await res.json()) as Record<string, unknown>;
   return typeof body.access_token === 'string' ? 'tokens' : String(body.error);
@@ -165,7 +172,9 @@ test('a page on another port cannot sign the victim in to the attacker’s accou
   }
 });
 
-test('device sign-in in Chromium: enter the code, sign in, confirm on a page naming the app, the user and the permissions', { skip }, async () => {
+test('device sign-in in Chromium: enter the code, sign in, confirm on a page naming the app, the user and the permissions', {
+  skip,
+}, async () => {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -189,7 +198,7 @@ test('device sign-in in Chromium: enter the code, sign in, confirm on a page nam
     ]);
     if (process.env.PORTCULLIS_SCREENSHOT) await page.screenshot({ path: process.env.PORTCULLIS_SCREENSHOT, fullPage: true });
     await Promise.all([page.waitForURL(`${base}/devicelogin/approve`), page.click('#continue')]);
-    assert.match(await page.textContent('h1') ?? '', /You have signed in to Public Client/);
+    assert.match((await page.textContent('h1')) ?? '', /You have signed in to Public Client/);
     assert.equal(await poll(deviceCode), 'tokens');
 
     // With the SSO session now in the browser: straight to the confirmation; Cancel declines.
@@ -199,7 +208,7 @@ test('device sign-in in Chromium: enter the code, sign in, confirm on a page nam
     await Promise.all([page.waitForURL(`${base}/devicelogin`), page.click('button[type=submit]')]);
     assert.equal(await page.title(), 'Are you trying to sign in to Public Client?');
     await Promise.all([page.waitForURL(`${base}/devicelogin/approve`), page.click('button:text("Cancel")')]);
-    assert.match(await page.textContent('h1') ?? '', /Sign-in cancelled/);
+    assert.match((await page.textContent('h1')) ?? '', /Sign-in cancelled/);
     // RFC 8628 §3.5: the device learns the user declined.
     assert.equal(await poll(second.deviceCode), 'authorization_declined');
   } finally {

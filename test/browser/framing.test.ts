@@ -69,7 +69,9 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('a hostile page cannot frame the sign-in or device pages (frame-ancestors none)', { skip: !available && 'Debian chromium is not installed' }, async () => {
+test('a hostile page cannot frame the sign-in or device pages (frame-ancestors none)', {
+  skip: !available && 'Debian chromium is not installed',
+}, async () => {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -79,14 +81,20 @@ test('a hostile page cannot frame the sign-in or device pages (frame-ancestors n
     assert.equal(await control.locator('#user_code').count(), 1, 'control: content of a framable page is visible to the check');
     for (const id of ['device', 'signin']) {
       const frame = await frameOf(id);
-      assert.equal(await frame.locator('form, input, #user_code, #password').count(), 0, `${id}: Portcullis content rendered inside a foreign frame (${frame.url()})`);
+      assert.equal(
+        await frame.locator('form, input, #user_code, #password').count(),
+        0,
+        `${id}: Portcullis content rendered inside a foreign frame (${frame.url()})`,
+      );
     }
   } finally {
     await context.close();
   }
 });
 
-test('a forged cross-site form post to the device page is refused with 403', { skip: !available && 'Debian chromium is not installed' }, async () => {
+test('a forged cross-site form post to the device page is refused with 403', {
+  skip: !available && 'Debian chromium is not installed',
+}, async () => {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();

@@ -46,7 +46,9 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('sign in through the form in Chromium, SSO on return, form again after a revoke', { skip: !available && 'Debian chromium is not installed' }, async () => {
+test('sign in through the form in Chromium, SSO on return, form again after a revoke', {
+  skip: !available && 'Debian chromium is not installed',
+}, async () => {
   // The app behind the redirect URI: a real local server on a loopback port (RFC 8252 §7.3).
   const landed: string[] = [];
   const appServer = createServer((req, res) => {
@@ -68,7 +70,7 @@ test('sign in through the form in Chromium, SSO on return, form again after a re
   await page.fill('#username', 'alice@contoso.test');
   await page.fill('#password', 'wrong password');
   await page.click('button[type=submit]');
-  assert.match(await page.textContent('.error') ?? '', /incorrect/);
+  assert.match((await page.textContent('.error')) ?? '', /incorrect/);
   await page.fill('#password', PASSWORD);
   await Promise.all([page.waitForURL(atApp, { timeout: 10_000 }), page.click('button[type=submit]')]);
   const first = new URL(landed.at(-1)!);
@@ -77,7 +79,13 @@ test('sign in through the form in Chromium, SSO on return, form again after a re
   const token = await fetch(`${base}/${TENANT_ID}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: APP.publicClient, code, redirect_uri: redirectBase, code_verifier: pkce.verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: APP.publicClient,
+      code,
+      redirect_uri: redirectBase,
+      code_verifier: pkce.verifier,
+    }),
   });
   assert.equal(token.status, 200);
 
@@ -91,7 +99,12 @@ test('sign in through the form in Chromium, SSO on return, form again after a re
     await fetch(`${base}/${TENANT_ID}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: APP.webApp, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: APP.webApp,
+        client_secret: WEB_SECRET,
+        scope: 'https://graph.microsoft.com/.default',
+      }),
     })
   ).json()) as { access_token: string };
   const revoked = await fetch(`${base}/v1.0/users/alice@contoso.test/revokeSignInSessions`, {

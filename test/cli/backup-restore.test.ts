@@ -1,5 +1,18 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +25,9 @@ import { dbFile, readState } from '../faults/sqlite-state.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 
 /** Every schema version this build applies, as backup and restore print them. */
-const VERSIONS = MIGRATIONS.map((m) => m.version).sort((a, b) => a - b).join(',');
+const VERSIONS = MIGRATIONS.map((m) => m.version)
+  .sort((a, b) => a - b)
+  .join(',');
 
 /**
  * `portcullis backup` / `restore` (docs/fault-injection.md, "Backup and restore") with real processes: a `serve` on SQLite, the CLI
@@ -46,7 +61,12 @@ describe('portcullis backup and restore (SQLite)', () => {
       const file = join(dir, 'keeps.db');
       const b = await runCli(['backup', '--data-dir', source, '--out', file]);
       assert.equal(b.code, 0, b.err);
-      assert.match(b.out, new RegExp(`^Backed up .* \\(\\d+ bytes, schema versions ${VERSIONS}, 6 users\\) in [\\d.]+ s\\.\\nManifest: .*keeps\\.db\\.manifest\\.json \\(sha256 [0-9a-f]{64}\\)\\.\\n$`));
+      assert.match(
+        b.out,
+        new RegExp(
+          `^Backed up .* \\(\\d+ bytes, schema versions ${VERSIONS}, 6 users\\) in [\\d.]+ s\\.\\nManifest: .*keeps\\.db\\.manifest\\.json \\(sha256 [0-9a-f]{64}\\)\\.\\n$`,
+        ),
+      );
       assert.match(b.err, /integrity_check ok/);
       assert.equal(statSync(file).mode & 0o777, 0o600, 'the backup holds private keys');
       console.log(`backup: ${statSync(file).size} bytes in ${Math.round(b.ms)} ms (CLI process included)`);
@@ -72,11 +92,22 @@ describe('portcullis backup and restore (SQLite)', () => {
     }
   });
 
-  test('backups taken during refreshes and revokes are consistent and hold every revoke answered before they began', { timeout: 180_000 }, async () => {
+  test('backups taken during refreshes and revokes are consistent and hold every revoke answered before they began', {
+    timeout: 180_000,
+  }, async () => {
     const dataDir = join(dir, 'busy');
     const server = await ServerProcess.start({ dataDir, seedFile });
     const admin = await daemonToken(server.base);
-    const load = new FaultLoad({ bases: () => [server.base], users: USERS, adminToken: admin, maxMs: 60_000, maxRequests: 30_000, paceMs: 2, retryPauseMs: 100, revokeEveryMs: 60 });
+    const load = new FaultLoad({
+      bases: () => [server.base],
+      users: USERS,
+      adminToken: admin,
+      maxMs: 60_000,
+      maxRequests: 30_000,
+      paceMs: 2,
+      retryPauseMs: 100,
+      revokeEveryMs: 60,
+    });
     const backups: { file: string; answeredBefore: Map<string, number>; ms: number }[] = [];
     try {
       for (let i = 0; i < 3; i++) {
@@ -99,7 +130,9 @@ describe('portcullis backup and restore (SQLite)', () => {
       assert.equal(state.integrity, 'ok');
       const missing = USERS.filter((u) => (state.epochs.get(u) ?? -1) < answeredBefore.get(u)!);
       const total = [...answeredBefore.values()].reduce((a, b) => a + b, 0);
-      console.log(`backup under load: ${statSync(file).size} bytes in ${Math.round(ms)} ms; revokes answered before it began=${total}, missing from it=${missing.length}; load so far ok=${verdict.ok}`);
+      console.log(
+        `backup under load: ${statSync(file).size} bytes in ${Math.round(ms)} ms; revokes answered before it began=${total}, missing from it=${missing.length}; load so far ok=${verdict.ok}`,
+      );
       assert.deepEqual(missing, [], `revokes answered before the backup began are missing from ${file}`);
       const manifest = JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8')) as { bytes: number; sha256: string };
       assert.equal(manifest.bytes, statSync(file).size);
@@ -126,7 +159,10 @@ describe('portcullis backup and restore (SQLite)', () => {
         const before = { ino: statSync(dbFile(dataDir)).ino, files: readdirSync(dataDir).sort() };
         const r = await runCli(['restore', '--data-dir', dataDir, '--from', good]);
         assert.equal(r.code, 1);
-        assert.match(r.err, /^portcullis: refusing to restore: a running server uses '.*in-use' \(it holds .*portcullis\.lock\); stop it first\n$/m);
+        assert.match(
+          r.err,
+          /^portcullis: refusing to restore: a running server uses '.*in-use' \(it holds .*portcullis\.lock\); stop it first\n$/m,
+        );
         assert.deepEqual({ ino: statSync(dbFile(dataDir)).ino, files: readdirSync(dataDir).sort() }, before, 'same file, nothing added');
         assert.equal((await passwordSignIn(server.base, 'alice')).status, 200);
       } finally {
@@ -171,7 +207,10 @@ describe('portcullis backup and restore (SQLite)', () => {
       new Database(other).exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
       const text = join(dir, 'text.db');
       writeFileSync(text, 'hello, this is not a database\n'.repeat(200));
-      for (const [file, why] of [[other, /not a Portcullis database \(no table schema_migrations/], [text, /not a SQLite database|cannot open it/]] as const) {
+      for (const [file, why] of [
+        [other, /not a Portcullis database \(no table schema_migrations/],
+        [text, /not a SQLite database|cannot open it/],
+      ] as const) {
         const r = await runCli(['restore', '--data-dir', join(dir, 'never-2'), '--from', file]);
         assert.equal(r.code, 1, r.err);
         assert.match(r.err, why);
@@ -192,7 +231,10 @@ describe('portcullis backup and restore (SQLite)', () => {
       const env = { PATH: process.env.PATH, PORTCULLIS_DATABASE_URL: 'postgres://portcullis:s3cret@db.invalid/portcullis' };
       const b = await runCli(['backup', '--out', join(dir, 'pg.dump')], 30_000, env);
       assert.equal(b.code, 2);
-      assert.match(b.err, /this configuration uses PostgreSQL \(PORTCULLIS_DATABASE_URL\); use PostgreSQL's own tools: pg_dump --format=custom/);
+      assert.match(
+        b.err,
+        /this configuration uses PostgreSQL \(PORTCULLIS_DATABASE_URL\); use PostgreSQL's own tools: pg_dump --format=custom/,
+      );
       assert.doesNotMatch(b.err, /s3cret/);
       const r = await runCli(['restore', '--from', good, '--database-url', 'postgres://x@db.invalid/p'], 30_000);
       assert.equal(r.code, 2);

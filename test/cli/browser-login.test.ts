@@ -24,7 +24,12 @@ async function actAsBrowser(url: string, username: string): Promise<number> {
     method: 'POST',
     redirect: 'manual',
     headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf: hiddenField(html, 'csrf'), authorize_request: hiddenField(html, 'authorize_request'), username, password: PASSWORD }),
+    body: new URLSearchParams({
+      csrf: hiddenField(html, 'csrf'),
+      authorize_request: hiddenField(html, 'authorize_request'),
+      username,
+      password: PASSWORD,
+    }),
     signal: AbortSignal.timeout(10_000),
   });
   assert.equal(form.status, 302);
@@ -70,7 +75,9 @@ test('login --browser: a sign-in answer with the wrong state is ignored, an erro
       probing = (async () => {
         const forged = await fetch(`${home}/?code=stolen&state=not-ours`, { signal: AbortSignal.timeout(10_000) });
         assert.equal(forged.status, 400);
-        const denied = await fetch(`${home}/?error=access_denied&error_description=nope&state=${authorize.searchParams.get('state')}`, { signal: AbortSignal.timeout(10_000) });
+        const denied = await fetch(`${home}/?error=access_denied&error_description=nope&state=${authorize.searchParams.get('state')}`, {
+          signal: AbortSignal.timeout(10_000),
+        });
         assert.equal(denied.status, 200);
       })();
     },

@@ -42,7 +42,10 @@ async function seedUsers(server: Server, prefix: string, n: number): Promise<Use
 }
 
 async function appLogin(server: Server, xdg: string): Promise<void> {
-  const run = await cli(['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET], { xdg });
+  const run = await cli(
+    ['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET],
+    { xdg },
+  );
   assert.equal(run.code, 0, run.stderr);
 }
 
@@ -59,13 +62,18 @@ describe('bulk revocation', () => {
     rmSync(xdg, { recursive: true, force: true });
   });
 
-  test(`${BULK} users from stdin: per-user jsonl results match the directory; plain progress lines; rate`, { timeout: 240_000 }, async () => {
+  test(`${BULK} users from stdin: per-user jsonl results match the directory; plain progress lines; rate`, {
+    timeout: 240_000,
+  }, async () => {
     const users = await seedUsers(server, 'bulk', BULK);
     // Half by id, half by userPrincipalName, as an incident list would mix them.
     const input = users.map((u, i) => (i % 2 ? u.id : u.userPrincipalName)).join('\n');
     const run = await cli(['revoke', '--yes', '--output', 'jsonl'], { xdg, input, timeoutMs: 230_000 });
     assert.equal(run.code, 0, run.stderr.slice(-2000));
-    const results = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const results = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(results.length, BULK);
     assert.ok(results.every((r) => r.result === 'done' && r.status === 200));
     assert.equal(new Set(results.map((r) => r.user)).size, BULK);
@@ -103,7 +111,10 @@ describe('bulk revocation', () => {
     child.stdin.end(users.map((u) => u.id).join('\n'));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, EXIT.INTERRUPTED, stderr);
-    const results = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const results = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(results.length, users.length, 'every user is reported: done or not attempted');
     const done = results.filter((r) => r.result === 'done');
     const skipped = results.filter((r) => r.result === 'skipped');
@@ -127,9 +138,15 @@ test('bulk against a throttling server: inner 429s wait for Retry-After and ever
     const users = await seedUsers(server, 'thr', 200);
     const run = await cli(['revoke', '--yes', '--output', 'jsonl'], { xdg, input: users.map((u) => u.id).join('\n'), timeoutMs: 110_000 });
     assert.equal(run.code, 0, run.stderr);
-    const results = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const results = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(results.every((r) => r.result === 'done'));
-    assert.ok(results.some((r) => r.attempts > 1), 'some users were throttled and retried');
+    assert.ok(
+      results.some((r) => r.attempts > 1),
+      'some users were throttled and retried',
+    );
     for (const u of users) assert.equal((await server.store.users.findById(TENANT_ID, u.id))?.revocationEpoch, 1);
   } finally {
     await server.close();

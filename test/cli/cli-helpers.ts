@@ -22,7 +22,12 @@ export async function startServer(config: Partial<AppConfig> = {}): Promise<Serv
   const h = await listeningHarness({ tokens: { deviceCodeIntervalSeconds: 1 } as never, ...config });
   // The demo tenant's "Portcullis CLI" app: the CLI's default client id.
   await h.store.applications.upsert(
-    application({ appId: DEFAULT_CLIENT_ID, displayName: 'Portcullis CLI', publicClientRedirectUris: ['http://localhost'], allowPublicClientFlows: true }),
+    application({
+      appId: DEFAULT_CLIENT_ID,
+      displayName: 'Portcullis CLI',
+      publicClientRedirectUris: ['http://localhost'],
+      allowPublicClientFlows: true,
+    }),
   );
   return h;
 }

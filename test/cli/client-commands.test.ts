@@ -31,7 +31,10 @@ describe('portcullis CLI against a real server', () => {
   });
 
   test('login by device code: prints the message, polls, caches the session in a 0600 file', { timeout: 60_000 }, async () => {
-    const run = await deviceLogin(server, admin, 'globaladmin@contoso.test', ['--scopes', 'User.RevokeSessions.All,User.ReadWrite.All,AuditLog.Read.All']);
+    const run = await deviceLogin(server, admin, 'globaladmin@contoso.test', [
+      '--scopes',
+      'User.RevokeSessions.All,User.ReadWrite.All,AuditLog.Read.All',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /To sign in, use a web browser to open the page http:\/\/127\.0\.0\.1:\d+\/devicelogin and enter the code/);
     assert.match(run.stdout, new RegExp(`Signed in as globaladmin@contoso.test in tenant ${TENANT_ID}`));
@@ -50,7 +53,10 @@ describe('portcullis CLI against a real server', () => {
   test('revoke one user prints True, bumps the epoch, writes --response-headers', async () => {
     const bob = await reload(server, server.users.bob!);
     const headersFile = join(admin, 'headers.json');
-    const run = await cli(['revoke', '--user-id', 'bob@contoso.test', '--response-headers', headersFile, '--header', 'client-request-id:cli-test-1'], { xdg: admin });
+    const run = await cli(
+      ['revoke', '--user-id', 'bob@contoso.test', '--response-headers', headersFile, '--header', 'client-request-id:cli-test-1'],
+      { xdg: admin },
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, 'True\n');
     assert.equal((await reload(server, bob)).revocationEpoch, bob.revocationEpoch + 1);
@@ -74,8 +80,14 @@ describe('portcullis CLI against a real server', () => {
     const { alice, bob, useradmin, helpdesk, authadmin, passwordadmin } = server.users;
     const inputs: [string, string[]][] = [
       [`${alice!.userPrincipalName}\n${bob!.id}\n`, [alice!.id, bob!.id]],
-      [`{"id":"${useradmin!.id}","displayName":"x"}\n{"userPrincipalName":"${helpdesk!.userPrincipalName}"}\n`, [useradmin!.id, helpdesk!.id]],
-      [JSON.stringify([{ id: authadmin!.id }, { userPrincipalName: passwordadmin!.userPrincipalName }]), [authadmin!.id, passwordadmin!.id]],
+      [
+        `{"id":"${useradmin!.id}","displayName":"x"}\n{"userPrincipalName":"${helpdesk!.userPrincipalName}"}\n`,
+        [useradmin!.id, helpdesk!.id],
+      ],
+      [
+        JSON.stringify([{ id: authadmin!.id }, { userPrincipalName: passwordadmin!.userPrincipalName }]),
+        [authadmin!.id, passwordadmin!.id],
+      ],
     ];
     const refused = await cli(['revoke'], { xdg: admin, input: inputs[0]![0] });
     assert.equal(refused.code, EXIT.USAGE);
@@ -84,14 +96,22 @@ describe('portcullis CLI against a real server', () => {
       const before = await Promise.all(ids.map((id) => reload(server, id)));
       const run = await cli(['revoke', '--user-id', '-', '--yes', '--output', 'jsonl'], { xdg: admin, input });
       assert.equal(run.code, 0, run.stderr);
-      const results = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const results = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(results.length, 2);
-      assert.ok(results.every((r) => r.result === 'done' && r.status === 200), run.stdout);
+      assert.ok(
+        results.every((r) => r.result === 'done' && r.status === 200),
+        run.stdout,
+      );
       for (const u of before) assert.equal((await reload(server, u.id)).revocationEpoch, u.revocationEpoch + 1);
       assert.match(run.stderr, /Summary: 2 done, 0 failed, 0 not attempted of 2 users/);
     }
     // `users list --output jsonl | portcullis revoke` — the cmdlets' ByPropertyName.
-    const listed = await cli(['users', 'list', '--filter', `userPrincipalName eq '${alice!.userPrincipalName}'`, '--output', 'jsonl'], { xdg: admin });
+    const listed = await cli(['users', 'list', '--filter', `userPrincipalName eq '${alice!.userPrincipalName}'`, '--output', 'jsonl'], {
+      xdg: admin,
+    });
     assert.equal(listed.code, 0, listed.stderr);
     const piped = await cli(['revoke'], { xdg: admin, input: listed.stdout });
     assert.equal(piped.code, 0, piped.stderr);
@@ -114,9 +134,17 @@ describe('portcullis CLI against a real server', () => {
     const usage = await cli(['revoke', '--user-id', 'a', '--bogus'], { xdg: admin });
     assert.equal(usage.code, EXIT.USAGE);
     oneLine(usage.stderr);
-    const partial = await cli(['revoke', '--user-id', 'bob@contoso.test', '--user-id', 'ghost@contoso.test', '--yes', '--output', 'jsonl'], { xdg: admin });
+    const partial = await cli(
+      ['revoke', '--user-id', 'bob@contoso.test', '--user-id', 'ghost@contoso.test', '--yes', '--output', 'jsonl'],
+      { xdg: admin },
+    );
     assert.equal(partial.code, EXIT.PARTIAL);
-    const byUser = new Map(partial.stdout.trim().split('\n').map((l) => [JSON.parse(l).user, JSON.parse(l)]));
+    const byUser = new Map(
+      partial.stdout
+        .trim()
+        .split('\n')
+        .map((l) => [JSON.parse(l).user, JSON.parse(l)]),
+    );
     assert.equal(byUser.get('bob@contoso.test').result, 'done');
     assert.equal(byUser.get('ghost@contoso.test').result, 'failed');
     assert.equal(byUser.get('ghost@contoso.test').code, 'Request_ResourceNotFound');
@@ -136,7 +164,9 @@ describe('portcullis CLI against a real server', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout), [{ user: alice.userPrincipalName, value: true }]);
     assert.equal((await reload(server, alice)).revocationEpoch, alice.revocationEpoch + 1);
-    const bad = await cli(['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', 'wrong'], { xdg });
+    const bad = await cli(['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', 'wrong'], {
+      xdg,
+    });
     assert.equal(bad.code, EXIT.LOGIN_FAILED);
     oneLine(bad.stderr);
     rmSync(xdg, { recursive: true, force: true });
@@ -148,7 +178,10 @@ describe('portcullis CLI against a real server', () => {
     assert.equal(login.code, 0, login.stderr);
     const denied = await cli(['revoke', '--user-id', 'globaladmin@contoso.test'], { xdg });
     assert.equal(denied.code, EXIT.FORBIDDEN);
-    assert.match(denied.stderr, /^portcullis: insufficient privileges to revoke the sign-in sessions of 'globaladmin@contoso\.test': this needs scope User\.RevokeSessions\.All and a role/);
+    assert.match(
+      denied.stderr,
+      /^portcullis: insufficient privileges to revoke the sign-in sessions of 'globaladmin@contoso\.test': this needs scope User\.RevokeSessions\.All and a role/,
+    );
     oneLine(denied.stderr);
 
     const helpdesk = await reload(server, server.users.helpdesk!);
@@ -168,7 +201,9 @@ describe('portcullis CLI against a real server', () => {
   });
 
   test('users and audit commands', async () => {
-    const created = await cli(['users', 'create', '--upn', 'carol@contoso.test', '--display-name', 'Carol', '--output', 'json'], { xdg: admin });
+    const created = await cli(['users', 'create', '--upn', 'carol@contoso.test', '--display-name', 'Carol', '--output', 'json'], {
+      xdg: admin,
+    });
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stderr, /Initial password \(shown once\): /);
     const id = JSON.parse(created.stdout).id as string;
@@ -181,15 +216,34 @@ describe('portcullis CLI against a real server', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^ID\s+USER PRINCIPAL NAME/);
     assert.match(list.stdout, /carol@contoso\.test/);
-    const audit = await cli(['audit', 'list', '--filter', 'Update StsRefreshTokenValidFrom Timestamp', '--target', 'bob@contoso.test', '--since', '1h', '--output', 'jsonl'], { xdg: admin });
+    const audit = await cli(
+      [
+        'audit',
+        'list',
+        '--filter',
+        'Update StsRefreshTokenValidFrom Timestamp',
+        '--target',
+        'bob@contoso.test',
+        '--since',
+        '1h',
+        '--output',
+        'jsonl',
+      ],
+      { xdg: admin },
+    );
     assert.equal(audit.code, 0, audit.stderr);
-    const records = audit.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const records = audit.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(records.length >= 1);
     assert.ok(records.every((r) => r.activityDisplayName === 'Update StsRefreshTokenValidFrom Timestamp'));
   });
 });
 
-test('a server whose TLS certificate is not trusted: exit 7 naming the fingerprint and --ca-file; the CA is kept per profile', { timeout: 60_000 }, async () => {
+test('a server whose TLS certificate is not trusted: exit 7 naming the fingerprint and --ca-file; the CA is kept per profile', {
+  timeout: 60_000,
+}, async () => {
   const server = await startHttpsServer({});
   let second: Awaited<ReturnType<typeof startHttpsServer>> | undefined;
   const xdg = tempConfigHome();
@@ -226,7 +280,9 @@ test('a server whose TLS certificate is not trusted: exit 7 naming the fingerpri
     const wrong = await cli(['login', '--profile', 'other', '--server', url, ...appLogin, '--ca-fingerprint', 'AB:CD'], { xdg });
     assert.equal(wrong.code, EXIT.TLS_UNTRUSTED, wrong.stderr);
     assert.match(wrong.stderr, /not the one given with --ca-fingerprint; nothing was trusted/);
-    const right = await cli(['login', '--profile', 'other', '--server', url, ...appLogin, '--ca-fingerprint', fingerprint.toLowerCase()], { xdg });
+    const right = await cli(['login', '--profile', 'other', '--server', url, ...appLogin, '--ca-fingerprint', fingerprint.toLowerCase()], {
+      xdg,
+    });
     assert.equal(right.code, 0, right.stderr);
     assert.equal((await cli(['users', 'get', 'bob@contoso.test', '--profile', 'other'], { xdg })).code, 0);
     // NODE_EXTRA_CA_CERTS still works for a fresh profile.
@@ -237,7 +293,10 @@ test('a server whose TLS certificate is not trusted: exit 7 naming the fingerpri
     second = await startHttpsServer({});
     const secondCa = join(xdg, 'second-ca.pem');
     writeFileSync(secondCa, second.certPem);
-    const both = await cli(['login', '--server', `https://127.0.0.1:${second.port}`, ...appLogin], { xdg, env: { NODE_EXTRA_CA_CERTS: secondCa } });
+    const both = await cli(['login', '--server', `https://127.0.0.1:${second.port}`, ...appLogin], {
+      xdg,
+      env: { NODE_EXTRA_CA_CERTS: secondCa },
+    });
     assert.equal(both.code, 0, both.stderr);
   } finally {
     await second?.close();

@@ -17,16 +17,21 @@ const mode = (path: string): string => `0${(statSync(path).mode & 0o777).toStrin
 
 /** Every entry under `dir` (recursively) with its mode, relative paths sorted. */
 function modes(dir: string, prefix = ''): [string, string][] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e): [string, string][] => {
-    const rel = join(prefix, e.name);
-    const own: [string, string] = [rel, mode(join(dir, e.name))];
-    return e.isDirectory() ? [own, ...modes(join(dir, e.name), rel)] : [own];
-  }).sort(([a], [b]) => (a < b ? -1 : 1));
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e): [string, string][] => {
+      const rel = join(prefix, e.name);
+      const own: [string, string] = [rel, mode(join(dir, e.name))];
+      return e.isDirectory() ? [own, ...modes(join(dir, e.name), rel)] : [own];
+    })
+    .sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -55,7 +60,9 @@ describe('data directory file modes', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('serve creates the directory 0700 and every file in it 0600: database, -wal, -shm, lock; the machine\'s TLS key and certificate too', { timeout: 120_000 }, async () => {
+  it("serve creates the directory 0700 and every file in it 0600: database, -wal, -shm, lock; the machine's TLS key and certificate too", {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = join(root, 'fresh', 'data');
     const machine = join(root, 'machine-config');
     const server = await startServe(['--data-dir', dataDir, '--tls-self-signed'], 120_000, { XDG_CONFIG_HOME: machine });
@@ -91,7 +98,7 @@ describe('data directory file modes', () => {
     for (const [path, m] of modes(dataDir)) assert.equal(m, '0600', path);
   });
 
-  it('restore makes the restored database 0600 in a 0700 directory, whatever the backup file\'s mode', async () => {
+  it("restore makes the restored database 0600 in a 0700 directory, whatever the backup file's mode", async () => {
     const source = join(root, 'backup-source');
     assert.equal((await runCli(['migrate', '--data-dir', source])).code, 0);
     const backup = join(root, 'copied-around.db');
@@ -106,7 +113,9 @@ describe('data directory file modes', () => {
     for (const [path, m] of modes(target)) assert.equal(m, '0600', path);
   });
 
-  it('serve tightens a 0755 directory with 0644 files on start, says what it changed, and leaves other files alone', { timeout: 120_000 }, async () => {
+  it('serve tightens a 0755 directory with 0644 files on start, says what it changed, and leaves other files alone', {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = join(root, 'loose');
     const first = await startServe(['--data-dir', dataDir]);
     assert.equal(await first.stop(), 0);
@@ -115,21 +124,33 @@ describe('data directory file modes', () => {
     mkdirSync(join(dataDir, 'tls'), { mode: 0o755 });
     writeFileSync(join(dataDir, 'tls', 'cert.pem'), 'old certificate', { mode: 0o644 });
     writeFileSync(join(dataDir, 'tls', 'key.pem'), 'old key', { mode: 0o644 });
-    for (const f of ['portcullis.db', 'portcullis.lock', join('tls', 'cert.pem'), join('tls', 'key.pem')]) chmodSync(join(dataDir, f), 0o644);
+    for (const f of ['portcullis.db', 'portcullis.lock', join('tls', 'cert.pem'), join('tls', 'key.pem')])
+      chmodSync(join(dataDir, f), 0o644);
     writeFileSync(join(dataDir, 'portcullis.db.before-restore-2026'), 'old', { mode: 0o644 });
     writeFileSync(join(dataDir, 'NOTES.txt'), 'not ours', { mode: 0o644 });
     mkdirSync(join(dataDir, 'other'), { mode: 0o755 });
 
     const server = await startServe(['--data-dir', dataDir]);
     try {
-      const notice = server.output().split('\n').find((l) => l.startsWith('Data directory'));
+      const notice = server
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('Data directory'));
       assert.equal(
         notice,
         `Data directory '${dataDir}': made private (owner only): . 0755 → 0700, portcullis.db 0644 → 0600, ` +
           'portcullis.db.before-restore-2026 0644 → 0600, portcullis.lock 0644 → 0600, tls 0755 → 0700, tls/cert.pem 0644 → 0600, tls/key.pem 0644 → 0600',
       );
       assert.equal(mode(dataDir), '0700');
-      for (const f of ['portcullis.db', 'portcullis.db-wal', 'portcullis.db-shm', 'portcullis.lock', 'portcullis.db.before-restore-2026', join('tls', 'cert.pem'), join('tls', 'key.pem')]) {
+      for (const f of [
+        'portcullis.db',
+        'portcullis.db-wal',
+        'portcullis.db-shm',
+        'portcullis.lock',
+        'portcullis.db.before-restore-2026',
+        join('tls', 'cert.pem'),
+        join('tls', 'key.pem'),
+      ]) {
         assert.equal(mode(join(dataDir, f)), '0600', f);
       }
       assert.equal(mode(join(dataDir, 'NOTES.txt')), '0644');

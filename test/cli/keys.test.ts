@@ -15,7 +15,8 @@ import { waitFor } from '../helpers/wait.js';
 const kidOf = (jwt: string): string => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString()).kid as string;
 const jwksKids = async (app: PortcullisApp): Promise<string[]> =>
   (await app.http.inject({ method: 'GET', url: `/${app.tenant.id}/discovery/v2.0/keys` })).json().keys.map((k: { kid: string }) => k.kid);
-const me = (app: PortcullisApp, token: string) => app.http.inject({ method: 'GET', url: '/v1.0/me', headers: { authorization: `Bearer ${token}` } });
+const me = (app: PortcullisApp, token: string) =>
+  app.http.inject({ method: 'GET', url: '/v1.0/me', headers: { authorization: `Bearer ${token}` } });
 
 describe('portcullis keys (SQLite): a running server picks up a CLI rotation by its periodic check', () => {
   let h: Harness;
@@ -99,9 +100,16 @@ describe('portcullis keys (SQLite): a running server picks up a CLI rotation by 
 
   test('usage errors are one line and exit 2; a missing database is not created', async () => {
     for (const args of [
-      [], ['spin'], ['list', 'extra'], ['list', '--data-dir', `${h.dir}/nope`], ['rotate', '--data-dir', h.dir, '--redis-url', 'http://x'],
-      ['rotate', '--data-dir', h.dir, '--now', '--lead-seconds', '5'], ['rotate', '--data-dir', h.dir, '--lead-seconds', '-1'],
-      ['withdraw', '--data-dir', h.dir], ['withdraw', 'no-such-kid', '--data-dir', h.dir], ['list', 'x', '--data-dir', h.dir],
+      [],
+      ['spin'],
+      ['list', 'extra'],
+      ['list', '--data-dir', `${h.dir}/nope`],
+      ['rotate', '--data-dir', h.dir, '--redis-url', 'http://x'],
+      ['rotate', '--data-dir', h.dir, '--now', '--lead-seconds', '5'],
+      ['rotate', '--data-dir', h.dir, '--lead-seconds', '-1'],
+      ['withdraw', '--data-dir', h.dir],
+      ['withdraw', 'no-such-kid', '--data-dir', h.dir],
+      ['list', 'x', '--data-dir', h.dir],
     ]) {
       const r = await keysCli(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}${r.err}`);
@@ -179,7 +187,7 @@ if (await requirePostgres('portcullis keys (PostgreSQL)')) {
       assert.deepEqual(retired.sort(), [a.kid, b.kid].sort(), r.out);
       assert.equal(after.length, before.length + 1);
       const listed = await keysCli(['list', '--database-url', db.url]);
-      assert.equal((listed.out.match(/  removed \d/g) ?? []).length, 2, listed.out);
+      assert.equal((listed.out.match(/ {2}removed \d/g) ?? []).length, 2, listed.out);
       assert.equal((listed.out.match(/ active$/gm) ?? []).length, 1, listed.out);
       assert.equal((listed.out.match(/ next$/gm) ?? []).length, 1, listed.out);
     });

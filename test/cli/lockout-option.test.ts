@@ -22,6 +22,10 @@ test('flags win over PORTCULLIS_LOCKOUT; bad values are one clear error with exi
   assert.equal(opts?.abuse.sourceSignIn?.threshold, 50);
   assert.equal(parseServeOptions([], { PORTCULLIS_LOCKOUT: 'clientSecret=7/60' })?.abuse.clientSecret?.threshold, 7);
   for (const bad of ['userSignIn=0/60', 'nosuch=1/1', 'userSignIn=10', 'userSignIn=ten/60']) {
-    assert.throws(() => parseServeOptions([], { PORTCULLIS_LOCKOUT: bad }), (e: unknown) => e instanceof CliError && e.exitCode === 2 && /PORTCULLIS_LOCKOUT/.test(e.message), bad);
+    assert.throws(
+      () => parseServeOptions([], { PORTCULLIS_LOCKOUT: bad }),
+      (e: unknown) => e instanceof CliError && e.exitCode === 2 && /PORTCULLIS_LOCKOUT/.test(e.message),
+      bad,
+    );
   }
 });

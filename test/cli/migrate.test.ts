@@ -12,7 +12,9 @@ const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 /** Runs `portcullis migrate` as a real process; bounded by a timeout. */
 function migrate(url: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'migrate', '--database-url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'migrate', '--database-url', url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -40,13 +42,22 @@ if (await requirePostgres('portcullis migrate')) {
       const runs = await Promise.all([1, 2, 3, 4].map(() => migrate(db.url)));
       for (const r of runs) assert.equal(r.code, 0, r.err);
       // Every migration is applied by exactly one of the four, whichever it was.
-      const appliedBy = runs.flatMap((r) => (/Applied migrations? ([\d, ]+) to/.exec(r.out)?.[1] ?? '').split(', ').filter(Boolean).map(Number));
-      assert.deepEqual(appliedBy.sort((x, y) => x - y), ALL_VERSIONS, runs.map((r) => r.out).join(''));
+      const appliedBy = runs.flatMap((r) =>
+        (/Applied migrations? ([\d, ]+) to/.exec(r.out)?.[1] ?? '').split(', ').filter(Boolean).map(Number),
+      );
+      assert.deepEqual(
+        appliedBy.sort((x, y) => x - y),
+        ALL_VERSIONS,
+        runs.map((r) => r.out).join(''),
+      );
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
       try {
         const { rows } = await client.query('SELECT version FROM schema_migrations');
-        assert.deepEqual(rows.map((r) => r.version).sort((x, y) => x - y), ALL_VERSIONS);
+        assert.deepEqual(
+          rows.map((r) => r.version).sort((x, y) => x - y),
+          ALL_VERSIONS,
+        );
       } finally {
         await client.end();
       }

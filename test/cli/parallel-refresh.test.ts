@@ -29,18 +29,25 @@ function expireAccessToken(): void {
   writeFileSync(file, JSON.stringify(session));
 }
 
-test('six parallel commands with an expired access token: all succeed, one refresh, the session survives', { timeout: 90_000 }, async () => {
+test('six parallel commands with an expired access token: all succeed, one refresh, the session survives', {
+  timeout: 90_000,
+}, async () => {
   const login = await deviceLogin(server, xdg, 'globaladmin@contoso.test', ['--scopes', 'User.Read.All']);
   assert.equal(login.code, 0, login.stderr);
   expireAccessToken();
-  const runs = await Promise.all(Array.from({ length: 6 }, () => cli(['users', 'get', 'bob@contoso.test', '--select', 'id', '--output', 'json'], { xdg })));
+  const runs = await Promise.all(
+    Array.from({ length: 6 }, () => cli(['users', 'get', 'bob@contoso.test', '--select', 'id', '--output', 'json'], { xdg })),
+  );
   for (const r of runs) assert.equal(r.code, 0, r.stderr);
   assert.ok(runs.every((r) => JSON.parse(r.stdout).id === server.users.bob!.id));
   // A later command that must refresh again: it works only if the grant was not revoked for reuse.
   expireAccessToken();
   const later = await cli(['users', 'get', 'bob@contoso.test', '--select', 'id', '--output', 'json'], { xdg });
   assert.equal(later.code, 0, later.stderr);
-  assert.equal(readFileSync(join(xdg, 'portcullis', 'profiles', 'default', 'session.json'), 'utf8').includes('"refreshToken": null'), false);
+  assert.equal(
+    readFileSync(join(xdg, 'portcullis', 'profiles', 'default', 'session.json'), 'utf8').includes('"refreshToken": null'),
+    false,
+  );
 });
 
 test('a lock left by a process that has ended is taken over, and removed afterwards', { timeout: 60_000 }, async () => {

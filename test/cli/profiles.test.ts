@@ -43,7 +43,10 @@ async function loginAs(xdg: string, username: string, args: string[]): Promise<C
 
 test('the session file of a CLI without profiles becomes the "default" profile, transparently', async () => {
   const xdg = home();
-  const login = await cli(['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET], { xdg });
+  const login = await cli(
+    ['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET],
+    { xdg },
+  );
   assert.equal(login.code, 0, login.stderr);
   // Put it where the CLI kept it before profiles, and nothing else.
   const legacy = join(xdg, 'portcullis', 'session.json');
@@ -62,7 +65,10 @@ test('a 403 for a missing scope names the login that fixes it; that login, witho
   assert.equal(login.code, 0, login.stderr);
   const denied = await cli(['users', 'list'], { xdg });
   assert.equal(denied.code, EXIT.FORBIDDEN);
-  assert.equal(denied.stderr, 'portcullis: Your sign-in lacks User.Read.All, which is needed to list users. Run: portcullis login --scopes User.RevokeSessions.All,User.Read.All\n');
+  assert.equal(
+    denied.stderr,
+    'portcullis: Your sign-in lacks User.Read.All, which is needed to list users. Run: portcullis login --scopes User.RevokeSessions.All,User.Read.All\n',
+  );
   const fix = denied.stderr.split('Run: ')[1]!.trim().split(' ').slice(1);
   const again = await loginAs(xdg, 'globaladmin@contoso.test', fix);
   assert.equal(again.code, 0, again.stderr);
@@ -73,7 +79,7 @@ test('a 403 for a missing scope names the login that fixes it; that login, witho
   assert.equal((await cli(['revoke', '--user-id', 'alice@contoso.test'], { xdg })).code, 0);
 });
 
-test('after revoke --me, `portcullis login` reuses the profile\'s server, tenant and scopes', { timeout: 60_000 }, async () => {
+test("after revoke --me, `portcullis login` reuses the profile's server, tenant and scopes", { timeout: 60_000 }, async () => {
   const xdg = home();
   const first = await deviceLogin(server, xdg, 'helpdesk@contoso.test', ['--scopes', 'User.RevokeSessions.All,User.Read.All']);
   assert.equal(first.code, 0, first.stderr);

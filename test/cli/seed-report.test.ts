@@ -5,22 +5,42 @@ import type { SeedEntryOutcome, SeedResult } from '../../src/core/seed.js';
 
 function result(entries: SeedEntryOutcome[], warnings: string[] = []): SeedResult {
   const count = (o: SeedEntryOutcome['outcome']) => entries.filter((e) => e.outcome === o).length;
-  return { created: count('created'), updated: count('updated'), unchanged: count('unchanged'), skipped: count('skipped'), adopted: count('adopted'), entries, argon2: 7, warnings };
+  return {
+    created: count('created'),
+    updated: count('updated'),
+    unchanged: count('unchanged'),
+    skipped: count('skipped'),
+    adopted: count('adopted'),
+    entries,
+    argon2: 7,
+    warnings,
+  };
 }
-const user = (name: string, outcome: SeedEntryOutcome['outcome'], details: string[] = []): SeedEntryOutcome => ({ kind: 'user', name, outcome, details });
+const user = (name: string, outcome: SeedEntryOutcome['outcome'], details: string[] = []): SeedEntryOutcome => ({
+  kind: 'user',
+  name,
+  outcome,
+  details,
+});
 
 describe('seed report lines', () => {
   it('says per kind what was created, updated (which properties), skipped (why) and adopted (what differs)', () => {
-    const lines = seedReportLines('seed.json', result([
-      { kind: 'tenant', name: 'contoso.test', outcome: 'unchanged', details: [] },
-      user('a@x.test', 'created'),
-      user('b@x.test', 'created'),
-      user('c@x.test', 'updated', ['password', 'displayName']),
-      user('e@x.test', 'unchanged'),
-      user('d@x.test', 'skipped', ['deleted at runtime']),
-      user('f@x.test', 'adopted', ['accountEnabled']),
-      { kind: 'application', name: 'Web [0000]', outcome: 'updated', details: ['web'] },
-    ], ["user 'g@x.test': mail differs"]));
+    const lines = seedReportLines(
+      'seed.json',
+      result(
+        [
+          { kind: 'tenant', name: 'contoso.test', outcome: 'unchanged', details: [] },
+          user('a@x.test', 'created'),
+          user('b@x.test', 'created'),
+          user('c@x.test', 'updated', ['password', 'displayName']),
+          user('e@x.test', 'unchanged'),
+          user('d@x.test', 'skipped', ['deleted at runtime']),
+          user('f@x.test', 'adopted', ['accountEnabled']),
+          { kind: 'application', name: 'Web [0000]', outcome: 'updated', details: ['web'] },
+        ],
+        ["user 'g@x.test': mail differs"],
+      ),
+    );
     assert.deepEqual(lines, [
       "Seed 'seed.json': 2 created, 2 updated, 2 unchanged, 1 skipped, 1 adopted (7 argon2 computations)",
       '  seed tenant:       1 unchanged',

@@ -10,7 +10,10 @@ describe('serve: the long-lived CAE token option', () => {
     assert.equal(parseServeOptions(['--cae-long-lived-tokens'], {})?.caeLongLivedTokens, true);
     assert.equal(parseServeOptions([], { PORTCULLIS_CAE_LONG_LIVED_TOKENS: 'true' })?.caeLongLivedTokens, true);
     assert.equal(parseServeOptions([], { PORTCULLIS_CAE_LONG_LIVED_TOKENS: 'off' })?.caeLongLivedTokens, false);
-    assert.throws(() => parseServeOptions([], { PORTCULLIS_CAE_LONG_LIVED_TOKENS: 'maybe' }), (e) => e instanceof CliError && e.exitCode === 2);
+    assert.throws(
+      () => parseServeOptions([], { PORTCULLIS_CAE_LONG_LIVED_TOKENS: 'maybe' }),
+      (e) => e instanceof CliError && e.exitCode === 2,
+    );
     assert.match(serveHelp(), /--cae-long-lived-tokens[\s\S]*PORTCULLIS_CAE_LONG_LIVED_TOKENS/);
   });
 

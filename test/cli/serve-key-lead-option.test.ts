@@ -11,15 +11,26 @@ describe('serve: the signing-key lead time option', () => {
     assert.equal(buildConfig(parseServeOptions([], {})!, 5050, false).keyLeadSeconds, DEFAULT_KEY_LEAD_SECONDS);
     assert.equal(DEFAULT_KEY_LEAD_SECONDS, 25 * 3600);
     assert.equal(buildConfig(parseServeOptions([], { PORTCULLIS_KEY_LEAD_SECONDS: '7200' })!, 5050, false).keyLeadSeconds, 7200);
-    assert.equal(buildConfig(parseServeOptions(['--key-lead-seconds', '0'], { PORTCULLIS_KEY_LEAD_SECONDS: '7200' })!, 5050, false).keyLeadSeconds, 0);
+    assert.equal(
+      buildConfig(parseServeOptions(['--key-lead-seconds', '0'], { PORTCULLIS_KEY_LEAD_SECONDS: '7200' })!, 5050, false).keyLeadSeconds,
+      0,
+    );
     for (const bad of ['-1', '1.5', 'soon', '']) {
-      assert.throws(() => parseServeOptions(['--key-lead-seconds', bad], {}), (e) => e instanceof CliError && e.exitCode === 2, bad);
+      assert.throws(
+        () => parseServeOptions(['--key-lead-seconds', bad], {}),
+        (e) => e instanceof CliError && e.exitCode === 2,
+        bad,
+      );
     }
     assert.match(serveHelp(), /--key-lead-seconds S[\s\S]*PORTCULLIS_KEY_LEAD_SECONDS/);
   });
 
   it('the JWKS max-age fits in the lead time: 24 h by default, shorter with a shorter lead, 0 with none', async () => {
-    for (const [lead, maxAge] of [[undefined, 86_400], [3600, 3600 - 30 - 300], [0, 0]] as const) {
+    for (const [lead, maxAge] of [
+      [undefined, 86_400],
+      [3600, 3600 - 30 - 300],
+      [0, 0],
+    ] as const) {
       const h = await makeHarness({ config: lead === undefined ? {} : { keyLeadSeconds: lead } });
       try {
         const res = await h.app.http.inject({ method: 'GET', url: `/${TENANT_ID}/discovery/v2.0/keys` });

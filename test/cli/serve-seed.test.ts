@@ -32,7 +32,13 @@ function seedJson(alicePassword: string): string {
         displayName: 'Portcullis CLI',
         publicClient: { redirectUris: ['http://localhost'] },
         allowPublicClientFlows: true,
-        delegatedPermissions: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All', 'AuditLog.Read.All', 'User.Read'],
+        delegatedPermissions: [
+          'User.RevokeSessions.All',
+          'User.ReadWrite.All',
+          'Directory.ReadWrite.All',
+          'AuditLog.Read.All',
+          'User.Read',
+        ],
       },
     ],
   });
@@ -54,7 +60,13 @@ async function adminToken(server: Served): Promise<string> {
   const res = await fetch(`${server.base}/${TENANT.id}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', client_id: DEFAULT_CLIENT_ID, username: 'admin@contoso.test', password: PASSWORD, scope: 'User.ReadWrite.All Directory.ReadWrite.All' }),
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: DEFAULT_CLIENT_ID,
+      username: 'admin@contoso.test',
+      password: PASSWORD,
+      scope: 'User.ReadWrite.All Directory.ReadWrite.All',
+    }),
     signal: AbortSignal.timeout(15_000),
   });
   const body = (await res.json()) as { access_token?: string };
@@ -69,7 +81,9 @@ after(() => {
 });
 
 describe('serve --seed keeps what was changed at runtime', () => {
-  it('a password reset by `portcullis users reset-password` and a deletion survive a restart with the same seed', { timeout: 300_000 }, async () => {
+  it('a password reset by `portcullis users reset-password` and a deletion survive a restart with the same seed', {
+    timeout: 300_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-seed-runtime-'));
     dirs.push(dir);
     const dataDir = join(dir, 'data');
@@ -113,7 +127,10 @@ describe('serve --seed keeps what was changed at runtime', () => {
     writeFileSync(seedFile, seedJson('Seeded-Alice-2'));
     const third = await startServe(['--data-dir', dataDir, '--seed', seedFile]);
     try {
-      assert.match(third.output(), /^ {2}seed users: +1 updated \(alice@contoso\.test: password\), 1 unchanged, 1 skipped \(dave@contoso\.test: deleted at runtime, not recreated\)$/m);
+      assert.match(
+        third.output(),
+        /^ {2}seed users: +1 updated \(alice@contoso\.test: password\), 1 unchanged, 1 skipped \(dave@contoso\.test: deleted at runtime, not recreated\)$/m,
+      );
       assert.equal(await signIn(third, 'alice@contoso.test', 'Seeded-Alice-2'), 200);
       assert.equal(await signIn(third, 'alice@contoso.test', RUNTIME_PASSWORD), 400);
     } finally {

@@ -47,7 +47,11 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   let out = '';
   let err = '';
@@ -109,7 +113,10 @@ async function stop(r: Run): Promise<number | null> {
 async function expectConfigFailure(args: string[], env: Record<string, string>, code: number, pattern: RegExp): Promise<void> {
   const r = run(args, env);
   assert.equal(await within(r.exited, EXIT_TIMEOUT_MS, `exit of ${args.join(' ')}`), code, `stderr: ${r.stderr()}`);
-  const lines = r.stderr().split('\n').filter((l) => l !== '');
+  const lines = r
+    .stderr()
+    .split('\n')
+    .filter((l) => l !== '');
   assert.equal(lines.length, 1, `expected one stderr line, got: ${r.stderr()}`);
   const line = lines[0] ?? '';
   assert.match(line, /^portcullis: /);
@@ -167,7 +174,10 @@ describe('portcullis serve', () => {
     assert.equal(existsSync(join(dir, 'tls')), false, 'nothing in the data directory');
     await waitForOutput(r, /^ {2}cli: .*\n/m, "the 'cli:' line");
     assert.match(r.stdout(), new RegExp(`^ {2}tls sha256: ${new X509Certificate(certPem).fingerprint256} \\(one certificate`, 'm'));
-    assert.match(r.stdout(), new RegExp(`^ {2}cli: {8}portcullis login --server https://localhost:\\d+ --ca-file ${certFile.replace(/[.]/g, '\\.')}$`, 'm'));
+    assert.match(
+      r.stdout(),
+      new RegExp(`^ {2}cli: {8}portcullis login --server https://localhost:\\d+ --ca-file ${certFile.replace(/[.]/g, '\\.')}$`, 'm'),
+    );
     // Trust exactly this certificate: a completed request proves the TLS handshake and the SANs.
     const dispatcher = new Agent({ connect: { ca: certPem } });
     let status: number;
@@ -218,12 +228,26 @@ describe('portcullis serve', () => {
 });
 
 describe('portcullis configuration errors', () => {
-  it('--port abc: one line, exit 2', () => expectConfigFailure(['serve', '--port', 'abc', '--data-dir', tempDir()], {}, 2, /--port: port must be an integer from 0 to 65535, got 'abc'/));
-  it('PORTCULLIS_PORT=99999: names the variable', () => expectConfigFailure(['serve', '--data-dir', tempDir()], { PORTCULLIS_PORT: '99999' }, 2, /PORTCULLIS_PORT/));
+  it('--port abc: one line, exit 2', () =>
+    expectConfigFailure(
+      ['serve', '--port', 'abc', '--data-dir', tempDir()],
+      {},
+      2,
+      /--port: port must be an integer from 0 to 65535, got 'abc'/,
+    ));
+  it('PORTCULLIS_PORT=99999: names the variable', () =>
+    expectConfigFailure(['serve', '--data-dir', tempDir()], { PORTCULLIS_PORT: '99999' }, 2, /PORTCULLIS_PORT/));
   it('unknown flag', () => expectConfigFailure(['serve', '--prot', '5050'], {}, 2, /Unknown option '--prot'/));
   it('certificate without key', () => expectConfigFailure(['serve', '--tls-cert', 'cert.pem'], {}, 2, /--tls-cert needs --tls-key too/));
-  it('missing certificate file', () => expectConfigFailure(['serve', '--tls-cert', '/nonexistent/c.pem', '--tls-key', '/nonexistent/k.pem', '--data-dir', tempDir()], {}, 2, /cannot read TLS certificate '\/nonexistent\/c\.pem': no such file/));
-  it('invalid public URL', () => expectConfigFailure(['serve', '--public-url', 'not a url'], {}, 2, /--public-url: 'not a url' is not a valid absolute URL/));
+  it('missing certificate file', () =>
+    expectConfigFailure(
+      ['serve', '--tls-cert', '/nonexistent/c.pem', '--tls-key', '/nonexistent/k.pem', '--data-dir', tempDir()],
+      {},
+      2,
+      /cannot read TLS certificate '\/nonexistent\/c\.pem': no such file/,
+    ));
+  it('invalid public URL', () =>
+    expectConfigFailure(['serve', '--public-url', 'not a url'], {}, 2, /--public-url: 'not a url' is not a valid absolute URL/));
   it('bad log level', () => expectConfigFailure(['serve', '--log-level', 'loud'], {}, 2, /log level must be one of/));
 
   it('seed file with invalid JSON: one line, exit 2', async () => {
@@ -240,10 +264,23 @@ describe('portcullis configuration errors', () => {
     await expectConfigFailure(['serve', '--seed', file, '--data-dir', dir], {}, 2, /seed file '.*': tenant\.id: must be a GUID/);
   });
 
-  it('missing seed file', () => expectConfigFailure(['serve', '--seed', '/nonexistent/seed.json'], {}, 2, /cannot read seed file '\/nonexistent\/seed\.json': no such file/));
+  it('missing seed file', () =>
+    expectConfigFailure(
+      ['serve', '--seed', '/nonexistent/seed.json'],
+      {},
+      2,
+      /cannot read seed file '\/nonexistent\/seed\.json': no such file/,
+    ));
   it('unknown command', () => expectConfigFailure(['serv'], {}, 2, /unknown command 'serv'/));
-  it('a non-PostgreSQL database URL', () => expectConfigFailure(['serve', '--database-url', 'mysql://db/x'], {}, 2, /--database-url: only postgres:\/\/ and postgresql:\/\/ URLs are supported/));
-  it('a pool size without a database URL', () => expectConfigFailure(['serve'], { PORTCULLIS_DATABASE_POOL_MAX: '5' }, 2, /PORTCULLIS_DATABASE_POOL_MAX needs --database-url/));
+  it('a non-PostgreSQL database URL', () =>
+    expectConfigFailure(
+      ['serve', '--database-url', 'mysql://db/x'],
+      {},
+      2,
+      /--database-url: only postgres:\/\/ and postgresql:\/\/ URLs are supported/,
+    ));
+  it('a pool size without a database URL', () =>
+    expectConfigFailure(['serve'], { PORTCULLIS_DATABASE_POOL_MAX: '5' }, 2, /PORTCULLIS_DATABASE_POOL_MAX needs --database-url/));
   it('an unreachable PostgreSQL: one line without the password, exit 1', async () => {
     const r = run(['serve', '--port', '0', '--data-dir', tempDir(), '--database-url', 'postgres://u:s3cret@127.0.0.1:1/x']);
     assert.equal(await within(r.exited, EXIT_TIMEOUT_MS, 'exit'), 1, r.stderr());

@@ -58,7 +58,10 @@ describe('on a terminal', { skip: hasScript ? false : 'util-linux script is not 
   before(async () => {
     server = await startServer();
     xdg = tempConfigHome();
-    const login = await cli(['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET], { xdg });
+    const login = await cli(
+      ['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET],
+      { xdg },
+    );
     assert.equal(login.code, 0, login.stderr);
   });
   after(async () => {
@@ -83,15 +86,22 @@ describe('on a terminal', { skip: hasScript ? false : 'util-linux script is not 
     const alice = await reload(server, server.users.alice!);
     const bob = await reload(server, server.users.bob!);
     const answered = new Set<string>();
-    const run = await onTerminal(['revoke', '--user-id', 'alice@contoso.test', '--user-id', 'bob@contoso.test', '--confirm'], xdg, (out) => {
-      for (const [who, answer] of [['alice', 'y\r'], ['bob', 'n\r']] as const) {
-        if (!answered.has(who) && out.includes(`sessions of '${who}@contoso.test'? [y]es / [N]o / [a]ll / [q]uit`)) {
-          answered.add(who);
-          return answer;
+    const run = await onTerminal(
+      ['revoke', '--user-id', 'alice@contoso.test', '--user-id', 'bob@contoso.test', '--confirm'],
+      xdg,
+      (out) => {
+        for (const [who, answer] of [
+          ['alice', 'y\r'],
+          ['bob', 'n\r'],
+        ] as const) {
+          if (!answered.has(who) && out.includes(`sessions of '${who}@contoso.test'? [y]es / [N]o / [a]ll / [q]uit`)) {
+            answered.add(who);
+            return answer;
+          }
         }
-      }
-      return null;
-    });
+        return null;
+      },
+    );
     assert.equal(run.code, 0, run.out);
     assert.deepEqual([...answered], ['alice', 'bob']);
     assert.match(run.out, /True/);
@@ -109,7 +119,10 @@ describe('on a terminal', { skip: hasScript ? false : 'util-linux script is not 
       ['revoke', '--confirm'],
       xdg,
       (out) => {
-        for (const [who, answer] of [['alice', 'n\r'], ['bob', 'y\r']] as const) {
+        for (const [who, answer] of [
+          ['alice', 'n\r'],
+          ['bob', 'y\r'],
+        ] as const) {
           if (!answered.includes(who) && out.includes(`sessions of '${who}@contoso.test'? [y]es`)) {
             answered.push(who);
             return answer;
@@ -132,13 +145,19 @@ test('--confirm with no terminal at all (setsid, stdin a pipe) refuses and names
   try {
     const run = await cli(['revoke', '--confirm'], { xdg, input: 'alice@contoso.test\n', detached: true });
     assert.equal(run.code, 2, run.stderr);
-    assert.equal(run.stderr, 'portcullis: --confirm needs a terminal to ask on and this command has none; use --yes (or --what-if) in scripts\n');
+    assert.equal(
+      run.stderr,
+      'portcullis: --confirm needs a terminal to ask on and this command has none; use --yes (or --what-if) in scripts\n',
+    );
   } finally {
     rmSync(xdg, { recursive: true, force: true });
   }
 });
 
-test('first login to a server with an untrusted certificate: its fingerprint is shown and trusted only when confirmed', { skip: hasScript ? false : 'util-linux script is not installed', timeout: 90_000 }, async () => {
+test('first login to a server with an untrusted certificate: its fingerprint is shown and trusted only when confirmed', {
+  skip: hasScript ? false : 'util-linux script is not installed',
+  timeout: 90_000,
+}, async () => {
   const server = await startHttpsServer({});
   const xdg = tempConfigHome();
   try {

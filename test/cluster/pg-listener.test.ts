@@ -41,7 +41,10 @@ if (await requirePostgres('PostgreSQL LISTEN feed')) {
       await waitFor('the notification', () => topics.includes('keys'));
       // Suites running beside this one on the same database NOTIFY too (every revoke sends
       // 'outbox'; NOTIFY is database-wide): only this test's own payloads are judged.
-      assert.deepEqual(topics.filter((t) => t === 'keys' || t === 'rolled-back'), ['keys']);
+      assert.deepEqual(
+        topics.filter((t) => t === 'keys' || t === 'rolled-back'),
+        ['keys'],
+      );
     });
 
     test('reconnects after the connection is cut, reports it, and hears notifications again', async () => {

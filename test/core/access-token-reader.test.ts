@@ -22,8 +22,17 @@ describe('access-token reader', () => {
   const claims = (overrides: Record<string, unknown> = {}): Record<string, unknown> => {
     const now = Math.floor(clock.now() / 1000);
     return {
-      aud: GRAPH_RESOURCE_APP_ID, iss: `${PUBLIC_URL}/${TENANT_ID}/v2.0`, iat: now, nbf: now, exp: now + 3600,
-      tid: TENANT_ID, oid: h.users.alice!.id, azp: APP.publicClient, scp: 'User.Read', ver: '2.0', ...overrides,
+      aud: GRAPH_RESOURCE_APP_ID,
+      iss: `${PUBLIC_URL}/${TENANT_ID}/v2.0`,
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      tid: TENANT_ID,
+      oid: h.users.alice!.id,
+      azp: APP.publicClient,
+      scp: 'User.Read',
+      ver: '2.0',
+      ...overrides,
     };
   };
   const signed = (overrides: Record<string, unknown> = {}) => h.app.services.keys.sign(claims(overrides));
@@ -44,7 +53,16 @@ describe('access-token reader', () => {
   });
 
   test('malformed: not three segments, not JSON objects, not base64url', async () => {
-    for (const token of ['', 'garbage', 'a.b', 'a.b.c', 'a.b.c.d', `${b64([1])}.${b64({})}.`, `${b64({ alg: 'RS256' })}.${b64('x')}.`, `e30.e30.sig!`]) {
+    for (const token of [
+      '',
+      'garbage',
+      'a.b',
+      'a.b.c',
+      'a.b.c.d',
+      `${b64([1])}.${b64({})}.`,
+      `${b64({ alg: 'RS256' })}.${b64('x')}.`,
+      `e30.e30.sig!`,
+    ]) {
       await refusedFor(token, 'malformed', JSON.stringify(token));
     }
     const [hd, p, s] = signed().split('.') as [string, string, string];
@@ -57,7 +75,11 @@ describe('access-token reader', () => {
     const token = signUntilRespellable((c) => h.app.services.keys.sign(c), claims());
     assert.ok((await read(token)).ok, 'the canonical spelling is accepted');
     for (const [name, respelled] of Object.entries(respelledSignatures(token))) {
-      assert.deepEqual(Buffer.from(respelled.split('.')[2]!, 'base64url'), Buffer.from(token.split('.')[2]!, 'base64url'), `${name}: the same bytes to a lenient decoder`);
+      assert.deepEqual(
+        Buffer.from(respelled.split('.')[2]!, 'base64url'),
+        Buffer.from(token.split('.')[2]!, 'base64url'),
+        `${name}: the same bytes to a lenient decoder`,
+      );
       await refusedFor(respelled, 'malformed', name);
     }
   });
@@ -107,6 +129,7 @@ describe('strict base64url', () => {
     assert.deepEqual(decodeBase64url('AQ'), Buffer.from([1]));
     assert.deepEqual(decodeBase64url('AQI'), Buffer.from([1, 2]));
     // AR and AQJ carry non-zero trailing bits: lenient decoders read them as AQ and AQI.
-    for (const bad of ['AQ==', 'AQI=', 'AR', 'AQJ', '+/8', 'A', 'AQ.', 'A Q', 'AQ\n', 'é']) assert.equal(decodeBase64url(bad), null, JSON.stringify(bad));
+    for (const bad of ['AQ==', 'AQI=', 'AR', 'AQJ', '+/8', 'A', 'AQ.', 'A Q', 'AQ\n', 'é'])
+      assert.equal(decodeBase64url(bad), null, JSON.stringify(bad));
   });
 });

@@ -7,7 +7,12 @@ import { test } from 'node:test';
 import { mayPerform, type Actor } from '../../src/core/authorization/decide.js';
 import { ROLE } from '../../src/core/roles.js';
 
-const ALL_SCOPES = new Set(['user.revokesessions.all', 'user.readwrite.all', 'directory.readwrite.all', 'user-passwordprofile.readwrite.all']);
+const ALL_SCOPES = new Set([
+  'user.revokesessions.all',
+  'user.readwrite.all',
+  'directory.readwrite.all',
+  'user-passwordprofile.readwrite.all',
+]);
 const user = (...roles: string[]): Actor => ({ kind: 'user', id: 'actor', roles, scopes: ALL_SCOPES });
 const target = (...roles: string[]) => ({ id: 'target', roles });
 
@@ -19,7 +24,10 @@ test('a target with several roles needs one actor role allowed for every one of 
   );
   // Unlisted roles fall under "all other roles": Privileged Authentication and Global Administrators only.
   assert.equal(mayPerform(user(ROLE.userAdministrator), 'revokeSignInSessions', target(ROLE.securityAdministrator)), false);
-  assert.equal(mayPerform(user(ROLE.privilegedAuthenticationAdministrator), 'revokeSignInSessions', target(ROLE.securityAdministrator)), true);
+  assert.equal(
+    mayPerform(user(ROLE.privilegedAuthenticationAdministrator), 'revokeSignInSessions', target(ROLE.securityAdministrator)),
+    true,
+  );
 });
 
 test('two roles never combine into a right neither has (finding 4)', () => {
@@ -40,16 +48,30 @@ test('Directory Writers may invalidate refresh tokens of non-admins only (findin
 });
 
 test('app-only callers follow the target rules (finding 2)', () => {
-  const app = (permissions: string[], roles: string[] = []): Actor => ({ kind: 'app', permissions: new Set(permissions.map((p) => p.toLowerCase())), roles });
+  const app = (permissions: string[], roles: string[] = []): Actor => ({
+    kind: 'app',
+    permissions: new Set(permissions.map((p) => p.toLowerCase())),
+    roles,
+  });
   const ga = target(ROLE.globalAdministrator);
   assert.equal(mayPerform(app(['User.ReadWrite.All']), 'resetPassword', target()), false);
   assert.equal(mayPerform(app(['User-PasswordProfile.ReadWrite.All']), 'resetPassword', target()), true);
   assert.equal(mayPerform(app(['User-PasswordProfile.ReadWrite.All']), 'resetPassword', ga), false);
   assert.equal(mayPerform(app(['User-PasswordProfile.ReadWrite.All'], [ROLE.userAdministrator]), 'resetPassword', ga), false);
-  assert.equal(mayPerform(app(['User-PasswordProfile.ReadWrite.All'], [ROLE.privilegedAuthenticationAdministrator]), 'resetPassword', ga), true);
+  assert.equal(
+    mayPerform(app(['User-PasswordProfile.ReadWrite.All'], [ROLE.privilegedAuthenticationAdministrator]), 'resetPassword', ga),
+    true,
+  );
   assert.equal(mayPerform(app(['User.ReadWrite.All']), 'disable', ga), false);
   assert.equal(mayPerform(app(['User.ReadWrite.All']), 'delete', ga), false);
   assert.equal(mayPerform(app(['User.ReadWrite.All']), 'disable', target()), true);
   assert.equal(mayPerform(app(['User.RevokeSessions.All']), 'revokeSignInSessions', ga), true);
-  assert.equal(mayPerform(app(['User.RevokeSessions.All', 'Directory.ReadWrite.All'], [ROLE.globalAdministrator]), 'invalidateAllRefreshTokens', target()), false);
+  assert.equal(
+    mayPerform(
+      app(['User.RevokeSessions.All', 'Directory.ReadWrite.All'], [ROLE.globalAdministrator]),
+      'invalidateAllRefreshTokens',
+      target(),
+    ),
+    false,
+  );
 });

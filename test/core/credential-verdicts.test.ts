@@ -16,25 +16,88 @@ import type { AuthorizationCode, DeviceCode, Grant, RefreshTokenRecord, SsoSessi
 // them is covered by the store contract suite (test/store/contract.ts) on SQLite and PostgreSQL.
 const NOW = Date.UTC(2026, 5, 1);
 const user: User = {
-  id: 'u1', tenantId: 't', userPrincipalName: 'a@x.test', displayName: 'A', mail: null, passwordHash: null,
-  accountEnabled: true, revocationEpoch: 3, signInSessionsValidFrom: null, refreshTokensValidFrom: null, roleTemplateIds: [], createdAt: 0,
+  id: 'u1',
+  tenantId: 't',
+  userPrincipalName: 'a@x.test',
+  displayName: 'A',
+  mail: null,
+  passwordHash: null,
+  accountEnabled: true,
+  revocationEpoch: 3,
+  signInSessionsValidFrom: null,
+  refreshTokensValidFrom: null,
+  roleTemplateIds: [],
+  createdAt: 0,
 };
 const token: RefreshTokenRecord = {
-  hash: 'h', grantId: 'g', tenantId: 't', userId: 'u1', clientId: 'app', scopes: ['openid'], epoch: 3,
-  issuedAt: NOW - 1000, expiresAt: NOW + 1000, consumedAt: null,
+  hash: 'h',
+  grantId: 'g',
+  tenantId: 't',
+  userId: 'u1',
+  clientId: 'app',
+  scopes: ['openid'],
+  epoch: 3,
+  issuedAt: NOW - 1000,
+  expiresAt: NOW + 1000,
+  consumedAt: null,
 };
 const grant: Grant = {
-  id: 'g', tenantId: 't', userId: 'u1', clientId: 'app', sessionId: 's', scopes: ['openid'], epoch: 3, authTime: 0, createdAt: 0, revokedAt: null,
+  id: 'g',
+  tenantId: 't',
+  userId: 'u1',
+  clientId: 'app',
+  sessionId: 's',
+  scopes: ['openid'],
+  epoch: 3,
+  authTime: 0,
+  createdAt: 0,
+  revokedAt: null,
 };
 const code: AuthorizationCode = {
-  hash: 'c', grantId: 'g', tenantId: 't', clientId: 'app', userId: 'u1', sessionId: 's', redirectUri: 'http://localhost', scopes: [],
-  codeChallenge: null, codeChallengeMethod: null, nonce: null, epoch: 3, authTime: 0, expiresAt: NOW + 1, consumedAt: null,
+  hash: 'c',
+  grantId: 'g',
+  tenantId: 't',
+  clientId: 'app',
+  userId: 'u1',
+  sessionId: 's',
+  redirectUri: 'http://localhost',
+  scopes: [],
+  codeChallenge: null,
+  codeChallengeMethod: null,
+  nonce: null,
+  epoch: 3,
+  authTime: 0,
+  expiresAt: NOW + 1,
+  consumedAt: null,
 };
 const device: DeviceCode = {
-  deviceCodeHash: 'd', userCodeHash: 'uc', grantId: 'g', tenantId: 't', clientId: 'app', scopes: [], status: 'approved', userId: 'u1',
-  sessionId: 's', epoch: 3, authTime: 0, interval: 5, expiresAt: NOW + 1, lastPolledAt: null, consumedAt: null,
+  deviceCodeHash: 'd',
+  userCodeHash: 'uc',
+  grantId: 'g',
+  tenantId: 't',
+  clientId: 'app',
+  scopes: [],
+  status: 'approved',
+  userId: 'u1',
+  sessionId: 's',
+  epoch: 3,
+  authTime: 0,
+  interval: 5,
+  expiresAt: NOW + 1,
+  lastPolledAt: null,
+  consumedAt: null,
 };
-const session: SsoSession = { tokenHash: 'sh', id: 's', tenantId: 't', userId: 'u1', epoch: 3, authTime: 0, createdAt: 0, expiresAt: NOW + 1, endedAt: null };
+const session: SsoSession = {
+  tokenHash: 'sh',
+  id: 's',
+  tenantId: 't',
+  userId: 'u1',
+  epoch: 3,
+  authTime: 0,
+  createdAt: 0,
+  expiresAt: NOW + 1,
+  endedAt: null,
+};
 
 describe('credential verdicts (core/credential-verdicts.ts)', () => {
   test('user verdict: gone, then disabled before revoked (AADSTS50057 before 50173), else none', () => {
@@ -45,8 +108,14 @@ describe('credential verdicts (core/credential-verdicts.ts)', () => {
   });
 
   test('rotation first look: another client is not_found and untouched; reuse past the grace revokes the family', () => {
-    assert.deepEqual(rotationFirstLook(null, 'app', NOW, 0), { refuse: { ok: false, reason: 'not_found', record: null }, revokeGrant: false });
-    assert.deepEqual(rotationFirstLook(token, 'other', NOW, 0), { refuse: { ok: false, reason: 'not_found', record: null }, revokeGrant: false });
+    assert.deepEqual(rotationFirstLook(null, 'app', NOW, 0), {
+      refuse: { ok: false, reason: 'not_found', record: null },
+      revokeGrant: false,
+    });
+    assert.deepEqual(rotationFirstLook(token, 'other', NOW, 0), {
+      refuse: { ok: false, reason: 'not_found', record: null },
+      revokeGrant: false,
+    });
     const consumed = { ...token, consumedAt: NOW - 10 };
     assert.equal(rotationFirstLook(consumed, 'app', NOW, 10).revokeGrant, true);
     assert.equal(rotationFirstLook(consumed, 'app', NOW, 11).revokeGrant, false);
@@ -70,7 +139,11 @@ describe('credential verdicts (core/credential-verdicts.ts)', () => {
     assert.equal(codeFirstLook({ ...code, consumedAt: 1 }), 'replayed');
     assert.equal(codeFirstLook(code), 'consume');
     assert.equal(codeRedeemed({ ...code, expiresAt: NOW }, null, NOW).ok, false);
-    assert.deepEqual(codeRedeemed({ ...code, expiresAt: NOW }, user, NOW), { ok: false, reason: 'expired', record: { ...code, expiresAt: NOW } });
+    assert.deepEqual(codeRedeemed({ ...code, expiresAt: NOW }, user, NOW), {
+      ok: false,
+      reason: 'expired',
+      record: { ...code, expiresAt: NOW },
+    });
     assert.deepEqual(codeRedeemed(code, { ...user, revocationEpoch: 9 }, NOW), { ok: false, reason: 'revoked', record: code });
     assert.deepEqual(codeRedeemed(code, user, NOW), { ok: true, record: { ...code, consumedAt: NOW }, user });
   });

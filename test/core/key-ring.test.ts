@@ -35,7 +35,10 @@ describe('KeyRing: reload swaps an immutable snapshot', () => {
     assert.equal(ring.signingKid, first, 'no pick-up before a reload');
     assert.equal(await ring.reload(), true);
     assert.equal(ring.signingKid, second.kid);
-    assert.deepEqual(ring.jwks().keys.map((k) => k.kid), [first, second.kid]);
+    assert.deepEqual(
+      ring.jwks().keys.map((k) => k.kid),
+      [first, second.kid],
+    );
     assert.equal(jwksBefore.keys.length, 1, 'a snapshot handed out earlier never changes');
     assert.ok(Object.isFrozen(ring.jwks().keys));
     assert.equal(verifyJwtSignature(oldToken, (kid) => ring.byId(kid)).ok, true);
@@ -74,7 +77,10 @@ describe('KeyRing: reload swaps an immutable snapshot', () => {
     assert.equal(await ring.reload(), true);
     assert.equal(ring.signingKid, old, 'a next key does not sign before its time');
     assert.deepEqual(ring.nextKey, { kid: next.kid, activatesAt: next.activatesAt });
-    assert.ok(ring.jwks().keys.some((k) => k.kid === next.kid), 'but it is published at once');
+    assert.ok(
+      ring.jwks().keys.some((k) => k.kid === next.kid),
+      'but it is published at once',
+    );
     assert.ok(ring.byId(next.kid));
 
     now += 3_600_000 - 1;
@@ -87,7 +93,10 @@ describe('KeyRing: reload swaps an immutable snapshot', () => {
     assert.ok(ring.jwks().keys.some((k) => k.kid === old));
     now += 1;
     assert.equal(ring.byId(old), undefined, 'removed at activatesAt + retention, still with no reload');
-    assert.deepEqual(ring.jwks().keys.map((k) => k.kid), [next.kid]);
+    assert.deepEqual(
+      ring.jwks().keys.map((k) => k.kid),
+      [next.kid],
+    );
   });
 
   test('a key written without an activation time (before migration 50, or by an older instance) signs from its creation', async () => {
@@ -95,7 +104,8 @@ describe('KeyRing: reload swaps an immutable snapshot', () => {
     const legacy = generateSigningKey(now);
     const raw = new Database(join(dir, 'p.db'));
     try {
-      raw.prepare('INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, NULL)')
+      raw
+        .prepare('INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, NULL)')
         .run(legacy.kid, legacy.alg, legacy.privateKeyPem, JSON.stringify(legacy.publicJwk), legacy.createdAt);
     } finally {
       raw.close();

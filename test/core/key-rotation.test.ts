@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_KEY_LEAD_SECONDS, DEFAULT_KEY_RELOAD_SECONDS, DEFAULT_TOKEN_LIFETIMES, ENTRA_CAE_ACCESS_TOKEN_SECONDS, makeAppConfig } from '../../src/config.js';
+import {
+  DEFAULT_KEY_LEAD_SECONDS,
+  DEFAULT_KEY_RELOAD_SECONDS,
+  DEFAULT_TOKEN_LIFETIMES,
+  ENTRA_CAE_ACCESS_TOKEN_SECONDS,
+  makeAppConfig,
+} from '../../src/config.js';
 import {
   CLOCK_SKEW_SECONDS,
   JWKS_MAX_AGE_CAP_SECONDS,
@@ -17,9 +23,16 @@ const T0 = Date.UTC(2026, 5, 1);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const key = (kid: string, activatesAt: number, retiredAt: number | null = null, createdAt = activatesAt): SigningKey => ({
-  kid, alg: 'RS256', privateKeyPem: '', publicJwk: {}, createdAt, activatesAt, retiredAt,
+  kid,
+  alg: 'RS256',
+  privateKeyPem: '',
+  publicJwk: {},
+  createdAt,
+  activatesAt,
+  retiredAt,
 });
-const kinds = (keys: SigningKey[], now: number, retention: number) => describeKeys(keys, now, retention).map((s) => `${s.key.kid}:${s.state.kind}`);
+const kinds = (keys: SigningKey[], now: number, retention: number) =>
+  describeKeys(keys, now, retention).map((s) => `${s.key.kid}:${s.state.kind}`);
 
 describe('signing-key schedule', () => {
   const retention = keyRetentionMs({ tokens: DEFAULT_TOKEN_LIFETIMES, keyReloadSeconds: DEFAULT_KEY_RELOAD_SECONDS });
@@ -27,7 +40,10 @@ describe('signing-key schedule', () => {
   test('retention: the longest signed lifetime of any serve configuration (CAE 28 h) + reload interval + clock skew', () => {
     assert.equal(retention, (ENTRA_CAE_ACCESS_TOKEN_SECONDS.max + 30 + CLOCK_SKEW_SECONDS) * 1000);
     assert.equal(ENTRA_CAE_ACCESS_TOKEN_SECONDS.max, 28 * 3600);
-    const longer = keyRetentionMs({ tokens: { ...DEFAULT_TOKEN_LIFETIMES, caeAccessTokenMinSeconds: 1, caeAccessTokenMaxSeconds: 40 * 3600 }, keyReloadSeconds: 60 });
+    const longer = keyRetentionMs({
+      tokens: { ...DEFAULT_TOKEN_LIFETIMES, caeAccessTokenMinSeconds: 1, caeAccessTokenMaxSeconds: 40 * 3600 },
+      keyReloadSeconds: 60,
+    });
     assert.equal(longer, (40 * 3600 + 60 + 300) * 1000, 'a longer configured lifetime counts');
   });
 
@@ -55,13 +71,20 @@ describe('signing-key schedule', () => {
     const keys = [key('a', T0), key('b', T0 + 10 * HOUR, null, T0 + HOUR)];
     const before = keySchedule(keys, T0 + HOUR, retention)!;
     assert.equal(before.signing.kid, 'a');
-    assert.deepEqual(before.published.map((k) => k.kid), ['a', 'b'], 'the next key is published before it signs');
+    assert.deepEqual(
+      before.published.map((k) => k.kid),
+      ['a', 'b'],
+      'the next key is published before it signs',
+    );
     assert.equal(before.changesAt, T0 + 10 * HOUR);
     const after = keySchedule(keys, T0 + 10 * HOUR, retention)!;
     assert.equal(after.signing.kid, 'b');
     assert.equal(after.changesAt, T0 + 10 * HOUR + retention);
     const late = keySchedule(keys, T0 + 10 * HOUR + retention, retention)!;
-    assert.deepEqual(late.published.map((k) => k.kid), ['b']);
+    assert.deepEqual(
+      late.published.map((k) => k.kid),
+      ['b'],
+    );
     assert.equal(late.changesAt, Infinity);
     assert.equal(keySchedule([key('a', T0, T0 + 1)], T0 + 2, retention), null, 'withdrawn keys never sign');
   });
@@ -74,7 +97,11 @@ describe('signing-key schedule', () => {
 
   test('rotation: the new key activates after the lead time and after every key that stays', () => {
     const keys = [key('a', T0)];
-    assert.deepEqual(planRotation(keys, T0 + HOUR, 25 * HOUR, retention), { createdAt: T0 + HOUR, activatesAt: T0 + 26 * HOUR, retire: [] });
+    assert.deepEqual(planRotation(keys, T0 + HOUR, 25 * HOUR, retention), {
+      createdAt: T0 + HOUR,
+      activatesAt: T0 + 26 * HOUR,
+      retire: [],
+    });
     assert.equal(planRotation(keys, T0 + HOUR, 0, retention).activatesAt, T0 + HOUR, '--now: signs at once');
     // A host whose clock lags the active key's activation still makes the newest key.
     assert.equal(planRotation([key('a', T0 + 5 * MIN)], T0, 0, retention).activatesAt, T0 + 5 * MIN + 1);

@@ -28,7 +28,10 @@ test('at most `capacity` run at once per key, in arrival order; other keys are i
     await tick();
   }
   await Promise.all([...all, other]);
-  assert.deepEqual(order.filter((n) => n !== 'x'), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(
+    order.filter((n) => n !== 'x'),
+    ['a', 'b', 'c', 'd', 'e'],
+  );
   assert.equal(peak, 3, 'two on k plus one on other');
 });
 
@@ -37,10 +40,18 @@ test('a full queue rejects with GateFull; a failing holder still frees its slot'
   let release!: () => void;
   const holder = gate.run('k', 1, () => new Promise<void>((r) => (release = r)));
   const waiter = gate.run('k', 1, async () => 'second');
-  await assert.rejects(gate.run('k', 1, async () => 'third'), GateFull);
+  await assert.rejects(
+    gate.run('k', 1, async () => 'third'),
+    GateFull,
+  );
   release();
   await holder;
   assert.equal(await waiter, 'second');
-  await assert.rejects(gate.run('k', 1, async () => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    gate.run('k', 1, async () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.equal(await gate.run('k', 1, async () => 'after'), 'after');
 });

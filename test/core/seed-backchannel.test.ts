@@ -18,12 +18,20 @@ const seedWith = (app: Record<string, unknown>) => ({
 });
 
 function rejects(app: Record<string, unknown>, message: RegExp): void {
-  assert.throws(() => parseSeed(seedWith(app)), (e: unknown) => e instanceof SeedError && message.test(e.message));
+  assert.throws(
+    () => parseSeed(seedWith(app)),
+    (e: unknown) => e instanceof SeedError && message.test(e.message),
+  );
 }
 
 describe('seed: backchannel_logout_uri', () => {
   it('accepts https and loopback http; session_required defaults to false; a normalised seed parses to itself', () => {
-    for (const uri of ['https://rp.bcl.test/logout?tenant=1', 'http://localhost:3000/bcl', 'http://127.0.0.1/bcl', 'http://[::1]:8080/bcl']) {
+    for (const uri of [
+      'https://rp.bcl.test/logout?tenant=1',
+      'http://localhost:3000/bcl',
+      'http://127.0.0.1/bcl',
+      'http://[::1]:8080/bcl',
+    ]) {
       const seed = parseSeed(seedWith({ backchannel_logout_uri: uri }));
       assert.equal(seed.applications[0]!.backchannel_logout_uri, uri);
       assert.equal(seed.applications[0]!.backchannel_logout_session_required, false);
@@ -39,7 +47,10 @@ describe('seed: backchannel_logout_uri', () => {
     rejects({ backchannel_logout_uri: 'https://rp.bcl.test/logout#x' }, /must not contain a fragment/);
     rejects({ backchannel_logout_uri: 'https://u:p@rp.bcl.test/logout' }, /must not contain credentials/);
     rejects({ backchannel_logout_uri: '/logout' }, /must be an absolute URL/);
-    rejects({ backchannel_logout_session_required: true }, /^applications\[0\]\.backchannel_logout_session_required: needs backchannel_logout_uri/);
+    rejects(
+      { backchannel_logout_session_required: true },
+      /^applications\[0\]\.backchannel_logout_session_required: needs backchannel_logout_uri/,
+    );
     rejects({ backchannel_logout_uri: 'https://rp.bcl.test/l', backchannel_logout_session_required: 'yes' }, /must be true or false/);
   });
 
@@ -50,7 +61,10 @@ describe('seed: backchannel_logout_uri', () => {
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
       const first = parseSeed(seedWith({ backchannel_logout_uri: 'https://rp.bcl.test/l', backchannel_logout_session_required: true }));
       await applySeed(store, first, clock);
-      assert.deepEqual((await store.applications.findByAppId(TENANT.id, APP_ID))?.backchannelLogout, { uri: 'https://rp.bcl.test/l', sessionRequired: true });
+      assert.deepEqual((await store.applications.findByAppId(TENANT.id, APP_ID))?.backchannelLogout, {
+        uri: 'https://rp.bcl.test/l',
+        sessionRequired: true,
+      });
       const again = await applySeed(store, first, clock);
       assert.deepEqual([again.created, again.updated, again.unchanged, again.skipped, again.adopted, again.argon2], [0, 0, 2, 0, 0, 0]);
       const changed = await applySeed(store, parseSeed(seedWith({})), clock);

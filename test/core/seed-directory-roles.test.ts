@@ -11,7 +11,11 @@ import { openSqliteStore } from '../../src/store/sqlite/open.js';
 /** `directoryRoles` of an application in a seed file (docs/seed-file.md, docs/authorization.md). */
 const TENANT = { id: '3d8e1b44-7c1f-4e69-8b2a-4d5c6e7f8091', domain: 'roles.test', displayName: 'Roles' };
 const APP_ID = '9b9c8d7e-6f5a-4b4c-9d3e-2f1a0b9c8d7e';
-const seedWith = (app: Record<string, unknown>) => ({ tenant: TENANT, users: [], applications: [{ appId: APP_ID, displayName: 'Daemon', ...app }] });
+const seedWith = (app: Record<string, unknown>) => ({
+  tenant: TENANT,
+  users: [],
+  applications: [{ appId: APP_ID, displayName: 'Daemon', ...app }],
+});
 
 describe('seed: application directoryRoles', () => {
   it('takes display names or template ids; absent = none; an unknown role is refused', () => {
@@ -32,7 +36,9 @@ describe('seed: application directoryRoles', () => {
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
       const first = parseSeed(seedWith({ directoryRoles: ['Privileged Authentication Administrator'] }));
       await applySeed(store, first, clock);
-      assert.deepEqual((await store.applications.findByAppId(TENANT.id, APP_ID))?.directoryRoles, [ROLE.privilegedAuthenticationAdministrator]);
+      assert.deepEqual((await store.applications.findByAppId(TENANT.id, APP_ID))?.directoryRoles, [
+        ROLE.privilegedAuthenticationAdministrator,
+      ]);
       const again = await applySeed(store, first, clock);
       assert.deepEqual([again.created, again.updated, again.unchanged, again.skipped, again.adopted], [0, 0, 2, 0, 0]);
       assert.equal((await applySeed(store, parseSeed(seedWith({})), clock)).updated, 1);

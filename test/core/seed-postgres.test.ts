@@ -16,7 +16,9 @@ const seedJson = {
     { userPrincipalName: 'alice@pg-seed.test', displayName: 'Alice', password: 'Seeded-Alice-1' },
     { userPrincipalName: 'bob@pg-seed.test', displayName: 'Bob', password: 'Seeded-Bob-1' },
   ],
-  applications: [{ appId: '7a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'App', passwordCredentials: [{ secretText: 'app-secret-0123456789' }] }],
+  applications: [
+    { appId: '7a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'App', passwordCredentials: [{ secretText: 'app-secret-0123456789' }] },
+  ],
 };
 const RUNTIME = { actor: { user: { id: 'admin', userPrincipalName: 'admin@pg-seed.test', displayName: 'Admin' } }, correlationId: 'c' };
 

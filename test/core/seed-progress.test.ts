@@ -31,9 +31,15 @@ describe('seed progress', () => {
   });
 
   it('reports every 1,000 users when they are fast, but at most once a second', () => {
-    assert.deepEqual(run(5000, 1.1).map((p) => p.users), [1000, 2000, 3000, 4000]);
+    assert.deepEqual(
+      run(5000, 1.1).map((p) => p.users),
+      [1000, 2000, 3000, 4000],
+    );
     // 1,000 users in 0.5 s: the 1 s floor holds the line back to user 2,000.
-    assert.deepEqual(run(5000, 0.5).map((p) => p.users), [2000, 4000]);
+    assert.deepEqual(
+      run(5000, 0.5).map((p) => p.users),
+      [2000, 4000],
+    );
   });
 
   it('reads as one line with the counts and the time', () => {

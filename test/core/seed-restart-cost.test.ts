@@ -17,8 +17,14 @@ import type { Store } from '../../src/store/store.js';
 const USERS = 500;
 const seedJson = {
   tenant: { id: '3c9f0c55-8d2e-4f7a-9c3b-5e6d7f8a9b0c', domain: 'scale.test', displayName: 'Scale' },
-  users: Array.from({ length: USERS }, (_, i) => ({ userPrincipalName: `user${i}@scale.test`, displayName: `User ${i}`, password: `Seed-Pass-${i}!` })),
-  applications: [{ appId: '4a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'App', passwordCredentials: [{ secretText: 'app-secret-0123456789' }] }],
+  users: Array.from({ length: USERS }, (_, i) => ({
+    userPrincipalName: `user${i}@scale.test`,
+    displayName: `User ${i}`,
+    password: `Seed-Pass-${i}!`,
+  })),
+  applications: [
+    { appId: '4a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'App', passwordCredentials: [{ secretText: 'app-secret-0123456789' }] },
+  ],
 };
 
 const EVERY_100 = { users: 100, ms: 3_600_000, minMs: 0 };
@@ -54,7 +60,9 @@ function countingReads(store: Store): { store: Store; calls: Record<string, numb
 function dump(file: string): string {
   const db = new Database(file, { readonly: true });
   try {
-    return JSON.stringify(['users', 'applications', 'audit_records', 'seed_entries'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
+    return JSON.stringify(
+      ['users', 'applications', 'audit_records', 'seed_entries'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()),
+    );
   } finally {
     db.close();
   }
@@ -74,7 +82,10 @@ describe('seed restart cost', () => {
       assert.equal(r.created, USERS + 2);
       assert.equal(r.argon2, USERS + 1);
       // Every 100 users (seeds this small report nothing by default), one argon2 hash per user so far.
-      assert.deepEqual(progress.map((p) => [p.users, p.total, p.argon2]), [100, 200, 300, 400].map((n) => [n, USERS, n]));
+      assert.deepEqual(
+        progress.map((p) => [p.users, p.total, p.argon2]),
+        [100, 200, 300, 400].map((n) => [n, USERS, n]),
+      );
     } finally {
       await first.close();
     }
@@ -91,7 +102,10 @@ describe('seed restart cost', () => {
       assert.deepEqual(calls, { 'seedState.digestKey': 1, 'seedState.list': 1, 'users.findByIds': 1 });
       assert.deepEqual([r.created, r.updated, r.unchanged, r.skipped, r.adopted], [0, 0, USERS + 2, 0, 0]);
       assert.equal(r.argon2, 0);
-      assert.deepEqual(progress.map((p) => [p.users, p.argon2]), [100, 200, 300, 400].map((n) => [n, 0]));
+      assert.deepEqual(
+        progress.map((p) => [p.users, p.argon2]),
+        [100, 200, 300, 400].map((n) => [n, 0]),
+      );
     } finally {
       await second.close();
     }

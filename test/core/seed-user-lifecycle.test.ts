@@ -15,7 +15,10 @@ import type { Store } from '../../src/store/store.js';
  */
 const TENANT = { id: '7c0e4a1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d', domain: 'contoso.test', displayName: 'Contoso' };
 const GOOD = { userPrincipalName: 'alice@contoso.test', displayName: 'Alice', password: 'Alice-password-1', mail: null as string | null };
-const RUNTIME = { actor: { user: { id: 'runtime-admin', userPrincipalName: 'admin@contoso.test', displayName: 'Admin' } }, correlationId: 'c' };
+const RUNTIME = {
+  actor: { user: { id: 'runtime-admin', userPrincipalName: 'admin@contoso.test', displayName: 'Admin' } },
+  correlationId: 'c',
+};
 
 function seedWith(user: Record<string, unknown>): unknown {
   return { tenant: TENANT, users: [user] };
@@ -82,7 +85,8 @@ describe('seed users and the one user lifecycle', () => {
     for (const [n, c] of cases.entries()) {
       const seed = seedAccepts(c);
       const directory = await directoryAccepts(c, n);
-      if (seed !== directory) disagreements.push(`${JSON.stringify(c)}: seed ${seed ? 'accepts' : 'refuses'}, directory ${directory ? 'accepts' : 'refuses'}`);
+      if (seed !== directory)
+        disagreements.push(`${JSON.stringify(c)}: seed ${seed ? 'accepts' : 'refuses'}, directory ${directory ? 'accepts' : 'refuses'}`);
     }
     assert.deepEqual(disagreements, []);
   });
@@ -92,12 +96,17 @@ describe('seed users and the one user lifecycle', () => {
       () => parseSeed(seedWith({ ...GOOD, userPrincipalName: 'first+last@contoso.test' })),
       (e: unknown) =>
         e instanceof SeedError &&
-        e.message === "users[0].userPrincipalName: must be an email-like user@domain whose domain is the tenant domain 'contoso.test', got 'first+last@contoso.test'",
+        e.message ===
+          "users[0].userPrincipalName: must be an email-like user@domain whose domain is the tenant domain 'contoso.test', got 'first+last@contoso.test'",
     );
   });
 
   it("creates seed users through createUser: an 'Add user' record by the seed, a trimmed display name", async () => {
-    const r = await applySeed(store, parseSeed(seedWith({ ...GOOD, userPrincipalName: 'dave@contoso.test', displayName: '  Dave  ', roles: ['User Administrator'] })), clock);
+    const r = await applySeed(
+      store,
+      parseSeed(seedWith({ ...GOOD, userPrincipalName: 'dave@contoso.test', displayName: '  Dave  ', roles: ['User Administrator'] })),
+      clock,
+    );
     assert.equal(r.created, 1);
     const dave = await store.users.findByUserPrincipalName(TENANT.id, 'dave@contoso.test');
     assert.ok(dave);
@@ -108,8 +117,15 @@ describe('seed users and the one user lifecycle', () => {
     assert.ok(record, 'the creation is audited like any other');
     assert.deepEqual(record.initiatedBy, { app: { appId: 'portcullis-seed', displayName: 'Portcullis seed' } });
     // Applying the same file again changes nothing and finds no difference (the stored name is the file's).
-    const again = await applySeed(store, parseSeed(seedWith({ ...GOOD, userPrincipalName: 'dave@contoso.test', displayName: '  Dave  ', roles: ['User Administrator'] })), clock);
-    assert.deepEqual(again.entries.find((e) => e.kind === 'user'), { kind: 'user', name: 'dave@contoso.test', outcome: 'unchanged', details: [] });
+    const again = await applySeed(
+      store,
+      parseSeed(seedWith({ ...GOOD, userPrincipalName: 'dave@contoso.test', displayName: '  Dave  ', roles: ['User Administrator'] })),
+      clock,
+    );
+    assert.deepEqual(
+      again.entries.find((e) => e.kind === 'user'),
+      { kind: 'user', name: 'dave@contoso.test', outcome: 'unchanged', details: [] },
+    );
   });
 });
 
@@ -122,7 +138,11 @@ describe('a seed rename onto a userPrincipalName another user holds', () => {
       const id = '0a0b0c0d-1111-4222-8333-444444444444';
       await applySeed(store, parseSeed(seedWith({ ...GOOD, id, userPrincipalName: 'eve@contoso.test' })), clock);
       const tenant = { ...TENANT, createdAt: 0 };
-      await createUser({ store, clock, tenant }, { ...GOOD, userPrincipalName: 'frank@contoso.test', mailNickname: 'frank', accountEnabled: true }, RUNTIME);
+      await createUser(
+        { store, clock, tenant },
+        { ...GOOD, userPrincipalName: 'frank@contoso.test', mailNickname: 'frank', accountEnabled: true },
+        RUNTIME,
+      );
       await assert.rejects(
         applySeed(store, parseSeed(seedWith({ ...GOOD, id, userPrincipalName: 'Frank@contoso.test' })), clock),
         (e: unknown) => e instanceof SeedError && e.message === "users[0].userPrincipalName: another user already has 'Frank@contoso.test'",

@@ -22,7 +22,13 @@ function sampleJson(): Record<string, unknown> {
     tenant: { ...TENANT },
     users: [
       { userPrincipalName: 'Alice@contoso.test', displayName: 'Alice', password: 'alice-password-1', roles: ['global administrator'] },
-      { id: 'AAAAAAAA-1111-4222-8333-444444444444', userPrincipalName: 'bob@contoso.test', displayName: 'Bob', password: 'bob-password-1', mail: 'bob@contoso.test' },
+      {
+        id: 'AAAAAAAA-1111-4222-8333-444444444444',
+        userPrincipalName: 'bob@contoso.test',
+        displayName: 'Bob',
+        password: 'bob-password-1',
+        mail: 'bob@contoso.test',
+      },
     ],
     applications: [
       {
@@ -38,12 +44,15 @@ function sampleJson(): Record<string, unknown> {
 }
 
 function expectSeedError(json: unknown, message: string | RegExp): void {
-  assert.throws(() => parseSeed(json), (e: unknown) => {
-    assert.ok(e instanceof SeedError, `expected SeedError, got ${String(e)}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseSeed(json),
+    (e: unknown) => {
+      assert.ok(e instanceof SeedError, `expected SeedError, got ${String(e)}`);
+      if (typeof message === 'string') assert.equal(e.message, message);
+      else assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 function withUser(patch: Record<string, unknown>, index = 0): Record<string, unknown> {
@@ -75,16 +84,25 @@ describe('parseSeed', () => {
   it('rejects bad documents with path-qualified messages', () => {
     expectSeedError([], 'seed: must be an object, got an array');
     expectSeedError({ users: [] }, 'tenant: is required');
-    expectSeedError({ ...sampleJson(), tenant: { ...TENANT, id: 'contoso' } }, "tenant.id: must be a GUID like 00000000-0000-0000-0000-000000000000, got 'contoso'");
+    expectSeedError(
+      { ...sampleJson(), tenant: { ...TENANT, id: 'contoso' } },
+      "tenant.id: must be a GUID like 00000000-0000-0000-0000-000000000000, got 'contoso'",
+    );
     expectSeedError({ ...sampleJson(), tenant: { ...TENANT, domain: 'localhost' } }, /^tenant\.domain: must be a DNS name/);
     expectSeedError(
       withUser({ userPrincipalName: 'carol@fabrikam.test' }, 1),
       "users[1].userPrincipalName: must be an email-like user@domain whose domain is the tenant domain 'contoso.test', got 'carol@fabrikam.test'",
     );
     expectSeedError(withUser({ userPrincipalName: 'not-an-email' }), /^users\[0\]\.userPrincipalName: must be an email-like/);
-    expectSeedError(withUser({ userPrincipalName: 'ALICE@contoso.test' }, 1), /^users\[1\]\.userPrincipalName: duplicate userPrincipalName \(case-insensitive\); users\[0\]\.userPrincipalName already uses it$/);
+    expectSeedError(
+      withUser({ userPrincipalName: 'ALICE@contoso.test' }, 1),
+      /^users\[1\]\.userPrincipalName: duplicate userPrincipalName \(case-insensitive\); users\[0\]\.userPrincipalName already uses it$/,
+    );
     expectSeedError(withUser({ id: 'nope' }), /^users\[0\]\.id: must be a GUID/);
-    expectSeedError(withUser({ roles: ['Global Admin'] }), /^users\[0\]\.roles\[0\]: unknown role 'Global Admin'; known roles: Global Administrator, .*User Administrator/);
+    expectSeedError(
+      withUser({ roles: ['Global Admin'] }),
+      /^users\[0\]\.roles\[0\]: unknown role 'Global Admin'; known roles: Global Administrator, .*User Administrator/,
+    );
     expectSeedError(withUser({ password: 'short' }), 'users[0].password: must be at least 8 characters');
     expectSeedError(withUser({ pasword: 'x' }), /^users\[0\]\.pasword: unknown property; expected one of id, userPrincipalName/);
     expectSeedError(withUser({ accountEnabled: 'yes' }), "users[0].accountEnabled: must be true or false, got 'yes'");
@@ -93,11 +111,26 @@ describe('parseSeed', () => {
       withApp({ web: { redirectUris: ['http://app.contoso.test/cb'] } }),
       "applications[0].web.redirectUris[0]: must use https (http is allowed only for localhost, 127.0.0.1 and [::1]), got 'http://app.contoso.test/cb'",
     );
-    expectSeedError(withApp({ spa: { redirectUris: ['/relative'] } }), "applications[0].spa.redirectUris[0]: must be an absolute URL, got '/relative'");
-    expectSeedError(withApp({ delegatedPermissions: ['Mail.Send'] }), /^applications\[0\]\.delegatedPermissions\[0\]: unknown delegated permission 'Mail.Send'; known: User\.Read, /);
-    expectSeedError(withApp({ applicationPermissions: ['User.Read'] }), /^applications\[0\]\.applicationPermissions\[0\]: unknown application permission 'User.Read'/);
-    expectSeedError(withApp({ passwordCredentials: [{ secretText: 'tiny' }] }), 'applications[0].passwordCredentials[0].secretText: must be at least 16 characters');
-    expectSeedError(withApp({ passwordCredentials: [{ secretText: 'web-secret-0123456789', endDateTime: 'soon' }] }), /^applications\[0\]\.passwordCredentials\[0\]\.endDateTime: must be an ISO 8601/);
+    expectSeedError(
+      withApp({ spa: { redirectUris: ['/relative'] } }),
+      "applications[0].spa.redirectUris[0]: must be an absolute URL, got '/relative'",
+    );
+    expectSeedError(
+      withApp({ delegatedPermissions: ['Mail.Send'] }),
+      /^applications\[0\]\.delegatedPermissions\[0\]: unknown delegated permission 'Mail.Send'; known: User\.Read, /,
+    );
+    expectSeedError(
+      withApp({ applicationPermissions: ['User.Read'] }),
+      /^applications\[0\]\.applicationPermissions\[0\]: unknown application permission 'User.Read'/,
+    );
+    expectSeedError(
+      withApp({ passwordCredentials: [{ secretText: 'tiny' }] }),
+      'applications[0].passwordCredentials[0].secretText: must be at least 16 characters',
+    );
+    expectSeedError(
+      withApp({ passwordCredentials: [{ secretText: 'web-secret-0123456789', endDateTime: 'soon' }] }),
+      /^applications\[0\]\.passwordCredentials\[0\]\.endDateTime: must be an ISO 8601/,
+    );
     const twoApps = sampleJson();
     const apps = twoApps.applications as unknown[];
     apps.push({ appId: WEB_APP.toUpperCase(), displayName: 'Again' });
@@ -119,7 +152,9 @@ function dumpRows(dbFile: string): string {
   const db = new Database(dbFile, { readonly: true });
   try {
     const tables = ['tenants', 'users', 'role_assignments', 'applications', 'audit_records', 'seed_entries', 'seed_digest_key'];
-    const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    const present = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+    );
     return JSON.stringify(tables.filter((t) => present.has(t)).map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]));
   } finally {
     db.close();
@@ -143,7 +178,10 @@ function outcomeOf(r: SeedResult, name: string): { outcome: string; details: str
 }
 
 /** The administrator acting at runtime, through the same core functions as Graph and the CLI. */
-const RUNTIME = { actor: { user: { id: 'runtime-admin', userPrincipalName: 'admin@contoso.test', displayName: 'Admin' } }, correlationId: 'c' };
+const RUNTIME = {
+  actor: { user: { id: 'runtime-admin', userPrincipalName: 'admin@contoso.test', displayName: 'Admin' } },
+  correlationId: 'c',
+};
 
 describe('applySeed on a real SQLite file', () => {
   let dir: string;
@@ -170,12 +208,15 @@ describe('applySeed on a real SQLite file', () => {
     assert.deepEqual(r.warnings, []);
     // Two passwords and one client secret hashed.
     assert.equal(r.argon2, 3);
-    assert.deepEqual(r.entries.map((e) => [e.kind, e.name, e.outcome]), [
-      ['tenant', 'contoso.test', 'created'],
-      ['user', 'Alice@contoso.test', 'created'],
-      ['user', 'bob@contoso.test', 'created'],
-      ['application', `Web [${WEB_APP}]`, 'created'],
-    ]);
+    assert.deepEqual(
+      r.entries.map((e) => [e.kind, e.name, e.outcome]),
+      [
+        ['tenant', 'contoso.test', 'created'],
+        ['user', 'Alice@contoso.test', 'created'],
+        ['user', 'bob@contoso.test', 'created'],
+        ['application', `Web [${WEB_APP}]`, 'created'],
+      ],
+    );
     assert.equal((await store.tenants.get())?.domain, 'contoso.test');
     const alice = await store.users.findByUserPrincipalName(TENANT.id, 'alice@contoso.test');
     assert.ok(alice);
@@ -202,7 +243,12 @@ describe('applySeed on a real SQLite file', () => {
   it('stores keyed digests only: no password, no plain hash of it, different for equal passwords', async () => {
     const db = new Database(dbFile, { readonly: true });
     try {
-      const rows = db.prepare('SELECT * FROM seed_entries').all() as { kind: string; entry_key: string; subject_id: string; digests: string }[];
+      const rows = db.prepare('SELECT * FROM seed_entries').all() as {
+        kind: string;
+        entry_key: string;
+        subject_id: string;
+        digests: string;
+      }[];
       const key = (db.prepare('SELECT key FROM seed_digest_key').get() as { key: string }).key;
       assert.equal(Buffer.from(key, 'base64url').length, 32);
       assert.deepEqual(rows.map((r) => [r.kind, r.entry_key]).sort(), [
@@ -219,7 +265,14 @@ describe('applySeed on a real SQLite file', () => {
         }
       }
       const digests = rows.filter((r) => r.kind === 'user').map((r) => JSON.parse(r.digests) as Record<string, string>);
-      assert.deepEqual(Object.keys(digests[0] ?? {}).sort(), ['accountEnabled', 'displayName', 'mail', 'password', 'roles', 'userPrincipalName']);
+      assert.deepEqual(Object.keys(digests[0] ?? {}).sort(), [
+        'accountEnabled',
+        'displayName',
+        'mail',
+        'password',
+        'roles',
+        'userPrincipalName',
+      ]);
       // Equal values of different users (both have roles [] / true) still digest differently.
       assert.notEqual(digests[0]?.accountEnabled, digests[1]?.accountEnabled);
     } finally {
@@ -349,7 +402,14 @@ describe('applySeed on a real SQLite file', () => {
     users[0] = { ...users[0], displayName: 'Alice Liddell', password: 'alice-password-2' };
     users[1] = { ...users[1], displayName: 'Robert', accountEnabled: false, mail: 'robert@contoso.test' };
     const apps = json.applications as Record<string, unknown>[];
-    apps[0] = { ...apps[0], displayName: 'Web renamed', passwordCredentials: [{ secretText: 'web-secret-0123456789', displayName: 'ci', endDateTime: '2030-01-01T00:00:00Z' }, { secretText: 'second-secret-abcdefgh' }] };
+    apps[0] = {
+      ...apps[0],
+      displayName: 'Web renamed',
+      passwordCredentials: [
+        { secretText: 'web-secret-0123456789', displayName: 'ci', endDateTime: '2030-01-01T00:00:00Z' },
+        { secretText: 'second-secret-abcdefgh' },
+      ],
+    };
     const r = await applySeed(store, parseSeed(json), clock);
     assert.equal(r.updated, 0);
     assert.equal(r.warnings.length, 1);
@@ -363,7 +423,10 @@ describe('applySeed on a real SQLite file', () => {
     await store.applications.upsert({ ...before, backchannelLogout: { uri: 'https://app.contoso.test/bcl', sessionRequired: false } });
     const json = withApp({
       displayName: 'Web renamed',
-      passwordCredentials: [{ secretText: 'web-secret-0123456789', displayName: 'ci', endDateTime: '2030-01-01T00:00:00Z' }, { secretText: 'second-secret-abcdefgh' }],
+      passwordCredentials: [
+        { secretText: 'web-secret-0123456789', displayName: 'ci', endDateTime: '2030-01-01T00:00:00Z' },
+        { secretText: 'second-secret-abcdefgh' },
+      ],
     });
     const users = json.users as Record<string, unknown>[];
     users[0] = { ...users[0], displayName: 'Alice Liddell', password: 'alice-password-2' };
@@ -371,17 +434,26 @@ describe('applySeed on a real SQLite file', () => {
     const r = await applySeed(store, parseSeed(json), clock);
     assert.equal(r.argon2, 0);
     assert.deepEqual(outcomeOf(r, `Web renamed [${WEB_APP}]`), { outcome: 'unchanged', details: [] });
-    assert.deepEqual((await store.applications.findByAppId(TENANT.id, WEB_APP))?.backchannelLogout, { uri: 'https://app.contoso.test/bcl', sessionRequired: false });
+    assert.deepEqual((await store.applications.findByAppId(TENANT.id, WEB_APP))?.backchannelLogout, {
+      uri: 'https://app.contoso.test/bcl',
+      sessionRequired: false,
+    });
   });
 
   it('refuses a seed for a different tenant', async () => {
     const other = parseSeed({ ...sampleJson(), tenant: { ...TENANT, id: '00000000-0000-4000-8000-000000000000' } });
-    await assert.rejects(applySeed(store, other, clock), (e: unknown) => e instanceof SeedError && /^tenant\.id: this store already holds tenant/.test(e.message));
+    await assert.rejects(
+      applySeed(store, other, clock),
+      (e: unknown) => e instanceof SeedError && /^tenant\.id: this store already holds tenant/.test(e.message),
+    );
   });
 
   it('refuses an explicit id that contradicts an existing user', async () => {
     const json = withUser({ id: '11111111-2222-4333-8444-555555555555' });
-    await assert.rejects(applySeed(store, parseSeed(json), clock), (e: unknown) => e instanceof SeedError && /^users\[0\]\.id: 'Alice@contoso\.test' already exists with id/.test(e.message));
+    await assert.rejects(
+      applySeed(store, parseSeed(json), clock),
+      (e: unknown) => e instanceof SeedError && /^users\[0\]\.id: 'Alice@contoso\.test' already exists with id/.test(e.message),
+    );
   });
 });
 
@@ -426,7 +498,10 @@ describe('applySeed: users deleted at runtime, and stores the seed has not track
 
   it('adopts users and applications that exist without a record, writing nothing to them', async () => {
     // As after an upgrade from a version without seed records: drop them all.
-    await store.seedState.remove('user', (await store.seedState.list()).filter((r) => r.kind === 'user').map((r) => r.key));
+    await store.seedState.remove(
+      'user',
+      (await store.seedState.list()).filter((r) => r.kind === 'user').map((r) => r.key),
+    );
     await store.seedState.remove('application', [WEB_APP]);
     const bob = await store.users.findByUserPrincipalName(TENANT.id, 'bob@contoso.test');
     assert.ok(bob);

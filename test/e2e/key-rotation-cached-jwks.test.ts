@@ -19,7 +19,17 @@ import { ResourceServer } from '../../src/resource-server/index.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';
 import { CountingProxy } from '../helpers/counting-proxy.js';
-import { APP, ManualClock, PUBLIC_URL, application, TENANT_ID, delegatedToken, makeHarness, seedDirectory, type Harness } from '../helpers/harness.js';
+import {
+  APP,
+  ManualClock,
+  PUBLIC_URL,
+  application,
+  TENANT_ID,
+  delegatedToken,
+  makeHarness,
+  seedDirectory,
+  type Harness,
+} from '../helpers/harness.js';
 import { freshDatabase, requirePostgres } from '../helpers/postgres.js';
 import { freePort } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
@@ -33,19 +43,34 @@ const jwksKids = async (app: PortcullisApp): Promise<string[]> =>
   (await app.http.inject({ method: 'GET', url: `/${TENANT_ID}${JWKS_PATH}` })).json().keys.map((k: { kid: string }) => k.kid);
 
 /** A harness on a ManualClock, reached only through a counting proxy (its public URL). */
-async function behindProxy(clock: ManualClock, config: AppConfigOverrides = {}): Promise<{ h: Harness; proxy: CountingProxy; base: string; close(): Promise<void> }> {
+async function behindProxy(
+  clock: ManualClock,
+  config: AppConfigOverrides = {},
+): Promise<{ h: Harness; proxy: CountingProxy; base: string; close(): Promise<void> }> {
   const appPort = await freePort();
   const proxy = await CountingProxy.start(appPort);
   const base = `http://127.0.0.1:${proxy.port}`;
   const h = await makeHarness({ clock, config: { ...config, publicUrl: base, keyReloadSeconds: 0.1 } });
   await h.app.http.listen({ host: '127.0.0.1', port: appPort });
-  return { h, proxy, base, close: async () => { await h.close(); await proxy.close(); } };
+  return {
+    h,
+    proxy,
+    base,
+    close: async () => {
+      await h.close();
+      await proxy.close();
+    },
+  };
 }
 
 /** What `portcullis keys rotate` does, at the server's clock, with the server's lead time. */
 async function rotate(h: Harness): Promise<{ kid: string; activatesAt: number }> {
   const config = h.app.services.config;
-  const { key } = await rotateSigningKeys(h.store.keys, { now: h.clock.now(), leadMs: config.keyLeadSeconds * 1000, retentionMs: keyRetentionMs(config) });
+  const { key } = await rotateSigningKeys(h.store.keys, {
+    now: h.clock.now(),
+    leadMs: config.keyLeadSeconds * 1000,
+    retentionMs: keyRetentionMs(config),
+  });
   // The server learns of it by its periodic reload (SQLite has no other channel).
   await waitFor('the server to publish the next key', async () => (await jwksKids(h.app)).includes(key.kid), 5_000);
   return { kid: key.kid, activatesAt: key.activatesAt };
@@ -59,8 +84,12 @@ describe('key rotation with cached JWKS (SQLite, ManualClock)', () => {
       const { h, proxy, base } = s;
       const issuer = `${base}/${TENANT_ID}/v2.0`;
       // Long cache and cooldown: jose never refetches for an unknown kid within the test.
-      const jwks = createRemoteJWKSet(new URL(`${base}/${TENANT_ID}${JWKS_PATH}`), { cooldownDuration: 30 * DAY_MS, cacheMaxAge: 30 * DAY_MS });
-      const verify = (token: string) => jwtVerify(token, jwks, { issuer, audience: GRAPH_RESOURCE_APP_ID, algorithms: ['RS256'], currentDate: new Date(clock.now()) });
+      const jwks = createRemoteJWKSet(new URL(`${base}/${TENANT_ID}${JWKS_PATH}`), {
+        cooldownDuration: 30 * DAY_MS,
+        cacheMaxAge: 30 * DAY_MS,
+      });
+      const verify = (token: string) =>
+        jwtVerify(token, jwks, { issuer, audience: GRAPH_RESOURCE_APP_ID, algorithms: ['RS256'], currentDate: new Date(clock.now()) });
 
       const oldKid = h.app.services.keys.signingKid;
       await verify(delegatedToken(h, 'alice', ['User.Read']));
@@ -108,7 +137,12 @@ describe('key rotation with cached JWKS (SQLite, ManualClock)', () => {
       const issuer = `${base}/${TENANT_ID}/v2.0`;
       // Refetches only when the tests' days have passed: any fetch the proxy sees is a refetch.
       const resourceServer = async () => {
-        const rs = await ResourceServer.create({ issuer, audience: GRAPH_RESOURCE_APP_ID, now: () => clock.now(), jwks: { minRefetchIntervalMs: 30 * DAY_MS, maxAgeMs: 30 * DAY_MS } });
+        const rs = await ResourceServer.create({
+          issuer,
+          audience: GRAPH_RESOURCE_APP_ID,
+          now: () => clock.now(),
+          jwks: { minRefetchIntervalMs: 30 * DAY_MS, maxAgeMs: 30 * DAY_MS },
+        });
         servers.push(rs);
         return rs;
       };
@@ -148,7 +182,9 @@ describe('key rotation with cached JWKS (SQLite, ManualClock)', () => {
   test('a retired key leaves the JWKS only after the longest lifetime it signed (28 h CAE tokens) + reload + skew', async () => {
     const clock = new ManualClock(Date.now());
     // CAE long-lived tokens on: a cp1 client's access token lives up to 28 h.
-    const s = await behindProxy(clock, { tokens: { ...DEFAULT_TOKEN_LIFETIMES, caeAccessTokenMinSeconds: 28 * 3600, caeAccessTokenMaxSeconds: 28 * 3600 } });
+    const s = await behindProxy(clock, {
+      tokens: { ...DEFAULT_TOKEN_LIFETIMES, caeAccessTokenMinSeconds: 28 * 3600, caeAccessTokenMaxSeconds: 28 * 3600 },
+    });
     try {
       const { h, base } = s;
       const issuer = `${base}/${TENANT_ID}/v2.0`;
@@ -157,8 +193,15 @@ describe('key rotation with cached JWKS (SQLite, ManualClock)', () => {
       clock.set(next.activatesAt - 1);
       const user = h.users.alice!;
       const longLived = h.app.services.tokens.issueDelegated({
-        user, app: application({ appId: APP.publicClient }), graphScopes: ['User.Read'], oidcScopes: [], sessionId: null,
-        authTime: clock.now(), nonce: null, clientAuthenticated: false, clientCapabilities: ['cp1'],
+        user,
+        app: application({ appId: APP.publicClient }),
+        graphScopes: ['User.Read'],
+        oidcScopes: [],
+        sessionId: null,
+        authTime: clock.now(),
+        nonce: null,
+        clientAuthenticated: false,
+        clientCapabilities: ['cp1'],
       });
       assert.equal(longLived.longLived, true);
       assert.equal(longLived.expiresIn, 28 * 3600);
@@ -215,8 +258,13 @@ if (await requirePostgres('key rotation across two instances (PostgreSQL)')) {
       const old = a.services.keys.signingKid;
       assert.equal(b.services.keys.signingKid, old, 'one first key for both');
       const config = a.services.config;
-      const { key } = await rotateSigningKeys(stores[0]!.keys, { now: clock.now(), leadMs: config.keyLeadSeconds * 1000, retentionMs: keyRetentionMs(config) });
-      for (const app of apps) await waitFor('each instance to publish the next key', async () => (await jwksKids(app)).includes(key.kid), 5_000);
+      const { key } = await rotateSigningKeys(stores[0]!.keys, {
+        now: clock.now(),
+        leadMs: config.keyLeadSeconds * 1000,
+        retentionMs: keyRetentionMs(config),
+      });
+      for (const app of apps)
+        await waitFor('each instance to publish the next key', async () => (await jwksKids(app)).includes(key.kid), 5_000);
       assert.deepEqual(await jwksKids(a), await jwksKids(b));
 
       clock.set(key.activatesAt - 1);

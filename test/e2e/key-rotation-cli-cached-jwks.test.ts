@@ -43,7 +43,10 @@ describe('keys rotate with a verifier holding a cached JWKS', () => {
 
   test('the first token after a rotation verifies against the JWKS cached before it, without a refetch', async () => {
     // jose: the key set is cached for a day and an unknown kid refetches only after a day's cooldown.
-    const jwks = createRemoteJWKSet(new URL(`http://127.0.0.1:${proxy.port}/${TENANT_ID}${JWKS_PATH}`), { cooldownDuration: DAY_MS, cacheMaxAge: DAY_MS });
+    const jwks = createRemoteJWKSet(new URL(`http://127.0.0.1:${proxy.port}/${TENANT_ID}${JWKS_PATH}`), {
+      cooldownDuration: DAY_MS,
+      cacheMaxAge: DAY_MS,
+    });
     const verify = (token: string) => jwtVerify(token, jwks, { issuer, audience: GRAPH_RESOURCE_APP_ID, algorithms: ['RS256'] });
     await verify(delegatedToken(h, 'alice', ['User.Read']));
     rs = await ResourceServer.create({ issuer, audience: GRAPH_RESOURCE_APP_ID, jwks: { minRefetchIntervalMs: DAY_MS, maxAgeMs: DAY_MS } });
@@ -57,7 +60,9 @@ describe('keys rotate with a verifier holding a cached JWKS', () => {
     await waitFor('the server to publish the rotated key', () => h.app.services.keys.jwks().keys.length === before + 1, 5_000);
 
     const first = delegatedToken(h, 'alice', ['User.Read']);
-    const { protectedHeader } = await verify(first).catch((e: Error) => assert.fail(`jose refused the first token after the rotation (kid ${kidOf(first)}): ${e.message}`));
+    const { protectedHeader } = await verify(first).catch((e: Error) =>
+      assert.fail(`jose refused the first token after the rotation (kid ${kidOf(first)}): ${e.message}`),
+    );
     assert.equal(protectedHeader.kid, kidOf(first));
     const outcome = await rs.authenticate(`Bearer ${first}`);
     assert.ok(outcome.ok, JSON.stringify(outcome));

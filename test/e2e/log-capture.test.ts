@@ -119,7 +119,11 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
   };
   const token = (form: Record<string, string>, headers?: Record<string, string>) => post(`/${TENANT_ID}/oauth2/v2.0/token`, form, headers);
   const graph = async (method: string, path: string, accessToken: string) => {
-    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(STEP_TIMEOUT) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(STEP_TIMEOUT),
+    });
     await res.arrayBuffer();
     return res.status;
   };
@@ -136,9 +140,16 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
   const { verifier, challenge } = pkce();
   const authorize = new URL(`${tenantUrl}/oauth2/v2.0/authorize`);
   for (const [k, v] of Object.entries({
-    client_id: DEFAULT_CLIENT_ID, response_type: 'code', redirect_uri: REDIRECT, scope: 'openid profile offline_access User.Read User.RevokeSessions.All',
-    state: 'st', nonce: 'nn', code_challenge: challenge, code_challenge_method: 'S256',
-  })) authorize.searchParams.set(k, v);
+    client_id: DEFAULT_CLIENT_ID,
+    response_type: 'code',
+    redirect_uri: REDIRECT,
+    scope: 'openid profile offline_access User.Read User.RevokeSessions.All',
+    state: 'st',
+    nonce: 'nn',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  }))
+    authorize.searchParams.set(k, v);
   for (let i = 0; i < 2; i++) {
     const wrong = `Wrong-${randomBytes(9).toString('base64url')}`;
     secrets.add('wrong password', wrong);
@@ -152,26 +163,60 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
   secrets.add('PKCE verifier', verifier);
 
   // 2. Code exchange, 3. refresh.
-  const exchanged = await token({ grant_type: 'authorization_code', client_id: DEFAULT_CLIENT_ID, code, redirect_uri: REDIRECT, code_verifier: verifier });
+  const exchanged = await token({
+    grant_type: 'authorization_code',
+    client_id: DEFAULT_CLIENT_ID,
+    code,
+    redirect_uri: REDIRECT,
+    code_verifier: verifier,
+  });
   assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
   addTokens('code', exchanged.body);
-  const refreshed = await token({ grant_type: 'refresh_token', client_id: DEFAULT_CLIENT_ID, refresh_token: exchanged.body.refresh_token! });
+  const refreshed = await token({
+    grant_type: 'refresh_token',
+    client_id: DEFAULT_CLIENT_ID,
+    refresh_token: exchanged.body.refresh_token!,
+  });
   assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
   addTokens('refresh', refreshed.body);
 
   // 4. Client credentials: client_secret_post, client_secret_basic, and a wrong secret.
-  const app = await token({ grant_type: 'client_credentials', client_id: WEB_APP, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default' });
+  const app = await token({
+    grant_type: 'client_credentials',
+    client_id: WEB_APP,
+    client_secret: WEB_SECRET,
+    scope: 'https://graph.microsoft.com/.default',
+  });
   assert.equal(app.status, 200, JSON.stringify(app.body));
   addTokens('client credentials', app.body);
   const basic = Buffer.from(`${WEB_APP}:${encodeURIComponent(WEB_SECRET)}`).toString('base64');
-  const appBasic = await token({ grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }, { authorization: `Basic ${basic}` });
+  const appBasic = await token(
+    { grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' },
+    { authorization: `Basic ${basic}` },
+  );
   assert.equal(appBasic.status, 200, JSON.stringify(appBasic.body));
   const wrongSecret = `bad-secret-${randomBytes(12).toString('base64url')}`;
   secrets.add('wrong client secret', wrongSecret);
-  assert.equal((await token({ grant_type: 'client_credentials', client_id: WEB_APP, client_secret: wrongSecret, scope: 'https://graph.microsoft.com/.default' })).status, 401);
+  assert.equal(
+    (
+      await token({
+        grant_type: 'client_credentials',
+        client_id: WEB_APP,
+        client_secret: wrongSecret,
+        scope: 'https://graph.microsoft.com/.default',
+      })
+    ).status,
+    401,
+  );
 
   // 5. The password grant (ROPC), right and wrong.
-  const ropc = await token({ grant_type: 'password', client_id: DEFAULT_CLIENT_ID, scope: 'openid offline_access User.Read', username: `admin@${DOMAIN}`, password: PASSWORDS.admin });
+  const ropc = await token({
+    grant_type: 'password',
+    client_id: DEFAULT_CLIENT_ID,
+    scope: 'openid offline_access User.Read',
+    username: `admin@${DOMAIN}`,
+    password: PASSWORDS.admin,
+  });
   assert.equal(ropc.status, 200, JSON.stringify(ropc.body));
   addTokens('password grant', ropc.body);
 
@@ -179,27 +224,63 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
   for (let i = 0; i < 10; i++) {
     const wrong = `Guess-${randomBytes(9).toString('base64url')}`;
     secrets.add('wrong password', wrong);
-    assert.deepEqual((await token({ grant_type: 'password', client_id: DEFAULT_CLIENT_ID, scope: 'User.Read', username: `bob@${DOMAIN}`, password: wrong })).body.error_codes, [50126]);
+    assert.deepEqual(
+      (
+        await token({
+          grant_type: 'password',
+          client_id: DEFAULT_CLIENT_ID,
+          scope: 'User.Read',
+          username: `bob@${DOMAIN}`,
+          password: wrong,
+        })
+      ).body.error_codes,
+      [50126],
+    );
   }
-  assert.deepEqual((await token({ grant_type: 'password', client_id: DEFAULT_CLIENT_ID, scope: 'User.Read', username: `bob@${DOMAIN}`, password: PASSWORDS.bob })).body.error_codes, [50053]);
+  assert.deepEqual(
+    (
+      await token({
+        grant_type: 'password',
+        client_id: DEFAULT_CLIENT_ID,
+        scope: 'User.Read',
+        username: `bob@${DOMAIN}`,
+        password: PASSWORDS.bob,
+      })
+    ).body.error_codes,
+    [50053],
+  );
 
   // 7. The device-code flow through /devicelogin.
-  const device = await post(`/${TENANT_ID}/oauth2/v2.0/devicecode`, { client_id: DEFAULT_CLIENT_ID, scope: 'openid offline_access User.Read' });
+  const device = await post(`/${TENANT_ID}/oauth2/v2.0/devicecode`, {
+    client_id: DEFAULT_CLIENT_ID,
+    scope: 'openid offline_access User.Read',
+  });
   assert.equal(device.status, 200, JSON.stringify(device.body));
   secrets.add('device code', device.body.device_code);
   secrets.add('user code', device.body.user_code);
-  const pending = await token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: DEFAULT_CLIENT_ID, device_code: device.body.device_code! });
+  const pending = await token({
+    grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+    client_id: DEFAULT_CLIENT_ID,
+    device_code: device.body.device_code!,
+  });
   assert.equal(pending.body.error, 'authorization_pending');
   const person = new Browser();
   const page = await (await person.request(`${base}/devicelogin`)).text();
   const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
-  assert.equal((await person.request(`${base}/devicelogin`, { method: 'POST', form: { csrf, user_code: device.body.user_code! } })).status, 200);
+  assert.equal(
+    (await person.request(`${base}/devicelogin`, { method: 'POST', form: { csrf, user_code: device.body.user_code! } })).status,
+    200,
+  );
   const deviceSignedIn = await person.request(`${base}/devicelogin/approve`, {
-    method: 'POST', form: { csrf, user_code: device.body.user_code!, action: 'sign-in', username: `alice@${DOMAIN}`, password: PASSWORDS.alice },
+    method: 'POST',
+    form: { csrf, user_code: device.body.user_code!, action: 'sign-in', username: `alice@${DOMAIN}`, password: PASSWORDS.alice },
   });
   // Signed in; the device is approved only on the confirmation page.
   const confirmCsrf = /name="csrf" value="([^"]+)"/.exec(await deviceSignedIn.text())![1]!;
-  const approved = await person.request(`${base}/devicelogin/approve`, { method: 'POST', form: { csrf: confirmCsrf, user_code: device.body.user_code!, action: 'confirm' } });
+  const approved = await person.request(`${base}/devicelogin/approve`, {
+    method: 'POST',
+    form: { csrf: confirmCsrf, user_code: device.body.user_code!, action: 'confirm' },
+  });
   assert.match(await approved.text(), /You have signed in/);
   secrets.add('device SSO session cookie', person.jar.get('portcullis_sso'));
   secrets.add('device CSRF cookie', person.jar.get('portcullis_csrf'));
@@ -207,7 +288,11 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
   // serve's polling interval is Entra's 5 s (RFC 8628 §3.5: slow_down when sooner); at most 4 polls.
   for (let i = 0; i < 4; i++) {
     await new Promise((r) => setTimeout(r, 5_500));
-    polled = await token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: DEFAULT_CLIENT_ID, device_code: device.body.device_code! });
+    polled = await token({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: DEFAULT_CLIENT_ID,
+      device_code: device.body.device_code!,
+    });
     if (polled.status === 200 || polled.body.error !== 'slow_down') break;
   }
   assert.equal(polled?.status, 200, JSON.stringify(polled?.body));
@@ -218,7 +303,8 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
   assert.equal(await graph('GET', '/v1.0/users?$top=5', app.body.access_token!), 200);
   assert.equal(await graph('GET', `/v1.0/users/alice@${DOMAIN}`, app.body.access_token!), 200);
   const users = await fetch(`${base}/v1.0/users?$filter=${encodeURIComponent(`userPrincipalName eq 'bob@${DOMAIN}'`)}`, {
-    headers: { authorization: `Bearer ${app.body.access_token}` }, signal: AbortSignal.timeout(STEP_TIMEOUT),
+    headers: { authorization: `Bearer ${app.body.access_token}` },
+    signal: AbortSignal.timeout(STEP_TIMEOUT),
   });
   const bobId = ((await users.json()) as { value: { id: string }[] }).value[0]!.id;
   assert.equal(await graph('POST', `/v1.0/users/${bobId}/revokeSignInSessions`, app.body.access_token!), 200);
@@ -226,10 +312,18 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
   assert.equal(await graph('GET', '/v1.0/me', refreshed.body.access_token!), 401, 'the revoked access token is refused (I6)');
   const dead = await token({ grant_type: 'refresh_token', client_id: DEFAULT_CLIENT_ID, refresh_token: refreshed.body.refresh_token! });
   assert.deepEqual(dead.body.error_codes, [50173]);
-  const replay = await token({ grant_type: 'authorization_code', client_id: DEFAULT_CLIENT_ID, code, redirect_uri: REDIRECT, code_verifier: verifier });
+  const replay = await token({
+    grant_type: 'authorization_code',
+    client_id: DEFAULT_CLIENT_ID,
+    code,
+    redirect_uri: REDIRECT,
+    code_verifier: verifier,
+  });
   assert.equal(replay.status, 400, 'a replayed code is refused (and its refusal logged)');
   // Logout with the ID token as hint, in the query string.
-  const logout = await browser.request(`${tenantUrl}/oauth2/v2.0/logout?id_token_hint=${exchanged.body.id_token}&post_logout_redirect_uri=${encodeURIComponent(REDIRECT)}`);
+  const logout = await browser.request(
+    `${tenantUrl}/oauth2/v2.0/logout?id_token_hint=${exchanged.body.id_token}&post_logout_redirect_uri=${encodeURIComponent(REDIRECT)}`,
+  );
   assert.equal(logout.status, 302);
 
   // 9. The CLI: app-only sign-in (the secret from the environment), directory reads, a revoke.
@@ -251,13 +345,19 @@ async function fullRun(base: string, secrets: SecretSet, cliOutput: string[]): P
       assert.equal(run.code, expected, `portcullis ${args.join(' ')}: ${run.stderr}`);
       if (args[0] === 'login') {
         // The tokens the CLI was issued, from its session file (the default profile's; the file may hold them, output may not).
-        const session = JSON.parse(readFileSync(join(xdg, 'portcullis', 'profiles', 'default', 'session.json'), 'utf8')) as Record<string, unknown>;
+        const session = JSON.parse(readFileSync(join(xdg, 'portcullis', 'profiles', 'default', 'session.json'), 'utf8')) as Record<
+          string,
+          unknown
+        >;
         const tokens = Object.entries(session).filter(([k, v]) => /^(access|refresh|id)_?token$/i.test(k) && typeof v === 'string');
         assert.ok(tokens.length >= 1, `no token in the CLI session: ${Object.keys(session).join(', ')}`);
         for (const [k, v] of tokens) secrets.add(`CLI ${k}`, v as string);
       }
     }
-    const bad = await cli(['login', '--server', base, '--tenant', TENANT_ID, '--client-id', WEB_APP], { xdg, env: { PORTCULLIS_CLIENT_SECRET: wrongSecret } });
+    const bad = await cli(['login', '--server', base, '--tenant', TENANT_ID, '--client-id', WEB_APP], {
+      xdg,
+      env: { PORTCULLIS_CLIENT_SECRET: wrongSecret },
+    });
     cliOutput.push(bad.stdout, bad.stderr);
     assert.notEqual(bad.code, 0, 'a wrong secret fails the CLI login');
   } finally {
@@ -273,13 +373,32 @@ describe('log capture: no credential in any log of a full e2e run', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('serve --log-level trace and the CLI print none of the issued tokens, codes, passwords or secrets', { timeout: 300_000 }, async () => {
+  test('serve --log-level trace and the CLI print none of the issued tokens, codes, passwords or secrets', {
+    timeout: 300_000,
+  }, async () => {
     const server = new Captured(
-      spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--seed', join(dir, 'seed.json'), '--log-level', 'trace'], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: dir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
+      spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          MAIN,
+          'serve',
+          '--port',
+          '0',
+          '--data-dir',
+          join(dir, 'data'),
+          '--seed',
+          join(dir, 'seed.json'),
+          '--log-level',
+          'trace',
+        ],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH ?? '', HOME: dir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
     );
     const secrets = new SecretSet();
     const cliOutput: string[] = [];
@@ -317,7 +436,13 @@ describe('log capture: no credential in any log of a full e2e run', () => {
       const res = await fetch(`http://127.0.0.1:${port}/${TENANT_ID}/oauth2/v2.0/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'password', client_id: DEFAULT_CLIENT_ID, scope: 'openid offline_access User.Read', username: `alice@${DOMAIN}`, password: PASSWORDS.alice }),
+        body: new URLSearchParams({
+          grant_type: 'password',
+          client_id: DEFAULT_CLIENT_ID,
+          scope: 'openid offline_access User.Read',
+          username: `alice@${DOMAIN}`,
+          password: PASSWORDS.alice,
+        }),
         signal: AbortSignal.timeout(STEP_TIMEOUT),
       });
       const body = (await res.json()) as Record<string, string>;
@@ -332,7 +457,10 @@ describe('log capture: no credential in any log of a full e2e run', () => {
     const findings = secrets.scan(leaky.out + leaky.err);
     const caught = new Set(findings.map((f) => f.label.replace(/#.*$/, '')));
     assert.deepEqual([...caught].sort(), ['ID token', 'access token', 'refresh token'], 'each deliberately logged token is caught');
-    assert.ok(findings.some((f) => f.form === 'jwt signature'), 'JWT signature segments are searched on their own');
+    assert.ok(
+      findings.some((f) => f.form === 'jwt signature'),
+      'JWT signature segments are searched on their own',
+    );
 
     // And fragments: a log line holding only part of a refresh token or a signature is caught.
     const probe = new SecretSet();
@@ -342,6 +470,10 @@ describe('log capture: no credential in any log of a full e2e run', () => {
     probe.add('access token', jwt);
     assert.equal(probe.scan(`{"msg":"x","t":"${refresh.slice(5, 29)}"}`).length > 0, true, '24 characters from inside a refresh token');
     assert.equal(probe.scan(`sig=${jwt.split('.')[2]!.slice(100, 124)}`).length > 0, true, '24 characters from inside a signature');
-    assert.deepEqual(probe.scan(`${jwt.split('.').slice(0, 2).join('.')} ${refresh.slice(0, 15)}`), [], 'no false alarm on a JWT header and payload or a short fragment');
+    assert.deepEqual(
+      probe.scan(`${jwt.split('.').slice(0, 2).join('.')} ${refresh.slice(0, 15)}`),
+      [],
+      'no false alarm on a JWT header and payload or a short fragment',
+    );
   });
 });

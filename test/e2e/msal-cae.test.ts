@@ -42,15 +42,21 @@ function recordClaims(http: FastifyInstance): void {
   });
 }
 
-before(async () => {
-  server = await startHttpsServer({ beforeListen: recordClaims });
-  trust = trustForGlobalFetch(server.certPem);
-}, { timeout: HOOK_TIMEOUT_MS });
+before(
+  async () => {
+    server = await startHttpsServer({ beforeListen: recordClaims });
+    trust = trustForGlobalFetch(server.certPem);
+  },
+  { timeout: HOOK_TIMEOUT_MS },
+);
 
-after(async () => {
-  await trust?.restore();
-  await server?.close();
-}, { timeout: HOOK_TIMEOUT_MS });
+after(
+  async () => {
+    await trust?.restore();
+    await server?.close();
+  },
+  { timeout: HOOK_TIMEOUT_MS },
+);
 
 function msalConfig(auth: { clientId: string; clientSecret?: string; clientCapabilities?: string[] }): Configuration {
   return {
@@ -73,11 +79,19 @@ function graphClient(getToken: () => string): Client {
 async function signIn(pca: PublicClientApplication, username: string) {
   const crypto = new CryptoProvider();
   const { verifier, challenge } = await crypto.generatePkceCodes();
-  const url = await pca.getAuthCodeUrl({ scopes: SCOPES, redirectUri: REDIRECT.publicClient, codeChallenge: challenge, codeChallengeMethod: 'S256' });
+  const url = await pca.getAuthCodeUrl({
+    scopes: SCOPES,
+    redirectUri: REDIRECT.publicClient,
+    codeChallenge: challenge,
+    codeChallengeMethod: 'S256',
+  });
   const { location } = await new Browser().signIn(url, username, PASSWORD);
   const code = location.searchParams.get('code');
   assert.ok(code, `no code in ${location}`);
-  return { url: new URL(url), result: await pca.acquireTokenByCode({ code, scopes: SCOPES, redirectUri: REDIRECT.publicClient, codeVerifier: verifier }) };
+  return {
+    url: new URL(url),
+    result: await pca.acquireTokenByCode({ code, scopes: SCOPES, redirectUri: REDIRECT.publicClient, codeVerifier: verifier }),
+  };
 }
 
 async function adminGraph(): Promise<Client> {
@@ -99,7 +113,9 @@ async function expectGraphError(p: Promise<unknown>): Promise<GraphError> {
 
 const decodeJwt = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 
-test('MSAL with CP1: revoke, the next Graph call gets the claims challenge, acquireTokenSilent({ claims }) needs interaction', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('MSAL with CP1: revoke, the next Graph call gets the claims challenge, acquireTokenSilent({ claims }) needs interaction', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   const alice = server.users.alice!;
   const pca = new PublicClientApplication(msalConfig({ clientId: APP.publicClient, clientCapabilities: ['CP1'] }));
 
@@ -119,7 +135,10 @@ test('MSAL with CP1: revoke, the next Graph call gets the claims challenge, acqu
   const revoked = (await admin.api(`/users/${alice.id}`).select('id').get()) as { id: string };
   assert.equal(revoked.id, alice.id);
   assert.equal(((await admin.api(`/users/${alice.id}/revokeSignInSessions`).post({})) as { value: boolean }).value, true);
-  const validFrom = Date.parse(((await admin.api(`/users/${alice.id}`).select('signInSessionsValidFromDateTime').get()) as { signInSessionsValidFromDateTime: string }).signInSessionsValidFromDateTime);
+  const validFrom = Date.parse(
+    ((await admin.api(`/users/${alice.id}`).select('signInSessionsValidFromDateTime').get()) as { signInSessionsValidFromDateTime: string })
+      .signInSessionsValidFromDateTime,
+  );
 
   // 4. The same unexpired access token: 401 with the CAE claims challenge (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
   const refused = await expectGraphError(asAlice.api('/me').get());
@@ -154,10 +173,19 @@ test('MSAL with CP1: revoke, the next Graph call gets the claims challenge, acqu
   // 6. Interaction works again and yields a cp1 token Graph accepts (I2).
   const again = await signIn(pca, alice.userPrincipalName);
   assert.deepEqual(decodeJwt(again.result.accessToken).xms_cc, ['cp1']);
-  assert.equal(((await graphClient(() => again.result.accessToken).api('/me').get()) as { id: string }).id, alice.id);
+  assert.equal(
+    (
+      (await graphClient(() => again.result.accessToken)
+        .api('/me')
+        .get()) as { id: string }
+    ).id,
+    alice.id,
+  );
 });
 
-test('MSAL without CP1: the revoked token gets 401 InvalidAuthenticationToken without a claims challenge', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('MSAL without CP1: the revoked token gets 401 InvalidAuthenticationToken without a claims challenge', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   const bob = server.users.bob!;
   const pca = new PublicClientApplication(msalConfig({ clientId: APP.publicClient }));
   const { url, result } = await signIn(pca, bob.userPrincipalName);
@@ -179,7 +207,9 @@ test('MSAL without CP1: the revoked token gets 401 InvalidAuthenticationToken wi
   assert.doesNotMatch(header, /insufficient_claims/);
 });
 
-test('long-lived CAE tokens (configured): MSAL with CP1 gets a 20–28 h token and schedules its renewal from refresh_in', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('long-lived CAE tokens (configured): MSAL with CP1 gets a 20–28 h token and schedules its renewal from refresh_in', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   const longLived = await startHttpsServer({
     config: { tokens: { ...DEFAULT_TOKEN_LIFETIMES, caeAccessTokenMinSeconds: 20 * 3600, caeAccessTokenMaxSeconds: 28 * 3600 } },
   });
@@ -192,14 +222,27 @@ test('long-lived CAE tokens (configured): MSAL with CP1 gets a 20–28 h token a
         knownAuthorities: [`localhost:${longLived.port}`],
         ...(clientCapabilities ? { clientCapabilities } : {}),
       },
-      system: { customAgentOptions: { ca: longLived.certPem }, loggerOptions: { logLevel: LogLevel.Error, loggerCallback: () => undefined } },
+      system: {
+        customAgentOptions: { ca: longLived.certPem },
+        loggerOptions: { logLevel: LogLevel.Error, loggerCallback: () => undefined },
+      },
     });
     const acquire = async (pca: PublicClientApplication) => {
       const crypto = new CryptoProvider();
       const { verifier, challenge } = await crypto.generatePkceCodes();
-      const url = await pca.getAuthCodeUrl({ scopes: SCOPES, redirectUri: REDIRECT.publicClient, codeChallenge: challenge, codeChallengeMethod: 'S256' });
+      const url = await pca.getAuthCodeUrl({
+        scopes: SCOPES,
+        redirectUri: REDIRECT.publicClient,
+        codeChallenge: challenge,
+        codeChallengeMethod: 'S256',
+      });
       const { location } = await new Browser().signIn(url, longLived.users.alice!.userPrincipalName, PASSWORD);
-      return pca.acquireTokenByCode({ code: location.searchParams.get('code')!, scopes: SCOPES, redirectUri: REDIRECT.publicClient, codeVerifier: verifier });
+      return pca.acquireTokenByCode({
+        code: location.searchParams.get('code')!,
+        scopes: SCOPES,
+        redirectUri: REDIRECT.publicClient,
+        codeVerifier: verifier,
+      });
     };
     const hours = (d: Date | null | undefined, from: number) => ((d?.getTime() ?? NaN) - from) / 3_600_000;
 

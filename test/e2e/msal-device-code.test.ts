@@ -13,16 +13,22 @@ import { trustForGlobalFetch, type TrustHandle } from './helpers/trust.js';
 let server: RunningServer;
 let trust: TrustHandle;
 
-before(async () => {
-  // A 1-second polling interval keeps the test short; Entra's (and the default) is 5.
-  server = await startHttpsServer({ config: { tokens: { deviceCodeIntervalSeconds: 1 } as never } });
-  trust = trustForGlobalFetch(server.certPem);
-}, { timeout: 30_000 });
+before(
+  async () => {
+    // A 1-second polling interval keeps the test short; Entra's (and the default) is 5.
+    server = await startHttpsServer({ config: { tokens: { deviceCodeIntervalSeconds: 1 } as never } });
+    trust = trustForGlobalFetch(server.certPem);
+  },
+  { timeout: 30_000 },
+);
 
-after(async () => {
-  await trust?.restore();
-  await server?.close();
-}, { timeout: 30_000 });
+after(
+  async () => {
+    await trust?.restore();
+    await server?.close();
+  },
+  { timeout: 30_000 },
+);
 
 /** The person at a browser: open the verification URI, enter the code, sign in. */
 async function approve(verificationUri: string, userCode: string, username: string): Promise<string> {

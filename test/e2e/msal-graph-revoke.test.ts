@@ -37,15 +37,21 @@ let server: RunningServer;
 let trust: TrustHandle;
 const tokenCalls = new TokenEndpointCounter();
 
-before(async () => {
-  server = await startHttpsServer({ beforeListen: (http) => tokenCalls.install(http) });
-  trust = trustForGlobalFetch(server.certPem);
-}, { timeout: HOOK_TIMEOUT_MS });
+before(
+  async () => {
+    server = await startHttpsServer({ beforeListen: (http) => tokenCalls.install(http) });
+    trust = trustForGlobalFetch(server.certPem);
+  },
+  { timeout: HOOK_TIMEOUT_MS },
+);
 
-after(async () => {
-  await trust?.restore();
-  await server?.close();
-}, { timeout: HOOK_TIMEOUT_MS });
+after(
+  async () => {
+    await trust?.restore();
+    await server?.close();
+  },
+  { timeout: HOOK_TIMEOUT_MS },
+);
 
 /** MSAL configuration for this server: host:port as known authority, the test CA for its agent. */
 function msalConfig(auth: { clientId: string; clientSecret?: string }): Configuration {
@@ -103,7 +109,10 @@ async function expectInteractionRequired(p: Promise<unknown>): Promise<Interacti
   try {
     await p;
   } catch (e) {
-    assert.ok(e instanceof InteractionRequiredAuthError, `expected InteractionRequiredAuthError, got ${(e as Error)?.constructor?.name}: ${String(e)}`);
+    assert.ok(
+      e instanceof InteractionRequiredAuthError,
+      `expected InteractionRequiredAuthError, got ${(e as Error)?.constructor?.name}: ${String(e)}`,
+    );
     return e;
   }
   assert.fail('the call succeeded');
@@ -119,7 +128,9 @@ async function expectGraphError(p: Promise<unknown>): Promise<GraphError> {
   assert.fail('the Graph call succeeded');
 }
 
-test('MSAL sign-in and refresh, Graph revokeSignInSessions, then InteractionRequiredAuthError and a fresh sign-in', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('MSAL sign-in and refresh, Graph revokeSignInSessions, then InteractionRequiredAuthError and a fresh sign-in', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   const alice = server.users.alice!;
   const bob = server.users.bob!;
   const pca = new PublicClientApplication(msalConfig({ clientId: APP.publicClient }));
@@ -168,14 +179,17 @@ test('MSAL sign-in and refresh, Graph revokeSignInSessions, then InteractionRequ
   const revokeAnsweredAt = Date.now();
   assert.equal(revoked.value, true);
 
-  const selected = (await asAdmin
-    .api(`/users/${alice.userPrincipalName}`)
-    .select('signInSessionsValidFromDateTime')
-    .get()) as Record<string, unknown>;
+  const selected = (await asAdmin.api(`/users/${alice.userPrincipalName}`).select('signInSessionsValidFromDateTime').get()) as Record<
+    string,
+    unknown
+  >;
   assert.equal(typeof selected.signInSessionsValidFromDateTime, 'string', JSON.stringify(selected));
   const validFrom = Date.parse(selected.signInSessionsValidFromDateTime as string);
   assert.ok(Number.isFinite(validFrom), `parsable timestamp: ${String(selected.signInSessionsValidFromDateTime)}`);
-  assert.ok(validFrom >= revokeStartedAt, `validFrom ${new Date(validFrom).toISOString()} is before the revoke started (${new Date(revokeStartedAt).toISOString()})`);
+  assert.ok(
+    validFrom >= revokeStartedAt,
+    `validFrom ${new Date(validFrom).toISOString()} is before the revoke started (${new Date(revokeStartedAt).toISOString()})`,
+  );
   assert.ok(validFrom <= revokeAnsweredAt, 'validFrom is after the revoke answered');
 
   // 6. MSAL's next refresh: InteractionRequiredAuthError carrying invalid_grant / bad_token / 50173.

@@ -20,18 +20,27 @@ const HOOK_TIMEOUT_MS = 30_000;
 let server: RunningServer;
 let trust: TrustHandle;
 
-before(async () => {
-  server = await startHttpsServer();
-  trust = trustForGlobalFetch(server.certPem);
-}, { timeout: HOOK_TIMEOUT_MS });
+before(
+  async () => {
+    server = await startHttpsServer();
+    trust = trustForGlobalFetch(server.certPem);
+  },
+  { timeout: HOOK_TIMEOUT_MS },
+);
 
-after(async () => {
-  await trust?.restore();
-  await server?.close();
-}, { timeout: HOOK_TIMEOUT_MS });
+after(
+  async () => {
+    await trust?.restore();
+    await server?.close();
+  },
+  { timeout: HOOK_TIMEOUT_MS },
+);
 
 async function graphMe(accessToken: string): Promise<number> {
-  const res = await fetch(`${server.publicUrl}/v1.0/me`, { headers: { authorization: `Bearer ${accessToken}` }, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${server.publicUrl}/v1.0/me`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   await res.body?.cancel();
   return res.status;
 }
@@ -94,7 +103,9 @@ test('openid-client: introspect, revoke a refresh token, its family and access t
   await client.tokenRevocation(config, 'not-a-token');
 });
 
-test('openid-client as a public client (auth none): revokes its own refresh token with client_id; may not introspect', { timeout: TEST_TIMEOUT_MS }, async () => {
+test('openid-client as a public client (auth none): revokes its own refresh token with client_id; may not introspect', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
   const config = await client.discovery(new URL(server.issuer), APP.publicClient, undefined, client.None(), { timeout: 10 });
   const tokens = await client.genericGrantRequest(config, 'password', {
     username: server.users.bob!.userPrincipalName,

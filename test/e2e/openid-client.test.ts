@@ -20,15 +20,21 @@ const HOOK_TIMEOUT_MS = 30_000;
 let server: RunningServer;
 let trust: TrustHandle;
 
-before(async () => {
-  server = await startHttpsServer();
-  trust = trustForGlobalFetch(server.certPem);
-}, { timeout: HOOK_TIMEOUT_MS });
+before(
+  async () => {
+    server = await startHttpsServer();
+    trust = trustForGlobalFetch(server.certPem);
+  },
+  { timeout: HOOK_TIMEOUT_MS },
+);
 
-after(async () => {
-  await trust?.restore();
-  await server?.close();
-}, { timeout: HOOK_TIMEOUT_MS });
+after(
+  async () => {
+    await trust?.restore();
+    await server?.close();
+  },
+  { timeout: HOOK_TIMEOUT_MS },
+);
 
 /** Verifies an RS256 JWS against the server's published JWKS with node:crypto (independent of openid-client). */
 async function verifyAgainstJwks(jwt: string, jwksUri: string): Promise<Record<string, unknown>> {

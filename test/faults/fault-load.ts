@@ -49,7 +49,13 @@ export interface LoadOptions {
 function outcomeOf(a: Answer): Outcome {
   const odata = (a.body.error as { code?: unknown } | undefined)?.code;
   const error = typeof a.body.error === 'string' ? a.body.error : typeof odata === 'string' ? odata : null;
-  return { status: a.status, error, codes: a.body.error_codes ? JSON.stringify(a.body.error_codes) : null, retryAfter: a.retryAfter, network: null };
+  return {
+    status: a.status,
+    error,
+    codes: a.body.error_codes ? JSON.stringify(a.body.error_codes) : null,
+    retryAfter: a.retryAfter,
+    network: null,
+  };
 }
 
 export class FaultLoad {
@@ -78,7 +84,12 @@ export class FaultLoad {
     return bases[this.hop++ % bases.length]!;
   }
 
-  private async send(kind: Sample['kind'], user: string, retry: boolean, request: (base: string) => Promise<Answer>): Promise<{ sample: Sample; answer: Answer | null }> {
+  private async send(
+    kind: Sample['kind'],
+    user: string,
+    retry: boolean,
+    request: (base: string) => Promise<Answer>,
+  ): Promise<{ sample: Sample; answer: Answer | null }> {
     const start = performance.now();
     const base = this.base();
     let answer: Answer | null = null;
@@ -188,7 +199,15 @@ export function judge(samples: readonly Sample[], opts: { allowNoAnswer?: boolea
     else if (isProperUnavailable(s)) v.unavailable++;
     else if (o.status === 0 && opts.allowNoAnswer) v.noAnswer++;
     else if (s.kind === 'refresh' && o.status === 400 && o.error === 'invalid_grant' && o.codes === '[50173]') v.revoked400++;
-    else if (s.kind === 'refresh' && s.retry && opts.allowAmbiguousReplay && o.status === 400 && o.error === 'invalid_grant' && o.codes === '[70000]') v.ambiguousReplays++;
+    else if (
+      s.kind === 'refresh' &&
+      s.retry &&
+      opts.allowAmbiguousReplay &&
+      o.status === 400 &&
+      o.error === 'invalid_grant' &&
+      o.codes === '[70000]'
+    )
+      v.ambiguousReplays++;
     else v.unexpected.push(s);
   }
   return v;

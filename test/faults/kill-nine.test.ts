@@ -26,14 +26,20 @@ const rng = seededRandom();
 const KILLS = killCount(10);
 const SEED_KILLS = killCount(8);
 const SEED_USERS = 30;
-console.log(`kill -9 faults: seed ${rng.seed} (PORTCULLIS_FAULT_SEED=${rng.seed} replays it), ${KILLS} kills per scenario, ${SEED_KILLS} for seeding`);
+console.log(
+  `kill -9 faults: seed ${rng.seed} (PORTCULLIS_FAULT_SEED=${rng.seed} replays it), ${KILLS} kills per scenario, ${SEED_KILLS} for seeding`,
+);
 
 /** The schema of a clean database on which exactly the given migrations were applied. */
 function schemaAfter(versions: readonly number[]): string[] {
   const file = join(mkdtempSync(join(tmpdir(), 'portcullis-schema-')), 'portcullis.db');
   const db = new Database(file);
   try {
-    migrate(db, Date.now(), MIGRATIONS.filter((m) => versions.includes(m.version)));
+    migrate(
+      db,
+      Date.now(),
+      MIGRATIONS.filter((m) => versions.includes(m.version)),
+    );
   } finally {
     db.close();
   }
@@ -71,7 +77,9 @@ describe('kill -9 at random points (SQLite)', () => {
     const refDir = join(dir, 'migrate-ref');
     // How long the work takes once the database file exists (the rest is Node starting up).
     let appeared = 0;
-    const ref = await runCliKilledAfter(['migrate', '--data-dir', refDir], 60_000, { once: () => existsSync(dbFile(refDir)) && (appeared = performance.now()) > 0 });
+    const ref = await runCliKilledAfter(['migrate', '--data-dir', refDir], 60_000, {
+      once: () => existsSync(dbFile(refDir)) && (appeared = performance.now()) > 0,
+    });
     const windowMs = Math.max(1, performance.now() - appeared);
     assert.equal(ref.code, 0, ref.out);
     const reference = schemaOf(dbFile(refDir));
@@ -79,7 +87,9 @@ describe('kill -9 at random points (SQLite)', () => {
     const at = { beforeTheCommit: 0, afterTheCommit: 0, finishedFirst: 0 };
     for (let i = 0; i < KILLS; i++) {
       const dataDir = join(dir, `migrate-${i}`);
-      const r = await runCliKilledAfter(['migrate', '--data-dir', dataDir], rng.between(0, windowMs), { once: () => existsSync(dbFile(dataDir)) });
+      const r = await runCliKilledAfter(['migrate', '--data-dir', dataDir], rng.between(0, windowMs), {
+        once: () => existsSync(dbFile(dataDir)),
+      });
       if (!r.killed) {
         assert.equal(r.code, 0, r.out);
         at.finishedFirst++;
@@ -101,7 +111,9 @@ describe('kill -9 at random points (SQLite)', () => {
       assert.deepEqual(schemaOf(dbFile(dataDir)), reference);
       assert.deepEqual(readState(dbFile(dataDir)).versions, versions);
     }
-    console.log(`kill -9 during migrate: ${KILLS} kills in [0, ${windowMs.toFixed(1)}) ms after the database file appeared — ${JSON.stringify(at)}; violations=0`);
+    console.log(
+      `kill -9 during migrate: ${KILLS} kills in [0, ${windowMs.toFixed(1)}) ms after the database file appeared — ${JSON.stringify(at)}; violations=0`,
+    );
   });
 
   test(`during seeding (${SEED_USERS} users): the seed re-runs to completion, nothing half-made`, { timeout: 300_000 }, async () => {
@@ -111,8 +123,21 @@ describe('kill -9 at random points (SQLite)', () => {
       seedFile,
       JSON.stringify({
         tenant: { id: '5d0c2f4e-2b1a-4c3d-8e9f-0a1b2c3d4e5f', domain: 'seed.test', displayName: 'Seeded' },
-        users: upns.map((upn, i) => ({ userPrincipalName: upn, displayName: `User ${i}`, password: `Seed-Pass-${i}!`, roles: i === 0 ? ['Global Administrator'] : [] })),
-        applications: [{ appId: '7e1d3c5b-9a8f-4e6d-b2c1-a0b9c8d7e6f5', displayName: 'Seeded app', publicClient: { redirectUris: ['http://localhost'] }, allowPublicClientFlows: true, delegatedPermissions: ['User.Read'] }],
+        users: upns.map((upn, i) => ({
+          userPrincipalName: upn,
+          displayName: `User ${i}`,
+          password: `Seed-Pass-${i}!`,
+          roles: i === 0 ? ['Global Administrator'] : [],
+        })),
+        applications: [
+          {
+            appId: '7e1d3c5b-9a8f-4e6d-b2c1-a0b9c8d7e6f5',
+            displayName: 'Seeded app',
+            publicClient: { redirectUris: ['http://localhost'] },
+            allowPublicClientFlows: true,
+            delegatedPermissions: ['User.Read'],
+          },
+        ],
       }),
     );
     const started = performance.now();
@@ -143,9 +168,15 @@ describe('kill -9 at random points (SQLite)', () => {
       const db = new Database(dbFile(dataDir), { readonly: true });
       try {
         assert.equal((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
-        const rows = db.prepare('SELECT user_principal_name AS upn, password_hash AS hash FROM users').all() as { upn: string; hash: string | null }[];
+        const rows = db.prepare('SELECT user_principal_name AS upn, password_hash AS hash FROM users').all() as {
+          upn: string;
+          hash: string | null;
+        }[];
         // A user is there whole or not at all (row, hash, roles in one transaction).
-        assert.ok(rows.every((r) => upns.includes(r.upn) && r.hash?.startsWith('$argon2id$')), 'no half-made user');
+        assert.ok(
+          rows.every((r) => upns.includes(r.upn) && r.hash?.startsWith('$argon2id$')),
+          'no half-made user',
+        );
         const admin = rows.some((r) => r.upn === upns[0]);
         assert.equal((db.prepare('SELECT count(*) AS n FROM role_assignments').get() as { n: number }).n, admin ? 1 : 0);
         usersAtKill.push(rows.length);
@@ -163,16 +194,28 @@ describe('kill -9 at random points (SQLite)', () => {
       const db = new Database(dbFile(dataDir), { readonly: true });
       try {
         const rows = db.prepare('SELECT user_principal_name AS upn FROM users ORDER BY upn').all() as { upn: string }[];
-        assert.deepEqual(rows.map((r) => r.upn), upns, 'the seed is complete');
+        assert.deepEqual(
+          rows.map((r) => r.upn),
+          upns,
+          'the seed is complete',
+        );
       } finally {
         db.close();
       }
       const k = Math.floor(rng.between(0, SEED_USERS));
       const signIn = await call(server.base, `/5d0c2f4e-2b1a-4c3d-8e9f-0a1b2c3d4e5f/oauth2/v2.0/token`, {
-        form: { grant_type: 'password', client_id: '7e1d3c5b-9a8f-4e6d-b2c1-a0b9c8d7e6f5', username: upns[k]!, password: `Seed-Pass-${k}!`, scope: 'openid User.Read' },
+        form: {
+          grant_type: 'password',
+          client_id: '7e1d3c5b-9a8f-4e6d-b2c1-a0b9c8d7e6f5',
+          username: upns[k]!,
+          password: `Seed-Pass-${k}!`,
+          scope: 'openid User.Read',
+        },
       });
       assert.equal(signIn.status, 200, JSON.stringify(signIn.body));
-      console.log(`kill -9 during seeding: ${SEED_KILLS} kills on one data dir (a clean seeding run takes ${Math.round(cleanMs)} ms), each 0-60 ms after a random user count was reached; users present after each kill: ${usersAtKill.join(',')} of ${SEED_USERS}; the next run: ${summary[0].replace(/^Seed '.*': /, '')}; violations=0`);
+      console.log(
+        `kill -9 during seeding: ${SEED_KILLS} kills on one data dir (a clean seeding run takes ${Math.round(cleanMs)} ms), each 0-60 ms after a random user count was reached; users present after each kill: ${usersAtKill.join(',')} of ${SEED_USERS}; the next run: ${summary[0].replace(/^Seed '.*': /, '')}; violations=0`,
+      );
     } finally {
       await server.stop();
     }
@@ -190,7 +233,9 @@ describe('kill -9 at random points (SQLite)', () => {
     const keyRows = () => {
       const db = new Database(dbFile(dataDir));
       try {
-        return db.prepare('SELECT kid, private_key_pem AS pem, public_jwk AS jwk, retired_at AS retired FROM signing_keys ORDER BY created_at').all() as { kid: string; pem: string; jwk: string; retired: number | null }[];
+        return db
+          .prepare('SELECT kid, private_key_pem AS pem, public_jwk AS jwk, retired_at AS retired FROM signing_keys ORDER BY created_at')
+          .all() as { kid: string; pem: string; jwk: string; retired: number | null }[];
       } finally {
         db.close();
       }
@@ -218,7 +263,9 @@ describe('kill -9 at random points (SQLite)', () => {
     }
     const server = await ServerProcess.start({ dataDir });
     try {
-      const signingKid = keyRows().filter((r) => r.retired === null).at(-1)!.kid;
+      const signingKid = keyRows()
+        .filter((r) => r.retired === null)
+        .at(-1)!.kid;
       const jwks = await call(server.base, `/${TENANT}/discovery/v2.0/keys`, { method: 'GET' });
       assert.ok((jwks.body.keys as { kid: string }[]).some((k) => k.kid === signingKid));
       const signIn = await passwordSignIn(server.base, 'alice');
@@ -229,7 +276,9 @@ describe('kill -9 at random points (SQLite)', () => {
     } finally {
       await server.stop();
     }
-    console.log(`kill -9 during keys rotate: ${KILLS} kills (half in [0, ${Math.round(clean.ms)}) ms, half 0-15 ms after the first WAL write); ${rotated} rotations committed, ${KILLS - rotated} did not; always one signing key; violations=0`);
+    console.log(
+      `kill -9 during keys rotate: ${KILLS} kills (half in [0, ${Math.round(clean.ms)}) ms, half 0-15 ms after the first WAL write); ${rotated} rotations committed, ${KILLS - rotated} did not; always one signing key; violations=0`,
+    );
   });
 
   test('during revokes under load: every revoke that answered is in effect after the restart (I3)', { timeout: 300_000 }, async () => {
@@ -253,7 +302,16 @@ describe('kill -9 at random points (SQLite)', () => {
         }
         const admin = await daemonToken(current.base);
         const epochsBefore = readState(dbFile(dataDir)).epochs;
-        const load = new FaultLoad({ bases: () => [current.base], users: USERS, adminToken: admin, maxMs: 30_000, maxRequests: 20_000, paceMs: 5, retryPauseMs: 50, revokeEveryMs: 5 });
+        const load = new FaultLoad({
+          bases: () => [current.base],
+          users: USERS,
+          adminToken: admin,
+          maxMs: 30_000,
+          maxRequests: 20_000,
+          paceMs: 5,
+          retryPauseMs: 50,
+          revokeEveryMs: 5,
+        });
         await sleep(rng.between(200, 1_200));
         await current.kill();
         await load.stop();
@@ -266,7 +324,10 @@ describe('kill -9 at random points (SQLite)', () => {
         assert.equal(state.integrity, 'ok');
         for (const u of USERS) {
           const grew = state.epochs.get(u)! - epochsBefore.get(u)!;
-          assert.ok(grew >= load.answeredRevokes(u), `${u}: ${load.answeredRevokes(u)} revokes answered, epoch grew by ${grew} (round ${i})`);
+          assert.ok(
+            grew >= load.answeredRevokes(u),
+            `${u}: ${load.answeredRevokes(u)} revokes answered, epoch grew by ${grew} (round ${i})`,
+          );
           assert.ok(grew <= (load.revokesSent.get(u) ?? 0), `${u}: epoch grew by ${grew}, only ${load.revokesSent.get(u) ?? 0} sent`);
         }
         const verdict = judge(load.samples, { allowNoAnswer: true });

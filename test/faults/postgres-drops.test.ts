@@ -50,7 +50,9 @@ async function epochs(url: string): Promise<Map<string, number>> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ upn: string; epoch: number }>('SELECT user_principal_name AS upn, revocation_epoch::int AS epoch FROM users');
+    const { rows } = await client.query<{ upn: string; epoch: number }>(
+      'SELECT user_principal_name AS upn, revocation_epoch::int AS epoch FROM users',
+    );
     return new Map(rows.map((r) => [r.upn.split('@')[0]!, r.epoch]));
   } finally {
     await client.end();
@@ -61,7 +63,7 @@ if (await requirePostgres('PostgreSQL connections dropped under load')) {
   describe('PostgreSQL connections dropped mid-transaction under load', () => {
     let db: { url: string; drop(): Promise<void> };
     let proxy: TcpProxy;
-    let servers: ServerProcess[] = [];
+    const servers: ServerProcess[] = [];
     let dir: string;
 
     before(async () => {
@@ -76,7 +78,8 @@ if (await requirePostgres('PostgreSQL connections dropped under load')) {
       // Two instances behind one public URL, as behind a load balancer (test/scale/cluster.ts).
       const ports = [await freePort(), await freePort()];
       const extraArgs = ['--database-url', viaProxy.toString(), '--public-url', `http://127.0.0.1:${ports[0]}`];
-      for (const [i, port] of ports.entries()) servers.push(await ServerProcess.start({ dataDir: join(dir, `data-${i}`), seedFile, port, extraArgs }));
+      for (const [i, port] of ports.entries())
+        servers.push(await ServerProcess.start({ dataDir: join(dir, `data-${i}`), seedFile, port, extraArgs }));
     });
     after(async () => {
       await Promise.all(servers.map((s) => s.kill()));
@@ -99,7 +102,15 @@ if (await requirePostgres('PostgreSQL connections dropped under load')) {
         retryPauseMs: 100,
         revokeEveryMs: 60,
       });
-      const injected = { proxyCut: 0, terminated: 0, refused1s: 0, stalled: 0, connectionsCut: 0, backendsTerminated: 0, connectionsStalled: 0 };
+      const injected = {
+        proxyCut: 0,
+        terminated: 0,
+        refused1s: 0,
+        stalled: 0,
+        connectionsCut: 0,
+        backendsTerminated: 0,
+        connectionsStalled: 0,
+      };
       let faultsEndedAt = 0;
       let stallStart = 0;
       let stallEnd = 0;
@@ -132,15 +143,18 @@ if (await requirePostgres('PostgreSQL connections dropped under load')) {
           }
         }
         faultsEndedAt = performance.now();
-        const recovered = (base: string) => load.samples.some((s) => s.base === base && s.outcome.status === 200 && s.start >= faultsEndedAt);
-        await waitFor('every instance to answer 200 again', () => servers.every((inst) => recovered(inst.base)), 15_000, 25).catch((e: Error) => {
-          const state = servers.map((inst) => {
-            const last = load.samples.filter((s) => s.base === inst.base).slice(-4);
-            const exit = inst.child.exitCode ?? inst.child.signalCode;
-            return `${inst.base}: ${recovered(inst.base) ? 'recovered' : 'NOT recovered'}, ${exit === null ? 'running' : `exited ${exit}: ${inst.output.slice(-600)}`}, last answers ${JSON.stringify(last.map((s) => [s.kind, s.outcome.status, s.outcome.error ?? s.outcome.network, Math.round(s.start - faultsEndedAt)]))}`;
-          });
-          throw new Error(`${e.message}; ${state.join(' | ')}`);
-        });
+        const recovered = (base: string) =>
+          load.samples.some((s) => s.base === base && s.outcome.status === 200 && s.start >= faultsEndedAt);
+        await waitFor('every instance to answer 200 again', () => servers.every((inst) => recovered(inst.base)), 15_000, 25).catch(
+          (e: Error) => {
+            const state = servers.map((inst) => {
+              const last = load.samples.filter((s) => s.base === inst.base).slice(-4);
+              const exit = inst.child.exitCode ?? inst.child.signalCode;
+              return `${inst.base}: ${recovered(inst.base) ? 'recovered' : 'NOT recovered'}, ${exit === null ? 'running' : `exited ${exit}: ${inst.output.slice(-600)}`}, last answers ${JSON.stringify(last.map((s) => [s.kind, s.outcome.status, s.outcome.error ?? s.outcome.network, Math.round(s.start - faultsEndedAt)]))}`;
+            });
+            throw new Error(`${e.message}; ${state.join(' | ')}`);
+          },
+        );
         // On a slow (shared) machine most of the fault window can be outage; let the load go on
         // until enough revokes were answered for the I1 and lost-revoke checks to mean something.
         await waitFor('20 answered revokes', () => load.revokes.length >= 20, 30_000, 50);
@@ -164,7 +178,11 @@ if (await requirePostgres('PostgreSQL connections dropped under load')) {
       console.log(`postgres drops: ${report}`);
       assert.deepEqual(verdict.unexpected.slice(0, 5), [], report);
       assert.deepEqual(violations, [], report);
-      assert.deepEqual(hung.map((s) => ({ kind: s.kind, ms: Math.round(s.end - s.start) })), [], `requests hung on silent connections: ${report}`);
+      assert.deepEqual(
+        hung.map((s) => ({ kind: s.kind, ms: Math.round(s.end - s.start) })),
+        [],
+        `requests hung on silent connections: ${report}`,
+      );
       assert.deepEqual(lost, [], `acknowledged revokes lost: ${report}`);
       assert.deepEqual(phantom, [], report);
       assert.deepEqual(late, [], `still failing 5 s after the last fault: ${report}`);

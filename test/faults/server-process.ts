@@ -46,7 +46,19 @@ export class ServerProcess {
   static async start(opts: ServerOptions): Promise<ServerProcess> {
     requireBuiltCli();
     const port = opts.port ?? (await freePort());
-    const args = [...(opts.nodeArgs ?? []), CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir, '--log-level', 'silent'];
+    const args = [
+      ...(opts.nodeArgs ?? []),
+      CLI,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--data-dir',
+      opts.dataDir,
+      '--log-level',
+      'silent',
+    ];
     if (opts.seedFile) args.push('--seed', opts.seedFile);
     args.push(...(opts.extraArgs ?? []));
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -99,7 +99,16 @@ async function runFault(fault: Fault): Promise<void> {
     server = await ServerProcess.start({ dataDir, seedFile });
     const current = server;
     const admin = await daemonToken(current.base);
-    const load = new FaultLoad({ bases: () => [current.base], users: USERS, adminToken: admin, maxMs: 60_000, maxRequests: 40_000, paceMs: 5, retryPauseMs: 100, revokeEveryMs: 150 });
+    const load = new FaultLoad({
+      bases: () => [current.base],
+      users: USERS,
+      adminToken: admin,
+      maxMs: 60_000,
+      maxRequests: 40_000,
+      paceMs: 5,
+      retryPauseMs: 100,
+      revokeEveryMs: 150,
+    });
     let what = '';
     let injectedAt = 0;
     let healedAt = 0;
@@ -120,7 +129,10 @@ async function runFault(fault: Fault): Promise<void> {
       await fault.heal(current, dataDir);
       await waitFor(
         'every chain to refresh again',
-        () => USERS.every((u) => load.samples.some((s) => s.user === u && s.kind === 'refresh' && s.outcome.status === 200 && s.start >= healedAt)),
+        () =>
+          USERS.every((u) =>
+            load.samples.some((s) => s.user === u && s.kind === 'refresh' && s.outcome.status === 200 && s.start >= healedAt),
+          ),
         15_000,
         25,
       );
@@ -151,7 +163,11 @@ async function runFault(fault: Fault): Promise<void> {
     console.log(`disk faults: ${report}`);
     assert.deepEqual(verdict.unexpected.slice(0, 5), [], report);
     assert.equal(readStatus, 200, report);
-    assert.deepEqual(late503.map((s) => ({ kind: s.kind, at: Math.round(s.start - injectedAt) })), [], report);
+    assert.deepEqual(
+      late503.map((s) => ({ kind: s.kind, at: Math.round(s.start - injectedAt) })),
+      [],
+      report,
+    );
     assert.deepEqual(violations, [], report);
     assert.deepEqual(lost, [], `acknowledged revokes lost: ${report}`);
     assert.deepEqual(phantom, [], report);

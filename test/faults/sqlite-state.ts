@@ -22,10 +22,16 @@ export function readState(file: string): DbState {
   const db = new Database(file, { fileMustExist: true });
   try {
     const hasUsers = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() !== undefined;
-    const rows = hasUsers ? (db.prepare('SELECT user_principal_name AS upn, revocation_epoch AS epoch FROM users').all() as { upn: string; epoch: number }[]) : [];
+    const rows = hasUsers
+      ? (db.prepare('SELECT user_principal_name AS upn, revocation_epoch AS epoch FROM users').all() as { upn: string; epoch: number }[])
+      : [];
     const hasMigrations = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
-    const versions = hasMigrations ? (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version) : [];
-    const integrity = (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+    const versions = hasMigrations
+      ? (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version)
+      : [];
+    const integrity = (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .join('; ');
     return { epochs: new Map(rows.map((r) => [r.upn.split('@')[0]!, r.epoch])), users: rows.length, versions, integrity };
   } finally {
     db.close();
@@ -36,9 +42,13 @@ export function readState(file: string): DbState {
 export function schemaOf(file: string): string[] {
   const db = new Database(file, { fileMustExist: true });
   try {
-    return (db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as { type: string; name: string; sql: string | null }[]).map(
-      (r) => `${r.type} ${r.name}: ${r.sql ?? ''}`,
-    );
+    return (
+      db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as {
+        type: string;
+        name: string;
+        sql: string | null;
+      }[]
+    ).map((r) => `${r.type} ${r.name}: ${r.sql ?? ''}`);
   } finally {
     db.close();
   }

@@ -103,7 +103,9 @@ test('seed loader: corpus and fuzz', () => {
     },
     'seed',
   );
-  console.log(`fuzz seed loader: seed=${settings.seed} ${r.inputs} inputs in ${r.seconds.toFixed(1)} s; reached parseSeed ${called}, accepted ${accepted}; failures ${r.failures.length}`);
+  console.log(
+    `fuzz seed loader: seed=${settings.seed} ${r.inputs} inputs in ${r.seconds.toFixed(1)} s; reached parseSeed ${called}, accepted ${accepted}; failures ${r.failures.length}`,
+  );
   assert.deepEqual(r.failures, [], `replay with PORTCULLIS_FUZZ_SEED=${settings.seed}`);
   assert.equal(r.inputs, count, `the time bound cut the run short: ${r.inputs} of ${count}`);
   assert.ok(accepted > 0 && called - accepted > 0, 'the generator reaches both outcomes');

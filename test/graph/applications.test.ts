@@ -44,9 +44,16 @@ describe('Graph /applications', () => {
     assert.equal(got.json.backchannelLogoutUri, uri);
     assert.equal(got.json.backchannelLogoutSessionRequired, true);
     // Changing one property keeps the other.
-    assert.equal((await call(h, 'PATCH', `/v1.0/applications/${APP.webApp}`, { token: writer(), body: { backchannelLogoutSessionRequired: false } })).status, 204);
+    assert.equal(
+      (await call(h, 'PATCH', `/v1.0/applications/${APP.webApp}`, { token: writer(), body: { backchannelLogoutSessionRequired: false } }))
+        .status,
+      204,
+    );
     assert.deepEqual((await h.store.applications.findByAppId(TENANT_ID, APP.webApp))?.backchannelLogout, { uri, sessionRequired: false });
-    assert.equal((await call(h, 'PATCH', `/v1.0/applications/${APP.webApp}`, { token: writer(), body: { backchannelLogoutUri: null } })).status, 204);
+    assert.equal(
+      (await call(h, 'PATCH', `/v1.0/applications/${APP.webApp}`, { token: writer(), body: { backchannelLogoutUri: null } })).status,
+      204,
+    );
     assert.equal((await h.store.applications.findByAppId(TENANT_ID, APP.webApp))?.backchannelLogout, null);
     const audit = await h.store.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Update application', limit: 10 });
     assert.equal(audit.length, 3);
@@ -74,18 +81,36 @@ describe('Graph /applications', () => {
     assert.match(other.json.error.message, /only backchannelLogoutUri and backchannelLogoutSessionRequired/);
     assert.equal((await h.store.applications.findByAppId(TENANT_ID, APP.spa))?.backchannelLogout, null);
     // http on loopback is fine (local development), as for redirect URIs.
-    assert.equal((await call(h, 'PATCH', `/v1.0/applications/${APP.spa}`, { token: writer(), body: { backchannelLogoutUri: 'http://localhost:5173/bcl' } })).status, 204);
+    assert.equal(
+      (
+        await call(h, 'PATCH', `/v1.0/applications/${APP.spa}`, {
+          token: writer(),
+          body: { backchannelLogoutUri: 'http://localhost:5173/bcl' },
+        })
+      ).status,
+      204,
+    );
   });
 
   test('permissions: reading needs an application or directory read permission; writing needs Application.ReadWrite.All and, delegated, Global Administrator', async () => {
-    assertGraphError(await call(h, 'GET', `/v1.0/applications/${APP.spa}`, { token: appToken(h, ['User.Read.All']) }), 403, 'Authorization_RequestDenied');
     assertGraphError(
-      await call(h, 'PATCH', `/v1.0/applications/${APP.spa}`, { token: appToken(h, ['Application.Read.All', 'Directory.ReadWrite.All']), body: { backchannelLogoutUri: null } }),
+      await call(h, 'GET', `/v1.0/applications/${APP.spa}`, { token: appToken(h, ['User.Read.All']) }),
       403,
       'Authorization_RequestDenied',
     );
     assertGraphError(
-      await call(h, 'PATCH', `/v1.0/applications/${APP.spa}`, { token: delegatedToken(h, 'alice', ['Application.ReadWrite.All']), body: { backchannelLogoutUri: null } }),
+      await call(h, 'PATCH', `/v1.0/applications/${APP.spa}`, {
+        token: appToken(h, ['Application.Read.All', 'Directory.ReadWrite.All']),
+        body: { backchannelLogoutUri: null },
+      }),
+      403,
+      'Authorization_RequestDenied',
+    );
+    assertGraphError(
+      await call(h, 'PATCH', `/v1.0/applications/${APP.spa}`, {
+        token: delegatedToken(h, 'alice', ['Application.ReadWrite.All']),
+        body: { backchannelLogoutUri: null },
+      }),
       403,
       'Authorization_RequestDenied',
     );
@@ -94,7 +119,11 @@ describe('Graph /applications', () => {
       body: { backchannelLogoutUri: null },
     });
     assert.equal(admin.status, 204, admin.body);
-    assertGraphError(await call(h, 'GET', '/v1.0/applications/00000000-0000-4000-8000-00000000dead', { token: reader() }), 404, 'Request_ResourceNotFound');
+    assertGraphError(
+      await call(h, 'GET', '/v1.0/applications/00000000-0000-4000-8000-00000000dead', { token: reader() }),
+      404,
+      'Request_ResourceNotFound',
+    );
     assertGraphError(await call(h, 'GET', '/v1.0/applications/not-a-guid', { token: reader() }), 404, 'Request_ResourceNotFound');
   });
 });

@@ -35,7 +35,10 @@ describe('GET /auditLogs/directoryAudits', () => {
     const res = await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?${filter(ACTIVITY.revokeSessions)}`, { token: reader() });
     assert.equal(res.status, 200, res.body);
     const items = res.json.value;
-    assert.deepEqual(items.map((i: { correlationId: string }) => i.correlationId), [...revoked].reverse().map((k) => `revoke-${k}`));
+    assert.deepEqual(
+      items.map((i: { correlationId: string }) => i.correlationId),
+      [...revoked].reverse().map((k) => `revoke-${k}`),
+    );
     assert.deepEqual(items[0].initiatedBy, {
       user: null,
       app: { appId: APP.webApp, displayName: 'Web App', servicePrincipalId: null, servicePrincipalName: null },
@@ -58,28 +61,56 @@ describe('GET /auditLogs/directoryAudits', () => {
       assert.equal(res.status, 200, res.body);
       for (const item of res.json.value) seen.push(item.correlationId);
       const next: string | undefined = res.json['@odata.nextLink'];
-      if (next) assert.match(next, /^https:\/\/login\.portcullis\.test\/v1\.0\/auditLogs\/directoryAudits\?\$filter=.*&\$top=2&\$skiptoken=/);
+      if (next)
+        assert.match(next, /^https:\/\/login\.portcullis\.test\/v1\.0\/auditLogs\/directoryAudits\?\$filter=.*&\$top=2&\$skiptoken=/);
       url = next ? pathOf(next) : undefined;
     }
-    assert.deepEqual(seen, [...revoked].reverse().map((k) => `revoke-${k}`));
+    assert.deepEqual(
+      seen,
+      [...revoked].reverse().map((k) => `revoke-${k}`),
+    );
   });
 
   test('permissions: AuditLog.Read.All plus a reader role, or the application permission', async () => {
     const url = '/v1.0/auditLogs/directoryAudits';
-    assertGraphError(await call(h, 'GET', url, { token: delegatedToken(h, 'alice', ['AuditLog.Read.All']) }), 403, 'Authorization_RequestDenied');
-    assertGraphError(await call(h, 'GET', url, { token: delegatedToken(h, 'globaladmin', ['User.Read.All']) }), 403, 'Authorization_RequestDenied');
+    assertGraphError(
+      await call(h, 'GET', url, { token: delegatedToken(h, 'alice', ['AuditLog.Read.All']) }),
+      403,
+      'Authorization_RequestDenied',
+    );
+    assertGraphError(
+      await call(h, 'GET', url, { token: delegatedToken(h, 'globaladmin', ['User.Read.All']) }),
+      403,
+      'Authorization_RequestDenied',
+    );
     assert.equal((await call(h, 'GET', url, { token: delegatedToken(h, 'useradmin', ['AuditLog.Read.All']) })).status, 200);
     assert.equal((await call(h, 'GET', url, { token: appToken(h, ['AuditLog.Read.All']) })).status, 200);
     assertGraphError(await call(h, 'GET', url, { token: appToken(h, ['User.RevokeSessions.All']) }), 403, 'Authorization_RequestDenied');
   });
 
   test('unsupported filters and options', async () => {
-    for (const q of [`$filter=${encodeURIComponent("category eq 'UserManagement'")}`, `$filter=${encodeURIComponent("startswith(activityDisplayName,'U')")}`]) {
-      assertGraphError(await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?${q}`, { token: reader() }), 400, 'Request_UnsupportedQuery', 'Unsupported query.');
+    for (const q of [
+      `$filter=${encodeURIComponent("category eq 'UserManagement'")}`,
+      `$filter=${encodeURIComponent("startswith(activityDisplayName,'U')")}`,
+    ]) {
+      assertGraphError(
+        await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?${q}`, { token: reader() }),
+        400,
+        'Request_UnsupportedQuery',
+        'Unsupported query.',
+      );
     }
-    assertGraphError(await call(h, 'GET', '/v1.0/auditLogs/directoryAudits?$select=id', { token: reader() }), 400, 'Request_UnsupportedQuery');
+    assertGraphError(
+      await call(h, 'GET', '/v1.0/auditLogs/directoryAudits?$select=id', { token: reader() }),
+      400,
+      'Request_UnsupportedQuery',
+    );
     assertGraphError(await call(h, 'GET', '/v1.0/auditLogs/directoryAudits?$top=0', { token: reader() }), 400, 'Request_BadRequest');
     const usersToken = Buffer.from(JSON.stringify({ c: 'users', p: { after: 'x' } })).toString('base64url');
-    assertGraphError(await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?$skiptoken=${usersToken}`, { token: reader() }), 400, 'Directory_ExpiredPageToken');
+    assertGraphError(
+      await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?$skiptoken=${usersToken}`, { token: reader() }),
+      400,
+      'Directory_ExpiredPageToken',
+    );
   });
 });

@@ -146,7 +146,9 @@ describe('Graph bearer authentication', () => {
     const header = String(res.headers['www-authenticate']);
     // Exactly the parameters of https://learn.microsoft.com/entra/identity-platform/claims-challenge (no client_id in a claims challenge).
     assert.ok(
-      header.startsWith(`Bearer realm="", authorization_uri="${PUBLIC_URL}/${TENANT_ID}/oauth2/v2.0/authorize", error="insufficient_claims", claims="`),
+      header.startsWith(
+        `Bearer realm="", authorization_uri="${PUBLIC_URL}/${TENANT_ID}/oauth2/v2.0/authorize", error="insufficient_claims", claims="`,
+      ),
       header,
     );
     const encoded = /claims="([^"]+)"/.exec(header)![1]!;

@@ -28,7 +28,12 @@ describe('authorization findings', () => {
 
   before(async () => {
     h = await makeHarness();
-    const both: User = { ...h.users.bob!, id: newGuid(), userPrincipalName: `dwhd@${DOMAIN}`, roleTemplateIds: [ROLE.directoryWriters, ROLE.helpdeskAdministrator] };
+    const both: User = {
+      ...h.users.bob!,
+      id: newGuid(),
+      userPrincipalName: `dwhd@${DOMAIN}`,
+      roleTemplateIds: [ROLE.directoryWriters, ROLE.helpdeskAdministrator],
+    };
     await h.store.users.insert(both);
     h.users.dwhd = both;
     writerHelpdesk = delegatedToken(h, 'dwhd', ['User.ReadWrite.All', 'Directory.ReadWrite.All', 'User.RevokeSessions.All']);
@@ -40,7 +45,11 @@ describe('authorization findings', () => {
       const token = appToken(h, ['User.ReadWrite.All', 'Directory.ReadWrite.All'], APP_WITHOUT_ROLE);
       for (const target of [h.users.globaladmin!, h.users.bob!]) {
         const before = await reload(h, target);
-        assertGraphError(await call(h, 'PATCH', `/v1.0/users/${target.id}`, { token, body: NEW_PASSWORD }), 403, 'Authorization_RequestDenied');
+        assertGraphError(
+          await call(h, 'PATCH', `/v1.0/users/${target.id}`, { token, body: NEW_PASSWORD }),
+          403,
+          'Authorization_RequestDenied',
+        );
         assert.equal((await reload(h, target)).passwordHash, before.passwordHash);
       }
     });
@@ -49,7 +58,11 @@ describe('authorization findings', () => {
       const token = appToken(h, ['User.ReadWrite.All'], APP_WITHOUT_ROLE);
       for (const key of ['globaladmin', 'useradmin', 'helpdesk']) {
         const target = h.users[key]!;
-        assertGraphError(await call(h, 'PATCH', `/v1.0/users/${target.id}`, { token, body: { accountEnabled: false } }), 403, 'Authorization_RequestDenied');
+        assertGraphError(
+          await call(h, 'PATCH', `/v1.0/users/${target.id}`, { token, body: { accountEnabled: false } }),
+          403,
+          'Authorization_RequestDenied',
+        );
         assertGraphError(await call(h, 'DELETE', `/v1.0/users/${target.id}`, { token }), 403, 'Authorization_RequestDenied');
         assert.equal((await reload(h, target)).accountEnabled, true);
       }
@@ -60,7 +73,11 @@ describe('authorization findings', () => {
       const carol = await plainUser('carol');
       assert.equal((await call(h, 'PATCH', `/v1.0/users/${carol.id}`, { token, body: NEW_PASSWORD })).status, 204);
       assert.notEqual((await reload(h, carol)).passwordHash, carol.passwordHash);
-      assertGraphError(await call(h, 'PATCH', `/v1.0/users/${h.users.globaladmin!.id}`, { token, body: NEW_PASSWORD }), 403, 'Authorization_RequestDenied');
+      assertGraphError(
+        await call(h, 'PATCH', `/v1.0/users/${h.users.globaladmin!.id}`, { token, body: NEW_PASSWORD }),
+        403,
+        'Authorization_RequestDenied',
+      );
     });
 
     test('an app with a directory role acts on the targets that role may act on', async () => {
@@ -68,11 +85,19 @@ describe('authorization findings', () => {
       const token = appToken(h, ['User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All'], APP_USER_ADMIN);
       // User Administrator may act on a Helpdesk Administrator, not on a Global Administrator.
       assert.equal((await call(h, 'PATCH', `/v1.0/users/${h.users.helpdesk!.id}`, { token, body: NEW_PASSWORD })).status, 204);
-      assertGraphError(await call(h, 'PATCH', `/v1.0/users/${h.users.globaladmin!.id}`, { token, body: NEW_PASSWORD }), 403, 'Authorization_RequestDenied');
+      assertGraphError(
+        await call(h, 'PATCH', `/v1.0/users/${h.users.globaladmin!.id}`, { token, body: NEW_PASSWORD }),
+        403,
+        'Authorization_RequestDenied',
+      );
       assertGraphError(await call(h, 'DELETE', `/v1.0/users/${h.users.globaladmin!.id}`, { token }), 403, 'Authorization_RequestDenied');
       // The assignment is read per request: removing it takes effect at once.
       await h.store.applications.upsert(application({ appId: APP_USER_ADMIN, directoryRoles: [] }));
-      assertGraphError(await call(h, 'PATCH', `/v1.0/users/${h.users.helpdesk!.id}`, { token, body: NEW_PASSWORD }), 403, 'Authorization_RequestDenied');
+      assertGraphError(
+        await call(h, 'PATCH', `/v1.0/users/${h.users.helpdesk!.id}`, { token, body: NEW_PASSWORD }),
+        403,
+        'Authorization_RequestDenied',
+      );
     });
   });
 
@@ -85,7 +110,11 @@ describe('authorization findings', () => {
 
     test('... nor disable or rename a Helpdesk Administrator (Directory Writers may disable only users without roles)', async () => {
       const target = h.users.helpdesk!;
-      assertGraphError(await call(h, 'PATCH', `/v1.0/users/${target.id}`, { token: writerHelpdesk, body: { accountEnabled: false } }), 403, 'Authorization_RequestDenied');
+      assertGraphError(
+        await call(h, 'PATCH', `/v1.0/users/${target.id}`, { token: writerHelpdesk, body: { accountEnabled: false } }),
+        403,
+        'Authorization_RequestDenied',
+      );
       assertGraphError(
         await call(h, 'PATCH', `/v1.0/users/${target.id}`, { token: writerHelpdesk, body: { userPrincipalName: `hd2@${DOMAIN}` } }),
         403,
@@ -98,8 +127,14 @@ describe('authorization findings', () => {
 
     test('... while each role keeps its own rights: disable a user without roles, reset a Helpdesk Administrator password', async () => {
       const erin = await plainUser('erin');
-      assert.equal((await call(h, 'PATCH', `/v1.0/users/${erin.id}`, { token: writerHelpdesk, body: { accountEnabled: false } })).status, 204);
-      assert.equal((await call(h, 'PATCH', `/v1.0/users/${h.users.helpdesk!.id}`, { token: writerHelpdesk, body: NEW_PASSWORD })).status, 204);
+      assert.equal(
+        (await call(h, 'PATCH', `/v1.0/users/${erin.id}`, { token: writerHelpdesk, body: { accountEnabled: false } })).status,
+        204,
+      );
+      assert.equal(
+        (await call(h, 'PATCH', `/v1.0/users/${h.users.helpdesk!.id}`, { token: writerHelpdesk, body: NEW_PASSWORD })).status,
+        204,
+      );
     });
   });
 
@@ -123,4 +158,3 @@ describe('authorization findings', () => {
 /** Stored applications: one without a directory role, one that gets User Administrator. */
 const APP_WITHOUT_ROLE = 'a1b2c3d4-0000-4000-8000-0000000000a1';
 const APP_USER_ADMIN = 'a1b2c3d4-0000-4000-8000-0000000000a2';
-

@@ -31,7 +31,9 @@ function docTable(name: string): string[][] {
   assert.ok(start >= 0, `docs/authorization.md has no table '${name}'`);
   const rows: string[][] = [];
   for (let i = start + 1; i < lines.length && lines[i]!.startsWith('|'); i++) {
-    const cells = lines[i]!.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = lines[i]!.split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells.every((c) => /^-+$/.test(c))) continue; // the separator line
     rows.push(cells);
   }
@@ -116,7 +118,10 @@ function parseTargetTable(name: string): TargetSpec {
   return spec;
 }
 
-const TARGET_TABLES = { 'reset passwords': parseTargetTable('reset-passwords'), 'sensitive actions': parseTargetTable('sensitive-actions') };
+const TARGET_TABLES = {
+  'reset passwords': parseTargetTable('reset-passwords'),
+  'sensitive actions': parseTargetTable('sensitive-actions'),
+};
 
 const ROLE_PERMISSIONS: Map<string, Set<string>> = (() => {
   const [header, ...rows] = docTable('role-permissions');
@@ -204,9 +209,13 @@ const nameOf = (id: string) => ROLE_DISPLAY_NAMES[id]!;
 const USER_ACTORS: UserActor[] = [
   { kind: 'user', label: 'no role', roles: [] },
   ...ROLE_IDS.map((r): UserActor => ({ kind: 'user', label: nameOf(r), roles: [r] })),
-  ...ROLE_IDS.flatMap((a, i) => ROLE_IDS.slice(i + 1).map((b): UserActor => ({ kind: 'user', label: `${nameOf(a)} + ${nameOf(b)}`, roles: [a, b] }))),
+  ...ROLE_IDS.flatMap((a, i) =>
+    ROLE_IDS.slice(i + 1).map((b): UserActor => ({ kind: 'user', label: `${nameOf(a)} + ${nameOf(b)}`, roles: [a, b] })),
+  ),
 ];
-const ALL_APP_PERMISSIONS = [...new Set([...ACTIONS.values()].flatMap((a) => a.application).concat(['User.ReadWrite.All', 'Directory.ReadWrite.All']))];
+const ALL_APP_PERMISSIONS = [
+  ...new Set([...ACTIONS.values()].flatMap((a) => a.application).concat(['User.ReadWrite.All', 'Directory.ReadWrite.All'])),
+];
 const APP_ACTORS: AppActor[] = [
   ...ALL_APP_PERMISSIONS.map((p): AppActor => ({ kind: 'app', label: `app ${p}`, permissions: [p], roles: [] })),
   ...[ROLE.userAdministrator, ROLE.helpdeskAdministrator, ROLE.privilegedAuthenticationAdministrator, ROLE.directoryWriters].map(
@@ -215,7 +224,10 @@ const APP_ACTORS: AppActor[] = [
   { kind: 'app', label: 'app User.Read.All + Global Administrator', permissions: ['User.Read.All'], roles: [ROLE.globalAdministrator] },
 ];
 const ACTORS: ActorSpec[] = [...USER_ACTORS, ...APP_ACTORS];
-const TARGET_KINDS: { label: string; roles: string[] }[] = [{ label: 'no role', roles: [] }, ...ROLE_IDS.map((r) => ({ label: nameOf(r), roles: [r] }))];
+const TARGET_KINDS: { label: string; roles: string[] }[] = [
+  { label: 'no role', roles: [] },
+  ...ROLE_IDS.map((r) => ({ label: nameOf(r), roles: [r] })),
+];
 
 const OK_STATUS: Record<ActionName, number> = {
   revokeSignInSessions: 200,
@@ -250,7 +262,14 @@ describe('authorization matrix (docs/authorization.md) over HTTP', () => {
 
     const newUser = async (roles: string[]): Promise<User> => {
       const n = ++serial;
-      const user: User = { ...base, id: newGuid(), userPrincipalName: `m${n}@${DOMAIN}`, displayName: `M${n}`, mail: null, roleTemplateIds: roles };
+      const user: User = {
+        ...base,
+        id: newGuid(),
+        userPrincipalName: `m${n}@${DOMAIN}`,
+        displayName: `M${n}`,
+        mail: null,
+        roleTemplateIds: roles,
+      };
       await store.users.insert(user);
       return user;
     };
@@ -351,12 +370,12 @@ describe('authorization matrix (docs/authorization.md) over HTTP', () => {
           const status = await send(token(), action, before);
           const after = await reload(user.id);
           const shown = effectShown(action, before, after);
-          const ok = want
-            ? status === OK_STATUS[action] && (shown || (action === 'enable' && spec.self))
-            : status === 403 && !shown;
+          const ok = want ? status === OK_STATUS[action] && (shown || (action === 'enable' && spec.self)) : status === 403 && !shown;
           if (!ok) {
             disagreeingByAction.set(action, (disagreeingByAction.get(action) ?? 0) + 1);
-            disagreements.push(`${actor.label} → ${spec.label}: ${action} expected ${want ? OK_STATUS[action] : 403}, got ${status}${shown ? ' (changed)' : ''}`);
+            disagreements.push(
+              `${actor.label} → ${spec.label}: ${action} expected ${want ? OK_STATUS[action] : 403}, got ${status}${shown ? ' (changed)' : ''}`,
+            );
           }
           // Undo what changed, through the store, so every cell starts from the same state.
           if (after === null) await store.users.insert(user);
@@ -378,7 +397,8 @@ describe('authorization matrix (docs/authorization.md) over HTTP', () => {
       disagreements.length > 0 ? ` (${[...disagreeingByAction].map(([a, n]) => `${a} ${n}`).join(', ')})` : ''
     }`;
     console.log(`authorization matrix: ${summary}`);
-    const expectedCells = USER_ACTORS.length * (TARGET_KINDS.length + 1) * ACTION_NAMES.length + APP_ACTORS.length * TARGET_KINDS.length * ACTION_NAMES.length;
+    const expectedCells =
+      USER_ACTORS.length * (TARGET_KINDS.length + 1) * ACTION_NAMES.length + APP_ACTORS.length * TARGET_KINDS.length * ACTION_NAMES.length;
     assert.equal(cells, expectedCells, 'every cell ran');
     assert.deepEqual(disagreements.slice(0, 40), [], summary);
   });

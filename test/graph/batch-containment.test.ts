@@ -47,7 +47,12 @@ describe('$batch inner URLs stay under the batch version', () => {
   test('dot segments that climb out of the version reach no other surface', async () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const clientCredentials = Buffer.from(
-      new URLSearchParams({ grant_type: 'client_credentials', client_id: APP.webApp, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default' }).toString(),
+      new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: APP.webApp,
+        client_secret: WEB_SECRET,
+        scope: 'https://graph.microsoft.com/.default',
+      }).toString(),
     ).toString('base64');
     const escapes: [string, string, Record<string, unknown>?][] = [
       ['GET', '/../beta/me'],
@@ -63,7 +68,11 @@ describe('$batch inner URLs stay under the batch version', () => {
       ['GET', '/./../beta/me'],
       ['GET', '/..'],
     ];
-    const responses = await batch(h, token, escapes.map(([method, url, extra], i) => ({ id: String(i), method, url, ...extra })));
+    const responses = await batch(
+      h,
+      token,
+      escapes.map(([method, url, extra], i) => ({ id: String(i), method, url, ...extra })),
+    );
     for (const [i, [, url]] of escapes.entries()) {
       const r = responses.get(String(i));
       assertRefused(r, /the path leaves the version/);
@@ -85,15 +94,33 @@ describe('$batch inner URLs stay under the batch version', () => {
       ['https://graph.microsoft.com/beta/me', /absolute URLs/],
       ['//login.portcullis.test/devicelogin', /absolute URLs/],
     ];
-    const responses = await batch(h, token, cases.map(([url], i) => ({ id: String(i), method: 'GET', url })));
+    const responses = await batch(
+      h,
+      token,
+      cases.map(([url], i) => ({ id: String(i), method: 'GET', url })),
+    );
     for (const [i, [, message]] of cases.entries()) assertRefused(responses.get(String(i)), message);
   });
 
   test('a URL that stays inside the version and names a Graph route still works', async () => {
     const bob = h.users.bob!;
-    const ok = ['me', '/me/', './me', 'users/../me', '/Me', `users/${encodeURIComponent(bob.userPrincipalName)}`, `/users/x/../${bob.id}?$select=id`, `/users/%62ob%40contoso.test`];
-    const responses = await batch(h, token, ok.map((url, i) => ({ id: String(i), method: 'GET', url })));
-    for (const [i, url] of ok.entries()) assert.equal(responses.get(String(i)).status, 200, `${url}: ${JSON.stringify(responses.get(String(i)))}`);
+    const ok = [
+      'me',
+      '/me/',
+      './me',
+      'users/../me',
+      '/Me',
+      `users/${encodeURIComponent(bob.userPrincipalName)}`,
+      `/users/x/../${bob.id}?$select=id`,
+      `/users/%62ob%40contoso.test`,
+    ];
+    const responses = await batch(
+      h,
+      token,
+      ok.map((url, i) => ({ id: String(i), method: 'GET', url })),
+    );
+    for (const [i, url] of ok.entries())
+      assert.equal(responses.get(String(i)).status, 200, `${url}: ${JSON.stringify(responses.get(String(i)))}`);
     // Unknown segments answer as a direct request does.
     const unknown = await batch(h, token, [
       { id: 'a', method: 'GET', url: '/nothingHere' },
@@ -113,7 +140,17 @@ describe('$batch inner URLs stay under the batch version', () => {
     const nested = {
       requests: Array.from({ length: 20 }, (_, i) => ({ id: String(i), method: 'POST', url: `/users/${alice.id}/revokeSignInSessions` })),
     };
-    const spellings = ['/%24batch', '%24batch', '/$BATCH', '/$batch/', 'users/../$batch', '/%2e%2e/v1.0/$batch', './%24Batch', '/%2524batch', '/$batch?x=1'];
+    const spellings = [
+      '/%24batch',
+      '%24batch',
+      '/$BATCH',
+      '/$batch/',
+      'users/../$batch',
+      '/%2e%2e/v1.0/$batch',
+      './%24Batch',
+      '/%2524batch',
+      '/$batch?x=1',
+    ];
     const responses = await batch(
       h,
       token,
@@ -121,7 +158,14 @@ describe('$batch inner URLs stay under the batch version', () => {
     );
     for (const [i, url] of spellings.entries()) {
       const r = responses.get(String(i));
-      assertRefused(r, url === '/%2e%2e/v1.0/$batch' ? /leaves the version/ : url === '/%2524batch' ? /segment '%24batch'/ : /cannot contain a \$batch request/);
+      assertRefused(
+        r,
+        url === '/%2e%2e/v1.0/$batch'
+          ? /leaves the version/
+          : url === '/%2524batch'
+            ? /segment '%24batch'/
+            : /cannot contain a \$batch request/,
+      );
     }
     // None of the 20 x 9 nested revokes ran.
     assert.equal((await reload(h, alice)).revocationEpoch, alice.revocationEpoch);
@@ -198,21 +242,33 @@ describe('$batch inner requests run with the outer client address', () => {
   test('secret guessing through a batch with rotating inner X-Forwarded-For reaches no limiter', async () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const guess = (i: number) =>
-      Buffer.from(new URLSearchParams({ grant_type: 'client_credentials', client_id: APP.webApp, client_secret: `guess-${i}`, scope: 'https://graph.microsoft.com/.default' }).toString()).toString(
-        'base64',
-      );
+      Buffer.from(
+        new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: APP.webApp,
+          client_secret: `guess-${i}`,
+          scope: 'https://graph.microsoft.com/.default',
+        }).toString(),
+      ).toString('base64');
     const forged = (i: number) => `203.0.113.${100 + i}`;
     for (let round = 0; round < 2; round++) {
       const res = await send(
         Array.from({ length: 20 }, (_, k) => {
           const i = round * 20 + k;
-          return { id: String(i), method: 'POST', url: `/../${TENANT_ID}/oauth2/v2.0/token`, headers: { ...form, 'x-forwarded-for': forged(i) }, body: guess(i) };
+          return {
+            id: String(i),
+            method: 'POST',
+            url: `/../${TENANT_ID}/oauth2/v2.0/token`,
+            headers: { ...form, 'x-forwarded-for': forged(i) },
+            body: guess(i),
+          };
         }),
       );
       assert.equal(res.statusCode, 200, res.body);
       for (const r of res.json().responses) assertRefused(r, /leaves the version/);
     }
     // The real limiter (core/attempt-limiter.ts) counted no attempt for any forged address.
-    for (let i = 0; i < 40; i++) assert.equal(await store.lockouts.get(lockoutKey.clientSource(sourceOf(forged(i))), Date.now()), null, forged(i));
+    for (let i = 0; i < 40; i++)
+      assert.equal(await store.lockouts.get(lockoutKey.clientSource(sourceOf(forged(i))), Date.now()), null, forged(i));
   });
 });

@@ -35,7 +35,11 @@ describe('$batch bodies nested too deep', () => {
     assert.equal(fits.json.responses[0].status, 400); // PATCH with an unknown property: the route's own answer
     const deep = await call(h, 'POST', '/v1.0/$batch', { token, headers: json, body: batchText(nest(61)) });
     assertGraphError(deep, 400, 'Request_BadRequest', /deeper than 64 levels/);
-    const inString = await call(h, 'POST', '/v1.0/$batch', { token, headers: json, body: batchText(JSON.stringify('[{\\"'.repeat(5_000))) });
+    const inString = await call(h, 'POST', '/v1.0/$batch', {
+      token,
+      headers: json,
+      body: batchText(JSON.stringify('[{\\"'.repeat(5_000))),
+    });
     assert.equal(inString.status, 200, inString.body);
   });
 

@@ -37,7 +37,13 @@ function normalise(responses: any[], clock: ManualClock): string {
   });
 }
 
-async function runBoth(h: Harness, clock: ManualClock, url: string, token: () => string, requests: unknown[]): Promise<{ inject: any[]; lane: any[] }> {
+async function runBoth(
+  h: Harness,
+  clock: ManualClock,
+  url: string,
+  token: () => string,
+  requests: unknown[],
+): Promise<{ inject: any[]; lane: any[] }> {
   const once = async (lane: boolean) => {
     batchDispatch.revokeLane = lane;
     try {
@@ -56,7 +62,14 @@ async function runBoth(h: Harness, clock: ManualClock, url: string, token: () =>
   return { inject, lane };
 }
 
-const item = (raw: Partial<BatchItem> & { url: string }): BatchItem => ({ id: '1', method: 'POST', headers: {}, body: undefined, dependsOn: [], ...raw });
+const item = (raw: Partial<BatchItem> & { url: string }): BatchItem => ({
+  id: '1',
+  method: 'POST',
+  headers: {},
+  body: undefined,
+  dependsOn: [],
+  ...raw,
+});
 
 describe('$batch revoke lane', () => {
   let h: Harness;
@@ -91,14 +104,22 @@ describe('$batch revoke lane', () => {
     const { lane } = await runBoth(h, clock, '/v1.0/$batch', () => delegatedToken(h, 'globaladmin', ADMIN_SCOPES), [
       { id: '1', method: 'POST', url: `/users/${alice0.id}/revokeSignInSessions`, headers: json, body: {} },
       { id: '2', method: 'POST', url: `users/${encodeURIComponent(bob0.userPrincipalName)}/revokeSignInSessions` },
-      { id: '3', method: 'POST', url: `/Users/${bob0.userPrincipalName.toUpperCase()}/microsoft.graph.revokeSignInSessions`, headers: { 'client-request-id': 'my-id-3' } },
+      {
+        id: '3',
+        method: 'POST',
+        url: `/Users/${bob0.userPrincipalName.toUpperCase()}/microsoft.graph.revokeSignInSessions`,
+        headers: { 'client-request-id': 'my-id-3' },
+      },
       { id: '4', method: 'POST', url: `/users/${UNKNOWN}/revokeSignInSessions` },
       { id: '5', method: 'POST', url: '/users/nobody/revokeSignInSessions', headers: { 'client-request-id': 'not valid!' } },
       { id: '6', method: 'POST', url: `/users/${alice0.id}/invalidateAllRefreshTokens` },
       { id: '7', method: 'POST', url: `/users/${alice0.id}/revokeSignInSessions`, dependsOn: ['4'] },
       { id: '8', method: 'POST', url: `/users/${alice0.id}/revokeSignInSessions?unused=1` },
     ]);
-    assert.deepEqual(lane.map((r) => r.status), [200, 200, 200, 404, 400, 400, 424, 200]);
+    assert.deepEqual(
+      lane.map((r) => r.status),
+      [200, 200, 200, 404, 400, 400, 424, 200],
+    );
     // Two runs: alice revoked by 1 and 8, bob by 2 and 3, in each run.
     assert.equal((await reload(h, alice0)).revocationEpoch, alice0.revocationEpoch + 4);
     assert.equal((await reload(h, bob0)).revocationEpoch, bob0.revocationEpoch + 4);
@@ -111,17 +132,26 @@ describe('$batch revoke lane', () => {
       { id: 'admin', method: 'POST', url: `/users/${ga.id}/revokeSignInSessions` },
       { id: 'user', method: 'POST', url: `/users/${alice.id}/revokeSignInSessions` },
     ]);
-    assert.deepEqual(helpdesk.lane.map((r) => r.status), [403, 200]);
+    assert.deepEqual(
+      helpdesk.lane.map((r) => r.status),
+      [403, 200],
+    );
     const weak = await runBoth(h, clock, '/v1.0/$batch', () => delegatedToken(h, 'bob', ['User.ReadWrite']), [
       { id: 'other', method: 'POST', url: `/users/${alice.id}/revokeSignInSessions` },
       { id: 'read-only', method: 'POST', url: `/users/${ga.id}/revokeSignInSessions` },
     ]);
-    assert.deepEqual(weak.lane.map((r) => r.status), [403, 403]);
+    assert.deepEqual(
+      weak.lane.map((r) => r.status),
+      [403, 403],
+    );
     const none = await runBoth(h, clock, '/v1.0/$batch', () => delegatedToken(h, 'globaladmin', ['User.Read']), [
       { id: 'x', method: 'POST', url: `/users/${alice.id}/revokeSignInSessions` },
       { id: 'me', method: 'POST', url: '/me/revokeSignInSessions' },
     ]);
-    assert.deepEqual(none.lane.map((r) => r.status), [403, 403]);
+    assert.deepEqual(
+      none.lane.map((r) => r.status),
+      [403, 403],
+    );
   });
 
   test('application permissions, /me with an app token, beta actions', async () => {
@@ -130,17 +160,26 @@ describe('$batch revoke lane', () => {
       { id: 'ok', method: 'POST', url: `/users/${alice.id}/revokeSignInSessions` },
       { id: 'me', method: 'POST', url: '/me/revokeSignInSessions' },
     ]);
-    assert.deepEqual(app.lane.map((r) => r.status), [200, 400]);
+    assert.deepEqual(
+      app.lane.map((r) => r.status),
+      [200, 400],
+    );
     const weakApp = await runBoth(h, clock, '/v1.0/$batch', () => appToken(h, ['User.Read.All']), [
       { id: 'no', method: 'POST', url: `/users/${alice.id}/revokeSignInSessions` },
     ]);
-    assert.deepEqual(weakApp.lane.map((r) => r.status), [403]);
+    assert.deepEqual(
+      weakApp.lane.map((r) => r.status),
+      [403],
+    );
     const beta = await runBoth(h, clock, '/beta/$batch', () => delegatedToken(h, 'globaladmin', ADMIN_SCOPES), [
       { id: 'inv', method: 'POST', url: `/users/${alice.id}/invalidateAllRefreshTokens`, headers: json, body: {} },
       { id: 'rev', method: 'POST', url: `/users/${alice.id}/microsoft.graph.revokeSignInSessions` },
       { id: 'app-inv', method: 'POST', url: `/users/${UNKNOWN}/invalidateAllRefreshTokens` },
     ]);
-    assert.deepEqual(beta.lane.map((r) => r.status), [204, 200, 404]);
+    assert.deepEqual(
+      beta.lane.map((r) => r.status),
+      [204, 200, 404],
+    );
     assert.equal(beta.lane[0].body, undefined);
   });
 
@@ -164,13 +203,19 @@ describe('$batch revoke lane', () => {
     batchDispatch.revokeLane = false;
     const viaInject = await call(h, 'POST', '/v1.0/$batch', { token: minted, body: { requests } });
     batchDispatch.revokeLane = true;
-    assert.deepEqual(viaInject.json.responses.map((r: any) => r.status), [200, 401]);
+    assert.deepEqual(
+      viaInject.json.responses.map((r: any) => r.status),
+      [200, 401],
+    );
     const injected = normalise(viaInject.json.responses, clock);
     clock.advance(10_000);
     await fresh();
     minted = token();
     const viaLane = await call(h, 'POST', '/v1.0/$batch', { token: minted, body: { requests } });
-    assert.deepEqual(viaLane.json.responses.map((r: any) => r.status), [200, 401]);
+    assert.deepEqual(
+      viaLane.json.responses.map((r: any) => r.status),
+      [200, 401],
+    );
     assert.equal(normalise(viaLane.json.responses, clock), injected);
   });
 });
@@ -185,9 +230,16 @@ describe('$batch revoke lane with throttling', () => {
 
   test('each inner revoke is charged to the caller; the same requests are throttled both ways', async () => {
     const alice = h.users.alice!;
-    const requests = Array.from({ length: 5 }, (_, i) => ({ id: String(i), method: 'POST', url: `/users/${alice.id}/revokeSignInSessions` }));
+    const requests = Array.from({ length: 5 }, (_, i) => ({
+      id: String(i),
+      method: 'POST',
+      url: `/users/${alice.id}/revokeSignInSessions`,
+    }));
     const { lane } = await runBoth(h, clock, '/v1.0/$batch', () => appToken(h, ['User.RevokeSessions.All']), requests);
-    assert.deepEqual(lane.map((r) => r.status), [200, 200, 200, 429, 429]);
+    assert.deepEqual(
+      lane.map((r) => r.status),
+      [200, 200, 200, 429, 429],
+    );
     assert.equal(lane[3].headers['retry-after'], '1');
   });
 });

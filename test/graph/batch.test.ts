@@ -58,7 +58,9 @@ describe('$batch', () => {
   test('beta: invalidateAllRefreshTokens answers 204 with no body inside the batch', async () => {
     const res = await call(h, 'POST', '/beta/$batch', {
       token,
-      body: { requests: [{ id: 'a', method: 'POST', url: `/users/${h.users.bob!.id}/invalidateAllRefreshTokens`, headers: json, body: {} }] },
+      body: {
+        requests: [{ id: 'a', method: 'POST', url: `/users/${h.users.bob!.id}/invalidateAllRefreshTokens`, headers: json, body: {} }],
+      },
     });
     assert.equal(res.status, 200, res.body);
     assert.equal(res.json.responses[0].status, 204);
@@ -83,9 +85,25 @@ describe('$batch', () => {
       [{}, /'requests' array/],
       [{ requests: [] }, /at least one/],
       [{ requests: Array.from({ length: 21 }, (_, i) => ({ id: String(i), method: 'GET', url: '/me' })) }, /21 requests; the limit is 20/],
-      [{ requests: [{ id: 'A', method: 'GET', url: '/me' }, { id: 'a', method: 'GET', url: '/me' }] }, /more than one request with id 'a'/],
+      [
+        {
+          requests: [
+            { id: 'A', method: 'GET', url: '/me' },
+            { id: 'a', method: 'GET', url: '/me' },
+          ],
+        },
+        /more than one request with id 'a'/,
+      ],
       [{ requests: [{ id: '1', method: 'GET', url: '/me', dependsOn: ['9'] }] }, /depends on '9', which is not in the batch/],
-      [{ requests: [{ id: '1', method: 'GET', url: '/me', dependsOn: ['2'] }, { id: '2', method: 'GET', url: '/me', dependsOn: ['1'] }] }, /cycle/],
+      [
+        {
+          requests: [
+            { id: '1', method: 'GET', url: '/me', dependsOn: ['2'] },
+            { id: '2', method: 'GET', url: '/me', dependsOn: ['1'] },
+          ],
+        },
+        /cycle/,
+      ],
       [{ requests: [{ id: '1', method: 'TRACE', url: '/me' }] }, /invalid 'method'/],
       [{ requests: [{ id: '1', method: 'POST', url: '/users', body: { a: 1 } }] }, /no Content-Type/],
     ];

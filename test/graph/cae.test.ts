@@ -83,7 +83,9 @@ describe('CAE on the Graph API: refused on the next call after revoke, disable, 
 
     const refusedCae = await me(cae);
     assertGraphError(refusedCae, 401, 'InvalidAuthenticationToken', message);
-    const claims = challengeClaims(refusedCae.headers['www-authenticate']) as { access_token: { nbf: { essential: boolean; value: string } } };
+    const claims = challengeClaims(refusedCae.headers['www-authenticate']) as {
+      access_token: { nbf: { essential: boolean; value: string } };
+    };
     assert.equal(claims.access_token.nbf.essential, true);
     const nbf = Number(claims.access_token.nbf.value);
     assert.ok(nbf >= before && nbf <= after, `nbf ${nbf} outside [${before}, ${after}]`);
@@ -94,38 +96,61 @@ describe('CAE on the Graph API: refused on the next call after revoke, disable, 
   }
 
   test('revokeSignInSessions', async () => {
-    await expectRefusedAfter(async (u) => {
-      const r = await call(h, 'POST', `/v1.0/users/${u.id}/revokeSignInSessions`, { token: admin });
-      assert.equal(r.status, 200, r.body);
-    }, /TokenIssuedBeforeRevocationTimestamp/, true);
+    await expectRefusedAfter(
+      async (u) => {
+        const r = await call(h, 'POST', `/v1.0/users/${u.id}/revokeSignInSessions`, { token: admin });
+        assert.equal(r.status, 200, r.body);
+      },
+      /TokenIssuedBeforeRevocationTimestamp/,
+      true,
+    );
   });
 
   test('beta invalidateAllRefreshTokens', async () => {
-    await expectRefusedAfter(async (u) => {
-      const r = await call(h, 'POST', `/beta/users/${u.id}/invalidateAllRefreshTokens`, { token: admin });
-      assert.equal(r.status, 204, r.body);
-    }, /TokenIssuedBeforeRevocationTimestamp/, true);
+    await expectRefusedAfter(
+      async (u) => {
+        const r = await call(h, 'POST', `/beta/users/${u.id}/invalidateAllRefreshTokens`, { token: admin });
+        assert.equal(r.status, 204, r.body);
+      },
+      /TokenIssuedBeforeRevocationTimestamp/,
+      true,
+    );
   });
 
   test('account disabled', async () => {
-    await expectRefusedAfter(async (u) => {
-      const r = await call(h, 'PATCH', `/v1.0/users/${u.id}`, { token: admin, body: { accountEnabled: false } });
-      assert.equal(r.status, 204, r.body);
-    }, /account is disabled/, true);
+    await expectRefusedAfter(
+      async (u) => {
+        const r = await call(h, 'PATCH', `/v1.0/users/${u.id}`, { token: admin, body: { accountEnabled: false } });
+        assert.equal(r.status, 204, r.body);
+      },
+      /account is disabled/,
+      true,
+    );
   });
 
   test('user deleted', async () => {
-    await expectRefusedAfter(async (u) => {
-      const r = await call(h, 'DELETE', `/v1.0/users/${u.id}`, { token: admin });
-      assert.equal(r.status, 204, r.body);
-    }, /no longer exists/, false);
+    await expectRefusedAfter(
+      async (u) => {
+        const r = await call(h, 'DELETE', `/v1.0/users/${u.id}`, { token: admin });
+        assert.equal(r.status, 204, r.body);
+      },
+      /no longer exists/,
+      false,
+    );
   });
 
   test('password reset by an administrator', async () => {
-    await expectRefusedAfter(async (u) => {
-      const r = await call(h, 'PATCH', `/v1.0/users/${u.id}`, { token: admin, body: { passwordProfile: { password: 'Another-Pass-77!' } } });
-      assert.equal(r.status, 204, r.body);
-    }, /TokenIssuedBeforeRevocationTimestamp/, true);
+    await expectRefusedAfter(
+      async (u) => {
+        const r = await call(h, 'PATCH', `/v1.0/users/${u.id}`, {
+          token: admin,
+          body: { passwordProfile: { password: 'Another-Pass-77!' } },
+        });
+        assert.equal(r.status, 204, r.body);
+      },
+      /TokenIssuedBeforeRevocationTimestamp/,
+      true,
+    );
   });
 
   test('a token issued after the revoke works (I2), cp1 or not', async () => {

@@ -25,7 +25,11 @@ describe('Graph error envelope for malformed requests', () => {
       const res = await call(h, 'POST', revokeBob(), { token, body: payload, headers: { 'content-type': 'application/json' } });
       assertGraphError(res, 400, 'Request_BadRequest', 'Invalid JSON in the request body.');
     }
-    const post = await call(h, 'POST', '/v1.0/users', { token, body: '{"displayName":', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const post = await call(h, 'POST', '/v1.0/users', {
+      token,
+      body: '{"displayName":',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     assertGraphError(post, 400, 'Request_BadRequest');
   });
 
@@ -52,7 +56,11 @@ describe('Graph error envelope for malformed requests', () => {
 
   test('a body over the limit: 413', async () => {
     const big = JSON.stringify({ displayName: 'x'.repeat(LIMIT * 2) });
-    const res = await call(h, 'PATCH', `/v1.0/users/${h.users.bob!.id}`, { token, body: big, headers: { 'content-type': 'application/json' } });
+    const res = await call(h, 'PATCH', `/v1.0/users/${h.users.bob!.id}`, {
+      token,
+      body: big,
+      headers: { 'content-type': 'application/json' },
+    });
     assertGraphError(res, 413, 'Request_BadRequest', `The request body exceeds the maximum allowed size of ${LIMIT} bytes.`);
   });
 
@@ -118,7 +126,10 @@ describe('Graph error envelope for malformed requests', () => {
     for (const Class of GRAPH_ERROR_CLASSES) {
       const instance: GraphError = Reflect.construct(Class, ['m']);
       assert.ok(instance instanceof GraphError);
-      assert.ok(docs.includes(`| ${instance.status} | \`${instance.code}\``), `docs/graph-api.md lacks | ${instance.status} | \`${instance.code}\``);
+      assert.ok(
+        docs.includes(`| ${instance.status} | \`${instance.code}\``),
+        `docs/graph-api.md lacks | ${instance.status} | \`${instance.code}\``,
+      );
     }
   });
 

@@ -14,16 +14,16 @@ const TARGETS = ['bob', 'helpdesk', 'passwordadmin', 'authadmin', 'useradmin', '
 // prettier-ignore
 const EXPECTED: Record<string, Record<(typeof TARGETS)[number], 200 | 403>> = {
   //               bob  helpdesk  passwordadmin  authadmin  useradmin  privauthadmin  globaladmin
-  alice:         { bob: 403, helpdesk: 403, passwordadmin: 403, authadmin: 403, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
-  helpdesk:      { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 403, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
+  alice: { bob: 403, helpdesk: 403, passwordadmin: 403, authadmin: 403, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
+  helpdesk: { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 403, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
   passwordadmin: { bob: 200, helpdesk: 403, passwordadmin: 200, authadmin: 403, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
-  authadmin:     { bob: 200, helpdesk: 403, passwordadmin: 200, authadmin: 200, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
-  useradmin:     { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 403, useradmin: 200, privauthadmin: 403, globaladmin: 403 },
+  authadmin: { bob: 200, helpdesk: 403, passwordadmin: 200, authadmin: 200, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
+  useradmin: { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 403, useradmin: 200, privauthadmin: 403, globaladmin: 403 },
   privauthadmin: { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 200, useradmin: 200, privauthadmin: 200, globaladmin: 200 },
-  globaladmin:   { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 200, useradmin: 200, privauthadmin: 200, globaladmin: 200 },
+  globaladmin: { bob: 200, helpdesk: 200, passwordadmin: 200, authadmin: 200, useradmin: 200, privauthadmin: 200, globaladmin: 200 },
   // Directory Writers carries microsoft.directory/users/invalidateAllRefreshTokens; Entra does not
   // say on whom, so Portcullis allows users without roles only (docs/authorization.md).
-  dirwriter:     { bob: 200, helpdesk: 403, passwordadmin: 403, authadmin: 403, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
+  dirwriter: { bob: 200, helpdesk: 403, passwordadmin: 403, authadmin: 403, useradmin: 403, privauthadmin: 403, globaladmin: 403 },
 };
 
 describe('role matrix for revoking another user (User.RevokeSessions.All)', () => {

@@ -25,7 +25,12 @@ describe('Graph user strings: lone surrogates and invalid UTF-8', () => {
   const invalidDisplayName = "Invalid value specified for property 'displayName' of resource 'User'.";
 
   test('POST /users: a lone surrogate in displayName is 400 and nothing is created; a pair is a character', async () => {
-    for (const [nick, name] of [['hi', '"a\\ud800b"'], ['lo', '"\\udfffb"'], ['end', '"a\\ud83d"'], ['swapped', '"\\ude00\\ud83d"']]) {
+    for (const [nick, name] of [
+      ['hi', '"a\\ud800b"'],
+      ['lo', '"\\udfffb"'],
+      ['end', '"a\\ud83d"'],
+      ['swapped', '"\\ude00\\ud83d"'],
+    ]) {
       const res = await call(h, 'POST', '/v1.0/users', { token: admin, body: newUserJson(nick!, name!), headers: json });
       assertGraphError(res, 400, 'Request_BadRequest', invalidDisplayName);
       assert.equal((await call(h, 'GET', `/v1.0/users/${nick}@contoso.test`, { token: admin })).status, 404, `${nick} was not created`);
@@ -65,7 +70,11 @@ describe('Graph user strings: lone surrogates and invalid UTF-8', () => {
       assertGraphError(res, 400, 'Request_BadRequest', 'Invalid JSON in the request body.');
       assert.equal((await reload(h, bob.id)).displayName, bob.displayName, `bytes ${bytes.join(' ')}`);
     }
-    const utf8 = await call(h, 'PATCH', `/v1.0/users/${bob.id}`, { token: admin, body: Buffer.from('{"displayName":"Bøb"}'), headers: json });
+    const utf8 = await call(h, 'PATCH', `/v1.0/users/${bob.id}`, {
+      token: admin,
+      body: Buffer.from('{"displayName":"Bøb"}'),
+      headers: json,
+    });
     assert.equal(utf8.status, 204, utf8.body);
     assert.equal((await reload(h, bob.id)).displayName, 'Bøb');
   });

@@ -89,7 +89,12 @@ describe('GET /users, /users/{id}, /me', () => {
   });
 
   test('malformed id 400, unknown 404', async () => {
-    assertGraphError(await call(h, 'GET', '/v1.0/users/12345', { token: reader }), 400, 'Request_BadRequest', "Invalid object identifier '12345'.");
+    assertGraphError(
+      await call(h, 'GET', '/v1.0/users/12345', { token: reader }),
+      400,
+      'Request_BadRequest',
+      "Invalid object identifier '12345'.",
+    );
     const ghost = '0b6c1d8e-1111-4222-8333-944455556666';
     assertGraphError(
       await call(h, 'GET', `/v1.0/users/${ghost}`, { token: reader }),
@@ -137,9 +142,15 @@ describe('GET /users, /users/{id}, /me', () => {
   test("$filter=userPrincipalName eq '…' and id eq '…'", async () => {
     const bob = h.users.bob!;
     const byUpn = await call(h, 'GET', "/v1.0/users?$filter=userPrincipalName eq 'BOB@contoso.test'", { token: reader });
-    assert.deepEqual(byUpn.json.value.map((u: { id: string }) => u.id), [bob.id]);
+    assert.deepEqual(
+      byUpn.json.value.map((u: { id: string }) => u.id),
+      [bob.id],
+    );
     const byId = await call(h, 'GET', `/v1.0/users?$filter=${encodeURIComponent(`id eq '${bob.id}'`)}`, { token: reader });
-    assert.deepEqual(byId.json.value.map((u: { id: string }) => u.id), [bob.id]);
+    assert.deepEqual(
+      byId.json.value.map((u: { id: string }) => u.id),
+      [bob.id],
+    );
     const none = await call(h, 'GET', "/v1.0/users?$filter=userPrincipalName eq 'o''brien@contoso.test'", { token: reader });
     assert.deepEqual(none.json.value, []);
   });
@@ -163,8 +174,16 @@ describe('GET /users, /users/{id}, /me', () => {
     assert.equal((await call(h, 'GET', `/v1.0/users/${h.users.alice!.id}`, { token: userRead })).status, 200);
     assertGraphError(await call(h, 'GET', `/v1.0/users/${h.users.bob!.id}`, { token: userRead }), 403, 'Authorization_RequestDenied');
     assert.equal((await call(h, 'GET', '/v1.0/users', { token: appToken(h, ['User.ReadWrite.All']) })).status, 200);
-    assertGraphError(await call(h, 'GET', '/v1.0/users', { token: appToken(h, ['AuditLog.Read.All']) }), 403, 'Authorization_RequestDenied');
-    assertGraphError(await call(h, 'GET', '/v1.0/me', { token: delegatedToken(h, 'alice', ['AuditLog.Read.All']) }), 403, 'Authorization_RequestDenied');
+    assertGraphError(
+      await call(h, 'GET', '/v1.0/users', { token: appToken(h, ['AuditLog.Read.All']) }),
+      403,
+      'Authorization_RequestDenied',
+    );
+    assertGraphError(
+      await call(h, 'GET', '/v1.0/me', { token: delegatedToken(h, 'alice', ['AuditLog.Read.All']) }),
+      403,
+      'Authorization_RequestDenied',
+    );
   });
 
   test('User.ReadBasic.All reads the basic profile only', async () => {
@@ -226,7 +245,10 @@ describe('POST, PATCH, DELETE /users', () => {
 
   test('POST /users validation errors use Graph messages', async () => {
     const cases: [Record<string, unknown>, string | RegExp][] = [
-      [newUser('dup', { userPrincipalName: 'ALICE@contoso.test' }), 'Another object with the same value for property userPrincipalName already exists.'],
+      [
+        newUser('dup', { userPrincipalName: 'ALICE@contoso.test' }),
+        'Another object with the same value for property userPrincipalName already exists.',
+      ],
       [
         newUser('dom', { userPrincipalName: 'dom@fabrikam.test' }),
         'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
@@ -243,7 +265,10 @@ describe('POST, PATCH, DELETE /users', () => {
       [newUser('nopw', { passwordProfile: undefined }), 'Property passwordProfile value is required but is empty or missing.'],
       [newUser('noenabled', { accountEnabled: undefined }), 'Property accountEnabled value is required but is empty or missing.'],
       [newUser('badtype', { accountEnabled: 'yes' }), "Invalid value specified for property 'accountEnabled' of resource 'User'."],
-      [newUser('badupn', { userPrincipalName: 'bad upn@contoso.test' }), "Invalid value specified for property 'userPrincipalName' of resource 'User'."],
+      [
+        newUser('badupn', { userPrincipalName: 'bad upn@contoso.test' }),
+        "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
+      ],
       [newUser('gn', { givenName: 'Gina' }), "Property 'givenName' is not supported by Portcullis."],
       [newUser('odd', { shoeSize: 44 }), /^The property 'shoeSize' does not exist on type 'microsoft.graph.user'/],
     ];
@@ -253,8 +278,17 @@ describe('POST, PATCH, DELETE /users', () => {
     }
     const dup = await call(h, 'POST', '/v1.0/users', { token: admin, body: newUser('dup2', { userPrincipalName: 'bob@contoso.test' }) });
     assert.deepEqual(dup.json.error.details, [{ target: 'userPrincipalName', code: 'ObjectConflict' }]);
-    assertGraphError(await call(h, 'POST', '/v1.0/users', { token: admin }), 400, 'Request_BadRequest', 'Empty Payload. JSON content expected.');
-    assertGraphError(await call(h, 'POST', '/v1.0/users', { token: admin, body: '[1,2]', headers: { 'content-type': 'application/json' } }), 400, 'Request_BadRequest');
+    assertGraphError(
+      await call(h, 'POST', '/v1.0/users', { token: admin }),
+      400,
+      'Request_BadRequest',
+      'Empty Payload. JSON content expected.',
+    );
+    assertGraphError(
+      await call(h, 'POST', '/v1.0/users', { token: admin, body: '[1,2]', headers: { 'content-type': 'application/json' } }),
+      400,
+      'Request_BadRequest',
+    );
   });
 
   test('POST /users permissions: a role that manages users, or an application write role', async () => {
@@ -269,7 +303,10 @@ describe('POST, PATCH, DELETE /users', () => {
     }
     const byApp = await call(h, 'POST', '/v1.0/users', { token: appToken(h, ['User.ReadWrite.All']), body: newUser('daemonmade') });
     assert.equal(byApp.status, 201, byApp.body);
-    const byWriter = await call(h, 'POST', '/beta/users', { token: delegatedToken(h, 'dirwriter', ['Directory.ReadWrite.All']), body: newUser('writermade') });
+    const byWriter = await call(h, 'POST', '/beta/users', {
+      token: delegatedToken(h, 'dirwriter', ['Directory.ReadWrite.All']),
+      body: newUser('writermade'),
+    });
     assert.equal(byWriter.status, 201, byWriter.body);
     assert.equal(byWriter.headers.location, `${PUBLIC_URL}/beta/users/${byWriter.json.id}`);
   });
@@ -289,14 +326,20 @@ describe('POST, PATCH, DELETE /users', () => {
     assert.ok(disabled.signInSessionsValidFrom !== null);
     assert.equal(disabled.signInSessionsValidFrom, disabled.refreshTokensValidFrom);
     const record = await lastAudit(ACTIVITY.disableAccount, 'disable-bob');
-    assert.deepEqual(record?.targetResources[0]?.modifiedProperties, [{ displayName: 'AccountEnabled', oldValue: 'true', newValue: 'false' }]);
+    assert.deepEqual(record?.targetResources[0]?.modifiedProperties, [
+      { displayName: 'AccountEnabled', oldValue: 'true', newValue: 'false' },
+    ]);
     assert.deepEqual(record?.initiatedBy.user?.id, h.users.useradmin!.id);
 
     // The disabled user's own token stops working at once.
     const bobToken = await call(h, 'GET', '/v1.0/me', { token: delegatedToken(h, 'bob', ['User.Read']) });
     assertGraphError(bobToken, 401, 'InvalidAuthenticationToken');
 
-    const enable = await call(h, 'PATCH', `/v1.0/users/${before.id}`, { token: admin, body: { accountEnabled: true }, headers: { 'client-request-id': 'enable-bob' } });
+    const enable = await call(h, 'PATCH', `/v1.0/users/${before.id}`, {
+      token: admin,
+      body: { accountEnabled: true },
+      headers: { 'client-request-id': 'enable-bob' },
+    });
     assert.equal(enable.status, 204);
     const enabled = await reload(h, before);
     assert.equal(enabled.accountEnabled, true);
@@ -332,7 +375,9 @@ describe('POST, PATCH, DELETE /users', () => {
     assert.equal(afterwards.displayName, 'Robert');
     assert.equal(afterwards.revocationEpoch, before.revocationEpoch + 1);
     const update = await lastAudit(ACTIVITY.updateUser, 'rename-bob');
-    assert.deepEqual(update?.targetResources[0]?.modifiedProperties, [{ displayName: 'DisplayName', oldValue: before.displayName, newValue: 'Robert' }]);
+    assert.deepEqual(update?.targetResources[0]?.modifiedProperties, [
+      { displayName: 'DisplayName', oldValue: before.displayName, newValue: 'Robert' },
+    ]);
     assert.ok(await lastAudit(ACTIVITY.disableAccount, 'rename-bob'));
     await call(h, 'PATCH', `/v1.0/users/${before.id}`, { token: admin, body: { accountEnabled: true } });
   });
@@ -342,8 +387,16 @@ describe('POST, PATCH, DELETE /users', () => {
     const token = delegatedToken(h, 'alice', ['User.ReadWrite']);
     assert.equal((await call(h, 'PATCH', '/v1.0/users/alice@contoso.test', { token, body: { displayName: 'Alice A.' } })).status, 204);
     assert.equal((await reload(h, alice)).displayName, 'Alice A.');
-    assertGraphError(await call(h, 'PATCH', `/v1.0/users/${alice.id}`, { token, body: { accountEnabled: false } }), 403, 'Authorization_RequestDenied');
-    assertGraphError(await call(h, 'PATCH', `/v1.0/users/${h.users.bob!.id}`, { token, body: { displayName: 'x' } }), 403, 'Authorization_RequestDenied');
+    assertGraphError(
+      await call(h, 'PATCH', `/v1.0/users/${alice.id}`, { token, body: { accountEnabled: false } }),
+      403,
+      'Authorization_RequestDenied',
+    );
+    assertGraphError(
+      await call(h, 'PATCH', `/v1.0/users/${h.users.bob!.id}`, { token, body: { displayName: 'x' } }),
+      403,
+      'Authorization_RequestDenied',
+    );
     assert.equal((await reload(h, alice)).accountEnabled, true);
   });
 
@@ -365,11 +418,31 @@ describe('POST, PATCH, DELETE /users', () => {
 
   test('PATCH body errors', async () => {
     const url = `/v1.0/users/${h.users.bob!.id}`;
-    assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { nickname: 'x' } }), 400, 'Request_BadRequest', /does not exist on type/);
-    assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { jobTitle: 'CEO' } }), 400, 'Request_BadRequest', /not supported by Portcullis/);
-    assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { displayName: 42 } }), 400, 'Request_BadRequest', /Invalid value specified for property 'displayName'/);
+    assertGraphError(
+      await call(h, 'PATCH', url, { token: admin, body: { nickname: 'x' } }),
+      400,
+      'Request_BadRequest',
+      /does not exist on type/,
+    );
+    assertGraphError(
+      await call(h, 'PATCH', url, { token: admin, body: { jobTitle: 'CEO' } }),
+      400,
+      'Request_BadRequest',
+      /not supported by Portcullis/,
+    );
+    assertGraphError(
+      await call(h, 'PATCH', url, { token: admin, body: { displayName: 42 } }),
+      400,
+      'Request_BadRequest',
+      /Invalid value specified for property 'displayName'/,
+    );
     assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { displayName: '   ' } }), 400, 'Request_BadRequest');
-    assertGraphError(await call(h, 'PATCH', url, { token: admin, body: { passwordProfile: {} } }), 400, 'Request_BadRequest', /passwordProfile.password/);
+    assertGraphError(
+      await call(h, 'PATCH', url, { token: admin, body: { passwordProfile: {} } }),
+      400,
+      'Request_BadRequest',
+      /passwordProfile.password/,
+    );
     assertGraphError(await call(h, 'PATCH', url, { token: admin }), 400, 'Request_BadRequest', 'Empty Payload. JSON content expected.');
   });
 
@@ -377,8 +450,16 @@ describe('POST, PATCH, DELETE /users', () => {
     const created = await call(h, 'POST', '/v1.0/users', { token: admin, body: newUser('temp') });
     assert.equal(created.status, 201, created.body);
     const id = created.json.id as string;
-    assertGraphError(await call(h, 'DELETE', `/v1.0/users/${h.users.globaladmin!.id}`, { token: admin }), 403, 'Authorization_RequestDenied');
-    assertGraphError(await call(h, 'DELETE', `/v1.0/users/${id}`, { token: delegatedToken(h, 'alice', ['User.ReadWrite.All']) }), 403, 'Authorization_RequestDenied');
+    assertGraphError(
+      await call(h, 'DELETE', `/v1.0/users/${h.users.globaladmin!.id}`, { token: admin }),
+      403,
+      'Authorization_RequestDenied',
+    );
+    assertGraphError(
+      await call(h, 'DELETE', `/v1.0/users/${id}`, { token: delegatedToken(h, 'alice', ['User.ReadWrite.All']) }),
+      403,
+      'Authorization_RequestDenied',
+    );
     const res = await call(h, 'DELETE', `/v1.0/users/${id}`, { token: admin, headers: { 'client-request-id': 'delete-temp' } });
     assert.equal(res.status, 204, res.body);
     assertGraphError(await call(h, 'GET', `/v1.0/users/${id}`, { token: admin }), 404, 'Request_ResourceNotFound');
@@ -401,15 +482,24 @@ describe('POST, PATCH, DELETE /users', () => {
   test('PATCH userPrincipalName renames the user (Update user record); a taken UPN is 400 ObjectConflict', async () => {
     const admin = delegatedToken(h, 'useradmin', ['User.ReadWrite.All']);
     const id = h.users.bob!.id;
-    const res = await call(h, 'PATCH', `/v1.0/users/${id}`, { token: admin, body: { userPrincipalName: 'robert@contoso.test' }, headers: { 'client-request-id': 'rename-bob' } });
+    const res = await call(h, 'PATCH', `/v1.0/users/${id}`, {
+      token: admin,
+      body: { userPrincipalName: 'robert@contoso.test' },
+      headers: { 'client-request-id': 'rename-bob' },
+    });
     assert.equal(res.status, 204, res.body);
     assert.equal((await reload(h, id)).userPrincipalName, 'robert@contoso.test');
     const record = await lastAudit(ACTIVITY.updateUser, 'rename-bob');
-    assert.deepEqual(record?.targetResources[0]?.modifiedProperties, [{ displayName: 'UserPrincipalName', oldValue: 'bob@contoso.test', newValue: 'robert@contoso.test' }]);
+    assert.deepEqual(record?.targetResources[0]?.modifiedProperties, [
+      { displayName: 'UserPrincipalName', oldValue: 'bob@contoso.test', newValue: 'robert@contoso.test' },
+    ]);
     const taken = await call(h, 'PATCH', `/v1.0/users/${id}`, { token: admin, body: { userPrincipalName: 'ALICE@contoso.test' } });
     assertGraphError(taken, 400, 'Request_BadRequest', 'Another object with the same value for property userPrincipalName already exists.');
     const foreign = await call(h, 'PATCH', `/v1.0/users/${id}`, { token: admin, body: { userPrincipalName: 'bob@fabrikam.test' } });
     assertGraphError(foreign, 400, 'Request_BadRequest', /domain portion of the userPrincipalName/);
-    assert.equal((await call(h, 'PATCH', `/v1.0/users/${id}`, { token: admin, body: { userPrincipalName: 'bob@contoso.test' } })).status, 204);
+    assert.equal(
+      (await call(h, 'PATCH', `/v1.0/users/${id}`, { token: admin, body: { userPrincipalName: 'bob@contoso.test' } })).status,
+      204,
+    );
   });
 });

@@ -22,8 +22,16 @@ describe('Graph authentication with a token presented again', () => {
   const tokenFor = (userKey: string, lifetimeSeconds = 3600) => {
     const now = Math.floor(clock.now() / 1000);
     return h.app.services.keys.sign({
-      aud: GRAPH_RESOURCE_APP_ID, iss: `${PUBLIC_URL}/${TENANT_ID}/v2.0`, iat: now, nbf: now, exp: now + lifetimeSeconds,
-      tid: TENANT_ID, oid: h.users[userKey]!.id, azp: APP.publicClient, scp: 'User.Read', ver: '2.0',
+      aud: GRAPH_RESOURCE_APP_ID,
+      iss: `${PUBLIC_URL}/${TENANT_ID}/v2.0`,
+      iat: now,
+      nbf: now,
+      exp: now + lifetimeSeconds,
+      tid: TENANT_ID,
+      oid: h.users[userKey]!.id,
+      azp: APP.publicClient,
+      scp: 'User.Read',
+      ver: '2.0',
     });
   };
   const getMe = (token: string) => call(h, 'GET', '/v1.0/me', { token });
@@ -56,19 +64,38 @@ describe('VerifiedTokens', () => {
     const memo = new VerifiedTokens();
     const d = VerifiedTokens.digest('header.payload.signature');
     memo.remember(d, a.kid, a, { sub: 'x' });
-    assert.deepEqual(memo.get(d, (kid) => (kid === a.kid ? a : undefined)), { sub: 'x' });
-    assert.equal(memo.get(d, () => b), null);
-    assert.equal(memo.get(d, () => a), null, 'the entry was dropped');
+    assert.deepEqual(
+      memo.get(d, (kid) => (kid === a.kid ? a : undefined)),
+      { sub: 'x' },
+    );
+    assert.equal(
+      memo.get(d, () => b),
+      null,
+    );
+    assert.equal(
+      memo.get(d, () => a),
+      null,
+      'the entry was dropped',
+    );
     memo.remember(d, a.kid, a, { sub: 'x' });
-    assert.equal(memo.get(d, () => undefined), null);
+    assert.equal(
+      memo.get(d, () => undefined),
+      null,
+    );
   });
 
   test('bounded: the oldest entries make room', () => {
     const memo = new VerifiedTokens();
     const digests = Array.from({ length: 1100 }, (_, i) => VerifiedTokens.digest(`token-${i}`));
     for (const d of digests) memo.remember(d, a.kid, a, {});
-    assert.equal(memo.get(digests[0]!, () => a), null);
-    assert.deepEqual(memo.get(digests[1099]!, () => a), {});
+    assert.equal(
+      memo.get(digests[0]!, () => a),
+      null,
+    );
+    assert.deepEqual(
+      memo.get(digests[1099]!, () => a),
+      {},
+    );
   });
 
   test('the memoised claims cannot be changed by a caller', () => {

@@ -115,9 +115,20 @@ export async function seedDirectory(store: Store, now: number): Promise<Record<s
     await store.users.insert(user);
     users[key] = user;
   }
-  const secret = async (text: string) => ({ keyId: newGuid(), hash: await hashSecret(text), hint: text.slice(0, 3), displayName: null, endDateTime: null });
+  const secret = async (text: string) => ({
+    keyId: newGuid(),
+    hash: await hashSecret(text),
+    hint: text.slice(0, 3),
+    displayName: null,
+    endDateTime: null,
+  });
   await store.applications.upsert(
-    application({ appId: APP.publicClient, displayName: 'Public Client', publicClientRedirectUris: [REDIRECT.publicClient, 'http://localhost'], allowPublicClientFlows: true }),
+    application({
+      appId: APP.publicClient,
+      displayName: 'Public Client',
+      publicClientRedirectUris: [REDIRECT.publicClient, 'http://localhost'],
+      allowPublicClientFlows: true,
+    }),
   );
   await store.applications.upsert(
     application({

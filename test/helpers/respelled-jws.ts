@@ -11,7 +11,7 @@ export function respelledSignatures(token: string): Record<string, string> {
   if (s.length % 4 === 0) throw new Error('a signature without trailing bits cannot be respelled that way');
   const last = ALPHABET.indexOf(s.at(-1)!);
   return {
-    'padding': `${h}.${p}.${s}${'='.repeat(4 - (s.length % 4))}`,
+    padding: `${h}.${p}.${s}${'='.repeat(4 - (s.length % 4))}`,
     'plus for minus': `${h}.${p}.${s.replace('-', '+')}`,
     'slash for underscore': `${h}.${p}.${s.replace('_', '/')}`,
     'non-zero trailing bits': `${h}.${p}.${s.slice(0, -1)}${ALPHABET[last ^ 1]}`,

@@ -64,7 +64,12 @@ describe('authorize: errors before the redirect URI is trusted are shown, never 
 
   test('a fragment in a loopback redirect URI: AADSTS50011 on a page, never redirected (RFC 6749 §3.1.2)', async () => {
     const pkce = pkcePair();
-    for (const redirectUri of ['http://localhost:43117#frag', 'http://localhost:43117/#', 'http://localhost#x', `${REDIRECT.publicClient}#x`]) {
+    for (const redirectUri of [
+      'http://localhost:43117#frag',
+      'http://localhost:43117/#',
+      'http://localhost#x',
+      `${REDIRECT.publicClient}#x`,
+    ]) {
       const res = await get(authorizeUrl({ redirectUri }, pkce));
       assert.equal(res.statusCode, 400, redirectUri);
       assert.equal(res.headers.location, undefined, redirectUri);
@@ -133,8 +138,10 @@ describe('authorize: the sign-in form and the SSO session', () => {
       url: `/${TENANT_ID}/oauth2/v2.0/authorize`,
       headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({
-        csrf: hiddenField(page.body, 'csrf'), authorize_request: hiddenField(page.body, 'authorize_request'),
-        username: 'ALICE@contoso.test', password: PASSWORD,
+        csrf: hiddenField(page.body, 'csrf'),
+        authorize_request: hiddenField(page.body, 'authorize_request'),
+        username: 'ALICE@contoso.test',
+        password: PASSWORD,
       }).toString(),
     });
     assert.equal(posted.statusCode, 302);
@@ -157,7 +164,11 @@ describe('authorize: the sign-in form and the SSO session', () => {
         method: 'POST',
         url: `/${TENANT_ID}/oauth2/v2.0/authorize`,
         headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({ authorize_request: hiddenField(page.body, 'authorize_request'), username: 'alice@contoso.test', ...fields }).toString(),
+        payload: new URLSearchParams({
+          authorize_request: hiddenField(page.body, 'authorize_request'),
+          username: 'alice@contoso.test',
+          ...fields,
+        }).toString(),
       });
     const wrong = await post({ csrf: hiddenField(page.body, 'csrf'), password: 'nope' });
     assert.equal(wrong.statusCode, 200);
@@ -195,8 +206,16 @@ describe('authorize: the sign-in form and the SSO session', () => {
     const { code, verifier } = await signInForCode(h, jar, 'useradmin@contoso.test');
     await revokeUserSessions(h.store, h.clock, { target: h.users.useradmin!, actor: {}, correlationId: 't' });
     const res = await h.app.http.inject({
-      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'authorization_code', client_id: APP.publicClient, code, redirect_uri: REDIRECT.publicClient, code_verifier: verifier }).toString(),
+      method: 'POST',
+      url: `/${TENANT_ID}/oauth2/v2.0/token`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: APP.publicClient,
+        code,
+        redirect_uri: REDIRECT.publicClient,
+        code_verifier: verifier,
+      }).toString(),
     });
     assert.equal(res.statusCode, 400);
     assert.deepEqual(res.json().error_codes, [50173]);
@@ -215,12 +234,18 @@ describe('authorize: the sign-in form and the SSO session', () => {
   test('logout ends the session and redirects only to a registered URI', async () => {
     const jar = new CookieJar();
     await signInForCode(h, jar, 'alice@contoso.test');
-    const evil = await get(`/${TENANT_ID}/oauth2/v2.0/logout?client_id=${APP.publicClient}&post_logout_redirect_uri=${encodeURIComponent('https://evil.test/')}`, jar);
+    const evil = await get(
+      `/${TENANT_ID}/oauth2/v2.0/logout?client_id=${APP.publicClient}&post_logout_redirect_uri=${encodeURIComponent('https://evil.test/')}`,
+      jar,
+    );
     assert.equal(evil.statusCode, 200);
     assert.equal(evil.headers.location, undefined);
     const jar2 = new CookieJar();
     await signInForCode(h, jar2, 'alice@contoso.test');
-    const ok = await get(`/${TENANT_ID}/oauth2/v2.0/logout?client_id=${APP.publicClient}&post_logout_redirect_uri=${encodeURIComponent(REDIRECT.publicClient)}&state=s`, jar2);
+    const ok = await get(
+      `/${TENANT_ID}/oauth2/v2.0/logout?client_id=${APP.publicClient}&post_logout_redirect_uri=${encodeURIComponent(REDIRECT.publicClient)}&state=s`,
+      jar2,
+    );
     assert.equal(ok.statusCode, 302);
     assert.equal(ok.headers.location, `${REDIRECT.publicClient}?state=s`);
     const none = await get(authorizeUrl({ prompt: 'none' }, pkcePair()), jar2);

@@ -146,7 +146,9 @@ describe('claims parameter: CAE capability (xms_cc) persisted with the code and 
 describe('claims parameter: long-lived CAE tokens when configured', () => {
   let h: Harness;
   before(async () => {
-    h = await makeHarness({ config: { tokens: { ...DEFAULT_TOKEN_LIFETIMES, caeAccessTokenMinSeconds: 20 * HOUR, caeAccessTokenMaxSeconds: 28 * HOUR } } });
+    h = await makeHarness({
+      config: { tokens: { ...DEFAULT_TOKEN_LIFETIMES, caeAccessTokenMinSeconds: 20 * HOUR, caeAccessTokenMaxSeconds: 28 * HOUR } },
+    });
   });
   after(() => h.close());
 
@@ -179,7 +181,8 @@ describe('claims parameter: a challenge nbf is not answered by an older SSO sess
     const jar = new CookieJar();
     await signInForCode(h, jar, 'alice@contoso.test');
     const sessionStart = Math.floor(Date.now() / 1000);
-    const challenge = (nbf: number) => JSON.stringify({ access_token: { xms_cc: { values: ['cp1'] }, nbf: { essential: true, value: String(nbf) } } });
+    const challenge = (nbf: number) =>
+      JSON.stringify({ access_token: { xms_cc: { values: ['cp1'] }, nbf: { essential: true, value: String(nbf) } } });
     const get = (o: Parameters<typeof authorizeUrl>[0]) =>
       h.app.http.inject({ method: 'GET', url: authorizeUrl(o, pkcePair()), headers: { cookie: jar.header() } });
 

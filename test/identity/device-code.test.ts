@@ -32,7 +32,9 @@ async function userEntersCode(userCode: string, action: 'approve' | 'decline', u
   jar.absorb(form.headers['set-cookie']);
   const post = async (url: string, fields: Record<string, string>, csrf = hiddenField(form.body, 'csrf')) => {
     const res = await h.app.http.inject({
-      method: 'POST', url, headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url,
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ csrf, ...fields }).toString(),
     });
     jar.absorb(res.headers['set-cookie']);
@@ -101,7 +103,9 @@ test('bad user codes and apps without public client flows are refused', async ()
   const jar = new CookieJar();
   jar.absorb(form.headers['set-cookie']);
   const bad = await h.app.http.inject({
-    method: 'POST', url: '/devicelogin', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    url: '/devicelogin',
+    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ csrf: hiddenField(form.body, 'csrf'), user_code: 'WRONGCODE' }).toString(),
   });
   assert.equal(bad.statusCode, 400);

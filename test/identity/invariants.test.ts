@@ -21,7 +21,13 @@ before(async () => {
 after(async () => h.close());
 
 const passwordSignIn = (username: string) =>
-  tokenRequest(h, { grant_type: 'password', client_id: APP.publicClient, username, password: PASSWORD, scope: 'openid offline_access User.Read' });
+  tokenRequest(h, {
+    grant_type: 'password',
+    client_id: APP.publicClient,
+    username,
+    password: PASSWORD,
+    scope: 'openid offline_access User.Read',
+  });
 
 describe('I1 + I2: concurrent refresh chains interleaved with revokes (history check)', () => {
   test('no credential issued before an answered revoke is accepted after it; fresh sign-ins work', async () => {
@@ -102,7 +108,10 @@ describe('I1 + I2: concurrent refresh chains interleaved with revokes (history c
     assert.ok(revokes.length >= 10, report);
     assert.ok(refused >= 10, `revokes must actually cut chains: ${report}`);
     assert.ok(attempts.length - refused >= 100, `chains must make progress: ${report}`);
-    assert.ok(attempts.every((a) => a.status < 500), report);
+    assert.ok(
+      attempts.every((a) => a.status < 500),
+      report,
+    );
   });
 });
 
@@ -116,22 +125,41 @@ describe('I3: an acknowledged revoke survives kill -9', () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const form = (body: Record<string, string>) =>
-      fetch(`${base}/${TENANT_ID}/oauth2/v2.0/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) }).then(
-        async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }),
-      );
+      fetch(`${base}/${TENANT_ID}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
     let child = await spawnUntil('test/fixtures/serve-child.ts', [file, String(port)], 'READY');
     try {
-      const alice = await form({ grant_type: 'password', client_id: APP.publicClient, username: 'alice@contoso.test', password: PASSWORD, scope: 'offline_access User.Read' });
+      const alice = await form({
+        grant_type: 'password',
+        client_id: APP.publicClient,
+        username: 'alice@contoso.test',
+        password: PASSWORD,
+        scope: 'offline_access User.Read',
+      });
       assert.equal(alice.status, 200, JSON.stringify(alice.body));
-      const admin = await form({ grant_type: 'client_credentials', client_id: APP.webApp, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default' });
+      const admin = await form({
+        grant_type: 'client_credentials',
+        client_id: APP.webApp,
+        client_secret: WEB_SECRET,
+        scope: 'https://graph.microsoft.com/.default',
+      });
       const res = await fetch(`${base}/v1.0/users/${users.alice!.id}/revokeSignInSessions`, {
-        method: 'POST', headers: { authorization: `Bearer ${admin.body.access_token}`, 'content-type': 'application/json' }, body: '{}',
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin.body.access_token}`, 'content-type': 'application/json' },
+        body: '{}',
       });
       assert.equal(res.status, 200);
       await killHard(child); // kill -9 right after the answer
       const reopened = openSqliteStore(file);
       const after = await reopened.users.findById(TENANT_ID, users.alice!.id);
-      const audits = await reopened.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Update StsRefreshTokenValidFrom Timestamp', limit: 10 });
+      const audits = await reopened.audit.list({
+        tenantId: TENANT_ID,
+        activityDisplayName: 'Update StsRefreshTokenValidFrom Timestamp',
+        limit: 10,
+      });
       await reopened.close();
       assert.equal(after?.revocationEpoch, 1);
       assert.ok(after?.signInSessionsValidFrom);
@@ -154,7 +182,10 @@ describe('I5: only hashes of bearer secrets are at rest', () => {
     const r = await refresh(h, tokens.refresh_token!);
     const secrets = [tokens.refresh_token!, r.body.refresh_token as string, jar.get('__Host-portcullis_sso')!, WEB_SECRET, PASSWORD];
     assert.ok(secrets.every((s) => typeof s === 'string' && s.length > 8));
-    const bytes = [h.dbFile, `${h.dbFile}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
+    const bytes = [h.dbFile, `${h.dbFile}-wal`]
+      .filter(existsSync)
+      .map((f) => readFileSync(f).toString('latin1'))
+      .join('');
     assert.ok(bytes.length > 0);
     for (const s of secrets) assert.equal(bytes.includes(s), false, `a secret of length ${s.length} is stored in clear`);
   });
@@ -167,7 +198,9 @@ describe('I6: access tokens are refused on the Graph API right after a revoke', 
     assert.equal((await me(tokens.access_token!)).statusCode, 200);
     const admin = delegatedToken(h, 'globaladmin', ['User.RevokeSessions.All']);
     const revoked = await h.app.http.inject({
-      method: 'POST', url: '/v1.0/users/authadmin@contoso.test/revokeSignInSessions', headers: { authorization: `Bearer ${admin}` },
+      method: 'POST',
+      url: '/v1.0/users/authadmin@contoso.test/revokeSignInSessions',
+      headers: { authorization: `Bearer ${admin}` },
     });
     assert.equal(revoked.statusCode, 200);
     const after = await me(tokens.access_token!);

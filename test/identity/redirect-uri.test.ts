@@ -17,9 +17,19 @@ test('redirect URIs match exactly (RFC 9700 §4.1.3)', () => {
   assert.equal(redirectKind(app, 'https://spa.test/'), 'spa');
   assert.equal(redirectKind(app, 'msal-app://auth'), 'public');
   for (const bad of [
-    'https://app.test/cb/', 'https://app.test/cb?x=1', 'https://APP.test/cb', 'https://app.test/cb#f', 'https://app.test/c',
-    'https://app.test/cb/../cb', 'https://app.test:443/cb', 'https://spa.test', 'http://app.test/cb', 'https://app.test.evil/cb',
-    'https://evil.test/?https://app.test/cb', ' https://app.test/cb', 'msal-app://auth/x',
+    'https://app.test/cb/',
+    'https://app.test/cb?x=1',
+    'https://APP.test/cb',
+    'https://app.test/cb#f',
+    'https://app.test/c',
+    'https://app.test/cb/../cb',
+    'https://app.test:443/cb',
+    'https://spa.test',
+    'http://app.test/cb',
+    'https://app.test.evil/cb',
+    'https://evil.test/?https://app.test/cb',
+    ' https://app.test/cb',
+    'msal-app://auth/x',
   ]) {
     assert.equal(redirectKind(app, bad), null, bad);
   }
@@ -30,8 +40,13 @@ test('native loopback URIs registered without a port take any port, nothing else
   assert.equal(redirectKind(app, 'http://localhost:5000/'), 'public');
   assert.equal(redirectKind(app, 'http://127.0.0.1:8400/native'), 'public');
   for (const bad of [
-    'https://localhost:5000', 'http://localhost:5000/other', 'http://localhost.evil.test:5000', 'http://127.0.0.1:8400/native/x',
-    'http://user@localhost:5000', 'http://localhost:5000?x=1', 'http://127.0.0.1:8400',
+    'https://localhost:5000',
+    'http://localhost:5000/other',
+    'http://localhost.evil.test:5000',
+    'http://127.0.0.1:8400/native/x',
+    'http://user@localhost:5000',
+    'http://localhost:5000?x=1',
+    'http://127.0.0.1:8400',
   ]) {
     assert.equal(redirectKind(app, bad), null, bad);
   }
@@ -56,7 +71,11 @@ test('registration refuses a redirect URI with a fragment, loopback ones include
       users: [],
       applications: [{ appId: '8a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'RP', publicClient: { redirectUris: [uri] } }],
     };
-    assert.throws(() => parseSeed(seed), (e: unknown) => e instanceof SeedError && /must not contain a fragment/.test(e.message), uri);
+    assert.throws(
+      () => parseSeed(seed),
+      (e: unknown) => e instanceof SeedError && /must not contain a fragment/.test(e.message),
+      uri,
+    );
   }
 });
 

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { generateSigningKey, loadKey, signJwt } from '../../src/crypto/jwt.js';
 import { tokenRequest } from '../helpers/browser-flow.js';
-import { APP, DAEMON_SECRET, ManualClock, PASSWORD, TENANT_ID, WEB_SECRET, appToken, makeHarness, type Harness } from '../helpers/harness.js';
+import {
+  APP,
+  DAEMON_SECRET,
+  ManualClock,
+  PASSWORD,
+  TENANT_ID,
+  WEB_SECRET,
+  appToken,
+  makeHarness,
+  type Harness,
+} from '../helpers/harness.js';
 import { call } from '../graph/graph-helpers.js';
 import { respelledSignatures, signUntilRespellable } from '../helpers/respelled-jws.js';
 
@@ -29,7 +39,12 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       payload: new URLSearchParams(form).toString(),
     });
-    return { status: res.statusCode, body: res.body, json: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null, headers: res.headers };
+    return {
+      status: res.statusCode,
+      body: res.body,
+      json: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : null,
+      headers: res.headers,
+    };
   };
   const revoke = (form: Record<string, string>, headers?: Record<string, string>) => post('revoke', form, headers);
   /** Introspection as the confidential web app (client_secret_basic). */
@@ -55,7 +70,12 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
     return { at: res.body.access_token as string, rt: res.body.refresh_token as string };
   }
   const refresh = (rt: string, clientId: string = APP.publicClient) =>
-    tokenRequest(h, { grant_type: 'refresh_token', client_id: clientId, refresh_token: rt, ...(clientId === APP.webApp ? { client_secret: WEB_SECRET } : {}) });
+    tokenRequest(h, {
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      refresh_token: rt,
+      ...(clientId === APP.webApp ? { client_secret: WEB_SECRET } : {}),
+    });
   const me = (token: string) => call(h, 'GET', '/v1.0/me', { token });
 
   test('discovery advertises both endpoints and their client authentication methods', async () => {
@@ -128,7 +148,8 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
       const res = await revoke({ client_id: APP.webApp, client_secret: WEB_SECRET, token });
       assert.equal(res.status, 200, res.body);
     }
-    for (const token of ['nope', 'a.b.c', 'x'.repeat(300)]) assert.equal((await revoke({ client_id: APP.publicClient, token })).status, 200);
+    for (const token of ['nope', 'a.b.c', 'x'.repeat(300)])
+      assert.equal((await revoke({ client_id: APP.publicClient, token })).status, 200);
     assert.equal((await me(s.at)).status, 200, 'the access token still works');
     assert.equal((await refresh(s.rt)).status, 200, 'the refresh token still works');
   });
@@ -144,7 +165,11 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
     const noToken = await revoke({ client_id: APP.publicClient });
     assert.equal(noToken.status, 400);
     assert.equal(noToken.json!.error, 'invalid_request');
-    const json = await h.app.http.inject({ method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/revoke`, payload: { token: 'x', client_id: APP.publicClient } });
+    const json = await h.app.http.inject({
+      method: 'POST',
+      url: `/${TENANT_ID}/oauth2/v2.0/revoke`,
+      payload: { token: 'x', client_id: APP.publicClient },
+    });
     assert.equal(json.statusCode, 400);
     assert.equal((await refresh(s.rt, APP.webApp)).status, 200, 'failed requests revoked nothing');
 
@@ -214,7 +239,12 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
     await inactive(h.app.services.keys.sign({ ...claims, tid: '11111111-2222-4333-8444-555555555555' }));
     // An ID token is not an access token.
     const withId = await tokenRequest(h, {
-      grant_type: 'password', client_id: APP.webApp, client_secret: WEB_SECRET, username: 'alice@contoso.test', password: PASSWORD, scope: 'openid User.Read',
+      grant_type: 'password',
+      client_id: APP.webApp,
+      client_secret: WEB_SECRET,
+      username: 'alice@contoso.test',
+      password: PASSWORD,
+      scope: 'openid User.Read',
     });
     await inactive(withId.body.id_token as string);
   });

@@ -34,7 +34,23 @@ describe('authorization_code grant', () => {
     assert.ok(tokens.refresh_token!.length >= 43, 'refresh token carries 256 bits');
     const at = decode(tokens.access_token!);
     const alice = h.users.alice!;
-    for (const claim of ['iss', 'aud', 'tid', 'oid', 'sub', 'preferred_username', 'name', 'scp', 'sid', 'uti', 'ver', 'azp', 'iat', 'nbf', 'exp']) {
+    for (const claim of [
+      'iss',
+      'aud',
+      'tid',
+      'oid',
+      'sub',
+      'preferred_username',
+      'name',
+      'scp',
+      'sid',
+      'uti',
+      'ver',
+      'azp',
+      'iat',
+      'nbf',
+      'exp',
+    ]) {
       assert.ok(at[claim] !== undefined, `access token has ${claim}`);
     }
     assert.equal(at.iss, `https://login.portcullis.test/${TENANT_ID}/v2.0`);
@@ -58,7 +74,13 @@ describe('authorization_code grant', () => {
   test('a replayed code is refused with 54005 and revokes the refresh token it issued', async () => {
     const jar = new CookieJar();
     const { code, verifier } = await signInForCode(h, jar, 'alice@contoso.test');
-    const form = { grant_type: 'authorization_code', client_id: APP.publicClient, code, redirect_uri: REDIRECT.publicClient, code_verifier: verifier };
+    const form = {
+      grant_type: 'authorization_code',
+      client_id: APP.publicClient,
+      code,
+      redirect_uri: REDIRECT.publicClient,
+      code_verifier: verifier,
+    };
     const first = await tokenRequest(h, form);
     assert.equal(first.status, 200);
     assertEntraError(await tokenRequest(h, form), 400, 'invalid_grant', 54005);
@@ -69,7 +91,10 @@ describe('authorization_code grant', () => {
   test('a wrong PKCE verifier is refused (50148)', async () => {
     const { code } = await signInForCode(h, new CookieJar(), 'alice@contoso.test');
     const res = await tokenRequest(h, {
-      grant_type: 'authorization_code', client_id: APP.publicClient, code, redirect_uri: REDIRECT.publicClient,
+      grant_type: 'authorization_code',
+      client_id: APP.publicClient,
+      code,
+      redirect_uri: REDIRECT.publicClient,
       code_verifier: 'x'.repeat(43),
     });
     assertEntraError(res, 400, 'invalid_grant', 50148);
@@ -77,21 +102,34 @@ describe('authorization_code grant', () => {
 
   test('a missing verifier is refused when a challenge was sent', async () => {
     const { code } = await signInForCode(h, new CookieJar(), 'alice@contoso.test');
-    const res = await tokenRequest(h, { grant_type: 'authorization_code', client_id: APP.publicClient, code, redirect_uri: REDIRECT.publicClient });
+    const res = await tokenRequest(h, {
+      grant_type: 'authorization_code',
+      client_id: APP.publicClient,
+      code,
+      redirect_uri: REDIRECT.publicClient,
+    });
     assertEntraError(res, 400, 'invalid_request', 50149);
   });
 
   test('a different redirect_uri at the token endpoint is refused', async () => {
     const { code, verifier } = await signInForCode(h, new CookieJar(), 'alice@contoso.test');
     const res = await tokenRequest(h, {
-      grant_type: 'authorization_code', client_id: APP.publicClient, code, redirect_uri: 'http://localhost/other', code_verifier: verifier,
+      grant_type: 'authorization_code',
+      client_id: APP.publicClient,
+      code,
+      redirect_uri: 'http://localhost/other',
+      code_verifier: verifier,
     });
     assertEntraError(res, 400, 'invalid_grant', 70002);
   });
 
   test('an unknown code is refused', async () => {
     const res = await tokenRequest(h, {
-      grant_type: 'authorization_code', client_id: APP.publicClient, code: 'nope', redirect_uri: REDIRECT.publicClient, code_verifier: 'x'.repeat(43),
+      grant_type: 'authorization_code',
+      client_id: APP.publicClient,
+      code: 'nope',
+      redirect_uri: REDIRECT.publicClient,
+      code_verifier: 'x'.repeat(43),
     });
     assertEntraError(res, 400, 'invalid_grant', 9002313);
   });
@@ -104,7 +142,11 @@ describe('authorization_code grant', () => {
     assertEntraError(without, 401, 'invalid_client', 7000218);
     const again = await signInForCode(h, jar, 'alice@contoso.test', o);
     const basic = Buffer.from(`${APP.webApp}:${WEB_SECRET}`).toString('base64');
-    const ok = await tokenRequest(h, { grant_type: 'authorization_code', code: again.code, redirect_uri: REDIRECT.web }, { authorization: `Basic ${basic}` });
+    const ok = await tokenRequest(
+      h,
+      { grant_type: 'authorization_code', code: again.code, redirect_uri: REDIRECT.web },
+      { authorization: `Basic ${basic}` },
+    );
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(decode(ok.body.access_token as string).azpacr, '1');
   });
@@ -116,7 +158,11 @@ describe('authorization_code grant', () => {
       const { code, verifier } = await signInForCode(hc, new CookieJar(), 'alice@contoso.test');
       clock.advance(11 * 60_000);
       const res = await tokenRequest(hc, {
-        grant_type: 'authorization_code', client_id: APP.publicClient, code, redirect_uri: REDIRECT.publicClient, code_verifier: verifier,
+        grant_type: 'authorization_code',
+        client_id: APP.publicClient,
+        code,
+        redirect_uri: REDIRECT.publicClient,
+        code_verifier: verifier,
       });
       assertEntraError(res, 400, 'invalid_grant', 70008);
     } finally {
@@ -214,35 +260,70 @@ describe('refresh_token grant', () => {
 describe('client_credentials grant', () => {
   test('issues an app-only token with roles', async () => {
     const res = await tokenRequest(h, {
-      grant_type: 'client_credentials', client_id: APP.webApp, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default',
+      grant_type: 'client_credentials',
+      client_id: APP.webApp,
+      client_secret: WEB_SECRET,
+      scope: 'https://graph.microsoft.com/.default',
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.refresh_token, undefined);
     const at = decode(res.body.access_token as string);
-    assert.deepEqual(at.roles, ['User.RevokeSessions.All', 'User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All', 'AuditLog.Read.All']);
+    assert.deepEqual(at.roles, [
+      'User.RevokeSessions.All',
+      'User.ReadWrite.All',
+      'User-PasswordProfile.ReadWrite.All',
+      'AuditLog.Read.All',
+    ]);
     assert.equal(at.idtyp, 'app');
     assert.equal(res.headers['cache-control'], 'no-store, no-cache');
   });
 
   test('a wrong secret is 401 invalid_client (7000215); no secret is 7000218', async () => {
     assertEntraError(
-      await tokenRequest(h, { grant_type: 'client_credentials', client_id: APP.daemonNoPerms, client_secret: 'wrong', scope: 'https://graph.microsoft.com/.default' }),
-      401, 'invalid_client', 7000215,
+      await tokenRequest(h, {
+        grant_type: 'client_credentials',
+        client_id: APP.daemonNoPerms,
+        client_secret: 'wrong',
+        scope: 'https://graph.microsoft.com/.default',
+      }),
+      401,
+      'invalid_client',
+      7000215,
     );
     assertEntraError(
-      await tokenRequest(h, { grant_type: 'client_credentials', client_id: APP.publicClient, scope: 'https://graph.microsoft.com/.default' }),
-      401, 'invalid_client', 7000218,
+      await tokenRequest(h, {
+        grant_type: 'client_credentials',
+        client_id: APP.publicClient,
+        scope: 'https://graph.microsoft.com/.default',
+      }),
+      401,
+      'invalid_client',
+      7000218,
     );
   });
 
   test('the scope must be {resource}/.default', async () => {
     assertEntraError(
-      await tokenRequest(h, { grant_type: 'client_credentials', client_id: APP.daemonNoPerms, client_secret: DAEMON_SECRET, scope: 'User.Read' }),
-      400, 'invalid_scope', 1002012,
+      await tokenRequest(h, {
+        grant_type: 'client_credentials',
+        client_id: APP.daemonNoPerms,
+        client_secret: DAEMON_SECRET,
+        scope: 'User.Read',
+      }),
+      400,
+      'invalid_scope',
+      1002012,
     );
     assertEntraError(
-      await tokenRequest(h, { grant_type: 'client_credentials', client_id: APP.daemonNoPerms, client_secret: DAEMON_SECRET, scope: 'https://evil.test/.default' }),
-      400, 'invalid_scope', 500011,
+      await tokenRequest(h, {
+        grant_type: 'client_credentials',
+        client_id: APP.daemonNoPerms,
+        client_secret: DAEMON_SECRET,
+        scope: 'https://evil.test/.default',
+      }),
+      400,
+      'invalid_scope',
+      500011,
     );
   });
 });
@@ -250,7 +331,11 @@ describe('client_credentials grant', () => {
 describe('password grant', () => {
   test('works for apps that allow public client flows', async () => {
     const res = await tokenRequest(h, {
-      grant_type: 'password', client_id: APP.publicClient, username: 'alice@contoso.test', password: 'Correct-Horse-9', scope: 'openid offline_access User.Read',
+      grant_type: 'password',
+      client_id: APP.publicClient,
+      username: 'alice@contoso.test',
+      password: 'Correct-Horse-9',
+      scope: 'openid offline_access User.Read',
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.ok(res.body.refresh_token);
@@ -259,10 +344,20 @@ describe('password grant', () => {
     const base = { grant_type: 'password', client_id: APP.publicClient, scope: 'User.Read' };
     assertEntraError(await tokenRequest(h, { ...base, username: 'alice@contoso.test', password: 'nope' }), 400, 'invalid_grant', 50126);
     assertEntraError(await tokenRequest(h, { ...base, username: 'ghost@contoso.test', password: 'nope' }), 400, 'invalid_grant', 50126);
-    assertEntraError(await tokenRequest(h, { ...base, username: 'disabled@contoso.test', password: 'Correct-Horse-9' }), 400, 'invalid_grant', 50057);
+    assertEntraError(
+      await tokenRequest(h, { ...base, username: 'disabled@contoso.test', password: 'Correct-Horse-9' }),
+      400,
+      'invalid_grant',
+      50057,
+    );
   });
   test('is refused for apps without public client flows', async () => {
-    const res = await tokenRequest(h, { grant_type: 'password', client_id: APP.spa, username: 'alice@contoso.test', password: 'Correct-Horse-9' });
+    const res = await tokenRequest(h, {
+      grant_type: 'password',
+      client_id: APP.spa,
+      username: 'alice@contoso.test',
+      password: 'Correct-Horse-9',
+    });
     assertEntraError(res, 401, 'invalid_client', 7000218);
   });
 });
@@ -287,7 +382,10 @@ describe('bad input at the token endpoint', () => {
   });
   test('an oversized body is refused', async () => {
     const res = await h.app.http.inject({
-      method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `grant_type=password&x=${'a'.repeat(2 * 1024 * 1024)}`,
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `grant_type=password&x=${'a'.repeat(2 * 1024 * 1024)}`,
     });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error, 'invalid_request');
@@ -297,7 +395,10 @@ describe('bad input at the token endpoint', () => {
     assertEntraError(await tokenRequest(h, { client_id: APP.publicClient }), 400, 'invalid_request', 900144);
     assertEntraError(await tokenRequest(h, { grant_type: 'magic', client_id: APP.publicClient }), 400, 'unsupported_grant_type', 70003);
     const dup = await h.app.http.inject({
-      method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=refresh_token&grant_type=password',
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=refresh_token&grant_type=password',
     });
     assert.equal(dup.statusCode, 400);
     assert.deepEqual(dup.json().error_codes, [90015]);
@@ -305,11 +406,21 @@ describe('bad input at the token endpoint', () => {
   test('unknown and malformed clients; unknown tenants', async () => {
     assertEntraError(
       await tokenRequest(h, { grant_type: 'refresh_token', client_id: '00000000-0000-4000-8000-00000000dead', refresh_token: 'x' }),
-      400, 'unauthorized_client', 700016,
+      400,
+      'unauthorized_client',
+      700016,
     );
-    assertEntraError(await tokenRequest(h, { grant_type: 'refresh_token', client_id: 'not-a-guid', refresh_token: 'x' }), 400, 'invalid_request', 700038);
+    assertEntraError(
+      await tokenRequest(h, { grant_type: 'refresh_token', client_id: 'not-a-guid', refresh_token: 'x' }),
+      400,
+      'invalid_request',
+      700038,
+    );
     const res = await h.app.http.inject({
-      method: 'POST', url: '/nosuchtenant.test/oauth2/v2.0/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=refresh_token',
+      method: 'POST',
+      url: '/nosuchtenant.test/oauth2/v2.0/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=refresh_token',
     });
     assert.equal(res.statusCode, 400);
     assert.deepEqual(res.json().error_codes, [90002]);
@@ -329,8 +440,15 @@ describe('bad input at the token endpoint', () => {
   test('the tenant may be named by domain, common or organizations', async () => {
     for (const t of ['contoso.test', 'common', 'organizations', TENANT_ID.toUpperCase()]) {
       const res = await h.app.http.inject({
-        method: 'POST', url: `/${t}/oauth2/v2.0/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({ grant_type: 'client_credentials', client_id: APP.webApp, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default' }).toString(),
+        method: 'POST',
+        url: `/${t}/oauth2/v2.0/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: APP.webApp,
+          client_secret: WEB_SECRET,
+          scope: 'https://graph.microsoft.com/.default',
+        }).toString(),
       });
       assert.equal(res.statusCode, 200, `${t}: ${res.body}`);
     }

@@ -62,7 +62,9 @@ function localPrebuild(): { dir: string; version: string } {
   return { dir, version };
 }
 
-describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: native build from source)' : ''}`, { timeout: FULL ? 900_000 : 120_000 }, () => {
+describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: native build from source)' : ''}`, {
+  timeout: FULL ? 900_000 : 120_000,
+}, () => {
   let tarball = '';
   let files: string[] = [];
   let prebuildVersion = '';
@@ -72,7 +74,11 @@ describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: na
     mkdirSync(elsewhere);
     let t = performance.now();
     // `npm pack` runs `prepare` (the build), so the tarball holds dist/ as built from this tree.
-    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], ROOT)) as { filename: string; size: number; files: { path: string }[] }[];
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], ROOT)) as {
+      filename: string;
+      size: number;
+      files: { path: string }[];
+    }[];
     tarball = join(work, packed[0]!.filename);
     files = packed[0]!.files.map((f) => f.path);
     timings.push(`pack ${Math.round(performance.now() - t)} ms, ${Math.round(statSync(tarball).size / 1024)} KiB, ${files.length} files`);
@@ -83,7 +89,12 @@ describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: na
       extra.npm_config_better_sqlite3_local_prebuilds = p.dir;
     }
     t = performance.now();
-    npm(['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], elsewhere, extra, FULL ? 840_000 : 90_000);
+    npm(
+      ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball],
+      elsewhere,
+      extra,
+      FULL ? 840_000 : 90_000,
+    );
     timings.push(`install ${Math.round(performance.now() - t)} ms`);
   });
 
@@ -100,10 +111,12 @@ describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: na
   });
 
   it('installs only what serve needs at run time: no dev tooling, no build on the machine', () => {
-    for (const dev of ['typescript', 'tsx', '@biomejs/biome', 'playwright-core']) assert.equal(existsSync(join(installed, 'node_modules', dev)), false, dev);
+    for (const dev of ['typescript', 'tsx', '@biomejs/biome', 'playwright-core'])
+      assert.equal(existsSync(join(installed, 'node_modules', dev)), false, dev);
     assert.equal(existsSync(join(installed, 'src')), false);
     if (!FULL) {
-      const v = (JSON.parse(readFileSync(join(installed, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
+      const v = (JSON.parse(readFileSync(join(installed, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string })
+        .version;
       assert.equal(v, prebuildVersion, 'npm resolved another better-sqlite3 than the checkout has, so the local prebuild did not apply');
     }
   });
@@ -152,7 +165,12 @@ describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: na
   });
 
   it('admin verbs run from the installed package: keys list on the data directory serve made', () => {
-    const r = spawnSync('portcullis', ['keys', 'list', '--data-dir', join(elsewhere, 'data')], { cwd: elsewhere, env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('portcullis', ['keys', 'list', '--data-dir', join(elsewhere, 'data')], {
+      cwd: elsewhere,
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /active/);
     const help = spawnSync('portcullis', ['users', '--help'], { cwd: elsewhere, env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
@@ -168,7 +186,9 @@ if (FULL) {
     it('builds dist/ from the committed tree and packs the CLI', () => {
       const dir = mkdtempSync(join(tmpdir(), 'portcullis-git-pack-'));
       try {
-        const packed = JSON.parse(npm(['pack', '--json', '--prefer-offline', `git+file://${ROOT}`], dir, {}, 540_000)) as { files: { path: string }[] }[];
+        const packed = JSON.parse(npm(['pack', '--json', '--prefer-offline', `git+file://${ROOT}`], dir, {}, 540_000)) as {
+          files: { path: string }[];
+        }[];
         assert.ok(packed[0]!.files.some((f) => f.path === 'dist/cli/main.js'));
       } finally {
         rmSync(dir, { recursive: true, force: true });

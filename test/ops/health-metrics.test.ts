@@ -71,7 +71,10 @@ describe('health endpoints', () => {
       const ready = await h.app.http.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.statusCode, 503, ready.body);
       const checks = (ready.json() as { checks: { name: string; status: string; reason?: string }[] }).checks;
-      assert.deepEqual(checks.find((c) => c.name === 'migrations'), { name: 'migrations', status: 'DOWN', reason: '1 migration(s) not applied' });
+      assert.deepEqual(
+        checks.find((c) => c.name === 'migrations'),
+        { name: 'migrations', status: 'DOWN', reason: '1 migration(s) not applied' },
+      );
       assert.equal(checks.find((c) => c.name === 'database')?.status, 'UP');
     } finally {
       await h.close();
@@ -83,7 +86,14 @@ describe('health endpoints', () => {
     try {
       let probes = 0;
       const real = h.store.ops;
-      const counted: Store = { ...h.store, ops: { pendingMigrations: () => (probes++, real.pendingMigrations()), outboxBacklog: () => real.outboxBacklog(), pool: () => real.pool() } };
+      const counted: Store = {
+        ...h.store,
+        ops: {
+          pendingMigrations: () => (probes++, real.pendingMigrations()),
+          outboxBacklog: () => real.outboxBacklog(),
+          pool: () => real.pool(),
+        },
+      };
       let now = 0;
       const readiness = new Readiness(counted, h.app.services.keys, () => now);
       const answers = await Promise.all(Array.from({ length: 20 }, () => readiness.check()));
@@ -122,7 +132,13 @@ describe('metrics', () => {
     return { text: res.body, samples: parsePrometheusText(res.body) };
   };
   const signIn = async (user: string) => {
-    const res = await tokenRequest(h, { grant_type: 'password', client_id: APP.publicClient, username: `${user}@contoso.test`, password: PASSWORD, scope: 'openid offline_access User.Read' });
+    const res = await tokenRequest(h, {
+      grant_type: 'password',
+      client_id: APP.publicClient,
+      username: `${user}@contoso.test`,
+      password: PASSWORD,
+      scope: 'openid offline_access User.Read',
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body.refresh_token as string;
   };
@@ -148,10 +164,18 @@ describe('metrics', () => {
     assert.equal(revoked.status, 400);
     assert.match(String(revoked.body.error_description), /^AADSTS50173:/);
     assert.equal((await call(h, 'PATCH', `/v1.0/users/${bob.id}`, { token: admin, body: { accountEnabled: false } })).status, 204);
-    const reset = await call(h, 'PATCH', `/v1.0/users/${h.users.passwordadmin!.id}`, { token: admin, body: { passwordProfile: { password: 'Another-Horse-42!', forceChangePasswordNextSignIn: false } } });
+    const reset = await call(h, 'PATCH', `/v1.0/users/${h.users.passwordadmin!.id}`, {
+      token: admin,
+      body: { passwordProfile: { password: 'Another-Horse-42!', forceChangePasswordNextSignIn: false } },
+    });
     assert.equal(reset.status, 204, reset.body);
     const carol = await signIn('helpdesk');
-    const rfc7009 = await h.app.http.inject({ method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/revoke`, headers: FORM, payload: new URLSearchParams({ client_id: APP.publicClient, token: carol }).toString() });
+    const rfc7009 = await h.app.http.inject({
+      method: 'POST',
+      url: `/${TENANT_ID}/oauth2/v2.0/revoke`,
+      headers: FORM,
+      payload: new URLSearchParams({ client_id: APP.publicClient, token: carol }).toString(),
+    });
     assert.equal(rfc7009.statusCode, 200);
 
     const { text, samples } = await scrape();
@@ -166,10 +190,18 @@ describe('metrics', () => {
     assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'POST', route: TOKEN_ROUTE, status: '200' }), 4);
     assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'POST', route: TOKEN_ROUTE, status: '400' }), 1);
     assert.equal(sampleValue(samples, 'portcullis_http_request_duration_seconds_count', { method: 'POST', route: TOKEN_ROUTE }), 5);
-    assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'POST', route: '/v1.0/users/:id/revokeSignInSessions', status: '200' }), 1);
+    assert.equal(
+      sampleValue(samples, 'portcullis_http_requests_total', {
+        method: 'POST',
+        route: '/v1.0/users/:id/revokeSignInSessions',
+        status: '200',
+      }),
+      1,
+    );
     assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'PATCH', route: '/v1.0/users/:id', status: '204' }), 2);
     // Route patterns only: no user id, UPN or token appears anywhere in the exposition.
-    for (const secret of [alice.id, alice.userPrincipalName, bob.id, TENANT_ID, rt, carol]) assert.ok(!text.includes(secret), `leaked ${secret.slice(0, 12)}…`);
+    for (const secret of [alice.id, alice.userPrincipalName, bob.id, TENANT_ID, rt, carol])
+      assert.ok(!text.includes(secret), `leaked ${secret.slice(0, 12)}…`);
     // The outbox backlog: every event written (the dispatcher is off) is still unplanned.
     const events = await h.store.outbox.listEvents({ limit: 100 });
     assert.ok(events.length >= 3, 'the revoke, the disable and the reset each wrote an event');
@@ -179,7 +211,10 @@ describe('metrics', () => {
     assert.ok(age !== undefined && age >= 0 && age < 60, `age ${age}`);
     // Process metrics, among them event-loop lag; no pool on SQLite.
     assert.ok(sampleValue(samples, 'nodejs_eventloop_lag_seconds') !== undefined);
-    assert.equal(samples.some((s) => s.name.startsWith('portcullis_db_pool_')), false);
+    assert.equal(
+      samples.some((s) => s.name.startsWith('portcullis_db_pool_')),
+      false,
+    );
   });
 
   test('an unmatched URL is counted under one label, never its path', async () => {

@@ -32,7 +32,9 @@ if (await requirePostgres('ops probes on PostgreSQL')) {
       assert.equal(sampleValue(samples, 'portcullis_db_pool_waiting_requests'), 0);
       assert.equal(sampleValue(samples, 'portcullis_outbox_backlog', { stage: 'event' }), 0);
 
-      await adminQuery(`DELETE FROM ${fresh.schema}.schema_migrations WHERE version = (SELECT MAX(version) FROM ${fresh.schema}.schema_migrations)`);
+      await adminQuery(
+        `DELETE FROM ${fresh.schema}.schema_migrations WHERE version = (SELECT MAX(version) FROM ${fresh.schema}.schema_migrations)`,
+      );
       assert.equal(await store.ops.pendingMigrations(), 1);
     });
 

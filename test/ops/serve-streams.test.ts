@@ -32,11 +32,15 @@ interface Served {
 async function serve(extra: string[]): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-ops-'));
   dirs.push(dir);
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', join(dir, 'data'), ...extra], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', join(dir, 'data'), ...extra],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.add(child);
   let out = '';
   let err = '';
@@ -85,12 +89,18 @@ describe('serve: log streams and the management listener', { timeout: 120_000 },
     assert.equal((await fetch(new URL('/readyz', discovery))).status, 200);
     assert.equal(await s.stop(), 0);
 
-    const outLines = s.stdout().split('\n').filter((l) => l !== '');
+    const outLines = s
+      .stdout()
+      .split('\n')
+      .filter((l) => l !== '');
     assert.ok(outLines.some((l) => l === 'Portcullis ready'));
     assert.ok(outLines.some((l) => l === 'Portcullis stopped'));
     for (const l of outLines) assert.ok(!l.startsWith('{'), `a JSON line on stdout: ${l}`);
 
-    const errLines = s.stderr().split('\n').filter((l) => l !== '');
+    const errLines = s
+      .stderr()
+      .split('\n')
+      .filter((l) => l !== '');
     assert.ok(errLines.length >= 2, `the request logs at info: ${s.stderr()}`);
     for (const l of errLines) {
       const entry = JSON.parse(l) as { level?: unknown; time?: unknown };
@@ -114,7 +124,14 @@ describe('serve: log streams and the management listener', { timeout: 120_000 },
       const res = await fetch(metricsUrl);
       assert.equal(res.status, 200);
       const samples = parsePrometheusText(await res.text());
-      assert.equal(sampleValue(samples, 'portcullis_http_requests_total', { method: 'GET', route: '/:tenant/v2.0/.well-known/openid-configuration', status: '200' }), 1);
+      assert.equal(
+        sampleValue(samples, 'portcullis_http_requests_total', {
+          method: 'GET',
+          route: '/:tenant/v2.0/.well-known/openid-configuration',
+          status: '200',
+        }),
+        1,
+      );
       for (const probe of ['/healthz', '/readyz']) {
         const r = await fetch(new URL(probe, metricsUrl));
         assert.equal(r.status, 200, probe);

@@ -35,11 +35,19 @@ describe('outbox dispatcher', () => {
   let h: Harness;
   const sinks: Record<string, ScriptedSink> = {};
   // Each test owns a user; a sink plans only for its own user so tests do not see each other's events.
-  const forUser = (key: string, destinations: PlannedDelivery[]) => (e: SecurityEvent) => (e.userPrincipalName === `${key}@contoso.test` ? destinations : []);
+  const forUser = (key: string, destinations: PlannedDelivery[]) => (e: SecurityEvent) =>
+    e.userPrincipalName === `${key}@contoso.test` ? destinations : [];
 
   before(async () => {
     h = await makeHarness({ config: { outbox: { pollIntervalMs: 50, initialBackoffMs: 20, maxBackoffMs: 80, maxAttempts: 3 } } });
-    sinks.ok = new ScriptedSink('test-ok', forUser('alice', [{ destination: 'a1', payload: { x: 1 } }, { destination: 'a2', payload: { x: 2 } }]), () => ({ kind: 'delivered' }));
+    sinks.ok = new ScriptedSink(
+      'test-ok',
+      forUser('alice', [
+        { destination: 'a1', payload: { x: 1 } },
+        { destination: 'a2', payload: { x: 2 } },
+      ]),
+      () => ({ kind: 'delivered' }),
+    );
     sinks.flaky = new ScriptedSink('test-flaky', forUser('bob', [{ destination: 'b', payload: {} }]), (_d, n) =>
       n < 3 ? { kind: 'retry', reason: `HTTP 500 (attempt ${n})` } : { kind: 'delivered' },
     );
@@ -51,12 +59,19 @@ describe('outbox dispatcher', () => {
   after(() => h.close());
 
   const revoke = (key: string) =>
-    revokeUserSessions(h.store, h.clock, { target: h.users[key]!, actor: { user: { id: 'x', userPrincipalName: 'admin@contoso.test', displayName: 'Admin' } }, correlationId: `corr-${key}` });
+    revokeUserSessions(h.store, h.clock, {
+      target: h.users[key]!,
+      actor: { user: { id: 'x', userPrincipalName: 'admin@contoso.test', displayName: 'Admin' } },
+      correlationId: `corr-${key}`,
+    });
   const deliveries = async (sink: string) => h.store.outbox.listDeliveries({ sink, limit: 50 });
 
   test('a revoke is planned once per sink and each planned delivery is delivered once', async () => {
     await revoke('alice');
-    await waitFor('both deliveries delivered', async () => (await deliveries('test-ok')).filter((d) => d.status === 'delivered').length === 2);
+    await waitFor(
+      'both deliveries delivered',
+      async () => (await deliveries('test-ok')).filter((d) => d.status === 'delivered').length === 2,
+    );
     const rows = await deliveries('test-ok');
     assert.deepEqual(rows.map((d) => d.destination).sort(), ['a1', 'a2']);
     assert.ok(rows.every((d) => d.attempts === 1));
@@ -73,7 +88,10 @@ describe('outbox dispatcher', () => {
     const [row] = await deliveries('test-flaky');
     assert.equal(row!.attempts, 3);
     assert.equal(sinks.flaky!.attempts.length, 3, 'exactly three attempts');
-    assert.ok(sinks.flaky!.attempts.every((d) => d.id === row!.id), 'the same delivery id on every attempt');
+    assert.ok(
+      sinks.flaky!.attempts.every((d) => d.id === row!.id),
+      'the same delivery id on every attempt',
+    );
     const audit = await h.store.audit.list({ tenantId: h.app.tenant.id, activityDisplayName: OUTBOX_ACTIVITY.attemptFailed, limit: 20 });
     const mine = audit.filter((a) => a.correlationId === 'corr-bob');
     assert.equal(mine.length, 2);

@@ -42,14 +42,21 @@ describe('outbox plan snapshot', () => {
   after(() => h.close());
 
   const revoke = (key: string) =>
-    revokeUserSessions(h.store, h.clock, { target: h.users[key]!, actor: { app: { appId: 'a', displayName: 'A' } }, correlationId: `corr-${key}` });
+    revokeUserSessions(h.store, h.clock, {
+      target: h.users[key]!,
+      actor: { app: { appId: 'a', displayName: 'A' } },
+      correlationId: `corr-${key}`,
+    });
 
   test('the events of one pass are planned against one reading', async () => {
     for (const key of ['alice', 'bob', 'helpdesk']) await revoke(key);
     const { planned } = await h.app.services.outbox.pass();
     assert.equal(planned, 3);
     assert.equal(sink.reads, 1);
-    assert.deepEqual(sink.seen.map((s) => s.value), [1, 1, 1]);
+    assert.deepEqual(
+      sink.seen.map((s) => s.value),
+      [1, 1, 1],
+    );
     // The next pass reads again.
     await revoke('useradmin');
     await h.app.services.outbox.pass();
@@ -63,6 +70,10 @@ describe('outbox plan snapshot', () => {
     for (const key of ['authadmin', 'passwordadmin']) await revoke(key);
     await h.app.services.outbox.pass();
     assert.equal(sink.reads, 4, 'one failed read, one good read');
-    assert.deepEqual(sink.seen.map((s) => s.value), [4], 'the first event could not be planned; the second was');
+    assert.deepEqual(
+      sink.seen.map((s) => s.value),
+      [4],
+      'the first event could not be planned; the second was',
+    );
   });
 });

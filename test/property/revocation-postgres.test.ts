@@ -22,11 +22,15 @@ if (requireServerBinaries('property: revocation model on PostgreSQL')) {
   });
 
   // PORTCULLIS_PROPERTY_SECONDS bounds when new sequences start; the one running then may finish.
-  test('PostgreSQL: every interleaving keeps I1–I5 (model-based, real HTTP)', { timeout: (propertySettings(1).timeLimitMs / 1000 + 300) * 1000 }, async () => {
+  test('PostgreSQL: every interleaving keeps I1–I5 (model-based, real HTTP)', {
+    timeout: (propertySettings(1).timeLimitMs / 1000 + 300) * 1000,
+  }, async () => {
     const settings = propertySettings(10);
     const result = await checkRevocationModel(backend, settings);
     const f = result.figures;
-    console.log(`property postgres: runs=${f.runs} steps=${f.steps} restarts=${f.restarts} refusedRefreshes=${f.refusedRefreshes} seed=${result.details.seed}`);
+    console.log(
+      `property postgres: runs=${f.runs} steps=${f.steps} restarts=${f.restarts} refusedRefreshes=${f.refusedRefreshes} seed=${result.details.seed}`,
+    );
     assert.equal(result.details.failed, false, failureReport(result, 'test/property/revocation-postgres'));
     assert.ok(f.runs >= 1 && f.steps > 0, 'the property ran');
   });

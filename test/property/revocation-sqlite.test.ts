@@ -17,11 +17,15 @@ before(async () => {
 after(async () => backend.close());
 
 // PORTCULLIS_PROPERTY_SECONDS bounds when new sequences start; the one running then may finish.
-test('SQLite: every interleaving keeps I1–I5 (model-based, real HTTP)', { timeout: (propertySettings(1).timeLimitMs / 1000 + 300) * 1000 }, async () => {
+test('SQLite: every interleaving keeps I1–I5 (model-based, real HTTP)', {
+  timeout: (propertySettings(1).timeLimitMs / 1000 + 300) * 1000,
+}, async () => {
   const settings = propertySettings(25);
   const result = await checkRevocationModel(backend, settings);
   const f = result.figures;
-  console.log(`property sqlite: runs=${f.runs} steps=${f.steps} restarts=${f.restarts} refusedRefreshes=${f.refusedRefreshes} seed=${result.details.seed}`);
+  console.log(
+    `property sqlite: runs=${f.runs} steps=${f.steps} restarts=${f.restarts} refusedRefreshes=${f.refusedRefreshes} seed=${result.details.seed}`,
+  );
   assert.equal(result.details.failed, false, failureReport(result, 'test/property/revocation-sqlite'));
   assert.ok(f.runs >= 1 && f.steps > 0, 'the property ran');
 });

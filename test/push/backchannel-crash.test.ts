@@ -44,10 +44,19 @@ describe('back-channel logout survives kill -9 between the revoke and the delive
         users: USERS.map((u) => ({ userPrincipalName: `${u}@${DOMAIN}`, displayName: u, password: PASSWORD })),
         applications: [
           {
-            appId: PUBLIC, displayName: 'RP', publicClient: { redirectUris: ['http://localhost'] }, allowPublicClientFlows: true,
-            delegatedPermissions: ['User.Read'], backchannel_logout_uri: `http://127.0.0.1:${receiverPort}/bcl`,
+            appId: PUBLIC,
+            displayName: 'RP',
+            publicClient: { redirectUris: ['http://localhost'] },
+            allowPublicClientFlows: true,
+            delegatedPermissions: ['User.Read'],
+            backchannel_logout_uri: `http://127.0.0.1:${receiverPort}/bcl`,
           },
-          { appId: DAEMON, displayName: 'Revoker', passwordCredentials: [{ secretText: DAEMON_SECRET }], applicationPermissions: ['User.RevokeSessions.All'] },
+          {
+            appId: DAEMON,
+            displayName: 'Revoker',
+            passwordCredentials: [{ secretText: DAEMON_SECRET }],
+            applicationPermissions: ['User.RevokeSessions.All'],
+          },
         ],
       }),
     );
@@ -55,8 +64,23 @@ describe('back-channel logout survives kill -9 between the revoke and the delive
       spawnUntil(
         'src/cli/main.ts',
         [
-          'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', join(dir, 'data'), '--seed', join(dir, 'seed.json'),
-          '--log-level', 'silent', '--outbox-poll-ms', '100', '--outbox-backoff-ms', '200', '--outbox-lease-seconds', '10',
+          'serve',
+          '--port',
+          String(port),
+          '--host',
+          '127.0.0.1',
+          '--data-dir',
+          join(dir, 'data'),
+          '--seed',
+          join(dir, 'seed.json'),
+          '--log-level',
+          'silent',
+          '--outbox-poll-ms',
+          '100',
+          '--outbox-backoff-ms',
+          '200',
+          '--outbox-lease-seconds',
+          '10',
         ],
         'Portcullis ready',
         90_000,
@@ -76,11 +100,22 @@ describe('back-channel logout survives kill -9 between the revoke and the delive
     // One sign-in per user (the password grant: no browser session, so sub-only tokens).
     const subs = new Map<string, string>();
     for (const u of USERS) {
-      const r = await post(tokenPath, { grant_type: 'password', client_id: PUBLIC, username: `${u}@${DOMAIN}`, password: PASSWORD, scope: 'openid User.Read' });
+      const r = await post(tokenPath, {
+        grant_type: 'password',
+        client_id: PUBLIC,
+        username: `${u}@${DOMAIN}`,
+        password: PASSWORD,
+        scope: 'openid User.Read',
+      });
       assert.equal(r.status, 200, JSON.stringify(r.body));
       subs.set(u, JSON.parse(Buffer.from(r.body.id_token!.split('.')[1]!, 'base64url').toString()).sub);
     }
-    const daemon = await post(tokenPath, { grant_type: 'client_credentials', client_id: DAEMON, client_secret: DAEMON_SECRET, scope: 'https://graph.microsoft.com/.default' });
+    const daemon = await post(tokenPath, {
+      grant_type: 'client_credentials',
+      client_id: DAEMON,
+      client_secret: DAEMON_SECRET,
+      scope: 'https://graph.microsoft.com/.default',
+    });
     assert.equal(daemon.status, 200);
     for (const u of USERS) {
       const res = await fetch(`${base}/v1.0/users/${u}@${DOMAIN}/revokeSignInSessions`, {
@@ -97,7 +132,9 @@ describe('back-channel logout survives kill -9 between the revoke and the delive
     // What the dead process left: the three deliveries pending, each with a failed attempt.
     const db = new Database(join(dir, 'data', 'portcullis.db'), { readonly: true });
     try {
-      const rows = db.prepare("SELECT status, attempts, last_error FROM outbox_deliveries WHERE sink = 'oidc-backchannel-logout'").all() as {
+      const rows = db
+        .prepare("SELECT status, attempts, last_error FROM outbox_deliveries WHERE sink = 'oidc-backchannel-logout'")
+        .all() as {
         status: string;
         attempts: number;
         last_error: string | null;
@@ -119,7 +156,10 @@ describe('back-channel logout survives kill -9 between the revoke and the delive
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(receiver.posts.length, USERS.length, 'exactly one POST per expected token');
 
-    const config = (await (await fetch(`${base}/${TENANT}/v2.0/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
+    const config = (await (await fetch(`${base}/${TENANT}/v2.0/.well-known/openid-configuration`)).json()) as {
+      issuer: string;
+      jwks_uri: string;
+    };
     const jwks = (await (await fetch(config.jwks_uri.replace(/^https?:\/\/[^/]+/, base))).json()) as JSONWebKeySet;
     const received = new Set<string>();
     for (const p of receiver.posts) {

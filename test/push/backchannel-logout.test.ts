@@ -76,7 +76,13 @@ describe('OpenID Connect Back-Channel Logout', () => {
     const a = await signIn(h, upn, jar1);
     const b = await signIn(h, upn, jar1, { clientId: APP.spa, redirectUri: REDIRECT.spa, scope: 'openid offline_access User.Read' });
     const c = await signIn(h, upn, new CookieJar());
-    const ropc = await tokenRequest(h, { grant_type: 'password', client_id: APP.publicClient, username: upn, password: PASSWORD, scope: 'openid offline_access User.Read' });
+    const ropc = await tokenRequest(h, {
+      grant_type: 'password',
+      client_id: APP.publicClient,
+      username: upn,
+      password: PASSWORD,
+      scope: 'openid offline_access User.Read',
+    });
     assert.equal(ropc.status, 200, JSON.stringify(ropc.body));
     const idA = decode(a.tokens.id_token!);
     const idB = decode(b.tokens.id_token!);
@@ -84,7 +90,13 @@ describe('OpenID Connect Back-Channel Logout', () => {
     assert.equal(idA.sid, idB.sid, 'SSO: one browser, one session');
     assert.notEqual(idA.sid, idC.sid);
     assert.equal(decode(ropc.body.id_token as string).sid, undefined, 'the password grant has no session');
-    return { user: userOf(key), s1: idA.sid as string, s2: idC.sid as string, jar1, sub: { public: idA.sub as string, spa: idB.sub as string } };
+    return {
+      user: userOf(key),
+      s1: idA.sid as string,
+      s2: idC.sid as string,
+      jar1,
+      sub: { public: idA.sub as string, spa: idB.sub as string },
+    };
   }
 
   /** [path, sub, sid] of every verified token received since `from`, sorted. */
@@ -120,7 +132,7 @@ describe('OpenID Connect Back-Channel Logout', () => {
 
   const admin = () => appToken(h, ['User.RevokeSessions.All', 'User.ReadWrite.All']);
 
-  test('revokeSignInSessions: one token per app and session, with that app\'s sub and the session\'s sid', async () => {
+  test("revokeSignInSessions: one token per app and session, with that app's sub and the session's sid", async () => {
     const x = await signInEverywhere('alice');
     const from = receiver.posts.length;
     const res = await call(h, 'POST', `/v1.0/users/${x.user.id}/revokeSignInSessions`, { token: admin() });
@@ -138,10 +150,13 @@ describe('OpenID Connect Back-Channel Logout', () => {
     const from = receiver.posts.length;
     const res = await h.app.http.inject({ method: 'GET', url: `/${TENANT_ID}/oauth2/v2.0/logout`, headers: { cookie: x.jar1.header() } });
     assert.equal(res.statusCode, 200);
-    assert.deepEqual(await expectPosts(from, 2), [
-      ['/bcl/public', x.sub.public, x.s1],
-      ['/bcl/spa', x.sub.spa, x.s1],
-    ].sort((a, b) => a.join().localeCompare(b.join())));
+    assert.deepEqual(
+      await expectPosts(from, 2),
+      [
+        ['/bcl/public', x.sub.public, x.s1],
+        ['/bcl/spa', x.sub.spa, x.s1],
+      ].sort((a, b) => a.join().localeCompare(b.join())),
+    );
     const [event] = await h.store.outbox.listEvents({ userId: x.user.id, limit: 1 });
     assert.equal(event!.type, 'signed-out');
     assert.equal(event!.initiatingEntity, 'user');
@@ -188,7 +203,13 @@ describe('OpenID Connect Back-Channel Logout', () => {
       await waitFor('the retry', () => receiver.accepted('/bcl/flaky').length >= 1, 15_000);
       await new Promise((r) => setTimeout(r, 400));
       const posts = receiver.posts.slice(from);
-      assert.deepEqual(posts.map((p) => [p.path, p.status]), [['/bcl/flaky', 500], ['/bcl/flaky', 200]]);
+      assert.deepEqual(
+        posts.map((p) => [p.path, p.status]),
+        [
+          ['/bcl/flaky', 500],
+          ['/bcl/flaky', 200],
+        ],
+      );
       const [first, second] = posts.map((p) => decode(p.logoutToken!));
       assert.equal(first!.jti, second!.jti, 'a retry carries the same jti');
       assert.equal(second!.sid, sid);
@@ -209,7 +230,9 @@ describe('OpenID Connect Back-Channel Logout', () => {
       const from = receiver.posts.length;
       await call(h, 'POST', `/v1.0/users/${extraUsers.grace!.id}/revokeSignInSessions`, { token: admin() });
       const mine = async () =>
-        (await h.store.outbox.listDeliveries({ sink: BACKCHANNEL_LOGOUT_SINK, limit: 200 })).filter((d) => d.destination.startsWith(APP.publicClient) && (d.payload.uri as string).endsWith('/bcl/down'));
+        (await h.store.outbox.listDeliveries({ sink: BACKCHANNEL_LOGOUT_SINK, limit: 200 })).filter(
+          (d) => d.destination.startsWith(APP.publicClient) && (d.payload.uri as string).endsWith('/bcl/down'),
+        );
       await waitFor('the delivery to fail', async () => (await mine())[0]?.status === 'failed', 15_000);
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(receiver.posts.slice(from).filter((p) => p.path === '/bcl/down').length, 3, 'maxAttempts POSTs, then no more');
@@ -218,9 +241,11 @@ describe('OpenID Connect Back-Channel Logout', () => {
       assert.equal(row!.lastError, 'HTTP 503 from the back-channel logout URI');
       const token = delegatedToken(h, 'globaladmin', ['AuditLog.Read.All']);
       const list = async (activity: string) =>
-        (await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`activityDisplayName eq '${activity}'`)}`, { token })).json.value.filter(
-          (r: { targetResources: { id: string }[] }) => r.targetResources[0]?.id === extraUsers.grace!.id,
-        );
+        (
+          await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`activityDisplayName eq '${activity}'`)}`, {
+            token,
+          })
+        ).json.value.filter((r: { targetResources: { id: string }[] }) => r.targetResources[0]?.id === extraUsers.grace!.id);
       const failed = await list(OUTBOX_ACTIVITY.deliveryFailed);
       assert.equal(failed.length, 1);
       assert.equal(failed[0].result, 'failure');

@@ -43,8 +43,17 @@ describe('resource server: access tokens', () => {
   const claims = (overrides: Record<string, unknown> = {}) => {
     const now = Math.floor(Date.now() / 1000);
     return {
-      aud: GRAPH_RESOURCE_APP_ID, iss: issuer, iat: now, nbf: now, exp: now + 3600, tid: TENANT_ID,
-      oid: h.users.alice!.id, azp: APP.publicClient, scp: 'User.Read', ver: '2.0', ...overrides,
+      aud: GRAPH_RESOURCE_APP_ID,
+      iss: issuer,
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      tid: TENANT_ID,
+      oid: h.users.alice!.id,
+      azp: APP.publicClient,
+      scp: 'User.Read',
+      ver: '2.0',
+      ...overrides,
     };
   };
   const signed = (overrides: Record<string, unknown> = {}, typ?: string) => h.app.services.keys.sign(claims(overrides), typ);
@@ -135,7 +144,10 @@ describe('resource server: access tokens', () => {
     await refused(rs, signed({ aud: 'api://someone-else' }), /another audience/);
     await refused(rs, signed({ tid: '00000000-0000-0000-0000-000000000000' }), /another tenant/);
     const apiAudience = await rsWith({ audience: ['api://contoso-api', 'api://other'] });
-    assert.ok((await apiAudience.authenticate(bearer(signed({ aud: ['x', 'api://contoso-api'] })))).ok, 'an aud array naming us is accepted');
+    assert.ok(
+      (await apiAudience.authenticate(bearer(signed({ aud: ['x', 'api://contoso-api'] })))).ok,
+      'an aud array naming us is accepted',
+    );
     await refused(apiAudience, signed(), /another audience/);
   });
 

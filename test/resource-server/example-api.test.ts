@@ -91,14 +91,21 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     const res = await fetch(`${origin}/${TENANT}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'password', client_id: CLIENT_APP, username: ALICE.userPrincipalName, password: ALICE.password, scope: 'User.Read User.ReadWrite' }),
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: CLIENT_APP,
+        username: ALICE.userPrincipalName,
+        password: ALICE.password,
+        scope: 'User.Read User.ReadWrite',
+      }),
     });
     const body = (await res.json()) as { access_token?: string };
     assert.equal(res.status, 200, JSON.stringify(body));
     return body.access_token!;
   }
 
-  const profile = (api: RunningExample, token: string) => fetch(`${api.url}/api/profile`, { headers: { authorization: `Bearer ${token}` } });
+  const profile = (api: RunningExample, token: string) =>
+    fetch(`${api.url}/api/profile`, { headers: { authorization: `Bearer ${token}` } });
 
   /** Alice signs out everywhere; resolves when the revoke has answered. */
   async function revokeAlice(token: string): Promise<number> {
@@ -138,7 +145,10 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     assert.ok(ms < REFUSAL_BOUND_MS, `${label}: refused ${ms} ms after the revoke answered (bound ${REFUSAL_BOUND_MS} ms)`);
     const refused = await profile(api, token);
     assert.equal(refused.status, 401);
-    assert.equal(refused.headers.get('www-authenticate'), 'Bearer error="invalid_token", error_description="The access token was issued before its session was revoked."');
+    assert.equal(
+      refused.headers.get('www-authenticate'),
+      'Bearer error="invalid_token", error_description="The access token was issued before its session was revoked."',
+    );
 
     await nextSecond(answered);
     const fresh = await signIn();
@@ -154,7 +164,7 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     console.log(`# poll: refused ${ms} ms after the revoke answered`);
   });
 
-  test('push delivery: the same, with the transmitter POSTing to the example\'s /ssf/events', async () => {
+  test("push delivery: the same, with the transmitter POSTing to the example's /ssf/events", async () => {
     const api = await start(await settings('push', 'push'));
     assert.equal(api.stream.method, 'urn:ietf:rfc:8935');
     assert.equal(api.stream.endpointUrl, `${api.url}/ssf/events`);
@@ -193,8 +203,9 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     await revokeAlice(whileDown);
     // The SET reaches the poll queue through the outbox, after the revoke's answer: wait until the
     // transmitter holds it, so the drain on start-up (what this test checks) has it to fetch.
-    await waitFor('the transmitter to hold the SET of the revoke made while down', async () =>
-      (await store.ssf.pending(first.stream.streamId, 100)).sets.length > heldBefore,
+    await waitFor(
+      'the transmitter to hold the SET of the revoke made while down',
+      async () => (await store.ssf.pending(first.stream.streamId, 100)).sets.length > heldBefore,
     );
 
     const second = await start(s);
@@ -206,12 +217,23 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
   test('an administrator disables alice, then resets her password: each refuses her older tokens within 1 s', async () => {
     const api = await start(await settings('admin', 'push'));
     const admin = portcullis.services.tokens.issueAppOnly({
-      tenantId: TENANT, appId: API_APP.appId, displayName: 'test admin', publicClientRedirectUris: [], webRedirectUris: [], spaRedirectUris: [],
-      secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: ['User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All'], createdAt: 0,
+      tenantId: TENANT,
+      appId: API_APP.appId,
+      displayName: 'test admin',
+      publicClientRedirectUris: [],
+      webRedirectUris: [],
+      spaRedirectUris: [],
+      secrets: [],
+      allowPublicClientFlows: false,
+      delegatedPermissions: [],
+      applicationPermissions: ['User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All'],
+      createdAt: 0,
     }).accessToken;
     const patchAlice = async (body: unknown) => {
       const res = await fetch(`${origin}/v1.0/users/${ALICE.userPrincipalName}`, {
-        method: 'PATCH', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
       });
       assert.equal(res.status, 204, await res.text());
       return Date.now();
@@ -255,7 +277,8 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
       const state = `state-${delivery}-${Date.now()}`;
       const asked = Date.now();
       await requestVerification(api, s, state);
-      for (let i = 0; i < 300 && api.rs.lastVerificationState !== state && Date.now() - asked < 3000; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 300 && api.rs.lastVerificationState !== state && Date.now() - asked < 3000; i++)
+        await new Promise((r) => setTimeout(r, 10));
       assert.equal(api.rs.lastVerificationState, state, 'the signed verification SET was received and verified');
     });
   }

@@ -66,8 +66,17 @@ describe('resource server: security events', () => {
   /** An access token for `user` issued at `iat` (real Portcullis key), optionally CAE-capable. */
   const token = (user: string, iat: number, extra: Record<string, unknown> = {}) =>
     h.app.services.keys.sign({
-      aud: GRAPH_RESOURCE_APP_ID, iss: issuer, iat, nbf: iat, exp: iat + 3600, tid: TENANT_ID,
-      oid: h.users[user]!.id, azp: APP.publicClient, scp: 'User.Read', ver: '2.0', ...extra,
+      aud: GRAPH_RESOURCE_APP_ID,
+      iss: issuer,
+      iat,
+      nbf: iat,
+      exp: iat + 3600,
+      tid: TENANT_ID,
+      oid: h.users[user]!.id,
+      azp: APP.publicClient,
+      scp: 'User.Read',
+      ver: '2.0',
+      ...extra,
     });
   const revokeSet = (user: string, at: number, session?: string) =>
     t.set({ [SESSION_REVOKED]: { event_timestamp: at, initiating_entity: 'admin' } }, userSubject(h.users[user]!.id, TENANT_ID, session));
@@ -82,7 +91,13 @@ describe('resource server: security events', () => {
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
-    closers.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    closers.push(
+      () =>
+        new Promise((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
@@ -94,7 +109,7 @@ describe('resource server: security events', () => {
     });
   const get = (url: string, accessToken: string) => fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${accessToken}` } });
 
-  test('Express: a pushed session-revoked SET gets 202 and the user\'s older tokens get 401 at once', async () => {
+  test("Express: a pushed session-revoked SET gets 202 and the user's older tokens get 401 at once", async () => {
     const rs = await rsWith();
     const api = await expressApi(rs);
     const iat = now() - 10;
@@ -110,7 +125,10 @@ describe('resource server: security events', () => {
 
     const plain = await get(api, alice);
     assert.equal(plain.status, 401);
-    assert.equal(plain.headers.get('www-authenticate'), 'Bearer error="invalid_token", error_description="The access token was issued before its session was revoked."');
+    assert.equal(
+      plain.headers.get('www-authenticate'),
+      'Bearer error="invalid_token", error_description="The access token was issued before its session was revoked."',
+    );
 
     const cae = await get(api, aliceCae);
     assert.equal(cae.status, 401);
@@ -119,11 +137,11 @@ describe('resource server: security events', () => {
     assert.ok(match, header);
     assert.equal(match[1], `${h.url}/${TENANT_ID}/oauth2/v2.0/authorize`);
     assert.equal(Buffer.from(match[2]!, 'base64').toString(), `{"access_token":{"nbf":{"essential":true,"value":"${revokedAt + 1}"}}}`);
-    assert.equal((await cae.json() as { error: string }).error, 'insufficient_claims');
+    assert.equal(((await cae.json()) as { error: string }).error, 'insufficient_claims');
 
     assert.equal((await get(api, bob)).status, 200, 'another user is untouched');
     assert.equal((await get(api, token('alice', revokedAt + 1))).status, 200, 'a token issued after the revoke second passes');
-    assert.equal((await get(api, token('alice', revokedAt))).status, 401, 'a token of the revoke\'s own second may be older: refused');
+    assert.equal((await get(api, token('alice', revokedAt))).status, 401, "a token of the revoke's own second may be older: refused");
   });
 
   test('push errors: 400 with the RFC 8935 err code for each failed check', async () => {
@@ -160,12 +178,18 @@ describe('resource server: security events', () => {
     const rs = await rsWith();
     const api = await expressApi(rs);
     const get = (bearer: string) => fetch(`${api}/api/me`, { headers: { authorization: `Bearer ${bearer}` } });
-    const at = signUntilRespellable((c) => h.app.services.keys.sign(c), { ...JSON.parse(Buffer.from(token('bob', now() - 30).split('.')[1]!, 'base64url').toString()) });
+    const at = signUntilRespellable((c) => h.app.services.keys.sign(c), {
+      ...JSON.parse(Buffer.from(token('bob', now() - 30).split('.')[1]!, 'base64url').toString()),
+    });
     assert.equal((await get(at)).status, 200, 'the canonical spelling is accepted');
     for (const [name, respelled] of Object.entries(respelledSignatures(at))) {
       const res = await get(respelled);
       assert.equal(res.status, 401, name);
-      assert.match(String(res.headers.get('www-authenticate')), /^Bearer error="invalid_token", error_description="The access token is not a JWT\."/, name);
+      assert.match(
+        String(res.headers.get('www-authenticate')),
+        /^Bearer error="invalid_token", error_description="The access token is not a JWT\."/,
+        name,
+      );
     }
     const subject = userSubject(h.users.bob!.id, TENANT_ID);
     const events = { [SESSION_REVOKED]: { event_timestamp: now() } };
@@ -190,15 +214,24 @@ describe('resource server: security events', () => {
     assert.equal((await get(api, token('bob', iat, { sid: 'session-1' }))).status, 401, 'the revoked session');
     assert.equal((await get(api, token('bob', iat, { sid: 'session-2' }))).status, 200, 'another session of the user');
 
-    const other = t.set({ [SESSION_REVOKED]: { event_timestamp: at } }, userSubject(h.users.helpdesk!.id, '11111111-1111-1111-1111-111111111111'));
+    const other = t.set(
+      { [SESSION_REVOKED]: { event_timestamp: at } },
+      userSubject(h.users.helpdesk!.id, '11111111-1111-1111-1111-111111111111'),
+    );
     assert.equal((await push(api, other)).status, 202);
     assert.equal((await get(api, token('helpdesk', iat))).status, 200, 'an event about another tenant revokes nothing here');
 
-    const reset = t.set({ [CREDENTIAL_CHANGE]: { credential_type: 'password', change_type: 'update', event_timestamp: at } }, userSubject(h.users.useradmin!.id, TENANT_ID));
+    const reset = t.set(
+      { [CREDENTIAL_CHANGE]: { credential_type: 'password', change_type: 'update', event_timestamp: at } },
+      userSubject(h.users.useradmin!.id, TENANT_ID),
+    );
     assert.equal((await push(api, reset)).status, 202);
     assert.equal((await get(api, token('useradmin', iat))).status, 401, 'a password change revokes');
 
-    const verification = t.set({ 'https://schemas.openid.net/secevent/ssf/event-type/verification': { state: 'abc123' } }, { format: 'opaque', id: 'stream-1' });
+    const verification = t.set(
+      { 'https://schemas.openid.net/secevent/ssf/event-type/verification': { state: 'abc123' } },
+      { format: 'opaque', id: 'stream-1' },
+    );
     assert.equal((await push(api, verification)).status, 202);
     assert.equal(rs.lastVerificationState, 'abc123');
 
@@ -233,11 +266,14 @@ describe('resource server: security events', () => {
 
   test('poll (RFC 8936): drains before start resolves, acks what it recorded, reports bad SETs in setErrs', async () => {
     const credentials = new ClientCredentials({
-      tokenEndpoint: `${h.url}/${TENANT_ID}/oauth2/v2.0/token`, clientId: APP.webApp, clientSecret: WEB_SECRET,
+      tokenEndpoint: `${h.url}/${TENANT_ID}/oauth2/v2.0/token`,
+      clientId: APP.webApp,
+      clientSecret: WEB_SECRET,
     });
     const iat = now() - 30;
     // Queued while no receiver runs: 150 SETs so the drain needs two requests (maxEvents 100).
-    for (let i = 0; i < 149; i++) t.queue(t.set({ [SESSION_REVOKED]: { event_timestamp: iat - 100 } }, userSubject(`someone-${i}`, TENANT_ID)));
+    for (let i = 0; i < 149; i++)
+      t.queue(t.set({ [SESSION_REVOKED]: { event_timestamp: iat - 100 } }, userSubject(`someone-${i}`, TENANT_ID)));
     const aliceJti = t.queue(revokeSet('alice', now() - 20));
     const badJti = t.queue(t.set({ [SESSION_REVOKED]: {} }, userSubject('x', TENANT_ID), { claims: { aud: 'elsewhere' } }));
 
@@ -247,12 +283,12 @@ describe('resource server: security events', () => {
     assert.equal((await rs.authenticate(`Bearer ${token('alice', iat)}`)).ok, false);
     assert.ok(t.polls.length >= 2, 'the drain took more than one request');
     assert.equal(t.polls[0]!.body.returnImmediately, true);
-    assert.match(t.polls[0]!.authorization ?? '', /^Bearer ey/, 'polls carry the app\'s client-credentials token');
+    assert.match(t.polls[0]!.authorization ?? '', /^Bearer ey/, "polls carry the app's client-credentials token");
 
     // Acks and setErrs go out with the next request.
     const deadline = Date.now() + 5000;
     while ((!t.acked.includes(aliceJti) || !t.errors[badJti]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(t.acked.includes(aliceJti), 'alice\'s SET was acknowledged');
+    assert.ok(t.acked.includes(aliceJti), "alice's SET was acknowledged");
     assert.equal(t.errors[badJti]?.err, 'invalid_audience');
     assert.equal(t.pending.size, 0);
 
@@ -281,8 +317,15 @@ describe('resource server: security events', () => {
     assert.equal(((await res.json()) as { err: string }).err, 'invalid_key');
 
     // Poll: the same SET is neither acknowledged nor reported in setErrs; it stays queued.
-    const credentials = new ClientCredentials({ tokenEndpoint: `${h.url}/${TENANT_ID}/oauth2/v2.0/token`, clientId: APP.webApp, clientSecret: WEB_SECRET });
-    const polling = await rsWith({ jwks: { minRefetchIntervalMs: 60_000 }, events: { audience: t.audience, transmitterConfigurationUrl: t.configurationUrl } });
+    const credentials = new ClientCredentials({
+      tokenEndpoint: `${h.url}/${TENANT_ID}/oauth2/v2.0/token`,
+      clientId: APP.webApp,
+      clientSecret: WEB_SECRET,
+    });
+    const polling = await rsWith({
+      jwks: { minRefetchIntervalMs: 60_000 },
+      events: { audience: t.audience, transmitterConfigurationUrl: t.configurationUrl },
+    });
     const receiver = await polling.poll({ endpointUrl: t.pollUrl, credentials, intervalMs: 50 });
     t.rotate();
     const jti = t.queue(revokeSet('privauthadmin', now() - 5));

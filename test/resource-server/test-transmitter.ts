@@ -78,7 +78,11 @@ export class TestTransmitter {
   }
 
   /** A SET with this transmitter's key; `override` replaces claims or header members. */
-  set(events: Record<string, unknown>, subId: unknown, override: { header?: Record<string, unknown>; claims?: Record<string, unknown>; key?: SigningKeyPair } = {}): string {
+  set(
+    events: Record<string, unknown>,
+    subId: unknown,
+    override: { header?: Record<string, unknown>; claims?: Record<string, unknown>; key?: SigningKeyPair } = {},
+  ): string {
     const payload: Record<string, unknown> = {
       iss: this.issuer,
       aud: this.audience,

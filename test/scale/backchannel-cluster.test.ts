@@ -97,7 +97,9 @@ if (await requirePostgres('Outbox wake-up by PostgreSQL NOTIFY')) {
     before(async () => {
       receiver = await LogoutReceiver.start();
       db = await freshDatabase('portcullis_bcl_notify');
-      cluster = await Cluster.start(db.url, 1, ['--outbox-poll-ms', '600000'], { publicClient: { backchannel_logout_uri: receiver.url('/bcl') } });
+      cluster = await Cluster.start(db.url, 1, ['--outbox-poll-ms', '600000'], {
+        publicClient: { backchannel_logout_uri: receiver.url('/bcl') },
+      });
     });
     after(async () => {
       await cluster?.stop();

@@ -63,11 +63,15 @@ if (await requirePostgres('CAE across instances on PostgreSQL')) {
       const refusedCae = await me(b, cae.at);
       assert.equal(refusedCae.status, 401);
       assert.equal(refusedCae.code, 'InvalidAuthenticationToken');
-      const m = /^Bearer realm="", authorization_uri="([^"]+)", error="insufficient_claims", claims="([^"]+)"$/.exec(refusedCae.challenge ?? '');
+      const m = /^Bearer realm="", authorization_uri="([^"]+)", error="insufficient_claims", claims="([^"]+)"$/.exec(
+        refusedCae.challenge ?? '',
+      );
       assert.ok(m, `no claims challenge from B: ${refusedCae.challenge}`);
       // Both instances share one public URL, so B points the client at the same authorize endpoint.
       assert.equal(m[1], `${cluster.publicUrl}/${TENANT}/oauth2/v2.0/authorize`);
-      const nbf = Number((JSON.parse(Buffer.from(m[2]!, 'base64').toString('utf8')) as { access_token: { nbf: { value: string } } }).access_token.nbf.value);
+      const nbf = Number(
+        (JSON.parse(Buffer.from(m[2]!, 'base64').toString('utf8')) as { access_token: { nbf: { value: string } } }).access_token.nbf.value,
+      );
       assert.ok(Math.abs(nbf - Date.now() / 1000) < 120, `nbf ${nbf} is the revoke time`);
 
       const refusedPlain = await me(b, plain.at);
@@ -90,7 +94,9 @@ if (await requirePostgres('CAE across instances on PostgreSQL')) {
       const refused = await me(b, victim.at);
       assert.equal(refused.status, 401);
       assert.match(refused.challenge ?? '', /error="insufficient_claims"/);
-      const refresh = await call(b, tokenPath, { form: { grant_type: 'refresh_token', client_id: PUBLIC_CLIENT, refresh_token: victim.rt } });
+      const refresh = await call(b, tokenPath, {
+        form: { grant_type: 'refresh_token', client_id: PUBLIC_CLIENT, refresh_token: victim.rt },
+      });
       assert.equal(refresh.status, 400);
       assert.equal(refresh.body.error, 'invalid_grant');
       assert.equal((await me(b, other.at)).status, 200, 'the user’s other grant is untouched');

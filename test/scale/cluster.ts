@@ -26,8 +26,20 @@ export function seedJson(publicClientExtras: PublicClientExtras = {}): string {
     tenant: { id: TENANT, domain: DOMAIN, displayName: 'Cluster' },
     users: USERS.map((u) => ({ userPrincipalName: `${u}@${DOMAIN}`, displayName: u, password: PASSWORD })),
     applications: [
-      { appId: PUBLIC_CLIENT, displayName: 'Public', publicClient: { redirectUris: ['http://localhost'] }, allowPublicClientFlows: true, delegatedPermissions: ['User.Read'], ...publicClientExtras },
-      { appId: DAEMON, displayName: 'Revoker', passwordCredentials: [{ secretText: DAEMON_SECRET }], applicationPermissions: ['User.RevokeSessions.All'] },
+      {
+        appId: PUBLIC_CLIENT,
+        displayName: 'Public',
+        publicClient: { redirectUris: ['http://localhost'] },
+        allowPublicClientFlows: true,
+        delegatedPermissions: ['User.Read'],
+        ...publicClientExtras,
+      },
+      {
+        appId: DAEMON,
+        displayName: 'Revoker',
+        passwordCredentials: [{ secretText: DAEMON_SECRET }],
+        applicationPermissions: ['User.RevokeSessions.All'],
+      },
     ],
   });
 }
@@ -76,8 +88,21 @@ export class Cluster {
 
   private async spawn(port: number): Promise<Instance> {
     const args = [
-      'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', join(this.dir, `data-${port}`),
-      '--database-url', this.databaseUrl, '--seed', this.seedFile, '--public-url', this.publicUrl, '--log-level', 'silent',
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      join(this.dir, `data-${port}`),
+      '--database-url',
+      this.databaseUrl,
+      '--seed',
+      this.seedFile,
+      '--public-url',
+      this.publicUrl,
+      '--log-level',
+      'silent',
       ...this.extraArgs,
     ];
     // Three processes compiling TypeScript and hashing seed passwords on two cores: be patient.
@@ -109,7 +134,11 @@ export interface Answer {
 }
 
 /** One HTTP request, bounded in time. */
-export async function call(base: string, path: string, init: { form?: Record<string, string>; bearer?: string; method?: string }): Promise<Answer> {
+export async function call(
+  base: string,
+  path: string,
+  init: { form?: Record<string, string>; bearer?: string; method?: string },
+): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
   if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
@@ -133,7 +162,13 @@ export const tokenPath = `/${TENANT}/oauth2/v2.0/token`;
 
 export function passwordSignIn(base: string, user: string): Promise<Answer> {
   return call(base, tokenPath, {
-    form: { grant_type: 'password', client_id: PUBLIC_CLIENT, username: `${user}@${DOMAIN}`, password: PASSWORD, scope: 'openid offline_access User.Read' },
+    form: {
+      grant_type: 'password',
+      client_id: PUBLIC_CLIENT,
+      username: `${user}@${DOMAIN}`,
+      password: PASSWORD,
+      scope: 'openid offline_access User.Read',
+    },
   });
 }
 
@@ -143,7 +178,12 @@ export function refresh(base: string, refreshToken: string): Promise<Answer> {
 
 export async function daemonToken(base: string): Promise<string> {
   const r = await call(base, tokenPath, {
-    form: { grant_type: 'client_credentials', client_id: DAEMON, client_secret: DAEMON_SECRET, scope: 'https://graph.microsoft.com/.default' },
+    form: {
+      grant_type: 'client_credentials',
+      client_id: DAEMON,
+      client_secret: DAEMON_SECRET,
+      scope: 'https://graph.microsoft.com/.default',
+    },
   });
   if (r.status !== 200) throw new Error(`client_credentials failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.access_token as string;

@@ -30,7 +30,11 @@ if (await requirePostgres('Multi-instance on PostgreSQL')) {
     });
 
     test('instances started at once share one schema, one seed and one signing key', async () => {
-      const jwks = await Promise.all(cluster.instances.map((i) => fetch(`${i.base}/${TENANT}/discovery/v2.0/keys`).then((r) => r.json() as Promise<{ keys: { kid: string }[] }>)));
+      const jwks = await Promise.all(
+        cluster.instances.map((i) =>
+          fetch(`${i.base}/${TENANT}/discovery/v2.0/keys`).then((r) => r.json() as Promise<{ keys: { kid: string }[] }>),
+        ),
+      );
       const kids = jwks.map((j) => j.keys.map((k) => k.kid).join(','));
       assert.equal(new Set(kids).size, 1, `instances publish different JWKS: ${kids.join(' | ')}`);
       assert.equal(jwks[0]!.keys.length, 1);
@@ -121,7 +125,11 @@ if (await requirePostgres('Multi-instance on PostgreSQL')) {
       console.log(`multi-instance I1 history: ${report} violations=${violations.length}`);
       assert.deepEqual(violations, [], report);
       // I2: every sign-in worked, including those right after revokes, on whichever instance.
-      assert.deepEqual(signIns.filter((s) => s.status !== 200), [], report);
+      assert.deepEqual(
+        signIns.filter((s) => s.status !== 200),
+        [],
+        report,
+      );
       assert.equal(fiveXx, 0, report);
       assert.ok(revokes.length >= 10, report);
       assert.ok(refused >= 10, `revokes must actually cut chains: ${report}`);
@@ -152,7 +160,9 @@ if (await requirePostgres('Multi-instance on PostgreSQL')) {
       assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
       const next = await refresh(c!.base, fresh.body.refresh_token as string);
       assert.equal(next.status, 200, JSON.stringify(next.body));
-      console.log('multi-instance I3: revoke answered by instance 0, instance 0 killed -9; refused on instances 1 and 2 and on the restarted 0');
+      console.log(
+        'multi-instance I3: revoke answered by instance 0, instance 0 killed -9; refused on instances 1 and 2 and on the restarted 0',
+      );
     });
   });
 }

@@ -44,20 +44,29 @@ if (haveNginx && (await requirePostgres('nginx in front of two instances'))) {
     let dir: string;
     let base: string;
 
-    before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
-      const tls = await makeLocalhostCertificate();
-      writeFileSync(join(dir, 'cert.pem'), tls.cert);
-      writeFileSync(join(dir, 'key.pem'), tls.key, { mode: 0o600 });
-      const [httpsPort, httpPort] = [await freePort(), await freePort()];
-      base = `https://localhost:${httpsPort}`;
-      db = await freshDatabase('portcullis_nginx');
-      cluster = await Cluster.start(db.url, 2, [], { publicUrl: base });
-      writeFileSync(join(dir, 'portcullis.conf'), renderExample(dir, cluster.instances.map((x) => x.port), httpsPort, httpPort));
-      // The minimal main file Debian's /etc/nginx/nginx.conf would otherwise provide.
-      writeFileSync(
-        join(dir, 'nginx.conf'),
-        `${process.getuid?.() === 0 ? 'user nobody nogroup;\n' : ''}worker_processes 1;
+    before(
+      async () => {
+        dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
+        const tls = await makeLocalhostCertificate();
+        writeFileSync(join(dir, 'cert.pem'), tls.cert);
+        writeFileSync(join(dir, 'key.pem'), tls.key, { mode: 0o600 });
+        const [httpsPort, httpPort] = [await freePort(), await freePort()];
+        base = `https://localhost:${httpsPort}`;
+        db = await freshDatabase('portcullis_nginx');
+        cluster = await Cluster.start(db.url, 2, [], { publicUrl: base });
+        writeFileSync(
+          join(dir, 'portcullis.conf'),
+          renderExample(
+            dir,
+            cluster.instances.map((x) => x.port),
+            httpsPort,
+            httpPort,
+          ),
+        );
+        // The minimal main file Debian's /etc/nginx/nginx.conf would otherwise provide.
+        writeFileSync(
+          join(dir, 'nginx.conf'),
+          `${process.getuid?.() === 0 ? 'user nobody nogroup;\n' : ''}worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 256; }
@@ -68,33 +77,41 @@ http {
   include ${dir}/portcullis.conf;
 }
 `,
-      );
-      nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      nginx.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      trust = trustForGlobalFetch(tls.cert);
-      // Bounded wait for nginx to answer (50 × 100 ms).
-      for (let attempt = 0; ; attempt++) {
-        const up = await fetch(`${base}/${TENANT}/v2.0/.well-known/openid-configuration`).then((r) => r.ok, () => false);
-        if (up) break;
-        if (attempt >= 50 || nginx.exitCode !== null) throw new Error(`nginx did not come up: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }, { timeout: 180_000 });
+        );
+        nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        nginx.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        trust = trustForGlobalFetch(tls.cert);
+        // Bounded wait for nginx to answer (50 × 100 ms).
+        for (let attempt = 0; ; attempt++) {
+          const up = await fetch(`${base}/${TENANT}/v2.0/.well-known/openid-configuration`).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (up) break;
+          if (attempt >= 50 || nginx.exitCode !== null) throw new Error(`nginx did not come up: ${stderr}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      },
+      { timeout: 180_000 },
+    );
 
-    after(async () => {
-      await trust?.restore();
-      // SIGTERM: nginx's fast shutdown stops its workers too (SIGKILL would orphan them).
-      if (nginx && nginx.exitCode === null) {
-        const exited = new Promise((r) => nginx!.once('exit', r));
-        nginx.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        await killHard(nginx);
-      }
-      await cluster?.stop();
-      await db?.drop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }, { timeout: 60_000 });
+    after(
+      async () => {
+        await trust?.restore();
+        // SIGTERM: nginx's fast shutdown stops its workers too (SIGKILL would orphan them).
+        if (nginx && nginx.exitCode === null) {
+          const exited = new Promise((r) => nginx!.once('exit', r));
+          nginx.kill('SIGTERM');
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+          await killHard(nginx);
+        }
+        await cluster?.stop();
+        await db?.drop();
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      },
+      { timeout: 60_000 },
+    );
 
     test('discovery names the public URL; sign-in, refresh and revoke all work through the proxy', async () => {
       const discovery = (await (await fetch(`${base}/${TENANT}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;

@@ -78,12 +78,17 @@ if (requireServerBinaries('PostgreSQL restart during load')) {
         // Recovered: the instance answered a request that began after the server was back.
         await waitFor(
           'every instance to answer 200 again',
-          () => cluster.instances.every((_, i) => load.samples.some((s) => s.instance === i && s.answer.status === 200 && s.start >= startedAt)),
+          () =>
+            cluster.instances.every((_, i) =>
+              load.samples.some((s) => s.instance === i && s.answer.status === 200 && s.start >= startedAt),
+            ),
           RECOVERY_BOUND_MS,
           25,
         );
         for (let i = 0; i < cluster.instances.length; i++) {
-          recoveredAt[i] = Math.min(...load.samples.filter((s) => s.instance === i && s.answer.status === 200 && s.start >= startedAt).map((s) => s.end));
+          recoveredAt[i] = Math.min(
+            ...load.samples.filter((s) => s.instance === i && s.answer.status === 200 && s.start >= startedAt).map((s) => s.end),
+          );
         }
         // The dedicated LISTEN connections reconnect on their own backoff (100 ms doubling to 5 s).
         await waitFor('every instance to LISTEN again', async () => (await listeners(url)) === 3, RECOVERY_BOUND_MS, 50);
@@ -91,7 +96,12 @@ if (requireServerBinaries('PostgreSQL restart during load')) {
         await sleep(2_500);
         // On a slow (shared) machine the load may have done little so far: go on, bounded, until
         // the I1 check has enough refreshes and revokes to mean something.
-        await waitFor('100 accepted refreshes and 5 revokes', () => load.revokes.length >= 5 && load.attempts.filter((a) => a.accepted).length >= 100, 60_000, 100);
+        await waitFor(
+          '100 accepted refreshes and 5 revokes',
+          () => load.revokes.length >= 5 && load.attempts.filter((a) => a.accepted).length >= 100,
+          60_000,
+          100,
+        );
       } finally {
         await load.stop();
       }
@@ -104,7 +114,9 @@ if (requireServerBinaries('PostgreSQL restart during load')) {
       const outside = unavailable.filter((s) => s.end < times!.stopAskedAt || s.start > recoveredAt[s.instance]!);
       const violations = load.violations();
       const at = (t: number) => Math.round(t - times!.stoppedAt);
-      const okAfter = cluster.instances.map((_, i) => samples.filter((s) => s.instance === i && s.answer.status === 200 && s.start > recoveredAt[i]!).length);
+      const okAfter = cluster.instances.map(
+        (_, i) => samples.filter((s) => s.instance === i && s.answer.status === 200 && s.start > recoveredAt[i]!).length,
+      );
       const report =
         `requests=${samples.length} ok=${samples.filter((s) => s.answer.status === 200).length} ` +
         `503=${unavailable.length} (token ${unavailable.filter((s) => s.kind !== 'revoke').length}, graph ${unavailable.filter((s) => s.kind === 'revoke').length}) ` +
@@ -115,12 +127,25 @@ if (requireServerBinaries('PostgreSQL restart during load')) {
         `LISTEN back on all ${at(relistenedAt) - at(times!.startedAt)} ms after; ok after recovery ${okAfter.join('/')} | I1 attempts=${load.attempts.length} revokes=${load.revokes.length} violations=${violations.length}`;
       console.log(`postgres restart under load: ${report}`);
 
-      assert.deepEqual(unexpected.map((s) => ({ kind: s.kind, status: s.answer.status, body: s.answer.body, retryAfter: s.answer.retryAfter })).slice(0, 5), [], report);
+      assert.deepEqual(
+        unexpected
+          .map((s) => ({ kind: s.kind, status: s.answer.status, body: s.answer.body, retryAfter: s.answer.retryAfter }))
+          .slice(0, 5),
+        [],
+        report,
+      );
       assert.equal(fiveXxOther.length, 0, report);
       assert.ok(unavailable.length > 0, `the outage must be seen by the load: ${report}`);
-      assert.deepEqual(outside.map((s) => ({ instance: s.instance, start: at(s.start), end: at(s.end) })), [], report);
+      assert.deepEqual(
+        outside.map((s) => ({ instance: s.instance, start: at(s.start), end: at(s.end) })),
+        [],
+        report,
+      );
       assert.deepEqual(violations, [], report);
-      assert.ok(okAfter.every((n) => n > 0), report);
+      assert.ok(
+        okAfter.every((n) => n > 0),
+        report,
+      );
       assert.ok(load.revokes.length >= 5 && load.attempts.filter((a) => a.accepted).length >= 100, report);
     });
 

@@ -22,7 +22,9 @@ const POLL_JWKS_MS = 5;
 const BOUND_MS = 15_000;
 
 async function newestKid(client: pg.Client): Promise<string | undefined> {
-  const { rows } = await client.query<{ kid: string }>('SELECT kid FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1');
+  const { rows } = await client.query<{ kid: string }>(
+    'SELECT kid FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1',
+  );
   return rows[0]?.kid;
 }
 

@@ -65,8 +65,20 @@ describe('GraphClient against Portcullis', () => {
   test('batch returns inner responses; batchResponseError turns a failed one into a GraphError', async () => {
     const admin = new GraphClient({ baseUrl: h.url, token: async () => delegatedToken(h, 'globaladmin', ADMIN) });
     const responses = await admin.batch([
-      { id: '1', method: 'POST', url: `/users/${h.users.alice!.id}/revokeSignInSessions`, headers: { 'content-type': 'application/json' }, body: {} },
-      { id: '2', method: 'POST', url: '/users/ghost@contoso.test/revokeSignInSessions', headers: { 'content-type': 'application/json' }, body: {} },
+      {
+        id: '1',
+        method: 'POST',
+        url: `/users/${h.users.alice!.id}/revokeSignInSessions`,
+        headers: { 'content-type': 'application/json' },
+        body: {},
+      },
+      {
+        id: '2',
+        method: 'POST',
+        url: '/users/ghost@contoso.test/revokeSignInSessions',
+        headers: { 'content-type': 'application/json' },
+        body: {},
+      },
     ]);
     const byId = new Map(responses.map((r) => [r.id, r]));
     assert.equal(batchResponseError(byId.get('1')!), null);
@@ -107,7 +119,10 @@ describe('GraphClient against Portcullis', () => {
     assert.equal((await client.me()).userPrincipalName, 'globaladmin@contoso.test');
     assert.deepEqual(asked, [false, true]);
     const never = new GraphClient({ baseUrl: h.url, token: async () => 'not-a-token' });
-    await assert.rejects(never.me(), (e: unknown) => e instanceof GraphError && e.status === 401 && e.code === 'InvalidAuthenticationToken');
+    await assert.rejects(
+      never.me(),
+      (e: unknown) => e instanceof GraphError && e.status === 401 && e.code === 'InvalidAuthenticationToken',
+    );
   });
 });
 
@@ -133,7 +148,10 @@ describe('GraphClient and throttling (429 Retry-After)', () => {
     const started = Date.now();
     const page = await patient.users.list({ top: 1 });
     assert.equal(page.value.length, 1);
-    assert.deepEqual(seen.map((r) => r.status), [429, 200]);
+    assert.deepEqual(
+      seen.map((r) => r.status),
+      [429, 200],
+    );
     assert.equal(seen[0]!.headers['retry-after'], '1');
     assert.ok(Date.now() - started >= 900, 'waited for Retry-After');
   });

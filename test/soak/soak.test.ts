@@ -45,7 +45,9 @@ interface Row {
   failed: number;
 }
 
-test(`soak: ${SECONDS} s of refreshes, revokes and sign-ins; memory and descriptors flat, no errors`, { timeout: SECONDS * 1000 + 180_000 }, async () => {
+test(`soak: ${SECONDS} s of refreshes, revokes and sign-ins; memory and descriptors flat, no errors`, {
+  timeout: SECONDS * 1000 + 180_000,
+}, async () => {
   assert.ok(Number.isFinite(SECONDS) && SECONDS >= 20 && SECONDS <= 3600, 'PORTCULLIS_SOAK_SECONDS: 20..3600');
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-soak-'));
   const seedFile = join(dir, 'seed.json');
@@ -72,7 +74,11 @@ test(`soak: ${SECONDS} s of refreshes, revokes and sign-ins; memory and descript
     const line = (r: Row): string =>
       `${r.t.toFixed(1).padStart(7)}  ${r.rssMiB.toFixed(1).padStart(8)}  ${r.heapMiB.toFixed(1).padStart(18)}  ${String(r.fds).padStart(3)}  ${String(r.requests).padStart(8)}  ${r.p50.toFixed(1).padStart(7)}  ${r.p99.toFixed(1).padStart(7)}  ${r.max.toFixed(1).padStart(7)}  ${String(r.failed).padStart(6)}  ${r.load1.toFixed(2).padStart(5)}${r === warm ? '  <- warm-up' : ''}`;
     const first = processStats(server.pid);
-    if (LOG) appendFileSync(LOG, `soak ${SECONDS} s, server pid ${server.pid}, RSS at start ${(first.rssBytes / 1048576).toFixed(1)} MiB, fds ${first.fds}\n${header}\n`);
+    if (LOG)
+      appendFileSync(
+        LOG,
+        `soak ${SECONDS} s, server pid ${server.pid}, RSS at start ${(first.rssBytes / 1048576).toFixed(1)} MiB, fds ${first.fds}\n${header}\n`,
+      );
     try {
       // One sample at the end of each interval: bounded by INTERVALS, and so by SECONDS.
       for (let i = 1; i <= INTERVALS; i++) {
@@ -115,7 +121,10 @@ test(`soak: ${SECONDS} s of refreshes, revokes and sign-ins; memory and descript
     const afterWarm = rows.slice(rows.indexOf(warm) + 1);
     assert.ok(afterWarm.length >= 2, `samples after warm-up: ${afterWarm.length}`);
     for (const r of afterWarm) {
-      assert.ok(r.rssMiB < warm.rssMiB * 1.5 && r.rssMiB < warm.rssMiB + 64, `RSS at ${r.t} s: ${r.rssMiB.toFixed(1)} MiB vs ${warm.rssMiB.toFixed(1)} after warm-up\n${table}`);
+      assert.ok(
+        r.rssMiB < warm.rssMiB * 1.5 && r.rssMiB < warm.rssMiB + 64,
+        `RSS at ${r.t} s: ${r.rssMiB.toFixed(1)} MiB vs ${warm.rssMiB.toFixed(1)} after warm-up\n${table}`,
+      );
       assert.ok(r.fds <= warm.fds + 8, `fds at ${r.t} s: ${r.fds} vs ${warm.fds} after warm-up\n${table}`);
       assert.ok(r.requests > 0, `no request finished in the interval ending at ${r.t} s\n${table}`);
     }

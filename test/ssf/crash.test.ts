@@ -34,11 +34,18 @@ describe('SSF across kill -9', () => {
     const tokenRes = await fetch(`${base}/${TENANT_ID}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: APP.webApp, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: APP.webApp,
+        client_secret: WEB_SECRET,
+        scope: 'https://graph.microsoft.com/.default',
+      }),
     });
     const { access_token } = (await tokenRes.json()) as { access_token: string };
     const res = await fetch(`${base}/v1.0/users/${users[userKey]!.id}/revokeSignInSessions`, {
-      method: 'POST', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: '{}',
+      method: 'POST',
+      headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+      body: '{}',
     });
     assert.equal(res.status, 200);
   };
@@ -55,8 +62,20 @@ describe('SSF across kill -9', () => {
     const now = Date.now();
     await store.ssf.insertStream(
       {
-        streamId: 'crash-stream', tenantId: TENANT_ID, clientId: RX.a, aud: RX.a, eventsRequested: [CAEP_EVENT.sessionRevoked], method: DELIVERY.push,
-        endpointUrl: rx.url, authorizationHeader: null, description: null, status: 'enabled', statusReason: null, createdAt: now, updatedAt: now, lastVerificationAt: null,
+        streamId: 'crash-stream',
+        tenantId: TENANT_ID,
+        clientId: RX.a,
+        aud: RX.a,
+        eventsRequested: [CAEP_EVENT.sessionRevoked],
+        method: DELIVERY.push,
+        endpointUrl: rx.url,
+        authorizationHeader: null,
+        description: null,
+        status: 'enabled',
+        statusReason: null,
+        createdAt: now,
+        updatedAt: now,
+        lastVerificationAt: null,
       },
       10,
     );
@@ -94,7 +113,9 @@ describe('SSF across kill -9', () => {
     await start('on');
     await rx.waitForCount(before + 2, 30_000); // after the 6 s lease of the killed process
     await sleep(1_000);
-    const attempts = rx.received.slice(before).map((r) => JSON.parse(Buffer.from(r.body.split('.')[1]!, 'base64url').toString('utf8')).jti as string);
+    const attempts = rx.received
+      .slice(before)
+      .map((r) => JSON.parse(Buffer.from(r.body.split('.')[1]!, 'base64url').toString('utf8')).jti as string);
     assert.equal(attempts.length, 2);
     assert.equal(new Set(attempts).size, 1, 'the same SET (jti) both times');
     assert.equal(answered, 1, 'accepted once');

@@ -5,7 +5,17 @@ import { CAEP_EVENT, DELIVERY } from '../../src/ssf/model.js';
 import { APP, TENANT_ID, WEB_SECRET, delegatedToken, type Harness } from '../helpers/harness.js';
 import { CookieJar, signIn } from '../helpers/browser-flow.js';
 import { waitFor } from '../helpers/wait.js';
-import { PushReceiver, RX, RX_SECRET, eventTypeOf, storeKinds, ssfHarness, verifySet, verifyWithJose, type VerifiedSet } from './ssf-helpers.js';
+import {
+  PushReceiver,
+  RX,
+  RX_SECRET,
+  eventTypeOf,
+  storeKinds,
+  ssfHarness,
+  verifySet,
+  verifyWithJose,
+  type VerifiedSet,
+} from './ssf-helpers.js';
 
 /**
  * Revocations reach SSF receivers: real Graph calls on a listening server commit security events
@@ -25,7 +35,10 @@ for (const kind of await storeKinds('SSF delivery')) {
     const http = async (method: string, path: string, token: string | null, body?: unknown) => {
       const res = await fetch(`${h.url}${path}`, {
         method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
       const text = await res.text();
@@ -36,7 +49,12 @@ for (const kind of await storeKinds('SSF delivery')) {
       const res = await fetch(`${h.url}/${TENANT_ID}/oauth2/v2.0/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: 'https://graph.microsoft.com/.default' }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: clientId,
+          client_secret: secret,
+          scope: 'https://graph.microsoft.com/.default',
+        }),
       });
       const body = (await res.json()) as { access_token: string };
       assert.equal(res.status, 200, JSON.stringify(body));
@@ -50,7 +68,11 @@ for (const kind of await storeKinds('SSF delivery')) {
     const setStatus = async (token: string, streamId: string, status: string) =>
       assert.equal((await http('POST', `/${TENANT_ID}/ssf/status`, token, { stream_id: streamId, status })).status, 200);
     const poll = async (token: string, url: string, body: Record<string, unknown>) => {
-      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.equal(res.status, 200);
       return (await res.json()) as { sets: Record<string, string>; moreAvailable: boolean };
     };
@@ -79,8 +101,13 @@ for (const kind of await storeKinds('SSF delivery')) {
       const rx = await PushReceiver.start();
       const onlyCredentials = await PushReceiver.start('/credentials');
       try {
-        const all = await createStream(receiverA, { delivery: { method: DELIVERY.push, endpoint_url: rx.url, authorization_header: 'Bearer rx-a-inbound' } });
-        await createStream(receiverB, { delivery: { method: DELIVERY.push, endpoint_url: onlyCredentials.url }, events_requested: [CAEP_EVENT.credentialChange] });
+        const all = await createStream(receiverA, {
+          delivery: { method: DELIVERY.push, endpoint_url: rx.url, authorization_header: 'Bearer rx-a-inbound' },
+        });
+        await createStream(receiverB, {
+          delivery: { method: DELIVERY.push, endpoint_url: onlyCredentials.url },
+          events_requested: [CAEP_EVENT.credentialChange],
+        });
 
         await revoke('alice');
         await rx.waitForCount(1);
@@ -100,7 +127,8 @@ for (const kind of await storeKinds('SSF delivery')) {
         const sets = rx.received.map((r) => verified(r.body, RX.a));
         // And as a receiver would with a JOSE library, the keys taken from the metadata's jwks_uri.
         const metadata = (await http('GET', `/.well-known/ssf-configuration/${TENANT_ID}/v2.0`, null)).body as { jwks_uri: string };
-        for (const r of rx.received) assert.equal((await verifyWithJose(r.body, metadata.jwks_uri, { iss: issuer, aud: RX.a })).iss, issuer);
+        for (const r of rx.received)
+          assert.equal((await verifyWithJose(r.body, metadata.jwks_uri, { iss: issuer, aud: RX.a })).iss, issuer);
         assert.equal(new Set(sets.map((s) => s.payload.jti)).size, 4, 'distinct jti');
         const [revoked, disabled, ...reset] = sets as [VerifiedSet, VerifiedSet, VerifiedSet, VerifiedSet];
         assert.equal(eventTypeOf(revoked), CAEP_EVENT.sessionRevoked);
@@ -135,7 +163,12 @@ for (const kind of await storeKinds('SSF delivery')) {
       await revoke('alice');
       await revoke('globaladmin');
       let first: Awaited<ReturnType<typeof poll>> = { sets: {}, moreAvailable: false };
-      await waitFor('two SETs to poll', async () => Object.keys((first = await poll(receiverB, stream.delivery.endpoint_url, { returnImmediately: true }))).length > 0 && Object.keys(first.sets).length === 2);
+      await waitFor(
+        'two SETs to poll',
+        async () =>
+          Object.keys((first = await poll(receiverB, stream.delivery.endpoint_url, { returnImmediately: true }))).length > 0 &&
+          Object.keys(first.sets).length === 2,
+      );
       const entries = Object.entries(first.sets);
       for (const [jti, set] of entries) assert.equal(verified(set, RX.b).payload.jti, jti);
       const subjects = entries.map(([, set]) => verified(set, RX.b).payload.sub_id.user.id).sort();
@@ -152,12 +185,19 @@ for (const kind of await storeKinds('SSF delivery')) {
       // Another revoke: only the new SET, never the acknowledged ones.
       await revoke('alice');
       let fourth: Awaited<ReturnType<typeof poll>> = { sets: {}, moreAvailable: false };
-      await waitFor('the new SET', async () => Object.keys((fourth = await poll(receiverB, stream.delivery.endpoint_url, { returnImmediately: true })).sets).length > 0);
+      await waitFor(
+        'the new SET',
+        async () =>
+          Object.keys((fourth = await poll(receiverB, stream.delivery.endpoint_url, { returnImmediately: true })).sets).length > 0,
+      );
       assert.equal(Object.keys(fourth.sets).length, 1);
       assert.ok(!(acked in fourth.sets) && !(kept in fourth.sets));
       // setErrs (RFC 8936 §2.4.2) ends the SET's delivery like an ack, and the error is audited.
       const [bad] = Object.keys(fourth.sets) as [string];
-      const fifth = await poll(receiverB, stream.delivery.endpoint_url, { setErrs: { [bad]: { err: 'invalid_key', description: 'unknown kid' } }, returnImmediately: true });
+      const fifth = await poll(receiverB, stream.delivery.endpoint_url, {
+        setErrs: { [bad]: { err: 'invalid_key', description: 'unknown kid' } },
+        returnImmediately: true,
+      });
       assert.deepEqual(fifth.sets, {});
       const audit = await h.store.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Deliver security event token', limit: 20 });
       const reported = audit.find((a) => a.correlationId === bad);
@@ -176,7 +216,10 @@ for (const kind of await storeKinds('SSF delivery')) {
       const out = await h.app.http.inject({ method: 'GET', url: `/${TENANT_ID}/oauth2/v2.0/logout`, headers: { cookie: jar.header() } });
       assert.equal(out.statusCode, 200);
       let got: Awaited<ReturnType<typeof poll>> = { sets: {}, moreAvailable: false };
-      await waitFor('the sign-out SET', async () => Object.keys((got = await poll(receiverB, url, { returnImmediately: true })).sets).length > 0);
+      await waitFor(
+        'the sign-out SET',
+        async () => Object.keys((got = await poll(receiverB, url, { returnImmediately: true })).sets).length > 0,
+      );
       const signedOut = Object.values(got.sets).map((set) => verified(set, RX.b));
       assert.equal(signedOut.length, 1);
       assert.deepEqual(signedOut[0]!.payload.sub_id, { ...subjectOf('dirwriter'), session: { format: 'opaque', id: sid } });
@@ -187,11 +230,18 @@ for (const kind of await storeKinds('SSF delivery')) {
       // A role holder: an app without a directory role may not delete it (docs/authorization.md).
       const globalAdmin = delegatedToken(h, 'globaladmin', ['User.ReadWrite.All']);
       assert.equal((await http('DELETE', `/v1.0/users/${deletedId}`, globalAdmin)).status, 204);
-      await waitFor('the deletion SET', async () => Object.keys((got = await poll(receiverB, url, { returnImmediately: true })).sets).length > 0);
+      await waitFor(
+        'the deletion SET',
+        async () => Object.keys((got = await poll(receiverB, url, { returnImmediately: true })).sets).length > 0,
+      );
       const deleted = Object.values(got.sets).map((set) => verified(set, RX.b));
       assert.equal(deleted.length, 1);
       assert.equal(eventTypeOf(deleted[0]!), CAEP_EVENT.sessionRevoked);
-      assert.deepEqual(deleted[0]!.payload.sub_id, { format: 'complex', user: { format: 'opaque', id: deletedId }, tenant: { format: 'opaque', id: TENANT_ID } });
+      assert.deepEqual(deleted[0]!.payload.sub_id, {
+        format: 'complex',
+        user: { format: 'opaque', id: deletedId },
+        tenant: { format: 'opaque', id: TENANT_ID },
+      });
       await http('DELETE', `/${TENANT_ID}/ssf/streams?stream_id=${stream.stream_id}`, receiverB);
     });
 
@@ -233,8 +283,14 @@ for (const kind of await storeKinds('SSF delivery')) {
       refusing.respond = () => ({ status: 400, body: { err: 'invalid_audience', description: 'not for us' } });
       flaky.respond = () => (flaky.received.length <= 2 ? { status: 503 } : { status: 202 });
       try {
-        await createStream(receiverA, { delivery: { method: DELIVERY.push, endpoint_url: refusing.url }, events_requested: [CAEP_EVENT.sessionRevoked] });
-        await createStream(receiverB, { delivery: { method: DELIVERY.push, endpoint_url: flaky.url }, events_requested: [CAEP_EVENT.sessionRevoked] });
+        await createStream(receiverA, {
+          delivery: { method: DELIVERY.push, endpoint_url: refusing.url },
+          events_requested: [CAEP_EVENT.sessionRevoked],
+        });
+        await createStream(receiverB, {
+          delivery: { method: DELIVERY.push, endpoint_url: flaky.url },
+          events_requested: [CAEP_EVENT.sessionRevoked],
+        });
         await revoke('passwordadmin');
         await refusing.waitForCount(1);
         await flaky.waitForCount(3);

@@ -56,24 +56,36 @@ if (await requirePostgres('SSF on two instances')) {
       const rx = await PushReceiver.start();
       try {
         // Both instances sign with the same key and answer for the same issuer path.
-        const receiver = a.app.services.tokens.issueAppOnly(application({ appId: RX.a, applicationPermissions: [SHARED_SIGNALS_PERMISSION] })).accessToken;
+        const receiver = a.app.services.tokens.issueAppOnly(
+          application({ appId: RX.a, applicationPermissions: [SHARED_SIGNALS_PERMISSION] }),
+        ).accessToken;
         const created = await b.app.http.inject({
-          method: 'POST', url: `/${TENANT_ID}/ssf/streams`, headers: { authorization: `Bearer ${receiver}`, 'content-type': 'application/json' },
+          method: 'POST',
+          url: `/${TENANT_ID}/ssf/streams`,
+          headers: { authorization: `Bearer ${receiver}`, 'content-type': 'application/json' },
           payload: JSON.stringify({ delivery: { method: DELIVERY.push, endpoint_url: rx.url } }),
         });
         assert.equal(created.statusCode, 201, created.body);
-        const admin = a.app.services.tokens.issueAppOnly(application({ appId: APP.webApp, applicationPermissions: ['User.RevokeSessions.All'] })).accessToken;
+        const admin = a.app.services.tokens.issueAppOnly(
+          application({ appId: APP.webApp, applicationPermissions: ['User.RevokeSessions.All'] }),
+        ).accessToken;
         const targets = ['alice', 'bob', 'globaladmin', 'useradmin', 'helpdesk', 'authadmin'];
         for (const [n, key] of targets.entries()) {
           const via = n % 2 === 0 ? a : b;
-          const res = await fetch(`${via.url}/v1.0/users/${users[key]!.id}/revokeSignInSessions`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{}' });
+          const res = await fetch(`${via.url}/v1.0/users/${users[key]!.id}/revokeSignInSessions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+            body: '{}',
+          });
           assert.equal(res.status, 200);
         }
         await rx.waitForCount(targets.length, 20_000);
         await sleep(500); // quiet: no duplicate may follow
         assert.equal(rx.received.length, targets.length);
         const jwks = a.app.services.keys.jwks() as { keys: any[] };
-        const subjects = rx.received.map((r) => verifySet(r.body, jwks, { iss: a.app.services.tokens.issuer, aud: RX.a }).payload.sub_id.user.id);
+        const subjects = rx.received.map(
+          (r) => verifySet(r.body, jwks, { iss: a.app.services.tokens.issuer, aud: RX.a }).payload.sub_id.user.id,
+        );
         assert.deepEqual([...subjects].sort(), targets.map((k) => users[k]!.id).sort());
       } finally {
         await rx.close();
@@ -82,18 +94,32 @@ if (await requirePostgres('SSF on two instances')) {
 
     test('a poll held open on one instance returns the SET of a revoke made on the other', async () => {
       const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
-      const receiver = b.app.services.tokens.issueAppOnly(application({ appId: RX.a, applicationPermissions: [SHARED_SIGNALS_PERMISSION] })).accessToken;
+      const receiver = b.app.services.tokens.issueAppOnly(
+        application({ appId: RX.a, applicationPermissions: [SHARED_SIGNALS_PERMISSION] }),
+      ).accessToken;
       const headers = { authorization: `Bearer ${receiver}`, 'content-type': 'application/json' };
       const created = await fetch(`${b.url}/${TENANT_ID}/ssf/streams`, { method: 'POST', headers, body: '{}' });
       const { stream_id } = (await created.json()) as { stream_id: string };
-      const pollOnB = fetch(`${b.url}/${TENANT_ID}/ssf/poll/${stream_id}`, { method: 'POST', headers, body: JSON.stringify({ returnImmediately: false }) });
+      const pollOnB = fetch(`${b.url}/${TENANT_ID}/ssf/poll/${stream_id}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ returnImmediately: false }),
+      });
       await sleep(200);
-      const admin = a.app.services.tokens.issueAppOnly(application({ appId: APP.webApp, applicationPermissions: ['User.RevokeSessions.All'] })).accessToken;
-      const res = await fetch(`${a.url}/v1.0/users/${users.bob!.id}/revokeSignInSessions`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{}' });
+      const admin = a.app.services.tokens.issueAppOnly(
+        application({ appId: APP.webApp, applicationPermissions: ['User.RevokeSessions.All'] }),
+      ).accessToken;
+      const res = await fetch(`${a.url}/v1.0/users/${users.bob!.id}/revokeSignInSessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(res.status, 200);
       // Within pollWaitSeconds (2 s here): instance B re-reads its queue while it holds the poll.
       const got = (await (await pollOnB).json()) as { sets: Record<string, string> };
-      const sets = Object.values(got.sets).map((set) => verifySet(set, a.app.services.keys.jwks() as { keys: any[] }, { iss: a.app.services.tokens.issuer, aud: RX.a }));
+      const sets = Object.values(got.sets).map((set) =>
+        verifySet(set, a.app.services.keys.jwks() as { keys: any[] }, { iss: a.app.services.tokens.issuer, aud: RX.a }),
+      );
       assert.equal(sets.length, 1);
       assert.equal(sets[0]!.payload.sub_id.user.id, users.bob!.id);
     });

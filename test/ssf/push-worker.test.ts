@@ -13,16 +13,27 @@ test('a push that keeps failing is given up after pushMaxAttempts and audited; q
   down.respond = () => ({ status: 503 });
   try {
     const token = receiverToken(h, RX.a);
-    const created = await call(h, 'POST', ssfPath('streams'), token, { delivery: { method: DELIVERY.push, endpoint_url: down.url }, events_requested: [CAEP_EVENT.sessionRevoked] });
+    const created = await call(h, 'POST', ssfPath('streams'), token, {
+      delivery: { method: DELIVERY.push, endpoint_url: down.url },
+      events_requested: [CAEP_EVENT.sessionRevoked],
+    });
     assert.equal(created.status, 201);
     const stream = (await h.store.ssf.findStream(TENANT_ID, created.body.stream_id))!;
     const signal: UserSignal = {
-      txn: 'txn-1', type: 'session-revoked', tenantId: TENANT_ID, userId: h.users.alice!.id, sessionId: null, occurredAt: Date.now(), initiatingEntity: 'admin',
+      txn: 'txn-1',
+      type: 'session-revoked',
+      tenantId: TENANT_ID,
+      userId: h.users.alice!.id,
+      sessionId: null,
+      occurredAt: Date.now(),
+      initiatingEntity: 'admin',
     };
     assert.equal(await h.app.services.ssf.queueSignals(stream, [signal]), 1);
     await down.waitForCount(3);
     await waitFor('the give-up audit record', async () =>
-      (await h.store.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Deliver security event token', limit: 5 })).some((a) => a.resultReason.startsWith('No delivery after 3 attempts')),
+      (await h.store.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Deliver security event token', limit: 5 })).some((a) =>
+        a.resultReason.startsWith('No delivery after 3 attempts'),
+      ),
     );
     await sleep(300);
     assert.equal(down.received.length, 3, 'no attempt after the last one');

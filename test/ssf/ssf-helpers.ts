@@ -43,14 +43,32 @@ export function ssfTestConfig(overrides: Partial<SsfConfig> = {}): SsfConfig {
 }
 
 export async function addReceivers(h: Harness): Promise<void> {
-  const secret = async () => ({ keyId: newGuid(), hash: await hashSecret(RX_SECRET), hint: RX_SECRET.slice(0, 3), displayName: null, endDateTime: null });
+  const secret = async () => ({
+    keyId: newGuid(),
+    hash: await hashSecret(RX_SECRET),
+    hint: RX_SECRET.slice(0, 3),
+    displayName: null,
+    endDateTime: null,
+  });
   for (const appId of [RX.a, RX.b]) {
     await h.store.applications.upsert(
-      application({ appId, displayName: `Receiver ${appId.slice(-1)}`, secrets: [await secret()], applicationPermissions: [SHARED_SIGNALS_PERMISSION], delegatedPermissions: [] }),
+      application({
+        appId,
+        displayName: `Receiver ${appId.slice(-1)}`,
+        secrets: [await secret()],
+        applicationPermissions: [SHARED_SIGNALS_PERMISSION],
+        delegatedPermissions: [],
+      }),
     );
   }
   await h.store.applications.upsert(
-    application({ appId: RX.noPermission, displayName: 'No permission', secrets: [await secret()], applicationPermissions: ['User.Read.All'], delegatedPermissions: [] }),
+    application({
+      appId: RX.noPermission,
+      displayName: 'No permission',
+      secrets: [await secret()],
+      applicationPermissions: ['User.Read.All'],
+      delegatedPermissions: [],
+    }),
   );
 }
 
@@ -66,11 +84,20 @@ export interface Reply {
 }
 
 /** One request through the app (real routing and serialisation). */
-export async function call(h: Harness, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, token: string | null, body?: unknown): Promise<Reply> {
+export async function call(
+  h: Harness,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  token: string | null,
+  body?: unknown,
+): Promise<Reply> {
   const res = await h.app.http.inject({
     method,
     url: path,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
   });
   return { status: res.statusCode, headers: res.headers, body: res.body ? JSON.parse(res.body) : null };
@@ -213,7 +240,11 @@ export async function storeKinds(suite: string): Promise<StoreKind[]> {
  * The receiver-side check of docs/push-revocation.md, with a real JOSE library (`jose`): the JWKS
  * fetched from the transmitter's jwks_uri over HTTP, RS256, typ, issuer and audience.
  */
-export async function verifyWithJose(set: string, jwksUri: string, expected: { iss: string; aud: string }): Promise<Record<string, unknown>> {
+export async function verifyWithJose(
+  set: string,
+  jwksUri: string,
+  expected: { iss: string; aud: string },
+): Promise<Record<string, unknown>> {
   const { createRemoteJWKSet, jwtVerify } = await import('jose');
   const { payload, protectedHeader } = await jwtVerify(set, createRemoteJWKSet(new URL(jwksUri)), {
     issuer: expected.iss,

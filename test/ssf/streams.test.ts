@@ -35,7 +35,11 @@ for (const kind of await storeKinds('SSF management API')) {
         default_subjects: 'ALL',
         authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6749' }],
       });
-      for (const alias of [`/.well-known/ssf-configuration/${DOMAIN}/v2.0`, `/${TENANT_ID}/v2.0/.well-known/ssf-configuration`, '/.well-known/ssf-configuration']) {
+      for (const alias of [
+        `/.well-known/ssf-configuration/${DOMAIN}/v2.0`,
+        `/${TENANT_ID}/v2.0/.well-known/ssf-configuration`,
+        '/.well-known/ssf-configuration',
+      ]) {
         assert.deepEqual((await call(h, 'GET', alias, null)).body, res.body, alias);
       }
       const unknown = await call(h, 'GET', '/.well-known/ssf-configuration/common/v2.0', null);
@@ -59,7 +63,12 @@ for (const kind of await storeKinds('SSF management API')) {
       // The token claims the role, but the application no longer holds it: refused at once.
       assert.equal((await create(receiverToken(h, RX.noPermission))).status, 403);
       assert.equal((await create(delegatedToken(h, 'globaladmin', ['Directory.ReadWrite.All'], APP.publicClient))).status, 403);
-      for (const [method, path] of [['GET', 'streams'], ['GET', 'status?stream_id=x'], ['POST', 'verify'], ['POST', 'poll/x']] as const) {
+      for (const [method, path] of [
+        ['GET', 'streams'],
+        ['GET', 'status?stream_id=x'],
+        ['POST', 'verify'],
+        ['POST', 'poll/x'],
+      ] as const) {
         assert.equal((await call(h, method, ssfPath(path), null, method === 'POST' ? {} : undefined)).status, 401, `${method} ${path}`);
       }
     });
@@ -129,7 +138,12 @@ for (const kind of await storeKinds('SSF management API')) {
         assert.equal(res.status, 400, JSON.stringify(body));
         assert.equal(res.body.err, 'invalid_request');
       }
-      const notJson = await h.app.http.inject({ method: 'POST', url: ssfPath('streams'), headers: { authorization: `Bearer ${a}`, 'content-type': 'application/json' }, payload: '{' });
+      const notJson = await h.app.http.inject({
+        method: 'POST',
+        url: ssfPath('streams'),
+        headers: { authorization: `Bearer ${a}`, 'content-type': 'application/json' },
+        payload: '{',
+      });
       assert.equal(notJson.statusCode, 400);
       assert.equal(JSON.parse(notJson.body).err, 'invalid_request');
     });
@@ -141,7 +155,10 @@ for (const kind of await storeKinds('SSF management API')) {
       const listB = (await call(h, 'GET', ssfPath('streams'), b)).body as { stream_id: string }[];
       assert.ok(listA.some((s) => s.stream_id === mine));
       assert.ok(!listA.some((s) => s.stream_id === theirs));
-      assert.deepEqual(listB.map((s) => s.stream_id), [theirs]);
+      assert.deepEqual(
+        listB.map((s) => s.stream_id),
+        [theirs],
+      );
       const attempts = [
         call(h, 'GET', ssfPath(`streams?stream_id=${mine}`), b),
         call(h, 'PATCH', ssfPath('streams'), b, { stream_id: mine, description: 'mine now' }),

@@ -40,27 +40,55 @@ function user(upn: string, overrides: Partial<User> = {}): User {
 
 function audit(activity: string, at: number): AuditRecord {
   return {
-    id: newGuid(), tenantId: TENANT, activityDateTime: at, activityDisplayName: activity, category: 'UserManagement',
-    loggedByService: 'Core Directory', operationType: 'Update', result: 'success', resultReason: '', correlationId: newGuid(),
-    initiatedBy: {}, targetResources: [],
+    id: newGuid(),
+    tenantId: TENANT,
+    activityDateTime: at,
+    activityDisplayName: activity,
+    category: 'UserManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Update',
+    result: 'success',
+    resultReason: '',
+    correlationId: newGuid(),
+    initiatedBy: {},
+    targetResources: [],
   };
 }
 
 function grantFor(u: User, epoch = u.revocationEpoch): Grant {
   return {
-    id: newGuid(), tenantId: TENANT, userId: u.id, clientId: 'client-a', sessionId: null, scopes: ['openid', 'User.Read'],
-    epoch, authTime: NOW, createdAt: NOW, revokedAt: null,
+    id: newGuid(),
+    tenantId: TENANT,
+    userId: u.id,
+    clientId: 'client-a',
+    sessionId: null,
+    scopes: ['openid', 'User.Read'],
+    epoch,
+    authTime: NOW,
+    createdAt: NOW,
+    revokedAt: null,
   };
 }
 
 function tokenFor(g: Grant, hash = newGuid(), overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
   return {
-    hash, grantId: g.id, tenantId: TENANT, userId: g.userId, clientId: g.clientId, scopes: g.scopes, epoch: g.epoch,
-    issuedAt: NOW, expiresAt: NOW + 3600_000, consumedAt: null, ...overrides,
+    hash,
+    grantId: g.id,
+    tenantId: TENANT,
+    userId: g.userId,
+    clientId: g.clientId,
+    scopes: g.scopes,
+    epoch: g.epoch,
+    issuedAt: NOW,
+    expiresAt: NOW + 3600_000,
+    consumedAt: null,
+    ...overrides,
   };
 }
 
-const successor = (hash: string) => (current: RefreshTokenRecord): RefreshTokenRecord => ({ ...current, hash, issuedAt: NOW + 1, consumedAt: null });
+const successor =
+  (hash: string) =>
+  (current: RefreshTokenRecord): RefreshTokenRecord => ({ ...current, hash, issuedAt: NOW + 1, consumedAt: null });
 
 export function describeStoreContract(name: string, make: () => Promise<StoreFixture>): void {
   describe(`Store contract: ${name}`, () => {
@@ -100,7 +128,12 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
     test('users.update with revokeAt bumps the epoch, sets both timestamps and writes audit together', async () => {
       const u = user('rev@contract.test');
       await s.users.insert(u);
-      const updated = await s.users.update(TENANT, u.id, { displayName: 'Rev' }, { revokeAt: NOW + 5, audit: [audit('Update StsRefreshTokenValidFrom Timestamp', NOW + 5)] });
+      const updated = await s.users.update(
+        TENANT,
+        u.id,
+        { displayName: 'Rev' },
+        { revokeAt: NOW + 5, audit: [audit('Update StsRefreshTokenValidFrom Timestamp', NOW + 5)] },
+      );
       assert.equal(updated?.revocationEpoch, 1);
       assert.equal(updated?.signInSessionsValidFrom, NOW + 5);
       assert.equal(updated?.refreshTokensValidFrom, NOW + 5);
@@ -112,9 +145,20 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       const u = { ...user('rev-event@contract.test'), roleTemplateIds: ['62e90394-69f5-4237-9190-012177145e10'] };
       await s.users.insert(u);
       const at = NOW + 7;
-      const securityEvent = { type: 'sessions-revoked' as const, occurredAt: at, initiatingEntity: 'admin' as const, initiatedBy: { app: { appId: 'a', displayName: 'A' } }, correlationId: 'c' };
+      const securityEvent = {
+        type: 'sessions-revoked' as const,
+        occurredAt: at,
+        initiatingEntity: 'admin' as const,
+        initiatedBy: { app: { appId: 'a', displayName: 'A' } },
+        correlationId: 'c',
+      };
       for (const round of [1, 2]) {
-        const updated = await s.users.update(TENANT, u.id, {}, { revokeAt: at + round, audit: [audit('Update StsRefreshTokenValidFrom Timestamp', at)], securityEvent });
+        const updated = await s.users.update(
+          TENANT,
+          u.id,
+          {},
+          { revokeAt: at + round, audit: [audit('Update StsRefreshTokenValidFrom Timestamp', at)], securityEvent },
+        );
         assert.deepEqual(updated, await s.users.findById(TENANT, u.id));
         assert.equal(updated?.revocationEpoch, round);
       }
@@ -127,17 +171,31 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       const g = grantFor(u);
       await s.grants.create(g, tokenFor(g, 'rv-0'));
       const at = NOW + 9;
-      const securityEvent = { type: 'sessions-revoked' as const, occurredAt: at, initiatingEntity: 'admin' as const, initiatedBy: { app: { appId: 'a', displayName: 'A' } }, correlationId: 'rv' };
+      const securityEvent = {
+        type: 'sessions-revoked' as const,
+        occurredAt: at,
+        initiatingEntity: 'admin' as const,
+        initiatedBy: { app: { appId: 'a', displayName: 'A' } },
+        correlationId: 'rv',
+      };
       const revoked = await s.users.revoke(TENANT, u.id, at, { audit: [audit('Revoke verb', at)], securityEvent });
       assert.deepEqual(revoked, await s.users.findById(TENANT, u.id));
       assert.deepEqual([revoked?.revocationEpoch, revoked?.signInSessionsValidFrom, revoked?.refreshTokensValidFrom], [1, at, at]);
       assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Revoke verb', limit: 10 })).length, 1);
       const [event] = await s.outbox.listEvents({ userId: u.id, limit: 10 });
-      assert.deepEqual(event?.sessions.flatMap((x) => x.clientIds), ['client-a'], 'the grant the revoke ended was captured');
+      assert.deepEqual(
+        event?.sessions.flatMap((x) => x.clientIds),
+        ['client-a'],
+        'the grant the revoke ended was captured',
+      );
       const rotated = await s.grants.rotate('rv-0', 'client-a', at, successor('rv-1'), 0);
       assert.equal(rotated.ok ? null : rotated.reason, 'revoked');
       assert.equal(await s.users.revoke(TENANT, newGuid(), at, { audit: [audit('Revoke verb', at)] }), null);
-      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Revoke verb', limit: 10 })).length, 1, 'no audit for a missing user');
+      assert.equal(
+        (await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Revoke verb', limit: 10 })).length,
+        1,
+        'no audit for a missing user',
+      );
     });
 
     test('grants.rotate: a refusal returns the user its transaction read', async () => {
@@ -195,9 +253,22 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       const u = user('codecaps@contract.test');
       await s.users.insert(u);
       const code = {
-        hash: 'cc-0', grantId: newGuid(), tenantId: TENANT, clientId: 'client-a', userId: u.id, sessionId: newGuid(),
-        redirectUri: 'http://localhost/cb', scopes: ['openid'], codeChallenge: null, codeChallengeMethod: null, nonce: null,
-        epoch: 0, authTime: NOW, expiresAt: NOW + 60_000, consumedAt: null, clientCapabilities: ['cp1'],
+        hash: 'cc-0',
+        grantId: newGuid(),
+        tenantId: TENANT,
+        clientId: 'client-a',
+        userId: u.id,
+        sessionId: newGuid(),
+        redirectUri: 'http://localhost/cb',
+        scopes: ['openid'],
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        nonce: null,
+        epoch: 0,
+        authTime: NOW,
+        expiresAt: NOW + 60_000,
+        consumedAt: null,
+        clientCapabilities: ['cp1'],
       };
       await s.codes.insert(code);
       const redeemed = await s.codes.redeem('cc-0', NOW);
@@ -262,13 +333,18 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       const at = NOW + 77;
       const [revokes, conflict, rotated] = await Promise.all([
         Promise.allSettled(users.map((u) => s.users.update(TENANT, u.id, {}, { revokeAt: at, audit: [audit('Bulk revoke', at)] }))),
-        s.users.update(TENANT, users[0]!.id, { userPrincipalName: 'bystander@contract.test' }, { audit: [audit('Bulk conflict', at)] }).then(
-          () => 'applied',
-          (e: unknown) => (e instanceof ConflictError ? 'conflict' : String(e)),
-        ),
+        s.users
+          .update(TENANT, users[0]!.id, { userPrincipalName: 'bystander@contract.test' }, { audit: [audit('Bulk conflict', at)] })
+          .then(
+            () => 'applied',
+            (e: unknown) => (e instanceof ConflictError ? 'conflict' : String(e)),
+          ),
         s.grants.rotate('by-0', 'client-a', at, successor('by-1'), 0),
       ]);
-      assert.deepEqual(revokes.map((r) => (r.status === 'fulfilled' ? r.value?.revocationEpoch : r.reason)), users.map(() => 1));
+      assert.deepEqual(
+        revokes.map((r) => (r.status === 'fulfilled' ? r.value?.revocationEpoch : r.reason)),
+        users.map(() => 1),
+      );
       assert.equal(conflict, 'conflict');
       assert.ok(rotated.ok, 'a rotation of another user is unaffected');
       for (const u of users) {
@@ -276,7 +352,11 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
         assert.deepEqual([now?.revocationEpoch, now?.signInSessionsValidFrom, now?.userPrincipalName], [1, at, u.userPrincipalName]);
       }
       assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Bulk revoke', limit: 100 })).length, users.length);
-      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Bulk conflict', limit: 100 })).length, 0, 'the failed update left no audit record');
+      assert.equal(
+        (await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Bulk conflict', limit: 100 })).length,
+        0,
+        'the failed update left no audit record',
+      );
     });
 
     test('codes.redeem: single use; replay reports consumed and revokes the grant', async () => {
@@ -284,8 +364,21 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       await s.users.insert(u);
       const g = grantFor(u);
       const code = {
-        hash: 'code-0', grantId: g.id, tenantId: TENANT, clientId: 'client-a', userId: u.id, sessionId: newGuid(), redirectUri: 'https://a.test/cb',
-        scopes: ['openid'], codeChallenge: null, codeChallengeMethod: null, nonce: null, epoch: 0, authTime: NOW, expiresAt: NOW + 600_000, consumedAt: null,
+        hash: 'code-0',
+        grantId: g.id,
+        tenantId: TENANT,
+        clientId: 'client-a',
+        userId: u.id,
+        sessionId: newGuid(),
+        redirectUri: 'https://a.test/cb',
+        scopes: ['openid'],
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        nonce: null,
+        epoch: 0,
+        authTime: NOW,
+        expiresAt: NOW + 600_000,
+        consumedAt: null,
       };
       await s.codes.insert(code);
       const first = await s.codes.redeem('code-0', NOW);
@@ -300,7 +393,16 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
     test('sessions: live only while the epoch is current, the user enabled and the session not ended', async () => {
       const u = user('sess@contract.test');
       await s.users.insert(u);
-      const base = { id: newGuid(), tenantId: TENANT, userId: u.id, epoch: 0, authTime: NOW, createdAt: NOW, expiresAt: NOW + 1000, endedAt: null };
+      const base = {
+        id: newGuid(),
+        tenantId: TENANT,
+        userId: u.id,
+        epoch: 0,
+        authTime: NOW,
+        createdAt: NOW,
+        expiresAt: NOW + 1000,
+        endedAt: null,
+      };
       await s.sessions.insert({ ...base, tokenHash: 's-1' });
       await s.sessions.insert({ ...base, id: newGuid(), tokenHash: 's-2' });
       assert.ok(await s.sessions.findLive('s-1', NOW));
@@ -315,15 +417,30 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       const u = user('device@contract.test');
       await s.users.insert(u);
       await s.deviceCodes.insert({
-        deviceCodeHash: 'dc-0', userCodeHash: 'uc-0', grantId: newGuid(), tenantId: TENANT, clientId: 'client-a', scopes: ['openid'], status: 'pending',
-        userId: null, sessionId: null, epoch: null, authTime: null, interval: 5, expiresAt: NOW + 900_000, lastPolledAt: null, consumedAt: null,
+        deviceCodeHash: 'dc-0',
+        userCodeHash: 'uc-0',
+        grantId: newGuid(),
+        tenantId: TENANT,
+        clientId: 'client-a',
+        scopes: ['openid'],
+        status: 'pending',
+        userId: null,
+        sessionId: null,
+        epoch: null,
+        authTime: null,
+        interval: 5,
+        expiresAt: NOW + 900_000,
+        lastPolledAt: null,
+        consumedAt: null,
       });
       const p1 = await s.deviceCodes.poll('dc-0', NOW);
       assert.equal(p1.ok ? null : p1.reason, 'pending');
       const p2 = await s.deviceCodes.poll('dc-0', NOW + 1000);
       assert.equal(p2.ok ? null : p2.reason, 'slow_down');
       assert.ok(await s.deviceCodes.findPendingByUserCode('uc-0', NOW));
-      assert.ok(await s.deviceCodes.decide('uc-0', { status: 'approved', userId: u.id, sessionId: newGuid(), epoch: 0, authTime: NOW }, NOW));
+      assert.ok(
+        await s.deviceCodes.decide('uc-0', { status: 'approved', userId: u.id, sessionId: newGuid(), epoch: 0, authTime: NOW }, NOW),
+      );
       assert.equal(await s.deviceCodes.decide('uc-0', { status: 'declined' }, NOW), false);
       const ok = await s.deviceCodes.poll('dc-0', NOW + 10_000);
       assert.ok(ok.ok);
@@ -346,26 +463,56 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
 
     test('keys: rotate adds a key and retires the named ones in one step; listUnretired is what instances publish', async () => {
       const key = (kid: string, createdAt: number, activatesAt = createdAt) => ({
-        kid, alg: 'RS256' as const, privateKeyPem: `pem-${kid}`, publicJwk: { kty: 'RSA', kid }, createdAt, activatesAt, retiredAt: null,
+        kid,
+        alg: 'RS256' as const,
+        privateKeyPem: `pem-${kid}`,
+        publicJwk: { kty: 'RSA', kid },
+        createdAt,
+        activatesAt,
+        retiredAt: null,
       });
       assert.equal(await s.keys.insertIfNone(key('k1', NOW)), true);
       assert.equal(await s.keys.insertIfNone(key('k1b', NOW)), false, 'a first key exists already');
       await s.keys.rotate(key('k2', NOW + 10), [], NOW + 10);
       await s.keys.rotate(key('k3', NOW + 20), ['k1'], NOW + 20);
-      assert.deepEqual((await s.keys.list()).map((k) => [k.kid, k.retiredAt]), [['k1', NOW + 20], ['k2', null], ['k3', null]]);
-      assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3']);
+      assert.deepEqual(
+        (await s.keys.list()).map((k) => [k.kid, k.retiredAt]),
+        [
+          ['k1', NOW + 20],
+          ['k2', null],
+          ['k3', null],
+        ],
+      );
+      assert.deepEqual(
+        (await s.keys.listUnretired()).map((k) => k.kid),
+        ['k2', 'k3'],
+      );
       // A duplicate kid fails the whole rotation: nothing is retired.
       await assert.rejects(s.keys.rotate(key('k3', NOW + 30), ['k2'], NOW + 30));
-      assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3']);
+      assert.deepEqual(
+        (await s.keys.listUnretired()).map((k) => k.kid),
+        ['k2', 'k3'],
+      );
       // Activation order, not creation order: a next key created earlier that activates later comes last.
       await s.keys.rotate(key('k4', NOW + 40, NOW + 100_000), [], NOW + 40);
       await s.keys.rotate(key('k5', NOW + 50, NOW + 60), [], NOW + 50);
       const live = await s.keys.listUnretired();
-      assert.deepEqual(live.map((k) => [k.kid, k.activatesAt]), [['k2', NOW + 10], ['k3', NOW + 20], ['k5', NOW + 60], ['k4', NOW + 100_000]]);
+      assert.deepEqual(
+        live.map((k) => [k.kid, k.activatesAt]),
+        [
+          ['k2', NOW + 10],
+          ['k3', NOW + 20],
+          ['k5', NOW + 60],
+          ['k4', NOW + 100_000],
+        ],
+      );
       assert.equal(await s.keys.withdraw('k4', NOW + 70), true);
       assert.equal(await s.keys.withdraw('k4', NOW + 80), false, 'already withdrawn: the first time stays');
       assert.equal(await s.keys.withdraw('nope', NOW + 80), false);
-      assert.deepEqual((await s.keys.listUnretired()).map((k) => k.kid), ['k2', 'k3', 'k5']);
+      assert.deepEqual(
+        (await s.keys.listUnretired()).map((k) => k.kid),
+        ['k2', 'k3', 'k5'],
+      );
       assert.equal((await s.keys.list()).find((k) => k.kid === 'k4')?.retiredAt, NOW + 70);
     });
 
@@ -391,7 +538,11 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       const locked = await s.lockouts.get(key, NOW + 3);
       assert.equal(locked?.failures, 3);
       assert.equal(locked?.lockedUntil, NOW + 2 + 60_000);
-      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: `Lockout ${key}`, limit: 5 })).length, 1, 'one audit record, for the failure that locked');
+      assert.equal(
+        (await s.audit.list({ tenantId: TENANT, activityDisplayName: `Lockout ${key}`, limit: 5 })).length,
+        1,
+        'one audit record, for the failure that locked',
+      );
       assert.equal(await s.lockouts.get(key, locked!.expiresAt), null, 'expired rows read as none');
       await s.lockouts.clear(key);
       assert.equal(await s.lockouts.get(key, NOW + 3), null);
@@ -412,7 +563,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       const policy: LockoutPolicy = { threshold: 1000, lockoutSeconds: 60, maxLockoutSeconds: 600, resetAfterSeconds: 3600 };
       const key = `sign-in-source:${newGuid()}`;
       await Promise.all(
-        Array.from({ length: 25 }, () => s.lockouts.update(key, NOW, (current) => ({ state: afterFailure(current, key, NOW, policy).state, audit: [] }))),
+        Array.from({ length: 25 }, () =>
+          s.lockouts.update(key, NOW, (current) => ({ state: afterFailure(current, key, NOW, policy).state, audit: [] })),
+        ),
       );
       assert.equal((await s.lockouts.get(key, NOW))?.failures, 25);
     });
@@ -433,9 +586,20 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       for (let i = 0; i < 5; i++) await s.audit.insert(audit('Paged', NOW + i));
       const page1 = await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Paged', limit: 2 });
       const last = page1.at(-1)!;
-      const page2 = await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Paged', limit: 10, before: { at: last.activityDateTime, id: last.id } });
-      assert.deepEqual(page1.map((a) => a.activityDateTime), [NOW + 4, NOW + 3]);
-      assert.deepEqual(page2.map((a) => a.activityDateTime), [NOW + 2, NOW + 1, NOW]);
+      const page2 = await s.audit.list({
+        tenantId: TENANT,
+        activityDisplayName: 'Paged',
+        limit: 10,
+        before: { at: last.activityDateTime, id: last.id },
+      });
+      assert.deepEqual(
+        page1.map((a) => a.activityDateTime),
+        [NOW + 4, NOW + 3],
+      );
+      assert.deepEqual(
+        page2.map((a) => a.activityDateTime),
+        [NOW + 2, NOW + 1, NOW],
+      );
     });
 
     test('lookups by a key holding U+0000 find nothing and do not fail (PostgreSQL text cannot hold it)', async () => {

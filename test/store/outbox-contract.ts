@@ -13,19 +13,49 @@ import type { NewDelivery, Store } from '../../src/store/store.js';
  */
 export function outboxContractTests(store: () => Store, tenant: string, now: number): void {
   const user = (upn: string): User => ({
-    id: newGuid(), tenantId: tenant, userPrincipalName: upn, displayName: upn, mail: null, passwordHash: null, accountEnabled: true,
-    revocationEpoch: 0, signInSessionsValidFrom: null, refreshTokensValidFrom: null, roleTemplateIds: [], createdAt: now,
+    id: newGuid(),
+    tenantId: tenant,
+    userPrincipalName: upn,
+    displayName: upn,
+    mail: null,
+    passwordHash: null,
+    accountEnabled: true,
+    revocationEpoch: 0,
+    signInSessionsValidFrom: null,
+    refreshTokensValidFrom: null,
+    roleTemplateIds: [],
+    createdAt: now,
   });
   const session = (u: User, overrides: Partial<SsoSession> = {}): SsoSession => ({
-    id: newGuid(), tokenHash: newGuid(), tenantId: tenant, userId: u.id, epoch: u.revocationEpoch, authTime: now, createdAt: now,
-    expiresAt: now + 3600_000, endedAt: null, ...overrides,
+    id: newGuid(),
+    tokenHash: newGuid(),
+    tenantId: tenant,
+    userId: u.id,
+    epoch: u.revocationEpoch,
+    authTime: now,
+    createdAt: now,
+    expiresAt: now + 3600_000,
+    endedAt: null,
+    ...overrides,
   });
   const grant = (u: User, clientId: string, sessionId: string | null, overrides: Partial<Grant> = {}): Grant => ({
-    id: newGuid(), tenantId: tenant, userId: u.id, clientId, sessionId, scopes: ['openid'], epoch: u.revocationEpoch, authTime: now,
-    createdAt: now, revokedAt: null, ...overrides,
+    id: newGuid(),
+    tenantId: tenant,
+    userId: u.id,
+    clientId,
+    sessionId,
+    scopes: ['openid'],
+    epoch: u.revocationEpoch,
+    authTime: now,
+    createdAt: now,
+    revokedAt: null,
+    ...overrides,
   });
   const draft = (type: SecurityEventDraft['type'], at = now): SecurityEventDraft => ({
-    type, occurredAt: at, initiatingEntity: 'admin', initiatedBy: { user: { id: 'admin-id', userPrincipalName: 'admin@x', displayName: 'Admin' } },
+    type,
+    occurredAt: at,
+    initiatingEntity: 'admin',
+    initiatedBy: { user: { id: 'admin-id', userPrincipalName: 'admin@x', displayName: 'Admin' } },
     correlationId: newGuid(),
   });
 
@@ -132,14 +162,21 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     await s.outbox.recordPlan(mine.id, plan(), t0);
     const rows = await s.outbox.listDeliveries({ eventId: mine.id, limit: 10 });
     assert.equal(rows.length, 2, 'the unique key (event, sink, destination) kept the first plan only');
-    assert.deepEqual(await s.outbox.claimEvents(t0 + 60_000, t0 + 90_000, 1000).then((x) => x.filter((e) => e.id === mine.id)), [], 'planned events are done');
+    assert.deepEqual(
+      await s.outbox.claimEvents(t0 + 60_000, t0 + 90_000, 1000).then((x) => x.filter((e) => e.id === mine.id)),
+      [],
+      'planned events are done',
+    );
 
     const due = await s.outbox.claimDeliveries(t0, t0 + 30_000, 1000);
     const ours = due.filter((c) => c.delivery.eventId === mine.id);
     assert.deepEqual(ours.map((c) => c.delivery.destination).sort(), ['dest-1', 'dest-2']);
     assert.equal(ours[0]!.event.id, mine.id);
     assert.equal(ours[0]!.event.userPrincipalName, 'outbox-plan@contract.test');
-    assert.deepEqual((await s.outbox.claimDeliveries(t0 + 1, t0 + 30_000, 1000)).filter((c) => c.delivery.eventId === mine.id), []);
+    assert.deepEqual(
+      (await s.outbox.claimDeliveries(t0 + 1, t0 + 30_000, 1000)).filter((c) => c.delivery.eventId === mine.id),
+      [],
+    );
     const a = ours.find((c) => c.delivery.destination === 'dest-1')!;
     const b = ours.find((c) => c.delivery.destination === 'dest-2')!;
     assert.equal(await s.outbox.settle(a.delivery.id, 'not-my-claim', { status: 'delivered', attempts: 1 }, t0, []), false);
@@ -148,13 +185,35 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     // A retry with an audit record, committed together.
     const auditId = newGuid();
     const record = {
-      id: auditId, tenantId: tenant, activityDateTime: t0, activityDisplayName: 'Outbox contract attempt', category: 'SecurityEventDelivery',
-      loggedByService: 'Portcullis outbox', operationType: 'Deliver', result: 'failure' as const, resultReason: 'HTTP 500',
-      correlationId: newGuid(), initiatedBy: {}, targetResources: [],
+      id: auditId,
+      tenantId: tenant,
+      activityDateTime: t0,
+      activityDisplayName: 'Outbox contract attempt',
+      category: 'SecurityEventDelivery',
+      loggedByService: 'Portcullis outbox',
+      operationType: 'Deliver',
+      result: 'failure' as const,
+      resultReason: 'HTTP 500',
+      correlationId: newGuid(),
+      initiatedBy: {},
+      targetResources: [],
     };
-    assert.equal(await s.outbox.settle(b.delivery.id, b.claim, { status: 'pending', attempts: 1, nextAttemptAt: t0 + 5000, lastError: 'HTTP 500' }, t0, [record]), true);
+    assert.equal(
+      await s.outbox.settle(
+        b.delivery.id,
+        b.claim,
+        { status: 'pending', attempts: 1, nextAttemptAt: t0 + 5000, lastError: 'HTTP 500' },
+        t0,
+        [record],
+      ),
+      true,
+    );
     assert.equal((await s.audit.list({ tenantId: tenant, activityDisplayName: 'Outbox contract attempt', limit: 5 }))[0]?.id, auditId);
-    assert.deepEqual((await s.outbox.claimDeliveries(t0 + 4999, t0 + 30_000, 1000)).filter((c) => c.delivery.eventId === mine.id), [], 'not due yet');
+    assert.deepEqual(
+      (await s.outbox.claimDeliveries(t0 + 4999, t0 + 30_000, 1000)).filter((c) => c.delivery.eventId === mine.id),
+      [],
+      'not due yet',
+    );
     const retry = (await s.outbox.claimDeliveries(t0 + 5000, t0 + 30_000, 1000)).filter((c) => c.delivery.eventId === mine.id);
     assert.equal(retry.length, 1);
     assert.equal(retry[0]!.delivery.attempts, 1);
@@ -163,7 +222,10 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     const taken = (await s.outbox.claimDeliveries(t0 + 35_001, t0 + 65_000, 1000)).filter((c) => c.delivery.eventId === mine.id);
     assert.equal(taken.length, 1);
     assert.equal(await s.outbox.settle(b.delivery.id, retry[0]!.claim, { status: 'delivered', attempts: 2 }, t0, []), false);
-    assert.equal(await s.outbox.settle(b.delivery.id, taken[0]!.claim, { status: 'failed', attempts: 2, lastError: 'gave up' }, t0 + 35_001, []), true);
+    assert.equal(
+      await s.outbox.settle(b.delivery.id, taken[0]!.claim, { status: 'failed', attempts: 2, lastError: 'gave up' }, t0 + 35_001, []),
+      true,
+    );
     const final = await s.outbox.listDeliveries({ eventId: mine.id, limit: 10 });
     const by = (dest: string) => final.find((d) => d.destination === dest)!;
     assert.equal(by('dest-1').status, 'delivered');
@@ -176,14 +238,29 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
   test('applications: the back-channel logout registration round-trips and can be removed', async () => {
     const s = store();
     const app = {
-      appId: newGuid(), tenantId: tenant, displayName: 'RP', publicClientRedirectUris: [], webRedirectUris: ['https://rp.test/cb'],
-      spaRedirectUris: [], secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: [], createdAt: now,
+      appId: newGuid(),
+      tenantId: tenant,
+      displayName: 'RP',
+      publicClientRedirectUris: [],
+      webRedirectUris: ['https://rp.test/cb'],
+      spaRedirectUris: [],
+      secrets: [],
+      allowPublicClientFlows: false,
+      delegatedPermissions: [],
+      applicationPermissions: [],
+      createdAt: now,
     };
     await s.applications.upsert(app);
     assert.equal((await s.applications.findByAppId(tenant, app.appId))?.backchannelLogout, null, 'absent = none');
     await s.applications.upsert({ ...app, backchannelLogout: { uri: 'https://rp.test/bcl?x=1', sessionRequired: true } });
-    assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.backchannelLogout, { uri: 'https://rp.test/bcl?x=1', sessionRequired: true });
-    assert.deepEqual((await s.applications.list(tenant)).find((a) => a.appId === app.appId)?.backchannelLogout?.uri, 'https://rp.test/bcl?x=1');
+    assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.backchannelLogout, {
+      uri: 'https://rp.test/bcl?x=1',
+      sessionRequired: true,
+    });
+    assert.deepEqual(
+      (await s.applications.list(tenant)).find((a) => a.appId === app.appId)?.backchannelLogout?.uri,
+      'https://rp.test/bcl?x=1',
+    );
     await s.applications.upsert({ ...app, backchannelLogout: null });
     assert.equal((await s.applications.findByAppId(tenant, app.appId))?.backchannelLogout, null);
   });
@@ -191,8 +268,17 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
   test('applications: the directory roles assigned to an app round-trip and can be removed', async () => {
     const s = store();
     const app = {
-      appId: newGuid(), tenantId: tenant, displayName: 'Daemon', publicClientRedirectUris: [], webRedirectUris: [],
-      spaRedirectUris: [], secrets: [], allowPublicClientFlows: false, delegatedPermissions: [], applicationPermissions: ['User.ReadWrite.All'], createdAt: now,
+      appId: newGuid(),
+      tenantId: tenant,
+      displayName: 'Daemon',
+      publicClientRedirectUris: [],
+      webRedirectUris: [],
+      spaRedirectUris: [],
+      secrets: [],
+      allowPublicClientFlows: false,
+      delegatedPermissions: [],
+      applicationPermissions: ['User.ReadWrite.All'],
+      createdAt: now,
     };
     await s.applications.upsert(app);
     assert.deepEqual((await s.applications.findByAppId(tenant, app.appId))?.directoryRoles, [], 'absent = none');
@@ -211,10 +297,16 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     const t0 = now + 20_000_000;
     await s.users.update(tenant, u.id, {}, { revokeAt: t0, audit: [], securityEvent: draft('sessions-revoked', t0) });
     const event = (await s.outbox.listEvents({ userId: u.id, limit: 1 }))[0]!;
-    const deliveries = Array.from({ length: 30 }, (_, i): NewDelivery => ({ id: randomUUID(), sink: 'race', destination: `d${i}`, payload: {} }));
+    const deliveries = Array.from(
+      { length: 30 },
+      (_, i): NewDelivery => ({ id: randomUUID(), sink: 'race', destination: `d${i}`, payload: {} }),
+    );
     await s.outbox.recordPlan(event.id, deliveries, t0);
     const claims = await Promise.all(Array.from({ length: 6 }, () => s.outbox.claimDeliveries(t0, t0 + 30_000, 1000)));
-    const ids = claims.flat().filter((c) => c.delivery.eventId === event.id).map((c) => c.delivery.id);
+    const ids = claims
+      .flat()
+      .filter((c) => c.delivery.eventId === event.id)
+      .map((c) => c.delivery.id);
     assert.equal(ids.length, 30, 'every delivery claimed');
     assert.equal(new Set(ids).size, 30, 'none twice');
   });
@@ -229,10 +321,15 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     const d = (destination: string): NewDelivery => ({ id: randomUUID(), sink: 'prune', destination, payload: {} });
     await s.outbox.recordPlan(first!.id, [d('ok'), d('bad'), d('parked')], t0);
     await s.outbox.recordPlan(second!.id, [d('waiting')], t0);
-    const claimed = (await s.outbox.claimDeliveries(t0, t0 + 1000, 1000)).filter((c) => c.delivery.sink === 'prune' && c.delivery.eventId === first!.id);
+    const claimed = (await s.outbox.claimDeliveries(t0, t0 + 1000, 1000)).filter(
+      (c) => c.delivery.sink === 'prune' && c.delivery.eventId === first!.id,
+    );
     // 'parked' stays claimed and pending until the end.
     for (const c of claimed.filter((x) => x.delivery.destination !== 'parked')) {
-      const x = c.delivery.destination === 'ok' ? { status: 'delivered' as const, attempts: 1 } : { status: 'failed' as const, attempts: 1, lastError: 'no' };
+      const x =
+        c.delivery.destination === 'ok'
+          ? { status: 'delivered' as const, attempts: 1 }
+          : { status: 'failed' as const, attempts: 1, lastError: 'no' };
       assert.equal(await s.outbox.settle(c.delivery.id, c.claim, x, t0 + 10, []), true);
     }
     const left = async (eventId: number) => (await s.outbox.listDeliveries({ eventId, limit: 10 })).map((x) => x.destination).sort();
@@ -246,6 +343,10 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     assert.equal(await s.outbox.settle(parked.delivery.id, parked.claim, { status: 'delivered', attempts: 1 }, t0 + 20, []), true);
     await s.outbox.prune(t0 + 21, 1000);
     assert.deepEqual(await left(first!.id), []);
-    assert.deepEqual((await s.outbox.listEvents({ userId: u.id, limit: 5 })).map((e) => e.id), [second!.id], 'an event with nothing left goes too');
+    assert.deepEqual(
+      (await s.outbox.listEvents({ userId: u.id, limit: 5 })).map((e) => e.id),
+      [second!.id],
+      'an event with nothing left goes too',
+    );
   });
 }

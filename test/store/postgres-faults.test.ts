@@ -45,11 +45,28 @@ if (await requirePostgres('Database faults: PostgreSQL')) {
     });
 
     const token = (body: Record<string, string>) =>
-      app.http.inject({ method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/token`, payload: new URLSearchParams(body).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    const signIn = () => token({ grant_type: 'password', client_id: APP.publicClient, username: 'alice@contoso.test', password: PASSWORD, scope: 'openid offline_access User.Read' });
-    const adminToken = () => app.services.tokens.issueAppOnly(application({ appId: APP.webApp, applicationPermissions: ['User.RevokeSessions.All'] })).accessToken;
+      app.http.inject({
+        method: 'POST',
+        url: `/${TENANT_ID}/oauth2/v2.0/token`,
+        payload: new URLSearchParams(body).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+    const signIn = () =>
+      token({
+        grant_type: 'password',
+        client_id: APP.publicClient,
+        username: 'alice@contoso.test',
+        password: PASSWORD,
+        scope: 'openid offline_access User.Read',
+      });
+    const adminToken = () =>
+      app.services.tokens.issueAppOnly(application({ appId: APP.webApp, applicationPermissions: ['User.RevokeSessions.All'] })).accessToken;
     const revoke = (bearer: string) =>
-      app.http.inject({ method: 'POST', url: `/v1.0/users/${users.alice!.id}/revokeSignInSessions`, headers: { authorization: `Bearer ${bearer}` } });
+      app.http.inject({
+        method: 'POST',
+        url: `/v1.0/users/${users.alice!.id}/revokeSignInSessions`,
+        headers: { authorization: `Bearer ${bearer}` },
+      });
 
     function assertTokenUnavailable(res: Awaited<ReturnType<typeof token>>): void {
       assert.equal(res.statusCode, 503, res.body);
@@ -76,14 +93,24 @@ if (await requirePostgres('Database faults: PostgreSQL')) {
         assert.equal(signedIn.statusCode, 200, signedIn.body);
         const rt = signedIn.json().refresh_token as string;
         const before = await store.users.findById(TENANT_ID, users.alice!.id);
-        const audits = () => store.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Update StsRefreshTokenValidFrom Timestamp', limit: 100 }).then((a) => a.length);
+        const audits = () =>
+          store.audit
+            .list({ tenantId: TENANT_ID, activityDisplayName: 'Update StsRefreshTokenValidFrom Timestamp', limit: 100 })
+            .then((a) => a.length);
         const auditsBefore = await audits();
         const bearer = adminToken();
 
         await proxy[fault]();
         assertTokenUnavailable(await token({ grant_type: 'refresh_token', client_id: APP.publicClient, refresh_token: rt }));
         assertTokenUnavailable(await signIn());
-        assertTokenUnavailable(await token({ grant_type: 'client_credentials', client_id: APP.webApp, client_secret: WEB_SECRET, scope: 'https://graph.microsoft.com/.default' }));
+        assertTokenUnavailable(
+          await token({
+            grant_type: 'client_credentials',
+            client_id: APP.webApp,
+            client_secret: WEB_SECRET,
+            scope: 'https://graph.microsoft.com/.default',
+          }),
+        );
         assertGraphUnavailable(await revoke(bearer));
 
         await proxy.forward();
@@ -97,7 +124,11 @@ if (await requirePostgres('Database faults: PostgreSQL')) {
         const revoked = await revoke(bearer);
         assert.equal(revoked.statusCode, 200, revoked.body);
         assert.equal(await audits(), auditsBefore + 1);
-        const after = await token({ grant_type: 'refresh_token', client_id: APP.publicClient, refresh_token: refreshed.json().refresh_token as string });
+        const after = await token({
+          grant_type: 'refresh_token',
+          client_id: APP.publicClient,
+          refresh_token: refreshed.json().refresh_token as string,
+        });
         assert.equal(after.statusCode, 400);
         assert.deepEqual(after.json().error_codes, [50173]);
       });

@@ -18,7 +18,11 @@ export function seedStateContract(store: () => Store, now: number): void {
   test('seed state: put inserts or replaces by (kind, key); remove forgets only the keys given', async () => {
     const s = store();
     const record = (kind: SeedEntryRecord['kind'], key: string, digest: string): SeedEntryRecord => ({
-      kind, key, subjectId: `subject-${key}`, digests: { displayName: digest, password: `p-${digest}` }, appliedAt: now,
+      kind,
+      key,
+      subjectId: `subject-${key}`,
+      digests: { displayName: digest, password: `p-${digest}` },
+      appliedAt: now,
     });
     await s.seedState.put(record('user', 'upn:a@contract.test', 'd1'));
     await s.seedState.put(record('user', 'upn:b@contract.test', 'd1'));
@@ -31,6 +35,12 @@ export function seedStateContract(store: () => Store, now: number): void {
     ]);
     await s.seedState.remove('user', ['upn:a@contract.test', 'upn:never@contract.test']);
     await s.seedState.remove('user', []);
-    assert.deepEqual((await s.seedState.list()).map((r) => [r.kind, r.key]), [['application', 'upn:a@contract.test'], ['user', 'upn:b@contract.test']]);
+    assert.deepEqual(
+      (await s.seedState.list()).map((r) => [r.kind, r.key]),
+      [
+        ['application', 'upn:a@contract.test'],
+        ['user', 'upn:b@contract.test'],
+      ],
+    );
   });
 }

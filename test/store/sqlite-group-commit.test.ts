@@ -36,14 +36,46 @@ after(async () => {
 
 async function userWithTokens(upn: string, n: number): Promise<{ user: User; hashes: string[] }> {
   const user: User = {
-    id: newGuid(), tenantId: TENANT, userPrincipalName: upn, displayName: upn, mail: null, passwordHash: null, accountEnabled: true,
-    revocationEpoch: 0, signInSessionsValidFrom: null, refreshTokensValidFrom: null, roleTemplateIds: [], createdAt: NOW,
+    id: newGuid(),
+    tenantId: TENANT,
+    userPrincipalName: upn,
+    displayName: upn,
+    mail: null,
+    passwordHash: null,
+    accountEnabled: true,
+    revocationEpoch: 0,
+    signInSessionsValidFrom: null,
+    refreshTokensValidFrom: null,
+    roleTemplateIds: [],
+    createdAt: NOW,
   };
   await s.users.insert(user);
   const hashes: string[] = [];
   for (let i = 0; i < n; i++) {
-    const g: Grant = { id: newGuid(), tenantId: TENANT, userId: user.id, clientId: 'c', sessionId: null, scopes: ['openid'], epoch: 0, authTime: NOW, createdAt: NOW, revokedAt: null };
-    const t: RefreshTokenRecord = { hash: newGuid(), grantId: g.id, tenantId: TENANT, userId: user.id, clientId: 'c', scopes: ['openid'], epoch: 0, issuedAt: NOW, expiresAt: NOW + 3600_000, consumedAt: null };
+    const g: Grant = {
+      id: newGuid(),
+      tenantId: TENANT,
+      userId: user.id,
+      clientId: 'c',
+      sessionId: null,
+      scopes: ['openid'],
+      epoch: 0,
+      authTime: NOW,
+      createdAt: NOW,
+      revokedAt: null,
+    };
+    const t: RefreshTokenRecord = {
+      hash: newGuid(),
+      grantId: g.id,
+      tenantId: TENANT,
+      userId: user.id,
+      clientId: 'c',
+      scopes: ['openid'],
+      epoch: 0,
+      issuedAt: NOW,
+      expiresAt: NOW + 3600_000,
+      consumedAt: null,
+    };
     await s.grants.create(g, t);
     hashes.push(t.hash);
   }
@@ -69,7 +101,10 @@ test(`a revoke queued behind ${MAX_WRITES_PER_COMMIT + 40} rotations commits in 
   const revoke = s.users.update(TENANT, user.id, {}, { revokeAt: NOW, audit: [] }).then((u) => (order.push('revoke'), u));
   const results = await Promise.all(rotations);
   assert.equal((await revoke)?.revocationEpoch, 1);
-  assert.ok(results.every((r) => r.ok), 'every rotation of the other user went through');
+  assert.ok(
+    results.every((r) => r.ok),
+    'every rotation of the other user went through',
+  );
   // The first commit holds the revoke and rotations 0..MAX-2; rotation MAX-1 and later wait for
   // the next commit, so they are answered after the revoke (queued last, it would come last).
   const revokeAt = order.indexOf('revoke');
@@ -97,14 +132,26 @@ test('revokes commit on their own before the rotations of their turn, but cannot
 test('a resolved revoke is committed: another connection to the file sees the epoch and the audit record', async () => {
   const { user } = await userWithTokens('durable@gc.test', 0);
   const audit: AuditRecord = {
-    id: newGuid(), tenantId: TENANT, activityDateTime: NOW, activityDisplayName: 'Durable revoke', category: 'UserManagement',
-    loggedByService: 'Core Directory', operationType: 'Update', result: 'success', resultReason: '', correlationId: newGuid(),
-    initiatedBy: {}, targetResources: [],
+    id: newGuid(),
+    tenantId: TENANT,
+    activityDateTime: NOW,
+    activityDisplayName: 'Durable revoke',
+    category: 'UserManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Update',
+    result: 'success',
+    resultReason: '',
+    correlationId: newGuid(),
+    initiatedBy: {},
+    targetResources: [],
   };
   await s.users.update(TENANT, user.id, {}, { revokeAt: NOW + 9, audit: [audit] });
   const other = new Database(file, { readonly: true });
   try {
-    const row = other.prepare('SELECT revocation_epoch, refresh_tokens_valid_from FROM users WHERE id = ?').get(user.id) as Record<string, number>;
+    const row = other.prepare('SELECT revocation_epoch, refresh_tokens_valid_from FROM users WHERE id = ?').get(user.id) as Record<
+      string,
+      number
+    >;
     assert.deepEqual([row.revocation_epoch, row.refresh_tokens_valid_from], [1, NOW + 9]);
     const n = other.prepare('SELECT count(*) AS n FROM audit_records WHERE id = ?').get(audit.id) as { n: number };
     assert.equal(n.n, 1);

@@ -39,7 +39,9 @@ async function landsSignedIn(kit: RunningPortcullis, signIn: boolean): Promise<U
 }
 
 for (const tls of [false, true]) {
-  test(`signInBrowser gives a Playwright context a live session (${tls ? 'https' : 'http'})`, { skip: !chromiumAvailable && 'no Chromium' }, async () => {
+  test(`signInBrowser gives a Playwright context a live session (${tls ? 'https' : 'http'})`, {
+    skip: !chromiumAvailable && 'no Chromium',
+  }, async () => {
     const kit = await startPortcullis({ tls });
     try {
       const without = await landsSignedIn(kit, false);

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_ENTRA_REVOCATION_DELAY_MS, TEST_APPS, TEST_USERS, TokenError, startPortcullis, type RunningPortcullis } from '../../src/testing/index.js';
+import {
+  DEFAULT_ENTRA_REVOCATION_DELAY_MS,
+  TEST_APPS,
+  TEST_USERS,
+  TokenError,
+  startPortcullis,
+  type RunningPortcullis,
+} from '../../src/testing/index.js';
 
 const ALICE = TEST_USERS.alice.userPrincipalName;
 const BOB = TEST_USERS.bob.userPrincipalName;
@@ -86,16 +93,38 @@ describe('startPortcullis', () => {
     assert.equal(back.searchParams.get('state'), 'state-42');
     const code = back.searchParams.get('code');
     assert.ok(code);
-    await assert.rejects(kit.completeAuthorization(`${kit.authority}/oauth2/v2.0/authorize?${q}`, { username: BOB, password: 'Wrong-Pass-1' }), /refused/);
+    await assert.rejects(
+      kit.completeAuthorization(`${kit.authority}/oauth2/v2.0/authorize?${q}`, { username: BOB, password: 'Wrong-Pass-1' }),
+      /refused/,
+    );
   });
 
   test('approveDeviceCode is the user on /devicelogin; the device polls and gets tokens', async () => {
-    const form = (o: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o).toString() });
-    const started = (await (await fetch(`${kit.authority}/oauth2/v2.0/devicecode`, form({ client_id: TEST_APPS.publicClient.appId, scope: 'openid offline_access User.Read' }))).json()) as {
+    const form = (o: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(o).toString(),
+    });
+    const started = (await (
+      await fetch(
+        `${kit.authority}/oauth2/v2.0/devicecode`,
+        form({ client_id: TEST_APPS.publicClient.appId, scope: 'openid offline_access User.Read' }),
+      )
+    ).json()) as {
       device_code: string;
       user_code: string;
     };
-    const poll = async () => (await fetch(`${kit.authority}/oauth2/v2.0/token`, form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: TEST_APPS.publicClient.appId, device_code: started.device_code }))).json() as Promise<Record<string, string>>;
+    const poll = async () =>
+      (
+        await fetch(
+          `${kit.authority}/oauth2/v2.0/token`,
+          form({
+            grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+            client_id: TEST_APPS.publicClient.appId,
+            device_code: started.device_code,
+          }),
+        )
+      ).json() as Promise<Record<string, string>>;
     assert.equal((await poll()).error, 'authorization_pending');
     await assert.rejects(kit.approveDeviceCode(started.user_code, { username: BOB, password: 'Wrong-Pass-1' }), /device login/);
     await kit.approveDeviceCode(started.user_code, { username: BOB });
@@ -158,8 +187,11 @@ describe('startPortcullis', () => {
 });
 
 describe('bad input', () => {
-  test('a seed that breaks a rule is refused with the seed file\'s message', async () => {
-    const seed = { tenant: { id: '11111111-2222-4333-8444-555555555555', domain: 'example.test', displayName: 'X' }, users: [{ userPrincipalName: 'a@example.test', displayName: 'A', password: 'short' }] };
+  test("a seed that breaks a rule is refused with the seed file's message", async () => {
+    const seed = {
+      tenant: { id: '11111111-2222-4333-8444-555555555555', domain: 'example.test', displayName: 'X' },
+      users: [{ userPrincipalName: 'a@example.test', displayName: 'A', password: 'short' }],
+    };
     await assert.rejects(startPortcullis({ seed }), /password/);
   });
 });
@@ -179,7 +211,10 @@ describe('entraRevocationDelay', () => {
       // Through Graph (the app's own admin call) too: answered at once, committed after the delay.
       const admin = await kit.tokens.clientCredentials({ clientId: TEST_APPS.webApp.appId, clientSecret: TEST_APPS.webApp.secret });
       const u = await kit.tokens.password({ username: BOB });
-      const res = await fetch(`${kit.graphBaseUrl}/users/${BOB}/revokeSignInSessions`, { method: 'POST', headers: { authorization: `Bearer ${admin.access_token}` } });
+      const res = await fetch(`${kit.graphBaseUrl}/users/${BOB}/revokeSignInSessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin.access_token}` },
+      });
       assert.equal(res.status, 200, await res.text());
       const bobDuring = await kit.tokens.refresh({ refreshToken: u.refresh_token! });
       await kit.clock.advance(DEFAULT_ENTRA_REVOCATION_DELAY_MS);
@@ -205,7 +240,9 @@ describe('entraRevocationDelay', () => {
   test('no part of serve or the app can reach the kit (it is not a serve option)', () => {
     const root = new URL('../../src/', import.meta.url).pathname;
     const files = (dir: string): string[] =>
-      readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
+      readdirSync(dir).flatMap((n) =>
+        statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : [],
+      );
     const offenders = files(root).filter((f) => !f.includes('/src/testing/') && /from '[^']*\/testing\//.test(readFileSync(f, 'utf8')));
     assert.deepEqual(offenders, []);
   });

@@ -42,6 +42,9 @@ describe('tls and stop()', () => {
     await new Promise((resolve) => setImmediate(resolve));
     hook.disable();
     assert.deepEqual(process.getActiveResourcesInfo().sort(), before);
-    assert.deepEqual([...alive.values()].filter((t) => t !== 'Immediate'), []);
+    assert.deepEqual(
+      [...alive.values()].filter((t) => t !== 'Immediate'),
+      [],
+    );
   });
 });

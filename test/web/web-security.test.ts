@@ -27,16 +27,23 @@ async function everyPage(h: Harness): Promise<{ name: string; res: Inject }[]> {
   const signInForm = await get(authorizeUrl({}, pkcePair()));
   jar.absorb(signInForm.headers['set-cookie']);
   pages.push({ name: 'sign-in form', res: signInForm });
-  pages.push({ name: 'authorize error page', res: await get(authorizeUrl({ clientId: '00000000-0000-4000-8000-00000000dead' }, pkcePair())) });
+  pages.push({
+    name: 'authorize error page',
+    res: await get(authorizeUrl({ clientId: '00000000-0000-4000-8000-00000000dead' }, pkcePair())),
+  });
   const device = await get('/devicelogin');
   jar.absorb(device.headers['set-cookie']);
   pages.push({ name: 'device code form', res: device });
   const start = await h.app.http.inject({
-    method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/devicecode`, headers: form,
+    method: 'POST',
+    url: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
+    headers: form,
     payload: new URLSearchParams({ client_id: APP.publicClient, scope: 'User.Read' }).toString(),
   });
   const approve = await h.app.http.inject({
-    method: 'POST', url: '/devicelogin', headers: { ...form, cookie: jar.header() },
+    method: 'POST',
+    url: '/devicelogin',
+    headers: { ...form, cookie: jar.header() },
     payload: new URLSearchParams({ csrf: hiddenField(device.body, 'csrf'), user_code: String(start.json().user_code) }).toString(),
   });
   pages.push({ name: 'device approve form', res: approve });
@@ -44,7 +51,9 @@ async function everyPage(h: Harness): Promise<{ name: string; res: Inject }[]> {
   // form_post response mode: the page that posts the code to the client.
   const { jar: signedIn } = await signIn(h, 'bob@contoso.test');
   const formPost = await h.app.http.inject({
-    method: 'GET', url: authorizeUrl({ responseMode: 'form_post' }, pkcePair()), headers: { cookie: signedIn.header() },
+    method: 'GET',
+    url: authorizeUrl({ responseMode: 'form_post' }, pkcePair()),
+    headers: { cookie: signedIn.header() },
   });
   pages.push({ name: 'form_post response', res: formPost });
   return pages;
@@ -63,19 +72,28 @@ describe('pages: CSP, framing, caching', () => {
     for (const { name, res } of pages) {
       assert.match(String(res.headers['content-type']), /^text\/html/, name);
       const csp = String(res.headers['content-security-policy']);
-      const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+      const directives = new Map(
+        csp
+          .split(';')
+          .map((d) => d.trim().split(/\s+/))
+          .map(([k, ...v]) => [k!, v]),
+      );
       assert.deepEqual(directives.get('default-src'), ["'none'"], `${name}: ${csp}`);
       assert.deepEqual(directives.get('frame-ancestors'), ["'none'"], name);
       assert.deepEqual(directives.get('base-uri'), ["'none'"], name);
       assert.ok(directives.get('form-action')?.includes("'self'"), name);
-      assert.ok(!directives.get('script-src')?.some((s) => s === "'unsafe-inline'" || s === "'unsafe-eval'" || s === '*'), `${name}: no inline script allowed`);
+      assert.ok(
+        !directives.get('script-src')?.some((s) => s === "'unsafe-inline'" || s === "'unsafe-eval'" || s === '*'),
+        `${name}: no inline script allowed`,
+      );
       assert.equal(res.headers['x-frame-options'], 'DENY', name);
       assert.equal(res.headers['x-content-type-options'], 'nosniff', name);
       assert.equal(res.headers['referrer-policy'], 'same-origin', name);
       assert.match(String(res.headers['cache-control']), /no-store/, name);
       // Inline scripts only with the per-response nonce.
       const nonce = directives.get('script-src')?.[0]?.match(/^'nonce-(.+)'$/)?.[1];
-      for (const m of res.body.matchAll(/<script([^>]*)>/g)) assert.equal(m[1]!.match(/nonce="([^"]+)"/)?.[1], nonce, `${name}: script without the CSP nonce`);
+      for (const m of res.body.matchAll(/<script([^>]*)>/g))
+        assert.equal(m[1]!.match(/nonce="([^"]+)"/)?.[1], nonce, `${name}: script without the CSP nonce`);
     }
   });
 
@@ -110,7 +128,11 @@ describe('HSTS only under TLS', () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-'));
     const h = await makeHarness({ config: { publicUrl: 'https://localhost' } });
     const tls = await selfSignedTls(dir);
-    const app = await createApp({ config: makeAppConfig({ publicUrl: 'https://localhost', logLevel: 'silent' }), store: h.store, https: { cert: tls.cert, key: tls.key } });
+    const app = await createApp({
+      config: makeAppConfig({ publicUrl: 'https://localhost', logLevel: 'silent' }),
+      store: h.store,
+      https: { cert: tls.cert, key: tls.key },
+    });
     try {
       await app.http.listen({ host: '127.0.0.1', port: 0 });
       const port = (app.http.server.address() as { port: number }).port;
@@ -159,8 +181,15 @@ describe('cookies', () => {
     const fresh = new CookieJar();
     fresh.absorb(page.headers['set-cookie']);
     const posted = await h.app.http.inject({
-      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/authorize`, headers: { ...form, cookie: fresh.header() },
-      payload: new URLSearchParams({ csrf: hiddenField(page.body, 'csrf'), authorize_request: hiddenField(page.body, 'authorize_request'), username: 'alice@contoso.test', password: PASSWORD }).toString(),
+      method: 'POST',
+      url: `/${TENANT_ID}/oauth2/v2.0/authorize`,
+      headers: { ...form, cookie: fresh.header() },
+      payload: new URLSearchParams({
+        csrf: hiddenField(page.body, 'csrf'),
+        authorize_request: hiddenField(page.body, 'authorize_request'),
+        username: 'alice@contoso.test',
+        password: PASSWORD,
+      }).toString(),
     });
     assert.equal(posted.statusCode, 302);
     const sso = setCookies(posted).find((c) => c.startsWith('__Host-portcullis_sso='))!;
@@ -176,10 +205,18 @@ describe('cookies', () => {
     const { jar } = await signIn(h, 'bob@contoso.test');
     const session = jar.get('__Host-portcullis_sso')!;
     // The same session value under the bare name: no SSO, the sign-in form is shown.
-    const bare = await h.app.http.inject({ method: 'GET', url: authorizeUrl({}, pkcePair()), headers: { cookie: `portcullis_sso=${session}` } });
+    const bare = await h.app.http.inject({
+      method: 'GET',
+      url: authorizeUrl({}, pkcePair()),
+      headers: { cookie: `portcullis_sso=${session}` },
+    });
     assert.equal(bare.statusCode, 200);
     assert.match(bare.body, /name="password"/);
-    const prefixed = await h.app.http.inject({ method: 'GET', url: authorizeUrl({}, pkcePair()), headers: { cookie: `__Host-portcullis_sso=${session}` } });
+    const prefixed = await h.app.http.inject({
+      method: 'GET',
+      url: authorizeUrl({}, pkcePair()),
+      headers: { cookie: `__Host-portcullis_sso=${session}` },
+    });
     assert.equal(prefixed.statusCode, 302, 'the __Host- cookie is the session');
   });
 });
@@ -216,14 +253,23 @@ describe('CSRF on every form', () => {
       page,
       csrf: hiddenField(page.body, 'csrf'),
       post: (path: string, fields: Record<string, string>, cookie = jar.header()) =>
-        h.app.http.inject({ method: 'POST', url: path, headers: { ...form, ...(cookie ? { cookie } : {}) }, payload: new URLSearchParams(fields).toString() }),
+        h.app.http.inject({
+          method: 'POST',
+          url: path,
+          headers: { ...form, ...(cookie ? { cookie } : {}) },
+          payload: new URLSearchParams(fields).toString(),
+        }),
     };
   }
 
   test('sign-in form: missing token, another browser’s token, or no cookie → 403, no session, no code', async () => {
     const victim = await browser(authorizeUrl({}, pkcePair()));
     const attacker = await browser(authorizeUrl({}, pkcePair()));
-    const fields = { authorize_request: hiddenField(victim.page.body, 'authorize_request'), username: 'alice@contoso.test', password: PASSWORD };
+    const fields = {
+      authorize_request: hiddenField(victim.page.body, 'authorize_request'),
+      username: 'alice@contoso.test',
+      password: PASSWORD,
+    };
     const path = `/${TENANT_ID}/oauth2/v2.0/authorize`;
     for (const [why, res] of [
       ['missing', await victim.post(path, fields)],
@@ -240,7 +286,9 @@ describe('CSRF on every form', () => {
 
   test('device code forms: entering a code and approving/declining need the browser’s own token', async () => {
     const start = await h.app.http.inject({
-      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/devicecode`, headers: form,
+      method: 'POST',
+      url: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
+      headers: form,
       payload: new URLSearchParams({ client_id: APP.publicClient, scope: 'User.Read' }).toString(),
     });
     const { user_code: userCode, device_code: deviceCode } = start.json() as Record<string, string>;
@@ -258,7 +306,9 @@ describe('CSRF on every form', () => {
       assert.equal((await victim.post(path, { ...fields, csrf: victim.csrf }, '')).statusCode, 403, `${path}: no cookie`);
     }
     const poll = await h.app.http.inject({
-      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/token`, headers: form,
+      method: 'POST',
+      url: `/${TENANT_ID}/oauth2/v2.0/token`,
+      headers: form,
       payload: new URLSearchParams({ grant_type: 'device_code', client_id: APP.publicClient, device_code: deviceCode! }).toString(),
     });
     assert.equal(poll.json().error, 'authorization_pending', 'no forged approval or decline took effect');
@@ -274,15 +324,23 @@ describe('CSRF tokens bound to the session or the pre-session cookie; foreign fo
   after(async () => h.close());
 
   const startDevice = async () =>
-    (await h.app.http.inject({
-      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/devicecode`, headers: form,
-      payload: new URLSearchParams({ client_id: APP.publicClient, scope: 'User.Read' }).toString(),
-    })).json() as Record<string, string>;
+    (
+      await h.app.http.inject({
+        method: 'POST',
+        url: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
+        headers: form,
+        payload: new URLSearchParams({ client_id: APP.publicClient, scope: 'User.Read' }).toString(),
+      })
+    ).json() as Record<string, string>;
   const pollDevice = async (deviceCode: string) =>
-    (await h.app.http.inject({
-      method: 'POST', url: `/${TENANT_ID}/oauth2/v2.0/token`, headers: form,
-      payload: new URLSearchParams({ grant_type: 'device_code', client_id: APP.publicClient, device_code: deviceCode }).toString(),
-    })).json().error as string | undefined;
+    (
+      await h.app.http.inject({
+        method: 'POST',
+        url: `/${TENANT_ID}/oauth2/v2.0/token`,
+        headers: form,
+        payload: new URLSearchParams({ grant_type: 'device_code', client_id: APP.publicClient, device_code: deviceCode }).toString(),
+      })
+    ).json().error as string | undefined;
   const post = (url: string, fields: Record<string, string>, cookie: string, headers: Record<string, string> = {}) =>
     h.app.http.inject({ method: 'POST', url, headers: { ...form, cookie, ...headers }, payload: new URLSearchParams(fields).toString() });
 
@@ -314,7 +372,11 @@ describe('CSRF tokens bound to the session or the pre-session cookie; foreign fo
       const page = await h.app.http.inject({ method: 'GET', url: '/devicelogin' });
       jar.absorb(page.headers['set-cookie']);
       const preSession = hiddenField(page.body, 'csrf');
-      const signedIn = await post('/devicelogin/approve', { csrf: preSession, user_code: userCode!, action: 'sign-in', username: user, password: PASSWORD }, jar.header());
+      const signedIn = await post(
+        '/devicelogin/approve',
+        { csrf: preSession, user_code: userCode!, action: 'sign-in', username: user, password: PASSWORD },
+        jar.header(),
+      );
       jar.absorb(signedIn.headers['set-cookie']);
       assert.match(signedIn.body, /Are you trying to sign in to Public Client\?/);
       assert.equal(await pollDevice(deviceCode!), 'authorization_pending', 'signing in alone approves nothing');
@@ -323,7 +385,11 @@ describe('CSRF tokens bound to the session or the pre-session cookie; foreign fo
     const victim = await atConfirmation('alice@contoso.test');
     const attacker = await atConfirmation('bob@contoso.test');
     assert.notEqual(victim.confirm, victim.preSession);
-    for (const [why, csrf] of [['the pre-session token', victim.preSession], ['another session’s token', attacker.confirm], ['none', '']] as const) {
+    for (const [why, csrf] of [
+      ['the pre-session token', victim.preSession],
+      ['another session’s token', attacker.confirm],
+      ['none', ''],
+    ] as const) {
       const res = await post('/devicelogin/approve', { csrf, user_code: userCode!, action: 'confirm' }, victim.jar.header());
       assert.equal(res.statusCode, 403, why);
     }
@@ -356,20 +422,29 @@ describe('CSRF tokens bound to the session or the pre-session cookie; foreign fo
       }
     }
     // Our own page's post, a user-initiated one, and a non-browser client pass on to the token check.
-    for (const headers of [{ 'sec-fetch-site': 'same-origin', origin: 'https://login.portcullis.test' }, { 'sec-fetch-site': 'none' }, {}] as Record<string, string>[]) {
+    for (const headers of [
+      { 'sec-fetch-site': 'same-origin', origin: 'https://login.portcullis.test' },
+      { 'sec-fetch-site': 'none' },
+      {},
+    ] as Record<string, string>[]) {
       const res = await post('/devicelogin', { csrf, user_code: 'BCDFGHJKL' }, jar.header(), headers);
       assert.equal(res.statusCode, 400, `${JSON.stringify(headers)}: the code was looked up (${res.body.slice(0, 100)})`);
     }
   });
 
   test('the token key lives in the store: a form from one instance posts to another on the same database', async () => {
-    const other = await createApp({ config: makeAppConfig({ publicUrl: PUBLIC_URL, logLevel: 'silent' }), store: openSqliteStore(h.dbFile) });
+    const other = await createApp({
+      config: makeAppConfig({ publicUrl: PUBLIC_URL, logLevel: 'silent' }),
+      store: openSqliteStore(h.dbFile),
+    });
     try {
       const page = await h.app.http.inject({ method: 'GET', url: '/devicelogin' });
       const jar = new CookieJar();
       jar.absorb(page.headers['set-cookie']);
       const res = await other.http.inject({
-        method: 'POST', url: '/devicelogin', headers: { ...form, cookie: jar.header() },
+        method: 'POST',
+        url: '/devicelogin',
+        headers: { ...form, cookie: jar.header() },
         payload: new URLSearchParams({ csrf: hiddenField(page.body, 'csrf'), user_code: 'BCDFGHJKL' }).toString(),
       });
       assert.equal(res.statusCode, 400, 'accepted by the other instance: the unknown code was looked up');
@@ -439,7 +514,10 @@ describe('post_logout_redirect_uri: exact match only (no open redirect)', () => 
 
   test('an unknown client, or none, never redirects', async () => {
     assert.equal((await logout(REDIRECT.web, '00000000-0000-4000-8000-00000000dead')).headers.location, undefined);
-    const noClient = await h.app.http.inject({ method: 'GET', url: `/${TENANT_ID}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(REDIRECT.web)}` });
+    const noClient = await h.app.http.inject({
+      method: 'GET',
+      url: `/${TENANT_ID}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(REDIRECT.web)}`,
+    });
     assert.equal(noClient.headers.location, undefined);
   });
 });

@@ -13,13 +13,16 @@ import { redeemAuthorizationCode, type TokenResponse } from './oauth.js';
 
 const TIMEOUT_MS = 5 * 60_000;
 
-const PAGE = (title: string, text: string) =>
-  `<!doctype html><meta charset="utf-8"><title>${title}</title><p>${text}</p>`;
+const PAGE = (title: string, text: string) => `<!doctype html><meta charset="utf-8"><title>${title}</title><p>${text}</p>`;
 
 /** Tries the platform's "open this URL" command; the URL is printed anyway, so failure is fine. */
 function openBrowser(url: string): void {
   const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
     child.on('error', () => undefined);
@@ -63,14 +66,20 @@ export async function browserSignIn(args: {
     }
     // A redirect without our state is not the answer to our request (RFC 6749 §10.12).
     if (url.searchParams.get('state') !== state) {
-      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE('Sign-in failed', 'The sign-in answer did not match this request.'));
+      res
+        .writeHead(400, { 'content-type': 'text/html; charset=utf-8' })
+        .end(PAGE('Sign-in failed', 'The sign-in answer did not match this request.'));
       return;
     }
     const code = url.searchParams.get('code');
     const error = url.searchParams.get('error');
     res
       .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-      .end(code ? PAGE('Signed in', 'You are signed in to the Portcullis CLI. You can close this window.') : PAGE('Sign-in failed', 'Return to the terminal.'));
+      .end(
+        code
+          ? PAGE('Signed in', 'You are signed in to the Portcullis CLI. You can close this window.')
+          : PAGE('Sign-in failed', 'Return to the terminal.'),
+      );
     settle(code ? { code } : { error: `${error}: ${(url.searchParams.get('error_description') ?? '').split(/\r?\n| Trace ID/)[0]}` });
   });
   const port = await listen(server);
@@ -95,7 +104,10 @@ export async function browserSignIn(args: {
     const result = await Promise.race([
       answer,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CliError("no sign-in arrived within 5 minutes; run 'portcullis login --browser' again", EXIT.LOGIN_FAILED)), TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new CliError("no sign-in arrived within 5 minutes; run 'portcullis login --browser' again", EXIT.LOGIN_FAILED)),
+          TIMEOUT_MS,
+        );
       }),
     ]);
     if ('error' in result) throw new CliError(`sign-in failed: ${result.error}`, EXIT.LOGIN_FAILED);

@@ -105,8 +105,18 @@ export async function pollDeviceCode(tokenEndpoint: string, clientId: string, st
   throw new CliError("the sign-in code expired before it was used; run 'portcullis login' again", EXIT.LOGIN_FAILED);
 }
 
-export async function redeemRefreshToken(tokenEndpoint: string, clientId: string, refreshToken: string, scope: string): Promise<TokenResponse> {
-  return (await postForm(tokenEndpoint, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, scope })) as unknown as TokenResponse;
+export async function redeemRefreshToken(
+  tokenEndpoint: string,
+  clientId: string,
+  refreshToken: string,
+  scope: string,
+): Promise<TokenResponse> {
+  return (await postForm(tokenEndpoint, {
+    grant_type: 'refresh_token',
+    client_id: clientId,
+    refresh_token: refreshToken,
+    scope,
+  })) as unknown as TokenResponse;
 }
 
 /** RFC 6749 §4.1.3 with the PKCE verifier (RFC 7636 §4.5). */
@@ -126,8 +136,18 @@ export async function redeemAuthorizationCode(
   })) as unknown as TokenResponse;
 }
 
-export async function clientCredentials(tokenEndpoint: string, clientId: string, clientSecret: string, scope: string): Promise<TokenResponse> {
-  return (await postForm(tokenEndpoint, { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope })) as unknown as TokenResponse;
+export async function clientCredentials(
+  tokenEndpoint: string,
+  clientId: string,
+  clientSecret: string,
+  scope: string,
+): Promise<TokenResponse> {
+  return (await postForm(tokenEndpoint, {
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: clientSecret,
+    scope,
+  })) as unknown as TokenResponse;
 }
 
 /** The payload of a JWT, unverified: only for showing who signed in (the server verifies tokens). */

@@ -61,7 +61,10 @@ export async function withProfileLock<T>(env: NodeJS.ProcessEnv, work: () => Pro
       continue;
     }
     if (Date.now() > deadline) {
-      throw new CliError(`another portcullis command has been refreshing this profile's sign-in for a minute (lock file ${file}); if none is running, delete that file`, EXIT.FAILURE);
+      throw new CliError(
+        `another portcullis command has been refreshing this profile's sign-in for a minute (lock file ${file}); if none is running, delete that file`,
+        EXIT.FAILURE,
+      );
     }
     await sleep(POLL_MS + (attempt % 5) * 10);
   }

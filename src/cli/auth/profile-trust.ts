@@ -59,7 +59,11 @@ export async function saveProfileCa(env: NodeJS.ProcessEnv, pem: string): Promis
 }
 
 function toPem(raw: Buffer): string {
-  const b64 = raw.toString('base64').match(/.{1,64}/g)?.join('\n') ?? '';
+  const b64 =
+    raw
+      .toString('base64')
+      .match(/.{1,64}/g)
+      ?.join('\n') ?? '';
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
@@ -73,15 +77,19 @@ export function presentedCa(url: string): Promise<{ pem: string; fingerprint: st
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const port = Number(u.port || 443);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, rejectUnauthorized: false, ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }), timeout: 10_000 }, () => {
-      let cert = socket.getPeerCertificate(true) as DetailedPeerCertificate;
-      // Up the chain to the last certificate sent (issuerCertificate of a root points to itself).
-      for (let i = 0; i < 10 && cert.issuerCertificate && cert.issuerCertificate !== cert && cert.issuerCertificate.raw; i++) cert = cert.issuerCertificate;
-      socket.end();
-      if (!cert.raw) return reject(new CliError(`the server at ${u.origin} presented no certificate`, EXIT.TLS_UNTRUSTED));
-      const pem = toPem(cert.raw);
-      resolve({ pem, fingerprint: fingerprintOf(pem) });
-    });
+    const socket = connect(
+      { host, port, rejectUnauthorized: false, ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }), timeout: 10_000 },
+      () => {
+        let cert = socket.getPeerCertificate(true) as DetailedPeerCertificate;
+        // Up the chain to the last certificate sent (issuerCertificate of a root points to itself).
+        for (let i = 0; i < 10 && cert.issuerCertificate && cert.issuerCertificate !== cert && cert.issuerCertificate.raw; i++)
+          cert = cert.issuerCertificate;
+        socket.end();
+        if (!cert.raw) return reject(new CliError(`the server at ${u.origin} presented no certificate`, EXIT.TLS_UNTRUSTED));
+        const pem = toPem(cert.raw);
+        resolve({ pem, fingerprint: fingerprintOf(pem) });
+      },
+    );
     socket.once('timeout', () => socket.destroy(new Error('timeout')));
     socket.once('error', reject);
   });

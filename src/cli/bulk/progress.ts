@@ -55,7 +55,9 @@ export class Progress {
     if (c.done - this.lastLineDone >= step || now - this.lastLineAt >= 5000) {
       this.lastLineAt = now;
       this.lastLineDone = c.done;
-      this.write(`progress: ${c.done}/${this.total} users, ${c.failed} failed, ${this.rate(c.done).toFixed(0)} users/s, ETA ${this.eta(c.done)}\n`);
+      this.write(
+        `progress: ${c.done}/${this.total} users, ${c.failed} failed, ${this.rate(c.done).toFixed(0)} users/s, ETA ${this.eta(c.done)}\n`,
+      );
     }
   }
 

@@ -110,7 +110,8 @@ export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }
       if (!r) return retryOrFail(p, null, new Error('no response for this user in the batch answer'), backoff(p.attempts));
       const error = batchResponseError(r);
       if (!error) return o.onResult({ user: p.user, result: 'done', status: r.status, attempts: p.attempts });
-      if (RETRY_INNER.has(r.status)) return retryOrFail(p, r.status, error, error.retryAfter !== null ? error.retryAfter * 1000 : backoff(p.attempts));
+      if (RETRY_INNER.has(r.status))
+        return retryOrFail(p, r.status, error, error.retryAfter !== null ? error.retryAfter * 1000 : backoff(p.attempts));
       o.onResult({ user: p.user, result: 'failed', status: r.status, code: error.code, message: error.message, attempts: p.attempts });
     });
   };

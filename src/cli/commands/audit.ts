@@ -32,7 +32,13 @@ function parseSince(raw: string | undefined): number | null {
 
 export async function audit(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values } = parse(rest, { ...COMMON_OPTIONS, filter: { type: 'string' }, target: { type: 'string' }, since: { type: 'string' }, top: { type: 'string' } });
+  const { values } = parse(rest, {
+    ...COMMON_OPTIONS,
+    filter: { type: 'string' },
+    target: { type: 'string' },
+    since: { type: 'string' },
+    top: { type: 'string' },
+  });
   if (sub !== 'list' || values.help) {
     stdout(HELP);
     if (sub === 'list' || sub === '--help' || sub === '-h') return EXIT.OK;
@@ -42,7 +48,12 @@ export async function audit(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   const since = parseSince(values.since);
   const top = Number(values.top ?? 50);
   if (!Number.isInteger(top) || top < 1) throw new CliError('--top must be a positive integer', EXIT.USAGE);
-  const filter = values.filter === undefined ? undefined : / eq | and | or /.test(values.filter) ? values.filter : `activityDisplayName eq '${values.filter.replace(/'/g, "''")}'`;
+  const filter =
+    values.filter === undefined
+      ? undefined
+      : / eq | and | or /.test(values.filter)
+        ? values.filter
+        : `activityDisplayName eq '${values.filter.replace(/'/g, "''")}'`;
   const target = values.target?.toLowerCase();
   const g = await openGraph(env, common);
   const found: DirectoryAudit[] = [];
@@ -50,12 +61,18 @@ export async function audit(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     // Newest first: stop at the first record older than --since, or after --top matches.
     for await (const r of g.client.auditLogs.listAll({ ...(filter ? { filter } : {}), top: Math.min(top, 999) })) {
       if (since !== null && Date.parse(r.activityDateTime) < since) break;
-      if (target && !r.targetResources.some((t) => t.id.toLowerCase() === target || t.userPrincipalName?.toLowerCase() === target)) continue;
+      if (target && !r.targetResources.some((t) => t.id.toLowerCase() === target || t.userPrincipalName?.toLowerCase() === target))
+        continue;
       found.push(r);
       if (found.length >= top) break;
     }
   } catch (e) {
-    throw toCliError(e, { action: 'read the audit log', needs: 'scope AuditLog.Read.All and a reader role (e.g. Reports Reader, Security Reader, Global Reader)', server: g.session.graphUrl, scopes: g.scopeNeed(SCOPES.readAudit) });
+    throw toCliError(e, {
+      action: 'read the audit log',
+      needs: 'scope AuditLog.Read.All and a reader role (e.g. Reports Reader, Security Reader, Global Reader)',
+      server: g.session.graphUrl,
+      scopes: g.scopeNeed(SCOPES.readAudit),
+    });
   } finally {
     await g.saveResponseHeaders(false);
   }

@@ -38,7 +38,8 @@ export async function backup(argv: readonly string[], env: NodeJS.ProcessEnv): P
     return EXIT.OK;
   }
   const out = args.file!;
-  if (!existsSync(args.dbFile)) throw new CliError(`no database at '${args.dbFile}' (give --data-dir of a server that has run)`, EXIT.USAGE);
+  if (!existsSync(args.dbFile))
+    throw new CliError(`no database at '${args.dbFile}' (give --data-dir of a server that has run)`, EXIT.USAGE);
   if (existsSync(out)) throw new CliError(`'${out}' already exists; choose a new file name`, EXIT.USAGE);
   if (!existsSync(dirname(out))) throw new CliError(`directory '${dirname(out)}' does not exist`, EXIT.USAGE);
 
@@ -81,7 +82,8 @@ export async function backup(argv: readonly string[], env: NodeJS.ProcessEnv): P
     rmSync(partial, { force: true });
     rmSync(`${manifestFile(out)}.partial-${process.pid}`, { force: true });
     if (e instanceof CliError) throw e;
-    if (e instanceof NotRestorableError) throw new CliError(`the snapshot of '${args.dbFile}' failed its check: ${e.message}`, EXIT.FAILURE);
+    if (e instanceof NotRestorableError)
+      throw new CliError(`the snapshot of '${args.dbFile}' failed its check: ${e.message}`, EXIT.FAILURE);
     throw new CliError(`backup of '${args.dbFile}' failed: ${(e as Error).message}`, EXIT.FAILURE);
   }
 }

@@ -54,7 +54,14 @@ interface KeysArgs {
   leadSeconds: number;
 }
 
-type Values = { 'database-url'?: string; 'data-dir'?: string; 'redis-url'?: string; 'lead-seconds'?: string; now?: boolean; help?: boolean };
+type Values = {
+  'database-url'?: string;
+  'data-dir'?: string;
+  'redis-url'?: string;
+  'lead-seconds'?: string;
+  now?: boolean;
+  help?: boolean;
+};
 
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv): KeysArgs | null {
   let parsed: { values: Values; positionals: string[] };
@@ -79,7 +86,10 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): KeysArgs | null
   if (values.help) return null;
   const [action, ...rest] = positionals;
   if (action !== 'list' && action !== 'rotate' && action !== 'withdraw') {
-    throw new CliError(`${action === undefined ? 'missing' : `unknown`} action${action ? ` '${action}'` : ''} (use 'keys list', 'keys rotate' or 'keys withdraw KID')`, 2);
+    throw new CliError(
+      `${action === undefined ? 'missing' : `unknown`} action${action ? ` '${action}'` : ''} (use 'keys list', 'keys rotate' or 'keys withdraw KID')`,
+      2,
+    );
   }
   const [kid, ...extra] = action === 'withdraw' ? rest : [undefined, ...rest];
   if (action === 'withdraw' && !kid) throw new CliError("missing key id (use 'keys withdraw KID'; 'keys list' shows them)", 2);
@@ -131,7 +141,10 @@ async function list({ store, where }: AdminStore): Promise<string[]> {
   const keys = await store.keys.list();
   if (keys.length === 0) return [`No signing keys in ${where} yet: 'portcullis serve' creates the first, or run 'portcullis keys rotate'.`];
   const hours = (RETENTION_MS / 3_600_000).toFixed(2);
-  return [`Signing keys of ${where} (a retired key stays published ${hours} h after it stopped signing):`, ...table(describeKeys(keys, systemClock.now(), RETENTION_MS))];
+  return [
+    `Signing keys of ${where} (a retired key stays published ${hours} h after it stopped signing):`,
+    ...table(describeKeys(keys, systemClock.now(), RETENTION_MS)),
+  ];
 }
 
 type Prepared = { ok: true; publisher: RedisPublisher } | { ok: false; error: unknown };
@@ -170,13 +183,18 @@ async function announced<T>(
   if (store.kind === 'postgres') lines.push('Instances listening on PostgreSQL NOTIFY were told in the same transaction.');
   if (typeof published === 'number') lines.push(`Published on Redis to ${published} subscribed instance${published === 1 ? '' : 's'}.`);
   // The change has committed: a lost message only delays pick-up to the periodic reload.
-  if (typeof published === 'string') warnings.push(`could not publish on Redis (${published}); instances pick the change up by their periodic reload`);
+  if (typeof published === 'string')
+    warnings.push(`could not publish on Redis (${published}); instances pick the change up by their periodic reload`);
   return { result, lines, warnings };
 }
 
 async function rotate(admin: AdminStore, redisUrl: string | null, leadSeconds: number): Promise<{ lines: string[]; warnings: string[] }> {
   const { store, where } = admin;
-  const { result, lines: told, warnings } = await announced(admin, redisUrl, () =>
+  const {
+    result,
+    lines: told,
+    warnings,
+  } = await announced(admin, redisUrl, () =>
     rotateSigningKeys(store.keys, { now: systemClock.now(), leadMs: leadSeconds * 1000, retentionMs: RETENTION_MS }),
   );
   const { key } = result;
@@ -208,7 +226,9 @@ async function withdraw(admin: AdminStore, redisUrl: string | null, kid: string)
   }
   const { result: changed, lines: told, warnings } = await announced(admin, redisUrl, () => store.keys.withdraw(kid, systemClock.now()));
   const lines = [
-    changed ? `Withdrew ${kid} in ${where}: no instance publishes or accepts it after its next reload.` : `${kid} was already withdrawn in ${where}.`,
+    changed
+      ? `Withdrew ${kid} in ${where}: no instance publishes or accepts it after its next reload.`
+      : `${kid} was already withdrawn in ${where}.`,
     ...table(describeKeys(await store.keys.list(), systemClock.now(), RETENTION_MS)),
     ...(changed ? told : []),
   ];
@@ -239,7 +259,9 @@ export async function keys(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       return 0;
     }
     const { lines, warnings } =
-      args.action === 'rotate' ? await rotate(admin, args.redisUrl, args.leadSeconds) : await withdraw(admin, args.redisUrl, args.kid as string);
+      args.action === 'rotate'
+        ? await rotate(admin, args.redisUrl, args.leadSeconds)
+        : await withdraw(admin, args.redisUrl, args.kid as string);
     process.stdout.write(`${lines.join('\n')}\n`);
     for (const w of warnings) process.stderr.write(`portcullis: warning: ${w}\n`);
     return 0;

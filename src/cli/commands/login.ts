@@ -9,7 +9,15 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from '../args.js';
 import { browserSignIn } from '../auth/browser-sign-in.js';
-import { clientCredentials, discover, jwtClaims, pollDeviceCode, startDeviceCode, type Endpoints, type TokenResponse } from '../auth/oauth.js';
+import {
+  clientCredentials,
+  discover,
+  jwtClaims,
+  pollDeviceCode,
+  startDeviceCode,
+  type Endpoints,
+  type TokenResponse,
+} from '../auth/oauth.js';
 import { profileName, readProfileSettings, writeProfileSettings, type ProfileSettings } from '../auth/profiles.js';
 import { installCa, parseCaPem, presentedCa, saveProfileCa } from '../auth/profile-trust.js';
 import { applyTokens } from '../auth/session.js';
@@ -65,7 +73,10 @@ function target(v: Record<string, unknown>, last: ProfileSettings | null, profil
   const authority = (v.authority as string | undefined) ?? server ?? (given ? undefined : last?.authorityOrigin);
   const graph = (v.graph as string | undefined) ?? server ?? (given ? undefined : last?.graphUrl);
   if (!authority || !graph) {
-    throw new CliError(`say where to sign in: --server URL, or --authority URL and --graph URL (profile '${profile}' has no earlier sign-in to reuse)`, EXIT.USAGE);
+    throw new CliError(
+      `say where to sign in: --server URL, or --authority URL and --graph URL (profile '${profile}' has no earlier sign-in to reuse)`,
+      EXIT.USAGE,
+    );
   }
   for (const u of [authority, graph]) {
     if (!/^https?:\/\/[^/]/i.test(u)) throw new CliError(`'${u}' is not an http(s) URL`, EXIT.USAGE);
@@ -80,7 +91,11 @@ function target(v: Record<string, unknown>, last: ProfileSettings | null, profil
  * they confirm it on the terminal or give the same fingerprint with --ca-fingerprint. Returns the
  * PEM to keep in the profile, if one was accepted here.
  */
-async function discoverTrusting(t: Target, fingerprint: string | undefined, profile: string): Promise<{ endpoints: Endpoints; acceptedCa: string | null }> {
+async function discoverTrusting(
+  t: Target,
+  fingerprint: string | undefined,
+  profile: string,
+): Promise<{ endpoints: Endpoints; acceptedCa: string | null }> {
   try {
     return { endpoints: await discover(t.authority), acceptedCa: null };
   } catch (e) {
@@ -92,7 +107,10 @@ async function discoverTrusting(t: Target, fingerprint: string | undefined, prof
   const norm = (s: string) => s.replace(/[^0-9a-f]/gi, '').toUpperCase();
   if (fingerprint !== undefined) {
     if (norm(fingerprint) !== norm(presented.fingerprint)) {
-      throw new CliError(`the server at ${origin} presents a certificate with SHA-256 fingerprint ${presented.fingerprint}, not the one given with --ca-fingerprint; nothing was trusted`, EXIT.TLS_UNTRUSTED);
+      throw new CliError(
+        `the server at ${origin} presents a certificate with SHA-256 fingerprint ${presented.fingerprint}, not the one given with --ca-fingerprint; nothing was trusted`,
+        EXIT.TLS_UNTRUSTED,
+      );
     }
   } else if (!canAsk()) {
     throw new CliError(
@@ -100,7 +118,9 @@ async function discoverTrusting(t: Target, fingerprint: string | undefined, prof
       EXIT.TLS_UNTRUSTED,
     );
   } else {
-    process.stderr.write(`The server at ${origin} presents a certificate this machine does not trust.\n  SHA-256 fingerprint: ${presented.fingerprint}\n`);
+    process.stderr.write(
+      `The server at ${origin} presents a certificate this machine does not trust.\n  SHA-256 fingerprint: ${presented.fingerprint}\n`,
+    );
     if ((await ask(`Trust it for profile '${profile}' (compare with the fingerprint the server prints)?`, 'yn')) !== 'yes') {
       throw new CliError(`the certificate was not trusted; ${fix}`, EXIT.TLS_UNTRUSTED);
     }
@@ -109,7 +129,15 @@ async function discoverTrusting(t: Target, fingerprint: string | undefined, prof
   return { endpoints: await discover(t.authority), acceptedCa: presented.pem };
 }
 
-function sessionFrom(t: Target, tokenEndpoint: string, clientId: string, scope: string, tokens: TokenResponse, kind: 'delegated' | 'app', secret: string | null): CachedSession {
+function sessionFrom(
+  t: Target,
+  tokenEndpoint: string,
+  clientId: string,
+  scope: string,
+  tokens: TokenResponse,
+  kind: 'delegated' | 'app',
+  secret: string | null,
+): CachedSession {
   const id = jwtClaims(tokens.id_token);
   const at = jwtClaims(tokens.access_token);
   const str = (x: unknown) => (typeof x === 'string' ? x : null);
@@ -176,10 +204,14 @@ export async function login(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     await installCa(caPem);
   }
   const secret = values['client-secret'] ?? env.PORTCULLIS_CLIENT_SECRET ?? null;
-  if (secret !== null && values['client-id'] === undefined) throw new CliError('app-only sign-in needs --client-id with the secret', EXIT.USAGE);
+  if (secret !== null && values['client-id'] === undefined)
+    throw new CliError('app-only sign-in needs --client-id with the secret', EXIT.USAGE);
   const ctx = { action: 'sign in', server: t.authority };
   try {
-    const { endpoints, acceptedCa } = caPem !== null ? { endpoints: await discover(t.authority), acceptedCa: null } : await discoverTrusting(t, values['ca-fingerprint'], profile);
+    const { endpoints, acceptedCa } =
+      caPem !== null
+        ? { endpoints: await discover(t.authority), acceptedCa: null }
+        : await discoverTrusting(t, values['ca-fingerprint'], profile);
     let session: CachedSession;
     if (secret !== null) {
       const tokens = await clientCredentials(endpoints.tokenEndpoint, clientId, secret, GRAPH_DEFAULT_SCOPE);
@@ -207,9 +239,18 @@ export async function login(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     const file = await writeSession(env, session);
     const trusted = caPem ?? acceptedCa;
     if (trusted !== null) await saveProfileCa(env, trusted);
-    await writeProfileSettings(env, { version: 1, authorityOrigin: t.authorityOrigin, tenant: t.tenant, graphUrl: t.graphUrl, clientId, scopes: [...scopes] });
+    await writeProfileSettings(env, {
+      version: 1,
+      authorityOrigin: t.authorityOrigin,
+      tenant: t.tenant,
+      graphUrl: t.graphUrl,
+      clientId,
+      scopes: [...scopes],
+    });
     const who = session.kind === 'app' ? `application ${clientId} (app-only)` : session.account.username;
-    stdout(`Signed in as ${who}${session.account.tenantId ? ` in tenant ${session.account.tenantId}` : ''} (profile '${profile}'). Session saved in ${file}.\n`);
+    stdout(
+      `Signed in as ${who}${session.account.tenantId ? ` in tenant ${session.account.tenantId}` : ''} (profile '${profile}'). Session saved in ${file}.\n`,
+    );
     return EXIT.OK;
   } catch (e) {
     throw toCliError(e, ctx);

@@ -68,7 +68,9 @@ export async function migrate(argv: readonly string[], env: NodeJS.ProcessEnv): 
     }
   }
   process.stdout.write(
-    applied.length === 0 ? `Schema of ${where} is up to date.\n` : `Applied migration${applied.length > 1 ? 's' : ''} ${applied.join(', ')} to ${where}.\n`,
+    applied.length === 0
+      ? `Schema of ${where} is up to date.\n`
+      : `Applied migration${applied.length > 1 ? 's' : ''} ${applied.join(', ')} to ${where}.\n`,
   );
   return 0;
 }

@@ -36,7 +36,10 @@ export async function profiles(argv: readonly string[], env: NodeJS.ProcessEnv):
     });
   }
   if (output === 'text') {
-    const lines = table([['', 'PROFILE', 'ACCOUNT', 'SERVER'], ...rows.map((r) => [r.current ? '*' : '', r.profile, r.account ?? '(signed out)', r.server ?? ''])]);
+    const lines = table([
+      ['', 'PROFILE', 'ACCOUNT', 'SERVER'],
+      ...rows.map((r) => [r.current ? '*' : '', r.profile, r.account ?? '(signed out)', r.server ?? '']),
+    ]);
     for (const line of lines) stdout(`${line}\n`);
   } else writeRecords(output, rows, () => '');
   return EXIT.OK;

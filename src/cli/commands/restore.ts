@@ -45,8 +45,13 @@ async function verifyManifest(file: string): Promise<string> {
   }
   if (manifest.format !== 'portcullis-sqlite-backup') throw new CliError(`'${path}' is not a Portcullis backup manifest`, EXIT.FAILURE);
   const bytes = statSync(file).size;
-  if (bytes !== manifest.bytes) throw new CliError(`'${file}' has ${bytes} bytes, its manifest says ${manifest.bytes}: the file is damaged or not that backup`, EXIT.FAILURE);
-  if ((await sha256File(file)) !== manifest.sha256) throw new CliError(`the SHA-256 of '${file}' does not match its manifest: the file is damaged or not that backup`, EXIT.FAILURE);
+  if (bytes !== manifest.bytes)
+    throw new CliError(
+      `'${file}' has ${bytes} bytes, its manifest says ${manifest.bytes}: the file is damaged or not that backup`,
+      EXIT.FAILURE,
+    );
+  if ((await sha256File(file)) !== manifest.sha256)
+    throw new CliError(`the SHA-256 of '${file}' does not match its manifest: the file is damaged or not that backup`, EXIT.FAILURE);
   return `matches its manifest (sha256 ${manifest.sha256}, taken ${manifest.createdAt})`;
 }
 

@@ -36,7 +36,7 @@ ${COMMON_HELP}
 `;
 
 const NEEDS_DELEGATED =
-  "scope User.RevokeSessions.All and a role allowed to act on the user (Helpdesk, Password, User, Authentication, Privileged Authentication or Global Administrator, or Directory Writers for users without roles); app-only: application permission User.RevokeSessions.All";
+  'scope User.RevokeSessions.All and a role allowed to act on the user (Helpdesk, Password, User, Authentication, Privileged Authentication or Global Administrator, or Directory Writers for users without roles); app-only: application permission User.RevokeSessions.All';
 
 type Action = { name: 'revokeSignInSessions' | 'invalidateAllRefreshTokens'; version: 'v1.0' | 'beta' };
 
@@ -51,9 +51,7 @@ async function targets(values: Record<string, unknown>): Promise<string[]> {
 }
 
 function describe(action: Action, user: string): string {
-  return action.name === 'revokeSignInSessions'
-    ? `revoke the sign-in sessions of '${user}'`
-    : `invalidate all refresh tokens of '${user}'`;
+  return action.name === 'revokeSignInSessions' ? `revoke the sign-in sessions of '${user}'` : `invalidate all refresh tokens of '${user}'`;
 }
 
 async function confirmEach(users: string[], action: Action): Promise<string[] | null> {
@@ -79,7 +77,13 @@ async function single(env: NodeJS.ProcessEnv, common: CommonOptions, action: Act
       target: `user '${user}'`,
       needs: user === 'me' ? 'scope User.RevokeSessions.All (or User.ReadWrite / Directory.ReadWrite.All)' : NEEDS_DELEGATED,
       server: g.session.graphUrl,
-      scopes: g.scopeNeed(user === 'me' ? SCOPES.revokeOwnSessions : action.name === 'invalidateAllRefreshTokens' ? SCOPES.invalidateRefreshTokens : SCOPES.revokeSessions),
+      scopes: g.scopeNeed(
+        user === 'me'
+          ? SCOPES.revokeOwnSessions
+          : action.name === 'invalidateAllRefreshTokens'
+            ? SCOPES.invalidateRefreshTokens
+            : SCOPES.revokeSessions,
+      ),
     });
   } finally {
     await g.saveResponseHeaders(false);
@@ -121,7 +125,8 @@ async function bulk(env: NodeJS.ProcessEnv, common: CommonOptions, action: Actio
         if (r.result === 'failed') failed++;
         if (common.output === 'json') results.push(r);
         else if (common.output === 'jsonl') stdout(`${JSON.stringify(r)}\n`);
-        else if (r.result !== 'skipped') stdout(`${r.user}\t${r.result === 'done' ? 'True' : `False\t${r.code ?? r.status}: ${r.message}`}\n`);
+        else if (r.result !== 'skipped')
+          stdout(`${r.user}\t${r.result === 'done' ? 'True' : `False\t${r.code ?? r.status}: ${r.message}`}\n`);
         progress.update({ done: done + failed, failed });
       },
     });
@@ -169,7 +174,8 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
     ? { name: 'invalidateAllRefreshTokens', version: 'beta' }
     : { name: 'revokeSignInSessions', version: common.version };
   const parallel = Number(values.parallel ?? 4);
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new CliError('--parallel must be an integer from 1 to 16', EXIT.USAGE);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16)
+    throw new CliError('--parallel must be an integer from 1 to 16', EXIT.USAGE);
   if (values.me && merged['user-id'].length > 0) throw new CliError('use either --me or --user-id, not both', EXIT.USAGE);
   if (values.confirm && values.yes) throw new CliError('--confirm and --yes contradict each other', EXIT.USAGE);
 
@@ -177,14 +183,17 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (users.length === 0) throw new CliError('no users given: use --user-id, --me, or pipe ids to stdin', EXIT.USAGE);
 
   if (values['what-if']) {
-    writeRecords(common.output, users.map((user) => ({ user, action: action.name, whatIf: true })), (r) =>
-      `What if: Performing the operation "${r.action}" on target "${r.user}".`,
+    writeRecords(
+      common.output,
+      users.map((user) => ({ user, action: action.name, whatIf: true })),
+      (r) => `What if: Performing the operation "${r.action}" on target "${r.user}".`,
     );
     return EXIT.OK;
   }
   if (values.confirm) {
     // Asked on the terminal even when the users come from a pipe, as -Confirm does (prompt.ts).
-    if (!canAsk()) throw new CliError('--confirm needs a terminal to ask on and this command has none; use --yes (or --what-if) in scripts', EXIT.USAGE);
+    if (!canAsk())
+      throw new CliError('--confirm needs a terminal to ask on and this command has none; use --yes (or --what-if) in scripts', EXIT.USAGE);
     const chosen = await confirmEach(users, action);
     if (chosen === null || chosen.length === 0) {
       stderr('Nothing was revoked.\n');

@@ -254,7 +254,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   }
   // A notice, not an error: the directory is private from now on, and the operator should know
   // that it was not before (the signing keys may have been readable by other accounts).
-  if (modeChanges.length > 0) print(`Data directory '${dataDir}': made private (owner only): ${modeChanges.map(describeModeChange).join(', ')}`);
+  if (modeChanges.length > 0)
+    print(`Data directory '${dataDir}': made private (owner only): ${modeChanges.map(describeModeChange).join(', ')}`);
   const tls = await loadTls({ ...opts, dataDir });
   // The issuer contains the port, and the app is built before it listens: so learn the port first.
   const port = await reservePort(opts.host, opts.port);

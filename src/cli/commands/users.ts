@@ -32,11 +32,24 @@ function randomPassword(): string {
   return `${randomBytes(12).toString('base64url')}-Aa9`;
 }
 
-async function run<T>(g: GraphSession, action: string, target: string | undefined, needs: string, work: () => Promise<T>, anyOf: readonly string[]): Promise<T> {
+async function run<T>(
+  g: GraphSession,
+  action: string,
+  target: string | undefined,
+  needs: string,
+  work: () => Promise<T>,
+  anyOf: readonly string[],
+): Promise<T> {
   try {
     return await work();
   } catch (e) {
-    throw toCliError(e, { action, ...(target ? { target: `user '${target}'` } : {}), needs, server: g.session.graphUrl, scopes: g.scopeNeed(anyOf) });
+    throw toCliError(e, {
+      action,
+      ...(target ? { target: `user '${target}'` } : {}),
+      needs,
+      server: g.session.graphUrl,
+      scopes: g.scopeNeed(anyOf),
+    });
   } finally {
     await g.saveResponseHeaders(false);
   }
@@ -65,7 +78,10 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     return sub === undefined ? EXIT.USAGE : EXIT.OK;
   }
   const common = commonOptions(values);
-  const select = values.select?.split(',').map((s) => s.trim()).filter(Boolean);
+  const select = values.select
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const needOne = (): string => {
     const id = positionals[0];
     if (!id || positionals.length > 1) throw new CliError(`users ${sub} takes exactly one user id or userPrincipalName`, EXIT.USAGE);
@@ -77,12 +93,19 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       if (top !== undefined && !(Number.isInteger(top) && top >= 1 && top <= 999)) throw new CliError('--top must be 1 to 999', EXIT.USAGE);
       const g = await openGraph(env, common);
       const options = { select: select ?? LIST_SELECT, ...(values.filter ? { filter: values.filter } : {}), ...(top ? { top } : {}) };
-      const found: User[] = await run(g, 'list users', undefined, READ_NEEDS, async () => {
-        if (!values.all) return (await g.client.users.list(options)).value;
-        const all: User[] = [];
-        for await (const u of g.client.users.listAll(options)) all.push(u);
-        return all;
-      }, SCOPES.readUsers);
+      const found: User[] = await run(
+        g,
+        'list users',
+        undefined,
+        READ_NEEDS,
+        async () => {
+          if (!values.all) return (await g.client.users.list(options)).value;
+          const all: User[] = [];
+          for await (const u of g.client.users.listAll(options)) all.push(u);
+          return all;
+        },
+        SCOPES.readUsers,
+      );
       if (common.output === 'text') {
         const rows = found.map((u) => [u.id, u.userPrincipalName, u.displayName ?? '', String(u.accountEnabled ?? '')]);
         for (const line of table([['ID', 'USER PRINCIPAL NAME', 'DISPLAY NAME', 'ENABLED'], ...rows])) stdout(`${line}\n`);
@@ -100,14 +123,19 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       if (!values.upn || !values['display-name']) throw new CliError('users create needs --upn and --display-name', EXIT.USAGE);
       const password = values.password ?? randomPassword();
       const g = await openGraph(env, common);
-      const user = await run(g, `create user '${values.upn}'`, undefined, WRITE_NEEDS, () =>
-        g.client.users.create({
-          accountEnabled: !values.disabled,
-          displayName: values['display-name']!,
-          mailNickname: values['mail-nickname'] ?? values.upn!.split('@')[0]!,
-          userPrincipalName: values.upn!,
-          passwordProfile: { password, forceChangePasswordNextSignIn: true },
-        }),
+      const user = await run(
+        g,
+        `create user '${values.upn}'`,
+        undefined,
+        WRITE_NEEDS,
+        () =>
+          g.client.users.create({
+            accountEnabled: !values.disabled,
+            displayName: values['display-name']!,
+            mailNickname: values['mail-nickname'] ?? values.upn!.split('@')[0]!,
+            userPrincipalName: values.upn!,
+            passwordProfile: { password, forceChangePasswordNextSignIn: true },
+          }),
         SCOPES.writeUsers,
       );
       writeObject(common.output, { id: user.id, userPrincipalName: user.userPrincipalName, accountEnabled: user.accountEnabled });
@@ -118,7 +146,14 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     case 'enable': {
       const id = needOne();
       const g = await openGraph(env, common);
-      await run(g, `${sub} user '${id}'`, id, WRITE_NEEDS, () => g.client.users.update(id, { accountEnabled: sub === 'enable' }), SCOPES.writeUsers);
+      await run(
+        g,
+        `${sub} user '${id}'`,
+        id,
+        WRITE_NEEDS,
+        () => g.client.users.update(id, { accountEnabled: sub === 'enable' }),
+        SCOPES.writeUsers,
+      );
       writeRecords(common.output, [{ user: id, accountEnabled: sub === 'enable' }], () => 'True');
       return EXIT.OK;
     }
@@ -126,8 +161,12 @@ export async function users(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       const id = needOne();
       const password = values.password ?? randomPassword();
       const g = await openGraph(env, common);
-      await run(g, `reset the password of '${id}'`, id, WRITE_NEEDS, () =>
-        g.client.users.update(id, { passwordProfile: { password, forceChangePasswordNextSignIn: true } }),
+      await run(
+        g,
+        `reset the password of '${id}'`,
+        id,
+        WRITE_NEEDS,
+        () => g.client.users.update(id, { passwordProfile: { password, forceChangePasswordNextSignIn: true } }),
         SCOPES.resetPassword,
       );
       writeRecords(common.output, [{ user: id, passwordReset: true }], () => 'True');

@@ -16,7 +16,8 @@ export async function whoami(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (!OUTPUT_FORMATS.includes(output)) throw new CliError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}`, EXIT.USAGE);
   const s = await requireSession(env);
   const claims = jwtClaims(s.accessToken);
-  const permissions = s.kind === 'app' ? (Array.isArray(claims.roles) ? claims.roles.join(' ') : '') : typeof claims.scp === 'string' ? claims.scp : '';
+  const permissions =
+    s.kind === 'app' ? (Array.isArray(claims.roles) ? claims.roles.join(' ') : '') : typeof claims.scp === 'string' ? claims.scp : '';
   writeObject(output, {
     profile: profileName(env),
     account: s.account.username,

@@ -21,8 +21,7 @@ export interface Target {
   roles: readonly string[];
 }
 
-const holdsAny = (granted: ReadonlySet<string>, names: readonly string[]): boolean =>
-  names.some((n) => granted.has(n.toLowerCase()));
+const holdsAny = (granted: ReadonlySet<string>, names: readonly string[]): boolean => names.some((n) => granted.has(n.toLowerCase()));
 
 function someRoleMay(roles: readonly string[], rule: ActionRule, target: Target): boolean {
   return roles.some((role) => roleHolds(role, rule.permission) && columnAllows(rule.targets, role, target.roles));

@@ -29,7 +29,8 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
       const live = await liveSession(req, services);
       // A CAE claims challenge (access_token nbf) answered with an SSO session from before that
       // time must not be satisfied silently: the user signs in again (https://learn.microsoft.com/entra/identity-platform/claims-challenge).
-      const predatesChallenge = live !== null && request.claims.notBefore !== null && live.session.authTime < request.claims.notBefore * 1000;
+      const predatesChallenge =
+        live !== null && request.claims.notBefore !== null && live.session.authTime < request.claims.notBefore * 1000;
       const mustAuthenticate = request.prompt === 'login' || request.prompt === 'select_account' || live === null || predatesChallenge;
       if (request.prompt === 'none' && mustAuthenticate) {
         // OIDC Core §3.1.2.6: no interaction allowed and none possible without a live session.

@@ -109,7 +109,9 @@ async function lookUpUserCode(
     async () => {
       const seconds = await services.limiter.lockedFor(guessers);
       if (seconds > 0) return { kind: 'locked', seconds };
-      const code = userCode ? await services.store.deviceCodes.findPendingByUserCode(digestCredential(userCode), services.clock.now()) : null;
+      const code = userCode
+        ? await services.store.deviceCodes.findPendingByUserCode(digestCredential(userCode), services.clock.now())
+        : null;
       if (code) return { kind: 'pending', code };
       await services.limiter.recordFailure(guessers, correlationIdOf(req));
       return { kind: 'unknown' };
@@ -135,7 +137,14 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
   const timedOut = (req: FastifyRequest, reply: FastifyReply) => showCodeForm(req, reply, 403, 'Your session timed out. Please try again.');
 
   /** The next page for a found code: the confirmation with an SSO session, else the password form. */
-  const nextStep = async (req: FastifyRequest, reply: FastifyReply, code: DeviceCode, userCode: string, signedIn: { session: SsoSession; user: User } | null, error: string | null) => {
+  const nextStep = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    code: DeviceCode,
+    userCode: string,
+    signedIn: { session: SsoSession; user: User } | null,
+    error: string | null,
+  ) => {
     const app = await services.store.applications.findByAppId(services.tenant.id, code.clientId);
     const appName = app?.displayName ?? code.clientId;
     if (signedIn) {
@@ -178,11 +187,16 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
     // A browser is counted by its pre-session cookie, or by its session if it has none.
     const found = await lookUpUserCode(req, services, browser?.value ?? `session:${live!.session.id}`, userCode);
     if (found.kind === 'locked') return tooManyCodes(req, reply, found.seconds);
-    if (found.kind === 'unknown') return showCodeForm(req, reply, 400, 'That code has expired or was already used. Start again on your device.');
+    if (found.kind === 'unknown')
+      return showCodeForm(req, reply, 400, 'That code has expired or was already used. Start again on your device.');
     const pending = found.code;
     if (action === 'decline') {
       await services.store.deviceCodes.decide(codeHash, { status: 'declined' }, now());
-      return sendPage(reply, 200, messagePage('Sign-in cancelled', 'You cancelled the sign-in on the other device. You can close this window.'));
+      return sendPage(
+        reply,
+        200,
+        messagePage('Sign-in cancelled', 'You cancelled the sign-in on the other device. You can close this window.'),
+      );
     }
     if (action === 'sign-in') {
       const username = typeof body.username === 'string' ? body.username : '';
@@ -204,7 +218,10 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
     return sendPage(
       reply,
       200,
-      messagePage(`You have signed in to ${app?.displayName ?? pending.clientId}`, `You are signed in as ${user.userPrincipalName}. You can close this window and return to your device.`),
+      messagePage(
+        `You have signed in to ${app?.displayName ?? pending.clientId}`,
+        `You are signed in as ${user.userPrincipalName}. You can close this window and return to your device.`,
+      ),
     );
   });
 }

@@ -49,7 +49,21 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
         ],
         code_challenge_methods_supported: ['S256'],
         claims_supported: [
-          'sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'auth_time', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'oid', 'sid', 'email',
+          'sub',
+          'iss',
+          'aud',
+          'exp',
+          'iat',
+          'nbf',
+          'auth_time',
+          'nonce',
+          'preferred_username',
+          'name',
+          'tid',
+          'ver',
+          'oid',
+          'sid',
+          'email',
         ],
         tenant_region_scope: 'WW',
         cloud_instance_name: new URL(base).host,
@@ -66,6 +80,9 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
     resolveTenant(req.params.tenant, services.tenant);
     // Never longer than the lead time allows: a verifier must refetch before a next key signs.
     const maxAge = jwksMaxAgeSeconds(services.config);
-    return reply.header('cache-control', `max-age=${maxAge}, private`).header('access-control-allow-origin', '*').send(services.keys.jwks());
+    return reply
+      .header('cache-control', `max-age=${maxAge}, private`)
+      .header('access-control-allow-origin', '*')
+      .send(services.keys.jwks());
   });
 }

@@ -36,13 +36,19 @@ export function registerIntrospect(http: FastifyInstance, services: Services): v
     if (!client.authenticated) throw AADSTS.introspectionNeedsSecret();
     const token = params.require('token');
     // token_type_hint only orders the lookups (§2.1).
-    const order = params.get('token_type_hint') === 'refresh_token' ? [introspectRefreshToken, introspectAccessToken] : [introspectAccessToken, introspectRefreshToken];
+    const order =
+      params.get('token_type_hint') === 'refresh_token'
+        ? [introspectRefreshToken, introspectAccessToken]
+        : [introspectAccessToken, introspectRefreshToken];
     let answer: Introspection | null = null;
     for (const attempt of order) {
       answer = await attempt(token, client, services);
       if (answer) break;
     }
-    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(answer ?? INACTIVE);
+    return reply
+      .header('cache-control', 'no-store')
+      .header('pragma', 'no-cache')
+      .send(answer ?? INACTIVE);
   });
 }
 

@@ -32,7 +32,8 @@ export function registerRevoke(http: FastifyInstance, services: Services): void 
     const client = await authenticateClient(req, params, services, secretCache);
     if (isConfidentialOnly(client.app) && !client.authenticated) throw AADSTS.clientSecretRequired();
     const token = params.require('token');
-    const order = params.get('token_type_hint') === 'access_token' ? [revokeAccessToken, revokeRefreshToken] : [revokeRefreshToken, revokeAccessToken];
+    const order =
+      params.get('token_type_hint') === 'access_token' ? [revokeAccessToken, revokeRefreshToken] : [revokeRefreshToken, revokeAccessToken];
     for (const attempt of order) if (await attempt(token, client, services)) break;
     return reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').send();
   });

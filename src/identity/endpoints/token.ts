@@ -14,7 +14,9 @@ import { resolveTenant } from '../tenant.js';
 import { StoreUnavailableError } from '../../store/store.js';
 
 const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([
-  ...[authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant].map((g) => [g.grantType, g] as const),
+  ...[authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant].map(
+    (g) => [g.grantType, g] as const,
+  ),
   // Entra's v2 endpoint also takes the short name, and MSAL sends it (GrantType.DEVICE_CODE_GRANT).
   ['device_code', deviceCodeGrant] as const,
 ]);

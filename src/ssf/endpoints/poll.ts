@@ -21,7 +21,8 @@ interface PollRequest {
 function parsePollRequest(raw: unknown): PollRequest {
   const body = jsonObject(raw ?? {});
   const maxEvents = body.maxEvents ?? MAX_EVENTS_PER_RESPONSE;
-  if (typeof maxEvents !== 'number' || !Number.isInteger(maxEvents) || maxEvents < 0) throw SSF_ERRORS.invalidRequest('maxEvents must be a non-negative integer.');
+  if (typeof maxEvents !== 'number' || !Number.isInteger(maxEvents) || maxEvents < 0)
+    throw SSF_ERRORS.invalidRequest('maxEvents must be a non-negative integer.');
   const returnImmediately = body.returnImmediately ?? false;
   if (typeof returnImmediately !== 'boolean') throw SSF_ERRORS.invalidRequest('returnImmediately must be a boolean.');
   const ack = body.ack ?? [];
@@ -40,9 +41,17 @@ function parsePollRequest(raw: unknown): PollRequest {
   for (const [jti, e] of Object.entries(errs as Record<string, unknown>)) {
     if (!isTransmitterId(jti)) continue;
     const o = (typeof e === 'object' && e !== null ? e : {}) as { err?: unknown; description?: unknown };
-    setErrs[jti] = { err: typeof o.err === 'string' ? text(o.err, 64) : 'invalid_request', description: typeof o.description === 'string' ? text(o.description, 256) : '' };
+    setErrs[jti] = {
+      err: typeof o.err === 'string' ? text(o.err, 64) : 'invalid_request',
+      description: typeof o.description === 'string' ? text(o.description, 256) : '',
+    };
   }
-  return { maxEvents: Math.min(maxEvents, MAX_EVENTS_PER_RESPONSE), returnImmediately, ack: (ack as string[]).filter(isTransmitterId), setErrs };
+  return {
+    maxEvents: Math.min(maxEvents, MAX_EVENTS_PER_RESPONSE),
+    returnImmediately,
+    ack: (ack as string[]).filter(isTransmitterId),
+    setErrs,
+  };
 }
 
 /** A receiver's setErrs (RFC 8936 §2.4.2) end the SET's delivery like an ack, and are audited as failures. */

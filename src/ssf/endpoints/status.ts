@@ -37,7 +37,13 @@ export function registerStatusEndpoints(http: FastifyInstance, services: Service
     if (reason !== null && (typeof reason !== 'string' || reason.length > MAX_REASON || hasNul(reason))) {
       throw SSF_ERRORS.invalidRequest(`reason must be a string of at most ${MAX_REASON} characters, without NUL.`);
     }
-    const updated = await services.store.ssf.setStatus(services.tenant.id, stream.streamId, body.status as StreamStatus, reason, services.clock.now());
+    const updated = await services.store.ssf.setStatus(
+      services.tenant.id,
+      stream.streamId,
+      body.status as StreamStatus,
+      reason,
+      services.clock.now(),
+    );
     if (!updated) throw SSF_ERRORS.streamNotFound();
     if (updated.status === 'enabled') services.ssf.streamEnabled(updated);
     return reply.header('cache-control', 'no-store').send(render(updated));

@@ -34,7 +34,9 @@ export class PgSigningKeyStore implements SigningKeyStore {
     return rows.map(toSigningKey);
   }
   async listUnretired(): Promise<SigningKey[]> {
-    const { rows } = await this.db.query('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY COALESCE(activates_at, created_at), created_at, kid');
+    const { rows } = await this.db.query(
+      'SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY COALESCE(activates_at, created_at), created_at, kid',
+    );
     return rows.map(toSigningKey);
   }
   async insert(k: SigningKey): Promise<void> {

@@ -13,14 +13,7 @@ import {
 } from '../../core/credential-verdicts.js';
 import type { AuthorizationCode, DeviceCode, Grant, RefreshTokenRecord, SsoSession, User } from '../../core/model.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
-import {
-  CREDENTIAL_SQL,
-  codeArgs,
-  deviceCodeArgs,
-  grantArgs,
-  refreshTokenArgs,
-  sessionArgs,
-} from '../sql/credentials.js';
+import { CREDENTIAL_SQL, codeArgs, deviceCodeArgs, grantArgs, refreshTokenArgs, sessionArgs } from '../sql/credentials.js';
 import { numberedAll } from '../sql/placeholders.js';
 import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, SessionStore } from '../store.js';
 import type { PgDb, Queryable } from './database.js';
@@ -111,7 +104,14 @@ export class PgDeviceCodeStore implements DeviceCodeStore {
   async decide(userCodeHash: string, decision: DeviceDecision, now: number): Promise<boolean> {
     const r =
       decision.status === 'approved'
-        ? await this.db.query(SQL.approveDeviceCode, [decision.userId, decision.sessionId, decision.epoch, decision.authTime, userCodeHash, now])
+        ? await this.db.query(SQL.approveDeviceCode, [
+            decision.userId,
+            decision.sessionId,
+            decision.epoch,
+            decision.authTime,
+            userCodeHash,
+            now,
+          ])
         : await this.db.query(SQL.declineDeviceCode, [userCodeHash, now]);
     return r.rowCount === 1;
   }
@@ -164,7 +164,8 @@ export class PgGrantStore implements GrantStore {
       const user = await loadUser(c, token.tenantId, token.userId, 'share');
       const verdict = rotationVerdict(token, grant, user, now);
       if (verdict || !grant || !user) return { ok: false, reason: verdict ?? 'revoked', record: token, user };
-      if ((await c.query(SQL.consumeRefreshToken, [now, hash])).rowCount !== 1) return { ok: false, reason: 'consumed', record: token, user };
+      if ((await c.query(SQL.consumeRefreshToken, [now, hash])).rowCount !== 1)
+        return { ok: false, reason: 'consumed', record: token, user };
       const nextToken = next(token);
       await c.query(SQL.insertRefreshToken, refreshTokenArgs(nextToken));
       return { ok: true, record: { ...token, consumedAt: now }, user, grant, next: nextToken };

@@ -17,7 +17,6 @@ export interface PgStoreOptions {
   schema?: string;
 }
 
-
 /** SQLSTATEs a retry of the whole transaction resolves: serialization_failure, deadlock_detected. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
@@ -35,7 +34,9 @@ function isUnavailable(e: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code)) return true;
   }
   const message = e instanceof Error ? e.message : '';
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|not queryable|Query read timeout/i.test(message);
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|not queryable|Query read timeout/i.test(
+    message,
+  );
 }
 
 /** Turns driver errors into the Store's error vocabulary; everything else passes through. */

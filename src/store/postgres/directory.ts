@@ -19,7 +19,9 @@ export class PgTenantStore implements TenantStore {
   async get(): Promise<Tenant | null> {
     const { rows } = await this.db.query(SQL.selectTenant);
     const r = rows[0];
-    return r ? { id: r.id as string, domain: r.domain as string, displayName: r.display_name as string, createdAt: r.created_at as number } : null;
+    return r
+      ? { id: r.id as string, domain: r.domain as string, displayName: r.display_name as string, createdAt: r.created_at as number }
+      : null;
   }
   async insert(t: Tenant): Promise<void> {
     await this.db.query(SQL.insertTenant, [t.id, t.domain, t.displayName, t.createdAt]);
@@ -103,7 +105,12 @@ export class PgUserStore implements UserStore {
    * default) before it answers — so an answered revoke survives a crash of this process or of the
    * server (docs/revocation-model.md). The locked row read first is the result, changed as the UPDATE changes it.
    */
-  async revoke(tenantId: string, id: string, at: number, options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft }): Promise<User | null> {
+  async revoke(
+    tenantId: string,
+    id: string,
+    at: number,
+    options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
+  ): Promise<User | null> {
     const event = options.securityEvent;
     const revoked = await this.db.tx(async (c) => {
       const current = await loadUser(c, tenantId, id, 'update');

@@ -63,7 +63,11 @@ export class PgOutboxStore implements OutboxStore {
     });
   }
 
-  async claimDeliveries(now: number, leaseUntil: number, limit: number): Promise<{ claim: string; delivery: OutboxDelivery; event: SecurityEvent }[]> {
+  async claimDeliveries(
+    now: number,
+    leaseUntil: number,
+    limit: number,
+  ): Promise<{ claim: string; delivery: OutboxDelivery; event: SecurityEvent }[]> {
     const claim = randomUUID();
     // Same pattern as claimEvents; one claim token for the batch (each row is settled by id + token).
     const { rows } = await this.db.query(
@@ -96,7 +100,9 @@ export class PgOutboxStore implements OutboxStore {
 
   async listEvents(q: { userId?: string; limit: number }): Promise<SecurityEvent[]> {
     const { rows } =
-      q.userId === undefined ? await this.db.query(SQL.listEvents, [q.limit]) : await this.db.query(SQL.listUserEvents, [q.userId, q.limit]);
+      q.userId === undefined
+        ? await this.db.query(SQL.listEvents, [q.limit])
+        : await this.db.query(SQL.listUserEvents, [q.userId, q.limit]);
     return rows.map(toSecurityEvent);
   }
 

@@ -7,7 +7,10 @@ export class PgSeedStateStore implements SeedStateStore {
 
   async digestKey(candidate: string, now: number): Promise<string> {
     // ON CONFLICT DO NOTHING waits for a concurrent first insert and then keeps it: one key.
-    await this.db.query('INSERT INTO seed_digest_key (id, key, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING', [candidate, now]);
+    await this.db.query('INSERT INTO seed_digest_key (id, key, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING', [
+      candidate,
+      now,
+    ]);
     const { rows } = await this.db.query('SELECT key FROM seed_digest_key WHERE id = 1');
     return rows[0]?.key as string;
   }

@@ -7,8 +7,18 @@ export const INSERT_AUDIT = `INSERT INTO audit_records (id, tenant_id, activity_
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export const auditArgs = (a: AuditRecord): unknown[] => [
-  a.id, a.tenantId, a.activityDateTime, a.activityDisplayName, a.category, a.loggedByService, a.operationType,
-  a.result, a.resultReason, a.correlationId, JSON.stringify(a.initiatedBy), JSON.stringify(a.targetResources),
+  a.id,
+  a.tenantId,
+  a.activityDateTime,
+  a.activityDisplayName,
+  a.category,
+  a.loggedByService,
+  a.operationType,
+  a.result,
+  a.resultReason,
+  a.correlationId,
+  JSON.stringify(a.initiatedBy),
+  JSON.stringify(a.targetResources),
 ];
 
 /** AuditStore.list: newest first, keyset paging on (activityDateTime, id). */
@@ -23,5 +33,8 @@ export function listAuditSql(q: AuditQuery): { sql: string; args: unknown[] } {
     where.push('(activity_date_time < ? OR (activity_date_time = ? AND id < ?))');
     args.push(q.before.at, q.before.at, q.before.id);
   }
-  return { sql: `SELECT * FROM audit_records WHERE ${where.join(' AND ')} ORDER BY activity_date_time DESC, id DESC LIMIT ?`, args: [...args, q.limit] };
+  return {
+    sql: `SELECT * FROM audit_records WHERE ${where.join(' AND ')} ORDER BY activity_date_time DESC, id DESC LIMIT ?`,
+    args: [...args, q.limit],
+  };
 }

@@ -42,25 +42,77 @@ export const CREDENTIAL_SQL = {
 
 /** The bound values of the INSERTs above, in their column order. */
 export const sessionArgs = (x: SsoSession): unknown[] => [
-  x.tokenHash, x.id, x.tenantId, x.userId, x.epoch, x.authTime, x.createdAt, x.expiresAt, x.endedAt,
+  x.tokenHash,
+  x.id,
+  x.tenantId,
+  x.userId,
+  x.epoch,
+  x.authTime,
+  x.createdAt,
+  x.expiresAt,
+  x.endedAt,
 ];
 
 export const codeArgs = (c: AuthorizationCode): unknown[] => [
-  c.hash, c.grantId, c.tenantId, c.clientId, c.userId, c.sessionId, c.redirectUri, joinScopes(c.scopes),
-  c.codeChallenge, c.codeChallengeMethod, c.nonce, c.epoch, c.authTime, c.expiresAt, c.consumedAt,
+  c.hash,
+  c.grantId,
+  c.tenantId,
+  c.clientId,
+  c.userId,
+  c.sessionId,
+  c.redirectUri,
+  joinScopes(c.scopes),
+  c.codeChallenge,
+  c.codeChallengeMethod,
+  c.nonce,
+  c.epoch,
+  c.authTime,
+  c.expiresAt,
+  c.consumedAt,
   joinScopes(c.clientCapabilities ?? []),
 ];
 
 export const deviceCodeArgs = (d: DeviceCode): unknown[] => [
-  d.deviceCodeHash, d.userCodeHash, d.grantId, d.tenantId, d.clientId, joinScopes(d.scopes), d.status, d.userId,
-  d.sessionId, d.epoch, d.authTime, d.interval, d.expiresAt, d.lastPolledAt, d.consumedAt,
+  d.deviceCodeHash,
+  d.userCodeHash,
+  d.grantId,
+  d.tenantId,
+  d.clientId,
+  joinScopes(d.scopes),
+  d.status,
+  d.userId,
+  d.sessionId,
+  d.epoch,
+  d.authTime,
+  d.interval,
+  d.expiresAt,
+  d.lastPolledAt,
+  d.consumedAt,
 ];
 
 export const grantArgs = (g: Grant): unknown[] => [
-  g.id, g.tenantId, g.userId, g.clientId, g.sessionId, joinScopes(g.scopes), g.epoch, g.authTime, g.createdAt, g.revokedAt,
+  g.id,
+  g.tenantId,
+  g.userId,
+  g.clientId,
+  g.sessionId,
+  joinScopes(g.scopes),
+  g.epoch,
+  g.authTime,
+  g.createdAt,
+  g.revokedAt,
   joinScopes(g.clientCapabilities ?? []),
 ];
 
 export const refreshTokenArgs = (t: RefreshTokenRecord): unknown[] => [
-  t.hash, t.grantId, t.tenantId, t.userId, t.clientId, joinScopes(t.scopes), t.epoch, t.issuedAt, t.expiresAt, t.consumedAt,
+  t.hash,
+  t.grantId,
+  t.tenantId,
+  t.userId,
+  t.clientId,
+  joinScopes(t.scopes),
+  t.epoch,
+  t.issuedAt,
+  t.expiresAt,
+  t.consumedAt,
 ];

@@ -43,14 +43,32 @@ export const DIRECTORY_SQL = {
 export type Flag = (b: boolean) => unknown;
 
 export const userArgs = (u: User, flag: Flag): unknown[] => [
-  u.id, u.tenantId, u.userPrincipalName, u.userPrincipalName.toLowerCase(), u.displayName, u.mail, u.passwordHash,
-  flag(u.accountEnabled), u.revocationEpoch, u.signInSessionsValidFrom, u.refreshTokensValidFrom, u.createdAt,
+  u.id,
+  u.tenantId,
+  u.userPrincipalName,
+  u.userPrincipalName.toLowerCase(),
+  u.displayName,
+  u.mail,
+  u.passwordHash,
+  flag(u.accountEnabled),
+  u.revocationEpoch,
+  u.signInSessionsValidFrom,
+  u.refreshTokensValidFrom,
+  u.createdAt,
 ];
 
 export const applicationArgs = (a: Application, flag: Flag): unknown[] => [
-  a.appId, a.tenantId, a.displayName, JSON.stringify(a.publicClientRedirectUris), JSON.stringify(a.webRedirectUris),
-  JSON.stringify(a.spaRedirectUris), JSON.stringify(a.secrets), flag(a.allowPublicClientFlows),
-  JSON.stringify(a.delegatedPermissions), JSON.stringify(a.applicationPermissions), a.createdAt,
+  a.appId,
+  a.tenantId,
+  a.displayName,
+  JSON.stringify(a.publicClientRedirectUris),
+  JSON.stringify(a.webRedirectUris),
+  JSON.stringify(a.spaRedirectUris),
+  JSON.stringify(a.secrets),
+  flag(a.allowPublicClientFlows),
+  JSON.stringify(a.delegatedPermissions),
+  JSON.stringify(a.applicationPermissions),
+  a.createdAt,
   a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
   a.directoryRoles && a.directoryRoles.length > 0 ? JSON.stringify(a.directoryRoles) : null,
 ];
@@ -75,7 +93,10 @@ export function userUpdate(
     ['account_enabled', patch.accountEnabled === undefined ? undefined : flag(patch.accountEnabled)],
   ]);
   // With a revoke, the same statement moves the epoch and both valid-from stamps (see revokeUser).
-  const sets = revokeAt === undefined ? parts : [...parts, 'revocation_epoch = revocation_epoch + 1', 'sign_in_sessions_valid_from = ?', 'refresh_tokens_valid_from = ?'];
+  const sets =
+    revokeAt === undefined
+      ? parts
+      : [...parts, 'revocation_epoch = revocation_epoch + 1', 'sign_in_sessions_valid_from = ?', 'refresh_tokens_valid_from = ?'];
   if (sets.length === 0) return null;
   const values = revokeAt === undefined ? args : [...args, revokeAt, revokeAt];
   return { sql: `UPDATE users SET ${sets.join(', ')} WHERE tenant_id = ? AND id = ?`, args: [...values, tenantId, id] };

@@ -18,7 +18,10 @@ export function countPending(known: readonly { version: number }[], applied: rea
 type CountRow = { n?: unknown; oldest?: unknown } | undefined;
 
 /** Combines the two count rows into an OutboxBacklog. */
-export function backlogOf(events: CountRow, deliveries: CountRow): { unplannedEvents: number; pendingDeliveries: number; oldestAt: number | null } {
+export function backlogOf(
+  events: CountRow,
+  deliveries: CountRow,
+): { unplannedEvents: number; pendingDeliveries: number; oldestAt: number | null } {
   const oldest = [events?.oldest, deliveries?.oldest].filter((v) => v !== null && v !== undefined).map(Number);
   return {
     unplannedEvents: Number(events?.n ?? 0),

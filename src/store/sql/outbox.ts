@@ -40,7 +40,10 @@ export function settleArgs(id: string, claim: string, x: DeliverySettlement, now
 }
 
 /** OutboxStore.listDeliveries: newest first, filtered by what the query names. */
-export function listDeliveriesSql(q: { eventId?: number; sink?: string; status?: string; limit: number }): { sql: string; args: unknown[] } {
+export function listDeliveriesSql(q: { eventId?: number; sink?: string; status?: string; limit: number }): {
+  sql: string;
+  args: unknown[];
+} {
   const { parts, args } = columnsEqual([
     ['event_id', q.eventId],
     ['sink', q.sink],

@@ -24,21 +24,41 @@ export const SECURITY_EVENT_SQL = {
 type Row = Record<string, unknown>;
 
 /** The two reads of a capture: which grants (statement and values) and which live sessions. */
-export function captureReads(user: User, scope: EventScope, now: number): {
+export function captureReads(
+  user: User,
+  scope: EventScope,
+  now: number,
+): {
   grants: { sql: keyof typeof SECURITY_EVENT_SQL; args: unknown[] };
   sessions: { sql: keyof typeof SECURITY_EVENT_SQL; args: unknown[] } | null;
 } {
   return scope.kind === 'user'
-    ? { grants: { sql: 'userGrants', args: [user.id, scope.epoch] }, sessions: { sql: 'userLiveSessions', args: [user.id, now, scope.epoch] } }
+    ? {
+        grants: { sql: 'userGrants', args: [user.id, scope.epoch] },
+        sessions: { sql: 'userLiveSessions', args: [user.id, now, scope.epoch] },
+      }
     : { grants: { sql: 'sessionGrants', args: [scope.sessionId, scope.epoch] }, sessions: null };
 }
 
 /** The values of `insertEvent`, from what the reads returned. */
-export function eventArgs(user: User, draft: SecurityEventDraft, scope: EventScope, grantRows: Row[], sessionRows: Row[] | null): unknown[] {
+export function eventArgs(
+  user: User,
+  draft: SecurityEventDraft,
+  scope: EventScope,
+  grantRows: Row[],
+  sessionRows: Row[] | null,
+): unknown[] {
   const grants = grantRows.map((r) => ({ clientId: r.client_id as string, sessionId: (r.session_id as string | null) ?? null }));
   const live = sessionRows ? sessionRows.map((r) => r.id as string) : scope.kind === 'session' ? [scope.sessionId] : [];
   return [
-    user.tenantId, draft.type, user.id, user.userPrincipalName, draft.occurredAt, draft.initiatingEntity, JSON.stringify(draft.initiatedBy),
-    draft.correlationId, JSON.stringify(groupAffectedSessions(grants, live)),
+    user.tenantId,
+    draft.type,
+    user.id,
+    user.userPrincipalName,
+    draft.occurredAt,
+    draft.initiatingEntity,
+    JSON.stringify(draft.initiatedBy),
+    draft.correlationId,
+    JSON.stringify(groupAffectedSessions(grants, live)),
   ];
 }

@@ -29,5 +29,13 @@ export const SSF_SQL = {
 
 /** The values of `updateStream`: the receiver-supplied part of a stream. */
 export const updateStreamArgs = (st: SsfStream): unknown[] => [
-  st.aud, JSON.stringify(st.eventsRequested), st.method, st.endpointUrl, st.authorizationHeader, st.description, st.updatedAt, st.tenantId, st.streamId,
+  st.aud,
+  JSON.stringify(st.eventsRequested),
+  st.method,
+  st.endpointUrl,
+  st.authorizationHeader,
+  st.description,
+  st.updatedAt,
+  st.tenantId,
+  st.streamId,
 ];

@@ -23,10 +23,17 @@ export class SqliteAuditStore implements AuditStore {
 export class SqliteSigningKeyStore implements SigningKeyStore {
   constructor(private readonly s: SqliteDb) {}
   async list(): Promise<SigningKey[]> {
-    return (this.s.stmt('SELECT * FROM signing_keys ORDER BY COALESCE(activates_at, created_at), created_at, kid').all() as Record<string, unknown>[]).map(toSigningKey);
+    return (
+      this.s.stmt('SELECT * FROM signing_keys ORDER BY COALESCE(activates_at, created_at), created_at, kid').all() as Record<
+        string,
+        unknown
+      >[]
+    ).map(toSigningKey);
   }
   async listUnretired(): Promise<SigningKey[]> {
-    const rows = this.s.stmt('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY COALESCE(activates_at, created_at), created_at, kid').all() as Record<string, unknown>[];
+    const rows = this.s
+      .stmt('SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY COALESCE(activates_at, created_at), created_at, kid')
+      .all() as Record<string, unknown>[];
     return rows.map(toSigningKey);
   }
   async insert(k: SigningKey): Promise<void> {
@@ -41,7 +48,9 @@ export class SqliteSigningKeyStore implements SigningKeyStore {
     });
   }
   async withdraw(kid: string, now: number): Promise<boolean> {
-    return this.s.tx(() => this.s.stmt('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL').run(now, kid).changes === 1);
+    return this.s.tx(
+      () => this.s.stmt('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL').run(now, kid).changes === 1,
+    );
   }
   async insertIfNone(k: SigningKey): Promise<boolean> {
     // BEGIN IMMEDIATE: the check and the insert hold the write lock together.
@@ -53,7 +62,9 @@ export class SqliteSigningKeyStore implements SigningKeyStore {
   }
   private insertSync(k: SigningKey): void {
     this.s
-      .stmt('INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, activates_at, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .stmt(
+        'INSERT INTO signing_keys (kid, alg, private_key_pem, public_jwk, created_at, activates_at, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(k.kid, k.alg, k.privateKeyPem, JSON.stringify(k.publicJwk), k.createdAt, k.activatesAt, k.retiredAt);
   }
 }

@@ -13,14 +13,7 @@ import {
 } from '../../core/credential-verdicts.js';
 import type { AuthorizationCode, DeviceCode, Grant, RefreshTokenRecord, SsoSession, User } from '../../core/model.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
-import {
-  CREDENTIAL_SQL as SQL,
-  codeArgs,
-  deviceCodeArgs,
-  grantArgs,
-  refreshTokenArgs,
-  sessionArgs,
-} from '../sql/credentials.js';
+import { CREDENTIAL_SQL as SQL, codeArgs, deviceCodeArgs, grantArgs, refreshTokenArgs, sessionArgs } from '../sql/credentials.js';
 import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, SessionStore } from '../store.js';
 import type { SqliteDb } from './database.js';
 import type { SqliteUserStore } from './directory.js';
@@ -152,7 +145,13 @@ export class SqliteGrantStore implements GrantStore {
     return this.s.groupCommit.run(() => this.rotateNow({ hash, clientId, now, next, graceMs }));
   }
 
-  private rotateNow({ hash, clientId, now, next, graceMs }: {
+  private rotateNow({
+    hash,
+    clientId,
+    now,
+    next,
+    graceMs,
+  }: {
     hash: string;
     clientId: string;
     now: number;

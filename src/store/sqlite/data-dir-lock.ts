@@ -47,7 +47,10 @@ export function holdServeLock(dataDir: string, waitMs = 5_000): HeldLock {
     db.prepare('SELECT count(*) FROM lock').get();
   } catch (e) {
     db?.close();
-    if (isBusy(e)) throw new DataDirLockedError(`'${dataDir}' is being restored ('portcullis restore' holds ${LOCK_FILE}); start the server when it has finished`);
+    if (isBusy(e))
+      throw new DataDirLockedError(
+        `'${dataDir}' is being restored ('portcullis restore' holds ${LOCK_FILE}); start the server when it has finished`,
+      );
     throw e;
   }
   const held = db;

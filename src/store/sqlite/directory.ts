@@ -1,12 +1,5 @@
 import type { Application, AuditRecord, Tenant, User } from '../../core/model.js';
-import {
-  ConflictError,
-  type ApplicationStore,
-  type TenantStore,
-  type UserListQuery,
-  type UserPatch,
-  type UserStore,
-} from '../store.js';
+import { ConflictError, type ApplicationStore, type TenantStore, type UserListQuery, type UserPatch, type UserStore } from '../store.js';
 import type { SqliteDb } from './database.js';
 import { insertAudit } from './audit-keys.js';
 import { writeSecurityEventSync } from './outbox.js';
@@ -19,7 +12,9 @@ export class SqliteTenantStore implements TenantStore {
   constructor(private readonly s: SqliteDb) {}
   async get(): Promise<Tenant | null> {
     const r = this.s.stmt(SQL.selectTenant).get() as Record<string, unknown> | undefined;
-    return r ? { id: r.id as string, domain: r.domain as string, displayName: r.display_name as string, createdAt: r.created_at as number } : null;
+    return r
+      ? { id: r.id as string, domain: r.domain as string, displayName: r.display_name as string, createdAt: r.created_at as number }
+      : null;
   }
   async insert(t: Tenant): Promise<void> {
     this.s.stmt(SQL.insertTenant).run(t.id, t.domain, t.displayName, t.createdAt);
@@ -51,7 +46,9 @@ export class SqliteUserStore implements UserStore {
   async findByIds(tenantId: string, ids: readonly string[]): Promise<User[]> {
     if (ids.length === 0) return [];
     // One JSON array parameter: SQLite caps the number of bound parameters, not their size.
-    const rows = this.s.stmt(`${USER_SELECT} WHERE u.tenant_id = ? AND u.id IN (SELECT value FROM json_each(?))`).all(tenantId, JSON.stringify(ids)) as Record<string, unknown>[];
+    const rows = this.s
+      .stmt(`${USER_SELECT} WHERE u.tenant_id = ? AND u.id IN (SELECT value FROM json_each(?))`)
+      .all(tenantId, JSON.stringify(ids)) as Record<string, unknown>[];
     return rows.map(toUser);
   }
 
@@ -101,18 +98,29 @@ export class SqliteUserStore implements UserStore {
    * not delay its answer (bench/b2-revoke.ts); answered after the fsync that covers it, with its audit
    * record and security event in the same transaction.
    */
-  async revoke(tenantId: string, id: string, at: number, options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft }): Promise<User | null> {
+  async revoke(
+    tenantId: string,
+    id: string,
+    at: number,
+    options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
+  ): Promise<User | null> {
     const revoked = await this.s.groupCommit.run(() => this.revokeNow(tenantId, id, at, options), { urgent: true });
     if (revoked && options.securityEvent) this.s.outboxCommitted.fire();
     return revoked;
   }
 
   /** The row read first is the result, changed as the UPDATE changes it: one read per revoke. */
-  private revokeNow(tenantId: string, id: string, at: number, options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft }): User | null {
+  private revokeNow(
+    tenantId: string,
+    id: string,
+    at: number,
+    options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
+  ): User | null {
     const current = this.loadSync(tenantId, id);
     if (!current) return null;
     // Captured before the epoch moves: the sessions and grants this revoke ends.
-    if (options.securityEvent) writeSecurityEventSync(this.s, current, options.securityEvent, { kind: 'user', epoch: current.revocationEpoch });
+    if (options.securityEvent)
+      writeSecurityEventSync(this.s, current, options.securityEvent, { kind: 'user', epoch: current.revocationEpoch });
     this.s.stmt(SQL.revokeUser).run(at, at, tenantId, id);
     for (const a of options.audit) insertAudit(this.s, a);
     return revokedUser(current, at);
@@ -129,7 +137,9 @@ export class SqliteUserStore implements UserStore {
     try {
       // Joins the group commit like revoke(); one that also revokes (disable, password reset)
       // goes ahead of queued rotations too.
-      const updated = await this.s.groupCommit.run(() => this.updateNow(tenantId, id, patch, options), { urgent: options.revokeAt !== undefined });
+      const updated = await this.s.groupCommit.run(() => this.updateNow(tenantId, id, patch, options), {
+        urgent: options.revokeAt !== undefined,
+      });
       if (updated && event) this.s.outboxCommitted.fire();
       return updated;
     } catch (e) {

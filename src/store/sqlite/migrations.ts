@@ -320,9 +320,7 @@ CREATE TABLE server_secrets (
 export function migrate(db: Database.Database, now: number, migrations: typeof MIGRATIONS = MIGRATIONS): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-  );
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
   // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF,

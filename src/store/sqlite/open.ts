@@ -1,11 +1,6 @@
 import type { Store } from '../store.js';
 import { SqliteAuditStore, SqliteSigningKeyStore } from './audit-keys.js';
-import {
-  SqliteAuthorizationCodeStore,
-  SqliteDeviceCodeStore,
-  SqliteGrantStore,
-  SqliteSessionStore,
-} from './credentials.js';
+import { SqliteAuthorizationCodeStore, SqliteDeviceCodeStore, SqliteGrantStore, SqliteSessionStore } from './credentials.js';
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
 import { SqliteOutboxStore } from './outbox.js';

@@ -51,8 +51,14 @@ export class SqliteOutboxStore implements OutboxStore {
     });
   }
 
-  async claimDeliveries(now: number, leaseUntil: number, limit: number): Promise<{ claim: string; delivery: OutboxDelivery; event: SecurityEvent }[]> {
-    const due = this.s.stmt(`SELECT 1 FROM outbox_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ? LIMIT 1`);
+  async claimDeliveries(
+    now: number,
+    leaseUntil: number,
+    limit: number,
+  ): Promise<{ claim: string; delivery: OutboxDelivery; event: SecurityEvent }[]> {
+    const due = this.s.stmt(
+      `SELECT 1 FROM outbox_deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ? LIMIT 1`,
+    );
     if (!due.get(now, now)) return [];
     return this.s.txRelaxed(() => {
       const rows = this.s

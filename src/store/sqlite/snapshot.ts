@@ -87,11 +87,15 @@ export function inspectDatabase(file: string): Inspection {
     if (missing.length > 0) throw new NotRestorableError(`not a Portcullis database (no table ${missing.join(', ')})`);
     const problems = (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[]).map((r) => r.integrity_check);
     if (problems.join() !== 'ok') throw new NotRestorableError(`integrity_check failed: ${problems.slice(0, 3).join('; ')}`);
-    const schemaVersions = (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version);
+    const schemaVersions = (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map(
+      (r) => r.version,
+    );
     const known = new Set(MIGRATIONS.map((m) => m.version));
     const unknown = schemaVersions.filter((v) => !known.has(v));
     if (unknown.length > 0) {
-      throw new NotRestorableError(`it has schema version ${unknown.join(', ')}, which this Portcullis does not know (it knows ${[...known].join(', ')}): restore it with the version that made it`);
+      throw new NotRestorableError(
+        `it has schema version ${unknown.join(', ')}, which this Portcullis does not know (it knows ${[...known].join(', ')}): restore it with the version that made it`,
+      );
     }
     if (!schemaVersions.includes(1)) throw new NotRestorableError('not a Portcullis database (schema version 1 was never applied)');
     const tenant = (db.prepare('SELECT domain FROM tenants LIMIT 1').get() as { domain: string } | undefined)?.domain ?? null;

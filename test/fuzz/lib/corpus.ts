@@ -91,7 +91,10 @@ export function saveToCorpus(entry: CorpusEntry): string {
   const dir = join(CORPUS_DIR, entry.kind);
   mkdirSync(dir, { recursive: true });
   const content = JSON.stringify(entry, null, 2);
-  const name = createHash('sha256').update(JSON.stringify(entry.kind === 'http' ? entry.request : entry.input)).digest('hex').slice(0, 16);
+  const name = createHash('sha256')
+    .update(JSON.stringify(entry.kind === 'http' ? entry.request : entry.input))
+    .digest('hex')
+    .slice(0, 16);
   const file = join(dir, `${name}.json`);
   if (!existsSync(file)) writeFileSync(file, `${content}\n`);
   return file;

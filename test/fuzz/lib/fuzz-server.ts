@@ -33,4 +33,11 @@ process.on('message', (m: { type?: string }) => {
   process.send?.({ type: 'memory', gc: gc !== undefined, usage: process.memoryUsage() });
 });
 // The parent's IPC channel closing means the test is over.
-process.on('disconnect', () => void app.close().then(() => store.close()).finally(() => process.exit(0)));
+process.on(
+  'disconnect',
+  () =>
+    void app
+      .close()
+      .then(() => store.close())
+      .finally(() => process.exit(0)),
+);

@@ -22,7 +22,10 @@ export function wirePath(raw: string): string {
   for (const ch of raw) {
     const code = ch.codePointAt(0)!;
     if (code > 0x20 && code < 0x7f && ch !== '#') out += ch;
-    else out += Buffer.from(ch, 'utf8').toString('hex').replace(/../g, (h) => `%${h.toUpperCase()}`);
+    else
+      out += Buffer.from(ch, 'utf8')
+        .toString('hex')
+        .replace(/../g, (h) => `%${h.toUpperCase()}`);
   }
   return out.startsWith('/') ? out : `/${out}`;
 }
@@ -50,7 +53,16 @@ export function encodeForm(rng: Rng, form: Form): string {
 /** 0–3 random edits of a valid form: drop, duplicate, blank, replace, add, or swap a name's case. */
 export function mutateForm(rng: Rng, form: Form, knownNames: readonly string[]): Form {
   const out: Form = form.map(([k, v]) => [k, v]);
-  for (let n = rng.weighted([[3, 0], [4, 1], [2, 2], [1, 3]] as const); n > 0; n--) {
+  for (
+    let n = rng.weighted([
+      [3, 0],
+      [4, 1],
+      [2, 2],
+      [1, 3],
+    ] as const);
+    n > 0;
+    n--
+  ) {
     const i = out.length ? rng.int(0, out.length - 1) : 0;
     const op = rng.int(0, 6);
     if (op === 0 && out.length) out.splice(i, 1);
@@ -97,7 +109,9 @@ export function damageRequest(rng: Rng, req: FuzzRequest): FuzzRequest {
       out.headers.authorization = wireHeaderValue(rng.pick(['Bearer ', 'Basic ', 'bearer', 'Negotiate ', '']) + randomString(rng, 60));
       break;
     case 4:
-      out.headers.cookie = wireHeaderValue(rng.pick(['portcullis_sso=', 'portcullis_csrf=', '']) + randomString(rng, 50) + rng.pick(['', '; a=b', ';;', '; =']));
+      out.headers.cookie = wireHeaderValue(
+        rng.pick(['portcullis_sso=', 'portcullis_csrf=', '']) + randomString(rng, 50) + rng.pick(['', '; a=b', ';;', '; =']),
+      );
       break;
     case 5:
       out.headers['client-request-id'] = wireHeaderValue(nastyString(rng).slice(0, 200));

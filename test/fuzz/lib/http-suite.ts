@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { fuzzContext } from './context.js';
 import { httpEntry, loadCorpus, saveToCorpus, toWire } from './corpus.js';
 import { fuzzTarget, send, type TargetStats } from './runner.js';
-import { FuzzServer, type MemoryFigures } from './server-process.js';
+import type { FuzzServer, MemoryFigures } from './server-process.js';
 import { fuzzSettings } from './settings.js';
 import type { FuzzContext, HttpTarget } from './target.js';
 import { authorizeTarget } from '../targets/authorize.js';
@@ -27,7 +27,16 @@ export interface PlannedTarget {
   count: number;
 }
 
-export const TARGETS = { token: tokenTarget, authorize: authorizeTarget, device: deviceTarget, graph: graphTarget, batch: batchTarget, raw: rawTarget, ssf: ssfTarget, revokeIntrospect: revokeIntrospectTarget };
+export const TARGETS = {
+  token: tokenTarget,
+  authorize: authorizeTarget,
+  device: deviceTarget,
+  graph: graphTarget,
+  batch: batchTarget,
+  raw: rawTarget,
+  ssf: ssfTarget,
+  revokeIntrospect: revokeIntrospectTarget,
+};
 const WARMUP_PER_TARGET = 200;
 const CONCURRENCY = 8;
 const MiB = 1024 * 1024;
@@ -36,7 +45,12 @@ const MAX_HEAP_GROWTH = 64 * MiB;
 const MAX_RSS_GROWTH = 256 * MiB;
 
 /** Registers the corpus replay and the fuzz run against a server `start` brings up. */
-export function httpFuzzSuite(label: string, plan: PlannedTarget[], start: () => Promise<FuzzServer>, cleanup: () => Promise<void> = async () => undefined): void {
+export function httpFuzzSuite(
+  label: string,
+  plan: PlannedTarget[],
+  start: () => Promise<FuzzServer>,
+  cleanup: () => Promise<void> = async () => undefined,
+): void {
   const settings = fuzzSettings();
   let server: FuzzServer;
   let ctx: FuzzContext;
@@ -69,8 +83,13 @@ export function httpFuzzSuite(label: string, plan: PlannedTarget[], start: () =>
     for (const { target, count } of plan) {
       const s = await fuzzTarget(server, target, ctx, opts(Math.round(count * settings.scale), settings.seed));
       stats.push(s);
-      const statuses = Object.entries(s.byStatus).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}:${v}`).join(' ');
-      console.log(`fuzz ${label} ${s.name}: ${s.inputs} inputs in ${s.seconds.toFixed(1)} s (${(s.inputs / s.seconds).toFixed(0)}/s); statuses ${statuses}; connection closed ${s.connectionErrors}; failures ${s.failures.length}`);
+      const statuses = Object.entries(s.byStatus)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' ');
+      console.log(
+        `fuzz ${label} ${s.name}: ${s.inputs} inputs in ${s.seconds.toFixed(1)} s (${(s.inputs / s.seconds).toFixed(0)}/s); statuses ${statuses}; connection closed ${s.connectionErrors}; failures ${s.failures.length}`,
+      );
       if (s.timedOut || server.exited) break;
     }
     const afterFuzz = server.exited ? null : await server.memory();
@@ -79,7 +98,9 @@ export function httpFuzzSuite(label: string, plan: PlannedTarget[], start: () =>
     const saved = failures.map((f) => saveToCorpus(httpEntry(f.target, f.reason, f.request, ctx)));
     const total = stats.reduce((n, s) => n + s.inputs, 0);
     const fmt = (m: MemoryFigures) => `heap ${(m.heapUsed / MiB).toFixed(1)} MiB, rss ${(m.rss / MiB).toFixed(1)} MiB`;
-    console.log(`fuzz ${label}: seed=${settings.seed} total inputs=${total} (+${WARMUP_PER_TARGET * plan.length} warm-up); memory before ${fmt(before)}; after ${afterFuzz ? fmt(afterFuzz) : 'n/a (server died)'}`);
+    console.log(
+      `fuzz ${label}: seed=${settings.seed} total inputs=${total} (+${WARMUP_PER_TARGET * plan.length} warm-up); memory before ${fmt(before)}; after ${afterFuzz ? fmt(afterFuzz) : 'n/a (server died)'}`,
+    );
 
     assert.equal(server.exited, false, `the server died\n${server.recentLog()}`);
     assert.deepEqual(

@@ -8,7 +8,8 @@ import type { FuzzContext, HttpTarget } from './target.js';
 /** A stack frame in a response body means internals leaked (docs/threat-model.md: no stack traces in responses). */
 const STACK_FRAME = /\n\s+at [^\n]*\(?[^\n]*:\d+:\d+\)?|node_modules\//;
 /** Database and runtime error text in a response means an error escaped its surface's error mapping. */
-const INTERNALS = /SqliteError|SQLITE_[A-Z]|invalid byte sequence|violates [a-z ]*constraint|duplicate key value|node:internal|"code":"[0-9A-Z]{5}"/;
+const INTERNALS =
+  /SqliteError|SQLITE_[A-Z]|invalid byte sequence|violates [a-z ]*constraint|duplicate key value|node:internal|"code":"[0-9A-Z]{5}"/;
 
 /** A $batch answers 200 and carries each inner answer in `responses`: those must be < 500 too. */
 function innerServerError(text: string): string | null {
@@ -36,7 +37,8 @@ function innerEscape(text: string, path: string): string | null {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return `not a Graph answer: ${what}`;
     if ('error' in body && typeof (body.error as { code?: unknown } | null)?.code !== 'string') return `not a Graph error: ${what}`;
     const context = body['@odata.context'];
-    if (version && typeof context === 'string' && !context.includes(`/${version}/$metadata`)) return `another version's answer in a ${version} batch: ${what}`;
+    if (version && typeof context === 'string' && !context.includes(`/${version}/$metadata`))
+      return `another version's answer in a ${version} batch: ${what}`;
   }
   return null;
 }
@@ -77,7 +79,8 @@ async function sendRaw(server: FuzzServer, bytes: Buffer): Promise<Outcome> {
   const statuses = [...answer.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
   const bad = statuses.find((s) => s >= 500 && s !== 505);
   if (bad !== undefined) return { status: bad, failure: `HTTP ${bad}: ${answer.slice(0, 300)}`, connectionError: null };
-  if (STACK_FRAME.test(answer) || INTERNALS.test(answer)) return { status: statuses[0] ?? null, failure: `internals in a response: ${answer.slice(0, 300)}`, connectionError: null };
+  if (STACK_FRAME.test(answer) || INTERNALS.test(answer))
+    return { status: statuses[0] ?? null, failure: `internals in a response: ${answer.slice(0, 300)}`, connectionError: null };
   if (statuses.length === 0) return { status: null, failure: null, connectionError: error ?? 'closed without an answer' };
   return { status: statuses[0]!, failure: null, connectionError: null };
 }
@@ -87,11 +90,23 @@ export async function send(server: FuzzServer, req: FuzzRequest): Promise<Outcom
   if (req.raw) return sendRaw(server, req.raw);
   const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : req.body;
   try {
-    const res = await server.pool.request({ method: req.method as 'GET', path: req.path, headers: req.headers, ...(body !== undefined ? { body } : {}) });
+    const res = await server.pool.request({
+      method: req.method as 'GET',
+      path: req.path,
+      headers: req.headers,
+      ...(body !== undefined ? { body } : {}),
+    });
     const text = await res.body.text();
-    if (res.statusCode >= 500) return { status: res.statusCode, failure: `HTTP ${res.statusCode}: ${text.slice(0, 300)}`, connectionError: null };
-    if (STACK_FRAME.test(text)) return { status: res.statusCode, failure: `stack trace in a ${res.statusCode} response`, connectionError: null };
-    if (INTERNALS.test(text)) return { status: res.statusCode, failure: `internal error text in a ${res.statusCode} response: ${text.slice(0, 300)}`, connectionError: null };
+    if (res.statusCode >= 500)
+      return { status: res.statusCode, failure: `HTTP ${res.statusCode}: ${text.slice(0, 300)}`, connectionError: null };
+    if (STACK_FRAME.test(text))
+      return { status: res.statusCode, failure: `stack trace in a ${res.statusCode} response`, connectionError: null };
+    if (INTERNALS.test(text))
+      return {
+        status: res.statusCode,
+        failure: `internal error text in a ${res.statusCode} response: ${text.slice(0, 300)}`,
+        connectionError: null,
+      };
     const inner = innerServerError(text);
     if (inner) return { status: res.statusCode, failure: `$batch answered an inner request with ${inner}`, connectionError: null };
     const escaped = innerEscape(text, req.path);

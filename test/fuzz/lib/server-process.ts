@@ -32,7 +32,9 @@ export class FuzzServer {
   static async start(databaseUrl?: string): Promise<FuzzServer> {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-fuzz-'));
     const script = new URL('./fuzz-server.ts', import.meta.url).pathname;
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, dir, ...(databaseUrl ? [databaseUrl] : [])], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, dir, ...(databaseUrl ? [databaseUrl] : [])], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`fuzz server did not start: ${out}`)), 60_000);

@@ -16,7 +16,21 @@ export const SSF_RECEIVER_SECRET = 'fuzz-receiver-secret-0123456789';
 
 export async function addSsfReceivers(store: Store): Promise<void> {
   for (const appId of Object.values(SSF_RECEIVERS)) {
-    const secret = { keyId: newGuid(), hash: await hashSecret(SSF_RECEIVER_SECRET), hint: SSF_RECEIVER_SECRET.slice(0, 3), displayName: null, endDateTime: null };
-    await store.applications.upsert(application({ appId, displayName: `Fuzz receiver ${appId.slice(-1)}`, secrets: [secret], applicationPermissions: [SHARED_SIGNALS_PERMISSION], delegatedPermissions: [] }));
+    const secret = {
+      keyId: newGuid(),
+      hash: await hashSecret(SSF_RECEIVER_SECRET),
+      hint: SSF_RECEIVER_SECRET.slice(0, 3),
+      displayName: null,
+      endDateTime: null,
+    };
+    await store.applications.upsert(
+      application({
+        appId,
+        displayName: `Fuzz receiver ${appId.slice(-1)}`,
+        secrets: [secret],
+        applicationPermissions: [SHARED_SIGNALS_PERMISSION],
+        delegatedPermissions: [],
+      }),
+    );
   }
 }

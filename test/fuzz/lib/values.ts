@@ -69,7 +69,7 @@ const POISON = ['\u0000', '\ud800', '\udc00', '\u0085', '\u2028', '\r\n', '\u001
 const ALPHABETS = {
   alnum: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
   token: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~',
-  punct: "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ ",
+  punct: '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~ ',
 };
 
 export function randomString(rng: Rng, maxLength = 40): string {
@@ -122,7 +122,8 @@ export function jsonValue(rng: Rng, depth = 3): unknown {
   if (depth <= 0 || rng.chance(0.5)) return leaf();
   if (rng.chance(0.5)) return Array.from({ length: rng.int(0, 4) }, () => jsonValue(rng, depth - 1));
   const o: Record<string, unknown> = {};
-  for (let i = rng.int(0, 4); i > 0; i--) o[rng.chance(0.3) ? rng.pick(['__proto__', 'constructor', 'id', 'toString']) : randomString(rng, 10)] = jsonValue(rng, depth - 1);
+  for (let i = rng.int(0, 4); i > 0; i--)
+    o[rng.chance(0.3) ? rng.pick(['__proto__', 'constructor', 'id', 'toString']) : randomString(rng, 10)] = jsonValue(rng, depth - 1);
   return o;
 }
 

@@ -1,12 +1,37 @@
-import { contentType, damageRequest, encodeForm, mutateForm, tenantSegment, wireHeaderValue, wirePath, type Form } from '../lib/http-input.js';
+import {
+  contentType,
+  damageRequest,
+  encodeForm,
+  mutateForm,
+  tenantSegment,
+  wireHeaderValue,
+  wirePath,
+  type Form,
+} from '../lib/http-input.js';
 import type { Rng } from '../lib/rng.js';
 import type { FuzzContext, HttpTarget } from '../lib/target.js';
 import { nastyString, randomString } from '../lib/values.js';
 import { fetchMetadata } from './device.js';
 
 const NAMES = [
-  'client_id', 'response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'prompt', 'response_mode', 'code_challenge',
-  'code_challenge_method', 'login_hint', 'domain_hint', 'claims', 'max_age', 'request', 'request_uri', 'ui_locales', 'id_token_hint',
+  'client_id',
+  'response_type',
+  'redirect_uri',
+  'scope',
+  'state',
+  'nonce',
+  'prompt',
+  'response_mode',
+  'code_challenge',
+  'code_challenge_method',
+  'login_hint',
+  'domain_hint',
+  'claims',
+  'max_age',
+  'request',
+  'request_uri',
+  'ui_locales',
+  'id_token_hint',
 ];
 
 /** A valid authorize request of one of the seeded clients (RFC 6749 §4.1.1, OIDC Core §3.1.2.1). */
@@ -24,7 +49,8 @@ function authorizeParams(rng: Rng, ctx: FuzzContext): Form {
   ];
   if (rng.chance(0.7)) form.push(['state', randomString(rng, 20)]);
   if (rng.chance(0.5)) form.push(['nonce', randomString(rng, 20)]);
-  if (rng.chance(0.6)) form.push(['code_challenge', randomString(rng, 43)], ['code_challenge_method', rng.pick(['S256', 'plain', 's256', 'x'])]);
+  if (rng.chance(0.6))
+    form.push(['code_challenge', randomString(rng, 43)], ['code_challenge_method', rng.pick(['S256', 'plain', 's256', 'x'])]);
   if (rng.chance(0.3)) form.push(['prompt', rng.pick(['none', 'login', 'select_account', 'consent', 'create', 'none login'])]);
   if (rng.chance(0.3)) form.push(['response_mode', rng.pick(['query', 'fragment', 'form_post', 'web_message'])]);
   if (rng.chance(0.2)) form.push(['login_hint', rng.chance(0.5) ? rng.pick(ctx.targetUsers).upn : nastyString(rng)]);
@@ -59,10 +85,15 @@ function postSignIn(rng: Rng, ctx: FuzzContext) {
     ['username', rng.chance(0.04) ? rng.pick(ctx.targetUsers).upn : nastyString(rng)],
     ['password', rng.chance(0.5) ? ctx.password : nastyString(rng)],
   ];
-  const headers: Record<string, string> = fetchMetadata(rng, { cookie: wireHeaderValue(real ? ctx.browser.cookie : `__Host-portcullis_csrf=${planted}`) });
+  const headers: Record<string, string> = fetchMetadata(rng, {
+    cookie: wireHeaderValue(real ? ctx.browser.cookie : `__Host-portcullis_csrf=${planted}`),
+  });
   const type = contentType(rng, 'application/x-www-form-urlencoded');
   if (type !== undefined) headers['content-type'] = type;
-  const body = encodeForm(rng, rng.chance(0.6) ? mutateForm(rng, form, ['csrf', 'authorize_request', 'username', 'password', 'login']) : form);
+  const body = encodeForm(
+    rng,
+    rng.chance(0.6) ? mutateForm(rng, form, ['csrf', 'authorize_request', 'username', 'password', 'login']) : form,
+  );
   return { method: 'POST', path: `/${tenantSegment(rng, ctx.tenantId, ctx.domain)}/oauth2/v2.0/authorize`, headers, body };
 }
 

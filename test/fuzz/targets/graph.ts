@@ -3,7 +3,19 @@ import type { Rng } from '../lib/rng.js';
 import type { FuzzContext, HttpTarget } from '../lib/target.js';
 import { damageText, guid, jsonValue, mutateJson, nastyString, randomString, pct } from '../lib/values.js';
 
-const USER_PROPERTIES = ['id', 'displayName', 'userPrincipalName', 'mail', 'accountEnabled', 'givenName', 'surname', 'signInSessionsValidFromDateTime', 'createdDateTime', 'mailNickname', 'nope'];
+const USER_PROPERTIES = [
+  'id',
+  'displayName',
+  'userPrincipalName',
+  'mail',
+  'accountEnabled',
+  'givenName',
+  'surname',
+  'signInSessionsValidFromDateTime',
+  'createdDateTime',
+  'mailNickname',
+  'nope',
+];
 const AUDIT_PROPERTIES = ['activityDisplayName', 'category', 'activityDateTime', 'result', 'initiatedBy', 'correlationId'];
 
 /**
@@ -24,14 +36,39 @@ function userKey(rng: Rng, ctx: FuzzContext): string {
 
 /** A path under a version root, from the route grammar (resources, actions, case variants) or junk. */
 export function graphPath(rng: Rng, ctx: FuzzContext): string {
-  const action = () => rng.pick(['revokeSignInSessions', 'invalidateAllRefreshTokens', 'microsoft.graph.revokeSignInSessions', 'microsoft.graph.invalidateAllRefreshTokens', 'RevokeSignInSessions', 'changePassword', '$ref']);
+  const action = () =>
+    rng.pick([
+      'revokeSignInSessions',
+      'invalidateAllRefreshTokens',
+      'microsoft.graph.revokeSignInSessions',
+      'microsoft.graph.invalidateAllRefreshTokens',
+      'RevokeSignInSessions',
+      'changePassword',
+      '$ref',
+    ]);
   return rng.weighted<() => string>([
     [4, () => 'users'],
     [4, () => `users/${userKey(rng, ctx)}`],
     [3, () => `users/${userKey(rng, ctx)}/${action()}`],
     [2, () => `me${rng.chance(0.5) ? `/${action()}` : ''}`],
     [2, () => 'auditLogs/directoryAudits'],
-    [1, () => rng.pick(['users/$count', 'Users', 'USERS/x', 'users/', 'users//', 'me/', '$metadata', 'groups', 'users/delta()', 'auditLogs', '$batch'])],
+    [
+      1,
+      () =>
+        rng.pick([
+          'users/$count',
+          'Users',
+          'USERS/x',
+          'users/',
+          'users//',
+          'me/',
+          '$metadata',
+          'groups',
+          'users/delta()',
+          'auditLogs',
+          '$batch',
+        ]),
+    ],
     [1, () => Array.from({ length: rng.int(1, 5) }, () => pct(nastyString(rng).slice(0, 50))).join('/')],
     [0.3, () => `users/${'a'.repeat(rng.pick([1100, 5000]))}`],
   ])();
@@ -56,11 +93,23 @@ function skipToken(rng: Rng, collection: string): string {
   const position = rng.weighted<() => unknown>([
     // The shapes the server issues (users: {after}, directoryAudits: {at, id}) with odd values.
     [3, () => ({ after: rng.chance(0.5) ? guid(rng) : rng.chance(0.5) ? nastyString(rng) : jsonValue(rng, 1) })],
-    [3, () => ({ at: rng.pick<unknown>([Date.now(), 0, -1, 1.5, 1e308, 2 ** 63, -(2 ** 63), '1', null]), id: rng.chance(0.7) ? guid(rng) : jsonValue(rng, 1) })],
+    [
+      3,
+      () => ({
+        at: rng.pick<unknown>([Date.now(), 0, -1, 1.5, 1e308, 2 ** 63, -(2 ** 63), '1', null]),
+        id: rng.chance(0.7) ? guid(rng) : jsonValue(rng, 1),
+      }),
+    ],
     [2, () => jsonValue(rng, 2)],
   ])();
   return rng.weighted<() => string>([
-    [5, () => Buffer.from(JSON.stringify({ c: rng.chance(0.8) ? collection : rng.pick(['users', 'directoryAudits', 'x']), p: position })).toString('base64url')],
+    [
+      5,
+      () =>
+        Buffer.from(
+          JSON.stringify({ c: rng.chance(0.8) ? collection : rng.pick(['users', 'directoryAudits', 'x']), p: position }),
+        ).toString('base64url'),
+    ],
     [2, () => nastyString(rng)],
     [1, () => Buffer.from(damageText(rng, JSON.stringify({ c: 'users', p: position }))).toString('base64url')],
   ])();
@@ -69,13 +118,34 @@ function skipToken(rng: Rng, collection: string): string {
 function queryString(rng: Rng, path: string): string {
   const properties = path.startsWith('auditLogs') ? AUDIT_PROPERTIES : USER_PROPERTIES;
   const parts: string[] = [];
-  for (let n = rng.weighted([[3, 0], [4, 1], [3, 2], [1, 4]] as const); n > 0; n--) {
+  for (
+    let n = rng.weighted([
+      [3, 0],
+      [4, 1],
+      [3, 2],
+      [1, 4],
+    ] as const);
+    n > 0;
+    n--
+  ) {
     const [name, value] = rng.weighted<() => [string, string]>([
       [4, () => ['$select', Array.from({ length: rng.int(1, 4) }, () => rng.pick([...properties, '*', ' ', ''])).join(',')]],
       [4, () => ['$filter', filter(rng, properties)]],
-      [3, () => ['$top', rng.pick(['1', '5', '999', '1000', '0', '-1', '1.5', '1e3', ' 7', '0x10', '99999999999999999999', nastyString(rng)])]],
+      [
+        3,
+        () => [
+          '$top',
+          rng.pick(['1', '5', '999', '1000', '0', '-1', '1.5', '1e3', ' 7', '0x10', '99999999999999999999', nastyString(rng)]),
+        ],
+      ],
       [3, () => ['$skiptoken', skipToken(rng, path.startsWith('auditLogs') ? 'directoryAudits' : 'users')]],
-      [2, () => [rng.pick(['$count', '$orderby', '$expand', '$search', '$skip', '$format', '$apply', '$SELECT', '%24top', '$Top']), rng.pick(['true', 'displayName desc', 'manager', '"x"', '10', nastyString(rng)])]],
+      [
+        2,
+        () => [
+          rng.pick(['$count', '$orderby', '$expand', '$search', '$skip', '$format', '$apply', '$SELECT', '%24top', '$Top']),
+          rng.pick(['true', 'displayName desc', 'manager', '"x"', '10', nastyString(rng)]),
+        ],
+      ],
       [1, () => [randomString(rng, 8), nastyString(rng)]],
     ])();
     const encodedName = name.startsWith('%') ? name : pct(name).replace('%24', rng.chance(0.8) ? '$' : '%24');
@@ -101,7 +171,17 @@ export function userBody(rng: Rng, ctx: FuzzContext): unknown {
   ])();
   // Mostly mutated: a fully valid create or password reset costs an argon2 hash.
   let body: unknown = valid;
-  for (let i = rng.weighted([[1, 0], [4, 1], [2, 2], [1, 4]] as const); i > 0; i--) body = mutateJson(rng, body);
+  for (
+    let i = rng.weighted([
+      [1, 0],
+      [4, 1],
+      [2, 2],
+      [1, 4],
+    ] as const);
+    i > 0;
+    i--
+  )
+    body = mutateJson(rng, body);
   return body;
 }
 
@@ -111,20 +191,33 @@ function bearer(rng: Rng, ctx: FuzzContext): string | undefined {
     [3, () => `Bearer ${ctx.adminToken}`],
     [1, () => undefined],
     [1, () => `Bearer ${damageText(rng, ctx.appToken)}`],
-    [1, () => {
-      // A token with a forged header or payload: alg none, an unknown kid, claims of the wrong type.
-      const [h, p, s] = ctx.appToken.split('.');
-      const header = rng.chance(0.5) ? Buffer.from(JSON.stringify(mutateJson(rng, JSON.parse(Buffer.from(h!, 'base64url').toString())))).toString('base64url') : h;
-      const payload = rng.chance(0.7) ? Buffer.from(JSON.stringify(mutateJson(rng, JSON.parse(Buffer.from(p!, 'base64url').toString())))).toString('base64url') : p;
-      return `Bearer ${header}.${payload}.${rng.chance(0.5) ? s : ''}`;
-    }],
+    [
+      1,
+      () => {
+        // A token with a forged header or payload: alg none, an unknown kid, claims of the wrong type.
+        const [h, p, s] = ctx.appToken.split('.');
+        const header = rng.chance(0.5)
+          ? Buffer.from(JSON.stringify(mutateJson(rng, JSON.parse(Buffer.from(h!, 'base64url').toString())))).toString('base64url')
+          : h;
+        const payload = rng.chance(0.7)
+          ? Buffer.from(JSON.stringify(mutateJson(rng, JSON.parse(Buffer.from(p!, 'base64url').toString())))).toString('base64url')
+          : p;
+        return `Bearer ${header}.${payload}.${rng.chance(0.5) ? s : ''}`;
+      },
+    ],
     [1, () => wireHeaderValue(`${rng.pick(['Bearer ', 'Bearer  ', 'bearer ', 'Basic ', ''])}${nastyString(rng).slice(0, 3000)}`)],
   ])();
 }
 
 export function graphRequest(rng: Rng, ctx: FuzzContext) {
   const path = graphPath(rng, ctx);
-  const method = rng.weighted<string>([[6, 'GET'], [3, 'POST'], [3, 'PATCH'], [1, 'DELETE'], [0.5, 'PUT']]);
+  const method = rng.weighted<string>([
+    [6, 'GET'],
+    [3, 'POST'],
+    [3, 'PATCH'],
+    [1, 'DELETE'],
+    [0.5, 'PUT'],
+  ]);
   const headers: Record<string, string> = {};
   const auth = bearer(rng, ctx);
   if (auth) headers.authorization = wireHeaderValue(auth);
@@ -133,9 +226,20 @@ export function graphRequest(rng: Rng, ctx: FuzzContext) {
   if (method !== 'GET' && method !== 'DELETE' ? rng.chance(0.9) : rng.chance(0.05)) {
     const json = JSON.stringify(userBody(rng, ctx));
     body = rng.chance(0.1) ? damageText(rng, json) : json;
-    headers['content-type'] = rng.weighted<string>([[9, 'application/json'], [1, 'application/json; charset=utf-8'], [1, 'text/plain'], [1, 'application/x-www-form-urlencoded'], [0.5, 'application/json; odata.metadata=none']]);
+    headers['content-type'] = rng.weighted<string>([
+      [9, 'application/json'],
+      [1, 'application/json; charset=utf-8'],
+      [1, 'text/plain'],
+      [1, 'application/x-www-form-urlencoded'],
+      [0.5, 'application/json; odata.metadata=none'],
+    ]);
   }
-  const version = rng.weighted<string>([[5, 'v1.0'], [3, 'beta'], [0.5, 'V1.0'], [0.5, 'v2.0']]);
+  const version = rng.weighted<string>([
+    [5, 'v1.0'],
+    [3, 'beta'],
+    [0.5, 'V1.0'],
+    [0.5, 'v2.0'],
+  ]);
   return { method, path: wirePath(`/${version}/${path}${queryString(rng, path)}`), headers, ...(body !== undefined ? { body } : {}) };
 }
 

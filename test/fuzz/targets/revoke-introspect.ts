@@ -28,7 +28,8 @@ export const revokeIntrospectTarget: HttpTarget = {
     const headers: Record<string, string> = {};
     const type = contentType(rng, 'application/x-www-form-urlencoded');
     if (type !== undefined) headers['content-type'] = type;
-    if (rng.chance(0.05)) headers.authorization = wireHeaderValue(`Basic ${Buffer.from(`${ctx.apps.webApp}:${ctx.webSecret}`).toString('base64')}`);
+    if (rng.chance(0.05))
+      headers.authorization = wireHeaderValue(`Basic ${Buffer.from(`${ctx.apps.webApp}:${ctx.webSecret}`).toString('base64')}`);
     const req = {
       method: 'POST',
       path: `/${tenantSegment(rng, ctx.tenantId, ctx.domain)}/oauth2/v2.0/${rng.chance(0.5) ? 'revoke' : 'introspect'}`,

@@ -48,13 +48,39 @@ function streamId(rng: Rng, ctx: FuzzContext, forChange = false): unknown {
 
 function delivery(rng: Rng, ctx: FuzzContext, id: unknown): unknown {
   // The poll stream stays a poll stream (mostly: mutation may still change it), so polls reach the queue.
-  if (id === ctx.ssf.pollStreamId) return rng.chance(0.8) ? { method: DELIVERY.poll } : { method: DELIVERY.poll, endpoint_url: nastyString(rng) };
+  if (id === ctx.ssf.pollStreamId)
+    return rng.chance(0.8) ? { method: DELIVERY.poll } : { method: DELIVERY.poll, endpoint_url: nastyString(rng) };
   return rng.weighted<() => unknown>([
     [4, () => ({ method: DELIVERY.poll })],
-    [1, () => ({ method: DELIVERY.poll, endpoint_url: `https://login.microsoftonline.com/x/ssf/poll/${typeof id === 'string' ? pct(id) : ''}` })],
-    [4, () => ({ method: DELIVERY.push, endpoint_url: rng.pick(PUSH_ENDPOINTS), ...(rng.chance(0.5) ? { authorization_header: rng.chance(0.7) ? `Bearer ${randomString(rng, 30)}` : nastyString(rng) } : {}) })],
+    [
+      1,
+      () => ({
+        method: DELIVERY.poll,
+        endpoint_url: `https://login.microsoftonline.com/x/ssf/poll/${typeof id === 'string' ? pct(id) : ''}`,
+      }),
+    ],
+    [
+      4,
+      () => ({
+        method: DELIVERY.push,
+        endpoint_url: rng.pick(PUSH_ENDPOINTS),
+        ...(rng.chance(0.5) ? { authorization_header: rng.chance(0.7) ? `Bearer ${randomString(rng, 30)}` : nastyString(rng) } : {}),
+      }),
+    ],
     [1, () => ({ method: DELIVERY.push, endpoint_url: rng.pick(PUSH_ENDPOINTS) + pct(nastyString(rng)), authorization_header: null })],
-    [1, () => ({ method: DELIVERY.push, endpoint_url: rng.pick(['ftp://127.0.0.1:1/', 'https://user:pw@127.0.0.1:1/', 'http://127.0.0.1:1/#f', '/relative', nastyString(rng)]) })],
+    [
+      1,
+      () => ({
+        method: DELIVERY.push,
+        endpoint_url: rng.pick([
+          'ftp://127.0.0.1:1/',
+          'https://user:pw@127.0.0.1:1/',
+          'http://127.0.0.1:1/#f',
+          '/relative',
+          nastyString(rng),
+        ]),
+      }),
+    ],
     [1, () => ({ method: rng.pick([DELIVERY.push.toUpperCase(), 'urn:ietf:rfc:8936 ', nastyString(rng)]) })],
     [1, () => jsonValue(rng, 2)],
   ])();
@@ -72,7 +98,8 @@ function streamConfig(rng: Rng, ctx: FuzzContext, id: unknown): Json {
   }
   if (rng.chance(0.6)) body.delivery = delivery(rng, ctx, id);
   if (rng.chance(0.4)) body.description = rng.chance(0.8) ? nastyString(rng) : jsonValue(rng, 1);
-  if (rng.chance(0.2)) body.iss = rng.pick([ctx.ssf.issuer, ctx.ssf.issuer, `https://login.microsoftonline.com/${ctx.tenantId}/v2.0`, nastyString(rng)]);
+  if (rng.chance(0.2))
+    body.iss = rng.pick([ctx.ssf.issuer, ctx.ssf.issuer, `https://login.microsoftonline.com/${ctx.tenantId}/v2.0`, nastyString(rng)]);
   if (rng.chance(0.15)) body.aud = rng.pick([ctx.ssf.receiverId, ctx.ssf.receiverId, ctx.apps.webApp, nastyString(rng)]);
   if (rng.chance(0.15)) body.events_supported = rng.chance(0.5) ? [...EVENTS_SUPPORTED] : jsonValue(rng, 1);
   if (rng.chance(0.1)) body.events_delivered = jsonValue(rng, 1);
@@ -82,12 +109,21 @@ function streamConfig(rng: Rng, ctx: FuzzContext, id: unknown): Json {
 
 function pollBody(rng: Rng): Json {
   const body: Json = {};
-  if (rng.chance(0.7)) body.maxEvents = rng.weighted<() => unknown>([[6, () => rng.int(0, 120)], [1, () => rng.pick([-1, 1.5, 1e308, 2 ** 53 + 1, '10', null])]])();
+  if (rng.chance(0.7))
+    body.maxEvents = rng.weighted<() => unknown>([
+      [6, () => rng.int(0, 120)],
+      [1, () => rng.pick([-1, 1.5, 1e308, 2 ** 53 + 1, '10', null])],
+    ])();
   // Mostly true: a false with an empty queue holds a pool connection for the server's poll wait (1 s here).
-  if (rng.chance(0.8)) body.returnImmediately = rng.weighted<unknown>([[8, true], [1, false], [1, rng.pick(['true', 1, null])]]);
+  if (rng.chance(0.8))
+    body.returnImmediately = rng.weighted<unknown>([
+      [8, true],
+      [1, false],
+      [1, rng.pick(['true', 1, null])],
+    ]);
   if (rng.chance(0.5)) {
     body.ack = rng.weighted<() => unknown>([
-      [5, () => Array.from({ length: rng.int(0, 5) }, () => rng.chance(0.5) ? randomString(rng, 40) : nastyString(rng))],
+      [5, () => Array.from({ length: rng.int(0, 5) }, () => (rng.chance(0.5) ? randomString(rng, 40) : nastyString(rng)))],
       [1, () => Array.from({ length: rng.pick([999, 1000, 1001]) }, (_, i) => `jti-${i}`)],
       [1, () => jsonValue(rng, 2)],
     ])();
@@ -95,7 +131,9 @@ function pollBody(rng: Rng): Json {
   if (rng.chance(0.3)) {
     const errs: Json = {};
     for (let i = rng.int(0, 3); i > 0; i--) {
-      errs[rng.chance(0.7) ? randomString(rng, 30) : nastyString(rng)] = rng.chance(0.7) ? { err: rng.pick(['invalid_request', 'invalid_key', nastyString(rng)]), description: nastyString(rng) } : jsonValue(rng, 1);
+      errs[rng.chance(0.7) ? randomString(rng, 30) : nastyString(rng)] = rng.chance(0.7)
+        ? { err: rng.pick(['invalid_request', 'invalid_key', nastyString(rng)]), description: nastyString(rng) }
+        : jsonValue(rng, 1);
     }
     body.setErrs = rng.chance(0.9) ? errs : jsonValue(rng, 2);
   }
@@ -105,35 +143,81 @@ function pollBody(rng: Rng): Json {
 /** One SSF request: the method and path of an operation and, for the ones with a body, its JSON. */
 function operation(rng: Rng, ctx: FuzzContext): { method: string; path: string; body?: unknown } {
   const base = `/${rng.chance(0.7) ? ctx.tenantId : tenantSegment(rng, ctx.tenantId, ctx.domain)}/ssf`;
-  const query = (id: unknown) => (typeof id === 'string' ? `?stream_id=${pct(id)}` : rng.pick(['', '?stream_id', '?stream_id=', `?stream_id=${pct(nastyString(rng))}&stream_id=x`]));
+  const query = (id: unknown) =>
+    typeof id === 'string'
+      ? `?stream_id=${pct(id)}`
+      : rng.pick(['', '?stream_id', '?stream_id=', `?stream_id=${pct(nastyString(rng))}&stream_id=x`]);
   return rng.weighted<() => { method: string; path: string; body?: unknown }>([
     [3, () => ({ method: 'POST', path: `${base}/streams`, body: streamConfig(rng, ctx, null) })],
     [3, () => ({ method: 'GET', path: `${base}/streams${rng.chance(0.7) ? query(streamId(rng, ctx)) : ''}` })],
-    [4, () => {
-      const id = streamId(rng, ctx, true);
-      return { method: rng.pick(['PATCH', 'PUT']), path: `${base}/streams`, body: { stream_id: id, ...streamConfig(rng, ctx, id) } };
-    }],
-    [1, () => ({ method: 'DELETE', path: `${base}/streams${query(rng.chance(0.3) ? ctx.ssf.spareStreamId : rng.pick([ctx.ssf.otherStreamId, nastyString(rng)]))}` })],
-    [2, () => ({ method: 'GET', path: `${base}/status${query(streamId(rng, ctx))}` })],
-    [3, () => ({
-      method: 'POST',
-      path: `${base}/status`,
-      body: {
-        stream_id: streamId(rng, ctx),
-        // 'disabled' drops events, 'paused' holds them: keep both rarer than 'enabled'.
-        status: rng.weighted<() => unknown>([[5, () => 'enabled'], [1, () => 'paused'], [1, () => 'disabled'], [1, () => rng.pick(['ENABLED', 'enabled ', nastyString(rng)])]])(),
-        ...(rng.chance(0.5) ? { reason: rng.chance(0.8) ? nastyString(rng) : jsonValue(rng, 1) } : {}),
+    [
+      4,
+      () => {
+        const id = streamId(rng, ctx, true);
+        return { method: rng.pick(['PATCH', 'PUT']), path: `${base}/streams`, body: { stream_id: id, ...streamConfig(rng, ctx, id) } };
       },
-    })],
-    [2, () => ({ method: 'POST', path: `${base}/verify`, body: { stream_id: streamId(rng, ctx), ...(rng.chance(0.7) ? { state: rng.chance(0.8) ? nastyString(rng) : jsonValue(rng, 1) } : {}) } })],
-    [5, () => {
-      const id = rng.weighted<() => string>([[8, () => ctx.ssf.pollStreamId], [1, () => ctx.ssf.pushStreamId], [1, () => ctx.ssf.otherStreamId], [1, () => nastyString(rng)]])();
-      return { method: 'POST', path: `${base}/poll/${pct(id)}`, ...(rng.chance(0.95) ? { body: pollBody(rng) } : {}) };
-    }],
-    [1, () => ({
-      method: 'GET',
-      path: rng.pick([`/.well-known/ssf-configuration/${pct(nastyString(rng))}/v2.0`, `/${pct(nastyString(rng))}/v2.0/.well-known/ssf-configuration`, '/.well-known/ssf-configuration', `/.well-known/ssf-configuration/${ctx.tenantId}/v2.0`]),
-    })],
+    ],
+    [
+      1,
+      () => ({
+        method: 'DELETE',
+        path: `${base}/streams${query(rng.chance(0.3) ? ctx.ssf.spareStreamId : rng.pick([ctx.ssf.otherStreamId, nastyString(rng)]))}`,
+      }),
+    ],
+    [2, () => ({ method: 'GET', path: `${base}/status${query(streamId(rng, ctx))}` })],
+    [
+      3,
+      () => ({
+        method: 'POST',
+        path: `${base}/status`,
+        body: {
+          stream_id: streamId(rng, ctx),
+          // 'disabled' drops events, 'paused' holds them: keep both rarer than 'enabled'.
+          status: rng.weighted<() => unknown>([
+            [5, () => 'enabled'],
+            [1, () => 'paused'],
+            [1, () => 'disabled'],
+            [1, () => rng.pick(['ENABLED', 'enabled ', nastyString(rng)])],
+          ])(),
+          ...(rng.chance(0.5) ? { reason: rng.chance(0.8) ? nastyString(rng) : jsonValue(rng, 1) } : {}),
+        },
+      }),
+    ],
+    [
+      2,
+      () => ({
+        method: 'POST',
+        path: `${base}/verify`,
+        body: {
+          stream_id: streamId(rng, ctx),
+          ...(rng.chance(0.7) ? { state: rng.chance(0.8) ? nastyString(rng) : jsonValue(rng, 1) } : {}),
+        },
+      }),
+    ],
+    [
+      5,
+      () => {
+        const id = rng.weighted<() => string>([
+          [8, () => ctx.ssf.pollStreamId],
+          [1, () => ctx.ssf.pushStreamId],
+          [1, () => ctx.ssf.otherStreamId],
+          [1, () => nastyString(rng)],
+        ])();
+        return { method: 'POST', path: `${base}/poll/${pct(id)}`, ...(rng.chance(0.95) ? { body: pollBody(rng) } : {}) };
+      },
+    ],
+    [
+      1,
+      () => ({
+        method: 'GET',
+        path: rng.pick([
+          `/.well-known/ssf-configuration/${pct(nastyString(rng))}/v2.0`,
+          `/${pct(nastyString(rng))}/v2.0/.well-known/ssf-configuration`,
+          '/.well-known/ssf-configuration',
+          `/.well-known/ssf-configuration/${ctx.tenantId}/v2.0`,
+        ]),
+      }),
+    ],
   ])();
 }
 
@@ -151,7 +235,8 @@ function keepPushOnLoopback(value: unknown, key = ''): unknown {
     }
   }
   if (Array.isArray(value)) return value.map((v) => keepPushOnLoopback(v, key));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, keepPushOnLoopback(v, k)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, keepPushOnLoopback(v, k)]));
   return value;
 }
 

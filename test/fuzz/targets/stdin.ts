@@ -28,7 +28,13 @@ export function stdinInput(rng: Rng): string {
   const n = rng.int(0, 12);
   const text = rng.weighted<() => string>([
     [4, () => Array.from({ length: n }, () => (rng.chance(0.1) ? rng.pick(['# comment', '', '   ']) : key(rng))).join(eol)],
-    [3, () => Array.from({ length: n }, () => (rng.chance(0.1) ? rng.pick(['# c', '', '"x"', '""', '{']) : JSON.stringify(record(rng)))).join(eol)],
+    [
+      3,
+      () =>
+        Array.from({ length: n }, () => (rng.chance(0.1) ? rng.pick(['# c', '', '"x"', '""', '{']) : JSON.stringify(record(rng)))).join(
+          eol,
+        ),
+    ],
     [2, () => JSON.stringify(Array.from({ length: n }, () => (rng.chance(0.5) ? key(rng) : record(rng))))],
     [1, () => ['id,userPrincipalName', ...Array.from({ length: n }, () => `${guid(rng)},${key(rng)}`)].join(eol)],
     [1, () => JSON.stringify(jsonValue(rng, 3)) ?? ''],

@@ -4,11 +4,35 @@ import type { FuzzContext, HttpTarget } from '../lib/target.js';
 import { guid, nastyString, randomString, pct } from '../lib/values.js';
 
 const NAMES = [
-  'grant_type', 'client_id', 'client_secret', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope',
-  'username', 'password', 'device_code', 'client_info', 'claims', 'assertion', 'client_assertion', 'client_assertion_type',
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'refresh_token',
+  'scope',
+  'username',
+  'password',
+  'device_code',
+  'client_info',
+  'claims',
+  'assertion',
+  'client_assertion',
+  'client_assertion_type',
 ];
 
-const GRAPH_SCOPES = ['User.Read', 'openid', 'profile', 'offline_access', 'email', 'https://graph.microsoft.com/.default', 'https://graph.microsoft.com/User.Read', 'api://x/y', '.default'];
+const GRAPH_SCOPES = [
+  'User.Read',
+  'openid',
+  'profile',
+  'offline_access',
+  'email',
+  'https://graph.microsoft.com/.default',
+  'https://graph.microsoft.com/User.Read',
+  'api://x/y',
+  '.default',
+];
 
 function scope(rng: Rng): string {
   if (rng.chance(0.15)) return nastyString(rng);
@@ -49,15 +73,28 @@ function grantForm(rng: Rng, ctx: FuzzContext): Form {
     [1, 'implicit'],
   ]);
   const client = clientId(rng, ctx);
-  const form: Form = [['grant_type', rng.chance(0.95) ? grant : nastyString(rng)], ['client_id', client]];
+  const form: Form = [
+    ['grant_type', rng.chance(0.95) ? grant : nastyString(rng)],
+    ['client_id', client],
+  ];
   switch (grant) {
     case 'authorization_code':
       form.push(['code', rng.chance(0.5) ? randomString(rng, 60) : nastyString(rng)]);
-      form.push(['redirect_uri', rng.pick([ctx.redirects.publicClient, ctx.redirects.web, ctx.redirects.spa, 'http://localhost', nastyString(rng)])]);
+      form.push([
+        'redirect_uri',
+        rng.pick([ctx.redirects.publicClient, ctx.redirects.web, ctx.redirects.spa, 'http://localhost', nastyString(rng)]),
+      ]);
       if (rng.chance(0.8)) form.push(['code_verifier', randomString(rng, 128)]);
       break;
     case 'refresh_token':
-      form.push(['refresh_token', rng.weighted<() => string>([[1, () => ctx.refreshToken], [3, () => randomString(rng, 60)], [2, () => nastyString(rng)]])()]);
+      form.push([
+        'refresh_token',
+        rng.weighted<() => string>([
+          [1, () => ctx.refreshToken],
+          [3, () => randomString(rng, 60)],
+          [2, () => nastyString(rng)],
+        ])(),
+      ]);
       break;
     case 'client_credentials':
       form.push(['client_secret', secretFor(rng, ctx, client)]);

@@ -242,7 +242,9 @@ export function revocationCommands(maxCommands: number, replayPath?: string) {
       fc.nat().map((i) => new Refresh(i)),
       fc.tuple(fc.nat(), fc.nat()).map(([i, j]) => new Replay(i, j)),
       fc.nat().map((i) => new SilentSignIn(i)),
-      fc.tuple(user, fc.constantFrom<RevokeVia>('revokeSignInSessions', 'invalidateAllRefreshTokens', 'core')).map(([u, v]) => new Revoke(u, v)),
+      fc
+        .tuple(user, fc.constantFrom<RevokeVia>('revokeSignInSessions', 'invalidateAllRefreshTokens', 'core'))
+        .map(([u, v]) => new Revoke(u, v)),
       fc.tuple(user, fc.boolean()).map(([u, e]) => new SetEnabled(u, e)),
       user.map((u) => new ResetPassword(u)),
       fc.constant(new Restart()),
