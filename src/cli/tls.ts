@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { configDir } from './auth/profiles.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../store/private-files.js';
 import { CliError } from './serve-options.js';
+import { generateLocalhostCertificate } from '../crypto/localhost-certificate.js';
 
 export interface TlsMaterial {
   cert: string;
@@ -62,33 +63,8 @@ export async function loadTlsFiles(certFile: string, keyFile: string): Promise<T
 
 const DAY_MS = 24 * 3600 * 1000;
 
-async function generateLocalhostCertificate(now: number): Promise<{ cert: string; key: string }> {
-  // Loaded only here: selfsigned and its X.509 library take ~150 ms to import, which every
-  // start without --tls-self-signed would otherwise pay (BENCHMARKS.md, B5).
-  const { generate } = await import('selfsigned');
-  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now - DAY_MS),
-    // Two years: long enough not to bother a developer, short enough to stay under browser limits
-    // for locally trusted roots.
-    notAfterDate: new Date(now + 730 * DAY_MS),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-          { type: 7, ip: '::1' },
-        ],
-      },
-    ],
-  });
-  return { cert: pems.cert, key: pems.private };
-}
+/** Two years: long enough not to bother a developer, short enough to stay under browser limits for locally trusted roots. */
+const SERVE_CERTIFICATE_DAYS = 730;
 
 /**
  * Writes via a temporary name and rename, so a crash never leaves half a PEM file behind. Owner
@@ -144,7 +120,7 @@ export async function selfSignedTls(dir: string, now: number = Date.now(), legac
     await mkdir(parent, { recursive: true, mode: PRIVATE_DIR_MODE });
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { mode: PRIVATE_DIR_MODE });
-    const pair = adopted ?? (await generateLocalhostCertificate(now));
+    const pair = adopted ?? (await generateLocalhostCertificate(now, SERVE_CERTIFICATE_DAYS));
     await writeAtomically(join(staging, 'key.pem'), pair.key);
     await writeAtomically(join(staging, 'cert.pem'), pair.cert);
     // A server that started at the same moment may have put its pair in place meanwhile: use it.
