@@ -168,6 +168,14 @@ export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = Object.freeze({
 
 /** Entra's long-lived CAE token lifetime, 20–28 h (https://learn.microsoft.com/entra/identity/conditional-access/concept-continuous-access-evaluation), for `--cae-long-lived-tokens`. */
 export const ENTRA_CAE_ACCESS_TOKEN_SECONDS = Object.freeze({ min: 20 * 3600, max: 28 * 3600 });
+
+/**
+ * Lifetime of a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.4): short,
+ * the token is sent at once and a retry builds a new one with the same jti. Here beside the other
+ * signed lifetimes because the signing-key schedule keeps a key published for the longest of them
+ * (src/core/key-rotation.ts).
+ */
+export const LOGOUT_TOKEN_SECONDS = 120;
 export const DEFAULT_SSF_CONFIG: SsfConfig = Object.freeze({
   pollWaitSeconds: 15,
   pushTimeoutMs: 5_000,

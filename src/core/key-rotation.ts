@@ -1,6 +1,5 @@
-import { ENTRA_CAE_ACCESS_TOKEN_SECONDS, type AppConfig, type TokenLifetimes } from '../config.js';
+import { ENTRA_CAE_ACCESS_TOKEN_SECONDS, LOGOUT_TOKEN_SECONDS, type AppConfig, type TokenLifetimes } from '../config.js';
 import { generateSigningKeyAsync } from '../crypto/jwt.js';
-import { LOGOUT_TOKEN_SECONDS } from '../identity/logout-token.js';
 import type { SigningKeyStore } from '../store/store.js';
 import type { SigningKey } from './model.js';
 

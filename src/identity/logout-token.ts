@@ -3,10 +3,11 @@
  * `logout+jwt` (§2.4, RFC 8725 §3.11), signed with the tenant's current key like the ID tokens
  * the relying party already validates.
  */
+import { LOGOUT_TOKEN_SECONDS } from '../config.js';
+
+export { LOGOUT_TOKEN_SECONDS };
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 export const LOGOUT_TOKEN_TYPE = 'logout+jwt';
-/** Short: the token is sent at once; a retry builds a new one with the same jti. */
-export const LOGOUT_TOKEN_SECONDS = 120;
 
 export function logoutTokenClaims(args: {
   issuer: string;
