@@ -27,6 +27,8 @@ import { freePort } from '../helpers/processes.js';
  * enters the code, signs in, and approves only on the confirmation page; Cancel declines.
  */
 const available = chromiumAvailable;
+// The browser tests' convention (test/helpers/chromium.ts): under CI=true a missing Chromium fails
+// at import; only on a developer's machine without it do these tests skip, with this reason.
 const skip = !available && 'Debian chromium is not installed';
 
 let browser: Browser;

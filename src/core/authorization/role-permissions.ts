@@ -7,19 +7,11 @@
  */
 import { ROLE } from '../roles.js';
 
-/** A directory permission, without its `microsoft.directory/` prefix. */
-export type DirectoryPermission =
-  | 'users/create'
-  | 'users/invalidateAllRefreshTokens'
-  | 'users/password/update'
-  | 'users/disable'
-  | 'users/enable'
-  | 'users/delete'
-  | 'users/userPrincipalName/update'
-  | 'users/basic/update';
-
-/** Every permission on a user Portcullis implements (Global Administrator holds them all). */
-const ALL: readonly DirectoryPermission[] = [
+/**
+ * Every permission on a user Portcullis implements, without the `microsoft.directory/` prefix
+ * (Global Administrator holds them all).
+ */
+const ALL = [
   'users/create',
   'users/invalidateAllRefreshTokens',
   'users/password/update',
@@ -28,7 +20,10 @@ const ALL: readonly DirectoryPermission[] = [
   'users/delete',
   'users/userPrincipalName/update',
   'users/basic/update',
-];
+] as const;
+
+/** A directory permission, without its `microsoft.directory/` prefix. */
+export type DirectoryPermission = (typeof ALL)[number];
 
 /**
  * Authentication Administrator's user permissions (its role page, and the role definition shown
