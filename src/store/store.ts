@@ -81,12 +81,43 @@ export interface TenantStore {
   update(tenant: Tenant): Promise<void>;
 }
 
+/** The user properties a list query may test; graph/user-query.ts maps Graph's property names to these. */
+export type UserQueryColumn =
+  | 'id'
+  | 'userPrincipalName'
+  | 'displayName'
+  | 'mail'
+  | 'givenName'
+  | 'surname'
+  | 'accountEnabled'
+  | 'createdDateTime';
+export type UserTextColumn = 'id' | 'userPrincipalName' | 'displayName' | 'mail' | 'givenName' | 'surname';
+export type UserOrderColumn = 'displayName' | 'userPrincipalName' | 'createdDateTime';
+
+/**
+ * A condition on users, as data: the adapters turn it into SQL whose every value is a bound
+ * parameter (store/sql/user-query.ts). Text comparisons are case-insensitive, as Graph's are; a
+ * missing value (mail null) equals only null, and `ne` / `not` are two-valued (null ne 'x').
+ */
+export type UserCondition =
+  | { kind: 'and' | 'or'; items: UserCondition[] }
+  | { kind: 'not'; item: UserCondition }
+  | { kind: 'compare'; column: UserQueryColumn; op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; value: string | number | boolean | null }
+  | { kind: 'startsWith' | 'endsWith'; column: UserTextColumn; value: string }
+  /** $search: some word of the value (split at space . - _ @) starts with `value`. */
+  | { kind: 'wordPrefix'; column: UserTextColumn; value: string };
+
 export interface UserListQuery {
   tenantId: string;
   /** Exact, case-insensitive userPrincipalName match. */
   userPrincipalName?: string;
-  /** Return users whose id sorts after this one (keyset paging). */
+  where?: UserCondition;
+  /** Sort order (case-insensitive for text); then by id. Without it, by id alone. */
+  orderBy?: { column: UserOrderColumn; descending: boolean };
+  /** Return users whose id sorts after this one (keyset paging, without orderBy). */
   afterId?: string;
+  /** Keyset paging with orderBy: the sort value and id of the last user of the previous page. */
+  after?: { key: string | number; id: string };
   limit: number;
 }
 
@@ -147,7 +178,8 @@ export interface UserStore {
    * transaction (see OutboxStore).
    */
   delete(tenantId: string, id: string, audit: AuditRecord[], securityEvent?: SecurityEventDraft): Promise<boolean>;
-  count(tenantId: string): Promise<number>;
+  /** The number of users, or of those matching `where`. */
+  count(tenantId: string, where?: UserCondition): Promise<number>;
 }
 
 export interface ApplicationStore {

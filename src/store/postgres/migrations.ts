@@ -320,6 +320,15 @@ CREATE TABLE server_secrets (
 );
 `,
   },
+  {
+    version: 120,
+    name: 'user query indexes (case-insensitive displayName, mail, userPrincipalName)',
+    sql: `
+CREATE INDEX users_display_name_lower ON users (tenant_id, (lower(display_name) COLLATE "C"), id);
+CREATE INDEX users_mail_lower ON users (tenant_id, (lower(mail) COLLATE "C"), id);
+CREATE INDEX users_upn_lower_id ON users (tenant_id, (upn_lower COLLATE "C"), id);
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */
@@ -353,7 +362,7 @@ export async function migratePostgres(pool: Pool, now: number): Promise<number[]
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
   // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF, 50–59 signing-key activation,
-  // 60–69 application directory roles, 70–79 seed state, 80–89 server secrets).
+  // 60–69 application directory roles, 70–79 seed state, 80–89 server secrets, 120–129 user queries).
   for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     const client = await pool.connect();
     let failure: Error | undefined;

@@ -314,6 +314,14 @@ CREATE TABLE server_secrets (
 );
 `,
   },
+  {
+    version: 120,
+    name: 'user query indexes (case-insensitive displayName, mail; userPrincipalName has upn_lower)',
+    sql: `
+CREATE INDEX users_display_name_lower ON users (tenant_id, lower(display_name), id);
+CREATE INDEX users_mail_lower ON users (tenant_id, lower(mail), id);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
@@ -324,7 +332,7 @@ export function migrate(db: Database.Database, now: number, migrations: typeof M
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
   // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF,
-  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets).
+  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets, 120–129 user queries).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
