@@ -67,6 +67,9 @@ export function needsAdvancedQuery(operator: string): RequestUnsupportedQuery {
   );
 }
 
+/** Client text quoted in an error, cut short: an answer never echoes a long input back. */
+const excerpt = (text: string): string => (text.length > 64 ? `${text.slice(0, 64)}…` : text);
+
 const unsupportedProperty = (name: string): RequestUnsupportedQuery =>
   new RequestUnsupportedQuery(`Unsupported or invalid query filter clause specified for property '${name}' of resource 'User'.`);
 
@@ -82,7 +85,7 @@ export function parseCount(raw: string | undefined): boolean {
   const v = raw.trim().toLowerCase();
   if (v === 'true') return true;
   if (v === 'false') return false;
-  throw new RequestBadRequest(`'${raw}' is not a valid count option.`);
+  throw new RequestBadRequest(`'${excerpt(raw)}' is not a valid count option.`);
 }
 
 export interface UserQuery {
@@ -229,13 +232,13 @@ function searchClause(text: string, invalid: (detail: string) => RequestBadReque
   const name =
     colon > 0 ? Object.keys(SEARCH_PROPERTIES).find((p) => p.toLowerCase() === text.slice(0, colon).trim().toLowerCase()) : undefined;
   if (name === undefined)
-    throw invalid(`"${text}" does not name a searchable property (displayName, userPrincipalName, mail, givenName, surname).`);
+    throw invalid(`"${excerpt(text)}" does not name a searchable property (displayName, userPrincipalName, mail, givenName, surname).`);
   if (text.includes('\u0000')) throw invalid('the value holds U+0000.');
   const words = text
     .slice(colon + 1)
     .split(/\s+/)
     .filter((w) => w.length > 0);
-  if (words.length === 0) throw invalid(`"${text}" has no value.`);
+  if (words.length === 0) throw invalid(`"${excerpt(text)}" has no value.`);
   const column = SEARCH_PROPERTIES[name]!;
   const items = words.map((value): UserCondition => ({ kind: 'wordPrefix', column, value }));
   return items.length === 1 ? items[0]! : { kind: 'and', items };
@@ -246,7 +249,7 @@ export function parseOrderBy(raw: string, advanced: boolean, withFilter: boolean
   const m = /^\s*([A-Za-z]{1,64})(?:\s+(asc|desc))?\s*$/i.exec(raw);
   if (!m) {
     if (raw.includes(',')) throw new RequestUnsupportedQuery('Sorting by more than one property is not supported.');
-    throw new RequestBadRequest(`Invalid $orderby clause: '${raw.slice(0, 100)}'.`);
+    throw new RequestBadRequest(`Invalid $orderby clause: '${excerpt(raw)}'.`);
   }
   const name = Object.keys(ORDER_RULES).find((p) => p.toLowerCase() === m[1]!.toLowerCase());
   if (name === undefined) {
