@@ -11,6 +11,8 @@ import type {
   SsoSession,
   Tenant,
   User,
+  Group,
+  GroupMember,
 } from '../core/model.js';
 import type { DeliveryStatus, OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../core/security-event.js';
 import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../core/ssf-stream.js';
@@ -26,6 +28,7 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   tenants: TenantStore;
   users: UserStore;
+  groups: GroupStore;
   applications: ApplicationStore;
   sessions: SessionStore;
   codes: AuthorizationCodeStore;
@@ -180,6 +183,35 @@ export interface UserStore {
   delete(tenantId: string, id: string, audit: AuditRecord[], securityEvent?: SecurityEventDraft): Promise<boolean>;
   /** The number of users, or of those matching `where`. */
   count(tenantId: string, where?: UserCondition): Promise<number>;
+}
+
+export interface GroupListQuery {
+  tenantId: string;
+  /** Case-insensitive displayName equality or prefix. */
+  displayName?: { op: 'eq' | 'startsWith'; value: string };
+  /** Keyset paging by id. */
+  afterId?: string;
+  limit: number;
+}
+
+export interface GroupStore {
+  /** Throws ConflictError when the id is taken. Audit records commit with the group. */
+  insert(group: Group, audit?: AuditRecord[]): Promise<void>;
+  findById(tenantId: string, id: string): Promise<Group | null>;
+  list(query: GroupListQuery): Promise<Group[]>;
+  /** Deletes the group, its memberships and its membership in other groups; false if it did not exist. */
+  delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean>;
+  /** false when `member` already is a direct member. The caller checks that both exist. */
+  addMember(groupId: string, member: GroupMember, audit: AuditRecord[]): Promise<boolean>;
+  /** false when `memberId` is not a direct member. */
+  removeMember(groupId: string, memberId: string, audit: AuditRecord[]): Promise<boolean>;
+  /** Direct members, by id, after `afterId`. */
+  members(groupId: string, page: { afterId?: string; limit: number }): Promise<GroupMember[]>;
+  /**
+   * Every member of the group and of the groups in it, at any depth, each once, by id, after
+   * `afterId`; never the group itself (membership may form a cycle).
+   */
+  transitiveMembers(groupId: string, page: { afterId?: string; limit: number }): Promise<GroupMember[]>;
 }
 
 export interface ApplicationStore {

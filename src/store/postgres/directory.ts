@@ -153,6 +153,7 @@ export class PgUserStore implements UserStore {
       if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
       await c.query(SQL.deleteUserCodes, [id]);
       await c.query(SQL.deleteUserDeviceCodes, [id]);
+      await c.query(SQL.deleteUserMemberships, [id]);
       await c.query(SQL.deleteUser, [tenantId, id]);
       for (const a of audit) await insertAudit(c, a);
       return true;

@@ -183,6 +183,7 @@ export class SqliteUserStore implements UserStore {
       if (event) writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
       this.s.stmt(SQL.deleteUserCodes).run(id);
       this.s.stmt(SQL.deleteUserDeviceCodes).run(id);
+      this.s.stmt(SQL.deleteUserMemberships).run(id);
       const info = this.s.stmt(SQL.deleteUser).run(tenantId, id);
       if (info.changes === 0) return false;
       for (const a of audit) insertAudit(this.s, a);

@@ -322,6 +322,28 @@ CREATE INDEX users_display_name_lower ON users (tenant_id, lower(display_name), 
 CREATE INDEX users_mail_lower ON users (tenant_id, lower(mail), id);
 `,
   },
+  {
+    version: 121,
+    name: 'security groups and their members',
+    sql: `
+CREATE TABLE groups (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  display_name TEXT NOT NULL,
+  description TEXT,
+  mail_nickname TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX groups_display_name_lower ON groups (tenant_id, lower(display_name), id);
+CREATE TABLE group_members (
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  member_id TEXT NOT NULL,
+  member_kind TEXT NOT NULL CHECK (member_kind IN ('user', 'group')),
+  PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX group_members_member ON group_members (member_id);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
