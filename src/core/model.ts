@@ -29,6 +29,26 @@ export interface User {
   createdAt: number;
 }
 
+/**
+ * A security group (Graph `microsoft.graph.group` with securityEnabled, not mail-enabled): the
+ * unit `portcullis revoke --group` acts on. Members are users and other groups.
+ */
+export interface Group {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  description: string | null;
+  mailNickname: string;
+  createdAt: number;
+}
+
+export type GroupMemberKind = 'user' | 'group';
+
+export interface GroupMember {
+  id: string;
+  kind: GroupMemberKind;
+}
+
 export interface ClientSecret {
   keyId: string;
   /** argon2id of the secret text; the text itself is never stored. */
@@ -227,7 +247,7 @@ export interface AuditIdentity {
 
 export interface AuditTarget {
   id: string;
-  type: 'User' | 'Application';
+  type: 'User' | 'Application' | 'Group';
   userPrincipalName: string | null;
   displayName: string | null;
   modifiedProperties: { displayName: string; oldValue: string | null; newValue: string | null }[];

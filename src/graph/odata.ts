@@ -1,14 +1,15 @@
 /**
- * The small part of OData v4 query syntax Portcullis supports: $select, a single `eq` in
- * $filter, $top and an opaque $skiptoken (keyset paging). Everything else is refused with the
- * error Graph gives, rather than ignored, so a client never silently gets unfiltered data.
+ * The part of OData v4 query syntax Portcullis supports: $select, $filter (a single `eq` here;
+ * the full expressions of /users in odata-filter.ts), $top, $count, $search, $orderby and an
+ * opaque $skiptoken (keyset paging). Everything else is refused with the error Graph gives,
+ * rather than ignored, so a client never silently gets unfiltered data.
  */
 import { DirectoryExpiredPageToken, RequestBadRequest, RequestUnsupportedQuery } from './errors.js';
 
-export type QueryOption = '$select' | '$filter' | '$top' | '$skiptoken';
+export type QueryOption = '$select' | '$filter' | '$top' | '$skiptoken' | '$count' | '$search' | '$orderby';
 export type QueryOptions = Partial<Record<QueryOption, string>>;
 
-const KNOWN_OPTIONS: readonly QueryOption[] = ['$select', '$filter', '$top', '$skiptoken'];
+const KNOWN_OPTIONS: readonly QueryOption[] = ['$select', '$filter', '$top', '$skiptoken', '$count', '$search', '$orderby'];
 
 /**
  * Reads the system query options (names are case-insensitive, `$` literal or %24-encoded),
@@ -104,7 +105,7 @@ export function decodeSkipToken(collection: string, raw: string): Record<string,
 /** An absolute @odata.nextLink: the same route with the same options and the next $skiptoken. */
 export function nextLink(routeUrl: string, options: QueryOptions, skipToken: string): string {
   const parts: string[] = [];
-  for (const name of ['$filter', '$select', '$top'] as const) {
+  for (const name of ['$filter', '$search', '$orderby', '$count', '$select', '$top'] as const) {
     const v = options[name];
     if (v !== undefined) parts.push(`${name}=${encodeURIComponent(v)}`);
   }

@@ -1,6 +1,6 @@
 /**
- * `/users` and `/users/{id | userPrincipalName}`: list (with $select, one `eq` $filter, $top
- * and keyset paging), get, create, update and delete. The rules of the directory are in
+ * `/users` and `/users/{id | userPrincipalName}`: list (with $filter, $search, $orderby, $count,
+ * $select, $top and keyset paging), count, get, create, update and delete. The rules of the directory are in
  * core/user-management.ts; this file checks permissions, the JSON shape, and maps rule
  * violations to Graph's messages.
  */
@@ -8,12 +8,14 @@ import { createUser, deleteUser, updateUser, UserRuleError, type UserChanges, ty
 import type { UserAction } from '../core/authorization/actions.js';
 import { mayAttempt, mayCreateUsers, mayPerform, type Actor } from '../core/authorization/decide.js';
 import type { User } from '../core/model.js';
+import type { UserOrderColumn } from '../store/store.js';
 import type { Caller } from './auth.js';
 import { actorOf, auditActor, demand, hasAnyPermission, hasAnyScope, type PermissionSet } from './authorize.js';
 import { requireJsonObject } from './body.js';
 import { DirectoryExpiredPageToken, RequestBadRequest, RequestResourceNotFound } from './errors.js';
 import { clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
-import { decodeSkipToken, encodeSkipToken, nextLink, parseEqFilter, parseSelect, parseTop, readQueryOptions } from './odata.js';
+import { decodeSkipToken, encodeSkipToken, nextLink, parseSelect, parseTop, readQueryOptions } from './odata.js';
+import { isEventual, readUserQuery } from './user-query.js';
 import { findUserByKey, isGuid } from './user-lookup.js';
 import { USER_PROPERTIES, USER_TYPE, userJson, usersContext } from './user-resource.js';
 
@@ -37,46 +39,83 @@ function readsBasicOnly(caller: Caller, target: User): boolean {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+const LIST_OPTIONS = ['$select', '$filter', '$search', '$orderby', '$count', '$top', '$skiptoken'] as const;
+
+/**
+ * `GET /users`: $filter, $search, $orderby, $count (graph/user-query.ts has Graph's rules),
+ * $select, $top and keyset paging: the $skiptoken carries the last user's sort value and id.
+ */
 async function listUsers(ctx: GraphContext): Promise<void> {
   demand(hasAnyPermission(ctx.caller, READ_USERS));
-  const options = readQueryOptions(ctx.request.query, ['$select', '$filter', '$top', '$skiptoken']);
+  const options = readQueryOptions(ctx.request.query, LIST_OPTIONS);
   const select = parseSelect(options.$select, USER_PROPERTIES, USER_TYPE);
   const top = parseTop(options.$top);
+  const query = readUserQuery(ctx.request, options);
   const { store, tenant } = ctx.services;
 
-  let page: User[];
-  let more = false;
-  if (options.$filter !== undefined) {
-    // An eq filter on a unique key matches at most one user: no paging.
-    const filter = parseEqFilter(options.$filter, ['userPrincipalName', 'id']);
-    const found =
-      filter.property === 'id'
-        ? isGuid(filter.value)
-          ? await store.users.findById(tenant.id, filter.value.toLowerCase())
-          : null
-        : await store.users.findByUserPrincipalName(tenant.id, filter.value);
-    page = found ? [found] : [];
-  } else {
-    const afterId = options.$skiptoken !== undefined ? pageAfter(options.$skiptoken) : undefined;
-    const rows = await store.users.list({ tenantId: tenant.id, limit: top + 1, ...(afterId !== undefined ? { afterId } : {}) });
-    more = rows.length > top;
-    page = rows.slice(0, top);
-  }
+  const position = options.$skiptoken !== undefined ? pageAfter(options.$skiptoken, query.orderBy) : {};
+  const rows = await store.users.list({
+    tenantId: tenant.id,
+    limit: top + 1,
+    ...(query.where ? { where: query.where } : {}),
+    ...(query.orderBy ? { orderBy: query.orderBy } : {}),
+    ...position,
+  });
+  const more = rows.length > top;
+  const page = rows.slice(0, top);
 
   const body: Record<string, unknown> = { '@odata.context': usersContext(serviceRoot(ctx), select, false) };
+  if (query.count) body['@odata.count'] = await store.users.count(tenant.id, query.where);
   const last = page[page.length - 1];
-  if (more && last) body['@odata.nextLink'] = nextLink(`${serviceRoot(ctx)}/users`, options, encodeSkipToken('users', { after: last.id }));
+  if (more && last) body['@odata.nextLink'] = nextLink(`${serviceRoot(ctx)}/users`, options, skipTokenAfter(last, query.orderBy));
   body.value = page.map((u) => userJson(u, { select, basicOnly: readsBasicOnly(ctx.caller, u) }));
   sendJson(ctx.reply, 200, body);
 }
 
-/** The keyset position a users $skiptoken carries: the last id of the previous page. */
-function pageAfter(skipToken: string): string {
-  const after = decodeSkipToken('users', skipToken).after;
+/**
+ * `GET /users/$count`: the number of users (matching $filter / $search) as text/plain. Graph
+ * answers it only with `ConsistencyLevel: eventual`.
+ */
+async function countUsers(ctx: GraphContext): Promise<void> {
+  demand(hasAnyPermission(ctx.caller, READ_USERS));
+  if (!isEventual(ctx.request)) throw new RequestBadRequest('$count is not currently supported.');
+  const options = readQueryOptions(ctx.request.query, ['$filter', '$search']);
+  const query = readUserQuery(ctx.request, options, true);
+  const n = await ctx.services.store.users.count(ctx.services.tenant.id, query.where);
+  ctx.reply.code(200).header('content-type', 'text/plain').header('odata-version', '4.0').send(String(n));
+}
+
+type SortKey = { column: UserOrderColumn; descending: boolean } | undefined;
+
+const SORT_VALUE: Record<UserOrderColumn, (u: User) => string | number> = {
+  displayName: (u) => u.displayName,
+  userPrincipalName: (u) => u.userPrincipalName,
+  createdDateTime: (u) => u.createdAt,
+};
+
+const orderName = (order: SortKey): string => (order ? `${order.column} ${order.descending ? 'desc' : 'asc'}` : 'id');
+
+function skipTokenAfter(last: User, order: SortKey): string {
+  if (!order) return encodeSkipToken('users', { after: last.id });
+  return encodeSkipToken('users', { after: last.id, o: orderName(order), k: SORT_VALUE[order.column](last) });
+}
+
+/** The keyset position a users $skiptoken carries: the last id (and sort value) of the previous page. */
+function pageAfter(skipToken: string, order: SortKey): { afterId: string } | { after: { key: string | number; id: string } } {
+  const p = decodeSkipToken('users', skipToken);
   // Our tokens carry a user id (a GUID); anything else is not ours (a NUL in it failed the
   // PostgreSQL query with 500; found by fuzzing).
-  if (typeof after !== 'string' || !isGuid(after)) throw new DirectoryExpiredPageToken();
-  return after;
+  if (typeof p.after !== 'string' || !isGuid(p.after)) throw new DirectoryExpiredPageToken();
+  if (!order) {
+    if (p.o !== undefined) throw new DirectoryExpiredPageToken();
+    return { afterId: p.after };
+  }
+  // A token of another order (or one whose key is of the wrong type) is not a position here.
+  const keyType = order.column === 'createdDateTime' ? 'number' : 'string';
+  if (p.o !== orderName(order) || typeof p.k !== keyType || (typeof p.k === 'string' && p.k.includes('\u0000'))) {
+    throw new DirectoryExpiredPageToken();
+  }
+  return { after: { key: p.k as string | number, id: p.after } };
 }
 
 async function getUser(ctx: GraphContext): Promise<void> {
@@ -306,6 +345,7 @@ async function removeUser(ctx: GraphContext): Promise<void> {
 
 export const userRoutes: GraphRoute[] = [
   { method: 'GET', path: '/users', handler: listUsers },
+  { method: 'GET', path: '/users/$count', handler: countUsers },
   { method: 'POST', path: '/users', handler: postUser },
   { method: 'GET', path: '/users/:id', handler: getUser },
   { method: 'PATCH', path: '/users/:id', handler: patchUser },

@@ -13,8 +13,18 @@ export const MAX_BATCH_SIZE = 20;
 const userPath = (idOrUpn: string) => `/users/${encodeURIComponent(idOrUpn)}`;
 
 function listQuery(o: ListOptions & { select?: readonly string[] }): Record<string, string | number | undefined> {
-  return { $filter: o.filter, $top: o.top, $select: o.select?.length ? o.select.join(',') : undefined };
+  return {
+    $filter: o.filter,
+    $search: o.search,
+    $orderby: o.orderBy,
+    $count: o.advanced ? 'true' : undefined,
+    $top: o.top,
+    $select: o.select?.length ? o.select.join(',') : undefined,
+  };
 }
+
+/** The header of an advanced query; a nextLink needs it again (it is not in the link). */
+const listHeaders = (o: ListOptions): Record<string, string> => (o.advanced ? { ConsistencyLevel: 'eventual' } : {});
 
 function toPage<T>(body: unknown): Page<T> {
   const b = (body ?? {}) as { value?: T[]; '@odata.nextLink'?: string };
@@ -31,9 +41,10 @@ export class GraphClient {
   readonly users = {
     /** One page of users. */
     list: async (o: ListOptions = {}): Promise<Page<User>> =>
-      toPage<User>((await this.transport.call('GET', '/users', { query: listQuery(o) })).body),
+      toPage<User>((await this.transport.call('GET', '/users', { query: listQuery(o), headers: listHeaders(o) })).body),
     /** Every user, page by page, following @odata.nextLink; stops after `maxPages` (bounded). */
-    listAll: (o: ListOptions = {}, maxPages = 100_000): AsyncGenerator<User> => this.all<User>('/users', listQuery(o), maxPages),
+    listAll: (o: ListOptions = {}, maxPages = 100_000): AsyncGenerator<User> =>
+      this.all<User>('/users', listQuery(o), maxPages, listHeaders(o)),
     get: async (idOrUpn: string, select?: readonly string[]): Promise<User> =>
       (await this.transport.call('GET', userPath(idOrUpn), { query: listQuery({ ...(select ? { select } : {}) }) })).body as User,
     create: async (user: NewUser): Promise<User> => (await this.transport.call('POST', '/users', { body: user })).body as User,
@@ -83,12 +94,17 @@ export class GraphClient {
       this.all<DirectoryAudit>('/auditLogs/directoryAudits', listQuery(o), maxPages),
   };
 
-  private async *all<T>(path: string, query: Record<string, string | number | undefined>, maxPages: number): AsyncGenerator<T> {
-    let page = toPage<T>((await this.transport.call('GET', path, { query })).body);
+  private async *all<T>(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    maxPages: number,
+    headers: Record<string, string> = {},
+  ): AsyncGenerator<T> {
+    let page = toPage<T>((await this.transport.call('GET', path, { query, headers })).body);
     for (let n = 1; ; n++) {
       yield* page.value;
       if (!page.nextLink || n >= maxPages) return;
-      page = toPage<T>((await this.transport.call('GET', page.nextLink)).body);
+      page = toPage<T>((await this.transport.call('GET', page.nextLink, { headers })).body);
     }
   }
 }

@@ -51,10 +51,20 @@ export interface Page<T> {
 }
 
 export interface ListOptions {
-  /** Passed as $filter (Portcullis supports one `eq` on a unique key). */
+  /** Passed as $filter (docs/graph-api.md lists the operators /users supports). */
   filter?: string;
+  /** Passed as $search, e.g. `"displayName:team"` (needs `consistencyLevel`). */
+  search?: string;
+  /** Passed as $orderby, e.g. `displayName desc`. */
+  orderBy?: string;
   top?: number;
   select?: readonly string[];
+  /**
+   * An advanced query (https://learn.microsoft.com/graph/aad-advanced-queries): sends the header
+   * `ConsistencyLevel: eventual` and `$count=true` on every page, so that `ne`, `not`, `endsWith`,
+   * $search and $orderby with $filter are accepted.
+   */
+  advanced?: boolean;
 }
 
 export interface BatchRequest {

@@ -11,6 +11,8 @@ import type {
   SsoSession,
   Tenant,
   User,
+  Group,
+  GroupMember,
 } from '../core/model.js';
 import type { DeliveryStatus, OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../core/security-event.js';
 import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../core/ssf-stream.js';
@@ -26,6 +28,7 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   tenants: TenantStore;
   users: UserStore;
+  groups: GroupStore;
   applications: ApplicationStore;
   sessions: SessionStore;
   codes: AuthorizationCodeStore;
@@ -81,12 +84,43 @@ export interface TenantStore {
   update(tenant: Tenant): Promise<void>;
 }
 
+/** The user properties a list query may test; graph/user-query.ts maps Graph's property names to these. */
+export type UserQueryColumn =
+  | 'id'
+  | 'userPrincipalName'
+  | 'displayName'
+  | 'mail'
+  | 'givenName'
+  | 'surname'
+  | 'accountEnabled'
+  | 'createdDateTime';
+export type UserTextColumn = 'id' | 'userPrincipalName' | 'displayName' | 'mail' | 'givenName' | 'surname';
+export type UserOrderColumn = 'displayName' | 'userPrincipalName' | 'createdDateTime';
+
+/**
+ * A condition on users, as data: the adapters turn it into SQL whose every value is a bound
+ * parameter (store/sql/user-query.ts). Text comparisons are case-insensitive, as Graph's are; a
+ * missing value (mail null) equals only null, and `ne` / `not` are two-valued (null ne 'x').
+ */
+export type UserCondition =
+  | { kind: 'and' | 'or'; items: UserCondition[] }
+  | { kind: 'not'; item: UserCondition }
+  | { kind: 'compare'; column: UserQueryColumn; op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'; value: string | number | boolean | null }
+  | { kind: 'startsWith' | 'endsWith'; column: UserTextColumn; value: string }
+  /** $search: some word of the value (split at space . - _ @) starts with `value`. */
+  | { kind: 'wordPrefix'; column: UserTextColumn; value: string };
+
 export interface UserListQuery {
   tenantId: string;
   /** Exact, case-insensitive userPrincipalName match. */
   userPrincipalName?: string;
-  /** Return users whose id sorts after this one (keyset paging). */
+  where?: UserCondition;
+  /** Sort order (case-insensitive for text); then by id. Without it, by id alone. */
+  orderBy?: { column: UserOrderColumn; descending: boolean };
+  /** Return users whose id sorts after this one (keyset paging, without orderBy). */
   afterId?: string;
+  /** Keyset paging with orderBy: the sort value and id of the last user of the previous page. */
+  after?: { key: string | number; id: string };
   limit: number;
 }
 
@@ -147,7 +181,37 @@ export interface UserStore {
    * transaction (see OutboxStore).
    */
   delete(tenantId: string, id: string, audit: AuditRecord[], securityEvent?: SecurityEventDraft): Promise<boolean>;
-  count(tenantId: string): Promise<number>;
+  /** The number of users, or of those matching `where`. */
+  count(tenantId: string, where?: UserCondition): Promise<number>;
+}
+
+export interface GroupListQuery {
+  tenantId: string;
+  /** Case-insensitive displayName equality or prefix. */
+  displayName?: { op: 'eq' | 'startsWith'; value: string };
+  /** Keyset paging by id. */
+  afterId?: string;
+  limit: number;
+}
+
+export interface GroupStore {
+  /** Throws ConflictError when the id is taken. Audit records commit with the group. */
+  insert(group: Group, audit?: AuditRecord[]): Promise<void>;
+  findById(tenantId: string, id: string): Promise<Group | null>;
+  list(query: GroupListQuery): Promise<Group[]>;
+  /** Deletes the group, its memberships and its membership in other groups; false if it did not exist. */
+  delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean>;
+  /** false when `member` already is a direct member. The caller checks that both exist. */
+  addMember(groupId: string, member: GroupMember, audit: AuditRecord[]): Promise<boolean>;
+  /** false when `memberId` is not a direct member. */
+  removeMember(groupId: string, memberId: string, audit: AuditRecord[]): Promise<boolean>;
+  /** Direct members, by id, after `afterId`. */
+  members(groupId: string, page: { afterId?: string; limit: number }): Promise<GroupMember[]>;
+  /**
+   * Every member of the group and of the groups in it, at any depth, each once, by id, after
+   * `afterId`; never the group itself (membership may form a cycle).
+   */
+  transitiveMembers(groupId: string, page: { afterId?: string; limit: number }): Promise<GroupMember[]>;
 }
 
 export interface ApplicationStore {

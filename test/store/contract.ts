@@ -7,6 +7,8 @@ import { ConflictError, type Store } from '../../src/store/store.js';
 import { outboxContractTests } from './outbox-contract.js';
 import { seedStateContract } from './seed-state-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
+import { userQueryContract } from './user-query-contract.js';
+import { groupStoreContract } from './group-contract.js';
 
 /**
  * The Store contract, written once and run against every adapter (src/store/store.ts is
@@ -102,6 +104,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
     after(async () => fx.cleanup());
     ssfStoreContract(() => s, TENANT, NOW);
     seedStateContract(() => s, NOW);
+    userQueryContract(() => s, NOW);
+    groupStoreContract(() => s, NOW);
 
     test('users: insert, find by id and UPN (case-insensitive), unique UPN, list with keyset paging', async () => {
       const a = user('Ann@contract.test', { roleTemplateIds: ['r2', 'r1'] });

@@ -4,6 +4,8 @@
  *       Revoke-MgUserSignInSession / Revoke-EntraUserAllRefreshToken (--beta: the Beta variants)
  *   --invalidate-all-refresh-tokens   Invoke-MgBetaInvalidateAllUserRefreshToken (beta action)
  *   --me                              Revoke-Entra[Beta]SignedInUserAllRefreshToken
+ *   --filter F                        the users a Graph $filter on /users selects
+ *                                     (Get-MgUser -Filter F -All | Revoke-MgUserSignInSession)
  * One user is one direct call (text output `True`, like the cmdlets); several go through $batch
  * (bulk/run-bulk.ts) with progress, per-user results and a summary.
  */
@@ -18,13 +20,16 @@ import { stderr, stdout, writeRecords } from '../output.js';
 import { ask, canAsk, isInteractive } from '../prompt.js';
 import { SCOPES } from '../scope-fix.js';
 
-const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --me) [options]
+const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --filter F | --me) [options]
 
 Revokes all refresh tokens and browser sessions of users (Graph revokeSignInSessions).
 
   --user-id, --object-id X      user id or userPrincipalName; repeatable; '-' reads stdin
                                 (no --user-id and piped stdin also reads it): one per line,
                                 JSON lines or a JSON array of objects with id / userPrincipalName
+  --filter F                    every user the Graph $filter F selects on /users, e.g.
+                                "startswith(displayName,'Team')" (sent as an advanced query,
+                                so ne / not / endsWith work too); needs User.Read.All
   --me                          revoke the signed-in user's own sessions (this CLI's too)
   --invalidate-all-refresh-tokens  call the beta invalidateAllRefreshTokens action instead
   --what-if                     list what would be revoked; call nothing
@@ -48,6 +53,30 @@ async function targets(values: Record<string, unknown>): Promise<string[]> {
   const all = [...fromFlag, ...fromStdin];
   const seen = new Set<string>();
   return all.filter((u) => (seen.has(u.toLowerCase()) ? false : (seen.add(u.toLowerCase()), true)));
+}
+
+/**
+ * The users a $filter selects, by userPrincipalName, every page. Sent as an advanced query
+ * (ConsistencyLevel: eventual, $count=true) so that every operator Graph has for /users works.
+ */
+async function usersMatching(env: NodeJS.ProcessEnv, common: CommonOptions, filter: string): Promise<string[]> {
+  const g = await openGraph(env, common);
+  const found: string[] = [];
+  try {
+    for await (const u of g.client.users.listAll({ filter, select: ['id', 'userPrincipalName'], top: 999, advanced: true })) {
+      found.push(u.userPrincipalName ?? u.id);
+    }
+  } catch (e) {
+    throw toCliError(e, {
+      action: `list the users matching '${filter}'`,
+      needs: 'scope User.Read.All (or User.ReadBasic.All, Directory.Read.All); app-only: User.Read.All',
+      server: g.session.graphUrl,
+      scopes: g.scopeNeed(SCOPES.readUsers),
+    });
+  } finally {
+    await g.saveResponseHeaders(false);
+  }
+  return found;
 }
 
 function describe(action: Action, user: string): string {
@@ -158,6 +187,7 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
     'user-id': { type: 'string', multiple: true },
     'object-id': { type: 'string', multiple: true },
     me: { type: 'boolean' },
+    filter: { type: 'string' },
     'invalidate-all-refresh-tokens': { type: 'boolean' },
     'what-if': { type: 'boolean' },
     confirm: { type: 'boolean' },
@@ -179,8 +209,33 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (values.me && merged['user-id'].length > 0) throw new CliError('use either --me or --user-id, not both', EXIT.USAGE);
   if (values.confirm && values.yes) throw new CliError('--confirm and --yes contradict each other', EXIT.USAGE);
 
-  let users = values.me ? ['me'] : await targets(merged);
-  if (users.length === 0) throw new CliError('no users given: use --user-id, --me, or pipe ids to stdin', EXIT.USAGE);
+  const filter = values.filter as string | undefined;
+  if (filter !== undefined && (values.me || merged['user-id'].length > 0)) {
+    throw new CliError('use one of --filter, --user-id and --me', EXIT.USAGE);
+  }
+  if (filter !== undefined) {
+    const users = await usersMatching(env, common, filter);
+    if (users.length === 0) {
+      stderr(`No user matches the filter; nothing to revoke.\n`);
+      return EXIT.OK;
+    }
+    return act(env, common, action, users, values, parallel);
+  }
+  const users = values.me ? ['me'] : await targets(merged);
+  if (users.length === 0) throw new CliError('no users given: use --user-id, --filter, --me, or pipe ids to stdin', EXIT.USAGE);
+  return act(env, common, action, users, values, parallel);
+}
+
+/** What-if, confirmation, then one direct call or the bulk path: the same for every way of naming users. */
+async function act(
+  env: NodeJS.ProcessEnv,
+  common: CommonOptions,
+  action: Action,
+  given: string[],
+  values: Record<string, unknown>,
+  parallel: number,
+): Promise<number> {
+  let users = given;
 
   if (values['what-if']) {
     writeRecords(

@@ -1,5 +1,5 @@
 import type { Application, AuditRecord, Tenant, User } from '../../core/model.js';
-import type { ApplicationStore, TenantStore, UserListQuery, UserPatch, UserStore } from '../store.js';
+import type { ApplicationStore, TenantStore, UserCondition, UserListQuery, UserPatch, UserStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
@@ -9,8 +9,13 @@ import { USER_SELECT, toApplication, toUser } from './rows.js';
 import { revokedUser } from '../../core/credential-verdicts.js';
 import { DIRECTORY_SQL, applicationArgs, identifierUriKey, isPureRevoke, userArgs, userUpdate } from '../sql/directory.js';
 import { numbered, numberedAll } from '../sql/placeholders.js';
+import { COUNT_MATCHING_USERS, conditionSql, listSql, type UserQueryDialect } from '../sql/user-query.js';
 
 const SQL = numberedAll(DIRECTORY_SQL);
+/** Text in the "C" collation: by code point, as SQLite's binary order (store/sql/user-query.ts). */
+const PG_QUERY: UserQueryDialect = { collate: ' COLLATE "C"', chr: 'chr', flag: (b) => b };
+/** A condition value PostgreSQL cannot bind (unstorable-text.ts): the graph layer refuses these; here they match nothing. */
+const holdsUnstorable = (args: unknown[]): boolean => args.some((a) => typeof a === 'string' && unstorableText(a));
 /** PostgreSQL binds flags as BOOLEAN. */
 const flag = (b: boolean): boolean => b;
 
@@ -73,19 +78,10 @@ export class PgUserStore implements UserStore {
   }
 
   async list(q: UserListQuery): Promise<User[]> {
-    const where = ['u.tenant_id = $1'];
-    const args: unknown[] = [q.tenantId];
-    if (q.userPrincipalName !== undefined) {
-      if (unstorableText(q.userPrincipalName)) return [];
-      args.push(q.userPrincipalName.toLowerCase());
-      where.push(`u.upn_lower = $${args.length}`);
-    }
-    if (q.afterId !== undefined) {
-      args.push(q.afterId);
-      where.push(`u.id > $${args.length}`);
-    }
-    args.push(q.limit);
-    const { rows } = await this.db.query(`${USER_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.id LIMIT $${args.length}`, args);
+    const { where, args, orderBy } = listSql(q, PG_QUERY);
+    if (holdsUnstorable(args)) return [];
+    const sql = numbered(`${USER_SELECT} WHERE ${['u.tenant_id = ?', ...where].join(' AND ')} ORDER BY ${orderBy} LIMIT ?`);
+    const { rows } = await this.db.query(sql, [q.tenantId, ...args, q.limit]);
     return rows.map(toUser);
   }
 
@@ -157,6 +153,7 @@ export class PgUserStore implements UserStore {
       if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
       await c.query(SQL.deleteUserCodes, [id]);
       await c.query(SQL.deleteUserDeviceCodes, [id]);
+      await c.query(SQL.deleteUserMemberships, [id]);
       await c.query(SQL.deleteUser, [tenantId, id]);
       for (const a of audit) await insertAudit(c, a);
       return true;
@@ -165,8 +162,14 @@ export class PgUserStore implements UserStore {
     return deleted;
   }
 
-  async count(tenantId: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: number }>(SQL.countUsers, [tenantId]);
+  async count(tenantId: string, where?: UserCondition): Promise<number> {
+    if (!where) {
+      const { rows } = await this.db.query<{ n: number }>(SQL.countUsers, [tenantId]);
+      return rows[0]?.n ?? 0;
+    }
+    const c = conditionSql(where, PG_QUERY);
+    if (holdsUnstorable(c.args)) return 0;
+    const { rows } = await this.db.query<{ n: number }>(numbered(`${COUNT_MATCHING_USERS} AND ${c.sql}`), [tenantId, ...c.args]);
     return rows[0]?.n ?? 0;
   }
 }

@@ -343,6 +343,37 @@ CREATE TABLE application_identifier_uris (
 CREATE INDEX application_identifier_uris_app ON application_identifier_uris(app_id);
 `,
   },
+  {
+    version: 120,
+    name: 'user query indexes (case-insensitive displayName, mail, userPrincipalName)',
+    sql: `
+CREATE INDEX users_display_name_lower ON users (tenant_id, (lower(display_name) COLLATE "C"), id);
+CREATE INDEX users_mail_lower ON users (tenant_id, (lower(mail) COLLATE "C"), id);
+CREATE INDEX users_upn_lower_id ON users (tenant_id, (upn_lower COLLATE "C"), id);
+`,
+  },
+  {
+    version: 121,
+    name: 'security groups and their members',
+    sql: `
+CREATE TABLE groups (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  display_name TEXT NOT NULL,
+  description TEXT,
+  mail_nickname TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX groups_display_name_lower ON groups (tenant_id, (lower(display_name) COLLATE "C"), id);
+CREATE TABLE group_members (
+  group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  member_id TEXT NOT NULL,
+  member_kind TEXT NOT NULL CHECK (member_kind IN ('user', 'group')),
+  PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX group_members_member ON group_members (member_id);
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */
@@ -376,7 +407,7 @@ export async function migratePostgres(pool: Pool, now: number): Promise<number[]
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
   // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF, 50–59 signing-key activation,
-  // 60–69 application directory roles, 70–79 seed state, 80–89 server secrets).
+  // 60–69 application directory roles, 70–79 seed state, 80–89 server secrets, 120–129 user queries).
   for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     const client = await pool.connect();
     let failure: Error | undefined;

@@ -3,6 +3,7 @@ import { PgAuditStore, PgSigningKeyStore } from './audit-keys.js';
 import { PgAuthorizationCodeStore, PgDeviceCodeStore, PgGrantStore, PgSessionStore } from './credentials.js';
 import { PgDb, type PgStoreOptions } from './database.js';
 import { PgApplicationStore, PgTenantStore, PgUserStore } from './directory.js';
+import { PgGroupStore } from './groups.js';
 import { PgOutboxStore } from './outbox.js';
 import { PgOpsStore } from './ops.js';
 import { PgSsfStore } from './ssf.js';
@@ -33,6 +34,7 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     kind: 'postgres',
     tenants: new PgTenantStore(db),
     users: new PgUserStore(db),
+    groups: new PgGroupStore(db),
     applications: new PgApplicationStore(db),
     sessions: new PgSessionStore(db),
     codes: new PgAuthorizationCodeStore(db),

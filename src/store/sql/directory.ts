@@ -23,6 +23,8 @@ export const DIRECTORY_SQL = {
   /** Credentials first on delete: codes and device codes reference the user without a grant row. */
   deleteUserCodes: 'DELETE FROM authorization_codes WHERE user_id = ?',
   deleteUserDeviceCodes: 'DELETE FROM device_codes WHERE user_id = ?',
+  /** A deleted user leaves every group (members have no foreign key: a member is a user or a group). */
+  deleteUserMemberships: 'DELETE FROM group_members WHERE member_id = ?',
   deleteUser: 'DELETE FROM users WHERE tenant_id = ? AND id = ?',
   countUsers: 'SELECT count(*) AS n FROM users WHERE tenant_id = ?',
   selectApplication: 'SELECT * FROM applications WHERE tenant_id = ? AND app_id = ?',

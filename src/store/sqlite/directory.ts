@@ -1,11 +1,20 @@
 import type { Application, AuditRecord, Tenant, User } from '../../core/model.js';
-import { ConflictError, type ApplicationStore, type TenantStore, type UserListQuery, type UserPatch, type UserStore } from '../store.js';
+import {
+  ConflictError,
+  type ApplicationStore,
+  type TenantStore,
+  type UserCondition,
+  type UserListQuery,
+  type UserPatch,
+  type UserStore,
+} from '../store.js';
 import type { SqliteDb } from './database.js';
 import { insertAudit } from './audit-keys.js';
 import { writeSecurityEventSync } from './outbox.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { revokedUser } from '../../core/credential-verdicts.js';
+import { COUNT_MATCHING_USERS, conditionSql, listSql, type UserQueryDialect } from '../sql/user-query.js';
 import { DIRECTORY_SQL as SQL, applicationArgs, identifierUriKey, isPureRevoke, userArgs, userUpdate } from '../sql/directory.js';
 
 export class SqliteTenantStore implements TenantStore {
@@ -26,6 +35,7 @@ export class SqliteTenantStore implements TenantStore {
 
 /** SQLite has no BOOLEAN: flags are INTEGER 0/1. */
 const flag = (b: boolean): number => (b ? 1 : 0);
+const SQLITE_QUERY: UserQueryDialect = { collate: '', chr: 'char', flag };
 
 function isUniqueViolation(e: unknown): boolean {
   return e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('SQLITE_CONSTRAINT');
@@ -60,19 +70,12 @@ export class SqliteUserStore implements UserStore {
   }
 
   async list(q: UserListQuery): Promise<User[]> {
-    const where = ['u.tenant_id = ?'];
-    const args: unknown[] = [q.tenantId];
-    if (q.userPrincipalName !== undefined) {
-      where.push('u.upn_lower = ?');
-      args.push(q.userPrincipalName.toLowerCase());
-    }
-    if (q.afterId !== undefined) {
-      where.push('u.id > ?');
-      args.push(q.afterId);
-    }
-    args.push(q.limit);
-    const rows = this.s.stmt(`${USER_SELECT} WHERE ${where.join(' AND ')} ORDER BY u.id LIMIT ?`).all(...args) as Record<string, unknown>[];
-    return rows.map(toUser);
+    const { where, args, orderBy } = listSql(q, SQLITE_QUERY);
+    const sql = `${USER_SELECT} WHERE ${['u.tenant_id = ?', ...where].join(' AND ')} ORDER BY ${orderBy} LIMIT ?`;
+    // Statements a condition shapes are prepared each time, so that client-chosen filters cannot
+    // grow the statement cache without bound; the few fixed shapes are cached.
+    const stmt = q.where ? this.s.db.prepare(sql) : this.s.stmt(sql);
+    return (stmt.all(q.tenantId, ...args, q.limit) as Record<string, unknown>[]).map(toUser);
   }
 
   async insert(u: User, audit: AuditRecord[] = []): Promise<void> {
@@ -180,6 +183,7 @@ export class SqliteUserStore implements UserStore {
       if (event) writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
       this.s.stmt(SQL.deleteUserCodes).run(id);
       this.s.stmt(SQL.deleteUserDeviceCodes).run(id);
+      this.s.stmt(SQL.deleteUserMemberships).run(id);
       const info = this.s.stmt(SQL.deleteUser).run(tenantId, id);
       if (info.changes === 0) return false;
       for (const a of audit) insertAudit(this.s, a);
@@ -189,8 +193,10 @@ export class SqliteUserStore implements UserStore {
     return deleted;
   }
 
-  async count(tenantId: string): Promise<number> {
-    return (this.s.stmt(SQL.countUsers).get(tenantId) as { n: number }).n;
+  async count(tenantId: string, where?: UserCondition): Promise<number> {
+    if (!where) return (this.s.stmt(SQL.countUsers).get(tenantId) as { n: number }).n;
+    const c = conditionSql(where, SQLITE_QUERY);
+    return (this.s.db.prepare(`${COUNT_MATCHING_USERS} AND ${c.sql}`).get(tenantId, ...c.args) as { n: number }).n;
   }
 }
 

@@ -3,6 +3,7 @@ import { SqliteAuditStore, SqliteSigningKeyStore } from './audit-keys.js';
 import { SqliteAuthorizationCodeStore, SqliteDeviceCodeStore, SqliteGrantStore, SqliteSessionStore } from './credentials.js';
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
+import { SqliteGroupStore } from './groups.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteOpsStore } from './ops.js';
 import { SqliteSsfStore } from './ssf.js';
@@ -28,6 +29,7 @@ export function sqliteStoreOn(db: SqliteDb): Store {
     kind: 'sqlite',
     tenants: w(new SqliteTenantStore(db)),
     users: w(users),
+    groups: w(new SqliteGroupStore(db)),
     applications: w(new SqliteApplicationStore(db)),
     sessions: w(new SqliteSessionStore(db, users)),
     codes: w(new SqliteAuthorizationCodeStore(db, users)),

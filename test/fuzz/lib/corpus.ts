@@ -20,7 +20,7 @@ export interface HttpCorpusEntry {
 }
 
 export interface TextCorpusEntry {
-  kind: 'seed' | 'stdin';
+  kind: 'seed' | 'stdin' | 'odata';
   reason: string;
   input: string;
 }
