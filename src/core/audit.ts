@@ -10,6 +10,8 @@ export const ACTIVITY = {
   updateUser: 'Update user',
   addUser: 'Add user',
   deleteUser: 'Delete user',
+  /** RFC 7009 token revocation by an application (Portcullis; Entra has no such endpoint or activity). */
+  revokeToken: 'Revoke token',
   /** Smart lockout (core/lockout.ts): a subject reached its failure threshold and is locked. */
   lockout: 'Smart lockout',
 } as const;

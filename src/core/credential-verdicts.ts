@@ -137,6 +137,11 @@ export function sessionIsLive(session: SsoSession, user: User | null, now: numbe
   return session.endedAt === null && session.expiresAt > now && userVerdict(user, session.epoch) === null;
 }
 
+/** A grant still yields tokens while not revoked and its user passes the verdict at the grant's epoch. */
+export function grantIsLive(grant: Grant, user: User | null): user is User {
+  return grant.revokedAt === null && userVerdict(user, grant.epoch) === null;
+}
+
 /**
  * The user as a revoke leaves it (revokeSignInSessions; docs/revocation-model.md): the
  * epoch moves on, so every credential carrying the old one is dead, and both valid-from stamps

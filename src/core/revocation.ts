@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
 import { ACTIVITY, isoOrNull, userManagementRecord, userTarget } from './audit.js';
-import type { AuditIdentity, User } from './model.js';
+import type { Application, AuditIdentity, User } from './model.js';
 
 /**
  * The ways a user's or a grant's credentials are revoked (docs/revocation-model.md), as operators
@@ -25,13 +25,14 @@ export interface RevocationObserver {
  * one transaction bumps the user's epoch, sets both valid-from timestamps to the same instant
  * and writes the audit record; it has committed durably when the promise resolves, so the
  * caller may answer. Every credential carrying the old epoch is dead from then on (I1).
- * The same transaction writes the 'sessions-revoked' security event (the outbox).
+ * The same transaction writes the 'sessions-revoked' security event (the outbox) and the
+ * revocation receipt of what it cut (docs/receipts.md), keyed by `correlationId`.
  * Returns the updated user, or null if it no longer exists.
  */
 export async function revokeUserSessions(
   store: Store,
   clock: Clock,
-  args: { target: User; actor: AuditIdentity; correlationId: string },
+  args: { target: User; actor: AuditIdentity; correlationId: string; kind?: 'revokeSignInSessions' | 'invalidateAllRefreshTokens' },
 ): Promise<User | null> {
   const now = clock.now();
   const { target } = args;
@@ -61,5 +62,43 @@ export async function revokeUserSessions(
       initiatedBy: args.actor,
       correlationId: args.correlationId,
     },
+    receipt: { kind: args.kind ?? 'revokeSignInSessions', correlationId: args.correlationId, initiatedBy: args.actor },
+  });
+}
+
+/**
+ * RFC 7009 token revocation of one grant (a refresh-token family) by the application it was issued
+ * to. One transaction revokes the grant and, if it was live, writes the audit record
+ * ('Revoke token'), the 'token-revoked' security event (back-channel logout to the application for
+ * that session, SSF session-revoked naming it: docs/push-revocation.md) and the revocation receipt
+ * (docs/receipts.md). Returns whether the grant was live; a dead one is only marked revoked.
+ */
+export async function revokeGrantOfApp(
+  store: Store,
+  clock: Clock,
+  args: { grantId: string; user: User; app: Pick<Application, 'appId' | 'displayName'>; correlationId: string },
+): Promise<boolean> {
+  const now = clock.now();
+  const actor: AuditIdentity = { app: { appId: args.app.appId, displayName: args.app.displayName } };
+  const record = userManagementRecord({
+    tenantId: args.user.tenantId,
+    at: now,
+    activity: ACTIVITY.revokeToken,
+    operationType: 'Update',
+    actor,
+    correlationId: args.correlationId,
+    target: userTarget(args.user, [{ displayName: 'RevokedGrant', oldValue: null, newValue: args.grantId }]),
+  });
+  return store.grants.revoke(args.grantId, now, {
+    audit: [record],
+    // The application ends its own session with the user (a sign-out in the app, RFC 7009 §1).
+    securityEvent: {
+      type: 'token-revoked',
+      occurredAt: now,
+      initiatingEntity: 'user',
+      initiatedBy: actor,
+      correlationId: args.correlationId,
+    },
+    receipt: { kind: 'tokenRevocation', correlationId: args.correlationId, initiatedBy: actor },
   });
 }

@@ -51,16 +51,3 @@ export function resolveRole(nameOrId: string): string | undefined {
   }
   return undefined;
 }
-
-/** Roles that may read the directory audit log (Graph: directoryAudits, delegated). */
-export function mayReadAuditLogs(actorRoles: readonly string[]): boolean {
-  const readers: readonly string[] = [
-    ROLE.globalAdministrator,
-    ROLE.globalReader,
-    ROLE.securityAdministrator,
-    ROLE.securityReader,
-    ROLE.reportsReader,
-    ROLE.userAdministrator,
-  ];
-  return actorRoles.some((r) => readers.includes(r));
-}

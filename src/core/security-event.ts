@@ -13,7 +13,9 @@ export type SecurityEventType =
   | 'signed-out'
   | 'account-disabled'
   | 'user-deleted'
-  | 'password-reset';
+  | 'password-reset'
+  /** RFC 7009: an application revoked one of its grants (a refresh-token family); `sessions` names that grant's session. */
+  | 'token-revoked';
 
 /** CAEP 1.0 §2 `initiating_entity`. */
 export type InitiatingEntity = 'admin' | 'user' | 'policy' | 'system';

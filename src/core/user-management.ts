@@ -257,6 +257,12 @@ export async function updateUser(deps: UserManagementDeps, target: User, changes
             initiatedBy: ctx.actor,
             correlationId: ctx.correlationId,
           },
+          // docs/receipts.md: what the disable or reset cut, captured in the same transaction.
+          receipt: {
+            kind: eventType === 'account-disabled' ? 'accountDisabled' : 'passwordReset',
+            correlationId: ctx.correlationId,
+            initiatedBy: ctx.actor,
+          },
         }
       : {}),
     audit,

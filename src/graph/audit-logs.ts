@@ -2,19 +2,48 @@
  * `GET /auditLogs/directoryAudits`: the directory audit log, newest first, shaped like Graph's
  * directoryAudit resource; `$filter=activityDisplayName eq '…'`, $top and keyset paging.
  */
-import { isoOrNull } from '../core/audit.js';
+import { ACTIVITY, isoOrNull } from '../core/audit.js';
+import { cutCounts } from '../core/revocation-receipt.js';
+import type { StoredReceipt } from '../store/store.js';
 import type { AuditRecord } from '../core/model.js';
-import { mayReadAuditLogs } from '../core/roles.js';
-import { demand, hasAnyPermission, type PermissionSet } from './authorize.js';
+import { mayReadAll } from '../core/authorization/read-actions.js';
+import { actorOf, demand } from './authorize.js';
 import { DirectoryExpiredPageToken } from './errors.js';
 import { sendJson, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
 import { isGuid } from './user-lookup.js';
+import { receiptPath } from './revocation-receipts.js';
 import { decodeSkipToken, encodeSkipToken, nextLink, parseEqFilter, parseTop, readQueryOptions } from './odata.js';
 
-/** Graph "List directoryAudits": AuditLog.Read.All, and for delegated calls a reader role. */
-const READ_AUDIT: PermissionSet = { delegated: ['AuditLog.Read.All'], application: ['AuditLog.Read.All'] };
+/** The activities that revoke, whose records link to the revoke's receipt (docs/receipts.md). */
+const REVOKING: ReadonlySet<string> = new Set([
+  ACTIVITY.revokeSessions,
+  ACTIVITY.disableAccount,
+  ACTIVITY.resetPassword,
+  ACTIVITY.revokeToken,
+]);
 
-export function directoryAuditJson(r: AuditRecord): Record<string, unknown> {
+/** The receipt a record belongs to: same correlation id, about the record's target user, of a revoking activity. */
+function receiptOf(r: AuditRecord, receipts: readonly StoredReceipt[]): StoredReceipt | undefined {
+  if (!REVOKING.has(r.activityDisplayName)) return undefined;
+  return receipts.find((x) => x.correlationId === r.correlationId && r.targetResources.some((t) => t.id === x.userId));
+}
+
+/**
+ * Graph's keyValue `additionalDetails` of a revoking record: where its receipt is and what it cut
+ * (https://learn.microsoft.com/graph/api/resources/directoryaudit: "Indicates additional details on the activity").
+ */
+function receiptDetails(root: string, receipt: StoredReceipt | undefined): { key: string; value: string }[] {
+  if (!receipt) return [];
+  const counts = cutCounts(receipt.cut);
+  return [
+    { key: 'revocationReceipt', value: receiptPath(root, receipt.correlationId) },
+    { key: 'sessionsRevoked', value: String(counts.sessions) },
+    { key: 'grantsRevoked', value: String(counts.grants) },
+    { key: 'refreshTokensRevoked', value: String(counts.refreshTokens) },
+  ];
+}
+
+export function directoryAuditJson(r: AuditRecord, additionalDetails: { key: string; value: string }[] = []): Record<string, unknown> {
   const { user, app } = r.initiatedBy;
   return {
     id: r.id,
@@ -38,7 +67,7 @@ export function directoryAuditJson(r: AuditRecord): Record<string, unknown> {
       groupType: null,
       modifiedProperties: t.modifiedProperties.map((m) => ({ displayName: m.displayName, oldValue: m.oldValue, newValue: m.newValue })),
     })),
-    additionalDetails: [],
+    additionalDetails,
   };
 }
 
@@ -53,7 +82,7 @@ function pageBefore(skipToken: string): { at: number; id: string } {
 
 async function listDirectoryAudits(ctx: GraphContext): Promise<void> {
   const { caller } = ctx;
-  demand(hasAnyPermission(caller, READ_AUDIT) && (caller.kind === 'app' || mayReadAuditLogs(caller.user.roleTemplateIds)));
+  demand(mayReadAll(actorOf(caller), 'readDirectoryAudits'));
   const options = readQueryOptions(ctx.request.query, ['$filter', '$top', '$skiptoken']);
   const top = parseTop(options.$top);
   const filter = options.$filter !== undefined ? parseEqFilter(options.$filter, ['activityDisplayName']) : undefined;
@@ -75,7 +104,10 @@ async function listDirectoryAudits(ctx: GraphContext): Promise<void> {
       encodeSkipToken('directoryAudits', { at: last.activityDateTime, id: last.id }),
     );
   }
-  body.value = page.map(directoryAuditJson);
+  const receipts = await ctx.services.store.receipts.findByCorrelationIds(ctx.services.tenant.id, [
+    ...new Set(page.filter((r) => REVOKING.has(r.activityDisplayName)).map((r) => r.correlationId)),
+  ]);
+  body.value = page.map((r) => directoryAuditJson(r, receiptDetails(root, receiptOf(r, receipts))));
   sendJson(ctx.reply, 200, body);
 }
 

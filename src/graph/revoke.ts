@@ -81,7 +81,12 @@ export async function revokeAs(
   correlationId: string,
 ): Promise<RevokeAnswer> {
   const target = await authorizeTarget(services, caller, action, key);
-  const updated = await revokeUserSessions(services.store, services.clock, { target, actor: auditActor(caller), correlationId });
+  const updated = await revokeUserSessions(services.store, services.clock, {
+    target,
+    actor: auditActor(caller),
+    correlationId,
+    kind: action.action === 'invalidateAllRefreshTokens' ? 'invalidateAllRefreshTokens' : 'revokeSignInSessions',
+  });
   if (!updated) throw new RequestResourceNotFound(target.id); // deleted between lookup and revoke
   services.metrics.revoked(action.kind);
   return action.answer(services, version);

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import { applicationRoutes } from './applications.js';
 import { auditLogRoutes } from './audit-logs.js';
+import { revocationReceiptRoutes } from './revocation-receipts.js';
 import { authenticate } from './auth.js';
 import { batchRoutes } from './batch.js';
 import { registerBodyParsers } from './body.js';
@@ -20,7 +21,14 @@ import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
 
-export const GRAPH_ROUTES: readonly GraphRoute[] = [...userRoutes, ...meRoutes, ...revokeRoutes, ...auditLogRoutes, ...applicationRoutes];
+export const GRAPH_ROUTES: readonly GraphRoute[] = [
+  ...userRoutes,
+  ...meRoutes,
+  ...revokeRoutes,
+  ...auditLogRoutes,
+  ...revocationReceiptRoutes,
+  ...applicationRoutes,
+];
 export const GRAPH_VERSIONS: readonly GraphVersion[] = ['v1.0', 'beta'];
 
 /** What every Graph route runs with: the services and, when configured, the throttle. */

@@ -5,12 +5,24 @@
  */
 import { GraphError } from './graph-error.js';
 import { GraphTransport, type GraphClientOptions } from './transport.js';
-import type { BatchRequest, BatchResponse, DirectoryAudit, GraphVersion, ListOptions, NewUser, Page, User, UserChanges } from './types.js';
+import type {
+  BatchRequest,
+  BatchResponse,
+  DirectoryAudit,
+  GraphVersion,
+  ListOptions,
+  NewUser,
+  Page,
+  RevocationReceipt,
+  User,
+  UserChanges,
+} from './types.js';
 
 /** Graph's per-batch limit (https://learn.microsoft.com/graph/json-batching). */
 export const MAX_BATCH_SIZE = 20;
 
 const userPath = (idOrUpn: string) => `/users/${encodeURIComponent(idOrUpn)}`;
+const requestIdHeader = (id: string | undefined) => (id ? { headers: { 'client-request-id': id } } : {});
 
 function listQuery(o: ListOptions & { select?: readonly string[] }): Record<string, string | number | undefined> {
   return {
@@ -64,18 +76,25 @@ export class GraphClient {
   /**
    * `POST /users/{id}/revokeSignInSessions`, or `/me/...` for `'me'`. Graph answers 200 with a
    * Boolean that is always true (https://learn.microsoft.com/graph/known-issues): any 2xx means success.
+   * `clientRequestId` is sent as `client-request-id`: on Portcullis, the key of the revoke's receipt.
    */
-  async revokeSignInSessions(idOrUpn: string | 'me', version?: GraphVersion): Promise<boolean> {
+  async revokeSignInSessions(idOrUpn: string | 'me', version?: GraphVersion, o: { clientRequestId?: string } = {}): Promise<boolean> {
     const path = idOrUpn === 'me' ? '/me/revokeSignInSessions' : `${userPath(idOrUpn)}/revokeSignInSessions`;
-    await this.transport.call('POST', path, { body: {}, ...(version ? { version } : {}) });
+    await this.transport.call('POST', path, { body: {}, ...(version ? { version } : {}), ...requestIdHeader(o.clientRequestId) });
     return true;
   }
 
   /** Beta `invalidateAllRefreshTokens` (204; https://learn.microsoft.com/graph/api/user-invalidateallrefreshtokens?view=graph-rest-beta). Always sent to /beta. */
-  async invalidateAllRefreshTokens(idOrUpn: string | 'me'): Promise<boolean> {
+  async invalidateAllRefreshTokens(idOrUpn: string | 'me', o: { clientRequestId?: string } = {}): Promise<boolean> {
     const path = idOrUpn === 'me' ? '/me/invalidateAllRefreshTokens' : `${userPath(idOrUpn)}/invalidateAllRefreshTokens`;
-    await this.transport.call('POST', path, { body: {}, version: 'beta' });
+    await this.transport.call('POST', path, { body: {}, version: 'beta', ...requestIdHeader(o.clientRequestId) });
     return true;
+  }
+
+  /** Portcullis only: the receipt of the revoke sent with this client-request-id (docs/receipts.md). */
+  async revocationReceipt(correlationId: string): Promise<RevocationReceipt> {
+    return (await this.transport.call('GET', `/auditLogs/revocationReceipts/${encodeURIComponent(correlationId)}`))
+      .body as RevocationReceipt;
   }
 
   /** One JSON batch (≤ 20 requests). Inner failures are returned, not thrown: see GraphError.from. */

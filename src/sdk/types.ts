@@ -91,3 +91,41 @@ export interface ResponseInfo {
   status: number;
   headers: Record<string, string>;
 }
+
+/**
+ * A revocation receipt (Portcullis extension, GET /auditLogs/revocationReceipts/{correlationId};
+ * docs/receipts.md): what one revoke cut and the outcome of each message it caused.
+ */
+export interface RevocationReceipt {
+  id: string;
+  correlationId: string;
+  revocationType: string;
+  revokedDateTime: string;
+  user: { id: string; userPrincipalName: string };
+  initiatedBy: {
+    user: { id: string; displayName: string; userPrincipalName: string } | null;
+    app: { appId: string; displayName: string } | null;
+  };
+  sessionsRevoked: number;
+  grantsRevoked: number;
+  refreshTokensRevoked: number;
+  sessionIds: string[];
+  applications: { appId: string; grantIds: string[]; refreshTokenIds: string[]; sessionIds: string[] }[];
+  notifications: {
+    state: 'none' | 'planning' | 'planned' | 'expired';
+    planned: boolean;
+    pending: number;
+    delivered: number;
+    failed: number;
+  };
+  deliveries: {
+    id: string;
+    channel: string;
+    destination: string;
+    status: 'pending' | 'delivered' | 'failed';
+    attempts: number;
+    lastError: string | null;
+    createdDateTime: string;
+    completedDateTime: string | null;
+  }[];
+}

@@ -24,6 +24,7 @@ const REASON: Record<SecurityEvent['type'], string> = {
   'account-disabled': 'The account was disabled.',
   'user-deleted': 'The user was deleted.',
   'password-reset': 'The password was reset.',
+  'token-revoked': 'The application revoked its tokens of this session.',
 };
 
 /** RFC 8417 §2.2 txn: one id for every SET of one security event, stable across re-plans. */
@@ -45,6 +46,13 @@ export function signalsOf(event: SecurityEvent): UserSignal[] {
     initiatingEntity: event.initiatingEntity,
     reasonAdmin: REASON[event.type],
   };
+  if (event.type === 'token-revoked') {
+    // One application's grant, not the user's sessions: only a grant tied to a browser session
+    // can be named (CAEP session-revoked with sub_id.session); one without a session has nothing
+    // a receiver could act on short of ending all the user's sessions, which did not happen.
+    const sids = event.sessions.map((s) => s.sid).filter((sid): sid is string => sid !== null);
+    return sids.map((sid) => ({ ...base, type: 'session-revoked', sessionId: sid }));
+  }
   if (event.type === 'signed-out') {
     const sids = event.sessions.map((s) => s.sid).filter((sid): sid is string => sid !== null);
     if (sids.length === 0) return [{ ...base, type: 'session-revoked', sessionId: null }];

@@ -16,6 +16,7 @@ import type {
 } from '../core/model.js';
 import type { DeliveryStatus, OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../core/security-event.js';
 import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../core/ssf-stream.js';
+import type { ReceiptDraft, RevocationReceipt } from '../core/revocation-receipt.js';
 
 /**
  * The storage contract. Narrow, per aggregate, and the atomic operations are part of it
@@ -35,6 +36,7 @@ export interface Store {
   deviceCodes: DeviceCodeStore;
   grants: GrantStore;
   audit: AuditStore;
+  receipts: ReceiptStore;
   keys: SigningKeyStore;
   outbox: OutboxStore;
   ssf: SsfStore;
@@ -133,6 +135,13 @@ export interface UserPatch {
   roleTemplateIds?: string[];
 }
 
+/** What a revoking write records in its own transaction besides the change. */
+export interface RevokeOptions {
+  audit: AuditRecord[];
+  securityEvent?: SecurityEventDraft;
+  receipt?: ReceiptDraft;
+}
+
 export interface UserStore {
   findById(tenantId: string, id: string): Promise<User | null>;
   /**
@@ -154,27 +163,19 @@ export interface UserStore {
    * both valid-from timestamps to `at`, with the audit records, in one transaction that is durable
    * when the promise resolves (docs/revocation-model.md). With `securityEvent`, the same transaction
    * captures the sessions and grants of the epoch it ends and writes the event to the outbox.
+   * With `receipt`, the same transaction records the revocation receipt of what it ends (ReceiptStore).
    * Returns the user as stored afterwards, or null if it does not exist.
    */
-  revoke(
-    tenantId: string,
-    id: string,
-    at: number,
-    options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
-  ): Promise<User | null>;
+  revoke(tenantId: string, id: string, at: number, options: RevokeOptions): Promise<User | null>;
   /**
    * Applies the patch; when `revokeAt` is given (disable, password reset), also bumps the revocation epoch and sets both
    * valid-from timestamps to it. The audit records are written in the same transaction, which is
    * durable when the promise resolves. Returns the updated user, or null if it does not exist.
    * With `securityEvent`, the same transaction also captures the sessions and grants the change
-   * ends (those of the user's epoch before the bump) and writes the event to the outbox.
+   * ends (those of the user's epoch before the bump) and writes the event to the outbox; with
+   * `receipt` (and `revokeAt`), it records the revocation receipt of what the change ends.
    */
-  update(
-    tenantId: string,
-    id: string,
-    patch: UserPatch,
-    options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
-  ): Promise<User | null>;
+  update(tenantId: string, id: string, patch: UserPatch, options: RevokeOptions & { revokeAt?: number }): Promise<User | null>;
   /**
    * Deletes the user and everything issued to it; returns false if it did not exist. With
    * `securityEvent`, the user's sessions are captured and the event written in the same
@@ -274,8 +275,12 @@ export interface GrantStore {
     next: (current: RefreshTokenRecord) => RefreshTokenRecord,
     graceMs: number,
   ): Promise<Rotated>;
-  /** Revokes one grant and so every refresh token of it. */
-  revoke(grantId: string, now: number): Promise<void>;
+  /**
+   * Revokes one grant and so every refresh token of it; returns whether it was live. With options
+   * (RFC 7009 revocation), and only if it was live, the same transaction writes the audit
+   * records, the security event (scoped to this grant) and the revocation receipt.
+   */
+  revoke(grantId: string, now: number, options?: RevokeOptions): Promise<boolean>;
   findById(grantId: string): Promise<Grant | null>;
   /**
    * The refresh token with this digest and its grant (null if the grant is gone), whatever its
@@ -296,6 +301,39 @@ export interface AuditQuery {
 export interface AuditStore {
   insert(record: AuditRecord): Promise<void>;
   list(query: AuditQuery): Promise<AuditRecord[]>;
+}
+
+/** ReceiptStore.list: newest first. */
+export interface ReceiptQuery {
+  tenantId: string;
+  userId?: string;
+  correlationId?: string;
+  /** revokedAt at or after (ms). */
+  from?: number;
+  /** revokedAt at or before (ms). */
+  to?: number;
+  limit: number;
+  /** Keyset paging: receipts older than this (revokedAt, id). */
+  before?: { at: number; id: string };
+}
+
+/**
+ * A receipt as read back, with where its push stands: 'none' (the revoke caused no security
+ * event), 'planning' (the dispatcher has not fanned the event out yet), 'planned' (its deliveries
+ * are in the outbox), 'expired' (the outbox pruned the event after its retention).
+ */
+export type StoredReceipt = RevocationReceipt & { push: 'none' | 'planning' | 'planned' | 'expired' };
+
+/**
+ * Revocation receipts (docs/receipts.md). They are written only inside the revoking transactions
+ * (UserStore.revoke / update, GrantStore.revoke and the adapters' capture functions); this reads them.
+ */
+export interface ReceiptStore {
+  /** The newest receipt with this correlation id, or null. */
+  findByCorrelationId(tenantId: string, correlationId: string): Promise<StoredReceipt | null>;
+  /** Every receipt with one of these correlation ids (newest first): how an audit page links its revokes. */
+  findByCorrelationIds(tenantId: string, correlationIds: readonly string[]): Promise<StoredReceipt[]>;
+  list(query: ReceiptQuery): Promise<StoredReceipt[]>;
 }
 
 export interface SigningKeyStore {

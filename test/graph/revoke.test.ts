@@ -229,7 +229,13 @@ describe('revokeSignInSessions: paths, response and effects', () => {
           ],
         },
       ],
-      additionalDetails: [],
+      // The revoke's receipt (docs/receipts.md): where it is and what it cut.
+      additionalDetails: [
+        { key: 'revocationReceipt', value: `${PUBLIC_URL}/v1.0/auditLogs/revocationReceipts/audit-corr-0001` },
+        { key: 'sessionsRevoked', value: item.additionalDetails[1].value },
+        { key: 'grantsRevoked', value: item.additionalDetails[2].value },
+        { key: 'refreshTokensRevoked', value: item.additionalDetails[3].value },
+      ],
     });
     assert.match(item.id, /^[0-9a-f-]{36}$/);
   });

@@ -5,6 +5,7 @@ import { afterFailure, type LockoutPolicy } from '../../src/core/lockout.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
 import { outboxContractTests } from './outbox-contract.js';
+import { receiptContractTests } from './receipt-contract.js';
 import { seedStateContract } from './seed-state-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
 import { userQueryContract } from './user-query-contract.js';
@@ -692,5 +693,6 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
     });
 
     outboxContractTests(() => s, TENANT, NOW);
+    receiptContractTests(() => s, TENANT, NOW);
   });
 }

@@ -14,11 +14,14 @@ import { Progress } from '../bulk/progress.js';
 import { runBulk, type BulkResult } from '../bulk/run-bulk.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { toCliError } from '../failures.js';
-import { openGraph } from '../graph-session.js';
+import { openGraph, type GraphSession } from '../graph-session.js';
+import type { RevocationReceipt } from '../../sdk/index.js';
 import { parseUserInput, readStdin } from '../input.js';
 import { stderr, stdout, writeRecords } from '../output.js';
 import { ask, canAsk, isInteractive } from '../prompt.js';
 import { SCOPES } from '../scope-fix.js';
+import { awaitReceipt, parseReceiptTimeout, receiptText } from '../receipt.js';
+import { randomUUID } from 'node:crypto';
 
 const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --filter F | --me) [options]
 
@@ -36,6 +39,9 @@ Revokes all refresh tokens and browser sessions of users (Graph revokeSignInSess
   --confirm                     ask before each user, on the terminal even when stdin is a pipe
   -y, --yes                     never ask; required for several users when stdin is not a terminal
   --parallel N                  batches of 20 in flight for bulk (default 4, max 16)
+  --receipt                     then print each revoke's receipt (what it cut, whom it told);
+                                needs AuditLog.Read.All and an audit-log reader role, or your own account
+  --receipt-timeout S           wait up to S seconds for the receipt's deliveries (default 10)
 
 ${COMMON_HELP}
 `;
@@ -44,6 +50,32 @@ const NEEDS_DELEGATED =
   'scope User.RevokeSessions.All and a role allowed to act on the user (Helpdesk, Password, User, Authentication, Privileged Authentication or Global Administrator, or Directory Writers for users without roles); app-only: application permission User.RevokeSessions.All';
 
 type Action = { name: 'revokeSignInSessions' | 'invalidateAllRefreshTokens'; version: 'v1.0' | 'beta' };
+
+/** --receipt: the wait in seconds, or null when no receipt is wanted. */
+type ReceiptWanted = number | null;
+
+/** One client-request-id per revoke: the key its receipt is read under (a --header one for a single revoke). */
+const requestIdFor = (common: CommonOptions): string => common.headers['client-request-id'] ?? randomUUID();
+
+type ReadReceipt = RevocationReceipt & { complete: boolean };
+
+/**
+ * The receipts of revokes that succeeded, by client-request-id, all within one wait. The revokes
+ * are done whatever happens here, so a receipt that cannot be read is a warning on stderr.
+ */
+async function readReceipts(g: GraphSession, ids: readonly string[], wait: number): Promise<Map<string, ReadReceipt>> {
+  const deadline = Date.now() + wait * 1000;
+  const out = new Map<string, ReadReceipt>();
+  for (const id of ids) {
+    try {
+      const { receipt, complete } = await awaitReceipt(g.client, id, Math.max(0, (deadline - Date.now()) / 1000));
+      out.set(id, { ...receipt, complete });
+    } catch (e) {
+      stderr(`portcullis: the revoke is done, but its receipt ${id} could not be read: ${(e as Error).message}\n`);
+    }
+  }
+  return out;
+}
 
 async function targets(values: Record<string, unknown>): Promise<string[]> {
   const given = (values['user-id'] as string[] | undefined) ?? [];
@@ -95,11 +127,18 @@ async function confirmEach(users: string[], action: Action): Promise<string[] | 
   return chosen;
 }
 
-async function single(env: NodeJS.ProcessEnv, common: CommonOptions, action: Action, user: string): Promise<number> {
+async function single(
+  env: NodeJS.ProcessEnv,
+  common: CommonOptions,
+  action: Action,
+  user: string,
+  receipt: ReceiptWanted,
+): Promise<number> {
   const g = await openGraph(env, common);
+  const clientRequestId = requestIdFor(common);
   try {
-    if (action.name === 'invalidateAllRefreshTokens') await g.client.invalidateAllRefreshTokens(user);
-    else await g.client.revokeSignInSessions(user, action.version);
+    if (action.name === 'invalidateAllRefreshTokens') await g.client.invalidateAllRefreshTokens(user, { clientRequestId });
+    else await g.client.revokeSignInSessions(user, action.version, { clientRequestId });
   } catch (e) {
     throw toCliError(e, {
       action: describe(action, user),
@@ -117,12 +156,24 @@ async function single(env: NodeJS.ProcessEnv, common: CommonOptions, action: Act
   } finally {
     await g.saveResponseHeaders(false);
   }
-  writeRecords(common.output, [{ user, value: true }], () => 'True');
+  const read = receipt !== null && user !== 'me' ? (await readReceipts(g, [clientRequestId], receipt)).get(clientRequestId) : undefined;
+  writeRecords(common.output, [{ user, value: true, ...(read ? { receipt: read } : {}) }], (r) =>
+    r.receipt ? `True\n${receiptText(r.receipt, r.receipt.complete)}` : 'True',
+  );
   if (user === 'me') stderr("Your own sessions are revoked, including this CLI's: run 'portcullis login' to continue.\n");
   return EXIT.OK;
 }
 
-async function bulk(env: NodeJS.ProcessEnv, common: CommonOptions, action: Action, users: string[], parallel: number): Promise<number> {
+async function bulk(
+  env: NodeJS.ProcessEnv,
+  common: CommonOptions,
+  action: Action,
+  users: string[],
+  parallel: number,
+  receipt: ReceiptWanted,
+): Promise<number> {
+  // Each user's revoke gets its own client-request-id: its receipt's key.
+  const requestIds = new Map(users.map((u) => [u, randomUUID()]));
   let stopRequested = false;
   const onSigint = () => {
     if (stopRequested) process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: leave now
@@ -133,6 +184,7 @@ async function bulk(env: NodeJS.ProcessEnv, common: CommonOptions, action: Actio
   const g = await openGraph(env, common);
   const progress = new Progress(users.length, Boolean(process.stderr.isTTY), stderr);
   const results: BulkResult[] = [];
+  const succeeded: string[] = [];
   let done = 0;
   let failed = 0;
   let fatal: unknown = null;
@@ -145,12 +197,15 @@ async function bulk(env: NodeJS.ProcessEnv, common: CommonOptions, action: Actio
       request: (user) => ({
         method: 'POST',
         url: `/users/${encodeURIComponent(user)}/${action.name}`,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'client-request-id': requestIds.get(user)! },
         body: {},
       }),
       stopped: () => stopRequested,
       onResult: (r) => {
-        if (r.result === 'done') done++;
+        if (r.result === 'done') {
+          done++;
+          succeeded.push(r.user);
+        }
         if (r.result === 'failed') failed++;
         if (common.output === 'json') results.push(r);
         else if (common.output === 'jsonl') stdout(`${JSON.stringify(r)}\n`);
@@ -166,7 +221,25 @@ async function bulk(env: NodeJS.ProcessEnv, common: CommonOptions, action: Actio
     await g.saveResponseHeaders(true);
   }
   progress.finish({ done: done + failed, failed });
-  if (common.output === 'json') stdout(`${JSON.stringify(results, null, 2)}\n`);
+  const receipts =
+    receipt !== null
+      ? await readReceipts(
+          g,
+          succeeded.map((u) => requestIds.get(u)!),
+          receipt,
+        )
+      : new Map<string, ReadReceipt>();
+  const receiptOf = (user: string) => receipts.get(requestIds.get(user) ?? '');
+  if (common.output === 'json') {
+    const withReceipts = results.map((r) => (receiptOf(r.user) ? { ...r, receipt: receiptOf(r.user) } : r));
+    stdout(`${JSON.stringify(withReceipts, null, 2)}\n`);
+  } else {
+    for (const user of succeeded) {
+      const r = receiptOf(user);
+      if (!r) continue;
+      stdout(common.output === 'jsonl' ? `${JSON.stringify({ user, receipt: r })}\n` : `${receiptText(r, r.complete)}\n`);
+    }
+  }
   const skipped = users.length - done - failed;
   const seconds = progress.elapsedSeconds();
   stderr(
@@ -193,6 +266,8 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
     confirm: { type: 'boolean' },
     yes: { type: 'boolean', short: 'y' },
     parallel: { type: 'string' },
+    receipt: { type: 'boolean' },
+    'receipt-timeout': { type: 'string' },
   });
   if (values.help) {
     stdout(HELP);
@@ -208,6 +283,10 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
     throw new CliError('--parallel must be an integer from 1 to 16', EXIT.USAGE);
   if (values.me && merged['user-id'].length > 0) throw new CliError('use either --me or --user-id, not both', EXIT.USAGE);
   if (values.confirm && values.yes) throw new CliError('--confirm and --yes contradict each other', EXIT.USAGE);
+  const receipt: ReceiptWanted = values.receipt ? parseReceiptTimeout(values['receipt-timeout']) : null;
+  if (values.receipt && values.me) {
+    throw new CliError("--receipt cannot follow --me: the revoke ends this CLI's own session, which reading the receipt needs", EXIT.USAGE);
+  }
 
   const filter = values.filter as string | undefined;
   if (filter !== undefined && (values.me || merged['user-id'].length > 0)) {
@@ -264,6 +343,6 @@ async function act(
       return EXIT.OK;
     }
   }
-  if (users.length === 1) return single(env, common, action, users[0]!);
-  return bulk(env, common, action, users, parallel);
+  if (users.length === 1) return single(env, common, action, users[0]!, receipt);
+  return bulk(env, common, action, users, parallel, receipt);
 }

@@ -3,6 +3,7 @@ import {
   codeRedeemed,
   deviceCodeRedeemed,
   devicePollFirstLook,
+  grantIsLive,
   rotationFirstLook,
   rotationVerdict,
   sessionIsLive,
@@ -15,10 +16,12 @@ import type { AuthorizationCode, DeviceCode, Grant, RefreshTokenRecord, SsoSessi
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { CREDENTIAL_SQL, codeArgs, deviceCodeArgs, grantArgs, refreshTokenArgs, sessionArgs } from '../sql/credentials.js';
 import { numberedAll } from '../sql/placeholders.js';
-import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, SessionStore } from '../store.js';
+import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, RevokeOptions, SessionStore } from '../store.js';
+import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import { loadUser } from './directory.js';
 import { writeSecurityEvent } from './outbox.js';
+import { captureReceipt } from './receipts.js';
 import { toCode, toDeviceCode, toGrant, toRefreshToken, toSession } from './rows.js';
 
 /**
@@ -172,8 +175,30 @@ export class PgGrantStore implements GrantStore {
     });
   }
 
-  async revoke(grantId: string, now: number): Promise<void> {
-    await this.db.query(SQL.revokeGrant, [now, grantId]);
+  async revoke(grantId: string, now: number, options?: RevokeOptions): Promise<boolean> {
+    if (!options) return (await this.db.query(SQL.revokeGrant, [now, grantId])).rowCount === 1;
+    const revoked = await this.db.tx(async (c) => {
+      // FOR UPDATE: rotations of this grant hold FOR SHARE on it until they commit, so the tokens
+      // read below are all that were issued; later rotations wait and then see it revoked.
+      const r = await one(c, `${SQL.selectGrant} FOR UPDATE`, [grantId]);
+      const grant = r ? toGrant(r) : null;
+      const user = grant ? await loadUser(c, grant.tenantId, grant.userId) : null;
+      if (!grant || !grantIsLive(grant, user)) {
+        await c.query(SQL.revokeGrant, [now, grantId]);
+        return false;
+      }
+      // Captured before the grant is marked: what this revocation ends.
+      const event = options.securityEvent;
+      const eventId = event ? await writeSecurityEvent(c, user, event, { kind: 'grant', grantId }) : null;
+      if (options.receipt) {
+        await captureReceipt(c, { user, draft: options.receipt, at: now, cut: { grantIds: [grantId], sessionIds: [] }, eventId });
+      }
+      await c.query(SQL.revokeGrant, [now, grantId]);
+      for (const a of options.audit) await insertAudit(c, a);
+      return true;
+    });
+    if (revoked && options.securityEvent) this.db.outboxCommitted.fire();
+    return revoked;
   }
 
   async findById(grantId: string): Promise<Grant | null> {

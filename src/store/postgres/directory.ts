@@ -1,9 +1,10 @@
 import type { Application, AuditRecord, Tenant, User } from '../../core/model.js';
-import type { ApplicationStore, TenantStore, UserCondition, UserListQuery, UserPatch, UserStore } from '../store.js';
+import type { ApplicationStore, RevokeOptions, TenantStore, UserCondition, UserListQuery, UserPatch, UserStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { writeSecurityEvent } from './outbox.js';
+import { captureReceipt, userCut } from './receipts.js';
 import { unstorableText } from './unstorable-text.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 import { revokedUser } from '../../core/credential-verdicts.js';
@@ -56,6 +57,19 @@ async function setRoles(c: Queryable, userId: string, roles: readonly string[]):
   for (const r of new Set(roles)) await c.query(SQL.insertRole, [userId, r]);
 }
 
+/**
+ * Before the epoch moves, with the user row locked: the security event and the receipt of the
+ * sessions and grants the change ends (those of the user's current epoch). A receipt needs the
+ * revoke's instant `at`; a change that does not revoke (no `at`) has none.
+ */
+async function captureEnded(c: Queryable, current: User, at: number | undefined, options: RevokeOptions): Promise<void> {
+  const event = options.securityEvent;
+  const eventId = event ? await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch }) : null;
+  if (options.receipt && at !== undefined) {
+    await captureReceipt(c, { user: current, draft: options.receipt, at, cut: await userCut(c, current, at), eventId });
+  }
+}
+
 export class PgUserStore implements UserStore {
   constructor(private readonly db: PgDb) {}
 
@@ -101,18 +115,12 @@ export class PgUserStore implements UserStore {
    * default) before it answers — so an answered revoke survives a crash of this process or of the
    * server (docs/revocation-model.md). The locked row read first is the result, changed as the UPDATE changes it.
    */
-  async revoke(
-    tenantId: string,
-    id: string,
-    at: number,
-    options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
-  ): Promise<User | null> {
+  async revoke(tenantId: string, id: string, at: number, options: RevokeOptions): Promise<User | null> {
     const event = options.securityEvent;
     const revoked = await this.db.tx(async (c) => {
       const current = await loadUser(c, tenantId, id, 'update');
       if (!current) return null;
-      // Captured before the epoch moves: the sessions and grants this revoke ends.
-      if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
+      await captureEnded(c, current, at, options);
       await c.query(SQL.revokeUser, [at, at, tenantId, id]);
       for (const a of options.audit) await insertAudit(c, a);
       return revokedUser(current, at);
@@ -122,19 +130,13 @@ export class PgUserStore implements UserStore {
   }
 
   /** Like revoke(), locking the user row first; with `revokeAt` (disable, password reset) it also revokes. */
-  async update(
-    tenantId: string,
-    id: string,
-    patch: UserPatch,
-    options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
-  ): Promise<User | null> {
+  async update(tenantId: string, id: string, patch: UserPatch, options: RevokeOptions & { revokeAt?: number }): Promise<User | null> {
     if (isPureRevoke(patch, options.revokeAt)) return this.revoke(tenantId, id, options.revokeAt, options);
     const event = options.securityEvent;
     const updated = await this.db.tx(async (c) => {
       const current = await loadUser(c, tenantId, id, 'update');
       if (!current) return null;
-      // Captured before the epoch moves: the sessions and grants this change ends.
-      if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
+      await captureEnded(c, current, options.revokeAt, options);
       const update = userUpdate(tenantId, id, patch, options.revokeAt, flag);
       if (update) await c.query(numbered(update.sql), update.args);
       if (patch.roleTemplateIds !== undefined) await setRoles(c, id, patch.roleTemplateIds);

@@ -1,4 +1,5 @@
 import type { Store } from '../store.js';
+import { PgReceiptStore } from './receipts.js';
 import { PgAuditStore, PgSigningKeyStore } from './audit-keys.js';
 import { PgAuthorizationCodeStore, PgDeviceCodeStore, PgGrantStore, PgSessionStore } from './credentials.js';
 import { PgDb, type PgStoreOptions } from './database.js';
@@ -41,6 +42,7 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     deviceCodes: new PgDeviceCodeStore(db),
     grants: new PgGrantStore(db),
     audit: new PgAuditStore(db),
+    receipts: new PgReceiptStore(db),
     keys: new PgSigningKeyStore(db),
     outbox: new PgOutboxStore(db),
     ssf: new PgSsfStore(db),

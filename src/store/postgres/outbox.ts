@@ -19,16 +19,17 @@ const PRUNE = numberedAll(pruneSql(' FOR UPDATE SKIP LOCKED'));
  * Writes a security event inside the caller's transaction, which holds the user row locked
  * (FOR NO KEY UPDATE): a grant being created concurrently takes FOR SHARE on the user, so the
  * captured set of grants is exactly the set the change ends (store/sql/security-events.ts). The
- * caller fires `db.outboxCommitted` after COMMIT.
+ * caller fires `db.outboxCommitted` after COMMIT. Returns the event's id.
  */
-export async function writeSecurityEvent(c: Queryable, user: User, draft: SecurityEventDraft, scope: EventScope): Promise<void> {
+export async function writeSecurityEvent(c: Queryable, user: User, draft: SecurityEventDraft, scope: EventScope): Promise<number> {
   const reads = captureReads(user, scope, draft.occurredAt);
   const grants = (await c.query(EVENT_SQL[reads.grants.sql], reads.grants.args)).rows;
   const sessions = reads.sessions ? (await c.query(EVENT_SQL[reads.sessions.sql], reads.sessions.args)).rows : null;
-  await c.query(EVENT_SQL.insertEvent, eventArgs(user, draft, scope, grants, sessions));
+  const { rows } = await c.query(`${EVENT_SQL.insertEvent} RETURNING id`, eventArgs(user, draft, scope, grants, sessions));
   // Delivered at COMMIT to every listening instance, whose dispatcher then runs at once instead
   // of at its next poll (src/cluster/key-refresher.ts hands the topic to the app).
   await notifyInTx(c, 'outbox');
+  return Number(rows[0]?.id);
 }
 
 export class PgOutboxStore implements OutboxStore {

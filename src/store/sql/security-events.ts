@@ -3,9 +3,13 @@ import { groupAffectedSessions, type SecurityEventDraft } from '../../core/secur
 
 /**
  * What an event covers: every grant and live browser session of the user at the epoch the change
- * ends ('user'), or the grants of one browser session ('session', sign-out).
+ * ends ('user'), the grants of one browser session ('session', sign-out), or one grant ('grant',
+ * RFC 7009 token revocation).
  */
-export type EventScope = { kind: 'user'; epoch: number } | { kind: 'session'; sessionId: string; epoch: number };
+export type EventScope =
+  | { kind: 'user'; epoch: number }
+  | { kind: 'session'; sessionId: string; epoch: number }
+  | { kind: 'grant'; grantId: string };
 
 /**
  * The capture of a security event (docs/push-revocation.md, "The outbox"), the same in
@@ -17,6 +21,7 @@ export const SECURITY_EVENT_SQL = {
   userGrants: 'SELECT client_id, session_id FROM grants WHERE user_id = ? AND revoked_at IS NULL AND epoch = ?',
   userLiveSessions: 'SELECT id FROM sso_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? AND epoch = ?',
   sessionGrants: 'SELECT client_id, session_id FROM grants WHERE session_id = ? AND revoked_at IS NULL AND epoch = ?',
+  oneGrant: 'SELECT client_id, session_id FROM grants WHERE id = ? AND revoked_at IS NULL',
   insertEvent: `INSERT INTO security_events (tenant_id, type, user_id, user_principal_name, occurred_at, initiating_entity, initiated_by,
       correlation_id, sessions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 } as const;
@@ -32,6 +37,7 @@ export function captureReads(
   grants: { sql: keyof typeof SECURITY_EVENT_SQL; args: unknown[] };
   sessions: { sql: keyof typeof SECURITY_EVENT_SQL; args: unknown[] } | null;
 } {
+  if (scope.kind === 'grant') return { grants: { sql: 'oneGrant', args: [scope.grantId] }, sessions: null };
   return scope.kind === 'user'
     ? {
         grants: { sql: 'userGrants', args: [user.id, scope.epoch] },

@@ -3,6 +3,7 @@ import {
   codeRedeemed,
   deviceCodeRedeemed,
   devicePollFirstLook,
+  grantIsLive,
   rotationFirstLook,
   rotationVerdict,
   sessionIsLive,
@@ -14,10 +15,12 @@ import {
 import type { AuthorizationCode, DeviceCode, Grant, RefreshTokenRecord, SsoSession, User } from '../../core/model.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { CREDENTIAL_SQL as SQL, codeArgs, deviceCodeArgs, grantArgs, refreshTokenArgs, sessionArgs } from '../sql/credentials.js';
-import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, SessionStore } from '../store.js';
+import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, RevokeOptions, SessionStore } from '../store.js';
 import type { SqliteDb } from './database.js';
 import type { SqliteUserStore } from './directory.js';
+import { insertAudit } from './audit-keys.js';
 import { writeSecurityEventSync } from './outbox.js';
+import { captureReceiptSync } from './receipts.js';
 import { toCode, toDeviceCode, toGrant, toRefreshToken, toSession } from './rows.js';
 
 /**
@@ -173,8 +176,31 @@ export class SqliteGrantStore implements GrantStore {
     return { ok: true, record: { ...token, consumedAt: now }, user, grant, next: nextToken };
   }
 
-  async revoke(grantId: string, now: number): Promise<void> {
+  async revoke(grantId: string, now: number, options?: RevokeOptions): Promise<boolean> {
+    if (!options) return this.s.stmt(SQL.revokeGrant).run(now, grantId).changes === 1;
+    // Like a user revoke: ahead of queued rotations, answered after the fsync.
+    const revoked = await this.s.groupCommit.run(() => this.revokeRecordedNow(grantId, now, options), { urgent: true });
+    if (revoked && options.securityEvent) this.s.outboxCommitted.fire();
+    return revoked;
+  }
+
+  /** The grant's event, receipt and audit records only if it was live (grantIsLive): a dead grant's revocation cuts nothing. */
+  private revokeRecordedNow(grantId: string, now: number, options: RevokeOptions): boolean {
+    const grant = this.findByIdSync(grantId);
+    const user = grant ? this.users.loadSync(grant.tenantId, grant.userId) : null;
+    if (!grant || !grantIsLive(grant, user)) {
+      this.s.stmt(SQL.revokeGrant).run(now, grantId);
+      return false;
+    }
+    // Captured before the grant is marked: what this revocation ends.
+    const event = options.securityEvent;
+    const eventId = event ? writeSecurityEventSync(this.s, user, event, { kind: 'grant', grantId }) : null;
+    if (options.receipt) {
+      captureReceiptSync(this.s, { user, draft: options.receipt, at: now, cut: { grantIds: [grantId], sessionIds: [] }, eventId });
+    }
     this.s.stmt(SQL.revokeGrant).run(now, grantId);
+    for (const a of options.audit) insertAudit(this.s, a);
+    return true;
   }
 
   private findByIdSync(grantId: string): Grant | null {

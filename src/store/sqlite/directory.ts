@@ -2,6 +2,7 @@ import type { Application, AuditRecord, Tenant, User } from '../../core/model.js
 import {
   ConflictError,
   type ApplicationStore,
+  type RevokeOptions,
   type TenantStore,
   type UserCondition,
   type UserListQuery,
@@ -11,6 +12,7 @@ import {
 import type { SqliteDb } from './database.js';
 import { insertAudit } from './audit-keys.js';
 import { writeSecurityEventSync } from './outbox.js';
+import { captureReceiptSync, userCutSync } from './receipts.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { revokedUser } from '../../core/credential-verdicts.js';
@@ -101,40 +103,36 @@ export class SqliteUserStore implements UserStore {
    * not delay its answer (bench/b2-revoke.ts); answered after the fsync that covers it, with its audit
    * record and security event in the same transaction.
    */
-  async revoke(
-    tenantId: string,
-    id: string,
-    at: number,
-    options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
-  ): Promise<User | null> {
+  async revoke(tenantId: string, id: string, at: number, options: RevokeOptions): Promise<User | null> {
     const revoked = await this.s.groupCommit.run(() => this.revokeNow(tenantId, id, at, options), { urgent: true });
     if (revoked && options.securityEvent) this.s.outboxCommitted.fire();
     return revoked;
   }
 
   /** The row read first is the result, changed as the UPDATE changes it: one read per revoke. */
-  private revokeNow(
-    tenantId: string,
-    id: string,
-    at: number,
-    options: { audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
-  ): User | null {
+  private revokeNow(tenantId: string, id: string, at: number, options: RevokeOptions): User | null {
     const current = this.loadSync(tenantId, id);
     if (!current) return null;
-    // Captured before the epoch moves: the sessions and grants this revoke ends.
-    if (options.securityEvent)
-      writeSecurityEventSync(this.s, current, options.securityEvent, { kind: 'user', epoch: current.revocationEpoch });
+    this.captureEnded(current, at, options);
     this.s.stmt(SQL.revokeUser).run(at, at, tenantId, id);
     for (const a of options.audit) insertAudit(this.s, a);
     return revokedUser(current, at);
   }
 
-  async update(
-    tenantId: string,
-    id: string,
-    patch: UserPatch,
-    options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
-  ): Promise<User | null> {
+  /**
+   * Before the epoch moves, in the revoking transaction: the security event and the receipt of the
+   * sessions and grants the change ends (those of the user's current epoch). A receipt needs the
+   * revoke's instant `at`; a change that does not revoke (no `at`) has none.
+   */
+  private captureEnded(current: User, at: number | undefined, options: RevokeOptions): void {
+    const event = options.securityEvent;
+    const eventId = event ? writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch }) : null;
+    if (options.receipt && at !== undefined) {
+      captureReceiptSync(this.s, { user: current, draft: options.receipt, at, cut: userCutSync(this.s, current, at), eventId });
+    }
+  }
+
+  async update(tenantId: string, id: string, patch: UserPatch, options: RevokeOptions & { revokeAt?: number }): Promise<User | null> {
     if (isPureRevoke(patch, options.revokeAt)) return this.revoke(tenantId, id, options.revokeAt, options);
     const event = options.securityEvent;
     try {
@@ -151,18 +149,11 @@ export class SqliteUserStore implements UserStore {
     }
   }
 
-  private updateNow(
-    tenantId: string,
-    id: string,
-    patch: UserPatch,
-    options: { revokeAt?: number; audit: AuditRecord[]; securityEvent?: SecurityEventDraft },
-  ): User | null {
-    const event = options.securityEvent;
-    if (event) {
-      // Captured before the epoch moves: the sessions and grants this change ends.
+  private updateNow(tenantId: string, id: string, patch: UserPatch, options: RevokeOptions & { revokeAt?: number }): User | null {
+    if (options.securityEvent || (options.receipt && options.revokeAt !== undefined)) {
       const current = this.loadSync(tenantId, id);
       if (!current) return null;
-      writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
+      this.captureEnded(current, options.revokeAt, options);
     }
     // The UPDATE's row count tells whether the user exists; only a patch without column changes
     // (roles alone) needs a read for that.

@@ -367,6 +367,30 @@ CREATE TABLE group_members (
 CREATE INDEX group_members_member ON group_members (member_id);
 `,
   },
+  {
+    version: 170,
+    name: 'revocation receipts',
+    sql: `
+-- What one revoke cut, captured in the revoke's own transaction (docs/receipts.md). \`cut\` is JSON
+-- (src/core/revocation-receipt.ts); event_id names the security event whose outbox deliveries are
+-- the receipt's delivery outcomes (NULL: the revoke pushed nothing).
+CREATE TABLE revocation_receipts (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  user_principal_name TEXT NOT NULL,
+  revoked_at INTEGER NOT NULL,
+  initiated_by TEXT NOT NULL,
+  event_id INTEGER,
+  cut TEXT NOT NULL
+);
+CREATE INDEX revocation_receipts_correlation ON revocation_receipts(tenant_id, correlation_id);
+CREATE INDEX revocation_receipts_time ON revocation_receipts(tenant_id, revoked_at, id);
+CREATE INDEX revocation_receipts_user ON revocation_receipts(tenant_id, user_id, revoked_at);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
@@ -378,6 +402,10 @@ export function migrate(db: Database.Database, now: number, migrations: typeof M
   // Versions are applied in ascending order whatever the array order: features developed in
   // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF,
   // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets, 120–129 user queries).
+`,
+  },
+  {
+  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets, 170–179 revocation receipts).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {

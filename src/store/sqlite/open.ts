@@ -1,4 +1,5 @@
 import type { Store } from '../store.js';
+import { SqliteReceiptStore } from './receipts.js';
 import { SqliteAuditStore, SqliteSigningKeyStore } from './audit-keys.js';
 import { SqliteAuthorizationCodeStore, SqliteDeviceCodeStore, SqliteGrantStore, SqliteSessionStore } from './credentials.js';
 import { SqliteDb } from './database.js';
@@ -36,6 +37,7 @@ export function sqliteStoreOn(db: SqliteDb): Store {
     deviceCodes: w(new SqliteDeviceCodeStore(db, users)),
     grants: w(new SqliteGrantStore(db, users)),
     audit: w(new SqliteAuditStore(db)),
+    receipts: w(new SqliteReceiptStore(db)),
     keys: w(new SqliteSigningKeyStore(db)),
     outbox: w(new SqliteOutboxStore(db)),
     ssf: w(new SqliteSsfStore(db)),

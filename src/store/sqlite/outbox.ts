@@ -14,13 +14,13 @@ type Row = Record<string, unknown>;
  * Writes a security event inside the caller's transaction (which must not have changed the
  * user's grants or sessions yet), capturing the affected sessions and their clients as they are
  * at this moment (store/sql/security-events.ts). The caller fires `s.outboxCommitted` after its
- * transaction committed.
+ * transaction committed. Returns the event's id.
  */
-export function writeSecurityEventSync(s: SqliteDb, user: User, draft: SecurityEventDraft, scope: EventScope): void {
+export function writeSecurityEventSync(s: SqliteDb, user: User, draft: SecurityEventDraft, scope: EventScope): number {
   const reads = captureReads(user, scope, draft.occurredAt);
   const grants = s.stmt(SECURITY_EVENT_SQL[reads.grants.sql]).all(...reads.grants.args) as Row[];
   const sessions = reads.sessions ? (s.stmt(SECURITY_EVENT_SQL[reads.sessions.sql]).all(...reads.sessions.args) as Row[]) : null;
-  s.stmt(SECURITY_EVENT_SQL.insertEvent).run(...eventArgs(user, draft, scope, grants, sessions));
+  return Number(s.stmt(SECURITY_EVENT_SQL.insertEvent).run(...eventArgs(user, draft, scope, grants, sessions)).lastInsertRowid);
 }
 
 const PRUNE = pruneSql('');
