@@ -298,11 +298,11 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
       stderr(`No user matches the filter; nothing to revoke.\n`);
       return EXIT.OK;
     }
-    return act(env, common, action, users, values, parallel);
+    return act(env, common, action, users, values, parallel, receipt);
   }
   const users = values.me ? ['me'] : await targets(merged);
   if (users.length === 0) throw new CliError('no users given: use --user-id, --filter, --me, or pipe ids to stdin', EXIT.USAGE);
-  return act(env, common, action, users, values, parallel);
+  return act(env, common, action, users, values, parallel, receipt);
 }
 
 /** What-if, confirmation, then one direct call or the bulk path: the same for every way of naming users. */
@@ -313,6 +313,7 @@ async function act(
   given: string[],
   values: Record<string, unknown>,
   parallel: number,
+  receipt: ReceiptWanted,
 ): Promise<number> {
   let users = given;
 

@@ -430,12 +430,11 @@ export async function migratePostgres(pool: Pool, now: number): Promise<number[]
   }
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
-  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF, 50–59 signing-key activation,
-  // 60–69 application directory roles, 70–79 seed state, 80–89 server secrets, 120–129 user queries).
-`,
-  },
-  {
-  // 60–69 application directory roles, 70–79 seed state, 80–89 server secrets, 170–179 revocation receipts).
+  // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF,
+  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets,
+  // 90–99 applications as resources, 100–109 session inventory, 110–119 sign-in log, 120–129 user queries and groups,
+  // 130–139 single-page apps, 140–149 application registration, 150–159 resource tokens, 160–169 test kit,
+  // 170–179 revocation receipts).
   for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     const client = await pool.connect();
     let failure: Error | undefined;
