@@ -320,6 +320,14 @@ CREATE TABLE server_secrets (
 );
 `,
   },
+  {
+    version: 130,
+    name: 'grants: the fixed expiry of a single-page app grant',
+    // NULL = not a SPA grant (its refresh tokens slide); grants that exist already are not.
+    sql: `
+ALTER TABLE grants ADD COLUMN spa_expires_at BIGINT;
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */

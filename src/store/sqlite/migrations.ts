@@ -314,6 +314,14 @@ CREATE TABLE server_secrets (
 );
 `,
   },
+  {
+    version: 130,
+    name: 'grants: the fixed expiry of a single-page app grant',
+    // NULL = not a SPA grant (its refresh tokens slide); grants that exist already are not.
+    sql: `
+ALTER TABLE grants ADD COLUMN spa_expires_at INTEGER;
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
