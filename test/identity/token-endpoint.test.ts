@@ -56,7 +56,7 @@ describe('authorization_code grant', () => {
     assert.equal(at.iss, `https://login.portcullis.test/${TENANT_ID}/v2.0`);
     assert.equal(at.oid, alice.id);
     assert.equal(at.tid, TENANT_ID);
-    assert.equal(at.scp, 'User.Read');
+    assert.equal(at.scp, 'User.Read openid profile');
     assert.equal(at.azp, APP.publicClient);
     const id = decode(tokens.id_token!);
     assert.equal(id.aud, APP.publicClient);
