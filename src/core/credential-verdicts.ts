@@ -18,7 +18,13 @@ export type RedeemFailure =
   /** The user account is disabled. */
   | 'disabled'
   /** The user no longer exists. */
-  | 'user_gone';
+  | 'user_gone'
+  /** A SPA grant's fixed lifetime is over (Grant.spaExpiresAt); rotation never extends it. */
+  | 'spa_expired'
+  /** A SPA grant's token presented without an Origin header (not by a browser page). */
+  | 'spa_not_cross_origin'
+  /** A token of a grant that is not a SPA's presented with an Origin header (by a browser page). */
+  | 'cross_origin_not_spa';
 
 export type Redeemed<T> = { ok: true; record: T; user: User } | { ok: false; reason: RedeemFailure; record: T | null };
 
@@ -29,7 +35,7 @@ export type Redeemed<T> = { ok: true; record: T; user: User } | { ok: false; rea
  */
 export type Rotated =
   | { ok: true; record: RefreshTokenRecord; user: User; grant: Grant; next: RefreshTokenRecord }
-  | { ok: false; reason: RedeemFailure; record: RefreshTokenRecord | null; user?: User | null };
+  | { ok: false; reason: RedeemFailure; record: RefreshTokenRecord | null; user?: User | null; grant?: Grant | null };
 
 /** What a device's poll can answer besides a redemption (RFC 8628 §3.5). */
 export type Polled = Redeemed<DeviceCode> | { ok: false; reason: 'pending' | 'declined' | 'slow_down'; record: DeviceCode };
@@ -76,15 +82,29 @@ export function rotationFirstLook(
   return { refuse: null, revokeGrant: false };
 }
 
+/** Whether the grant began with a code sent to a `spa` redirect URI (model.ts, Grant.spaExpiresAt). */
+export const isSpaGrant = (grant: Pick<Grant, 'spaExpiresAt'>): boolean => grant.spaExpiresAt !== undefined && grant.spaExpiresAt !== null;
+
 /**
  * Rotation, second look (grant and user read under their locks): null = consume the token and
- * insert its successor. A gone or disabled user is named as such; a revoked grant and a moved
- * epoch are both 'revoked'; expiry comes last, so a revoked token says revoked (AADSTS50173).
+ * insert its successor. First how it was presented: a SPA grant's token only cross-origin, any
+ * other only without an Origin (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#redirect-uris-for-single-page-apps-spas);
+ * then a gone or disabled user is named as such; a revoked grant and a moved epoch are both
+ * 'revoked'; expiry comes last, so a revoked token says revoked (AADSTS50173), and a SPA grant's
+ * end is named as such (AADSTS700084).
  */
-export function rotationVerdict(token: RefreshTokenRecord, grant: Grant | null, user: User | null, now: number): RedeemFailure | null {
+export function rotationVerdict(
+  token: RefreshTokenRecord,
+  grant: Grant | null,
+  user: User | null,
+  now: number,
+  crossOrigin = false,
+): RedeemFailure | null {
+  if (grant && crossOrigin !== isSpaGrant(grant)) return crossOrigin ? 'cross_origin_not_spa' : 'spa_not_cross_origin';
   const verdict = userVerdict(user, token.epoch);
   if (verdict === 'user_gone' || verdict === 'disabled') return verdict;
   if (!grant || grant.revokedAt !== null || verdict === 'revoked') return 'revoked';
+  if (isSpaGrant(grant) && (grant.spaExpiresAt as number) <= now) return 'spa_expired';
   if (token.expiresAt <= now) return 'expired';
   return null;
 }

@@ -184,6 +184,13 @@ export interface Grant {
    * Absent = none.
    */
   clientCapabilities?: string[];
+  /**
+   * Set when the grant began with a code sent to a `spa` redirect URI: its refresh tokens are
+   * redeemable only cross-origin and none outlives this instant, however often rotated (Entra's
+   * fixed 24 h, https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#refresh-the-access-token).
+   * Absent or null = not a SPA grant.
+   */
+  spaExpiresAt?: number | null;
 }
 
 export interface RefreshTokenRecord {

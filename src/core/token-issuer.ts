@@ -110,7 +110,9 @@ export class TokenIssuer {
       sub: this.pairwiseSubject(user.id, GRAPH_RESOURCE_APP_ID),
       azp: app.appId,
       azpacr: req.clientAuthenticated ? '1' : '0',
-      scp: req.graphScopes.join(' '),
+      // Entra lists the granted OIDC scopes in a Graph token's scp as well (not offline_access,
+      // which is about the refresh token): the userinfo endpoint needs `openid` there (https://learn.microsoft.com/entra/identity-platform/userinfo).
+      scp: [...req.graphScopes, ...req.oidcScopes.filter((s) => s !== 'offline_access')].join(' '),
       uti: uti(),
       idtyp: 'user',
     };

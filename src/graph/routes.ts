@@ -20,6 +20,8 @@ import { revokeRoutes } from './revoke.js';
 import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
+import { registerGraphCors } from './cors.js';
+import { USERINFO_PATH, registerUserinfo } from './userinfo.js';
 
 export const GRAPH_ROUTES: readonly GraphRoute[] = [
   ...userRoutes,
@@ -97,6 +99,8 @@ export function registerGraphRoutes(http: FastifyInstance, services: Services): 
   http.register(async (graph) => {
     registerBodyParsers(graph);
     graph.setErrorHandler((err, request, reply) => sendGraphError(request, reply, err, services));
+    registerGraphCors(graph, [USERINFO_PATH, ...GRAPH_VERSIONS.flatMap((v) => [`/${v}`, `/${v}/*`])]);
+    registerUserinfo(graph, services);
     for (const version of GRAPH_VERSIONS) {
       await graph.register(async (scope) => registerVersion(scope, rt, version), { prefix: `/${version}` });
     }

@@ -15,13 +15,12 @@ export function newRefreshToken(
     clientId: string;
     scopes: string[];
     epoch: number;
+    /** A SPA grant's end (Grant.spaExpiresAt), which no token of it outlives. */
     fixedExpiry?: number;
-    kind: RedirectKind | 'device' | 'password';
   },
 ): { token: string; record: RefreshTokenRecord } {
   const now = services.clock.now();
-  const t = services.config.tokens;
-  const lifetime = (args.kind === 'spa' ? t.spaRefreshTokenSeconds : t.refreshTokenSeconds) * 1000;
+  const lifetime = services.config.tokens.refreshTokenSeconds * 1000;
   const token = newOpaqueToken();
   return {
     token,
@@ -61,6 +60,8 @@ export async function startGrant(
   },
 ): Promise<string | null> {
   const now = services.clock.now();
+  // A code sent to a `spa` redirect URI starts a grant with Entra's fixed lifetime (model.ts).
+  const spaExpiresAt = args.kind === 'spa' ? now + services.config.tokens.spaRefreshTokenSeconds * 1000 : null;
   const grant: Grant = {
     id: args.grantId,
     tenantId: args.user.tenantId,
@@ -73,6 +74,7 @@ export async function startGrant(
     createdAt: now,
     revokedAt: null,
     clientCapabilities: args.clientCapabilities,
+    spaExpiresAt,
   };
   if (!args.scopes.oidc.includes('offline_access')) {
     await services.store.grants.create(grant, null);
@@ -84,7 +86,7 @@ export async function startGrant(
     clientId: args.app.appId,
     scopes: grant.scopes,
     epoch: args.epoch,
-    kind: args.kind,
+    ...(spaExpiresAt !== null ? { fixedExpiry: spaExpiresAt } : {}),
   });
   await services.store.grants.create(grant, rt.record);
   return rt.token;

@@ -95,6 +95,14 @@ export class Throttled extends TemporarilyUnavailable {
   override readonly status = 429;
 }
 
+/** A duration as .NET writes a TimeSpan: `[d.]hh:mm:ss`. */
+function timeSpan(totalSeconds: number): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const days = Math.floor(totalSeconds / 86400);
+  const rest = `${two(Math.floor((totalSeconds % 86400) / 3600))}:${two(Math.floor((totalSeconds % 3600) / 60))}:${two(totalSeconds % 60)}`;
+  return days > 0 ? `${days}.${rest}` : rest;
+}
+
 /** Entra's texts, in one place so tests and docs/identity-endpoints.md ("Errors") can check them. */
 export const AADSTS = {
   tenantNotFound: (t: string) =>
@@ -190,6 +198,28 @@ export const AADSTS = {
       700082,
       'The refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
       'bad_token',
+    ),
+  /**
+   * AADSTS700084 (https://learn.microsoft.com/entra/identity-platform/reference-error-codes): a SPA's refresh token outlived the fixed
+   * lifetime of its grant. The lifetime is written as a .NET TimeSpan (`1.00:00:00`), as Entra does.
+   * No suberror: msal-browser answers a bare invalid_grant with a silent iframe renewal.
+   */
+  spaRefreshTokenExpired: (lifetimeSeconds: number, issuedAt: number) =>
+    new InvalidGrant(
+      700084,
+      `The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of ${timeSpan(lifetimeSeconds)}, which can't be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page. The token was issued on ${new Date(issuedAt).toISOString()}.`,
+    ),
+  /** AADSTS9002326: an Origin header (a browser page) on a redemption not bound to a `spa` redirect URI. */
+  crossOriginNotSpa: (origin: string) =>
+    new InvalidRequest(
+      9002326,
+      `Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '${origin}'.`,
+    ),
+  /** AADSTS9002327: a code or refresh token of a `spa` redirect URI redeemed without an Origin header. */
+  spaNotCrossOrigin: () =>
+    new InvalidRequest(
+      9002327,
+      "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.",
     ),
   /** AADSTS50173: the text Entra returns after revokeSignInSessions (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
   revoked: (issuedAt: number, validFrom: number | null) =>

@@ -266,14 +266,17 @@ export interface GrantStore {
    * account; it is then marked consumed and `next` (same grant, same epoch) inserted.
    * Presenting a consumed token revokes its whole grant (RFC 9700 §4.14.2) unless it was
    * consumed less than `graceMs` ago. A token of another client is reported 'not_found' and left
-   * untouched, so one client cannot burn another's token.
+   * untouched, so one client cannot burn another's token. `crossOrigin`: the request came with an
+   * Origin header; a SPA grant's token is redeemable only so, any other only without one
+   * (credential-verdicts.ts, rotationVerdict), and a refused one is not consumed.
    */
   rotate(
     hash: string,
     clientId: string,
     now: number,
-    next: (current: RefreshTokenRecord) => RefreshTokenRecord,
+    next: (current: RefreshTokenRecord, grant: Grant) => RefreshTokenRecord,
     graceMs: number,
+    crossOrigin?: boolean,
   ): Promise<Rotated>;
   /**
    * Revokes one grant and so every refresh token of it; returns whether it was live. With options

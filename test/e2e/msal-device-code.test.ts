@@ -76,7 +76,7 @@ test('MSAL acquireTokenByDeviceCode signs in through the device page, then refre
   assert.equal(result.account?.username, 'globaladmin@contoso.test');
   assert.equal(result.account?.homeAccountId, `${server.users.globaladmin!.id}.${TENANT_ID}`);
   const claims = JSON.parse(Buffer.from(result.accessToken.split('.')[1]!, 'base64url').toString());
-  assert.equal(claims.scp, 'User.RevokeSessions.All');
+  assert.equal(claims.scp, 'User.RevokeSessions.All openid profile');
   const silent = await pca.acquireTokenSilent({ account: result.account!, scopes: ['User.RevokeSessions.All'], forceRefresh: true });
   assert.notEqual(silent.accessToken, result.accessToken);
 });

@@ -119,21 +119,34 @@ export async function tokenRequest(h: Harness, form: Record<string, string>, hea
   return { status: res.statusCode, body: res.json() as Record<string, unknown>, headers: res.headers };
 }
 
-/** Signs `username` in with the public client and redeems the code: returns the token response. */
-export async function signIn(h: Harness, username: string, jar = new CookieJar(), o: AuthorizeOptions = {}) {
+/**
+ * Signs `username` in with the public client and redeems the code: returns the token response.
+ * `headers` go with the redemption (a SPA's page sends Origin).
+ */
+export async function signIn(
+  h: Harness,
+  username: string,
+  jar = new CookieJar(),
+  o: AuthorizeOptions = {},
+  headers: Record<string, string> = {},
+) {
   const { code, verifier } = await signInForCode(h, jar, username, o);
-  const res = await tokenRequest(h, {
-    grant_type: 'authorization_code',
-    client_id: o.clientId ?? APP.publicClient,
-    code,
-    redirect_uri: o.redirectUri ?? REDIRECT.publicClient,
-    code_verifier: verifier,
-    client_info: '1',
-  });
+  const res = await tokenRequest(
+    h,
+    {
+      grant_type: 'authorization_code',
+      client_id: o.clientId ?? APP.publicClient,
+      code,
+      redirect_uri: o.redirectUri ?? REDIRECT.publicClient,
+      code_verifier: verifier,
+      client_info: '1',
+    },
+    headers,
+  );
   if (res.status !== 200) throw new Error(`code redemption failed: ${JSON.stringify(res.body)}`);
   return { jar, tokens: res.body as Record<string, string> };
 }
 
-export async function refresh(h: Harness, refreshToken: string, clientId: string = APP.publicClient) {
-  return tokenRequest(h, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken });
+export async function refresh(h: Harness, refreshToken: string, clientId: string = APP.publicClient, headers: Record<string, string> = {}) {
+  return tokenRequest(h, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }, headers);
 }

@@ -390,6 +390,30 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal(disabled.ok ? null : disabled.reason, 'disabled');
     });
 
+    test('grants.rotate: a SPA grant keeps its end, only cross-origin; any other grant only without Origin', async () => {
+      const u = user('spa-grant@contract.test');
+      await s.users.insert(u);
+      const spaGrant = { ...grantFor(u), spaExpiresAt: NOW + 86_400_000 };
+      await s.grants.create(spaGrant, tokenFor(spaGrant, 'spa-0', { expiresAt: spaGrant.spaExpiresAt }));
+      assert.equal((await s.grants.findById(spaGrant.id))?.spaExpiresAt, spaGrant.spaExpiresAt);
+      const sameOrigin = await s.grants.rotate('spa-0', 'client-a', NOW, successor('never'), 0);
+      assert.equal(sameOrigin.ok ? null : sameOrigin.reason, 'spa_not_cross_origin');
+      let seen: Grant | undefined;
+      const next = (current: RefreshTokenRecord, grant: Grant) => ((seen = grant), successor('spa-1')(current));
+      assert.ok((await s.grants.rotate('spa-0', 'client-a', NOW, next, 0, true)).ok, 'not consumed by the refusal');
+      assert.equal(seen?.spaExpiresAt, spaGrant.spaExpiresAt, 'the successor is built knowing the grant');
+      const ended = await s.grants.rotate('spa-1', 'client-a', spaGrant.spaExpiresAt, successor('spa-2'), 0, true);
+      assert.equal(ended.ok ? null : ended.reason, 'spa_expired');
+      assert.equal(ended.ok ? null : ended.grant?.id, spaGrant.id);
+
+      const plain = grantFor(u);
+      await s.grants.create(plain, tokenFor(plain, 'np-0'));
+      assert.equal((await s.grants.findById(plain.id))?.spaExpiresAt, null);
+      const crossOrigin = await s.grants.rotate('np-0', 'client-a', NOW, successor('never2'), 0, true);
+      assert.equal(crossOrigin.ok ? null : crossOrigin.reason, 'cross_origin_not_spa');
+      assert.ok((await s.grants.rotate('np-0', 'client-a', NOW, successor('np-1'), 0)).ok);
+    });
+
     test('grants.rotate: concurrent rotations of one token — exactly one wins', async () => {
       const u = user('race@contract.test');
       await s.users.insert(u);

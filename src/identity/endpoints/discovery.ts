@@ -1,7 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { jwksMaxAgeSeconds } from '../../core/key-rotation.js';
 import type { Services } from '../../services.js';
+import { answerPreflight, originOf, type CorsPolicy } from '../../http/cors.js';
 import { resolveTenant } from '../tenant.js';
+
+/** Public, credential-free metadata: any page may read it. */
+const PUBLIC_METADATA_CORS: CorsPolicy = {
+  methods: ['GET', 'OPTIONS'],
+  allowHeaders: ['content-type', 'client-request-id'],
+  exposeHeaders: [],
+  maxAgeSeconds: 3600,
+};
 
 /**
  * GET /{tenant}/v2.0/.well-known/openid-configuration (OIDC Discovery §4), shaped like Entra's
@@ -9,7 +18,14 @@ import { resolveTenant } from '../tenant.js';
  * placeholder, which MSAL substitutes.
  */
 export function registerDiscovery(http: FastifyInstance, services: Services): void {
-  http.get<{ Params: { tenant: string } }>('/:tenant/v2.0/.well-known/openid-configuration', async (req, reply) => {
+  const discovery = '/:tenant/v2.0/.well-known/openid-configuration';
+  const jwks = '/:tenant/discovery/v2.0/keys';
+  // Entra answers both with Access-Control-Allow-Origin: * (msal-browser reads them from the
+  // page); a preflight (a client adding headers) gets the same.
+  for (const path of [discovery, jwks]) {
+    http.options(path, async (req, reply) => answerPreflight(reply, originOf(req) !== undefined ? '*' : null, PUBLIC_METADATA_CORS));
+  }
+  http.get<{ Params: { tenant: string } }>(discovery, async (req, reply) => {
     resolveTenant(req.params.tenant, services.tenant);
     const alias = req.params.tenant.toLowerCase();
     const multi = alias === 'common' || alias === 'organizations';
@@ -76,7 +92,7 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
       });
   });
 
-  http.get<{ Params: { tenant: string } }>('/:tenant/discovery/v2.0/keys', async (req, reply) => {
+  http.get<{ Params: { tenant: string } }>(jwks, async (req, reply) => {
     resolveTenant(req.params.tenant, services.tenant);
     // Never longer than the lead time allows: a verifier must refetch before a next key signs.
     const maxAge = jwksMaxAgeSeconds(services.config);

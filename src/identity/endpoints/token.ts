@@ -10,7 +10,9 @@ import { passwordGrant } from '../grants/password.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { AADSTS, OAuthError } from '../oauth-errors.js';
 import { Params, isFormEncoded } from '../params.js';
+import { checkRedemptionOrigin, requestOrigin } from '../redemption-origin.js';
 import { resolveTenant } from '../tenant.js';
+import { registerTokenCors } from '../token-cors.js';
 import { StoreUnavailableError } from '../../store/store.js';
 
 const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([
@@ -24,13 +26,20 @@ const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([
 /** POST /{tenant}/oauth2/v2.0/token (RFC 6749 §3.2): form-encoded, one handler per grant type. */
 export function registerToken(http: FastifyInstance, services: Services): void {
   const secretCache = new VerifiedSecretCache();
-  http.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/token', async (req, reply) => {
+  const path = '/:tenant/oauth2/v2.0/token';
+  // CORS for the origins of `spa` redirect URIs (token-cors.ts); its preflight route too.
+  const cors = registerTokenCors(http, path, services);
+  http.post<{ Params: { tenant: string } }>(path, { preHandler: cors }, async (req, reply) => {
     if (!isFormEncoded(req.headers['content-type'])) throw AADSTS.malformedBody();
     resolveTenant(req.params.tenant, services.tenant);
     const params = Params.of(req.body, 'body');
     const grantType = params.require('grant_type');
     const grant = GRANTS.get(grantType);
     if (!grant) throw AADSTS.unsupportedGrantType(grantType.slice(0, 100));
+    // Only a SPA's code and refresh tokens may be redeemed by a browser page (redemption-origin.ts);
+    // the other grants hold secrets or device and password credentials that never belong there.
+    const origin = requestOrigin(req);
+    if (origin !== undefined && grant !== authorizationCodeGrant && grant !== refreshTokenGrant) checkRedemptionOrigin(false, origin);
     // Validated before any credential is redeemed, so a malformed request consumes nothing.
     const claims = parseClaimsRequest(params.get('claims'));
     const body = await grant.handle({ req, params, services, secretCache, claims }).catch((e: unknown) => {

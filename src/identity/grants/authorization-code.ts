@@ -6,6 +6,7 @@ import { delegatedResponse, startGrant } from '../issue-tokens.js';
 import { AADSTS } from '../oauth-errors.js';
 import { verifierMatches } from '../pkce.js';
 import { redirectKind } from '../redirect-uri.js';
+import { checkRedemptionOrigin, requestOrigin } from '../redemption-origin.js';
 import { parseDelegatedScopes } from '../scopes.js';
 import { redeemFailure } from './redeem-failure.js';
 
@@ -17,6 +18,8 @@ export const authorizationCodeGrant: GrantHandler = {
     const redirectUri = params.require('redirect_uri');
     const verifier = params.get('code_verifier');
     const client = await authenticateClient(req, params, services, secretCache);
+    // Before the code is consumed, so a request from the wrong place does not burn it.
+    checkRedemptionOrigin(redirectKind(client.app, redirectUri) === 'spa', requestOrigin(req));
     const now = services.clock.now();
 
     const redeemed = await services.store.codes.redeem(digestCredential(code), now);

@@ -1,10 +1,12 @@
-import type { RefreshTokenRecord } from '../../core/model.js';
+import { isSpaGrant } from '../../core/credential-verdicts.js';
+import type { Grant, RefreshTokenRecord } from '../../core/model.js';
 import { digestCredential } from '../../crypto/digest.js';
 import { mergeCapabilities } from '../claims-request.js';
 import { authenticateClient, isConfidentialOnly } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, newRefreshToken } from '../issue-tokens.js';
 import { AADSTS } from '../oauth-errors.js';
+import { requestOrigin } from '../redemption-origin.js';
 import { parseDelegatedScopes } from '../scopes.js';
 import { redeemFailure } from './redeem-failure.js';
 
@@ -26,30 +28,36 @@ export const refreshTokenGrant: GrantHandler = {
       requested === undefined ? null : parseDelegatedScopes(requested, client.app, services.config.publicUrl, services.tenant.domain);
 
     let nextToken = '';
+    const origin = requestOrigin(req);
     const rotated = await services.store.grants.rotate(
       digestCredential(presented),
       client.app.appId,
       now,
-      (current: RefreshTokenRecord) => {
-        // Fixed-lifetime tokens (SPA, 24 h) keep their expiry; others slide (Entra, https://learn.microsoft.com/entra/identity-platform/refresh-tokens).
-        const fixed = current.expiresAt - current.issuedAt < services.config.tokens.refreshTokenSeconds * 1000;
+      (current: RefreshTokenRecord, grant: Grant) => {
+        // A SPA grant's tokens keep its fixed expiry; others slide (Entra, https://learn.microsoft.com/entra/identity-platform/refresh-tokens).
         const next = newRefreshToken(services, {
           grantId: current.grantId,
           user: { id: current.userId, tenantId: current.tenantId },
           clientId: current.clientId,
           scopes: current.scopes,
           epoch: current.epoch,
-          kind: 'public',
-          ...(fixed ? { fixedExpiry: current.expiresAt } : {}),
+          ...(isSpaGrant(grant) ? { fixedExpiry: grant.spaExpiresAt as number } : {}),
         });
         nextToken = next.token;
         return next.record;
       },
       services.config.tokens.refreshReuseGraceSeconds * 1000,
+      origin !== undefined,
     );
     // The error (AADSTS50173 names refreshTokensValidFrom) is built from the user the rotation's
     // transaction read, not from a second read that could see a later change.
-    if (!rotated.ok) throw redeemFailure(rotated.reason, rotated.record?.issuedAt ?? now, rotated.user ?? null);
+    if (!rotated.ok) {
+      throw redeemFailure(rotated.reason, rotated.record?.issuedAt ?? now, rotated.user ?? null, {
+        origin,
+        grant: rotated.grant,
+        spaLifetimeSeconds: services.config.tokens.spaRefreshTokenSeconds,
+      });
+    }
     const granted =
       scopes ?? parseDelegatedScopes(rotated.grant.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
     return delegatedResponse(services, {

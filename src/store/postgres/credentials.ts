@@ -153,8 +153,9 @@ export class PgGrantStore implements GrantStore {
     hash: string,
     clientId: string,
     now: number,
-    next: (current: RefreshTokenRecord) => RefreshTokenRecord,
+    next: (current: RefreshTokenRecord, grant: Grant) => RefreshTokenRecord,
     graceMs: number,
+    crossOrigin = false,
   ): Promise<Rotated> {
     return this.db.tx(async (c): Promise<Rotated> => {
       const r = await one(c, `${SQL.selectRefreshToken} FOR UPDATE`, [hash]);
@@ -165,11 +166,11 @@ export class PgGrantStore implements GrantStore {
       const gr = await one(c, `${SQL.selectGrant} FOR SHARE`, [token.grantId]);
       const grant = gr ? toGrant(gr) : null;
       const user = await loadUser(c, token.tenantId, token.userId, 'share');
-      const verdict = rotationVerdict(token, grant, user, now);
-      if (verdict || !grant || !user) return { ok: false, reason: verdict ?? 'revoked', record: token, user };
+      const verdict = rotationVerdict(token, grant, user, now, crossOrigin);
+      if (verdict || !grant || !user) return { ok: false, reason: verdict ?? 'revoked', record: token, user, grant };
       if ((await c.query(SQL.consumeRefreshToken, [now, hash])).rowCount !== 1)
-        return { ok: false, reason: 'consumed', record: token, user };
-      const nextToken = next(token);
+        return { ok: false, reason: 'consumed', record: token, user, grant };
+      const nextToken = next(token, grant);
       await c.query(SQL.insertRefreshToken, refreshTokenArgs(nextToken));
       return { ok: true, record: { ...token, consumedAt: now }, user, grant, next: nextToken };
     });

@@ -28,8 +28,8 @@ export const CREDENTIAL_SQL = {
   stampDevicePoll: 'UPDATE device_codes SET last_polled_at = ? WHERE device_code_hash = ?',
   consumeDeviceCode: 'UPDATE device_codes SET consumed_at = ? WHERE device_code_hash = ?',
   insertGrant: `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at,
-      client_capabilities)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      client_capabilities, spa_expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectGrant: 'SELECT * FROM grants WHERE id = ?',
   revokeGrant: 'UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
   insertRefreshToken: `INSERT INTO refresh_tokens (hash, grant_id, tenant_id, user_id, client_id, scopes, epoch, issued_at, expires_at,
@@ -102,6 +102,7 @@ export const grantArgs = (g: Grant): unknown[] => [
   g.createdAt,
   g.revokedAt,
   joinScopes(g.clientCapabilities ?? []),
+  g.spaExpiresAt ?? null,
 ];
 
 export const refreshTokenArgs = (t: RefreshTokenRecord): unknown[] => [

@@ -142,10 +142,11 @@ export class SqliteGrantStore implements GrantStore {
     hash: string,
     clientId: string,
     now: number,
-    next: (current: RefreshTokenRecord) => RefreshTokenRecord,
+    next: (current: RefreshTokenRecord, grant: Grant) => RefreshTokenRecord,
     graceMs: number,
+    crossOrigin = false,
   ): Promise<Rotated> {
-    return this.s.groupCommit.run(() => this.rotateNow({ hash, clientId, now, next, graceMs }));
+    return this.s.groupCommit.run(() => this.rotateNow({ hash, clientId, now, next, graceMs, crossOrigin }));
   }
 
   private rotateNow({
@@ -154,12 +155,14 @@ export class SqliteGrantStore implements GrantStore {
     now,
     next,
     graceMs,
+    crossOrigin,
   }: {
     hash: string;
     clientId: string;
     now: number;
-    next: (current: RefreshTokenRecord) => RefreshTokenRecord;
+    next: (current: RefreshTokenRecord, grant: Grant) => RefreshTokenRecord;
     graceMs: number;
+    crossOrigin: boolean;
   }): Rotated {
     const r = this.s.stmt(SQL.selectRefreshToken).get(hash) as Row | undefined;
     const token = r ? toRefreshToken(r) : null;
@@ -168,10 +171,11 @@ export class SqliteGrantStore implements GrantStore {
     if (look.refuse || !token) return look.refuse ?? { ok: false, reason: 'not_found', record: null };
     const grant = this.findByIdSync(token.grantId);
     const user = this.users.loadSync(token.tenantId, token.userId);
-    const verdict = rotationVerdict(token, grant, user, now);
-    if (verdict || !grant || !user) return { ok: false, reason: verdict ?? 'revoked', record: token, user };
-    if (this.s.stmt(SQL.consumeRefreshToken).run(now, hash).changes !== 1) return { ok: false, reason: 'consumed', record: token, user };
-    const nextToken = next(token);
+    const verdict = rotationVerdict(token, grant, user, now, crossOrigin);
+    if (verdict || !grant || !user) return { ok: false, reason: verdict ?? 'revoked', record: token, user, grant };
+    if (this.s.stmt(SQL.consumeRefreshToken).run(now, hash).changes !== 1)
+      return { ok: false, reason: 'consumed', record: token, user, grant };
+    const nextToken = next(token, grant);
     this.s.stmt(SQL.insertRefreshToken).run(...refreshTokenArgs(nextToken));
     return { ok: true, record: { ...token, consumedAt: now }, user, grant, next: nextToken };
   }

@@ -391,6 +391,14 @@ CREATE INDEX revocation_receipts_time ON revocation_receipts(tenant_id, revoked_
 CREATE INDEX revocation_receipts_user ON revocation_receipts(tenant_id, user_id, revoked_at);
 `,
   },
+  {
+    version: 130,
+    name: 'grants: the fixed expiry of a single-page app grant',
+    // NULL = not a SPA grant (its refresh tokens slide); grants that exist already are not.
+    sql: `
+ALTER TABLE grants ADD COLUMN spa_expires_at INTEGER;
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */

@@ -87,6 +87,7 @@ export function toGrant(r: Row): Grant {
     createdAt: num(r.created_at),
     revokedAt: optNum(r.revoked_at),
     clientCapabilities: splitScopes(r.client_capabilities),
+    spaExpiresAt: optNum(r.spa_expires_at),
   };
 }
 
