@@ -10,6 +10,8 @@ export const ACTIVITY = {
   updateUser: 'Update user',
   addUser: 'Add user',
   deleteUser: 'Delete user',
+  /** A targeted revocation (core/targeted-revocation.ts): one session, one app's grants, or all but one session. */
+  revokeSelectedSessions: 'Revoke selected sign-in sessions',
   /** Smart lockout (core/lockout.ts): a subject reached its failure threshold and is locked. */
   lockout: 'Smart lockout',
 } as const;

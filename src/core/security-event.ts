@@ -13,7 +13,11 @@ export type SecurityEventType =
   | 'signed-out'
   | 'account-disabled'
   | 'user-deleted'
-  | 'password-reset';
+  | 'password-reset'
+  /** A targeted revocation ended browser sessions (one, or all but one) and their grants (core/targeted-revocation.ts). */
+  | 'sessions-cut'
+  /** A targeted revocation revoked one application's grants; the browser sessions stay. */
+  | 'app-access-cut';
 
 /** CAEP 1.0 §2 `initiating_entity`. */
 export type InitiatingEntity = 'admin' | 'user' | 'policy' | 'system';

@@ -24,6 +24,8 @@ const REASON: Record<SecurityEvent['type'], string> = {
   'account-disabled': 'The account was disabled.',
   'user-deleted': 'The user was deleted.',
   'password-reset': 'The password was reset.',
+  'sessions-cut': 'An administrator or the user revoked selected sessions.',
+  'app-access-cut': "An administrator or the user revoked an application's access.",
 };
 
 /** RFC 8417 §2.2 txn: one id for every SET of one security event, stable across re-plans. */
@@ -45,6 +47,16 @@ export function signalsOf(event: SecurityEvent): UserSignal[] {
     initiatingEntity: event.initiatingEntity,
     reasonAdmin: REASON[event.type],
   };
+  // An application's grants cut: the browser sessions live on, so no session-revoked is true of
+  // them; the application itself hears by back-channel logout (docs/push-revocation.md).
+  if (event.type === 'app-access-cut') return [];
+  // Sessions cut: one session-revoked per ended session, named in sub_id, never a user-wide one.
+  if (event.type === 'sessions-cut') {
+    return event.sessions
+      .map((s) => s.sid)
+      .filter((sid): sid is string => sid !== null)
+      .map((sid) => ({ ...base, type: 'session-revoked' as const, sessionId: sid }));
+  }
   if (event.type === 'signed-out') {
     const sids = event.sessions.map((s) => s.sid).filter((sid): sid is string => sid !== null);
     if (sids.length === 0) return [{ ...base, type: 'session-revoked', sessionId: null }];

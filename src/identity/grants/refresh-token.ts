@@ -1,6 +1,7 @@
 import type { RefreshTokenRecord } from '../../core/model.js';
 import { digestCredential } from '../../crypto/digest.js';
 import { mergeCapabilities } from '../claims-request.js';
+import { clientContextOf } from '../client-context.js';
 import { authenticateClient, isConfidentialOnly } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, newRefreshToken } from '../issue-tokens.js';
@@ -26,6 +27,8 @@ export const refreshTokenGrant: GrantHandler = {
       requested === undefined ? null : parseDelegatedScopes(requested, client.app, services.config.publicUrl, services.tenant.domain);
 
     let nextToken = '';
+    // Written with the successor token, in the rotation's own statements: no extra round trip (docs/sessions.md).
+    const context = clientContextOf(req);
     const rotated = await services.store.grants.rotate(
       digestCredential(presented),
       client.app.appId,
@@ -40,6 +43,7 @@ export const refreshTokenGrant: GrantHandler = {
           scopes: current.scopes,
           epoch: current.epoch,
           kind: 'public',
+          context,
           ...(fixed ? { fixedExpiry: current.expiresAt } : {}),
         });
         nextToken = next.token;

@@ -3,6 +3,7 @@ import { SqliteAuditStore, SqliteSigningKeyStore } from './audit-keys.js';
 import { SqliteAuthorizationCodeStore, SqliteDeviceCodeStore, SqliteGrantStore, SqliteSessionStore } from './credentials.js';
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
+import { SqliteInventoryStore } from './inventory.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteOpsStore } from './ops.js';
 import { SqliteSsfStore } from './ssf.js';
@@ -33,6 +34,7 @@ export function sqliteStoreOn(db: SqliteDb): Store {
     codes: w(new SqliteAuthorizationCodeStore(db, users)),
     deviceCodes: w(new SqliteDeviceCodeStore(db, users)),
     grants: w(new SqliteGrantStore(db, users)),
+    inventory: w(new SqliteInventoryStore(db, users)),
     audit: w(new SqliteAuditStore(db)),
     keys: w(new SqliteSigningKeyStore(db)),
     outbox: w(new SqliteOutboxStore(db)),
