@@ -12,6 +12,8 @@ export const ACTIVITY = {
   deleteUser: 'Delete user',
   /** RFC 7009 token revocation by an application (Portcullis; Entra has no such endpoint or activity). */
   revokeToken: 'Revoke token',
+  /** A targeted revocation (core/targeted-revocation.ts): one session, one app's grants, or all but one session. */
+  revokeSelectedSessions: 'Revoke selected sign-in sessions',
   /** Smart lockout (core/lockout.ts): a subject reached its failure threshold and is locked. */
   lockout: 'Smart lockout',
 } as const;

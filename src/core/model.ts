@@ -152,6 +152,22 @@ export interface BackchannelLogoutRegistration {
   sessionRequired: boolean;
 }
 
+/**
+ * How a session or grant began (docs/sessions.md): a password typed on the sign-in page, an
+ * existing SSO session reused without a prompt, the device code flow, or the password grant.
+ */
+export type SignInMethod = 'password' | 'sso' | 'deviceCode' | 'passwordGrant';
+
+/**
+ * Where a credential was issued or used: the client address by the trusted-proxy rule of
+ * src/app.ts (`trustProxy`) and the User-Agent header, both personal data (docs/sessions.md).
+ * Absent or null = not recorded (rows from before migration 100).
+ */
+export interface ClientContext {
+  clientIp?: string | null;
+  userAgent?: string | null;
+}
+
 /** A browser SSO session, identified by a cookie whose digest is stored. */
 export interface SsoSession {
   /** GUID; published as the `sid` claim. */
@@ -164,6 +180,13 @@ export interface SsoSession {
   createdAt: number;
   expiresAt: number;
   endedAt: number | null;
+  /** The application whose sign-in started the session; absent or null = not recorded. */
+  clientId?: string | null;
+  clientIp?: string | null;
+  userAgent?: string | null;
+  signInMethod?: SignInMethod | null;
+  /** The last time the session signed a user in silently (SSO), at minute granularity; null = never since creation. */
+  lastUsedAt?: number | null;
 }
 
 /** A grant: the unit of revocation for a refresh-token family (one per code/device/password redemption). */
@@ -191,6 +214,9 @@ export interface Grant {
    * Absent or null = not a SPA grant.
    */
   spaExpiresAt?: number | null;
+  clientIp?: string | null;
+  userAgent?: string | null;
+  signInMethod?: SignInMethod | null;
 }
 
 export interface RefreshTokenRecord {
@@ -205,6 +231,9 @@ export interface RefreshTokenRecord {
   issuedAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** Of the request that obtained this token (the grant's start or a refresh). */
+  clientIp?: string | null;
+  userAgent?: string | null;
 }
 
 export interface AuthorizationCode {
@@ -225,6 +254,8 @@ export interface AuthorizationCode {
   consumedAt: number | null;
   /** Client capabilities declared on /authorize (`xms_cc`), carried to the grant. Absent = none. */
   clientCapabilities?: string[];
+  /** 'password' when the user just typed it, 'sso' when a live session answered; carried to the grant. */
+  signInMethod?: SignInMethod | null;
 }
 
 export type DeviceCodeStatus = 'pending' | 'approved' | 'declined';

@@ -13,7 +13,11 @@ export type RevocationKind =
   | 'invalidateAllRefreshTokens'
   | 'passwordReset'
   | 'accountDisabled'
-  | 'tokenRevocation';
+  | 'tokenRevocation'
+  /** Targeted revocations (core/targeted-revocation.ts). */
+  | 'sessionRevocation'
+  | 'appRevocation'
+  | 'otherSessionsRevocation';
 
 /** Told of each revocation after it committed; counting must never fail the revocation. */
 export interface RevocationObserver {

@@ -15,7 +15,11 @@ export type SecurityEventType =
   | 'user-deleted'
   | 'password-reset'
   /** RFC 7009: an application revoked one of its grants (a refresh-token family); `sessions` names that grant's session. */
-  | 'token-revoked';
+  | 'token-revoked'
+  /** A targeted revocation ended browser sessions (one, or all but one) and their grants (core/targeted-revocation.ts). */
+  | 'sessions-cut'
+  /** A targeted revocation revoked one application's grants; the browser sessions stay. */
+  | 'app-access-cut';
 
 /** CAEP 1.0 §2 `initiating_entity`. */
 export type InitiatingEntity = 'admin' | 'user' | 'policy' | 'system';

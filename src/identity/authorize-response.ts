@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import type { SsoSession, User } from '../core/model.js';
+import type { SignInMethod, SsoSession, User } from '../core/model.js';
 import { digestCredential } from '../crypto/digest.js';
 import { newGuid, newOpaqueToken } from '../crypto/random.js';
 import type { Services } from '../services.js';
@@ -60,6 +60,7 @@ export async function issueCode(
   request: AuthorizeRequest,
   session: SsoSession,
   user: User,
+  signInMethod: SignInMethod,
 ): Promise<FastifyReply> {
   const code = newOpaqueToken();
   await services.store.codes.insert({
@@ -80,6 +81,7 @@ export async function issueCode(
     expiresAt: services.clock.now() + services.config.tokens.authorizationCodeSeconds * 1000,
     consumedAt: null,
     clientCapabilities: request.claims.clientCapabilities,
+    signInMethod,
   });
   return respondToClient(reply, request, { code, client_info: services.tokens.clientInfo(user), session_state: session.id });
 }

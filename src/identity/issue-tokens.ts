@@ -1,8 +1,9 @@
-import type { Application, Grant, RefreshTokenRecord, User } from '../core/model.js';
+import type { Application, ClientContext, Grant, RefreshTokenRecord, SignInMethod, User } from '../core/model.js';
 import { digestCredential } from '../crypto/digest.js';
 import { newOpaqueToken } from '../crypto/random.js';
 import type { Services } from '../services.js';
 import type { TokenResponseBody } from './grant-context.js';
+import { AADSTS } from './oauth-errors.js';
 import type { RedirectKind } from './redirect-uri.js';
 import type { RequestedScopes } from './scopes.js';
 
@@ -17,6 +18,8 @@ export function newRefreshToken(
     epoch: number;
     /** A SPA grant's end (Grant.spaExpiresAt), which no token of it outlives. */
     fixedExpiry?: number;
+    /** The request that obtains the token: its address and user agent are the grant's last use (docs/sessions.md). */
+    context: ClientContext;
   },
 ): { token: string; record: RefreshTokenRecord } {
   const now = services.clock.now();
@@ -35,6 +38,8 @@ export function newRefreshToken(
       issuedAt: now,
       expiresAt: args.fixedExpiry ?? now + lifetime,
       consumedAt: null,
+      clientIp: args.context.clientIp ?? null,
+      userAgent: args.context.userAgent ?? null,
     },
   };
 }
@@ -57,6 +62,9 @@ export async function startGrant(
     kind: RedirectKind | 'device' | 'password';
     /** Declared with the request that started the grant (claims `xms_cc`); kept for refreshes. */
     clientCapabilities: string[];
+    /** How the user signed in for it, and from where the token request came (docs/sessions.md). */
+    signInMethod: SignInMethod | null;
+    context: ClientContext;
   },
 ): Promise<string | null> {
   const now = services.clock.now();
@@ -75,9 +83,12 @@ export async function startGrant(
     revokedAt: null,
     clientCapabilities: args.clientCapabilities,
     spaExpiresAt,
+    clientIp: args.context.clientIp ?? null,
+    userAgent: args.context.userAgent ?? null,
+    signInMethod: args.signInMethod,
   };
   if (!args.scopes.oidc.includes('offline_access')) {
-    await services.store.grants.create(grant, null);
+    if (!(await services.store.grants.create(grant, null))) throw AADSTS.grantRevoked();
     return null;
   }
   const rt = newRefreshToken(services, {
@@ -87,8 +98,10 @@ export async function startGrant(
     scopes: grant.scopes,
     epoch: args.epoch,
     ...(spaExpiresAt !== null ? { fixedExpiry: spaExpiresAt } : {}),
+    context: args.context,
   });
-  await services.store.grants.create(grant, rt.record);
+  // A targeted revocation cut the code or ended the session since it was redeemed (InventoryStore.cut).
+  if (!(await services.store.grants.create(grant, rt.record))) throw AADSTS.grantRevoked();
   return rt.token;
 }
 

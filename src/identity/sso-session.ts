@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SsoSession, User } from '../core/model.js';
+import type { ClientContext, SsoSession, User } from '../core/model.js';
 import { digestCredential } from '../crypto/digest.js';
 import { newGuid, newOpaqueToken } from '../crypto/random.js';
 import type { Services } from '../services.js';
@@ -20,7 +20,13 @@ export async function liveSession(req: FastifyRequest, services: Services): Prom
   return services.store.sessions.findLive(digestCredential(value), services.clock.now());
 }
 
-export async function startSession(reply: FastifyReply, services: Services, user: User): Promise<SsoSession> {
+/** `clientId` is the application whose sign-in starts the session; `context` where the browser is (docs/sessions.md). */
+export async function startSession(
+  reply: FastifyReply,
+  services: Services,
+  user: User,
+  started: { clientId: string; context: ClientContext },
+): Promise<SsoSession> {
   const now = services.clock.now();
   const value = newOpaqueToken();
   const session: SsoSession = {
@@ -33,6 +39,10 @@ export async function startSession(reply: FastifyReply, services: Services, user
     createdAt: now,
     expiresAt: now + services.config.tokens.sessionSeconds * 1000,
     endedAt: null,
+    clientId: started.clientId,
+    clientIp: started.context.clientIp ?? null,
+    userAgent: started.context.userAgent ?? null,
+    signInMethod: 'password',
   };
   await services.store.sessions.insert(session);
   setCookie(reply, SESSION_COOKIE, value, { secure: services.config.secure, sameSite: 'Lax' });

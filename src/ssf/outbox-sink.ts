@@ -25,6 +25,8 @@ const REASON: Record<SecurityEvent['type'], string> = {
   'user-deleted': 'The user was deleted.',
   'password-reset': 'The password was reset.',
   'token-revoked': 'The application revoked its tokens of this session.',
+  'sessions-cut': 'An administrator or the user revoked selected sessions.',
+  'app-access-cut': "An administrator or the user revoked an application's access.",
 };
 
 /** RFC 8417 §2.2 txn: one id for every SET of one security event, stable across re-plans. */
@@ -52,6 +54,16 @@ export function signalsOf(event: SecurityEvent): UserSignal[] {
     // a receiver could act on short of ending all the user's sessions, which did not happen.
     const sids = event.sessions.map((s) => s.sid).filter((sid): sid is string => sid !== null);
     return sids.map((sid) => ({ ...base, type: 'session-revoked', sessionId: sid }));
+  }
+  // An application's grants cut: the browser sessions live on, so no session-revoked is true of
+  // them; the application itself hears by back-channel logout (docs/push-revocation.md).
+  if (event.type === 'app-access-cut') return [];
+  // Sessions cut: one session-revoked per ended session, named in sub_id, never a user-wide one.
+  if (event.type === 'sessions-cut') {
+    return event.sessions
+      .map((s) => s.sid)
+      .filter((sid): sid is string => sid !== null)
+      .map((sid) => ({ ...base, type: 'session-revoked' as const, sessionId: sid }));
   }
   if (event.type === 'signed-out') {
     const sids = event.sessions.map((s) => s.sid).filter((sid): sid is string => sid !== null);

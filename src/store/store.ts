@@ -15,6 +15,7 @@ import type {
   GroupMember,
 } from '../core/model.js';
 import type { DeliveryStatus, OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../core/security-event.js';
+import type { CutFound, CutTarget, InventoryQuery, InventoryRecord } from '../core/session-inventory.js';
 import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../core/ssf-stream.js';
 import type { ReceiptDraft, RevocationReceipt } from '../core/revocation-receipt.js';
 
@@ -35,6 +36,7 @@ export interface Store {
   codes: AuthorizationCodeStore;
   deviceCodes: DeviceCodeStore;
   grants: GrantStore;
+  inventory: InventoryStore;
   audit: AuditStore;
   receipts: ReceiptStore;
   keys: SigningKeyStore;
@@ -236,6 +238,37 @@ export interface SessionStore {
    * transaction writes a 'signed-out' style event for it with the clients it was used with.
    */
   end(tokenHash: string, now: number, securityEvent?: SecurityEventDraft): Promise<void>;
+  /**
+   * Records a silent sign-in with the session (docs/sessions.md): sets its last use to `now`
+   * unless it was set less than a minute ago, so a burst of SSO uses costs one write.
+   */
+  touch(sessionId: string, now: number): Promise<void>;
+}
+
+/**
+ * The session inventory and targeted revocation (docs/sessions.md, docs/revocation-model.md
+ * "Targeted revocation"). Listings are keyset-paged over indexes; a cut is one transaction with
+ * the same guarantees as UserStore.revoke.
+ */
+export interface InventoryStore {
+  /** One page, newest first (createdAt, id descending). */
+  list(query: InventoryQuery): Promise<InventoryRecord[]>;
+  /**
+   * Ends the target's live sessions and revokes its live grants, marks its outstanding codes so
+   * no grant starts from them (GrantStore.create), and writes the audit records `audit(found)`
+   * returns and, if anything was cut, `securityEvent` with the cut sessions and their clients —
+   * all in one transaction, durable when the promise resolves. With `dryRun`, only reads what it
+   * would cut. Null when the user does not exist.
+   */
+  cut(args: {
+    tenantId: string;
+    userId: string;
+    target: CutTarget;
+    now: number;
+    dryRun: boolean;
+    audit: (found: CutFound) => AuditRecord[];
+    securityEvent?: SecurityEventDraft;
+  }): Promise<CutFound | null>;
 }
 
 export interface AuthorizationCodeStore {
@@ -258,8 +291,12 @@ export interface DeviceCodeStore {
 }
 
 export interface GrantStore {
-  /** Creates a grant and its first refresh token atomically. */
-  create(grant: Grant, firstToken: RefreshTokenRecord | null): Promise<void>;
+  /**
+   * Creates a grant and its first refresh token atomically, unless a targeted revocation cut the
+   * code it starts from (same grant id) or ended its browser session since (InventoryStore.cut);
+   * then it writes nothing and returns false.
+   */
+  create(grant: Grant, firstToken: RefreshTokenRecord | null): Promise<boolean>;
   /**
    * Refresh-token rotation in one transaction (I4, docs/revocation-model.md): the presented token must be
    * unconsumed, unexpired, of a live grant, with the user's current epoch and an enabled

@@ -4,6 +4,7 @@ import type { AuditRecord, Grant, RefreshTokenRecord, User } from '../../src/cor
 import { afterFailure, type LockoutPolicy } from '../../src/core/lockout.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
+import { inventoryContractTests } from './inventory-contract.js';
 import { outboxContractTests } from './outbox-contract.js';
 import { receiptContractTests } from './receipt-contract.js';
 import { seedStateContract } from './seed-state-contract.js';
@@ -718,5 +719,6 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
 
     outboxContractTests(() => s, TENANT, NOW);
     receiptContractTests(() => s, TENANT, NOW);
+    inventoryContractTests(() => s, TENANT, NOW);
   });
 }

@@ -8,6 +8,7 @@ import { SIGN_IN_REFUSED } from '../../web/sign-in-messages.js';
 import { signInPage } from '../../web/sign-in-page.js';
 import { RedirectableError, validateAuthorizeRequest, type AuthorizeRequest } from '../authorize-request.js';
 import { issueCode } from '../authorize-response.js';
+import { clientContextOf } from '../client-context.js';
 import { correlationIdOf } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
 import { Params } from '../params.js';
@@ -36,7 +37,11 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
         // OIDC Core §3.1.2.6: no interaction allowed and none possible without a live session.
         throw new RedirectableError(predatesChallenge ? AADSTS.sessionPredatesChallenge() : AADSTS.loginRequired(), request);
       }
-      if (!mustAuthenticate && live) return issueCode(reply, services, request, live.session, live.user);
+      if (!mustAuthenticate && live) {
+        // A silent sign-in is a use of the session (docs/sessions.md); at most one write a minute.
+        await services.store.sessions.touch(live.session.id, services.clock.now());
+        return issueCode(reply, services, request, live.session, live.user, 'sso');
+      }
       return showSignIn(req, reply, services, request, null, request.loginHint ?? live?.user.userPrincipalName ?? '');
     });
   });
@@ -58,8 +63,8 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
       const password = form.get('password') ?? '';
       const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
       if (!checked.ok) return showSignIn(req, reply, services, request, SIGN_IN_REFUSED[checked.reason], username, 200);
-      const session = await startSession(reply, services, checked.user);
-      return issueCode(reply, services, request, session, checked.user);
+      const session = await startSession(reply, services, checked.user, { clientId: request.app.appId, context: clientContextOf(req) });
+      return issueCode(reply, services, request, session, checked.user, 'password');
     });
   });
 }

@@ -5,6 +5,7 @@ import type { Subject } from '../../core/attempt-limiter.js';
 import { lockoutKey, sourceOf } from '../../core/lockout.js';
 import { correlationIdOf } from '../error-response.js';
 import { checkPassword } from '../password-sign-in.js';
+import { clientContextOf } from '../client-context.js';
 import { liveSession, startSession } from '../sso-session.js';
 import type { Services } from '../../services.js';
 import { browserBinding, formToken, formTokenValid, sentBrowserBinding, type CsrfBinding, type FormPurpose } from '../../web/csrf.js';
@@ -204,7 +205,7 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
       const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
       if (!checked.ok) return nextStep(req, reply, pending, userCode, null, SIGN_IN_REFUSED[checked.reason]);
       // Signed in, not yet approved: the user confirms on the next page.
-      const session = await startSession(reply, services, checked.user);
+      const session = await startSession(reply, services, checked.user, { clientId: pending.clientId, context: clientContextOf(req) });
       return nextStep(req, reply, pending, userCode, { session, user: checked.user }, null);
     }
     // confirm: the token was bound to this live session, so `live` is who confirmed.

@@ -1,5 +1,6 @@
 import { digestCredential } from '../../crypto/digest.js';
 import { mergeCapabilities } from '../claims-request.js';
+import { clientContextOf } from '../client-context.js';
 import { authenticateClient } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, startGrant } from '../issue-tokens.js';
@@ -54,6 +55,8 @@ export const authorizationCodeGrant: GrantHandler = {
       authTime: c.authTime,
       kind,
       clientCapabilities,
+      signInMethod: c.signInMethod ?? null,
+      context: clientContextOf(req),
     });
     return delegatedResponse(services, {
       user: redeemed.user,

@@ -1,5 +1,6 @@
 import { lockoutKey, sourceOf } from '../../core/lockout.js';
 import { digestCredential } from '../../crypto/digest.js';
+import { clientContextOf } from '../client-context.js';
 import { authenticateClient } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, startGrant } from '../issue-tokens.js';
@@ -66,6 +67,8 @@ export const deviceCodeGrant: GrantHandler = {
       authTime,
       kind: 'device',
       clientCapabilities,
+      signInMethod: 'deviceCode',
+      context: clientContextOf(req),
     });
     return delegatedResponse(services, {
       user: polled.user,

@@ -1,5 +1,6 @@
 import { newGuid } from '../../crypto/random.js';
 import { sourceOf } from '../../core/lockout.js';
+import { clientContextOf } from '../client-context.js';
 import { authenticateClient } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, startGrant } from '../issue-tokens.js';
@@ -47,6 +48,8 @@ export const passwordGrant: GrantHandler = {
       authTime: now,
       kind: 'password',
       clientCapabilities: claims.clientCapabilities,
+      signInMethod: 'passwordGrant',
+      context: clientContextOf(req),
     });
     return delegatedResponse(services, {
       user,

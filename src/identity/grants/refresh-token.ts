@@ -2,6 +2,7 @@ import { isSpaGrant } from '../../core/credential-verdicts.js';
 import type { Grant, RefreshTokenRecord } from '../../core/model.js';
 import { digestCredential } from '../../crypto/digest.js';
 import { mergeCapabilities } from '../claims-request.js';
+import { clientContextOf } from '../client-context.js';
 import { authenticateClient, isConfidentialOnly } from '../client-auth.js';
 import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, newRefreshToken } from '../issue-tokens.js';
@@ -29,6 +30,8 @@ export const refreshTokenGrant: GrantHandler = {
 
     let nextToken = '';
     const origin = requestOrigin(req);
+    // Written with the successor token, in the rotation's own statements: no extra round trip (docs/sessions.md).
+    const context = clientContextOf(req);
     const rotated = await services.store.grants.rotate(
       digestCredential(presented),
       client.app.appId,
@@ -41,6 +44,7 @@ export const refreshTokenGrant: GrantHandler = {
           clientId: current.clientId,
           scopes: current.scopes,
           epoch: current.epoch,
+          context,
           ...(isSpaGrant(grant) ? { fixedExpiry: grant.spaExpiresAt as number } : {}),
         });
         nextToken = next.token;

@@ -15,6 +15,7 @@ import {
 import type { AuthorizationCode, DeviceCode, Grant, RefreshTokenRecord, SsoSession, User } from '../../core/model.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { CREDENTIAL_SQL, codeArgs, deviceCodeArgs, grantArgs, refreshTokenArgs, sessionArgs } from '../sql/credentials.js';
+import { GRANT_START_SQL, SESSION_TOUCH_INTERVAL_MS, anyMarked } from '../sql/inventory.js';
 import { numberedAll } from '../sql/placeholders.js';
 import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, RevokeOptions, SessionStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
@@ -31,6 +32,7 @@ import { toCode, toDeviceCode, toGrant, toRefreshToken, toSession } from './rows
  * writes. The lock clauses are the only SQL not shared with SQLite (store/sql/credentials.ts).
  */
 const SQL = numberedAll(CREDENTIAL_SQL);
+const START = numberedAll(GRANT_START_SQL);
 
 async function one(c: Queryable, sql: string, args: unknown[]): Promise<Record<string, unknown> | null> {
   const { rows } = await c.query(sql, args);
@@ -69,6 +71,9 @@ export class PgSessionStore implements SessionStore {
       return true;
     });
     if (wrote) this.db.outboxCommitted.fire();
+  }
+  async touch(sessionId: string, now: number): Promise<void> {
+    await this.db.query(START.touchSession, [now, sessionId, now - SESSION_TOUCH_INTERVAL_MS]);
   }
 }
 
@@ -135,10 +140,19 @@ export class PgDeviceCodeStore implements DeviceCodeStore {
 export class PgGrantStore implements GrantStore {
   constructor(private readonly db: PgDb) {}
 
-  async create(g: Grant, firstToken: RefreshTokenRecord | null): Promise<void> {
-    await this.db.tx(async (c) => {
+  /**
+   * The code and session rows are read FOR SHARE: a cut (store/postgres/inventory.ts) marks them
+   * before it revokes grants, so either it waits for this grant and then revokes it, or this
+   * waits for the cut and sees its mark.
+   */
+  async create(g: Grant, firstToken: RefreshTokenRecord | null): Promise<boolean> {
+    return this.db.tx(async (c) => {
+      const rows = async (sql: string, arg: string) => (await c.query(`${sql} FOR SHARE`, [arg])).rows;
+      if (anyMarked(await rows(START.codeCut, g.id), 'cut_at') || anyMarked(await rows(START.deviceCodeCut, g.id), 'cut_at')) return false;
+      if (g.sessionId !== null && anyMarked(await rows(START.sessionEnded, g.sessionId), 'ended_at')) return false;
       await c.query(SQL.insertGrant, grantArgs(g));
       if (firstToken) await c.query(SQL.insertRefreshToken, refreshTokenArgs(firstToken));
+      return true;
     });
   }
 

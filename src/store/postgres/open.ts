@@ -2,6 +2,7 @@ import type { Store } from '../store.js';
 import { PgReceiptStore } from './receipts.js';
 import { PgAuditStore, PgSigningKeyStore } from './audit-keys.js';
 import { PgAuthorizationCodeStore, PgDeviceCodeStore, PgGrantStore, PgSessionStore } from './credentials.js';
+import { PgInventoryStore } from './inventory.js';
 import { PgDb, type PgStoreOptions } from './database.js';
 import { PgApplicationStore, PgTenantStore, PgUserStore } from './directory.js';
 import { PgGroupStore } from './groups.js';
@@ -41,6 +42,7 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     codes: new PgAuthorizationCodeStore(db),
     deviceCodes: new PgDeviceCodeStore(db),
     grants: new PgGrantStore(db),
+    inventory: new PgInventoryStore(db),
     audit: new PgAuditStore(db),
     receipts: new PgReceiptStore(db),
     keys: new PgSigningKeyStore(db),

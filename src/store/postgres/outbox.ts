@@ -32,6 +32,22 @@ export async function writeSecurityEvent(c: Queryable, user: User, draft: Securi
   return Number(rows[0]?.id);
 }
 
+/**
+ * Writes a security event for rows the caller already read in its transaction (a targeted
+ * revocation, store/postgres/inventory.ts): the grants it cut and the browser sessions it ended.
+ */
+export async function writeCapturedEvent(
+  c: Queryable,
+  user: User,
+  draft: SecurityEventDraft,
+  grants: Record<string, unknown>[],
+  sessionIds: readonly string[],
+): Promise<void> {
+  const sessions = sessionIds.map((id) => ({ id }));
+  await c.query(EVENT_SQL.insertEvent, eventArgs(user, draft, { kind: 'user', epoch: user.revocationEpoch }, grants, sessions));
+  await notifyInTx(c, 'outbox');
+}
+
 export class PgOutboxStore implements OutboxStore {
   constructor(private readonly db: PgDb) {}
 

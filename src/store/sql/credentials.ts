@@ -7,13 +7,14 @@ import { joinScopes } from '../sqlite/rows.js';
  * PostgreSQL's alone and appended by store/postgres; SQLite serialises writers instead.
  */
 export const CREDENTIAL_SQL = {
-  insertSession: `INSERT INTO sso_sessions (token_hash, id, tenant_id, user_id, epoch, auth_time, created_at, expires_at, ended_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertSession: `INSERT INTO sso_sessions (token_hash, id, tenant_id, user_id, epoch, auth_time, created_at, expires_at, ended_at,
+      client_id, client_ip, user_agent, sign_in_method)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectSession: 'SELECT * FROM sso_sessions WHERE token_hash = ?',
   endSession: 'UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL',
   insertCode: `INSERT INTO authorization_codes (hash, grant_id, tenant_id, client_id, user_id, session_id, redirect_uri, scopes,
-      code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at, client_capabilities)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      code_challenge, code_challenge_method, nonce, epoch, auth_time, expires_at, consumed_at, client_capabilities, sign_in_method)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectCode: 'SELECT * FROM authorization_codes WHERE hash = ?',
   consumeCode: 'UPDATE authorization_codes SET consumed_at = ? WHERE hash = ?',
   insertDeviceCode: `INSERT INTO device_codes (device_code_hash, user_code_hash, grant_id, tenant_id, client_id, scopes, status, user_id,
@@ -28,13 +29,13 @@ export const CREDENTIAL_SQL = {
   stampDevicePoll: 'UPDATE device_codes SET last_polled_at = ? WHERE device_code_hash = ?',
   consumeDeviceCode: 'UPDATE device_codes SET consumed_at = ? WHERE device_code_hash = ?',
   insertGrant: `INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at, revoked_at,
-      client_capabilities, spa_expires_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      client_capabilities, spa_expires_at, client_ip, user_agent, sign_in_method)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectGrant: 'SELECT * FROM grants WHERE id = ?',
   revokeGrant: 'UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
   insertRefreshToken: `INSERT INTO refresh_tokens (hash, grant_id, tenant_id, user_id, client_id, scopes, epoch, issued_at, expires_at,
-      consumed_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      consumed_at, client_ip, user_agent)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   selectRefreshToken: 'SELECT * FROM refresh_tokens WHERE hash = ?',
   /** Conditional, so a second consumer finds no row to change even without a row lock. */
   consumeRefreshToken: 'UPDATE refresh_tokens SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL',
@@ -51,6 +52,10 @@ export const sessionArgs = (x: SsoSession): unknown[] => [
   x.createdAt,
   x.expiresAt,
   x.endedAt,
+  x.clientId ?? null,
+  x.clientIp ?? null,
+  x.userAgent ?? null,
+  x.signInMethod ?? null,
 ];
 
 export const codeArgs = (c: AuthorizationCode): unknown[] => [
@@ -70,6 +75,7 @@ export const codeArgs = (c: AuthorizationCode): unknown[] => [
   c.expiresAt,
   c.consumedAt,
   joinScopes(c.clientCapabilities ?? []),
+  c.signInMethod ?? null,
 ];
 
 export const deviceCodeArgs = (d: DeviceCode): unknown[] => [
@@ -103,6 +109,9 @@ export const grantArgs = (g: Grant): unknown[] => [
   g.revokedAt,
   joinScopes(g.clientCapabilities ?? []),
   g.spaExpiresAt ?? null,
+  g.clientIp ?? null,
+  g.userAgent ?? null,
+  g.signInMethod ?? null,
 ];
 
 export const refreshTokenArgs = (t: RefreshTokenRecord): unknown[] => [
@@ -116,4 +125,6 @@ export const refreshTokenArgs = (t: RefreshTokenRecord): unknown[] => [
   t.issuedAt,
   t.expiresAt,
   t.consumedAt,
+  t.clientIp ?? null,
+  t.userAgent ?? null,
 ];

@@ -15,6 +15,7 @@ import {
 import type { AuthorizationCode, DeviceCode, Grant, RefreshTokenRecord, SsoSession, User } from '../../core/model.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { CREDENTIAL_SQL as SQL, codeArgs, deviceCodeArgs, grantArgs, refreshTokenArgs, sessionArgs } from '../sql/credentials.js';
+import { GRANT_START_SQL, SESSION_TOUCH_INTERVAL_MS, anyMarked } from '../sql/inventory.js';
 import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, RevokeOptions, SessionStore } from '../store.js';
 import type { SqliteDb } from './database.js';
 import type { SqliteUserStore } from './directory.js';
@@ -60,6 +61,9 @@ export class SqliteSessionStore implements SessionStore {
       return true;
     });
     if (wrote) this.s.outboxCommitted.fire();
+  }
+  async touch(sessionId: string, now: number): Promise<void> {
+    this.s.stmt(GRANT_START_SQL.touchSession).run(now, sessionId, now - SESSION_TOUCH_INTERVAL_MS);
   }
 }
 
@@ -126,10 +130,16 @@ export class SqliteGrantStore implements GrantStore {
     private readonly users: SqliteUserStore,
   ) {}
 
-  async create(g: Grant, firstToken: RefreshTokenRecord | null): Promise<void> {
-    this.s.tx(() => {
+  async create(g: Grant, firstToken: RefreshTokenRecord | null): Promise<boolean> {
+    return this.s.tx(() => {
+      // A targeted revocation since the code was redeemed or the session signed in (InventoryStore.cut).
+      const rows = (sql: string, arg: string) => this.s.stmt(sql).all(arg) as Row[];
+      if (anyMarked(rows(GRANT_START_SQL.codeCut, g.id), 'cut_at') || anyMarked(rows(GRANT_START_SQL.deviceCodeCut, g.id), 'cut_at'))
+        return false;
+      if (g.sessionId !== null && anyMarked(rows(GRANT_START_SQL.sessionEnded, g.sessionId), 'ended_at')) return false;
       this.s.stmt(SQL.insertGrant).run(...grantArgs(g));
       if (firstToken) this.s.stmt(SQL.insertRefreshToken).run(...refreshTokenArgs(firstToken));
+      return true;
     });
   }
 

@@ -399,6 +399,38 @@ CREATE INDEX revocation_receipts_user ON revocation_receipts(tenant_id, user_id,
 ALTER TABLE grants ADD COLUMN spa_expires_at INTEGER;
 `,
   },
+  {
+    version: 100,
+    name: 'session inventory (app, client address, user agent, sign-in method, last use) and targeted revocation (cut codes)',
+    sql: `
+ALTER TABLE sso_sessions ADD COLUMN client_id TEXT;
+ALTER TABLE sso_sessions ADD COLUMN client_ip TEXT;
+ALTER TABLE sso_sessions ADD COLUMN user_agent TEXT;
+ALTER TABLE sso_sessions ADD COLUMN sign_in_method TEXT;
+ALTER TABLE sso_sessions ADD COLUMN last_used_at INTEGER;
+ALTER TABLE grants ADD COLUMN client_ip TEXT;
+ALTER TABLE grants ADD COLUMN user_agent TEXT;
+ALTER TABLE grants ADD COLUMN sign_in_method TEXT;
+ALTER TABLE refresh_tokens ADD COLUMN client_ip TEXT;
+ALTER TABLE refresh_tokens ADD COLUMN user_agent TEXT;
+ALTER TABLE authorization_codes ADD COLUMN sign_in_method TEXT;
+ALTER TABLE authorization_codes ADD COLUMN cut_at INTEGER;
+ALTER TABLE device_codes ADD COLUMN cut_at INTEGER;
+DROP INDEX sso_sessions_user;
+CREATE INDEX sso_sessions_user_created ON sso_sessions(user_id, created_at, id);
+CREATE INDEX sso_sessions_tenant_created ON sso_sessions(tenant_id, created_at, id);
+DROP INDEX grants_user;
+CREATE INDEX grants_user_created ON grants(user_id, created_at, id);
+CREATE INDEX grants_tenant_created ON grants(tenant_id, created_at, id);
+CREATE INDEX grants_session ON grants(session_id) WHERE session_id IS NOT NULL;
+DROP INDEX refresh_tokens_grant;
+CREATE INDEX refresh_tokens_grant_issued ON refresh_tokens(grant_id, issued_at);
+CREATE INDEX authorization_codes_grant ON authorization_codes(grant_id);
+CREATE INDEX authorization_codes_user ON authorization_codes(user_id);
+CREATE INDEX device_codes_grant ON device_codes(grant_id);
+CREATE INDEX device_codes_user ON device_codes(user_id) WHERE user_id IS NOT NULL;
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */

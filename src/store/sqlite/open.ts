@@ -5,6 +5,7 @@ import { SqliteAuthorizationCodeStore, SqliteDeviceCodeStore, SqliteGrantStore, 
 import { SqliteDb } from './database.js';
 import { SqliteApplicationStore, SqliteTenantStore, SqliteUserStore } from './directory.js';
 import { SqliteGroupStore } from './groups.js';
+import { SqliteInventoryStore } from './inventory.js';
 import { SqliteOutboxStore } from './outbox.js';
 import { SqliteOpsStore } from './ops.js';
 import { SqliteSsfStore } from './ssf.js';
@@ -36,6 +37,7 @@ export function sqliteStoreOn(db: SqliteDb): Store {
     codes: w(new SqliteAuthorizationCodeStore(db, users)),
     deviceCodes: w(new SqliteDeviceCodeStore(db, users)),
     grants: w(new SqliteGrantStore(db, users)),
+    inventory: w(new SqliteInventoryStore(db, users)),
     audit: w(new SqliteAuditStore(db)),
     receipts: w(new SqliteReceiptStore(db)),
     keys: w(new SqliteSigningKeyStore(db)),

@@ -23,6 +23,21 @@ export function writeSecurityEventSync(s: SqliteDb, user: User, draft: SecurityE
   return Number(s.stmt(SECURITY_EVENT_SQL.insertEvent).run(...eventArgs(user, draft, scope, grants, sessions)).lastInsertRowid);
 }
 
+/**
+ * Writes a security event for rows the caller already read in its transaction (a targeted
+ * revocation, store/sqlite/inventory.ts): the grants it cut and the browser sessions it ended.
+ */
+export function writeCapturedEventSync(
+  s: SqliteDb,
+  user: User,
+  draft: SecurityEventDraft,
+  grants: Row[],
+  sessionIds: readonly string[],
+): void {
+  const sessions = sessionIds.map((id) => ({ id }));
+  s.stmt(SECURITY_EVENT_SQL.insertEvent).run(...eventArgs(user, draft, { kind: 'user', epoch: user.revocationEpoch }, grants, sessions));
+}
+
 const PRUNE = pruneSql('');
 
 export class SqliteOutboxStore implements OutboxStore {

@@ -21,6 +21,20 @@ const optStr = (v: unknown): string | null => (v === null || v === undefined ? n
 export const splitScopes = (v: unknown): string[] => (v ? str(v).split(' ').filter(Boolean) : []);
 export const joinScopes = (s: readonly string[]): string => s.join(' ');
 
+/**
+ * The optional inventory columns of migration 100 (docs/sessions.md), set on a record only when
+ * the row has them: records written without them read back exactly as they were written.
+ */
+function inventoryOf(r: Row, columns: Record<string, string>): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [field, column] of Object.entries(columns)) {
+    const v = r[column];
+    if (v !== null && v !== undefined) out[field] = v as string | number;
+  }
+  return out;
+}
+const CONTEXT_COLUMNS = { clientIp: 'client_ip', userAgent: 'user_agent' };
+
 /** Selects a user with its role assignments folded into one column. */
 export const USER_SELECT = `SELECT u.*, (SELECT group_concat(role_template_id, ',') FROM role_assignments r WHERE r.user_id = u.id) AS roles FROM users u`;
 
@@ -71,6 +85,7 @@ export function toSession(r: Row): SsoSession {
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
     endedAt: optNum(r.ended_at),
+    ...inventoryOf(r, { ...CONTEXT_COLUMNS, clientId: 'client_id', signInMethod: 'sign_in_method', lastUsedAt: 'last_used_at' }),
   };
 }
 
@@ -88,6 +103,7 @@ export function toGrant(r: Row): Grant {
     revokedAt: optNum(r.revoked_at),
     clientCapabilities: splitScopes(r.client_capabilities),
     spaExpiresAt: optNum(r.spa_expires_at),
+    ...inventoryOf(r, { ...CONTEXT_COLUMNS, signInMethod: 'sign_in_method' }),
   };
 }
 
@@ -103,6 +119,7 @@ export function toRefreshToken(r: Row): RefreshTokenRecord {
     issuedAt: num(r.issued_at),
     expiresAt: num(r.expires_at),
     consumedAt: optNum(r.consumed_at),
+    ...inventoryOf(r, CONTEXT_COLUMNS),
   };
 }
 
@@ -124,6 +141,7 @@ export function toCode(r: Row): AuthorizationCode {
     expiresAt: num(r.expires_at),
     consumedAt: optNum(r.consumed_at),
     clientCapabilities: splitScopes(r.client_capabilities),
+    ...inventoryOf(r, { signInMethod: 'sign_in_method' }),
   };
 }
 
