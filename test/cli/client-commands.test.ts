@@ -4,7 +4,7 @@
  * error classes with their exit codes, and the CLI's own revoked session.
  */
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -63,6 +63,70 @@ describe('portcullis CLI against a real server', () => {
     const headers = JSON.parse(readFileSync(headersFile, 'utf8'));
     assert.equal(headers['client-request-id'], 'cli-test-1');
     assert.match(headers['request-id'], /^[0-9a-f-]{36}$/);
+  });
+
+  test('revoke --receipt prints what the revoke cut (text and JSON), keyed by its client-request-id', async () => {
+    const carol = await reload(server, server.users.alice!);
+    // One live grant with a refresh token, made directly in the server's store.
+    const grantId = randomUUID();
+    await server.store.grants.create(
+      {
+        id: grantId,
+        tenantId: TENANT_ID,
+        userId: carol.id,
+        clientId: APP.publicClient,
+        sessionId: null,
+        scopes: ['openid'],
+        epoch: carol.revocationEpoch,
+        authTime: Date.now(),
+        createdAt: Date.now(),
+        revokedAt: null,
+      },
+      {
+        hash: 'cli-receipt-token-digest-0123456789',
+        grantId,
+        tenantId: TENANT_ID,
+        userId: carol.id,
+        clientId: APP.publicClient,
+        scopes: ['openid'],
+        epoch: carol.revocationEpoch,
+        issuedAt: Date.now(),
+        expiresAt: Date.now() + 3600_000,
+        consumedAt: null,
+      },
+    );
+    const json = await cli(
+      [
+        'revoke',
+        '--user-id',
+        carol.userPrincipalName,
+        '--receipt',
+        '--receipt-timeout',
+        '5',
+        '--output',
+        'json',
+        '--header',
+        'client-request-id:cli-receipt-1',
+      ],
+      { xdg: admin },
+    );
+    assert.equal(json.code, 0, json.stderr);
+    const [record] = JSON.parse(json.stdout);
+    assert.equal(record.value, true);
+    assert.equal(record.receipt.correlationId, 'cli-receipt-1');
+    assert.equal(record.receipt.revocationType, 'revokeSignInSessions');
+    assert.equal(record.receipt.complete, true);
+    assert.deepEqual(record.receipt.applications, [
+      { appId: APP.publicClient, grantIds: [grantId], refreshTokenIds: ['cli-receipt-toke'], sessionIds: [] },
+    ]);
+    const text = await cli(['revoke', '--user-id', carol.userPrincipalName, '--receipt'], { xdg: admin });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /^True\nReceipt [\w-]+: revokeSignInSessions of alice@contoso\.test at .+\nCut: 0 session\(s\), 0 grant\(s\), 0 refresh token\(s\)\nNotifications: 0 delivered, 0 failed, 0 pending\n$/,
+    );
+    const usage = await cli(['revoke', '--me', '--receipt'], { xdg: admin });
+    assert.equal(usage.code, EXIT.USAGE);
   });
 
   test('--what-if lists the targets and changes nothing (audit log unchanged)', async () => {

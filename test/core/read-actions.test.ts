@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import type { Actor } from '../../src/core/authorization/decide.js';
 import { READ_ACTIONS, mayReadAbout, mayReadAll, type ReadAction } from '../../src/core/authorization/read-actions.js';
 import { ROLE, resolveRole } from '../../src/core/roles.js';
+import { docTable, ticked } from '../helpers/doc-table.js';
 
 /**
  * docs/authorization.md "Reading the audit log and revocation receipts" is the specification of
@@ -11,22 +12,6 @@ import { ROLE, resolveRole } from '../../src/core/roles.js';
  * the two decisions are checked on each kind of caller.
  */
 const DOC = readFileSync(new URL('../../docs/authorization.md', import.meta.url), 'utf8');
-
-function docTable(name: string): string[][] {
-  const lines = DOC.split('\n');
-  const start = lines.findIndex((l) => l.trim() === `<!-- table: ${name} -->`);
-  assert.ok(start >= 0, `docs/authorization.md has no table '${name}'`);
-  const rows: string[][] = [];
-  for (let i = start + 1; i < lines.length && lines[i]!.startsWith('|'); i++) {
-    const cells = lines[i]!.split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
-    if (cells.every((c) => /^-+$/.test(c))) continue;
-    rows.push(cells);
-  }
-  return rows;
-}
-const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
 
 const user = (roles: string[], scopes: string[], id = 'u1'): Actor => ({
   kind: 'user',
@@ -38,7 +23,7 @@ const app = (permissions: string[]): Actor => ({ kind: 'app', permissions: new S
 
 describe('read actions (audit log, revocation receipts)', () => {
   test('the code is the table in docs/authorization.md', () => {
-    const [, ...rows] = docTable('read-actions');
+    const [, ...rows] = docTable(DOC, 'read-actions');
     assert.deepEqual(rows.map((r) => ticked(r[0]!)[0]).sort(), Object.keys(READ_ACTIONS).sort());
     for (const r of rows) {
       const rule = READ_ACTIONS[ticked(r[0]!)[0] as ReadAction];

@@ -18,30 +18,14 @@ import { ROLE, ROLE_DISPLAY_NAMES } from '../../src/core/roles.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { APP, DOMAIN, TENANT_ID, application } from '../helpers/harness.js';
 import { listeningHarness } from '../helpers/listening.js';
+import { docTable as docTableIn, ticked } from '../helpers/doc-table.js';
 
 // ---------------------------------------------------------------------------------------------
 // The specification: docs/authorization.md
 
 const DOC = readFileSync(new URL('../../docs/authorization.md', import.meta.url), 'utf8');
 
-/** The rows of the markdown table after `<!-- table: name -->`, header first, cells trimmed. */
-function docTable(name: string): string[][] {
-  const lines = DOC.split('\n');
-  const start = lines.findIndex((l) => l.trim() === `<!-- table: ${name} -->`);
-  assert.ok(start >= 0, `docs/authorization.md has no table '${name}'`);
-  const rows: string[][] = [];
-  for (let i = start + 1; i < lines.length && lines[i]!.startsWith('|'); i++) {
-    const cells = lines[i]!.split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
-    if (cells.every((c) => /^-+$/.test(c))) continue; // the separator line
-    rows.push(cells);
-  }
-  assert.ok(rows.length > 1, `table '${name}' is empty`);
-  return rows;
-}
-
-const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+const docTable = (name: string): string[][] => docTableIn(DOC, name);
 const checked = (cell: string): boolean => cell.startsWith('✓');
 /** A role's template id from its display name in the doc (footnote marks stripped). */
 function roleIdOf(name: string): string | undefined {

@@ -206,6 +206,14 @@ describe('revocation receipts', () => {
       { token: reader() },
     );
     assert.equal(recent.json.value.length, 1);
+    // The beta action is recorded as itself.
+    const invalidateId = newGuid();
+    const invalidated = await call(h, 'POST', `/beta/users/${users.rc3!.id}/invalidateAllRefreshTokens`, {
+      token: delegatedToken(h, 'useradmin', ['User.RevokeSessions.All']),
+      headers: { 'client-request-id': invalidateId },
+    });
+    assert.equal(invalidated.status, 204, invalidated.body);
+    assert.equal((await receipt(invalidateId)).json.revocationType, 'invalidateAllRefreshTokens');
     const bad = await call(h, 'GET', `/v1.0/auditLogs/revocationReceipts?$filter=kind eq 'x'`, { token: reader() });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.code, 'Request_UnsupportedQuery');

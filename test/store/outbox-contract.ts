@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import type { Grant, SsoSession, User } from '../../src/core/model.js';
 import type { SecurityEventDraft } from '../../src/core/security-event.js';
 import { newGuid } from '../../src/crypto/random.js';
 import type { NewDelivery, Store } from '../../src/store/store.js';
+import { contractRecords } from './contract-records.js';
 
 /**
  * The outbox part of the Store contract (docs/push-revocation.md, the outbox), run by test/store/contract.ts inside each
@@ -12,45 +12,7 @@ import type { NewDelivery, Store } from '../../src/store/store.js';
  * idempotent fan-out, leases and claim tokens, held deliveries, and concurrent claims.
  */
 export function outboxContractTests(store: () => Store, tenant: string, now: number): void {
-  const user = (upn: string): User => ({
-    id: newGuid(),
-    tenantId: tenant,
-    userPrincipalName: upn,
-    displayName: upn,
-    mail: null,
-    passwordHash: null,
-    accountEnabled: true,
-    revocationEpoch: 0,
-    signInSessionsValidFrom: null,
-    refreshTokensValidFrom: null,
-    roleTemplateIds: [],
-    createdAt: now,
-  });
-  const session = (u: User, overrides: Partial<SsoSession> = {}): SsoSession => ({
-    id: newGuid(),
-    tokenHash: newGuid(),
-    tenantId: tenant,
-    userId: u.id,
-    epoch: u.revocationEpoch,
-    authTime: now,
-    createdAt: now,
-    expiresAt: now + 3600_000,
-    endedAt: null,
-    ...overrides,
-  });
-  const grant = (u: User, clientId: string, sessionId: string | null, overrides: Partial<Grant> = {}): Grant => ({
-    id: newGuid(),
-    tenantId: tenant,
-    userId: u.id,
-    clientId,
-    sessionId,
-    scopes: ['openid'],
-    epoch: u.revocationEpoch,
-    authTime: now,
-    createdAt: now,
-    revokedAt: null,
-    ...overrides,
-  });
+  const { user, session, grant } = contractRecords(tenant, now);
   const draft = (type: SecurityEventDraft['type'], at = now): SecurityEventDraft => ({
     type,
     occurredAt: at,

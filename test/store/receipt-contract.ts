@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AuditIdentity, Grant, RefreshTokenRecord, SsoSession, User } from '../../src/core/model.js';
+import type { AuditIdentity, Grant, RefreshTokenRecord } from '../../src/core/model.js';
 import { REFRESH_TOKEN_ID_LENGTH } from '../../src/core/revocation-receipt.js';
 import type { SecurityEventDraft } from '../../src/core/security-event.js';
 import { newGuid } from '../../src/crypto/random.js';
 import type { Store } from '../../src/store/store.js';
+import { contractRecords } from './contract-records.js';
 
 /**
  * The revocation-receipt part of the Store contract (docs/receipts.md), run by test/store/contract.ts
@@ -13,45 +14,7 @@ import type { Store } from '../../src/store/store.js';
  */
 export function receiptContractTests(store: () => Store, tenant: string, now: number): void {
   const actor: AuditIdentity = { user: { id: 'admin-id', userPrincipalName: 'admin@x', displayName: 'Admin' } };
-  const user = (upn: string): User => ({
-    id: newGuid(),
-    tenantId: tenant,
-    userPrincipalName: upn,
-    displayName: upn,
-    mail: null,
-    passwordHash: null,
-    accountEnabled: true,
-    revocationEpoch: 0,
-    signInSessionsValidFrom: null,
-    refreshTokensValidFrom: null,
-    roleTemplateIds: [],
-    createdAt: now,
-  });
-  const session = (u: User, overrides: Partial<SsoSession> = {}): SsoSession => ({
-    id: newGuid(),
-    tokenHash: newGuid(),
-    tenantId: tenant,
-    userId: u.id,
-    epoch: u.revocationEpoch,
-    authTime: now,
-    createdAt: now,
-    expiresAt: now + 3600_000,
-    endedAt: null,
-    ...overrides,
-  });
-  const grant = (u: User, clientId: string, sessionId: string | null, overrides: Partial<Grant> = {}): Grant => ({
-    id: newGuid(),
-    tenantId: tenant,
-    userId: u.id,
-    clientId,
-    sessionId,
-    scopes: ['openid'],
-    epoch: u.revocationEpoch,
-    authTime: now,
-    createdAt: now,
-    revokedAt: null,
-    ...overrides,
-  });
+  const { user, session, grant } = contractRecords(tenant, now);
   const token = (g: Grant, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => ({
     hash: `${newGuid()}${newGuid()}`,
     grantId: g.id,
