@@ -154,3 +154,11 @@ test('MSAL Browser: loginRedirect, silent refresh cross-origin, Graph from the p
   assert.ok(meAfter.ok && meAfter.value.status === 401, `Graph refuses the old token at once: ${JSON.stringify(meAfter)}`);
   await context.close();
 });
+
+test('docs/your-app.md shows the page code this test runs, verbatim', () => {
+  const doc = readFileSync(new URL('../../docs/your-app.md', import.meta.url), 'utf8');
+  assert.ok(
+    doc.includes(readFileSync(APP_JS, 'utf8').trimEnd()),
+    'update the snippet in docs/your-app.md from examples/spa-msal-browser/app.js',
+  );
+});
