@@ -321,6 +321,29 @@ CREATE TABLE server_secrets (
 `,
   },
   {
+    version: 90,
+    name: 'applications as resources: identifier URIs, exposed scopes and roles, required access, consent',
+    sql: `
+-- JSON columns (Graph application.api, appRoles, requiredResourceAccess; consent to non-Graph resources);
+-- NULL = none. Identifier URIs are also kept in their own table, so that one URI names one app in a
+-- tenant and a token request finds its resource by index.
+ALTER TABLE applications ADD COLUMN identifier_uris TEXT;
+ALTER TABLE applications ADD COLUMN api TEXT;
+ALTER TABLE applications ADD COLUMN app_roles TEXT;
+ALTER TABLE applications ADD COLUMN required_resource_access TEXT;
+ALTER TABLE applications ADD COLUMN resource_grants TEXT;
+CREATE TABLE application_identifier_uris (
+  tenant_id TEXT NOT NULL,
+  uri_key TEXT NOT NULL,
+  uri TEXT NOT NULL,
+  app_id TEXT NOT NULL REFERENCES applications(app_id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  CONSTRAINT application_identifier_uri_unique PRIMARY KEY (tenant_id, uri_key)
+);
+CREATE INDEX application_identifier_uris_app ON application_identifier_uris(app_id);
+`,
+  },
+  {
     version: 130,
     name: 'grants: the fixed expiry of a single-page app grant',
     // NULL = not a SPA grant (its refresh tokens slide); grants that exist already are not.
