@@ -27,6 +27,13 @@ export async function signIn() {
   await pca.loginRedirect({ scopes });
 }
 
+/** Sign-in in a popup window instead: the page stays; the popup lands on blank.html with the code. */
+export async function signInPopup() {
+  const result = await pca.loginPopup({ scopes, redirectUri: silentRedirectUri });
+  pca.setActiveAccount(result.account);
+  return result.account.username;
+}
+
 /** The signed-in account after the redirect back (handleRedirectPromise redeems the code). */
 export async function start() {
   await pca.initialize();

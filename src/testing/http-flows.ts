@@ -165,11 +165,12 @@ export async function tokenRequest(
   publicUrl: string,
   tenantId: string,
   form: Record<string, string>,
+  headers: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
   const res = await http.inject({
     method: 'POST',
     url: `/${tenantId}/oauth2/v2.0/token`,
-    headers: { host: new URL(publicUrl).host, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { ...headers, host: new URL(publicUrl).host, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams(form).toString(),
   });
   const body = res.json() as Record<string, unknown>;

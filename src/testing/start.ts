@@ -3,7 +3,9 @@ import { createServer } from 'node:net';
 import { createApp, type PortcullisApp } from '../app.js';
 import { makeAppConfig, type AppConfigOverrides } from '../config.js';
 import { KeyRing } from '../core/key-ring.js';
+import { isSpaGrant } from '../core/credential-verdicts.js';
 import type { AuditIdentity, User } from '../core/model.js';
+import { digestCredential } from '../crypto/digest.js';
 import { revokeUserSessions } from '../core/revocation.js';
 import { applySeed, parseSeed, type Seed } from '../core/seed.js';
 import { updateUser, type UserChanges } from '../core/user-management.js';
@@ -256,7 +258,20 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
       code_challenge: challenge,
       code_challenge_method: 'S256',
     })}`;
-  const token = (form: Record<string, string>) => tokenRequest(http, url, tenantId, form) as Promise<TokenResponse>;
+  const token = (form: Record<string, string>, headers?: Record<string, string>) =>
+    tokenRequest(http, url, tenantId, form, headers) as Promise<TokenResponse>;
+  // The kit plays the SPA's page where the token endpoint expects one: a code sent to a `spa`
+  // redirect URI, and the refresh tokens of its grant, are redeemed with the page's Origin
+  // (src/identity/redemption-origin.ts).
+  const spaPage = async (clientId: string, redirectUri?: string): Promise<Record<string, string>> => {
+    const a = await realStore.applications.findByAppId(tenantId, clientId);
+    const uri = redirectUri === undefined ? a?.spaRedirectUris[0] : a?.spaRedirectUris.find((r) => r === redirectUri);
+    return uri ? { origin: new URL(uri).origin } : {};
+  };
+  const isSpaRefreshToken = async (refreshToken: string): Promise<boolean> => {
+    const found = await realStore.grants.findRefreshToken(digestCredential(refreshToken));
+    return found?.grant !== null && found?.grant !== undefined && isSpaGrant(found.grant);
+  };
   const secretPart = (s: string | undefined): Record<string, string> => (s === undefined ? {} : { client_secret: s });
   const seedOf = (part: { users?: unknown[]; applications?: unknown[] }) =>
     parseSeed({
@@ -334,25 +349,33 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
           throw new Error(
             `authorize returned no code: ${back.searchParams.get('error')} ${back.searchParams.get('error_description') ?? ''}`,
           );
-        return token({
-          grant_type: 'authorization_code',
-          client_id: clientId,
-          code,
-          redirect_uri: redirectUri,
-          code_verifier: verifier,
-          client_info: '1',
-          ...secretPart(o.clientSecret),
-        });
+        return token(
+          {
+            grant_type: 'authorization_code',
+            client_id: clientId,
+            code,
+            redirect_uri: redirectUri,
+            code_verifier: verifier,
+            client_info: '1',
+            ...secretPart(o.clientSecret),
+          },
+          await spaPage(clientId, redirectUri),
+        );
       },
-      refresh: (o) =>
-        token({
-          grant_type: 'refresh_token',
-          client_id: o.clientId ?? defaultClient,
-          refresh_token: o.refreshToken,
-          client_info: '1',
-          ...(o.scope ? { scope: o.scope } : {}),
-          ...secretPart(o.clientSecret),
-        }),
+      refresh: async (o) => {
+        const clientId = o.clientId ?? defaultClient;
+        return token(
+          {
+            grant_type: 'refresh_token',
+            client_id: clientId,
+            refresh_token: o.refreshToken,
+            client_info: '1',
+            ...(o.scope ? { scope: o.scope } : {}),
+            ...secretPart(o.clientSecret),
+          },
+          (await isSpaRefreshToken(o.refreshToken)) ? await spaPage(clientId) : {},
+        );
+      },
       clientCredentials: (o) =>
         token({
           grant_type: 'client_credentials',

@@ -18,7 +18,7 @@ import { freePort, makeLocalhostCertificate, startHttpsServer, type RunningServe
 
 const available = chromiumAvailable;
 /** The page's globals as app.js and the served page set them (this file is typed without the DOM lib). */
-declare const window: { app: Record<string, (...x: unknown[]) => Promise<unknown>>; started: Promise<unknown> };
+declare const window: { app: Record<string, (...x: unknown[]) => Promise<unknown>>; started: Promise<unknown>; popup?: Promise<unknown> };
 // The package's browser bundle (a UMD script defining the global `msal`), beside its package.json.
 const MSAL_BUNDLE = join(dirname(createRequire(import.meta.url).resolve('@azure/msal-browser/package.json')), 'lib', 'msal-browser.min.js');
 const APP_JS = new URL('../../examples/spa-msal-browser/app.js', import.meta.url);
@@ -153,4 +153,39 @@ test('MSAL Browser: loginRedirect, silent refresh cross-origin, Graph from the p
   const meAfter = await call<{ status: number }>(page, 'me', refreshed.value);
   assert.ok(meAfter.ok && meAfter.value.status === 401, `Graph refuses the old token at once: ${JSON.stringify(meAfter)}`);
   await context.close();
+});
+
+test('MSAL Browser: loginPopup signs in with the popup and the page redeems the code', {
+  skip: !available && 'Debian chromium is not installed',
+  timeout: 60_000,
+}, async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  await page.goto(`${spaOrigin}/`);
+  await page.waitForFunction(() => 'started' in window);
+  assert.equal(await page.evaluate(() => window.started), null);
+  const [popup] = await Promise.all([
+    context.waitForEvent('page'),
+    page.evaluate(() => {
+      window.popup = window.app.signInPopup!();
+    }),
+  ]);
+  await popup.waitForURL((u) => u.pathname.endsWith('/oauth2/v2.0/authorize'));
+  await popup.fill('#username', 'bob@contoso.test');
+  await popup.fill('#password', PASSWORD);
+  await popup.click('button[type=submit]');
+  assert.equal(await page.evaluate(() => window.popup), 'bob@contoso.test');
+  const token = await call<string>(page, 'token');
+  assert.ok(token.ok, JSON.stringify(token));
+  const me = await call<{ status: number; body: { userPrincipalName: string } }>(page, 'me', token.value);
+  assert.ok(me.ok && me.value.status === 200 && me.value.body.userPrincipalName === 'bob@contoso.test', JSON.stringify(me));
+  await context.close();
+});
+
+test('docs/your-app.md shows the page code this test runs, verbatim', () => {
+  const doc = readFileSync(new URL('../../docs/your-app.md', import.meta.url), 'utf8');
+  assert.ok(
+    doc.includes(readFileSync(APP_JS, 'utf8').trimEnd()),
+    'update the snippet in docs/your-app.md from examples/spa-msal-browser/app.js',
+  );
 });

@@ -58,7 +58,7 @@ describe('userinfo', () => {
     assert.match(app.headers.get('www-authenticate') ?? '', /^Bearer /);
   });
 
-  test('a missing, forged or revoked user’s token gets 401 with a Bearer challenge and Graph’s error body', async () => {
+  test('a missing, forged, expired or revoked user’s token gets 401 with a Bearer challenge and Graph’s error body', async () => {
     const anonymous = await fetch(`${h.url}/oidc/userinfo`);
     assert.equal(anonymous.status, 401);
     assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer realm="", authorization_uri=/);
@@ -69,6 +69,15 @@ describe('userinfo', () => {
     const forged = `${head}.${payload}.${sig!.slice(0, -4)}AAAA`;
     const bad = await wwwAuthenticateOf(client.fetchUserInfo(config, forged, client.skipSubjectCheck));
     assert.equal(bad.status, 401);
+
+    // The same claims, signed by Portcullis's own key, but expired.
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, number>;
+    const past = Math.floor(Date.now() / 1000) - 7200;
+    const expired = h.app.services.keys.sign({ ...claims, iat: past, nbf: past, exp: past + 3600 });
+    const late = await fetch(`${h.url}/oidc/userinfo`, { headers: { authorization: `Bearer ${expired}` } });
+    assert.equal(late.status, 401);
+    assert.match(late.headers.get('www-authenticate') ?? '', /^Bearer /);
+    assert.match(((await late.json()) as { error: { message: string } }).error.message, /expired/);
 
     assert.ok(await client.fetchUserInfo(config, tokens.access_token!, idSub(tokens.id_token!)));
     await revokeUserSessions(h.store, h.clock, { target: h.users.helpdesk!, actor: {}, correlationId: 'test' });

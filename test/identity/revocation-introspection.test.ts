@@ -188,7 +188,7 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
     assert.equal(at.token_type, 'Bearer');
     assert.equal(at.client_id, APP.webApp);
     assert.equal(at.username, 'alice@contoso.test');
-    assert.equal(at.scope, 'User.Read');
+    assert.equal(at.scope, 'User.Read openid', 'the scp claim: Graph permissions and the OIDC scopes granted');
     assert.equal(at.iss, `https://login.portcullis.test/${TENANT_ID}/v2.0`);
     assert.equal(at.aud, '00000003-0000-0000-c000-000000000000');
     assert.equal(at.oid, h.users.alice!.id);

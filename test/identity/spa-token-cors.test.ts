@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { revokeUserSessions } from '../../src/core/revocation.js';
-import { CookieJar, refresh, signIn, signInForCode, tokenRequest } from '../helpers/browser-flow.js';
+import { CookieJar, authorizeUrl, pkcePair, refresh, signIn, signInForCode, tokenRequest } from '../helpers/browser-flow.js';
 import { APP, DAEMON_SECRET, REDIRECT, TENANT_ID, WEB_SECRET, makeHarness, type Harness } from '../helpers/harness.js';
 
 /**
@@ -184,5 +184,34 @@ describe('SPA refresh-token lifetime (AADSTS700084)', () => {
     const res = await refresh(h, tokens.refresh_token!, APP.spa, fromSpa);
     assertAadsts(res, 'invalid_grant', 50173);
     assert.equal(res.headers['access-control-allow-origin'], SPA_ORIGIN);
+  });
+});
+
+describe('prompt=none (ssoSilent) for a SPA, in the response modes MSAL Browser uses', () => {
+  test('with the session cookie a code comes back; after a revoke login_required (AADSTS50058), in the fragment or the query', async () => {
+    const jar = new CookieJar();
+    await signInForCode(h, jar, 'passwordadmin@contoso.test', spa);
+    const silent = (responseMode: string) =>
+      h.app.http.inject({
+        method: 'GET',
+        url: authorizeUrl({ ...spa, prompt: 'none', responseMode }, pkcePair()),
+        headers: { cookie: jar.header() },
+      });
+    const params = (res: Awaited<ReturnType<typeof silent>>, responseMode: string) => {
+      assert.equal(res.statusCode, 302, res.body);
+      const location = new URL(res.headers.location as string);
+      assert.equal(location.origin + location.pathname, REDIRECT.spa);
+      return responseMode === 'fragment' ? new URLSearchParams(location.hash.slice(1)) : location.searchParams;
+    };
+    for (const mode of ['fragment', 'query']) assert.ok(params(await silent(mode), mode).get('code'), mode);
+    await revokeUserSessions(h.store, h.clock, { target: h.users.passwordadmin!, actor: {}, correlationId: 'test' });
+    for (const mode of ['fragment', 'query']) {
+      const p = params(await silent(mode), mode);
+      // msal-browser raises InteractionRequiredAuthError for login_required.
+      assert.equal(p.get('error'), 'login_required', mode);
+      assert.equal(p.get('error_codes'), '50058', mode);
+      assert.match(p.get('error_description') ?? '', /^AADSTS50058: /, mode);
+      assert.equal(p.get('code'), null, mode);
+    }
   });
 });
