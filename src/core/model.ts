@@ -63,6 +63,66 @@ export interface Application {
    * An app-only caller needs one to act on a user who holds a role (docs/authorization.md).
    */
   directoryRoles?: string[];
+  /**
+   * "Expose an API": the app as a resource others ask tokens for (Graph `application.identifierUris`,
+   * `api`, `appRoles`; https://learn.microsoft.com/en-us/graph/api/resources/application). Absent =
+   * none; identifier URIs are unique in the tenant (case-insensitively).
+   */
+  identifierUris?: string[];
+  api?: ApiApplication;
+  appRoles?: AppRole[];
+  /** What the app needs of other resources (Graph `requiredResourceAccess`); `.default` asks for these. */
+  requiredResourceAccess?: RequiredResourceAccess[];
+  /**
+   * Admin consent given to this client for resources other than Microsoft Graph (whose consent
+   * stays in `delegatedPermissions` / `applicationPermissions`): Graph's tenant-wide
+   * `oAuth2PermissionGrant` (scope values) and the client's `appRoleAssignment`s (app role ids).
+   */
+  resourceGrants?: ResourceGrant[];
+}
+
+/** Graph `apiApplication` (the part Portcullis uses). */
+export interface ApiApplication {
+  /** 1 or null → v1.0 access tokens for this resource; 2 → v2.0 (Graph `requestedAccessTokenVersion`). */
+  requestedAccessTokenVersion: 1 | 2 | null;
+  oauth2PermissionScopes: PermissionScope[];
+}
+
+/** Graph `permissionScope`: a delegated permission the API exposes; `value` is what `scp` carries. */
+export interface PermissionScope {
+  id: string;
+  value: string;
+  type: 'User' | 'Admin';
+  isEnabled: boolean;
+  adminConsentDisplayName: string;
+  adminConsentDescription: string;
+  userConsentDisplayName: string | null;
+  userConsentDescription: string | null;
+}
+
+/** Graph `appRole`: `value` is what the `roles` claim carries; "Application" members = app permissions. */
+export interface AppRole {
+  id: string;
+  value: string;
+  displayName: string;
+  description: string;
+  isEnabled: boolean;
+  allowedMemberTypes: ('User' | 'Application')[];
+}
+
+/** Graph `requiredResourceAccess`: `Scope` = delegated permission id, `Role` = app role id. */
+export interface RequiredResourceAccess {
+  resourceAppId: string;
+  resourceAccess: { id: string; type: 'Scope' | 'Role' }[];
+}
+
+/** Consent a client holds for one resource application (see Application.resourceGrants). */
+export interface ResourceGrant {
+  resourceAppId: string;
+  /** Delegated permission values consented for all users (Graph oAuth2PermissionGrant, consentType AllPrincipals). */
+  scopes: string[];
+  /** App role ids assigned to the client's service principal (Graph appRoleAssignment). */
+  appRoleIds: string[];
 }
 
 export interface BackchannelLogoutRegistration {

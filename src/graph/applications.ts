@@ -37,6 +37,13 @@ export function applicationJson(a: Application): Record<string, unknown> {
     publicClient: { redirectUris: a.publicClientRedirectUris },
     web: { redirectUris: a.webRedirectUris },
     spa: { redirectUris: a.spaRedirectUris },
+    identifierUris: a.identifierUris ?? [],
+    api: {
+      requestedAccessTokenVersion: a.api?.requestedAccessTokenVersion ?? null,
+      oauth2PermissionScopes: a.api?.oauth2PermissionScopes ?? [],
+    },
+    appRoles: a.appRoles ?? [],
+    requiredResourceAccess: a.requiredResourceAccess ?? [],
     // Secret texts are never returned (as Entra): the first characters only.
     passwordCredentials: a.secrets.map((s) => ({
       keyId: s.keyId,

@@ -155,7 +155,12 @@ export interface UserStore {
 export interface ApplicationStore {
   findByAppId(tenantId: string, appId: string): Promise<Application | null>;
   list(tenantId: string): Promise<Application[]>;
-  /** Insert or replace by appId; the audit records commit in the same transaction. */
+  /** The app one of whose identifier URIs is `uri` (compared case-insensitively), if any. */
+  findByIdentifierUri(tenantId: string, uri: string): Promise<Application | null>;
+  /**
+   * Insert or replace by appId; the audit records commit in the same transaction. An identifier
+   * URI another app of the tenant holds raises ConflictError('identifierUris') and writes nothing.
+   */
   upsert(app: Application, audit?: AuditRecord[]): Promise<void>;
 }
 

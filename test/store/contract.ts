@@ -126,6 +126,81 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Add user', limit: 10 })).length, 1);
     });
 
+    test('applications as resources: identifier URIs unique per tenant (case-insensitive), found by URI, fields round-trip', async () => {
+      const base = {
+        tenantId: TENANT,
+        publicClientRedirectUris: [],
+        webRedirectUris: [],
+        spaRedirectUris: [],
+        secrets: [],
+        allowPublicClientFlows: false,
+        delegatedPermissions: [],
+        applicationPermissions: [],
+        createdAt: NOW,
+      };
+      const apiId = newGuid();
+      const scope = {
+        id: newGuid(),
+        value: 'access_as_user',
+        type: 'User' as const,
+        isEnabled: true,
+        adminConsentDisplayName: 'Access',
+        adminConsentDescription: 'Access the API',
+        userConsentDisplayName: null,
+        userConsentDescription: null,
+      };
+      const role = {
+        id: newGuid(),
+        value: 'Tasks.Read.All',
+        displayName: 'Read',
+        description: 'Read',
+        isEnabled: true,
+        allowedMemberTypes: ['Application' as const],
+      };
+      const api = {
+        ...base,
+        appId: apiId,
+        displayName: 'API',
+        identifierUris: [`api://${apiId}`, 'https://API.contract.test/tasks'],
+        api: { requestedAccessTokenVersion: 2 as const, oauth2PermissionScopes: [scope] },
+        appRoles: [role],
+      };
+      await s.applications.upsert(api);
+      const found = await s.applications.findByIdentifierUri(TENANT, 'https://api.contract.test/TASKS');
+      assert.equal(found?.appId, apiId);
+      assert.deepEqual(found?.identifierUris, api.identifierUris);
+      assert.deepEqual(found?.api, api.api);
+      assert.deepEqual(found?.appRoles, [role]);
+      assert.equal(await s.applications.findByIdentifierUri('another-tenant', `api://${apiId}`), null);
+
+      // A client: what it needs and what it was granted round-trip; another app may not take the API's URI.
+      const clientId = newGuid();
+      const client = {
+        ...base,
+        appId: clientId,
+        displayName: 'Client',
+        requiredResourceAccess: [{ resourceAppId: apiId, resourceAccess: [{ id: scope.id, type: 'Scope' as const }] }],
+        resourceGrants: [{ resourceAppId: apiId, scopes: ['access_as_user'], appRoleIds: [role.id] }],
+      };
+      await s.applications.upsert(client);
+      const stored = await s.applications.findByAppId(TENANT, clientId);
+      assert.deepEqual(stored?.requiredResourceAccess, client.requiredResourceAccess);
+      assert.deepEqual(stored?.resourceGrants, client.resourceGrants);
+      assert.deepEqual(stored?.identifierUris, [], 'absent = none');
+      assert.deepEqual(stored?.api, { requestedAccessTokenVersion: null, oauth2PermissionScopes: [] });
+      await assert.rejects(
+        s.applications.upsert({ ...client, displayName: 'Thief', identifierUris: ['HTTPS://api.contract.test/tasks'] }),
+        (e: unknown) => e instanceof ConflictError && e.field === 'identifierUris',
+      );
+      assert.equal((await s.applications.findByAppId(TENANT, clientId))?.displayName, 'Client', 'nothing half-written');
+
+      // Replacing the URIs releases the old ones.
+      await s.applications.upsert({ ...api, identifierUris: [`api://${apiId}`] });
+      assert.equal(await s.applications.findByIdentifierUri(TENANT, 'https://api.contract.test/tasks'), null);
+      await s.applications.upsert({ ...client, identifierUris: ['https://api.contract.test/tasks'] });
+      assert.equal((await s.applications.findByIdentifierUri(TENANT, 'https://api.contract.test/tasks'))?.appId, clientId);
+    });
+
     test('users.update with revokeAt bumps the epoch, sets both timestamps and writes audit together', async () => {
       const u = user('rev@contract.test');
       await s.users.insert(u);

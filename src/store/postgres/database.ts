@@ -45,6 +45,7 @@ export function mapPgError(e: unknown): unknown {
   const code = (e as { code?: unknown } | null)?.code;
   if (code === '23505') {
     const constraint = String((e as { constraint?: unknown }).constraint ?? '');
+    if (constraint.includes('identifier_uri')) return new ConflictError('identifierUris');
     return new ConflictError(constraint.includes('upn') ? 'userPrincipalName' : constraint || 'key');
   }
   if (isUnavailable(e)) return new StoreUnavailableError(`database unavailable: ${(e as Error).message}`, 1, { cause: e });

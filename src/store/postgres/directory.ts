@@ -7,7 +7,7 @@ import { writeSecurityEvent } from './outbox.js';
 import { unstorableText } from './unstorable-text.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 import { revokedUser } from '../../core/credential-verdicts.js';
-import { DIRECTORY_SQL, applicationArgs, isPureRevoke, userArgs, userUpdate } from '../sql/directory.js';
+import { DIRECTORY_SQL, applicationArgs, identifierUriKey, isPureRevoke, userArgs, userUpdate } from '../sql/directory.js';
 import { numbered, numberedAll } from '../sql/placeholders.js';
 
 const SQL = numberedAll(DIRECTORY_SQL);
@@ -181,9 +181,18 @@ export class PgApplicationStore implements ApplicationStore {
     const { rows } = await this.db.query(SQL.listApplications, [tenantId]);
     return rows.map(toApplication);
   }
+  async findByIdentifierUri(tenantId: string, uri: string): Promise<Application | null> {
+    const r = await this.db.query(SQL.selectApplicationByIdentifierUri, [tenantId, identifierUriKey(uri)]);
+    return r.rows[0] ? toApplication(r.rows[0]) : null;
+  }
+  /** A URI another app holds surfaces as ConflictError('identifierUris') (unique violation, mapped in database.ts). */
   async upsert(a: Application, audit: AuditRecord[] = []): Promise<void> {
     await this.db.tx(async (c) => {
       await c.query(SQL.upsertApplication, applicationArgs(a, flag));
+      await c.query(SQL.deleteIdentifierUris, [a.tenantId, a.appId]);
+      for (const [i, uri] of (a.identifierUris ?? []).entries()) {
+        await c.query(SQL.insertIdentifierUri, [a.tenantId, identifierUriKey(uri), uri, a.appId, i]);
+      }
       for (const r of audit) await insertAudit(c, r);
     });
   }

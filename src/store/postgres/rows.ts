@@ -1,4 +1,5 @@
 import type { Application, User } from '../../core/model.js';
+import { applicationResourceFields } from '../sql/directory.js';
 
 /**
  * Row mapping for PostgreSQL. The schema mirrors SQLite's (same column names; BIGINT parsed to
@@ -56,5 +57,6 @@ export function toApplication(r: Row): Application {
     createdAt: r.created_at as number,
     backchannelLogout: r.backchannel_logout ? JSON.parse(r.backchannel_logout as string) : null,
     directoryRoles: r.directory_roles ? JSON.parse(r.directory_roles as string) : [],
+    ...applicationResourceFields(r),
   };
 }

@@ -29,15 +29,30 @@ export const DIRECTORY_SQL = {
   listApplications: 'SELECT * FROM applications WHERE tenant_id = ? ORDER BY app_id',
   upsertApplication: `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
       spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
-      backchannel_logout, directory_roles)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      backchannel_logout, directory_roles, identifier_uris, api, app_roles, required_resource_access, resource_grants)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (app_id) DO UPDATE SET display_name = excluded.display_name,
       public_client_redirect_uris = excluded.public_client_redirect_uris, web_redirect_uris = excluded.web_redirect_uris,
       spa_redirect_uris = excluded.spa_redirect_uris, secrets = excluded.secrets,
       allow_public_client_flows = excluded.allow_public_client_flows,
       delegated_permissions = excluded.delegated_permissions, application_permissions = excluded.application_permissions,
-      backchannel_logout = excluded.backchannel_logout, directory_roles = excluded.directory_roles`,
+      backchannel_logout = excluded.backchannel_logout, directory_roles = excluded.directory_roles,
+      identifier_uris = excluded.identifier_uris, api = excluded.api, app_roles = excluded.app_roles,
+      required_resource_access = excluded.required_resource_access, resource_grants = excluded.resource_grants`,
+  /** An upsert rewrites the app's identifier URIs; the primary key (tenant, lower-cased URI) keeps each on one app. */
+  deleteIdentifierUris: 'DELETE FROM application_identifier_uris WHERE tenant_id = ? AND app_id = ?',
+  insertIdentifierUri: 'INSERT INTO application_identifier_uris (tenant_id, uri_key, uri, app_id, position) VALUES (?, ?, ?, ?, ?)',
+  identifierUriOwner: 'SELECT app_id FROM application_identifier_uris WHERE tenant_id = ? AND uri_key = ?',
+  selectApplicationByIdentifierUri: `SELECT a.* FROM applications a
+    JOIN application_identifier_uris u ON u.app_id = a.app_id AND u.tenant_id = a.tenant_id
+    WHERE u.tenant_id = ? AND u.uri_key = ?`,
 } as const;
+
+/** Identifier URIs compare case-insensitively: the key they are unique and found by. */
+export const identifierUriKey = (uri: string): string => uri.toLowerCase();
+
+/** A JSON column that is NULL when the list is absent or empty (so older rows and new ones read alike). */
+const jsonList = (list: readonly unknown[] | undefined): string | null => (list && list.length > 0 ? JSON.stringify(list) : null);
 
 /** How the adapter binds a boolean column: SQLite 1/0, PostgreSQL true/false. */
 export type Flag = (b: boolean) => unknown;
@@ -70,8 +85,27 @@ export const applicationArgs = (a: Application, flag: Flag): unknown[] => [
   JSON.stringify(a.applicationPermissions),
   a.createdAt,
   a.backchannelLogout ? JSON.stringify(a.backchannelLogout) : null,
-  a.directoryRoles && a.directoryRoles.length > 0 ? JSON.stringify(a.directoryRoles) : null,
+  jsonList(a.directoryRoles),
+  jsonList(a.identifierUris),
+  a.api ? JSON.stringify(a.api) : null,
+  jsonList(a.appRoles),
+  jsonList(a.requiredResourceAccess),
+  jsonList(a.resourceGrants),
 ];
+
+/** The columns an application row holds beyond its fixed ones, read alike by both dialects. */
+export function applicationResourceFields(
+  r: Record<string, unknown>,
+): Pick<Application, 'identifierUris' | 'api' | 'appRoles' | 'requiredResourceAccess' | 'resourceGrants'> {
+  const list = <T>(v: unknown): T[] => (typeof v === 'string' && v !== '' ? (JSON.parse(v) as T[]) : []);
+  return {
+    identifierUris: list(r.identifier_uris),
+    api: typeof r.api === 'string' && r.api !== '' ? JSON.parse(r.api) : { requestedAccessTokenVersion: null, oauth2PermissionScopes: [] },
+    appRoles: list(r.app_roles),
+    requiredResourceAccess: list(r.required_resource_access),
+    resourceGrants: list(r.resource_grants),
+  };
+}
 
 /**
  * The UPDATE of users.update: the patched columns and, with `revokeAt`, the revoke's three (see

@@ -6,7 +6,7 @@ import { writeSecurityEventSync } from './outbox.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { revokedUser } from '../../core/credential-verdicts.js';
-import { DIRECTORY_SQL as SQL, applicationArgs, isPureRevoke, userArgs, userUpdate } from '../sql/directory.js';
+import { DIRECTORY_SQL as SQL, applicationArgs, identifierUriKey, isPureRevoke, userArgs, userUpdate } from '../sql/directory.js';
 
 export class SqliteTenantStore implements TenantStore {
   constructor(private readonly s: SqliteDb) {}
@@ -203,10 +203,23 @@ export class SqliteApplicationStore implements ApplicationStore {
   async list(tenantId: string): Promise<Application[]> {
     return (this.s.stmt(SQL.listApplications).all(tenantId) as Record<string, unknown>[]).map(toApplication);
   }
+  async findByIdentifierUri(tenantId: string, uri: string): Promise<Application | null> {
+    const r = this.s.stmt(SQL.selectApplicationByIdentifierUri).get(tenantId, identifierUriKey(uri)) as Record<string, unknown> | undefined;
+    return r ? toApplication(r) : null;
+  }
   async upsert(a: Application, audit: AuditRecord[] = []): Promise<void> {
-    this.s.tx(() => {
-      this.s.stmt(SQL.upsertApplication).run(...applicationArgs(a, flag));
-      for (const r of audit) insertAudit(this.s, r);
-    });
+    try {
+      this.s.tx(() => {
+        this.s.stmt(SQL.upsertApplication).run(...applicationArgs(a, flag));
+        this.s.stmt(SQL.deleteIdentifierUris).run(a.tenantId, a.appId);
+        (a.identifierUris ?? []).forEach((uri, i) => {
+          this.s.stmt(SQL.insertIdentifierUri).run(a.tenantId, identifierUriKey(uri), uri, a.appId, i);
+        });
+        for (const r of audit) insertAudit(this.s, r);
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError('identifierUris');
+      throw e;
+    }
   }
 }

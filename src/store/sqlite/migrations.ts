@@ -315,6 +315,29 @@ CREATE TABLE server_secrets (
 `,
   },
   {
+    version: 90,
+    name: 'applications as resources: identifier URIs, exposed scopes and roles, required access, consent',
+    sql: `
+-- JSON columns (Graph application.api, appRoles, requiredResourceAccess; consent to non-Graph resources);
+-- NULL = none. Identifier URIs are also kept in their own table, so that one URI names one app in a
+-- tenant and a token request finds its resource by index.
+ALTER TABLE applications ADD COLUMN identifier_uris TEXT;
+ALTER TABLE applications ADD COLUMN api TEXT;
+ALTER TABLE applications ADD COLUMN app_roles TEXT;
+ALTER TABLE applications ADD COLUMN required_resource_access TEXT;
+ALTER TABLE applications ADD COLUMN resource_grants TEXT;
+CREATE TABLE application_identifier_uris (
+  tenant_id TEXT NOT NULL,
+  uri_key TEXT NOT NULL,
+  uri TEXT NOT NULL,
+  app_id TEXT NOT NULL REFERENCES applications(app_id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  CONSTRAINT application_identifier_uri_unique PRIMARY KEY (tenant_id, uri_key)
+);
+CREATE INDEX application_identifier_uris_app ON application_identifier_uris(app_id);
+`,
+  },
+  {
     version: 100,
     name: 'session inventory (app, client address, user agent, sign-in method, last use) and targeted revocation (cut codes)',
     sql: `
@@ -356,7 +379,8 @@ export function migrate(db: Database.Database, now: number, migrations: typeof M
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
   // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF,
-  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets, 100–109 session inventory).
+  // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets,
+  // 90–99 applications as resources, 100–109 session inventory).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {

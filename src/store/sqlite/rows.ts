@@ -9,6 +9,7 @@ import type {
   SsoSession,
   User,
 } from '../../core/model.js';
+import { applicationResourceFields } from '../sql/directory.js';
 
 /** Row shapes as SQLite returns them, and their mapping to domain records. */
 type Row = Record<string, unknown>;
@@ -69,6 +70,7 @@ export function toApplication(r: Row): Application {
     createdAt: num(r.created_at),
     backchannelLogout: r.backchannel_logout ? JSON.parse(str(r.backchannel_logout)) : null,
     directoryRoles: r.directory_roles ? JSON.parse(str(r.directory_roles)) : [],
+    ...applicationResourceFields(r),
   };
 }
 
