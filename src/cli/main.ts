@@ -35,6 +35,10 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
     summary: 'list, get, create, disable, enable users; reset passwords',
     run: async () => (await import('./commands/users.js')).users,
   },
+  sessions: {
+    summary: "list a user's sessions and grants, or revoke one session, one app, or all but one",
+    run: async () => (await import('./commands/sessions.js')).sessions,
+  },
   audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
   keys: { summary: 'list, rotate or withdraw the token signing keys', run: async () => (await import('./commands/keys.js')).keys },
   backup: {

@@ -5,7 +5,7 @@
  */
 import { CliError, EXIT } from './cli-error.js';
 
-export const CLIENT_VERBS = new Set(['login', 'logout', 'whoami', 'revoke', 'users', 'audit', 'profiles']);
+export const CLIENT_VERBS = new Set(['login', 'logout', 'whoami', 'revoke', 'users', 'sessions', 'audit', 'profiles']);
 
 export function takeProfileFlag(argv: readonly string[], env: NodeJS.ProcessEnv): { argv: string[]; env: NodeJS.ProcessEnv } {
   const rest: string[] = [];

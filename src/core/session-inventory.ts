@@ -4,7 +4,7 @@ import { describeUserAgent, type DeviceDescription } from './user-agent.js';
 /**
  * The session inventory (docs/sessions.md): every browser SSO session and every grant
  * (refresh-token family) of a user, with the application, where and with what it was used, how
- * it began and whether it still works. Read by the Graph extension (src/graph/authentication-sessions.ts)
+ * it began and whether it still works. Read by the Graph extension (src/graph/sign-in-sessions.ts)
  * and the CLI; cut by core/targeted-revocation.ts.
  */
 export type InventoryKind = 'session' | 'grant';

@@ -16,6 +16,7 @@ import { sendGraphError } from './error-response.js';
 import { MethodNotAllowed, segmentNotFound } from './errors.js';
 import type { GraphRoute, GraphVersion } from './http.js';
 import { meRoutes } from './me.js';
+import { signInSessionRoutes } from './sign-in-sessions.js';
 import { revokeRoutes } from './revoke.js';
 import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
@@ -27,6 +28,7 @@ export const GRAPH_ROUTES: readonly GraphRoute[] = [
   ...userRoutes,
   ...meRoutes,
   ...revokeRoutes,
+  ...signInSessionRoutes,
   ...auditLogRoutes,
   ...revocationReceiptRoutes,
   ...applicationRoutes,

@@ -14,6 +14,9 @@ import type {
   NewUser,
   Page,
   RevocationReceipt,
+  SignInSession,
+  SignInSessionCut,
+  SignInSessionRevocation,
   User,
   UserChanges,
 } from './types.js';
@@ -111,6 +114,22 @@ export class GraphClient {
       toPage<DirectoryAudit>((await this.transport.call('GET', '/auditLogs/directoryAudits', { query: listQuery(o) })).body),
     listAll: (o: { filter?: string; top?: number } = {}, maxPages = 100_000): AsyncGenerator<DirectoryAudit> =>
       this.all<DirectoryAudit>('/auditLogs/directoryAudits', listQuery(o), maxPages),
+  };
+
+  /** A user's browser sessions and grants, and the targeted revocations (Portcullis only; docs/graph-api.md). */
+  readonly signInSessions = {
+    listAll: (idOrUpn: string | 'me', o: { filter?: string; top?: number } = {}, maxPages = 100_000): AsyncGenerator<SignInSession> =>
+      this.all<SignInSession>(`${idOrUpn === 'me' ? '/me' : userPath(idOrUpn)}/signInSessions`, listQuery(o), maxPages),
+    revoke: async (idOrUpn: string | 'me', cut: SignInSessionCut, dryRun = false): Promise<SignInSessionRevocation> => {
+      const base = `${idOrUpn === 'me' ? '/me' : userPath(idOrUpn)}/signInSessions`;
+      const [path, body] =
+        'session' in cut
+          ? [`${base}/${encodeURIComponent(cut.session)}/revoke`, { dryRun }]
+          : 'appId' in cut
+            ? [`${base}/revokeForApp`, { appId: cut.appId, dryRun }]
+            : [`${base}/revokeAllExcept`, { sessionId: cut.allExcept, dryRun }];
+      return (await this.transport.call('POST', path, { body })).body as SignInSessionRevocation;
+    },
   };
 
   private async *all<T>(

@@ -129,3 +129,30 @@ export interface RevocationReceipt {
     completedDateTime: string | null;
   }[];
 }
+/** A browser session or grant of a user (Portcullis extension; docs/graph-api.md, "Sign-in sessions"). */
+export interface SignInSession {
+  id: string;
+  kind: 'browserSession' | 'refreshTokenGrant';
+  userId: string;
+  appId: string | null;
+  sessionId: string | null;
+  createdDateTime: string;
+  lastActivityDateTime: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+  deviceDetail: { browser: string; operatingSystem: string; displayName: string };
+  signInMethod: string | null;
+  isLive: boolean;
+}
+
+/** What a targeted revocation cut (or, dry run, would cut). */
+export interface SignInSessionRevocation {
+  dryRun: boolean;
+  sessionCount: number;
+  grantCount: number;
+  sessionIds: string[];
+  grantIds: string[];
+}
+
+/** Which part of a user's sessions a targeted revocation cuts. */
+export type SignInSessionCut = { session: string } | { appId: string } | { allExcept: string };

@@ -41,8 +41,12 @@ type ActionName =
   | 'enable'
   | 'delete'
   | 'updateUserPrincipalName'
-  | 'updateBasic';
+  | 'updateBasic'
+  | 'listSignInSessions'
+  | 'revokeSelectedSessions';
 const ACTION_NAMES: readonly ActionName[] = [
+  'listSignInSessions',
+  'revokeSelectedSessions',
   'revokeSignInSessions',
   'invalidateAllRefreshTokens',
   'updateBasic',
@@ -213,6 +217,9 @@ const TARGET_KINDS: { label: string; roles: string[] }[] = [
   ...ROLE_IDS.map((r) => ({ label: nameOf(r), roles: [r] })),
 ];
 
+/** The application whose grants revokeSelectedSessions cuts in the matrix. */
+const CUT_APP = 'a1b2c3d4-0000-4000-8000-00000000c0de';
+
 const OK_STATUS: Record<ActionName, number> = {
   revokeSignInSessions: 200,
   invalidateAllRefreshTokens: 204,
@@ -222,6 +229,8 @@ const OK_STATUS: Record<ActionName, number> = {
   delete: 204,
   updateUserPrincipalName: 204,
   updateBasic: 204,
+  listSignInSessions: 200,
+  revokeSelectedSessions: 200,
 };
 
 /** How many actors are worked on at once (each actor's cells run in order). */
@@ -263,26 +272,30 @@ describe('authorization matrix (docs/authorization.md) over HTTP', () => {
     async function send(token: string, action: ActionName, target: User): Promise<number> {
       const n = ++serial;
       const request: { method: string; path: string; body?: unknown } =
-        action === 'revokeSignInSessions'
-          ? { method: 'POST', path: `/v1.0/users/${target.id}/revokeSignInSessions` }
-          : action === 'invalidateAllRefreshTokens'
-            ? { method: 'POST', path: `/beta/users/${target.id}/invalidateAllRefreshTokens` }
-            : action === 'delete'
-              ? { method: 'DELETE', path: `/v1.0/users/${target.id}` }
-              : {
-                  method: 'PATCH',
-                  path: `/v1.0/users/${target.id}`,
-                  body:
-                    action === 'resetPassword'
-                      ? { passwordProfile: { password: `Matrix-Pass-${n}!` } }
-                      : action === 'disable'
-                        ? { accountEnabled: false }
-                        : action === 'enable'
-                          ? { accountEnabled: true }
-                          : action === 'updateUserPrincipalName'
-                            ? { userPrincipalName: `renamed${n}@${DOMAIN}` }
-                            : { displayName: `Renamed ${n}` },
-                };
+        action === 'listSignInSessions'
+          ? { method: 'GET', path: `/v1.0/users/${target.id}/signInSessions` }
+          : action === 'revokeSelectedSessions'
+            ? { method: 'POST', path: `/v1.0/users/${target.id}/signInSessions/revokeForApp`, body: { appId: CUT_APP } }
+            : action === 'revokeSignInSessions'
+              ? { method: 'POST', path: `/v1.0/users/${target.id}/revokeSignInSessions` }
+              : action === 'invalidateAllRefreshTokens'
+                ? { method: 'POST', path: `/beta/users/${target.id}/invalidateAllRefreshTokens` }
+                : action === 'delete'
+                  ? { method: 'DELETE', path: `/v1.0/users/${target.id}` }
+                  : {
+                      method: 'PATCH',
+                      path: `/v1.0/users/${target.id}`,
+                      body:
+                        action === 'resetPassword'
+                          ? { passwordProfile: { password: `Matrix-Pass-${n}!` } }
+                          : action === 'disable'
+                            ? { accountEnabled: false }
+                            : action === 'enable'
+                              ? { accountEnabled: true }
+                              : action === 'updateUserPrincipalName'
+                                ? { userPrincipalName: `renamed${n}@${DOMAIN}` }
+                                : { displayName: `Renamed ${n}` },
+                    };
       const res = await fetch(`${h.url}${request.path}`, {
         method: request.method,
         headers: { authorization: `Bearer ${token}`, ...(request.body ? { 'content-type': 'application/json' } : {}) },
@@ -292,9 +305,36 @@ describe('authorization matrix (docs/authorization.md) over HTTP', () => {
       return res.status;
     }
 
+    /** A live grant of CUT_APP for the target, which revokeSelectedSessions must cut (or leave). */
+    const plantGrant = async (target: User): Promise<string> => {
+      const id = newGuid();
+      const at = Date.now();
+      await store.grants.create(
+        {
+          id,
+          tenantId: TENANT_ID,
+          userId: target.id,
+          clientId: CUT_APP,
+          sessionId: null,
+          scopes: ['openid'],
+          epoch: target.revocationEpoch,
+          authTime: at,
+          createdAt: at,
+          revokedAt: null,
+        },
+        null,
+      );
+      return id;
+    };
+
     /** Whether the stored user shows the action's effect (true) or is untouched (false). */
-    function effectShown(action: ActionName, before: User, after: User | null): boolean {
+    function effectShown(action: ActionName, before: User, after: User | null, status: number, grantCut: boolean): boolean {
       switch (action) {
+        case 'listSignInSessions':
+          // A read has no effect to show but its answer.
+          return status === 200;
+        case 'revokeSelectedSessions':
+          return grantCut;
         case 'revokeSignInSessions':
         case 'invalidateAllRefreshTokens':
           return after !== null && after.revocationEpoch === before.revocationEpoch + 1;
@@ -351,9 +391,11 @@ describe('authorization matrix (docs/authorization.md) over HTTP', () => {
           // Enabling is tried on a disabled user, except oneself (a disabled user cannot call).
           if (action === 'enable' && !spec.self) await setEnabled(user.id, false);
           const before = (await reload(user.id))!;
+          const planted = action === 'revokeSelectedSessions' ? await plantGrant(before) : null;
           const status = await send(token(), action, before);
           const after = await reload(user.id);
-          const shown = effectShown(action, before, after);
+          const grantCut = planted !== null && (await store.grants.findById(planted))?.revokedAt !== null;
+          const shown = effectShown(action, before, after, status, grantCut);
           const ok = want ? status === OK_STATUS[action] && (shown || (action === 'enable' && spec.self)) : status === 403 && !shown;
           if (!ok) {
             disagreeingByAction.set(action, (disagreeingByAction.get(action) ?? 0) + 1);

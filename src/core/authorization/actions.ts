@@ -17,7 +17,9 @@ export type UserAction =
   | 'enable'
   | 'delete'
   | 'updateUserPrincipalName'
-  | 'updateBasic';
+  | 'updateBasic'
+  | 'listSignInSessions'
+  | 'revokeSelectedSessions';
 
 export interface ActionRule {
   /** What one of the actor's roles must hold (delegated callers; apps with a directory role). */
@@ -41,6 +43,19 @@ export interface ActionRule {
 }
 
 const WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'];
+
+/**
+ * The session inventory and targeted revocation (Portcullis extensions, docs/graph-api.md): whoever
+ * may revoke a user's sessions may see them and cut some of them, on the same targets. A user may
+ * list their own with User.Read and cut their own with User.ReadWrite, as they may revoke all.
+ */
+const SESSIONS_OF: Pick<ActionRule, 'permission' | 'targets' | 'delegated' | 'application' | 'appNeedsRoleForRoleHolders'> = {
+  permission: 'users/invalidateAllRefreshTokens',
+  targets: RESET_PASSWORDS,
+  delegated: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  application: ['User.RevokeSessions.All'],
+  appNeedsRoleForRoleHolders: false,
+};
 
 export const ACTIONS: Readonly<Record<UserAction, ActionRule>> = {
   revokeSignInSessions: {
@@ -109,6 +124,8 @@ export const ACTIONS: Readonly<Record<UserAction, ActionRule>> = {
     application: WRITE,
     appNeedsRoleForRoleHolders: true,
   },
+  listSignInSessions: { ...SESSIONS_OF, delegatedSelf: ['User.Read', 'User.ReadWrite'] },
+  revokeSelectedSessions: { ...SESSIONS_OF, delegatedSelf: ['User.ReadWrite'] },
 };
 
 /** Graph "Create user": no target; a role holding users/create, or an app write permission. */

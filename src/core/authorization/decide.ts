@@ -8,6 +8,7 @@
 import { ACTIONS, CREATE_USERS, type ActionRule, type UserAction } from './actions.js';
 import { roleHolds } from './role-permissions.js';
 import { columnAllows } from './target-tables.js';
+import { ROLE } from '../roles.js';
 
 /** Who acts. Permission names are compared case-insensitively, as Entra does. */
 export type Actor =
@@ -53,4 +54,17 @@ export function mayPerform(actor: Actor, action: UserAction, target: Target): bo
 export function mayCreateUsers(actor: Actor): boolean {
   if (actor.kind === 'app') return holdsAny(actor.permissions, CREATE_USERS.application);
   return holdsAny(actor.scopes, CREATE_USERS.delegated) && actor.roles.some((r) => roleHolds(r, CREATE_USERS.permission));
+}
+
+/**
+ * May `actor` list every user's sessions (`GET /signInSessions`, docs/authorization.md)? An app
+ * with listSignInSessions' application permission; a user with its delegated scope and a role
+ * that may list the sessions of EVERY user, whatever roles they hold — a tenant-wide listing
+ * must not show an administrator's sessions to a role that may not act on them.
+ */
+export function mayListAllSignInSessions(actor: Actor): boolean {
+  const rule = ACTIONS.listSignInSessions;
+  if (actor.kind === 'app') return holdsAny(actor.permissions, rule.application);
+  const everyone: Target[] = [{ id: '', roles: [] }, ...Object.values(ROLE).map((r) => ({ id: '', roles: [r] }))];
+  return holdsAny(actor.scopes, rule.delegated) && actor.roles.some((role) => everyone.every((t) => someRoleMay([role], rule, t)));
 }

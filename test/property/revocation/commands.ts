@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { revokeUserSessions } from '../../../src/core/revocation.js';
-import { PASSWORD, WEB_SECRET } from '../../helpers/harness.js';
+import { APP, PASSWORD, WEB_SECRET } from '../../helpers/harness.js';
 import type { RunData } from './backend.js';
 import { MODEL_USERS, bumpEpoch, chainLive, pick, sessionLive, type Model, type ModelUser } from './model.js';
 import { signInThroughForm, silentSignIn, type Cookies, type RunningServer } from './server.js';
@@ -19,6 +19,8 @@ export interface Real {
   userIds: Record<ModelUser, string>;
   chains: { current: string; rotated: string[] }[];
   sessions: Cookies[];
+  /** The public id (sid) of each browser session, index for index with `sessions`. */
+  sessionIds: string[];
   /** Every bearer secret ever handed out or set in this run (I5: none may be at rest). */
   secrets: Set<string>;
   /** What each step did, for the failure report. */
@@ -67,10 +69,19 @@ export class SignIn implements Cmd {
       // I2: a sign-in after any number of revokes works.
       assert.ok(out.ok, `I2: ${this.user} must be able to sign in: ${out.ok ? '' : `${out.status} ${out.page.slice(0, 200)}`}`);
       remember(r, out.code, out.refreshToken, out.cookies.get('__Host-portcullis_sso') ?? '');
-      m.chains.push({ user: this.user, epoch: account.epoch, familyAlive: true, rotated: 0 });
+      m.chains.push({
+        user: this.user,
+        epoch: account.epoch,
+        familyAlive: true,
+        rotated: 0,
+        sessionIndex: m.sessions.length,
+        appId: APP.publicClient,
+        cut: false,
+      });
       r.chains.push({ current: out.refreshToken, rotated: [] });
-      m.sessions.push({ user: this.user, epoch: account.epoch });
+      m.sessions.push({ user: this.user, epoch: account.epoch, cut: false });
       r.sessions.push(out.cookies);
+      r.sessionIds.push(out.sid);
     }
     r.log.push(`${this}: ${out.ok ? 'signed in' : 'refused'}`);
     await checkInvariants(m, r);
@@ -136,7 +147,15 @@ export class SilentSignIn implements Cmd {
     if (sessionLive(m, session)) {
       assert.ok(out.ok, `session ${at} (${session.user}) is live: prompt=none must issue a code: ${out.ok ? '' : out.error}`);
       remember(r, out.code, out.refreshToken);
-      m.chains.push({ user: session.user, epoch: session.epoch, familyAlive: true, rotated: 0 });
+      m.chains.push({
+        user: session.user,
+        epoch: session.epoch,
+        familyAlive: true,
+        rotated: 0,
+        sessionIndex: at,
+        appId: APP.publicClient,
+        cut: false,
+      });
       r.chains.push({ current: out.refreshToken, rotated: [] });
     } else {
       assert.equal(out.ok, false, `session ${at} (${session.user}) is dead: prompt=none must not issue a code`);
@@ -178,6 +197,66 @@ export class Revoke implements Cmd {
     await checkInvariants(m, r);
   }
   toString = () => `Revoke(${this.user}, ${this.via})`;
+}
+
+type CutKind = 'session' | 'app' | 'allExcept';
+
+/**
+ * A targeted revocation through Graph (src/graph/sign-in-sessions.ts): one session with its
+ * grants, one application's grants (the public client's, which every chain here uses, or the
+ * SPA's, which none does), or all but one session. A dry run first must name exactly the live
+ * sessions and grants the model says the cut ends; after the cut, Refresh and SilentSignIn hold
+ * the server to the model: no cut grant refreshes, every uncut live grant still does.
+ */
+export class TargetedRevoke implements Cmd {
+  constructor(
+    readonly user: ModelUser,
+    readonly kind: CutKind,
+    readonly index: number,
+    readonly otherApp: boolean,
+  ) {}
+  check = (m: Readonly<Model>) => this.kind === 'app' || m.sessions.some((s) => s.user === this.user);
+  async run(m: Model, r: Real) {
+    const mine = m.sessions.map((s, at) => ({ s, at })).filter(({ s }) => s.user === this.user);
+    const chosen = this.kind === 'app' ? null : pick(mine, this.index)!.item.at;
+    const appId = this.otherApp ? APP.spa : APP.publicClient;
+    const cutsSession = (at: number) =>
+      m.sessions[at]!.user === this.user && (this.kind === 'session' ? at === chosen : this.kind === 'allExcept' && at !== chosen);
+    const cutsChain = (c: Model['chains'][number]) =>
+      c.user === this.user &&
+      (this.kind === 'app' ? c.appId === appId : this.kind === 'session' ? c.sessionIndex === chosen : c.sessionIndex !== chosen);
+    const expectSessions = m.sessions.filter((s, at) => cutsSession(at) && sessionLive(m, s)).length;
+    const expectGrants = m.chains.filter((c) => cutsChain(c) && chainLive(m, c)).length;
+
+    const base = `/v1.0/users/${r.userIds[this.user]}/signInSessions`;
+    const sid = chosen === null ? '' : r.sessionIds[chosen]!;
+    const [path, body] =
+      this.kind === 'session'
+        ? [`${base}/${sid}/revoke`, {}]
+        : this.kind === 'app'
+          ? [`${base}/revokeForApp`, { appId }]
+          : [`${base}/revokeAllExcept`, { sessionId: sid }];
+    const dry = await r.server.graph('POST', path, r.adminToken, { ...body, dryRun: true });
+    assert.equal(dry.status, 200, describe(dry));
+    const preview = JSON.parse(dry.text) as { sessionCount: number; grantCount: number };
+    assert.deepEqual(
+      [preview.sessionCount, preview.grantCount],
+      [expectSessions, expectGrants],
+      `${this}: the dry run names what the model cuts`,
+    );
+    const res = await r.server.graph('POST', path, r.adminToken, body);
+    assert.equal(res.status, 200, describe(res));
+    const done = JSON.parse(res.text) as { sessionCount: number; grantCount: number };
+    assert.deepEqual([done.sessionCount, done.grantCount], [expectSessions, expectGrants], `${this}: the cut ends what the model cuts`);
+
+    m.sessions.forEach((s, at) => {
+      if (cutsSession(at)) s.cut = true;
+    });
+    for (const c of m.chains) if (cutsChain(c)) c.cut = true;
+    r.log.push(`${this}: ${done.sessionCount} sessions, ${done.grantCount} grants`);
+    await checkInvariants(m, r);
+  }
+  toString = () => `TargetedRevoke(${this.user}, ${this.kind}, ${this.index}${this.otherApp ? ', other app' : ''})`;
 }
 
 /** PATCH accountEnabled through Graph: disabling revokes everything; enabling revives nothing. */
@@ -245,6 +324,10 @@ export function revocationCommands(maxCommands: number, replayPath?: string) {
       fc
         .tuple(user, fc.constantFrom<RevokeVia>('revokeSignInSessions', 'invalidateAllRefreshTokens', 'core'))
         .map(([u, v]) => new Revoke(u, v)),
+      fc
+        .tuple(user, fc.constantFrom<CutKind>('session', 'app', 'allExcept'), fc.nat(), fc.boolean())
+        .map(([u, k, i, other]) => new TargetedRevoke(u, k, i, other)),
+      fc.tuple(user, fc.constantFrom<CutKind>('session', 'allExcept'), fc.nat()).map(([u, k, i]) => new TargetedRevoke(u, k, i, false)),
       fc.tuple(user, fc.boolean()).map(([u, e]) => new SetEnabled(u, e)),
       user.map((u) => new ResetPassword(u)),
       fc.constant(new Restart()),
@@ -262,6 +345,7 @@ export async function startReal(server: RunningServer, data: RunData, userIds: R
     userIds,
     chains: [],
     sessions: [],
+    sessionIds: [],
     secrets: new Set([WEB_SECRET, PASSWORD]),
     log: [],
   };

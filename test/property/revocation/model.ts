@@ -20,11 +20,19 @@ export interface ModelChain {
   familyAlive: boolean;
   /** How many rotated (consumed) tokens of this chain the real side holds for replays. */
   rotated: number;
+  /** The browser session (index into Model.sessions) the chain's grant came from. */
+  sessionIndex: number;
+  /** The application of the grant. */
+  appId: string;
+  /** True once a targeted revocation cut its grant (docs/revocation-model.md, "Targeted revocation"). */
+  cut: boolean;
 }
 
 export interface ModelSession {
   user: ModelUser;
   epoch: number;
+  /** True once a targeted revocation ended it. */
+  cut: boolean;
 }
 
 export interface Model {
@@ -42,12 +50,12 @@ export function initialModel(password: string): Model {
 
 export function chainLive(m: Model, c: ModelChain): boolean {
   const a = m.accounts[c.user];
-  return c.familyAlive && a.enabled && a.epoch === c.epoch;
+  return c.familyAlive && !c.cut && a.enabled && a.epoch === c.epoch;
 }
 
 export function sessionLive(m: Model, s: ModelSession): boolean {
   const a = m.accounts[s.user];
-  return a.enabled && a.epoch === s.epoch;
+  return !s.cut && a.enabled && a.epoch === s.epoch;
 }
 
 /** revokeSignInSessions, invalidateAllRefreshTokens, a password reset and a disable all bump the epoch. */

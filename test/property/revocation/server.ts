@@ -151,7 +151,7 @@ function pkce() {
 }
 
 export type SignInOutcome =
-  | { ok: true; cookies: Cookies; code: string; refreshToken: string; accessToken: string }
+  | { ok: true; cookies: Cookies; code: string; refreshToken: string; accessToken: string; sid: string }
   | { ok: false; status: number; page: string };
 
 async function redeem(server: RunningServer, code: string, verifier: string) {
@@ -182,9 +182,12 @@ export async function signInThroughForm(server: RunningServer, username: string,
   );
   if (posted.status !== 302) return { ok: false, status: posted.status, page: posted.text };
   cookies.absorb(posted.headers['set-cookie']);
-  const code = new URL(String(posted.headers.location)).searchParams.get('code');
-  if (!code) throw new Error(`no code in ${String(posted.headers.location)}`);
-  return { ok: true, cookies, code, ...(await redeem(server, code, verifier)) };
+  const location = new URL(String(posted.headers.location));
+  const code = location.searchParams.get('code');
+  // session_state carries the SSO session's public id (sid), which a targeted revocation names.
+  const sid = location.searchParams.get('session_state');
+  if (!code || !sid) throw new Error(`no code or session_state in ${String(posted.headers.location)}`);
+  return { ok: true, cookies, code, sid, ...(await redeem(server, code, verifier)) };
 }
 
 export type SilentOutcome = { ok: true; code: string; refreshToken: string; accessToken: string } | { ok: false; error: string };
