@@ -15,6 +15,8 @@ import { call } from './graph-helpers.js';
  * it cut, and whose delivery outcomes follow the back-channel logout receiver's answers, a failing
  * one included. Real SQLite file, real outbox dispatcher, a real receiver on loopback.
  */
+/** The SPA's page redeems its refresh tokens cross-origin (as Entra requires of a spa registration). */
+const SPA_PAGE = { origin: new URL(REDIRECT.spa).origin };
 const rtId = (refreshToken: string) => digestCredential(refreshToken).slice(0, 16);
 const sidOf = (jwt: string | null): unknown => (jwt ? JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).sid : undefined);
 
@@ -112,7 +114,7 @@ describe('revocation receipts', () => {
     assert.deepEqual(byApp[APP.publicClient].sessionIds, [x.sid]);
     // The store agrees: both tokens are refused now.
     assert.equal((await refresh(h, liveRt)).status, 400);
-    assert.equal((await refresh(h, x.spaRt, APP.spa)).status, 400);
+    assert.equal((await refresh(h, x.spaRt, APP.spa, SPA_PAGE)).status, 400);
 
     const settled = await settledReceipt(correlationId);
     const byChannel = settled.deliveries.map((d: Record<string, unknown>) => [
@@ -290,7 +292,7 @@ describe('revocation receipts', () => {
     assert.equal(forSession('/bcl/public'), 1);
     assert.equal(forSession('/bcl/spa'), 0, 'the other app of the session is not told');
     // The SPA's grant in the same session still refreshes.
-    assert.equal((await refresh(h, x.spaRt, APP.spa)).status, 200);
+    assert.equal((await refresh(h, x.spaRt, APP.spa, SPA_PAGE)).status, 200);
     const audits = await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?$filter=activityDisplayName eq 'Revoke token'`, {
       token: reader(),
     });

@@ -131,6 +131,8 @@ export async function signIn(
   headers: Record<string, string> = {},
 ) {
   const { code, verifier } = await signInForCode(h, jar, username, o);
+  // A code sent to the SPA's redirect URI is redeemed by its page, which a browser sends with Origin.
+  const page = o.redirectUri === REDIRECT.spa ? { origin: new URL(REDIRECT.spa).origin } : {};
   const res = await tokenRequest(
     h,
     {
@@ -141,7 +143,7 @@ export async function signIn(
       code_verifier: verifier,
       client_info: '1',
     },
-    headers,
+    { ...page, ...headers },
   );
   if (res.status !== 200) throw new Error(`code redemption failed: ${JSON.stringify(res.body)}`);
   return { jar, tokens: res.body as Record<string, string> };
