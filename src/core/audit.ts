@@ -10,6 +10,10 @@ export const ACTIVITY = {
   updateUser: 'Update user',
   addUser: 'Add user',
   deleteUser: 'Delete user',
+  addGroup: 'Add group',
+  deleteGroup: 'Delete group',
+  addGroupMember: 'Add member to group',
+  removeGroupMember: 'Remove member from group',
   /** Smart lockout (core/lockout.ts): a subject reached its failure threshold and is locked. */
   lockout: 'Smart lockout',
 } as const;

@@ -19,8 +19,16 @@ import { revokeRoutes } from './revoke.js';
 import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
+import { groupRoutes } from './groups.js';
 
-export const GRAPH_ROUTES: readonly GraphRoute[] = [...userRoutes, ...meRoutes, ...revokeRoutes, ...auditLogRoutes, ...applicationRoutes];
+export const GRAPH_ROUTES: readonly GraphRoute[] = [
+  ...userRoutes,
+  ...groupRoutes,
+  ...meRoutes,
+  ...revokeRoutes,
+  ...auditLogRoutes,
+  ...applicationRoutes,
+];
 export const GRAPH_VERSIONS: readonly GraphVersion[] = ['v1.0', 'beta'];
 
 /** What every Graph route runs with: the services and, when configured, the throttle. */
