@@ -5,7 +5,19 @@
  */
 import { GraphError } from './graph-error.js';
 import { GraphTransport, type GraphClientOptions } from './transport.js';
-import type { BatchRequest, BatchResponse, DirectoryAudit, GraphVersion, ListOptions, NewUser, Page, User, UserChanges } from './types.js';
+import type {
+  BatchRequest,
+  BatchResponse,
+  DirectoryAudit,
+  DirectoryObject,
+  Group,
+  GraphVersion,
+  ListOptions,
+  NewUser,
+  Page,
+  User,
+  UserChanges,
+} from './types.js';
 
 /** Graph's per-batch limit (https://learn.microsoft.com/graph/json-batching). */
 export const MAX_BATCH_SIZE = 20;
@@ -54,6 +66,16 @@ export class GraphClient {
     delete: async (idOrUpn: string): Promise<void> => {
       await this.transport.call('DELETE', userPath(idOrUpn));
     },
+  };
+
+  readonly groups = {
+    /** Every group, page by page (`filter`: `displayName eq '…'` or `startsWith(displayName,'…')`). */
+    listAll: (o: { filter?: string; top?: number } = {}, maxPages = 100_000): AsyncGenerator<Group> =>
+      this.all<Group>('/groups', listQuery(o), maxPages),
+    get: async (id: string): Promise<Group> => (await this.transport.call('GET', `/groups/${encodeURIComponent(id)}`)).body as Group,
+    /** Every member of the group and of the groups in it (`/transitiveMembers`), users and groups. */
+    transitiveMembersAll: (id: string, maxPages = 100_000): AsyncGenerator<DirectoryObject> =>
+      this.all<DirectoryObject>(`/groups/${encodeURIComponent(id)}/transitiveMembers`, { $top: 999 }, maxPages),
   };
 
   /** The signed-in user (delegated tokens only). */

@@ -6,6 +6,8 @@
  *   --me                              Revoke-Entra[Beta]SignedInUserAllRefreshToken
  *   --filter F                        the users a Graph $filter on /users selects
  *                                     (Get-MgUser -Filter F -All | Revoke-MgUserSignInSession)
+ *   --group G                         the users in a group, nested groups included
+ *                                     (Get-MgGroupTransitiveMember -GroupId G -All | …)
  * One user is one direct call (text output `True`, like the cmdlets); several go through $batch
  * (bulk/run-bulk.ts) with progress, per-user results and a summary.
  */
@@ -20,7 +22,7 @@ import { stderr, stdout, writeRecords } from '../output.js';
 import { ask, canAsk, isInteractive } from '../prompt.js';
 import { SCOPES } from '../scope-fix.js';
 
-const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --filter F | --me) [options]
+const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --filter F | --group G | --me) [options]
 
 Revokes all refresh tokens and browser sessions of users (Graph revokeSignInSessions).
 
@@ -30,6 +32,8 @@ Revokes all refresh tokens and browser sessions of users (Graph revokeSignInSess
   --filter F                    every user the Graph $filter F selects on /users, e.g.
                                 "startswith(displayName,'Team')" (sent as an advanced query,
                                 so ne / not / endsWith work too); needs User.Read.All
+  --group G                     every user in group G (object id or exact displayName),
+                                members of nested groups included; needs GroupMember.Read.All
   --me                          revoke the signed-in user's own sessions (this CLI's too)
   --invalidate-all-refresh-tokens  call the beta invalidateAllRefreshTokens action instead
   --what-if                     list what would be revoked; call nothing
@@ -72,6 +76,43 @@ async function usersMatching(env: NodeJS.ProcessEnv, common: CommonOptions, filt
       needs: 'scope User.Read.All (or User.ReadBasic.All, Directory.Read.All); app-only: User.Read.All',
       server: g.session.graphUrl,
       scopes: g.scopeNeed(SCOPES.readUsers),
+    });
+  } finally {
+    await g.saveResponseHeaders(false);
+  }
+  return found;
+}
+
+const GROUP_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The users of a group, nested groups included (`/transitiveMembers`, every page; other object
+ * types are skipped), by userPrincipalName. G is an object id or a displayName that exactly one
+ * group has.
+ */
+async function groupUsers(env: NodeJS.ProcessEnv, common: CommonOptions, group: string): Promise<string[]> {
+  const g = await openGraph(env, common);
+  const found: string[] = [];
+  try {
+    let id = group;
+    if (!GROUP_GUID.test(group)) {
+      const named = [];
+      for await (const x of g.client.groups.listAll({ filter: `displayName eq '${group.replace(/'/g, "''")}'` })) named.push(x);
+      if (named.length === 0) throw new CliError(`no group is named '${group}'`, EXIT.NOT_FOUND);
+      if (named.length > 1) throw new CliError(`${named.length} groups are named '${group}': give the object id`, EXIT.USAGE);
+      id = named[0]!.id;
+    }
+    for await (const m of g.client.groups.transitiveMembersAll(id)) {
+      if (m['@odata.type'] === '#microsoft.graph.user') found.push(m.userPrincipalName ?? m.id);
+    }
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw toCliError(e, {
+      action: `list the members of group '${group}'`,
+      target: `group '${group}'`,
+      needs: 'scope GroupMember.Read.All (or Group.Read.All, Directory.Read.All); app-only: GroupMember.Read.All',
+      server: g.session.graphUrl,
+      scopes: g.scopeNeed(SCOPES.readGroupMembers),
     });
   } finally {
     await g.saveResponseHeaders(false);
@@ -188,6 +229,7 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
     'object-id': { type: 'string', multiple: true },
     me: { type: 'boolean' },
     filter: { type: 'string' },
+    group: { type: 'string' },
     'invalidate-all-refresh-tokens': { type: 'boolean' },
     'what-if': { type: 'boolean' },
     confirm: { type: 'boolean' },
@@ -210,13 +252,13 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (values.confirm && values.yes) throw new CliError('--confirm and --yes contradict each other', EXIT.USAGE);
 
   const filter = values.filter as string | undefined;
-  if (filter !== undefined && (values.me || merged['user-id'].length > 0)) {
-    throw new CliError('use one of --filter, --user-id and --me', EXIT.USAGE);
-  }
-  if (filter !== undefined) {
-    const users = await usersMatching(env, common, filter);
+  const group = values.group as string | undefined;
+  const ways = [filter !== undefined, group !== undefined, Boolean(values.me), merged['user-id'].length > 0].filter(Boolean).length;
+  if (ways > 1) throw new CliError('use one of --user-id, --filter, --group and --me', EXIT.USAGE);
+  if (filter !== undefined || group !== undefined) {
+    const users = filter !== undefined ? await usersMatching(env, common, filter) : await groupUsers(env, common, group!);
     if (users.length === 0) {
-      stderr(`No user matches the filter; nothing to revoke.\n`);
+      stderr(filter !== undefined ? 'No user matches the filter; nothing to revoke.\n' : 'The group has no users; nothing to revoke.\n');
       return EXIT.OK;
     }
     return act(env, common, action, users, values, parallel);
