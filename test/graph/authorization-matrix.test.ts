@@ -18,6 +18,7 @@ import { ROLE, ROLE_DISPLAY_NAMES } from '../../src/core/roles.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { APP, DOMAIN, TENANT_ID, application } from '../helpers/harness.js';
 import { listeningHarness } from '../helpers/listening.js';
+import { markdownTable } from '../helpers/doc-tables.js';
 
 // ---------------------------------------------------------------------------------------------
 // The specification: docs/authorization.md
@@ -25,21 +26,7 @@ import { listeningHarness } from '../helpers/listening.js';
 const DOC = readFileSync(new URL('../../docs/authorization.md', import.meta.url), 'utf8');
 
 /** The rows of the markdown table after `<!-- table: name -->`, header first, cells trimmed. */
-function docTable(name: string): string[][] {
-  const lines = DOC.split('\n');
-  const start = lines.findIndex((l) => l.trim() === `<!-- table: ${name} -->`);
-  assert.ok(start >= 0, `docs/authorization.md has no table '${name}'`);
-  const rows: string[][] = [];
-  for (let i = start + 1; i < lines.length && lines[i]!.startsWith('|'); i++) {
-    const cells = lines[i]!.split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
-    if (cells.every((c) => /^-+$/.test(c))) continue; // the separator line
-    rows.push(cells);
-  }
-  assert.ok(rows.length > 1, `table '${name}' is empty`);
-  return rows;
-}
+const docTable = (name: string): string[][] => markdownTable(DOC, name, 'docs/authorization.md');
 
 const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
 const checked = (cell: string): boolean => cell.startsWith('✓');

@@ -7,22 +7,11 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { GROUP_ACTIONS, GROUP_ROLE_PERMISSIONS, mayPerformOnGroups, type GroupAction } from '../../src/core/authorization/group-actions.js';
 import { ROLE_DISPLAY_NAMES } from '../../src/core/roles.js';
+import { markdownTable } from '../helpers/doc-tables.js';
 
 const DOC = readFileSync(new URL('../../docs/authorization.md', import.meta.url), 'utf8');
 
-function docTable(name: string): string[][] {
-  const lines = DOC.split('\n');
-  const start = lines.findIndex((l) => l.trim() === `<!-- table: ${name} -->`);
-  assert.ok(start >= 0, `docs/authorization.md has no table '${name}'`);
-  const rows: string[][] = [];
-  for (let i = start + 1; i < lines.length && lines[i]!.startsWith('|'); i++) {
-    const cells = lines[i]!.split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
-    if (!cells.every((c) => /^-+$/.test(c))) rows.push(cells);
-  }
-  return rows;
-}
+const docTable = (name: string): string[][] => markdownTable(DOC, name, 'docs/authorization.md');
 
 const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
 const sorted = (a: readonly string[]) => [...a].sort();

@@ -16,7 +16,7 @@ import { Progress } from '../bulk/progress.js';
 import { runBulk, type BulkResult } from '../bulk/run-bulk.js';
 import { CliError, EXIT } from '../cli-error.js';
 import { toCliError } from '../failures.js';
-import { openGraph } from '../graph-session.js';
+import { openGraph, type GraphSession } from '../graph-session.js';
 import { parseUserInput, readStdin } from '../input.js';
 import { stderr, stdout, writeRecords } from '../output.js';
 import { ask, canAsk, isInteractive } from '../prompt.js';
@@ -59,41 +59,67 @@ async function targets(values: Record<string, unknown>): Promise<string[]> {
   return all.filter((u) => (seen.has(u.toLowerCase()) ? false : (seen.add(u.toLowerCase()), true)));
 }
 
+interface Listing {
+  action: string;
+  target?: string;
+  needs: string;
+  scopes: readonly string[];
+}
+
 /**
- * The users a $filter selects, by userPrincipalName, every page. Sent as an advanced query
- * (ConsistencyLevel: eventual, $count=true) so that every operator Graph has for /users works.
+ * The users a listing finds, by userPrincipalName; a Graph failure becomes the CLI's error for
+ * `how` (the missing scope or role, as for the revoke itself).
  */
-async function usersMatching(env: NodeJS.ProcessEnv, common: CommonOptions, filter: string): Promise<string[]> {
+async function listTargets(
+  env: NodeJS.ProcessEnv,
+  common: CommonOptions,
+  how: Listing,
+  collect: (g: GraphSession, found: string[]) => Promise<void>,
+): Promise<string[]> {
   const g = await openGraph(env, common);
   const found: string[] = [];
   try {
-    for await (const u of g.client.users.listAll({ filter, select: ['id', 'userPrincipalName'], top: 999, advanced: true })) {
-      found.push(u.userPrincipalName ?? u.id);
-    }
+    await collect(g, found);
   } catch (e) {
-    throw toCliError(e, {
-      action: `list the users matching '${filter}'`,
-      needs: 'scope User.Read.All (or User.ReadBasic.All, Directory.Read.All); app-only: User.Read.All',
-      server: g.session.graphUrl,
-      scopes: g.scopeNeed(SCOPES.readUsers),
-    });
+    if (e instanceof CliError) throw e;
+    throw toCliError(e, { ...how, server: g.session.graphUrl, scopes: g.scopeNeed(how.scopes) });
   } finally {
     await g.saveResponseHeaders(false);
   }
   return found;
 }
 
+/**
+ * The users a $filter selects, every page. Sent as an advanced query (ConsistencyLevel:
+ * eventual, $count=true) so that every operator Graph has for /users works.
+ */
+function usersMatching(env: NodeJS.ProcessEnv, common: CommonOptions, filter: string): Promise<string[]> {
+  const how = {
+    action: `list the users matching '${filter}'`,
+    needs: 'scope User.Read.All (or User.ReadBasic.All, Directory.Read.All); app-only: User.Read.All',
+    scopes: SCOPES.readUsers,
+  };
+  return listTargets(env, common, how, async (g, found) => {
+    for await (const u of g.client.users.listAll({ filter, select: ['id', 'userPrincipalName'], top: 999, advanced: true })) {
+      found.push(u.userPrincipalName ?? u.id);
+    }
+  });
+}
+
 const GROUP_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The users of a group, nested groups included (`/transitiveMembers`, every page; other object
- * types are skipped), by userPrincipalName. G is an object id or a displayName that exactly one
- * group has.
+ * types are skipped). G is an object id or a displayName that exactly one group has.
  */
-async function groupUsers(env: NodeJS.ProcessEnv, common: CommonOptions, group: string): Promise<string[]> {
-  const g = await openGraph(env, common);
-  const found: string[] = [];
-  try {
+function groupUsers(env: NodeJS.ProcessEnv, common: CommonOptions, group: string): Promise<string[]> {
+  const how = {
+    action: `list the members of group '${group}'`,
+    target: `group '${group}'`,
+    needs: 'scope GroupMember.Read.All (or Group.Read.All, Directory.Read.All); app-only: GroupMember.Read.All',
+    scopes: SCOPES.readGroupMembers,
+  };
+  return listTargets(env, common, how, async (g, found) => {
     let id = group;
     if (!GROUP_GUID.test(group)) {
       const named = [];
@@ -105,19 +131,7 @@ async function groupUsers(env: NodeJS.ProcessEnv, common: CommonOptions, group: 
     for await (const m of g.client.groups.transitiveMembersAll(id)) {
       if (m['@odata.type'] === '#microsoft.graph.user') found.push(m.userPrincipalName ?? m.id);
     }
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw toCliError(e, {
-      action: `list the members of group '${group}'`,
-      target: `group '${group}'`,
-      needs: 'scope GroupMember.Read.All (or Group.Read.All, Directory.Read.All); app-only: GroupMember.Read.All',
-      server: g.session.graphUrl,
-      scopes: g.scopeNeed(SCOPES.readGroupMembers),
-    });
-  } finally {
-    await g.saveResponseHeaders(false);
-  }
-  return found;
+  });
 }
 
 function describe(action: Action, user: string): string {
