@@ -28,6 +28,7 @@ export const SCOPES = {
   invalidateRefreshTokens: ['User.RevokeSessions.All', 'Directory.ReadWrite.All'],
   revokeOwnSessions: ['User.RevokeSessions.All', 'User.ReadWrite', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   readAudit: ['AuditLog.Read.All'],
+  readGroupMembers: ['GroupMember.Read.All', 'Group.Read.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.Read.All'],
 } as const satisfies Record<string, readonly string[]>;
 
 const OIDC = new Set(['openid', 'profile', 'offline_access', 'email']);

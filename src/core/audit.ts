@@ -14,6 +14,10 @@ export const ACTIVITY = {
   revokeToken: 'Revoke token',
   /** A targeted revocation (core/targeted-revocation.ts): one session, one app's grants, or all but one session. */
   revokeSelectedSessions: 'Revoke selected sign-in sessions',
+  addGroup: 'Add group',
+  deleteGroup: 'Delete group',
+  addGroupMember: 'Add member to group',
+  removeGroupMember: 'Remove member from group',
   /** Smart lockout (core/lockout.ts): a subject reached its failure threshold and is locked. */
   lockout: 'Smart lockout',
 } as const;

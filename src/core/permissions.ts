@@ -30,6 +30,11 @@ export const DELEGATED_PERMISSIONS = [
   'AuditLog.Read.All',
   'Application.Read.All',
   'Application.ReadWrite.All',
+  'Group.Read.All',
+  'Group.ReadWrite.All',
+  'Group.Create',
+  'GroupMember.Read.All',
+  'GroupMember.ReadWrite.All',
 ] as const;
 
 export const APPLICATION_PERMISSIONS = [
@@ -42,6 +47,11 @@ export const APPLICATION_PERMISSIONS = [
   'AuditLog.Read.All',
   'Application.Read.All',
   'Application.ReadWrite.All',
+  'Group.Read.All',
+  'Group.ReadWrite.All',
+  'Group.Create',
+  'GroupMember.Read.All',
+  'GroupMember.ReadWrite.All',
   SHARED_SIGNALS_PERMISSION,
 ] as const;
 

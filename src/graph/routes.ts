@@ -22,10 +22,12 @@ import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
 import { registerGraphCors } from './cors.js';
+import { groupRoutes } from './groups.js';
 import { USERINFO_PATH, registerUserinfo } from './userinfo.js';
 
 export const GRAPH_ROUTES: readonly GraphRoute[] = [
   ...userRoutes,
+  ...groupRoutes,
   ...meRoutes,
   ...revokeRoutes,
   ...signInSessionRoutes,

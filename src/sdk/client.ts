@@ -9,6 +9,8 @@ import type {
   BatchRequest,
   BatchResponse,
   DirectoryAudit,
+  DirectoryObject,
+  Group,
   GraphVersion,
   ListOptions,
   NewUser,
@@ -69,6 +71,16 @@ export class GraphClient {
     delete: async (idOrUpn: string): Promise<void> => {
       await this.transport.call('DELETE', userPath(idOrUpn));
     },
+  };
+
+  readonly groups = {
+    /** Every group, page by page (`filter`: `displayName eq '…'` or `startsWith(displayName,'…')`). */
+    listAll: (o: { filter?: string; top?: number } = {}, maxPages = 100_000): AsyncGenerator<Group> =>
+      this.all<Group>('/groups', listQuery(o), maxPages),
+    get: async (id: string): Promise<Group> => (await this.transport.call('GET', `/groups/${encodeURIComponent(id)}`)).body as Group,
+    /** Every member of the group and of the groups in it (`/transitiveMembers`), users and groups. */
+    transitiveMembersAll: (id: string, maxPages = 100_000): AsyncGenerator<DirectoryObject> =>
+      this.all<DirectoryObject>(`/groups/${encodeURIComponent(id)}/transitiveMembers`, { $top: 999 }, maxPages),
   };
 
   /** The signed-in user (delegated tokens only). */

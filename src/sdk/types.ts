@@ -13,6 +13,23 @@ export interface User {
   [property: string]: unknown;
 }
 
+/** A security group (Graph `microsoft.graph.group`). */
+export interface Group {
+  id: string;
+  displayName: string;
+  description?: string | null;
+  [property: string]: unknown;
+}
+
+/** An item of a members list: a user or a group, told apart by `@odata.type`. */
+export interface DirectoryObject {
+  '@odata.type': string;
+  id: string;
+  userPrincipalName?: string;
+  displayName?: string | null;
+  [property: string]: unknown;
+}
+
 export interface NewUser {
   accountEnabled: boolean;
   displayName: string;

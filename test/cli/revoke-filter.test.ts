@@ -1,7 +1,8 @@
 /**
- * `portcullis revoke --filter F` through the real CLI against a listening server: the users the
- * $filter selects (as an advanced query, so `ne` works) go through the same what-if / --yes /
- * bulk path as --user-id. The commands are the ones docs/cli.md shows.
+ * `portcullis revoke --filter F` and `--group G` through the real CLI against a listening server:
+ * the users the $filter selects (as an advanced query, so `ne` works) or the group holds (nested
+ * groups included) go through the same what-if / --yes / bulk path as --user-id. The commands
+ * are the ones docs/cli.md shows.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
@@ -23,7 +24,7 @@ function docCommands(name: string): string[][] {
     .map((l) => [...l.slice('portcullis '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!));
 }
 
-describe('portcullis revoke --filter', () => {
+describe('portcullis revoke --filter and --group', () => {
   let server: Server;
   let xdg: string;
   const team: User[] = [];
@@ -53,6 +54,9 @@ describe('portcullis revoke --filter', () => {
     for (const n of ['Team Red', 'Team Blue', 'Team Green']) team.push(await add(n));
     team.push(await add('Team Gone', false));
     other = await add('Outsider');
+    // The app the CLI signs in as may also read group members.
+    const app = (await server.store.applications.findByAppId(TENANT_ID, APP.webApp))!;
+    await server.store.applications.upsert({ ...app, applicationPermissions: [...app.applicationPermissions, 'GroupMember.Read.All'] });
     const login = await cli(
       ['login', '--server', server.url, '--tenant', TENANT_ID, '--client-id', APP.webApp, '--client-secret', WEB_SECRET],
       {
@@ -96,6 +100,45 @@ describe('portcullis revoke --filter', () => {
     for (const u of enabled) assert.equal(await epoch(u), 1);
     assert.equal(await epoch(team.find((u) => !u.accountEnabled)!), 0, '`ne` excluded the disabled user');
     assert.equal(await epoch(other), 0);
+  });
+
+  test('the documented --group commands: nested members, by display name; only users', async () => {
+    const group = (displayName: string) => ({
+      id: newGuid(),
+      tenantId: TENANT_ID,
+      displayName,
+      description: null,
+      mailNickname: 'g',
+      createdAt: 0,
+    });
+    const incident = group('Incident 42');
+    const nested = group('Incident 42 responders');
+    for (const g of [incident, nested]) await server.store.groups.insert(g);
+    const [red, , , gone] = team as [User, User, User, User];
+    await server.store.groups.addMember(incident.id, { id: red.id, kind: 'user' }, []);
+    await server.store.groups.addMember(incident.id, { id: nested.id, kind: 'group' }, []);
+    await server.store.groups.addMember(nested.id, { id: other.id, kind: 'user' }, []);
+    await server.store.groups.addMember(nested.id, { id: gone.id, kind: 'user' }, []);
+    const before = new Map<string, number>();
+    for (const u of [...team, other]) before.set(u.id, await epoch(u));
+
+    const [whatIf, revoke] = docCommands('revoke-group');
+    const listed = await cli(whatIf!, { xdg });
+    assert.equal(listed.code, EXIT.OK, listed.stderr);
+    const targets = [...listed.stdout.matchAll(/on target "([^"]+)"/g)].map((m) => m[1]).sort();
+    assert.deepEqual(targets, [red, other, gone].map((u) => u.userPrincipalName).sort());
+
+    const run = await cli(revoke!, { xdg });
+    assert.equal(run.code, EXIT.OK, run.stderr);
+    assert.equal(run.stdout.trim().split('\n').length, 3);
+    for (const u of [red, other, gone]) assert.equal(await epoch(u), before.get(u.id)! + 1, u.displayName);
+    for (const u of team.filter((t) => ![red.id, gone.id].includes(t.id))) assert.equal(await epoch(u), before.get(u.id));
+
+    // By object id too; an unknown name is exit 5.
+    const byId = await cli(['revoke', '--group', nested.id, '--what-if'], { xdg });
+    assert.equal([...byId.stdout.matchAll(/on target/g)].length, 2, byId.stdout);
+    const unknown = await cli(['revoke', '--group', 'No Such Group', '--yes'], { xdg });
+    assert.equal(unknown.code, EXIT.NOT_FOUND, unknown.stderr);
   });
 
   test("no match revokes nothing; a bad filter is Graph's error; --filter with --user-id is a usage error", async () => {

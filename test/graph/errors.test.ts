@@ -66,7 +66,7 @@ describe('Graph error envelope for malformed requests', () => {
 
   test('unknown segments: 400 "Resource not found for the segment"', async () => {
     const cases: [string, string][] = [
-      ['/v1.0/groups', 'groups'],
+      ['/v1.0/devices', 'devices'],
       ['/v1.0/users/bob@contoso.test/manager', 'manager'],
       ['/v1.0/me/revokeEverything', 'revokeEverything'],
       ['/beta/auditLogs/signIns', 'signIns'],

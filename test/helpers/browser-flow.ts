@@ -132,7 +132,7 @@ export async function signIn(
 ) {
   const { code, verifier } = await signInForCode(h, jar, username, o);
   // A code sent to the SPA's redirect URI is redeemed by its page, which a browser sends with Origin.
-  const page = o.redirectUri === REDIRECT.spa ? { origin: new URL(REDIRECT.spa).origin } : {};
+  const page: Record<string, string> = o.redirectUri === REDIRECT.spa ? { origin: new URL(REDIRECT.spa).origin } : {};
   const res = await tokenRequest(
     h,
     {

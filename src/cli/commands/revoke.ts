@@ -6,6 +6,8 @@
  *   --me                              Revoke-Entra[Beta]SignedInUserAllRefreshToken
  *   --filter F                        the users a Graph $filter on /users selects
  *                                     (Get-MgUser -Filter F -All | Revoke-MgUserSignInSession)
+ *   --group G                         the users in a group, nested groups included
+ *                                     (Get-MgGroupTransitiveMember -GroupId G -All | …)
  * One user is one direct call (text output `True`, like the cmdlets); several go through $batch
  * (bulk/run-bulk.ts) with progress, per-user results and a summary.
  */
@@ -23,7 +25,7 @@ import { SCOPES } from '../scope-fix.js';
 import { awaitReceipt, parseReceiptTimeout, receiptText } from '../receipt.js';
 import { randomUUID } from 'node:crypto';
 
-const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --filter F | --me) [options]
+const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --filter F | --group G | --me) [options]
 
 Revokes all refresh tokens and browser sessions of users (Graph revokeSignInSessions).
 
@@ -33,6 +35,8 @@ Revokes all refresh tokens and browser sessions of users (Graph revokeSignInSess
   --filter F                    every user the Graph $filter F selects on /users, e.g.
                                 "startswith(displayName,'Team')" (sent as an advanced query,
                                 so ne / not / endsWith work too); needs User.Read.All
+  --group G                     every user in group G (object id or exact displayName),
+                                members of nested groups included; needs GroupMember.Read.All
   --me                          revoke the signed-in user's own sessions (this CLI's too)
   --invalidate-all-refresh-tokens  call the beta invalidateAllRefreshTokens action instead
   --what-if                     list what would be revoked; call nothing
@@ -87,28 +91,79 @@ async function targets(values: Record<string, unknown>): Promise<string[]> {
   return all.filter((u) => (seen.has(u.toLowerCase()) ? false : (seen.add(u.toLowerCase()), true)));
 }
 
+interface Listing {
+  action: string;
+  target?: string;
+  needs: string;
+  scopes: readonly string[];
+}
+
 /**
- * The users a $filter selects, by userPrincipalName, every page. Sent as an advanced query
- * (ConsistencyLevel: eventual, $count=true) so that every operator Graph has for /users works.
+ * The users a listing finds, by userPrincipalName; a Graph failure becomes the CLI's error for
+ * `how` (the missing scope or role, as for the revoke itself).
  */
-async function usersMatching(env: NodeJS.ProcessEnv, common: CommonOptions, filter: string): Promise<string[]> {
+async function listTargets(
+  env: NodeJS.ProcessEnv,
+  common: CommonOptions,
+  how: Listing,
+  collect: (g: GraphSession, found: string[]) => Promise<void>,
+): Promise<string[]> {
   const g = await openGraph(env, common);
   const found: string[] = [];
   try {
-    for await (const u of g.client.users.listAll({ filter, select: ['id', 'userPrincipalName'], top: 999, advanced: true })) {
-      found.push(u.userPrincipalName ?? u.id);
-    }
+    await collect(g, found);
   } catch (e) {
-    throw toCliError(e, {
-      action: `list the users matching '${filter}'`,
-      needs: 'scope User.Read.All (or User.ReadBasic.All, Directory.Read.All); app-only: User.Read.All',
-      server: g.session.graphUrl,
-      scopes: g.scopeNeed(SCOPES.readUsers),
-    });
+    if (e instanceof CliError) throw e;
+    throw toCliError(e, { ...how, server: g.session.graphUrl, scopes: g.scopeNeed(how.scopes) });
   } finally {
     await g.saveResponseHeaders(false);
   }
   return found;
+}
+
+/**
+ * The users a $filter selects, every page. Sent as an advanced query (ConsistencyLevel:
+ * eventual, $count=true) so that every operator Graph has for /users works.
+ */
+function usersMatching(env: NodeJS.ProcessEnv, common: CommonOptions, filter: string): Promise<string[]> {
+  const how = {
+    action: `list the users matching '${filter}'`,
+    needs: 'scope User.Read.All (or User.ReadBasic.All, Directory.Read.All); app-only: User.Read.All',
+    scopes: SCOPES.readUsers,
+  };
+  return listTargets(env, common, how, async (g, found) => {
+    for await (const u of g.client.users.listAll({ filter, select: ['id', 'userPrincipalName'], top: 999, advanced: true })) {
+      found.push(u.userPrincipalName ?? u.id);
+    }
+  });
+}
+
+const GROUP_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The users of a group, nested groups included (`/transitiveMembers`, every page; other object
+ * types are skipped). G is an object id or a displayName that exactly one group has.
+ */
+function groupUsers(env: NodeJS.ProcessEnv, common: CommonOptions, group: string): Promise<string[]> {
+  const how = {
+    action: `list the members of group '${group}'`,
+    target: `group '${group}'`,
+    needs: 'scope GroupMember.Read.All (or Group.Read.All, Directory.Read.All); app-only: GroupMember.Read.All',
+    scopes: SCOPES.readGroupMembers,
+  };
+  return listTargets(env, common, how, async (g, found) => {
+    let id = group;
+    if (!GROUP_GUID.test(group)) {
+      const named = [];
+      for await (const x of g.client.groups.listAll({ filter: `displayName eq '${group.replace(/'/g, "''")}'` })) named.push(x);
+      if (named.length === 0) throw new CliError(`no group is named '${group}'`, EXIT.NOT_FOUND);
+      if (named.length > 1) throw new CliError(`${named.length} groups are named '${group}': give the object id`, EXIT.USAGE);
+      id = named[0]!.id;
+    }
+    for await (const m of g.client.groups.transitiveMembersAll(id)) {
+      if (m['@odata.type'] === '#microsoft.graph.user') found.push(m.userPrincipalName ?? m.id);
+    }
+  });
 }
 
 function describe(action: Action, user: string): string {
@@ -261,6 +316,7 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
     'object-id': { type: 'string', multiple: true },
     me: { type: 'boolean' },
     filter: { type: 'string' },
+    group: { type: 'string' },
     'invalidate-all-refresh-tokens': { type: 'boolean' },
     'what-if': { type: 'boolean' },
     confirm: { type: 'boolean' },
@@ -289,13 +345,13 @@ export async function revoke(argv: readonly string[], env: NodeJS.ProcessEnv): P
   }
 
   const filter = values.filter as string | undefined;
-  if (filter !== undefined && (values.me || merged['user-id'].length > 0)) {
-    throw new CliError('use one of --filter, --user-id and --me', EXIT.USAGE);
-  }
-  if (filter !== undefined) {
-    const users = await usersMatching(env, common, filter);
+  const group = values.group as string | undefined;
+  const ways = [filter !== undefined, group !== undefined, Boolean(values.me), merged['user-id'].length > 0].filter(Boolean).length;
+  if (ways > 1) throw new CliError('use one of --user-id, --filter, --group and --me', EXIT.USAGE);
+  if (filter !== undefined || group !== undefined) {
+    const users = filter !== undefined ? await usersMatching(env, common, filter) : await groupUsers(env, common, group!);
     if (users.length === 0) {
-      stderr(`No user matches the filter; nothing to revoke.\n`);
+      stderr(filter !== undefined ? 'No user matches the filter; nothing to revoke.\n' : 'The group has no users; nothing to revoke.\n');
       return EXIT.OK;
     }
     return act(env, common, action, users, values, parallel, receipt);

@@ -53,6 +53,19 @@ export function graphPath(rng: Rng, ctx: FuzzContext): string {
     [2, () => `me${rng.chance(0.5) ? `/${action()}` : ''}`],
     [2, () => 'auditLogs/directoryAudits'],
     [
+      2,
+      () =>
+        rng.pick([
+          'groups',
+          `groups/${guid(rng)}`,
+          `groups/${guid(rng)}/members`,
+          `groups/${guid(rng)}/transitiveMembers`,
+          `groups/${guid(rng)}/members/$ref`,
+          `groups/${guid(rng)}/members/${guid(rng)}/$ref`,
+          `groups/${pct(nastyString(rng).slice(0, 40))}/members`,
+        ]),
+    ],
+    [
       1,
       () =>
         rng.pick([
@@ -185,6 +198,22 @@ export function userBody(rng: Rng, ctx: FuzzContext): unknown {
   return body;
 }
 
+/** Bodies for POST /groups and POST /groups/{id}/members/$ref: a valid one, mutated, or junk. */
+function groupBody(rng: Rng, ctx: FuzzContext): unknown {
+  const valid = rng.pick<() => Record<string, unknown>>([
+    () => ({
+      displayName: randomString(rng, 20) || 'G',
+      mailNickname: randomString(rng, 10) || 'g',
+      mailEnabled: false,
+      securityEnabled: true,
+    }),
+    () => ({
+      '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${rng.chance(0.7) ? rng.pick(ctx.targetUsers).id : guid(rng)}`,
+    }),
+  ])();
+  return rng.chance(0.5) ? valid : mutateJson(rng, valid);
+}
+
 function bearer(rng: Rng, ctx: FuzzContext): string | undefined {
   return rng.weighted<() => string | undefined>([
     [6, () => `Bearer ${ctx.appToken}`],
@@ -221,10 +250,10 @@ export function graphRequest(rng: Rng, ctx: FuzzContext) {
   const headers: Record<string, string> = {};
   const auth = bearer(rng, ctx);
   if (auth) headers.authorization = wireHeaderValue(auth);
-  if (rng.chance(0.1)) headers.consistencylevel = wireHeaderValue(rng.pick(['eventual', 'Eventual', nastyString(rng).slice(0, 40)]));
+  if (rng.chance(0.3)) headers.consistencylevel = wireHeaderValue(rng.pick(['eventual', 'Eventual', nastyString(rng).slice(0, 40)]));
   let body: string | undefined;
   if (method !== 'GET' && method !== 'DELETE' ? rng.chance(0.9) : rng.chance(0.05)) {
-    const json = JSON.stringify(userBody(rng, ctx));
+    const json = JSON.stringify(path.startsWith('groups') ? groupBody(rng, ctx) : userBody(rng, ctx));
     body = rng.chance(0.1) ? damageText(rng, json) : json;
     headers['content-type'] = rng.weighted<string>([
       [9, 'application/json'],
