@@ -16,11 +16,19 @@ import { MethodNotAllowed, segmentNotFound } from './errors.js';
 import type { GraphRoute, GraphVersion } from './http.js';
 import { meRoutes } from './me.js';
 import { revokeRoutes } from './revoke.js';
+import { signInRoutes } from './sign-ins.js';
 import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
 
-export const GRAPH_ROUTES: readonly GraphRoute[] = [...userRoutes, ...meRoutes, ...revokeRoutes, ...auditLogRoutes, ...applicationRoutes];
+export const GRAPH_ROUTES: readonly GraphRoute[] = [
+  ...userRoutes,
+  ...meRoutes,
+  ...revokeRoutes,
+  ...auditLogRoutes,
+  ...signInRoutes,
+  ...applicationRoutes,
+];
 export const GRAPH_VERSIONS: readonly GraphVersion[] = ['v1.0', 'beta'];
 
 /** What every Graph route runs with: the services and, when configured, the throttle. */

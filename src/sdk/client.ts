@@ -1,11 +1,22 @@
 /**
  * A small typed client for a Graph-compatible API (Microsoft Graph itself or Portcullis): users,
- * /me, the two revoke actions, $batch and the directory audit log. Paths and bodies are Graph's
+ * /me, the two revoke actions, $batch, the directory audit log and the sign-in log. Paths and bodies are Graph's
  * documented ones, so the same code runs against graph.microsoft.com.
  */
 import { GraphError } from './graph-error.js';
 import { GraphTransport, type GraphClientOptions } from './transport.js';
-import type { BatchRequest, BatchResponse, DirectoryAudit, GraphVersion, ListOptions, NewUser, Page, User, UserChanges } from './types.js';
+import type {
+  BatchRequest,
+  BatchResponse,
+  DirectoryAudit,
+  GraphVersion,
+  ListOptions,
+  NewUser,
+  Page,
+  SignIn,
+  User,
+  UserChanges,
+} from './types.js';
 
 /** Graph's per-batch limit (https://learn.microsoft.com/graph/json-batching). */
 export const MAX_BATCH_SIZE = 20;
@@ -83,8 +94,23 @@ export class GraphClient {
       this.all<DirectoryAudit>('/auditLogs/directoryAudits', listQuery(o), maxPages),
   };
 
-  private async *all<T>(path: string, query: Record<string, string | number | undefined>, maxPages: number): AsyncGenerator<T> {
-    let page = toPage<T>((await this.transport.call('GET', path, { query })).body);
+  /**
+   * The sign-in log, newest first (https://learn.microsoft.com/graph/api/signin-list). v1.0 lists
+   * interactive sign-ins; non-interactive ones need `version: 'beta'` and
+   * `filter: "signInEventTypes/any(t: t eq 'nonInteractiveUser')"`.
+   */
+  readonly signIns = {
+    listAll: (o: ListOptions & { version?: GraphVersion } = {}, maxPages = 100_000): AsyncGenerator<SignIn> =>
+      this.all<SignIn>('/auditLogs/signIns', listQuery(o), maxPages, o.version),
+  };
+
+  private async *all<T>(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    maxPages: number,
+    version?: GraphVersion,
+  ): AsyncGenerator<T> {
+    let page = toPage<T>((await this.transport.call('GET', path, { query, ...(version ? { version } : {}) })).body);
     for (let n = 1; ; n++) {
       yield* page.value;
       if (!page.nextLink || n >= maxPages) return;

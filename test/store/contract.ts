@@ -6,6 +6,7 @@ import { newGuid } from '../../src/crypto/random.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
 import { outboxContractTests } from './outbox-contract.js';
 import { seedStateContract } from './seed-state-contract.js';
+import { signInContract } from './sign-in-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
 
 /**
@@ -613,5 +614,6 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
     });
 
     outboxContractTests(() => s, TENANT, NOW);
+    signInContract(() => s, TENANT, NOW);
   });
 }

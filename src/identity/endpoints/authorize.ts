@@ -11,7 +11,8 @@ import { issueCode } from '../authorize-response.js';
 import { correlationIdOf } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
 import { Params } from '../params.js';
-import { checkPassword } from '../password-sign-in.js';
+import { checkPassword, passwordRefusalError } from '../password-sign-in.js';
+import { signInEntry } from '../sign-in-entry.js';
 import { liveSession, startSession } from '../sso-session.js';
 import { resolveTenant } from '../tenant.js';
 
@@ -36,7 +37,11 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
         // OIDC Core §3.1.2.6: no interaction allowed and none possible without a live session.
         throw new RedirectableError(predatesChallenge ? AADSTS.sessionPredatesChallenge() : AADSTS.loginRequired(), request);
       }
-      if (!mustAuthenticate && live) return issueCode(reply, services, request, live.session, live.user);
+      if (!mustAuthenticate && live) {
+        // Single sign-on: the session cookie signs the user in to this app, interactively (Entra logs these too).
+        services.signIns.record(signInEntry(req, services, { user: live.user, app: request.app, how: 'browser', error: null }));
+        return issueCode(reply, services, request, live.session, live.user);
+      }
       return showSignIn(req, reply, services, request, null, request.loginHint ?? live?.user.userPrincipalName ?? '');
     });
   });
@@ -57,7 +62,14 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
       const username = form.get('username') ?? '';
       const password = form.get('password') ?? '';
       const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
-      if (!checked.ok) return showSignIn(req, reply, services, request, SIGN_IN_REFUSED[checked.reason], username, 200);
+      if (!checked.ok) {
+        if (checked.user) {
+          const error = passwordRefusalError(checked.reason);
+          services.signIns.record(signInEntry(req, services, { user: checked.user, app: request.app, how: 'browser', error }));
+        }
+        return showSignIn(req, reply, services, request, SIGN_IN_REFUSED[checked.reason], username, 200);
+      }
+      services.signIns.record(signInEntry(req, services, { user: checked.user, app: request.app, how: 'browser', error: null }));
       const session = await startSession(reply, services, checked.user);
       return issueCode(reply, services, request, session, checked.user);
     });
