@@ -5,7 +5,13 @@ import { keyRetentionMs } from './key-rotation.js';
 const DAY_MS = 86_400_000;
 
 /** Rows per delete: each is one short transaction, so a revoke waits for at most one of them. */
-export const RETENTION_BATCH = 500;
+export const RETENTION_BATCH = 200;
+/**
+ * Pause between two deletes. A timer, not setImmediate: requests that arrive meanwhile (a revoke)
+ * run and their group commit is written before the next delete takes the write lock
+ * (bench/cleanup-revoke.ts measures revoke latency during a cleanup).
+ */
+export const RETENTION_PAUSE_MS = 5;
 
 /**
  * What retention may delete, in this order (store/sql/retention.ts has the statements): sign-in
@@ -41,12 +47,13 @@ export function retentionCutoffs(
   return Object.fromEntries(PURGE_ORDER.map((k) => [k, k === 'signIns' ? now - logMs : credentials])) as Record<PurgeKind, number>;
 }
 
-/** One cleanup run: every kind in bounded batches, yielding to other work between batches. Returns the rows deleted per kind. */
+/** One cleanup run: every kind in bounded batches, pausing for other work between batches. Returns the rows deleted per kind. */
 export async function runRetention(
   store: RetentionStore,
   config: Pick<AppConfig, 'signIns' | 'tokens' | 'keyReloadSeconds'>,
   now: number,
   batch: number = RETENTION_BATCH,
+  pauseMs: number = RETENTION_PAUSE_MS,
 ): Promise<Record<PurgeKind, number>> {
   const cutoffs = retentionCutoffs(config, now);
   const deleted = Object.fromEntries(PURGE_ORDER.map((k) => [k, 0])) as Record<PurgeKind, number>;
@@ -55,8 +62,7 @@ export async function runRetention(
       const n = await store.purge(kind, cutoffs[kind], batch);
       deleted[kind] += n;
       if (n < batch) break;
-      // Requests queued meanwhile (a revoke) run before the next batch takes the write lock.
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
   return deleted;
