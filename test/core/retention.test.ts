@@ -10,31 +10,14 @@ import type { SignIn } from '../../src/core/sign-in.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import { TENANT_ID, makeHarness } from '../helpers/harness.js';
+import { makeSignIn } from '../helpers/sign-ins.js';
 import { waitFor } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
 
-const signIn = (userId: string, createdAt: number): SignIn => ({
-  id: newGuid(),
-  tenantId: TENANT_ID,
-  createdAt,
-  userId,
-  userPrincipalName: 'x@contoso.test',
-  userDisplayName: 'X',
-  appId: 'app',
-  appDisplayName: 'App',
-  ipAddress: null,
-  userAgent: null,
-  clientAppUsed: 'Browser',
-  correlationId: newGuid(),
-  isInteractive: true,
-  errorCode: 0,
-  failureReason: null,
-  authenticationProtocol: 'oAuth2',
-  resourceId: null,
-  resourceDisplayName: null,
-});
+const signIn = (userId: string, createdAt: number): SignIn =>
+  makeSignIn(TENANT_ID, { id: userId, userPrincipalName: 'x@contoso.test', displayName: 'X' }, createdAt, { ipAddress: null });
 
 test('retention cutoffs: the log by --retention-days; credentials never before what they signed can expire', () => {
   const week = makeAppConfig({ publicUrl: 'https://idp.test', signIns: { retentionDays: 7 } });

@@ -6,30 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { APP, ManualClock, PASSWORD, TENANT_ID, appToken, delegatedToken, makeHarness, type Harness } from '../helpers/harness.js';
-import { CookieJar, authorizeUrl, hiddenField, pkcePair, refresh, signIn } from '../helpers/browser-flow.js';
+import { formSignIn, passwordGrant, SOURCE_A } from '../abuse/abuse-helpers.js';
+import { CookieJar, authorizeUrl, pkcePair, refresh, signIn } from '../helpers/browser-flow.js';
 import { assertGraphError, call, pathOf } from './graph-helpers.js';
 
 const FIREFOX = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:126.0) Gecko/20100101 Firefox/126.0';
 
-/** Posts the sign-in form with `password`; the status of the answer (302 = signed in). */
-async function postSignIn(h: Harness, jar: CookieJar, username: string, password: string, headers: Record<string, string> = {}) {
-  const url = authorizeUrl({}, pkcePair());
-  const page = await h.app.http.inject({ method: 'GET', url, headers: { cookie: jar.header(), ...headers } });
-  jar.absorb(page.headers['set-cookie']);
-  const posted = await h.app.http.inject({
-    method: 'POST',
-    url: url.split('?')[0]!,
-    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    payload: new URLSearchParams({
-      csrf: hiddenField(page.body, 'csrf'),
-      authorize_request: hiddenField(page.body, 'authorize_request'),
-      username,
-      password,
-    }).toString(),
-  });
-  jar.absorb(posted.headers['set-cookie']);
-  return posted.statusCode;
-}
+/** One password attempt on the sign-in form from SOURCE_A: 302 = signed in, 200 = the form again. */
+const postSignIn = async (h: Harness, username: string, password: string, headers: Record<string, string> = {}) =>
+  (await formSignIn(h, username, password, SOURCE_A, headers)).status;
 
 describe('GET /auditLogs/signIns', () => {
   let h: Harness;
@@ -48,9 +33,9 @@ describe('GET /auditLogs/signIns', () => {
     const ua = { 'user-agent': FIREFOX, 'client-request-id': 'wrong-password-1' };
     clock.advance(1000);
     firstFailureAt = new Date(clock.now()).toISOString();
-    assert.equal(await postSignIn(h, new CookieJar(), 'alice@contoso.test', 'not-the-password', ua), 200);
+    assert.equal(await postSignIn(h, 'alice@contoso.test', 'not-the-password', ua), 200);
     clock.advance(1000);
-    assert.equal(await postSignIn(h, new CookieJar(), 'disabled@contoso.test', PASSWORD), 200);
+    assert.equal(await postSignIn(h, 'disabled@contoso.test', PASSWORD), 200);
     clock.advance(1000);
     const jar = new CookieJar();
     const { tokens } = await signIn(h, 'bob@contoso.test', jar);
@@ -92,7 +77,7 @@ describe('GET /auditLogs/signIns', () => {
     assert.equal(failed.appDisplayName, 'Public Client');
     assert.equal(failed.clientAppUsed, 'Browser');
     assert.equal(failed.correlationId, 'wrong-password-1');
-    assert.equal(failed.ipAddress, '127.0.0.1');
+    assert.equal(failed.ipAddress, SOURCE_A, 'the client address of the request');
     assert.deepEqual([failed.deviceDetail.browser, failed.deviceDetail.operatingSystem], ['Firefox 126', 'macOS']);
     assert.match(failed.status.failureReason, /invalid username or password/);
     assert.equal(failed.resourceDisplayName, 'Microsoft Graph');
@@ -200,7 +185,7 @@ describe('sign-in log options', () => {
   test('IP recording off: ipAddress is empty; the user agent is kept', async () => {
     const h = await makeHarness({ config: { signIns: { recordIpAddress: false } } });
     try {
-      await postSignIn(h, new CookieJar(), 'alice@contoso.test', 'nope', { 'user-agent': FIREFOX });
+      await postSignIn(h, 'alice@contoso.test', 'nope', { 'user-agent': FIREFOX });
       const res = await call(h, 'GET', '/beta/auditLogs/signIns', { token: delegatedToken(h, 'globaladmin', ['AuditLog.Read.All']) });
       assert.equal(res.json.value.length, 1);
       assert.equal(res.json.value[0].ipAddress, '');
@@ -216,20 +201,9 @@ describe('sign-in log options', () => {
     const policy = { threshold: 2, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds: 3600 };
     const h = await makeHarness({ config: { abuse: { userSignIn: policy } } });
     try {
-      for (let i = 0; i < 3; i++) await postSignIn(h, new CookieJar(), 'alice@contoso.test', 'nope');
-      const ropc = await h.app.http.inject({
-        method: 'POST',
-        url: `/${TENANT_ID}/oauth2/v2.0/token`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams({
-          grant_type: 'password',
-          client_id: APP.publicClient,
-          username: 'bob@contoso.test',
-          password: PASSWORD,
-          scope: 'User.Read',
-        }).toString(),
-      });
-      assert.equal(ropc.statusCode, 200, ropc.body);
+      for (let i = 0; i < 3; i++) await postSignIn(h, 'alice@contoso.test', 'nope');
+      const ropc = await passwordGrant(h, 'bob@contoso.test', PASSWORD);
+      assert.equal(ropc.status, 200, JSON.stringify(ropc.body));
       await h.app.services.signIns.flush();
       const rows = await h.store.signIns.list({ tenantId: TENANT_ID, limit: 10 });
       assert.deepEqual(

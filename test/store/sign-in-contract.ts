@@ -4,6 +4,7 @@ import type { Grant, RefreshTokenRecord, User } from '../../src/core/model.js';
 import type { SignIn } from '../../src/core/sign-in.js';
 import { newGuid } from '../../src/crypto/random.js';
 import type { Store } from '../../src/store/store.js';
+import { makeSignIn } from '../helpers/sign-ins.js';
 
 /**
  * The sign-in log and retention parts of the Store contract (test/store/contract.ts calls it
@@ -25,27 +26,7 @@ export function signInContract(store: () => Store, tenant: string, now: number):
     roleTemplateIds: [],
     createdAt: now,
   });
-  const entry = (u: User, at: number, o: Partial<SignIn> = {}): SignIn => ({
-    id: newGuid(),
-    tenantId: tenant,
-    createdAt: at,
-    userId: u.id,
-    userPrincipalName: u.userPrincipalName,
-    userDisplayName: u.displayName,
-    appId: 'app-a',
-    appDisplayName: 'App A',
-    ipAddress: '192.0.2.7',
-    userAgent: 'curl/8.5.0',
-    clientAppUsed: 'Browser',
-    correlationId: newGuid(),
-    isInteractive: true,
-    errorCode: 0,
-    failureReason: null,
-    authenticationProtocol: 'oAuth2',
-    resourceId: null,
-    resourceDisplayName: null,
-    ...o,
-  });
+  const entry = (u: User, at: number, o: Partial<SignIn> = {}): SignIn => makeSignIn(tenant, u, at, o);
 
   test('sign-ins: insertMany, newest first, every filter, keyset paging, findById; a repeated id is ignored', async () => {
     const s = store();
