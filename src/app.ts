@@ -189,10 +189,11 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     close: async () => {
       await outbox.close();
       await retention?.close();
-      await base.signIns.close();
       await refresher.close();
       await ssf.close();
       await http.close();
+      // After the last request: the sign-ins of requests answered during shutdown are written too.
+      await base.signIns.close();
     },
   };
 }
