@@ -7,10 +7,9 @@ import { makeAppConfig } from '../../src/config.js';
 import { keyRetentionMs } from '../../src/core/key-rotation.js';
 import { PURGE_ORDER, retentionCutoffs, runRetention } from '../../src/core/retention.js';
 import type { SignIn } from '../../src/core/sign-in.js';
-import { newGuid } from '../../src/crypto/random.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import { TENANT_ID, makeHarness } from '../helpers/harness.js';
-import { makeSignIn } from '../helpers/sign-ins.js';
+import { makeSignIn, makeUser } from '../helpers/sign-ins.js';
 import { waitFor } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
@@ -36,20 +35,7 @@ test('runRetention: bounded batches; a revoke queued meanwhile commits after at 
   const store = openSqliteStore(join(dir, 'p.db'), NOW);
   try {
     await store.tenants.insert({ id: TENANT_ID, domain: 'contoso.test', displayName: 'C', createdAt: NOW });
-    const user = {
-      id: newGuid(),
-      tenantId: TENANT_ID,
-      userPrincipalName: 'r@contoso.test',
-      displayName: 'R',
-      mail: null,
-      passwordHash: null,
-      accountEnabled: true,
-      revocationEpoch: 0,
-      signInSessionsValidFrom: null,
-      refreshTokensValidFrom: null,
-      roleTemplateIds: [],
-      createdAt: NOW,
-    };
+    const user = makeUser(TENANT_ID, 'r@contoso.test', NOW);
     await store.users.insert(user);
     const old = NOW - 40 * DAY;
     await store.signIns.insertMany(Array.from({ length: 2500 }, (_, i) => signIn(user.id, old + i)));

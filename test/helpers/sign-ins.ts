@@ -1,3 +1,4 @@
+import type { User } from '../../src/core/model.js';
 import type { SignIn } from '../../src/core/sign-in.js';
 import { newGuid } from '../../src/crypto/random.js';
 
@@ -28,5 +29,23 @@ export function makeSignIn(
     resourceId: null,
     resourceDisplayName: null,
     ...overrides,
+  };
+}
+
+/** A user who can sign in with no password (store-level tests), enabled, without roles. */
+export function makeUser(tenantId: string, userPrincipalName: string, createdAt: number): User {
+  return {
+    id: newGuid(),
+    tenantId,
+    userPrincipalName,
+    displayName: userPrincipalName.split('@')[0]!,
+    mail: null,
+    passwordHash: null,
+    accountEnabled: true,
+    revocationEpoch: 0,
+    signInSessionsValidFrom: null,
+    refreshTokensValidFrom: null,
+    roleTemplateIds: [],
+    createdAt,
   };
 }

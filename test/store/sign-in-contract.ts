@@ -4,7 +4,7 @@ import type { Grant, RefreshTokenRecord, User } from '../../src/core/model.js';
 import type { SignIn } from '../../src/core/sign-in.js';
 import { newGuid } from '../../src/crypto/random.js';
 import type { Store } from '../../src/store/store.js';
-import { makeSignIn } from '../helpers/sign-ins.js';
+import { makeSignIn, makeUser } from '../helpers/sign-ins.js';
 
 /**
  * The sign-in log and retention parts of the Store contract (test/store/contract.ts calls it
@@ -12,20 +12,7 @@ import { makeSignIn } from '../helpers/sign-ins.js';
  * before the other cases', so their purges cannot touch rows the other cases wrote.
  */
 export function signInContract(store: () => Store, tenant: string, now: number): void {
-  const newUser = (upn: string): User => ({
-    id: newGuid(),
-    tenantId: tenant,
-    userPrincipalName: upn,
-    displayName: upn.split('@')[0]!,
-    mail: null,
-    passwordHash: null,
-    accountEnabled: true,
-    revocationEpoch: 0,
-    signInSessionsValidFrom: null,
-    refreshTokensValidFrom: null,
-    roleTemplateIds: [],
-    createdAt: now,
-  });
+  const newUser = (upn: string): User => makeUser(tenant, upn, now);
   const entry = (u: User, at: number, o: Partial<SignIn> = {}): SignIn => makeSignIn(tenant, u, at, o);
 
   test('sign-ins: insertMany, newest first, every filter, keyset paging, findById; a repeated id is ignored', async () => {
