@@ -8,6 +8,8 @@ import { KeyRing } from './core/key-ring.js';
 import { keyRetentionMs } from './core/key-rotation.js';
 import type { Tenant } from './core/model.js';
 import { TokenIssuer } from './core/token-issuer.js';
+import { startRetentionJob } from './core/retention.js';
+import { SignInRecorder } from './core/sign-in-recorder.js';
 import { TOPIC, type InvalidationFeed } from './cluster/invalidation.js';
 import { startKeyRefresher } from './cluster/key-refresher.js';
 import { BackchannelLogoutSink } from './outbox/backchannel-logout-sink.js';
@@ -129,6 +131,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     ssf,
     limiter: new AttemptLimiter(opts.store.lockouts, clock, tenant.id),
     metrics,
+    signIns: new SignInRecorder(opts.store, opts.config.signIns.flushIntervalMs, { warn: (m) => http.log.warn(m) }),
   };
   const outbox = new OutboxDispatcher(base, { warn: (m) => http.log.warn(m) });
   const services: Services = { ...base, outbox };
@@ -170,6 +173,13 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   outbox.register(ssfOutboxSink);
   // Sinks are registered above this line (each push channel adds one), then the dispatcher runs.
   if (opts.config.outbox.enabled) outbox.start();
+  const retention =
+    opts.config.signIns.cleanupIntervalSeconds > 0
+      ? startRetentionJob(opts.store.retention, opts.config, () => clock.now(), {
+          info: (m) => http.log.info(m),
+          warn: (m) => http.log.warn(m),
+        })
+      : null;
 
   return {
     http,
@@ -178,9 +188,12 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     ops: { metrics, readiness },
     close: async () => {
       await outbox.close();
+      await retention?.close();
       await refresher.close();
       await ssf.close();
       await http.close();
+      // After the last request: the sign-ins of requests answered during shutdown are written too.
+      await base.signIns.close();
     },
   };
 }

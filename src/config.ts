@@ -66,7 +66,31 @@ export interface AppConfig {
   ssf: SsfConfig;
   /** Smart lockout and guessing limits (core/lockout.ts; docs/configuration.md#abuse-resistance). */
   abuse: AbuseLimits;
+  /** The sign-in log and retention (core/sign-in-recorder.ts, core/retention.ts; docs/sign-in-logs.md). */
+  signIns: SignInLogConfig;
 }
+
+export interface SignInLogConfig {
+  /**
+   * Days sign-in entries are kept, and the least time ended credentials (codes, refresh tokens,
+   * sessions, grants, withdrawn keys) are kept past their end before the cleanup job deletes them.
+   */
+  retentionDays: number;
+  /** Record the client's IP address (personal data); off = ipAddress is null in every entry. */
+  recordIpAddress: boolean;
+  /** Longest a recorded sign-in waits in memory before its batch is written. */
+  flushIntervalMs: number;
+  /** How often each instance runs the cleanup job (0 = never; e.g. when another instance does). */
+  cleanupIntervalSeconds: number;
+}
+
+/** 30 days: what Entra keeps sign-in logs with P1/P2 (https://learn.microsoft.com/entra/identity/monitoring-health/reference-reports-data-retention). */
+export const DEFAULT_SIGN_IN_LOG: SignInLogConfig = Object.freeze({
+  retentionDays: 30,
+  recordIpAddress: true,
+  flushIntervalMs: 200,
+  cleanupIntervalSeconds: 600,
+});
 
 export interface SsfConfig {
   /** Longest a poll request with returnImmediately:false is held open waiting for SETs (RFC 8936 §2.4). */
@@ -204,7 +228,8 @@ export class ConfigError extends Error {
 
 /** Fills defaults, validates and freezes. Throws ConfigError with one clear sentence. */
 /** What callers may override; nested groups with defaults (outbox, ssf, abuse) may be given in part. */
-export type AppConfigOverrides = Partial<Omit<AppConfig, 'outbox' | 'ssf' | 'abuse'>> & {
+export type AppConfigOverrides = Partial<Omit<AppConfig, 'outbox' | 'ssf' | 'abuse' | 'signIns'>> & {
+  signIns?: Partial<SignInLogConfig>;
   outbox?: Partial<OutboxConfig>;
   ssf?: Partial<SsfConfig>;
   abuse?: Partial<AbuseLimits>;
@@ -270,6 +295,16 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
   if (ssf.pushMaxAttempts < 1 || ssf.maxStreamsPerReceiver < 1 || ssf.pushScanIntervalMs < 10) {
     throw new ConfigError('ssf.pushMaxAttempts and ssf.maxStreamsPerReceiver must be at least 1, ssf.pushScanIntervalMs at least 10');
   }
+  const signIns = { ...DEFAULT_SIGN_IN_LOG, ...(input.signIns ?? {}) };
+  if (!(Number.isFinite(signIns.retentionDays) && signIns.retentionDays >= 1)) {
+    throw new ConfigError('signIns.retentionDays must be a number of at least 1');
+  }
+  if (!(Number.isFinite(signIns.flushIntervalMs) && signIns.flushIntervalMs >= 1 && signIns.flushIntervalMs <= 1000)) {
+    throw new ConfigError('signIns.flushIntervalMs must be between 1 and 1000 (signInActivity is visible within a second)');
+  }
+  if (!(Number.isFinite(signIns.cleanupIntervalSeconds) && signIns.cleanupIntervalSeconds >= 0)) {
+    throw new ConfigError('signIns.cleanupIntervalSeconds must be a non-negative number');
+  }
   const config: AppConfig = {
     publicUrl: url.origin + url.pathname.replace(/\/+$/, ''),
     trustProxy: input.trustProxy ?? false,
@@ -282,6 +317,7 @@ export function makeAppConfig(input: AppConfigOverrides & { publicUrl: string })
     graphThrottle: throttle ? Object.freeze({ ...throttle }) : null,
     outbox: Object.freeze(outbox),
     ssf: Object.freeze(ssf),
+    signIns: Object.freeze(signIns),
     abuse: Object.freeze(
       Object.fromEntries(Object.entries(abuse).map(([k, p]) => [k, p && Object.freeze({ ...p })])) as unknown as AbuseLimits,
     ),

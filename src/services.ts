@@ -6,6 +6,7 @@ import type { Tenant } from './core/model.js';
 import type { TokenIssuer } from './core/token-issuer.js';
 import type { OutboxDispatcher } from './outbox/outbox-dispatcher.js';
 import type { MetricsSink } from './ops/metrics.js';
+import type { SignInRecorder } from './core/sign-in-recorder.js';
 import type { SsfTransmitter } from './ssf/transmitter.js';
 import type { Store } from './store/store.js';
 
@@ -25,6 +26,8 @@ export interface Services {
   limiter: AttemptLimiter;
   /** Operator metrics (src/ops/metrics.ts): refresh outcomes and revocations are reported here. */
   metrics: MetricsSink;
+  /** The sign-in log's buffered writer (core/sign-in-recorder.ts). */
+  signIns: SignInRecorder;
 }
 
 /** What the dispatcher and its sinks are given (everything but the dispatcher itself). */

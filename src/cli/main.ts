@@ -40,6 +40,7 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
     run: async () => (await import('./commands/sessions.js')).sessions,
   },
   audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
+  signins: { summary: 'read the sign-in log', run: async () => (await import('./commands/signins.js')).signins },
   keys: { summary: 'list, rotate or withdraw the token signing keys', run: async () => (await import('./commands/keys.js')).keys },
   backup: {
     summary: 'write a consistent snapshot of the SQLite database (safe while serving)',

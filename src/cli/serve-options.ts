@@ -4,7 +4,15 @@
  * becomes one `portcullis: ...` line and exit code 2 before anything is opened or bound.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_KEY_LEAD_SECONDS, DEFAULT_OUTBOX, type AbuseLimits, type AppConfig, type OutboxConfig } from '../config.js';
+import {
+  DEFAULT_KEY_LEAD_SECONDS,
+  DEFAULT_OUTBOX,
+  DEFAULT_SIGN_IN_LOG,
+  type AbuseLimits,
+  type AppConfig,
+  type OutboxConfig,
+  type SignInLogConfig,
+} from '../config.js';
 import { PG_DEFAULTS } from '../store/postgres/defaults.js';
 import { CliError } from './cli-error.js';
 import { parseLockoutOption } from './lockout-option.js';
@@ -37,6 +45,8 @@ export interface ServeOptions {
   keyLeadSeconds: number | null;
   /** Overrides of the smart-lockout and guessing limits (--lockout). */
   abuse: Partial<AbuseLimits>;
+  /** Sign-in log and retention settings given (docs/sign-in-logs.md); the rest default. */
+  signIns: Partial<SignInLogConfig>;
   /**
    * The management listener (/metrics, /healthz, /readyz; src/ops/management-server.ts): its port
    * (0 = any free one), or null for none, the default: /metrics is then not served at all.
@@ -156,6 +166,24 @@ export const SERVE_SETTINGS = [
     help: 'serve /metrics (Prometheus), /healthz and /readyz on this port too; 0 picks a free one (default: no /metrics)',
   },
   { flag: 'metrics-host', env: 'PORTCULLIS_METRICS_HOST', arg: 'HOST', help: 'interface of the --metrics-port listener (default: --host)' },
+  {
+    flag: 'retention-days',
+    env: 'PORTCULLIS_RETENTION_DAYS',
+    arg: 'DAYS',
+    help: `keep sign-in log entries, and ended codes, tokens and sessions, this many days (default ${DEFAULT_SIGN_IN_LOG.retentionDays})`,
+  },
+  {
+    flag: 'cleanup-interval-seconds',
+    env: 'PORTCULLIS_CLEANUP_INTERVAL_SECONDS',
+    arg: 'S',
+    help: `run the retention cleanup this often; 0 = never in this instance (default ${DEFAULT_SIGN_IN_LOG.cleanupIntervalSeconds})`,
+  },
+  {
+    flag: 'no-sign-in-ip',
+    env: 'PORTCULLIS_NO_SIGN_IN_IP',
+    arg: null,
+    help: 'do not record client IP addresses in the sign-in log (default: recorded)',
+  },
   {
     flag: 'lockout',
     env: 'PORTCULLIS_LOCKOUT',
@@ -325,6 +353,13 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   outboxSetting('outbox-lease-seconds', 'leaseSeconds');
   const ssfAllowHttpPush = pick('ssf-allow-http-push');
   const lockout = pick('lockout');
+  const signIns: Partial<SignInLogConfig> = {};
+  const retentionDays = pick('retention-days');
+  if (retentionDays) signIns.retentionDays = parsePositiveInteger(retentionDays.raw, retentionDays.source);
+  const cleanup = pick('cleanup-interval-seconds');
+  if (cleanup) signIns.cleanupIntervalSeconds = parseKeyLeadSeconds(cleanup.raw, cleanup.source);
+  const noIp = pick('no-sign-in-ip');
+  if (noIp && parseBoolean(noIp.raw, noIp.source)) signIns.recordIpAddress = false;
   const keyLead = pick('key-lead-seconds');
   const metricsPort = pick('metrics-port');
   const metricsHost = pick('metrics-host');
@@ -348,6 +383,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     outbox,
     ssfAllowHttpPush: ssfAllowHttpPush ? parseBoolean(ssfAllowHttpPush.raw, ssfAllowHttpPush.source) : false,
     abuse: lockout ? parseLockoutOption(lockout.raw, lockout.source) : {},
+    signIns,
     keyLeadSeconds: keyLead ? parseKeyLeadSeconds(keyLead.raw, keyLead.source) : null,
     metricsPort: metricsPort && metricsPort.raw.trim() !== '' ? parsePort(metricsPort.raw, metricsPort.source) : null,
     metricsHost: metricsHost && metricsHost.raw.trim() !== '' ? metricsHost.raw.trim() : hostName,

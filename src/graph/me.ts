@@ -2,6 +2,7 @@
 import { demand, hasAnyScope, requireDelegated } from './authorize.js';
 import { sendJson, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
 import { readQueryOptions, parseSelect } from './odata.js';
+import { SIGN_IN_ACTIVITY, selectedActivity } from './sign-in-activity.js';
 import { USER_PROPERTIES, USER_TYPE, userJson, usersContext } from './user-resource.js';
 
 /** Graph "Get user" for /me: User.Read is enough; any broader user read permission also works. */
@@ -19,10 +20,10 @@ async function getMe(ctx: GraphContext): Promise<void> {
   const caller = requireDelegated(ctx.caller);
   demand(hasAnyScope(caller, READ_ME_SCOPES));
   const options = readQueryOptions(ctx.request.query, ['$select']);
-  const select = parseSelect(options.$select, USER_PROPERTIES, USER_TYPE);
+  const select = parseSelect(options.$select, USER_PROPERTIES, USER_TYPE, [SIGN_IN_ACTIVITY]);
   sendJson(ctx.reply, 200, {
     '@odata.context': usersContext(serviceRoot(ctx), select, true),
-    ...userJson(caller.user, { select, basicOnly: false }),
+    ...userJson(caller.user, { select, basicOnly: false, activity: await selectedActivity(ctx, select, [caller.user]) }),
   });
 }
 

@@ -33,21 +33,27 @@ export function readQueryOptions(query: unknown, allowed: readonly QueryOption[]
   return out;
 }
 
-/** $top: 1..999, default 100 (Graph directory paging limits). */
-export function parseTop(raw: string | undefined, fallback = 100): number {
+/** $top: 1..999, default 100 (Graph directory paging limits); other collections pass their own (signIns: 1000). */
+export function parseTop(raw: string | undefined, fallback = 100, max = 999): number {
   if (raw === undefined) return fallback;
   const n = /^\d{1,4}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 999) {
-    throw new RequestBadRequest(`Invalid page size specified: '${raw}'. Must be between 1 and 999 inclusive.`);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new RequestBadRequest(`Invalid page size specified: '${raw}'. Must be between 1 and ${max} inclusive.`);
   }
   return n;
 }
 
 /**
  * $select: a comma list of property names, matched case-insensitively and returned in their
- * canonical spelling; `*` selects every property. null when absent or empty.
+ * canonical spelling; `*` selects every property but those of `notInStar` (which must be named).
+ * null when absent or empty.
  */
-export function parseSelect(raw: string | undefined, properties: readonly string[], typeName: string): string[] | null {
+export function parseSelect(
+  raw: string | undefined,
+  properties: readonly string[],
+  typeName: string,
+  notInStar: readonly string[] = [],
+): string[] | null {
   if (raw === undefined) return null;
   const names = raw
     .split(',')
@@ -56,7 +62,8 @@ export function parseSelect(raw: string | undefined, properties: readonly string
   if (names.length === 0) return null;
   const selected: string[] = [];
   for (const name of names) {
-    const matches = name === '*' ? properties : properties.filter((p) => p.toLowerCase() === name.toLowerCase());
+    const matches =
+      name === '*' ? properties.filter((p) => !notInStar.includes(p)) : properties.filter((p) => p.toLowerCase() === name.toLowerCase());
     if (matches.length === 0) throw new RequestBadRequest(`Could not find a property named '${name}' on type '${typeName}'.`);
     for (const m of matches) if (!selected.includes(m)) selected.push(m);
   }

@@ -18,6 +18,7 @@ import type { GraphRoute, GraphVersion } from './http.js';
 import { meRoutes } from './me.js';
 import { signInSessionRoutes } from './sign-in-sessions.js';
 import { revokeRoutes } from './revoke.js';
+import { signInRoutes } from './sign-ins.js';
 import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
@@ -32,6 +33,7 @@ export const GRAPH_ROUTES: readonly GraphRoute[] = [
   ...revokeRoutes,
   ...signInSessionRoutes,
   ...auditLogRoutes,
+  ...signInRoutes,
   ...revocationReceiptRoutes,
   ...applicationRoutes,
 ];

@@ -4,6 +4,8 @@
  */
 import { isoOrNull } from '../core/audit.js';
 import type { User } from '../core/model.js';
+import type { SignInActivity } from '../core/sign-in.js';
+import { SIGN_IN_ACTIVITY, signInActivityJson } from './sign-in-activity.js';
 
 export const USER_TYPE = 'microsoft.graph.user';
 
@@ -32,6 +34,8 @@ const SELECT_ONLY_PROPERTIES: Record<string, Getter> = {
   mailNickname: (u) => u.userPrincipalName.slice(0, u.userPrincipalName.lastIndexOf('@')),
   signInSessionsValidFromDateTime: (u) => isoOrNull(u.signInSessionsValidFrom),
   refreshTokensValidFromDateTime: (u) => isoOrNull(u.refreshTokensValidFrom),
+  // Read from the sign-in log's table, see UserView.activity.
+  [SIGN_IN_ACTIVITY]: () => null,
 };
 
 const GETTERS: Record<string, Getter> = { ...DEFAULT_PROPERTIES, ...SELECT_ONLY_PROPERTIES };
@@ -58,6 +62,8 @@ export interface UserView {
   select: readonly string[] | null;
   /** The caller may read only the basic profile of this user. */
   basicOnly: boolean;
+  /** Users' signInActivity, read when $select names it (graph/sign-in-activity.ts). */
+  activity?: ReadonlyMap<string, SignInActivity> | undefined;
 }
 
 export function userJson(user: User, view: UserView): Record<string, unknown> {
@@ -66,7 +72,8 @@ export function userJson(user: User, view: UserView): Record<string, unknown> {
   for (const name of names) {
     const get = GETTERS[name];
     if (!get) continue;
-    out[name] = view.basicOnly && !BASIC_PROPERTIES.has(name) ? null : get(user);
+    if (name === SIGN_IN_ACTIVITY) out[name] = signInActivityJson(view.activity?.get(user.id));
+    else out[name] = view.basicOnly && !BASIC_PROPERTIES.has(name) ? null : get(user);
   }
   return out;
 }

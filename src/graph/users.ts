@@ -15,6 +15,7 @@ import { requireJsonObject } from './body.js';
 import { DirectoryExpiredPageToken, RequestBadRequest, RequestResourceNotFound } from './errors.js';
 import { clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
 import { decodeSkipToken, encodeSkipToken, nextLink, parseSelect, parseTop, readQueryOptions } from './odata.js';
+import { SIGN_IN_ACTIVITY, selectedActivity } from './sign-in-activity.js';
 import { isEventual, readUserQuery } from './user-query.js';
 import { findUserByKey, isGuid } from './user-lookup.js';
 import { USER_PROPERTIES, USER_TYPE, userJson, usersContext } from './user-resource.js';
@@ -48,7 +49,7 @@ const LIST_OPTIONS = ['$select', '$filter', '$search', '$orderby', '$count', '$t
 async function listUsers(ctx: GraphContext): Promise<void> {
   demand(hasAnyPermission(ctx.caller, READ_USERS));
   const options = readQueryOptions(ctx.request.query, LIST_OPTIONS);
-  const select = parseSelect(options.$select, USER_PROPERTIES, USER_TYPE);
+  const select = parseSelect(options.$select, USER_PROPERTIES, USER_TYPE, [SIGN_IN_ACTIVITY]);
   const top = parseTop(options.$top);
   const query = readUserQuery(ctx.request, options);
   const { store, tenant } = ctx.services;
@@ -68,7 +69,8 @@ async function listUsers(ctx: GraphContext): Promise<void> {
   if (query.count) body['@odata.count'] = await store.users.count(tenant.id, query.where);
   const last = page[page.length - 1];
   if (more && last) body['@odata.nextLink'] = nextLink(`${serviceRoot(ctx)}/users`, options, skipTokenAfter(last, query.orderBy));
-  body.value = page.map((u) => userJson(u, { select, basicOnly: readsBasicOnly(ctx.caller, u) }));
+  const activity = await selectedActivity(ctx, select, page);
+  body.value = page.map((u) => userJson(u, { select, basicOnly: readsBasicOnly(ctx.caller, u), activity }));
   sendJson(ctx.reply, 200, body);
 }
 
@@ -123,12 +125,12 @@ async function getUser(ctx: GraphContext): Promise<void> {
   const selfScopes = caller.kind === 'delegated' && hasAnyScope(caller, READ_SELF_SCOPES);
   demand(hasAnyPermission(caller, READ_USERS) || selfScopes);
   const options = readQueryOptions(ctx.request.query, ['$select']);
-  const select = parseSelect(options.$select, USER_PROPERTIES, USER_TYPE);
+  const select = parseSelect(options.$select, USER_PROPERTIES, USER_TYPE, [SIGN_IN_ACTIVITY]);
   const target = await findUserByKey(ctx.services, ctx.params.id ?? '');
   if (!hasAnyPermission(caller, READ_USERS)) demand(caller.kind === 'delegated' && target.id === caller.user.id);
   sendJson(ctx.reply, 200, {
     '@odata.context': usersContext(serviceRoot(ctx), select, true),
-    ...userJson(target, { select, basicOnly: readsBasicOnly(caller, target) }),
+    ...userJson(target, { select, basicOnly: readsBasicOnly(caller, target), activity: await selectedActivity(ctx, select, [target]) }),
   });
 }
 

@@ -5,8 +5,26 @@ import type { User } from '../core/model.js';
 import { hashSecret, verifySecret } from '../crypto/passwords.js';
 import { newOpaqueToken } from '../crypto/random.js';
 import type { Services } from '../services.js';
+import { AADSTS, type OAuthError } from './oauth-errors.js';
 
-export type PasswordCheck = { ok: true; user: User } | { ok: false; reason: 'bad_credentials' | 'disabled' | 'locked' | 'source_locked' };
+export type PasswordRefusal = 'bad_credentials' | 'disabled' | 'locked' | 'source_locked';
+
+/** `user`: the account the attempt was for, when it exists (the sign-in log records the failure against it). */
+export type PasswordCheck = { ok: true; user: User } | { ok: false; reason: PasswordRefusal; user?: User };
+
+/** The AADSTS error each refusal is answered (ROPC) or logged (sign-in pages) with. */
+export function passwordRefusalError(reason: PasswordRefusal): OAuthError {
+  switch (reason) {
+    case 'bad_credentials':
+      return AADSTS.badCredentials();
+    case 'disabled':
+      return AADSTS.userDisabled();
+    case 'locked':
+      return AADSTS.accountLocked();
+    case 'source_locked':
+      return AADSTS.sourceLocked();
+  }
+}
 
 /**
  * A hash no password matches, verified for unknown usernames so that they cost the same argon2
@@ -44,14 +62,14 @@ export async function checkPassword(
       return services.limiter.exclusive(
         [account],
         async () => {
-          if ((await services.limiter.lockedFor([account])) > 0) return { ok: false, reason: 'locked' };
+          if ((await services.limiter.lockedFor([account])) > 0) return { ok: false, reason: 'locked', user };
           if (!user.passwordHash || !(await matches(user.passwordHash, attempt.password)))
-            return failed(services, [source, account], attempt);
+            return { ...(await failed(services, [source, account], attempt)), user };
           await services.limiter.reset(account);
-          if (!user.accountEnabled) return { ok: false, reason: 'disabled' };
+          if (!user.accountEnabled) return { ok: false, reason: 'disabled', user };
           return { ok: true, user };
         },
-        () => ({ ok: false, reason: 'locked' }),
+        () => ({ ok: false, reason: 'locked', user }),
       );
     },
     sourceBusy,
@@ -65,7 +83,11 @@ async function matches(hash: string, password: string): Promise<boolean> {
 }
 
 /** Unknown user or wrong password: the same answer, and a failure counted against `subjects`. */
-async function failed(services: Services, subjects: Subject[], attempt: { correlationId: string }): Promise<PasswordCheck> {
+async function failed(
+  services: Services,
+  subjects: Subject[],
+  attempt: { correlationId: string },
+): Promise<{ ok: false; reason: 'bad_credentials' }> {
   await services.limiter.recordFailure(subjects, attempt.correlationId);
   return { ok: false, reason: 'bad_credentials' };
 }

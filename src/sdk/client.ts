@@ -1,6 +1,6 @@
 /**
  * A small typed client for a Graph-compatible API (Microsoft Graph itself or Portcullis): users,
- * /me, the two revoke actions, $batch and the directory audit log. Paths and bodies are Graph's
+ * /me, the two revoke actions, $batch, the directory audit log and the sign-in log. Paths and bodies are Graph's
  * documented ones, so the same code runs against graph.microsoft.com.
  */
 import { GraphError } from './graph-error.js';
@@ -19,6 +19,7 @@ import type {
   SignInSession,
   SignInSessionCut,
   SignInSessionRevocation,
+  SignIn,
   User,
   UserChanges,
 } from './types.js';
@@ -144,13 +145,24 @@ export class GraphClient {
     },
   };
 
+  /**
+   * The sign-in log, newest first (https://learn.microsoft.com/graph/api/signin-list). v1.0 lists
+   * interactive sign-ins; non-interactive ones need `version: 'beta'` and
+   * `filter: "signInEventTypes/any(t: t eq 'nonInteractiveUser')"`.
+   */
+  readonly signIns = {
+    listAll: (o: ListOptions & { version?: GraphVersion } = {}, maxPages = 100_000): AsyncGenerator<SignIn> =>
+      this.all<SignIn>('/auditLogs/signIns', listQuery(o), maxPages, {}, o.version),
+  };
+
   private async *all<T>(
     path: string,
     query: Record<string, string | number | undefined>,
     maxPages: number,
     headers: Record<string, string> = {},
+    version?: GraphVersion,
   ): AsyncGenerator<T> {
-    let page = toPage<T>((await this.transport.call('GET', path, { query, headers })).body);
+    let page = toPage<T>((await this.transport.call('GET', path, { query, headers, ...(version ? { version } : {}) })).body);
     for (let n = 1; ; n++) {
       yield* page.value;
       if (!page.nextLink || n >= maxPages) return;

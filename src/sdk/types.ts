@@ -61,6 +61,24 @@ export interface DirectoryAudit {
   [property: string]: unknown;
 }
 
+/** A sign-in log entry (https://learn.microsoft.com/graph/api/resources/signin); the properties the CLI reads. */
+export interface SignIn {
+  id: string;
+  createdDateTime: string;
+  userDisplayName: string;
+  userPrincipalName: string;
+  userId: string;
+  appId: string;
+  appDisplayName: string;
+  ipAddress: string;
+  clientAppUsed: string;
+  correlationId: string;
+  isInteractive: boolean;
+  status: { errorCode: number; failureReason: string | null };
+  deviceDetail: { browser: string; operatingSystem: string };
+  [property: string]: unknown;
+}
+
 /** One page of a collection; `nextLink` is Graph's @odata.nextLink. */
 export interface Page<T> {
   value: T[];

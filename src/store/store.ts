@@ -16,6 +16,7 @@ import type {
 } from '../core/model.js';
 import type { DeliveryStatus, OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../core/security-event.js';
 import type { CutFound, CutTarget, InventoryQuery, InventoryRecord } from '../core/session-inventory.js';
+import type { SignIn, SignInActivity, SignInQuery } from '../core/sign-in.js';
 import type { ClaimedSet, QueuedSet, SsfStream, StreamStatus } from '../core/ssf-stream.js';
 import type { ReceiptDraft, RevocationReceipt } from '../core/revocation-receipt.js';
 
@@ -45,6 +46,10 @@ export interface Store {
   lockouts: LockoutStore;
   seedState: SeedStateStore;
   secrets: ServerSecretStore;
+  /** The sign-in log and users' signInActivity (core/sign-in.ts). */
+  signIns: SignInStore;
+  /** Bounded deletes of what retention has passed (core/retention.ts). */
+  retention: RetentionStore;
   /** Cheap probes for /readyz and /metrics (src/ops/). */
   ops: OpsStore;
   close(): Promise<void>;
@@ -374,6 +379,45 @@ export interface ReceiptStore {
   /** Every receipt with one of these correlation ids (newest first): how an audit page links its revokes. */
   findByCorrelationIds(tenantId: string, correlationIds: readonly string[]): Promise<StoredReceipt[]>;
   list(query: ReceiptQuery): Promise<StoredReceipt[]>;
+}
+
+/**
+ * The sign-in log. Entries are best-effort records, not credentials: they are written in batches
+ * by core/sign-in-recorder.ts, never inside a credential's transaction, so recording never slows
+ * or blocks a redemption.
+ */
+export interface SignInStore {
+  /**
+   * Inserts the entries and moves each user's signInActivity forward (never back: an older entry
+   * arriving late does not overwrite a newer time), in ONE transaction that need not wait for an
+   * fsync (a lost batch after an OS crash costs log lines, never a credential). Entries of users
+   * deleted meanwhile still go into the log; their activity is skipped. An id already stored is ignored.
+   */
+  insertMany(entries: readonly SignIn[]): Promise<void>;
+  /** Newest first, keyset paging on (createdAt, id). */
+  list(query: SignInQuery): Promise<SignIn[]>;
+  findById(tenantId: string, id: string): Promise<SignIn | null>;
+  /** The users' signInActivity, for those who have one. */
+  activity(userIds: readonly string[]): Promise<Map<string, SignInActivity>>;
+}
+
+/** What retention deletes, one kind at a time (core/retention.ts says which rows each may take). */
+export type PurgeKind =
+  | 'signIns'
+  | 'authorizationCodes'
+  | 'deviceCodes'
+  | 'refreshTokens'
+  | 'revokedGrantTokens'
+  | 'grants'
+  | 'sessions'
+  | 'signingKeys';
+
+export interface RetentionStore {
+  /**
+   * Deletes at most `limit` rows of `kind` that ended before `cutoff`, in one short transaction
+   * of its own, and returns how many it deleted (fewer than `limit` = nothing more is due).
+   */
+  purge(kind: PurgeKind, cutoff: number, limit: number): Promise<number>;
 }
 
 export interface SigningKeyStore {

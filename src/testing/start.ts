@@ -404,8 +404,10 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
     },
     reset: async () => {
       delayed?.clear();
-      // Let writes of this event-loop turn (the store's group commit) finish before the rows go.
+      // Let writes of this event-loop turn (the store's group commit) finish before the rows go,
+      // and the sign-in log's buffer be written, so no entry of the last test lands after the reset.
       await new Promise((resolve) => setImmediate(resolve));
+      await running.services.signIns.flush();
       snapshot.restore(db.db);
       clock.rewind();
       passwords.clear();

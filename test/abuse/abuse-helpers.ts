@@ -6,16 +6,22 @@ export const SOURCE_A = '198.51.100.7';
 export const SOURCE_B = '203.0.113.42';
 
 /** One password attempt on the sign-in form; `signedIn` is true when it redirected with a code. */
-export async function formSignIn(h: Harness, username: string, password: string, remoteAddress = SOURCE_A) {
+export async function formSignIn(
+  h: Harness,
+  username: string,
+  password: string,
+  remoteAddress = SOURCE_A,
+  headers: Record<string, string> = {},
+) {
   const jar = new CookieJar();
   const url = authorizeUrl({ prompt: 'login' }, pkcePair());
-  const page = await h.app.http.inject({ method: 'GET', url, remoteAddress });
+  const page = await h.app.http.inject({ method: 'GET', url, remoteAddress, headers });
   jar.absorb(page.headers['set-cookie']);
   const res = await h.app.http.inject({
     method: 'POST',
     url: url.split('?')[0]!,
     remoteAddress,
-    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { ...headers, cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({
       csrf: hiddenField(page.body, 'csrf'),
       authorize_request: hiddenField(page.body, 'authorize_request'),

@@ -303,6 +303,28 @@ describe('portcullis CLI against a real server', () => {
     assert.ok(records.length >= 1);
     assert.ok(records.every((r) => r.activityDisplayName === 'Update StsRefreshTokenValidFrom Timestamp'));
   });
+
+  test('signins list: the device-code approval of the login, a failed password with --failed', async () => {
+    const ropc = await fetch(`${server.url}/${TENANT_ID}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'curl/8.5.0' },
+      body: new URLSearchParams({ grant_type: 'password', client_id: APP.publicClient, username: 'alice@contoso.test', password: 'wrong' }),
+    });
+    assert.equal(ropc.status, 400);
+    const approved = await cli(['signins', 'list', '--user', 'globaladmin@contoso.test', '--since', '1h', '--output', 'jsonl'], {
+      xdg: admin,
+    });
+    assert.equal(approved.code, 0, approved.stderr);
+    const rows = approved.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(rows.length >= 1 && rows.every((r) => r.userPrincipalName === 'globaladmin@contoso.test' && r.isInteractive));
+    const failed = await cli(['signins', 'list', '--user', 'alice@contoso.test', '--since', '1h', '--failed'], { xdg: admin });
+    assert.equal(failed.code, 0, failed.stderr);
+    assert.match(failed.stdout, /^WHEN\s+USER\s+APP\s+RESULT/);
+    assert.match(failed.stdout, /alice@contoso\.test\s+Public Client\s+AADSTS50126\s+127\.0\.0\.1\s+curl 8 on Unknown/);
+  });
 });
 
 test('a server whose TLS certificate is not trusted: exit 7 naming the fingerprint and --ca-file; the CA is kept per profile', {

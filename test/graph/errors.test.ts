@@ -69,7 +69,7 @@ describe('Graph error envelope for malformed requests', () => {
       ['/v1.0/devices', 'devices'],
       ['/v1.0/users/bob@contoso.test/manager', 'manager'],
       ['/v1.0/me/revokeEverything', 'revokeEverything'],
-      ['/beta/auditLogs/signIns', 'signIns'],
+      ['/beta/auditLogs/provisioning', 'provisioning'],
       ['/v1.0/users/bob@contoso.test/revokeSignInSessions/extra', 'extra'],
     ];
     for (const [path, segment] of cases) {

@@ -8,6 +8,7 @@ import { inventoryContractTests } from './inventory-contract.js';
 import { outboxContractTests } from './outbox-contract.js';
 import { receiptContractTests } from './receipt-contract.js';
 import { seedStateContract } from './seed-state-contract.js';
+import { signInContract } from './sign-in-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
 import { userQueryContract } from './user-query-contract.js';
 import { groupStoreContract } from './group-contract.js';
@@ -720,5 +721,6 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
     outboxContractTests(() => s, TENANT, NOW);
     receiptContractTests(() => s, TENANT, NOW);
     inventoryContractTests(() => s, TENANT, NOW);
+    signInContract(() => s, TENANT, NOW);
   });
 }

@@ -184,6 +184,12 @@ describe('startPortcullis', () => {
     await kit.reset();
     assert.ok(Math.abs(kit.clock.now() - Date.now()) < 5_000, 'reset() rewinds the clock');
   });
+
+  test('reset() also drops sign-ins still waiting in the sign-in log buffer', async () => {
+    await kit.tokens.refresh({ refreshToken: (await kit.tokens.password({ username: BOB })).refresh_token! });
+    await kit.reset();
+    assert.deepEqual(await kit.app.services.store.signIns.list({ tenantId: kit.app.tenant.id, limit: 10 }), []);
+  });
 });
 
 describe('bad input', () => {

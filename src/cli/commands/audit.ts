@@ -10,6 +10,7 @@ import { toCliError } from '../failures.js';
 import { openGraph } from '../graph-session.js';
 import { stdout, table, writeRecords } from '../output.js';
 import { SCOPES } from '../scope-fix.js';
+import { parseSince } from '../since-option.js';
 
 const HELP = `Usage: portcullis audit list [options]
 
@@ -20,15 +21,6 @@ const HELP = `Usage: portcullis audit list [options]
 
 ${COMMON_HELP}
 `;
-
-function parseSince(raw: string | undefined): number | null {
-  if (raw === undefined) return null;
-  const rel = /^(\d+)([mhd])$/.exec(raw);
-  if (rel) return Date.now() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd'];
-  const at = Date.parse(raw);
-  if (Number.isNaN(at)) throw new CliError(`--since '${raw}' is neither a date nor a duration like 24h`, EXIT.USAGE);
-  return at;
-}
 
 export async function audit(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = argv;

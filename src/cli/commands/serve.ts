@@ -211,6 +211,7 @@ export function buildConfig(opts: ServeOptions, port: number, https: boolean): R
       outbox: opts.outbox,
       ssf: { allowHttpPushEndpoints: opts.ssfAllowHttpPush },
       abuse: opts.abuse,
+      signIns: opts.signIns,
       ...(opts.keyLeadSeconds !== null ? { keyLeadSeconds: opts.keyLeadSeconds } : {}),
     });
   } catch (e) {

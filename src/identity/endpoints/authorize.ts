@@ -12,7 +12,8 @@ import { clientContextOf } from '../client-context.js';
 import { correlationIdOf } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
 import { Params } from '../params.js';
-import { checkPassword } from '../password-sign-in.js';
+import { checkPassword, passwordRefusalError } from '../password-sign-in.js';
+import { signInEntry } from '../sign-in-entry.js';
 import { liveSession, startSession } from '../sso-session.js';
 import { resolveTenant } from '../tenant.js';
 
@@ -40,6 +41,8 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
       if (!mustAuthenticate && live) {
         // A silent sign-in is a use of the session (docs/sessions.md); at most one write a minute.
         await services.store.sessions.touch(live.session.id, services.clock.now());
+        // Single sign-on: the session cookie signs the user in to this app, interactively (Entra logs these too).
+        services.signIns.record(signInEntry(req, services, { user: live.user, app: request.app, how: 'browser', error: null }));
         return issueCode(reply, services, request, live.session, live.user, 'sso');
       }
       return showSignIn(req, reply, services, request, null, request.loginHint ?? live?.user.userPrincipalName ?? '');
@@ -62,7 +65,14 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
       const username = form.get('username') ?? '';
       const password = form.get('password') ?? '';
       const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
-      if (!checked.ok) return showSignIn(req, reply, services, request, SIGN_IN_REFUSED[checked.reason], username, 200);
+      if (!checked.ok) {
+        if (checked.user) {
+          const error = passwordRefusalError(checked.reason);
+          services.signIns.record(signInEntry(req, services, { user: checked.user, app: request.app, how: 'browser', error }));
+        }
+        return showSignIn(req, reply, services, request, SIGN_IN_REFUSED[checked.reason], username, 200);
+      }
+      services.signIns.record(signInEntry(req, services, { user: checked.user, app: request.app, how: 'browser', error: null }));
       const session = await startSession(reply, services, checked.user, { clientId: request.app.appId, context: clientContextOf(req) });
       return issueCode(reply, services, request, session, checked.user, 'password');
     });

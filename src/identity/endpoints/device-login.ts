@@ -4,8 +4,9 @@ import { digestCredential } from '../../crypto/digest.js';
 import type { Subject } from '../../core/attempt-limiter.js';
 import { lockoutKey, sourceOf } from '../../core/lockout.js';
 import { correlationIdOf } from '../error-response.js';
-import { checkPassword } from '../password-sign-in.js';
 import { clientContextOf } from '../client-context.js';
+import { checkPassword, passwordRefusalError } from '../password-sign-in.js';
+import { signInEntry } from '../sign-in-entry.js';
 import { liveSession, startSession } from '../sso-session.js';
 import type { Services } from '../../services.js';
 import { browserBinding, formToken, formTokenValid, sentBrowserBinding, type CsrfBinding, type FormPurpose } from '../../web/csrf.js';
@@ -135,6 +136,7 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
     reply.header('retry-after', String(seconds));
     return showCodeForm(req, reply, 429, 'Too many incorrect codes. Wait a few minutes, then try again.');
   };
+  const appNamed = async (appId: string) => (await services.store.applications.findByAppId(services.tenant.id, appId))?.displayName;
   const timedOut = (req: FastifyRequest, reply: FastifyReply) => showCodeForm(req, reply, 403, 'Your session timed out. Please try again.');
 
   /** The next page for a found code: the confirmation with an SSO session, else the password form. */
@@ -203,7 +205,14 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
       const username = typeof body.username === 'string' ? body.username : '';
       const password = typeof body.password === 'string' ? body.password : '';
       const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
-      if (!checked.ok) return nextStep(req, reply, pending, userCode, null, SIGN_IN_REFUSED[checked.reason]);
+      if (!checked.ok) {
+        if (checked.user) {
+          const app = { appId: pending.clientId, displayName: (await appNamed(pending.clientId)) ?? pending.clientId };
+          const error = passwordRefusalError(checked.reason);
+          services.signIns.record(signInEntry(req, services, { user: checked.user, app, how: 'deviceCode', error }));
+        }
+        return nextStep(req, reply, pending, userCode, null, SIGN_IN_REFUSED[checked.reason]);
+      }
       // Signed in, not yet approved: the user confirms on the next page.
       const session = await startSession(reply, services, checked.user, { clientId: pending.clientId, context: clientContextOf(req) });
       return nextStep(req, reply, pending, userCode, { session, user: checked.user }, null);
@@ -216,6 +225,9 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
       now(),
     );
     const app = await services.store.applications.findByAppId(services.tenant.id, pending.clientId);
+    // The approval is the device's interactive sign-in; the device's poll only redeems it.
+    const signedInTo = { appId: pending.clientId, displayName: app?.displayName ?? pending.clientId };
+    services.signIns.record(signInEntry(req, services, { user, app: signedInTo, how: 'deviceCode', error: null }));
     return sendPage(
       reply,
       200,

@@ -6,7 +6,8 @@ import type { GrantHandler } from '../grant-context.js';
 import { delegatedResponse, startGrant } from '../issue-tokens.js';
 import { correlationIdOf } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
-import { checkPassword } from '../password-sign-in.js';
+import { checkPassword, passwordRefusalError } from '../password-sign-in.js';
+import { signInEntry } from '../sign-in-entry.js';
 import { parseDelegatedScopes } from '../scopes.js';
 
 /**
@@ -24,17 +25,11 @@ export const passwordGrant: GrantHandler = {
     // The same answer for an unknown user and a wrong password, so accounts cannot be probed.
     const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
     if (!checked.ok) {
-      switch (checked.reason) {
-        case 'bad_credentials':
-          throw AADSTS.badCredentials();
-        case 'disabled':
-          throw AADSTS.userDisabled();
-        case 'locked':
-          throw AADSTS.accountLocked();
-        case 'source_locked':
-          throw AADSTS.sourceLocked();
-      }
+      const error = passwordRefusalError(checked.reason);
+      if (checked.user) services.signIns.record(signInEntry(req, services, { user: checked.user, app: client.app, how: 'ropc', error }));
+      throw error;
     }
+    services.signIns.record(signInEntry(req, services, { user: checked.user, app: client.app, how: 'ropc', error: null }));
     const user = checked.user;
     const now = services.clock.now();
     const grantId = newGuid();

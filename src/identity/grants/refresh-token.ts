@@ -10,6 +10,7 @@ import { AADSTS } from '../oauth-errors.js';
 import { requestOrigin } from '../redemption-origin.js';
 import { parseDelegatedScopes } from '../scopes.js';
 import { redeemFailure } from './redeem-failure.js';
+import { signInEntry } from '../sign-in-entry.js';
 
 /**
  * RFC 6749 §6 with rotation (I4, docs/revocation-model.md): one transaction checks the token, the grant, the
@@ -56,12 +57,18 @@ export const refreshTokenGrant: GrantHandler = {
     // The error (AADSTS50173 names refreshTokensValidFrom) is built from the user the rotation's
     // transaction read, not from a second read that could see a later change.
     if (!rotated.ok) {
-      throw redeemFailure(rotated.reason, rotated.record?.issuedAt ?? now, rotated.user ?? null, {
+      const error = redeemFailure(rotated.reason, rotated.record?.issuedAt ?? now, rotated.user ?? null, {
         origin,
         grant: rotated.grant,
         spaLifetimeSeconds: services.config.tokens.spaRefreshTokenSeconds,
       });
+      // A token the store found names its user; an unknown one names nobody to log against.
+      const owner = rotated.user ?? (rotated.record ? { id: rotated.record.userId, tenantId: rotated.record.tenantId } : null);
+      if (owner) services.signIns.record(signInEntry(req, services, { user: owner, app: client.app, how: 'refresh', error }));
+      throw error;
     }
+    // Non-interactive sign-in: buffered in memory, written later in a batch (core/sign-in-recorder.ts).
+    services.signIns.record(signInEntry(req, services, { user: rotated.user, app: client.app, how: 'refresh', error: null }));
     const granted =
       scopes ?? parseDelegatedScopes(rotated.grant.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
     return delegatedResponse(services, {

@@ -12,6 +12,7 @@ import { PgSsfStore } from './ssf.js';
 import { PgLockoutStore } from './lockouts.js';
 import { PgSeedStateStore } from './seed-state.js';
 import { PgServerSecretStore } from './server-secrets.js';
+import { PgRetentionStore, PgSignInStore } from './sign-ins.js';
 
 export type { PgStoreOptions } from './database.js';
 
@@ -51,6 +52,8 @@ export async function openPostgresStore(opts: PgStoreOptions, now: number = Date
     lockouts: new PgLockoutStore(db),
     seedState: new PgSeedStateStore(db),
     secrets: new PgServerSecretStore(db),
+    signIns: new PgSignInStore(db),
+    retention: new PgRetentionStore(db),
     ops: new PgOpsStore(db),
     close: () => db.close(),
   };

@@ -431,6 +431,55 @@ CREATE INDEX device_codes_grant ON device_codes(grant_id);
 CREATE INDEX device_codes_user ON device_codes(user_id) WHERE user_id IS NOT NULL;
 `,
   },
+  {
+    version: 110,
+    name: "sign-in log, users' signInActivity, retention indexes",
+    // src/core/sign-in.ts. No foreign key from sign_ins to users: the log outlives a deleted user,
+    // as Entra's does; signInActivity goes with its user.
+    sql: `
+CREATE TABLE sign_ins (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  user_id TEXT NOT NULL,
+  user_principal_name TEXT NOT NULL,
+  user_display_name TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  app_display_name TEXT NOT NULL,
+  ip_address TEXT,
+  user_agent TEXT,
+  client_app_used TEXT NOT NULL,
+  correlation_id TEXT NOT NULL,
+  is_interactive INTEGER NOT NULL,
+  error_code INTEGER NOT NULL,
+  failure_reason TEXT,
+  authentication_protocol TEXT NOT NULL,
+  resource_id TEXT,
+  resource_display_name TEXT
+);
+CREATE INDEX sign_ins_time ON sign_ins(created_at, id);
+CREATE INDEX sign_ins_user ON sign_ins(user_id, created_at);
+
+CREATE TABLE sign_in_activity (
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  last_sign_in_at INTEGER,
+  last_sign_in_request_id TEXT,
+  last_non_interactive_at INTEGER,
+  last_non_interactive_request_id TEXT,
+  last_successful_at INTEGER,
+  last_successful_request_id TEXT
+);
+
+-- Retention (src/core/retention.ts) finds what ended before a cutoff through these.
+CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);
+CREATE INDEX authorization_codes_expiry ON authorization_codes(expires_at);
+CREATE INDEX device_codes_expiry ON device_codes(expires_at);
+CREATE INDEX sso_sessions_expiry ON sso_sessions(expires_at);
+CREATE INDEX sso_sessions_ended ON sso_sessions(ended_at) WHERE ended_at IS NOT NULL;
+CREATE INDEX grants_revoked ON grants(revoked_at) WHERE revoked_at IS NOT NULL;
+CREATE INDEX grants_created ON grants(created_at);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */

@@ -12,6 +12,7 @@ import { SqliteSsfStore } from './ssf.js';
 import { SqliteLockoutStore } from './lockouts.js';
 import { SqliteSeedStateStore } from './seed-state.js';
 import { SqliteServerSecretStore } from './server-secrets.js';
+import { SqliteRetentionStore, SqliteSignInStore } from './sign-ins.js';
 import { withUnavailableErrors as w } from './unavailable.js';
 
 /**
@@ -46,6 +47,8 @@ export function sqliteStoreOn(db: SqliteDb): Store {
     lockouts: w(new SqliteLockoutStore(db)),
     seedState: w(new SqliteSeedStateStore(db)),
     secrets: w(new SqliteServerSecretStore(db)),
+    signIns: w(new SqliteSignInStore(db)),
+    retention: w(new SqliteRetentionStore(db)),
     ops: w(new SqliteOpsStore(db)),
     close: async () => db.close(),
   };

@@ -52,6 +52,7 @@ export function graphPath(rng: Rng, ctx: FuzzContext): string {
     [3, () => `users/${userKey(rng, ctx)}/${action()}`],
     [2, () => `me${rng.chance(0.5) ? `/${action()}` : ''}`],
     [2, () => 'auditLogs/directoryAudits'],
+    [2, () => `auditLogs/signIns${rng.chance(0.3) ? `/${rng.chance(0.5) ? guid(rng) : nastyString(rng)}` : ''}`],
     [
       2,
       () =>
@@ -87,9 +88,20 @@ export function graphPath(rng: Rng, ctx: FuzzContext): string {
   ])();
 }
 
+/** What the sign-in log's $filter takes (src/graph/sign-in-filter.ts), and what it does not. */
+const SIGN_IN_FILTER_PROPERTIES = ['userId', 'userPrincipalName', 'appId', 'createdDateTime', 'status/errorCode', 'ipAddress'];
+
 function filter(rng: Rng, properties: readonly string[]): string {
   const property = rng.chance(0.9) ? rng.pick(properties) : randomString(rng, 10);
   const value = rng.chance(0.7) ? randomString(rng, 20).replace(/'/g, "''") : nastyString(rng);
+  if (properties === SIGN_IN_FILTER_PROPERTIES && rng.chance(0.4)) {
+    return rng.pick([
+      `createdDateTime ge ${rng.pick(['2026-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.9999999+14:00', value])}`,
+      `status/errorCode eq ${rng.pick(['0', '50126', '999999999', '-1', value])}`,
+      `signInEventTypes/any(t: t eq '${rng.pick(['nonInteractiveUser', 'interactiveUser', value])}')`,
+      `userId eq '${value}' and appId eq '${value}' and createdDateTime le 2026-01-01T00:00:00Z`,
+    ]);
+  }
   return rng.weighted<() => string>([
     [5, () => `${property} eq '${value}'`],
     [1, () => `${property} eq ${value}`],
@@ -129,7 +141,11 @@ function skipToken(rng: Rng, collection: string): string {
 }
 
 function queryString(rng: Rng, path: string): string {
-  const properties = path.startsWith('auditLogs') ? AUDIT_PROPERTIES : USER_PROPERTIES;
+  const properties = path.startsWith('auditLogs/signIns')
+    ? SIGN_IN_FILTER_PROPERTIES
+    : path.startsWith('auditLogs')
+      ? AUDIT_PROPERTIES
+      : USER_PROPERTIES;
   const parts: string[] = [];
   for (
     let n = rng.weighted([
@@ -151,7 +167,13 @@ function queryString(rng: Rng, path: string): string {
           rng.pick(['1', '5', '999', '1000', '0', '-1', '1.5', '1e3', ' 7', '0x10', '99999999999999999999', nastyString(rng)]),
         ],
       ],
-      [3, () => ['$skiptoken', skipToken(rng, path.startsWith('auditLogs') ? 'directoryAudits' : 'users')]],
+      [
+        3,
+        () => [
+          '$skiptoken',
+          skipToken(rng, path.startsWith('auditLogs/signIns') ? 'signIns' : path.startsWith('auditLogs') ? 'directoryAudits' : 'users'),
+        ],
+      ],
       [
         2,
         () => [

@@ -1,0 +1,99 @@
+import type { AppConfig } from '../config.js';
+import type { PurgeKind, RetentionStore } from '../store/store.js';
+import { keyRetentionMs } from './key-rotation.js';
+
+const DAY_MS = 86_400_000;
+
+/** Rows per delete: each is one short transaction, so a revoke waits for at most one of them. */
+export const RETENTION_BATCH = 200;
+/**
+ * Pause between two deletes. A timer, not setImmediate: requests that arrive meanwhile (a revoke)
+ * run and their group commit is written before the next delete takes the write lock
+ * (bench/cleanup-revoke.ts measures revoke latency during a cleanup).
+ */
+export const RETENTION_PAUSE_MS = 5;
+
+/**
+ * What retention may delete, in this order (store/sql/retention.ts has the statements): sign-in
+ * entries older than the retention; authorization and device codes, refresh tokens and browser
+ * sessions that expired or ended before the credential cutoff; the tokens of grants revoked before
+ * it, then grants with no token left; withdrawn signing keys (never the newest key). Never
+ * touched: anything still redeemable, an unexpired consumed refresh token (presenting it again
+ * reveals a leaked family, RFC 9700 §4.14.2), unwithdrawn keys, and the outbox (its own
+ * retention keeps undelivered events, src/outbox/outbox-dispatcher.ts).
+ */
+export const PURGE_ORDER: readonly PurgeKind[] = [
+  'signIns',
+  'authorizationCodes',
+  'deviceCodes',
+  'refreshTokens',
+  'revokedGrantTokens',
+  'grants',
+  'sessions',
+  'signingKeys',
+];
+
+/**
+ * The cutoffs at `now`. Credentials are kept at least as long as anything they issued can be
+ * valid (the signing-key retention: the longest signed lifetime plus reload and skew), so a
+ * grant is never gone while an access token from it may still be presented.
+ */
+export function retentionCutoffs(
+  config: Pick<AppConfig, 'signIns' | 'tokens' | 'keyReloadSeconds'>,
+  now: number,
+): Record<PurgeKind, number> {
+  const logMs = config.signIns.retentionDays * DAY_MS;
+  const credentials = now - Math.max(logMs, keyRetentionMs(config));
+  return Object.fromEntries(PURGE_ORDER.map((k) => [k, k === 'signIns' ? now - logMs : credentials])) as Record<PurgeKind, number>;
+}
+
+/** One cleanup run: every kind in bounded batches, pausing for other work between batches. Returns the rows deleted per kind. */
+export async function runRetention(
+  store: RetentionStore,
+  config: Pick<AppConfig, 'signIns' | 'tokens' | 'keyReloadSeconds'>,
+  now: number,
+  batch: number = RETENTION_BATCH,
+  pauseMs: number = RETENTION_PAUSE_MS,
+): Promise<Record<PurgeKind, number>> {
+  const cutoffs = retentionCutoffs(config, now);
+  const deleted = Object.fromEntries(PURGE_ORDER.map((k) => [k, 0])) as Record<PurgeKind, number>;
+  for (const kind of PURGE_ORDER) {
+    for (;;) {
+      const n = await store.purge(kind, cutoffs[kind], batch);
+      deleted[kind] += n;
+      if (n < batch) break;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+  return deleted;
+}
+
+/** Runs the cleanup every `intervalSeconds` in this instance (several instances may: the deletes are idempotent). */
+export function startRetentionJob(
+  store: RetentionStore,
+  config: Pick<AppConfig, 'signIns' | 'tokens' | 'keyReloadSeconds'>,
+  now: () => number,
+  log: { info(m: string): void; warn(m: string): void },
+): { close(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const run = () => {
+    if (running) return;
+    running = runRetention(store, config, now())
+      .then((deleted) => {
+        const total = Object.values(deleted).reduce((a, b) => a + b, 0);
+        if (total > 0) log.info(`retention: deleted ${JSON.stringify(deleted)}`);
+      })
+      .catch((e: unknown) => log.warn(`retention: cleanup failed (${e instanceof Error ? e.message : String(e)}); next run retries`))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(run, config.signIns.cleanupIntervalSeconds * 1000);
+  timer.unref();
+  return {
+    close: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { FastifyRequest } from 'fastify';
+import { GRAPH_RESOURCE_APP_ID } from '../core/permissions.js';
+import type { SignIn } from '../core/sign-in.js';
+import { newGuid } from '../crypto/random.js';
+import type { Services } from '../services.js';
+import { correlationIdOf } from './error-response.js';
+import type { OAuthError } from './oauth-errors.js';
+
+/** How the user signed in; decides isInteractive, clientAppUsed and authenticationProtocol. */
+export type SignInWay =
+  /** The password on the sign-in page, or an SSO cookie honoured at /authorize. */
+  | 'browser'
+  /** The device sign-in page: a password refused there, or the approval. */
+  | 'deviceCode'
+  /** The ROPC grant (a password sent to /token). */
+  | 'ropc'
+  /** A refresh-token redemption: non-interactive. */
+  | 'refresh';
+
+const WAYS: Record<SignInWay, Pick<SignIn, 'isInteractive' | 'clientAppUsed' | 'authenticationProtocol'>> = {
+  browser: { isInteractive: true, clientAppUsed: 'Browser', authenticationProtocol: 'oAuth2' },
+  deviceCode: { isInteractive: true, clientAppUsed: 'Browser', authenticationProtocol: 'deviceCode' },
+  ropc: { isInteractive: true, clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: 'ropc' },
+  refresh: { isInteractive: false, clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: 'oAuth2' },
+};
+
+/** Longest User-Agent kept: enough for every browser's, bounded for a hostile one. */
+const MAX_USER_AGENT = 512;
+
+/**
+ * One sign-in log entry from the request that made the attempt: the client address by the
+ * trusted-proxy rule (req.ip, src/app.ts) unless IP recording is off, the User-Agent, and the
+ * correlation id the client was answered with. `user` may be a bare id (a refused refresh token
+ * whose user the store did not read): the recorder fills in the names. Every Graph permission is
+ * Microsoft Graph's, so that is the resource.
+ */
+export function signInEntry(
+  req: FastifyRequest,
+  services: Services,
+  a: {
+    user: { id: string; tenantId: string; userPrincipalName?: string; displayName?: string };
+    app: { appId: string; displayName: string };
+    how: SignInWay;
+    error: OAuthError | null;
+  },
+): SignIn {
+  const ua = req.headers['user-agent'];
+  return {
+    id: newGuid(),
+    tenantId: a.user.tenantId,
+    createdAt: services.clock.now(),
+    userId: a.user.id,
+    userPrincipalName: a.user.userPrincipalName ?? '',
+    userDisplayName: a.user.displayName ?? '',
+    appId: a.app.appId,
+    appDisplayName: a.app.displayName,
+    ipAddress: services.config.signIns.recordIpAddress ? req.ip : null,
+    userAgent: typeof ua === 'string' && ua !== '' ? ua.slice(0, MAX_USER_AGENT) : null,
+    ...WAYS[a.how],
+    correlationId: correlationIdOf(req),
+    errorCode: a.error ? a.error.aadsts : 0,
+    failureReason: a.error ? a.error.description : null,
+    resourceId: GRAPH_RESOURCE_APP_ID,
+    resourceDisplayName: 'Microsoft Graph',
+  };
+}

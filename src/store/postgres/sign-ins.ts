@@ -1,0 +1,81 @@
+import { activityUpdates, type SignIn, type SignInActivity, type SignInQuery } from '../../core/sign-in.js';
+import { numbered } from '../sql/placeholders.js';
+import { PURGE_SQL } from '../sql/retention.js';
+import {
+  SELECT_SIGN_IN,
+  SIGN_IN_COLUMNS,
+  UPSERT_ACTIVITY,
+  activityArgs,
+  insertSignInsSql,
+  listSignInsSql,
+  selectActivitySql,
+  signInArgs,
+  toActivity,
+  toSignIn,
+} from '../sql/sign-ins.js';
+import type { PurgeKind, RetentionStore, SignInStore } from '../store.js';
+import type { PgDb } from './database.js';
+import { unstorableText } from './unstorable-text.js';
+
+/** Rows per INSERT: one round trip for many entries, well below PostgreSQL's 65,535 parameters. */
+const ROWS_PER_INSERT = Math.floor(30_000 / SIGN_IN_COLUMNS.length);
+const SQL_UPSERT_ACTIVITY = numbered(UPSERT_ACTIVITY);
+const SQL_SELECT_SIGN_IN = numbered(SELECT_SIGN_IN);
+
+/** PostgreSQL text cannot hold U+0000 (unstorable-text.ts); a header could carry one. */
+const storable = (e: SignIn): SignIn => ({
+  ...e,
+  userAgent: e.userAgent?.replaceAll('\u0000', '') ?? null,
+  correlationId: e.correlationId.replaceAll('\u0000', ''),
+});
+
+export class PgSignInStore implements SignInStore {
+  constructor(private readonly db: PgDb) {}
+
+  async insertMany(entries: readonly SignIn[]): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map(storable);
+    await this.db.tx(async (c) => {
+      // Off the request path and not a credential: the commit may skip the wait for the WAL flush.
+      await c.query('SET LOCAL synchronous_commit = off');
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+        const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+        await c.query(numbered(insertSignInsSql(chunk.length)), chunk.flatMap(signInArgs));
+      }
+      // One user after another in id order, so two instances' batches lock their rows in the same order.
+      const updates = activityUpdates(rows).sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+      for (const u of updates) await c.query(SQL_UPSERT_ACTIVITY, activityArgs(u));
+    });
+  }
+
+  async list(q: SignInQuery): Promise<SignIn[]> {
+    if ([q.userId, q.userPrincipalName, q.appId].some((v) => v !== undefined && unstorableText(v))) return [];
+    const { sql, args } = listSignInsSql(q);
+    const { rows } = await this.db.query(numbered(sql), args);
+    return rows.map(toSignIn);
+  }
+
+  async findById(tenantId: string, id: string): Promise<SignIn | null> {
+    if (unstorableText(id)) return null;
+    const { rows } = await this.db.query(SQL_SELECT_SIGN_IN, [tenantId, id]);
+    return rows[0] ? toSignIn(rows[0]) : null;
+  }
+
+  async activity(userIds: readonly string[]): Promise<Map<string, SignInActivity>> {
+    const out = new Map<string, SignInActivity>();
+    const ids = userIds.filter((id) => !unstorableText(id));
+    if (ids.length === 0) return out;
+    const { rows } = await this.db.query(numbered(selectActivitySql(ids.length)), ids);
+    for (const r of rows) out.set(String(r.user_id), toActivity(r));
+    return out;
+  }
+}
+
+export class PgRetentionStore implements RetentionStore {
+  constructor(private readonly db: PgDb) {}
+  async purge(kind: PurgeKind, cutoff: number, limit: number): Promise<number> {
+    const { sql, args } = PURGE_SQL[kind];
+    const r = await this.db.tx(async (c) => c.query(numbered(sql), args(cutoff, limit)));
+    return r.rowCount ?? 0;
+  }
+}

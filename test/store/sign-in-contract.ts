@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Grant, RefreshTokenRecord, User } from '../../src/core/model.js';
+import type { SignIn } from '../../src/core/sign-in.js';
+import { newGuid } from '../../src/crypto/random.js';
+import type { Store } from '../../src/store/store.js';
+import { makeSignIn, makeUser } from '../helpers/sign-ins.js';
+
+/**
+ * The sign-in log and retention parts of the Store contract (test/store/contract.ts calls it
+ * last inside its describe, so every adapter runs it unchanged). Retention cases use times a year
+ * before the other cases', so their purges cannot touch rows the other cases wrote.
+ */
+export function signInContract(store: () => Store, tenant: string, now: number): void {
+  const newUser = (upn: string): User => makeUser(tenant, upn, now);
+  const entry = (u: User, at: number, o: Partial<SignIn> = {}): SignIn => makeSignIn(tenant, u, at, o);
+
+  test('sign-ins: insertMany, newest first, every filter, keyset paging, findById; a repeated id is ignored', async () => {
+    const s = store();
+    const ann = newUser('SignAnn@contract.test');
+    const ben = newUser('signben@contract.test');
+    await s.users.insert(ann);
+    await s.users.insert(ben);
+    const rows = [
+      entry(ann, now + 1),
+      entry(ann, now + 2, { errorCode: 50126, failureReason: 'bad password' }),
+      entry(ann, now + 3, { isInteractive: false, clientAppUsed: 'Mobile Apps and Desktop clients' }),
+      entry(ben, now + 4, { appId: 'app-b', ipAddress: null, userAgent: null }),
+      entry(ben, now + 5, { isInteractive: false, errorCode: 50173 }),
+    ];
+    await s.signIns.insertMany(rows.slice(0, 3));
+    await s.signIns.insertMany([rows[0]!, ...rows.slice(3)]);
+    const ids = async (q: Partial<Parameters<Store['signIns']['list']>[0]>) =>
+      (await s.signIns.list({ tenantId: tenant, limit: 100, ...q }))
+        .filter((r) => rows.some((x) => x.id === r.id))
+        .map((r) => rows.findIndex((x) => x.id === r.id));
+    assert.deepEqual(await ids({}), [4, 3, 2, 1, 0]);
+    assert.deepEqual(await ids({ interactive: true }), [3, 1, 0]);
+    assert.deepEqual(await ids({ interactive: false }), [4, 2]);
+    assert.deepEqual(await ids({ userId: ann.id }), [2, 1, 0]);
+    assert.deepEqual(await ids({ userPrincipalName: 'SIGNANN@contract.test' }), [2, 1, 0]);
+    assert.deepEqual(await ids({ appId: 'app-b' }), [3]);
+    assert.deepEqual(await ids({ from: now + 2, to: now + 4 }), [3, 2, 1]);
+    assert.deepEqual(await ids({ errorCode: 50126 }), [1]);
+    assert.deepEqual(await ids({ failedOnly: true }), [4, 1]);
+    const page1 = await s.signIns.list({ tenantId: tenant, userId: ann.id, limit: 2 });
+    const last = page1.at(-1)!;
+    const page2 = await s.signIns.list({ tenantId: tenant, userId: ann.id, limit: 2, before: { at: last.createdAt, id: last.id } });
+    assert.deepEqual(
+      [...page1, ...page2].map((r) => r.createdAt),
+      [now + 3, now + 2, now + 1],
+    );
+    assert.deepEqual(await s.signIns.findById(tenant, rows[3]!.id), rows[3]);
+    assert.deepEqual(await s.signIns.findById(tenant, rows[2]!.id), rows[2]);
+    assert.equal(await s.signIns.findById('another-tenant', rows[3]!.id), null);
+    assert.deepEqual(await s.signIns.list({ tenantId: tenant, userId: 'x\u0000', limit: 5 }), []);
+    assert.equal(await s.signIns.findById(tenant, 'x\u0000'), null);
+  });
+
+  test('sign-ins: signInActivity moves forward only; a deleted user keeps its entries, not its activity', async () => {
+    const s = store();
+    const u = newUser('activity@contract.test');
+    const gone = newUser('activity-gone@contract.test');
+    await s.users.insert(u);
+    await s.users.insert(gone);
+    const late = entry(u, now + 50);
+    const failedRefresh = entry(u, now + 60, { isInteractive: false, errorCode: 50173 });
+    const okRefresh = entry(u, now + 40, { isInteractive: false });
+    await s.signIns.insertMany([late, failedRefresh, okRefresh]);
+    // An older batch arriving afterwards changes nothing.
+    await s.signIns.insertMany([entry(u, now + 10), entry(u, now + 20, { isInteractive: false })]);
+    await s.users.delete(tenant, gone.id, []);
+    const orphan = entry(gone, now + 70);
+    await s.signIns.insertMany([orphan]);
+    const activity = await s.signIns.activity([u.id, gone.id, 'nobody']);
+    assert.deepEqual(activity.get(u.id), {
+      lastSignInAt: now + 50,
+      lastSignInRequestId: late.id,
+      lastNonInteractiveSignInAt: now + 60,
+      lastNonInteractiveSignInRequestId: failedRefresh.id,
+      lastSuccessfulSignInAt: now + 50,
+      lastSuccessfulSignInRequestId: late.id,
+    });
+    assert.equal(activity.has(gone.id), false);
+    assert.equal(activity.size, 1);
+    assert.equal((await s.signIns.findById(tenant, orphan.id))?.userPrincipalName, 'activity-gone@contract.test');
+    assert.equal((await s.signIns.activity([])).size, 0);
+  });
+
+  test('retention: each kind in bounded batches; what is live, unexpired or newest is kept', async () => {
+    const s = store();
+    const DAY = 86_400_000;
+    const old = now - 400 * DAY;
+    const cutoff = old + DAY;
+    const u = newUser('retention@contract.test');
+    await s.users.insert(u);
+    const g = (o: Partial<Grant>): Grant => ({
+      id: newGuid(),
+      tenantId: tenant,
+      userId: u.id,
+      clientId: 'client-r',
+      sessionId: null,
+      scopes: ['openid'],
+      epoch: 0,
+      authTime: old,
+      createdAt: old,
+      revokedAt: null,
+      ...o,
+    });
+    const t = (grant: Grant, o: Partial<RefreshTokenRecord>): RefreshTokenRecord => ({
+      hash: newGuid(),
+      grantId: grant.id,
+      tenantId: tenant,
+      userId: u.id,
+      clientId: grant.clientId,
+      scopes: grant.scopes,
+      epoch: 0,
+      issuedAt: old,
+      expiresAt: old + 1000,
+      consumedAt: null,
+      ...o,
+    });
+    // Sign-ins: three old, one recent.
+    await s.signIns.insertMany([entry(u, old), entry(u, old + 1), entry(u, old + 2), entry(u, cutoff + 1)]);
+    // A grant whose one token was consumed but has not expired: both stay (replay detection).
+    const live = g({});
+    const consumedUnexpired = t(live, { consumedAt: old + 10, expiresAt: now + DAY });
+    await s.grants.create(live, consumedUnexpired);
+    // A grant whose token expired: the token goes, then the grant (no token left).
+    const expired = g({});
+    await s.grants.create(expired, t(expired, {}));
+    await s.grants.create(g({}), null); // started before the cutoff, no token: goes
+    const revoked = g({ revokedAt: old + 5 });
+    await s.grants.create(revoked, t(revoked, { expiresAt: now + DAY }));
+    const recentlyRevoked = g({ revokedAt: cutoff + 5 });
+    await s.grants.create(recentlyRevoked, t(recentlyRevoked, { expiresAt: now + DAY }));
+    await s.grants.create(g({ createdAt: cutoff + 1 }), null); // too recent: stays
+    const session = (o: { endedAt?: number | null; expiresAt: number }) => ({
+      id: newGuid(),
+      tokenHash: newGuid(),
+      tenantId: tenant,
+      userId: u.id,
+      epoch: 0,
+      authTime: old,
+      createdAt: old,
+      endedAt: null,
+      ...o,
+    });
+    await s.sessions.insert(session({ expiresAt: old + 1000 }));
+    await s.sessions.insert(session({ expiresAt: now + DAY, endedAt: old + 1000 }));
+    const liveSession = session({ expiresAt: now + DAY });
+    await s.sessions.insert(liveSession);
+    const key = (kid: string, activatesAt: number, retiredAt: number | null) => ({
+      kid,
+      alg: 'RS256' as const,
+      privateKeyPem: `pem-${kid}`,
+      publicJwk: { kty: 'RSA', kid },
+      createdAt: old,
+      activatesAt,
+      retiredAt,
+    });
+    await s.keys.insert(key('ret-withdrawn', old, old + 1));
+    await s.keys.insert(key('ret-unretired', old, null));
+    await s.keys.insert(key('ret-newest', now + 3650 * DAY, old + 2));
+
+    assert.equal(await s.retention.purge('signIns', cutoff, 2), 2, 'at most the limit');
+    assert.equal(await s.retention.purge('signIns', cutoff, 2), 1);
+    assert.equal(await s.retention.purge('signIns', cutoff, 2), 0);
+    assert.equal((await s.signIns.list({ tenantId: tenant, userId: u.id, limit: 10 })).length, 1);
+
+    assert.equal(await s.retention.purge('refreshTokens', cutoff, 100), 1, 'the expired token only');
+    assert.equal((await s.grants.findRefreshToken(consumedUnexpired.hash))?.token.consumedAt, old + 10);
+    assert.equal(await s.retention.purge('revokedGrantTokens', cutoff, 100), 1);
+    assert.equal(await s.retention.purge('grants', cutoff, 100), 3, 'the revoked one and the two old ones without a token');
+    assert.equal(await s.grants.findById(expired.id), null);
+    assert.equal(await s.grants.findById(revoked.id), null);
+    assert.ok(await s.grants.findById(live.id), 'a grant with a token left stays');
+    assert.ok(await s.grants.findById(recentlyRevoked.id));
+    assert.equal(await s.retention.purge('sessions', cutoff, 100), 2);
+    assert.ok(await s.sessions.findLive(liveSession.tokenHash, now));
+    assert.equal(await s.retention.purge('signingKeys', cutoff, 100), 1);
+    assert.deepEqual(
+      (await s.keys.list())
+        .filter((k) => k.kid.startsWith('ret-'))
+        .map((k) => k.kid)
+        .sort(),
+      ['ret-newest', 'ret-unretired'],
+    );
+  });
+
+  test('retention: expired authorization and device codes go, unexpired ones stay', async () => {
+    const s = store();
+    const old = now - 400 * 86_400_000;
+    const u = newUser('retention-codes@contract.test');
+    await s.users.insert(u);
+    for (const [hash, expiresAt] of [
+      ['ret-code-old', old],
+      ['ret-code-new', now + 60_000],
+    ] as const) {
+      await s.codes.insert({
+        hash,
+        grantId: newGuid(),
+        tenantId: tenant,
+        clientId: 'client-r',
+        userId: u.id,
+        sessionId: newGuid(),
+        redirectUri: 'http://localhost/cb',
+        scopes: ['openid'],
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        nonce: null,
+        epoch: 0,
+        authTime: old,
+        expiresAt,
+        consumedAt: null,
+      });
+      await s.deviceCodes.insert({
+        deviceCodeHash: `${hash}-d`,
+        userCodeHash: `${hash}-u`,
+        grantId: newGuid(),
+        tenantId: tenant,
+        clientId: 'client-r',
+        scopes: ['openid'],
+        status: 'pending',
+        userId: null,
+        sessionId: null,
+        epoch: null,
+        authTime: null,
+        interval: 5,
+        expiresAt,
+        lastPolledAt: null,
+        consumedAt: null,
+      });
+    }
+    assert.equal(await s.retention.purge('authorizationCodes', old + 1, 100), 1);
+    assert.equal(await s.retention.purge('deviceCodes', old + 1, 100), 1);
+    assert.ok(await s.deviceCodes.findPendingByUserCode('ret-code-new-u', now));
+    const redeemed = await s.codes.redeem('ret-code-old', now);
+    assert.equal(redeemed.ok ? null : redeemed.reason, 'not_found');
+  });
+}
