@@ -4,7 +4,8 @@ import { newOpaqueToken } from '../crypto/random.js';
 import type { Services } from '../services.js';
 import type { TokenResponseBody } from './grant-context.js';
 import type { RedirectKind } from './redirect-uri.js';
-import type { RequestedScopes } from './scopes.js';
+import { tokenAudience } from './api-resource.js';
+import { grantScopes, type RequestedScopes } from './scopes.js';
 
 /** A new refresh token for a grant: only its digest is stored (I5). */
 export function newRefreshToken(
@@ -67,7 +68,7 @@ export async function startGrant(
     userId: args.user.id,
     clientId: args.app.appId,
     sessionId: args.sessionId,
-    scopes: [...args.scopes.oidc, ...args.scopes.graph],
+    scopes: grantScopes(args.scopes),
     epoch: args.epoch,
     authTime: args.authTime,
     createdAt: now,
@@ -113,7 +114,8 @@ export async function delegatedResponse(
   const issued = await services.tokens.issueDelegatedAsync({
     user: args.user,
     app: args.app,
-    graphScopes: args.scopes.graph,
+    graphScopes: args.scopes.permissions,
+    ...(args.scopes.resource.kind === 'api' ? { resource: tokenAudience(args.scopes.resource) } : {}),
     oidcScopes: args.scopes.oidc,
     sessionId: args.sessionId,
     authTime: args.authTime,

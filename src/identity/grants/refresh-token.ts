@@ -22,8 +22,7 @@ export const refreshTokenGrant: GrantHandler = {
     // The client may narrow or re-state the scopes (MSAL re-sends them); check consent first so
     // a bad request does not consume the token.
     const requested = params.get('scope');
-    const scopes =
-      requested === undefined ? null : parseDelegatedScopes(requested, client.app, services.config.publicUrl, services.tenant.domain);
+    const scopes = requested === undefined ? null : await parseDelegatedScopes(requested, { services, app: client.app });
 
     let nextToken = '';
     const rotated = await services.store.grants.rotate(
@@ -50,8 +49,7 @@ export const refreshTokenGrant: GrantHandler = {
     // The error (AADSTS50173 names refreshTokensValidFrom) is built from the user the rotation's
     // transaction read, not from a second read that could see a later change.
     if (!rotated.ok) throw redeemFailure(rotated.reason, rotated.record?.issuedAt ?? now, rotated.user ?? null);
-    const granted =
-      scopes ?? parseDelegatedScopes(rotated.grant.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
+    const granted = scopes ?? (await parseDelegatedScopes(rotated.grant.scopes.join(' '), { services, app: client.app }));
     return delegatedResponse(services, {
       user: rotated.user,
       app: client.app,
