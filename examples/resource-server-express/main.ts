@@ -18,8 +18,8 @@ export interface ExampleSettings {
   issuer: string;
   clientId: string;
   clientSecret: string;
-  /** Accepted `aud` of access tokens. */
-  audience: string;
+  /** Accepted `aud` of access tokens: the API's identifier URI and its appId. */
+  audience: string[];
   delivery: 'push' | 'poll';
   host: string;
   port: number;
@@ -31,8 +31,8 @@ export interface ExampleSettings {
   journalFile: string;
 }
 
-/** Portcullis issues access tokens for its Graph-compatible API; that is the audience to accept. */
-const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+/** The API's identifier URI (Graph `application.identifierUris`): clients ask for `${uri}/access_as_user`. */
+export const DEFAULT_IDENTIFIER_URI = 'api://contoso-example-api';
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): ExampleSettings {
   const required = (name: string): string => {
@@ -46,7 +46,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): ExampleSettings {
     issuer: required('PORTCULLIS_ISSUER'),
     clientId: required('API_CLIENT_ID'),
     clientSecret: required('API_CLIENT_SECRET'),
-    audience: env.API_AUDIENCE ?? GRAPH_APP_ID,
+    // v1.0 tokens (the default for an API) carry the identifier URI the client asked with; v2.0 ones the appId.
+    audience: [env.API_IDENTIFIER_URI ?? DEFAULT_IDENTIFIER_URI, required('API_CLIENT_ID')],
     delivery,
     host: env.HOST ?? '127.0.0.1',
     port: Number(env.PORT ?? 4000),
@@ -108,11 +109,12 @@ export async function startExample(settings: ExampleSettings): Promise<RunningEx
       ? await rs.poll({
           endpointUrl: stream.endpointUrl,
           credentials: await clientCredentialsFor(settings.issuer, settings),
-          onError: (e) => console.warn(`ssf poll: ${e.message}`),
+          onError: (e: Error) => console.warn(`ssf poll: ${e.message}`),
         })
       : null;
   const server: Server = await new Promise((resolve, reject) => {
-    const s = createExampleApi(rs).listen(settings.port, settings.host, () => resolve(s));
+    const obo = { clientId: settings.clientId, clientSecret: settings.clientSecret, graphUrl: `${new URL(settings.issuer).origin}/v1.0` };
+    const s = createExampleApi(rs, obo).listen(settings.port, settings.host, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address();

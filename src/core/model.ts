@@ -156,7 +156,8 @@ export interface BackchannelLogoutRegistration {
  * How a session or grant began (docs/sessions.md): a password typed on the sign-in page, an
  * existing SSO session reused without a prompt, the device code flow, or the password grant.
  */
-export type SignInMethod = 'password' | 'sso' | 'deviceCode' | 'passwordGrant';
+/** How the user signed in for a session or grant; `onBehalfOf`: a middle-tier API exchanged the user's token (no sign-in of its own). */
+export type SignInMethod = 'password' | 'sso' | 'deviceCode' | 'passwordGrant' | 'onBehalfOf';
 
 /**
  * Where a credential was issued or used: the client address by the trusted-proxy rule of

@@ -7,13 +7,26 @@ import { GRAPH_RESOURCE_APP_ID } from './permissions.js';
 
 /**
  * Mints the JWTs of the Microsoft identity platform v2.0 endpoint with the claims of
- * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference. Access tokens are for Portcullis's Graph-compatible API.
+ * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference. Access tokens are for Portcullis's Graph-compatible API or for an app that exposes an API.
  */
+/**
+ * A resource other than Microsoft Graph: an app that exposes an API. Its token follows the
+ * version the API asked for, with that version's claims (src/identity/api-resource.ts).
+ */
+export interface TokenAudience {
+  resourceAppId: string;
+  /** v1.0: the resource as requested (identifier URI or appId); v2.0: the appId. */
+  aud: string;
+  version: '1.0' | '2.0';
+}
+
 export interface DelegatedTokenRequest {
   user: User;
   app: Application;
-  /** Graph delegated permissions granted (the `scp` claim). */
+  /** Delegated permissions granted (the `scp` claim): Graph's, or the `resource` API's scope values. */
   graphScopes: string[];
+  /** Absent: a token for Portcullis's Graph-compatible API. */
+  resource?: TokenAudience;
   /** OIDC scopes asked for (openid, profile, email, offline_access). */
   oidcScopes: string[];
   sessionId: string | null;
@@ -34,6 +47,11 @@ export interface DelegatedTokenRequest {
   grantId?: string;
   /** Declared client capabilities (`xms_cc`, https://learn.microsoft.com/entra/identity-platform/claims-challenge); `cp1` marks a CAE-capable client. */
   clientCapabilities?: string[];
+}
+
+/** An app-only token for an API: its audience and the assigned app roles' values. */
+export interface AppOnlyAudience extends TokenAudience {
+  roles: string[];
 }
 
 export interface IssuedTokens {
@@ -59,6 +77,15 @@ export class TokenIssuer {
 
   get issuer(): string {
     return `${this.config.publicUrl}/${this.tenant.id}/v2.0`;
+  }
+
+  /**
+   * The `iss` of v1.0 access tokens (an API with requestedAccessTokenVersion null or 1). Entra
+   * writes `https://sts.windows.net/{tid}/`; ours is the v2.0 issuer without its `v2.0` segment,
+   * on this deployment's own origin.
+   */
+  get issuerV1(): string {
+    return `${this.config.publicUrl}/${this.tenant.id}/`;
   }
 
   /** `sub` is pairwise per application (Entra: unique to the user and app). */
@@ -103,19 +130,21 @@ export class TokenIssuer {
       name: user.displayName,
       ver: '2.0',
     };
-    const access: Record<string, unknown> = {
-      aud: GRAPH_RESOURCE_APP_ID,
-      ...common,
-      exp: now + expiresIn,
-      sub: this.pairwiseSubject(user.id, GRAPH_RESOURCE_APP_ID),
-      azp: app.appId,
-      azpacr: req.clientAuthenticated ? '1' : '0',
-      // Entra lists the granted OIDC scopes in a Graph token's scp as well (not offline_access,
-      // which is about the refresh token): the userinfo endpoint needs `openid` there (https://learn.microsoft.com/entra/identity-platform/userinfo).
-      scp: [...req.graphScopes, ...req.oidcScopes.filter((s) => s !== 'offline_access')].join(' '),
-      uti: uti(),
-      idtyp: 'user',
-    };
+    const access: Record<string, unknown> = req.resource
+      ? this.apiUserClaims(req, req.resource, now, expiresIn)
+      : {
+          aud: GRAPH_RESOURCE_APP_ID,
+          ...common,
+          exp: now + expiresIn,
+          sub: this.pairwiseSubject(user.id, GRAPH_RESOURCE_APP_ID),
+          azp: app.appId,
+          azpacr: req.clientAuthenticated ? '1' : '0',
+          // Entra lists the granted OIDC scopes in a Graph token's scp as well (not offline_access,
+          // which is about the refresh token): the userinfo endpoint needs `openid` there (https://learn.microsoft.com/entra/identity-platform/userinfo).
+          scp: [...req.graphScopes, ...req.oidcScopes.filter((s) => s !== 'offline_access')].join(' '),
+          uti: uti(),
+          idtyp: 'user',
+        };
     if (user.roleTemplateIds.length > 0) access.wids = user.roleTemplateIds;
     if (req.sessionId) access.sid = req.sessionId;
     if (req.epoch !== undefined) access.pc_epoch = req.epoch;
@@ -140,6 +169,36 @@ export class TokenIssuer {
     return { access, id, expiresIn, longLived };
   }
 
+  /**
+   * A user's access token for an API, in the shape its version prescribes
+   * (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference): v1.0 names
+   * the client `appid`/`appidacr` and the user `unique_name`/`upn`; v2.0 `azp`/`azpacr` and
+   * `preferred_username`. The revocation claims are added by the caller, as for Graph tokens.
+   */
+  private apiUserClaims(req: DelegatedTokenRequest, resource: TokenAudience, now: number, expiresIn: number): Record<string, unknown> {
+    const { user, app } = req;
+    const acr = req.clientAuthenticated ? '1' : '0';
+    const v1 = resource.version === '1.0';
+    return {
+      aud: resource.aud,
+      iss: v1 ? this.issuerV1 : this.issuer,
+      iat: now,
+      nbf: now,
+      exp: now + expiresIn,
+      tid: this.tenant.id,
+      oid: user.id,
+      sub: this.pairwiseSubject(user.id, resource.resourceAppId),
+      name: user.displayName,
+      ...(v1
+        ? { appid: app.appId, appidacr: acr, unique_name: user.userPrincipalName, upn: user.userPrincipalName }
+        : { azp: app.appId, azpacr: acr, preferred_username: user.userPrincipalName }),
+      scp: req.graphScopes.join(' '),
+      uti: uti(),
+      ver: resource.version,
+      idtyp: 'user',
+    };
+  }
+
   issueDelegated(req: DelegatedTokenRequest): IssuedTokens {
     const { access, id, expiresIn, longLived } = this.delegatedClaims(req);
     return { accessToken: this.keys.sign(access), expiresIn, idToken: id ? this.keys.sign(id) : null, longLived };
@@ -155,37 +214,40 @@ export class TokenIssuer {
     return { accessToken, expiresIn, idToken, longLived };
   }
 
-  private appOnlyClaims(app: Application): { claims: Record<string, unknown>; expiresIn: number } {
+  private appOnlyClaims(app: Application, api?: AppOnlyAudience): { claims: Record<string, unknown>; expiresIn: number } {
     const now = seconds(this.clock.now());
     const expiresIn = this.accessTokenLifetime();
+    const v1 = api?.version === '1.0';
     const claims: Record<string, unknown> = {
-      aud: GRAPH_RESOURCE_APP_ID,
-      iss: this.issuer,
+      aud: api?.aud ?? GRAPH_RESOURCE_APP_ID,
+      iss: v1 ? this.issuerV1 : this.issuer,
       iat: now,
       nbf: now,
       exp: now + expiresIn,
-      azp: app.appId,
-      azpacr: '1',
+      ...(v1 ? { appid: app.appId, appidacr: '1' } : { azp: app.appId, azpacr: '1' }),
       oid: app.appId,
       sub: app.appId,
       tid: this.tenant.id,
-      roles: app.applicationPermissions,
+      roles: api?.roles ?? app.applicationPermissions,
       uti: uti(),
-      ver: '2.0',
+      ver: api?.version ?? '2.0',
       idtyp: 'app',
     };
     return { claims, expiresIn };
   }
 
-  /** Client credentials: an app-only token whose `roles` are the app's application permissions. */
-  issueAppOnly(app: Application): IssuedTokens {
-    const { claims, expiresIn } = this.appOnlyClaims(app);
+  /**
+   * Client credentials: an app-only token whose `roles` are the app's application permissions
+   * (Graph), or, for an API, the app roles of that API assigned to the client.
+   */
+  issueAppOnly(app: Application, api?: AppOnlyAudience): IssuedTokens {
+    const { claims, expiresIn } = this.appOnlyClaims(app, api);
     return { accessToken: this.keys.sign(claims), expiresIn, idToken: null };
   }
 
   /** issueAppOnly with the signature on the thread pool (the token endpoint's path). */
-  async issueAppOnlyAsync(app: Application): Promise<IssuedTokens> {
-    const { claims, expiresIn } = this.appOnlyClaims(app);
+  async issueAppOnlyAsync(app: Application, api?: AppOnlyAudience): Promise<IssuedTokens> {
+    const { claims, expiresIn } = this.appOnlyClaims(app, api);
     return { accessToken: await this.keys.signAsync(claims), expiresIn, idToken: null };
   }
 

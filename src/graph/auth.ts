@@ -73,6 +73,7 @@ const REFUSALS: Record<AccessTokenFailureReason, string> = {
   wrong_issuer: 'Access token validation failure. Invalid issuer.',
   wrong_audience: 'Access token validation failure. Invalid audience.',
   wrong_tenant: 'Access token validation failure. Invalid tenant.',
+  not_access_token: 'Access token validation failure. Invalid audience.',
   expired: 'Access token has expired or is not yet valid.',
   not_yet_valid: 'Access token has expired or is not yet valid.',
 };

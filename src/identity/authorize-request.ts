@@ -75,7 +75,7 @@ export async function validateAuthorizeRequest(params: Params, services: Service
     if (modeParam && !MODES.includes(modeParam)) throw AADSTS.unsupportedResponseMode(modeParam.slice(0, 50));
     const responseType = params.require('response_type');
     if (responseType !== 'code') throw AADSTS.unsupportedResponseType(responseType.slice(0, 50));
-    const scopes = parseDelegatedScopes(params.get('scope'), app, services.config.publicUrl, services.tenant.domain);
+    const scopes = await parseDelegatedScopes(params.get('scope'), { services, app });
     const challenge = params.get('code_challenge') ?? null;
     const method = params.get('code_challenge_method');
     if (challenge !== null) {

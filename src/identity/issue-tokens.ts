@@ -5,7 +5,8 @@ import type { Services } from '../services.js';
 import type { TokenResponseBody } from './grant-context.js';
 import { AADSTS } from './oauth-errors.js';
 import type { RedirectKind } from './redirect-uri.js';
-import type { RequestedScopes } from './scopes.js';
+import { tokenAudience } from './api-resource.js';
+import { grantScopes, type RequestedScopes } from './scopes.js';
 
 /** A new refresh token for a grant: only its digest is stored (I5). */
 export function newRefreshToken(
@@ -76,7 +77,7 @@ export async function startGrant(
     userId: args.user.id,
     clientId: args.app.appId,
     sessionId: args.sessionId,
-    scopes: [...args.scopes.oidc, ...args.scopes.graph],
+    scopes: grantScopes(args.scopes),
     epoch: args.epoch,
     authTime: args.authTime,
     createdAt: now,
@@ -128,7 +129,8 @@ export async function delegatedResponse(
   const issued = await services.tokens.issueDelegatedAsync({
     user: args.user,
     app: args.app,
-    graphScopes: args.scopes.graph,
+    graphScopes: args.scopes.permissions,
+    ...(args.scopes.resource.kind === 'api' ? { resource: tokenAudience(args.scopes.resource) } : {}),
     oidcScopes: args.scopes.oidc,
     sessionId: args.sessionId,
     authTime: args.authTime,

@@ -37,6 +37,10 @@ export class UnsupportedResponseType extends OAuthError {
 export class InvalidScope extends OAuthError {
   readonly error = 'invalid_scope';
 }
+/** Entra's error for a resource it cannot find (AADSTS500011); not in RFC 6749 but sent on the wire. */
+export class InvalidResource extends OAuthError {
+  readonly error = 'invalid_resource';
+}
 export class ConsentRequired extends OAuthError {
   readonly error = 'consent_required';
 }
@@ -147,18 +151,62 @@ export const AADSTS = {
       70011,
       `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
     ),
+  /** AADSTS70011 for a scope whose resource part is neither a URI nor a GUID. */
+  invalidScopeFormat: (scope: string) =>
+    new InvalidScope(
+      70011,
+      `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid. The scope format is invalid. Scope must be in a valid URI form <https://example/scope> or a valid Guid <guid/scope>.`,
+    ),
   unknownResource: (resource: string, tenant: string) =>
-    new InvalidScope(500011, `The resource principal named ${resource} was not found in the tenant named ${tenant}.`),
+    new InvalidResource(
+      500011,
+      `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    ),
+  /** AADSTS28000: a token request names permissions of two resources (a token has one audience). */
+  multipleResources: (scopes: string) =>
+    new InvalidScope(
+      28000,
+      `Provided value for the input parameter scope is not valid because it contains more than one resource. Scope ${scopes.slice(0, 300)} is not valid.`,
+    ),
+  /** AADSTS501051: client credentials for an API none of whose application roles the client holds. */
+  appRoleNotAssigned: (client: { appId: string; displayName: string }, resource: { appId: string; displayName: string }) =>
+    new InvalidGrant(
+      501051,
+      `Application '${client.appId}'(${client.displayName}) is not assigned to a role for the application '${resource.appId}'(${resource.displayName}).`,
+    ),
   clientCredentialsScope: (scope: string) =>
     new InvalidScope(
       1002012,
       `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     ),
-  notConsented: (appId: string, scopes: string) =>
+  notConsented: (appId: string, scopes: string, appName?: string) =>
     new InvalidGrant(
       65001,
-      `The user or administrator has not consented to use the application with ID '${appId}'. Send an interactive authorization request for this user and resource. Missing permissions: ${scopes}.`,
+      `The user or administrator has not consented to use the application with ID '${appId}'${appName === undefined ? '' : ` named '${appName}'`}. Send an interactive authorization request for this user and resource. Missing permissions: ${scopes}.`,
       'consent_required',
+    ),
+  /** On-behalf-of (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow): the assertion is not one of our access tokens. */
+  invalidAssertion: (reason: string) => new InvalidGrant(50013, `Assertion failed signature validation. [Reason - ${reason}]`),
+  assertionAudience: (aud: string, appId: string) =>
+    new InvalidGrant(
+      50013,
+      `Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was '${aud.slice(0, 200)}' and the expected audience is '${appId}' or one of the Application Uris of this application with App ID '${appId}'.`,
+    ),
+  assertionExpired: (now: number, exp: number) =>
+    new InvalidGrant(
+      500133,
+      `Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token. Current time: ${new Date(now).toISOString()}, expiry time of assertion ${new Date(exp * 1000).toISOString()}.`,
+    ),
+  idTokenAssertion: () => new InvalidGrant(240002, "Input id_token cannot be used as 'urn:ietf:params:oauth:grant-type:jwt-bearer' grant."),
+  appOnlyAssertion: (appId: string) =>
+    new UnauthorizedClient(
+      7000114,
+      `Application '${appId}' is not allowed to make application on-behalf-of calls: the assertion must be a user's access token.`,
+    ),
+  requestedTokenUse: () =>
+    new InvalidRequest(
+      900144,
+      "The request body must contain the following parameter: 'requested_token_use' with the value 'on_behalf_of'.",
     ),
   pkceRequired: () =>
     new InvalidRequest(9002325, 'Proof Key for Code Exchange is required for this client (public clients and single-page applications).'),

@@ -3,7 +3,7 @@ import { ALGORITHMS, protectedHeader } from './compact-jws.js';
 import type { IssuerKeys } from './issuer-keys.js';
 
 /**
- * Validation of a Portcullis access token (a v2.0 JWT shaped like Entra's, RS256) with jose's
+ * Validation of a Portcullis access token (a v1.0 or v2.0 JWT shaped like Entra's, RS256) with jose's
  * jwtVerify: canonical compact JWS, signature by a key of the issuer's JWKS, then `iss`, `aud`,
  * `tid`, `exp` / `nbf` with a small clock skew (RFC 7519 §4.1.4–4.1.5, RFC 9068 §4). Revocation
  * is checked after this (revocation-list.ts).
@@ -25,7 +25,8 @@ export interface AccessTokenClaims extends JsonObject {
 }
 
 export interface AccessTokenRules {
-  issuer: string;
+  /** The v2.0 issuer and the v1.0 one (tokens of APIs that ask for v1.0 tokens). */
+  issuers: readonly string[];
   audiences: ReadonlySet<string>;
   tenantId: string;
   clockSkewSeconds: number;
@@ -66,7 +67,7 @@ export async function validateAccessToken(token: string, keys: IssuerKeys, rules
   try {
     ({ payload } = await jwtVerify(token, keys.getKey, {
       algorithms: ALGORITHMS,
-      issuer: rules.issuer,
+      issuer: [...rules.issuers],
       audience: [...rules.audiences],
       clockTolerance: rules.clockSkewSeconds,
       currentDate: new Date(rules.now()),

@@ -9,7 +9,7 @@ import { declaresCp1 } from './access-token.js';
  * clients get plain `invalid_token`.
  */
 export interface Refusal {
-  status: 401;
+  status: 401 | 403;
   wwwAuthenticate: string;
   body: { error: string; error_description: string };
 }
@@ -52,5 +52,16 @@ export function revokedToken(claims: AccessTokenClaims, notBefore: number, autho
       claims: Buffer.from(claimsRequest).toString('base64'),
     }),
     body: { error: 'insufficient_claims', error_description: description },
+  };
+}
+
+/** RFC 6750 §3.1: a valid token without the scope (or app role) the route needs: 403. */
+export function insufficientScope(required: { scopes?: readonly string[]; roles?: readonly string[] }): Refusal {
+  const needed = [...(required.scopes ?? []), ...(required.roles ?? [])].join(' ');
+  const description = 'The access token does not carry a scope or role this resource requires.';
+  return {
+    status: 403,
+    wwwAuthenticate: bearer({ error: 'insufficient_scope', error_description: description, scope: needed }),
+    body: { error: 'insufficient_scope', error_description: description },
   };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessTokenClaims } from './access-token.js';
 import { BodyTooLarge, MAX_SET_BYTES, readBody } from './read-body.js';
-import type { ResourceServer } from './resource-server.js';
+import type { Requirement, ResourceServer } from './resource-server.js';
 
 /**
  * Express adapters. Typed on node:http so express stays the application's dependency, not ours:
@@ -22,10 +22,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-/** Middleware: 401 with the right challenge, or `req.auth` set and next(). */
-export function expressAuthenticate(rs: ResourceServer) {
+/**
+ * Middleware: 401 with the right challenge (403 insufficient_scope when the token lacks the
+ * `required` scope or role), or `req.auth` set and next().
+ */
+export function expressAuthenticate(rs: ResourceServer, required?: Requirement) {
   return (req: RequestWithAuth, res: ServerResponse, next: Next): void => {
-    rs.authenticate(req.headers.authorization).then((outcome) => {
+    rs.authenticate(req.headers.authorization, required).then((outcome) => {
       if (outcome.ok) {
         req.auth = outcome.claims;
         next();

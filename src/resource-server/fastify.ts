@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessTokenClaims } from './access-token.js';
 import { MAX_SET_BYTES } from './read-body.js';
-import type { ResourceServer } from './resource-server.js';
+import type { Requirement, ResourceServer } from './resource-server.js';
 
 /** Fastify adapters: a preHandler hook and an encapsulated plugin for the push endpoint. */
 declare module 'fastify' {
@@ -11,10 +11,10 @@ declare module 'fastify' {
   }
 }
 
-/** preHandler: 401 with the right challenge, or `request.auth` set. */
-export function fastifyAuthenticate(rs: ResourceServer) {
+/** preHandler: 401 with the right challenge (403 without the `required` scope or role), or `request.auth` set. */
+export function fastifyAuthenticate(rs: ResourceServer, required?: Requirement) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const outcome = await rs.authenticate(request.headers.authorization);
+    const outcome = await rs.authenticate(request.headers.authorization, required);
     if (outcome.ok) {
       request.auth = outcome.claims;
       return;

@@ -3,7 +3,14 @@
  * ones within a second, learning revocations from an OpenID Shared Signals stream.
  * Guide: docs/push-revocation.md, "Protecting your API with portcullis/resource-server".
  */
-export { ResourceServer, type AuthOutcome, type PushOutcome, type PushRequest, type ResourceServerOptions } from './resource-server.js';
+export {
+  ResourceServer,
+  type AuthOutcome,
+  type PushOutcome,
+  type PushRequest,
+  type Requirement,
+  type ResourceServerOptions,
+} from './resource-server.js';
 export { declaresCp1, type AccessTokenClaims } from './access-token.js';
 export type { Refusal } from './challenge.js';
 export { expressAuthenticate, expressPushReceiver, type RequestWithAuth } from './express.js';

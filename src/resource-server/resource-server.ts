@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { validateAccessToken, type AccessTokenClaims, type AccessTokenRules } from './access-token.js';
-import { invalidToken, missingToken, revokedToken, type Refusal } from './challenge.js';
+import { insufficientScope, invalidToken, missingToken, revokedToken, type Refusal } from './challenge.js';
 import type { Fetch } from './http-json.js';
 import { fetchIssuerMetadata, fetchTransmitterMetadata, ssfConfigurationUrl, type IssuerMetadata } from './issuer-metadata.js';
 import { IssuerKeys } from './issuer-keys.js';
@@ -17,8 +17,21 @@ import { verifySecurityEventToken, type SetResult, type SetRules } from './secur
 export interface ResourceServerOptions {
   /** The token issuer, `https://{host}/{tenant id}/v2.0` (the `iss` of Portcullis tokens). */
   issuer: string;
-  /** Accepted `aud` values of access tokens. */
+  /**
+   * Your API's accepted `aud` values: its identifier URI (what v1.0 tokens carry when the client
+   * asked with it, e.g. `api://contoso-todo`) and/or its appId (v2.0 tokens always carry the
+   * appId; v1.0 ones when the client asked with `{appId}/scope`). Tokens for any other audience
+   * are refused — another API's, and Microsoft Graph's unless `allowGraphTokens` is set.
+   */
   audience: string | readonly string[];
+  /**
+   * Also accept tokens Portcullis issues for its Graph-compatible API (aud
+   * `00000003-0000-0000-c000-000000000000` or `https://graph.microsoft.com`). Off by default: a
+   * Graph token is meant for Graph, and an API that accepts it lets any app holding one for
+   * User.Read call it (https://learn.microsoft.com/entra/identity-platform/access-tokens,
+   * "validate tokens": only tokens for your API). Naming a Graph audience without this is an error.
+   */
+  allowGraphTokens?: boolean;
   /** The tenant id (`tid`); by default the issuer's first path segment. */
   tenantId?: string;
   /** Tolerated clock difference on `exp` / `nbf`, in seconds (default 60). */
@@ -56,6 +69,19 @@ export interface ResourceServerOptions {
 
 export type AuthOutcome = { ok: true; claims: AccessTokenClaims } | ({ ok: false } & Refusal);
 
+/**
+ * What a route needs of the token: a user's token must carry one of `scopes` in `scp`, an
+ * app-only token one of `roles` in `roles` (https://learn.microsoft.com/entra/identity-platform/scenario-protected-web-api-verification-scope-app-roles).
+ * Without `scopes`, user tokens are refused; without `roles`, app-only tokens are.
+ */
+export interface Requirement {
+  scopes?: readonly string[];
+  roles?: readonly string[];
+}
+
+/** Microsoft Graph's audiences in Portcullis tokens (appId and resource URI). */
+const GRAPH_AUDIENCES: readonly string[] = ['00000003-0000-0000-c000-000000000000', 'https://graph.microsoft.com'];
+
 export interface PushRequest {
   contentType: string | undefined;
   authorization: string | undefined;
@@ -80,6 +106,16 @@ function tenantOf(issuer: string): string {
   const segment = new URL(issuer).pathname.split('/').filter(Boolean)[0];
   if (!segment) throw new Error(`cannot tell the tenant from issuer ${issuer}; pass tenantId`);
   return segment;
+}
+
+/** A user token (`scp`) needs one of the scopes; an app-only token (`roles`, no `scp`) one of the roles. */
+function meets(claims: AccessTokenClaims, required: Requirement): boolean {
+  if (typeof claims.scp === 'string') {
+    const held = new Set(claims.scp.split(' '));
+    return (required.scopes ?? []).some((s) => held.has(s));
+  }
+  const roles = Array.isArray(claims.roles) ? claims.roles : [];
+  return (required.roles ?? []).some((r) => roles.includes(r));
 }
 
 export class ResourceServer implements SetSink {
@@ -110,9 +146,15 @@ export class ResourceServer implements SetSink {
       });
     const tokenKeys = await keysAt(metadata.jwksUri);
     const tenantId = options.tenantId ?? tenantOf(options.issuer);
+    const audiences = asSet(options.audience);
+    const namesGraph = [...audiences].some((a) => GRAPH_AUDIENCES.includes(a.replace(/\/+$/, '').toLowerCase()));
+    if (namesGraph && !options.allowGraphTokens) {
+      throw new Error('audience names Microsoft Graph: set allowGraphTokens: true to accept Graph tokens, or use your API’s own audience');
+    }
     const tokenRules: AccessTokenRules = {
-      issuer: metadata.issuer,
-      audiences: asSet(options.audience),
+      // v1.0 tokens (an API with requestedAccessTokenVersion null or 1) carry the issuer without `v2.0`.
+      issuers: [metadata.issuer, metadata.issuer.replace(/v2\.0\/?$/, '')],
+      audiences: options.allowGraphTokens ? new Set([...audiences, ...GRAPH_AUDIENCES]) : audiences,
       tenantId,
       clockSkewSeconds: options.clockSkewSeconds ?? 60,
       now,
@@ -136,8 +178,11 @@ export class ResourceServer implements SetSink {
     return new ResourceServer(options, metadata, tokenKeys, tokenRules, setKeys, setRules, revocations, journal);
   }
 
-  /** Checks the request's Authorization header; the outcome says what to answer if it fails. */
-  async authenticate(authorization: string | undefined): Promise<AuthOutcome> {
+  /**
+   * Checks the request's Authorization header (and, with `required`, the token's scopes or
+   * roles); the outcome says what to answer if it fails.
+   */
+  async authenticate(authorization: string | undefined, required?: Requirement): Promise<AuthOutcome> {
     // RFC 6750 §2.1: `Bearer` is case-insensitive, one token, no other scheme.
     const match = typeof authorization === 'string' ? /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization) : null;
     if (!match) {
@@ -152,6 +197,7 @@ export class ResourceServer implements SetSink {
     if (!result.ok) return { ok: false, ...invalidToken(result.description) };
     const refusedUntil = this.revocations.refusedUntil(result.claims);
     if (refusedUntil !== null) return { ok: false, ...revokedToken(result.claims, refusedUntil, this.metadata.authorizationEndpoint) };
+    if (required && !meets(result.claims, required)) return { ok: false, ...insufficientScope(required) };
     return result;
   }
 

@@ -140,6 +140,7 @@ describe('key rotation with cached JWKS (SQLite, ManualClock)', () => {
         const rs = await ResourceServer.create({
           issuer,
           audience: GRAPH_RESOURCE_APP_ID,
+          allowGraphTokens: true,
           now: () => clock.now(),
           jwks: { minRefetchIntervalMs: 30 * DAY_MS, maxAgeMs: 30 * DAY_MS },
         });

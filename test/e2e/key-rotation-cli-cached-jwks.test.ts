@@ -49,7 +49,12 @@ describe('keys rotate with a verifier holding a cached JWKS', () => {
     });
     const verify = (token: string) => jwtVerify(token, jwks, { issuer, audience: GRAPH_RESOURCE_APP_ID, algorithms: ['RS256'] });
     await verify(delegatedToken(h, 'alice', ['User.Read']));
-    rs = await ResourceServer.create({ issuer, audience: GRAPH_RESOURCE_APP_ID, jwks: { minRefetchIntervalMs: DAY_MS, maxAgeMs: DAY_MS } });
+    rs = await ResourceServer.create({
+      issuer,
+      audience: GRAPH_RESOURCE_APP_ID,
+      allowGraphTokens: true,
+      jwks: { minRefetchIntervalMs: DAY_MS, maxAgeMs: DAY_MS },
+    });
     assert.ok((await rs.authenticate(`Bearer ${delegatedToken(h, 'alice', ['User.Read'])}`)).ok);
     const fetched = proxy.count(JWKS_PATH);
     assert.equal(fetched, 2, 'one JWKS fetch by each verifier');

@@ -100,7 +100,7 @@ describe('authorize: errors after validation go back to the client', () => {
   });
   test('unknown scopes, unconsented permissions, unknown resources, bad prompt and response types', async () => {
     assert.equal((await errorOf({ scope: 'openid Nope.Nope' })).get('error'), 'invalid_scope');
-    assert.equal((await errorOf({ scope: 'https://evil.test/User.Read' })).get('error'), 'invalid_scope');
+    assert.equal((await errorOf({ scope: 'https://evil.test/User.Read' })).get('error'), 'invalid_resource');
     assert.equal((await errorOf({ prompt: 'sometimes' })).get('error'), 'invalid_request');
     assert.equal((await errorOf({ extra: { response_type: 'token' } })).get('error'), 'unsupported_response_type');
     const h2 = await makeHarness();

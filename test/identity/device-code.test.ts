@@ -3,21 +3,23 @@ import { after, before, test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { revokeUserSessions } from '../../src/core/revocation.js';
 import { CookieJar, hiddenField, refresh, tokenRequest } from '../helpers/browser-flow.js';
+import { API, registerApis } from '../helpers/api-apps.js';
 import { APP, PASSWORD, TENANT_ID, makeHarness, type Harness } from '../helpers/harness.js';
 
 const clock = new ManualClock(Date.now());
 let h: Harness;
 before(async () => {
   h = await makeHarness({ clock });
+  await registerApis(h.store);
 });
 after(async () => h.close());
 
-async function startDeviceFlow(clientId: string = APP.publicClient) {
+async function startDeviceFlow(clientId: string = APP.publicClient, scope = 'openid offline_access User.RevokeSessions.All') {
   const res = await h.app.http.inject({
     method: 'POST',
     url: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ client_id: clientId, scope: 'openid offline_access User.RevokeSessions.All' }).toString(),
+    payload: new URLSearchParams({ client_id: clientId, scope }).toString(),
   });
   return { status: res.statusCode, body: res.json() as Record<string, string | number> };
 }
@@ -131,4 +133,17 @@ test('device code flow with CAE: cp1 declared on the poll (as MSAL does) is kept
   assert.deepEqual(xmsCc(approved.body.access_token), ['cp1']);
   const refreshed = await refresh(h, String(approved.body.refresh_token));
   assert.deepEqual(xmsCc(refreshed.body.access_token), ['cp1'], 'a refresh without claims keeps it');
+});
+
+test("a device code for an API's scope: the token is for that API (docs/your-app.md)", async () => {
+  const start = await startDeviceFlow(APP.publicClient, `openid ${API.v1Uri}/access_as_user`);
+  assert.equal(start.status, 200, JSON.stringify(start.body));
+  assert.match(await userEntersCode(String(start.body.user_code), 'approve', 'bob@contoso.test'), /You have signed in/);
+  clock.advance(5000);
+  const ok = await poll(String(start.body.device_code));
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  const at = JSON.parse(Buffer.from(String(ok.body.access_token).split('.')[1]!, 'base64url').toString());
+  assert.equal(at.aud, API.v1Uri);
+  assert.equal(at.scp, 'access_as_user');
+  assert.equal(ok.body.scope, `openid ${API.v1Uri}/access_as_user`);
 });

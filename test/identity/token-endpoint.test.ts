@@ -306,7 +306,7 @@ describe('client_credentials grant', () => {
         scope: 'https://evil.test/.default',
       }),
       400,
-      'invalid_scope',
+      'invalid_resource',
       500011,
     );
   });

@@ -25,7 +25,13 @@ describe('resource server: access tokens', () => {
   };
   const servers: ResourceServer[] = [];
   const rsWith = async (options: Partial<ResourceServerOptions> = {}) => {
-    const rs = await ResourceServer.create({ issuer, audience: GRAPH_RESOURCE_APP_ID, fetch: countingFetch, ...options });
+    const rs = await ResourceServer.create({
+      issuer,
+      audience: GRAPH_RESOURCE_APP_ID,
+      allowGraphTokens: true,
+      fetch: countingFetch,
+      ...options,
+    });
     servers.push(rs);
     return rs;
   };
@@ -143,12 +149,33 @@ describe('resource server: access tokens', () => {
     await refused(rs, signed({ iss: `${h.url}/other/v2.0` }), /another issuer/);
     await refused(rs, signed({ aud: 'api://someone-else' }), /another audience/);
     await refused(rs, signed({ tid: '00000000-0000-0000-0000-000000000000' }), /another tenant/);
-    const apiAudience = await rsWith({ audience: ['api://contoso-api', 'api://other'] });
+    const apiAudience = await rsWith({ audience: ['api://contoso-api', 'api://other'], allowGraphTokens: false });
     assert.ok(
       (await apiAudience.authenticate(bearer(signed({ aud: ['x', 'api://contoso-api'] })))).ok,
       'an aud array naming us is accepted',
     );
     await refused(apiAudience, signed(), /another audience/);
+  });
+
+  test("your API's audience: Graph tokens refused unless allowGraphTokens, v1.0 issuer accepted, 403 without the required scope or role", async () => {
+    await assert.rejects(rsWith({ allowGraphTokens: false }), /audience names Microsoft Graph: set allowGraphTokens/);
+    const api = await rsWith({ audience: ['api://contoso-api', 'b1b2c3d4-0000-4000-8000-0000000000a1'], allowGraphTokens: false });
+    await refused(api, signed(), /another audience/);
+    await refused(api, signed({ aud: 'https://graph.microsoft.com' }), /another audience/);
+    const v1 = signed({ aud: 'api://contoso-api', iss: issuer.replace(/v2\.0$/, ''), ver: '1.0', scp: 'access_as_user' });
+    assert.ok((await api.authenticate(bearer(v1))).ok, 'a v1.0 token (issuer without v2.0) for the identifier URI');
+    const v2 = signed({ aud: 'b1b2c3d4-0000-4000-8000-0000000000a1', scp: 'access_as_user' });
+    assert.ok((await api.authenticate(bearer(v2), { scopes: ['access_as_user'] })).ok, 'a v2.0 token for the appId with the scope');
+    const other = await api.authenticate(bearer(v2), { scopes: ['Todo.Write'] });
+    assert.equal(other.ok, false);
+    if (!other.ok) {
+      assert.equal(other.status, 403);
+      assert.match(other.wwwAuthenticate, /^Bearer error="insufficient_scope", .*scope="Todo.Write"$/);
+    }
+    const appOnly = signed({ aud: 'api://contoso-api', scp: undefined, roles: ['Todo.Read.All'], idtyp: 'app' });
+    assert.ok((await api.authenticate(bearer(appOnly), { roles: ['Todo.Read.All'] })).ok, 'an app-only token with the role');
+    assert.equal((await api.authenticate(bearer(appOnly), { scopes: ['access_as_user'] })).ok, false, 'no role required: app-only refused');
+    assert.equal((await api.authenticate(bearer(v2), { roles: ['Todo.Read.All'] })).ok, false, 'no scope required: user tokens refused');
   });
 
   test('exp and nbf with the clock skew; iat is required', async () => {

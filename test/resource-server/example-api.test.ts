@@ -19,7 +19,14 @@ import { generateSigningKey } from '../../src/crypto/jwt.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/store.js';
 import { clientCredentialsFor } from '../../src/resource-server/index.js';
-import { startExample, type ExampleSettings, type RunningExample } from '../../examples/resource-server-express/main.js';
+import {
+  DEFAULT_IDENTIFIER_URI,
+  startExample,
+  type ExampleSettings,
+  type RunningExample,
+} from '../../examples/resource-server-express/main.js';
+import { registerExampleApi } from '../../examples/resource-server-express/register-api.js';
+import { application } from '../helpers/harness.js';
 import { freePort } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 import { ssfTestConfig } from '../ssf/ssf-helpers.js';
@@ -35,6 +42,17 @@ const ALICE = seedJson.users[0]!;
 const CLIENT_APP = seedJson.applications.find((a) => !a.applicationPermissions)!.appId;
 const API_APP = seedJson.applications.find((a) => a.applicationPermissions?.includes('SharedSignals.ReadWrite.All'))!;
 
+const OTHER_API = '9a8b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c20';
+const scopeTemplate = {
+  id: '9a8b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c21',
+  type: 'User' as const,
+  isEnabled: true,
+  adminConsentDisplayName: 'x',
+  adminConsentDescription: 'x',
+  userConsentDisplayName: null,
+  userConsentDescription: null,
+};
+
 /** Within this long after the revoke answered, the example API must answer 401. */
 const REFUSAL_BOUND_MS = 1000;
 
@@ -49,6 +67,23 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     dir = mkdtempSync(join(tmpdir(), 'portcullis-rs-example-'));
     store = openSqliteStore(join(dir, 'portcullis.db'), Date.now());
     await applySeed(store, parseSeed(seedJson), systemClock);
+    // As the README: the API's identifier URI, scope and consent (register-api.ts).
+    await registerExampleApi(store);
+    // Another API the client may call: its tokens are not the example API's.
+    await store.applications.upsert(
+      application({
+        tenantId: TENANT,
+        appId: OTHER_API,
+        displayName: 'Another API',
+        identifierUris: ['api://another-api'],
+        api: { requestedAccessTokenVersion: null, oauth2PermissionScopes: [{ ...scopeTemplate, value: 'access_as_user' }] },
+      }),
+    );
+    const client = (await store.applications.findByAppId(TENANT, CLIENT_APP))!;
+    await store.applications.upsert({
+      ...client,
+      resourceGrants: [...(client.resourceGrants ?? []), { resourceAppId: OTHER_API, scopes: ['access_as_user'], appRoleIds: [] }],
+    });
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     const config = makeAppConfig({ publicUrl: origin, logLevel: 'silent', ssf: ssfTestConfig() });
@@ -71,7 +106,7 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
       issuer: `${origin}/${TENANT}/v2.0`,
       clientId: API_APP.appId,
       clientSecret: API_APP.passwordCredentials![0]!.secretText,
-      audience: '00000003-0000-0000-c000-000000000000',
+      audience: [DEFAULT_IDENTIFIER_URI, API_APP.appId],
       delivery,
       host: '127.0.0.1',
       port,
@@ -86,8 +121,8 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     return r;
   };
 
-  /** Alice signs in as the README shows (password grant of the example's public client). */
-  async function signIn(): Promise<string> {
+  /** Alice signs in as the README shows (password grant of the example's public client), for the example API. */
+  async function signIn(scope = `${DEFAULT_IDENTIFIER_URI}/access_as_user`): Promise<string> {
     const res = await fetch(`${origin}/${TENANT}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -96,7 +131,7 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
         client_id: CLIENT_APP,
         username: ALICE.userPrincipalName,
         password: ALICE.password,
-        scope: 'User.Read User.ReadWrite',
+        scope,
       }),
     });
     const body = (await res.json()) as { access_token?: string };
@@ -107,8 +142,9 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
   const profile = (api: RunningExample, token: string) =>
     fetch(`${api.url}/api/profile`, { headers: { authorization: `Bearer ${token}` } });
 
-  /** Alice signs out everywhere; resolves when the revoke has answered. */
-  async function revokeAlice(token: string): Promise<number> {
+  /** Alice signs out everywhere (with a Graph token); resolves when the revoke has answered. */
+  async function revokeAlice(): Promise<number> {
+    const token = await signIn('User.Read User.ReadWrite');
     const res = await fetch(`${origin}/v1.0/me/revokeSignInSessions`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200, await res.text());
     return Date.now();
@@ -136,11 +172,11 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     const ok = await profile(api, token);
     assert.equal(ok.status, 200, `${label}: a fresh token is accepted`);
     const body = (await ok.json()) as { oid: string; scopes: string[] };
-    assert.ok(body.scopes.includes('User.Read'));
+    assert.deepEqual(body.scopes, ['access_as_user']);
 
     // Tokens of the revoke's own second are refused anyway; start from an older one.
     await nextSecond(Date.now());
-    const answered = await revokeAlice(token);
+    const answered = await revokeAlice();
     const ms = await msUntilRefused(api, token, answered);
     assert.ok(ms < REFUSAL_BOUND_MS, `${label}: refused ${ms} ms after the revoke answered (bound ${REFUSAL_BOUND_MS} ms)`);
     const refused = await profile(api, token);
@@ -192,7 +228,7 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     const first = await start(s);
     const acknowledgedBefore = await signIn();
     await nextSecond(Date.now());
-    const answered = await revokeAlice(acknowledgedBefore);
+    const answered = await revokeAlice();
     assert.ok((await msUntilRefused(first, acknowledgedBefore, answered)) < REFUSAL_BOUND_MS);
     await first.close();
 
@@ -200,7 +236,7 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     const whileDown = await signIn();
     await nextSecond(Date.now());
     const heldBefore = (await store.ssf.pending(first.stream.streamId, 100)).sets.length;
-    await revokeAlice(whileDown);
+    await revokeAlice();
     // The SET reaches the poll queue through the outbox, after the revoke's answer: wait until the
     // transmitter holds it, so the drain on start-up (what this test checks) has it to fetch.
     await waitFor(
@@ -254,6 +290,47 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
     const resetAt = await patchAlice({ passwordProfile: { password: ALICE.password, forceChangePasswordNextSignIn: false } });
     const resetMs = await msUntilRefused(api, beforeReset, resetAt);
     assert.ok(resetMs < REFUSAL_BOUND_MS, `password reset: refused after ${resetMs} ms`);
+  });
+
+  test("the API accepts only its own tokens: a Graph token and another API's token get 401", async () => {
+    const api = await start(await settings('audience', 'push'));
+    assert.equal((await profile(api, await signIn())).status, 200);
+    const graph = await profile(api, await signIn('User.Read'));
+    assert.equal(graph.status, 401);
+    assert.match(graph.headers.get('www-authenticate') ?? '', /another audience/);
+    const other = await profile(api, await signIn('api://another-api/access_as_user'));
+    assert.equal(other.status, 401);
+    assert.match(other.headers.get('www-authenticate') ?? '', /another audience/);
+  });
+
+  test('on-behalf-of from the API to Graph works, and dies with the revoke', async () => {
+    const api = await start(await settings('obo', 'push'));
+    const token = await signIn();
+    const graphMe = () => fetch(`${api.url}/api/graph-me`, { headers: { authorization: `Bearer ${token}` } });
+    const ok = await graphMe();
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { userPrincipalName: string }).userPrincipalName, ALICE.userPrincipalName);
+
+    await nextSecond(Date.now());
+    const answered = await revokeAlice();
+    assert.ok((await msUntilRefused(api, token, answered)) < REFUSAL_BOUND_MS);
+    assert.equal((await graphMe()).status, 401, 'the middleware refuses the revoked token before any exchange');
+    // Portcullis refuses the exchange itself too (an API without the middleware's revocation feed).
+    const exchange = await fetch(`${origin}/${TENANT}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        client_id: API_APP.appId,
+        client_secret: API_APP.passwordCredentials![0]!.secretText,
+        assertion: token,
+        scope: 'https://graph.microsoft.com/User.Read',
+        requested_token_use: 'on_behalf_of',
+      }),
+    });
+    const refused = (await exchange.json()) as { error: string; error_codes: number[] };
+    assert.equal(exchange.status, 400);
+    assert.deepEqual([refused.error, refused.error_codes], ['invalid_grant', [50173]]);
   });
 
   /** SSF 1.0 §8.1.4.2: ask the transmitter for a verification SET carrying `state`. */

@@ -55,6 +55,7 @@ describe('resource server: security events', () => {
     const rs = await ResourceServer.create({
       issuer,
       audience: GRAPH_RESOURCE_APP_ID,
+      allowGraphTokens: true,
       events: { audience: t.audience, transmitterConfigurationUrl: t.configurationUrl, pushAuthorization: PUSH_AUTH },
       ...options,
     });

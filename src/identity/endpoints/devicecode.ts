@@ -21,7 +21,7 @@ export function registerDeviceCode(http: FastifyInstance, services: Services): v
     const app = await findClient(services, params.require('client_id'));
     // Entra requires "allow public client flows" for the device code flow.
     if (!app.allowPublicClientFlows) throw AADSTS.publicFlowsDisabled();
-    const scopes = parseDelegatedScopes(params.require('scope'), app, services.config.publicUrl, services.tenant.domain);
+    const scopes = await parseDelegatedScopes(params.require('scope'), { services, app });
     // MSAL sends `claims` here and again on every poll; the poll's capabilities start the grant
     // (src/identity/grants/device-code.ts). Validated here too, so a bad request fails at once.
     parseClaimsRequest(params.get('claims'));

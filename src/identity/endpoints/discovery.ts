@@ -62,6 +62,7 @@ export function registerDiscovery(http: FastifyInstance, services: Services): vo
           'password',
           'urn:ietf:params:oauth:grant-type:device_code',
           'device_code',
+          'urn:ietf:params:oauth:grant-type:jwt-bearer',
         ],
         code_challenge_methods_supported: ['S256'],
         claims_supported: [

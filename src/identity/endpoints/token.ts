@@ -6,6 +6,7 @@ import type { GrantHandler } from '../grant-context.js';
 import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { clientCredentialsGrant } from '../grants/client-credentials.js';
 import { deviceCodeGrant } from '../grants/device-code.js';
+import { onBehalfOfGrant } from '../grants/on-behalf-of.js';
 import { passwordGrant } from '../grants/password.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { AADSTS, OAuthError } from '../oauth-errors.js';
@@ -16,7 +17,7 @@ import { registerTokenCors } from '../token-cors.js';
 import { StoreUnavailableError } from '../../store/store.js';
 
 const GRANTS: ReadonlyMap<string, GrantHandler> = new Map([
-  ...[authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant].map(
+  ...[authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant, passwordGrant, onBehalfOfGrant].map(
     (g) => [g.grantType, g] as const,
   ),
   // Entra's v2 endpoint also takes the short name, and MSAL sends it (GrantType.DEVICE_CODE_GRANT).

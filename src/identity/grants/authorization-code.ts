@@ -42,7 +42,7 @@ export const authorizationCodeGrant: GrantHandler = {
       if (!verifierMatches(verifier, c.codeChallenge)) throw AADSTS.pkceMismatch();
     }
 
-    const scopes = parseDelegatedScopes(c.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
+    const scopes = await parseDelegatedScopes(c.scopes.join(' '), { services, app: client.app });
     // Declared on /authorize, on this request, or both (MSAL sends them on both, https://learn.microsoft.com/entra/identity-platform/claims-challenge).
     const clientCapabilities = mergeCapabilities(c.clientCapabilities, claims.clientCapabilities);
     const refreshToken = await startGrant(services, {

@@ -54,7 +54,7 @@ export const deviceCodeGrant: GrantHandler = {
     }
     const d = polled.record;
     if (d.clientId !== client.app.appId) throw AADSTS.wrongClient();
-    const scopes = parseDelegatedScopes(d.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
+    const scopes = await parseDelegatedScopes(d.scopes.join(' '), { services, app: client.app });
     const authTime = d.authTime ?? now;
     const clientCapabilities = mergeCapabilities([], claims.clientCapabilities);
     const refreshToken = await startGrant(services, {

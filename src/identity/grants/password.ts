@@ -21,7 +21,7 @@ export const passwordGrant: GrantHandler = {
     const password = params.require('password');
     const client = await authenticateClient(req, params, services, secretCache);
     if (!client.app.allowPublicClientFlows && !client.authenticated) throw AADSTS.publicFlowsDisabled();
-    const scopes = parseDelegatedScopes(params.get('scope'), client.app, services.config.publicUrl, services.tenant.domain);
+    const scopes = await parseDelegatedScopes(params.get('scope'), { services, app: client.app });
     // The same answer for an unknown user and a wrong password, so accounts cannot be probed.
     const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
     if (!checked.ok) {

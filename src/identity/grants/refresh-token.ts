@@ -26,8 +26,7 @@ export const refreshTokenGrant: GrantHandler = {
     // The client may narrow or re-state the scopes (MSAL re-sends them); check consent first so
     // a bad request does not consume the token.
     const requested = params.get('scope');
-    const scopes =
-      requested === undefined ? null : parseDelegatedScopes(requested, client.app, services.config.publicUrl, services.tenant.domain);
+    const scopes = requested === undefined ? null : await parseDelegatedScopes(requested, { services, app: client.app });
 
     let nextToken = '';
     const origin = requestOrigin(req);
@@ -69,8 +68,7 @@ export const refreshTokenGrant: GrantHandler = {
     }
     // Non-interactive sign-in: buffered in memory, written later in a batch (core/sign-in-recorder.ts).
     services.signIns.record(signInEntry(req, services, { user: rotated.user, app: client.app, how: 'refresh', error: null }));
-    const granted =
-      scopes ?? parseDelegatedScopes(rotated.grant.scopes.join(' '), client.app, services.config.publicUrl, services.tenant.domain);
+    const granted = scopes ?? (await parseDelegatedScopes(rotated.grant.scopes.join(' '), { services, app: client.app }));
     return delegatedResponse(services, {
       user: rotated.user,
       app: client.app,
