@@ -7,8 +7,11 @@
  *  - the shipped command: `node dist/cli/main.js serve --seed FILE` spawn -> "Portcullis ready",
  *    interleaved with the same start without --seed; the difference is what the seed costs.
  * Every restart must run no argon2 (docs/seed-file.md).
- * Usage: npm run bench:b6 -- [--users n] [--restarts n] [--data DIR]
+ * Usage: npm run bench:b6 -- [--users n] [--restarts n] [--data DIR] [--postgres URL]
  *   --data DIR: keep the store in DIR; a DIR that already holds it skips the first apply.
+ *   --postgres URL: the store is a new database on that server (postgres://user@host:port/db,
+ *     the database named in it is only where CREATE DATABASE runs), dropped at the end; serve
+ *     gets --database-url.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +20,10 @@ import { join } from 'node:path';
 import { seedProgressLine } from '../src/cli/seed-report.js';
 import { systemClock } from '../src/clock.js';
 import { applySeed, parseSeed } from '../src/core/seed.js';
+import { openPostgresStore } from '../src/store/postgres/open.js';
 import { openSqliteStore } from '../src/store/sqlite/open.js';
+import type { Store } from '../src/store/store.js';
+import pg from 'pg';
 import { machine, numberOption, stringOption, writeResult } from './lib/common.js';
 import { ROOT, requireBuild, stopProcess } from './lib/processes.js';
 
@@ -25,6 +31,25 @@ const argv = process.argv.slice(2);
 const users = numberOption(argv, 'users', 10_000);
 const restarts = numberOption(argv, 'restarts', 5);
 const keep = stringOption(argv, 'data', '');
+const postgresServer = stringOption(argv, 'postgres', '');
+/** The bench's own database on that server: postgres://…/portcullis_b6_<random>. */
+const postgresUrl = postgresServer
+  ? Object.assign(new URL(postgresServer), { pathname: `/portcullis_b6_${Math.random().toString(36).slice(2, 10)}` }).toString()
+  : '';
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresServer });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+const databaseName = postgresUrl ? new URL(postgresUrl).pathname.slice(1) : '';
+if (postgresUrl) await adminQuery(`CREATE DATABASE ${databaseName}`);
+const openStore = (): Promise<Store> =>
+  postgresUrl ? openPostgresStore({ url: postgresUrl }, systemClock.now()) : Promise.resolve(openSqliteStore(file, systemClock.now()));
 const dir = keep || mkdtempSync(join(tmpdir(), 'portcullis-b6-'));
 mkdirSync(dir, { recursive: true });
 const file = join(dir, 'portcullis.db');
@@ -41,9 +66,10 @@ const seedText = JSON.stringify({
   applications: [{ appId: '6a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', displayName: 'App', web: { redirectUris: ['https://app.big.test/cb'] } }],
 });
 
-/** spawn -> "Portcullis ready" of the built command on the data directory; the seed line, if any. */
+/** spawn -> "Portcullis ready" of the built command on the data directory; the seed's summary line (not a progress line), if any. */
 function timeServe(withSeed: boolean): Promise<{ ms: number; seedLine: string }> {
   const args = [join(ROOT, 'dist/cli/main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--log-level', 'silent'];
+  if (postgresUrl) args.push('--database-url', postgresUrl);
   if (withSeed) args.push('--seed', seedFile);
   return new Promise((resolve, reject) => {
     const t = performance.now();
@@ -54,7 +80,7 @@ function timeServe(withSeed: boolean): Promise<{ ms: number; seedLine: string }>
       out += d.toString();
       if (out.includes('Portcullis ready')) {
         const ms = Math.round(performance.now() - t);
-        void stopProcess(proc).then(() => resolve({ ms, seedLine: /^Seed '.*$/m.exec(out)?.[0] ?? '' }));
+        void stopProcess(proc).then(() => resolve({ ms, seedLine: /^Seed '.*\bcreated\b.*$/m.exec(out)?.[0] ?? '' }));
       }
     });
     proc.once('exit', (code) => {
@@ -68,7 +94,7 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
 /** One start's seed work: open, parse the file's text, apply. */
 async function start(progress: boolean): Promise<{ ms: number; argon2: number; created: number; unchanged: number }> {
   const t = performance.now();
-  const store = openSqliteStore(file, systemClock.now());
+  const store = await openStore();
   try {
     const r = await applySeed(
       store,
@@ -84,7 +110,7 @@ async function start(progress: boolean): Promise<{ ms: number; argon2: number; c
 
 try {
   let first: Awaited<ReturnType<typeof start>> | null = null;
-  if (!existsSync(file)) {
+  if (postgresUrl || !existsSync(file)) {
     process.stderr.write(`B6: first apply of ${users} users (argon2id for each)\n`);
     first = await start(true);
     process.stderr.write(`B6: first apply ${first.ms} ms, ${first.argon2} argon2, ${first.created} created\n`);
@@ -110,6 +136,7 @@ try {
   }
   const result = {
     machine: machine(),
+    store: postgresUrl ? 'postgres' : 'sqlite',
     users,
     firstApply: first,
     restartMs,
@@ -121,7 +148,8 @@ try {
   process.stderr.write(
     `B6: serve restart medians: ${result.seedCostOnRestartMedianMs} ms for the seed (${median(serveWithSeedMs)} with, ${median(serveWithoutSeedMs)} without)\n`,
   );
-  process.stderr.write(`B6: wrote ${writeResult('b6-big-seed', result)}\n`);
+  process.stderr.write(`B6: wrote ${writeResult(postgresUrl ? 'b6-big-seed-postgres' : 'b6-big-seed', result)}\n`);
 } finally {
   if (!keep) rmSync(dir, { recursive: true, force: true });
+  if (postgresUrl) await adminQuery(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
 }

@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
 import type { AppConfig } from './config.js';
+import { NO_SCHEMA_COMPILERS } from './http/no-schema-compilers.js';
 import { AttemptLimiter } from './core/attempt-limiter.js';
 import { KeyRing } from './core/key-ring.js';
 import { keyRetentionMs } from './core/key-rotation.js';
@@ -64,6 +65,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     ...(opts.https ? { https: opts.https } : {}),
     // A userPrincipalName may be 113 characters and more when percent-encoded.
     routerOptions: { maxParamLength: 1024 },
+    schemaController: NO_SCHEMA_COMPILERS,
     // The router rejects bad percent-encoding before any plugin runs; keep each surface's envelope.
     frameworkErrors: (error, req, reply) => {
       if (graphErrors?.(error, req, reply)) return;

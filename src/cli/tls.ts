@@ -103,6 +103,18 @@ async function usablePair(dir: string, now: number): Promise<TlsMaterial | null>
   }
 }
 
+/** rename(from, to), false when `to` is a non-empty directory already (another server's pair). */
+async function renameUnlessTaken(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
 /**
  * Returns `dir`/{cert.pem,key.pem}, creating them on first use and again only when the stored
  * certificate has expired or is unreadable. A data directory's own certificate from before the
@@ -129,17 +141,22 @@ export async function selfSignedTls(dir: string, now: number = Date.now(), legac
       await rm(staging, { recursive: true, force: true });
       return meanwhile;
     }
-    // An expired or damaged pair goes first (rename does not replace a non-empty directory).
-    await rm(dir, { recursive: true, force: true });
-    try {
-      await rename(staging, dir);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
-      await rm(staging, { recursive: true, force: true });
+    // rename does not replace a non-empty directory: the first server's pair stays, and the
+    // others use it. Only a pair that is not usable (expired, damaged) is removed, then replaced;
+    // removing before trying would delete a pair another server had just put in place.
+    if (!(await renameUnlessTaken(staging, dir))) {
       const theirs = await usablePair(dir, now);
-      if (theirs) return theirs;
-      throw e;
+      if (theirs) {
+        await rm(staging, { recursive: true, force: true });
+        return theirs;
+      }
+      await rm(dir, { recursive: true, force: true });
+      if (!(await renameUnlessTaken(staging, dir))) {
+        await rm(staging, { recursive: true, force: true });
+        const winner = await usablePair(dir, now);
+        if (winner) return winner;
+        throw new Error('another server replaced the certificate with one that cannot be read');
+      }
     }
     const made = await usablePair(dir, now);
     if (!made) throw new Error('the new certificate could not be read back');

@@ -7,7 +7,7 @@
  * since is left as the store has it — whatever an administrator changed at runtime (a password
  * reset, a disable) stays — and costs no argon2. A property the file changed is applied.
  */
-import { hashSecret, verifySecret } from '../crypto/passwords.js';
+import { verifySecret, type SecretHasher } from '../crypto/passwords.js';
 import type { SeedEntryRecord, Store } from '../store/store.js';
 import type { SeedResult } from './seed-outcome.js';
 import { newSeedDigestKey, propertyDigest } from './seed-digest.js';
@@ -20,6 +20,8 @@ export interface ApplyContext {
   digestKey: string;
   records: Map<string, SeedEntryRecord>;
   result: SeedResult;
+  /** crypto/passwords.ts hashSecret, unless the caller gave a memo of it (applySeed's options). */
+  hashSecret: SecretHasher;
 }
 
 type Kind = SeedEntryRecord['kind'];
@@ -63,7 +65,7 @@ export async function forgetRemoved(ctx: ApplyContext, kind: Kind, keys: Readonl
 /** argon2, counted: the count is what shows that an unchanged entry costs none. */
 export function countedHash(ctx: ApplyContext, plain: string): Promise<string> {
   ctx.result.argon2++;
-  return hashSecret(plain);
+  return ctx.hashSecret(plain);
 }
 
 export function countedVerify(ctx: ApplyContext, stored: string, plain: string): Promise<boolean> {

@@ -220,7 +220,7 @@ export async function applySeedUsers(
   seed: Seed,
   tick: ProgressTick,
 ): Promise<void> {
-  const deps: UserManagementDeps = { store: ctx.store, clock, tenant };
+  const deps: UserManagementDeps = { store: ctx.store, clock, tenant, hashSecret: ctx.hashSecret };
   const users = await trackedUsers(ctx);
   for (const [i, u] of seed.users.entries()) {
     await applyUser(ctx, deps, users, u, `users[${i}]`);

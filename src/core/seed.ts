@@ -13,6 +13,7 @@
  * demo-seed.ts        the demo tenant of a first `serve` without a seed file
  */
 import type { Clock } from '../clock.js';
+import { hashSecret, type SecretHasher } from '../crypto/passwords.js';
 import type { Store } from '../store/store.js';
 import type { Tenant } from './model.js';
 import { applySeedApplications } from './seed-applications.js';
@@ -55,6 +56,11 @@ async function applyTenant(ctx: ApplyContext, seed: Seed): Promise<Tenant> {
   return updated;
 }
 
+export interface ApplySeedOptions extends SeedProgressOptions {
+  /** How passwords and client secrets are hashed; default argon2id. The test kit passes a memo of the same hashes. */
+  hashSecret?: SecretHasher;
+}
+
 /**
  * Brings the store in line with what the file changed since it was last applied
  * (seed-tracking.ts). Counts cover the tenant, users and applications. Users and applications
@@ -62,10 +68,11 @@ async function applyTenant(ctx: ApplyContext, seed: Seed): Promise<Tenant> {
  * them, become exactly those the file lists. `options.onProgress` hears how far the users are on
  * big seeds (seed-progress.ts).
  */
-export async function applySeed(store: Store, seed: Seed, clock: Clock, options: SeedProgressOptions = {}): Promise<SeedResult> {
+export async function applySeed(store: Store, seed: Seed, clock: Clock, options: ApplySeedOptions = {}): Promise<SeedResult> {
   const now = clock.now();
   const result = emptySeedResult();
-  const ctx: ApplyContext = { store, tenantId: seed.tenant.id, now, result, ...(await loadTracking(store, now)) };
+  const tracking = await loadTracking(store, now);
+  const ctx: ApplyContext = { store, tenantId: seed.tenant.id, now, result, hashSecret: options.hashSecret ?? hashSecret, ...tracking };
   const tenant = await applyTenant(ctx, seed);
   await applySeedUsers(ctx, tenant, clock, seed, progressTicker(seed.users.length, options));
   await applySeedApplications(ctx, seed);

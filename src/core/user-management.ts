@@ -7,7 +7,7 @@
  * like revokeSignInSessions (docs/revocation-model.md: a password reset revokes like a revoke).
  */
 import type { Clock } from '../clock.js';
-import { hashSecret } from '../crypto/passwords.js';
+import { hashSecret, type SecretHasher } from '../crypto/passwords.js';
 import { newGuid } from '../crypto/random.js';
 import { ConflictError, type Store, type UserPatch } from '../store/store.js';
 import { ACTIVITY, userManagementRecord, userTarget } from './audit.js';
@@ -21,6 +21,8 @@ export interface UserManagementDeps {
   tenant: Tenant;
   /** Told of the revocations a change caused, once committed (the app's metrics; absent for a seed). */
   metrics?: RevocationObserver;
+  /** Hashes a new password; default argon2id (crypto/passwords.ts). The test kit passes its memo of the same hashes. */
+  hashSecret?: SecretHasher;
 }
 
 /** Who acts, and the id that ties the audit record to the request (client-request-id). */
@@ -158,7 +160,7 @@ export async function createUser(deps: UserManagementDeps, input: NewUser, ctx: 
     displayName: input.displayName.trim(),
     // Entra leaves mail null until a mailbox exists; a caller may set it explicitly.
     mail: input.mail ?? null,
-    passwordHash: await hashSecret(input.password),
+    passwordHash: await (deps.hashSecret ?? hashSecret)(input.password),
     accountEnabled: input.accountEnabled,
     revocationEpoch: 0,
     signInSessionsValidFrom: null,
@@ -238,7 +240,7 @@ export async function updateUser(deps: UserManagementDeps, target: User, changes
     if (!changes.accountEnabled) revoke = true;
   }
   if (changes.password !== undefined) {
-    patch.passwordHash = await hashSecret(changes.password);
+    patch.passwordHash = await (deps.hashSecret ?? hashSecret)(changes.password);
     audit.push(record(ACTIVITY.resetPassword, []));
     revoke = true;
   }

@@ -6,6 +6,7 @@
  * rule cannot tell a scrape from a client.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { NO_SCHEMA_COMPILERS } from '../http/no-schema-compilers.js';
 import type { Readiness } from './health.js';
 import type { AppMetrics } from './metrics.js';
 import { processMetrics } from './process-metrics.js';
@@ -14,7 +15,7 @@ import { registerHealthRoutes, registerMetricsRoute } from './routes.js';
 export function createManagementServer(ops: { metrics: AppMetrics; readiness: Readiness }): FastifyInstance {
   // The process metrics' event-loop histogram measures from now on, not from the first scrape.
   processMetrics();
-  const http = Fastify({ logger: false });
+  const http = Fastify({ logger: false, schemaController: NO_SCHEMA_COMPILERS });
   registerMetricsRoute(http, ops.metrics);
   registerHealthRoutes(http, ops.readiness);
   return http;

@@ -2,8 +2,8 @@ import { generateLocalhostCertificate } from '../crypto/localhost-certificate.js
 
 /**
  * A self-signed certificate for localhost / 127.0.0.1 / ::1, made once per process and shared by
- * every HTTPS server the kit starts (RSA key generation costs a few hundred milliseconds; a
- * test suite should pay it once). Clients trust it through the PEM startPortcullis returns.
+ * every HTTPS server the kit starts (an ECDSA key: tens of milliseconds, paid once per process).
+ * Clients trust it through the PEM startPortcullis returns.
  */
 let made: Promise<{ cert: string; key: string }> | null = null;
 

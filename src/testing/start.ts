@@ -2,7 +2,6 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createApp, type PortcullisApp } from '../app.js';
 import { makeAppConfig, type AppConfigOverrides } from '../config.js';
-import { KeyRing } from '../core/key-ring.js';
 import { isSpaGrant } from '../core/credential-verdicts.js';
 import type { AuditIdentity, User } from '../core/model.js';
 import { digestCredential } from '../crypto/digest.js';
@@ -14,7 +13,9 @@ import { sqliteStoreOn } from '../store/sqlite/open.js';
 import type { Store } from '../store/store.js';
 import { defaultSeed, TEST_APPS } from './default-seed.js';
 import { CookieJar, approveDeviceCodeAsUser, authorizeAsUser, tokenRequest } from './http-flows.js';
+import { knownHashes } from './known-hashes.js';
 import { localhostCertificate } from './localhost-certificate.js';
+import { processSigningKey } from './process-signing-key.js';
 import { DelayedRevocations } from './revocation-delay.js';
 import { TableSnapshot } from './table-snapshot.js';
 import { TestClock, type TestClockOptions } from './test-clock.js';
@@ -168,15 +169,16 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
   const template = templates.get(templateKey);
   if (template) template.restore(db.db);
   else {
-    // A first start pays argon2 for the seed's passwords and RSA for the first signing key, both
-    // on the thread pool: run them side by side (createApp then finds the key stored).
-    const firstKey = KeyRing.open(realStore, clock.now(), () => clock.now());
-    firstKey.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+    // A first start pays argon2 for the seed's secrets (known-hashes.ts spares it for the
+    // default seed's) and RSA for the signing key (process-signing-key.ts, begun at import): the
+    // seed and the key go side by side (createApp then finds the key stored).
+    const key = processSigningKey(clock.now()).then((k) => realStore.keys.insertIfNone(k));
+    key.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
     try {
-      await applySeed(realStore, seed, clock);
-      await firstKey;
+      await applySeed(realStore, seed, clock, { hashSecret: knownHashes });
+      await key;
     } catch (e) {
-      await firstKey.catch(() => undefined);
+      await key.catch(() => undefined);
       await realStore.close();
       throw e;
     }
@@ -301,7 +303,7 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
     users: {
       // The seed file's path (core/seed-users.ts, core/user-management.ts): same rules, same audit.
       create: async (user) => {
-        await applySeed(realStore, seedOf({ users: [user] }), clock);
+        await applySeed(realStore, seedOf({ users: [user] }), clock, { hashSecret: knownHashes });
         passwords.set(user.userPrincipalName.toLowerCase(), user.password);
         return findUser(user.userPrincipalName);
       },
@@ -319,7 +321,7 @@ export async function startPortcullis(options: StartOptions = {}): Promise<Runni
     },
     apps: {
       create: async (application) => {
-        await applySeed(realStore, seedOf({ applications: [application] }), clock);
+        await applySeed(realStore, seedOf({ applications: [application] }), clock, { hashSecret: knownHashes });
       },
     },
     tokens: {

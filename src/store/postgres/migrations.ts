@@ -488,10 +488,18 @@ CREATE INDEX grants_created ON grants(created_at);
   },
 ];
 
-/** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */
-function isCreateRace(e: unknown): boolean {
+/**
+ * What a `CREATE TABLE IF NOT EXISTS` raises when another session creates the same table at the
+ * same moment (IF NOT EXISTS only sees committed tables): 23505 unique_violation on the catalog's
+ * pg_type or pg_class index while the other is uncommitted; 42P07 duplicate_table; and 42710
+ * duplicate_object, 'type "schema_migrations" already exists', when the other commits between
+ * PostgreSQL's check for the table and its check for the table's row type (every table has a
+ * composite type of its name; heap_create_with_catalog in PostgreSQL's src/backend/catalog/heap.c).
+ * Each is resolved by running the statement again: the table is committed by then.
+ */
+export function isCreateRace(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return code === '23505' || code === '42P07';
+  return code === '23505' || code === '42P07' || code === '42710';
 }
 
 /**
@@ -503,8 +511,8 @@ function isCreateRace(e: unknown): boolean {
  * second instance's insert waits on the first one's uncommitted key, then finds the conflict once
  * it commits (and skips the migration) or inserts it if the first rolled back (and applies it).
  * PostgreSQL runs DDL transactionally, so a migration and its claim commit or vanish together.
- * The bootstrap `CREATE TABLE IF NOT EXISTS` itself can race in the catalog (a unique violation on
- * pg_type); that is retried a bounded number of times.
+ * The bootstrap `CREATE TABLE IF NOT EXISTS` itself can race in the catalog (isCreateRace); that
+ * is retried a bounded number of times.
  */
 export async function migratePostgres(pool: Pool, now: number): Promise<number[]> {
   for (let attempt = 1; ; attempt++) {
