@@ -124,10 +124,10 @@ describe('describeUserAgent', () => {
   });
 
   test('a hostile header is cut before matching, so it answers at once and still describes the start', () => {
-    const started = performance.now();
     const hostile = `Mozilla/5.0 (Windows NT 10.0) Firefox/99 ${'Version/1 '.repeat(100_000)}`;
     const described = describeUserAgent(hostile);
-    assert.ok(performance.now() - started < 200, 'no pattern runs over the whole header');
     assert.equal(described.description, 'Firefox 99 on Windows 10');
+    // What lies past the cut changes nothing: no pattern runs over the whole header.
+    assert.deepEqual(describeUserAgent(`${hostile.slice(0, 512)}${'x'.repeat(1_000)} Chrome/120 Android 14`), described);
   });
 });
