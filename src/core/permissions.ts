@@ -30,6 +30,8 @@ export const DELEGATED_PERMISSIONS = [
   'AuditLog.Read.All',
   'Application.Read.All',
   'Application.ReadWrite.All',
+  'DelegatedPermissionGrant.ReadWrite.All',
+  'AppRoleAssignment.ReadWrite.All',
 ] as const;
 
 export const APPLICATION_PERMISSIONS = [
@@ -42,6 +44,8 @@ export const APPLICATION_PERMISSIONS = [
   'AuditLog.Read.All',
   'Application.Read.All',
   'Application.ReadWrite.All',
+  'DelegatedPermissionGrant.ReadWrite.All',
+  'AppRoleAssignment.ReadWrite.All',
   SHARED_SIGNALS_PERMISSION,
 ] as const;
 

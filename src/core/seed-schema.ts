@@ -18,6 +18,7 @@ import {
   isKnownApplicationPermission,
   isKnownDelegatedPermission,
 } from './permissions.js';
+import { MAX_REDIRECT_URI_LENGTH, redirectUriProblem } from './redirect-uri-rule.js';
 import { ROLE_DISPLAY_NAMES, resolveRole } from './roles.js';
 import { isValidMail, meetsPasswordComplexity, userPrincipalNameViolation } from './user-management.js';
 
@@ -144,26 +145,7 @@ const user = object({
 // ---------------------------------------------------------------------------------------------
 // Applications
 
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
-}
-
-const redirectUri = text(1024).check(
-  rule((s) => {
-    let url: URL;
-    try {
-      url = new URL(s);
-    } catch {
-      return `must be an absolute URL, got '${s}'`;
-    }
-    // Entra: redirect URIs must use https, except http on the loopback host for local development.
-    const ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-    if (!ok) return `must use https (http is allowed only for localhost, 127.0.0.1 and [::1]), got '${s}'`;
-    // RFC 6749 §3.1.2: the redirection endpoint URI must not include a fragment.
-    if (url.hash !== '' || s.includes('#')) return `must not contain a fragment, got '${s}'`;
-    return null;
-  }),
-);
+const redirectUri = text(MAX_REDIRECT_URI_LENGTH).check(rule(redirectUriProblem));
 
 const platform = object({ redirectUris: list(redirectUri).transform(unique) }).default(() => ({ redirectUris: [] }));
 

@@ -10,17 +10,25 @@ import { applicationRoutes } from './applications.js';
 import { auditLogRoutes } from './audit-logs.js';
 import { authenticate } from './auth.js';
 import { batchRoutes } from './batch.js';
+import { consentRoutes } from './consent.js';
 import { registerBodyParsers } from './body.js';
 import { sendGraphError } from './error-response.js';
 import { MethodNotAllowed, segmentNotFound } from './errors.js';
 import type { GraphRoute, GraphVersion } from './http.js';
 import { meRoutes } from './me.js';
 import { revokeRoutes } from './revoke.js';
-import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
+import { hasAlternateKey, matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
 
-export const GRAPH_ROUTES: readonly GraphRoute[] = [...userRoutes, ...meRoutes, ...revokeRoutes, ...auditLogRoutes, ...applicationRoutes];
+export const GRAPH_ROUTES: readonly GraphRoute[] = [
+  ...userRoutes,
+  ...meRoutes,
+  ...revokeRoutes,
+  ...auditLogRoutes,
+  ...applicationRoutes,
+  ...consentRoutes,
+];
 export const GRAPH_VERSIONS: readonly GraphVersion[] = ['v1.0', 'beta'];
 
 /** What every Graph route runs with: the services and, when configured, the throttle. */
@@ -62,7 +70,8 @@ function registerVersion(scope: FastifyInstance, rt: GraphRuntime, version: Grap
   const dispatch = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
     answer(rt, version, matchRoute(routes, request.method, pathSegments(request.url, prefix)), request, reply);
 
-  for (const route of routes) {
+  // Alternate-key paths (`/applications(appId='…')`) are matched by matchRoute alone, through the not-found handler.
+  for (const route of routes.filter((r) => !hasAlternateKey(r.path))) {
     scope.route({
       method: route.method,
       url: route.path,

@@ -343,6 +343,17 @@ CREATE TABLE application_identifier_uris (
 CREATE INDEX application_identifier_uris_app ON application_identifier_uris(app_id);
 `,
   },
+  {
+    version: 140,
+    name: 'application object ids apart from appIds',
+    sql: `
+-- Graph application.id (the directory object id), distinct from appId for apps registered over
+-- Graph; apps that existed before keep id = appId.
+ALTER TABLE applications ADD COLUMN object_id TEXT;
+UPDATE applications SET object_id = app_id;
+CREATE UNIQUE INDEX applications_object_id ON applications(tenant_id, object_id);
+`,
+  },
 ];
 
 /** 23505 unique_violation, 42P07 duplicate_table: what a concurrent CREATE ... IF NOT EXISTS can raise. */
@@ -376,7 +387,7 @@ export async function migratePostgres(pool: Pool, now: number): Promise<number[]
   const done: number[] = [];
   // Versions are applied in ascending order whatever the array order: features developed in
   // parallel took separate number ranges (2–9 outbox, 10–19 lockout, 20–29 CAE, 30–39 faults, 40–49 SSF, 50–59 signing-key activation,
-  // 60–69 application directory roles, 70–79 seed state, 80–89 server secrets).
+  // 60–69 application directory roles, 70–79 seed state, 80–89 server secrets, 90–99 applications as resources, 140–149 application registration over Graph).
   for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     const client = await pool.connect();
     let failure: Error | undefined;
