@@ -35,6 +35,10 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
     summary: 'list, get, create, disable, enable users; reset passwords',
     run: async () => (await import('./commands/users.js')).users,
   },
+  apps: {
+    summary: 'register applications, manage their secrets, grant consent',
+    run: async () => (await import('./commands/apps.js')).apps,
+  },
   audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
   keys: { summary: 'list, rotate or withdraw the token signing keys', run: async () => (await import('./commands/keys.js')).keys },
   backup: {
