@@ -199,8 +199,48 @@ interface BackchannelLogoutMetadata {
   backchannel_logout_session_required?: boolean;
 }
 
+/** Graph `permissionScope` (https://learn.microsoft.com/graph/api/resources/permissionscope); the rules are application-registration.ts's. */
+const permissionScope = object({
+  id: guid,
+  value: text(120),
+  type: z.enum(['User', 'Admin']).default('User'),
+  isEnabled: bool(true),
+  adminConsentDisplayName: text(),
+  adminConsentDescription: text(1024),
+  userConsentDisplayName: optional(text()),
+  userConsentDescription: optional(text(1024)),
+});
+
+/** Graph `appRole` (https://learn.microsoft.com/graph/api/resources/approle). */
+const appRole = object({
+  id: guid,
+  value: text(120),
+  displayName: text(),
+  description: text(1024),
+  isEnabled: bool(true),
+  allowedMemberTypes: z.array(z.enum(['User', 'Application'])).min(1),
+});
+
+const requiredResourceAccess = object({
+  resourceAppId: guid,
+  resourceAccess: list(object({ id: guid, type: z.enum(['Scope', 'Role']) })),
+});
+
+/** Admin consent to another application of the file: its scope values and app role ids. */
+const consent = object({ resourceAppId: guid, scopes: list(text(120)), appRoleIds: list(guid) });
+
 const application = object({
+  /** The directory object id (Graph `application.id`); absent = the appId. */
+  id: guid.optional(),
   appId: guid,
+  identifierUris: list(text(1024)),
+  api: object({
+    requestedAccessTokenVersion: z.union([z.literal(1), z.literal(2), z.null()]).default(null),
+    oauth2PermissionScopes: list(permissionScope),
+  }).default(() => ({ requestedAccessTokenVersion: null, oauth2PermissionScopes: [] })),
+  appRoles: list(appRole),
+  requiredResourceAccess: list(requiredResourceAccess),
+  consent: list(consent),
   displayName: text(),
   publicClient: platform,
   web: platform,
