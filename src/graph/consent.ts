@@ -137,7 +137,7 @@ async function assignAppRole(ctx: GraphContext): Promise<void> {
   } else {
     const resource = await appOfServicePrincipal(ctx, resourceId);
     const role = (resource.appRoles ?? []).find((r) => r.id.toLowerCase() === appRoleId);
-    if (!role || !role.isEnabled || !role.allowedMemberTypes.includes('Application')) throw invalid('appRoleId', type);
+    if (!role?.isEnabled || !role.allowedMemberTypes.includes('Application')) throw invalid('appRoleId', type);
     resourceName = resource.displayName;
     next = withGrant(client, resource.appId, (g) => ({ ...g, appRoleIds: union(g.appRoleIds, [role.id]) }));
   }
