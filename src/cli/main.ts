@@ -39,6 +39,10 @@ const VERBS: Record<string, { summary: string; run: () => Promise<Verb> }> = {
     summary: "list a user's sessions and grants, or revoke one session, one app, or all but one",
     run: async () => (await import('./commands/sessions.js')).sessions,
   },
+  apps: {
+    summary: 'register applications, manage their secrets, grant consent',
+    run: async () => (await import('./commands/apps.js')).apps,
+  },
   audit: { summary: 'read the directory audit log', run: async () => (await import('./commands/audit.js')).audit },
   signins: { summary: 'read the sign-in log', run: async () => (await import('./commands/signins.js')).signins },
   keys: { summary: 'list, rotate or withdraw the token signing keys', run: async () => (await import('./commands/keys.js')).keys },

@@ -4,6 +4,15 @@ import { newGuid } from '../crypto/random.js';
 import { ROLE } from './roles.js';
 import type { Seed } from './seed-schema.js';
 
+/** A demo application exposes no API and holds no consent to one. */
+const NOT_A_RESOURCE = {
+  identifierUris: [],
+  api: { requestedAccessTokenVersion: null, oauth2PermissionScopes: [] },
+  appRoles: [],
+  requiredResourceAccess: [],
+  consent: [],
+};
+
 export const DEMO_DOMAIN = 'demo.portcullis.localhost';
 export const DEMO_CLI_APP_ID = '6c1b1e2a-4b0e-4f59-9a57-0c2a1f3e8d11';
 export const DEMO_WEB_APP_ID = '3f2c8a9d-5e71-4b6a-8c0d-9e1f2a3b4c5d';
@@ -53,6 +62,7 @@ export function demoSeed(): { seed: Seed; adminPassword: string } {
           'User.Read',
         ],
         applicationPermissions: [],
+        ...NOT_A_RESOURCE,
       },
       {
         appId: DEMO_WEB_APP_ID,
@@ -65,6 +75,7 @@ export function demoSeed(): { seed: Seed; adminPassword: string } {
         allowPublicClientFlows: false,
         delegatedPermissions: ['User.Read'],
         applicationPermissions: [],
+        ...NOT_A_RESOURCE,
       },
     ],
   };

@@ -57,9 +57,16 @@ export interface ClientSecret {
   hint: string;
   displayName: string | null;
   endDateTime: number | null;
+  /** Not usable before this instant (Graph `passwordCredential.startDateTime`); absent = at once. */
+  startDateTime?: number | null;
 }
 
 export interface Application {
+  /**
+   * The directory object id (Graph `application.id`, the portal's "Object ID"); absent = the
+   * appId, as for applications registered before object ids were kept apart.
+   */
+  id?: string;
   appId: string;
   tenantId: string;
   displayName: string;

@@ -35,6 +35,8 @@ export const DELEGATED_PERMISSIONS = [
   'Group.Create',
   'GroupMember.Read.All',
   'GroupMember.ReadWrite.All',
+  'DelegatedPermissionGrant.ReadWrite.All',
+  'AppRoleAssignment.ReadWrite.All',
 ] as const;
 
 export const APPLICATION_PERMISSIONS = [
@@ -52,6 +54,8 @@ export const APPLICATION_PERMISSIONS = [
   'Group.Create',
   'GroupMember.Read.All',
   'GroupMember.ReadWrite.All',
+  'DelegatedPermissionGrant.ReadWrite.All',
+  'AppRoleAssignment.ReadWrite.All',
   SHARED_SIGNALS_PERMISSION,
 ] as const;
 

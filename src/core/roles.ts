@@ -20,6 +20,8 @@ export const ROLE = {
   securityReader: '5d6b6bb7-de71-4623-b4af-96380a352509',
   securityAdministrator: '194ae4cb-b126-40b2-bd5b-6091b380977d',
   globalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+  applicationAdministrator: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  cloudApplicationAdministrator: '158c047a-c907-4556-b7ef-446551a6b5f7',
 } as const;
 
 export type RoleTemplateId = (typeof ROLE)[keyof typeof ROLE];
@@ -41,6 +43,8 @@ export const ROLE_DISPLAY_NAMES: Record<string, string> = {
   [ROLE.securityReader]: 'Security Reader',
   [ROLE.securityAdministrator]: 'Security Administrator',
   [ROLE.globalReader]: 'Global Reader',
+  [ROLE.applicationAdministrator]: 'Application Administrator',
+  [ROLE.cloudApplicationAdministrator]: 'Cloud Application Administrator',
 };
 
 /** Accepts a role display name (case-insensitive) or a template id; undefined if unknown. */

@@ -1,8 +1,10 @@
 /**
  * Applying a seed file's applications: the properties the file changed since it was last applied
  * (seed-tracking.ts) are written over the stored application; the others stay as the store has them.
+ * Every write goes through saveApplication, the rules and the write of Graph's POST/PATCH /applications.
  */
 import { newGuid } from '../crypto/random.js';
+import { saveApplication } from './application-registration.js';
 import type { Application, BackchannelLogoutRegistration, ClientSecret } from './model.js';
 import { recordOutcome } from './seed-outcome.js';
 import type { Seed, SeedApplication, SeedSecret } from './seed-schema.js';
@@ -30,6 +32,12 @@ const APPLICATION_PROPERTY_OF = {
   backchannel_logout_uri: 'backchannelLogout',
   backchannel_logout_session_required: 'backchannelLogout',
   directoryRoles: 'directoryRoles',
+  id: 'id',
+  identifierUris: 'identifierUris',
+  api: 'api',
+  appRoles: 'appRoles',
+  requiredResourceAccess: 'requiredResourceAccess',
+  consent: 'consent',
 } as const satisfies Record<Exclude<keyof SeedApplication, 'appId'>, string>;
 
 type ApplicationProperty = (typeof APPLICATION_PROPERTY_OF)[keyof typeof APPLICATION_PROPERTY_OF];
@@ -46,6 +54,12 @@ const APPLICATION_FIELDS: Record<ApplicationProperty, readonly (keyof Applicatio
   applicationPermissions: ['applicationPermissions'],
   backchannelLogout: ['backchannelLogout'],
   directoryRoles: ['directoryRoles'],
+  id: ['id'],
+  identifierUris: ['identifierUris'],
+  api: ['api'],
+  appRoles: ['appRoles'],
+  requiredResourceAccess: ['requiredResourceAccess'],
+  consent: ['resourceGrants'],
 };
 
 function applicationProperties(a: SeedApplication): Record<ApplicationProperty, Record<string, unknown>> {
@@ -124,6 +138,12 @@ function seedApplication(ctx: ApplyContext, a: SeedApplication, secrets: ClientS
     createdAt,
     backchannelLogout: seedBackchannelLogout(a),
     directoryRoles: a.directoryRoles ?? [],
+    ...(a.id ? { id: a.id } : {}),
+    identifierUris: a.identifierUris,
+    api: a.api,
+    appRoles: a.appRoles,
+    requiredResourceAccess: a.requiredResourceAccess,
+    resourceGrants: a.consent,
   };
 }
 
@@ -138,7 +158,11 @@ async function applyApplication(ctx: ApplyContext, a: SeedApplication): Promise<
       recordOutcome(ctx.result, 'application', name, 'skipped', ['deleted at runtime']);
       return;
     }
-    await ctx.store.applications.upsert(seedApplication(ctx, a, await desiredSecrets(ctx, a.passwordCredentials, []), ctx.now));
+    await saveApplication(
+      ctx.store.applications,
+      seedApplication(ctx, a, await desiredSecrets(ctx, a.passwordCredentials, []), ctx.now),
+      null,
+    );
     await track(ctx, 'application', a.appId, a.appId, digests);
     recordOutcome(ctx.result, 'application', name, 'created');
     return;
@@ -163,7 +187,7 @@ async function applyApplication(ctx: ApplyContext, a: SeedApplication): Promise<
   const next: Application = { ...current };
   for (const p of changed) for (const f of APPLICATION_FIELDS[p]) Object.assign(next, { [f]: fromFile[f] });
   const written = differingProperties(current, next, changed);
-  if (written.length > 0) await ctx.store.applications.upsert(next);
+  if (written.length > 0) await saveApplication(ctx.store.applications, next, current);
   await track(ctx, 'application', a.appId, a.appId, digests);
   recordOutcome(ctx.result, 'application', name, written.length > 0 ? 'updated' : 'unchanged', written);
 }

@@ -18,6 +18,7 @@ import {
   isKnownApplicationPermission,
   isKnownDelegatedPermission,
 } from './permissions.js';
+import { MAX_REDIRECT_URI_LENGTH, redirectUriProblem } from './redirect-uri-rule.js';
 import { ROLE_DISPLAY_NAMES, resolveRole } from './roles.js';
 import { isValidMail, meetsPasswordComplexity, userPrincipalNameViolation } from './user-management.js';
 
@@ -144,26 +145,7 @@ const user = object({
 // ---------------------------------------------------------------------------------------------
 // Applications
 
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
-}
-
-const redirectUri = text(1024).check(
-  rule((s) => {
-    let url: URL;
-    try {
-      url = new URL(s);
-    } catch {
-      return `must be an absolute URL, got '${s}'`;
-    }
-    // Entra: redirect URIs must use https, except http on the loopback host for local development.
-    const ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-    if (!ok) return `must use https (http is allowed only for localhost, 127.0.0.1 and [::1]), got '${s}'`;
-    // RFC 6749 §3.1.2: the redirection endpoint URI must not include a fragment.
-    if (url.hash !== '' || s.includes('#')) return `must not contain a fragment, got '${s}'`;
-    return null;
-  }),
-);
+const redirectUri = text(MAX_REDIRECT_URI_LENGTH).check(rule(redirectUriProblem));
 
 const platform = object({ redirectUris: list(redirectUri).transform(unique) }).default(() => ({ redirectUris: [] }));
 
@@ -217,8 +199,48 @@ interface BackchannelLogoutMetadata {
   backchannel_logout_session_required?: boolean;
 }
 
+/** Graph `permissionScope` (https://learn.microsoft.com/graph/api/resources/permissionscope); the rules are application-registration.ts's. */
+const permissionScope = object({
+  id: guid,
+  value: text(120),
+  type: z.enum(['User', 'Admin']).default('User'),
+  isEnabled: bool(true),
+  adminConsentDisplayName: text(),
+  adminConsentDescription: text(1024),
+  userConsentDisplayName: optional(text()),
+  userConsentDescription: optional(text(1024)),
+});
+
+/** Graph `appRole` (https://learn.microsoft.com/graph/api/resources/approle). */
+const appRole = object({
+  id: guid,
+  value: text(120),
+  displayName: text(),
+  description: text(1024),
+  isEnabled: bool(true),
+  allowedMemberTypes: z.array(z.enum(['User', 'Application'])).min(1),
+});
+
+const requiredResourceAccess = object({
+  resourceAppId: guid,
+  resourceAccess: list(object({ id: guid, type: z.enum(['Scope', 'Role']) })),
+});
+
+/** Admin consent to another application of the file: its scope values and app role ids. */
+const consent = object({ resourceAppId: guid, scopes: list(text(120)), appRoleIds: list(guid) });
+
 const application = object({
+  /** The directory object id (Graph `application.id`); absent = the appId. */
+  id: guid.optional(),
   appId: guid,
+  identifierUris: list(text(1024)),
+  api: object({
+    requestedAccessTokenVersion: z.union([z.literal(1), z.literal(2), z.null()]).default(null),
+    oauth2PermissionScopes: list(permissionScope),
+  }).default(() => ({ requestedAccessTokenVersion: null, oauth2PermissionScopes: [] })),
+  appRoles: list(appRole),
+  requiredResourceAccess: list(requiredResourceAccess),
+  consent: list(consent),
   displayName: text(),
   publicClient: platform,
   web: platform,

@@ -39,12 +39,13 @@ export function matchRoute(routes: readonly GraphRoute[], method: string, segmen
     for (; k < pattern.length && k < segments.length; k++) {
       const p = pattern[k]!;
       if (p.param === null && p.lower !== lower[k]) break;
+      if (p.alternateKey !== null && keyValue(p, segments[k]!) === null) break;
     }
     if (k === pattern.length && k === segments.length) {
       if (route.method === wanted) {
         const params: Record<string, string> = {};
         pattern.forEach((p, i) => {
-          if (p.param !== null) params[p.param] = segments[i]!;
+          if (p.param !== null) params[p.param] = p.alternateKey === null ? segments[i]! : (keyValue(p, segments[i]!) ?? '');
         });
         return { kind: 'route', route, params };
       }
@@ -56,9 +57,26 @@ export function matchRoute(routes: readonly GraphRoute[], method: string, segmen
   return { kind: 'segment', segment: segments[deepest] ?? segments[segments.length - 1] ?? '' };
 }
 
-/** A route's path split once: each segment a parameter name or a lower-cased static name. */
-type Pattern = readonly { param: string | null; lower: string }[];
+/**
+ * A route's path split once: each segment a parameter name or a lower-cased static name, or an
+ * OData alternate key `name(key=':param')` (e.g. `applications(appId=':appId')`), whose quoted
+ * value is the parameter.
+ */
+type Segment = { param: string | null; lower: string; alternateKey: string | null };
+type Pattern = readonly Segment[];
 const patterns = new WeakMap<GraphRoute, Pattern>();
+
+const ALTERNATE_KEY = /^([^(]+)\((\w+)=':(\w+)'\)$/;
+
+/** Whether a route path has an alternate-key segment (fastify's router cannot take those; see routes.ts). */
+export const hasAlternateKey = (path: string): boolean => path.split('/').some((s) => ALTERNATE_KEY.test(s));
+
+/** The key value of a segment like `applications(appId='…')` (names compared case-insensitively), or null. */
+function keyValue(p: Segment, segment: string): string | null {
+  const open = `${p.lower}(${p.alternateKey}='`;
+  if (!segment.toLowerCase().startsWith(open) || !segment.endsWith("')")) return null;
+  return segment.slice(open.length, -2);
+}
 
 function patternOf(route: GraphRoute): Pattern {
   let pattern = patterns.get(route);
@@ -66,7 +84,13 @@ function patternOf(route: GraphRoute): Pattern {
     pattern = route.path
       .split('/')
       .filter((s) => s.length > 0)
-      .map((s) => (s.startsWith(':') ? { param: s.slice(1), lower: '' } : { param: null, lower: s.toLowerCase() }));
+      .map((s): Segment => {
+        const alt = ALTERNATE_KEY.exec(s);
+        if (alt) return { param: alt[3]!, lower: alt[1]!.toLowerCase(), alternateKey: alt[2]!.toLowerCase() };
+        return s.startsWith(':')
+          ? { param: s.slice(1), lower: '', alternateKey: null }
+          : { param: null, lower: s.toLowerCase(), alternateKey: null };
+      });
     patterns.set(route, pattern);
   }
   return pattern;

@@ -11,6 +11,7 @@ import { auditLogRoutes } from './audit-logs.js';
 import { revocationReceiptRoutes } from './revocation-receipts.js';
 import { authenticate } from './auth.js';
 import { batchRoutes } from './batch.js';
+import { consentRoutes } from './consent.js';
 import { registerBodyParsers } from './body.js';
 import { sendGraphError } from './error-response.js';
 import { MethodNotAllowed, segmentNotFound } from './errors.js';
@@ -19,7 +20,7 @@ import { meRoutes } from './me.js';
 import { signInSessionRoutes } from './sign-in-sessions.js';
 import { revokeRoutes } from './revoke.js';
 import { signInRoutes } from './sign-ins.js';
-import { matchRoute, pathSegments, type RouteMatch } from './route-match.js';
+import { hasAlternateKey, matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
 import { registerGraphCors } from './cors.js';
@@ -36,6 +37,7 @@ export const GRAPH_ROUTES: readonly GraphRoute[] = [
   ...signInRoutes,
   ...revocationReceiptRoutes,
   ...applicationRoutes,
+  ...consentRoutes,
 ];
 export const GRAPH_VERSIONS: readonly GraphVersion[] = ['v1.0', 'beta'];
 
@@ -78,7 +80,8 @@ function registerVersion(scope: FastifyInstance, rt: GraphRuntime, version: Grap
   const dispatch = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
     answer(rt, version, matchRoute(routes, request.method, pathSegments(request.url, prefix)), request, reply);
 
-  for (const route of routes) {
+  // Alternate-key paths (`/applications(appId='…')`) are matched by matchRoute alone, through the not-found handler.
+  for (const route of routes.filter((r) => !hasAlternateKey(r.path))) {
     scope.route({
       method: route.method,
       url: route.path,

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { Subject } from '../core/attempt-limiter.js';
 import { lockoutKey, sourceOf } from '../core/lockout.js';
-import type { Application } from '../core/model.js';
+import type { Application, ClientSecret } from '../core/model.js';
 import { verifySecret } from '../crypto/passwords.js';
 import type { Services } from '../services.js';
 import { correlationIdOf } from './error-response.js';
@@ -19,22 +19,31 @@ export interface AuthenticatedClient {
 
 /**
  * Verified (app, secret digest) pairs, so a confidential client pays for argon2 once per five
- * minutes rather than on every request. Holds only SHA-256 digests, never secrets.
+ * minutes rather than on every request. Holds only SHA-256 digests, never secrets. An entry
+ * remembers WHICH credential (keyId) the secret matched and counts only while the app, read from
+ * the store on every request, still holds that credential within its validity: a secret removed
+ * or expired on any instance stops working on every instance at once, with no invalidation.
  */
 export class VerifiedSecretCache {
-  private readonly entries = new Map<string, number>();
+  private readonly entries = new Map<string, { until: number; keyId: string }>();
   key(appId: string, secret: string): string {
     return createHash('sha256').update(`${appId}\u0000${secret}`).digest('base64url');
   }
-  has(key: string, now: number): boolean {
-    const until = this.entries.get(key);
-    return until !== undefined && until > now;
+  has(key: string, app: Application, now: number): boolean {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.until <= now) return false;
+    const credential = app.secrets.find((s) => s.keyId === entry.keyId);
+    return credential !== undefined && isCurrent(credential, now);
   }
-  add(key: string, now: number): void {
+  add(key: string, keyId: string, now: number): void {
     if (this.entries.size >= 1000) this.entries.clear();
-    this.entries.set(key, now + 5 * 60_000);
+    this.entries.set(key, { until: now + 5 * 60_000, keyId });
   }
 }
+
+/** A credential counts from its startDateTime until (not at) its endDateTime. */
+const isCurrent = (s: ClientSecret, now: number): boolean =>
+  (s.endDateTime === null || s.endDateTime > now) && (s.startDateTime === undefined || s.startDateTime === null || s.startDateTime <= now);
 
 /** RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret. */
 function basicCredentials(req: FastifyRequest): { id: string; secret: string } | null {
@@ -81,7 +90,7 @@ export async function authenticateClient(
   const key = cache.key(app.appId, secret);
   // A secret verified in the last minutes is right whatever the counters say: a guesser who
   // locked the client id out cannot lock out the client that holds the secret (on this instance).
-  if (cache.has(key, now)) return { app, authenticated: true };
+  if (cache.has(key, app, now)) return { app, authenticated: true };
   const limits = services.config.abuse;
   const client: Subject = { key: lockoutKey.client(app.appId), policy: limits.clientSecret };
   const source: Subject = { key: lockoutKey.clientSource(sourceOf(req.ip)), policy: limits.sourceClientSecret, concurrency: 4 };
@@ -90,11 +99,13 @@ export async function authenticateClient(
     [source, client],
     async () => {
       // Another request may have verified the same secret while this one waited at the gate.
-      if (cache.has(key, now)) return true;
+      if (cache.has(key, app, now)) return true;
       const wait = await services.limiter.lockedFor([source, client]);
       if (wait > 0) throw AADSTS.clientAuthThrottled(wait);
-      if (await matchesASecret(app, secret, now)) {
-        cache.add(key, now);
+      const matched = await matchingSecret(app, secret, now);
+      if (matched === 'expired') return 'expired';
+      if (matched) {
+        cache.add(key, matched.keyId, now);
         await services.limiter.reset(client);
         return true;
       }
@@ -105,16 +116,24 @@ export async function authenticateClient(
       throw AADSTS.clientAuthThrottled(1);
     },
   );
+  // The holder of a real (if expired) secret is told so (Entra's AADSTS7000222), as Entra does.
+  if (verified === 'expired') throw AADSTS.expiredClientSecret(app.appId);
   if (!verified) throw AADSTS.invalidClientSecret(app.appId);
   return { app, authenticated: true };
 }
 
-async function matchesASecret(app: Application, secret: string, now: number): Promise<boolean> {
+/**
+ * The current credential the secret matches; 'expired' when it matches only one past its
+ * endDateTime (checked after the current ones, so a valid secret costs no extra argon2).
+ */
+async function matchingSecret(app: Application, secret: string, now: number): Promise<ClientSecret | 'expired' | null> {
   for (const s of app.secrets) {
-    if (s.endDateTime !== null && s.endDateTime <= now) continue;
-    if (await verifySecret(s.hash, secret)) return true;
+    if (isCurrent(s, now) && (await verifySecret(s.hash, secret))) return s;
   }
-  return false;
+  for (const s of app.secrets) {
+    if (s.endDateTime !== null && s.endDateTime <= now && (await verifySecret(s.hash, secret))) return 'expired';
+  }
+  return null;
 }
 
 /** Apps that can keep a secret must prove it; public and SPA registrations need not. */

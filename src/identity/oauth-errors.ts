@@ -135,6 +135,12 @@ export const AADSTS = {
   invalidClientId: (clientId: string) => new InvalidRequest(700038, `${clientId} is not a valid application identifier.`),
   clientSecretRequired: () =>
     new InvalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+  /** https://learn.microsoft.com/entra/identity-platform/reference-error-codes: InvalidClientCredentialExpired. */
+  expiredClientSecret: (appId: string) =>
+    new InvalidClient(
+      7000222,
+      `The provided client secret keys for app '${appId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+    ),
   invalidClientSecret: (appId: string) =>
     new InvalidClient(
       7000215,

@@ -122,6 +122,53 @@ export class GraphClient {
     return ((res.body ?? {}) as { responses?: BatchResponse[] }).responses ?? [];
   }
 
+  /**
+   * Application registrations (https://learn.microsoft.com/graph/api/resources/application), by
+   * object id, or by appId with `{ appId }`; and admin consent (docs/graph-api.md, "Consent").
+   */
+  readonly applications = {
+    list: async (o: { top?: number } = {}): Promise<Page<Record<string, unknown>>> =>
+      toPage<Record<string, unknown>>((await this.transport.call('GET', '/applications', { query: listQuery(o) })).body),
+    listAll: (o: { top?: number } = {}, maxPages = 100_000): AsyncGenerator<Record<string, unknown>> =>
+      this.all<Record<string, unknown>>('/applications', listQuery(o), maxPages),
+    get: async (key: ApplicationKey): Promise<Record<string, unknown>> =>
+      (await this.transport.call('GET', applicationPath(key))).body as Record<string, unknown>,
+    create: async (app: Record<string, unknown>): Promise<Record<string, unknown>> =>
+      (await this.transport.call('POST', '/applications', { body: app })).body as Record<string, unknown>,
+    update: async (key: ApplicationKey, changes: Record<string, unknown>): Promise<void> => {
+      await this.transport.call('PATCH', applicationPath(key), { body: changes });
+    },
+    delete: async (key: ApplicationKey): Promise<void> => {
+      await this.transport.call('DELETE', applicationPath(key));
+    },
+    addPassword: async (
+      key: ApplicationKey,
+      credential: { displayName?: string; endDateTime?: string } = {},
+    ): Promise<PasswordCredential> =>
+      (await this.transport.call('POST', `${applicationPath(key)}/addPassword`, { body: { passwordCredential: credential } }))
+        .body as PasswordCredential,
+    removePassword: async (key: ApplicationKey, keyId: string): Promise<void> => {
+      await this.transport.call('POST', `${applicationPath(key)}/removePassword`, { body: { keyId } });
+    },
+  };
+
+  readonly consent = {
+    /** Delegated permissions of `resourceId` for all users (consentType AllPrincipals). */
+    grantDelegated: async (clientId: string, resourceId: string, scope: string): Promise<Record<string, unknown>> =>
+      (
+        await this.transport.call('POST', '/oauth2PermissionGrants', {
+          body: { clientId, consentType: 'AllPrincipals', resourceId, scope },
+        })
+      ).body as Record<string, unknown>,
+    /** One application permission (app role) of `resourceId` for the client. */
+    assignAppRole: async (principalId: string, resourceId: string, appRoleId: string): Promise<Record<string, unknown>> =>
+      (
+        await this.transport.call('POST', `/servicePrincipals/${encodeURIComponent(resourceId)}/appRoleAssignedTo`, {
+          body: { principalId, resourceId, appRoleId },
+        })
+      ).body as Record<string, unknown>,
+  };
+
   readonly auditLogs = {
     list: async (o: { filter?: string; top?: number } = {}): Promise<Page<DirectoryAudit>> =>
       toPage<DirectoryAudit>((await this.transport.call('GET', '/auditLogs/directoryAudits', { query: listQuery(o) })).body),
@@ -170,6 +217,21 @@ export class GraphClient {
     }
   }
 }
+
+/** An application's object id, or `{ appId }` for the alternate key. */
+export type ApplicationKey = string | { appId: string };
+
+export interface PasswordCredential {
+  keyId: string;
+  secretText: string;
+  hint: string;
+  displayName: string | null;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+const applicationPath = (key: ApplicationKey): string =>
+  typeof key === 'string' ? `/applications/${encodeURIComponent(key)}` : `/applications(appId='${encodeURIComponent(key.appId)}')`;
 
 /** The GraphError an inner $batch response stands for, or null if it succeeded. */
 export function batchResponseError(r: BatchResponse): GraphError | null {

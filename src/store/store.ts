@@ -224,7 +224,12 @@ export interface GroupStore {
 
 export interface ApplicationStore {
   findByAppId(tenantId: string, appId: string): Promise<Application | null>;
-  list(tenantId: string): Promise<Application[]>;
+  /** By directory object id (Graph `application.id`; the appId for apps stored without one). */
+  findById(tenantId: string, id: string): Promise<Application | null>;
+  /** All of the tenant's apps by appId; with `page`, at most `limit` of them after appId `after`. */
+  list(tenantId: string, page?: { limit: number; after?: string }): Promise<Application[]>;
+  /** Deletes the app (and its identifier URIs) with the audit records; false if it did not exist. */
+  delete(tenantId: string, appId: string, audit?: AuditRecord[]): Promise<boolean>;
   /** The app one of whose identifier URIs is `uri` (compared case-insensitively), if any. */
   findByIdentifierUri(tenantId: string, uri: string): Promise<Application | null>;
   /**

@@ -76,9 +76,9 @@ describe('Graph /applications', () => {
       const res = await call(h, 'PATCH', `/v1.0/applications/${APP.spa}`, { token: writer(), body });
       assertGraphError(res, 400, 'Request_BadRequest');
     }
-    const other = await call(h, 'PATCH', `/v1.0/applications/${APP.spa}`, { token: writer(), body: { displayName: 'x' } });
+    const other = await call(h, 'PATCH', `/v1.0/applications/${APP.spa}`, { token: writer(), body: { keyCredentials: [] } });
     assertGraphError(other, 400, 'Request_BadRequest');
-    assert.match(other.json.error.message, /only backchannelLogoutUri and backchannelLogoutSessionRequired/);
+    assert.match(other.json.error.message, /not supported by Portcullis/);
     assert.equal((await h.store.applications.findByAppId(TENANT_ID, APP.spa))?.backchannelLogout, null);
     // http on loopback is fine (local development), as for redirect URIs.
     assert.equal(

@@ -207,6 +207,56 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       assert.equal((await s.applications.findByIdentifierUri(TENANT, 'https://api.contract.test/tasks'))?.appId, clientId);
     });
 
+    test('applications: an object id apart from the appId (kept by later upserts), found by either; paged list; delete with audit', async () => {
+      const app = (appId: string, id?: string) => ({
+        ...(id ? { id } : {}),
+        appId,
+        tenantId: TENANT,
+        displayName: appId.slice(0, 8),
+        publicClientRedirectUris: [],
+        webRedirectUris: [],
+        spaRedirectUris: [],
+        secrets: [],
+        allowPublicClientFlows: false,
+        delegatedPermissions: [],
+        applicationPermissions: [],
+        createdAt: NOW,
+        identifierUris: [`api://${appId}`],
+      });
+      const objectId = newGuid();
+      const registered = app(newGuid(), objectId);
+      await s.applications.upsert(registered);
+      assert.equal((await s.applications.findById(TENANT, objectId))?.appId, registered.appId);
+      assert.equal((await s.applications.findByAppId(TENANT, registered.appId))?.id, objectId);
+      assert.equal(await s.applications.findById(TENANT, registered.appId), null);
+      assert.equal(await s.applications.findById('another-tenant', objectId), null);
+      // An upsert without an id does not change the stored one; an app stored without one has id = appId.
+      await s.applications.upsert({ ...app(registered.appId), displayName: 'Renamed' });
+      assert.equal((await s.applications.findById(TENANT, objectId))?.displayName, 'Renamed');
+      const legacy = app(newGuid());
+      await s.applications.upsert(legacy);
+      assert.equal((await s.applications.findById(TENANT, legacy.appId))?.id, legacy.appId);
+
+      const all = (await s.applications.list(TENANT)).map((a) => a.appId);
+      const paged: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await s.applications.list(TENANT, { limit: 1, ...(after ? { after } : {}) });
+        if (page.length === 0) break;
+        paged.push(...page.map((a) => a.appId));
+        after = page[page.length - 1]!.appId;
+      }
+      assert.deepEqual(paged, all);
+
+      assert.equal(await s.applications.delete(TENANT, registered.appId, [audit('Delete application', NOW)]), true);
+      assert.equal(await s.applications.findById(TENANT, objectId), null);
+      assert.equal(await s.applications.findByIdentifierUri(TENANT, `api://${registered.appId}`), null, 'its identifier URIs go too');
+      assert.equal(await s.applications.delete(TENANT, registered.appId, [audit('Delete application', NOW)]), false);
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Delete application', limit: 10 })).length, 1);
+      // The URI is free again.
+      await s.applications.upsert({ ...legacy, identifierUris: [`api://${registered.appId}`] });
+    });
+
     test('users.update with revokeAt bumps the epoch, sets both timestamps and writes audit together', async () => {
       const u = user('rev@contract.test');
       await s.users.insert(u);

@@ -182,9 +182,26 @@ export class PgApplicationStore implements ApplicationStore {
     const { rows } = await this.db.query(SQL.selectApplication, [tenantId, appId]);
     return rows[0] ? toApplication(rows[0]) : null;
   }
-  async list(tenantId: string): Promise<Application[]> {
-    const { rows } = await this.db.query(SQL.listApplications, [tenantId]);
+  async findById(tenantId: string, id: string): Promise<Application | null> {
+    const { rows } = await this.db.query(SQL.selectApplicationById, [tenantId, id]);
+    return rows[0] ? toApplication(rows[0]) : null;
+  }
+  async list(tenantId: string, page?: { limit: number; after?: string }): Promise<Application[]> {
+    const { rows } = !page
+      ? await this.db.query(SQL.listApplications, [tenantId])
+      : page.after === undefined
+        ? await this.db.query(SQL.listApplicationsFirst, [tenantId, page.limit])
+        : await this.db.query(SQL.listApplicationsAfter, [tenantId, page.after, page.limit]);
     return rows.map(toApplication);
+  }
+  async delete(tenantId: string, appId: string, audit: AuditRecord[] = []): Promise<boolean> {
+    return this.db.tx(async (c) => {
+      await c.query(SQL.deleteIdentifierUris, [tenantId, appId]);
+      const r = await c.query(SQL.deleteApplication, [tenantId, appId]);
+      const deleted = (r.rowCount ?? 0) > 0;
+      if (deleted) for (const a of audit) await insertAudit(c, a);
+      return deleted;
+    });
   }
   async findByIdentifierUri(tenantId: string, uri: string): Promise<Application | null> {
     const r = await this.db.query(SQL.selectApplicationByIdentifierUri, [tenantId, identifierUriKey(uri)]);

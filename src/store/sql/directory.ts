@@ -28,11 +28,17 @@ export const DIRECTORY_SQL = {
   deleteUser: 'DELETE FROM users WHERE tenant_id = ? AND id = ?',
   countUsers: 'SELECT count(*) AS n FROM users WHERE tenant_id = ?',
   selectApplication: 'SELECT * FROM applications WHERE tenant_id = ? AND app_id = ?',
+  selectApplicationById: 'SELECT * FROM applications WHERE tenant_id = ? AND object_id = ?',
   listApplications: 'SELECT * FROM applications WHERE tenant_id = ? ORDER BY app_id',
+  /** Keyset paging by appId (Graph $top / $skiptoken). */
+  listApplicationsAfter: 'SELECT * FROM applications WHERE tenant_id = ? AND app_id > ? ORDER BY app_id LIMIT ?',
+  listApplicationsFirst: 'SELECT * FROM applications WHERE tenant_id = ? ORDER BY app_id LIMIT ?',
+  deleteApplication: 'DELETE FROM applications WHERE tenant_id = ? AND app_id = ?',
+  /** The object id is written once, on insert: an upsert of an existing app never changes it. */
   upsertApplication: `INSERT INTO applications (app_id, tenant_id, display_name, public_client_redirect_uris, web_redirect_uris,
       spa_redirect_uris, secrets, allow_public_client_flows, delegated_permissions, application_permissions, created_at,
-      backchannel_logout, directory_roles, identifier_uris, api, app_roles, required_resource_access, resource_grants)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      backchannel_logout, directory_roles, identifier_uris, api, app_roles, required_resource_access, resource_grants, object_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (app_id) DO UPDATE SET display_name = excluded.display_name,
       public_client_redirect_uris = excluded.public_client_redirect_uris, web_redirect_uris = excluded.web_redirect_uris,
       spa_redirect_uris = excluded.spa_redirect_uris, secrets = excluded.secrets,
@@ -93,14 +99,16 @@ export const applicationArgs = (a: Application, flag: Flag): unknown[] => [
   jsonList(a.appRoles),
   jsonList(a.requiredResourceAccess),
   jsonList(a.resourceGrants),
+  a.id ?? a.appId,
 ];
 
 /** The columns an application row holds beyond its fixed ones, read alike by both dialects. */
 export function applicationResourceFields(
   r: Record<string, unknown>,
-): Pick<Application, 'identifierUris' | 'api' | 'appRoles' | 'requiredResourceAccess' | 'resourceGrants'> {
+): Pick<Application, 'id' | 'identifierUris' | 'api' | 'appRoles' | 'requiredResourceAccess' | 'resourceGrants'> {
   const list = <T>(v: unknown): T[] => (typeof v === 'string' && v !== '' ? (JSON.parse(v) as T[]) : []);
   return {
+    id: typeof r.object_id === 'string' && r.object_id !== '' ? r.object_id : String(r.app_id),
     identifierUris: list(r.identifier_uris),
     api: typeof r.api === 'string' && r.api !== '' ? JSON.parse(r.api) : { requestedAccessTokenVersion: null, oauth2PermissionScopes: [] },
     appRoles: list(r.app_roles),

@@ -197,8 +197,25 @@ export class SqliteApplicationStore implements ApplicationStore {
     const r = this.s.stmt(SQL.selectApplication).get(tenantId, appId) as Record<string, unknown> | undefined;
     return r ? toApplication(r) : null;
   }
-  async list(tenantId: string): Promise<Application[]> {
-    return (this.s.stmt(SQL.listApplications).all(tenantId) as Record<string, unknown>[]).map(toApplication);
+  async findById(tenantId: string, id: string): Promise<Application | null> {
+    const r = this.s.stmt(SQL.selectApplicationById).get(tenantId, id) as Record<string, unknown> | undefined;
+    return r ? toApplication(r) : null;
+  }
+  async list(tenantId: string, page?: { limit: number; after?: string }): Promise<Application[]> {
+    const rows = !page
+      ? this.s.stmt(SQL.listApplications).all(tenantId)
+      : page.after === undefined
+        ? this.s.stmt(SQL.listApplicationsFirst).all(tenantId, page.limit)
+        : this.s.stmt(SQL.listApplicationsAfter).all(tenantId, page.after, page.limit);
+    return (rows as Record<string, unknown>[]).map(toApplication);
+  }
+  async delete(tenantId: string, appId: string, audit: AuditRecord[] = []): Promise<boolean> {
+    return this.s.tx(() => {
+      this.s.stmt(SQL.deleteIdentifierUris).run(tenantId, appId);
+      const deleted = this.s.stmt(SQL.deleteApplication).run(tenantId, appId).changes > 0;
+      if (deleted) for (const r of audit) insertAudit(this.s, r);
+      return deleted;
+    });
   }
   async findByIdentifierUri(tenantId: string, uri: string): Promise<Application | null> {
     const r = this.s.stmt(SQL.selectApplicationByIdentifierUri).get(tenantId, identifierUriKey(uri)) as Record<string, unknown> | undefined;

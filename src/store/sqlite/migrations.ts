@@ -480,6 +480,17 @@ CREATE INDEX grants_revoked ON grants(revoked_at) WHERE revoked_at IS NOT NULL;
 CREATE INDEX grants_created ON grants(created_at);
 `,
   },
+  {
+    version: 140,
+    name: 'application object ids apart from appIds',
+    sql: `
+-- Graph application.id (the directory object id), distinct from appId for apps registered over
+-- Graph; apps that existed before keep id = appId.
+ALTER TABLE applications ADD COLUMN object_id TEXT;
+UPDATE applications SET object_id = app_id;
+CREATE UNIQUE INDEX applications_object_id ON applications(tenant_id, object_id);
+`,
+  },
 ];
 
 /** Applies every migration not yet applied; returns the versions it applied. */
