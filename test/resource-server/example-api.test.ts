@@ -25,7 +25,6 @@ import {
   type ExampleSettings,
   type RunningExample,
 } from '../../examples/resource-server-express/main.js';
-import { registerExampleApi } from '../../examples/resource-server-express/register-api.js';
 import { application } from '../helpers/harness.js';
 import { freePort } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
@@ -66,9 +65,9 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-rs-example-'));
     store = openSqliteStore(join(dir, 'portcullis.db'), Date.now());
+    // As the README: the seed file alone registers the API (identifier URI, `access_as_user`) and
+    // the consents (the client to the API, the API to Graph's User.Read for on-behalf-of).
     await applySeed(store, parseSeed(seedJson), systemClock);
-    // As the README: the API's identifier URI, scope and consent (register-api.ts).
-    await registerExampleApi(store);
     // Another API the client may call: its tokens are not the example API's.
     await store.applications.upsert(
       application({
@@ -358,5 +357,22 @@ describe('example API (examples/resource-server-express) against Portcullis', ()
         await new Promise((r) => setTimeout(r, 10));
       assert.equal(api.rs.lastVerificationState, state, 'the signed verification SET was received and verified');
     });
+  }
+});
+
+test("docs/your-app.md shows the example's registration as seed.json has it", () => {
+  const doc = readFileSync(new URL('../../docs/your-app.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('Registering the API:'));
+  const snippet = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+  assert.ok(snippet, 'the registration snippet in docs/your-app.md');
+  const shown = (JSON.parse(snippet) as { applications: Array<Record<string, unknown>> }).applications;
+  assert.deepEqual(
+    shown.map((a) => a.appId),
+    [CLIENT_APP, API_APP.appId],
+  );
+  for (const entry of shown) {
+    const inSeed = seedJson.applications.find((a) => a.appId === entry.appId) as Record<string, unknown> | undefined;
+    for (const [key, value] of Object.entries(entry))
+      assert.deepEqual(value, inSeed?.[key], `update docs/your-app.md from seed.json: ${String(entry.appId)}.${key}`);
   }
 });
