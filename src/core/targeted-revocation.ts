@@ -53,6 +53,8 @@ export async function cutUserSessions(
       initiatedBy: args.actor,
       correlationId: args.correlationId,
     },
+    // docs/receipts.md: keyed by the request's correlation id, like the user-wide revoke's.
+    receipt: { kind: revocationKindOf(cut), correlationId: args.correlationId, initiatedBy: args.actor },
   });
 }
 

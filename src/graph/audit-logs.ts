@@ -20,6 +20,7 @@ const REVOKING: ReadonlySet<string> = new Set([
   ACTIVITY.disableAccount,
   ACTIVITY.resetPassword,
   ACTIVITY.revokeToken,
+  ACTIVITY.revokeSelectedSessions,
 ]);
 
 /** The receipt a record belongs to: same correlation id, about the record's target user, of a revoking activity. */

@@ -15,6 +15,7 @@ import type { Caller } from './auth.js';
 import { actorOf, auditActor, demand, requireDelegated } from './authorize.js';
 import { requireJsonObject } from './body.js';
 import { DirectoryExpiredPageToken, RequestBadRequest, RequestResourceNotFound } from './errors.js';
+import { receiptPath } from './revocation-receipts.js';
 import { actionPaths, clientRequestId, sendJson, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
 import { decodeSkipToken, encodeSkipToken, nextLink, parseTop, readQueryOptions } from './odata.js';
 import { parseSignInSessionFilter } from './sign-in-session-filter.js';
@@ -115,8 +116,11 @@ function requireGuidProperty(body: Record<string, unknown>, name: string): strin
   return v.toLowerCase();
 }
 
-/** What a targeted revocation answers: what it cut (or, dry run, would cut). */
-function cutJson(ctx: GraphContext, dryRun: boolean, found: CutFound): Record<string, unknown> {
+/**
+ * What a targeted revocation answers: what it cut (or, dry run, would cut) and, when it cut, where
+ * its receipt is (docs/receipts.md), keyed by the request's correlation id.
+ */
+function cutJson(ctx: GraphContext, dryRun: boolean, found: CutFound, correlationId: string): Record<string, unknown> {
   return {
     '@odata.context': `${serviceRoot(ctx)}/$metadata#microsoft.graph.signInSessionRevocation`,
     dryRun,
@@ -124,6 +128,7 @@ function cutJson(ctx: GraphContext, dryRun: boolean, found: CutFound): Record<st
     grantCount: found.grantIds.length,
     sessionIds: found.sessionIds,
     grantIds: found.grantIds,
+    ...(dryRun ? {} : { correlationId, revocationReceipt: receiptPath(serviceRoot(ctx), correlationId) }),
   };
 }
 
@@ -136,16 +141,17 @@ export async function cutAs(ctx: GraphContext, me: boolean, cutOf: (body: Record
   const body = ctx.request.body === undefined ? {} : requireJsonObject(ctx.request.body);
   const cut = cutOf(body);
   const dryRun = readDryRun(body);
+  const correlationId = clientRequestId(ctx.request, ctx.reply);
   const found = await cutUserSessions(ctx.services.store, ctx.services.clock, {
     target,
     cut,
     dryRun,
     actor: auditActor(ctx.caller as Caller),
-    correlationId: clientRequestId(ctx.request, ctx.reply),
+    correlationId,
   });
   if (!found) throw new RequestResourceNotFound(target.id); // deleted between lookup and cut
   if (!dryRun) ctx.services.metrics.revoked(revocationKindOf(cut));
-  sendJson(ctx.reply, 200, cutJson(ctx, dryRun, found));
+  sendJson(ctx.reply, 200, cutJson(ctx, dryRun, found, correlationId));
 }
 
 function sessionFromPath(ctx: GraphContext): string {

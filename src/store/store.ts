@@ -267,6 +267,7 @@ export interface InventoryStore {
    * Ends the target's live sessions and revokes its live grants, marks its outstanding codes so
    * no grant starts from them (GrantStore.create), and writes the audit records `audit(found)`
    * returns and, if anything was cut, `securityEvent` with the cut sessions and their clients —
+   * and, with `receipt`, the revocation receipt of exactly what it cut (docs/receipts.md) —
    * all in one transaction, durable when the promise resolves. With `dryRun`, only reads what it
    * would cut. Null when the user does not exist.
    */
@@ -278,6 +279,7 @@ export interface InventoryStore {
     dryRun: boolean;
     audit: (found: CutFound) => AuditRecord[];
     securityEvent?: SecurityEventDraft;
+    receipt?: ReceiptDraft;
   }): Promise<CutFound | null>;
 }
 

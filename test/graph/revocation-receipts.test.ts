@@ -32,7 +32,7 @@ describe('revocation receipts', () => {
     // The SPA's receiver always fails: its deliveries end 'failed' after maxAttempts.
     receiver.respond = (path) => (path === '/bcl/spa' ? 500 : 200);
     h = await makeHarness({ config: { outbox: { pollIntervalMs: 50, initialBackoffMs: 30, maxBackoffMs: 60, maxAttempts: 3 } } });
-    for (const name of ['rc1', 'rc2', 'rc3', 'rc4', 'rc5', 'rc6', 'rc7']) {
+    for (const name of ['rc1', 'rc2', 'rc3', 'rc4', 'rc5', 'rc6', 'rc7', 'rc8']) {
       const u: User = { ...h.users.alice!, id: newGuid(), userPrincipalName: `${name}@${DOMAIN}`, mail: null, displayName: name };
       await h.store.users.insert(u);
       users[name] = u;
@@ -151,6 +151,49 @@ describe('revocation receipts', () => {
       { key: 'grantsRevoked', value: '2' },
       { key: 'refreshTokensRevoked', value: '2' },
     ]);
+  });
+
+  test('a targeted revoke of one session: the answer links its receipt, which names that session and its grants; deliveries settle', async () => {
+    const x = await signInBoth('rc8');
+    const path = `/v1.0/users/${users.rc8!.id}/signInSessions/${x.sid}/revoke`;
+    const dryId = newGuid();
+    const dry = await call(h, 'POST', path, { token: admin(), headers: { 'client-request-id': dryId }, body: { dryRun: true } });
+    assert.equal(dry.status, 200, dry.body);
+    assert.equal(dry.json.revocationReceipt, undefined, 'a dry run cuts nothing and has no receipt');
+    assert.equal((await receipt(dryId)).status, 404);
+
+    const correlationId = newGuid();
+    const res = await call(h, 'POST', path, { token: admin(), headers: { 'client-request-id': correlationId } });
+    assert.equal(res.status, 200, res.body);
+    assert.equal(res.json.correlationId, correlationId);
+    assert.equal(res.json.revocationReceipt, `${PUBLIC_URL}/v1.0/auditLogs/revocationReceipts/${correlationId}`);
+
+    const r = await settledReceipt(correlationId);
+    assert.equal(r.revocationType, 'sessionRevocation');
+    assert.deepEqual(r.user, { id: users.rc8!.id, userPrincipalName: users.rc8!.userPrincipalName });
+    assert.deepEqual(r.sessionIds, [x.sid]);
+    assert.deepEqual([r.sessionsRevoked, r.grantsRevoked, r.refreshTokensRevoked], [1, 2, 2]);
+    assert.deepEqual(r.applications.flatMap((a: Record<string, string[]>) => a.grantIds).sort(), [...res.json.grantIds].sort());
+    const byApp = Object.fromEntries(r.applications.map((a: Record<string, unknown>) => [a.appId, a]));
+    assert.deepEqual(byApp[APP.publicClient].refreshTokenIds, [rtId(x.publicRt)]);
+    assert.deepEqual(byApp[APP.spa].refreshTokenIds, [rtId(x.spaRt)]);
+    assert.deepEqual(
+      r.deliveries.map((d: Record<string, unknown>) => [d.channel, String(d.destination).split(' ')[0], d.status]).sort(),
+      [
+        ['backchannelLogout', APP.publicClient, 'delivered'],
+        ['backchannelLogout', APP.spa, 'failed'],
+      ].sort(),
+    );
+    const audits = await call(
+      h,
+      'GET',
+      `/v1.0/auditLogs/directoryAudits?$filter=activityDisplayName eq 'Revoke selected sign-in sessions'`,
+      {
+        token: reader(),
+      },
+    );
+    const record = audits.json.value.find((a: Record<string, unknown>) => a.correlationId === correlationId);
+    assert.equal(record?.additionalDetails[0].value, res.json.revocationReceipt, 'the audit record links the receipt');
   });
 
   test('who may read: audit-log readers and app-only AuditLog.Read.All read all; a user reads their own only', async () => {

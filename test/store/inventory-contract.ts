@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AuditRecord, AuthorizationCode, Grant, RefreshTokenRecord, SsoSession, User } from '../../src/core/model.js';
+import { REFRESH_TOKEN_ID_LENGTH } from '../../src/core/revocation-receipt.js';
 import type { CutFound, CutTarget } from '../../src/core/session-inventory.js';
 import type { SecurityEventDraft } from '../../src/core/security-event.js';
 import { newGuid } from '../../src/crypto/random.js';
@@ -312,6 +313,48 @@ export function inventoryContractTests(store: () => Store, tenant: string, now: 
     assert.ok(await s.sessions.findLive(s2.tokenHash, now + 101));
     assert.equal((await rotate(s, t2, now + 101)).ok, true);
     assert.equal((await s.grants.findById(g2.id))?.revokedAt, null);
+  });
+
+  test('inventory.cut with a receipt: it names exactly the sessions, grants and live tokens cut, and the event; a dry run has none', async () => {
+    const { s, u, s1, s2, g1, g3, t1, t3 } = await populated('inv-cut-receipt@contract.test');
+    const withReceipt = (target: CutTarget, at: number, dryRun: boolean, kind: string) => {
+      const correlationId = newGuid();
+      const done = s.inventory.cut({
+        tenantId: tenant,
+        userId: u.id,
+        target,
+        now: at,
+        dryRun,
+        audit: () => [],
+        securityEvent: draft(at),
+        receipt: { kind, correlationId, initiatedBy: {} },
+      });
+      return done.then((found) => ({ found, correlationId }));
+    };
+    const dry = await withReceipt({ kind: 'allExcept', sessionId: s2.id }, now + 100, true, 'otherSessionsRevocation');
+    assert.equal(await s.receipts.findByCorrelationId(tenant, dry.correlationId), null, 'a dry run records no receipt');
+
+    const done = await withReceipt({ kind: 'allExcept', sessionId: s2.id }, now + 101, false, 'otherSessionsRevocation');
+    assert.deepEqual(done.found, { sessionIds: [s1.id], grantIds: [g1.id, g3.id].sort() });
+    const r = await s.receipts.findByCorrelationId(tenant, done.correlationId);
+    assert.equal(r?.kind, 'otherSessionsRevocation');
+    assert.equal(r?.revokedAt, now + 101);
+    assert.deepEqual(r?.cut, {
+      sessionIds: [s1.id],
+      applications: [
+        { appId: 'app-a', grantIds: [g1.id], refreshTokenIds: [t1.hash.slice(0, REFRESH_TOKEN_ID_LENGTH)], sessionIds: [s1.id] },
+        { appId: 'app-b', grantIds: [g3.id], refreshTokenIds: [t3.hash.slice(0, REFRESH_TOKEN_ID_LENGTH)], sessionIds: [] },
+      ],
+    });
+    const [event] = await s.outbox.listEvents({ userId: u.id, limit: 10 });
+    assert.equal(r?.eventId, event?.id, "the receipt reports the deliveries of the cut's own event");
+
+    // Nothing left to cut but the kept session's grant of another app: an empty cut still has its receipt, without an event.
+    const empty = await withReceipt({ kind: 'app', appId: 'app-b' }, now + 102, false, 'appRevocation');
+    assert.deepEqual(empty.found, { sessionIds: [], grantIds: [] });
+    const none = await s.receipts.findByCorrelationId(tenant, empty.correlationId);
+    assert.deepEqual(none?.cut, { sessionIds: [], applications: [] });
+    assert.equal(none?.eventId, null);
   });
 
   test('grants.create: no grant starts from a code a cut marked, nor from a session a cut ended', async () => {

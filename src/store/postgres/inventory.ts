@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../../core/model.js';
+import type { ReceiptDraft } from '../../core/revocation-receipt.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import type { CutFound, CutTarget, InventoryQuery, InventoryRecord } from '../../core/session-inventory.js';
 import { cutStatements, inventoryPageSql, toInventoryRecord } from '../sql/inventory.js';
@@ -8,6 +9,7 @@ import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import { loadUser } from './directory.js';
 import { writeCapturedEvent } from './outbox.js';
+import { captureReceipt } from './receipts.js';
 
 type Row = Record<string, unknown>;
 
@@ -34,6 +36,7 @@ export class PgInventoryStore implements InventoryStore {
     dryRun: boolean;
     audit: (found: CutFound) => AuditRecord[];
     securityEvent?: SecurityEventDraft;
+    receipt?: ReceiptDraft;
   }): Promise<CutFound | null> {
     const result = await this.db.tx(async (c) => {
       const user = await loadUser(c, args.tenantId, args.userId, 'share');
@@ -48,7 +51,10 @@ export class PgInventoryStore implements InventoryStore {
       const grants = await all(sql.revokeGrants);
       const found = { sessionIds, grantIds: ids(grants) };
       const evented = args.securityEvent !== undefined && (sessionIds.length > 0 || grants.length > 0);
-      if (evented && args.securityEvent) await writeCapturedEvent(c, user, args.securityEvent, grants, sessionIds);
+      const eventId = evented && args.securityEvent ? await writeCapturedEvent(c, user, args.securityEvent, grants, sessionIds) : null;
+      // After the UPDATEs, which return exactly what they ended (rows committed meanwhile
+      // included): a cut marks grants and sessions only, so their refresh tokens are as before it.
+      if (args.receipt) await captureReceipt(c, { user, draft: args.receipt, at: args.now, cut: found, eventId });
       for (const a of args.audit(found)) await insertAudit(c, a);
       return { ...found, evented };
     });

@@ -35,6 +35,7 @@ export async function writeSecurityEvent(c: Queryable, user: User, draft: Securi
 /**
  * Writes a security event for rows the caller already read in its transaction (a targeted
  * revocation, store/postgres/inventory.ts): the grants it cut and the browser sessions it ended.
+ * Returns the event's id (for the revocation receipt).
  */
 export async function writeCapturedEvent(
   c: Queryable,
@@ -42,10 +43,14 @@ export async function writeCapturedEvent(
   draft: SecurityEventDraft,
   grants: Record<string, unknown>[],
   sessionIds: readonly string[],
-): Promise<void> {
+): Promise<number> {
   const sessions = sessionIds.map((id) => ({ id }));
-  await c.query(EVENT_SQL.insertEvent, eventArgs(user, draft, { kind: 'user', epoch: user.revocationEpoch }, grants, sessions));
+  const { rows } = await c.query(
+    `${EVENT_SQL.insertEvent} RETURNING id`,
+    eventArgs(user, draft, { kind: 'user', epoch: user.revocationEpoch }, grants, sessions),
+  );
   await notifyInTx(c, 'outbox');
+  return Number(rows[0]?.id);
 }
 
 export class PgOutboxStore implements OutboxStore {

@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../../core/model.js';
+import type { ReceiptDraft } from '../../core/revocation-receipt.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import type { CutFound, CutTarget, InventoryQuery, InventoryRecord } from '../../core/session-inventory.js';
 import { cutStatements, inventoryPageSql, toInventoryRecord } from '../sql/inventory.js';
@@ -7,6 +8,7 @@ import { insertAudit } from './audit-keys.js';
 import type { SqliteDb } from './database.js';
 import type { SqliteUserStore } from './directory.js';
 import { writeCapturedEventSync } from './outbox.js';
+import { captureReceiptSync } from './receipts.js';
 
 type Row = Record<string, unknown>;
 
@@ -34,6 +36,7 @@ export class SqliteInventoryStore implements InventoryStore {
     dryRun: boolean;
     audit: (found: CutFound) => AuditRecord[];
     securityEvent?: SecurityEventDraft;
+    receipt?: ReceiptDraft;
   }): Promise<CutFound | null> {
     const result = args.dryRun ? this.cutNow(args) : await this.s.groupCommit.run(() => this.cutNow(args), { urgent: true });
     if (result?.evented) this.s.outboxCommitted.fire();
@@ -48,6 +51,7 @@ export class SqliteInventoryStore implements InventoryStore {
     dryRun: boolean;
     audit: (found: CutFound) => AuditRecord[];
     securityEvent?: SecurityEventDraft;
+    receipt?: ReceiptDraft;
   }): (CutFound & { evented: boolean }) | null {
     const user = this.users.loadSync(args.tenantId, args.userId);
     if (!user) return null;
@@ -62,7 +66,10 @@ export class SqliteInventoryStore implements InventoryStore {
     const grants = all(sql.revokeGrants);
     const found = { sessionIds, grantIds: ids(grants) };
     const evented = args.securityEvent !== undefined && (sessionIds.length > 0 || grants.length > 0);
-    if (evented && args.securityEvent) writeCapturedEventSync(this.s, user, args.securityEvent, grants, sessionIds);
+    const eventId = evented && args.securityEvent ? writeCapturedEventSync(this.s, user, args.securityEvent, grants, sessionIds) : null;
+    // After the UPDATEs, which return exactly what they ended: a cut marks grants and sessions
+    // only, so the grants' refresh tokens the capture reads are still as they were before it.
+    if (args.receipt) captureReceiptSync(this.s, { user, draft: args.receipt, at: args.now, cut: found, eventId });
     for (const a of args.audit(found)) insertAudit(this.s, a);
     return { ...found, evented };
   }

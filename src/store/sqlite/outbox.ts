@@ -26,6 +26,7 @@ export function writeSecurityEventSync(s: SqliteDb, user: User, draft: SecurityE
 /**
  * Writes a security event for rows the caller already read in its transaction (a targeted
  * revocation, store/sqlite/inventory.ts): the grants it cut and the browser sessions it ended.
+ * Returns the event's id (for the revocation receipt).
  */
 export function writeCapturedEventSync(
   s: SqliteDb,
@@ -33,9 +34,12 @@ export function writeCapturedEventSync(
   draft: SecurityEventDraft,
   grants: Row[],
   sessionIds: readonly string[],
-): void {
+): number {
   const sessions = sessionIds.map((id) => ({ id }));
-  s.stmt(SECURITY_EVENT_SQL.insertEvent).run(...eventArgs(user, draft, { kind: 'user', epoch: user.revocationEpoch }, grants, sessions));
+  return Number(
+    s.stmt(SECURITY_EVENT_SQL.insertEvent).run(...eventArgs(user, draft, { kind: 'user', epoch: user.revocationEpoch }, grants, sessions))
+      .lastInsertRowid,
+  );
 }
 
 const PRUNE = pruneSql('');
