@@ -40,7 +40,7 @@ export async function graphTokenOnBehalfOf(tokenEndpoint: string, obo: OnBehalfO
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
       client_id: obo.clientId,
       client_secret: obo.clientSecret,
-      assertion: userToken,
+      assertion: userToken, // the token this API received; its aud is this API
       scope: 'https://graph.microsoft.com/User.Read',
       requested_token_use: 'on_behalf_of',
     }),

@@ -376,3 +376,13 @@ test("docs/your-app.md shows the example's registration as seed.json has it", ()
       assert.deepEqual(value, inSeed?.[key], `update docs/your-app.md from seed.json: ${String(entry.appId)}.${key}`);
   }
 });
+
+test('docs/your-app.md shows the on-behalf-of exchange as api.ts has it, verbatim', () => {
+  const doc = readFileSync(new URL('../../docs/your-app.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## On-behalf-of from your API to Graph'));
+  const snippet = /```ts\n([\s\S]*?)\n```/.exec(section)?.[1];
+  assert.ok(snippet, 'the on-behalf-of snippet in docs/your-app.md');
+  assert.match(snippet, /grant-type:jwt-bearer/);
+  const apiTs = readFileSync(new URL('api.ts', EXAMPLE_DIR), 'utf8');
+  assert.ok(apiTs.includes(snippet), 'update the on-behalf-of snippet in docs/your-app.md from examples/resource-server-express/api.ts');
+});
