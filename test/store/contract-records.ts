@@ -3,7 +3,7 @@ import { newGuid } from '../../src/crypto/random.js';
 
 /** Builders of the users, SSO sessions and grants the outbox and receipt contract cases store. */
 export function contractRecords(tenant: string, now: number) {
-  const user = (upn: string): User => ({
+  const user = (upn: string, overrides: Partial<User> = {}): User => ({
     id: newGuid(),
     tenantId: tenant,
     userPrincipalName: upn,
@@ -16,6 +16,7 @@ export function contractRecords(tenant: string, now: number) {
     refreshTokensValidFrom: null,
     roleTemplateIds: [],
     createdAt: now,
+    ...overrides,
   });
   const session = (u: User, overrides: Partial<SsoSession> = {}): SsoSession => ({
     id: newGuid(),

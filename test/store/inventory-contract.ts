@@ -5,6 +5,7 @@ import { REFRESH_TOKEN_ID_LENGTH } from '../../src/core/revocation-receipt.js';
 import type { CutFound, CutTarget } from '../../src/core/session-inventory.js';
 import type { SecurityEventDraft } from '../../src/core/security-event.js';
 import { newGuid } from '../../src/crypto/random.js';
+import { contractRecords } from './contract-records.js';
 import type { Store } from '../../src/store/store.js';
 
 /**
@@ -12,21 +13,7 @@ import type { Store } from '../../src/store/store.js';
  * src/store/store.ts, docs/sessions.md), run by test/store/contract.ts inside each adapter's suite.
  */
 export function inventoryContractTests(store: () => Store, tenant: string, now: number): void {
-  const user = (upn: string, overrides: Partial<User> = {}): User => ({
-    id: newGuid(),
-    tenantId: tenant,
-    userPrincipalName: upn,
-    displayName: upn,
-    mail: null,
-    passwordHash: null,
-    accountEnabled: true,
-    revocationEpoch: 0,
-    signInSessionsValidFrom: null,
-    refreshTokensValidFrom: null,
-    roleTemplateIds: [],
-    createdAt: now,
-    ...overrides,
-  });
+  const { user } = contractRecords(tenant, now);
   const session = (u: User, at: number, overrides: Partial<SsoSession> = {}): SsoSession => ({
     id: newGuid(),
     tokenHash: newGuid(),
