@@ -271,16 +271,19 @@ export interface InventoryStore {
    * all in one transaction, durable when the promise resolves. With `dryRun`, only reads what it
    * would cut. Null when the user does not exist.
    */
-  cut(args: {
-    tenantId: string;
-    userId: string;
-    target: CutTarget;
-    now: number;
-    dryRun: boolean;
-    audit: (found: CutFound) => AuditRecord[];
-    securityEvent?: SecurityEventDraft;
-    receipt?: ReceiptDraft;
-  }): Promise<CutFound | null>;
+  cut(args: CutArgs): Promise<CutFound | null>;
+}
+
+/** What InventoryStore.cut takes: whose credentials, which of them, and what it writes beside the cut. */
+export interface CutArgs {
+  tenantId: string;
+  userId: string;
+  target: CutTarget;
+  now: number;
+  dryRun: boolean;
+  audit: (found: CutFound) => AuditRecord[];
+  securityEvent?: SecurityEventDraft;
+  receipt?: ReceiptDraft;
 }
 
 export interface AuthorizationCodeStore {

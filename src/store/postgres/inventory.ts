@@ -1,10 +1,7 @@
-import type { AuditRecord } from '../../core/model.js';
-import type { ReceiptDraft } from '../../core/revocation-receipt.js';
-import type { SecurityEventDraft } from '../../core/security-event.js';
-import type { CutFound, CutTarget, InventoryQuery, InventoryRecord } from '../../core/session-inventory.js';
+import type { CutFound, InventoryQuery, InventoryRecord } from '../../core/session-inventory.js';
 import { cutStatements, inventoryPageSql, toInventoryRecord } from '../sql/inventory.js';
 import { numbered } from '../sql/placeholders.js';
-import type { InventoryStore } from '../store.js';
+import type { CutArgs, InventoryStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import { loadUser } from './directory.js';
@@ -28,16 +25,7 @@ export class PgInventoryStore implements InventoryStore {
     return (await this.db.query(numbered(sql), args)).rows.map(toInventoryRecord);
   }
 
-  async cut(args: {
-    tenantId: string;
-    userId: string;
-    target: CutTarget;
-    now: number;
-    dryRun: boolean;
-    audit: (found: CutFound) => AuditRecord[];
-    securityEvent?: SecurityEventDraft;
-    receipt?: ReceiptDraft;
-  }): Promise<CutFound | null> {
+  async cut(args: CutArgs): Promise<CutFound | null> {
     const result = await this.db.tx(async (c) => {
       const user = await loadUser(c, args.tenantId, args.userId, 'share');
       if (!user) return null;

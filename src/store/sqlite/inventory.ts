@@ -3,7 +3,7 @@ import type { ReceiptDraft } from '../../core/revocation-receipt.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import type { CutFound, CutTarget, InventoryQuery, InventoryRecord } from '../../core/session-inventory.js';
 import { cutStatements, inventoryPageSql, toInventoryRecord } from '../sql/inventory.js';
-import type { InventoryStore } from '../store.js';
+import type { CutArgs, InventoryStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { SqliteDb } from './database.js';
 import type { SqliteUserStore } from './directory.js';
@@ -28,16 +28,7 @@ export class SqliteInventoryStore implements InventoryStore {
    * Joins the group commit ahead of queued rotations, like UserStore.revoke: checked and written
    * in the committing transaction, answered after its fsync. A dry run only reads.
    */
-  async cut(args: {
-    tenantId: string;
-    userId: string;
-    target: CutTarget;
-    now: number;
-    dryRun: boolean;
-    audit: (found: CutFound) => AuditRecord[];
-    securityEvent?: SecurityEventDraft;
-    receipt?: ReceiptDraft;
-  }): Promise<CutFound | null> {
+  async cut(args: CutArgs): Promise<CutFound | null> {
     const result = args.dryRun ? this.cutNow(args) : await this.s.groupCommit.run(() => this.cutNow(args), { urgent: true });
     if (result?.evented) this.s.outboxCommitted.fire();
     return result ? { sessionIds: result.sessionIds, grantIds: result.grantIds } : null;
