@@ -23,6 +23,8 @@ export interface Running {
   /** Portcullis only: the users' object ids, by chain.user. */
   userIds: string[];
   dataDir: string | null;
+  /** PostgreSQL runs only: the database the instances share (bench/pg-cpu.ts finds its backends). */
+  databaseUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -119,7 +121,16 @@ function freePort(): Promise<number> {
  * load generator spreads its clients over them round-robin (target.origins); `origin` (B2's
  * revoker) is the first. CPU figures cover the Portcullis processes, not PostgreSQL's.
  */
-export async function startPortcullisPg(opts: { users: number; instances: number; dist?: string; poolMax?: number }): Promise<Running> {
+export async function startPortcullisPg(opts: {
+  users: number;
+  instances: number;
+  dist?: string;
+  poolMax?: number;
+  /** taskset CPU list for every instance (bench/pg-cpu.ts pins them away from PostgreSQL). */
+  cpus?: string;
+  /** Extra node flags for every instance, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+}): Promise<Running> {
   const dist = opts.dist ?? 'dist';
   const seeded = await seedPostgres(opts.users);
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-pg-'));
@@ -132,6 +143,7 @@ export async function startPortcullisPg(opts: { users: number; instances: number
       servers.push(
         await startServer({
           args: [
+            ...(opts.nodeArgs ?? []),
             `${dist}/cli/main.js`,
             'serve',
             '--port',
@@ -147,6 +159,7 @@ export async function startPortcullisPg(opts: { users: number; instances: number
             '--public-url',
             publicUrl,
           ],
+          ...(opts.cpus ? { cpus: opts.cpus } : {}),
           ready: /Portcullis ready[\s\S]*issuer:\s+\S+\n/,
           parse: (_banner, pid) => ({ port, pids: [pid] }),
         }),
@@ -180,6 +193,7 @@ export async function startPortcullisPg(opts: { users: number; instances: number
     chains: seeded.tokens.map((token, user) => ({ user, token, dead: false })),
     userIds: seeded.userIds,
     dataDir,
+    databaseUrl: seeded.url,
     stop: async () => {
       await server.stop();
       await seeded.drop();
