@@ -23,6 +23,7 @@ import type { PgDb, Queryable } from './database.js';
 import { loadUser } from './directory.js';
 import { writeSecurityEvent } from './outbox.js';
 import { captureReceipt } from './receipts.js';
+import { rotateWithoutTransaction } from './rotation.js';
 import { toCode, toDeviceCode, toGrant, toRefreshToken, toSession } from './rows.js';
 
 /**
@@ -161,7 +162,9 @@ export class PgGrantStore implements GrantStore {
    * rotations of one token serialise; the loser sees consumed_at), the grant FOR SHARE (a family
    * revoke waits for us, or we see it), the user FOR SHARE (a revoke's FOR NO KEY UPDATE waits for
    * us, or we wait for it and read the new epoch). The revoke path locks only the user row, so
-   * there is no lock cycle between the two.
+   * there is no lock cycle between the two. A rotation that nothing stands in the way of is first
+   * tried in two statements without this transaction (rotation.ts, which explains why that keeps
+   * the same order); this transaction decides everything else.
    */
   async rotate(
     hash: string,
@@ -171,6 +174,8 @@ export class PgGrantStore implements GrantStore {
     graceMs: number,
     crossOrigin = false,
   ): Promise<Rotated> {
+    const done = await rotateWithoutTransaction(this.db, hash, clientId, now, next, graceMs, crossOrigin);
+    if (done) return done;
     return this.db.tx(async (c): Promise<Rotated> => {
       const r = await one(c, `${SQL.selectRefreshToken} FOR UPDATE`, [hash]);
       const token = r ? toRefreshToken(r) : null;

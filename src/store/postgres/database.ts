@@ -39,6 +39,14 @@ function isUnavailable(e: unknown): boolean {
   );
 }
 
+/** A 40001/40P01 (or a StoreUnavailableError made of one): running the work again may succeed. */
+export function isRetryable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && RETRYABLE.has(code)) return true;
+  const cause = (e as { cause?: unknown } | null)?.cause;
+  return cause !== undefined && cause !== e && isRetryable(cause);
+}
+
 /** Turns driver errors into the Store's error vocabulary; everything else passes through. */
 export function mapPgError(e: unknown): unknown {
   if (e instanceof StoreUnavailableError || e instanceof ConflictError) return e;
@@ -103,6 +111,22 @@ export class PgDb implements Queryable {
   async query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {
     try {
       return await this.pool.query<R>(sql, args);
+    } catch (e) {
+      throw mapPgError(e);
+    }
+  }
+
+  /**
+   * One statement outside a transaction, as node-postgres' query config: `name` prepares it once
+   * per connection (Parse is sent only the first time a connection sees the name, so the server
+   * skips parsing and planning on every later call) — only for statements whose result has a
+   * fixed shape (no `*`): a migration that adds a column would fail a prepared `SELECT *` with
+   * "cached plan must not change result type" until the connection closes. `rowMode: 'array'`
+   * answers rows as arrays in `fields` order (a join whose tables share column names).
+   */
+  async statement(config: { text: string; values: unknown[]; name?: string; rowMode?: 'array' }): Promise<pg.QueryResult<unknown[]>> {
+    try {
+      return (await this.pool.query(config as pg.QueryArrayConfig)) as pg.QueryResult<unknown[]>;
     } catch (e) {
       throw mapPgError(e);
     }

@@ -19,8 +19,10 @@ export {
 
 type Row = Record<string, unknown>;
 
+/** The user's role assignments folded into one column, for a query that reads `users u`. */
+export const USER_ROLES_COLUMN = `(SELECT string_agg(r.role_template_id, ',') FROM role_assignments r WHERE r.user_id = u.id) AS roles`;
 /** A user with its role assignments folded into one column; `$where` is appended by callers. */
-export const USER_SELECT = `SELECT u.*, (SELECT string_agg(r.role_template_id, ',') FROM role_assignments r WHERE r.user_id = u.id) AS roles FROM users u`;
+export const USER_SELECT = `SELECT u.*, ${USER_ROLES_COLUMN} FROM users u`;
 
 const optNum = (v: unknown): number | null => (v === null || v === undefined ? null : (v as number));
 const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
