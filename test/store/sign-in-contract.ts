@@ -87,6 +87,26 @@ export function signInContract(store: () => Store, tenant: string, now: number):
     assert.equal((await s.signIns.activity([])).size, 0);
   });
 
+  test('sign-ins: one batch moves several users forward, each from its own entries, and skips a missing user', async () => {
+    const s = store();
+    const [a, b] = [newUser('activity-a@contract.test'), newUser('activity-b@contract.test')];
+    await s.users.insert(a);
+    await s.users.insert(b);
+    const missing = newUser('activity-missing@contract.test');
+    const [ea, eb] = [entry(a, now + 5, { isInteractive: false }), entry(b, now + 7)];
+    await s.signIns.insertMany([eb, entry(missing, now + 6), ea]);
+    const activity = await s.signIns.activity([a.id, b.id, missing.id]);
+    assert.deepEqual(
+      [
+        activity.get(a.id)?.lastNonInteractiveSignInRequestId,
+        activity.get(a.id)?.lastSignInRequestId,
+        activity.get(b.id)?.lastSignInRequestId,
+      ],
+      [ea.id, null, eb.id],
+    );
+    assert.equal(activity.has(missing.id), false);
+  });
+
   test('retention: each kind in bounded batches; what is live, unexpired or newest is kept', async () => {
     const s = store();
     const DAY = 86_400_000;

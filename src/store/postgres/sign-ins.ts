@@ -2,9 +2,10 @@ import { activityUpdates, type SignIn, type SignInActivity, type SignInQuery } f
 import { numbered } from '../sql/placeholders.js';
 import { PURGE_SQL } from '../sql/retention.js';
 import {
+  ACTIVITY_INSERT,
+  ACTIVITY_ON_CONFLICT,
   SELECT_SIGN_IN,
   SIGN_IN_COLUMNS,
-  UPSERT_ACTIVITY,
   activityArgs,
   insertSignInsSql,
   listSignInsSql,
@@ -19,7 +20,19 @@ import { unstorableText } from './unstorable-text.js';
 
 /** Rows per INSERT: one round trip for many entries, well below PostgreSQL's 65,535 parameters. */
 const ROWS_PER_INSERT = Math.floor(30_000 / SIGN_IN_COLUMNS.length);
-const SQL_UPSERT_ACTIVITY = numbered(UPSERT_ACTIVITY);
+/**
+ * A batch's signInActivity in one statement (one round trip, not one per user): the updates as
+ * parallel arrays in activityArgs' order, inserted in the order given (ORDER BY the ordinality) so
+ * that two instances' batches, both sorted by user id, lock the rows in the same order; the join
+ * drops users that no longer exist, as the one-user UPSERT_ACTIVITY does.
+ */
+const SQL_UPSERT_ACTIVITIES = `${ACTIVITY_INSERT}
+  SELECT v.user_id, v.a1, v.a2, v.a3, v.a4, v.a5, v.a6
+  FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[]) WITH ORDINALITY
+    AS v(a1, a2, a3, a4, a5, a6, user_id, n)
+  JOIN users u ON u.id = v.user_id
+  ORDER BY v.n
+  ${ACTIVITY_ON_CONFLICT}`;
 const SQL_SELECT_SIGN_IN = numbered(SELECT_SIGN_IN);
 
 /** PostgreSQL text cannot hold U+0000 (unstorable-text.ts); a header could carry one. */
@@ -44,7 +57,10 @@ export class PgSignInStore implements SignInStore {
       }
       // One user after another in id order, so two instances' batches lock their rows in the same order.
       const updates = activityUpdates(rows).sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-      for (const u of updates) await c.query(SQL_UPSERT_ACTIVITY, activityArgs(u));
+      if (updates.length === 0) return;
+      const columns: unknown[][] = Array.from({ length: 7 }, () => []);
+      for (const u of updates) activityArgs(u).forEach((v, i) => columns[i]?.push(v));
+      await c.query(SQL_UPSERT_ACTIVITIES, columns);
     });
   }
 

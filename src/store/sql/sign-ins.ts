@@ -83,20 +83,26 @@ export function toSignIn(r: Row): SignIn {
 const newer = (at: string, col: string): string =>
   `${col} = CASE WHEN excluded.${at} >= COALESCE(sign_in_activity.${at}, -1) THEN excluded.${col} ELSE sign_in_activity.${col} END`;
 
-/**
- * One user's signInActivity moved forward; nothing for a user that no longer exists (the SELECT
- * finds no row). The casts give PostgreSQL the parameter types; SQLite accepts them as they are.
- */
-export const UPSERT_ACTIVITY = `INSERT INTO sign_in_activity (user_id, last_sign_in_at, last_sign_in_request_id, last_non_interactive_at,
-    last_non_interactive_request_id, last_successful_at, last_successful_request_id)
-  SELECT id, CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT) FROM users WHERE id = ?
-  ON CONFLICT (user_id) DO UPDATE SET
+/** The table and columns every activity upsert writes, in activityArgs' order (user id first here). */
+export const ACTIVITY_INSERT = `INSERT INTO sign_in_activity (user_id, last_sign_in_at, last_sign_in_request_id, last_non_interactive_at,
+    last_non_interactive_request_id, last_successful_at, last_successful_request_id)`;
+
+/** What an upsert does to a user's existing row: each time moves forward only (`newer`). */
+export const ACTIVITY_ON_CONFLICT = `ON CONFLICT (user_id) DO UPDATE SET
     ${newer('last_sign_in_at', 'last_sign_in_request_id')},
     ${newer('last_sign_in_at', 'last_sign_in_at')},
     ${newer('last_non_interactive_at', 'last_non_interactive_request_id')},
     ${newer('last_non_interactive_at', 'last_non_interactive_at')},
     ${newer('last_successful_at', 'last_successful_request_id')},
     ${newer('last_successful_at', 'last_successful_at')}`;
+
+/**
+ * One user's signInActivity moved forward; nothing for a user that no longer exists (the SELECT
+ * finds no row). The casts give PostgreSQL the parameter types; SQLite accepts them as they are.
+ */
+export const UPSERT_ACTIVITY = `${ACTIVITY_INSERT}
+  SELECT id, CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT) FROM users WHERE id = ?
+  ${ACTIVITY_ON_CONFLICT}`;
 
 export const activityArgs = (u: ActivityUpdate): unknown[] => [
   u.lastSignInAt,
