@@ -17,6 +17,7 @@
  * Usage: node --import tsx bench/pg-cpu.ts [--duration ms] [--warmup ms] [--rounds n] [--users n]
  *        [--concurrency n] [--instances 1,2] [--systems sqlite,pg,peer] [--compare DIR,...]
  *        [--pool-max n] [--b2] [--interval ms] [--cpu-prof DIR] [--count-queries]
+ *        [--pg-settings synchronous_commit=off,commit_delay=100] (this run's databases only)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -48,6 +49,8 @@ interface Options {
   intervalMs: number;
   cpuProf: string;
   countQueries: boolean;
+  /** --pg-settings k=v,k=v: ALTER DATABASE ... SET on each run's fresh database. */
+  pgSettings: Record<string, string>;
 }
 
 function options(argv: readonly string[]): Options {
@@ -68,6 +71,12 @@ function options(argv: readonly string[]): Options {
     intervalMs: numberOption(argv, 'interval', 20),
     cpuProf: stringOption(argv, 'cpu-prof', ''),
     countQueries: argv.includes('--count-queries'),
+    pgSettings: Object.fromEntries(
+      stringOption(argv, 'pg-settings', '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => kv.split('=') as [string, string]),
+    ),
   };
 }
 
@@ -287,6 +296,7 @@ export async function runPgCpu(o: Options, log: (line: string) => void = console
             dist: build.dist,
             poolMax: o.poolMax,
             cpus: PORTCULLIS_CPU,
+            databaseSettings: o.pgSettings,
             nodeArgs: [
               ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
               ...(o.countQueries ? ['--import', join(ROOT, 'bench/servers/count-pg-queries.mjs')] : []),
@@ -300,7 +310,14 @@ export async function runPgCpu(o: Options, log: (line: string) => void = console
           await sleep(300);
         }
         if (o.b2) {
-          const s = await startPortcullisPg({ users: o.users, instances: 1, dist: build.dist, poolMax: o.poolMax, cpus: PORTCULLIS_CPU });
+          const s = await startPortcullisPg({
+            users: o.users,
+            instances: 1,
+            dist: build.dist,
+            poolMax: o.poolMax,
+            cpus: PORTCULLIS_CPU,
+            databaseSettings: o.pgSettings,
+          });
           const up = uptime();
           const backends = new Backends(s.databaseUrl as string);
           await backends.connect();

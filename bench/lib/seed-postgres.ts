@@ -36,9 +36,22 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-export async function seedPostgres(users: number): Promise<SeededPostgres> {
+/** A setting name and value ALTER DATABASE may take as they are (no quoting games). */
+const SETTING = /^[a-z_]+$/;
+const SETTING_VALUE = /^[A-Za-z0-9_.]+$/;
+
+/**
+ * `settings` (e.g. synchronous_commit=off, commit_delay=100) apply to this database only, through
+ * ALTER DATABASE, before any connection of the server under test opens; the rest of the server
+ * (other databases, other users of the machine) keeps its own.
+ */
+export async function seedPostgres(users: number, settings: Record<string, string> = {}): Promise<SeededPostgres> {
   const name = `portcullis_bench_${randomBytes(5).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
+  for (const [k, v] of Object.entries(settings)) {
+    if (!SETTING.test(k) || !SETTING_VALUE.test(v)) throw new Error(`bad database setting ${k}=${v}`);
+    await admin(`ALTER DATABASE ${name} SET ${k} = '${v}'`);
+  }
   const url = new URL(BENCH_PG_ADMIN_URL);
   url.pathname = `/${name}`;
   const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

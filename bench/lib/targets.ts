@@ -130,9 +130,11 @@ export async function startPortcullisPg(opts: {
   cpus?: string;
   /** Extra node flags for every instance, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Server settings for this database only (ALTER DATABASE ... SET), e.g. synchronous_commit. */
+  databaseSettings?: Record<string, string>;
 }): Promise<Running> {
   const dist = opts.dist ?? 'dist';
-  const seeded = await seedPostgres(opts.users);
+  const seeded = await seedPostgres(opts.users, opts.databaseSettings);
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-pg-'));
   const servers: Server[] = [];
   try {
