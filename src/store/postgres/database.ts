@@ -116,20 +116,35 @@ export class PgDb implements Queryable {
     }
   }
 
+  /** Names whose prepared statement went stale (see statement()); sent unnamed from then on. */
+  private readonly staleNames = new Set<string>();
+
   /**
-   * One statement outside a transaction, as node-postgres' query config: `name` prepares it once
+   * One statement outside a transaction, as node-postgres' query config. `name` prepares it once
    * per connection (Parse is sent only the first time a connection sees the name, so the server
-   * skips parsing and planning on every later call) — only for statements whose result has a
-   * fixed shape (no `*`): a migration that adds a column would fail a prepared `SELECT *` with
-   * "cached plan must not change result type" until the connection closes. `rowMode: 'array'`
-   * answers rows as arrays in `fields` order (a join whose tables share column names).
+   * skips parsing and planning on every later call). A `*` in a prepared statement is expanded
+   * when it is prepared: once a migration (run by a newer instance) adds a column, PostgreSQL
+   * refuses it with 0A000 "cached plan must not change result type" on every connection that
+   * prepared it. Then it runs again unnamed, and this process stops naming it: slower, never wrong.
+   * `rowMode: 'array'` answers rows as arrays in `fields` order (a join whose tables share
+   * column names).
    */
   async statement(config: { text: string; values: unknown[]; name?: string; rowMode?: 'array' }): Promise<pg.QueryResult<unknown[]>> {
+    const named = config.name !== undefined && !this.staleNames.has(config.name);
     try {
-      return (await this.pool.query(config as pg.QueryArrayConfig)) as pg.QueryResult<unknown[]>;
+      return (await this.pool.query((named ? config : { ...config, name: undefined }) as pg.QueryArrayConfig)) as pg.QueryResult<unknown[]>;
     } catch (e) {
+      if (named && (e as { code?: unknown } | null)?.code === '0A000' && config.name) {
+        this.staleNames.add(config.name);
+        return this.statement(config);
+      }
       throw mapPgError(e);
     }
+  }
+
+  /** A read of `*` rows by a prepared statement (statement() explains the name), as objects. */
+  async preparedRows(name: string, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+    return (await this.statement({ name, text, values })).rows as unknown as Record<string, unknown>[];
   }
 
   /**

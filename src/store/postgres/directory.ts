@@ -178,9 +178,10 @@ export class PgUserStore implements UserStore {
 
 export class PgApplicationStore implements ApplicationStore {
   constructor(private readonly db: PgDb) {}
+  /** Every token request reads its client: a prepared statement (PgDb.statement). */
   async findByAppId(tenantId: string, appId: string): Promise<Application | null> {
-    const { rows } = await this.db.query(SQL.selectApplication, [tenantId, appId]);
-    return rows[0] ? toApplication(rows[0]) : null;
+    const [row] = await this.db.preparedRows('portcullis-app-by-app-id', SQL.selectApplication, [tenantId, appId]);
+    return row ? toApplication(row) : null;
   }
   async findById(tenantId: string, id: string): Promise<Application | null> {
     const { rows } = await this.db.query(SQL.selectApplicationById, [tenantId, id]);

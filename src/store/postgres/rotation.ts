@@ -75,7 +75,7 @@ export async function rotateWithoutTransaction(
   graceMs: number,
   crossOrigin: boolean,
 ): Promise<Rotated | null> {
-  const read = await db.statement({ text: READ, values: [hash], rowMode: 'array' });
+  const read = await db.statement({ name: 'portcullis-rotate-read', text: READ, values: [hash], rowMode: 'array' });
   const row = read.rows[0];
   if (!row) return null;
   const [t, g, u] = split(read.fields, row) as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
