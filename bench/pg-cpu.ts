@@ -17,7 +17,7 @@
  * Usage: node --import tsx bench/pg-cpu.ts [--duration ms] [--warmup ms] [--rounds n] [--users n]
  *        [--concurrency n] [--instances 1,2] [--systems sqlite,pg,peer] [--compare DIR,...]
  *        [--pool-max n] [--b2] [--interval ms] [--cpu-prof DIR] [--count-queries]
- *        [--pg-settings synchronous_commit=off,commit_delay=100] (this run's databases only)
+ *        [--pg-settings synchronous_commit=off,commit_delay=100] (this run's databases only) [--idle ms]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -51,6 +51,7 @@ interface Options {
   countQueries: boolean;
   /** --pg-settings k=v,k=v: ALTER DATABASE ... SET on each run's fresh database. */
   pgSettings: Record<string, string>;
+  idleMs: number;
 }
 
 function options(argv: readonly string[]): Options {
@@ -71,6 +72,7 @@ function options(argv: readonly string[]): Options {
     intervalMs: numberOption(argv, 'interval', 20),
     cpuProf: stringOption(argv, 'cpu-prof', ''),
     countQueries: argv.includes('--count-queries'),
+    idleMs: numberOption(argv, 'idle', 2000),
     pgSettings: Object.fromEntries(
       stringOption(argv, 'pg-settings', '')
         .split(',')
@@ -90,6 +92,13 @@ interface Run {
   p99: number;
   /** CPU seconds per 1,000 successful refreshes. */
   portcullisCpuPer1k: number;
+  /**
+   * CPU the Portcullis processes used per second with no load, measured just before it (timers:
+   * the outbox poll, the key refresher; ms per s), and the per-1k figure without it. On a machine
+   * so busy that a run reaches tens of refreshes per second, that fixed cost is a large part.
+   */
+  portcullisIdleMsPerSecond: number;
+  portcullisNetCpuPer1k: number;
   pgCpuPer1k: number | null;
   totalCpuPer1k: number;
   /** PostgreSQL transactions (commits + rollbacks) per refresh, from pg_stat_database. */
@@ -173,6 +182,13 @@ async function measure(running: Running, o: Options, roundNo: number, variant: s
   await backends?.connect();
   const mainStart = new Map<number, number>();
   let xactStart = 0;
+  // First the idle cost: the server's CPU with no load, over --idle ms.
+  const up = uptime();
+  const idleFrom = pids.reduce((a, pid) => a + (ticks(pid) ?? 0), 0);
+  const idleStart = performance.now();
+  await sleep(o.idleMs);
+  const idleSeconds = (pids.reduce((a, pid) => a + (ticks(pid) ?? 0), 0) - idleFrom) / TICKS_PER_SECOND;
+  const idlePerSecond = idleSeconds / Math.max(0.001, (performance.now() - idleStart) / 1000);
   // Pin the backends as soon as the pools have connected, then mark the window's start.
   const counting = o.countQueries && backends !== null;
   const pinner = setTimeout(() => void backends?.pin().catch(() => undefined), Math.min(500, o.warmupMs / 2));
@@ -189,7 +205,6 @@ async function measure(running: Running, o: Options, roundNo: number, variant: s
         .catch(() => undefined);
     }
   }, o.warmupMs);
-  const up = uptime();
   try {
     const r = await runClosedLoop(running.target, running.chains, {
       concurrency: o.concurrency,
@@ -219,6 +234,8 @@ async function measure(running: Running, o: Options, roundNo: number, variant: s
       p50: round(lat.p50),
       p99: round(lat.p99),
       portcullisCpuPer1k: per1k(portcullisCpu),
+      portcullisIdleMsPerSecond: round(idlePerSecond * 1000, 1),
+      portcullisNetCpuPer1k: per1k(Math.max(0, portcullisCpu - idlePerSecond * (r.elapsedMs / 1000))),
       pgCpuPer1k: pgCpu ? per1k(pgCpu.seconds) : null,
       totalCpuPer1k: per1k(portcullisCpu + (pgCpu?.seconds ?? 0)),
       xactPerRefresh: xact === null ? null : round(xact / Math.max(1, r.ok), 2),
@@ -271,7 +288,7 @@ export async function runPgCpu(o: Options, log: (line: string) => void = console
     [];
   const say = (r: Run) =>
     log(
-      `  round ${r.round} ${r.variant}: ${r.rps} refresh/s p50 ${r.p50} ms p99 ${r.p99} ms; CPU s/1k refreshes Portcullis ${r.portcullisCpuPer1k} PostgreSQL ${r.pgCpuPer1k ?? '-'} total ${r.totalCpuPer1k}; xact/refresh ${r.xactPerRefresh ?? '-'} ${JSON.stringify(r.errors)} (${r.uptime})`,
+      `  round ${r.round} ${r.variant}: ${r.rps} refresh/s p50 ${r.p50} ms p99 ${r.p99} ms; CPU s/1k refreshes Portcullis ${r.portcullisCpuPer1k} (net of idle ${r.portcullisNetCpuPer1k}; idle ${r.portcullisIdleMsPerSecond} ms/s) PostgreSQL ${r.pgCpuPer1k ?? '-'} total ${r.totalCpuPer1k}; xact/refresh ${r.xactPerRefresh ?? '-'} ${JSON.stringify(r.errors)} (${r.uptime})`,
     );
   const pgBuilds = [{ label: '', dist: 'dist' }, ...o.compare.map((dist) => ({ label: `@${dist}`, dist }))];
   for (let roundNo = 1; roundNo <= o.rounds; roundNo++) {
@@ -379,6 +396,7 @@ export async function runPgCpu(o: Options, log: (line: string) => void = console
       p50: median(mine.map((r) => r.p50)),
       p99: median(mine.map((r) => r.p99)),
       portcullisCpuPer1k: median(mine.map((r) => r.portcullisCpuPer1k)),
+      portcullisNetCpuPer1k: median(mine.map((r) => r.portcullisNetCpuPer1k)),
       pgCpuPer1k: mine[0]?.pgCpuPer1k === null ? null : median(mine.map((r) => r.pgCpuPer1k ?? 0)),
       totalCpuPer1k: median(mine.map((r) => r.totalCpuPer1k)),
       xactPerRefresh: mine[0]?.xactPerRefresh === null ? null : median(mine.map((r) => r.xactPerRefresh ?? 0)),
@@ -400,6 +418,8 @@ export function printPgCpu(r: Awaited<ReturnType<typeof runPgCpu>>): string {
         'p50 ms',
         'p99 ms',
         'Portcullis CPU s/1k',
+        'net of idle',
+        'idle ms/s',
         'PostgreSQL CPU s/1k',
         'total CPU s/1k',
         'xact/refresh',
@@ -413,6 +433,8 @@ export function printPgCpu(r: Awaited<ReturnType<typeof runPgCpu>>): string {
         x.p50,
         x.p99,
         x.portcullisCpuPer1k,
+        x.portcullisNetCpuPer1k,
+        x.portcullisIdleMsPerSecond,
         dash(x.pgCpuPer1k),
         x.totalCpuPer1k,
         dash(x.xactPerRefresh),
@@ -430,6 +452,7 @@ export function printPgCpu(r: Awaited<ReturnType<typeof runPgCpu>>): string {
         'p50 ms',
         'p99 ms',
         'Portcullis CPU s/1k',
+        'net of idle',
         'PostgreSQL CPU s/1k',
         'total CPU s/1k',
         'xact/refresh',
@@ -442,6 +465,7 @@ export function printPgCpu(r: Awaited<ReturnType<typeof runPgCpu>>): string {
         s.p50,
         s.p99,
         s.portcullisCpuPer1k,
+        s.portcullisNetCpuPer1k,
         dash(s.pgCpuPer1k),
         s.totalCpuPer1k,
         dash(s.xactPerRefresh),
