@@ -7,23 +7,11 @@
 // neighbours too, the CPU time much less so.
 // Usage: node scripts/test-times.mjs [path-filter ...]   (no filter: every file — that is a full run)
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { root, testFiles } from './test-files.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-function find(dir) {
-  const out = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...find(p));
-    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
-  }
-  return out;
-}
 const filters = process.argv.slice(2);
-const files = find(join(root, 'test'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .sort();
+const files = testFiles(filters);
 if (files.length === 0) {
   console.error('test-times: no test files matched');
   process.exit(1);
