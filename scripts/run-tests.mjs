@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with Node's test runner (TypeScript through tsx).
 // Usage: node scripts/run-tests.mjs [path-filter ...]
-// PORTCULLIS_TEST_CONCURRENCY (default 2): test files run at once, each in its own process
-// (`--test-concurrency`; Node 20's own default is one fewer than the cores, so 1 on a 2-core CI
-// machine). Files in ALONE then run one at a time with nothing beside them (docs/testing.md).
+// PORTCULLIS_TEST_CONCURRENCY: test files run at once, each in its own process (`--test-concurrency`;
+// unset, Node's default: one fewer than the cores, so 1 on a 2-core CI machine). Above 1, the
+// files in ALONE then run one at a time with nothing beside them (docs/testing.md).
 import { spawn } from 'node:child_process';
 import { root, testFiles } from './test-files.mjs';
 
@@ -27,15 +27,17 @@ const ALONE = new Set([
   'test/faults/postgres-drops.test.ts',
   'test/soak/soak.test.ts',
 ]);
-const concurrency = Number(process.env.PORTCULLIS_TEST_CONCURRENCY ?? 2);
-if (!Number.isInteger(concurrency) || concurrency < 1) {
+const asked = process.env.PORTCULLIS_TEST_CONCURRENCY;
+const concurrency = asked === undefined || asked === '' ? null : Number(asked);
+if (concurrency !== null && (!Number.isInteger(concurrency) || concurrency < 1)) {
   console.error(`run-tests: PORTCULLIS_TEST_CONCURRENCY must be a positive integer, not '${process.env.PORTCULLIS_TEST_CONCURRENCY}'`);
   process.exit(1);
 }
 
 function run(group, n) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=300000', `--test-concurrency=${n}`, ...group], {
+    const flags = n === null ? [] : [`--test-concurrency=${n}`];
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=300000', ...flags, ...group], {
       cwd: root,
       stdio: 'inherit',
     });
@@ -43,8 +45,10 @@ function run(group, n) {
   });
 }
 
-const together = files.filter((f) => !ALONE.has(f));
-const alone = files.filter((f) => ALONE.has(f));
+// Unset or 1: every file in one run, in path order, as before the variable existed.
+const split = concurrency !== null && concurrency > 1;
+const together = split ? files.filter((f) => !ALONE.has(f)) : files;
+const alone = split ? files.filter((f) => ALONE.has(f)) : [];
 let failed = false;
 if (together.length > 0) failed = (await run(together, concurrency)) !== 0;
 if (alone.length > 0) failed = (await run(alone, 1)) !== 0 || failed;
