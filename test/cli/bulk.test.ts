@@ -130,12 +130,14 @@ describe('bulk revocation', () => {
 });
 
 test('bulk against a throttling server: inner 429s wait for Retry-After and every user ends done', { timeout: 120_000 }, async () => {
-  // Slow enough that even a loaded machine sends faster than the bucket refills (200 users > 20 + 5/s).
-  const server = await startServer({ graphThrottle: { requestsPerSecond: 5, burst: 20 } });
+  // The burst (10) is smaller than one $batch of 20 inner requests (MAX_BATCH_SIZE, src/sdk/), so the
+  // first batch is throttled however fast or slow the machine is; 10/s then lets the 50 users
+  // through in a few Retry-After rounds of 1 s (src/graph/throttle.ts) rather than half a minute.
+  const server = await startServer({ graphThrottle: { requestsPerSecond: 10, burst: 10 } });
   const xdg = tempConfigHome();
   try {
     await appLogin(server, xdg);
-    const users = await seedUsers(server, 'thr', 200);
+    const users = await seedUsers(server, 'thr', 50);
     const run = await cli(['revoke', '--yes', '--output', 'jsonl'], { xdg, input: users.map((u) => u.id).join('\n'), timeoutMs: 110_000 });
     assert.equal(run.code, 0, run.stderr);
     const results = run.stdout

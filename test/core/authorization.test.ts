@@ -1,6 +1,6 @@
 /**
  * Unit checks of core/authorization/decide.ts on the cases the security findings named; the
- * whole table is checked over HTTP by test/graph/authorization-matrix.test.ts.
+ * whole table is checked in process and, sampled, over HTTP by test/graph/authorization-matrix.test.ts.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

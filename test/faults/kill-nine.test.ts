@@ -23,8 +23,8 @@ import { MIGRATIONS, migrate } from '../../src/store/sqlite/migrations.js';
  * re-runnable to completion, exactly one signing key, and every revoke that answered in effect.
  */
 const rng = seededRandom();
-const KILLS = killCount(10);
-const SEED_KILLS = killCount(8);
+const KILLS = killCount(6);
+const SEED_KILLS = killCount(4);
 const SEED_USERS = 30;
 console.log(
   `kill -9 faults: seed ${rng.seed} (PORTCULLIS_FAULT_SEED=${rng.seed} replays it), ${KILLS} kills per scenario, ${SEED_KILLS} for seeding`,

@@ -11,13 +11,13 @@ if (await requirePostgres('fuzz: HTTP surfaces on PostgreSQL')) {
   httpFuzzSuite(
     'http/postgres',
     [
-      { target: TARGETS.token, count: 3_000 },
-      { target: TARGETS.authorize, count: 2_000 },
-      { target: TARGETS.device, count: 1_000 },
-      { target: TARGETS.graph, count: 6_000 },
-      { target: TARGETS.batch, count: 1_000 },
-      { target: TARGETS.ssf, count: 2_000 },
-      { target: TARGETS.revokeIntrospect, count: 1_000 },
+      { target: TARGETS.token, count: 1_200 },
+      { target: TARGETS.authorize, count: 800 },
+      { target: TARGETS.device, count: 400 },
+      { target: TARGETS.graph, count: 2_400 },
+      { target: TARGETS.batch, count: 400 },
+      { target: TARGETS.ssf, count: 800 },
+      { target: TARGETS.revokeIntrospect, count: 400 },
     ],
     async () => {
       const db = await freshDatabase('portcullis_fuzz');

@@ -5,14 +5,14 @@ import { TARGETS, httpFuzzSuite } from './lib/http-suite.js';
 httpFuzzSuite(
   'http/sqlite',
   [
-    { target: TARGETS.token, count: 10_000 },
-    { target: TARGETS.authorize, count: 6_000 },
-    { target: TARGETS.device, count: 4_000 },
-    { target: TARGETS.graph, count: 12_000 },
-    { target: TARGETS.batch, count: 3_000 },
-    { target: TARGETS.raw, count: 2_000 },
-    { target: TARGETS.ssf, count: 5_000 },
-    { target: TARGETS.revokeIntrospect, count: 2_000 },
+    { target: TARGETS.token, count: 4_000 },
+    { target: TARGETS.authorize, count: 2_400 },
+    { target: TARGETS.device, count: 1_600 },
+    { target: TARGETS.graph, count: 4_800 },
+    { target: TARGETS.batch, count: 1_200 },
+    { target: TARGETS.raw, count: 800 },
+    { target: TARGETS.ssf, count: 2_000 },
+    { target: TARGETS.revokeIntrospect, count: 800 },
   ],
   () => FuzzServer.start(),
 );

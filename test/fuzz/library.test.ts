@@ -17,8 +17,8 @@ import { stdinInput } from './targets/stdin.js';
  * `portcullis revoke` and `users` read: lines, JSON lines, a JSON array). Each may only return
  * a valid result or throw its documented error (SeedError; CliError with the usage exit code).
  */
-const SEED_INPUTS = 35_000;
-const STDIN_INPUTS = 35_000;
+const SEED_INPUTS = 20_000;
+const STDIN_INPUTS = 20_000;
 const settings = fuzzSettings();
 
 function holdsNul(value: unknown): boolean {

@@ -13,7 +13,7 @@ import { heapAfterLastMarkCompactMiB, processStats, quantile } from './process-s
 /**
  * Bounded soak (docs/fault-injection.md, "Bounded soak"): one real `portcullis serve` process (compiled, SQLite) under steady
  * refresh load — one refresh chain per user, a revoke every 500 ms, and so a password sign-in
- * after each — for PORTCULLIS_SOAK_SECONDS (CI default 50; `npm run soak` runs 300). Every
+ * after each — for PORTCULLIS_SOAK_SECONDS (CI default 25; `npm run soak` runs 300). Every
  * interval it samples the server's resident memory and open file descriptors from /proc and the
  * latency of the requests that finished in it, and prints the table. After a warm-up (the first
  * fifth, at least 10 s) memory and descriptors must stay flat, with generous bounds (RSS < 1.5×
@@ -26,7 +26,7 @@ import { heapAfterLastMarkCompactMiB, processStats, quantile } from './process-s
  * flags for the server, e.g. `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/x` to compare
  * heap snapshots.
  */
-const SECONDS = Number(process.env.PORTCULLIS_SOAK_SECONDS ?? 50);
+const SECONDS = Number(process.env.PORTCULLIS_SOAK_SECONDS ?? 25);
 const INTERVALS = 20;
 const WARMUP_MS = Math.max(10_000, (SECONDS * 1000) / 5);
 const LOG = process.env.PORTCULLIS_SOAK_LOG;
