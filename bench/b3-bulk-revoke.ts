@@ -11,7 +11,9 @@
  * every user's epoch was bumped exactly once and there is one audit record per user (a run that
  * lost or repeated a revoke fails).
  * Usage: npm run bench:b3 -- [--users n] [--modes batch,cli] [--runs n] [--concurrency n]
- *        [--parallel n] [--dist DIR] [--compare DIR,...] [--cpu-prof DIR]
+ *        [--parallel n] [--dist DIR] [--compare DIR,...] [--cpu-prof DIR] [--pin]
+ * --pin: the server on CPU 1, this process and the CLI on CPU 0 (taskset), so that on a shared
+ * machine the load generator does not take the server's core.
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -20,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { machine, numberOption, stringOption, writeResult } from './lib/common.js';
-import { ROOT, cpuSeconds, requireBuild } from './lib/processes.js';
+import { ROOT, cpuSeconds, pinSelf, requireBuild } from './lib/processes.js';
 import { BENCH_ADMIN_APP, BENCH_ADMIN_SECRET, BENCH_TENANT } from './lib/seed-portcullis.js';
 import { appOnlyToken } from './lib/app-token.js';
 import { summariseProfile, type CpuProfile } from './profile-token.js';
@@ -42,6 +44,8 @@ export interface B3Options {
   compare: string[];
   /** Write a --cpu-prof of the server of every run into this directory and summarise it. */
   cpuProf: string;
+  /** Server on CPU 1, the load generator (this process, the CLI) on CPU 0. */
+  pin: boolean;
 }
 
 export interface B3Run {
@@ -75,6 +79,7 @@ export function b3Options(argv: readonly string[]): B3Options {
     dist: stringOption(argv, 'dist', 'dist'),
     cpuProf: stringOption(argv, 'cpu-prof', ''),
     compare: stringOption(argv, 'compare', '').split(',').filter(Boolean),
+    pin: argv.includes('--pin'),
   };
 }
 
@@ -135,9 +140,11 @@ function runCli(
   xdg: string,
   input: string | null,
   timeoutMs: number,
+  cpus = '',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
+    const [command, argv] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
+    const child = spawn(command, argv, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: xdg, XDG_CONFIG_HOME: xdg },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -185,7 +192,13 @@ async function revokeThroughCli(
     if (login.code !== 0) throw new Error(`portcullis login failed (${login.code}): ${login.stderr}`);
     let run: Awaited<ReturnType<typeof runCli>> | undefined;
     await timed(async () => {
-      run = await runCli([main, 'revoke', '--yes', '--parallel', String(o.parallel)], xdg, targets.join('\n'), 600_000);
+      run = await runCli(
+        [main, 'revoke', '--yes', '--parallel', String(o.parallel)],
+        xdg,
+        targets.join('\n'),
+        600_000,
+        o.pin ? CLIENT_CPU : '',
+      );
     });
     if (!run) throw new Error('the CLI did not run');
     const failures: Record<string, number> = {};
@@ -219,6 +232,10 @@ function checkDatabase(running: Running): { usersRevokedOnce: number; auditRecor
   }
 }
 
+/** With --pin: where the server runs, and where the load generator (this process, the CLI) runs. */
+const SERVER_CPU = '1';
+const CLIENT_CPU = '0';
+
 export async function runB3Once(o: B3Options, mode: B3Mode, run: number, dist = o.dist): Promise<B3Run> {
   requireBuild();
   // One directory per mode, round and build, emptied first: the summary reads the one profile in it.
@@ -228,6 +245,7 @@ export async function runB3Once(o: B3Options, mode: B3Mode, run: number, dist = 
     users: o.users,
     workers: 1,
     dist,
+    ...(o.pin ? { cpus: SERVER_CPU } : {}),
     ...(profDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] } : {}),
   });
   try {
@@ -342,6 +360,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const o = b3Options(process.argv.slice(2));
   const m = machine();
   console.log(`B3 bulk revocation: ${JSON.stringify(o)}\nmachine: ${JSON.stringify(m)}`);
+  if (o.pin) await pinSelf(CLIENT_CPU);
   const runs = await runB3(o);
   console.log(printB3(runs, o));
   console.log(`results: ${writeResult('b3', { scenario: 'B3', options: o, machine: m, runs })}`);

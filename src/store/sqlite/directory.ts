@@ -2,6 +2,7 @@ import type { Application, AuditRecord, Tenant, User } from '../../core/model.js
 import {
   ConflictError,
   type ApplicationStore,
+  type RevokeManyItem,
   type RevokeOptions,
   type TenantStore,
   type UserCondition,
@@ -106,6 +107,19 @@ export class SqliteUserStore implements UserStore {
   async revoke(tenantId: string, id: string, at: number, options: RevokeOptions): Promise<User | null> {
     const revoked = await this.s.groupCommit.run(() => this.revokeNow(tenantId, id, at, options), { urgent: true });
     if (revoked && options.securityEvent) this.s.outboxCommitted.fire();
+    return revoked;
+  }
+
+  /**
+   * One work of the group commit for all the items (revokeNow each, in order): no savepoint and no
+   * promise per user. A work that throws undoes all of its items, so the call fails as a whole.
+   */
+  async revokeMany(tenantId: string, at: number, items: readonly RevokeManyItem[]): Promise<(User | null)[]> {
+    if (items.length === 0) return [];
+    const revoked = await this.s.groupCommit.run(() => items.map((item) => this.revokeNow(tenantId, item.id, at, item.options)), {
+      urgent: true,
+    });
+    if (revoked.some((u, i) => u !== null && items[i]?.options.securityEvent)) this.s.outboxCommitted.fire();
     return revoked;
   }
 
