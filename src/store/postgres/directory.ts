@@ -12,7 +12,7 @@ import type {
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
-import { writeSecurityEvent } from './outbox.js';
+import { writeCapturedEvent, writeSecurityEvent } from './outbox.js';
 import { captureReceipt, userCut } from './receipts.js';
 import { unstorableText } from './unstorable-text.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
@@ -73,10 +73,15 @@ async function setRoles(c: Queryable, userId: string, roles: readonly string[]):
  */
 async function captureEnded(c: Queryable, current: User, at: number | undefined, options: RevokeOptions): Promise<void> {
   const event = options.securityEvent;
-  const eventId = event ? await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch }) : null;
-  if (options.receipt && at !== undefined) {
-    await captureReceipt(c, { user: current, draft: options.receipt, at, cut: await userCut(c, current, at), eventId });
-  }
+  const cut = options.receipt && at !== undefined ? await userCut(c, current, at) : null;
+  // An event at the revoke's instant covers exactly the cut (the same grants and live sessions):
+  // one read of them for both, two round trips less per revoke.
+  const eventId = !event
+    ? null
+    : cut && event.occurredAt === at
+      ? await writeCapturedEvent(c, current, event, cut.grantRows, cut.sessionIds)
+      : await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
+  if (cut && options.receipt && at !== undefined) await captureReceipt(c, { user: current, draft: options.receipt, at, cut, eventId });
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '../store.js';
 import type { SqliteDb } from './database.js';
 import { insertAudit } from './audit-keys.js';
-import { writeSecurityEventSync } from './outbox.js';
+import { writeCapturedEventSync, writeSecurityEventSync } from './outbox.js';
 import { captureReceiptSync, userCutSync } from './receipts.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
@@ -140,10 +140,15 @@ export class SqliteUserStore implements UserStore {
    */
   private captureEnded(current: User, at: number | undefined, options: RevokeOptions): void {
     const event = options.securityEvent;
-    const eventId = event ? writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch }) : null;
-    if (options.receipt && at !== undefined) {
-      captureReceiptSync(this.s, { user: current, draft: options.receipt, at, cut: userCutSync(this.s, current, at), eventId });
-    }
+    const cut = options.receipt && at !== undefined ? userCutSync(this.s, current, at) : null;
+    // An event at the revoke's instant covers exactly the cut (the same grants and live sessions):
+    // one read of them for both (BENCHMARKS.md, B3).
+    const eventId = !event
+      ? null
+      : cut && event.occurredAt === at
+        ? writeCapturedEventSync(this.s, current, event, cut.grantRows, cut.sessionIds)
+        : writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
+    if (cut && options.receipt && at !== undefined) captureReceiptSync(this.s, { user: current, draft: options.receipt, at, cut, eventId });
   }
 
   async update(tenantId: string, id: string, patch: UserPatch, options: RevokeOptions & { revokeAt?: number }): Promise<User | null> {
