@@ -23,6 +23,8 @@ export interface Running {
   /** Portcullis only: the users' object ids, by chain.user. */
   userIds: string[];
   dataDir: string | null;
+  /** PostgreSQL runs: the seeded database (bench/lib/seed-postgres.ts). */
+  databaseUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -119,7 +121,15 @@ function freePort(): Promise<number> {
  * load generator spreads its clients over them round-robin (target.origins); `origin` (B2's
  * revoker) is the first. CPU figures cover the Portcullis processes, not PostgreSQL's.
  */
-export async function startPortcullisPg(opts: { users: number; instances: number; dist?: string; poolMax?: number }): Promise<Running> {
+export async function startPortcullisPg(opts: {
+  users: number;
+  instances: number;
+  dist?: string;
+  poolMax?: number;
+  /** taskset CPUs of the Portcullis processes (not PostgreSQL's). */
+  cpus?: string;
+  nodeArgs?: string[];
+}): Promise<Running> {
   const dist = opts.dist ?? 'dist';
   const seeded = await seedPostgres(opts.users);
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-pg-'));
@@ -131,7 +141,9 @@ export async function startPortcullisPg(opts: { users: number; instances: number
     for (const port of ports) {
       servers.push(
         await startServer({
+          ...(opts.cpus ? { cpus: opts.cpus } : {}),
           args: [
+            ...(opts.nodeArgs ?? []),
             `${dist}/cli/main.js`,
             'serve',
             '--port',
@@ -180,6 +192,7 @@ export async function startPortcullisPg(opts: { users: number; instances: number
     chains: seeded.tokens.map((token, user) => ({ user, token, dead: false })),
     userIds: seeded.userIds,
     dataDir,
+    databaseUrl: seeded.url,
     stop: async () => {
       await server.stop();
       await seeded.drop();
