@@ -11,21 +11,26 @@
  * every user's epoch was bumped exactly once and there is one audit record per user (a run that
  * lost or repeated a revoke fails).
  * Usage: npm run bench:b3 -- [--users n] [--modes batch,cli] [--runs n] [--concurrency n]
- *        [--parallel n] [--dist DIR] [--compare DIR,...] [--cpu-prof DIR]
+ *        [--parallel n] [--dist DIR] [--compare DIR,...] [--cpu-prof DIR] [--pin] [--store sqlite|postgres]
+ * --store postgres: one `portcullis serve --database-url` on a fresh database of the local
+ * PostgreSQL server (bench/lib/seed-postgres.ts); the CPU figures cover Portcullis, not PostgreSQL.
+ * --pin: the server on CPU 1, this process and the CLI on CPU 0 (taskset), so that on a shared
+ * machine the load generator does not take the server's core.
  */
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { machine, numberOption, stringOption, writeResult } from './lib/common.js';
-import { ROOT, cpuSeconds, requireBuild } from './lib/processes.js';
+import { ROOT, cpuSeconds, pinSelf, requireBuild } from './lib/processes.js';
 import { BENCH_ADMIN_APP, BENCH_ADMIN_SECRET, BENCH_TENANT } from './lib/seed-portcullis.js';
 import { appOnlyToken } from './lib/app-token.js';
 import { summariseProfile, type CpuProfile } from './profile-token.js';
 import { table } from './lib/stats.js';
-import { startPortcullis, type Running } from './lib/targets.js';
+import { startPortcullis, startPortcullisPg, type Running } from './lib/targets.js';
 
 export type B3Mode = 'batch' | 'cli';
 
@@ -42,6 +47,9 @@ export interface B3Options {
   compare: string[];
   /** Write a --cpu-prof of the server of every run into this directory and summarise it. */
   cpuProf: string;
+  /** Server on CPU 1, the load generator (this process, the CLI) on CPU 0. */
+  pin: boolean;
+  store: 'sqlite' | 'postgres';
 }
 
 export interface B3Run {
@@ -75,6 +83,8 @@ export function b3Options(argv: readonly string[]): B3Options {
     dist: stringOption(argv, 'dist', 'dist'),
     cpuProf: stringOption(argv, 'cpu-prof', ''),
     compare: stringOption(argv, 'compare', '').split(',').filter(Boolean),
+    pin: argv.includes('--pin'),
+    store: stringOption(argv, 'store', 'sqlite') === 'postgres' ? 'postgres' : 'sqlite',
   };
 }
 
@@ -135,9 +145,11 @@ function runCli(
   xdg: string,
   input: string | null,
   timeoutMs: number,
+  cpus = '',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
+    const [command, argv] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
+    const child = spawn(command, argv, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: xdg, XDG_CONFIG_HOME: xdg },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -185,7 +197,13 @@ async function revokeThroughCli(
     if (login.code !== 0) throw new Error(`portcullis login failed (${login.code}): ${login.stderr}`);
     let run: Awaited<ReturnType<typeof runCli>> | undefined;
     await timed(async () => {
-      run = await runCli([main, 'revoke', '--yes', '--parallel', String(o.parallel)], xdg, targets.join('\n'), 600_000);
+      run = await runCli(
+        [main, 'revoke', '--yes', '--parallel', String(o.parallel)],
+        xdg,
+        targets.join('\n'),
+        600_000,
+        o.pin ? CLIENT_CPU : '',
+      );
     });
     if (!run) throw new Error('the CLI did not run');
     const failures: Record<string, number> = {};
@@ -205,31 +223,53 @@ async function revokeThroughCli(
   }
 }
 
-/** What the database says afterwards (read through its own connection; WAL readers see commits). */
-function checkDatabase(running: Running): { usersRevokedOnce: number; auditRecords: number } {
+const REVOKED_ONCE = 'SELECT count(*) AS n FROM users WHERE revocation_epoch = 1';
+const REVOKE_AUDITS = `SELECT count(*) AS n FROM audit_records WHERE activity_display_name = 'Update StsRefreshTokenValidFrom Timestamp'`;
+
+/** What the database says afterwards (read through its own connection). */
+async function checkDatabase(running: Running): Promise<{ usersRevokedOnce: number; auditRecords: number }> {
+  if (running.databaseUrl) {
+    const client = new pg.Client({ connectionString: running.databaseUrl });
+    await client.connect();
+    try {
+      const count = async (sql: string) => Number((await client.query(sql)).rows[0]?.n);
+      return { usersRevokedOnce: await count(REVOKED_ONCE), auditRecords: await count(REVOKE_AUDITS) };
+    } finally {
+      await client.end();
+    }
+  }
+  return checkSqlite(running);
+}
+
+/** SQLite: WAL readers see every commit. */
+function checkSqlite(running: Running): { usersRevokedOnce: number; auditRecords: number } {
   const db = new Database(join(running.dataDir as string, 'portcullis.db'), { readonly: true });
   try {
-    const once = db.prepare('SELECT count(*) AS n FROM users WHERE revocation_epoch = 1').get() as { n: number };
-    const audit = db
-      .prepare(`SELECT count(*) AS n FROM audit_records WHERE activity_display_name = 'Update StsRefreshTokenValidFrom Timestamp'`)
-      .get() as { n: number };
+    const once = db.prepare(REVOKED_ONCE).get() as { n: number };
+    const audit = db.prepare(REVOKE_AUDITS).get() as { n: number };
     return { usersRevokedOnce: once.n, auditRecords: audit.n };
   } finally {
     db.close();
   }
 }
 
+/** With --pin: where the server runs, and where the load generator (this process, the CLI) runs. */
+const SERVER_CPU = '1';
+const CLIENT_CPU = '0';
+
 export async function runB3Once(o: B3Options, mode: B3Mode, run: number, dist = o.dist): Promise<B3Run> {
   requireBuild();
   // One directory per mode, round and build, emptied first: the summary reads the one profile in it.
   const profDir = o.cpuProf ? join(o.cpuProf, `${mode}-${run}-${dist.replace(/[^\w.-]+/g, '_')}`) : '';
   if (profDir) rmSync(profDir, { recursive: true, force: true });
-  const running = await startPortcullis({
+  const common = {
     users: o.users,
-    workers: 1,
     dist,
+    ...(o.pin ? { cpus: SERVER_CPU } : {}),
     ...(profDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] } : {}),
-  });
+  };
+  const running =
+    o.store === 'postgres' ? await startPortcullisPg({ ...common, instances: 1 }) : await startPortcullis({ ...common, workers: 1 });
   try {
     const targets = targetsOf(running, o.users);
     let seconds = 0;
@@ -251,7 +291,7 @@ export async function runB3Once(o: B3Options, mode: B3Mode, run: number, dist = 
     } else {
       ({ failures, reported } = await revokeThroughCli(running, targets, { ...o, dist }, timed));
     }
-    const db = checkDatabase(running);
+    const db = await checkDatabase(running);
     return {
       mode,
       build: dist,
@@ -342,6 +382,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const o = b3Options(process.argv.slice(2));
   const m = machine();
   console.log(`B3 bulk revocation: ${JSON.stringify(o)}\nmachine: ${JSON.stringify(m)}`);
+  if (o.pin) await pinSelf(CLIENT_CPU);
   const runs = await runB3(o);
   console.log(printB3(runs, o));
   console.log(`results: ${writeResult('b3', { scenario: 'B3', options: o, machine: m, runs })}`);

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Store } from '../store/store.js';
+import type { RevokeOptions, Store } from '../store/store.js';
 import { ACTIVITY, isoOrNull, userManagementRecord, userTarget } from './audit.js';
 import type { Application, AuditIdentity, User } from './model.js';
 
@@ -24,21 +24,16 @@ export interface RevocationObserver {
   revoked(kind: RevocationKind): void;
 }
 
-/**
- * revokeSignInSessions / invalidateAllRefreshTokens (docs/revocation-model.md):
- * one transaction bumps the user's epoch, sets both valid-from timestamps to the same instant
- * and writes the audit record; it has committed durably when the promise resolves, so the
- * caller may answer. Every credential carrying the old epoch is dead from then on (I1).
- * The same transaction writes the 'sessions-revoked' security event (the outbox) and the
- * revocation receipt of what it cut (docs/receipts.md), keyed by `correlationId`.
- * Returns the updated user, or null if it no longer exists.
- */
-export async function revokeUserSessions(
-  store: Store,
-  clock: Clock,
-  args: { target: User; actor: AuditIdentity; correlationId: string; kind?: 'revokeSignInSessions' | 'invalidateAllRefreshTokens' },
-): Promise<User | null> {
-  const now = clock.now();
+/** One user-wide revoke: whom, by whom, under which correlation id (the request's), and which Graph action. */
+export interface UserRevokeArgs {
+  target: User;
+  actor: AuditIdentity;
+  correlationId: string;
+  kind?: 'revokeSignInSessions' | 'invalidateAllRefreshTokens';
+}
+
+/** What a user-wide revoke at `now` records in its transaction: audit record, security event, receipt. */
+function userRevokeOptions(args: UserRevokeArgs, now: number): RevokeOptions {
   const { target } = args;
   const record = userManagementRecord({
     tenantId: target.tenantId,
@@ -55,7 +50,7 @@ export async function revokeUserSessions(
       },
     ]),
   });
-  return store.users.revoke(target.tenantId, target.id, now, {
+  return {
     audit: [record],
     // Pushed to relying parties by the outbox (docs/push-revocation.md); a user revoking their own sessions via
     // /me is CAEP initiating_entity 'user', anyone else 'admin'.
@@ -67,7 +62,46 @@ export async function revokeUserSessions(
       correlationId: args.correlationId,
     },
     receipt: { kind: args.kind ?? 'revokeSignInSessions', correlationId: args.correlationId, initiatedBy: args.actor },
-  });
+  };
+}
+
+/**
+ * revokeSignInSessions / invalidateAllRefreshTokens (docs/revocation-model.md):
+ * one transaction bumps the user's epoch, sets both valid-from timestamps to the same instant
+ * and writes the audit record; it has committed durably when the promise resolves, so the
+ * caller may answer. Every credential carrying the old epoch is dead from then on (I1).
+ * The same transaction writes the 'sessions-revoked' security event (the outbox) and the
+ * revocation receipt of what it cut (docs/receipts.md), keyed by `correlationId`.
+ * Returns the updated user, or null if it no longer exists.
+ */
+export async function revokeUserSessions(store: Store, clock: Clock, args: UserRevokeArgs): Promise<User | null> {
+  const now = clock.now();
+  return store.users.revoke(args.target.tenantId, args.target.id, now, userRevokeOptions(args, now));
+}
+
+/**
+ * Many revokes, each recorded exactly as revokeUserSessions records it, in one durable
+ * transaction per tenant (UserStore.revokeMany): bulk revocation through $batch
+ * (src/graph/batch-revoke.ts). Resolves after the commit; per revoke, the updated user or null.
+ */
+export async function revokeManyUsersSessions(store: Store, clock: Clock, revokes: readonly UserRevokeArgs[]): Promise<(User | null)[]> {
+  const now = clock.now();
+  const results: (User | null)[] = new Array(revokes.length).fill(null);
+  const byTenant = new Map<string, number[]>();
+  revokes.forEach((r, i) => byTenant.set(r.target.tenantId, [...(byTenant.get(r.target.tenantId) ?? []), i]));
+  await Promise.all(
+    [...byTenant].map(async ([tenantId, indexes]) => {
+      const items = indexes.map((i) => {
+        const args = revokes[i] as UserRevokeArgs;
+        return { id: args.target.id, options: userRevokeOptions(args, now) };
+      });
+      const revoked = await store.users.revokeMany(tenantId, now, items);
+      indexes.forEach((i, k) => {
+        results[i] = revoked[k] ?? null;
+      });
+    }),
+  );
+  return results;
 }
 
 /**

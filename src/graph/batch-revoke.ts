@@ -11,7 +11,7 @@
  * token revoked by an earlier request of the batch is refused for the later ones — see
  * innerCaller for the one shortcut), the caller's
  * throttling bucket (throttle.ts, https://learn.microsoft.com/graph/json-batching: each inner request is charged), the permission
- * and role checks (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions) and the durable revocation (revoke.ts, revokeAs), and the one Graph error
+ * and role checks (https://learn.microsoft.com/entra/identity/role-based-access-control/privileged-roles-permissions) and the durable revocation (revoke.ts's authorizeRevoke and revokedAnswer around core/revocation.ts; the batch's revokes share one transaction, UserStore.revokeMany), and the one Graph error
  * envelope (error-response.ts). test/graph/batch-revoke-lane.test.ts runs mixed batches through
  * both this lane and inject() and compares the answers.
  *
@@ -30,7 +30,17 @@ import type { InnerTarget } from './batch-containment.js';
 import type { BatchItem } from './batch-request.js';
 import { graphErrorBody, graphErrorFor } from './error-response.js';
 import { GRAPH_CONTENT_TYPE, type GraphContext } from './http.js';
-import { INVALIDATE_ALL_REFRESH_TOKENS, REVOKE_SIGN_IN_SESSIONS, revokeAs, type RevokeAction } from './revoke.js';
+import type { User } from '../core/model.js';
+import { revokeManyUsersSessions } from '../core/revocation.js';
+import {
+  INVALIDATE_ALL_REFRESH_TOKENS,
+  REVOKE_SIGN_IN_SESSIONS,
+  authorizeRevoke,
+  revokeArgs,
+  revokedAnswer,
+  type RevokeAction,
+  type RevokeAnswer,
+} from './revoke.js';
 import type { GraphThrottle } from './throttle.js';
 
 /** One inner response, as $batch returns it (https://learn.microsoft.com/graph/json-batching). */
@@ -104,28 +114,93 @@ async function innerCaller(ctx: GraphContext): Promise<Caller> {
   return authenticateBearer(typeof authorization === 'string' ? authorization : undefined, ctx.services);
 }
 
-/** Runs one lane revoke; resolves after the revocation has committed durably (I1, docs/revocation-model.md). */
-export async function runLaneRevoke(lane: RevokeLane, ctx: GraphContext, item: BatchItem, revoke: LaneRevoke): Promise<BatchResponse> {
+/** A lane revoke of the batch: the inner request and what it revokes. */
+export interface LaneRevokeItem {
+  item: BatchItem;
+  revoke: LaneRevoke;
+}
+
+/** One inner request on its way through the lane: its ids and headers, then its caller and target or its error. */
+interface InFlight extends LaneRevokeItem {
+  requestId: string;
+  clientRequestId: string;
+  headers: Record<string, string>;
+  authorized: { caller: Caller; target: User } | null;
+  answer: RevokeAnswer | null;
+  error: unknown;
+}
+
+/**
+ * Runs a batch's lane revokes; resolves, per item, after the revocations have committed durably
+ * (I1, docs/revocation-model.md). Each inner request is authenticated, charged and authorized on
+ * its own, as a direct request is (a refusal answers that request only); the authorized ones are
+ * then revoked in ONE transaction (core/revocation.ts revokeManyUsersSessions, UserStore.revokeMany):
+ * each with its own audit record, security event and receipt, but one commit for all of them
+ * (BENCHMARKS.md, B3).
+ */
+export async function runLaneRevokes(lane: RevokeLane, ctx: GraphContext, revokes: readonly LaneRevokeItem[]): Promise<BatchResponse[]> {
   const services: Services = ctx.services;
-  const requestId = randomUUID();
-  const clientRequestId = clientRequestIdFor(item.headers['client-request-id'], requestId);
-  const headers: Record<string, string> = { 'request-id': requestId, 'client-request-id': clientRequestId };
+  const inFlight = await Promise.all(
+    revokes.map(async ({ item, revoke }): Promise<InFlight> => {
+      const requestId = randomUUID();
+      const clientRequestId = clientRequestIdFor(item.headers['client-request-id'], requestId);
+      const headers: Record<string, string> = { 'request-id': requestId, 'client-request-id': clientRequestId };
+      const entry: InFlight = { item, revoke, requestId, clientRequestId, headers, authorized: null, answer: null, error: null };
+      try {
+        const caller = await innerCaller(ctx);
+        lane.throttle?.take(caller);
+        entry.authorized = { caller, target: await authorizeRevoke(services, caller, revoke.action, revoke.key) };
+      } catch (err) {
+        entry.error = err;
+      }
+      return entry;
+    }),
+  );
+  const authorized = inFlight.filter((e) => e.authorized !== null);
+  let updated: (User | null)[] = [];
   try {
-    const caller = await innerCaller(ctx);
-    lane.throttle?.take(caller);
-    const answer = await revokeAs(services, ctx.version, caller, revoke.action, revoke.key, clientRequestId);
-    if (answer.status === 204) return { id: item.id, status: 204, headers };
+    updated = await revokeManyUsersSessions(
+      services.store,
+      services.clock,
+      authorized.map((e) => revokeArgs(e.authorized!.caller, e.revoke.action, e.authorized!.target, e.clientRequestId)),
+    );
+  } catch (err) {
+    // The store refused the transaction: none of it applied, every revoke in it fails.
+    for (const e of authorized) e.error = err;
+  }
+  authorized.forEach((e, i) => {
+    if (e.error !== null) return;
+    try {
+      e.answer = revokedAnswer(services, ctx.version, e.revoke.action, e.authorized!.target, updated[i] ?? null);
+    } catch (err) {
+      e.error = err;
+    }
+  });
+  return inFlight.map((e) => responseOf(ctx, e));
+}
+
+/** Runs one lane revoke (a revoke that depends on another request of the batch). */
+export async function runLaneRevoke(lane: RevokeLane, ctx: GraphContext, item: BatchItem, revoke: LaneRevoke): Promise<BatchResponse> {
+  const [response] = await runLaneRevokes(lane, ctx, [{ item, revoke }]);
+  return response as BatchResponse;
+}
+
+/** The inner response: the revoke's answer, or the Graph error envelope (error-response.ts) of what refused it. */
+function responseOf(ctx: GraphContext, e: InFlight): BatchResponse {
+  const { item, headers, requestId, clientRequestId } = e;
+  const { answer } = e;
+  if (answer?.status === 204) return { id: item.id, status: 204, headers };
+  if (answer?.status === 200) {
     return {
       id: item.id,
       status: 200,
       headers: { ...headers, 'content-type': GRAPH_CONTENT_TYPE, 'odata-version': '4.0' },
       body: answer.body,
     };
-  } catch (err) {
-    const error = graphErrorFor(err, services, ctx.request.log, requestId);
-    for (const [name, value] of Object.entries(error.headers)) headers[name.toLowerCase()] = value;
-    headers['content-type'] = GRAPH_CONTENT_TYPE;
-    headers['odata-version'] = '4.0';
-    return { id: item.id, status: error.status, headers, body: graphErrorBody(error, requestId, clientRequestId, services) };
   }
+  const error = graphErrorFor(e.error, ctx.services, ctx.request.log, requestId);
+  for (const [name, value] of Object.entries(error.headers)) headers[name.toLowerCase()] = value;
+  headers['content-type'] = GRAPH_CONTENT_TYPE;
+  headers['odata-version'] = '4.0';
+  return { id: item.id, status: error.status, headers, body: graphErrorBody(error, requestId, clientRequestId, ctx.services) };
 }

@@ -18,7 +18,8 @@
  *
  * The one exception is bulk revocation (BENCHMARKS.md, B3), where that cost exceeded the
  * revocation's own: plain revoke requests take the revoke lane (batch-revoke.ts), which runs the
- * same steps with the same functions, without fastify's request and reply objects.
+ * same steps with the same functions, without fastify's request and reply objects; the batch's
+ * revokes that depend on nothing are revoked together, in one transaction.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -29,7 +30,7 @@ import { FailedDependency, GraphError } from './errors.js';
 import { sendJson, type GraphContext, type GraphRoute } from './http.js';
 import { resolveInnerUrl } from './batch-containment.js';
 import { parseBatch, type BatchItem } from './batch-request.js';
-import { laneRevokeOf, runLaneRevoke, type BatchResponse, type RevokeLane } from './batch-revoke.js';
+import { laneRevokeOf, runLaneRevoke, runLaneRevokes, type BatchResponse, type LaneRevokeItem, type RevokeLane } from './batch-revoke.js';
 
 export type { BatchResponse } from './batch-revoke.js';
 
@@ -117,9 +118,34 @@ async function dispatch(rt: BatchRuntime, ctx: GraphContext, item: BatchItem): P
 
 const succeeded = (r: BatchResponse) => r.status >= 200 && r.status < 300;
 
+/**
+ * The revokes that depend on nothing, run together by the lane (one transaction for all of them,
+ * batch-revoke.ts); their answers, keyed by lower-cased request id, seed runBatch's map.
+ */
+function startLaneRevokes(rt: BatchRuntime, ctx: GraphContext, items: readonly BatchItem[]): Map<string, Promise<BatchResponse>> {
+  const started = new Map<string, Promise<BatchResponse>>();
+  if (!batchDispatch.revokeLane) return started;
+  const revokes: LaneRevokeItem[] = [];
+  for (const item of items) {
+    if (item.dependsOn.length > 0) continue;
+    const target = resolveInnerUrl(ctx.version, item.method, item.url, rt.targets);
+    const revoke = target instanceof GraphError ? null : laneRevokeOf(item, target);
+    if (revoke) revokes.push({ item, revoke });
+  }
+  if (revokes.length < 2) return started; // one goes through dispatch() like any request
+  const all = runLaneRevokes(rt.lane, ctx, revokes);
+  revokes.forEach(({ item }, i) =>
+    started.set(
+      item.id.toLowerCase(),
+      all.then((responses) => responses[i] as BatchResponse),
+    ),
+  );
+  return started;
+}
+
 /** Runs every request as soon as its dependencies have answered; a failed dependency gives 424. */
 export async function runBatch(rt: BatchRuntime, ctx: GraphContext, items: readonly BatchItem[]): Promise<BatchResponse[]> {
-  const started = new Map<string, Promise<BatchResponse>>();
+  const started = startLaneRevokes(rt, ctx, items);
   const byId = new Map(items.map((i) => [i.id.toLowerCase(), i]));
   // parseBatch ruled out cycles and unknown ids, so this recursion terminates.
   const start = (item: BatchItem): Promise<BatchResponse> => {

@@ -7,7 +7,7 @@
  */
 import type { User } from '../core/model.js';
 import type { Services } from '../services.js';
-import { revokeUserSessions, type RevocationKind } from '../core/revocation.js';
+import { revokeUserSessions, type RevocationKind, type UserRevokeArgs } from '../core/revocation.js';
 import { mayAttempt, mayPerform } from '../core/authorization/decide.js';
 import type { UserAction } from '../core/authorization/actions.js';
 import type { Caller } from './auth.js';
@@ -58,7 +58,7 @@ export const INVALIDATE_ALL_REFRESH_TOKENS: RevokeAction = {
  * bad or unknown target (400/404), then the role and target rules (403; oneself needs no role).
  * `key` is the `{id | userPrincipalName}` segment, or null for `/me`.
  */
-async function authorizeTarget(services: Services, caller: Caller, action: RevokeAction, key: string | null): Promise<User> {
+export async function authorizeRevoke(services: Services, caller: Caller, action: RevokeAction, key: string | null): Promise<User> {
   const me = key === null ? requireDelegated(caller) : null;
   const actor = actorOf(caller);
   demand(mayAttempt(actor, action.action));
@@ -80,14 +80,30 @@ export async function revokeAs(
   key: string | null,
   correlationId: string,
 ): Promise<RevokeAnswer> {
-  const target = await authorizeTarget(services, caller, action, key);
-  const updated = await revokeUserSessions(services.store, services.clock, {
+  const target = await authorizeRevoke(services, caller, action, key);
+  const updated = await revokeUserSessions(services.store, services.clock, revokeArgs(caller, action, target, correlationId));
+  return revokedAnswer(services, version, action, target, updated);
+}
+
+/** What core/revocation.ts records for this revoke. */
+export function revokeArgs(caller: Caller, action: RevokeAction, target: User, correlationId: string): UserRevokeArgs {
+  return {
     target,
     actor: auditActor(caller),
     correlationId,
     kind: action.action === 'invalidateAllRefreshTokens' ? 'invalidateAllRefreshTokens' : 'revokeSignInSessions',
-  });
-  if (!updated) throw new RequestResourceNotFound(target.id); // deleted between lookup and revoke
+  };
+}
+
+/** The answer once the revoke has committed (`updated` null: the user was deleted between lookup and revoke). */
+export function revokedAnswer(
+  services: Services,
+  version: GraphVersion,
+  action: RevokeAction,
+  target: User,
+  updated: User | null,
+): RevokeAnswer {
+  if (!updated) throw new RequestResourceNotFound(target.id);
   services.metrics.revoked(action.kind);
   return action.answer(services, version);
 }

@@ -149,6 +149,12 @@ export interface RevokeOptions {
   receipt?: ReceiptDraft;
 }
 
+/** One revoke of UserStore.revokeMany: which user, and what its revoke records (as UserStore.revoke). */
+export interface RevokeManyItem {
+  id: string;
+  options: RevokeOptions;
+}
+
 export interface UserStore {
   findById(tenantId: string, id: string): Promise<User | null>;
   /**
@@ -174,6 +180,15 @@ export interface UserStore {
    * Returns the user as stored afterwards, or null if it does not exist.
    */
   revoke(tenantId: string, id: string, at: number, options: RevokeOptions): Promise<User | null>;
+  /**
+   * Several revokes, each exactly as `revoke` applies it (epoch, timestamps, audit records,
+   * security event, receipt), in ONE transaction that is durable when the promise resolves: bulk
+   * revocation (a $batch of revokes, src/graph/batch-revoke.ts) pays one commit for all of them.
+   * Items apply in order (an id named twice is revoked twice). The result holds, per item, the
+   * user as stored after its revoke, or null if it does not exist. A store failure rejects the
+   * whole call and applies none of it.
+   */
+  revokeMany(tenantId: string, at: number, items: readonly RevokeManyItem[]): Promise<(User | null)[]>;
   /**
    * Applies the patch; when `revokeAt` is given (disable, password reset), also bumps the revocation epoch and sets both
    * valid-from timestamps to it. The audit records are written in the same transaction, which is

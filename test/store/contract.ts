@@ -330,6 +330,115 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
       );
     });
 
+    test('users.revokeMany: each item revoked as users.revoke does, in order; a missing user is null and leaves no record', async () => {
+      const users = Array.from({ length: 3 }, (_, i) => user(`many${i}@contract.test`));
+      for (const u of users) {
+        await s.users.insert(u);
+        const g = grantFor(u);
+        await s.grants.create(g, tokenFor(g, `many-${u.id}`));
+      }
+      const at = NOW + 21;
+      const missing = newGuid();
+      const actor = { app: { appId: 'a', displayName: 'A' } };
+      const itemFor = (id: string, n: number) => ({
+        id,
+        options: {
+          audit: [audit('Revoke many', at)],
+          securityEvent: {
+            type: 'sessions-revoked' as const,
+            occurredAt: at,
+            initiatingEntity: 'admin' as const,
+            initiatedBy: actor,
+            correlationId: `many-${n}`,
+          },
+          receipt: { kind: 'revokeSignInSessions' as const, correlationId: `many-${n}`, initiatedBy: actor },
+        },
+      });
+      const [a, b, c] = users as [User, User, User];
+      // b twice: revoked twice, as two revokes one after the other are.
+      const ids = [a.id, b.id, missing, c.id, b.id];
+      const result = await s.users.revokeMany(
+        TENANT,
+        at,
+        ids.map((id, n) => itemFor(id, n)),
+      );
+      assert.deepEqual(
+        result.map((u) => u?.revocationEpoch ?? null),
+        [1, 1, null, 1, 2],
+      );
+      for (const u of users) {
+        const stored = await s.users.findById(TENANT, u.id);
+        assert.deepEqual([stored?.signInSessionsValidFrom, stored?.refreshTokensValidFrom], [at, at]);
+        const rotated = await s.grants.rotate(`many-${u.id}`, 'client-a', at, successor(`many-next-${u.id}`), 0);
+        assert.equal(rotated.ok ? null : rotated.reason, 'revoked');
+        assert.equal((await s.outbox.listEvents({ userId: u.id, limit: 10 })).length, u.id === b.id ? 2 : 1);
+      }
+      assert.deepEqual(result[4], await s.users.findById(TENANT, b.id));
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Revoke many', limit: 10 })).length, 4);
+      assert.equal(await s.receipts.findByCorrelationId(TENANT, 'many-2'), null, 'no receipt for the missing user');
+      const receipt = await s.receipts.findByCorrelationId(TENANT, 'many-0');
+      assert.deepEqual([receipt?.userId, receipt?.cut.applications.map((x) => x.appId)], [a.id, ['client-a']]);
+      assert.equal(
+        (await s.receipts.findByCorrelationId(TENANT, 'many-4'))?.cut.applications.length,
+        0,
+        'the second revoke of b cut nothing',
+      );
+      assert.deepEqual(await s.users.revokeMany(TENANT, at, []), []);
+    });
+
+    test('users.revokeMany racing rotations: no rotation is accepted after the revoke answered', async () => {
+      // I1 (docs/revocation-model.md) for bulk revocation: a rotation either commits before the
+      // revoke (its successor carries the old epoch and is refused afterwards) or is refused.
+      const users = Array.from({ length: 16 }, (_, i) => user(`manyrace${i}@contract.test`));
+      const latest = new Map<string, string>();
+      for (const u of users) {
+        await s.users.insert(u);
+        const g = grantFor(u);
+        await s.grants.create(g, tokenFor(g, `mr-${u.id}-0`));
+        latest.set(u.id, `mr-${u.id}-0`);
+      }
+      const at = NOW + 31;
+      for (let round = 0; round < 3; round++) {
+        const rotate = (u: User, step: string) => {
+          const hash = latest.get(u.id) as string;
+          const next = `mr-${u.id}-${round}-${step}`;
+          return s.grants.rotate(hash, 'client-a', at + round, successor(next), 0).then((r) => {
+            if (r.ok) latest.set(u.id, next);
+            return r;
+          });
+        };
+        // One racing rotation per user (two of one token would be a reuse, which revokes the grant
+        // and would hide a missed epoch): even users' queued before the revoke, odd users' after it.
+        const before = users.filter((_, i) => i % 2 === 0).map((u) => rotate(u, 'a'));
+        const revoke = s.users.revokeMany(
+          TENANT,
+          at + round,
+          users.map((u) => ({ id: u.id, options: { audit: [audit('Revoke many race', at)] } })),
+        );
+        const during = users.filter((_, i) => i % 2 === 1).map((u) => Promise.resolve().then(() => rotate(u, 'b')));
+        const revoked = await revoke;
+        assert.deepEqual(
+          revoked.map((u) => u?.revocationEpoch),
+          users.map(() => round + 1),
+        );
+        const settled = await Promise.all([...before, ...during]);
+        for (const r of settled) assert.ok(r.ok || r.reason === 'revoked', `unexpected ${r.ok ? '' : r.reason}`);
+        // After the answer: whatever the race left, every user's newest token is refused as revoked.
+        for (const u of users) {
+          const after = await s.grants.rotate(latest.get(u.id) as string, 'client-a', at + round, successor(`mr-${u.id}-${round}-c`), 0);
+          assert.equal(after.ok ? 'accepted' : after.reason, 'revoked', `user ${u.userPrincipalName} round ${round}`);
+        }
+        // A fresh grant at the new epoch for the next round.
+        for (const u of users) {
+          const fresh = await s.users.findById(TENANT, u.id);
+          const g = grantFor(fresh as User);
+          await s.grants.create(g, tokenFor(g, `mr-${u.id}-${round + 1}-0`));
+          latest.set(u.id, `mr-${u.id}-${round + 1}-0`);
+        }
+      }
+      assert.equal((await s.audit.list({ tenantId: TENANT, activityDisplayName: 'Revoke many race', limit: 100 })).length, 48);
+    });
+
     test('grants.rotate: a refusal returns the user its transaction read', async () => {
       const u = user('refusal@contract.test');
       await s.users.insert(u);

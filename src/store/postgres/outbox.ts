@@ -34,7 +34,8 @@ export async function writeSecurityEvent(c: Queryable, user: User, draft: Securi
 
 /**
  * Writes a security event for rows the caller already read in its transaction (a targeted
- * revocation, store/postgres/inventory.ts): the grants it cut and the browser sessions it ended.
+ * revocation, store/postgres/inventory.ts): the grants it cut and the browser sessions it ended; a
+ * user-wide revoke, from the cut its receipt read: directory.ts).
  * Returns the event's id (for the revocation receipt).
  */
 export async function writeCapturedEvent(

@@ -26,21 +26,29 @@ const SQL = {
  */
 export async function captureReceipt(
   c: Queryable,
-  args: { user: User; draft: ReceiptDraft; at: number; cut: CutIds; eventId: number | null },
+  args: { user: User; draft: ReceiptDraft; at: number; cut: CutIds | UserCut; eventId: number | null },
 ): Promise<string> {
   const grantIds = [...args.cut.grantIds];
-  const grantRows = (await c.query(SQL.grantsIn, [grantIds])).rows;
+  const grantRows = 'grantRows' in args.cut ? args.cut.grantRows : (await c.query(SQL.grantsIn, [grantIds])).rows;
   const tokenRows = (await c.query(SQL.tokensIn, [args.at, grantIds])).rows;
   const id = newGuid();
   await c.query(SQL.insert, receiptInsertArgs({ ...args, id, grantRows, tokenRows }));
   return id;
 }
 
-/** What a user-wide revoke ends: the live grants and sessions of the user's current epoch. */
-export async function userCut(c: Queryable, user: User, at: number): Promise<CutIds> {
-  const grants = (await c.query(SQL.userCutGrants, [user.id, user.revocationEpoch])).rows;
+/** A user-wide cut with the rows it was read from (id, client_id, session_id per grant). */
+export interface UserCut extends CutIds {
+  grantRows: Record<string, unknown>[];
+}
+
+/**
+ * What a user-wide revoke ends: the live grants and sessions of the user's current epoch. The
+ * grant rows carry what the receipt and the security event record, so neither reads them again.
+ */
+export async function userCut(c: Queryable, user: User, at: number): Promise<UserCut> {
+  const grantRows = (await c.query(SQL.userCutGrants, [user.id, user.revocationEpoch])).rows;
   const sessions = (await c.query(SQL.userCutSessions, [user.id, at, user.revocationEpoch])).rows;
-  return { grantIds: grants.map((r) => r.id as string), sessionIds: sessions.map((r) => r.id as string) };
+  return { grantIds: grantRows.map((r) => r.id as string), sessionIds: sessions.map((r) => r.id as string), grantRows };
 }
 
 export class PgReceiptStore implements ReceiptStore {

@@ -10,7 +10,8 @@ import type { ReceiptQuery, StoredReceipt } from '../store.js';
  */
 export const RECEIPT_SQL = {
   /** What a user-wide revoke (revoke, disable, password reset) ends: the grants and live sessions of the epoch it closes. */
-  userCutGrants: 'SELECT id FROM grants WHERE user_id = ? AND revoked_at IS NULL AND epoch = ?',
+  /** With the application and session of each grant: what the receipt and the security event both record (one read for both). */
+  userCutGrants: 'SELECT id, client_id, session_id FROM grants WHERE user_id = ? AND revoked_at IS NULL AND epoch = ?',
   userCutSessions: 'SELECT id FROM sso_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ? AND epoch = ?',
   insert: `INSERT INTO revocation_receipts (id, tenant_id, correlation_id, kind, user_id, user_principal_name, revoked_at, initiated_by,
       event_id, cut) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

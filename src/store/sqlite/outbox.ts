@@ -25,7 +25,8 @@ export function writeSecurityEventSync(s: SqliteDb, user: User, draft: SecurityE
 
 /**
  * Writes a security event for rows the caller already read in its transaction (a targeted
- * revocation, store/sqlite/inventory.ts): the grants it cut and the browser sessions it ended.
+ * revocation, store/sqlite/inventory.ts): the grants it cut and the browser sessions it ended; a
+ * user-wide revoke, from the cut its receipt read: directory.ts).
  * Returns the event's id (for the revocation receipt).
  */
 export function writeCapturedEventSync(

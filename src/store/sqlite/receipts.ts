@@ -23,21 +23,29 @@ const SQL = {
  */
 export function captureReceiptSync(
   s: SqliteDb,
-  args: { user: User; draft: ReceiptDraft; at: number; cut: CutIds; eventId: number | null },
+  args: { user: User; draft: ReceiptDraft; at: number; cut: CutIds | UserCut; eventId: number | null },
 ): string {
   const grantIds = JSON.stringify(args.cut.grantIds);
-  const grantRows = s.stmt(SQL.grantsIn).all(grantIds) as Row[];
+  const grantRows = 'grantRows' in args.cut ? args.cut.grantRows : (s.stmt(SQL.grantsIn).all(grantIds) as Row[]);
   const tokenRows = s.stmt(SQL.tokensIn).all(args.at, grantIds) as Row[];
   const id = newGuid();
   s.stmt(RECEIPT_SQL.insert).run(...receiptInsertArgs({ ...args, id, grantRows, tokenRows }));
   return id;
 }
 
-/** What a user-wide revoke ends: the live grants and sessions of the user's current epoch. */
-export function userCutSync(s: SqliteDb, user: User, at: number): CutIds {
-  const grants = s.stmt(RECEIPT_SQL.userCutGrants).all(user.id, user.revocationEpoch) as Row[];
+/** A user-wide cut with the rows it was read from (id, client_id, session_id per grant). */
+export interface UserCut extends CutIds {
+  grantRows: Row[];
+}
+
+/**
+ * What a user-wide revoke ends: the live grants and sessions of the user's current epoch. The
+ * grant rows carry what the receipt and the security event record, so neither reads them again.
+ */
+export function userCutSync(s: SqliteDb, user: User, at: number): UserCut {
+  const grantRows = s.stmt(RECEIPT_SQL.userCutGrants).all(user.id, user.revocationEpoch) as Row[];
   const sessions = s.stmt(RECEIPT_SQL.userCutSessions).all(user.id, at, user.revocationEpoch) as Row[];
-  return { grantIds: grants.map((r) => r.id as string), sessionIds: sessions.map((r) => r.id as string) };
+  return { grantIds: grantRows.map((r) => r.id as string), sessionIds: sessions.map((r) => r.id as string), grantRows };
 }
 
 export class SqliteReceiptStore implements ReceiptStore {
