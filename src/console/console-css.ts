@@ -14,7 +14,7 @@ header nav a[aria-current=page]{text-decoration:underline 3px}
 header form{margin:0}header .who{font-size:.9rem;color:#e5e7eb}
 header button{background:transparent;color:#fff;border:1px solid #9ca3af;padding:.25rem .7rem;margin:0}
 main{max-width:1100px;margin:1rem auto;padding:0 1rem}
-h1{font-size:1.5rem;margin:.6rem 0 1rem}h2{font-size:1.15rem;margin:1.6rem 0 .6rem}
+h1{font-size:1.5rem;margin:.6rem 0 1rem}h2{font-size:1.15rem;margin:1.6rem 0 .6rem}section>h2:first-child{margin-top:0}
 section,.card{background:#fff;border:1px solid #d1d5db;border-radius:6px;padding:1rem;margin:0 0 1rem}
 .table-wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e5e7eb;vertical-align:top}th{background:#f3f4f6}

@@ -30,7 +30,8 @@ export class ConsoleHttp {
     path: string,
     options: { bearer?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {},
   ): Promise<HttpAnswer> {
-    const headers: Record<string, string> = { accept: 'application/json', ...(options.headers ?? {}) };
+    // Named, so the sessions it holds are recognisable in the inventory (core/user-agent.ts).
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'Portcullis Console', ...(options.headers ?? {}) };
     let body: string | undefined;
     if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
     if (options.json !== undefined) {

@@ -19,6 +19,8 @@ import { receiptPage } from './pages/admin-receipt.js';
 import { adminUserPage } from './pages/admin-user.js';
 import { disableUser, enableUser, resetPassword } from './pages/admin-user-actions.js';
 import { adminUsersPage } from './pages/admin-users.js';
+import { auditLogPage } from './pages/admin-audit.js';
+import { signInLogPage } from './pages/admin-sign-ins.js';
 import { passwordHelpPage } from './pages/password-help.js';
 import { CONSOLE_APP_ID, SIGNED_OUT_PATH } from './registration.js';
 import { sendConsolePage } from './respond.js';
@@ -98,6 +100,8 @@ export function registerConsole(http: FastifyInstance, services: Services, ownCe
   action(http, rt, 'admin', '/admin/users/:id/enable', enableUser);
   action(http, rt, 'admin', '/admin/users/:id/reset-password', resetPassword);
   page(http, rt, 'admin', '/admin/receipts/:correlationId', receiptPage);
+  page(http, rt, 'admin', '/admin/sign-ins', signInLogPage);
+  page(http, rt, 'admin', '/admin/audit', auditLogPage);
   signOut(http, rt, 'admin');
 
   return () => rt.http.close();

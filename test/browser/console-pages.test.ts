@@ -146,15 +146,26 @@ test('every page: no serious or critical axe-core violation, and screenshots at 
     await check(admin, 'admin-users-search');
     await admin.goto(`${base}/admin/users/${alice.id}`);
     await check(admin, 'admin-user');
-    await admin.click('#reset-password');
-    await admin.waitForSelector('#secret');
-    await check(admin, 'admin-user-password');
     await admin.goto(`${base}/admin/users/${alice.id}/revoke`);
     await check(admin, 'admin-revoke-confirm');
     await Promise.all([admin.waitForURL((u) => u.pathname.startsWith('/admin/receipts/')), admin.click('#confirm')]);
+    assert.ok(Number(await admin.textContent('#grants-revoked')) >= 1, 'Alice’s My Account sign-in was cut');
     await check(admin, 'admin-receipt');
+    await admin.goto(`${base}/admin/users/${alice.id}`);
+    await admin.click('#reset-password');
+    await admin.waitForSelector('#secret');
+    await check(admin, 'admin-user-password');
+    // Shown once: the next view of the page no longer has it.
+    await admin.reload();
+    assert.equal(await admin.locator('#secret').count(), 0);
     await admin.goto(`${base}/admin/users/${users.globaladmin!.id}`);
     await check(admin, 'admin-user-self');
+    await admin.goto(`${base}/admin/sign-ins?user=alice%40contoso.test`);
+    assert.ok((await admin.locator('tbody tr').count()) >= 1, 'Alice’s sign-ins are listed');
+    await check(admin, 'admin-sign-ins');
+    await admin.goto(`${base}/admin/audit?activity=${encodeURIComponent('Update StsRefreshTokenValidFrom Timestamp')}`);
+    assert.equal(await admin.locator('tbody a:text("receipt")').count(), 1, 'the revoke above, with its receipt');
+    await check(admin, 'admin-audit');
 
     await user.goto(`${base}/myaccount/password-help`);
     await check(user, 'myaccount-password-help');

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createApp, type PortcullisApp } from '../../src/app.js';
+import { signInFilter } from '../../src/console/pages/admin-sign-ins.js';
 import { CONSOLE_APP_ID } from '../../src/console/registration.js';
 import { makeAppConfig } from '../../src/config.js';
 import type { User } from '../../src/core/model.js';
@@ -149,4 +150,12 @@ test('the stylesheet is served from the console itself', async () => {
   const res = await fetch(`${base}/console/console.css`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^text\/css/);
+});
+
+test('the sign-in log form becomes Graph’s $filter; what does not parse is left out', () => {
+  assert.deepEqual(signInFilter({ user: "o'neil@contoso.test", app: 'not-a-guid', code: '50126', since: '2026-12-01' }), {
+    filter: "userPrincipalName eq 'o''neil@contoso.test' and status/errorCode eq 50126 and createdDateTime ge 2026-12-01T00:00:00Z",
+    shown: { user: "o'neil@contoso.test", code: '50126', since: '2026-12-01' },
+  });
+  assert.deepEqual(signInFilter({ code: '1 or 1', since: 'yesterday' }), { filter: '', shown: {} });
 });
