@@ -5,7 +5,7 @@
  * self-signed `serve --tls-self-signed` works too.
  */
 import { rootCertificates } from 'node:tls';
-import { Agent, fetch } from 'undici';
+import type { Agent } from 'undici';
 
 export interface HttpAnswer {
   status: number;
@@ -14,15 +14,22 @@ export interface HttpAnswer {
 }
 
 export class ConsoleHttp {
-  private readonly agent: Agent | undefined;
+  /** Loaded on the first request: `serve` and the CLI start without paying for undici. */
+  private client: Promise<{ agent: Agent; fetch: typeof import('undici').fetch }> | null = null;
 
   constructor(
     readonly publicUrl: string,
-    ownCertificate?: string | Buffer,
-  ) {
-    this.agent = ownCertificate
-      ? new Agent({ connect: { ca: [...rootCertificates, ownCertificate.toString()] }, connections: 16 })
-      : new Agent({ connections: 16 });
+    private readonly ownCertificate?: string | Buffer,
+  ) {}
+
+  private load() {
+    this.client ??= import('undici').then(({ Agent, fetch }) => ({
+      fetch,
+      agent: this.ownCertificate
+        ? new Agent({ connect: { ca: [...rootCertificates, this.ownCertificate.toString()] }, connections: 16 })
+        : new Agent({ connections: 16 }),
+    }));
+    return this.client;
   }
 
   async send(
@@ -42,7 +49,8 @@ export class ConsoleHttp {
       body = new URLSearchParams(options.form).toString();
     }
     const url = path.startsWith('http') ? path : `${this.publicUrl}${path}`;
-    const res = await fetch(url, { method, headers, body, dispatcher: this.agent, redirect: 'manual' });
+    const { fetch, agent } = await this.load();
+    const res = await fetch(url, { method, headers, body, dispatcher: agent, redirect: 'manual' });
     const text = await res.text();
     let parsed: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
@@ -50,6 +58,6 @@ export class ConsoleHttp {
   }
 
   async close(): Promise<void> {
-    await this.agent?.close();
+    if (this.client) await (await this.client).agent.close();
   }
 }

@@ -20,15 +20,25 @@ export interface UserRow {
 
 const PAGE = 20;
 
-export function userQueryPath(q: string, skipToken?: string): string {
+/**
+ * One indexed prefix query, in the index's order so a page stops after 20 rows at any tenant size:
+ * a term with `@` searches user names, any other display names (`$orderby` with `$filter` is an
+ * advanced query: ConsistencyLevel eventual and `$count`, docs/graph-api.md "Querying users").
+ * An `or` of several startsWith, ordered by id, would read every match before the first page.
+ */
+export function userQuery(q: string, skipToken?: string): { path: string; headers: Record<string, string> } {
   const params = new URLSearchParams({ $select: 'id,displayName,userPrincipalName,mail,accountEnabled', $top: String(PAGE) });
   const term = q.trim();
   if (term) {
-    const v = odataString(term);
-    params.set('$filter', `startswith(displayName,${v}) or startswith(userPrincipalName,${v}) or startswith(mail,${v})`);
+    const property = term.includes('@') ? 'userPrincipalName' : 'displayName';
+    params.set('$filter', `startswith(${property},${odataString(term)})`);
+    params.set('$orderby', property);
+    params.set('$count', 'true');
+  } else {
+    params.set('$orderby', 'displayName');
   }
   if (skipToken) params.set('$skiptoken', skipToken);
-  return `/users?${params}`;
+  return { path: `/users?${params}`, headers: term ? { consistencylevel: 'eventual' } : {} };
 }
 
 async function rolesByUser(ctx: PageContext, users: readonly UserRow[]): Promise<Map<string, DirectoryRole[]>> {
@@ -52,7 +62,15 @@ async function rolesByUser(ctx: PageContext, users: readonly UserRow[]): Promise
 
 export async function adminUsersPage(ctx: PageContext): Promise<Outcome> {
   const q = (ctx.query.q ?? '').slice(0, 100);
-  const list = await graph<Collection<UserRow>>(ctx.rt, ctx.session, 'GET', userQueryPath(q, ctx.query.next));
+  const query = userQuery(q, ctx.query.next);
+  const list = await graph<Collection<UserRow> & { '@odata.count'?: number }>(
+    ctx.rt,
+    ctx.session,
+    'GET',
+    query.path,
+    undefined,
+    query.headers,
+  );
   const roles = await rolesByUser(ctx, list.value);
   const rows = list.value.map((u) => [
     `<a href="/admin/users/${encodeURIComponent(u.id)}">${esc(u.displayName)}</a>`,
@@ -68,7 +86,8 @@ export async function adminUsersPage(ctx: PageContext): Promise<Outcome> {
     : '';
   const body = `<form class="search" method="get" action="/admin/users" role="search"><div><label for="q">Find users</label>
 <input id="q" name="q" type="search" value="${esc(q)}" placeholder="Name, user name or mail starts with…" autocomplete="off"></div><button type="submit">Search</button></form>
-<section aria-labelledby="results"><h2 id="results">${q ? `Users starting with “${esc(q)}”` : 'All users'}</h2>
+<p class="muted">A name, or a user name with <code>@</code>: users whose name (or user name) starts with it.</p>
+<section aria-labelledby="results"><h2 id="results">${q ? `${list['@odata.count'] ?? ''} users starting with “${esc(q)}”` : 'All users'}</h2>
 ${table(['Name', 'User name', 'Mail', 'State', 'Roles'], rows, 'Users')}${pager}</section>`;
   return { html: layout(ctx.frame('Users', '/admin/users'), body) };
 }
