@@ -23,6 +23,8 @@ import { registerDeviceLoginPages, registerIdentityRoutes } from './identity/rou
 import { Readiness } from './ops/health.js';
 import { AppMetrics } from './ops/metrics.js';
 import { registerHealthRoutes } from './ops/routes.js';
+import { ensureConsoleApplication } from './console/registration.js';
+import { registerConsole } from './console/routes.js';
 import { ssfOutboxSink } from './ssf/outbox-sink.js';
 import { registerSsfRoutes } from './ssf/routes.js';
 import { SsfTransmitter } from './ssf/transmitter.js';
@@ -156,6 +158,9 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
   registerGraphRoutes(http, services);
   registerDeviceLoginPages(http, services);
   registerSsfRoutes(http, services);
+  // The console is a client of this tenant (docs/console.md): its registration is written first.
+  await ensureConsoleApplication(services);
+  const closeConsole = registerConsole(http, services, opts.https?.cert);
   const readiness = new Readiness(opts.store, keys);
   registerHealthRoutes(http, readiness);
   ssf.start();
@@ -194,6 +199,7 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
       await refresher.close();
       await ssf.close();
       await http.close();
+      await closeConsole();
       // After the last request: the sign-ins of requests answered during shutdown are written too.
       await base.signIns.close();
     },

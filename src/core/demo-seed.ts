@@ -18,7 +18,7 @@ export const DEMO_CLI_APP_ID = '6c1b1e2a-4b0e-4f59-9a57-0c2a1f3e8d11';
 export const DEMO_WEB_APP_ID = '3f2c8a9d-5e71-4b6a-8c0d-9e1f2a3b4c5d';
 
 /** A random password that meets Entra's complexity rule (three of four character classes — we use all four). */
-function randomPassword(length = 20): string {
+export function randomPassword(length = 20): string {
   const classes = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '-_.!~'];
   const all = classes.join('');
   const chars = classes.map((c) => c[randomInt(c.length)] ?? '');

@@ -23,12 +23,14 @@ import { signInRoutes } from './sign-ins.js';
 import { hasAlternateKey, matchRoute, pathSegments, type RouteMatch } from './route-match.js';
 import { GraphThrottle } from './throttle.js';
 import { userRoutes } from './users.js';
+import { directoryRoleRoutes } from './directory-roles.js';
 import { registerGraphCors } from './cors.js';
 import { groupRoutes } from './groups.js';
 import { USERINFO_PATH, registerUserinfo } from './userinfo.js';
 
 export const GRAPH_ROUTES: readonly GraphRoute[] = [
   ...userRoutes,
+  ...directoryRoleRoutes,
   ...groupRoutes,
   ...meRoutes,
   ...revokeRoutes,

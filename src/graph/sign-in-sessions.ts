@@ -25,12 +25,13 @@ const COLLECTION = 'signInSessions';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** One entry as Graph shows it; deviceDetail borrows the signIn resource's shape (https://learn.microsoft.com/graph/api/resources/devicedetail). */
-export function signInSessionJson(e: InventoryEntry): Record<string, unknown> {
+export function signInSessionJson(e: InventoryEntry, appDisplayName: string | null = null): Record<string, unknown> {
   return {
     id: e.id,
     kind: e.kind === 'session' ? 'browserSession' : 'refreshTokenGrant',
     userId: e.userId,
     appId: e.clientId,
+    appDisplayName,
     sessionId: e.sessionId,
     createdDateTime: iso(e.createdAt),
     lastActivityDateTime: iso(e.lastUsedAt),
@@ -85,8 +86,16 @@ async function sendPage(ctx: GraphContext, routeUrl: string, userId: string | un
   if (rows.length > top && last) {
     body['@odata.nextLink'] = nextLink(routeUrl, options, encodeSkipToken(COLLECTION, { at: last.createdAt, id: last.id }));
   }
-  body.value = page.map((r) => signInSessionJson(describeRecord(r)));
+  const names = await appNames(ctx, page);
+  body.value = page.map((r) => signInSessionJson(describeRecord(r), r.clientId ? (names.get(r.clientId) ?? null) : null));
   sendJson(ctx.reply, 200, body);
+}
+
+/** The display names of a page's applications, one lookup per distinct app (a page names few). */
+async function appNames(ctx: GraphContext, rows: readonly { clientId: string | null }[]): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.map((r) => r.clientId).filter((id): id is string => id !== null))];
+  const apps = await Promise.all(ids.map((id) => ctx.services.store.applications.findByAppId(ctx.services.tenant.id, id)));
+  return new Map(apps.filter((a) => a !== null).map((a) => [a.appId, a.displayName]));
 }
 
 function listForUser(me: boolean) {

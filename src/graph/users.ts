@@ -21,12 +21,12 @@ import { findUserByKey, isGuid } from './user-lookup.js';
 import { USER_PROPERTIES, USER_TYPE, userJson, usersContext } from './user-resource.js';
 
 /** Graph "List users" / "Get user" permission tables. Any member user may read the directory. */
-const READ_USERS: PermissionSet = {
+export const READ_USERS: PermissionSet = {
   delegated: ['User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   application: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
 };
 /** Reading oneself through /users/{own id} (as /me) also works with User.Read. */
-const READ_SELF_SCOPES = ['User.Read', 'User.ReadWrite'];
+export const READ_SELF_SCOPES = ['User.Read', 'User.ReadWrite'];
 
 /** True when the caller holds only User.ReadBasic.All among the read permissions. */
 function readsBasicOnly(caller: Caller, target: User): boolean {

@@ -21,7 +21,7 @@ import { csrfKey } from './csrf-key.js';
  * `purpose` separates the forms: a token of the sign-in or device-code forms does not confirm a device.
  * Both are refused earlier anyway for posts from another origin (same-origin-posts.ts).
  */
-export type FormPurpose = 'sign-in' | 'device' | 'device-confirm';
+export type FormPurpose = 'sign-in' | 'device' | 'device-confirm' | 'console';
 
 export type CsrfBinding = { kind: 'session'; sessionId: string } | { kind: 'browser'; value: string };
 

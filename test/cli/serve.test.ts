@@ -78,6 +78,8 @@ interface Ready {
   discovery: string;
   graph: string;
   tenantId: string;
+  myAccount: string;
+  console: string;
 }
 
 /** Waits until stdout matches (or the process exits first). */
@@ -101,7 +103,14 @@ async function waitReady(r: Run): Promise<Ready> {
     assert.ok(m?.[1], `no '${name}:' line in ${r.stdout()}`);
     return m[1];
   };
-  return { issuer: field('issuer'), discovery: field('discovery'), graph: field('graph'), tenantId: field('tenant') };
+  return {
+    issuer: field('issuer'),
+    discovery: field('discovery'),
+    graph: field('graph'),
+    tenantId: field('tenant'),
+    myAccount: field('myaccount'),
+    console: field('console'),
+  };
 }
 
 async function stop(r: Run): Promise<number | null> {
@@ -135,6 +144,8 @@ describe('portcullis serve', () => {
     assert.equal(ready.discovery, `${ready.issuer}/.well-known/openid-configuration`);
     assert.equal(ready.issuer, `${new URL(ready.issuer).origin}/${ready.tenantId}/v2.0`);
     firstTenantId = ready.tenantId;
+    assert.equal(ready.myAccount, `${new URL(ready.issuer).origin}/myaccount`);
+    assert.equal(ready.console, `${new URL(ready.issuer).origin}/admin`);
     assert.match(r.stdout(), /^ {2}tenant: +[0-9a-f-]{36} \(demo\.portcullis\.localhost\)$/m);
     assert.match(r.stdout(), /^ {2}admin: +admin@demo\.portcullis\.localhost$/m);
     assert.match(r.stdout(), /^ {2}password: +\S{20}$/m);

@@ -54,6 +54,8 @@ describe('Graph signInSessions', () => {
     const [session] = byKind(entries, 'browserSession');
     assert.equal(entries.length, 4);
     assert.equal(grant!.appId, APP.publicClient);
+    assert.equal(grant!.appDisplayName, (await h.store.applications.findByAppId(TENANT_ID, APP.publicClient))!.displayName);
+    assert.equal(session!.appDisplayName, grant!.appDisplayName);
     assert.equal(grant!.sessionId, session!.id);
     assert.equal(grant!.signInMethod, 'password');
     assert.equal(session!.signInMethod, 'password');

@@ -12,6 +12,7 @@ import { ConfigError, DEFAULT_TOKEN_LIFETIMES, ENTRA_CAE_ACCESS_TOKEN_SECONDS, m
 import { SeedError, applySeed, demoSeed, parseSeed, type Seed, type SeedProgress } from '../../core/seed.js';
 import { openInvalidationFeed } from '../../cluster/open-feed.js';
 import { createManagementServer } from '../../ops/management-server.js';
+import { CONSOLE_PATHS } from '../../console/routes.js';
 import { ConflictError, type Store } from '../../store/store.js';
 import { openSqliteStore } from '../../store/sqlite/open.js';
 import { DataDirLockedError, holdServeLock, type HeldLock } from '../../store/sqlite/data-dir-lock.js';
@@ -164,6 +165,9 @@ function printReady(app: PortcullisApp, publicUrl: string, tls: TlsMaterial | nu
   print(`  issuer:     ${publicUrl}/${id}/v2.0`);
   print(`  discovery:  ${publicUrl}/${id}/v2.0/.well-known/openid-configuration`);
   print(`  graph:      ${publicUrl}/v1.0`);
+  // The console's two areas (docs/console.md): every user's, and the administrators'.
+  print(`  myaccount:  ${publicUrl}${CONSOLE_PATHS.account}`);
+  print(`  console:    ${publicUrl}${CONSOLE_PATHS.admin} (administrators)`);
   if (management) print(`  metrics:    ${management}/metrics (also /healthz, /readyz)`);
   print(`  tenant:     ${id} (${domain})`);
   // Which channel brings `portcullis keys rotate` to this instance (docs/deployment.md).

@@ -1,0 +1,161 @@
+/**
+ * The console over real HTTP without a browser: sign-in through /authorize, the headers of every
+ * page (CSP without inline code), CSRF and same-origin checks on every action, error pages
+ * without internals, and the console registration it signs in with.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createApp, type PortcullisApp } from '../../src/app.js';
+import { signInFilter } from '../../src/console/pages/admin-sign-ins.js';
+import { CONSOLE_APP_ID } from '../../src/console/registration.js';
+import { makeAppConfig } from '../../src/config.js';
+import type { User } from '../../src/core/model.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import type { Store } from '../../src/store/store.js';
+import { ConsoleBrowser } from '../helpers/console-browser.js';
+import { TENANT_ID, seedDirectory } from '../helpers/harness.js';
+import { freePort } from '../helpers/processes.js';
+
+let app: PortcullisApp;
+let store: Store;
+let users: Record<string, User>;
+let base: string;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-console-'));
+  store = openSqliteStore(join(dir, 'portcullis.db'));
+  users = await seedDirectory(store, Date.now());
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  app = await createApp({ config: makeAppConfig({ publicUrl: base, logLevel: 'silent' }), store });
+  await app.http.listen({ host: '127.0.0.1', port });
+});
+
+after(async () => {
+  await app?.close();
+  await store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function assertConsoleHeaders(visit: { headers: Headers; body: string }): void {
+  const csp = visit.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  assert.match(csp, /style-src 'self'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.match(csp, /form-action 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  assert.doesNotMatch(visit.body, /<script[\s>]/i, 'no inline script');
+  assert.doesNotMatch(visit.body, /<style[\s>]|\sstyle="/i, 'no inline style');
+  assert.doesNotMatch(visit.body, /\son[a-z]+="/i, 'no inline event handlers');
+}
+
+test('the console is a registered public client of the tenant, without a secret, redirecting only to itself', async () => {
+  const reg = await store.applications.findByAppId(TENANT_ID, CONSOLE_APP_ID);
+  assert.ok(reg);
+  assert.deepEqual(reg.publicClientRedirectUris, [`${base}/console/callback`, `${base}/console/signed-out`]);
+  assert.deepEqual(reg.secrets, []);
+});
+
+test('GET / leads to My Account, which signs in through /authorize with PKCE and shows the sessions', async () => {
+  const b = new ConsoleBrowser(base);
+  const first = await b.request('GET', '/');
+  assert.equal(first.status, 302);
+  assert.equal(first.headers.get('location'), '/myaccount');
+  const toAuthorize = await b.request('GET', '/myaccount');
+  assert.equal(toAuthorize.status, 302);
+  const authorize = new URL(toAuthorize.headers.get('location')!, base);
+  assert.equal(authorize.pathname, `/${TENANT_ID}/oauth2/v2.0/authorize`);
+  assert.equal(authorize.searchParams.get('client_id'), CONSOLE_APP_ID);
+  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(authorize.searchParams.get('scope'), 'openid profile offline_access User.Read User.ReadWrite');
+  const page = await b.signIn('/myaccount', 'alice@contoso.test');
+  assert.equal(page.status, 200, page.body.slice(0, 500));
+  assert.equal(new URL(page.url).pathname, '/myaccount');
+  assert.match(page.body, /This browser/);
+  assertConsoleHeaders(page);
+  const cookie = page.headers.get('set-cookie');
+  assert.equal(cookie, null, 'the last hop sets no cookie');
+  assert.ok(b.jar.get('portcullis_console_account'), 'the console session cookie');
+  for (const path of ['/myaccount/activity', '/myaccount/apps']) {
+    const other = await b.request('GET', path);
+    assert.equal(other.status, 200, path);
+    assertConsoleHeaders(other);
+  }
+});
+
+test('every console action refuses a post without the CSRF token, with a wrong one, or from another origin', async () => {
+  const b = new ConsoleBrowser(base);
+  const page = await b.signIn('/myaccount', 'bob@contoso.test');
+  const csrf = ConsoleBrowser.csrf(page.body);
+  const before = await store.inventory.list({ tenantId: TENANT_ID, userId: users.bob!.id, live: true, limit: 100, now: Date.now() });
+  assert.ok(before.length > 0);
+  for (const form of [{} as Record<string, string>, { csrf: 'x'.repeat(43) }, { csrf: `${csrf.slice(0, -2)}AA` }]) {
+    const res = await b.request('POST', '/myaccount/sign-out-everywhere', form);
+    assert.equal(res.status, 403, JSON.stringify(form));
+    assert.match(res.body, /This request was blocked/);
+    assertConsoleHeaders(res);
+  }
+  const foreign = await b.request('POST', '/myaccount/sign-out-everywhere', { csrf }, { origin: 'http://evil.example' });
+  assert.equal(foreign.status, 403);
+  // A token of another console session is refused as well.
+  const other = new ConsoleBrowser(base);
+  const otherPage = await other.signIn('/myaccount', 'alice@contoso.test');
+  const crossed = await b.request('POST', '/myaccount/sign-out-everywhere', { csrf: ConsoleBrowser.csrf(otherPage.body) });
+  assert.equal(crossed.status, 403);
+  const afterRefusals = await store.inventory.list({ tenantId: TENANT_ID, userId: users.bob!.id, live: true, limit: 100, now: Date.now() });
+  assert.equal(afterRefusals.length, before.length, 'nothing was cut');
+  // The real token works: everything is cut and the next page asks to sign in again.
+  const ok = await b.request('POST', '/myaccount/sign-out-everywhere', { csrf });
+  assert.equal(ok.status, 303);
+  const live = await store.inventory.list({ tenantId: TENANT_ID, userId: users.bob!.id, live: true, limit: 100, now: Date.now() });
+  assert.equal(live.length, 0);
+  const again = await b.follow('GET', '/myaccount');
+  assert.match(again.body, /name="password"/, 'back on the sign-in form');
+});
+
+test('an admin page without a session starts a sign-in with the admin scopes; an action without a session is refused', async () => {
+  const b = new ConsoleBrowser(base);
+  const res = await b.request('GET', '/admin/users');
+  assert.equal(res.status, 302);
+  const scope = new URL(res.headers.get('location')!, base).searchParams.get('scope') ?? '';
+  assert.match(scope, /User\.RevokeSessions\.All/);
+  const post = await b.request('POST', `/admin/users/${users.alice!.id}/revoke`, { csrf: 'x' });
+  assert.equal(post.status, 403);
+});
+
+test('the callback refuses a state that this browser did not start', async () => {
+  const b = new ConsoleBrowser(base);
+  const res = await b.request('GET', '/console/callback?code=abc&state=forged');
+  assert.equal(res.status, 400);
+  assertConsoleHeaders(res);
+  assert.match(res.body, /did not start in this browser/);
+});
+
+test('errors are pages without internals: an unknown user is Graph’s 404 with the request id', async () => {
+  const b = new ConsoleBrowser(base);
+  await b.signIn('/admin/users', 'globaladmin@contoso.test');
+  const res = await b.request('GET', '/admin/users/00000000-0000-0000-0000-000000000000');
+  assert.equal(res.status, 404);
+  assert.match(res.body, /Request Id: /);
+  assert.doesNotMatch(res.body, /at .*\.ts:\d+|Error:/);
+  assertConsoleHeaders(res);
+});
+
+test('the stylesheet is served from the console itself', async () => {
+  const res = await fetch(`${base}/console/console.css`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/css/);
+});
+
+test('the sign-in log form becomes Graph’s $filter; what does not parse is left out', () => {
+  assert.deepEqual(signInFilter({ user: "o'neil@contoso.test", app: 'not-a-guid', code: '50126', since: '2026-12-01' }), {
+    filter: "userPrincipalName eq 'o''neil@contoso.test' and status/errorCode eq 50126 and createdDateTime ge 2026-12-01T00:00:00Z",
+    shown: { user: "o'neil@contoso.test", code: '50126', since: '2026-12-01' },
+  });
+  assert.deepEqual(signInFilter({ code: '1 or 1', since: 'yesterday' }), { filter: '', shown: {} });
+});
