@@ -4,8 +4,9 @@
  * and as many old sign-in entries, cleaned by runRetention (src/core/retention.ts) in its bounded
  * batches while revocations run one after another. Reports revoke latency without and with the
  * cleanup running, and the cleanup's rows per second: a revoke should wait for one batch at
- * most, never for the whole cleanup.
- * Usage: node --import tsx bench/cleanup-revoke.ts [--rows n] [--users n] [--interval ms] [--batch n] [--pause ms]
+ * most, never for the whole cleanup. The revokes without cleanup run for `--quiet` ms before it
+ * and as long again after it (the same run, the machine's load on both sides), reported together.
+ * Usage: node --import tsx bench/cleanup-revoke.ts [--rows n] [--users n] [--interval ms] [--batch n] [--pause ms] [--quiet ms]
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ const users = numberOption(argv, 'users', 1000);
 const intervalMs = numberOption(argv, 'interval', 5);
 const batch = numberOption(argv, 'batch', RETENTION_BATCH);
 const pauseMs = numberOption(argv, 'pause', RETENTION_PAUSE_MS);
+const quietMs = numberOption(argv, 'quiet', 3000);
 const TENANT = '7f3e2a1b-0c4d-4e5f-8a9b-1c2d3e4f5a6b';
 const DAY = 86_400_000;
 const now = Date.now();
@@ -72,8 +74,11 @@ try {
     }
     return ms;
   };
-  const quietUntil = performance.now() + 3000;
-  const quiet = await revokeLoop(() => performance.now() > quietUntil);
+  const quietFor = async () => {
+    const until = performance.now() + quietMs;
+    return revokeLoop(() => performance.now() > until);
+  };
+  const before = await quietFor();
   let done = false;
   const t0 = performance.now();
   const cleaning = runRetention(store.retention, config, now, batch, pauseMs).then((deleted) => {
@@ -82,7 +87,9 @@ try {
   });
   const during = await revokeLoop(() => done);
   const cleanup = await cleaning;
+  const after = await quietFor();
   await store.close();
+  const quiet = [...before, ...after];
   const deletedRows = Object.values(cleanup.deleted).reduce((a, b) => a + b, 0);
   const q = summarise(quiet);
   const d = summarise(during);
@@ -90,16 +97,17 @@ try {
     table(
       ['revokes', 'n', 'p50 ms', 'p99 ms', 'max ms'],
       [
-        ['no cleanup', q.count, round(q.p50), round(q.p99), round(q.max)],
+        ['no cleanup (before + after)', q.count, round(q.p50), round(q.p99), round(q.max)],
         ['during cleanup', d.count, round(d.p50), round(d.p99), round(d.max)],
       ],
     ),
   );
   console.log(
     `cleanup: ${deletedRows} rows (${JSON.stringify(cleanup.deleted)}) in ${round(cleanup.ms / 1000)} s, ` +
-      `${round((deletedRows / cleanup.ms) * 1000, 0)} rows/s, batches of ${batch}, ${pauseMs} ms apart`,
+      `${round((deletedRows / cleanup.ms) * 1000, 0)} rows/s, batches of ${batch}, at least ${pauseMs} ms apart`,
   );
-  writeResult('cleanup-revoke', { machine: machine(), rows, users, intervalMs, batch, pauseMs, quiet: q, during: d, cleanup });
+  console.log(`revoke p99 during / without cleanup: ${round(d.p99 / q.p99, 3)}; p50: ${round(d.p50 / q.p50, 3)}`);
+  writeResult('cleanup-revoke', { machine: machine(), rows, users, intervalMs, batch, pauseMs, quietMs, quiet: q, during: d, cleanup });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -4,9 +4,12 @@
  * a time, in rounds with the recorder's `record` replaced by a no-op (off) and as shipped (on),
  * interleaved. CPU time of this process per refresh, buffer writes included (each round ends
  * with a flush): CPU rather than wall time, so other processes on the machine disturb it less.
+ * Also counts the SQLite group commits (src/store/sqlite/group-commit.ts) and the writes they
+ * carried, per round: with recording on, a commit must still carry several rotations, as off.
  * Usage: node --import tsx bench/sign-in-log-cost.ts [--rounds n] [--refreshes n]
  */
 import type { SignInRecorder } from '../src/core/sign-in-recorder.js';
+import { GroupCommit } from '../src/store/sqlite/group-commit.js';
 import { refresh, signIn } from '../test/helpers/browser-flow.js';
 import { makeHarness } from '../test/helpers/harness.js';
 import { machine, numberOption, writeResult } from './lib/common.js';
@@ -24,7 +27,21 @@ for (const u of ['alice', 'bob', 'globaladmin', 'useradmin', 'helpdesk', 'authad
   chains.push((await signIn(h, `${u}@contoso.test`)).tokens.refresh_token!);
 }
 
-async function cpuPerRefresh(n: number): Promise<number> {
+// Counts every group commit and the writes in it, by wrapping the (private) commit of the class.
+const commits = { count: 0, writes: 0 };
+const proto = GroupCommit.prototype as unknown as { commit(batch: unknown[]): void };
+const commit = proto.commit;
+proto.commit = function (this: unknown, batch: unknown[]) {
+  if (batch.length > 0) {
+    commits.count++;
+    commits.writes += batch.length;
+  }
+  commit.call(this, batch);
+};
+
+async function cpuPerRefresh(n: number): Promise<{ us: number; commitsPerRefresh: number; writesPerCommit: number }> {
+  commits.count = 0;
+  commits.writes = 0;
   const c0 = process.cpuUsage();
   let done = 0;
   while (done < n) {
@@ -39,20 +56,34 @@ async function cpuPerRefresh(n: number): Promise<number> {
   }
   await h.app.services.signIns.flush();
   const c = process.cpuUsage(c0);
-  return (c.user + c.system) / done;
+  return { us: (c.user + c.system) / done, commitsPerRefresh: commits.count / done, writesPerCommit: commits.writes / commits.count };
 }
 
 await cpuPerRefresh(perRound / 2); // warm up
-const results: { round: number; offUs: number; onUs: number; ratio: number }[] = [];
+type Side = Awaited<ReturnType<typeof cpuPerRefresh>>;
+const rounded = (x: Side) => ({
+  us: round(x.us, 0),
+  commitsPerRefresh: round(x.commitsPerRefresh, 3),
+  writesPerCommit: round(x.writesPerCommit, 2),
+});
+const results: { round: number; off: Side; on: Side; ratio: number }[] = [];
 for (let r = 1; r <= rounds; r++) {
   recorder.record = () => undefined;
-  const offUs = await cpuPerRefresh(perRound);
+  const off = rounded(await cpuPerRefresh(perRound));
   recorder.record = shipped;
-  const onUs = await cpuPerRefresh(perRound);
-  results.push({ round: r, offUs: round(offUs, 0), onUs: round(onUs, 0), ratio: round(onUs / offUs, 3) });
-  console.log(`round ${r}: off ${round(offUs, 0)} µs CPU/refresh, on ${round(onUs, 0)} µs, on/off ${round(onUs / offUs, 3)}`);
+  const on = rounded(await cpuPerRefresh(perRound));
+  results.push({ round: r, off, on, ratio: round(on.us / off.us, 3) });
+  console.log(
+    `round ${r}: off ${off.us} µs CPU/refresh, on ${on.us} µs, on/off ${round(on.us / off.us, 3)}; ` +
+      `group commits per refresh off ${off.commitsPerRefresh} / on ${on.commitsPerRefresh}, writes per commit off ${off.writesPerCommit} / on ${on.writesPerCommit}`,
+  );
 }
 const medianRatio = median(results.map((x) => x.ratio));
+const medianOf = (side: 'off' | 'on', key: 'commitsPerRefresh' | 'writesPerCommit') => median(results.map((x) => x[side][key]));
 console.log(`median on/off CPU per refresh: ${medianRatio}`);
+console.log(
+  `median group commits per refresh: off ${medianOf('off', 'commitsPerRefresh')}, on ${medianOf('on', 'commitsPerRefresh')}; ` +
+    `writes per commit: off ${medianOf('off', 'writesPerCommit')}, on ${medianOf('on', 'writesPerCommit')}`,
+);
 writeResult('sign-in-log-cost', { machine: machine(), rounds, perRound, results, medianRatio });
 await h.close();

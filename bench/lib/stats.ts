@@ -11,6 +11,7 @@ export interface LatencySummary {
   count: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
   mean: number;
@@ -24,6 +25,7 @@ export function summarise(values: readonly number[] | Float64Array): LatencySumm
     count: sorted.length,
     p50: quantileSorted(sorted, 0.5),
     p90: quantileSorted(sorted, 0.9),
+    p95: quantileSorted(sorted, 0.95),
     p99: quantileSorted(sorted, 0.99),
     max: sorted.length ? (sorted[sorted.length - 1] as number) : Number.NaN,
     mean: sorted.length ? sum / sorted.length : Number.NaN,

@@ -4,14 +4,24 @@ import { keyRetentionMs } from './key-rotation.js';
 
 const DAY_MS = 86_400_000;
 
-/** Rows per delete: each is one short transaction, so a revoke waits for at most one of them. */
-export const RETENTION_BATCH = 200;
 /**
- * Pause between two deletes. A timer, not setImmediate: requests that arrive meanwhile (a revoke)
- * run and their group commit is written before the next delete takes the write lock
+ * Rows per delete: each is one short transaction, so a revoke waits for at most one of them. On
+ * SQLite a delete holds the event loop while it runs (better-sqlite3 is synchronous), ~35 µs of
+ * CPU a row on the development machine, so 50 rows cost a revoke that arrives meanwhile ~2 ms.
+ */
+export const RETENTION_BATCH = 50;
+/**
+ * Least pause between two deletes. A timer, not setImmediate: requests that arrive meanwhile (a
+ * revoke) run and their group commit is written before the next delete takes the write lock
  * (bench/cleanup-revoke.ts measures revoke latency during a cleanup).
  */
 export const RETENTION_PAUSE_MS = 5;
+/**
+ * The pause is also at least this many times as long as the delete before it took, so the cleanup
+ * holds the event loop (and the write lock) for at most a fifth of the time however slow the
+ * machine or the disk is: fewer revokes arrive while a delete runs.
+ */
+export const RETENTION_YIELD_FACTOR = 4;
 
 /**
  * What retention may delete, in this order (store/sql/retention.ts has the statements): sign-in
@@ -59,10 +69,12 @@ export async function runRetention(
   const deleted = Object.fromEntries(PURGE_ORDER.map((k) => [k, 0])) as Record<PurgeKind, number>;
   for (const kind of PURGE_ORDER) {
     for (;;) {
+      const started = performance.now();
       const n = await store.purge(kind, cutoffs[kind], batch);
       deleted[kind] += n;
       if (n < batch) break;
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      const pause = Math.max(pauseMs, (performance.now() - started) * RETENTION_YIELD_FACTOR);
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
   return deleted;

@@ -35,11 +35,18 @@ function branch(kind: 'session' | 'grant', q: InventoryQuery): Branch {
   const where: string[] = [];
   const args: unknown[] = [];
   if (q.userId !== undefined) {
-    where.push(`${a}.user_id = ?`);
-    args.push(q.userId);
+    // One user: the tenant is checked on the user row, never on the session or grant. Both
+    // `user_id = ?` and `tenant_id = ?` there would let the planner pick the tenant's index, and
+    // SQLite without statistics (the server never runs ANALYZE) did: it walked the whole tenant
+    // for one user's page. The user's id, repeated on `u`, lets PostgreSQL read that one user
+    // row by its key instead of hashing every user of the table (users.id is COLLATE "C",
+    // store/postgres/migrations.ts, so it does not derive it through the join).
+    where.push(`${a}.user_id = ? AND u.id = ? AND u.tenant_id = ?`);
+    args.push(q.userId, q.userId, q.tenantId);
+  } else {
+    where.push(`${a}.tenant_id = ?`);
+    args.push(q.tenantId);
   }
-  where.push(`${a}.tenant_id = ?`);
-  args.push(q.tenantId);
   if (q.appId !== undefined) {
     where.push(`${a}.client_id = ?`);
     args.push(q.appId);
