@@ -49,7 +49,10 @@ export function canonicalJson(value: unknown): string {
  * equal digests.
  */
 export function propertyDigest(key: KeyObject, scope: readonly string[], value: unknown): string {
-  return createHmac('sha256', key)
-    .update(canonicalJson([...scope, value]), 'utf8')
-    .digest('base64url');
+  return keyedDigest(key, canonicalJson([...scope, value]));
+}
+
+/** HMAC-SHA-256 of a text, base64url. */
+export function keyedDigest(key: KeyObject, text: string): string {
+  return createHmac('sha256', key).update(text, 'utf8').digest('base64url');
 }

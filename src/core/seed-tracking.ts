@@ -17,7 +17,7 @@ import { verifySecret, type SecretHasher } from '../crypto/passwords.js';
 import type { KeyObject } from 'node:crypto';
 import type { SeedEntryRecord, Store } from '../store/store.js';
 import type { SeedResult } from './seed-outcome.js';
-import { newSeedDigestKey, propertyDigest, seedDigestKey } from './seed-digest.js';
+import { keyedDigest, newSeedDigestKey, propertyDigest, seedDigestKey } from './seed-digest.js';
 
 /** What applying one seed needs: the store, the moment, the digest key and the records so far. */
 export interface ApplyContext {
@@ -48,8 +48,14 @@ export function recordOf(ctx: ApplyContext, kind: Kind, key: string): SeedEntryR
   return ctx.records.get(recordId(kind, key));
 }
 
+/**
+ * HMAC-SHA-256 of the entry's properties as plain JSON, in the order the caller lists them. Not
+ * canonical (seed-digest.ts canonicalJson is, and costs more than the HMAC): equal text proves
+ * every property equal, and a text that differs only by order costs the property-by-property
+ * comparison, never a wrong answer.
+ */
 const wholeDigest = (ctx: ApplyContext, kind: Kind, key: string, values: Record<string, unknown>): string =>
-  propertyDigest(ctx.digestKey, [ctx.tenantId, kind, key, WHOLE_ENTRY], values);
+  keyedDigest(ctx.digestKey, JSON.stringify([ctx.tenantId, kind, key, WHOLE_ENTRY, values]));
 
 /** The digest of each property, and of the whole entry: what track() keeps. */
 export function digestsOf(ctx: ApplyContext, kind: Kind, key: string, values: Record<string, unknown>): Record<string, string> {
