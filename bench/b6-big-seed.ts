@@ -111,15 +111,18 @@ function timeServe(withSeed: boolean): Promise<{ ms: number; seedLine: string }>
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** One start's seed work: open, parse the file's text, apply. */
-async function start(progress: boolean): Promise<{ ms: number; argon2: number; created: number; unchanged: number }> {
+async function start(progress: boolean): Promise<{ ms: number; cpuMs: number; argon2: number; created: number; unchanged: number }> {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const store = await openStore();
   try {
     const r = await applySeed(store, parseSeed(JSON.parse(seedText)), systemClock, {
       ...(progress ? { onProgress: (p) => process.stderr.write(`  ${seedProgressLine('bench', p)}\n`) } : {}),
       ...(progress && lightHash ? { hashSecret: lightHasher } : {}),
     });
-    return { ms: Math.round(performance.now() - t), argon2: r.argon2, created: r.created, unchanged: r.unchanged };
+    const used = process.cpuUsage(cpu);
+    const cpuMs = Math.round((used.user + used.system) / 1000);
+    return { ms: Math.round(performance.now() - t), cpuMs, argon2: r.argon2, created: r.created, unchanged: r.unchanged };
   } finally {
     await store.close();
   }
@@ -154,13 +157,15 @@ try {
     process.stderr.write(`B6: first apply ${first.ms} ms, ${first.argon2} argon2, ${first.created} created\n`);
   }
   const restartMs: number[] = [];
+  const restartCpuMs: number[] = [];
   for (let i = 0; i < restarts; i++) {
     const r = await start(false);
     if (r.argon2 !== 0 || r.unchanged !== users + 2) throw new Error(`restart ${i} was not a no-op: ${JSON.stringify(r)}`);
     restartMs.push(r.ms);
-    process.stderr.write(`B6: restart ${i + 1}: ${r.ms} ms (0 argon2, ${r.unchanged} unchanged)\n`);
+    restartCpuMs.push(r.cpuMs);
+    process.stderr.write(`B6: restart ${i + 1}: ${r.ms} ms, ${r.cpuMs} ms CPU (0 argon2, ${r.unchanged} unchanged)\n`);
   }
-  process.stderr.write(`B6: in-process restart median ${median(restartMs)} ms\n`);
+  process.stderr.write(`B6: in-process restart median ${median(restartMs)} ms, ${median(restartCpuMs)} ms CPU\n`);
   const serve = inProcessOnly ? null : await timeServes();
   const result = {
     machine: machine(),
@@ -170,6 +175,8 @@ try {
     firstApply: first,
     restartMs,
     restartMedianMs: median(restartMs),
+    restartCpuMs,
+    restartCpuMedianMs: median(restartCpuMs),
     ...serve,
   };
   process.stderr.write(`B6: wrote ${writeResult(postgresUrl ? 'b6-big-seed-postgres' : 'b6-big-seed', result)}\n`);
