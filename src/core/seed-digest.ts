@@ -19,11 +19,16 @@
  * only thing that can make it dear, so it is kept with the database's other secrets (0600 file,
  * docs/deployment.md).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 /** A new digest key: 256 random bits, base64url. */
 export function newSeedDigestKey(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** The stored key (base64url) as a KeyObject, decoded once per apply rather than once per digest. */
+export function seedDigestKey(stored: string): KeyObject {
+  return createSecretKey(Buffer.from(stored, 'base64url'));
 }
 
 /** JSON with object keys sorted at every level, so equal values always give equal text. */
@@ -43,8 +48,11 @@ export function canonicalJson(value: unknown): string {
  * the entry's key and the property, so equal values of different users or properties never give
  * equal digests.
  */
-export function propertyDigest(key: string, scope: readonly string[], value: unknown): string {
-  return createHmac('sha256', Buffer.from(key, 'base64url'))
-    .update(canonicalJson([...scope, value]), 'utf8')
-    .digest('base64url');
+export function propertyDigest(key: KeyObject, scope: readonly string[], value: unknown): string {
+  return keyedDigest(key, canonicalJson([...scope, value]));
+}
+
+/** HMAC-SHA-256 of a text, base64url. */
+export function keyedDigest(key: KeyObject, text: string): string {
+  return createHmac('sha256', key).update(text, 'utf8').digest('base64url');
 }

@@ -10,7 +10,16 @@ import type { AuditIdentity, Tenant, User } from './model.js';
 import { recordOutcome } from './seed-outcome.js';
 import type { ProgressTick } from './seed-progress.js';
 import { SeedError, type Seed, type SeedUser } from './seed-schema.js';
-import { changedSince, countedHash, countedVerify, digestsOf, forgetRemoved, recordOf, track, type ApplyContext } from './seed-tracking.js';
+import {
+  changedSince,
+  countedVerify,
+  digestsOf,
+  forgetRemoved,
+  recordOf,
+  track,
+  unchangedSince,
+  type ApplyContext,
+} from './seed-tracking.js';
 import { ConflictError } from '../store/store.js';
 import { UserRuleError, createUser, updateUser, type ActionContext, type UserChanges, type UserManagementDeps } from './user-management.js';
 
@@ -179,9 +188,14 @@ async function applyUser(
   path: string,
 ): Promise<void> {
   const key = userKey(u);
-  const digests = digestsOf(ctx, 'user', key, userProperties(u));
+  const properties = userProperties(u);
   const record = recordOf(ctx, 'user', key);
   const known = record ? users.get(record.subjectId) : undefined;
+  if (known && record && unchangedSince(ctx, record, properties)) {
+    recordOutcome(ctx.result, 'user', known.userPrincipalName, 'unchanged');
+    return;
+  }
+  const digests = digestsOf(ctx, 'user', key, properties);
   const changed = record ? changedSince(record, digests) : [];
   if (known && changed.length === 0) {
     recordOutcome(ctx.result, 'user', known.userPrincipalName, 'unchanged');
