@@ -207,6 +207,15 @@ export interface GroupStore {
   insert(group: Group, audit?: AuditRecord[]): Promise<void>;
   findById(tenantId: string, id: string): Promise<Group | null>;
   list(query: GroupListQuery): Promise<Group[]>;
+  /** How many groups `list` would give without paging. */
+  count(query: Pick<GroupListQuery, 'tenantId' | 'displayName'>): Promise<number>;
+  /** How many direct members (`transitive`: members at any depth, as transitiveMembers lists them). */
+  memberCount(groupId: string, transitive: boolean): Promise<number>;
+  /**
+   * Writes the group's displayName, description and mailNickname (its id and createdAt never
+   * change), with the audit records; false if it does not exist (nothing written).
+   */
+  update(group: Group, audit: AuditRecord[]): Promise<boolean>;
   /** Deletes the group, its memberships and its membership in other groups; false if it did not exist. */
   delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean>;
   /** false when `member` already is a direct member. The caller checks that both exist. */
