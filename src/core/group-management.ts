@@ -59,8 +59,9 @@ function record(
   return { ...r, category: 'GroupManagement' };
 }
 
-export async function createGroup(deps: GroupManagementDeps, input: NewGroup, ctx: ActionContext): Promise<Group> {
-  const group: Group = { id: newGuid(), tenantId: deps.tenant.id, ...input, createdAt: deps.clock.now() };
+/** `input.id`: the seed file's, when it gives one; otherwise a new GUID. */
+export async function createGroup(deps: GroupManagementDeps, input: NewGroup & { id?: string }, ctx: ActionContext): Promise<Group> {
+  const group: Group = { ...input, id: input.id ?? newGuid(), tenantId: deps.tenant.id, createdAt: deps.clock.now() };
   await deps.store.groups.insert(group, [record(deps, ACTIVITY.addGroup, 'Add', groupTarget(group), ctx)]);
   return group;
 }

@@ -606,10 +606,13 @@ export interface LockoutStore {
  * file changed since without reading the values back or running argon2.
  */
 export interface SeedEntryRecord {
-  kind: 'user' | 'application';
-  /** The entry's identity in the file: `id:<guid>` / `upn:<lower-case UPN>` for users, the appId for applications. */
+  kind: 'user' | 'group' | 'application';
+  /**
+   * The entry's identity in the file: `id:<guid>` / `upn:<lower-case UPN>` for users, `id:<guid>` /
+   * `name:<lower-case displayName>` for groups, the appId for applications.
+   */
   key: string;
-  /** The user id or appId the entry was applied to. */
+  /** The user id, group id or appId the entry was applied to. */
   subjectId: string;
   /** Property name → keyed digest (src/core/seed-digest.ts). */
   digests: Record<string, string>;
