@@ -186,9 +186,16 @@ export interface UserStore {
   /**
    * Deletes the user and everything issued to it; returns false if it did not exist. With
    * `securityEvent`, the user's sessions are captured and the event written in the same
-   * transaction (see OutboxStore).
+   * transaction (see OutboxStore); with `receipt`, the revocation receipt of the live sessions and
+   * grants the deletion ends, at `receipt.at` (docs/receipts.md).
    */
-  delete(tenantId: string, id: string, audit: AuditRecord[], securityEvent?: SecurityEventDraft): Promise<boolean>;
+  delete(
+    tenantId: string,
+    id: string,
+    audit: AuditRecord[],
+    securityEvent?: SecurityEventDraft,
+    receipt?: { draft: ReceiptDraft; at: number },
+  ): Promise<boolean>;
   /** The number of users, or of those matching `where`. */
   count(tenantId: string, where?: UserCondition): Promise<number>;
 }
