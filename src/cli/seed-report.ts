@@ -13,6 +13,7 @@ const MAX_NAMES = 20;
 const KINDS: readonly { kind: SeedEntryOutcome['kind']; label: string }[] = [
   { kind: 'tenant', label: 'seed tenant:' },
   { kind: 'user', label: 'seed users:' },
+  { kind: 'group', label: 'seed groups:' },
   { kind: 'application', label: 'seed applications:' },
 ];
 

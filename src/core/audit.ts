@@ -16,6 +16,7 @@ export const ACTIVITY = {
   revokeSelectedSessions: 'Revoke selected sign-in sessions',
   addGroup: 'Add group',
   deleteGroup: 'Delete group',
+  updateGroup: 'Update group',
   addGroupMember: 'Add member to group',
   removeGroupMember: 'Remove member from group',
   /** Smart lockout (core/lockout.ts): a subject reached its failure threshold and is locked. */

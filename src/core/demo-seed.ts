@@ -45,6 +45,7 @@ export function demoSeed(): { seed: Seed; adminPassword: string } {
         roles: [ROLE.globalAdministrator],
       },
     ],
+    groups: [],
     applications: [
       {
         appId: DEMO_CLI_APP_ID,

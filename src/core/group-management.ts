@@ -23,6 +23,15 @@ export interface NewGroup {
   description: string | null;
 }
 
+/**
+ * Graph's rule for a group's mailNickname (https://learn.microsoft.com/graph/api/resources/group,
+ * mailNickname): at most 64 printable ASCII characters, none of @ () \ [] " ; : <> , or space.
+ * Graph's POST and PATCH /groups and the seed file all check it here.
+ */
+export function isValidGroupMailNickname(s: string): boolean {
+  return /^[\x21-\x7e]{1,64}$/.test(s) && !/[@()\\[\]";:<>,]/.test(s);
+}
+
 const groupTarget = (g: Group): AuditTarget => ({
   id: g.id,
   type: 'Group',
@@ -50,10 +59,44 @@ function record(
   return { ...r, category: 'GroupManagement' };
 }
 
-export async function createGroup(deps: GroupManagementDeps, input: NewGroup, ctx: ActionContext): Promise<Group> {
-  const group: Group = { id: newGuid(), tenantId: deps.tenant.id, ...input, createdAt: deps.clock.now() };
+/** `input.id`: the seed file's, when it gives one; otherwise a new GUID. */
+export async function createGroup(deps: GroupManagementDeps, input: NewGroup & { id?: string }, ctx: ActionContext): Promise<Group> {
+  const group: Group = { ...input, id: input.id ?? newGuid(), tenantId: deps.tenant.id, createdAt: deps.clock.now() };
   await deps.store.groups.insert(group, [record(deps, ACTIVITY.addGroup, 'Add', groupTarget(group), ctx)]);
   return group;
+}
+
+/** What an update may change (Graph's PATCH /groups/{id} properties that Portcullis stores). */
+export type GroupChanges = Partial<NewGroup>;
+
+const UPDATABLE = [
+  ['displayName', 'DisplayName'],
+  ['description', 'Description'],
+  ['mailNickname', 'MailNickname'],
+] as const;
+
+/**
+ * Applies the properties that differ from the stored group, with one "Update group" record naming
+ * each (as Entra logs them); null when the group is gone. An update that changes nothing writes
+ * nothing, not even an audit record.
+ */
+export async function updateGroup(
+  deps: GroupManagementDeps,
+  group: Group,
+  changes: GroupChanges,
+  ctx: ActionContext,
+): Promise<Group | null> {
+  const updated: Group = { ...group };
+  const modifiedProperties: AuditTarget['modifiedProperties'] = [];
+  for (const [property, auditName] of UPDATABLE) {
+    const value = changes[property];
+    if (value === undefined || value === group[property]) continue;
+    modifiedProperties.push({ displayName: auditName, oldValue: group[property], newValue: value });
+    Object.assign(updated, { [property]: value });
+  }
+  if (modifiedProperties.length === 0) return group;
+  const target = { ...groupTarget(updated), modifiedProperties };
+  return (await deps.store.groups.update(updated, [record(deps, ACTIVITY.updateGroup, 'Update', target, ctx)])) ? updated : null;
 }
 
 export async function deleteGroup(deps: GroupManagementDeps, group: Group, ctx: ActionContext): Promise<boolean> {

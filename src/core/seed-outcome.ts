@@ -11,8 +11,8 @@
 export type SeedOutcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'adopted';
 
 export interface SeedEntryOutcome {
-  kind: 'tenant' | 'user' | 'application';
-  /** A user's userPrincipalName, an application's "displayName [appId]", the tenant's domain. */
+  kind: 'tenant' | 'user' | 'group' | 'application';
+  /** A user's userPrincipalName, a group's displayName, an application's "displayName [appId]", the tenant's domain. */
   name: string;
   outcome: SeedOutcome;
   /**
@@ -28,7 +28,7 @@ export interface SeedResult {
   unchanged: number;
   skipped: number;
   adopted: number;
-  /** Every entry (tenant first, then users and applications in file order). */
+  /** Every entry (tenant first, then users, groups and applications in file order). */
   entries: SeedEntryOutcome[];
   /** argon2 hashes and verifications run: none for entries the file did not change. */
   argon2: number;

@@ -4,8 +4,9 @@
  * casing, GUIDs and domains lower-case, display names trimmed. A normalised Seed is itself a valid
  * input, and parsing it again changes nothing (test/fuzz/library.test.ts checks both).
  *
- * A new property is one line in its object below (and, for users and applications, one line in
- * the property maps of seed-users.ts / seed-applications.ts, which the compiler asks for).
+ * A new property is one line in its object below (and, for users, groups and applications, one
+ * line in the property maps of seed-users.ts / seed-groups.ts / seed-applications.ts, which the
+ * compiler asks for).
  * Rules the directory enforces everywhere (userPrincipalName, password, mail) come from
  * core/user-management.ts, so a seed cannot hold a user the directory would refuse.
  */
@@ -18,6 +19,7 @@ import {
   isKnownApplicationPermission,
   isKnownDelegatedPermission,
 } from './permissions.js';
+import { isValidGroupMailNickname } from './group-management.js';
 import { MAX_REDIRECT_URI_LENGTH, redirectUriProblem } from './redirect-uri-rule.js';
 import { ROLE_DISPLAY_NAMES, resolveRole } from './roles.js';
 import { isValidMail, meetsPasswordComplexity, userPrincipalNameViolation } from './user-management.js';
@@ -306,10 +308,43 @@ function duplicates<T>(values: readonly T[], key: (t: T) => string | undefined, 
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Groups
+
+/** Graph's default when a tool creates a group from a name: the characters mailNickname allows. */
+function nicknameFrom(displayName: string): string {
+  const kept = [...displayName]
+    .filter((c) => isValidGroupMailNickname(c))
+    .join('')
+    .slice(0, 64);
+  return kept === '' ? 'group' : kept;
+}
+
+const group = object({
+  /** Optional: generated on first insert and kept afterwards. */
+  id: guid.optional(),
+  /** Unique in the file case-insensitively: `memberGroups` name groups by it. */
+  displayName: text().transform((s) => s.trim()),
+  description: optional(text(1024)),
+  /** Absent: derived from displayName (normalised into the entry, so it is tracked as written). */
+  mailNickname: text(64)
+    .check(
+      rule((s) =>
+        isValidGroupMailNickname(s) ? null : `must be at most 64 printable ASCII characters without spaces or @()\\[]";:<>, got '${s}'`,
+      ),
+    )
+    .optional(),
+  /** Member users by userPrincipalName (checked against the tenant domain once the whole file is read). */
+  members: list(text(MAX_UPN).transform((s) => s.toLowerCase())).transform(unique),
+  /** Nested groups: the displayName of other groups of this file. */
+  memberGroups: list(text().transform((s) => s.trim().toLowerCase())).transform(unique),
+}).transform((g) => ({ ...g, mailNickname: g.mailNickname ?? nicknameFrom(g.displayName) }));
+
 const seedSchema = object({
   $schema: z.unknown().optional(),
   tenant,
   users: list(user),
+  groups: list(group),
   applications: list(application),
 }).transform(({ $schema: _editorHint, ...seed }, ctx) => {
   seed.users.forEach((u, i) => {
@@ -323,6 +358,27 @@ const seedSchema = object({
       });
     }
   });
+  const groupNames = new Set(seed.groups.map((g) => g.displayName.toLowerCase()));
+  seed.groups.forEach((g, i) => {
+    g.members.forEach((upn, j) => {
+      if (userPrincipalNameViolation(upn, seed.tenant.domain) !== null)
+        ctx.issues.push({
+          code: 'custom',
+          input: upn,
+          path: ['groups', i, 'members', j],
+          message: `must be the userPrincipalName of a user in the tenant domain '${seed.tenant.domain}', got '${upn}'`,
+        });
+    });
+    g.memberGroups.forEach((name, j) => {
+      const problem =
+        name === g.displayName.toLowerCase()
+          ? 'a group cannot be a member of itself'
+          : groupNames.has(name)
+            ? null
+            : `must be the displayName of another group of this file, got '${name}'`;
+      if (problem !== null) ctx.issues.push({ code: 'custom', input: name, path: ['groups', i, 'memberGroups', j], message: problem });
+    });
+  });
   ctx.issues.push(
     ...duplicates(
       seed.users,
@@ -332,6 +388,8 @@ const seedSchema = object({
       'userPrincipalName (case-insensitive)',
     ),
     ...duplicates(seed.users, (u) => u.id, 'users', 'id', 'id'),
+    ...duplicates(seed.groups, (g) => g.displayName.toLowerCase(), 'groups', 'displayName', 'displayName (case-insensitive)'),
+    ...duplicates(seed.groups, (g) => g.id, 'groups', 'id', 'id'),
     ...duplicates(seed.applications, (a) => a.appId, 'applications', 'appId', 'appId'),
   );
   return seed;
@@ -340,6 +398,7 @@ const seedSchema = object({
 export type Seed = z.output<typeof seedSchema>;
 export type SeedTenant = Seed['tenant'];
 export type SeedUser = Seed['users'][number];
+export type SeedGroup = Seed['groups'][number];
 export type SeedApplication = Seed['applications'][number];
 export type SeedSecret = SeedApplication['passwordCredentials'][number];
 

@@ -27,7 +27,7 @@ import { UserRuleError, createUser, updateUser, type ActionContext, type UserCha
 const SEED_ACTOR: AuditIdentity = { app: { appId: 'portcullis-seed', displayName: 'Portcullis seed' } };
 
 /** A seed file applied by the operator at start-up: no interactive admin, CAEP 'system'. */
-function seedAction(): ActionContext {
+export function seedAction(): ActionContext {
   return { actor: { app: { ...SEED_ACTOR.app! } }, correlationId: newGuid(), initiatingEntity: 'system' };
 }
 

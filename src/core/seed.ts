@@ -7,6 +7,7 @@
  * seed-schema.ts      the file's shape, its messages, parseSeed
  * seed-tracking.ts    which properties the file changed since last applied (keyed digests)
  * seed-users.ts       users, through the one user lifecycle (user-management.ts)
+ * seed-groups.ts      groups and their members, through group-management.ts
  * seed-applications.ts applications
  * seed-outcome.ts     what applying did, entry by entry
  * seed-progress.ts    progress lines while thousands of users are applied
@@ -17,6 +18,7 @@ import { hashSecret, type SecretHasher } from '../crypto/passwords.js';
 import type { Store } from '../store/store.js';
 import type { Tenant } from './model.js';
 import { applySeedApplications } from './seed-applications.js';
+import { applySeedGroups } from './seed-groups.js';
 import { emptySeedResult, recordOutcome, type SeedResult } from './seed-outcome.js';
 import { progressTicker, type SeedProgressOptions } from './seed-progress.js';
 import { SeedError, type Seed } from './seed-schema.js';
@@ -26,7 +28,16 @@ import { applySeedUsers } from './seed-users.js';
 export { DEMO_CLI_APP_ID, DEMO_DOMAIN, DEMO_WEB_APP_ID, demoSeed } from './demo-seed.js';
 export type { SeedEntryOutcome, SeedOutcome, SeedResult } from './seed-outcome.js';
 export type { SeedProgress, SeedProgressOptions } from './seed-progress.js';
-export { SeedError, parseSeed, type Seed, type SeedApplication, type SeedSecret, type SeedTenant, type SeedUser } from './seed-schema.js';
+export {
+  SeedError,
+  parseSeed,
+  type Seed,
+  type SeedApplication,
+  type SeedGroup,
+  type SeedSecret,
+  type SeedTenant,
+  type SeedUser,
+} from './seed-schema.js';
 
 /**
  * The tenant has no runtime editor (no Graph organization update), so there is nothing to keep:
@@ -63,8 +74,9 @@ export interface ApplySeedOptions extends SeedProgressOptions {
 
 /**
  * Brings the store in line with what the file changed since it was last applied
- * (seed-tracking.ts). Counts cover the tenant, users and applications. Users and applications
- * the seed does not mention are left alone; an application's secrets, when the file changes
+ * (seed-tracking.ts). Counts cover the tenant, users, groups and applications. Users, groups and
+ * applications the seed does not mention are left alone; a group's members, when the file changes
+ * them, become exactly those the file lists; an application's secrets, when the file changes
  * them, become exactly those the file lists. `options.onProgress` hears how far the users are on
  * big seeds (seed-progress.ts).
  */
@@ -75,6 +87,7 @@ export async function applySeed(store: Store, seed: Seed, clock: Clock, options:
   const ctx: ApplyContext = { store, tenantId: seed.tenant.id, now, result, hashSecret: options.hashSecret ?? hashSecret, ...tracking };
   const tenant = await applyTenant(ctx, seed);
   await applySeedUsers(ctx, tenant, clock, seed, progressTicker(seed.users.length, options));
+  await applySeedGroups(ctx, { store, clock, tenant }, seed);
   await applySeedApplications(ctx, seed);
   return result;
 }

@@ -11,6 +11,7 @@ export interface SignIn {
   id: string;
   tenantId: string;
   createdAt: number;
+  /** '' for an attempt with a user name that does not exist (AADSTS50034; userPrincipalName is the name typed). */
   userId: string;
   /** As at the sign-in; '' until the recorder looked the user up (failures that never read the user). */
   userPrincipalName: string;
@@ -58,6 +59,8 @@ export interface ActivityUpdate extends SignInActivity {
 export function activityUpdates(entries: readonly SignIn[]): ActivityUpdate[] {
   const byUser = new Map<string, ActivityUpdate>();
   for (const e of entries) {
+    // An attempt for a user name that does not exist (userId '') moves no one's activity.
+    if (e.userId === '') continue;
     let u = byUser.get(e.userId);
     if (!u) {
       u = {

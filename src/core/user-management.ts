@@ -297,11 +297,12 @@ export async function deleteUser(deps: UserManagementDeps, target: User, ctx: Ac
     correlationId: ctx.correlationId,
     target: userTarget(target),
   });
-  return deps.store.users.delete(target.tenantId, target.id, [record], {
-    type: 'user-deleted',
-    occurredAt: now,
-    initiatingEntity: 'admin',
-    initiatedBy: ctx.actor,
-    correlationId: ctx.correlationId,
-  });
+  return deps.store.users.delete(
+    target.tenantId,
+    target.id,
+    [record],
+    { type: 'user-deleted', occurredAt: now, initiatingEntity: 'admin', initiatedBy: ctx.actor, correlationId: ctx.correlationId },
+    // docs/receipts.md: a deletion cuts every live session and grant of the user; the receipt says which.
+    { draft: { kind: 'userDeleted', correlationId: ctx.correlationId, initiatedBy: ctx.actor }, at: now },
+  );
 }

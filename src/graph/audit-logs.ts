@@ -21,6 +21,7 @@ const REVOKING: ReadonlySet<string> = new Set([
   ACTIVITY.resetPassword,
   ACTIVITY.revokeToken,
   ACTIVITY.revokeSelectedSessions,
+  ACTIVITY.deleteUser,
 ]);
 
 /** The receipt a record belongs to: same correlation id, about the record's target user, of a revoking activity. */

@@ -1,41 +1,32 @@
 /**
  * `/groups` (https://learn.microsoft.com/graph/api/resources/group): security groups — list
- * (`$filter` on displayName: eq, startsWith), get, create, delete — and their members:
+ * (`$filter` on displayName: eq, startsWith; `$select`; `$count` as an advanced query), get,
+ * create, update, delete — and their members (`$select`, `$count`):
  * `/members` (direct), `/transitiveMembers` (nested groups flattened), `POST /members/$ref`,
  * `DELETE /members/{id}/$ref`. Who may do what is core/authorization/group-actions.ts.
  */
 import { mayPerformOnGroups, type GroupAction } from '../core/authorization/group-actions.js';
-import { isoOrNull } from '../core/audit.js';
-import { addGroupMember, createGroup, deleteGroup, removeGroupMember } from '../core/group-management.js';
+import {
+  addGroupMember,
+  createGroup,
+  deleteGroup,
+  isValidGroupMailNickname,
+  removeGroupMember,
+  updateGroup,
+  type GroupChanges,
+} from '../core/group-management.js';
 import type { Group, GroupMember } from '../core/model.js';
 import { actorOf, auditActor, demand } from './authorize.js';
 import { requireJsonObject } from './body.js';
 import { DirectoryExpiredPageToken, RequestBadRequest, RequestResourceNotFound, RequestUnsupportedQuery } from './errors.js';
 import { clientRequestId, sendJson, sendNoContent, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
 import { parseFilter, type FilterNode } from './odata-filter.js';
-import { decodeSkipToken, encodeSkipToken, nextLink, parseTop, readQueryOptions } from './odata.js';
+import { GROUP_PROPERTIES, GROUP_TYPE, groupJson, groupsContext, parseGroupSelect } from './group-resource.js';
+import { decodeSkipToken, encodeSkipToken, nextLink, parseSelect, parseTop, readQueryOptions } from './odata.js';
+import { isEventual, parseCount } from './user-query.js';
 import { isGuid } from './user-lookup.js';
-import { userJson } from './user-resource.js';
-
-const GROUP_TYPE = 'microsoft.graph.group';
-
-/** The group properties Graph returns by default that Portcullis has; the rest of Graph's are null or constant. */
-export function groupJson(g: Group): Record<string, unknown> {
-  return {
-    id: g.id,
-    deletedDateTime: null,
-    createdDateTime: isoOrNull(g.createdAt),
-    description: g.description,
-    displayName: g.displayName,
-    groupTypes: [],
-    isAssignableToRole: null,
-    mail: null,
-    mailEnabled: false,
-    mailNickname: g.mailNickname,
-    securityEnabled: true,
-    visibility: null,
-  };
-}
+import { USER_PROPERTIES, userJson } from './user-resource.js';
+import { SIGN_IN_ACTIVITY } from './sign-in-activity.js';
 
 function allow(ctx: GraphContext, action: GroupAction): void {
   demand(mayPerformOnGroups(actorOf(ctx.caller), action));
@@ -69,12 +60,43 @@ function pageAfter(collection: string, raw: string | undefined): string | undefi
   return after;
 }
 
+/** The $filter of a list or count, or undefined for every group. */
+function displayNameFilter(raw: string | undefined): { op: 'eq' | 'startsWith'; value: string } | undefined {
+  const displayName = raw !== undefined ? groupFilter(raw) : undefined;
+  if (displayName?.value.includes('\u0000')) throw new RequestBadRequest('Invalid filter clause: the value holds U+0000.');
+  return displayName;
+}
+
+/**
+ * `$count=true` counts only with `ConsistencyLevel: eventual` (an advanced query, as for users:
+ * graph/user-query.ts); without the header it is ignored, as Graph does.
+ */
+const wantsCount = (ctx: GraphContext, raw: string | undefined): boolean => parseCount(raw) && isEventual(ctx.request);
+
+/** `…/$count` segments: text/plain, and only with `ConsistencyLevel: eventual`, as Graph answers them. */
+function sendCount(ctx: GraphContext, n: number): void {
+  ctx.reply.code(200).header('content-type', 'text/plain').header('odata-version', '4.0').send(String(n));
+}
+
+function requireEventual(ctx: GraphContext): void {
+  if (!isEventual(ctx.request)) throw new RequestBadRequest('$count is not currently supported.');
+}
+
+async function countGroups(ctx: GraphContext): Promise<void> {
+  allow(ctx, 'readGroups');
+  requireEventual(ctx);
+  const options = readQueryOptions(ctx.request.query, ['$filter']);
+  const displayName = displayNameFilter(options.$filter);
+  sendCount(ctx, await ctx.services.store.groups.count({ tenantId: ctx.services.tenant.id, ...(displayName ? { displayName } : {}) }));
+}
+
 async function listGroups(ctx: GraphContext): Promise<void> {
   allow(ctx, 'readGroups');
-  const options = readQueryOptions(ctx.request.query, ['$filter', '$top', '$skiptoken']);
+  const options = readQueryOptions(ctx.request.query, ['$filter', '$top', '$skiptoken', '$select', '$count']);
   const top = parseTop(options.$top);
-  const displayName = options.$filter !== undefined ? groupFilter(options.$filter) : undefined;
-  if (displayName?.value.includes('\u0000')) throw new RequestBadRequest('Invalid filter clause: the value holds U+0000.');
+  const select = parseGroupSelect(options.$select);
+  const displayName = displayNameFilter(options.$filter);
+  const count = wantsCount(ctx, options.$count);
   const afterId = pageAfter('groups', options.$skiptoken);
   const rows = await ctx.services.store.groups.list({
     tenantId: ctx.services.tenant.id,
@@ -83,18 +105,23 @@ async function listGroups(ctx: GraphContext): Promise<void> {
     ...(afterId ? { afterId } : {}),
   });
   const page = rows.slice(0, top);
-  const body: Record<string, unknown> = { '@odata.context': `${serviceRoot(ctx)}/$metadata#groups` };
+  const body: Record<string, unknown> = { '@odata.context': groupsContext(serviceRoot(ctx), select, false) };
+  if (count)
+    body['@odata.count'] = await ctx.services.store.groups.count({
+      tenantId: ctx.services.tenant.id,
+      ...(displayName ? { displayName } : {}),
+    });
   if (rows.length > top)
     body['@odata.nextLink'] = nextLink(`${serviceRoot(ctx)}/groups`, options, encodeSkipToken('groups', { after: page.at(-1)!.id }));
-  body.value = page.map(groupJson);
+  body.value = page.map((g) => groupJson(g, select));
   sendJson(ctx.reply, 200, body);
 }
 
 async function getGroup(ctx: GraphContext): Promise<void> {
   allow(ctx, 'readGroups');
-  readQueryOptions(ctx.request.query, []);
+  const select = parseGroupSelect(readQueryOptions(ctx.request.query, ['$select']).$select);
   const group = await findGroup(ctx, ctx.params.id ?? '');
-  sendJson(ctx.reply, 200, { '@odata.context': `${serviceRoot(ctx)}/$metadata#groups/$entity`, ...groupJson(group) });
+  sendJson(ctx.reply, 200, { '@odata.context': groupsContext(serviceRoot(ctx), select, true), ...groupJson(group, select) });
 }
 
 const invalidValue = (property: string) => new RequestBadRequest(`Invalid value specified for property '${property}' of resource 'Group'.`);
@@ -107,6 +134,12 @@ function text(body: Record<string, unknown>, property: string, required: boolean
   }
   // Bounded, and no lone surrogate or U+0000 (PostgreSQL text cannot hold it).
   if (typeof v !== 'string' || v.length === 0 || v.length > 256 || /\p{Cs}|\u0000/u.test(v)) throw invalidValue(property);
+  return v;
+}
+
+function nickname(body: Record<string, unknown>, required: boolean): string | undefined {
+  const v = text(body, 'mailNickname', required);
+  if (v !== undefined && !isValidGroupMailNickname(v)) throw invalidValue('mailNickname');
   return v;
 }
 
@@ -123,7 +156,7 @@ async function postGroup(ctx: GraphContext): Promise<void> {
     if (!known.includes(key)) throw new RequestBadRequest(`Property '${key}' is not supported by Portcullis.`);
   }
   const displayName = text(body, 'displayName', true)!;
-  const mailNickname = text(body, 'mailNickname', true)!;
+  const mailNickname = nickname(body, true)!;
   const description = text(body, 'description', false) ?? null;
   if (body.securityEnabled !== true)
     throw new RequestBadRequest("Portcullis supports security groups only: 'securityEnabled' must be true.");
@@ -137,6 +170,36 @@ async function postGroup(ctx: GraphContext): Promise<void> {
   sendJson(ctx.reply, 201, { '@odata.context': `${serviceRoot(ctx)}/$metadata#groups/$entity`, ...groupJson(group) });
 }
 
+/**
+ * PATCH /groups/{id} (https://learn.microsoft.com/graph/api/group-update): displayName,
+ * description (null clears it) and mailNickname; 204 without a body, as Graph answers. The other
+ * group properties Portcullis fixes (security groups only) are refused as in POST.
+ */
+async function patchGroup(ctx: GraphContext): Promise<void> {
+  allow(ctx, 'updateGroup');
+  const group = await findGroup(ctx, ctx.params.id ?? '');
+  const body = requireJsonObject(ctx.request.body);
+  for (const key of Object.keys(body)) {
+    if (key.startsWith('@odata.type')) continue;
+    if (!['displayName', 'description', 'mailNickname'].includes(key))
+      throw new RequestBadRequest(`Property '${key}' is not supported by Portcullis.`);
+  }
+  if (body.displayName === null) throw invalidValue('displayName');
+  if (body.mailNickname === null) throw invalidValue('mailNickname');
+  const changes: GroupChanges = {};
+  const displayName = text(body, 'displayName', false);
+  const mailNickname = nickname(body, false);
+  if (displayName !== undefined) changes.displayName = displayName;
+  if (mailNickname !== undefined) changes.mailNickname = mailNickname;
+  if (body.description === null) changes.description = null;
+  else {
+    const description = text(body, 'description', false);
+    if (description !== undefined) changes.description = description;
+  }
+  if (!(await updateGroup(ctx.services, group, changes, actionContext(ctx)))) throw new RequestResourceNotFound(ctx.params.id ?? group.id);
+  sendNoContent(ctx.reply);
+}
+
 async function removeGroup(ctx: GraphContext): Promise<void> {
   allow(ctx, 'deleteGroup');
   const group = await findGroup(ctx, ctx.params.id ?? '');
@@ -144,8 +207,16 @@ async function removeGroup(ctx: GraphContext): Promise<void> {
   sendNoContent(ctx.reply);
 }
 
-/** directoryObject JSON of members: users and groups with their `@odata.type`, as Graph lists them. */
-async function memberJson(ctx: GraphContext, members: GroupMember[]): Promise<Record<string, unknown>[]> {
+/** What $select may name on members: a user's or a group's properties (a directoryObject is either). */
+const MEMBER_PROPERTIES = [...new Set([...USER_PROPERTIES.filter((p) => p !== SIGN_IN_ACTIVITY), ...GROUP_PROPERTIES])];
+
+/**
+ * directoryObject JSON of members: users and groups with their `@odata.type`, as Graph lists them;
+ * with `select`, each with the selected properties its type has.
+ */
+async function memberJson(ctx: GraphContext, members: GroupMember[], select: readonly string[] | null): Promise<Record<string, unknown>[]> {
+  const userSelect = select?.filter((p) => USER_PROPERTIES.includes(p)) ?? null;
+  const groupSelect = select?.filter((p) => GROUP_PROPERTIES.includes(p)) ?? null;
   const tenantId = ctx.services.tenant.id;
   const users = new Map(
     (
@@ -159,10 +230,10 @@ async function memberJson(ctx: GraphContext, members: GroupMember[]): Promise<Re
   for (const m of members) {
     if (m.kind === 'user') {
       const u = users.get(m.id);
-      if (u) out.push({ '@odata.type': '#microsoft.graph.user', ...userJson(u, { select: null, basicOnly: false }) });
+      if (u) out.push({ '@odata.type': '#microsoft.graph.user', ...userJson(u, { select: userSelect, basicOnly: false }) });
     } else {
       const g = await ctx.services.store.groups.findById(tenantId, m.id);
-      if (g) out.push({ '@odata.type': `#${GROUP_TYPE}`, ...groupJson(g) });
+      if (g) out.push({ '@odata.type': `#${GROUP_TYPE}`, ...groupJson(g, groupSelect) });
     }
   }
   return out;
@@ -171,15 +242,19 @@ async function memberJson(ctx: GraphContext, members: GroupMember[]): Promise<Re
 function listMembers(kind: 'members' | 'transitiveMembers') {
   return async (ctx: GraphContext): Promise<void> => {
     allow(ctx, 'readMembers');
-    const options = readQueryOptions(ctx.request.query, ['$top', '$skiptoken']);
+    const options = readQueryOptions(ctx.request.query, ['$top', '$skiptoken', '$select', '$count']);
     const top = parseTop(options.$top);
+    const select = parseSelect(options.$select, MEMBER_PROPERTIES, 'microsoft.graph.directoryObject');
+    const count = wantsCount(ctx, options.$count);
     const group = await findGroup(ctx, ctx.params.id ?? '');
     const afterId = pageAfter(kind, options.$skiptoken);
     const page = { limit: top + 1, ...(afterId ? { afterId } : {}) };
     const store = ctx.services.store.groups;
     const rows = kind === 'members' ? await store.members(group.id, page) : await store.transitiveMembers(group.id, page);
     const members = rows.slice(0, top);
-    const body: Record<string, unknown> = { '@odata.context': `${serviceRoot(ctx)}/$metadata#directoryObjects` };
+    const projection = select ? `(${select.join(',')})` : '';
+    const body: Record<string, unknown> = { '@odata.context': `${serviceRoot(ctx)}/$metadata#directoryObjects${projection}` };
+    if (count) body['@odata.count'] = await store.memberCount(group.id, kind === 'transitiveMembers');
     if (rows.length > top) {
       body['@odata.nextLink'] = nextLink(
         `${serviceRoot(ctx)}/groups/${group.id}/${kind}`,
@@ -187,8 +262,18 @@ function listMembers(kind: 'members' | 'transitiveMembers') {
         encodeSkipToken(kind, { after: members.at(-1)!.id }),
       );
     }
-    body.value = await memberJson(ctx, members);
+    body.value = await memberJson(ctx, members, select);
     sendJson(ctx.reply, 200, body);
+  };
+}
+
+function countMembers(kind: 'members' | 'transitiveMembers') {
+  return async (ctx: GraphContext): Promise<void> => {
+    allow(ctx, 'readMembers');
+    requireEventual(ctx);
+    readQueryOptions(ctx.request.query, []);
+    const group = await findGroup(ctx, ctx.params.id ?? '');
+    sendCount(ctx, await ctx.services.store.groups.memberCount(group.id, kind === 'transitiveMembers'));
   };
 }
 
@@ -232,11 +317,15 @@ async function removeMember(ctx: GraphContext): Promise<void> {
 
 export const groupRoutes: GraphRoute[] = [
   { method: 'GET', path: '/groups', handler: listGroups },
+  { method: 'GET', path: '/groups/$count', handler: countGroups },
   { method: 'POST', path: '/groups', handler: postGroup },
   { method: 'GET', path: '/groups/:id', handler: getGroup },
+  { method: 'PATCH', path: '/groups/:id', handler: patchGroup },
   { method: 'DELETE', path: '/groups/:id', handler: removeGroup },
   { method: 'GET', path: '/groups/:id/members', handler: listMembers('members') },
   { method: 'GET', path: '/groups/:id/transitiveMembers', handler: listMembers('transitiveMembers') },
+  { method: 'GET', path: '/groups/:id/members/$count', handler: countMembers('members') },
+  { method: 'GET', path: '/groups/:id/transitiveMembers/$count', handler: countMembers('transitiveMembers') },
   { method: 'POST', path: '/groups/:id/members/$ref', handler: addMember },
   { method: 'DELETE', path: '/groups/:id/members/:memberId/$ref', handler: removeMember },
 ];

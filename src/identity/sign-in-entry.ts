@@ -4,7 +4,8 @@ import type { SignIn } from '../core/sign-in.js';
 import { newGuid } from '../crypto/random.js';
 import type { Services } from '../services.js';
 import { correlationIdOf } from './error-response.js';
-import type { OAuthError } from './oauth-errors.js';
+import { AADSTS, type OAuthError } from './oauth-errors.js';
+import { passwordRefusalError, type PasswordCheck } from './password-sign-in.js';
 
 /** How the user signed in; decides isInteractive, clientAppUsed and authenticationProtocol. */
 export type SignInWay =
@@ -63,4 +64,30 @@ export function signInEntry(
     resourceId: GRAPH_RESOURCE_APP_ID,
     resourceDisplayName: 'Microsoft Graph',
   };
+}
+
+/** The longest user name typed that a log entry keeps (a userPrincipalName has at most 113 characters). */
+const MAX_TYPED_NAME = 256;
+
+/**
+ * A refused password attempt's entry: against the account when it exists (the AADSTS code it was
+ * refused with); for a user name that does not exist, an entry with an empty userId, the name as
+ * typed and AADSTS50034, as Entra logs it
+ * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). The client is still
+ * answered 50126, the answer of a wrong password, so it cannot tell which accounts exist; the
+ * log is for administrators. A refusal of the source address alone (no account read) has none.
+ */
+export function refusedPasswordEntry(
+  req: FastifyRequest,
+  services: Services,
+  a: { checked: Extract<PasswordCheck, { ok: false }>; username: string; app: { appId: string; displayName: string }; how: SignInWay },
+): SignIn | null {
+  const { checked } = a;
+  if (checked.user)
+    return signInEntry(req, services, { user: checked.user, app: a.app, how: a.how, error: passwordRefusalError(checked.reason) });
+  if (checked.reason !== 'bad_credentials') return null;
+  // Typed by anyone: bounded, and without what PostgreSQL text cannot hold (U+0000, lone surrogates).
+  const typed = a.username.slice(0, MAX_TYPED_NAME).replace(/\p{Cs}|\u0000/gu, '\uFFFD');
+  const unknown = { id: '', tenantId: services.tenant.id, userPrincipalName: typed, displayName: '' };
+  return signInEntry(req, services, { user: unknown, app: a.app, how: a.how, error: AADSTS.userGone() });
 }

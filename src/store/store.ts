@@ -201,9 +201,16 @@ export interface UserStore {
   /**
    * Deletes the user and everything issued to it; returns false if it did not exist. With
    * `securityEvent`, the user's sessions are captured and the event written in the same
-   * transaction (see OutboxStore).
+   * transaction (see OutboxStore); with `receipt`, the revocation receipt of the live sessions and
+   * grants the deletion ends, at `receipt.at` (docs/receipts.md).
    */
-  delete(tenantId: string, id: string, audit: AuditRecord[], securityEvent?: SecurityEventDraft): Promise<boolean>;
+  delete(
+    tenantId: string,
+    id: string,
+    audit: AuditRecord[],
+    securityEvent?: SecurityEventDraft,
+    receipt?: { draft: ReceiptDraft; at: number },
+  ): Promise<boolean>;
   /** The number of users, or of those matching `where`. */
   count(tenantId: string, where?: UserCondition): Promise<number>;
 }
@@ -222,6 +229,15 @@ export interface GroupStore {
   insert(group: Group, audit?: AuditRecord[]): Promise<void>;
   findById(tenantId: string, id: string): Promise<Group | null>;
   list(query: GroupListQuery): Promise<Group[]>;
+  /** How many groups `list` would give without paging. */
+  count(query: Pick<GroupListQuery, 'tenantId' | 'displayName'>): Promise<number>;
+  /** How many direct members (`transitive`: members at any depth, as transitiveMembers lists them). */
+  memberCount(groupId: string, transitive: boolean): Promise<number>;
+  /**
+   * Writes the group's displayName, description and mailNickname (its id and createdAt never
+   * change), with the audit records; false if it does not exist (nothing written).
+   */
+  update(group: Group, audit: AuditRecord[]): Promise<boolean>;
   /** Deletes the group, its memberships and its membership in other groups; false if it did not exist. */
   delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean>;
   /** false when `member` already is a direct member. The caller checks that both exist. */
@@ -612,10 +628,13 @@ export interface LockoutStore {
  * file changed since without reading the values back or running argon2.
  */
 export interface SeedEntryRecord {
-  kind: 'user' | 'application';
-  /** The entry's identity in the file: `id:<guid>` / `upn:<lower-case UPN>` for users, the appId for applications. */
+  kind: 'user' | 'group' | 'application';
+  /**
+   * The entry's identity in the file: `id:<guid>` / `upn:<lower-case UPN>` for users, `id:<guid>` /
+   * `name:<lower-case displayName>` for groups, the appId for applications.
+   */
   key: string;
-  /** The user id or appId the entry was applied to. */
+  /** The user id, group id or appId the entry was applied to. */
   subjectId: string;
   /** Property name → keyed digest (src/core/seed-digest.ts). */
   digests: Record<string, string>;

@@ -170,4 +170,132 @@ describe('/groups', () => {
     assertGraphError(await call(h, 'GET', `/v1.0/groups/${id}`, { token: reader }), 404, 'Request_ResourceNotFound');
     assertGraphError(await call(h, 'DELETE', `/v1.0/groups/${id}`, { token: admin }), 404, 'Request_ResourceNotFound');
   });
+
+  test('PATCH changes displayName, description, mailNickname (204, one Update group audit naming each); errors and who may', async () => {
+    const g = (await create(admin, 'Patch Me')).json;
+    const patch = (body: unknown, token = admin, id = g.id) => call(h, 'PATCH', `/v1.0/groups/${id}`, { token, body });
+    const res = await patch({ displayName: 'Patched', description: 'about it', mailNickname: 'patched' });
+    assert.equal(res.status, 204, res.body);
+    const got = await call(h, 'GET', `/v1.0/groups/${g.id}`, { token: admin });
+    assert.equal(got.json.displayName, 'Patched');
+    assert.equal(got.json.description, 'about it');
+    assert.equal(got.json.mailNickname, 'patched');
+    const [audit] = await h.store.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Update group', limit: 5 });
+    assert.equal(audit?.category, 'GroupManagement');
+    assert.deepEqual(
+      audit?.targetResources[0]?.modifiedProperties.map((p) => [p.displayName, p.oldValue, p.newValue]),
+      [
+        ['DisplayName', 'Patch Me', 'Patched'],
+        ['Description', null, 'about it'],
+        ['MailNickname', 'PatchMe', 'patched'],
+      ],
+    );
+    // null clears the description; an unchanged value writes no audit record.
+    assert.equal((await patch({ description: null })).status, 204);
+    assert.equal((await call(h, 'GET', `/v1.0/groups/${g.id}`, { token: admin })).json.description, null);
+    assert.equal((await patch({ displayName: 'Patched' })).status, 204);
+    assert.equal((await h.store.audit.list({ tenantId: TENANT_ID, activityDisplayName: 'Update group', limit: 10 })).length, 2);
+
+    assertGraphError(
+      await patch({ mailNickname: 'has space' }),
+      400,
+      'Request_BadRequest',
+      "Invalid value specified for property 'mailNickname' of resource 'Group'.",
+    );
+    assertGraphError(await patch({ displayName: null }), 400, 'Request_BadRequest');
+    assertGraphError(await patch({ displayName: '' }), 400, 'Request_BadRequest');
+    assertGraphError(await patch({ securityEnabled: false }), 400, 'Request_BadRequest');
+    assertGraphError(await patch([1]), 400, 'Request_BadRequest');
+    assertGraphError(await patch({ displayName: 'x' }, admin, 'not-a-guid'), 400, 'Request_BadRequest');
+    assertGraphError(await patch({ displayName: 'x' }, admin, '00000000-0000-4000-8000-000000000000'), 404, 'Request_ResourceNotFound');
+    // Roles holding groups/basic/update with a write scope, and apps with a write permission.
+    assert.equal((await patch({ displayName: 'By Writer' }, delegatedToken(h, 'dirwriter', ['Group.ReadWrite.All']))).status, 204);
+    assert.equal((await patch({ displayName: 'By App' }, appToken(h, ['Group.ReadWrite.All']))).status, 204);
+    assert.equal((await patch({ displayName: 'By Global' }, delegatedToken(h, 'globaladmin', ['Directory.ReadWrite.All']))).status, 204);
+    for (const who of ['alice', 'helpdesk', 'authadmin']) {
+      assertGraphError(
+        await patch({ displayName: who }, delegatedToken(h, who, ['Group.ReadWrite.All'])),
+        403,
+        'Authorization_RequestDenied',
+      );
+    }
+    assertGraphError(
+      await patch({ displayName: 'x' }, delegatedToken(h, 'bob', ['GroupMember.ReadWrite.All'])),
+      403,
+      'Authorization_RequestDenied',
+    );
+    assertGraphError(await patch({ displayName: 'x' }, appToken(h, ['Group.Create'])), 403, 'Authorization_RequestDenied');
+    assert.equal((await call(h, 'GET', `/v1.0/groups/${g.id}`, { token: admin })).json.displayName, 'By Global');
+  });
+
+  test('$select on groups and members; $count (ConsistencyLevel: eventual) on /groups and members, and the /$count segments', async () => {
+    const outer = (await create(admin, 'Counted Outer')).json;
+    const inner = (await create(admin, 'Counted Inner')).json;
+    const { alice, helpdesk } = h.users as Record<string, { id: string }>;
+    for (const [g, m] of [
+      [outer.id, alice!.id],
+      [outer.id, inner.id],
+      [inner.id, helpdesk!.id],
+    ] as const) {
+      assert.equal((await call(h, 'POST', `/v1.0/groups/${g}/members/$ref`, { token: admin, body: ref(m) })).status, 204);
+    }
+    const reader = delegatedToken(h, 'alice', ['GroupMember.Read.All']);
+    const eventual = { consistencylevel: 'eventual' };
+
+    const one = await call(h, 'GET', `/v1.0/groups/${outer.id}?$select=displayName,ID`, { token: reader });
+    assert.equal(one.status, 200, one.body);
+    assert.deepEqual(one.json, {
+      '@odata.context': `${PUBLIC_URL}/v1.0/$metadata#groups(displayName,id)/$entity`,
+      displayName: 'Counted Outer',
+      id: outer.id,
+    });
+    assertGraphError(await call(h, 'GET', `/v1.0/groups/${outer.id}?$select=nope`, { token: reader }), 400, 'Request_BadRequest');
+
+    const filter = encodeURIComponent("startswith(displayName,'counted')");
+    const listed = await call(h, 'GET', `/v1.0/groups?$filter=${filter}&$select=displayName&$count=true&$top=1`, {
+      token: reader,
+      headers: eventual,
+    });
+    assert.equal(listed.status, 200, listed.body);
+    assert.equal(listed.json['@odata.count'], 2);
+    assert.deepEqual(Object.keys(listed.json.value[0]), ['displayName']);
+    assert.ok(listed.json['@odata.nextLink'].includes('$select=displayName'));
+    // Without the header, $count=true is ignored, as Graph does; a bad value is refused.
+    const plain = await call(h, 'GET', `/v1.0/groups?$filter=${filter}&$count=true`, { token: reader });
+    assert.equal(plain.json['@odata.count'], undefined);
+    assertGraphError(await call(h, 'GET', '/v1.0/groups?$count=maybe', { token: reader }), 400, 'Request_BadRequest');
+
+    const n = await call(h, 'GET', `/v1.0/groups/$count?$filter=${filter}`, { token: reader, headers: eventual });
+    assert.equal(n.status, 200, n.body);
+    assert.equal(n.body, '2');
+    assertGraphError(
+      await call(h, 'GET', '/v1.0/groups/$count', { token: reader }),
+      400,
+      'Request_BadRequest',
+      '$count is not currently supported.',
+    );
+
+    const members = await call(h, 'GET', `/v1.0/groups/${outer.id}/members?$select=id,userPrincipalName,securityEnabled&$count=true`, {
+      token: reader,
+      headers: eventual,
+    });
+    assert.equal(members.status, 200, members.body);
+    assert.equal(members.json['@odata.count'], 2);
+    assert.equal(members.json['@odata.context'], `${PUBLIC_URL}/v1.0/$metadata#directoryObjects(id,userPrincipalName,securityEnabled)`);
+    const byId = Object.fromEntries(members.json.value.map((o: { id: string }) => [o.id, o]));
+    assert.deepEqual(Object.keys(byId[alice!.id]).sort(), ['@odata.type', 'id', 'userPrincipalName']);
+    assert.deepEqual(byId[inner.id], { '@odata.type': '#microsoft.graph.group', id: inner.id, securityEnabled: true });
+    const transitive = await call(h, 'GET', `/v1.0/groups/${outer.id}/transitiveMembers/$count`, { token: reader, headers: eventual });
+    assert.equal(transitive.body, '3');
+    assert.equal((await call(h, 'GET', `/v1.0/groups/${outer.id}/members/$count`, { token: reader, headers: eventual })).body, '2');
+    assertGraphError(await call(h, 'GET', `/v1.0/groups/${outer.id}/members/$count`, { token: reader }), 400, 'Request_BadRequest');
+    assertGraphError(
+      await call(h, 'GET', `/v1.0/groups/${outer.id}/members/$count`, {
+        token: delegatedToken(h, 'alice', ['User.Read.All']),
+        headers: eventual,
+      }),
+      403,
+      'Authorization_RequestDenied',
+    );
+  });
 });

@@ -32,7 +32,7 @@ describe('revocation receipts', () => {
     // The SPA's receiver always fails: its deliveries end 'failed' after maxAttempts.
     receiver.respond = (path) => (path === '/bcl/spa' ? 500 : 200);
     h = await makeHarness({ config: { outbox: { pollIntervalMs: 50, initialBackoffMs: 30, maxBackoffMs: 60, maxAttempts: 3 } } });
-    for (const name of ['rc1', 'rc2', 'rc3', 'rc4', 'rc5', 'rc6', 'rc7', 'rc8']) {
+    for (const name of ['rc1', 'rc2', 'rc3', 'rc4', 'rc5', 'rc6', 'rc7', 'rc8', 'rc9']) {
       const u: User = { ...h.users.alice!, id: newGuid(), userPrincipalName: `${name}@${DOMAIN}`, mail: null, displayName: name };
       await h.store.users.insert(u);
       users[name] = u;
@@ -304,6 +304,35 @@ describe('revocation receipts', () => {
     const [r6, r7] = [(await receipt(b1)).json, (await receipt(b2)).json];
     assert.deepEqual([r6.user.id, r6.grantsRevoked], [users.rc6!.id, 2]);
     assert.deepEqual([r7.user.id, r7.grantsRevoked, r7.sessionsRevoked], [users.rc7!.id, 0, 0]);
+  });
+
+  test('deleting a user leaves a receipt of every session, grant and refresh token the deletion cut, linked from the Delete user record', async () => {
+    const x = await signInBoth('rc9');
+    const correlationId = newGuid();
+    const res = await call(h, 'DELETE', `/v1.0/users/${users.rc9!.id}`, {
+      token: admin(),
+      headers: { 'client-request-id': correlationId },
+    });
+    assert.equal(res.status, 204, res.body);
+    const r = (await receipt(correlationId)).json;
+    assert.equal(r.revocationType, 'userDeleted');
+    assert.deepEqual(r.user, { id: users.rc9!.id, userPrincipalName: users.rc9!.userPrincipalName });
+    assert.deepEqual(r.sessionIds, [x.sid]);
+    const byApp = Object.fromEntries(r.applications.map((a: Record<string, unknown>) => [a.appId, a]));
+    assert.deepEqual(byApp[APP.publicClient].refreshTokenIds, [rtId(x.publicRt)]);
+    assert.deepEqual(byApp[APP.spa].refreshTokenIds, [rtId(x.spaRt)]);
+    assert.deepEqual([r.sessionsRevoked, r.grantsRevoked, r.refreshTokensRevoked], [1, 2, 2]);
+    // What the receipt claims is gone is gone.
+    assert.equal((await refresh(h, x.publicRt)).status, 400);
+    assert.equal((await refresh(h, x.spaRt, APP.spa, SPA_PAGE)).status, 400);
+    const audits = await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?$filter=activityDisplayName eq 'Delete user'&$top=5`, {
+      token: reader(),
+    });
+    const record = audits.json.value.find((a: Record<string, unknown>) => a.correlationId === correlationId);
+    assert.deepEqual(record.additionalDetails[0], {
+      key: 'revocationReceipt',
+      value: `${PUBLIC_URL}/v1.0/auditLogs/revocationReceipts/${correlationId}`,
+    });
   });
 
   test('RFC 7009: revoking a refresh token is audited, pushed to the app for that session, and has a receipt of one grant', async () => {

@@ -219,4 +219,28 @@ describe('sign-in log options', () => {
       await h.close();
     }
   });
+
+  test('a user name that does not exist is logged with AADSTS50034, the name typed and an empty userId; the client still gets 50126', async () => {
+    const h = await makeHarness();
+    try {
+      assert.equal(await postSignIn(h, 'Nobody@contoso.test', 'whatever-1A'), 200);
+      const ropc = await passwordGrant(h, 'Ghost@contoso.test', 'whatever-1A');
+      assert.equal(ropc.status, 400);
+      assert.match(String(ropc.body.error_description), /^AADSTS50126:/, 'the same answer as a wrong password');
+      const known = await passwordGrant(h, 'alice@contoso.test', 'not-the-password');
+      assert.match(String(known.body.error_description), /^AADSTS50126:/);
+      const res = await call(h, 'GET', '/v1.0/auditLogs/signIns', { token: delegatedToken(h, 'globaladmin', ['AuditLog.Read.All']) });
+      assert.equal(res.status, 200, res.body);
+      const rows = (res.json.value as Record<string, any>[]).map((r) => [r.userId, r.userPrincipalName, r.status.errorCode]);
+      assert.deepEqual(rows, [
+        [h.users.alice!.id, 'alice@contoso.test', 50126],
+        ['', 'Ghost@contoso.test', 50034],
+        ['', 'Nobody@contoso.test', 50034],
+      ]);
+      const failure = (res.json.value as Record<string, any>[])[1]!;
+      assert.equal(failure.status.failureReason, 'The user account does not exist in the directory.');
+    } finally {
+      await h.close();
+    }
+  });
 });

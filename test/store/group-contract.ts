@@ -69,9 +69,32 @@ export function groupStoreContract(store: () => Store, now: number): void {
         eq.map((g) => g.id),
         [made[2]!.id],
       );
+      assert.equal(await s.groups.count({ tenantId: tenant, displayName: { op: 'startsWith', value: 'TEAM' } }), 2);
+      assert.equal(await s.groups.count({ tenantId: tenant, displayName: { op: 'eq', value: 'other' } }), 1);
+      assert.equal(await s.groups.count({ tenantId: tenant }), 3);
+      assert.equal(await s.groups.count({ tenantId: 'another-tenant' }), 0);
       const first = await s.groups.list({ tenantId: tenant, limit: 2 });
       const rest = await s.groups.list({ tenantId: tenant, limit: 2, afterId: first.at(-1)!.id });
       assert.equal(new Set([...first, ...rest].map((g) => g.id)).size, 3);
+    });
+
+    test('update writes displayName, description and mailNickname with its audit, in the tenant only; a missing group writes nothing', async () => {
+      const s = store();
+      const g = group('Before');
+      await s.groups.insert(g);
+      const changed: Group = { ...g, displayName: 'After', description: 'now described', mailNickname: 'after', createdAt: now + 5 };
+      assert.equal(await s.groups.update(changed, [audit('Update group')]), true);
+      assert.deepEqual(await s.groups.findById(tenant, g.id), { ...changed, createdAt: now }, 'createdAt never changes');
+      assert.equal(
+        await s.groups.update({ ...changed, tenantId: 'another-tenant', displayName: 'Elsewhere' }, [audit('Update group')]),
+        false,
+      );
+      const missing = group('Missing');
+      assert.equal(await s.groups.update(missing, [audit('Update group')]), false);
+      assert.equal(await s.groups.findById(tenant, missing.id), null);
+      assert.equal((await s.groups.findById(tenant, g.id))?.displayName, 'After');
+      const audits = await s.audit.list({ tenantId: tenant, activityDisplayName: 'Update group', limit: 10 });
+      assert.equal(audits.length, 1, 'audited only when written');
     });
 
     test('members and transitive members: nested, each once, a cycle ends, paging; removing and deleting', async () => {
@@ -100,6 +123,9 @@ export function groupStoreContract(store: () => Store, now: number): void {
         expected,
         'sorted by id, each once, without the group itself',
       );
+      assert.equal(await s.groups.memberCount(outer.id, false), 2);
+      assert.equal(await s.groups.memberCount(outer.id, true), expected.length, 'counts what transitiveMembers lists');
+      assert.equal(await s.groups.memberCount(newGuid(), true), 0);
       assert.equal(all.find((m) => m.id === u1.id)?.kind, 'user');
       assert.equal(all.find((m) => m.id === inner.id)?.kind, 'group');
       const page1 = await s.groups.transitiveMembers(outer.id, { limit: 2 });

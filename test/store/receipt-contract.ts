@@ -114,6 +114,59 @@ export function receiptContractTests(store: () => Store, tenant: string, now: nu
     assert.equal(await s.receipts.findByCorrelationId('another-tenant', correlationId), null);
   });
 
+  test('receipts: deleting a user records exactly the live sessions, grants and redeemable tokens it removes, and outlives the user', async () => {
+    const s = store();
+    const u = user(`receipt-${newGuid()}@contract.test`);
+    await s.users.insert(u);
+    const live = session(u);
+    const ended = session(u, { endedAt: now - 1 });
+    for (const x of [live, ended]) await s.sessions.insert(x);
+    const a = grant(u, 'app-a', live.id);
+    const b = grant(u, 'app-b', null);
+    const dead = grant(u, 'app-a', live.id, { revokedAt: now - 1 });
+    const aToken = token(a);
+    const bToken = token(b);
+    await s.grants.create(a, aToken);
+    await s.grants.create(b, bToken);
+    await s.grants.create(dead, token(dead));
+    const plain = user(`receipt-${newGuid()}@contract.test`);
+    await s.users.insert(plain);
+    assert.equal(await s.users.delete(tenant, plain.id, []), true);
+
+    const correlationId = newGuid();
+    const deleted = await s.users.delete(tenant, u.id, [], draft('user-deleted', correlationId), {
+      draft: { kind: 'userDeleted', correlationId, initiatedBy: actor },
+      at: now,
+    });
+    assert.equal(deleted, true);
+    assert.equal(await s.users.findById(tenant, u.id), null);
+    const r = await s.receipts.findByCorrelationId(tenant, correlationId);
+    assert.ok(r, 'the receipt outlives the user');
+    assert.equal(r.kind, 'userDeleted');
+    assert.equal(r.userId, u.id);
+    assert.equal(r.userPrincipalName, u.userPrincipalName);
+    assert.deepEqual(r.cut, {
+      sessionIds: [live.id],
+      applications: [
+        { appId: 'app-a', grantIds: [a.id], refreshTokenIds: [id(aToken)], sessionIds: [live.id] },
+        { appId: 'app-b', grantIds: [b.id], refreshTokenIds: [id(bToken)], sessionIds: [] },
+      ],
+    });
+    const [event] = await s.outbox.listEvents({ userId: u.id, limit: 1 });
+    assert.equal(r.eventId, event?.id);
+    // A deletion without a receipt draft (and of a user that is gone) records none.
+    assert.deepEqual(await s.receipts.list({ tenantId: tenant, userId: plain.id, limit: 10 }), []);
+    const again = newGuid();
+    assert.equal(
+      await s.users.delete(tenant, u.id, [], undefined, {
+        draft: { kind: 'userDeleted', correlationId: again, initiatedBy: actor },
+        at: now,
+      }),
+      false,
+    );
+    assert.equal(await s.receipts.findByCorrelationId(tenant, again), null);
+  });
+
   test('receipts: a disabling update records one; an update that does not revoke records none', async () => {
     const s = store();
     const u = user(`receipt-${newGuid()}@contract.test`);

@@ -107,6 +107,21 @@ export function signInContract(store: () => Store, tenant: string, now: number):
     assert.equal(activity.has(missing.id), false);
   });
 
+  test('sign-ins: an attempt for a user name that does not exist (userId empty) is stored, found by the name typed, and moves no activity', async () => {
+    const s = store();
+    const typed = `No-Such-${newGuid()}@contract.test`;
+    const ghost: User = { ...newUser(typed), id: '' };
+    const unknown = entry(ghost, now + 80, { errorCode: 50034, failureReason: 'The user account does not exist in the directory.' });
+    await s.signIns.insertMany([unknown]);
+    assert.deepEqual(await s.signIns.findById(tenant, unknown.id), unknown);
+    const found = await s.signIns.list({ tenantId: tenant, userPrincipalName: typed.toLowerCase(), limit: 10 });
+    assert.deepEqual(
+      found.map((r) => [r.id, r.userId, r.errorCode]),
+      [[unknown.id, '', 50034]],
+    );
+    assert.equal((await s.signIns.activity([''])).size, 0);
+  });
+
   test('retention: each kind in bounded batches; what is live, unexpired or newest is kept', async () => {
     const s = store();
     const DAY = 86_400_000;

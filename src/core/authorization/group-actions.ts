@@ -1,7 +1,7 @@
 /**
  * One row per action on groups: the Graph permissions of delegated and app-only callers and, for
  * changes, the directory permission a delegated caller's role must hold. Sources: the Graph pages
- * group-list, group-get, group-post-groups, group-delete, group-list-members,
+ * group-list, group-get, group-post-groups, group-update, group-delete, group-list-members,
  * group-list-transitivemembers, group-post-members, group-delete-members
  * (https://learn.microsoft.com/graph/api/...) and the `microsoft.directory/groups/...`
  * permissions of each role in
@@ -12,9 +12,9 @@
 import { ROLE } from '../roles.js';
 import type { Actor } from './decide.js';
 
-export type GroupAction = 'readGroups' | 'readMembers' | 'createGroup' | 'deleteGroup' | 'updateMembers';
+export type GroupAction = 'readGroups' | 'readMembers' | 'createGroup' | 'updateGroup' | 'deleteGroup' | 'updateMembers';
 
-const GROUP_PERMISSIONS = ['groups/create', 'groups/delete', 'groups/members/update'] as const;
+const GROUP_PERMISSIONS = ['groups/create', 'groups/basic/update', 'groups/delete', 'groups/members/update'] as const;
 export type GroupDirectoryPermission = (typeof GROUP_PERMISSIONS)[number];
 
 export interface GroupActionRule {
@@ -38,6 +38,7 @@ export const GROUP_ACTIONS: Readonly<Record<GroupAction, GroupActionRule>> = {
   readGroups: { permission: null, delegated: READ, application: READ },
   readMembers: { permission: null, delegated: READ, application: READ },
   createGroup: { permission: 'groups/create', delegated: ['Group.Create', ...WRITE], application: ['Group.Create', ...WRITE] },
+  updateGroup: { permission: 'groups/basic/update', delegated: WRITE, application: WRITE },
   deleteGroup: { permission: 'groups/delete', delegated: WRITE, application: WRITE },
   updateMembers: {
     permission: 'groups/members/update',
@@ -46,12 +47,12 @@ export const GROUP_ACTIONS: Readonly<Record<GroupAction, GroupActionRule>> = {
   },
 };
 
-/** Roles not listed hold none of the group permissions. Directory Writers: create and members, not delete. */
+/** Roles not listed hold none of the group permissions. Directory Writers: all but delete. */
 export const GROUP_ROLE_PERMISSIONS: Readonly<Record<string, readonly GroupDirectoryPermission[]>> = {
   [ROLE.globalAdministrator]: GROUP_PERMISSIONS,
   [ROLE.groupsAdministrator]: GROUP_PERMISSIONS,
   [ROLE.userAdministrator]: GROUP_PERMISSIONS,
-  [ROLE.directoryWriters]: ['groups/create', 'groups/members/update'],
+  [ROLE.directoryWriters]: ['groups/create', 'groups/basic/update', 'groups/members/update'],
 };
 
 const holdsAny = (granted: ReadonlySet<string>, names: readonly string[]): boolean => names.some((n) => granted.has(n.toLowerCase()));

@@ -12,8 +12,8 @@ import { clientContextOf } from '../client-context.js';
 import { correlationIdOf } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
 import { Params } from '../params.js';
-import { checkPassword, passwordRefusalError } from '../password-sign-in.js';
-import { signInEntry } from '../sign-in-entry.js';
+import { checkPassword } from '../password-sign-in.js';
+import { refusedPasswordEntry, signInEntry } from '../sign-in-entry.js';
 import { liveSession, startSession } from '../sso-session.js';
 import { resolveTenant } from '../tenant.js';
 
@@ -66,10 +66,8 @@ export function registerAuthorize(http: FastifyInstance, services: Services): vo
       const password = form.get('password') ?? '';
       const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
       if (!checked.ok) {
-        if (checked.user) {
-          const error = passwordRefusalError(checked.reason);
-          services.signIns.record(signInEntry(req, services, { user: checked.user, app: request.app, how: 'browser', error }));
-        }
+        const entry = refusedPasswordEntry(req, services, { checked, username, app: request.app, how: 'browser' });
+        if (entry) services.signIns.record(entry);
         return showSignIn(req, reply, services, request, SIGN_IN_REFUSED[checked.reason], username, 200);
       }
       services.signIns.record(signInEntry(req, services, { user: checked.user, app: request.app, how: 'browser', error: null }));

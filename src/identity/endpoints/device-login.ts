@@ -5,8 +5,8 @@ import type { Subject } from '../../core/attempt-limiter.js';
 import { lockoutKey, sourceOf } from '../../core/lockout.js';
 import { correlationIdOf } from '../error-response.js';
 import { clientContextOf } from '../client-context.js';
-import { checkPassword, passwordRefusalError } from '../password-sign-in.js';
-import { signInEntry } from '../sign-in-entry.js';
+import { checkPassword } from '../password-sign-in.js';
+import { refusedPasswordEntry, signInEntry } from '../sign-in-entry.js';
 import { liveSession, startSession } from '../sso-session.js';
 import type { Services } from '../../services.js';
 import { browserBinding, formToken, formTokenValid, sentBrowserBinding, type CsrfBinding, type FormPurpose } from '../../web/csrf.js';
@@ -206,11 +206,9 @@ export function registerDeviceLogin(http: FastifyInstance, services: Services): 
       const password = typeof body.password === 'string' ? body.password : '';
       const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
       if (!checked.ok) {
-        if (checked.user) {
-          const app = { appId: pending.clientId, displayName: (await appNamed(pending.clientId)) ?? pending.clientId };
-          const error = passwordRefusalError(checked.reason);
-          services.signIns.record(signInEntry(req, services, { user: checked.user, app, how: 'deviceCode', error }));
-        }
+        const app = { appId: pending.clientId, displayName: (await appNamed(pending.clientId)) ?? pending.clientId };
+        const entry = refusedPasswordEntry(req, services, { checked, username, app, how: 'deviceCode' });
+        if (entry) services.signIns.record(entry);
         return nextStep(req, reply, pending, userCode, null, SIGN_IN_REFUSED[checked.reason]);
       }
       // Signed in, not yet approved: the user confirms on the next page.

@@ -7,7 +7,7 @@ import { delegatedResponse, startGrant } from '../issue-tokens.js';
 import { correlationIdOf } from '../error-response.js';
 import { AADSTS } from '../oauth-errors.js';
 import { checkPassword, passwordRefusalError } from '../password-sign-in.js';
-import { signInEntry } from '../sign-in-entry.js';
+import { refusedPasswordEntry, signInEntry } from '../sign-in-entry.js';
 import { parseDelegatedScopes } from '../scopes.js';
 
 /**
@@ -25,9 +25,9 @@ export const passwordGrant: GrantHandler = {
     // The same answer for an unknown user and a wrong password, so accounts cannot be probed.
     const checked = await checkPassword(services, { username, password, source: sourceOf(req.ip), correlationId: correlationIdOf(req) });
     if (!checked.ok) {
-      const error = passwordRefusalError(checked.reason);
-      if (checked.user) services.signIns.record(signInEntry(req, services, { user: checked.user, app: client.app, how: 'ropc', error }));
-      throw error;
+      const entry = refusedPasswordEntry(req, services, { checked, username, app: client.app, how: 'ropc' });
+      if (entry) services.signIns.record(entry);
+      throw passwordRefusalError(checked.reason);
     }
     services.signIns.record(signInEntry(req, services, { user: checked.user, app: client.app, how: 'ropc', error: null }));
     const user = checked.user;

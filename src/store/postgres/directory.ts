@@ -9,6 +9,7 @@ import type {
   UserPatch,
   UserStore,
 } from '../store.js';
+import type { ReceiptDraft } from '../../core/revocation-receipt.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
@@ -185,12 +186,23 @@ export class PgUserStore implements UserStore {
     return updated;
   }
 
-  async delete(tenantId: string, id: string, audit: AuditRecord[], event?: SecurityEventDraft): Promise<boolean> {
+  async delete(
+    tenantId: string,
+    id: string,
+    audit: AuditRecord[],
+    event?: SecurityEventDraft,
+    receipt?: { draft: ReceiptDraft; at: number },
+  ): Promise<boolean> {
     const deleted = await this.db.tx(async (c) => {
       // Lock the user first, in the same order as the revoke path, to keep deadlocks rare.
       const current = await loadUser(c, tenantId, id, 'update');
       if (!current) return false;
-      if (event) await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
+      // Before the rows go: the event's sessions and the receipt's cut are read from them.
+      await captureEnded(c, current, receipt?.at, {
+        audit,
+        ...(event ? { securityEvent: event } : {}),
+        ...(receipt ? { receipt: receipt.draft } : {}),
+      });
       await c.query(SQL.deleteUserCodes, [id]);
       await c.query(SQL.deleteUserDeviceCodes, [id]);
       await c.query(SQL.deleteUserMemberships, [id]);

@@ -1,6 +1,15 @@
 import type { AuditRecord, Group, GroupMember } from '../../core/model.js';
 import type { GroupListQuery, GroupStore } from '../store.js';
-import { GROUP_SQL, groupArgs, groupListSql, toGroup, toMember } from '../sql/groups.js';
+import {
+  GROUP_SQL,
+  type GroupCountQuery,
+  groupArgs,
+  groupCountSql,
+  groupListSql,
+  groupUpdateArgs,
+  toGroup,
+  toMember,
+} from '../sql/groups.js';
 import { numbered, numberedAll } from '../sql/placeholders.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb } from './database.js';
@@ -30,6 +39,30 @@ export class PgGroupStore implements GroupStore {
     const { sql, args } = groupListSql(q, { collate: ' COLLATE "C"', chr: 'chr' });
     const { rows } = await this.db.query(numbered(sql), args);
     return rows.map(toGroup);
+  }
+
+  async count(q: GroupCountQuery): Promise<number> {
+    if (q.displayName && unstorableText(q.displayName.value)) return 0;
+    const { sql, args } = groupCountSql(q, { collate: ' COLLATE "C"', chr: 'chr' });
+    const { rows } = await this.db.query(numbered(sql), args);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async memberCount(groupId: string, transitive: boolean): Promise<number> {
+    const { rows } = transitive
+      ? await this.db.query(SQL.transitiveMemberCount, [groupId, groupId])
+      : await this.db.query(SQL.memberCount, [groupId]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async update(g: Group, audit: AuditRecord[]): Promise<boolean> {
+    if (unstorableText(g.id)) return false;
+    return this.db.tx(async (c) => {
+      const { rowCount } = await c.query(SQL.updateGroup, groupUpdateArgs(g));
+      if (rowCount !== 1) return false;
+      for (const a of audit) await insertAudit(c, a);
+      return true;
+    });
   }
 
   async delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean> {

@@ -14,6 +14,7 @@ import type { SqliteDb } from './database.js';
 import { insertAudit } from './audit-keys.js';
 import { writeCapturedEventSync, writeSecurityEventSync } from './outbox.js';
 import { captureReceiptSync, userCutSync } from './receipts.js';
+import type { ReceiptDraft } from '../../core/revocation-receipt.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { revokedUser } from '../../core/credential-verdicts.js';
@@ -186,11 +187,22 @@ export class SqliteUserStore implements UserStore {
     return this.loadSync(tenantId, id);
   }
 
-  async delete(tenantId: string, id: string, audit: AuditRecord[], event?: SecurityEventDraft): Promise<boolean> {
+  async delete(
+    tenantId: string,
+    id: string,
+    audit: AuditRecord[],
+    event?: SecurityEventDraft,
+    receipt?: { draft: ReceiptDraft; at: number },
+  ): Promise<boolean> {
     const deleted = this.s.tx(() => {
       const current = this.loadSync(tenantId, id);
       if (!current) return false;
-      if (event) writeSecurityEventSync(this.s, current, event, { kind: 'user', epoch: current.revocationEpoch });
+      // Before the rows go: the event's sessions and the receipt's cut are read from them.
+      this.captureEnded(current, receipt?.at, {
+        audit,
+        ...(event ? { securityEvent: event } : {}),
+        ...(receipt ? { receipt: receipt.draft } : {}),
+      });
       this.s.stmt(SQL.deleteUserCodes).run(id);
       this.s.stmt(SQL.deleteUserDeviceCodes).run(id);
       this.s.stmt(SQL.deleteUserMemberships).run(id);

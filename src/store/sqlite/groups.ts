@@ -1,6 +1,15 @@
 import type { AuditRecord, Group, GroupMember } from '../../core/model.js';
 import { ConflictError, type GroupListQuery, type GroupStore } from '../store.js';
-import { GROUP_SQL as SQL, groupArgs, groupListSql, toGroup, toMember } from '../sql/groups.js';
+import {
+  GROUP_SQL as SQL,
+  type GroupCountQuery,
+  groupArgs,
+  groupCountSql,
+  groupListSql,
+  groupUpdateArgs,
+  toGroup,
+  toMember,
+} from '../sql/groups.js';
 import { insertAudit } from './audit-keys.js';
 import type { SqliteDb } from './database.js';
 
@@ -29,6 +38,26 @@ export class SqliteGroupStore implements GroupStore {
   async list(q: GroupListQuery): Promise<Group[]> {
     const { sql, args } = groupListSql(q, { collate: '', chr: 'char' });
     return (this.s.stmt(sql).all(...args) as Row[]).map(toGroup);
+  }
+
+  async count(q: GroupCountQuery): Promise<number> {
+    const { sql, args } = groupCountSql(q, { collate: '', chr: 'char' });
+    return Number((this.s.stmt(sql).get(...args) as Row).n);
+  }
+
+  async memberCount(groupId: string, transitive: boolean): Promise<number> {
+    const row = (
+      transitive ? this.s.stmt(SQL.transitiveMemberCount).get(groupId, groupId) : this.s.stmt(SQL.memberCount).get(groupId)
+    ) as Row;
+    return Number(row.n);
+  }
+
+  async update(g: Group, audit: AuditRecord[]): Promise<boolean> {
+    return this.s.tx(() => {
+      if (this.s.stmt(SQL.updateGroup).run(...groupUpdateArgs(g)).changes === 0) return false;
+      for (const a of audit) insertAudit(this.s, a);
+      return true;
+    });
   }
 
   async delete(tenantId: string, id: string, audit: AuditRecord[]): Promise<boolean> {

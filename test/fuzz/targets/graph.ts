@@ -17,6 +17,10 @@ const USER_PROPERTIES = [
   'nope',
 ];
 const AUDIT_PROPERTIES = ['activityDisplayName', 'category', 'activityDateTime', 'result', 'initiatedBy', 'correlationId'];
+/** What the session inventory's and the receipts' $filter take (sign-in-session-filter.ts, revocation-receipts.ts), and more. */
+const SESSION_FILTER_PROPERTIES = ['appId', 'isLive', 'createdDateTime', 'lastUsedDateTime', 'userId', 'kind'];
+const RECEIPT_FILTER_PROPERTIES = ['userId', 'correlationId', 'revokedDateTime', 'revocationType'];
+const GROUP_PROPERTIES = ['id', 'displayName', 'description', 'mailNickname', 'securityEnabled', 'userPrincipalName', 'nope'];
 
 /**
  * The `{id | userPrincipalName}` segment: a target user, an unknown id, junk, or an encoded UPN.
@@ -53,6 +57,25 @@ export function graphPath(rng: Rng, ctx: FuzzContext): string {
     [2, () => `me${rng.chance(0.5) ? `/${action()}` : ''}`],
     [2, () => 'auditLogs/directoryAudits'],
     [2, () => `auditLogs/signIns${rng.chance(0.3) ? `/${rng.chance(0.5) ? guid(rng) : nastyString(rng)}` : ''}`],
+    // The session inventory, its targeted revokes, and the receipts they leave.
+    [
+      3,
+      () =>
+        rng.pick([
+          `users/${userKey(rng, ctx)}/signInSessions`,
+          'me/signInSessions',
+          'signInSessions',
+          `users/${userKey(rng, ctx)}/signInSessions/${rng.chance(0.7) ? guid(rng) : pct(nastyString(rng).slice(0, 60))}/revoke`,
+          `me/signInSessions/${guid(rng)}/revoke`,
+          `users/${userKey(rng, ctx)}/signInSessions/revokeForApp`,
+          `users/${userKey(rng, ctx)}/signInSessions/revokeAllExcept`,
+          `me/signInSessions/${rng.pick(['revokeForApp', 'revokeAllExcept'])}`,
+        ]),
+    ],
+    [
+      2,
+      () => `auditLogs/revocationReceipts${rng.chance(0.4) ? `/${rng.chance(0.5) ? guid(rng) : pct(nastyString(rng).slice(0, 80))}` : ''}`,
+    ],
     [
       2,
       () =>
@@ -64,6 +87,9 @@ export function graphPath(rng: Rng, ctx: FuzzContext): string {
           `groups/${guid(rng)}/members/$ref`,
           `groups/${guid(rng)}/members/${guid(rng)}/$ref`,
           `groups/${pct(nastyString(rng).slice(0, 40))}/members`,
+          'groups/$count',
+          `groups/${guid(rng)}/members/$count`,
+          `groups/${guid(rng)}/transitiveMembers/$count`,
         ]),
     ],
     [
@@ -94,6 +120,21 @@ const SIGN_IN_FILTER_PROPERTIES = ['userId', 'userPrincipalName', 'appId', 'crea
 function filter(rng: Rng, properties: readonly string[]): string {
   const property = rng.chance(0.9) ? rng.pick(properties) : randomString(rng, 10);
   const value = rng.chance(0.7) ? randomString(rng, 20).replace(/'/g, "''") : nastyString(rng);
+  if (properties === SESSION_FILTER_PROPERTIES && rng.chance(0.4)) {
+    return rng.pick([
+      `isLive eq ${rng.pick(['true', 'false', 'TRUE', '1', value])}`,
+      `appId eq '${rng.chance(0.5) ? guid(rng) : value}' and isLive eq true`,
+      `lastUsedDateTime ge ${rng.pick(['2026-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.9999999+14:00', value])}`,
+      `createdDateTime lt ${rng.pick(['2026-01-01T00:00:00Z', '-271821-04-20T00:00:00Z', value])}`,
+    ]);
+  }
+  if (properties === RECEIPT_FILTER_PROPERTIES && rng.chance(0.4)) {
+    return rng.pick([
+      `revokedDateTime ge ${rng.pick(['2026-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.9999999+14:00', '2026-13-45T99:99:99Z', value])}`,
+      `userId eq '${rng.chance(0.5) ? guid(rng) : value}' and revokedDateTime le 2026-01-01T00:00:00Z`,
+      `correlationId eq '${value}'`,
+    ]);
+  }
   if (properties === SIGN_IN_FILTER_PROPERTIES && rng.chance(0.4)) {
     return rng.pick([
       `createdDateTime ge ${rng.pick(['2026-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.9999999+14:00', value])}`,
@@ -140,12 +181,22 @@ function skipToken(rng: Rng, collection: string): string {
   ])();
 }
 
+/** Which filter grammar and skiptoken collection a path's list has. */
+function listOf(path: string): { properties: readonly string[]; collection: string } {
+  if (path.startsWith('auditLogs/signIns')) return { properties: SIGN_IN_FILTER_PROPERTIES, collection: 'signIns' };
+  if (path.startsWith('auditLogs/revocationReceipts')) return { properties: RECEIPT_FILTER_PROPERTIES, collection: 'revocationReceipts' };
+  if (path.startsWith('auditLogs')) return { properties: AUDIT_PROPERTIES, collection: 'directoryAudits' };
+  if (path.includes('signInSessions')) return { properties: SESSION_FILTER_PROPERTIES, collection: 'signInSessions' };
+  if (path.startsWith('groups'))
+    return {
+      properties: GROUP_PROPERTIES,
+      collection: path.includes('ransitive') ? 'transitiveMembers' : path.includes('members') ? 'members' : 'groups',
+    };
+  return { properties: USER_PROPERTIES, collection: 'users' };
+}
+
 function queryString(rng: Rng, path: string): string {
-  const properties = path.startsWith('auditLogs/signIns')
-    ? SIGN_IN_FILTER_PROPERTIES
-    : path.startsWith('auditLogs')
-      ? AUDIT_PROPERTIES
-      : USER_PROPERTIES;
+  const { properties, collection } = listOf(path);
   const parts: string[] = [];
   for (
     let n = rng.weighted([
@@ -167,13 +218,7 @@ function queryString(rng: Rng, path: string): string {
           rng.pick(['1', '5', '999', '1000', '0', '-1', '1.5', '1e3', ' 7', '0x10', '99999999999999999999', nastyString(rng)]),
         ],
       ],
-      [
-        3,
-        () => [
-          '$skiptoken',
-          skipToken(rng, path.startsWith('auditLogs/signIns') ? 'signIns' : path.startsWith('auditLogs') ? 'directoryAudits' : 'users'),
-        ],
-      ],
+      [3, () => ['$skiptoken', skipToken(rng, collection)]],
       [
         2,
         () => [
@@ -218,6 +263,15 @@ export function userBody(rng: Rng, ctx: FuzzContext): unknown {
   )
     body = mutateJson(rng, body);
   return body;
+}
+
+/** Bodies of the targeted revokes (graph/sign-in-sessions.ts): `dryRun`, `appId`, `sessionId`; valid, mutated, or junk. */
+function revokeBody(rng: Rng): unknown {
+  const valid: Record<string, unknown> = {};
+  if (rng.chance(0.6)) valid.dryRun = rng.chance(0.7) ? rng.chance(0.5) : jsonValue(rng, 1);
+  if (rng.chance(0.5)) valid.appId = rng.chance(0.7) ? guid(rng) : nastyString(rng);
+  if (rng.chance(0.5)) valid.sessionId = rng.chance(0.7) ? guid(rng) : nastyString(rng);
+  return rng.chance(0.5) ? valid : mutateJson(rng, valid);
 }
 
 /** Bodies for POST /groups and POST /groups/{id}/members/$ref: a valid one, mutated, or junk. */
@@ -275,7 +329,9 @@ export function graphRequest(rng: Rng, ctx: FuzzContext) {
   if (rng.chance(0.3)) headers.consistencylevel = wireHeaderValue(rng.pick(['eventual', 'Eventual', nastyString(rng).slice(0, 40)]));
   let body: string | undefined;
   if (method !== 'GET' && method !== 'DELETE' ? rng.chance(0.9) : rng.chance(0.05)) {
-    const json = JSON.stringify(path.startsWith('groups') ? groupBody(rng, ctx) : userBody(rng, ctx));
+    const json = JSON.stringify(
+      path.startsWith('groups') ? groupBody(rng, ctx) : path.includes('signInSessions') ? revokeBody(rng) : userBody(rng, ctx),
+    );
     body = rng.chance(0.1) ? damageText(rng, json) : json;
     headers['content-type'] = rng.weighted<string>([
       [9, 'application/json'],
