@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createApp, type PortcullisApp } from '../../src/app.js';
+import { CONSOLE_APP_ID } from '../../src/console/registration.js';
 import { makeAppConfig } from '../../src/config.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/store.js';
@@ -75,6 +76,9 @@ test('registering refuses a post without the CSRF token, with a wrong one or fro
   assert.ok(stored);
   assert.deepEqual(stored.spaRedirectUris, ['https://payroll.contoso.test/cb', 'http://localhost:3000/cb']);
   assert.deepEqual(stored.webRedirectUris, []);
+  assert.doesNotMatch((await b.request('GET', location)).body, /console’s own registration/);
+  const own = (await store.applications.findByAppId(TENANT_ID, CONSOLE_APP_ID))!;
+  assert.match((await b.request('GET', `/admin/apps/${own.id ?? own.appId}`)).body, /console’s own registration/);
   const after = await b.request('GET', '/admin/apps');
   assert.match(after.body, new RegExp(`<a href="${location}">Contoso Payroll</a>`));
   assert.match(after.body, new RegExp(stored.appId));

@@ -10,6 +10,7 @@ import { graph } from '../graph.js';
 import { actionForm, layout, table, text, when } from '../layout.js';
 import type { Outcome, PageContext } from '../page-context.js';
 import { whyNotForApps } from '../permission-reason.js';
+import { CONSOLE_APP_ID } from '../registration.js';
 import { adminOf, appPath, consoleAppPath, type GraphApplication, PLATFORMS } from './app-model.js';
 
 const csrfField = (csrf: string) => `<input type="hidden" name="csrf" value="${esc(csrf)}">`;
@@ -74,7 +75,12 @@ ${guardedForm({ action: `${consoleAppPath(app.id)}/scopes/add`, csrf: ctx.csrf, 
 
 export async function adminAppPage(ctx: PageContext): Promise<Outcome> {
   const [app, admin] = await Promise.all([graph<GraphApplication>(ctx.rt, ctx.session, 'GET', appPath(ctx.params.id ?? '')), adminOf(ctx)]);
-  const body = `${takeFlash(ctx.session)}<dl class="props"><dt>Application (client) ID</dt><dd><code id="app-id">${esc(app.appId)}</code></dd>
+  // registration.ts rewrites the console's own redirect URIs at every start; until then a change can lock the console out.
+  const own =
+    app.appId === CONSOLE_APP_ID
+      ? '<p class="notice">This is the console’s own registration. Portcullis restores its redirect URIs at every start; changing them sooner can stop the console from signing in.</p>'
+      : '';
+  const body = `${takeFlash(ctx.session)}${own}<dl class="props"><dt>Application (client) ID</dt><dd><code id="app-id">${esc(app.appId)}</code></dd>
 <dt>Object ID</dt><dd><code>${esc(app.id)}</code></dd><dt>Created</dt><dd>${when(app.createdDateTime)}</dd></dl>
 ${redirectSection(app, ctx, whyNotForApps(admin, 'updateApplication'))}
 ${secretsSection(app, ctx, whyNotForApps(admin, 'updateApplicationCredentials'))}
