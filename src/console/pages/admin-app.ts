@@ -69,7 +69,7 @@ function scopesSection(app: GraphApplication, ctx: PageContext, why: string | nu
 <label for="scope-description">Consent description</label><input id="scope-description" name="adminConsentDescription" type="text" required maxlength="400" autocomplete="off">`;
   return `<section aria-labelledby="api"><h2 id="api">Exposed API</h2><dl class="props"><dt>Application ID URI</dt><dd id="identifier-uris">${uris}</dd></dl>
 ${table(['Scope', 'Who can consent', 'Display name', 'State'], rows, 'Scopes')}
-<h3>Add a scope</h3><p class="muted">Without an Application ID URI, <code>api://${esc(app.appId)}</code> is set with it.</p>
+<h3>Add a scope</h3>${app.identifierUris.length === 0 ? `<p class="muted">The app has no Application ID URI: <code>api://${esc(app.appId)}</code> is set with the scope.</p>` : ''}
 ${guardedForm({ action: `${consoleAppPath(app.id)}/scopes/add`, csrf: ctx.csrf, fields, label: 'Add scope', id: 'add-scope', why })}</section>`;
 }
 
