@@ -22,7 +22,7 @@ button,.button{display:inline-block;font:inherit;padding:.45rem 1rem;border-radi
 button.secondary{background:#fff;color:#0b5cad}button.danger{background:#b42318;border-color:#b42318}
 button[disabled]{background:#e5e7eb;color:#4b5563;border-color:#9ca3af;cursor:not-allowed}
 form.inline{display:inline}label{display:block;font-weight:600;margin:.6rem 0 .2rem}
-input[type=text],input[type=search],input[type=password],select{font:inherit;padding:.4rem;border:1px solid #6b7280;border-radius:4px;width:100%;max-width:28rem}
+input[type=text],input[type=search],input[type=password],select,textarea{font:inherit;padding:.4rem;border:1px solid #6b7280;border-radius:4px;width:100%;max-width:28rem}
 .search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}.search label{margin:0}
 .tag{display:inline-block;padding:0 .4rem;border-radius:3px;font-size:.8rem;background:#e5e7eb;color:#1f2937;margin:0 .2rem .2rem 0}
 .tag.ok{background:#dcfce7;color:#14532d}.tag.off{background:#fee2e2;color:#7f1d1d}.tag.here{background:#dbeafe;color:#1e3a8a}

@@ -12,6 +12,7 @@ const NAV: Record<Area, [string, string][]> = {
     ['/admin/users', 'Users'],
     ['/admin/sign-ins', 'Sign-in log'],
     ['/admin/audit', 'Audit log'],
+    ['/admin/apps', 'App registrations'],
   ],
 };
 

@@ -5,6 +5,12 @@
  * decides every request again.
  */
 import { ACTIONS, type UserAction } from '../core/authorization/actions.js';
+import {
+  APPLICATION_ACTIONS,
+  APPLICATION_ROLE_PERMISSIONS,
+  type ApplicationAction,
+  mayManageApplications,
+} from '../core/authorization/application-actions.js';
 import { mayPerform } from '../core/authorization/decide.js';
 import { roleHolds } from '../core/authorization/role-permissions.js';
 import { columnAllows } from '../core/authorization/target-tables.js';
@@ -42,4 +48,30 @@ export function whyNot(
       : `None of your roles (${names(admin.roles)}) may ${VERB[action]} users.`;
   const blocked = target.roles.filter((t) => !holding.some((r) => columnAllows(rule.targets, r, [t])));
   return `Your role (${names(holding)}) may not ${VERB[action]} a user who holds ${names(blocked.length > 0 ? blocked : target.roles)}: only a more privileged role may (docs/authorization.md).`;
+}
+
+const APP_VERB: Record<ApplicationAction, string> = {
+  createApplication: 'register applications',
+  updateApplication: 'change application registrations',
+  deleteApplication: 'delete application registrations',
+  updateApplicationCredentials: 'add or remove client secrets',
+  grantDelegatedConsent: 'grant delegated consent',
+  grantApplicationConsent: 'grant application permissions',
+  grantGraphApplicationConsent: 'grant application permissions of Microsoft Graph',
+};
+
+/**
+ * null when the admin may take an application action (core/authorization/application-actions.ts:
+ * no target table, any registration alike); else the reason, naming the roles that may, read
+ * from the same table the server decides with.
+ */
+export function whyNotForApps(admin: { id: string; roles: readonly string[] }, action: ApplicationAction): string | null {
+  if (mayManageApplications({ kind: 'user', id: admin.id, roles: admin.roles, scopes: ADMIN_SCOPES }, action)) return null;
+  const permission = APPLICATION_ACTIONS[action].permission;
+  const may = Object.entries(APPLICATION_ROLE_PERMISSIONS)
+    .filter(([, held]) => held.includes(permission))
+    .map(([role]) => role);
+  const yours = admin.roles.length === 0 ? 'You hold no administrator role' : `None of your roles (${names(admin.roles)}) may`;
+  const lead = admin.roles.length === 0 ? `${yours}, so you may not` : yours;
+  return `${lead} ${APP_VERB[action]}; ${names(may)} may (docs/authorization.md).`;
 }

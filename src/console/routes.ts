@@ -14,6 +14,9 @@ import { accountActivityPage } from './pages/account-activity.js';
 import { notMe, revokeMyApp, revokeMySession, signOutEverywhere, signOutOthers } from './pages/account-actions.js';
 import { accountAppsPage } from './pages/account-apps.js';
 import { accountSessionsPage } from './pages/account-sessions.js';
+import { adminAppPage } from './pages/admin-app.js';
+import { addScope, addSecret, removeSecret, saveRedirectUris } from './pages/admin-app-actions.js';
+import { adminAppsPage, registerApp } from './pages/admin-apps.js';
 import { confirmRevokePage, revokeOneApp, revokeOneSession, revokeUser } from './pages/admin-revoke.js';
 import { receiptPage } from './pages/admin-receipt.js';
 import { adminUserPage } from './pages/admin-user.js';
@@ -102,6 +105,13 @@ export function registerConsole(http: FastifyInstance, services: Services, ownCe
   page(http, rt, 'admin', '/admin/receipts/:correlationId', receiptPage);
   page(http, rt, 'admin', '/admin/sign-ins', signInLogPage);
   page(http, rt, 'admin', '/admin/audit', auditLogPage);
+  page(http, rt, 'admin', '/admin/apps', adminAppsPage);
+  action(http, rt, 'admin', '/admin/apps', registerApp);
+  page(http, rt, 'admin', '/admin/apps/:id', adminAppPage);
+  action(http, rt, 'admin', '/admin/apps/:id/redirect-uris', saveRedirectUris);
+  action(http, rt, 'admin', '/admin/apps/:id/secrets/add', addSecret);
+  action(http, rt, 'admin', '/admin/apps/:id/secrets/remove', removeSecret);
+  action(http, rt, 'admin', '/admin/apps/:id/scopes/add', addScope);
   signOut(http, rt, 'admin');
 
   return () => rt.http.close();

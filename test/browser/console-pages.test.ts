@@ -2,7 +2,7 @@
  * The console's pages in Debian's Chromium: "sign out everywhere else" from My Account, role
  * awareness (a Helpdesk Administrator sees Revoke disabled on a Global Administrator, and a forged
  * post with a valid CSRF token is refused by the server), axe-core on every page, and screenshots
- * of every page at desktop and 360 px (test-output/screenshots/).
+ * of every page at desktop and 360 px (test-output/screenshots/), app registrations included.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -88,6 +88,15 @@ test('a Helpdesk Administrator sees Revoke disabled on a Global Administrator, w
     const reason = await page.textContent(`#${await revoke.getAttribute('aria-describedby')}`);
     assert.match(reason ?? '', /Helpdesk Administrator.*Global Administrator/);
     assert.equal(await page.locator('#reset-password').isDisabled(), true);
+    // App registrations: readable, but registering needs an application role (application-actions.ts).
+    await page.goto(`${base}/admin/apps`);
+    assert.equal(await page.locator('#register').isDisabled(), true);
+    assert.match(
+      (await page.textContent(`#${await page.locator('#register').getAttribute('aria-describedby')}`)) ?? '',
+      /Application Administrator/,
+    );
+    assert.deepEqual(await seriousViolations(page), [], 'admin-apps (Helpdesk Administrator): axe-core');
+    await screenshots(page, 'admin-apps-helpdesk');
     // A regular user is fair game for the same admin: the buttons are live.
     await page.goto(`${base}/admin/users/${users.alice!.id}`);
     assert.equal(await page.locator('a#revoke').count(), 1);
@@ -166,6 +175,27 @@ test('every page: no serious or critical axe-core violation, and screenshots at 
     await admin.goto(`${base}/admin/audit?activity=${encodeURIComponent('Update StsRefreshTokenValidFrom Timestamp')}`);
     assert.equal(await admin.locator('tbody a:text("receipt")').count(), 1, 'the revoke above, with its receipt');
     await check(admin, 'admin-audit');
+
+    // App registrations: register through the form, add a secret (shown once), add a scope.
+    await admin.goto(`${base}/admin/apps`);
+    await check(admin, 'admin-apps');
+    await admin.fill('#displayName', 'Contoso Payroll');
+    await admin.selectOption('#platform', 'spa');
+    await admin.fill('#redirectUris', 'https://payroll.contoso.test/callback');
+    await Promise.all([admin.waitForURL((u) => /^\/admin\/apps\/[0-9a-f-]{36}$/.test(u.pathname)), admin.click('#register')]);
+    assert.equal(await admin.inputValue('#uris-spa'), 'https://payroll.contoso.test/callback');
+    await admin.fill('#scope-value', 'Payroll.Read');
+    await admin.fill('#scope-title', 'Read payroll');
+    await admin.fill('#scope-description', 'Read the payroll records');
+    await Promise.all([admin.waitForURL((u) => u.hash === '#api'), admin.click('#add-scope')]);
+    assert.equal(await admin.locator('td code:text-is("Payroll.Read")').count(), 1);
+    await check(admin, 'admin-app');
+    await admin.fill('#secret-name', 'Payroll job');
+    await Promise.all([admin.waitForURL((u) => u.hash === '#secrets'), admin.click('#add-secret')]);
+    assert.equal(((await admin.textContent('#secret')) ?? '').length, 40);
+    await check(admin, 'admin-app-secret');
+    await admin.reload();
+    assert.equal(await admin.locator('#secret').count(), 0, 'the secret is shown once');
 
     await user.goto(`${base}/myaccount/password-help`);
     await check(user, 'myaccount-password-help');

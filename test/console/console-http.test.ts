@@ -15,6 +15,7 @@ import { makeAppConfig } from '../../src/config.js';
 import type { User } from '../../src/core/model.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/store.js';
+import { newGuid } from '../../src/crypto/random.js';
 import { ConsoleBrowser } from '../helpers/console-browser.js';
 import { TENANT_ID, seedDirectory } from '../helpers/harness.js';
 import { freePort } from '../helpers/processes.js';
@@ -144,6 +145,29 @@ test('errors are pages without internals: an unknown user is Graph’s 404 with 
   assert.match(res.body, /Request Id: /);
   assert.doesNotMatch(res.body, /at .*\.ts:\d+|Error:/);
   assertConsoleHeaders(res);
+});
+
+test('user search: a term with @ matches the user name or the mail address, which may differ', async () => {
+  await store.users.insert({
+    ...users.alice!,
+    id: newGuid(),
+    userPrincipalName: 'grace@contoso.test',
+    displayName: 'Grace Hopper',
+    mail: 'ghopper@fabrikam.test',
+    roleTemplateIds: [],
+  });
+  const b = new ConsoleBrowser(base);
+  await b.signIn('/admin/users', 'globaladmin@contoso.test');
+  const found = async (q: string) => {
+    const res = await b.request('GET', `/admin/users?q=${encodeURIComponent(q)}`);
+    assert.equal(res.status, 200, res.body.slice(0, 300));
+    return [...res.body.matchAll(/<a href="\/admin\/users\/[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]);
+  };
+  assert.deepEqual(await found('ghopper@fab'), ['Grace Hopper'], 'by mail');
+  assert.deepEqual(await found('GRACE@contoso'), ['Grace Hopper'], 'by user name, case-insensitively');
+  assert.deepEqual(await found('alice@'), ['Alice']);
+  assert.deepEqual(await found('nobody@'), []);
+  assert.deepEqual(await found('Grac'), ['Grace Hopper'], 'a term without @ is a display name');
 });
 
 test('the stylesheet is served from the console itself', async () => {

@@ -4,6 +4,7 @@
  * signed-in admin's roles may not take it (permission-reason.ts; the server decides regardless).
  */
 import { esc } from '../../web/html.js';
+import { takeFlash } from '../flash.js';
 import { graph, graphOrNull, odataString } from '../graph.js';
 import { actionForm, layout, table, text, when } from '../layout.js';
 import type { Outcome, PageContext } from '../page-context.js';
@@ -43,14 +44,6 @@ const SELECT = 'id,displayName,userPrincipalName,mail,accountEnabled,createdDate
 export const userPath = (id: string): string => `/users/${encodeURIComponent(id)}`;
 
 const refusedNote = (what: string) => `<p class="muted">Not shown: your roles may not read ${what} (docs/authorization.md).</p>`;
-
-function flashHtml(ctx: PageContext): string {
-  const flash = ctx.session.flash;
-  if (!flash) return '';
-  ctx.session.flash = undefined;
-  const lines = flash.lines.map(([k, v]) => `<dt>${esc(k)}</dt><dd class="secret" id="secret">${esc(v)}</dd>`).join('');
-  return `<div class="warning" role="alert"><h2>${esc(flash.title)}</h2><dl class="props">${lines}</dl><p>Shown only this once: copy it now.</p></div>`;
-}
 
 export async function adminUserPage(ctx: PageContext): Promise<Outcome> {
   const { rt, session, csrf } = ctx;
@@ -129,7 +122,7 @@ export async function adminUserPage(ctx: PageContext): Promise<Outcome> {
   const revoke = revokeWhy
     ? actionForm({ action: `${act}/revoke`, csrf, label: 'Revoke sessions', style: 'danger', disabledReason: revokeWhy, id: 'revoke' })
     : `<a class="button" id="revoke" href="${act}/revoke">Revoke sessions…</a>`;
-  const body = `${flashHtml(ctx)}<section aria-labelledby="profile"><h2 id="profile">Profile</h2><dl class="props">
+  const body = `${takeFlash(ctx.session)}<section aria-labelledby="profile"><h2 id="profile">Profile</h2><dl class="props">
 <dt>Name</dt><dd>${esc(user.displayName)}</dd><dt>User name</dt><dd>${esc(user.userPrincipalName)}</dd><dt>Mail</dt><dd>${text(user.mail)}</dd>
 <dt>State</dt><dd>${user.accountEnabled ? '<span class="tag ok">enabled</span>' : '<span class="tag off">disabled</span>'}</dd>
 <dt>Roles</dt><dd>${roleTags(roles)}</dd><dt>Created</dt><dd>${when(user.createdDateTime)}</dd>

@@ -1,5 +1,5 @@
 /**
- * Users: a prefix search on name, UPN and mail (Graph `$filter` startsWith, served by the indexes
+ * Users: a prefix search on name, or with `@` on UPN and mail (Graph `$filter` startsWith, served by the indexes
  * of migration 120), 20 a page with Graph's `@odata.nextLink`, and each user's roles fetched in one
  * `$batch`. Only the `$skiptoken` of a next link travels through the page, never a URL.
  */
@@ -21,18 +21,23 @@ export interface UserRow {
 const PAGE = 20;
 
 /**
- * One indexed prefix query, in the index's order so a page stops after 20 rows at any tenant size:
- * a term with `@` searches user names, any other display names (`$orderby` with `$filter` is an
- * advanced query: ConsistencyLevel eventual and `$count`, docs/graph-api.md "Querying users").
- * An `or` of several startsWith, ordered by id, would read every match before the first page.
+ * One indexed query (docs/console.md "User search"). A term without `@` is a display-name prefix
+ * in the index's order, so a page stops after 20 rows at any tenant size (`$orderby` with
+ * `$filter` is an advanced query: ConsistencyLevel eventual and `$count`, docs/graph-api.md
+ * "Querying users"). A term with `@` names a whole local part, so it matches few users: user name
+ * OR mail (they differ for an alias or another domain), in id order, which the store answers from
+ * both indexes at once (SQLite's multi-index OR) and sorts; ordered by user name instead, the
+ * store would walk that index through every user to find the mail matches.
  */
 export function userQuery(q: string, skipToken?: string): { path: string; headers: Record<string, string> } {
   const params = new URLSearchParams({ $select: 'id,displayName,userPrincipalName,mail,accountEnabled', $top: String(PAGE) });
   const term = q.trim();
-  if (term) {
-    const property = term.includes('@') ? 'userPrincipalName' : 'displayName';
-    params.set('$filter', `startswith(${property},${odataString(term)})`);
-    params.set('$orderby', property);
+  if (term.includes('@')) {
+    params.set('$filter', `startswith(userPrincipalName,${odataString(term)}) or startswith(mail,${odataString(term)})`);
+    params.set('$count', 'true');
+  } else if (term) {
+    params.set('$filter', `startswith(displayName,${odataString(term)})`);
+    params.set('$orderby', 'displayName');
     params.set('$count', 'true');
   } else {
     params.set('$orderby', 'displayName');
@@ -86,7 +91,7 @@ export async function adminUsersPage(ctx: PageContext): Promise<Outcome> {
     : '';
   const body = `<form class="search" method="get" action="/admin/users" role="search"><div><label for="q">Find users</label>
 <input id="q" name="q" type="search" value="${esc(q)}" placeholder="Name, user name or mail starts with…" autocomplete="off"></div><button type="submit">Search</button></form>
-<p class="muted">A name, or a user name with <code>@</code>: users whose name (or user name) starts with it.</p>
+<p class="muted">A name, or a user name or mail address with <code>@</code>: users whose name (or user name, or mail) starts with it.</p>
 <section aria-labelledby="results"><h2 id="results">${q ? `${list['@odata.count'] ?? ''} users starting with “${esc(q)}”` : 'All users'}</h2>
 ${table(['Name', 'User name', 'Mail', 'State', 'Roles'], rows, 'Users')}${pager}</section>`;
   return { html: layout(ctx.frame('Users', '/admin/users'), body) };
