@@ -7,24 +7,28 @@
  *    (background checkpointer on), no pauses: rows/s and µs per row;
  * 3. the same on a copy through a bare connection with automatic checkpoints off, split into the
  *    statement and its commit, and the WAL bytes each deleted row wrote (pages dirtied per row).
- * Usage: node --import tsx bench/retention-purge-cost.ts [--rows n] [--users n] [--batch n]
+ * `--live-grants n` adds n grants started before the cutoff whose refresh token is still valid
+ * (a long-lived sign-in): the grants purge must skip them, and today scans past them every batch.
+ * Usage: node --import tsx bench/retention-purge-cost.ts [--rows n] [--users n] [--batch n] [--live-grants n]
  */
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeAppConfig } from '../src/config.js';
+import { newGuid } from '../src/crypto/random.js';
 import { PURGE_ORDER, RETENTION_BATCH, retentionCutoffs } from '../src/core/retention.js';
 import { PURGE_SQL } from '../src/store/sql/retention.js';
 import { openSqliteStore } from '../src/store/sqlite/open.js';
 import { machine, numberOption, writeResult } from './lib/common.js';
-import { seedExpired } from './lib/seed-expired.js';
+import { BENCH_TENANT, seedExpired } from './lib/seed-expired.js';
 import { round, table } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
 const rows = numberOption(argv, 'rows', 100_000);
 const users = numberOption(argv, 'users', 1000);
 const batch = numberOption(argv, 'batch', RETENTION_BATCH);
+const liveGrants = numberOption(argv, 'live-grants', 0);
 const now = Date.now();
 const cutoffs = retentionCutoffs(makeAppConfig({ publicUrl: 'https://bench.test' }), now);
 
@@ -32,9 +36,22 @@ const dir = mkdtempSync(join(tmpdir(), 'retention-purge-cost-'));
 const file = join(dir, 'portcullis.db');
 const bare = join(dir, 'bare.db');
 try {
-  await seedExpired(file, now, rows, users);
+  const userIds = await seedExpired(file, now, rows, users);
   {
     const db = new Database(file);
+    db.transaction(() => {
+      const g = db.prepare(`INSERT INTO grants (id, tenant_id, user_id, client_id, session_id, scopes, epoch, auth_time, created_at)
+        VALUES (?, ?, ?, 'bench-client', NULL, 'openid', 0, ?, ?)`);
+      const t = db.prepare(`INSERT INTO refresh_tokens (hash, grant_id, tenant_id, user_id, client_id, scopes, epoch, issued_at, expires_at)
+        VALUES (?, ?, ?, ?, 'bench-client', 'openid', 0, ?, ?)`);
+      const started = now - 200 * 86_400_000;
+      for (let i = 0; i < liveGrants; i++) {
+        const grant = newGuid();
+        const user = userIds[i % users]!;
+        g.run(grant, BENCH_TENANT, user, started, started);
+        t.run(newGuid(), grant, BENCH_TENANT, user, now, now + 90 * 86_400_000);
+      }
+    })();
     db.pragma('wal_checkpoint(TRUNCATE)');
     for (const kind of PURGE_ORDER) {
       const { sql, args } = PURGE_SQL[kind];
@@ -102,7 +119,7 @@ try {
       }),
     ),
   );
-  writeResult('retention-purge-cost', { machine: machine(), rows, users, batch, viaStore, split });
+  writeResult('retention-purge-cost', { machine: machine(), rows, users, batch, liveGrants, viaStore, split });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
