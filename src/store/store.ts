@@ -348,6 +348,10 @@ export interface GrantStore {
 export interface AuditQuery {
   tenantId: string;
   activityDisplayName?: string;
+  /** Only records naming this object id among their targetResources. */
+  targetId?: string;
+  /** Only records this user initiated (initiatedBy.user.id); ignored when targetId is given. */
+  initiatorUserId?: string;
   limit: number;
   /** Keyset paging: records older than this (activityDateTime, id). */
   before?: { at: number; id: string };
