@@ -348,7 +348,7 @@ export interface GrantStore {
 export interface AuditQuery {
   tenantId: string;
   activityDisplayName?: string;
-  /** Only records naming this object id among their targetResources. */
+  /** Only records naming this object id among their targetResources (ASCII case ignored, as for GUIDs). */
   targetId?: string;
   /** Only records this user initiated (initiatedBy.user.id); ignored when targetId is given. */
   initiatorUserId?: string;

@@ -101,7 +101,11 @@ describe('GET /auditLogs/directoryAudits', () => {
 
   test('by target: the lambda with any variable name and spacing, alone or with the activity', async () => {
     const bob = await idOf('bob@contoso.test');
-    for (const f of [`targetResources/any(t:t/id eq '${bob}')`, `TargetResources/any( x : x/id  eq  '${bob}' )`]) {
+    for (const f of [
+      `targetResources/any(t:t/id eq '${bob}')`,
+      `TargetResources/any( x : x/id  eq  '${bob}' )`,
+      `targetResources/any(t:t/id eq '${bob.toUpperCase()}')`,
+    ]) {
       const items = await list(f);
       assert.deepEqual(
         items.map((i) => i.activityDisplayName),

@@ -70,6 +70,11 @@ export function auditTargetContract(store: () => Store, tenant: string, now: num
       [now + 4, now + 2, now + 1, now],
     );
     assert.deepEqual(await s.audit.list({ tenantId: tenant, targetId: newGuid(), limit: 10 }), []);
+    // GUIDs compare without regard to case, as in Graph.
+    assert.deepEqual(
+      (await s.audit.list({ tenantId: tenant, targetId: u.id.toUpperCase(), limit: 10 })).map((r) => r.id),
+      expected,
+    );
 
     const deleted = record('Delete user', now + 5, [u.id], admin);
     assert.equal(await s.users.delete(tenant, u.id, [deleted]), true);

@@ -36,7 +36,7 @@ function records(target: string, initiator: string): AuditRecord[] {
     initiatedBy: { user: { id: initiator, userPrincipalName: 'admin@backfill.test', displayName: 'Admin' } },
     targetResources: targets.map((id) => ({ id, type: 'User', userPrincipalName: null, displayName: null, modifiedProperties: [] })),
   });
-  return [base(NOW, [target, target]), base(NOW + 1, [newGuid()]), base(NOW + 2, [newGuid(), target])];
+  return [base(NOW, [target, target]), base(NOW + 1, [newGuid()]), base(NOW + 2, [newGuid(), target.toUpperCase()])];
 }
 
 async function assertIndexed(s: Store, rs: AuditRecord[], target: string, initiator: string): Promise<void> {

@@ -522,11 +522,11 @@ CREATE TABLE audit_initiators (
 );
 CREATE INDEX audit_initiators_time ON audit_initiators(tenant_id, user_id, activity_date_time DESC, audit_id DESC);
 INSERT INTO audit_targets (tenant_id, target_id, activity_date_time, audit_id)
-  SELECT DISTINCT a.tenant_id, t.value->>'id', a.activity_date_time, a.id
+  SELECT DISTINCT a.tenant_id, lower(t.value->>'id'), a.activity_date_time, a.id
   FROM audit_records a, jsonb_array_elements(a.target_resources::jsonb) t
   WHERE jsonb_typeof(t.value->'id') = 'string';
 INSERT INTO audit_initiators (tenant_id, user_id, activity_date_time, audit_id)
-  SELECT tenant_id, initiated_by::jsonb->'user'->>'id', activity_date_time, id
+  SELECT tenant_id, lower(initiated_by::jsonb->'user'->>'id'), activity_date_time, id
   FROM audit_records WHERE jsonb_typeof(initiated_by::jsonb->'user'->'id') = 'string';
 `,
   },

@@ -16,13 +16,26 @@ export const INSERT_AUDIT_TARGET = `INSERT INTO audit_targets (tenant_id, target
 export const INSERT_AUDIT_INITIATOR = `INSERT INTO audit_initiators (tenant_id, user_id, activity_date_time, audit_id)
   VALUES (?, ?, ?, ?)`;
 
+/**
+ * Object ids are GUIDs, which Graph compares without regard to case; the index holds them with
+ * ASCII letters lowered (as SQL lower() does on the backfill, migration 220) and lookups lower theirs.
+ */
+export const indexedId = (id: string): string => id.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+
 /** The rows of audit_targets and audit_initiators a record needs. */
 export function auditIndexArgs(a: AuditRecord): { targets: unknown[][]; initiator: unknown[] | null } {
-  const ids = [...new Set(a.targetResources.map((t) => t.id).filter((id) => typeof id === 'string'))];
+  const ids = [
+    ...new Set(
+      a.targetResources
+        .map((t) => t.id)
+        .filter((id) => typeof id === 'string')
+        .map(indexedId),
+    ),
+  ];
   const userId = a.initiatedBy.user?.id;
   return {
     targets: ids.map((id) => [a.tenantId, id, a.activityDateTime, a.id]),
-    initiator: typeof userId === 'string' ? [a.tenantId, userId, a.activityDateTime, a.id] : null,
+    initiator: typeof userId === 'string' ? [a.tenantId, indexedId(userId), a.activityDateTime, a.id] : null,
   };
 }
 
@@ -49,9 +62,9 @@ export const auditArgs = (a: AuditRecord): unknown[] => [
 export function listAuditSql(q: AuditQuery): { sql: string; args: unknown[] } {
   const by =
     q.targetId !== undefined
-      ? { table: 'audit_targets', column: 'target_id', value: q.targetId }
+      ? { table: 'audit_targets', column: 'target_id', value: indexedId(q.targetId) }
       : q.initiatorUserId !== undefined
-        ? { table: 'audit_initiators', column: 'user_id', value: q.initiatorUserId }
+        ? { table: 'audit_initiators', column: 'user_id', value: indexedId(q.initiatorUserId) }
         : undefined;
   const where: string[] = [];
   const args: unknown[] = [];

@@ -516,11 +516,11 @@ CREATE TABLE audit_initiators (
 );
 CREATE INDEX audit_initiators_time ON audit_initiators(tenant_id, user_id, activity_date_time DESC, audit_id DESC);
 INSERT INTO audit_targets (tenant_id, target_id, activity_date_time, audit_id)
-  SELECT DISTINCT a.tenant_id, json_extract(t.value, '$.id'), a.activity_date_time, a.id
+  SELECT DISTINCT a.tenant_id, lower(json_extract(t.value, '$.id')), a.activity_date_time, a.id
   FROM audit_records a, json_each(a.target_resources) t
   WHERE json_type(t.value, '$.id') = 'text';
 INSERT INTO audit_initiators (tenant_id, user_id, activity_date_time, audit_id)
-  SELECT tenant_id, json_extract(initiated_by, '$.user.id'), activity_date_time, id
+  SELECT tenant_id, lower(json_extract(initiated_by, '$.user.id')), activity_date_time, id
   FROM audit_records WHERE json_type(initiated_by, '$.user.id') = 'text';
 `,
   },
