@@ -1,6 +1,6 @@
 /**
  * `GET /auditLogs/directoryAudits`: the directory audit log, newest first, shaped like Graph's
- * directoryAudit resource; `$filter=activityDisplayName eq '…'`, $top and keyset paging.
+ * directoryAudit resource; `$filter` by activity, target or initiating user (audit-filter.ts), $top and keyset paging.
  */
 import { ACTIVITY, isoOrNull } from '../core/audit.js';
 import { cutCounts } from '../core/revocation-receipt.js';
@@ -12,7 +12,8 @@ import { DirectoryExpiredPageToken } from './errors.js';
 import { sendJson, serviceRoot, type GraphContext, type GraphRoute } from './http.js';
 import { isGuid } from './user-lookup.js';
 import { receiptPath } from './revocation-receipts.js';
-import { decodeSkipToken, encodeSkipToken, nextLink, parseEqFilter, parseTop, readQueryOptions } from './odata.js';
+import { decodeSkipToken, encodeSkipToken, nextLink, parseTop, readQueryOptions } from './odata.js';
+import { parseAuditFilter } from './audit-filter.js';
 
 /** The activities that revoke, whose records link to the revoke's receipt (docs/receipts.md). */
 const REVOKING: ReadonlySet<string> = new Set([
@@ -87,12 +88,12 @@ async function listDirectoryAudits(ctx: GraphContext): Promise<void> {
   demand(mayReadAll(actorOf(caller), 'readDirectoryAudits'));
   const options = readQueryOptions(ctx.request.query, ['$filter', '$top', '$skiptoken']);
   const top = parseTop(options.$top);
-  const filter = options.$filter !== undefined ? parseEqFilter(options.$filter, ['activityDisplayName']) : undefined;
+  const filter = options.$filter !== undefined ? parseAuditFilter(options.$filter) : {};
   const before = options.$skiptoken !== undefined ? pageBefore(options.$skiptoken) : undefined;
   const rows = await ctx.services.store.audit.list({
     tenantId: ctx.services.tenant.id,
     limit: top + 1,
-    ...(filter ? { activityDisplayName: filter.value } : {}),
+    ...filter,
     ...(before ? { before } : {}),
   });
   const page = rows.slice(0, top);

@@ -70,23 +70,6 @@ export function parseSelect(
   return selected;
 }
 
-export interface EqFilter {
-  /** Canonical property name. */
-  property: string;
-  value: string;
-}
-
-// `property eq 'value'` with '' as an escaped quote (OData ABNF, SQUOTE-in-string).
-const EQ_FILTER = /^\s*([A-Za-z][A-Za-z0-9]*)\s+eq\s+'((?:[^']|'')*)'\s*$/i;
-
-/** $filter: exactly one `<property> eq '<string>'` on one of `properties`; anything else is unsupported. */
-export function parseEqFilter(raw: string, properties: readonly string[]): EqFilter {
-  const m = EQ_FILTER.exec(raw);
-  const property = m ? properties.find((p) => p.toLowerCase() === m[1]!.toLowerCase()) : undefined;
-  if (!m || property === undefined) throw new RequestUnsupportedQuery('Unsupported query.');
-  return { property, value: m[2]!.replace(/''/g, "'") };
-}
-
 /**
  * $skiptoken: base64url JSON naming the collection it belongs to and the keyset position.
  * It is opaque to clients; one that does not decode to a position of this collection gets

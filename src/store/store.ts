@@ -379,6 +379,10 @@ export interface GrantStore {
 export interface AuditQuery {
   tenantId: string;
   activityDisplayName?: string;
+  /** Only records naming this object id among their targetResources (ASCII case ignored, as for GUIDs). */
+  targetId?: string;
+  /** Only records this user initiated (initiatedBy.user.id); ignored when targetId is given. */
+  initiatorUserId?: string;
   limit: number;
   /** Keyset paging: records older than this (activityDateTime, id). */
   before?: { at: number; id: string };

@@ -12,10 +12,10 @@ import { createApp, type PortcullisApp } from '../../src/app.js';
 import { signInFilter } from '../../src/console/pages/admin-sign-ins.js';
 import { CONSOLE_APP_ID } from '../../src/console/registration.js';
 import { makeAppConfig } from '../../src/config.js';
-import type { User } from '../../src/core/model.js';
+import type { AuditRecord, User } from '../../src/core/model.js';
+import { newGuid } from '../../src/crypto/random.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/store.js';
-import { newGuid } from '../../src/crypto/random.js';
 import { ConsoleBrowser } from '../helpers/console-browser.js';
 import { TENANT_ID, seedDirectory } from '../helpers/harness.js';
 import { freePort } from '../helpers/processes.js';
@@ -168,6 +168,43 @@ test('user search: a term with @ matches the user name or the mail address, whic
   assert.deepEqual(await found('alice@'), ['Alice']);
   assert.deepEqual(await found('nobody@'), []);
   assert.deepEqual(await found('Grac'), ['Grace Hopper'], 'a term without @ is a display name');
+});
+
+test('the admin user page lists the newest ten audit entries about that user, and none about others', async () => {
+  const subject = users.authadmin!;
+  const at = Date.parse('2026-03-01T10:00:00Z');
+  const entry = (n: number, targetId: string, activity: string): AuditRecord => ({
+    id: newGuid(),
+    tenantId: TENANT_ID,
+    activityDateTime: at + n * 60_000,
+    activityDisplayName: activity,
+    category: 'UserManagement',
+    loggedByService: 'Core Directory',
+    operationType: 'Update',
+    result: n === 11 ? 'failure' : 'success',
+    resultReason: '',
+    correlationId: newGuid(),
+    initiatedBy: { user: { id: users.globaladmin!.id, userPrincipalName: `admin${n}@contoso.test`, displayName: 'Admin' } },
+    targetResources: [{ id: targetId, type: 'User', userPrincipalName: null, displayName: null, modifiedProperties: [] }],
+  });
+  for (let n = 0; n < 12; n++) await store.audit.insert(entry(n, subject.id, `Activity ${n}`));
+  await store.audit.insert(entry(12, users.bob!.id, 'About bob'));
+  const b = new ConsoleBrowser(base);
+  await b.signIn('/admin/users', 'globaladmin@contoso.test');
+  const res = await b.request('GET', `/admin/users/${subject.id}`);
+  assert.equal(res.status, 200);
+  assertConsoleHeaders(res);
+  const section = /<h2 id="audit">Recent audit entries<\/h2>([\s\S]*?)<\/section>/.exec(res.body)?.[1] ?? '';
+  const activities = [...section.matchAll(/<td>(Activity \d+)<\/td>/g)].map((m) => m[1]);
+  assert.deepEqual(
+    activities,
+    Array.from({ length: 10 }, (_, i) => `Activity ${11 - i}`),
+  );
+  assert.doesNotMatch(section, /About bob/);
+  assert.match(
+    section,
+    /2026-03-01 10:11:00 UTC<\/td><td>Activity 11<\/td><td>admin11@contoso\.test<\/td><td><span class="tag off">failure<\/span>/,
+  );
 });
 
 test('the stylesheet is served from the console itself', async () => {

@@ -88,10 +88,79 @@ describe('GET /auditLogs/directoryAudits', () => {
     assertGraphError(await call(h, 'GET', url, { token: appToken(h, ['User.RevokeSessions.All']) }), 403, 'Authorization_RequestDenied');
   });
 
+  const idOf = async (upn: string): Promise<string> => {
+    const res = await call(h, 'GET', `/v1.0/users/${upn}`, { token: delegatedToken(h, 'globaladmin', ['User.Read.All']) });
+    assert.equal(res.status, 200, res.body);
+    return res.json.id;
+  };
+  const list = async (f: string) => {
+    const res = await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(f)}`, { token: reader() });
+    assert.equal(res.status, 200, res.body);
+    return res.json.value as { activityDisplayName: string; correlationId: string; targetResources: { id: string }[] }[];
+  };
+
+  test('by target: the lambda with any variable name and spacing, alone or with the activity', async () => {
+    const bob = await idOf('bob@contoso.test');
+    for (const f of [
+      `targetResources/any(t:t/id eq '${bob}')`,
+      `TargetResources/any( x : x/id  eq  '${bob}' )`,
+      `targetResources/any(t:t/id eq '${bob.toUpperCase()}')`,
+    ]) {
+      const items = await list(f);
+      assert.deepEqual(
+        items.map((i) => i.activityDisplayName),
+        [ACTIVITY.disableAccount, ACTIVITY.revokeSessions],
+        f,
+      );
+      for (const i of items) assert.ok(i.targetResources.some((t) => t.id === bob));
+    }
+    assert.deepEqual(
+      (await list(`targetResources/any(t:t/id eq '${bob}') and activityDisplayName eq '${ACTIVITY.revokeSessions}'`)).map(
+        (i) => i.correlationId,
+      ),
+      ['revoke-bob'],
+    );
+    assert.deepEqual(
+      (await list(`activityDisplayName eq '${ACTIVITY.disableAccount}' and targetResources/any(r:r/id eq '${bob}')`)).map(
+        (i) => i.activityDisplayName,
+      ),
+      [ACTIVITY.disableAccount],
+    );
+    assert.deepEqual(await list("targetResources/any(t:t/id eq '00000000-0000-0000-0000-000000000000')"), []);
+  });
+
+  test('by initiating user, paged with nextLink keeping the filter', async () => {
+    const admin = await idOf('globaladmin@contoso.test');
+    const items = await list(`initiatedBy/user/id eq '${admin}'`);
+    assert.deepEqual(
+      items.map((i) => i.activityDisplayName),
+      [ACTIVITY.disableAccount],
+    );
+    const bob = await idOf('bob@contoso.test');
+    const seen: string[] = [];
+    let url: string | undefined =
+      `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`targetResources/any(t:t/id eq '${bob}')`)}&$top=1`;
+    for (let page = 0; url && page < 5; page++) {
+      const res = await call(h, 'GET', url, { token: reader() });
+      assert.equal(res.status, 200, res.body);
+      for (const item of res.json.value) seen.push(item.activityDisplayName);
+      const next: string | undefined = res.json['@odata.nextLink'];
+      url = next ? pathOf(next) : undefined;
+    }
+    assert.deepEqual(seen, [ACTIVITY.disableAccount, ACTIVITY.revokeSessions]);
+  });
+
   test('unsupported filters and options', async () => {
     for (const q of [
       `$filter=${encodeURIComponent("category eq 'UserManagement'")}`,
       `$filter=${encodeURIComponent("startswith(activityDisplayName,'U')")}`,
+      `$filter=${encodeURIComponent("targetResources/any(t:u/id eq 'x')")}`,
+      `$filter=${encodeURIComponent("targetResources/any(t:t/displayName eq 'x')")}`,
+      `$filter=${encodeURIComponent("targetResources/any(t:t/id eq 'x') and targetResources/any(t:t/id eq 'y')")}`,
+      `$filter=${encodeURIComponent("targetResources/any(t:t/id eq 'x') and initiatedBy/user/id eq 'y'")}`,
+      `$filter=${encodeURIComponent("targetResources/any(t:t/id eq 'x') or activityDisplayName eq 'y'")}`,
+      `$filter=${encodeURIComponent("activityDisplayName eq 'y' and")}`,
+      `$filter=${encodeURIComponent("initiatedBy/app/appId eq 'x'")}`,
     ]) {
       assertGraphError(
         await call(h, 'GET', `/v1.0/auditLogs/directoryAudits?${q}`, { token: reader() }),

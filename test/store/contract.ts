@@ -7,6 +7,7 @@ import { ConflictError, type Store } from '../../src/store/store.js';
 import { inventoryContractTests } from './inventory-contract.js';
 import { outboxContractTests } from './outbox-contract.js';
 import { receiptContractTests } from './receipt-contract.js';
+import { auditTargetContract } from './audit-target-contract.js';
 import { seedStateContract } from './seed-state-contract.js';
 import { signInContract } from './sign-in-contract.js';
 import { ssfStoreContract } from './ssf-contract.js';
@@ -879,6 +880,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreFix
 
     outboxContractTests(() => s, TENANT, NOW);
     receiptContractTests(() => s, TENANT, NOW);
+    auditTargetContract(() => s, TENANT, NOW);
     inventoryContractTests(() => s, TENANT, NOW);
     signInContract(() => s, TENANT, NOW);
   });

@@ -5,7 +5,7 @@ import { layout, table, text, when } from '../layout.js';
 import type { Outcome, PageContext } from '../page-context.js';
 import type { Collection } from './session-rows.js';
 
-interface Audit {
+export interface Audit {
   activityDateTime: string;
   activityDisplayName: string;
   result: string;
@@ -30,6 +30,14 @@ const ACTIVITIES = [
   'Update application',
   'Delete application',
 ];
+
+/** Who initiated an entry: the user's name, else the application's. */
+export const initiatorOf = (a: Pick<Audit, 'initiatedBy'>): string =>
+  text(a.initiatedBy.user?.userPrincipalName ?? a.initiatedBy.app?.displayName);
+
+/** An entry's result as a tag. */
+export const resultTag = (a: Pick<Audit, 'result'>): string =>
+  a.result === 'success' ? '<span class="tag ok">success</span>' : `<span class="tag off">${esc(a.result)}</span>`;
 
 function target(a: Audit): string {
   return a.targetResources
@@ -56,9 +64,9 @@ export async function auditLogPage(ctx: PageContext): Promise<Outcome> {
   const rows = list.value.map((a) => [
     when(a.activityDateTime),
     esc(a.activityDisplayName),
-    text(a.initiatedBy.user?.userPrincipalName ?? a.initiatedBy.app?.displayName),
+    initiatorOf(a),
     target(a),
-    esc(a.result),
+    resultTag(a),
     receiptLink(a),
   ]);
   const options = ['', ...ACTIVITIES]

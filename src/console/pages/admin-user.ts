@@ -1,6 +1,7 @@
 /**
  * One user: profile, roles, revocation state, live sessions and app sign-ins, recent sign-ins
- * (failures included), recent revokes, and the actions, each disabled with its reason when the
+ * (failures included), recent revokes, the newest audit entries about the user (Graph's
+ * `targetResources/any` filter, src/graph/audit-filter.ts), and the actions, each disabled with its reason when the
  * signed-in admin's roles may not take it (permission-reason.ts; the server decides regardless).
  */
 import { esc } from '../../web/html.js';
@@ -9,6 +10,7 @@ import { graph, graphOrNull, odataString } from '../graph.js';
 import { actionForm, layout, table, text, when } from '../layout.js';
 import type { Outcome, PageContext } from '../page-context.js';
 import { whyNot } from '../permission-reason.js';
+import { type Audit, initiatorOf, resultTag } from './admin-audit.js';
 import { rolesOf, roleTags } from './roles.js';
 import { cells, type Collection, type SignInSession } from './session-rows.js';
 
@@ -57,7 +59,7 @@ export async function adminUserPage(ctx: PageContext): Promise<Outcome> {
   const target = { id: user.id, roles: roles.map((r) => r.roleTemplateId) };
   const admin = { id: session.userId, roles: myRoles.map((r) => r.roleTemplateId) };
   const why = (a: Parameters<typeof whyNot>[1]) => whyNot(admin, a, target);
-  const [sessions, signIns, receipts] = await Promise.all([
+  const [sessions, signIns, receipts, audits] = await Promise.all([
     graphOrNull<Collection<SignInSession>>(rt, session, `${base}/signInSessions?$filter=${encodeURIComponent('isLive eq true')}&$top=100`),
     graphOrNull<Collection<SignIn>>(
       rt,
@@ -68,6 +70,11 @@ export async function adminUserPage(ctx: PageContext): Promise<Outcome> {
       rt,
       session,
       `/auditLogs/revocationReceipts?$filter=${encodeURIComponent(`userId eq ${odataString(user.id)}`)}&$top=10`,
+    ),
+    graphOrNull<Collection<Audit>>(
+      rt,
+      session,
+      `/auditLogs/directoryAudits?$filter=${encodeURIComponent(`targetResources/any(t:t/id eq ${odataString(user.id)})`)}&$top=10`,
     ),
   ]);
   const act = `/admin/users/${encodeURIComponent(user.id)}`;
@@ -108,6 +115,7 @@ export async function adminUserPage(ctx: PageContext): Promise<Outcome> {
     text(r.initiatedBy.user?.userPrincipalName ?? r.initiatedBy.app?.displayName),
     `${r.sessionsRevoked} sessions, ${r.grantsRevoked} app sign-ins`,
   ]);
+  const auditRows = (audits?.value ?? []).map((a) => [when(a.activityDateTime), esc(a.activityDisplayName), initiatorOf(a), resultTag(a)]);
   const toggle = user.accountEnabled
     ? actionForm({
         action: `${act}/disable`,
@@ -135,6 +143,9 @@ ${sessions ? table(['Kind', 'Device', 'App', 'IP address', 'Signed in', 'Last us
 <section aria-labelledby="signins"><h2 id="signins">Recent sign-ins</h2>
 ${signIns ? table(['When', 'App', 'IP address', 'Device', 'Result'], signInRows, 'Recent sign-ins') : refusedNote('the sign-in log')}</section>
 <section aria-labelledby="receipts"><h2 id="receipts">Recent revokes</h2>
-${receipts ? table(['When', 'Kind', 'By', 'Cut'], receiptRows, 'Recent revokes') : refusedNote('the audit log')}</section>`;
+${receipts ? table(['When', 'Kind', 'By', 'Cut'], receiptRows, 'Recent revokes') : refusedNote('the audit log')}</section>
+<section aria-labelledby="audit"><h2 id="audit">Recent audit entries</h2>
+${audits ? table(['When', 'Activity', 'By', 'Result'], auditRows, 'Recent audit entries') : refusedNote('the audit log')}
+<p><a href="/admin/audit">The whole audit log</a></p></section>`;
   return { html: layout(ctx.frame(user.displayName, '/admin/users'), body) };
 }

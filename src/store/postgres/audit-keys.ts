@@ -4,14 +4,19 @@ import type { PgDb, Queryable } from './database.js';
 import { notifyInTx } from './notify.js';
 import { unstorableText } from './unstorable-text.js';
 import { toAudit, toSigningKey } from './rows.js';
-import { INSERT_AUDIT, auditArgs, listAuditSql } from '../sql/audit.js';
+import { INSERT_AUDIT, INSERT_AUDIT_INITIATOR, INSERT_AUDIT_TARGET, auditArgs, auditIndexArgs, listAuditSql } from '../sql/audit.js';
 import { numbered } from '../sql/placeholders.js';
 
 const SQL_INSERT_AUDIT = numbered(INSERT_AUDIT);
+const SQL_INSERT_AUDIT_TARGET = numbered(INSERT_AUDIT_TARGET);
+const SQL_INSERT_AUDIT_INITIATOR = numbered(INSERT_AUDIT_INITIATOR);
 
 /** Used inside other methods' transactions so an action and its audit record commit together. */
 export async function insertAudit(c: Queryable, a: AuditRecord): Promise<void> {
   await c.query(SQL_INSERT_AUDIT, auditArgs(a));
+  const { targets, initiator } = auditIndexArgs(a);
+  for (const t of targets) await c.query(SQL_INSERT_AUDIT_TARGET, t);
+  if (initiator) await c.query(SQL_INSERT_AUDIT_INITIATOR, initiator);
 }
 
 export class PgAuditStore implements AuditStore {
@@ -20,7 +25,9 @@ export class PgAuditStore implements AuditStore {
     await this.db.tx((c) => insertAudit(c, a));
   }
   async list(q: AuditQuery): Promise<AuditRecord[]> {
-    if (q.activityDisplayName !== undefined && unstorableText(q.activityDisplayName)) return [];
+    for (const text of [q.activityDisplayName, q.targetId, q.initiatorUserId]) {
+      if (text !== undefined && unstorableText(text)) return [];
+    }
     const { sql, args } = listAuditSql(q);
     const { rows } = await this.db.query(numbered(sql), args);
     return rows.map(toAudit);

@@ -2,17 +2,21 @@ import type { AuditRecord, SigningKey } from '../../core/model.js';
 import type { AuditQuery, AuditStore, SigningKeyStore } from '../store.js';
 import type { SqliteDb } from './database.js';
 import { toAudit, toSigningKey } from './rows.js';
-import { INSERT_AUDIT, auditArgs, listAuditSql } from '../sql/audit.js';
+import { INSERT_AUDIT, INSERT_AUDIT_INITIATOR, INSERT_AUDIT_TARGET, auditArgs, auditIndexArgs, listAuditSql } from '../sql/audit.js';
 
 /** Used inside other adapters' transactions so an action and its audit record commit together. */
 export function insertAudit(s: SqliteDb, a: AuditRecord): void {
   s.stmt(INSERT_AUDIT).run(...auditArgs(a));
+  const { targets, initiator } = auditIndexArgs(a);
+  for (const t of targets) s.stmt(INSERT_AUDIT_TARGET).run(...t);
+  if (initiator) s.stmt(INSERT_AUDIT_INITIATOR).run(...initiator);
 }
 
 export class SqliteAuditStore implements AuditStore {
   constructor(private readonly s: SqliteDb) {}
   async insert(a: AuditRecord): Promise<void> {
-    insertAudit(this.s, a);
+    // One transaction: the record and its index rows (audit_targets, audit_initiators) together.
+    this.s.tx(() => insertAudit(this.s, a));
   }
   async list(q: AuditQuery): Promise<AuditRecord[]> {
     const { sql, args } = listAuditSql(q);

@@ -143,6 +143,20 @@ function filter(rng: Rng, properties: readonly string[]): string {
       `userId eq '${value}' and appId eq '${value}' and createdDateTime le 2026-01-01T00:00:00Z`,
     ]);
   }
+  if (properties === AUDIT_PROPERTIES && rng.chance(0.4)) {
+    // The directory audit log's filters by target and initiating user (src/graph/audit-filter.ts).
+    const id = rng.chance(0.5) ? guid(rng) : value;
+    const v = rng.pick(['t', 'x', 'T1', '', '1t', 't t']);
+    return rng.pick([
+      `targetResources/any(${v}:${v}/id eq '${id}')`,
+      `targetResources/any( ${v} : ${rng.pick([v, 'u'])}/id eq '${id}' )`,
+      `targetResources/any(${v}:${v}/id eq '${id}') and activityDisplayName eq '${value}'`,
+      `activityDisplayName eq '${value}' and targetResources/any(${v}:${v}/id eq '${id}')`,
+      `initiatedBy/user/id eq '${id}'`,
+      `initiatedBy/user/id eq '${id}' and targetResources/any(t:t/id eq '${id}')`,
+      `targetResources/any(${v}:${v}/id eq '${id}') ${rng.pick(['and', 'or', 'AND', ''])} ${property} eq '${value}'`,
+    ]);
+  }
   return rng.weighted<() => string>([
     [5, () => `${property} eq '${value}'`],
     [1, () => `${property} eq ${value}`],
