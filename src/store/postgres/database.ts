@@ -105,6 +105,12 @@ export class PgDb implements Queryable {
     // a listener that would crash the process. The pool drops it and opens a new one on demand,
     // which is how instances recover without a restart.
     this.pool.on('error', () => undefined);
+    // pg-pool's query() listens for a client's 'error' only once (pg-pool 3.14 index.js, `client.once`)
+    // and releases the client on the first one; a backend killed mid-query (57P01, a failover) can
+    // emit a second 'error' as the socket closes, and an 'error' event nobody listens to ends the
+    // process. The failing query already reports the error to its caller, so this listener, kept
+    // for the client's whole life, only keeps the process alive (test/faults/postgres-drops.test.ts).
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** One statement outside a transaction (autocommit). */
