@@ -18,6 +18,7 @@ h1{font-size:1.5rem;margin:.6rem 0 1rem}h2{font-size:1.15rem;margin:1.6rem 0 .6r
 section,.card{background:#fff;border:1px solid #d1d5db;border-radius:6px;padding:1rem;margin:0 0 1rem}
 .table-wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e5e7eb;vertical-align:top}th{background:#f3f4f6}
+ul.permissions{margin:0;padding-left:1.1rem}
 button,.button{display:inline-block;font:inherit;padding:.45rem 1rem;border-radius:4px;border:1px solid #0b5cad;background:#0b5cad;color:#fff;cursor:pointer;text-decoration:none;margin:.2rem 0}
 button.secondary{background:#fff;color:#0b5cad}button.danger{background:#b42318;border-color:#b42318}
 button[disabled]{background:#e5e7eb;color:#4b5563;border-color:#9ca3af;cursor:not-allowed}

@@ -31,6 +31,8 @@ export interface InventoryRecord {
    * of the current epoch, whose newest refresh token is unexpired; the account enabled.
    */
   live: boolean;
+  /** A grant's consented scopes, as its tokens are issued for them (space-free names); null for a session. */
+  scopes: string[] | null;
 }
 
 /** Newest first, keyset-paged on (createdAt, id); each filter is optional. */

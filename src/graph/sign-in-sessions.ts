@@ -40,6 +40,8 @@ export function signInSessionJson(e: InventoryEntry, appDisplayName: string | nu
     deviceDetail: { browser: e.device.browser, operatingSystem: e.device.operatingSystem, displayName: e.device.description },
     signInMethod: e.signInMethod,
     isLive: e.live,
+    // Portcullis extension (docs/graph-api.md "Sign-in sessions"): what a grant may do, for My apps.
+    scopes: e.scopes,
   };
 }
 

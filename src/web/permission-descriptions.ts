@@ -3,7 +3,7 @@ import { GRAPH_RESOURCE_URI, canonicalPermission } from '../core/permissions.js'
 /**
  * What a requested scope lets an application do, in the words of Microsoft's consent screens
  * (learn.microsoft.com/graph/permissions-reference, delegated "display text"), for the device
- * sign-in confirmation page. A scope without an entry is shown by its name.
+ * sign-in confirmation page and the console's My apps. A scope without an entry is shown by its name.
  */
 const DESCRIPTIONS: Record<string, string> = {
   openid: 'Sign you in',

@@ -89,6 +89,18 @@ test('GET / leads to My Account, which signs in through /authorize with PKCE and
   }
 });
 
+test('My apps shows what each app may do, in the consent pages’ words', async () => {
+  const b = new ConsoleBrowser(base);
+  await b.signIn('/myaccount', 'helpdesk@contoso.test');
+  const apps = await b.request('GET', '/myaccount/apps');
+  assert.equal(apps.status, 200);
+  // The console's own My Account sign-in (src/console/areas.ts) is the app holding a live grant.
+  const row = apps.body.match(/<tr>(?:(?!<\/tr>).)*Remove access(?:(?!<\/tr>).)*<\/tr>/s)?.[0] ?? '';
+  assert.match(row, /<li>Read and write access to your profile <span class="muted">\(User\.ReadWrite\)<\/span><\/li>/);
+  assert.match(row, /<li>Sign you in <span class="muted">\(openid\)<\/span><\/li>/);
+  assert.doesNotMatch(row, /User\.ReadWrite\.All/, 'only the scopes this grant holds');
+});
+
 test('every console action refuses a post without the CSRF token, with a wrong one, or from another origin', async () => {
   const b = new ConsoleBrowser(base);
   const page = await b.signIn('/myaccount', 'bob@contoso.test');

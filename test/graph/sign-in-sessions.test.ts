@@ -64,6 +64,9 @@ describe('Graph signInSessions', () => {
     assert.equal(session!.isLive, true);
     assert.equal(session!.createdDateTime, new Date(clock.now() - 60_000).toISOString());
     assert.deepEqual(Object.keys(session!.deviceDetail).sort(), ['browser', 'displayName', 'operatingSystem']);
+    // What each grant was consented for (the browser flow's default request); a session holds none.
+    for (const g of byKind(entries, 'refreshTokenGrant')) assert.deepEqual(g.scopes, ['openid', 'profile', 'offline_access', 'User.Read']);
+    for (const s of byKind(entries, 'browserSession')) assert.equal(s.scopes, null);
 
     // $top with @odata.nextLink, followed to the end.
     const seen: string[] = [];

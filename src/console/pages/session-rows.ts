@@ -14,6 +14,8 @@ export interface SignInSession {
   deviceDetail: { displayName: string | null };
   signInMethod: string | null;
   isLive: boolean;
+  /** A grant's consented scopes (Portcullis extension); null for a browser session. */
+  scopes: string[] | null;
 }
 
 export interface Collection<T> {

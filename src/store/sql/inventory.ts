@@ -1,5 +1,6 @@
 import type { CutTarget, InventoryQuery, InventoryRecord } from '../../core/session-inventory.js';
 import type { SignInMethod } from '../../core/model.js';
+import { splitScopes } from '../sqlite/rows.js';
 
 /**
  * The session inventory's SQL (docs/sessions.md), the same in both dialects. A listing is two
@@ -7,6 +8,8 @@ import type { SignInMethod } from '../../core/model.js';
  * created_at, id) from migration 100 and cut to the page size before they are merged, so a page
  * costs two index range scans of at most `limit` rows plus three index seeks per grant into
  * refresh_tokens(grant_id, issued_at) — whatever the number of rows the user or tenant holds.
+ * A grant's scopes are read from the grant row itself (every refresh token of the family is
+ * issued with the grant's scopes, src/identity/grants/refresh-token.ts), so they cost no seek.
  */
 type Row = Record<string, unknown>;
 
@@ -27,11 +30,12 @@ function branch(kind: 'session' | 'grant', q: InventoryQuery): Branch {
   const columns =
     kind === 'session'
       ? `'session' AS kind, s.id, s.tenant_id, s.user_id, s.client_id, s.id AS session_id, s.created_at,
-         COALESCE(s.last_used_at, s.created_at) AS last_used_at, s.client_ip, s.user_agent, s.sign_in_method`
+         COALESCE(s.last_used_at, s.created_at) AS last_used_at, s.client_ip, s.user_agent, s.sign_in_method,
+         CAST(NULL AS TEXT) AS scopes`
       : `'grant' AS kind, g.id, g.tenant_id, g.user_id, g.client_id, g.session_id, g.created_at,
          COALESCE(${NEWEST_TOKEN('issued_at')}, g.created_at) AS last_used_at,
          COALESCE(${NEWEST_TOKEN('client_ip')}, g.client_ip) AS client_ip,
-         COALESCE(${NEWEST_TOKEN('user_agent')}, g.user_agent) AS user_agent, g.sign_in_method`;
+         COALESCE(${NEWEST_TOKEN('user_agent')}, g.user_agent) AS user_agent, g.sign_in_method, g.scopes`;
   const where: string[] = [];
   const args: unknown[] = [];
   if (q.userId !== undefined) {
@@ -109,6 +113,7 @@ export function toInventoryRecord(r: Row): InventoryRecord {
     userAgent: opt(r.user_agent),
     signInMethod: opt(r.sign_in_method) as SignInMethod | null,
     live: r.live === 1 || r.live === true || r.live === '1',
+    scopes: r.kind === 'grant' ? splitScopes(r.scopes) : null,
   };
 }
 
