@@ -1,4 +1,5 @@
 import { GRAPH_RESOURCE_URI, canonicalPermission } from '../core/permissions.js';
+import { esc } from './html.js';
 
 /**
  * What a requested scope lets an application do, in the words of Microsoft's consent screens
@@ -32,4 +33,11 @@ export function describeScopes(scopes: readonly string[]): { name: string; descr
     if (!out.has(name)) out.set(name, DESCRIPTIONS[name] ?? name);
   }
   return [...out].map(([name, description]) => ({ name, description }));
+}
+
+/** The same as `<li>` items (escaped): the description, then the name in muted text. */
+export function permissionItems(scopes: readonly string[]): string {
+  return describeScopes(scopes)
+    .map((p) => `<li>${esc(p.description)} <span class="muted">(${esc(p.name)})</span></li>`)
+    .join('');
 }

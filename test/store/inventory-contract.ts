@@ -165,6 +165,7 @@ export function inventoryContractTests(store: () => Store, tenant: string, now: 
       userAgent: 'Mozilla/5.0 (Windows NT 10.0) Firefox/120.0',
       signInMethod: 'password',
       live: true,
+      scopes: null,
     });
     assert.deepEqual(byId.get(g1.id), {
       kind: 'grant',
@@ -179,6 +180,7 @@ export function inventoryContractTests(store: () => Store, tenant: string, now: 
       userAgent: 'python-requests/2.31.0',
       signInMethod: 'sso',
       live: true,
+      scopes: g1.scopes,
     });
     assert.equal(byId.get(g3.id)?.signInMethod, 'deviceCode');
     // Keyset paging: two pages of two, then the rest, no overlap, no gap.

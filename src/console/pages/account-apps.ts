@@ -1,6 +1,5 @@
 /** My apps: the applications holding a live sign-in of my account, and removing one's access. */
-import { esc } from '../../web/html.js';
-import { describeScopes } from '../../web/permission-descriptions.js';
+import { permissionItems } from '../../web/permission-descriptions.js';
 import { actionForm, layout, table, when } from '../layout.js';
 import { graph } from '../graph.js';
 import type { Outcome, PageContext } from '../page-context.js';
@@ -36,8 +35,6 @@ ${table(['App', 'What it may do', 'Sign-ins', 'Last used', ''], rows, 'Apps sign
 
 /** Every scope any of an app's live grants holds, described as the consent pages word it. */
 function permissionList(grants: readonly SignInSession[]): string {
-  const items = describeScopes(grants.flatMap((g) => g.scopes ?? []))
-    .map((p) => `<li>${esc(p.description)} <span class="muted">(${esc(p.name)})</span></li>`)
-    .join('');
+  const items = permissionItems(grants.flatMap((g) => g.scopes ?? []));
   return items ? `<ul class="permissions">${items}</ul>` : '—';
 }

@@ -11,7 +11,7 @@ import { liveSession, startSession } from '../sso-session.js';
 import type { Services } from '../../services.js';
 import { browserBinding, formToken, formTokenValid, sentBrowserBinding, type CsrfBinding, type FormPurpose } from '../../web/csrf.js';
 import { esc, hidden, page } from '../../web/html.js';
-import { describeScopes } from '../../web/permission-descriptions.js';
+import { permissionItems } from '../../web/permission-descriptions.js';
 import { sameOriginPostsOnly } from '../../web/same-origin-posts.js';
 import { sendPage } from '../../web/send-page.js';
 import { SIGN_IN_REFUSED } from '../../web/sign-in-messages.js';
@@ -75,9 +75,7 @@ function signInForm(csrf: string, userCode: string, appName: string, error: stri
 }
 
 function confirmPage(csrf: string, userCode: string, appName: string, user: User, scopes: readonly string[]): string {
-  const permissions = describeScopes(scopes)
-    .map((p) => `<li>${esc(p.description)} <span class="muted">(${esc(p.name)})</span></li>`)
-    .join('');
+  const permissions = permissionItems(scopes);
   return page(
     `Are you trying to sign in to ${appName}?`,
     `<h1>Are you trying to sign in to ${esc(appName)}?</h1>
