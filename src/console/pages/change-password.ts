@@ -20,7 +20,7 @@ function form(ctx: PageContext, notice: string): string {
 <label for="newPassword">New password</label><input id="newPassword" name="newPassword" type="password" required minlength="8" maxlength="256" autocomplete="new-password" aria-describedby="password-rule">
 <p id="password-rule" class="muted">8 to 256 characters, with at least three of: lower case, upper case, digits, symbols.</p>
 <label for="confirmPassword">Confirm new password</label><input id="confirmPassword" name="confirmPassword" type="password" required minlength="8" maxlength="256" autocomplete="new-password">
-<button type="submit">Change password</button></form>`;
+<p><button type="submit">Change password</button></p></form>`;
 }
 
 const page = (ctx: PageContext, notice: string, status = 200): Outcome => ({
