@@ -13,6 +13,7 @@ import { changePassword } from '../identity/password-change.js';
 import { auditActor, demand, hasAnyScope, requireDelegated } from './authorize.js';
 import { requireJsonObject } from './body.js';
 import { AuthorizationRequestDenied, RequestBadRequest } from './errors.js';
+import { ruleViolation } from './users.js';
 import { actionPaths, clientRequestId, sendNoContent, type GraphContext, type GraphRoute } from './http.js';
 
 export const CHANGE_OWN_PASSWORD_SCOPES = ['Directory.AccessAsUser.All', 'User-PasswordProfile.ReadWrite.All', 'User.ReadWrite'];
@@ -52,9 +53,7 @@ async function postChangePassword(ctx: GraphContext): Promise<void> {
     case 'wrong_password':
       throw new RequestBadRequest('Invalid currentPassword.');
     case 'weak_password':
-      throw new RequestBadRequest(
-        'The specified password does not comply with password complexity requirements. Please provide a different password.',
-      );
+      throw ruleViolation({ kind: 'password_complexity' });
     case 'locked':
       throw new AuthorizationRequestDenied('The account is locked because of too many failed password attempts. Try again later.');
     case 'gone':
