@@ -8,7 +8,6 @@
  * what authorizes the change: the scope only says the app may ask for it on the user's behalf.
  * My Account signs in with User.ReadWrite (console/areas.ts). docs/graph-api.md has the row.
  */
-import { sourceOf } from '../core/lockout.js';
 import { changePassword } from '../identity/password-change.js';
 import { auditActor, demand, hasAnyScope, requireDelegated } from './authorize.js';
 import { requireJsonObject } from './body.js';
@@ -41,7 +40,7 @@ async function postChangePassword(ctx: GraphContext): Promise<void> {
   const outcome = await changePassword(
     ctx.services,
     caller.user,
-    { currentPassword, newPassword, source: sourceOf(ctx.request.ip) },
+    { currentPassword, newPassword },
     { actor: auditActor(caller), correlationId: clientRequestId(ctx.request, ctx.reply) },
   );
   switch (outcome) {

@@ -1,9 +1,12 @@
 /**
  * A signed-in user's own password change (Graph POST /me/changePassword, My Account's "Change
  * password" page through it). The current password is a password guess like any other, so it goes
- * through the sign-in check (password-sign-in.ts): the same smart lockout per user and per source
- * address, a wrong one counted, a locked account refused before it is looked at. Only then is the
- * new password held to the directory's policy and stored (core/user-management.ts).
+ * through the sign-in check (password-sign-in.ts): the same smart lockout per user, a wrong one
+ * counted, a locked account refused before it is looked at. Not per source address: the caller is
+ * signed in as this user, so it can only guess this one account's password, which the per-user
+ * count bounds; and the address is often a server calling for many users (the console), whose
+ * address locked by one user's typos would refuse everyone's change. Only then is the new password
+ * held to the directory's policy and stored (core/user-management.ts).
  */
 import type { ActionContext } from '../core/user-management.js';
 import { changeOwnPassword, UserRuleError } from '../core/user-management.js';
@@ -16,13 +19,13 @@ export type PasswordChangeOutcome = 'changed' | 'wrong_password' | 'locked' | 'w
 export async function changePassword(
   services: Services,
   user: User,
-  attempt: { currentPassword: string; newPassword: string; source: string },
+  attempt: { currentPassword: string; newPassword: string },
   ctx: ActionContext,
 ): Promise<PasswordChangeOutcome> {
   const checked = await checkPassword(services, {
     username: user.userPrincipalName,
     password: attempt.currentPassword,
-    source: attempt.source,
+    source: null,
     correlationId: ctx.correlationId,
   });
   if (!checked.ok) {

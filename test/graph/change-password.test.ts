@@ -87,3 +87,33 @@ describe('POST /me/changePassword', () => {
     assertGraphError(res, 401, 'InvalidAuthenticationToken');
   });
 });
+
+describe('POST /me/changePassword and the per-address limit', () => {
+  let h: Harness;
+  before(async () => {
+    // Two wrong passwords from one address would lock that address for sign-ins.
+    h = await makeHarness({
+      config: { abuse: { sourceSignIn: { threshold: 2, lockoutSeconds: 60, maxLockoutSeconds: 3600, resetAfterSeconds: 3600 } } },
+    });
+  });
+  after(() => h.close());
+
+  test("one user's wrong current passwords do not lock another user's change from the same address", async () => {
+    const alice = delegatedToken(h, 'alice', ['User.ReadWrite']);
+    for (let i = 0; i < 3; i++) {
+      const wrong = await call(h, 'POST', '/v1.0/me/changePassword', {
+        token: alice,
+        body: { currentPassword: 'not-it', newPassword: NEW_PASSWORD },
+      });
+      assertGraphError(wrong, 400, 'Request_BadRequest');
+    }
+    const bob = delegatedToken(h, 'bob', ['User.ReadWrite']);
+    const res = await call(h, 'POST', '/v1.0/me/changePassword', {
+      token: bob,
+      body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+    });
+    assert.equal(res.status, 204, res.body);
+    // The limit still guards sign-ins from that address: it was never charged by the changes above.
+    assert.equal((await passwordGrant(h, 'bob@contoso.test', NEW_PASSWORD)).status, 200);
+  });
+});
