@@ -7,6 +7,7 @@ const NAV: Record<Area, [string, string][]> = {
     ['/myaccount', 'Sessions and devices'],
     ['/myaccount/activity', 'Recent activity'],
     ['/myaccount/apps', 'My apps'],
+    ['/myaccount/change-password', 'Change password'],
   ],
   admin: [
     ['/admin/users', 'Users'],

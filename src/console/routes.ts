@@ -24,7 +24,7 @@ import { disableUser, enableUser, resetPassword } from './pages/admin-user-actio
 import { adminUsersPage } from './pages/admin-users.js';
 import { auditLogPage } from './pages/admin-audit.js';
 import { signInLogPage } from './pages/admin-sign-ins.js';
-import { passwordHelpPage } from './pages/password-help.js';
+import { CHANGE_PASSWORD_PATH, changeMyPassword, changePasswordPage } from './pages/change-password.js';
 import { CONSOLE_APP_ID, SIGNED_OUT_PATH } from './registration.js';
 import { sendConsolePage } from './respond.js';
 import type { ConsoleRuntime } from './runtime.js';
@@ -88,7 +88,10 @@ export function registerConsole(http: FastifyInstance, services: Services, ownCe
   action(http, rt, 'account', '/myaccount/sign-out-everywhere', signOutEverywhere);
   action(http, rt, 'account', '/myaccount/not-me', notMe);
   action(http, rt, 'account', '/myaccount/apps/revoke', revokeMyApp);
-  http.get('/myaccount/password-help', (_req, reply) => sendConsolePage(reply, 200, passwordHelpPage()));
+  page(http, rt, 'account', CHANGE_PASSWORD_PATH, changePasswordPage);
+  action(http, rt, 'account', CHANGE_PASSWORD_PATH, changeMyPassword);
+  // The old end of "This wasn't me" (bookmarks, open tabs): the change page, after signing in again.
+  http.get('/myaccount/password-help', (_req, reply) => reply.code(302).redirect(`${CHANGE_PASSWORD_PATH}?from=not-me`));
   signOut(http, rt, 'account');
 
   // Admin

@@ -7,6 +7,8 @@ export const ACTIVITY = {
   disableAccount: 'Disable account',
   enableAccount: 'Enable account',
   resetPassword: 'Reset password',
+  /** A user changing their own password, proven by the current one (POST /me/changePassword). */
+  changePassword: 'Change user password',
   updateUser: 'Update user',
   addUser: 'Add user',
   deleteUser: 'Delete user',

@@ -280,6 +280,32 @@ export async function updateUser(deps: UserManagementDeps, target: User, changes
   }
 }
 
+/**
+ * A user's own password change (Graph user: changePassword), after the caller proved the current
+ * password (identity/password-change.ts). Unlike an administrator's reset it revokes nothing, as
+ * in Entra: the user keeps the sessions they chose to keep (My Account's "This wasn't me" has
+ * already revoked everything before it leads here, docs/console.md). Null if the user is gone.
+ */
+export async function changeOwnPassword(
+  deps: UserManagementDeps,
+  target: User,
+  newPassword: string,
+  ctx: ActionContext,
+): Promise<User | null> {
+  checkPassword(newPassword);
+  const passwordHash = await (deps.hashSecret ?? hashSecret)(newPassword);
+  const record = userManagementRecord({
+    tenantId: target.tenantId,
+    at: deps.clock.now(),
+    activity: ACTIVITY.changePassword,
+    operationType: 'Update',
+    actor: ctx.actor,
+    correlationId: ctx.correlationId,
+    target: userTarget(target),
+  });
+  return deps.store.users.update(target.tenantId, target.id, { passwordHash }, { audit: [record] });
+}
+
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const sa = new Set(a);
   return sa.size === new Set(b).size && b.every((x) => sa.has(x));

@@ -17,6 +17,7 @@ import { sendGraphError } from './error-response.js';
 import { MethodNotAllowed, segmentNotFound } from './errors.js';
 import type { GraphRoute, GraphVersion } from './http.js';
 import { meRoutes } from './me.js';
+import { changePasswordRoutes } from './change-password.js';
 import { signInSessionRoutes } from './sign-in-sessions.js';
 import { revokeRoutes } from './revoke.js';
 import { signInRoutes } from './sign-ins.js';
@@ -33,6 +34,7 @@ export const GRAPH_ROUTES: readonly GraphRoute[] = [
   ...directoryRoleRoutes,
   ...groupRoutes,
   ...meRoutes,
+  ...changePasswordRoutes,
   ...revokeRoutes,
   ...signInSessionRoutes,
   ...auditLogRoutes,

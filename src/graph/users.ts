@@ -235,7 +235,7 @@ function readPasswordProfile(body: Record<string, unknown>): string | undefined 
 }
 
 /** Graph's messages for the directory's rules (https://learn.microsoft.com/graph/errors and the user-post-users page). */
-function ruleViolation(v: UserRuleViolation): RequestBadRequest {
+export function ruleViolation(v: UserRuleViolation): RequestBadRequest {
   switch (v.kind) {
     case 'upn_domain':
       return new RequestBadRequest(

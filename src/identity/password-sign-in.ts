@@ -42,21 +42,26 @@ const decoy = () => (decoyHash ??= hashSecret(newOpaqueToken()));
  */
 export async function checkPassword(
   services: Services,
-  attempt: { username: string; password: string; source: string; correlationId: string },
+  attempt: { username: string; password: string; source: string | null; correlationId: string },
 ): Promise<PasswordCheck> {
   const limits = services.config.abuse;
   // A few sign-ins from one address may be checked at once (an office behind one NAT); one per user.
-  const source: Subject = { key: lockoutKey.signInSource(attempt.source), policy: limits.sourceSignIn, concurrency: SOURCE_CONCURRENCY };
+  // No source (null): the caller is already signed in as the user (a password change), so it can
+  // only guess that one account's password, which the per-user count bounds.
+  const sources: Subject[] =
+    attempt.source === null
+      ? []
+      : [{ key: lockoutKey.signInSource(attempt.source), policy: limits.sourceSignIn, concurrency: SOURCE_CONCURRENCY }];
   const sourceBusy = (): PasswordCheck => ({ ok: false, reason: 'source_locked' });
   return services.limiter.exclusive(
-    [source],
+    sources,
     async () => {
-      if ((await services.limiter.lockedFor([source])) > 0) return sourceBusy();
+      if ((await services.limiter.lockedFor(sources)) > 0) return sourceBusy();
       const user = attempt.username ? await services.store.users.findByUserPrincipalName(services.tenant.id, attempt.username) : null;
       if (!user) {
         // An unknown user name costs the same argon2 time as a wrong password.
         await matches(await decoy(), attempt.password);
-        return failed(services, [source], attempt);
+        return failed(services, sources, attempt);
       }
       const account: Subject = { key: lockoutKey.user(user.tenantId, user.id), policy: limits.userSignIn, target: userTarget(user) };
       return services.limiter.exclusive(
@@ -64,7 +69,7 @@ export async function checkPassword(
         async () => {
           if ((await services.limiter.lockedFor([account])) > 0) return { ok: false, reason: 'locked', user };
           if (!user.passwordHash || !(await matches(user.passwordHash, attempt.password)))
-            return { ...(await failed(services, [source, account], attempt)), user };
+            return { ...(await failed(services, [...sources, account], attempt)), user };
           await services.limiter.reset(account);
           if (!user.accountEnabled) return { ok: false, reason: 'disabled', user };
           return { ok: true, user };

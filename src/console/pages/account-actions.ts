@@ -1,5 +1,6 @@
 /** My Account's actions: each one Graph call on /me (docs/graph-api.md, "Targeted revocation"). */
 import { graph } from '../graph.js';
+import { CHANGE_PASSWORD_PATH } from './change-password.js';
 import type { Outcome, PageContext } from '../page-context.js';
 
 interface Cut {
@@ -30,11 +31,14 @@ export async function signOutEverywhere(ctx: PageContext): Promise<Outcome> {
   return { redirect: '/myaccount' };
 }
 
-/** "This wasn't me": revoke everything, then the page about changing the password. */
+/**
+ * "This wasn't me": revoke everything, then the password change. This browser was signed out too,
+ * so the change page first asks to sign in again and then comes back to it (page-context.ts).
+ */
 export async function notMe(ctx: PageContext): Promise<Outcome> {
   await graph(ctx.rt, ctx.session, 'POST', '/me/revokeSignInSessions', {});
   ctx.rt.sessions.delete(ctx.session.id);
-  return { redirect: '/myaccount/password-help' };
+  return { redirect: `${CHANGE_PASSWORD_PATH}?from=not-me` };
 }
 
 export async function revokeMyApp(ctx: PageContext): Promise<Outcome> {
