@@ -58,7 +58,10 @@ async function withContexts(n: number, run: (contexts: BrowserContext[]) => Prom
   }
 }
 
-test('sign out everywhere else: the other browser is signed out, this one is not', { skip, timeout: 120_000 }, async () => {
+test('sign out everywhere else: the other browser is signed out, this one is not; then sign out everywhere: this one too', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   await withContexts(2, async ([laptop, phone]) => {
     const other = await laptop!.newPage();
     await openConsole(other, base, '/myaccount', 'bob@contoso.test');
@@ -72,6 +75,15 @@ test('sign out everywhere else: the other browser is signed out, this one is not
     assert.equal(await here.locator('tbody tr').count(), 1);
     await other.goto(`${base}/myaccount`);
     assert.ok(await onSignInForm(other), `the other browser must sign in again: ${other.url()}`);
+
+    // Sign out everywhere: this browser too, and no session of bob's stays live.
+    await here.goto(`${base}/myaccount`);
+    await here.click('#sign-out-everywhere');
+    await here.waitForLoadState('load');
+    await here.goto(`${base}/myaccount`);
+    assert.ok(await onSignInForm(here), `this browser must sign in again too: ${here.url()}`);
+    const live = await store.inventory.list({ tenantId: TENANT_ID, userId: users.bob!.id, live: true, limit: 100, now: Date.now() });
+    assert.deepEqual(live, [], 'nothing of bob stays live');
   });
 });
 
@@ -184,7 +196,12 @@ test('every page: no serious or critical axe-core violation, and screenshots at 
     assert.ok((await admin.locator('tbody tr').count()) >= 1, 'Alice’s sign-ins are listed');
     await check(admin, 'admin-sign-ins');
     await admin.goto(`${base}/admin/audit?activity=${encodeURIComponent('Update StsRefreshTokenValidFrom Timestamp')}`);
-    assert.equal(await admin.locator('tbody a:text("receipt")').count(), 1, 'the revoke above, with its receipt');
+    // Alice's revoke above (bob's own "sign out everywhere" in the first test is listed too).
+    assert.equal(
+      await admin.locator('tbody tr:has-text("alice@contoso.test") a:text("receipt")').count(),
+      1,
+      'the revoke above, with its receipt',
+    );
     await check(admin, 'admin-audit');
 
     // App registrations: register through the form, add a secret (shown once), add a scope.
