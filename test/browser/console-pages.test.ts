@@ -21,6 +21,8 @@ import { freePort } from '../helpers/processes.js';
 import { onSignInForm, openConsole, screenshots, seriousViolations } from './console-helpers.js';
 
 const available = chromiumAvailable;
+// Skipped only off CI: under CI=true test/helpers/chromium.ts throws at import when Chromium is missing,
+// so CI fails loudly instead of skipping.
 const skip = !available && 'Debian chromium is not installed';
 
 let browser: Browser;

@@ -5,39 +5,24 @@
  * and scopes are changed through Graph with its validation.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createApp, type PortcullisApp } from '../../src/app.js';
 import { CONSOLE_APP_ID } from '../../src/console/registration.js';
-import { makeAppConfig } from '../../src/config.js';
-import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/store.js';
 import { ConsoleBrowser } from '../helpers/console-browser.js';
-import { TENANT_ID, seedDirectory } from '../helpers/harness.js';
-import { freePort } from '../helpers/processes.js';
+import { TENANT_ID } from '../helpers/harness.js';
+import { type ConsoleServer, startConsoleServer } from '../helpers/console-server.js';
 
-let app: PortcullisApp;
 let store: Store;
 let base: string;
-let dir: string;
+
+let server: ConsoleServer;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'portcullis-console-apps-'));
-  store = openSqliteStore(join(dir, 'portcullis.db'));
-  await seedDirectory(store, Date.now());
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  app = await createApp({ config: makeAppConfig({ publicUrl: base, logLevel: 'silent' }), store });
-  await app.http.listen({ host: '127.0.0.1', port });
+  server = await startConsoleServer();
+  ({ store, base } = server);
 });
 
-after(async () => {
-  await app?.close();
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => server?.close());
 
 const named = async (displayName: string) =>
   (await store.applications.list(TENANT_ID, { limit: 1000 })).filter((a) => a.displayName === displayName);

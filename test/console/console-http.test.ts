@@ -4,43 +4,29 @@
  * without internals, and the console registration it signs in with.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createApp, type PortcullisApp } from '../../src/app.js';
 import { signInFilter } from '../../src/console/pages/admin-sign-ins.js';
 import { CONSOLE_APP_ID } from '../../src/console/registration.js';
-import { makeAppConfig } from '../../src/config.js';
 import type { AuditRecord, User } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
-import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/store.js';
 import { ConsoleBrowser } from '../helpers/console-browser.js';
-import { TENANT_ID, seedDirectory } from '../helpers/harness.js';
-import { freePort } from '../helpers/processes.js';
+import { TENANT_ID } from '../helpers/harness.js';
+import { type ConsoleServer, startConsoleServer } from '../helpers/console-server.js';
 
-let app: PortcullisApp;
 let store: Store;
 let users: Record<string, User>;
 let base: string;
-let dir: string;
+
+let server: ConsoleServer;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'portcullis-console-'));
-  store = openSqliteStore(join(dir, 'portcullis.db'));
-  users = await seedDirectory(store, Date.now());
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  app = await createApp({ config: makeAppConfig({ publicUrl: base, logLevel: 'silent' }), store });
-  await app.http.listen({ host: '127.0.0.1', port });
+  server = await startConsoleServer();
+  ({ store, base } = server);
+  users = server.users;
 });
 
-after(async () => {
-  await app?.close();
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => server?.close());
 
 function assertConsoleHeaders(visit: { headers: Headers; body: string }): void {
   const csp = visit.headers.get('content-security-policy') ?? '';
