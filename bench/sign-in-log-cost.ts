@@ -6,18 +6,29 @@
  * with a flush): CPU rather than wall time, so other processes on the machine disturb it less.
  * Also counts the SQLite group commits (src/store/sqlite/group-commit.ts) and the writes they
  * carried, per round: with recording on, a commit must still carry several rotations, as off.
- * Usage: node --import tsx bench/sign-in-log-cost.ts [--rounds n] [--refreshes n]
+ * `--grant client_credentials` measures app-only token requests instead (a service principal
+ * sign-in each; the web app's secret, so the verified-secret cache answers after the first):
+ * "refresh" in the output then means one such request.
+ * Usage: node --import tsx bench/sign-in-log-cost.ts [--rounds n] [--refreshes n] [--grant refresh_token|client_credentials]
  */
 import type { SignInRecorder } from '../src/core/sign-in-recorder.js';
 import { GroupCommit } from '../src/store/sqlite/group-commit.js';
-import { refresh, signIn } from '../test/helpers/browser-flow.js';
-import { makeHarness } from '../test/helpers/harness.js';
-import { machine, numberOption, writeResult } from './lib/common.js';
+import { refresh, signIn, tokenRequest } from '../test/helpers/browser-flow.js';
+import { APP, WEB_SECRET, makeHarness } from '../test/helpers/harness.js';
+import { machine, numberOption, stringOption, writeResult } from './lib/common.js';
 import { median, round } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
 const rounds = numberOption(argv, 'rounds', 6);
 const perRound = numberOption(argv, 'refreshes', 400);
+const grant = stringOption(argv, 'grant', 'refresh_token');
+if (grant !== 'refresh_token' && grant !== 'client_credentials') throw new Error('--grant is refresh_token or client_credentials');
+const appOnly = {
+  grant_type: 'client_credentials',
+  client_id: APP.webApp,
+  client_secret: WEB_SECRET,
+  scope: 'https://graph.microsoft.com/.default',
+};
 
 const h = await makeHarness();
 const recorder: { record: SignInRecorder['record'] } = h.app.services.signIns;
@@ -47,6 +58,11 @@ async function cpuPerRefresh(n: number): Promise<{ us: number; commitsPerRefresh
   while (done < n) {
     await Promise.all(
       chains.map(async (token, i) => {
+        if (grant === 'client_credentials') {
+          const r = await tokenRequest(h, appOnly);
+          if (r.status !== 200) throw new Error(`client credentials failed: ${JSON.stringify(r.body)}`);
+          return;
+        }
         const r = await refresh(h, token);
         if (r.status !== 200) throw new Error(`refresh failed: ${JSON.stringify(r.body)}`);
         chains[i] = String(r.body.refresh_token);
@@ -85,5 +101,12 @@ console.log(
   `median group commits per refresh: off ${medianOf('off', 'commitsPerRefresh')}, on ${medianOf('on', 'commitsPerRefresh')}; ` +
     `writes per commit: off ${medianOf('off', 'writesPerCommit')}, on ${medianOf('on', 'writesPerCommit')}`,
 );
-writeResult('sign-in-log-cost', { machine: machine(), rounds, perRound, results, medianRatio });
+writeResult(grant === 'refresh_token' ? 'sign-in-log-cost' : 'sign-in-log-cost-client-credentials', {
+  machine: machine(),
+  grant,
+  rounds,
+  perRound,
+  results,
+  medianRatio,
+});
 await h.close();

@@ -84,9 +84,9 @@ export class SignInRecorder {
     }
   }
 
-  /** Failures that never read the user (a refused refresh token) get the user's names, one query per batch. */
+  /** Failures that never read the user (a refused refresh token) get the user's names, one query per batch; app-only entries have no user. */
   private async withNames(batch: SignIn[]): Promise<void> {
-    const unnamed = batch.filter((e) => e.userPrincipalName === '');
+    const unnamed = batch.filter((e) => e.userPrincipalName === '' && !e.servicePrincipal);
     if (unnamed.length === 0) return;
     const tenantId = unnamed[0]!.tenantId;
     const users = new Map((await this.store.users.findByIds(tenantId, [...new Set(unnamed.map((e) => e.userId))])).map((u) => [u.id, u]));

@@ -1,8 +1,9 @@
 /**
  * One sign-in attempt, shaped after Graph's signIn resource
  * (https://learn.microsoft.com/graph/api/resources/signin): interactive ones (a password on the
- * sign-in page, a device-code approval, an SSO cookie honoured at /authorize, the ROPC grant) and
- * non-interactive ones (refresh-token redemptions), successes and failures with the AADSTS code
+ * sign-in page, a device-code approval, an SSO cookie honoured at /authorize, the ROPC grant),
+ * non-interactive ones (refresh-token redemptions) and service principal ones (an app's own
+ * client-credentials token request, no user), successes and failures with the AADSTS code
  * the client was answered. Recorded best-effort (core/sign-in-recorder.ts), read by Graph
  * `/auditLogs/signIns` (src/graph/sign-ins.ts) and `portcullis signins list`.
  */
@@ -31,6 +32,35 @@ export interface SignIn {
   authenticationProtocol: 'none' | 'oAuth2' | 'ropc' | 'deviceCode';
   resourceId: string | null;
   resourceDisplayName: string | null;
+  /**
+   * Present on an app-only sign-in (the client-credentials grant): Graph's `servicePrincipal`
+   * event type. Such an entry has no user (userId, userPrincipalName and userDisplayName are '')
+   * and isInteractive false; absent on a user's sign-in.
+   */
+  servicePrincipal?: ServicePrincipalSignIn;
+}
+
+/** The client of an app-only sign-in, as beta's signIn has it (servicePrincipalId, servicePrincipalName, clientCredentialType, servicePrincipalCredentialKeyId). */
+export interface ServicePrincipalSignIn {
+  /** The service principal's id: in Portcullis its application's appId (docs/graph-api.md, "Consent"); '' for a client id that names no application (AADSTS700016). */
+  id: string;
+  /** The application's display name; '' when there is none. */
+  name: string;
+  /** How the client authenticated: a client secret, or nothing (AADSTS7000218). */
+  clientCredentialType: ClientCredentialType;
+  /** The keyId of the secret that matched; null when none did. */
+  credentialKeyId: string | null;
+}
+
+/** The values of Graph's clientCredentialType Portcullis can produce (it takes client secrets only). */
+export type ClientCredentialType = 'none' | 'clientSecret';
+
+/** Graph's signInEventTypes (beta): which kind of sign-in an entry is. Portcullis has no managed identities, so it never records 'managedIdentity'. */
+export type SignInEventType = 'interactiveUser' | 'nonInteractiveUser' | 'servicePrincipal' | 'managedIdentity';
+
+export function signInEventType(e: Pick<SignIn, 'isInteractive' | 'servicePrincipal'>): SignInEventType {
+  if (e.servicePrincipal) return 'servicePrincipal';
+  return e.isInteractive ? 'interactiveUser' : 'nonInteractiveUser';
 }
 
 /** Graph's modern client categories (signIn.clientAppUsed). */
@@ -59,8 +89,8 @@ export interface ActivityUpdate extends SignInActivity {
 export function activityUpdates(entries: readonly SignIn[]): ActivityUpdate[] {
   const byUser = new Map<string, ActivityUpdate>();
   for (const e of entries) {
-    // An attempt for a user name that does not exist (userId '') moves no one's activity.
-    if (e.userId === '') continue;
+    // An attempt for a user name that does not exist (userId '') and an app-only sign-in move no one's activity.
+    if (e.userId === '' || e.servicePrincipal) continue;
     let u = byUser.get(e.userId);
     if (!u) {
       u = {
@@ -93,8 +123,10 @@ export function activityUpdates(entries: readonly SignIn[]): ActivityUpdate[] {
 /** The query the Graph list and the CLI share; every filter is optional. */
 export interface SignInQuery {
   tenantId: string;
-  /** true: interactive only (v1.0's list); false: non-interactive only; undefined: both. */
-  interactive?: boolean;
+  /** One kind of sign-in only (v1.0's list: 'interactiveUser'); undefined: every kind. */
+  eventType?: SignInEventType;
+  /** App-only sign-ins of this service principal (its appId, case-insensitively). */
+  servicePrincipalId?: string;
   userId?: string;
   /** Case-insensitive. */
   userPrincipalName?: string;

@@ -3,22 +3,26 @@
  * filterable on signIn (https://learn.microsoft.com/graph/api/signin-list):
  *
  *   userId | userPrincipalName | appId eq '…'
+ *   servicePrincipalId eq '…'                                               (beta only)
  *   createdDateTime ge | le | gt | lt 2024-05-01T00:00:00Z
  *   status/errorCode eq 50126
- *   signInEventTypes/any(t: t eq 'interactiveUser' | 'nonInteractiveUser')   (beta only)
+ *   signInEventTypes/any(t: t eq 'interactiveUser' | 'nonInteractiveUser'
+ *                               | 'servicePrincipal' | 'managedIdentity')    (beta only)
  *
  * Anything else is refused (400), never ignored, so a client never gets unfiltered rows.
  */
-import type { SignInQuery } from '../core/sign-in.js';
+import type { SignInEventType, SignInQuery } from '../core/sign-in.js';
 import { RequestUnsupportedQuery } from './errors.js';
 import type { GraphVersion } from './http.js';
 
 export type SignInFilter = Omit<SignInQuery, 'tenantId' | 'limit' | 'before'>;
 
-const STRING_EQ = /^(userId|userPrincipalName|appId)\s+eq\s+'((?:[^']|'')*)'$/i;
+const STRING_EQ = /^(userId|userPrincipalName|appId|servicePrincipalId)\s+eq\s+'((?:[^']|'')*)'$/i;
 const CREATED = /^createdDateTime\s+(ge|le|gt|lt)\s+(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2}))$/i;
 const ERROR_CODE = /^status\/errorCode\s+eq\s+(\d{1,9})$/i;
-const EVENT_TYPE = /^signInEventTypes\/any\(\s*([A-Za-z]\w*)\s*:\s*([A-Za-z]\w*)\s+eq\s+'(interactiveUser|nonInteractiveUser)'\s*\)$/i;
+const EVENT_TYPE =
+  /^signInEventTypes\/any\(\s*([A-Za-z]\w*)\s*:\s*([A-Za-z]\w*)\s+eq\s+'(interactiveUser|nonInteractiveUser|servicePrincipal|managedIdentity)'\s*\)$/i;
+const EVENT_TYPES: readonly SignInEventType[] = ['interactiveUser', 'nonInteractiveUser', 'servicePrincipal', 'managedIdentity'];
 
 const unsupported = (clause: string) =>
   new RequestUnsupportedQuery(`Invalid filter clause: '${clause.slice(0, 200)}' is not supported on signIns.`);
@@ -53,7 +57,10 @@ export function parseSignInFilter(raw: string | undefined, version: GraphVersion
       const name = m[1]!.toLowerCase();
       if (name === 'userid') f.userId = value.toLowerCase();
       else if (name === 'userprincipalname') f.userPrincipalName = value;
-      else f.appId = value;
+      else if (name === 'appid') f.appId = value;
+      // A beta property (https://learn.microsoft.com/graph/api/resources/signin?view=graph-rest-beta).
+      else if (version === 'beta') f.servicePrincipalId = value.toLowerCase();
+      else throw unsupported(clause);
     } else if ((m = CREATED.exec(clause))) {
       const at = Date.parse(m[2]!);
       if (!Number.isFinite(at)) throw unsupported(clause);
@@ -63,7 +70,8 @@ export function parseSignInFilter(raw: string | undefined, version: GraphVersion
     } else if ((m = ERROR_CODE.exec(clause))) {
       f.errorCode = Number(m[1]);
     } else if ((m = EVENT_TYPE.exec(clause)) && version === 'beta' && m[1] === m[2]) {
-      f.interactive = m[3]!.toLowerCase() === 'interactiveuser';
+      const asked = m[3]!.toLowerCase();
+      f.eventType = EVENT_TYPES.find((t) => t.toLowerCase() === asked);
     } else {
       throw unsupported(clause);
     }

@@ -1,10 +1,12 @@
 /**
  * SignIn -> Graph `microsoft.graph.signIn` JSON (https://learn.microsoft.com/graph/api/resources/signin).
- * v1.0 has the properties of the v1.0 resource; beta adds signInEventTypes, userAgent and
- * authenticationProtocol. Properties Portcullis has no data for (location, conditional access,
+ * v1.0 has the properties of the v1.0 resource; beta adds signInEventTypes, userAgent,
+ * authenticationProtocol and the service principal properties (servicePrincipalId,
+ * servicePrincipalName, clientCredentialType, servicePrincipalCredentialKeyId: '' / null on a
+ * user's sign-in, where Portcullis does not record how the client authenticated). Properties Portcullis has no data for (location, conditional access,
  * risk) are present with Graph's "nothing" values, so clients reading them do not break.
  */
-import type { SignIn } from '../core/sign-in.js';
+import { type SignIn, signInEventType } from '../core/sign-in.js';
 import { describeUserAgent } from '../core/user-agent.js';
 import type { GraphVersion } from './http.js';
 
@@ -44,9 +46,13 @@ export function signInJson(e: SignIn, version: GraphVersion): Record<string, unk
     appliedConditionalAccessPolicies: [],
   };
   if (version === 'beta') {
-    out.signInEventTypes = [e.isInteractive ? 'interactiveUser' : 'nonInteractiveUser'];
+    out.signInEventTypes = [signInEventType(e)];
     out.userAgent = e.userAgent ?? '';
     out.authenticationProtocol = e.authenticationProtocol;
+    out.servicePrincipalId = e.servicePrincipal?.id ?? '';
+    out.servicePrincipalName = e.servicePrincipal?.name ?? '';
+    out.clientCredentialType = e.servicePrincipal?.clientCredentialType ?? null;
+    out.servicePrincipalCredentialKeyId = e.servicePrincipal?.credentialKeyId ?? null;
   }
   return out;
 }

@@ -1,9 +1,10 @@
 /**
  * `GET /auditLogs/signIns` and `GET /auditLogs/signIns/{id}` (https://learn.microsoft.com/graph/api/signin-list):
  * the sign-in log, newest first, 1000 entries a page at most, keyset paging with $skiptoken.
- * v1.0 lists interactive sign-ins only, as Graph; beta reaches non-interactive ones with
- * `$filter=signInEventTypes/any(t: t eq 'nonInteractiveUser')`. Who may read it:
- * core/authorization/log-readers.ts.
+ * v1.0 lists interactive sign-ins only, as Graph; beta reaches the others with
+ * `$filter=signInEventTypes/any(t: t eq 'nonInteractiveUser')` (refresh-token redemptions) or
+ * `… eq 'servicePrincipal'` (client-credentials requests). v1.0 never returns a service principal
+ * sign-in, not even by id. Who may read it: core/authorization/log-readers.ts.
  */
 import { mayReadLog } from '../core/authorization/log-readers.js';
 import { actorOf, demand } from './authorize.js';
@@ -33,8 +34,8 @@ async function listSignIns(ctx: GraphContext): Promise<void> {
   await ctx.services.signIns.flush();
   const rows = await ctx.services.store.signIns.list({
     tenantId: ctx.services.tenant.id,
-    interactive: filter.interactive ?? true,
     ...filter,
+    eventType: filter.eventType ?? 'interactiveUser',
     limit: top + 1,
     ...(before ? { before } : {}),
   });
@@ -59,7 +60,8 @@ async function getSignIn(ctx: GraphContext): Promise<void> {
   const id = ctx.params.id ?? '';
   await ctx.services.signIns.flush();
   const entry = isGuid(id) ? await ctx.services.store.signIns.findById(ctx.services.tenant.id, id.toLowerCase()) : null;
-  if (!entry) throw new RequestResourceNotFound(id.slice(0, 100));
+  // v1.0's signIn has no service principal sign-ins (nor the properties that describe them).
+  if (!entry || (entry.servicePrincipal && ctx.version !== 'beta')) throw new RequestResourceNotFound(id.slice(0, 100));
   sendJson(ctx.reply, 200, {
     '@odata.context': `${serviceRoot(ctx)}/$metadata#auditLogs/signIns/$entity`,
     ...signInJson(entry, ctx.version),

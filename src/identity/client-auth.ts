@@ -29,11 +29,12 @@ export class VerifiedSecretCache {
   key(appId: string, secret: string): string {
     return createHash('sha256').update(`${appId}\u0000${secret}`).digest('base64url');
   }
-  has(key: string, app: Application, now: number): boolean {
+  /** The keyId of the credential a verified secret matched, while it counts; null otherwise. */
+  keyIdOf(key: string, app: Application, now: number): string | null {
     const entry = this.entries.get(key);
-    if (entry === undefined || entry.until <= now) return false;
+    if (entry === undefined || entry.until <= now) return null;
     const credential = app.secrets.find((s) => s.keyId === entry.keyId);
-    return credential !== undefined && isCurrent(credential, now);
+    return credential !== undefined && isCurrent(credential, now) ? credential.keyId : null;
   }
   add(key: string, keyId: string, now: number): void {
     if (this.entries.size >= 1000) this.entries.clear();
@@ -66,12 +67,28 @@ export async function findClient(services: Services, clientId: string): Promise<
   return app;
 }
 
+/**
+ * How far a client authentication got, filled in as it goes, so that a caller catching its error
+ * still knows which client was named and what it presented (the sign-in log of app-only requests,
+ * grants/client-credentials.ts). Nothing secret: the client id, the application, the keyId of the
+ * secret that matched.
+ */
+export interface ClientAttempt {
+  /** The client id, lower-cased, once it is a well-formed GUID (before the application is looked up). */
+  clientId?: string;
+  app?: Application;
+  secretPresented?: boolean;
+  /** The keyId of the credential the secret matched. */
+  keyId?: string;
+}
+
 /** client_secret_post or client_secret_basic (never both, RFC 6749 §2.3); no secret = public client. */
 export async function authenticateClient(
   req: FastifyRequest,
   params: Params,
   services: Services,
   cache: VerifiedSecretCache,
+  attempt: ClientAttempt = {},
 ): Promise<AuthenticatedClient> {
   const basic = basicCredentials(req);
   const postedSecret = params.get('client_secret');
@@ -82,15 +99,22 @@ export async function authenticateClient(
   const bodyId = params.get('client_id');
   if (basic && bodyId !== undefined && bodyId !== basic.id)
     throw new InvalidRequest(900144, 'client_id does not match the Authorization header.');
-  const app = await findClient(services, clientId);
   const secret = basic?.secret ?? postedSecret;
+  attempt.secretPresented = secret !== undefined;
+  if (GUID.test(clientId)) attempt.clientId = clientId.toLowerCase();
+  const app = await findClient(services, clientId);
+  attempt.app = app;
   if (secret === undefined) return { app, authenticated: false };
 
   const now = services.clock.now();
   const key = cache.key(app.appId, secret);
   // A secret verified in the last minutes is right whatever the counters say: a guesser who
   // locked the client id out cannot lock out the client that holds the secret (on this instance).
-  if (cache.has(key, app, now)) return { app, authenticated: true };
+  const cachedKeyId = cache.keyIdOf(key, app, now);
+  if (cachedKeyId !== null) {
+    attempt.keyId = cachedKeyId;
+    return { app, authenticated: true };
+  }
   const limits = services.config.abuse;
   const client: Subject = { key: lockoutKey.client(app.appId), policy: limits.clientSecret };
   const source: Subject = { key: lockoutKey.clientSource(sourceOf(req.ip)), policy: limits.sourceClientSecret, concurrency: 4 };
@@ -99,12 +123,17 @@ export async function authenticateClient(
     [source, client],
     async () => {
       // Another request may have verified the same secret while this one waited at the gate.
-      if (cache.has(key, app, now)) return true;
+      const verifiedMeanwhile = cache.keyIdOf(key, app, now);
+      if (verifiedMeanwhile !== null) {
+        attempt.keyId = verifiedMeanwhile;
+        return true;
+      }
       const wait = await services.limiter.lockedFor([source, client]);
       if (wait > 0) throw AADSTS.clientAuthThrottled(wait);
       const matched = await matchingSecret(app, secret, now);
       if (matched === 'expired') return 'expired';
       if (matched) {
+        attempt.keyId = matched.keyId;
         cache.add(key, matched.keyId, now);
         await services.limiter.reset(client);
         return true;

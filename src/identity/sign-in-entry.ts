@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { GRAPH_RESOURCE_APP_ID } from '../core/permissions.js';
 import type { SignIn } from '../core/sign-in.js';
+import type { ClientAttempt } from './client-auth.js';
 import { newGuid } from '../crypto/random.js';
 import type { Services } from '../services.js';
 import { correlationIdOf } from './error-response.js';
@@ -16,13 +17,16 @@ export type SignInWay =
   /** The ROPC grant (a password sent to /token). */
   | 'ropc'
   /** A refresh-token redemption: non-interactive. */
-  | 'refresh';
+  | 'refresh'
+  /** A client-credentials (app-only) token request: a service principal's sign-in, no user. */
+  | 'servicePrincipal';
 
 const WAYS: Record<SignInWay, Pick<SignIn, 'isInteractive' | 'clientAppUsed' | 'authenticationProtocol'>> = {
   browser: { isInteractive: true, clientAppUsed: 'Browser', authenticationProtocol: 'oAuth2' },
   deviceCode: { isInteractive: true, clientAppUsed: 'Browser', authenticationProtocol: 'deviceCode' },
   ropc: { isInteractive: true, clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: 'ropc' },
   refresh: { isInteractive: false, clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: 'oAuth2' },
+  servicePrincipal: { isInteractive: false, clientAppUsed: 'Mobile Apps and Desktop clients', authenticationProtocol: 'oAuth2' },
 };
 
 /** Longest User-Agent kept: enough for every browser's, bounded for a hostile one. */
@@ -64,6 +68,38 @@ export function signInEntry(
     resourceId: GRAPH_RESOURCE_APP_ID,
     resourceDisplayName: 'Microsoft Graph',
   };
+}
+
+/**
+ * A client-credentials request's entry (Graph's servicePrincipal sign-in): the client as far as
+ * `attempt` got (an unknown client id, AADSTS700016, is logged with it as appId and an empty
+ * servicePrincipalId), the resource once the scope named one (null before), no user. Null when
+ * the request never named a well-formed client id: nobody to log against.
+ */
+export function servicePrincipalEntry(
+  req: FastifyRequest,
+  services: Services,
+  a: { attempt: ClientAttempt; resource: { id: string; displayName: string } | null; error: OAuthError | null },
+): SignIn | null {
+  const app = a.attempt.app;
+  const appId = app?.appId ?? a.attempt.clientId;
+  if (appId === undefined) return null;
+  const nobody = { id: '', tenantId: services.tenant.id, userPrincipalName: '', displayName: '' };
+  const entry = signInEntry(req, services, {
+    user: nobody,
+    app: { appId, displayName: app?.displayName ?? '' },
+    how: 'servicePrincipal',
+    error: a.error,
+  });
+  entry.resourceId = a.resource?.id ?? null;
+  entry.resourceDisplayName = a.resource?.displayName ?? null;
+  entry.servicePrincipal = {
+    id: app?.appId ?? '',
+    name: app?.displayName ?? '',
+    clientCredentialType: a.attempt.secretPresented ? 'clientSecret' : 'none',
+    credentialKeyId: a.attempt.keyId ?? null,
+  };
+  return entry;
 }
 
 /** The longest user name typed that a log entry keeps (a userPrincipalName has at most 113 characters). */

@@ -195,7 +195,8 @@ export class GraphClient {
   /**
    * The sign-in log, newest first (https://learn.microsoft.com/graph/api/signin-list). v1.0 lists
    * interactive sign-ins; non-interactive ones need `version: 'beta'` and
-   * `filter: "signInEventTypes/any(t: t eq 'nonInteractiveUser')"`.
+   * `filter: "signInEventTypes/any(t: t eq 'nonInteractiveUser')"`, app-only (client-credentials)
+   * ones `version: 'beta'` and `… eq 'servicePrincipal'`.
    */
   readonly signIns = {
     listAll: (o: ListOptions & { version?: GraphVersion } = {}, maxPages = 100_000): AsyncGenerator<SignIn> =>

@@ -325,6 +325,46 @@ describe('portcullis CLI against a real server', () => {
     assert.match(failed.stdout, /^WHEN\s+USER\s+APP\s+RESULT/);
     assert.match(failed.stdout, /alice@contoso\.test\s+Public Client\s+AADSTS50126\s+127\.0\.0\.1\s+curl 8 on Unknown/);
   });
+
+  test('signins list --service-principal: app-only sign-ins through beta, a wrong secret with --failed', async () => {
+    const token = (secret: string) =>
+      fetch(`${server.url}/${TENANT_ID}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: APP.webApp,
+          client_secret: secret,
+          scope: 'https://graph.microsoft.com/.default',
+        }),
+      });
+    assert.equal((await token('not-the-secret')).status, 401);
+    assert.equal((await token(WEB_SECRET)).status, 200);
+    const all = await cli(['signins', 'list', '--service-principal', '--app', APP.webApp, '--output', 'jsonl'], { xdg: admin });
+    assert.equal(all.code, 0, all.stderr);
+    const rows = all.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rows.slice(0, 2).map((r) => [r.status.errorCode, r.signInEventTypes[0], r.servicePrincipalId, r.clientCredentialType]),
+      [
+        [0, 'servicePrincipal', APP.webApp, 'clientSecret'],
+        [7000215, 'servicePrincipal', APP.webApp, 'clientSecret'],
+      ],
+    );
+    const failed = await cli(['signins', 'list', '--service-principal', '--failed', '--since', '1h'], { xdg: admin });
+    assert.equal(failed.code, 0, failed.stderr);
+    assert.match(failed.stdout, /^WHEN\s+APP\s+APPID\s+RESULT\s+IP\s+CREDENTIAL\s+RESOURCE/);
+    assert.match(failed.stdout, new RegExp(`Web App\\s+${APP.webApp}\\s+AADSTS7000215\\s+127\\.0\\.0\\.1\\s+clientSecret`));
+    assert.doesNotMatch(failed.stdout, /Success/);
+    // The interactive list is unchanged by them.
+    const interactive = await cli(['signins', 'list', '--app', APP.webApp, '--output', 'jsonl'], { xdg: admin });
+    assert.equal(interactive.code, 0, interactive.stderr);
+    assert.equal(interactive.stdout.trim(), '');
+    const usage = await cli(['signins', 'list', '--service-principal', '--non-interactive'], { xdg: admin });
+    assert.equal(usage.code, EXIT.USAGE);
+  });
 });
 
 test('a server whose TLS certificate is not trusted: exit 7 naming the fingerprint and --ca-file; the CA is kept per profile', {

@@ -35,8 +35,8 @@ export function signInContract(store: () => Store, tenant: string, now: number):
         .filter((r) => rows.some((x) => x.id === r.id))
         .map((r) => rows.findIndex((x) => x.id === r.id));
     assert.deepEqual(await ids({}), [4, 3, 2, 1, 0]);
-    assert.deepEqual(await ids({ interactive: true }), [3, 1, 0]);
-    assert.deepEqual(await ids({ interactive: false }), [4, 2]);
+    assert.deepEqual(await ids({ eventType: 'interactiveUser' }), [3, 1, 0]);
+    assert.deepEqual(await ids({ eventType: 'nonInteractiveUser' }), [4, 2]);
     assert.deepEqual(await ids({ userId: ann.id }), [2, 1, 0]);
     assert.deepEqual(await ids({ userPrincipalName: 'SIGNANN@contract.test' }), [2, 1, 0]);
     assert.deepEqual(await ids({ appId: 'app-b' }), [3]);
@@ -120,6 +120,77 @@ export function signInContract(store: () => Store, tenant: string, now: number):
       [[unknown.id, '', 50034]],
     );
     assert.equal((await s.signIns.activity([''])).size, 0);
+  });
+
+  test("sign-ins: service principal (app-only) entries: stored and read back whole, one event type apart from users' sign-ins, by servicePrincipalId, paged; they move no activity", async () => {
+    const s = store();
+    const u = newUser('sp-neighbour@contract.test');
+    await s.users.insert(u);
+    const spId = newGuid();
+    const nobody = { id: '', userPrincipalName: '', displayName: '' };
+    const app = (at: number, o: Partial<SignIn> = {}, sp: Partial<NonNullable<SignIn['servicePrincipal']>> = {}): SignIn =>
+      makeSignIn(tenant, nobody, at, {
+        appId: spId,
+        appDisplayName: 'Nightly Export',
+        isInteractive: false,
+        clientAppUsed: 'Mobile Apps and Desktop clients',
+        resourceId: '00000003-0000-0000-c000-000000000000',
+        resourceDisplayName: 'Microsoft Graph',
+        servicePrincipal: { id: spId, name: 'Nightly Export', clientCredentialType: 'clientSecret', credentialKeyId: newGuid(), ...sp },
+        ...o,
+      });
+    const otherSp = newGuid();
+    const rows = [
+      app(now + 201),
+      app(
+        now + 202,
+        { errorCode: 7000215, failureReason: 'Invalid client secret provided.', resourceId: null, resourceDisplayName: null },
+        { credentialKeyId: null },
+      ),
+      entry(u, now + 203),
+      entry(u, now + 204, { isInteractive: false }),
+      app(
+        now + 205,
+        { appId: otherSp, appDisplayName: 'Other' },
+        { id: otherSp, name: 'Other', clientCredentialType: 'none', credentialKeyId: null },
+      ),
+      // A client id that names no application (AADSTS700016): no service principal id.
+      app(now + 206, { appId: newGuid(), appDisplayName: '', errorCode: 700016 }, { id: '', name: '', credentialKeyId: null }),
+      app(now + 207),
+    ];
+    await s.signIns.insertMany(rows);
+    const ids = async (q: Partial<Parameters<Store['signIns']['list']>[0]>) =>
+      (await s.signIns.list({ tenantId: tenant, limit: 100, from: now + 201, to: now + 207, ...q })).map((r) =>
+        rows.findIndex((x) => x.id === r.id),
+      );
+    assert.deepEqual(await ids({ eventType: 'servicePrincipal' }), [6, 5, 4, 1, 0]);
+    assert.deepEqual(await ids({ eventType: 'interactiveUser' }), [2], 'an app-only entry is not interactive');
+    assert.deepEqual(await ids({ eventType: 'nonInteractiveUser' }), [3], "nor a user's non-interactive sign-in");
+    assert.deepEqual(await ids({ eventType: 'managedIdentity' }), []);
+    assert.deepEqual(await ids({}), [6, 5, 4, 3, 2, 1, 0]);
+    assert.deepEqual(await ids({ servicePrincipalId: spId.toUpperCase() }), [6, 1, 0]);
+    assert.deepEqual(await ids({ servicePrincipalId: '' }), [5], 'the unknown client is found by its empty id');
+    assert.deepEqual(await ids({ appId: otherSp, eventType: 'servicePrincipal' }), [4]);
+    assert.deepEqual(await ids({ eventType: 'servicePrincipal', failedOnly: true }), [5, 1]);
+    const page1 = await s.signIns.list({ tenantId: tenant, eventType: 'servicePrincipal', servicePrincipalId: spId, limit: 2 });
+    const last = page1.at(-1)!;
+    const page2 = await s.signIns.list({
+      tenantId: tenant,
+      eventType: 'servicePrincipal',
+      servicePrincipalId: spId,
+      limit: 2,
+      before: { at: last.createdAt, id: last.id },
+    });
+    assert.deepEqual(
+      [...page1, ...page2].map((r) => r.id),
+      [rows[6]!.id, rows[1]!.id, rows[0]!.id],
+    );
+    for (const i of [0, 1, 4, 5]) assert.deepEqual(await s.signIns.findById(tenant, rows[i]!.id), rows[i]);
+    assert.equal((await s.signIns.findById(tenant, rows[2]!.id))?.servicePrincipal, undefined);
+    assert.deepEqual(await s.signIns.list({ tenantId: tenant, servicePrincipalId: 'x\u0000', limit: 5 }), []);
+    const activity = await s.signIns.activity([u.id, '']);
+    assert.equal(activity.get(u.id)?.lastSignInAt, now + 203, "only the user's own entries move the user");
+    assert.equal(activity.has(''), false);
   });
 
   test('retention: each kind in bounded batches; what is live, unexpired or newest is kept', async () => {

@@ -65,7 +65,7 @@ export class PgSignInStore implements SignInStore {
   }
 
   async list(q: SignInQuery): Promise<SignIn[]> {
-    if ([q.userId, q.userPrincipalName, q.appId].some((v) => v !== undefined && unstorableText(v))) return [];
+    if ([q.userId, q.userPrincipalName, q.appId, q.servicePrincipalId].some((v) => v !== undefined && unstorableText(v))) return [];
     const { sql, args } = listSignInsSql(q);
     const { rows } = await this.db.query(numbered(sql), args);
     return rows.map(toSignIn);

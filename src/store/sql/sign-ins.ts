@@ -2,7 +2,9 @@ import type { ActivityUpdate, SignIn, SignInActivity, SignInQuery } from '../../
 
 /**
  * Sign-in log SQL both dialects read alike (the sign_ins and sign_in_activity tables, migration
- * 110). Flags and times are integers in both, so the rows map the same way.
+ * 110; the service principal columns, migration 190). Flags and times are integers in both, so the
+ * rows map the same way. principal_type is 'user' (rows older than migration 190 got it as the
+ * column's default) or 'servicePrincipal'; with is_interactive it gives Graph's signInEventTypes.
  */
 export const SIGN_IN_COLUMNS = [
   'id',
@@ -23,6 +25,11 @@ export const SIGN_IN_COLUMNS = [
   'authentication_protocol',
   'resource_id',
   'resource_display_name',
+  'principal_type',
+  'service_principal_id',
+  'service_principal_name',
+  'client_credential_type',
+  'service_principal_key_id',
 ] as const;
 
 /** The VALUES tuples of `rows` entries (`(?, …), (?, …)`); `ON CONFLICT (id) DO NOTHING` keeps a retried batch single. */
@@ -50,6 +57,11 @@ export const signInArgs = (e: SignIn): unknown[] => [
   e.authenticationProtocol,
   e.resourceId,
   e.resourceDisplayName,
+  e.servicePrincipal ? 'servicePrincipal' : 'user',
+  e.servicePrincipal?.id ?? null,
+  e.servicePrincipal?.name ?? null,
+  e.servicePrincipal?.clientCredentialType ?? null,
+  e.servicePrincipal?.credentialKeyId ?? null,
 ];
 
 type Row = Record<string, unknown>;
@@ -57,7 +69,7 @@ const optStr = (v: unknown): string | null => (v === null || v === undefined ? n
 const optNum = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export function toSignIn(r: Row): SignIn {
-  return {
+  const entry: SignIn = {
     id: String(r.id),
     tenantId: String(r.tenant_id),
     createdAt: Number(r.created_at),
@@ -77,7 +89,28 @@ export function toSignIn(r: Row): SignIn {
     resourceId: optStr(r.resource_id),
     resourceDisplayName: optStr(r.resource_display_name),
   };
+  if (r.principal_type === 'servicePrincipal') {
+    entry.servicePrincipal = {
+      id: String(r.service_principal_id ?? ''),
+      name: String(r.service_principal_name ?? ''),
+      clientCredentialType: String(r.client_credential_type) as NonNullable<SignIn['servicePrincipal']>['clientCredentialType'],
+      credentialKeyId: optStr(r.service_principal_key_id),
+    };
+  }
+  return entry;
 }
+
+/**
+ * The condition for one event type. Literals, not parameters, so that both planners can use the
+ * partial indexes on service principal rows (migration 190) for 'servicePrincipal'.
+ */
+const EVENT_TYPE_CONDITION: Readonly<Record<NonNullable<SignInQuery['eventType']>, string>> = {
+  interactiveUser: "principal_type = 'user' AND is_interactive = 1",
+  nonInteractiveUser: "principal_type = 'user' AND is_interactive = 0",
+  servicePrincipal: "principal_type = 'servicePrincipal'",
+  // Never recorded: Portcullis has no managed identities.
+  managedIdentity: '1 = 0',
+};
 
 /** A time moves forward only: the stored one stays when the batch's is older (or absent). */
 const newer = (at: string, col: string): string =>
@@ -139,7 +172,9 @@ export function listSignInsSql(q: SignInQuery): { sql: string; args: unknown[] }
     where.push(clause);
     args.push(...values);
   };
-  if (q.interactive !== undefined) add('is_interactive = ?', q.interactive ? 1 : 0);
+  if (q.eventType !== undefined) add(EVENT_TYPE_CONDITION[q.eventType]);
+  if (q.servicePrincipalId !== undefined)
+    add("principal_type = 'servicePrincipal' AND service_principal_id = ?", q.servicePrincipalId.toLowerCase());
   if (q.userId !== undefined) add('user_id = ?', q.userId);
   if (q.userPrincipalName !== undefined) add('LOWER(user_principal_name) = ?', q.userPrincipalName.toLowerCase());
   if (q.appId !== undefined) add('app_id = ?', q.appId);

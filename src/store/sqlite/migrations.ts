@@ -492,6 +492,23 @@ CREATE UNIQUE INDEX applications_object_id ON applications(tenant_id, object_id)
 `,
   },
   {
+    version: 190,
+    name: 'sign-in log: service principal (client-credentials) sign-ins',
+    // src/store/sql/sign-ins.ts. A constant default: existing rows are users' sign-ins, and adding
+    // the column rewrites no row (SQLite: ALTER TABLE ADD COLUMN; PostgreSQL 11+: a stored default).
+    sql: `
+ALTER TABLE sign_ins ADD COLUMN principal_type TEXT NOT NULL DEFAULT 'user';
+ALTER TABLE sign_ins ADD COLUMN service_principal_id TEXT;
+ALTER TABLE sign_ins ADD COLUMN service_principal_name TEXT;
+ALTER TABLE sign_ins ADD COLUMN client_credential_type TEXT;
+ALTER TABLE sign_ins ADD COLUMN service_principal_key_id TEXT;
+-- The service principal sign-ins, newest first, and one service principal's, without walking the
+-- users' entries (listSignInsSql writes the principal_type condition as this literal).
+CREATE INDEX sign_ins_service_principal_time ON sign_ins(created_at, id) WHERE principal_type = 'servicePrincipal';
+CREATE INDEX sign_ins_service_principal ON sign_ins(service_principal_id, created_at, id) WHERE principal_type = 'servicePrincipal';
+`,
+  },
+  {
     version: 220,
     name: 'audit records by target and by initiating user',
     sql: `
@@ -537,7 +554,7 @@ export function migrate(db: Database.Database, now: number, migrations: typeof M
   // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets,
   // 90–99 applications as resources, 100–109 session inventory, 110–119 sign-in log, 120–129 user queries and groups,
   // 130–139 single-page apps, 140–149 application registration, 150–159 resource tokens, 160–169 test kit,
-  // 170–179 revocation receipts, 220–229 audit records by target).
+  // 170–179 revocation receipts, 190–199 service principal sign-ins, 220–229 audit records by target).
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {

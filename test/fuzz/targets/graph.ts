@@ -115,7 +115,24 @@ export function graphPath(rng: Rng, ctx: FuzzContext): string {
 }
 
 /** What the sign-in log's $filter takes (src/graph/sign-in-filter.ts), and what it does not. */
-const SIGN_IN_FILTER_PROPERTIES = ['userId', 'userPrincipalName', 'appId', 'createdDateTime', 'status/errorCode', 'ipAddress'];
+const SIGN_IN_FILTER_PROPERTIES = [
+  'userId',
+  'userPrincipalName',
+  'appId',
+  'servicePrincipalId',
+  'createdDateTime',
+  'status/errorCode',
+  'ipAddress',
+];
+/** The event types of signInEventTypes/any(…) (beta), in the spellings Graph documents and others. */
+const SIGN_IN_EVENT_TYPES = [
+  'nonInteractiveUser',
+  'interactiveUser',
+  'servicePrincipal',
+  'managedIdentity',
+  'SERVICEPRINCIPAL',
+  'unknownFutureValue',
+];
 
 function filter(rng: Rng, properties: readonly string[]): string {
   const property = rng.chance(0.9) ? rng.pick(properties) : randomString(rng, 10);
@@ -139,7 +156,10 @@ function filter(rng: Rng, properties: readonly string[]): string {
     return rng.pick([
       `createdDateTime ge ${rng.pick(['2026-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.9999999+14:00', value])}`,
       `status/errorCode eq ${rng.pick(['0', '50126', '999999999', '-1', value])}`,
-      `signInEventTypes/any(t: t eq '${rng.pick(['nonInteractiveUser', 'interactiveUser', value])}')`,
+      `signInEventTypes/any(t: t eq '${rng.chance(0.8) ? rng.pick(SIGN_IN_EVENT_TYPES) : value}')`,
+      `signInEventTypes/any(${rng.pick(['t: t', 'x:x', 't: u', ' t : t '])} ${rng.pick(['eq', 'ne', 'EQ'])} '${rng.pick(SIGN_IN_EVENT_TYPES)}')`,
+      `signInEventTypes/any(t: t eq 'servicePrincipal') and servicePrincipalId eq '${rng.chance(0.5) ? guid(rng) : value}'`,
+      `servicePrincipalId eq '${rng.chance(0.5) ? guid(rng) : value}' and status/errorCode eq ${rng.pick(['0', '7000215', '700016', value])}`,
       `userId eq '${value}' and appId eq '${value}' and createdDateTime le 2026-01-01T00:00:00Z`,
     ]);
   }
