@@ -13,6 +13,7 @@ import { layout, type Frame } from './layout.js';
 import { sendConsolePage } from './respond.js';
 import { csrfOf, csrfValid, sessionOf, type ConsoleRuntime } from './runtime.js';
 import type { ConsoleSession } from './session-store.js';
+import { publicHostRedirect } from './public-host.js';
 import { startSignIn } from './sign-in.js';
 
 export interface PageContext {
@@ -105,7 +106,12 @@ async function run(rt: ConsoleRuntime, area: Area, req: FastifyRequest, reply: F
 }
 
 export function page(http: FastifyInstance, rt: ConsoleRuntime, area: Area, path: string, handler: Handler): void {
-  http.get(path, (req, reply) => run(rt, area, req, reply, handler, false));
+  http.get(path, (req, reply) => {
+    // On the public URL's host first, before a cookie is set (public-host.ts).
+    const there = publicHostRedirect(req, rt.services.config);
+    if (there !== null) return reply.code(302).header('cache-control', 'no-store').redirect(there);
+    return run(rt, area, req, reply, handler, false);
+  });
 }
 
 export function action(http: FastifyInstance, rt: ConsoleRuntime, area: Area, path: string, handler: Handler): void {

@@ -18,14 +18,19 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-/** A real server on a SQLite file with the test directory seeded, listening for the console's HTTP tests. */
-export async function startConsoleServer(): Promise<ConsoleServer> {
+/**
+ * A real server on a SQLite file with the test directory seeded, listening for the console's HTTP
+ * tests on 127.0.0.1; `publicHost` names it in the public URL (default 127.0.0.1; 'localhost' as
+ * `portcullis serve` names a loopback server, src/cli/commands/serve.ts).
+ */
+export async function startConsoleServer(o: { publicHost?: string; trustProxy?: boolean } = {}): Promise<ConsoleServer> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-console-'));
   const store = openSqliteStore(join(dir, 'portcullis.db'));
   const users = await seedDirectory(store, Date.now());
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const app = await createApp({ config: makeAppConfig({ publicUrl: base, logLevel: 'silent' }), store });
+  const base = `http://${o.publicHost ?? '127.0.0.1'}:${port}`;
+  const config = makeAppConfig({ publicUrl: base, logLevel: 'silent', trustProxy: o.trustProxy ?? false });
+  const app = await createApp({ config, store });
   await app.http.listen({ host: '127.0.0.1', port });
   return {
     app,
