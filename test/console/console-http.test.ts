@@ -11,7 +11,7 @@ import type { AuditRecord, User } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
 import type { Store } from '../../src/store/store.js';
 import { ConsoleBrowser } from '../helpers/console-browser.js';
-import { TENANT_ID } from '../helpers/harness.js';
+import { APP, TENANT_ID } from '../helpers/harness.js';
 import { type ConsoleServer, startConsoleServer } from '../helpers/console-server.js';
 
 let store: Store;
@@ -215,6 +215,45 @@ test('the sign-in log form becomes Graph’s $filter; what does not parse is lef
   assert.deepEqual(signInFilter({ user: "o'neil@contoso.test", app: 'not-a-guid', code: '50126', since: '2026-12-01' }), {
     filter: "userPrincipalName eq 'o''neil@contoso.test' and status/errorCode eq 50126 and createdDateTime ge 2026-12-01T00:00:00Z",
     shown: { user: "o'neil@contoso.test", code: '50126', since: '2026-12-01' },
+    beta: false,
   });
-  assert.deepEqual(signInFilter({ code: '1 or 1', since: 'yesterday' }), { filter: '', shown: {} });
+  assert.deepEqual(signInFilter({ code: '1 or 1', since: 'yesterday', kind: 'constructor' }), { filter: '', shown: {}, beta: false });
+  assert.deepEqual(signInFilter({ kind: 'servicePrincipal', code: '7000215' }), {
+    filter: "signInEventTypes/any(t: t eq 'servicePrincipal') and status/errorCode eq 7000215",
+    shown: { kind: 'servicePrincipal', code: '7000215' },
+    beta: true,
+  });
+  assert.deepEqual(signInFilter({ kind: 'interactive' }), { filter: '', shown: {}, beta: false });
+});
+
+test('the sign-in log page lists app-only (client-credentials) sign-ins when asked, without a user link; the default list and the user page leave them out', async () => {
+  const cc = (secret: string) =>
+    fetch(`${base}/${TENANT_ID}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: APP.webApp,
+        client_secret: secret,
+        scope: 'https://graph.microsoft.com/.default',
+      }),
+    });
+  assert.equal((await cc('not-the-secret')).status, 401);
+  const b = new ConsoleBrowser(base);
+  await b.signIn('/admin/users', 'globaladmin@contoso.test');
+  const appOnly = await b.request('GET', `/admin/sign-ins?kind=servicePrincipal&app=${APP.webApp}`);
+  assert.equal(appOnly.status, 200, appOnly.body.slice(0, 300));
+  assert.match(appOnly.body, /<h2 id="log">App-only sign-ins, newest first<\/h2>/);
+  assert.match(appOnly.body, /<option value="servicePrincipal" selected>/);
+  const row = appOnly.body.match(/<tr>(?:(?!<\/tr>).)*7000215(?:(?!<\/tr>).)*<\/tr>/s)?.[0] ?? '';
+  assert.match(row, /app-only/);
+  assert.match(row, /Web App/);
+  assert.doesNotMatch(row, /href="\/admin\/users\//, 'no link to a user that is not there');
+  const interactive = await b.request('GET', `/admin/sign-ins?app=${APP.webApp}`);
+  assert.equal(interactive.status, 200);
+  assert.match(interactive.body, /<h2 id="log">Interactive sign-ins, newest first<\/h2>/);
+  assert.doesNotMatch(interactive.body, /7000215/);
+  const userPage = await b.request('GET', `/admin/users/${users.alice!.id}`);
+  assert.equal(userPage.status, 200, 'a user page renders beside app-only entries');
+  assert.doesNotMatch(userPage.body, /7000215/);
 });
