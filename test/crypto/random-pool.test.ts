@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { digestCredential, sha256Base64url } from '../../src/crypto/digest.js';
 import { generateSigningKey, loadKey, signJwt, signJwtAsync, verifyJwtSignature } from '../../src/crypto/jwt.js';
 import { newOpaqueToken, randomBase64url } from '../../src/crypto/random.js';
 
@@ -63,5 +65,14 @@ describe('JWT header encoded once per key and typ', () => {
     assert.deepEqual(headers[1], headers[0]);
     assert.deepEqual(headers[2], { typ: 'secevent+jwt', alg: 'RS256', kid: k1.kid });
     assert.deepEqual(headers[3], { typ: 'JWT', alg: 'RS256', kid: k2.kid });
+  });
+});
+
+describe('sha256Base64url: the one-shot digest', () => {
+  test('equals createHash over the UTF-8 bytes, for ASCII, non-ASCII and empty strings', () => {
+    for (const value of ['', 'a', newOpaqueToken(), 'tenant|user|app', 'Zoë 🦊 \u0000 end', 'x'.repeat(10_000)]) {
+      assert.equal(sha256Base64url(value), createHash('sha256').update(value, 'utf8').digest('base64url'));
+      assert.equal(digestCredential(value), sha256Base64url(value));
+    }
   });
 });
