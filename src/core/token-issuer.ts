@@ -1,5 +1,7 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { sha256Base64url } from '../crypto/digest.js';
+import { randomBase64url } from '../crypto/random.js';
 import type { AppConfig } from '../config.js';
 import type { KeyRing } from './key-ring.js';
 import type { Application, Tenant, User } from './model.js';
@@ -65,7 +67,7 @@ export interface IssuedTokens {
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** Entra's `uti`: a unique token identifier, 16 random bytes base64url. */
-const uti = (): string => randomBytes(16).toString('base64url');
+const uti = (): string => randomBase64url(16);
 
 export class TokenIssuer {
   constructor(
@@ -90,7 +92,7 @@ export class TokenIssuer {
 
   /** `sub` is pairwise per application (Entra: unique to the user and app). */
   pairwiseSubject(userId: string, appId: string): string {
-    return createHash('sha256').update(`${this.tenant.id}|${userId}|${appId}`).digest('base64url').slice(0, 43);
+    return sha256Base64url(`${this.tenant.id}|${userId}|${appId}`).slice(0, 43);
   }
 
   private accessTokenLifetime(): number {

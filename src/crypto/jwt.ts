@@ -71,8 +71,27 @@ export function loadKey(k: SigningKey): LoadedKey {
   return { kid: k.kid, privateKey, publicKey: createPublicKey(privateKey), publicJwk: k.publicJwk };
 }
 
+/**
+ * The encoded JOSE header (RFC 7515 §4) of a key and `typ`: the same bytes for every token the key
+ * signs, so it is encoded once per key and type rather than per token.
+ */
+const encodedHeaders = new WeakMap<LoadedKey, Map<string, string>>();
+function encodedHeader(key: LoadedKey, typ: string): string {
+  let byTyp = encodedHeaders.get(key);
+  if (!byTyp) {
+    byTyp = new Map();
+    encodedHeaders.set(key, byTyp);
+  }
+  let header = byTyp.get(typ);
+  if (header === undefined) {
+    header = b64json({ typ, alg: 'RS256', kid: key.kid });
+    byTyp.set(typ, header);
+  }
+  return header;
+}
+
 export function signJwt(key: LoadedKey, payload: JwtPayload, typ = 'JWT'): string {
-  const signingInput = `${b64json({ typ, alg: 'RS256', kid: key.kid })}.${b64json(payload)}`;
+  const signingInput = `${encodedHeader(key, typ)}.${b64json(payload)}`;
   const signature = sign('sha256', Buffer.from(signingInput), key.privateKey).toString('base64url');
   return `${signingInput}.${signature}`;
 }
@@ -83,7 +102,7 @@ export function signJwt(key: LoadedKey, payload: JwtPayload, typ = 'JWT'): strin
  * meanwhile parses, commits and answers other requests, and a single process uses every core.
  */
 export function signJwtAsync(key: LoadedKey, payload: JwtPayload, typ = 'JWT'): Promise<string> {
-  const signingInput = `${b64json({ typ, alg: 'RS256', kid: key.kid })}.${b64json(payload)}`;
+  const signingInput = `${encodedHeader(key, typ)}.${b64json(payload)}`;
   return new Promise((resolve, reject) => {
     sign('sha256', Buffer.from(signingInput), key.privateKey, (error, signature) => {
       if (error) reject(error);
