@@ -4,7 +4,7 @@ import type { OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../../co
 import { SECURITY_EVENT_SQL, captureReads, eventArgs, type EventScope } from '../sql/security-events.js';
 import { EVENT_COLUMNS_AS_E, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
 import { OUTBOX_SQL as SQL, listDeliveriesSql, pruneSql, settleArgs } from '../sql/outbox.js';
-import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
+import type { DeliverySettlement, EventPlan, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { SqliteDb } from './database.js';
 
@@ -61,13 +61,20 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   async recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void> {
+    return this.recordPlans([{ eventId, deliveries }], now);
+  }
+
+  async recordPlans(plans: readonly EventPlan[], now: number): Promise<void> {
+    if (plans.length === 0) return;
     this.s.txRelaxed(() => {
-      const event = this.s.stmt(SQL.eventTenant).get(eventId) as Row | undefined;
-      if (!event) return;
-      for (const d of deliveries) {
-        this.s.stmt(SQL.insertDelivery).run(d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now, now);
+      for (const { eventId, deliveries } of plans) {
+        const event = this.s.stmt(SQL.eventTenant).get(eventId) as Row | undefined;
+        if (!event) continue;
+        for (const d of deliveries) {
+          this.s.stmt(SQL.insertDelivery).run(d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now, now);
+        }
+        this.s.stmt(SQL.markPlanned).run(now, eventId);
       }
-      this.s.stmt(SQL.markPlanned).run(now, eventId);
     });
   }
 
