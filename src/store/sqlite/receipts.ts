@@ -1,4 +1,4 @@
-import { newGuid } from '../../crypto/random.js';
+import { newTimeOrderedGuid } from '../../crypto/random.js';
 import type { User } from '../../core/model.js';
 import type { CutIds, ReceiptDraft } from '../../core/revocation-receipt.js';
 import { RECEIPT_LIST_SQL, RECEIPT_SQL, listReceiptsSql, receiptInsertArgs, toStoredReceipt } from '../sql/receipts.js';
@@ -28,7 +28,7 @@ export function captureReceiptSync(
   const grantIds = JSON.stringify(args.cut.grantIds);
   const grantRows = 'grantRows' in args.cut ? args.cut.grantRows : (s.stmt(SQL.grantsIn).all(grantIds) as Row[]);
   const tokenRows = s.stmt(SQL.tokensIn).all(args.at, grantIds) as Row[];
-  const id = newGuid();
+  const id = newTimeOrderedGuid();
   s.stmt(RECEIPT_SQL.insert).run(...receiptInsertArgs({ ...args, id, grantRows, tokenRows }));
   return id;
 }
