@@ -27,16 +27,16 @@ function passSnapshot(): PlanContext['snapshot'] {
  * it: most plans read the per-pass snapshot and nothing else, and one AbortSignal.timeout per
  * event and sink was a measurable part of a bulk revocation's planning (BENCHMARKS.md, B3).
  */
-function planContext(services: OutboxServices, snapshot: PlanContext['snapshot']): PlanContext {
-  let signal: AbortSignal | null = null;
-  return {
-    services,
-    get signal() {
-      signal ??= AbortSignal.timeout(services.config.outbox.deliveryTimeoutMs);
-      return signal;
-    },
-    snapshot,
-  };
+class LazyPlanContext implements PlanContext {
+  private made: AbortSignal | null = null;
+  constructor(
+    readonly services: OutboxServices,
+    readonly snapshot: PlanContext['snapshot'],
+  ) {}
+  get signal(): AbortSignal {
+    this.made ??= AbortSignal.timeout(this.services.config.outbox.deliveryTimeoutMs);
+    return this.made;
+  }
 }
 
 /**
@@ -210,7 +210,7 @@ export class OutboxDispatcher {
     const out: NewDelivery[] = [];
     for (const sink of this.sinks.values()) {
       try {
-        const ctx = planContext(this.services, snapshot);
+        const ctx = new LazyPlanContext(this.services, snapshot);
         for (const p of await sink.plan(event, ctx)) {
           out.push({ id: randomUUID(), sink: sink.name, destination: p.destination, payload: p.payload });
         }

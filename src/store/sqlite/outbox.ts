@@ -51,12 +51,17 @@ export class SqliteOutboxStore implements OutboxStore {
   async claimEvents(now: number, leaseUntil: number, limit: number): Promise<SecurityEvent[]> {
     // An idle poll must not take the write lock: look first (a read), claim only if there is work.
     if (!this.s.stmt('SELECT 1 FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? LIMIT 1').get(now)) return [];
+    // One statement for the whole claim, not an UPDATE per event (BENCHMARKS.md, B3); RETURNING
+    // gives no order, hence the sort.
     return this.s.txRelaxed(() => {
       const rows = this.s
-        .stmt('SELECT * FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? ORDER BY id LIMIT ?')
-        .all(now, limit) as Row[];
-      for (const r of rows) this.s.stmt('UPDATE security_events SET claimed_until = ? WHERE id = ?').run(leaseUntil, r.id);
-      return rows.map(toSecurityEvent);
+        .stmt(
+          `UPDATE security_events SET claimed_until = ?
+           WHERE id IN (SELECT id FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? ORDER BY id LIMIT ?)
+           RETURNING *`,
+        )
+        .all(leaseUntil, now, limit) as Row[];
+      return rows.map(toSecurityEvent).sort((a, b) => a.id - b.id);
     });
   }
 
