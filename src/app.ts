@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
-import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from './clock.js';
+import { newTimeOrderedGuid } from './crypto/random.js';
 import type { AppConfig } from './config.js';
 import { NO_SCHEMA_COMPILERS } from './http/no-schema-compilers.js';
 import { AttemptLimiter } from './core/attempt-limiter.js';
@@ -82,7 +82,8 @@ export async function createApp(opts: CreateAppOptions): Promise<PortcullisApp> 
     trustProxy: opts.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     bodyLimit: opts.config.bodyLimitBytes,
     // Every response carries a request id (Graph: request-id); the client's id is echoed separately.
-    genReqId: () => randomUUID(),
+    // Time-ordered (crypto/random.ts): a revoke's request id is its receipt's correlation id, an indexed key.
+    genReqId: () => newTimeOrderedGuid(),
     logger:
       opts.config.logLevel === 'silent'
         ? false

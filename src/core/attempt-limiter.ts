@@ -4,7 +4,7 @@ import { ACTIVITY } from './audit.js';
 import { GateFull, KeyedGate } from './keyed-gate.js';
 import { afterFailure, lockedForSeconds, type LockoutPolicy, type LockoutState } from './lockout.js';
 import type { AuditRecord, AuditTarget } from './model.js';
-import { newGuid } from '../crypto/random.js';
+import { newTimeOrderedGuid } from '../crypto/random.js';
 
 /** One counter an attempt is charged to, with the policy that governs it (null = no limit). */
 export interface Subject {
@@ -81,7 +81,7 @@ export class AttemptLimiter {
   private lockRecord(s: Subject, state: LockoutState, correlationId: string): AuditRecord {
     const until = new Date(state.lockedUntil ?? state.lastFailureAt).toISOString();
     return {
-      id: newGuid(),
+      id: newTimeOrderedGuid(),
       tenantId: this.tenantId,
       activityDateTime: state.lastFailureAt,
       activityDisplayName: ACTIVITY.lockout,

@@ -1,4 +1,4 @@
-import { newGuid } from '../crypto/random.js';
+import { newTimeOrderedGuid } from '../crypto/random.js';
 import type { AuditIdentity, AuditRecord, AuditTarget, User } from './model.js';
 
 /** Activity names as Entra's audit log records them (https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities). */
@@ -48,7 +48,7 @@ export function userManagementRecord(args: {
   resultReason?: string;
 }): AuditRecord {
   return {
-    id: newGuid(),
+    id: newTimeOrderedGuid(),
     tenantId: args.tenantId,
     activityDateTime: args.at,
     activityDisplayName: args.activity,

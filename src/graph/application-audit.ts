@@ -6,7 +6,7 @@
  * permission grant" and "Add app role assignment to service principal".
  */
 import type { Application, AuditIdentity, AuditRecord } from '../core/model.js';
-import { newGuid } from '../crypto/random.js';
+import { newTimeOrderedGuid } from '../crypto/random.js';
 import { objectIdOf } from './application-body.js';
 
 export type ApplicationActivity =
@@ -66,7 +66,7 @@ export function applicationAudit(
 ): AuditRecord {
   const app = (after ?? before)!;
   return {
-    id: newGuid(),
+    id: newTimeOrderedGuid(),
     tenantId: app.tenantId,
     activityDateTime: at,
     activityDisplayName: activity,

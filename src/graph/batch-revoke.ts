@@ -22,7 +22,7 @@
  * encode a UPN), and no body or the empty JSON object that clients send with an action (the
  * revoke routes ignore the body). Anything else goes through inject().
  */
-import { randomUUID } from 'node:crypto';
+import { newTimeOrderedGuid } from '../crypto/random.js';
 import { clientRequestIdFor } from '../http/request-id.js';
 import type { Services } from '../services.js';
 import { authenticateBearer, type Caller } from './auth.js';
@@ -142,7 +142,8 @@ export async function runLaneRevokes(lane: RevokeLane, ctx: GraphContext, revoke
   const services: Services = ctx.services;
   const inFlight = await Promise.all(
     revokes.map(async ({ item, revoke }): Promise<InFlight> => {
-      const requestId = randomUUID();
+      // Time-ordered like every request id (app.ts): it is the receipt's correlation id, an indexed key.
+      const requestId = newTimeOrderedGuid();
       const clientRequestId = clientRequestIdFor(item.headers['client-request-id'], requestId);
       const headers: Record<string, string> = { 'request-id': requestId, 'client-request-id': clientRequestId };
       const entry: InFlight = { item, revoke, requestId, clientRequestId, headers, authorized: null, answer: null, error: null };

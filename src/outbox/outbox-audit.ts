@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../core/model.js';
 import type { OutboxDelivery, SecurityEvent } from '../core/security-event.js';
-import { newGuid } from '../crypto/random.js';
+import { newTimeOrderedGuid } from '../crypto/random.js';
 
 /**
  * Audit records of the outbox dispatcher, listed by GET /v1.0/auditLogs/directoryAudits
@@ -24,7 +24,7 @@ export function outboxAuditRecord(args: {
   reason: string;
 }): AuditRecord {
   return {
-    id: newGuid(),
+    id: newTimeOrderedGuid(),
     tenantId: args.event.tenantId,
     activityDateTime: args.at,
     activityDisplayName: args.activity,

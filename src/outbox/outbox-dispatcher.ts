@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxDelivery, SecurityEvent } from '../core/security-event.js';
 import type { OutboxServices } from '../services.js';
-import type { DeliverySettlement, NewDelivery } from '../store/store.js';
+import type { DeliverySettlement, EventPlan, NewDelivery } from '../store/store.js';
 import { backoffDelayMs } from './backoff.js';
 import { OUTBOX_ACTIVITY, outboxAuditRecord } from './outbox-audit.js';
 import type { DeliveryOutcome, OutboxSink, PlanContext } from './outbox-sink.js';
@@ -22,6 +22,23 @@ function passSnapshot(): PlanContext['snapshot'] {
     return p;
   };
 }
+/**
+ * A sink's PlanContext. Its signal (and the timer behind it) is made only if the sink asks for
+ * it: most plans read the per-pass snapshot and nothing else, and one AbortSignal.timeout per
+ * event and sink was a measurable part of a bulk revocation's planning (BENCHMARKS.md, B3).
+ */
+class LazyPlanContext implements PlanContext {
+  private made: AbortSignal | null = null;
+  constructor(
+    readonly services: OutboxServices,
+    readonly snapshot: PlanContext['snapshot'],
+  ) {}
+  get signal(): AbortSignal {
+    this.made ??= AbortSignal.timeout(this.services.config.outbox.deliveryTimeoutMs);
+    return this.made;
+  }
+}
+
 /**
  * Deliveries taken per claim, all attempted concurrently. Larger than BATCH so that one revoke's
  * deliveries to every SSF stream (one per stream: 100 receivers in the push benchmark, BENCHMARKS.md) start
@@ -176,11 +193,16 @@ export class OutboxDispatcher {
     const now = clock.now();
     const events = await store.outbox.claimEvents(now, this.leaseUntil(now), BATCH);
     const snapshot = passSnapshot();
+    const plans: EventPlan[] = [];
     for (const event of events) {
       const deliveries = await this.planOne(event, snapshot);
       // null: a sink could not plan now; the event's lease lapses and a later pass re-plans it.
-      if (deliveries) await store.outbox.recordPlan(event.id, deliveries, clock.now());
+      if (deliveries) plans.push({ eventId: event.id, deliveries });
     }
+    // One transaction for the pass, not one per event (BENCHMARKS.md, B3). Should it fail, every
+    // event of the pass stays unplanned and its lease lapses: the next pass plans it again, and
+    // the unique key (event, sink, destination) keeps that from duplicating a delivery.
+    await store.outbox.recordPlans(plans, clock.now());
     return events.length;
   }
 
@@ -188,11 +210,7 @@ export class OutboxDispatcher {
     const out: NewDelivery[] = [];
     for (const sink of this.sinks.values()) {
       try {
-        const ctx: PlanContext = {
-          services: this.services,
-          signal: AbortSignal.timeout(this.services.config.outbox.deliveryTimeoutMs),
-          snapshot,
-        };
+        const ctx = new LazyPlanContext(this.services, snapshot);
         for (const p of await sink.plan(event, ctx)) {
           out.push({ id: randomUUID(), sink: sink.name, destination: p.destination, payload: p.payload });
         }

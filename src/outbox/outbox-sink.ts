@@ -48,6 +48,8 @@ export interface SinkContext {
 
 /** What plan() is given: the SinkContext and a per-pass reading of configuration. */
 export interface PlanContext extends SinkContext {
+  /** Made when first read (most plans never read it): aborts config.outbox.deliveryTimeoutMs after that. */
+  signal: AbortSignal;
   /**
    * Reads configuration (registered applications, streams) once per planning pass, keyed by
    * `key`: the events the dispatcher claimed together are planned against one reading instead

@@ -1,4 +1,4 @@
-import { newGuid } from '../crypto/random.js';
+import { newTimeOrderedGuid } from '../crypto/random.js';
 import type { AuditRecord } from '../core/model.js';
 
 /**
@@ -26,7 +26,7 @@ export function deliveryFailureRecord(args: {
     where = `→ ${url.origin}${url.pathname}`;
   }
   return {
-    id: newGuid(),
+    id: newTimeOrderedGuid(),
     tenantId: args.tenantId,
     activityDateTime: args.at,
     activityDisplayName: SSF_DELIVERY_FAILED,

@@ -78,8 +78,11 @@ export const ssfOutboxSink: OutboxSink = {
   name: SSF_SINK,
 
   async plan(event, { services, snapshot }) {
-    const uris = new Set(signalsOf(event).map((s) => eventUri(s.type)));
     const streams = await snapshot(`ssf-streams ${event.tenantId}`, () => services.store.ssf.listActiveStreams(event.tenantId));
+    // No stream, nothing to plan: the signals (and the hash of their txn) are not worked out for
+    // every event of a tenant without receivers (BENCHMARKS.md, B3: one event per revoked user).
+    if (streams.length === 0) return [];
+    const uris = new Set(signalsOf(event).map((s) => eventUri(s.type)));
     return streams.filter((s) => s.eventsRequested.some((e) => uris.has(e))).map((s) => ({ destination: s.streamId, payload: {} }));
   },
 

@@ -501,6 +501,12 @@ export interface NewDelivery {
   payload: Record<string, unknown>;
 }
 
+/** The deliveries planned for one event (OutboxStore.recordPlans). */
+export interface EventPlan {
+  eventId: number;
+  deliveries: NewDelivery[];
+}
+
 /** What the dispatcher writes back after an attempt. */
 export type DeliverySettlement =
   | { status: 'delivered'; attempts: number }
@@ -524,6 +530,12 @@ export interface OutboxStore {
    * event twice after a crash never duplicates a message.
    */
   recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void>;
+  /**
+   * recordPlan for each of `plans`, all in ONE transaction: the dispatcher records a planning
+   * pass's events together (a bulk revocation is one event per user: BENCHMARKS.md, B3). An event
+   * that no longer exists is skipped, as recordPlan skips it.
+   */
+  recordPlans(plans: readonly EventPlan[], now: number): Promise<void>;
   /** Claims up to `limit` pending deliveries due at `now`; returns them with a claim token. */
   claimDeliveries(
     now: number,

@@ -197,6 +197,43 @@ export function outboxContractTests(store: () => Store, tenant: string, now: num
     assert.equal(by('dest-2').lastError, 'gave up');
   });
 
+  test("outbox: recordPlans records several events' plans at once, each as recordPlan would, skipping a missing event", async () => {
+    const s = store();
+    const t0 = now + 20_000_000;
+    const users = [user('outbox-plans-1@contract.test'), user('outbox-plans-2@contract.test')];
+    for (const u of users) {
+      await s.users.insert(u);
+      await s.users.update(tenant, u.id, {}, { revokeAt: t0, audit: [], securityEvent: draft('sessions-revoked', t0) });
+    }
+    const claimed = await s.outbox.claimEvents(t0, t0 + 30_000, 1000);
+    const mine = users.map((u) => claimed.find((e) => e.userId === u.id));
+    assert.ok(mine[0] && mine[1]);
+    const [first, second] = mine as [NonNullable<(typeof mine)[0]>, NonNullable<(typeof mine)[0]>];
+    const d = (destination: string): NewDelivery => ({ id: randomUUID(), sink: 'test', destination, payload: { destination } });
+    const missing = Math.max(first.id, second.id) + 1_000_000;
+    await s.outbox.recordPlans(
+      [
+        { eventId: first.id, deliveries: [d('a'), d('b')] },
+        { eventId: missing, deliveries: [d('nowhere')] },
+        { eventId: second.id, deliveries: [] },
+      ],
+      t0,
+    );
+    // Planned again after a lost lease: the unique key keeps the first plan.
+    await s.outbox.recordPlans([{ eventId: first.id, deliveries: [d('a'), d('c')] }], t0);
+    const rows = await s.outbox.listDeliveries({ eventId: first.id, limit: 10 });
+    assert.deepEqual(rows.map((r) => r.destination).sort(), ['a', 'b', 'c']);
+    assert.deepEqual(await s.outbox.listDeliveries({ eventId: missing, limit: 10 }), [], 'nothing for an event that does not exist');
+    assert.deepEqual(await s.outbox.listDeliveries({ eventId: second.id, limit: 10 }), []);
+    const later = await s.outbox.claimEvents(t0 + 60_000, t0 + 90_000, 1000);
+    assert.deepEqual(
+      later.filter((e) => e.id === first.id || e.id === second.id),
+      [],
+      'both events are planned (one with no deliveries)',
+    );
+    await s.outbox.recordPlans([], t0);
+  });
+
   test('applications: the back-channel logout registration round-trips and can be removed', async () => {
     const s = store();
     const app = {

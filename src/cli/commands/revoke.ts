@@ -23,7 +23,7 @@ import { stderr, stdout, writeRecords } from '../output.js';
 import { ask, canAsk, isInteractive } from '../prompt.js';
 import { SCOPES } from '../scope-fix.js';
 import { awaitReceipt, parseReceiptTimeout, receiptText } from '../receipt.js';
-import { randomUUID } from 'node:crypto';
+import { newTimeOrderedGuid } from '../../crypto/random.js';
 
 const HELP = `Usage: portcullis revoke (--user-id ID|UPN ... | --user-id - | --filter F | --group G | --me) [options]
 
@@ -59,7 +59,7 @@ type Action = { name: 'revokeSignInSessions' | 'invalidateAllRefreshTokens'; ver
 type ReceiptWanted = number | null;
 
 /** One client-request-id per revoke: the key its receipt is read under (a --header one for a single revoke). */
-const requestIdFor = (common: CommonOptions): string => common.headers['client-request-id'] ?? randomUUID();
+const requestIdFor = (common: CommonOptions): string => common.headers['client-request-id'] ?? newTimeOrderedGuid();
 
 type ReadReceipt = RevocationReceipt & { complete: boolean };
 
@@ -227,8 +227,9 @@ async function bulk(
   parallel: number,
   receipt: ReceiptWanted,
 ): Promise<number> {
-  // Each user's revoke gets its own client-request-id: its receipt's key.
-  const requestIds = new Map(users.map((u) => [u, randomUUID()]));
+  // Each user's revoke gets its own client-request-id: its receipt's key. Time-ordered
+  // (crypto/random.ts), so that the server's index of receipts by it grows at one end.
+  const requestIds = new Map(users.map((u) => [u, newTimeOrderedGuid()]));
   let stopRequested = false;
   const onSigint = () => {
     if (stopRequested) process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: leave now

@@ -5,7 +5,7 @@ import { SECURITY_EVENT_SQL, captureReads, eventArgs, type EventScope } from '..
 import { numbered, numberedAll } from '../sql/placeholders.js';
 import { EVENT_COLUMNS_AS_E, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
 import { OUTBOX_SQL, listDeliveriesSql, pruneSql, settleArgs } from '../sql/outbox.js';
-import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
+import type { DeliverySettlement, EventPlan, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
 import { notifyInTx } from './notify.js';
@@ -75,14 +75,28 @@ export class PgOutboxStore implements OutboxStore {
   }
 
   async recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void> {
+    return this.recordPlans([{ eventId, deliveries }], now);
+  }
+
+  async recordPlans(plans: readonly EventPlan[], now: number): Promise<void> {
+    if (plans.length === 0) return;
+    // Events no sink sends anything for (every event of a tenant without receivers: a bulk
+    // revocation's, BENCHMARKS.md B3) are marked planned by one statement, not three round trips each.
+    const nothingToSend = plans.filter((p) => p.deliveries.length === 0).map((p) => p.eventId);
     await this.db.tx(async (c) => {
-      const { rows } = await c.query(`${SQL.eventTenant} FOR UPDATE`, [eventId]);
-      const event = rows[0];
-      if (!event) return;
-      for (const d of deliveries) {
-        await c.query(SQL.insertDelivery, [d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now, now]);
+      for (const { eventId, deliveries } of plans) {
+        if (deliveries.length === 0) continue;
+        const { rows } = await c.query(`${SQL.eventTenant} FOR UPDATE`, [eventId]);
+        const event = rows[0];
+        if (!event) continue;
+        for (const d of deliveries) {
+          await c.query(SQL.insertDelivery, [d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now, now]);
+        }
+        await c.query(SQL.markPlanned, [now, eventId]);
       }
-      await c.query(SQL.markPlanned, [now, eventId]);
+      if (nothingToSend.length > 0) {
+        await c.query('UPDATE security_events SET planned_at = $1, claimed_until = 0 WHERE id = ANY($2::bigint[])', [now, nothingToSend]);
+      }
     });
   }
 

@@ -1,4 +1,4 @@
-import { newGuid } from '../../crypto/random.js';
+import { newTimeOrderedGuid } from '../../crypto/random.js';
 import type { User } from '../../core/model.js';
 import type { CutIds, ReceiptDraft } from '../../core/revocation-receipt.js';
 import { numbered, numberedAll } from '../sql/placeholders.js';
@@ -31,7 +31,7 @@ export async function captureReceipt(
   const grantIds = [...args.cut.grantIds];
   const grantRows = 'grantRows' in args.cut ? args.cut.grantRows : (await c.query(SQL.grantsIn, [grantIds])).rows;
   const tokenRows = (await c.query(SQL.tokensIn, [args.at, grantIds])).rows;
-  const id = newGuid();
+  const id = newTimeOrderedGuid();
   await c.query(SQL.insert, receiptInsertArgs({ ...args, id, grantRows, tokenRows }));
   return id;
 }

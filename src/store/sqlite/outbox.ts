@@ -4,7 +4,7 @@ import type { OutboxDelivery, SecurityEvent, SecurityEventDraft } from '../../co
 import { SECURITY_EVENT_SQL, captureReads, eventArgs, type EventScope } from '../sql/security-events.js';
 import { EVENT_COLUMNS_AS_E, eventFromPrefixed, toDelivery, toSecurityEvent } from '../outbox-rows.js';
 import { OUTBOX_SQL as SQL, listDeliveriesSql, pruneSql, settleArgs } from '../sql/outbox.js';
-import type { DeliverySettlement, NewDelivery, OutboxStore } from '../store.js';
+import type { DeliverySettlement, EventPlan, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { SqliteDb } from './database.js';
 
@@ -51,23 +51,35 @@ export class SqliteOutboxStore implements OutboxStore {
   async claimEvents(now: number, leaseUntil: number, limit: number): Promise<SecurityEvent[]> {
     // An idle poll must not take the write lock: look first (a read), claim only if there is work.
     if (!this.s.stmt('SELECT 1 FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? LIMIT 1').get(now)) return [];
+    // One statement for the whole claim, not an UPDATE per event (BENCHMARKS.md, B3); RETURNING
+    // gives no order, hence the sort.
     return this.s.txRelaxed(() => {
       const rows = this.s
-        .stmt('SELECT * FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? ORDER BY id LIMIT ?')
-        .all(now, limit) as Row[];
-      for (const r of rows) this.s.stmt('UPDATE security_events SET claimed_until = ? WHERE id = ?').run(leaseUntil, r.id);
-      return rows.map(toSecurityEvent);
+        .stmt(
+          `UPDATE security_events SET claimed_until = ?
+           WHERE id IN (SELECT id FROM security_events WHERE planned_at IS NULL AND claimed_until <= ? ORDER BY id LIMIT ?)
+           RETURNING *`,
+        )
+        .all(leaseUntil, now, limit) as Row[];
+      return rows.map(toSecurityEvent).sort((a, b) => a.id - b.id);
     });
   }
 
   async recordPlan(eventId: number, deliveries: NewDelivery[], now: number): Promise<void> {
+    return this.recordPlans([{ eventId, deliveries }], now);
+  }
+
+  async recordPlans(plans: readonly EventPlan[], now: number): Promise<void> {
+    if (plans.length === 0) return;
     this.s.txRelaxed(() => {
-      const event = this.s.stmt(SQL.eventTenant).get(eventId) as Row | undefined;
-      if (!event) return;
-      for (const d of deliveries) {
-        this.s.stmt(SQL.insertDelivery).run(d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now, now);
+      for (const { eventId, deliveries } of plans) {
+        const event = this.s.stmt(SQL.eventTenant).get(eventId) as Row | undefined;
+        if (!event) continue;
+        for (const d of deliveries) {
+          this.s.stmt(SQL.insertDelivery).run(d.id, eventId, event.tenant_id, d.sink, d.destination, JSON.stringify(d.payload), now, now);
+        }
+        this.s.stmt(SQL.markPlanned).run(now, eventId);
       }
-      this.s.stmt(SQL.markPlanned).run(now, eventId);
     });
   }
 
