@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import type { RefreshTokenRecord } from '../../src/core/model.js';
+import type { Application, RefreshTokenRecord } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
@@ -9,8 +9,9 @@ import { PG_TEST_URL, freshSchema, requirePostgres } from '../helpers/postgres.j
 import { contractRecords } from './contract-records.js';
 
 // Rotations asked at the same time share one read and one compare-and-set statement on
-// PostgreSQL (src/store/postgres/rotation.ts, RotationGroupCommit). Each rotation must still get
-// the answer it would get alone, and one rotation's failure must not fail the others.
+// PostgreSQL (src/store/postgres/rotation.ts, RotationGroupCommit), and client lookups asked at
+// the same time share one read (src/store/postgres/directory.ts). Each rotation must still get the
+// answer it would get alone, and one rotation's failure must not fail the others.
 const TENANT = '41111111-2222-4333-8444-555555555555';
 const NOW = Date.UTC(2026, 5, 1);
 const { user, grant } = contractRecords(TENANT, NOW);
@@ -31,8 +32,8 @@ async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; sent: str
   }
 }
 
-if (await requirePostgres('PostgreSQL rotations asked together')) {
-  describe('PostgreSQL rotations asked together', () => {
+if (await requirePostgres('PostgreSQL rotations and client lookups asked together')) {
+  describe('PostgreSQL rotations and client lookups asked together', () => {
     let store: Store;
     let drop: () => Promise<void>;
     before(async () => {
@@ -133,6 +134,39 @@ if (await requirePostgres('PostgreSQL rotations asked together')) {
       assert.ok((last as PromiseRejectedResult).reason instanceof ConflictError);
       for (const c of chains) assert.ok(await store.grants.findRefreshToken(`${c.hash}-next`));
       assert.equal((await store.grants.findRefreshToken(bad.hash))?.token.consumedAt, null, 'the failed rotation consumed nothing');
+    });
+
+    test('client lookups asked in one turn share one read; each gets its own answer and object', async () => {
+      const apps = await Promise.all(
+        ['one', 'two'].map(async (name) => {
+          const appId = newGuid();
+          const app: Application = {
+            tenantId: TENANT,
+            appId,
+            displayName: name,
+            publicClientRedirectUris: [],
+            webRedirectUris: [],
+            spaRedirectUris: [],
+            secrets: [],
+            allowPublicClientFlows: true,
+            delegatedPermissions: [],
+            applicationPermissions: [],
+            createdAt: NOW,
+          };
+          await store.applications.upsert(app);
+          return appId;
+        }),
+      );
+      const unknown = newGuid();
+      const { result, sent } = await counting(() =>
+        Promise.all([apps[0], apps[1], apps[0], unknown].map((id) => store.applications.findByAppId(TENANT, id as string))),
+      );
+      assert.equal(sent.length, 1, `statements sent: ${JSON.stringify(sent)}`);
+      assert.deepEqual(
+        result.map((a) => a?.displayName ?? null),
+        ['one', 'two', 'one', null],
+      );
+      assert.notEqual(result[0], result[2], 'two callers of one app get two objects');
     });
   });
 }
