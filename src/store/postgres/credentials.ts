@@ -23,7 +23,7 @@ import type { PgDb, Queryable } from './database.js';
 import { loadUser } from './directory.js';
 import { writeSecurityEvent } from './outbox.js';
 import { captureReceipt } from './receipts.js';
-import { rotateWithoutTransaction } from './rotation.js';
+import { RotationGroupCommit } from './rotation.js';
 import { toCode, toDeviceCode, toGrant, toRefreshToken, toSession } from './rows.js';
 
 /**
@@ -139,7 +139,10 @@ export class PgDeviceCodeStore implements DeviceCodeStore {
 }
 
 export class PgGrantStore implements GrantStore {
-  constructor(private readonly db: PgDb) {}
+  private readonly group: RotationGroupCommit;
+  constructor(private readonly db: PgDb) {
+    this.group = new RotationGroupCommit(db);
+  }
 
   /**
    * The code and session rows are read FOR SHARE: a cut (store/postgres/inventory.ts) marks them
@@ -163,8 +166,9 @@ export class PgGrantStore implements GrantStore {
    * revoke waits for us, or we see it), the user FOR SHARE (a revoke's FOR NO KEY UPDATE waits for
    * us, or we wait for it and read the new epoch). The revoke path locks only the user row, so
    * there is no lock cycle between the two. A rotation that nothing stands in the way of is first
-   * tried in two statements without this transaction (rotation.ts, which explains why that keeps
-   * the same order); this transaction decides everything else.
+   * tried in two statements without this transaction, shared with the rotations asked at the same
+   * time (rotation.ts, which explains why that keeps the same order); this transaction decides
+   * everything else.
    */
   async rotate(
     hash: string,
@@ -174,7 +178,7 @@ export class PgGrantStore implements GrantStore {
     graceMs: number,
     crossOrigin = false,
   ): Promise<Rotated> {
-    const done = await rotateWithoutTransaction(this.db, hash, clientId, now, next, graceMs, crossOrigin);
+    const done = await this.group.rotate({ hash, clientId, now, next, graceMs, crossOrigin });
     if (done) return done;
     return this.db.tx(async (c): Promise<Rotated> => {
       const r = await one(c, `${SQL.selectRefreshToken} FOR UPDATE`, [hash]);

@@ -11,6 +11,7 @@ import type {
 } from '../store.js';
 import type { ReceiptDraft } from '../../core/revocation-receipt.js';
 import { insertAudit } from './audit-keys.js';
+import { StatementBatcher, type Waiter } from './batcher.js';
 import type { PgDb, Queryable } from './database.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { writeCapturedEvent, writeSecurityEvent } from './outbox.js';
@@ -226,12 +227,36 @@ export class PgUserStore implements UserStore {
   }
 }
 
+/** The client lookups asked together, in one statement (prepared, PgDb.statement). */
+const SELECT_APPLICATIONS_BY_APP_ID = `SELECT a.* FROM applications a
+  JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, app_id) ON a.tenant_id = k.tenant_id AND a.app_id = k.app_id`;
+
 export class PgApplicationStore implements ApplicationStore {
+  /**
+   * Every token request reads its client. Nothing is cached (docs/deployment.md: a change made on
+   * one instance is what the next request on any instance sees); the lookups asked while earlier
+   * ones are on their way share one statement (batcher.ts: each is answered by a read sent after
+   * it was asked, so it sees every change committed before).
+   */
+  private readonly lookups = new StatementBatcher<{ tenantId: string; appId: string }, Application | null>((batch) => this.lookUp(batch));
   constructor(private readonly db: PgDb) {}
-  /** Every token request reads its client: a prepared statement (PgDb.statement). */
   async findByAppId(tenantId: string, appId: string): Promise<Application | null> {
-    const [row] = await this.db.preparedRows('portcullis-app-by-app-id', SQL.selectApplication, [tenantId, appId]);
-    return row ? toApplication(row) : null;
+    return this.lookups.submit({ tenantId, appId });
+  }
+  private async lookUp(batch: Waiter<{ tenantId: string; appId: string }, Application | null>[]): Promise<void> {
+    const keys = new Map<string, { tenantId: string; appId: string }>();
+    for (const { ask } of batch) keys.set(`${ask.tenantId} ${ask.appId}`, ask);
+    const wanted = [...keys.values()];
+    const rows = await this.db.preparedRows('portcullis-apps-by-app-id', SELECT_APPLICATIONS_BY_APP_ID, [
+      wanted.map((k) => k.tenantId),
+      wanted.map((k) => k.appId),
+    ]);
+    const found = new Map(rows.map((r) => [`${r.tenant_id} ${r.app_id}`, r]));
+    // One object per caller: callers may change what they get.
+    for (const w of batch) {
+      const row = found.get(`${w.ask.tenantId} ${w.ask.appId}`);
+      w.resolve(row ? toApplication(row) : null);
+    }
   }
   async findById(tenantId: string, id: string): Promise<Application | null> {
     const { rows } = await this.db.query(SQL.selectApplicationById, [tenantId, id]);

@@ -15,7 +15,7 @@ import {
   toSignIn,
 } from '../sql/sign-ins.js';
 import type { PurgeKind, RetentionStore, SignInStore } from '../store.js';
-import type { PgDb } from './database.js';
+import { isRetryable, type PgDb } from './database.js';
 import { unstorableText } from './unstorable-text.js';
 
 /** Rows per INSERT: one round trip for many entries, well below PostgreSQL's 65,535 parameters. */
@@ -26,13 +26,15 @@ const ROWS_PER_INSERT = Math.floor(30_000 / SIGN_IN_COLUMNS.length);
  * that two instances' batches, both sorted by user id, lock the rows in the same order; the join
  * drops users that no longer exist, as the one-user UPSERT_ACTIVITY does.
  */
-const SQL_UPSERT_ACTIVITIES = `${ACTIVITY_INSERT}
+const upsertActivitiesSql = (p: number) => `${ACTIVITY_INSERT}
   SELECT v.user_id, v.a1, v.a2, v.a3, v.a4, v.a5, v.a6
-  FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[]) WITH ORDINALITY
+  FROM unnest($${p + 1}::bigint[], $${p + 2}::text[], $${p + 3}::bigint[], $${p + 4}::text[], $${p + 5}::bigint[], $${p + 6}::text[],
+      $${p + 7}::text[]) WITH ORDINALITY
     AS v(a1, a2, a3, a4, a5, a6, user_id, n)
   JOIN users u ON u.id = v.user_id
   ORDER BY v.n
   ${ACTIVITY_ON_CONFLICT}`;
+const SQL_UPSERT_ACTIVITIES = upsertActivitiesSql(0);
 const SQL_SELECT_SIGN_IN = numbered(SELECT_SIGN_IN);
 
 /** PostgreSQL text cannot hold U+0000 (unstorable-text.ts); a header could carry one. */
@@ -45,22 +47,41 @@ const storable = (e: SignIn): SignIn => ({
 export class PgSignInStore implements SignInStore {
   constructor(private readonly db: PgDb) {}
 
+  /**
+   * A batch that fits one INSERT is one statement and one round trip (it used to be five: BEGIN,
+   * SET LOCAL, the two inserts, COMMIT): both inserts as data-modifying CTEs, which always run to
+   * completion (https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING),
+   * and `set_config(..., true)`, which lasts until the end of the statement's own transaction and
+   * so applies to its commit. Off the request path and not a credential: that commit may skip the
+   * wait for the WAL flush. A larger batch, or one that hit a deadlock, runs in a transaction.
+   */
   async insertMany(entries: readonly SignIn[]): Promise<void> {
     if (entries.length === 0) return;
     const rows = entries.map(storable);
+    // One user after another in id order, so two instances' batches lock their rows in the same order.
+    const updates = activityUpdates(rows).sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+    const columns: unknown[][] = Array.from({ length: 7 }, () => []);
+    for (const u of updates) activityArgs(u).forEach((v, i) => columns[i]?.push(v));
+    if (rows.length <= ROWS_PER_INSERT) {
+      const args = rows.flatMap(signInArgs);
+      const activities = updates.length === 0 ? '' : `, active AS (${upsertActivitiesSql(args.length)})`;
+      try {
+        await this.db.query(
+          `WITH signed AS (${numbered(insertSignInsSql(rows.length))})${activities} SELECT set_config('synchronous_commit', 'off', true)`,
+          updates.length === 0 ? args : [...args, ...columns],
+        );
+        return;
+      } catch (e) {
+        if (!isRetryable(e)) throw e;
+      }
+    }
     await this.db.tx(async (c) => {
-      // Off the request path and not a credential: the commit may skip the wait for the WAL flush.
       await c.query('SET LOCAL synchronous_commit = off');
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
         const chunk = rows.slice(i, i + ROWS_PER_INSERT);
         await c.query(numbered(insertSignInsSql(chunk.length)), chunk.flatMap(signInArgs));
       }
-      // One user after another in id order, so two instances' batches lock their rows in the same order.
-      const updates = activityUpdates(rows).sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-      if (updates.length === 0) return;
-      const columns: unknown[][] = Array.from({ length: 7 }, () => []);
-      for (const u of updates) activityArgs(u).forEach((v, i) => columns[i]?.push(v));
-      await c.query(SQL_UPSERT_ACTIVITIES, columns);
+      if (updates.length > 0) await c.query(SQL_UPSERT_ACTIVITIES, columns);
     });
   }
 
