@@ -4,7 +4,9 @@
  * process, a few runs, medians:
  *   serve   spawn `node dist/cli/main.js serve --port 0` on an empty data dir -> "Portcullis ready"
  *           on stdout, and the process's RSS then;
- *   kit     in a fresh `node` process: the first startPortcullis() (seeds: argon2, RSA key), a second
+ *   kit     in a fresh `node` process: `import('portcullis/testing')` as a test file imports it (the
+ *           package's "import" entry, src/testing/entry.ts, which begins the signing key before
+ *           the server's modules load), the first startPortcullis() (seeds: argon2, RSA key), a second
  *           one with the same seed (what every further test file or suite pays), reset() after a
  *           few tokens and a created user, and the process's RSS with one server running.
  * The kit's CPU time (process.cpuUsage, all threads) is printed beside its wall time: on a shared
@@ -50,7 +52,7 @@ function serveOnce(dir: string): Promise<{ readyMs: number; rssMiB: number }> {
 const KIT_CHILD = `
 const cpuMs = (since) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
 const t0 = performance.now();
-const { startPortcullis, TEST_USERS } = await import('./dist/testing/index.js');
+const { startPortcullis, TEST_USERS } = await import('portcullis/testing');
 const imported = performance.now() - t0;
 let t = performance.now();
 let cpu = process.cpuUsage();

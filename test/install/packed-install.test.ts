@@ -16,51 +16,21 @@
  * compiled from source as on a machine without GitHub access (allow a few minutes).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { ROOT, cleanEnv as shellEnv, localPrebuild, npm as npmIn, pkg, serveAnswers } from './install-helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FULL = process.env.PORTCULLIS_INSTALL_FULL === '1';
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const work = mkdtempSync(join(tmpdir(), 'portcullis-install-'));
 const prefix = join(work, 'prefix');
 const elsewhere = join(work, 'elsewhere');
 const installed = join(prefix, 'lib/node_modules', pkg.name);
-
-/**
- * An operator's shell: this environment (proxy and CA settings included) without the npm_*
- * variables `npm test` sets for its scripts, and a PATH of the prefix's bin, Node.js and the system.
- */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  return { ...env, PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`, ...extra };
-}
-
-function npm(args: readonly string[], cwd: string, extra: Record<string, string> = {}, timeout = 120_000): string {
-  const r = spawnSync('npm', args, { cwd, env: cleanEnv(extra), encoding: 'utf8', timeout });
-  assert.equal(r.status, 0, `npm ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-/** The archive prebuild-install would download for this Node.js ABI, made from the checkout's build. */
-function localPrebuild(): { dir: string; version: string } {
-  const require = createRequire(join(ROOT, 'package.json'));
-  const pkgFile = require.resolve('better-sqlite3/package.json');
-  const version = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string }).version;
-  const dir = join(work, 'prebuilds');
-  const stage = join(work, 'prebuild-stage');
-  mkdirSync(join(stage, 'build/Release'), { recursive: true });
-  mkdirSync(dir);
-  execFileSync('cp', [join(dirname(pkgFile), 'build/Release/better_sqlite3.node'), join(stage, 'build/Release/')]);
-  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
-  execFileSync('tar', ['-czf', join(dir, name), '-C', stage, 'build']);
-  return { dir, version };
-}
+const cleanEnv = (extra: Record<string, string> = {}) => shellEnv(prefix, extra);
+const npm = (args: readonly string[], cwd: string, extra: Record<string, string> = {}, timeout = 120_000) =>
+  npmIn(prefix, args, cwd, extra, timeout);
 
 describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: native build from source)' : ''}`, {
   timeout: FULL ? 900_000 : 120_000,
@@ -84,7 +54,7 @@ describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: na
     timings.push(`pack ${Math.round(performance.now() - t)} ms, ${Math.round(statSync(tarball).size / 1024)} KiB, ${files.length} files`);
     const extra: Record<string, string> = {};
     if (!FULL) {
-      const p = localPrebuild();
+      const p = localPrebuild(work);
       prebuildVersion = p.version;
       extra.npm_config_better_sqlite3_local_prebuilds = p.dir;
     }
@@ -106,8 +76,15 @@ describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: na
   it('packs the built CLI and the docs, and no sources, tests, source maps or secrets', () => {
     assert.ok(files.includes('dist/cli/main.js'));
     assert.ok(files.includes('README.md') && files.includes('docs/cli.md'));
-    const unexpected = files.filter((f) => !/^(dist\/.+\.(js|d\.ts)|docs\/[^/]+\.md|README\.md|package\.json|LICENSE)$/.test(f));
+    // Bundled dependencies travel in node_modules/ (package.json `bundleDependencies`; why:
+    // scripts/prepare.mjs), and nothing else of node_modules does.
+    const bundled = pkg.bundleDependencies ?? [];
+    const inBundle = (f: string) => bundled.some((name) => f.startsWith(`node_modules/${name}/`));
+    const unexpected = files.filter(
+      (f) => !inBundle(f) && !/^(dist\/.+\.(js|d\.ts)|docs\/[^/]+\.md|README\.md|package\.json|LICENSE)$/.test(f),
+    );
     assert.deepEqual(unexpected, []);
+    for (const name of bundled) assert.ok(files.includes(`node_modules/${name}/package.json`), name);
   });
 
   it('installs only what serve needs at run time: no dev tooling, no build on the machine', () => {
@@ -127,41 +104,8 @@ describe(`npm pack, npm install -g, portcullis from anywhere${FULL ? ' (full: na
   });
 
   it('portcullis serve starts on a new data directory and answers discovery', async () => {
-    const dataDir = join(elsewhere, 'data');
-    const child = spawn('portcullis', ['serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent'], {
-      cwd: elsewhere,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`not ready in 30 s: ${out}`)), 30_000);
-        child.stdout.on('data', () => {
-          if (/^ {2}discovery: +\S+$/m.test(out)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        void exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`serve exited with ${code}: ${out}`));
-        });
-      });
-      const discovery = /^ {2}discovery: +(\S+)$/m.exec(out)![1]!.replace('localhost', '127.0.0.1');
-      const res = await fetch(discovery, { signal: AbortSignal.timeout(10_000) });
-      assert.equal(res.status, 200);
-      const doc = (await res.json()) as { issuer: string };
-      assert.ok(discovery.startsWith(doc.issuer.replace('localhost', '127.0.0.1')));
-    } finally {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    const { readyz } = await serveAnswers(prefix, elsewhere, join(elsewhere, 'data'));
+    assert.equal(readyz, 200);
   });
 
   it('admin verbs run from the installed package: keys list on the data directory serve made', () => {
