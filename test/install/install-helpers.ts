@@ -1,5 +1,5 @@
 /**
- * What test/install/packed-install.test.ts and test/install/git-install.test.ts share: an
+ * What test/install/packed-install.test.ts and test/install/git-install.long.ts share: an
  * operator's shell around a temporary npm prefix, and the better-sqlite3 prebuild shortcut both
  * take (explained in packed-install.test.ts).
  */

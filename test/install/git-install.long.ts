@@ -6,8 +6,9 @@
  * directory, the global symlink npm's inner install leaves put back); with npm 12 through the
  * clone's own development dependencies.
  *
- * Opt-in, PORTCULLIS_INSTALL_GIT=1: it needs the npm registry (the compiler and the type packages
- * are fetched for the build) and takes minutes. Only committed changes are installed. The
+ * Not part of `npm test` (its name does not end in .test.ts, so scripts/test-files.mjs leaves it
+ * out): it needs the npm registry (the compiler and the type packages are fetched for the build)
+ * and takes minutes. Run it with `npm run test:git-install`. Only committed changes are installed. The
  * better-sqlite3 shortcut of packed-install.test.ts applies (PORTCULLIS_INSTALL_FULL=1 leaves it
  * out and compiles SQLite from source).
  */
@@ -19,7 +20,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cleanEnv, localPrebuild, npm, pkg, ROOT, serveAnswers } from './install-helpers.js';
 
-const ASKED = process.env.PORTCULLIS_INSTALL_GIT === '1';
 const FULL = process.env.PORTCULLIS_INSTALL_FULL === '1';
 
 /** Every file under `dir` (relative), for comparing two builds. */
@@ -30,7 +30,6 @@ function tree(dir: string, base = dir): string[] {
 }
 
 describe('npm install -g git+file:// in one step, then portcullis from anywhere', {
-  skip: !ASKED && 'opt-in: PORTCULLIS_INSTALL_GIT=1 (needs the npm registry, takes minutes)',
   timeout: FULL ? 1_800_000 : 900_000,
 }, () => {
   let work = '';
