@@ -8,7 +8,8 @@
  * 3. the same on a copy through a bare connection with automatic checkpoints off, split into the
  *    statement and its commit, and the WAL bytes each deleted row wrote (pages dirtied per row).
  * `--live-grants n` adds n grants started before the cutoff whose refresh token is still valid
- * (a long-lived sign-in): the grants purge must skip them, and today scans past them every batch.
+ * (a long-lived sign-in): the grants purge must keep them, and passes each once (a keyset walk
+ * over (created_at, id), store/sql/retention.ts), so its cost per deleted row does not grow with n.
  * Usage: node --import tsx bench/retention-purge-cost.ts [--rows n] [--users n] [--batch n] [--live-grants n]
  */
 import Database from 'better-sqlite3';
@@ -18,7 +19,8 @@ import { join } from 'node:path';
 import { makeAppConfig } from '../src/config.js';
 import { newGuid } from '../src/crypto/random.js';
 import { PURGE_ORDER, RETENTION_BATCH, retentionCutoffs } from '../src/core/retention.js';
-import { PURGE_SQL } from '../src/store/sql/retention.js';
+import { PURGE_SQL, PURGE_START, purgeArgs, purgeEnd, toPurgeCursor } from '../src/store/sql/retention.js';
+import type { PurgeCursor } from '../src/store/store.js';
 import { openSqliteStore } from '../src/store/sqlite/open.js';
 import { machine, numberOption, writeResult } from './lib/common.js';
 import { BENCH_TENANT, seedExpired } from './lib/seed-expired.js';
@@ -54,9 +56,12 @@ try {
     })();
     db.pragma('wal_checkpoint(TRUNCATE)');
     for (const kind of PURGE_ORDER) {
-      const { sql, args } = PURGE_SQL[kind];
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args(cutoffs[kind], batch)) as { detail: string }[];
-      console.log(`${kind}: ${plan.map((p) => p.detail).join(' | ')}`);
+      const { remove, pageEnd } = PURGE_SQL[kind];
+      for (const st of pageEnd ? [pageEnd, remove] : [remove]) {
+        const v = { cutoff: cutoffs[kind], limit: batch, from: PURGE_START, end: purgeEnd(cutoffs[kind]) };
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${st.sql}`).all(...purgeArgs(st.args, v)) as { detail: string }[];
+        console.log(`${kind}: ${plan.map((p) => p.detail).join(' | ')}`);
+      }
     }
     db.close();
   }
@@ -67,9 +72,10 @@ try {
   for (const kind of PURGE_ORDER) {
     const t0 = performance.now();
     let n = 0;
-    for (let c = batch; c === batch; ) {
-      c = await store.retention.purge(kind, cutoffs[kind], batch);
-      n += c;
+    for (let from: PurgeCursor | null = PURGE_START; from; ) {
+      const r = await store.retention.purge(kind, cutoffs[kind], batch, from);
+      n += r.deleted;
+      from = r.next;
     }
     viaStore[kind] = { n, ms: performance.now() - t0 };
   }
@@ -82,14 +88,23 @@ try {
   db.pragma('wal_autocheckpoint = 0');
   const split: Record<string, { stmtMs: number; commitMs: number; walBytes: number }> = {};
   for (const kind of PURGE_ORDER) {
-    const { sql, args } = PURGE_SQL[kind];
-    const st = db.prepare(sql);
+    const { remove, pageEnd } = PURGE_SQL[kind];
+    const st = db.prepare(remove.sql);
+    const pe = pageEnd ? db.prepare(pageEnd.sql) : null;
     const s = { stmtMs: 0, commitMs: 0, walBytes: 0 };
     const wal0 = statSync(`${bare}-wal`).size;
-    for (let c = batch; c === batch; ) {
+    const cutoff = cutoffs[kind];
+    const last = purgeEnd(cutoff);
+    for (let from: PurgeCursor | null = PURGE_START; from; ) {
       const a = performance.now();
       db.exec('BEGIN IMMEDIATE');
-      c = st.run(...args(cutoffs[kind], batch)).changes;
+      if (pe && pageEnd) {
+        const end = toPurgeCursor(pe.get(...purgeArgs(pageEnd.args, { cutoff, limit: batch, from, end: last })) as never);
+        st.run(...purgeArgs(remove.args, { cutoff, limit: batch, from, end: end ?? last }));
+        from = end;
+      } else {
+        from = st.run(...purgeArgs(remove.args, { cutoff, limit: batch, from, end: last })).changes < batch ? null : PURGE_START;
+      }
       const b = performance.now();
       db.exec('COMMIT');
       s.stmtMs += b - a;

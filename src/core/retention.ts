@@ -1,13 +1,14 @@
 import type { AppConfig } from '../config.js';
-import type { PurgeKind, RetentionStore } from '../store/store.js';
+import type { CleanupReport, PurgeCursor, PurgeKind, RetentionStore } from '../store/store.js';
 import { keyRetentionMs } from './key-rotation.js';
 
 const DAY_MS = 86_400_000;
 
 /**
- * Rows per delete: each is one short transaction, so a revoke waits for at most one of them. On
- * SQLite a delete holds the event loop while it runs (better-sqlite3 is synchronous), ~35 µs of
- * CPU a row on the development machine, so 50 rows cost a revoke that arrives meanwhile ~2 ms.
+ * Rows per delete where the cleanup runs in batches (PostgreSQL; an in-memory SQLite database):
+ * each is one short transaction, so a revoke waits for at most one of them. On in-memory SQLite a
+ * delete holds the event loop while it runs (better-sqlite3 is synchronous), so it is kept small.
+ * A SQLite database in a file is cleaned on its own thread instead (store/sqlite/cleanup-worker.ts).
  */
 export const RETENTION_BATCH = 50;
 /**
@@ -57,22 +58,45 @@ export function retentionCutoffs(
   return Object.fromEntries(PURGE_ORDER.map((k) => [k, k === 'signIns' ? now - logMs : credentials])) as Record<PurgeKind, number>;
 }
 
-/** One cleanup run: every kind in bounded batches, pausing for other work between batches. Returns the rows deleted per kind. */
+export interface RetentionRunOptions {
+  /** Stops the run after its current batch (transaction); it resolves with what it deleted. */
+  signal?: AbortSignal;
+  /** Off the event loop only: what the run did (transactions, time in them). */
+  onReport?: (report: CleanupReport) => void;
+}
+
+/**
+ * One cleanup run. Where the store can run it off the event loop (RetentionStore.cleanOffLoop:
+ * a SQLite database in a file, on a worker thread with its own connection), it does, and the
+ * event loop runs no delete. Otherwise (PostgreSQL, whose deletes do not hold the event loop; an
+ * in-memory SQLite database, which no other connection can open): every kind in bounded batches,
+ * pausing for other work between batches. Returns the rows deleted per kind.
+ */
 export async function runRetention(
   store: RetentionStore,
   config: Pick<AppConfig, 'signIns' | 'tokens' | 'keyReloadSeconds'>,
   now: number,
   batch: number = RETENTION_BATCH,
   pauseMs: number = RETENTION_PAUSE_MS,
+  options: RetentionRunOptions = {},
 ): Promise<Record<PurgeKind, number>> {
   const cutoffs = retentionCutoffs(config, now);
+  const offLoop = store.cleanOffLoop?.(cutoffs, options.signal);
+  if (offLoop) {
+    const report = await offLoop;
+    options.onReport?.(report);
+    return report.deleted;
+  }
   const deleted = Object.fromEntries(PURGE_ORDER.map((k) => [k, 0])) as Record<PurgeKind, number>;
   for (const kind of PURGE_ORDER) {
+    let from: PurgeCursor | undefined;
     for (;;) {
+      if (options.signal?.aborted) return deleted;
       const started = performance.now();
-      const n = await store.purge(kind, cutoffs[kind], batch);
-      deleted[kind] += n;
-      if (n < batch) break;
+      const r = await store.purge(kind, cutoffs[kind], batch, from);
+      deleted[kind] += r.deleted;
+      if (!r.next) break;
+      from = r.next;
       const pause = Math.max(pauseMs, (performance.now() - started) * RETENTION_YIELD_FACTOR);
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
@@ -88,9 +112,10 @@ export function startRetentionJob(
   log: { info(m: string): void; warn(m: string): void },
 ): { close(): Promise<void> } {
   let running: Promise<void> | null = null;
+  const stop = new AbortController();
   const run = () => {
     if (running) return;
-    running = runRetention(store, config, now())
+    running = runRetention(store, config, now(), RETENTION_BATCH, RETENTION_PAUSE_MS, { signal: stop.signal })
       .then((deleted) => {
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
         if (total > 0) log.info(`retention: deleted ${JSON.stringify(deleted)}`);
@@ -105,6 +130,7 @@ export function startRetentionJob(
   return {
     close: async () => {
       clearInterval(timer);
+      stop.abort();
       await running;
     },
   };

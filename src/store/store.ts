@@ -457,12 +457,45 @@ export type PurgeKind =
   | 'sessions'
   | 'signingKeys';
 
+/** Where a purge of a kind that walks its rows in (created_at, id) order resumes: the first key it examines (store/sql/retention.ts). */
+export interface PurgeCursor {
+  readonly at: number;
+  readonly id: string;
+}
+
+export interface PurgeBatch {
+  /** Rows deleted. */
+  deleted: number;
+  /** Pass it to the next purge of the same kind and cutoff; null = nothing more is due. */
+  next: PurgeCursor | null;
+}
+
+/** What a cleanup run off the event loop did (RetentionStore.cleanOffLoop). */
+export interface CleanupReport {
+  deleted: Record<PurgeKind, number>;
+  /** Time inside write transactions per kind, ms. */
+  busyMs: Record<PurgeKind, number>;
+  transactions: number;
+  longestTransactionMs: number;
+  /** Stopped (signal or store closed) before everything due was deleted. */
+  stopped: boolean;
+  /** CPU time of the thread that ran it, ms, where the platform tells (Linux); null elsewhere. */
+  cpuMs?: number | null;
+}
+
 export interface RetentionStore {
   /**
-   * Deletes at most `limit` rows of `kind` that ended before `cutoff`, in one short transaction
-   * of its own, and returns how many it deleted (fewer than `limit` = nothing more is due).
+   * Deletes at most `limit` rows of `kind` that ended before `cutoff` (examines at most `limit`,
+   * for a kind that walks its rows: from `from` on), in one short transaction of its own.
    */
-  purge(kind: PurgeKind, cutoff: number, limit: number): Promise<number>;
+  purge(kind: PurgeKind, cutoff: number, limit: number, from?: PurgeCursor): Promise<PurgeBatch>;
+  /**
+   * A whole cleanup (every kind in core/retention.ts PURGE_ORDER, at these cutoffs) run off the
+   * event loop, where the store can (a SQLite database in a file: a worker thread with its own
+   * connection, store/sqlite/cleanup-worker.ts); null where it cannot, and the caller purges in
+   * batches. Resolves with what it deleted, also when `signal` stopped it early; rejects if it failed.
+   */
+  cleanOffLoop?(cutoffs: Record<PurgeKind, number>, signal?: AbortSignal): Promise<CleanupReport> | null;
 }
 
 export interface SigningKeyStore {

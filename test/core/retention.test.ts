@@ -30,7 +30,7 @@ test('retention cutoffs: the log by --retention-days; credentials never before w
   assert.throws(() => makeAppConfig({ publicUrl: 'https://idp.test', signIns: { retentionDays: 0 } }), /at least 1/);
 });
 
-test('runRetention: bounded batches; a revoke queued meanwhile commits after at most one batch', async () => {
+test('runRetention in the event loop (a store without cleanOffLoop): bounded batches; a revoke queued meanwhile commits after at most one batch', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-retention-'));
   const store = openSqliteStore(join(dir, 'p.db'), NOW);
   try {
@@ -41,7 +41,9 @@ test('runRetention: bounded batches; a revoke queued meanwhile commits after at 
     await store.signIns.insertMany(Array.from({ length: 2500 }, (_, i) => signIn(user.id, old + i)));
     await store.signIns.insertMany([signIn(user.id, NOW - DAY)]);
     const config = makeAppConfig({ publicUrl: 'https://idp.test' });
-    const cleanup = runRetention(store.retention, config, NOW, 250);
+    // The path of PostgreSQL and in-memory SQLite: purge in batches, no cleanOffLoop.
+    const inLoop = { purge: store.retention.purge.bind(store.retention) };
+    const cleanup = runRetention(inLoop, config, NOW, 250);
     const revoked = await store.users.revoke(TENANT_ID, user.id, NOW, { audit: [] });
     assert.equal(revoked?.revocationEpoch, 1);
     const leftWhenRevoked = (await store.signIns.list({ tenantId: TENANT_ID, limit: 5000 })).length;

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import type { Grant, RefreshTokenRecord, User } from '../../src/core/model.js';
 import type { SignIn } from '../../src/core/sign-in.js';
 import { newGuid } from '../../src/crypto/random.js';
-import type { Store } from '../../src/store/store.js';
+import { PURGE_START } from '../../src/store/sql/retention.js';
+import type { PurgeCursor, PurgeKind, Store } from '../../src/store/store.js';
 import { makeSignIn, makeUser } from '../helpers/sign-ins.js';
 
 /**
@@ -269,22 +270,23 @@ export function signInContract(store: () => Store, tenant: string, now: number):
     await s.keys.insert(key('ret-unretired', old, null));
     await s.keys.insert(key('ret-newest', now + 3650 * DAY, old + 2));
 
-    assert.equal(await s.retention.purge('signIns', cutoff, 2), 2, 'at most the limit');
-    assert.equal(await s.retention.purge('signIns', cutoff, 2), 1);
-    assert.equal(await s.retention.purge('signIns', cutoff, 2), 0);
+    const purged = async (kind: PurgeKind, c: number, limit: number) => (await s.retention.purge(kind, c, limit)).deleted;
+    assert.deepEqual(await s.retention.purge('signIns', cutoff, 2), { deleted: 2, next: PURGE_START }, 'at most the limit');
+    assert.deepEqual(await s.retention.purge('signIns', cutoff, 2), { deleted: 1, next: null });
+    assert.equal(await purged('signIns', cutoff, 2), 0);
     assert.equal((await s.signIns.list({ tenantId: tenant, userId: u.id, limit: 10 })).length, 1);
 
-    assert.equal(await s.retention.purge('refreshTokens', cutoff, 100), 1, 'the expired token only');
+    assert.equal(await purged('refreshTokens', cutoff, 100), 1, 'the expired token only');
     assert.equal((await s.grants.findRefreshToken(consumedUnexpired.hash))?.token.consumedAt, old + 10);
-    assert.equal(await s.retention.purge('revokedGrantTokens', cutoff, 100), 1);
-    assert.equal(await s.retention.purge('grants', cutoff, 100), 3, 'the revoked one and the two old ones without a token');
+    assert.equal(await purged('revokedGrantTokens', cutoff, 100), 1);
+    assert.equal(await purged('grants', cutoff, 100), 3, 'the revoked one and the two old ones without a token');
     assert.equal(await s.grants.findById(expired.id), null);
     assert.equal(await s.grants.findById(revoked.id), null);
     assert.ok(await s.grants.findById(live.id), 'a grant with a token left stays');
     assert.ok(await s.grants.findById(recentlyRevoked.id));
-    assert.equal(await s.retention.purge('sessions', cutoff, 100), 2);
+    assert.equal(await purged('sessions', cutoff, 100), 2);
     assert.ok(await s.sessions.findLive(liveSession.tokenHash, now));
-    assert.equal(await s.retention.purge('signingKeys', cutoff, 100), 1);
+    assert.equal(await purged('signingKeys', cutoff, 100), 1);
     assert.deepEqual(
       (await s.keys.list())
         .filter((k) => k.kid.startsWith('ret-'))
@@ -338,10 +340,77 @@ export function signInContract(store: () => Store, tenant: string, now: number):
         consumedAt: null,
       });
     }
-    assert.equal(await s.retention.purge('authorizationCodes', old + 1, 100), 1);
-    assert.equal(await s.retention.purge('deviceCodes', old + 1, 100), 1);
+    assert.equal((await s.retention.purge('authorizationCodes', old + 1, 100)).deleted, 1);
+    assert.equal((await s.retention.purge('deviceCodes', old + 1, 100)).deleted, 1);
     assert.ok(await s.deviceCodes.findPendingByUserCode('ret-code-new-u', now));
     const redeemed = await s.codes.redeem('ret-code-old', now);
     assert.equal(redeemed.ok ? null : redeemed.reason, 'not_found');
+  });
+
+  test('retention: the grants purge walks (created_at, id) from a cursor; grants that must stay are passed once', async () => {
+    const s = store();
+    const DAY = 86_400_000;
+    const old = now - 500 * DAY;
+    const cutoff = old + DAY;
+    const u = newUser('retention-keyset@contract.test');
+    await s.users.insert(u);
+    const grant = (createdAt: number): Grant => ({
+      id: newGuid(),
+      tenantId: tenant,
+      userId: u.id,
+      clientId: 'client-k',
+      sessionId: null,
+      scopes: ['openid'],
+      epoch: 0,
+      authTime: createdAt,
+      createdAt,
+      revokedAt: null,
+    });
+    // In (created_at, id) order: five grants whose refresh token is still valid (a sign-in that
+    // kept refreshing past the retention), then three without a token; two share one created_at.
+    const live = Array.from({ length: 5 }, (_, i) => grant(old + i));
+    for (const g of live) {
+      await s.grants.create(g, {
+        hash: newGuid(),
+        grantId: g.id,
+        tenantId: tenant,
+        userId: u.id,
+        clientId: g.clientId,
+        scopes: g.scopes,
+        epoch: 0,
+        issuedAt: now,
+        expiresAt: now + 90 * DAY,
+        consumedAt: null,
+      });
+    }
+    const dead = [grant(old + 10), grant(old + 11), grant(old + 11)];
+    for (const g of dead) await s.grants.create(g, null);
+    const recent = grant(cutoff + 1);
+    await s.grants.create(recent, null);
+
+    // Each batch examines at most `limit` grants and the next one starts where it stopped.
+    const batches: { deleted: number; next: PurgeCursor | null }[] = [];
+    let from: PurgeCursor | undefined;
+    for (let i = 0; i < 10; i++) {
+      const r = await s.retention.purge('grants', cutoff, 2, from);
+      batches.push(r);
+      if (!r.next) break;
+      from = r.next;
+    }
+    assert.deepEqual(
+      batches.map((b) => b.deleted),
+      [0, 0, 1, 2],
+      'live, live | live, live | live, dead | dead, dead (the last page)',
+    );
+    assert.deepEqual(batches[0]!.next, { at: old + 2, id: live[2]!.id });
+    assert.deepEqual(batches[1]!.next, { at: old + 4, id: live[4]!.id });
+    assert.equal(batches[2]!.next?.at, old + 11, 'the first of the two started at the same time');
+    assert.ok([dead[1]!.id, dead[2]!.id].includes(batches[2]!.next!.id));
+    assert.equal(batches[3]!.next, null, 'nothing after the last page');
+    for (const g of live) assert.ok(await s.grants.findById(g.id), 'a grant with a valid token stays');
+    for (const g of dead) assert.equal(await s.grants.findById(g.id), null);
+    assert.ok(await s.grants.findById(recent.id), 'a grant started after the cutoff stays');
+    // From the start again: the live ones are examined, nothing else is due.
+    assert.deepEqual(await s.retention.purge('grants', cutoff, 100), { deleted: 0, next: null });
   });
 }

@@ -515,6 +515,17 @@ CREATE INDEX sign_ins_service_principal ON sign_ins(service_principal_id, create
 `,
   },
   {
+    version: 180,
+    name: 'grants by (created_at, id) for the retention keyset',
+    sql: `
+-- The grants purge (store/sql/retention.ts) walks grants started before the cutoff in
+-- (created_at, id) order and resumes after the last one it examined, so a grant that must stay
+-- (its refresh token is still valid) is passed once per cleanup run, not once per batch.
+CREATE INDEX grants_created_id ON grants(created_at, id);
+DROP INDEX grants_created;
+`,
+  },
+  {
     version: 220,
     name: 'audit records by target and by initiating user',
     sql: `
@@ -591,7 +602,7 @@ export async function migratePostgres(pool: Pool, now: number): Promise<number[]
   // 50–59 signing-key activation, 60–69 application directory roles, 70–79 seed state, 80–89 server secrets,
   // 90–99 applications as resources, 100–109 session inventory, 110–119 sign-in log, 120–129 user queries and groups,
   // 130–139 single-page apps, 140–149 application registration, 150–159 resource tokens, 160–169 test kit,
-  // 170–179 revocation receipts, 190–199 service principal sign-ins, 220–229 audit records by target).
+  // 170–179 revocation receipts, 180–189 retention, 190–199 service principal sign-ins, 220–229 audit records by target).
   for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     const client = await pool.connect();
     let failure: Error | undefined;

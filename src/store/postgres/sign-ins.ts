@@ -1,6 +1,6 @@
 import { activityUpdates, type SignIn, type SignInActivity, type SignInQuery } from '../../core/sign-in.js';
 import { numbered } from '../sql/placeholders.js';
-import { PURGE_SQL } from '../sql/retention.js';
+import { PURGE_SQL, PURGE_START, purgeArgs, purgeEnd, toPurgeCursor } from '../sql/retention.js';
 import {
   ACTIVITY_INSERT,
   ACTIVITY_ON_CONFLICT,
@@ -14,7 +14,7 @@ import {
   toActivity,
   toSignIn,
 } from '../sql/sign-ins.js';
-import type { PurgeKind, RetentionStore, SignInStore } from '../store.js';
+import type { PurgeBatch, PurgeCursor, PurgeKind, RetentionStore, SignInStore } from '../store.js';
 import { isRetryable, type PgDb } from './database.js';
 import { unstorableText } from './unstorable-text.js';
 
@@ -110,9 +110,18 @@ export class PgSignInStore implements SignInStore {
 
 export class PgRetentionStore implements RetentionStore {
   constructor(private readonly db: PgDb) {}
-  async purge(kind: PurgeKind, cutoff: number, limit: number): Promise<number> {
-    const { sql, args } = PURGE_SQL[kind];
-    const r = await this.db.tx(async (c) => c.query(numbered(sql), args(cutoff, limit)));
-    return r.rowCount ?? 0;
+  async purge(kind: PurgeKind, cutoff: number, limit: number, from: PurgeCursor = PURGE_START): Promise<PurgeBatch> {
+    const { remove, pageEnd } = PURGE_SQL[kind];
+    const last = purgeEnd(cutoff);
+    return this.db.tx(async (c) => {
+      if (!pageEnd) {
+        const deleted = (await c.query(numbered(remove.sql), purgeArgs(remove.args, { cutoff, limit, from, end: last }))).rowCount ?? 0;
+        return { deleted, next: deleted < limit ? null : PURGE_START };
+      }
+      const page = await c.query(numbered(pageEnd.sql), purgeArgs(pageEnd.args, { cutoff, limit, from, end: last }));
+      const end = toPurgeCursor(page.rows[0] as { at: unknown; id: unknown } | undefined);
+      const r = await c.query(numbered(remove.sql), purgeArgs(remove.args, { cutoff, limit, from, end: end ?? last }));
+      return { deleted: r.rowCount ?? 0, next: end };
+    });
   }
 }

@@ -3,7 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CommitSignal } from '../commit-signal.js';
+import type { CleanupReport, PurgeKind } from '../store.js';
+import { type CleanupOptions, type CleanupRun, startCleanupWorker } from './cleanup-worker.js';
 import { GroupCommit } from './group-commit.js';
+import { WriteIntent } from './write-intent.js';
 import { migrate } from './migrations.js';
 import { createPrivateFile, ensurePrivateDir } from '../private-files.js';
 
@@ -41,12 +44,16 @@ export class SqliteDb {
   readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
   private checkpointer: { worker: Worker; exited: Promise<void> } | null = null;
+  /** Retention cleanups running on their own threads (cleanup-worker.ts); close() stops them. */
+  private readonly cleanups = new Set<CleanupRun>();
   /** Fired after a transaction that wrote an outbox event committed (outbox.ts). */
   readonly outboxCommitted = new CommitSignal();
   /** Durable writes that share one commit with the others of their event-loop turn. */
   readonly groupCommit: GroupCommit;
+  /** This connection's queued and running writes, which a cleanup thread gives way to (write-intent.ts). */
+  readonly writeIntent = new WriteIntent();
 
-  constructor(file: string) {
+  constructor(readonly file: string) {
     if (file !== ':memory:') {
       ensurePrivateDir(dirname(file));
       createPrivateFile(file);
@@ -58,7 +65,7 @@ export class SqliteDb {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.groupCommit = new GroupCommit(this.db);
+    this.groupCommit = new GroupCommit(this.db, this.writeIntent);
     if (file !== ':memory:') {
       const worker = new Worker(CHECKPOINTER, {
         eval: true,
@@ -82,7 +89,12 @@ export class SqliteDb {
 
   /** Runs fn in a BEGIN IMMEDIATE transaction (takes the write lock up front). */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    this.writeIntent.begin();
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.writeIntent.end();
+    }
   }
 
   /**
@@ -102,6 +114,34 @@ export class SqliteDb {
     }
   }
 
+  /**
+   * Whether a second connection (another thread's) can open this database: a file can, an
+   * in-memory or temporary database (':memory:', the testing kit's, or '') cannot, being private
+   * to this connection.
+   */
+  get shareable(): boolean {
+    return !this.db.memory && this.file !== '';
+  }
+
+  /**
+   * Runs a retention cleanup at `cutoffs` on its own thread and connection (cleanup-worker.ts);
+   * null when this database cannot be shared (`shareable`). close() stops it.
+   */
+  startCleanup(cutoffs: Record<PurgeKind, number>, options?: Partial<CleanupOptions>): CleanupRun | null {
+    if (!this.shareable || !this.db.open) return null;
+    const run = startCleanupWorker(this.file, cutoffs, this.writeIntent.shared, options);
+    this.cleanups.add(run);
+    const forget = () => this.cleanups.delete(run);
+    run.done.then(forget, forget);
+    return run;
+  }
+
+  /** What the running cleanup has done so far (its last transaction's report); null if none runs. */
+  cleanupProgress(): CleanupReport | null {
+    for (const run of this.cleanups) return run.progress();
+    return null;
+  }
+
   migrate(now: number): number[] {
     return migrate(this.db, now);
   }
@@ -116,6 +156,15 @@ export class SqliteDb {
     this.checkpointer = null;
     this.cache.clear();
     if (this.db.open) this.db.close();
+    // A running cleanup stops after its current transaction and closes its connection.
+    const cleanups = [...this.cleanups].map((run) => {
+      run.stop();
+      return run.done.then(
+        () => undefined,
+        () => undefined,
+      );
+    });
+    await Promise.all(cleanups);
     if (!checkpointer) return;
     // Keep the process alive until it is gone (otherwise an awaiting caller's loop may just end).
     checkpointer.worker.ref();

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { WriteIntent } from './write-intent.js';
 
 /**
  * Group commit for the SQLite store (BENCHMARKS.md, "Optimisation log"). With synchronous=FULL every
@@ -33,11 +34,16 @@ export class GroupCommit {
   private scheduled = false;
   private normalOwed = false;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly intent: WriteIntent = new WriteIntent(),
+  ) {}
 
   /** Runs `work` in the next group commit; resolves with its result once that has committed. */
   run<T>(work: () => T, options: { urgent?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      // Announced from now until its commit ends: a cleanup thread commits early and keeps off the lock.
+      this.intent.begin();
       const p: Pending = { work, resolve: resolve as (v: unknown) => void, reject };
       (options.urgent ? this.urgent : this.normal).push(p);
       this.schedule();
@@ -75,6 +81,14 @@ export class GroupCommit {
 
   private commit(batch: Pending[]): void {
     if (batch.length === 0) return;
+    try {
+      this.apply(batch);
+    } finally {
+      this.intent.end(batch.length);
+    }
+  }
+
+  private apply(batch: Pending[]): void {
     const outcomes: Outcome[] = [];
     try {
       this.db

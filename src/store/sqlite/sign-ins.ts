@@ -1,5 +1,5 @@
 import { activityUpdates, type SignIn, type SignInActivity, type SignInQuery } from '../../core/sign-in.js';
-import { PURGE_SQL } from '../sql/retention.js';
+import { PURGE_SQL, PURGE_START, purgeArgs, purgeEnd, toPurgeCursor } from '../sql/retention.js';
 import {
   SELECT_SIGN_IN,
   UPSERT_ACTIVITY,
@@ -11,7 +11,7 @@ import {
   toActivity,
   toSignIn,
 } from '../sql/sign-ins.js';
-import type { PurgeKind, RetentionStore, SignInStore } from '../store.js';
+import type { CleanupReport, PurgeBatch, PurgeCursor, PurgeKind, RetentionStore, SignInStore } from '../store.js';
 import type { SqliteDb } from './database.js';
 
 type Row = Record<string, unknown>;
@@ -57,10 +57,36 @@ export class SqliteSignInStore implements SignInStore {
 
 export class SqliteRetentionStore implements RetentionStore {
   constructor(private readonly s: SqliteDb) {}
-  async purge(kind: PurgeKind, cutoff: number, limit: number): Promise<number> {
-    const { sql, args } = PURGE_SQL[kind];
+
+  async purge(kind: PurgeKind, cutoff: number, limit: number, from: PurgeCursor = PURGE_START): Promise<PurgeBatch> {
+    const { remove, pageEnd } = PURGE_SQL[kind];
+    const last = purgeEnd(cutoff);
     // What is deleted here is dead already; an OS crash that undoes a batch only brings it back
     // for the next run, so the commit need not wait for an fsync.
-    return this.s.txRelaxed(() => this.s.stmt(sql).run(...args(cutoff, limit)).changes);
+    return this.s.txRelaxed(() => {
+      if (!pageEnd) {
+        const deleted = this.s.stmt(remove.sql).run(...purgeArgs(remove.args, { cutoff, limit, from, end: last })).changes;
+        return { deleted, next: deleted < limit ? null : PURGE_START };
+      }
+      const end = toPurgeCursor(
+        this.s.stmt(pageEnd.sql).get(...purgeArgs(pageEnd.args, { cutoff, limit, from, end: last })) as
+          | { at: unknown; id: unknown }
+          | undefined,
+      );
+      const deleted = this.s.stmt(remove.sql).run(...purgeArgs(remove.args, { cutoff, limit, from, end: end ?? last })).changes;
+      return { deleted, next: end };
+    });
+  }
+
+  /** A database in a file: on a worker thread (cleanup-worker.ts). In memory: null, the caller purges in batches. */
+  cleanOffLoop(cutoffs: Record<PurgeKind, number>, signal?: AbortSignal): Promise<CleanupReport> | null {
+    const run = this.s.startCleanup(cutoffs);
+    if (!run) return null;
+    if (signal?.aborted) run.stop();
+    const onAbort = () => run.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const forget = () => signal?.removeEventListener('abort', onAbort);
+    run.done.then(forget, forget);
+    return run.done;
   }
 }
