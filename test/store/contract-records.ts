@@ -1,5 +1,6 @@
-import type { Grant, SsoSession, User } from '../../src/core/model.js';
+import type { Grant, RefreshTokenRecord, SsoSession, User } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
+import type { Store } from '../../src/store/store.js';
 
 /** Builders of the users, SSO sessions and grants the outbox and receipt contract cases store. */
 export function contractRecords(tenant: string, now: number) {
@@ -43,5 +44,28 @@ export function contractRecords(tenant: string, now: number) {
     revokedAt: null,
     ...overrides,
   });
-  return { user, session, grant };
+  /**
+   * Stores a new user (`upn`) with one grant of `client-a` and one live refresh token whose hash is
+   * `hash`: a refresh chain for the rotation cases.
+   */
+  const liveChain = async (store: Store, upn: string, hash: string) => {
+    const u = user(upn);
+    await store.users.insert(u);
+    const g = grant(u, 'client-a', null);
+    const token: RefreshTokenRecord = {
+      hash,
+      grantId: g.id,
+      tenantId: tenant,
+      userId: u.id,
+      clientId: 'client-a',
+      scopes: g.scopes,
+      epoch: 0,
+      issuedAt: now,
+      expiresAt: now + 3600_000,
+      consumedAt: null,
+    };
+    if (!(await store.grants.create(g, token))) throw new Error('liveChain: the grant was not stored');
+    return { userId: u.id, grantId: g.id, hash };
+  };
+  return { user, session, grant, liveChain };
 }

@@ -14,7 +14,7 @@ import { contractRecords } from './contract-records.js';
 // answer it would get alone, and one rotation's failure must not fail the others.
 const TENANT = '41111111-2222-4333-8444-555555555555';
 const NOW = Date.UTC(2026, 5, 1);
-const { user, grant } = contractRecords(TENANT, NOW);
+const { liveChain } = contractRecords(TENANT, NOW);
 
 /** Counts the statements this process sends to PostgreSQL while `fn` runs, by their first words. */
 async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
@@ -48,26 +48,7 @@ if (await requirePostgres('PostgreSQL rotations and client lookups asked togethe
     });
 
     /** A user with one grant and one live refresh token. */
-    async function chain(label: string) {
-      const u = user(`${label}-${newGuid()}@batch.test`);
-      await store.users.insert(u);
-      const g = grant(u, 'client-a', null);
-      const hash = `${label}-${newGuid()}`;
-      const token: RefreshTokenRecord = {
-        hash,
-        grantId: g.id,
-        tenantId: TENANT,
-        userId: u.id,
-        clientId: 'client-a',
-        scopes: g.scopes,
-        epoch: 0,
-        issuedAt: NOW,
-        expiresAt: NOW + 3600_000,
-        consumedAt: null,
-      };
-      assert.ok(await store.grants.create(g, token));
-      return { userId: u.id, grantId: g.id, hash };
-    }
+    const chain = (label: string) => liveChain(store, `${label}-${newGuid()}@batch.test`, `${label}-${newGuid()}`);
     const successor = (hash: string) => (current: RefreshTokenRecord) => ({ ...current, hash, issuedAt: NOW + 10, consumedAt: null });
     const rotate = (hash: string, next: string, clientId = 'client-a') => store.grants.rotate(hash, clientId, NOW + 10, successor(next), 0);
 

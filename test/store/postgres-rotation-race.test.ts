@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import type { RefreshTokenRecord } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';
@@ -15,7 +14,7 @@ import { contractRecords } from './contract-records.js';
 // change: the rotation must see it (as the locking transaction would) and store nothing.
 const TENANT = '21111111-2222-4333-8444-555555555555';
 const NOW = Date.UTC(2026, 5, 1);
-const { user, grant } = contractRecords(TENANT, NOW);
+const { liveChain } = contractRecords(TENANT, NOW);
 
 if (await requirePostgres('PostgreSQL rotation against changes committed while it waits')) {
   describe('PostgreSQL rotation against changes committed while it waits', () => {
@@ -33,26 +32,7 @@ if (await requirePostgres('PostgreSQL rotation against changes committed while i
     });
 
     /** A user with one grant and one live refresh token; returns the ids and the token's hash. */
-    async function chain() {
-      const u = user(`${newGuid()}@race.test`);
-      await store.users.insert(u);
-      const g = grant(u, 'client-a', null);
-      const hash = newGuid();
-      const token: RefreshTokenRecord = {
-        hash,
-        grantId: g.id,
-        tenantId: TENANT,
-        userId: u.id,
-        clientId: 'client-a',
-        scopes: g.scopes,
-        epoch: 0,
-        issuedAt: NOW,
-        expiresAt: NOW + 3600_000,
-        consumedAt: null,
-      };
-      assert.ok(await store.grants.create(g, token));
-      return { userId: u.id, grantId: g.id, hash };
-    }
+    const chain = () => liveChain(store, `${newGuid()}@race.test`, newGuid());
 
     /**
      * Runs `change` in an open transaction of its own connection, starts `rotate`, waits (bounded)
