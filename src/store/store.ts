@@ -336,6 +336,16 @@ export interface DeviceCodeStore {
   poll(deviceCodeHash: string, now: number): Promise<Polled>;
 }
 
+/** One rotation's arguments (GrantStore.rotate's), as the dialects' group commits queue them. */
+export interface RotationAsk {
+  hash: string;
+  clientId: string;
+  now: number;
+  next: (current: RefreshTokenRecord, grant: Grant) => RefreshTokenRecord;
+  graceMs: number;
+  crossOrigin: boolean;
+}
+
 export interface GrantStore {
   /**
    * Creates a grant and its first refresh token atomically, unless a targeted revocation cut the

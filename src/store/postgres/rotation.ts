@@ -2,7 +2,7 @@ import { rotationFirstLook, rotationVerdict, type Rotated } from '../../core/cre
 import type { Grant, RefreshTokenRecord } from '../../core/model.js';
 import { refreshTokenArgs } from '../sql/credentials.js';
 import { StatementBatcher, type Waiter } from './batcher.js';
-import { StoreUnavailableError } from '../store.js';
+import { type RotationAsk, StoreUnavailableError } from '../store.js';
 import { isRetryable, type PgDb } from './database.js';
 import { USER_ROLES_COLUMN, toGrant, toRefreshToken, toUser } from './rows.js';
 
@@ -101,16 +101,6 @@ export async function rotateWithoutTransaction(
     throw e;
   }
   return { ok: true, record: { ...token, consumedAt: now }, user, grant, next: nextToken };
-}
-
-/** What one rotation asks of the group commit (PgGrantStore.rotate's arguments). */
-export interface RotationAsk {
-  hash: string;
-  clientId: string;
-  now: number;
-  next: (current: RefreshTokenRecord, grant: Grant) => RefreshTokenRecord;
-  graceMs: number;
-  crossOrigin: boolean;
 }
 
 /** READ for many tokens at once. */

@@ -16,7 +16,7 @@ import type { AuthorizationCode, DeviceCode, Grant, RefreshTokenRecord, SsoSessi
 import type { SecurityEventDraft } from '../../core/security-event.js';
 import { CREDENTIAL_SQL as SQL, codeArgs, deviceCodeArgs, grantArgs, refreshTokenArgs, sessionArgs } from '../sql/credentials.js';
 import { GRANT_START_SQL, SESSION_TOUCH_INTERVAL_MS, anyMarked } from '../sql/inventory.js';
-import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, RevokeOptions, SessionStore } from '../store.js';
+import type { AuthorizationCodeStore, DeviceCodeStore, GrantStore, RevokeOptions, RotationAsk, SessionStore } from '../store.js';
 import type { SqliteDb } from './database.js';
 import type { SqliteUserStore } from './directory.js';
 import { insertAudit } from './audit-keys.js';
@@ -159,21 +159,7 @@ export class SqliteGrantStore implements GrantStore {
     return this.s.groupCommit.run(() => this.rotateNow({ hash, clientId, now, next, graceMs, crossOrigin }));
   }
 
-  private rotateNow({
-    hash,
-    clientId,
-    now,
-    next,
-    graceMs,
-    crossOrigin,
-  }: {
-    hash: string;
-    clientId: string;
-    now: number;
-    next: (current: RefreshTokenRecord, grant: Grant) => RefreshTokenRecord;
-    graceMs: number;
-    crossOrigin: boolean;
-  }): Rotated {
+  private rotateNow({ hash, clientId, now, next, graceMs, crossOrigin }: RotationAsk): Rotated {
     const r = this.s.stmt(SQL.selectRefreshToken).get(hash) as Row | undefined;
     const token = r ? toRefreshToken(r) : null;
     const look = rotationFirstLook(token, clientId, now, graceMs);
