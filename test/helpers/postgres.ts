@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import pg from 'pg';
+import { openPostgresStore } from '../../src/store/postgres/open.js';
+import type { Store } from '../../src/store/store.js';
 
 /**
  * The real PostgreSQL the tests run against: PORTCULLIS_TEST_DATABASE_URL, or the local server
@@ -62,6 +64,27 @@ export async function freshSchema(prefix = 'portcullis_test'): Promise<{ schema:
   const schema = uniqueName(prefix);
   await adminQuery(`CREATE SCHEMA ${schema}`);
   return { schema, drop: () => adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
+}
+
+/**
+ * A store on a fresh schema of the test database holding one tenant, for a suite's `before`;
+ * `close` closes the store and drops the schema (the suite's `after`).
+ */
+export async function freshPostgresStore(
+  tenant: { id: string; domain: string; displayName: string },
+  createdAt: number,
+): Promise<{ store: Store; schema: string; close(): Promise<void> }> {
+  const { schema, drop } = await freshSchema();
+  const store = await openPostgresStore({ url: PG_TEST_URL, schema });
+  await store.tenants.insert({ ...tenant, createdAt });
+  return {
+    store,
+    schema,
+    close: async () => {
+      await store.close();
+      await drop();
+    },
+  };
 }
 
 /** A fresh database (for child processes, which take only a URL); `drop` forces it away. */

@@ -3,9 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Application, RefreshTokenRecord } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
-import { openPostgresStore } from '../../src/store/postgres/open.js';
 import { ConflictError, type Store } from '../../src/store/store.js';
-import { PG_TEST_URL, freshSchema, requirePostgres } from '../helpers/postgres.js';
+import { freshPostgresStore, requirePostgres } from '../helpers/postgres.js';
 import { contractRecords } from './contract-records.js';
 
 // Rotations asked at the same time share one read and one compare-and-set statement on
@@ -35,17 +34,11 @@ async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; sent: str
 if (await requirePostgres('PostgreSQL rotations and client lookups asked together')) {
   describe('PostgreSQL rotations and client lookups asked together', () => {
     let store: Store;
-    let drop: () => Promise<void>;
+    let close: () => Promise<void>;
     before(async () => {
-      let schema: string;
-      ({ schema, drop } = await freshSchema());
-      store = await openPostgresStore({ url: PG_TEST_URL, schema });
-      await store.tenants.insert({ id: TENANT, domain: 'batch.test', displayName: 'Batch', createdAt: NOW });
+      ({ store, close } = await freshPostgresStore({ id: TENANT, domain: 'batch.test', displayName: 'Batch' }, NOW));
     });
-    after(async () => {
-      await store.close();
-      await drop();
-    });
+    after(() => close());
 
     /** A user with one grant and one live refresh token. */
     const chain = (label: string) => liveChain(store, `${label}-${newGuid()}@batch.test`, `${label}-${newGuid()}`);

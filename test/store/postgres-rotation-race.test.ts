@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { newGuid } from '../../src/crypto/random.js';
-import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';
-import { PG_TEST_URL, freshSchema, requirePostgres } from '../helpers/postgres.js';
+import { PG_TEST_URL, freshPostgresStore, requirePostgres } from '../helpers/postgres.js';
 import { contractRecords } from './contract-records.js';
 
 // Rotation on PostgreSQL first tries two statements without a transaction
@@ -20,16 +19,11 @@ if (await requirePostgres('PostgreSQL rotation against changes committed while i
   describe('PostgreSQL rotation against changes committed while it waits', () => {
     let store: Store;
     let schema: string;
-    let drop: () => Promise<void>;
+    let close: () => Promise<void>;
     before(async () => {
-      ({ schema, drop } = await freshSchema());
-      store = await openPostgresStore({ url: PG_TEST_URL, schema });
-      await store.tenants.insert({ id: TENANT, domain: 'race.test', displayName: 'Race', createdAt: NOW });
+      ({ store, schema, close } = await freshPostgresStore({ id: TENANT, domain: 'race.test', displayName: 'Race' }, NOW));
     });
-    after(async () => {
-      await store.close();
-      await drop();
-    });
+    after(() => close());
 
     /** A user with one grant and one live refresh token; returns the ids and the token's hash. */
     const chain = () => liveChain(store, `${newGuid()}@race.test`, newGuid());

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';
-import { PG_TEST_URL, freshSchema, requirePostgres } from '../helpers/postgres.js';
+import { freshPostgresStore, requirePostgres } from '../helpers/postgres.js';
 import { makeSignIn, makeUser } from '../helpers/sign-ins.js';
 
 // A batch of the sign-in log (core/sign-in-recorder.ts writes one every flush interval while
@@ -15,17 +14,11 @@ const NOW = Date.UTC(2026, 5, 1);
 if (await requirePostgres('PostgreSQL sign-in batch in one statement')) {
   describe('PostgreSQL sign-in batch in one statement', () => {
     let store: Store;
-    let drop: () => Promise<void>;
+    let close: () => Promise<void>;
     before(async () => {
-      let schema: string;
-      ({ schema, drop } = await freshSchema());
-      store = await openPostgresStore({ url: PG_TEST_URL, schema });
-      await store.tenants.insert({ id: TENANT, domain: 'signins.test', displayName: 'Sign-ins', createdAt: NOW });
+      ({ store, close } = await freshPostgresStore({ id: TENANT, domain: 'signins.test', displayName: 'Sign-ins' }, NOW));
     });
-    after(async () => {
-      await store.close();
-      await drop();
-    });
+    after(() => close());
 
     test('entries of two users: one statement stores the entries and both users’ activity', async () => {
       const ann = makeUser(TENANT, 'ann@signins.test', NOW);
