@@ -5,7 +5,7 @@
  * secret, so several instances on one database never fight over a credential and no secret sits
  * in a config file. Its redirect URIs are this instance's own /console paths.
  */
-import { saveApplication } from '../core/application-registration.js';
+import { createFixedApplication, saveApplication } from '../core/application-registration.js';
 import type { Application } from '../core/model.js';
 import type { Services } from '../services.js';
 
@@ -50,9 +50,13 @@ export function consoleApplication(services: Pick<Services, 'config' | 'tenant'>
 export async function ensureConsoleApplication(services: Pick<Services, 'config' | 'tenant' | 'store' | 'clock'>): Promise<void> {
   const existing = await services.store.applications.findByAppId(services.tenant.id, CONSOLE_APP_ID);
   const wanted = consoleApplication(services, existing?.createdAt ?? services.clock.now());
+  if (!existing) {
+    // Another instance starting at the same moment may have created it meanwhile: then update it.
+    if (!(await createFixedApplication(services.store.applications, wanted))) await ensureConsoleApplication(services);
+    return;
+  }
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   if (
-    existing &&
     same(existing.publicClientRedirectUris, wanted.publicClientRedirectUris) &&
     same(existing.delegatedPermissions, wanted.delegatedPermissions)
   )

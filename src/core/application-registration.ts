@@ -200,3 +200,22 @@ export async function saveApplication(
     throw e;
   }
 }
+
+/**
+ * Creates `after`, a registration with a fixed appId that every instance writes at start (the
+ * console's, a seed file's), where the caller read it as absent. Instances starting together on
+ * one PostgreSQL database can all read "absent"; an INSERT … ON CONFLICT arbitrates only its own
+ * unique index, so the second insert fails on another (the object id's, an identifier URI's)
+ * while the first is in progress. False when that happened because the app now exists: another
+ * instance created it, and the caller goes on as for an existing app. Any other failure (an
+ * identifier URI another app holds) is thrown.
+ */
+export async function createFixedApplication(store: ApplicationStore, after: Application): Promise<boolean> {
+  try {
+    await saveApplication(store, after, null);
+    return true;
+  } catch (e) {
+    if (e instanceof ApplicationRuleError && (await store.findByAppId(after.tenantId, after.appId)) !== null) return false;
+    throw e;
+  }
+}

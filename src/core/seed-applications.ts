@@ -4,7 +4,7 @@
  * Every write goes through saveApplication, the rules and the write of Graph's POST/PATCH /applications.
  */
 import { newGuid } from '../crypto/random.js';
-import { saveApplication } from './application-registration.js';
+import { createFixedApplication, saveApplication } from './application-registration.js';
 import type { Application, BackchannelLogoutRegistration, ClientSecret } from './model.js';
 import { recordOutcome } from './seed-outcome.js';
 import type { Seed, SeedApplication, SeedSecret } from './seed-schema.js';
@@ -158,11 +158,12 @@ async function applyApplication(ctx: ApplyContext, a: SeedApplication): Promise<
       recordOutcome(ctx.result, 'application', name, 'skipped', ['deleted at runtime']);
       return;
     }
-    await saveApplication(
+    const created = await createFixedApplication(
       ctx.store.applications,
       seedApplication(ctx, a, await desiredSecrets(ctx, a.passwordCredentials, []), ctx.now),
-      null,
     );
+    // Another instance applying the same seed created it meanwhile: go on as for an existing app.
+    if (!created) return applyApplication(ctx, a);
     await track(ctx, 'application', a.appId, a.appId, digests);
     recordOutcome(ctx.result, 'application', name, 'created');
     return;
