@@ -1,4 +1,4 @@
-import type { Grant, RefreshTokenRecord, SsoSession, User } from '../../src/core/model.js';
+import type { Application, Grant, RefreshTokenRecord, SsoSession, User } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -67,5 +67,20 @@ export function contractRecords(tenant: string, now: number) {
     if (!(await store.grants.create(g, token))) throw new Error('liveChain: the grant was not stored');
     return { userId: u.id, grantId: g.id, hash };
   };
-  return { user, session, grant, liveChain };
+  /** An application registration with no redirect URIs, secrets or permissions, plus `overrides`. */
+  const application = (overrides: Partial<Application> = {}): Application => ({
+    appId: newGuid(),
+    tenantId: tenant,
+    displayName: 'App',
+    publicClientRedirectUris: [],
+    webRedirectUris: [],
+    spaRedirectUris: [],
+    secrets: [],
+    allowPublicClientFlows: false,
+    delegatedPermissions: [],
+    applicationPermissions: [],
+    createdAt: now,
+    ...overrides,
+  });
+  return { user, session, grant, liveChain, application };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createFixedApplication } from '../../src/core/application-registration.js';
-import type { Application, Tenant } from '../../src/core/model.js';
+import type { Tenant } from '../../src/core/model.js';
 import { systemClock } from '../../src/clock.js';
 import { makeAppConfig } from '../../src/config.js';
 import { CONSOLE_APP_ID, ensureConsoleApplication } from '../../src/console/registration.js';
@@ -10,6 +10,7 @@ import { newGuid } from '../../src/crypto/random.js';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';
 import { PG_TEST_URL, freshSchema, requirePostgres } from '../helpers/postgres.js';
+import { contractRecords } from './contract-records.js';
 
 // Registrations with a fixed appId (the console's, a seed file's) are written by every instance
 // at start. Instances starting together on one PostgreSQL database all read "absent" and insert;
@@ -68,20 +69,7 @@ if (await requirePostgres('PostgreSQL: two instances registering one fixed-id ap
     test('a seeded API with an identifier URI: one instance creates it, the other is told it exists', async () => {
       for (let round = 0; round < ROUNDS; round++) {
         const t = await tenant();
-        const app: Application = {
-          appId: newGuid(),
-          tenantId: t.id,
-          displayName: 'Orders API',
-          publicClientRedirectUris: [],
-          webRedirectUris: [],
-          spaRedirectUris: [],
-          secrets: [],
-          allowPublicClientFlows: false,
-          delegatedPermissions: [],
-          applicationPermissions: [],
-          identifierUris: [`api://orders-${round}`],
-          createdAt: NOW,
-        };
+        const app = contractRecords(t.id, NOW).application({ displayName: 'Orders API', identifierUris: [`api://orders-${round}`] });
         const created = await Promise.all([a, b].map((store) => createFixedApplication(store.applications, app)));
         assert.ok(created.includes(true), `round ${round}: one of them created it`);
         assert.equal((await b.applications.findByAppId(t.id, app.appId))?.identifierUris?.[0], `api://orders-${round}`);
@@ -90,22 +78,10 @@ if (await requirePostgres('PostgreSQL: two instances registering one fixed-id ap
 
     test('an identifier URI another app holds is still refused', async () => {
       const t = await tenant();
-      const first = { appId: newGuid(), identifierUris: ['api://taken'] };
-      const base = {
-        tenantId: t.id,
-        displayName: 'API',
-        publicClientRedirectUris: [],
-        webRedirectUris: [],
-        spaRedirectUris: [],
-        secrets: [],
-        allowPublicClientFlows: false,
-        delegatedPermissions: [],
-        applicationPermissions: [],
-        createdAt: NOW,
-      };
-      assert.equal(await createFixedApplication(a.applications, { ...base, ...first }), true);
+      const { application } = contractRecords(t.id, NOW);
+      assert.equal(await createFixedApplication(a.applications, application({ identifierUris: ['api://taken'] })), true);
       await assert.rejects(
-        createFixedApplication(b.applications, { ...base, appId: newGuid(), identifierUris: ['api://taken'] }),
+        createFixedApplication(b.applications, application({ identifierUris: ['api://taken'] })),
         /duplicate_identifier_uri/,
       );
     });
