@@ -182,6 +182,7 @@ async function revokeThroughCli(
   targets: readonly string[],
   o: B3Options,
   timed: (fn: () => Promise<void>) => Promise<void>,
+  nodeArgs: readonly string[] = [],
 ): Promise<{ failures: Record<string, number>; reported: number | null }> {
   const xdg = mkdtempSync(join(tmpdir(), 'portcullis-b3-cli-'));
   const main = join(o.dist, 'cli/main.js');
@@ -207,7 +208,7 @@ async function revokeThroughCli(
     let run: Awaited<ReturnType<typeof runCli>> | undefined;
     await timed(async () => {
       run = await runCli(
-        [main, 'revoke', '--yes', '--parallel', String(o.parallel)],
+        [...nodeArgs, main, 'revoke', '--yes', '--parallel', String(o.parallel)],
         xdg,
         targets.join('\n'),
         600_000,
@@ -333,7 +334,9 @@ export async function runB3Once(o: B3Options, mode: B3Mode, run: number, dist = 
         failures = await revokeThroughBatch(running, targets, o.concurrency);
       });
     } else {
-      ({ failures, reported } = await revokeThroughCli(running, targets, { ...o, dist }, timed));
+      // With --cpu-prof the CLI is profiled too (its own directory), as its CPU shares the machine with the server's.
+      const cliProf = profDir ? ['--cpu-prof', '--cpu-prof-dir', join(profDir, 'cli')] : [];
+      ({ failures, reported } = await revokeThroughCli(running, targets, { ...o, dist }, timed, cliProf));
     }
     const db = await checkDatabase(running);
     return {

@@ -9,6 +9,34 @@ export type Write = (text: string) => void;
 export const stdout: Write = (text) => process.stdout.write(text);
 export const stderr: Write = (text) => process.stderr.write(text);
 
+/**
+ * A writer that holds what it is given and writes it once per turn of the event loop. On Linux a
+ * write to a pipe or a file is synchronous, a system call there and then
+ * (https://nodejs.org/api/process.html#a-note-on-process-io): one per user took a tenth of the
+ * CLI's time in a 100,000-user bulk revoke. Call flush() before anything else is written.
+ */
+export function perTurn(out: Write): { write: Write; flush(): void } {
+  let held = '';
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (held === '') return;
+    const text = held;
+    held = '';
+    out(text);
+  };
+  return {
+    write: (text) => {
+      held += text;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 /** Writes a list of records in the chosen format; `text` renders each with `line`. */
 export function writeRecords<T>(format: OutputFormat, records: readonly T[], line: (r: T) => string, out: Write = stdout): void {
   if (format === 'json') out(`${JSON.stringify(records, null, 2)}\n`);

@@ -46,13 +46,71 @@ interface Pending {
 /** A user throttled this many times is reported failed (bounded; Graph advises waiting, not giving up). */
 const MAX_THROTTLED = 30;
 
+/**
+ * The users not done yet: those never sent, in input order (taken from a moving head, so a
+ * 100,000-user run does not shift the whole array for every user it takes), then the retries,
+ * each with the time it may be sent again (few at any moment: at most the batches in flight).
+ * Never-sent users go before retries that are due.
+ */
+class Backlog {
+  private readonly fresh: Pending[];
+  private head = 0;
+  private retries: Pending[] = [];
+  /** Users of a batch that was never answered because the run stopped: reported first. */
+  private returned: Pending[] = [];
+
+  constructor(users: readonly string[]) {
+    this.fresh = users.map((user) => ({ user, attempts: 0, transient: 0, throttled: 0, notBefore: 0 }));
+  }
+
+  get size(): number {
+    return this.returned.length + this.fresh.length - this.head + this.retries.length;
+  }
+
+  retry(p: Pending): void {
+    this.retries.push(p);
+  }
+
+  putBack(ps: readonly Pending[]): void {
+    this.returned.push(...ps);
+  }
+
+  take(now: number, max: number): Pending[] {
+    const end = Math.min(this.fresh.length, this.head + max);
+    const ready = this.fresh.slice(this.head, end);
+    this.head = end;
+    if (ready.length < max && this.retries.length > 0) {
+      const waiting: Pending[] = [];
+      for (const p of this.retries) (ready.length < max && p.notBefore <= now ? ready : waiting).push(p);
+      this.retries = waiting;
+    }
+    return ready;
+  }
+
+  /** When the earliest retry may go (the never-sent ones may go at once). */
+  nextNotBefore(): number {
+    if (this.head < this.fresh.length) return 0;
+    let next = Number.POSITIVE_INFINITY;
+    for (const p of this.retries) next = Math.min(next, p.notBefore);
+    return next;
+  }
+
+  drain(): Pending[] {
+    const rest = [...this.returned, ...this.fresh.slice(this.head), ...this.retries];
+    this.returned = [];
+    this.head = this.fresh.length;
+    this.retries = [];
+    return rest;
+  }
+}
+
 const RETRY_INNER = new Set([429, 500, 502, 503, 504]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const backoff = (attempt: number) => Math.min(30_000, 500 * 2 ** attempt) + Math.random() * 250;
 
 export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }> {
   const maxAttempts = o.maxAttempts ?? 5;
-  const queue: Pending[] = o.users.map((user) => ({ user, attempts: 0, transient: 0, throttled: 0, notBefore: 0 }));
+  const backlog = new Backlog(o.users);
   let fatal: unknown = null;
   // A 429 means the caller's bucket is empty: no batch at all is sent before its Retry-After
   // (Graph's guidance, https://learn.microsoft.com/graph/throttling), else every worker would keep hitting the limit.
@@ -63,7 +121,7 @@ export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }
       p.throttled++;
       pausedUntil = Math.max(pausedUntil, Date.now() + wait);
     } else p.transient++;
-    if (p.transient < maxAttempts && p.throttled < MAX_THROTTLED) queue.push({ ...p, notBefore: Date.now() + wait });
+    if (p.transient < maxAttempts && p.throttled < MAX_THROTTLED) backlog.retry({ ...p, notBefore: Date.now() + wait });
     else
       o.onResult({
         user: p.user,
@@ -76,16 +134,7 @@ export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }
   };
 
   /** Takes up to 20 users whose retry time has come. */
-  const take = (): Pending[] => {
-    const now = Date.now();
-    const ready: Pending[] = [];
-    if (now < pausedUntil) return ready;
-    for (let i = 0; i < queue.length && ready.length < MAX_BATCH_SIZE; ) {
-      if (queue[i]!.notBefore <= now) ready.push(...queue.splice(i, 1));
-      else i++;
-    }
-    return ready;
-  };
+  const take = (): Pending[] => (Date.now() < pausedUntil ? [] : backlog.take(Date.now(), MAX_BATCH_SIZE));
 
   const runBatch = async (batch: Pending[]): Promise<void> => {
     for (const p of batch) p.attempts++;
@@ -97,7 +146,7 @@ export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }
       // The CLI's own sign-in is gone, or the caller may not batch at all: stop everything.
       if (e instanceof CliError || (e instanceof GraphError && [401, 403].includes(e.status))) {
         fatal = e;
-        queue.unshift(...batch.map((p) => ({ ...p, attempts: p.attempts - 1 })));
+        backlog.putBack(batch.map((p) => ({ ...p, attempts: p.attempts - 1 })));
         return;
       }
       const wait = e instanceof GraphError && e.retryAfter !== null ? e.retryAfter * 1000 : backoff(batch[0]!.attempts);
@@ -123,8 +172,8 @@ export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }
     while (!o.stopped() && fatal === null) {
       const batch = take();
       if (batch.length === 0) {
-        if (queue.length === 0 && inFlight === 0) return;
-        const next = queue.length > 0 ? Math.max(pausedUntil, Math.min(...queue.map((p) => p.notBefore))) - Date.now() : 50;
+        if (backlog.size === 0 && inFlight === 0) return;
+        const next = backlog.size > 0 ? Math.max(pausedUntil, backlog.nextNotBefore()) - Date.now() : 50;
         await sleep(Math.max(10, Math.min(250, next)));
         continue;
       }
@@ -137,7 +186,7 @@ export async function runBulk(o: BulkOptions): Promise<{ stoppedEarly: boolean }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 4) }, worker));
-  for (const p of queue.splice(0)) o.onResult({ user: p.user, result: 'skipped', status: null, attempts: p.attempts });
+  for (const p of backlog.drain()) o.onResult({ user: p.user, result: 'skipped', status: null, attempts: p.attempts });
   if (fatal !== null) throw fatal;
   return { stoppedEarly: o.stopped() };
 }

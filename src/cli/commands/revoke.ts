@@ -19,7 +19,7 @@ import { toCliError } from '../failures.js';
 import { openGraph, type GraphSession } from '../graph-session.js';
 import type { RevocationReceipt } from '../../sdk/index.js';
 import { parseUserInput, readStdin } from '../input.js';
-import { stderr, stdout, writeRecords } from '../output.js';
+import { perTurn, stderr, stdout, writeRecords } from '../output.js';
 import { ask, canAsk, isInteractive } from '../prompt.js';
 import { SCOPES } from '../scope-fix.js';
 import { awaitReceipt, parseReceiptTimeout, receiptText } from '../receipt.js';
@@ -239,6 +239,7 @@ async function bulk(
   process.on('SIGINT', onSigint);
   const g = await openGraph(env, common);
   const progress = new Progress(users.length, Boolean(process.stderr.isTTY), stderr);
+  const lines = perTurn(stdout);
   const results: BulkResult[] = [];
   const succeeded: string[] = [];
   let done = 0;
@@ -264,9 +265,9 @@ async function bulk(
         }
         if (r.result === 'failed') failed++;
         if (common.output === 'json') results.push(r);
-        else if (common.output === 'jsonl') stdout(`${JSON.stringify(r)}\n`);
+        else if (common.output === 'jsonl') lines.write(`${JSON.stringify(r)}\n`);
         else if (r.result !== 'skipped')
-          stdout(`${r.user}\t${r.result === 'done' ? 'True' : `False\t${r.code ?? r.status}: ${r.message}`}\n`);
+          lines.write(`${r.user}\t${r.result === 'done' ? 'True' : `False\t${r.code ?? r.status}: ${r.message}`}\n`);
         progress.update({ done: done + failed, failed });
       },
     });
@@ -274,6 +275,7 @@ async function bulk(
     fatal = e;
   } finally {
     process.off('SIGINT', onSigint);
+    lines.flush();
     await g.saveResponseHeaders(true);
   }
   progress.finish({ done: done + failed, failed });
