@@ -33,18 +33,24 @@ export function threadPoolSize(env: NodeJS.ProcessEnv): number {
   return n < 0 ? 1024 : Math.min(n, 1024);
 }
 
-/** The pool threads' ids, as many as answer within `rounds` rounds of jobs. */
-async function poolThreadIds(size: number, rounds: number): Promise<Set<number>> {
+/** How long the search waits, at most, for a pool thread busy with a long job. */
+const SEARCH_MS = 2000;
+
+/** The pool threads' ids: all of them, or those that answered within SEARCH_MS. */
+async function poolThreadIds(size: number): Promise<Set<number>> {
   const prefix = `${process.pid}/task/`;
   const ids = new Set<number>();
+  const deadline = performance.now() + SEARCH_MS;
   // Each round queues more jobs than there are threads, so every idle thread picks some up; a
-  // thread busy with a long job (a key being generated) answers in a later round.
-  for (let round = 0; round < rounds && ids.size < size; round++) {
+  // thread busy with a long job (a key being generated, argon2) answers in a later round.
+  while (ids.size < size && performance.now() < deadline) {
+    const before = ids.size;
     const links = await Promise.all(Array.from({ length: size * 4 }, () => readlink('/proc/thread-self')));
     for (const link of links) {
       // Only ever a thread of this process.
       if (link.startsWith(prefix)) ids.add(Number(link.slice(prefix.length)));
     }
+    if (ids.size === before) await new Promise((resolve) => setTimeout(resolve, 5));
   }
   ids.delete(process.pid);
   return ids;
@@ -58,7 +64,7 @@ export async function lowerThreadPoolPriority(nice: number, env: NodeJS.ProcessE
   if (process.platform !== 'linux' || nice <= 0) return [];
   let ids: Set<number>;
   try {
-    ids = await poolThreadIds(threadPoolSize(env), 50);
+    ids = await poolThreadIds(threadPoolSize(env));
   } catch {
     return [];
   }

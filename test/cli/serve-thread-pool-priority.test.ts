@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CliError, parseServeOptions, serveHelp } from '../../src/cli/serve-options.js';
 import { THREAD_POOL_NICE, threadPoolSize } from '../../src/cli/thread-pool-priority.js';
 import { killAll, startServe } from './serve-process.js';
@@ -73,6 +75,24 @@ describe('serve: the thread pool below the event loop', {
       );
     }
     assert.match(serveHelp(), /--thread-pool-nice N[\s\S]*PORTCULLIS_THREAD_POOL_NICE/);
+  });
+
+  it('also finds a pool thread that is busy with a long job (argon2, a key) when the search starts', () => {
+    const module = pathToFileURL(fileURLToPath(new URL('../../src/cli/thread-pool-priority.ts', import.meta.url))).href;
+    const script = [
+      "import { pbkdf2 } from 'node:crypto';",
+      `import { lowerThreadPoolPriority } from ${JSON.stringify(module)};`,
+      // About half a second of one pool thread, queued before the search.
+      "const busy = new Promise((resolve) => pbkdf2('p', 's', 2_000_000, 32, 'sha256', resolve));",
+      'const changed = await lowerThreadPoolPriority(10);',
+      'await busy;',
+      'console.log(JSON.stringify(changed));',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, UV_THREADPOOL_SIZE: '2' },
+      encoding: 'utf8',
+    });
+    assert.equal((JSON.parse(out) as number[]).length, 2, out);
   });
 
   it('reads UV_THREADPOOL_SIZE as libuv does', () => {
