@@ -16,6 +16,7 @@ import {
 import { PG_DEFAULTS } from '../store/postgres/defaults.js';
 import { CliError } from './cli-error.js';
 import { parseLockoutOption } from './lockout-option.js';
+import { THREAD_POOL_NICE } from './thread-pool-priority.js';
 
 export { CliError };
 
@@ -54,6 +55,8 @@ export interface ServeOptions {
   metricsPort: number | null;
   /** Its interface; defaults to --host. */
   metricsHost: string;
+  /** The nice value of libuv's thread pool (src/cli/thread-pool-priority.ts); 0 = the event loop's own. */
+  threadPoolNice: number;
 }
 
 /** PostgreSQL for running several instances on one database (docs/deployment.md). */
@@ -189,6 +192,12 @@ export const SERVE_SETTINGS = [
     env: 'PORTCULLIS_LOCKOUT',
     arg: 'LIMITS',
     help: 'smart lockout and guessing limits, e.g. userSignIn=10/60,deviceCode=off (docs/configuration.md)',
+  },
+  {
+    flag: 'thread-pool-nice',
+    env: 'PORTCULLIS_THREAD_POOL_NICE',
+    arg: 'N',
+    help: `Linux: run the thread pool (token signatures) at this nice value, below the event loop; 0 = the same (default ${THREAD_POOL_NICE})`,
   },
 ] as const;
 
@@ -363,6 +372,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
   const keyLead = pick('key-lead-seconds');
   const metricsPort = pick('metrics-port');
   const metricsHost = pick('metrics-host');
+  const poolNice = pick('thread-pool-nice');
   if (metricsHost && metricsHost.raw.trim() !== '' && !(metricsPort && metricsPort.raw.trim() !== '')) {
     throw new CliError(`${metricsHost.source} needs --metrics-port (PORTCULLIS_METRICS_PORT)`, 2);
   }
@@ -387,6 +397,7 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
     keyLeadSeconds: keyLead ? parseKeyLeadSeconds(keyLead.raw, keyLead.source) : null,
     metricsPort: metricsPort && metricsPort.raw.trim() !== '' ? parsePort(metricsPort.raw, metricsPort.source) : null,
     metricsHost: metricsHost && metricsHost.raw.trim() !== '' ? metricsHost.raw.trim() : hostName,
+    threadPoolNice: poolNice ? parseNice(poolNice.raw, poolNice.source) : THREAD_POOL_NICE,
   };
 }
 
@@ -394,6 +405,13 @@ export function parseServeOptions(argv: readonly string[], env: Env): ServeOptio
 export function parseKeyLeadSeconds(raw: string, source: string): number {
   if (!/^\d{1,9}$/.test(raw.trim())) throw new CliError(`${source}: must be a whole number of seconds (0 or more), got '${raw}'`, 2);
   return Number(raw.trim());
+}
+
+/** A nice value the pool can be given without privileges: 0 (the event loop's) to 19 (the lowest), setpriority(2). */
+function parseNice(raw: string, source: string): number {
+  if (!/^\d{1,2}$/.test(raw.trim()) || Number(raw) > 19)
+    throw new CliError(`${source}: must be a whole number from 0 to 19, got '${raw}'`, 2);
+  return Number(raw);
 }
 
 function parsePositiveInteger(raw: string, source: string): number {

@@ -15,6 +15,8 @@ export interface Served {
   /** http://127.0.0.1:<port>, from the issuer line. */
   base: string;
   tenantId: string;
+  /** The server's process id (its event loop's thread id too). */
+  pid: number;
   stop: () => Promise<number | null>;
 }
 
@@ -57,6 +59,7 @@ export async function startServe(args: readonly string[], timeoutMs = 120_000, e
     output: () => out,
     base: url.origin,
     tenantId: url.pathname.split('/')[1] ?? '',
+    pid: child.pid as number,
     stop: async () => {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

@@ -20,6 +20,7 @@ import { describeModeChange, preparePrivateDataDir, type ModeChange } from '../d
 import { openDatabase } from '../database.js';
 import { CliError, parseServeOptions, serveHelp, type DatabaseOptions, type ServeOptions } from '../serve-options.js';
 import { seedProgressLine, seedReportLines } from '../seed-report.js';
+import { lowerThreadPoolPriority } from '../thread-pool-priority.js';
 import { loadTlsFiles, machineTlsDir, selfSignedBanner, selfSignedTls, type TlsMaterial } from '../tls.js';
 
 type Print = (line: string) => void;
@@ -277,6 +278,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   let app: PortcullisApp | null = null;
   let management: FastifyInstance | null = null;
   try {
+    // Before the first token is signed; it overlaps the start-up (thread-pool-priority.ts).
+    const poolPriority = lowerThreadPoolPriority(opts.threadPoolNice);
     await prepareTenant(store, seed, opts.seedFile);
     const invalidation = await openInvalidationFeed({ redisUrl: opts.redisUrl, databaseUrl: opts.database?.url ?? null });
     app = await createApp({ config, store, clock: systemClock, invalidation, ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}) });
@@ -297,6 +300,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       // Plain HTTP: a scraper inside the deployment's network, not a client of the public URL.
       managementUrl = defaultPublicUrl(opts.metricsHost, typeof address === 'object' && address ? address.port : opts.metricsPort, false);
     }
+    await poolPriority;
     printReady(app, config.publicUrl, tls, invalidation?.name ?? null, managementUrl);
   } catch (e) {
     await management?.close().catch(() => undefined);
