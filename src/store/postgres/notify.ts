@@ -1,4 +1,5 @@
 import type { Queryable } from './database.js';
+import type { Write } from './one-statement.js';
 
 /**
  * The PostgreSQL channel on which Portcullis announces changes that per-instance caches must
@@ -16,3 +17,10 @@ export const PG_INVALIDATION_CHANNEL = 'portcullis_invalidate';
 export async function notifyInTx(c: Queryable, topic: string): Promise<void> {
   await c.query('SELECT pg_notify($1, $2)', [PG_INVALIDATION_CHANNEL, topic]);
 }
+
+/** notifyInTx as one of the writes of a combined statement (one-statement.ts). */
+export const notifyWrite = (topic: string): Write => ({
+  sql: 'SELECT pg_notify(?, ?) AS notified',
+  args: [PG_INVALIDATION_CHANNEL, topic],
+  returning: 'notified',
+});
