@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ManualClock } from '../../src/clock.js';
+import { userManagementRecord, userTarget } from '../../src/core/audit.js';
 import { revokeUserSessions } from '../../src/core/revocation.js';
 import type { RefreshTokenRecord } from '../../src/core/model.js';
 import { REFRESH_TOKEN_ID_LENGTH } from '../../src/core/revocation-receipt.js';
@@ -18,21 +19,30 @@ const TENANT = '41111111-2222-4333-8444-555555555555';
 const NOW = Date.UTC(2026, 5, 1);
 const { user, session, grant } = contractRecords(TENANT, NOW);
 
-/** The statements node-postgres sends while `fn` runs, by their first words. */
+/**
+ * What node-postgres does while `fn` runs: `>` a statement sent (by its first words), `<` its
+ * answer received. Each run of sends is one round trip.
+ */
 async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
-  const sent: string[] = [];
+  const seen: string[] = [];
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
     const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
-    sent.push(text.replace(/\s+/g, ' ').trim().split(' ').slice(0, 3).join(' '));
-    return (query as (...a: unknown[]) => unknown).call(this, config, ...rest);
+    const name = text.replace(/\s+/g, ' ').trim().split(' ').slice(0, 3).join(' ');
+    seen.push(`> ${name}`);
+    const answer = (query as (...a: unknown[]) => Promise<unknown>).call(this, config, ...rest);
+    answer.then(
+      () => seen.push(`< ${name}`),
+      () => seen.push(`< ${name} failed`),
+    );
+    return answer;
   } as typeof query;
   try {
     await fn();
   } finally {
     pg.Client.prototype.query = query;
   }
-  return sent;
+  return seen;
 }
 
 test('oneStatement: a returned value becomes a subquery of the earlier write; misuse is refused', () => {
@@ -55,7 +65,7 @@ if (await requirePostgres('PostgreSQL revoke statements')) {
     });
     after(() => close());
 
-    test('a revoke with its event, receipt and audit record: BEGIN, the lock, the cut, the writes, COMMIT', async () => {
+    test('a revoke with its event, receipt and audit record: BEGIN, the lock and the cut in one round trip, the writes and COMMIT in another', async () => {
       const u = user(`revoke-${newGuid()}@statements.test`);
       await store.users.insert(u);
       const live = session(u);
@@ -79,7 +89,20 @@ if (await requirePostgres('PostgreSQL revoke statements')) {
 
       const sent = await statementsOf(() => revokeUserSessions(store, new ManualClock(NOW + 1), { target: u, actor, correlationId }));
 
-      assert.deepEqual(sent, ['BEGIN ISOLATION LEVEL', 'SELECT u.*, (SELECT', 'WITH g AS', 'WITH w0 AS', 'COMMIT']);
+      // Two round trips: BEGIN with the lock and the cut read (each a statement of its own), then
+      // the writes with COMMIT.
+      assert.deepEqual(sent, [
+        '> BEGIN ISOLATION LEVEL',
+        '> SELECT u.*, (SELECT',
+        '> WITH g AS',
+        '< BEGIN ISOLATION LEVEL',
+        '< SELECT u.*, (SELECT',
+        '< WITH g AS',
+        '> WITH w0 AS',
+        '> COMMIT',
+        '< WITH w0 AS',
+        '< COMMIT',
+      ]);
       // What the one statement wrote: the event, the receipt naming it, the epoch, the audit record and its index rows.
       const [event] = await store.outbox.listEvents({ userId: u.id, limit: 5 });
       const receipt = await store.receipts.findByCorrelationId(TENANT, correlationId);
@@ -102,6 +125,37 @@ if (await requirePostgres('PostgreSQL revoke statements')) {
         byInitiator.map((a) => a.correlationId),
         [correlationId],
       );
+    });
+
+    test('a revoke whose writes fail is not acknowledged and leaves nothing: COMMIT went out with them, and answered ROLLBACK', async () => {
+      const u = user(`failing-${newGuid()}@statements.test`);
+      await store.users.insert(u);
+      const correlationId = newGuid();
+      const actor = { app: { appId: newGuid(), displayName: 'Admin app' } };
+      // PostgreSQL refuses a NUL in text (22021): the statement of writes fails, after the lock and the cut succeeded.
+      const record = userManagementRecord({
+        tenantId: TENANT,
+        at: NOW + 1,
+        activity: 'Update StsRefreshTokenValidFrom Timestamp\u0000',
+        operationType: 'Update',
+        actor,
+        correlationId,
+        target: userTarget(u),
+      });
+      const sent = await statementsOf(() =>
+        assert.rejects(
+          store.users.revoke(TENANT, u.id, NOW + 1, {
+            audit: [record],
+            securityEvent: { type: 'sessions-revoked', occurredAt: NOW + 1, initiatingEntity: 'admin', initiatedBy: actor, correlationId },
+            receipt: { kind: 'revokeSignInSessions', correlationId, initiatedBy: actor },
+          }),
+          (e: { code?: string }) => e.code === '22021',
+        ),
+      );
+      assert.ok(sent.includes('< WITH w0 AS failed'), sent.join(', '));
+      assert.equal((await store.users.findById(TENANT, u.id))?.revocationEpoch, 0);
+      assert.equal(await store.receipts.findByCorrelationId(TENANT, correlationId), null);
+      assert.deepEqual(await store.outbox.listEvents({ userId: u.id, limit: 5 }), []);
     });
   });
 }

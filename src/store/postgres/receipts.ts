@@ -56,21 +56,32 @@ export interface UserCut extends CutIds {
   tokenRows: Record<string, unknown>[];
 }
 
+/** The epoch of the user's row, which the revoking transaction holds locked. */
+const LOCKED_EPOCH = '(SELECT revocation_epoch FROM users WHERE tenant_id = ? AND id = ?)';
+const atLockedEpoch = (sql: string): string => {
+  if (!sql.endsWith('epoch = ?')) throw new Error(`a cut read that does not end with its epoch: ${sql}`);
+  return `${sql.slice(0, -1)}${LOCKED_EPOCH}`;
+};
+
 /**
  * The three reads of a user-wide cut in one statement (one round trip, one snapshot): the shared
- * statements of store/sql/receipts.ts as its WITH queries, the tokens of the grants read.
+ * statements of store/sql/receipts.ts as its WITH queries, the tokens of the grants read. The
+ * epoch is read from the user's row, not passed: the revoke sends this statement right behind the
+ * one that locks the row, before that one's answer (directory.ts revokeIn), and the row cannot
+ * change while it is locked.
  */
-const USER_CUT = numbered(`WITH g AS (${RECEIPT_SQL.userCutGrants}), s AS (${RECEIPT_SQL.userCutSessions}),
+const USER_CUT = numbered(`WITH g AS (${atLockedEpoch(RECEIPT_SQL.userCutGrants)}), s AS (${atLockedEpoch(RECEIPT_SQL.userCutSessions)}),
   t AS (${RECEIPT_LIST_SQL.tokensIn.replace('IN IDS', 'IN (SELECT id FROM g)')})
   SELECT (SELECT json_agg(g) FROM g) AS grants, (SELECT json_agg(s.id) FROM s) AS sessions, (SELECT json_agg(t) FROM t) AS tokens`);
 
 /**
  * What a user-wide revoke ends: the live grants and sessions of the user's current epoch, and the
- * redeemable refresh tokens of those grants. The grant rows carry what the receipt and the
- * security event record, so neither reads them again.
+ * redeemable refresh tokens of those grants. Call it with the user's row locked (FOR NO KEY
+ * UPDATE), in a statement after the lock's. The grant rows carry what the receipt and the security
+ * event record, so neither reads them again.
  */
-export async function userCut(c: Queryable, user: User, at: number): Promise<UserCut> {
-  const { rows } = await c.query(USER_CUT, [user.id, user.revocationEpoch, user.id, at, user.revocationEpoch, at]);
+export async function userCut(c: Queryable, tenantId: string, userId: string, at: number): Promise<UserCut> {
+  const { rows } = await c.query(USER_CUT, [userId, tenantId, userId, userId, at, tenantId, userId, at]);
   const row = rows[0] ?? {};
   const grantRows = (row.grants ?? []) as Record<string, unknown>[];
   return {
