@@ -18,7 +18,10 @@ export interface Write {
   sql: string;
   /** Its values in placeholder order; `returned(w)` stands for what an earlier write `w` returns. */
   args: readonly unknown[];
-  /** The column the write answers (its RETURNING, or a SELECT's output), for later writes or the caller. */
+  /**
+   * The column the write answers (its RETURNING, or a SELECT's output), for later writes or the
+   * caller; read as a scalar subquery, so such a write must give at most one row.
+   */
   returning?: string;
 }
 
@@ -58,7 +61,7 @@ export function oneStatement(writes: readonly Write[]): { text: string; values: 
 
 /**
  * Runs the writes as one statement inside the caller's transaction. Answers what each write with
- * `returning` returned (its first row), in a Map keyed by the write.
+ * `returning` returned, in a Map keyed by the write.
  */
 export async function runWrites(c: Queryable, writes: readonly Write[]): Promise<Map<Write, unknown>> {
   const out = new Map<Write, unknown>();
