@@ -6,17 +6,24 @@ import { unstorableText } from './unstorable-text.js';
 import { toAudit, toSigningKey } from './rows.js';
 import { INSERT_AUDIT, INSERT_AUDIT_INITIATOR, INSERT_AUDIT_TARGET, auditArgs, auditIndexArgs, listAuditSql } from '../sql/audit.js';
 import { numbered } from '../sql/placeholders.js';
+import { runWrites, type Write } from './one-statement.js';
 
-const SQL_INSERT_AUDIT = numbered(INSERT_AUDIT);
-const SQL_INSERT_AUDIT_TARGET = numbered(INSERT_AUDIT_TARGET);
-const SQL_INSERT_AUDIT_INITIATOR = numbered(INSERT_AUDIT_INITIATOR);
-
-/** Used inside other methods' transactions so an action and its audit record commit together. */
-export async function insertAudit(c: Queryable, a: AuditRecord): Promise<void> {
-  await c.query(SQL_INSERT_AUDIT, auditArgs(a));
+/** The rows one audit record writes: the record and its index rows (store/sql/audit.ts). */
+export function auditWrites(a: AuditRecord): Write[] {
   const { targets, initiator } = auditIndexArgs(a);
-  for (const t of targets) await c.query(SQL_INSERT_AUDIT_TARGET, t);
-  if (initiator) await c.query(SQL_INSERT_AUDIT_INITIATOR, initiator);
+  return [
+    { sql: INSERT_AUDIT, args: auditArgs(a) },
+    ...targets.map((args) => ({ sql: INSERT_AUDIT_TARGET, args })),
+    ...(initiator ? [{ sql: INSERT_AUDIT_INITIATOR, args: initiator }] : []),
+  ];
+}
+
+/**
+ * Used inside other methods' transactions so an action and its audit record commit together; the
+ * record and its index rows in one statement (one-statement.ts).
+ */
+export async function insertAudit(c: Queryable, a: AuditRecord): Promise<void> {
+  await runWrites(c, auditWrites(a));
 }
 
 export class PgAuditStore implements AuditStore {

@@ -75,6 +75,44 @@ export interface Queryable {
   query(sql: string, args?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
 }
 
+/**
+ * One attempt of PgDb.tx on a checked-out connection: BEGIN, fn, COMMIT. Every statement fn sends
+ * is awaited here, so one fn did not await still fails the transaction; the first failure is thrown.
+ */
+async function runTransaction<T>(
+  client: pg.PoolClient,
+  begin: string,
+  fn: (c: Queryable) => Promise<T>,
+  mode: 'sequential' | 'pipelined',
+): Promise<T> {
+  const sent: Promise<unknown>[] = [];
+  let failure: { error: unknown } | null = null;
+  const send = (sql: string, args?: unknown[]) => {
+    const p = client.query(sql, args);
+    sent.push(p);
+    p.catch((error: unknown) => {
+      failure ??= { error };
+    });
+    return p;
+  };
+  const c: Queryable = {
+    query: (sql, args) => (failure ? Promise.reject(failure.error) : send(sql, args)),
+  };
+  try {
+    const begun = send(begin);
+    if (mode === 'sequential') await begun;
+    const result = await fn(c);
+    const commit = send('COMMIT');
+    for (const p of sent) await p;
+    // Cannot happen once every statement succeeded; checked because an acknowledged write must have committed.
+    if ((await commit).command !== 'COMMIT') throw new Error('the transaction was rolled back');
+    return result;
+  } catch (e) {
+    // The first failure, not what a later statement of the aborted transaction answered (25P02).
+    throw failure ? (failure as { error: unknown }).error : e;
+  }
+}
+
 /** The pool and the transaction runner the PostgreSQL adapters share. */
 export class PgDb implements Queryable {
   readonly pool: pg.Pool;
@@ -98,6 +136,11 @@ export class PgDb implements Queryable {
       // A transaction left open by a vanished client must not keep its row locks.
       idle_in_transaction_session_timeout: statementTimeoutMs * 2,
       application_name: 'portcullis',
+      // A statement goes out without waiting for the answers to those before it on its connection
+      // (https://node-postgres.com/features/pipelining); PostgreSQL still runs them one after the
+      // other, in order. Only a transaction that sends before it awaits uses that (tx 'pipelined'):
+      // everything else awaits each statement, as without it.
+      pipeline: true,
       types,
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
     });
@@ -160,8 +203,20 @@ export class PgDb implements Queryable {
    * takes (SELECT ... FOR UPDATE / FOR SHARE), so a retried transaction simply runs again on
    * fresh data. On distributed engines (CockroachDB runs SERIALIZABLE) 40001 is an ordinary
    * outcome, which is why every transactional method goes through here.
+   *
+   * `pipelined` saves the round trips of BEGIN and COMMIT, for a transaction whose every round
+   * trip waits for a turn of a busy event loop (the revoke, directory.ts): BEGIN goes out with the
+   * statements fn sends before it first awaits an answer (they must be reads: were BEGIN to fail,
+   * they would have run outside a transaction; nothing is sent after a failure), and COMMIT goes
+   * out with the statements fn sent and did not await before it returned. Every statement sent is
+   * awaited before the transaction counts as committed, and the first failure is what is thrown:
+   * after a failed statement PostgreSQL refuses the rest (25P02) and answers COMMIT with ROLLBACK.
    */
-  async tx<T>(fn: (c: Queryable) => Promise<T>, isolation: 'read committed' | 'serializable' = 'read committed'): Promise<T> {
+  async tx<T>(
+    fn: (c: Queryable) => Promise<T>,
+    isolation: 'read committed' | 'serializable' = 'read committed',
+    mode: 'sequential' | 'pipelined' = 'sequential',
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
       try {
@@ -175,10 +230,12 @@ export class PgDb implements Queryable {
       client.on('error', onError);
       let broken: Error | undefined;
       try {
-        await client.query(`BEGIN ISOLATION LEVEL ${isolation === 'serializable' ? 'SERIALIZABLE' : 'READ COMMITTED'}`);
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
+        return await runTransaction(
+          client,
+          `BEGIN ISOLATION LEVEL ${isolation === 'serializable' ? 'SERIALIZABLE' : 'READ COMMITTED'}`,
+          fn,
+          mode,
+        );
       } catch (e) {
         const code = (e as { code?: unknown } | null)?.code;
         if (isUnavailable(e)) {

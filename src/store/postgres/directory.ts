@@ -10,12 +10,13 @@ import type {
   UserStore,
 } from '../store.js';
 import type { ReceiptDraft } from '../../core/revocation-receipt.js';
-import { insertAudit } from './audit-keys.js';
+import { auditWrites, insertAudit } from './audit-keys.js';
 import { StatementBatcher, type Waiter } from './batcher.js';
 import type { PgDb, Queryable } from './database.js';
 import type { SecurityEventDraft } from '../../core/security-event.js';
-import { writeCapturedEvent, writeSecurityEvent } from './outbox.js';
-import { captureReceipt, userCut } from './receipts.js';
+import { capturedEventWrites, writeSecurityEvent } from './outbox.js';
+import { receiptWrite, type UserCut, userCut } from './receipts.js';
+import { returned, runWrites, type Write } from './one-statement.js';
 import { unstorableText } from './unstorable-text.js';
 import { USER_SELECT, toApplication, toUser } from './rows.js';
 import { revokedUser } from '../../core/credential-verdicts.js';
@@ -69,33 +70,55 @@ async function setRoles(c: Queryable, userId: string, roles: readonly string[]):
 }
 
 /**
- * Before the epoch moves, with the user row locked: the security event and the receipt of the
- * sessions and grants the change ends (those of the user's current epoch). A receipt needs the
- * revoke's instant `at`; a change that does not revoke (no `at`) has none.
+ * Before the epoch moves, with the user row locked and what the change ends read (`cut`, the
+ * user-wide cut when it has a receipt): the writes of its security event and receipt, for the
+ * caller to send with its own in one statement (one-statement.ts). A receipt needs the revoke's
+ * instant `at`; a change that does not revoke (no `at`) has none.
  */
-async function captureEnded(c: Queryable, current: User, at: number | undefined, options: RevokeOptions): Promise<void> {
+async function endedWrites(
+  c: Queryable,
+  current: User,
+  at: number | undefined,
+  options: RevokeOptions,
+  cut: UserCut | null,
+): Promise<Write[]> {
   const event = options.securityEvent;
-  const cut = options.receipt && at !== undefined ? await userCut(c, current, at) : null;
   // An event at the revoke's instant covers exactly the cut (the same grants and live sessions):
-  // one read of them for both, two round trips less per revoke.
-  const eventId = !event
-    ? null
-    : cut && event.occurredAt === at
-      ? await writeCapturedEvent(c, current, event, cut.grantRows, cut.sessionIds)
-      : await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch });
-  if (cut && options.receipt && at !== undefined) await captureReceipt(c, { user: current, draft: options.receipt, at, cut, eventId });
+  // written from it, with no reads of its own; any other is written now, from its own reads.
+  const captured = event && cut && event.occurredAt === at ? capturedEventWrites(current, event, cut.grantRows, cut.sessionIds) : null;
+  const eventId = captured
+    ? returned(captured.event)
+    : event
+      ? await writeSecurityEvent(c, current, event, { kind: 'user', epoch: current.revocationEpoch })
+      : null;
+  const receipt =
+    cut && options.receipt && at !== undefined ? receiptWrite({ user: current, draft: options.receipt, at, cut, eventId }) : null;
+  return [...(captured?.writes ?? []), ...(receipt ? [receipt.write] : [])];
 }
 
+/** The cut a change with a receipt records (receipts.ts userCut), read after the user row was locked. */
+const cutFor = (c: Queryable, tenantId: string, id: string, at: number | undefined, options: RevokeOptions): Promise<UserCut> | null =>
+  options.receipt && at !== undefined ? userCut(c, tenantId, id, at) : null;
+
 /**
- * The revoke inside the caller's transaction: the user row locked first (FOR NO KEY UPDATE), then
- * what it ends captured, the epoch bumped and the audit records written.
+ * The revoke inside the caller's transaction, which must be PgDb.tx 'pipelined', in two round
+ * trips: the user row locked (FOR NO KEY UPDATE) and what the revoke ends read, sent together but
+ * as two statements, so that the read's snapshot is taken once the lock is held
+ * (docs/revocation-model.md); then everything it writes in one statement (the event and receipt,
+ * the epoch bump, the audit records), not awaited here: it goes out with the transaction's COMMIT,
+ * which fails if it failed.
  */
 async function revokeIn(c: Queryable, tenantId: string, id: string, at: number, options: RevokeOptions): Promise<User | null> {
-  const current = await loadUser(c, tenantId, id, 'update');
+  const locked = loadUser(c, tenantId, id, 'update');
+  const cut = cutFor(c, tenantId, id, at, options);
+  // Its failure (the lock's, then 25P02) is the transaction's, reported by PgDb.tx.
+  cut?.catch(() => undefined);
+  const current = await locked;
   if (!current) return null;
-  await captureEnded(c, current, at, options);
-  await c.query(SQL.revokeUser, [at, at, tenantId, id]);
-  for (const a of options.audit) await insertAudit(c, a);
+  const ended = await endedWrites(c, current, at, options, cut && (await cut));
+  runWrites(c, [...ended, { sql: DIRECTORY_SQL.revokeUser, args: [at, at, tenantId, id] }, ...options.audit.flatMap(auditWrites)]).catch(
+    () => undefined,
+  );
   return revokedUser(current, at);
 }
 
@@ -146,7 +169,7 @@ export class PgUserStore implements UserStore {
    */
   async revoke(tenantId: string, id: string, at: number, options: RevokeOptions): Promise<User | null> {
     const event = options.securityEvent;
-    const revoked = await this.db.tx((c) => revokeIn(c, tenantId, id, at, options));
+    const revoked = await this.db.tx((c) => revokeIn(c, tenantId, id, at, options), 'read committed', 'pipelined');
     if (revoked && event) this.db.outboxCommitted.fire();
     return revoked;
   }
@@ -159,12 +182,16 @@ export class PgUserStore implements UserStore {
   async revokeMany(tenantId: string, at: number, items: readonly RevokeManyItem[]): Promise<(User | null)[]> {
     if (items.length === 0) return [];
     const ids = [...new Set(items.map((i) => i.id))].sort();
-    const revoked = await this.db.tx(async (c) => {
-      await c.query('SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE', [tenantId, ids]);
-      const out: (User | null)[] = [];
-      for (const item of items) out.push(await revokeIn(c, tenantId, item.id, at, item.options));
-      return out;
-    });
+    const revoked = await this.db.tx(
+      async (c) => {
+        await c.query('SELECT id FROM users WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE', [tenantId, ids]);
+        const out: (User | null)[] = [];
+        for (const item of items) out.push(await revokeIn(c, tenantId, item.id, at, item.options));
+        return out;
+      },
+      'read committed',
+      'pipelined',
+    );
     if (revoked.some((u, i) => u !== null && items[i]?.options.securityEvent)) this.db.outboxCommitted.fire();
     return revoked;
   }
@@ -176,11 +203,10 @@ export class PgUserStore implements UserStore {
     const updated = await this.db.tx(async (c) => {
       const current = await loadUser(c, tenantId, id, 'update');
       if (!current) return null;
-      await captureEnded(c, current, options.revokeAt, options);
+      const ended = await endedWrites(c, current, options.revokeAt, options, await cutFor(c, tenantId, id, options.revokeAt, options));
       const update = userUpdate(tenantId, id, patch, options.revokeAt, flag);
-      if (update) await c.query(numbered(update.sql), update.args);
+      await runWrites(c, [...ended, ...(update ? [update] : []), ...options.audit.flatMap(auditWrites)]);
       if (patch.roleTemplateIds !== undefined) await setRoles(c, id, patch.roleTemplateIds);
-      for (const a of options.audit) await insertAudit(c, a);
       return loadUser(c, tenantId, id);
     });
     if (updated && event) this.db.outboxCommitted.fire();
@@ -199,11 +225,9 @@ export class PgUserStore implements UserStore {
       const current = await loadUser(c, tenantId, id, 'update');
       if (!current) return false;
       // Before the rows go: the event's sessions and the receipt's cut are read from them.
-      await captureEnded(c, current, receipt?.at, {
-        audit,
-        ...(event ? { securityEvent: event } : {}),
-        ...(receipt ? { receipt: receipt.draft } : {}),
-      });
+      const options = { audit, ...(event ? { securityEvent: event } : {}), ...(receipt ? { receipt: receipt.draft } : {}) };
+      const ended = await endedWrites(c, current, receipt?.at, options, await cutFor(c, tenantId, id, receipt?.at, options));
+      await runWrites(c, ended);
       await c.query(SQL.deleteUserCodes, [id]);
       await c.query(SQL.deleteUserDeviceCodes, [id]);
       await c.query(SQL.deleteUserMemberships, [id]);

@@ -1,4 +1,6 @@
 import type { Queryable } from './database.js';
+import type { Write } from './one-statement.js';
+import { numbered } from '../sql/placeholders.js';
 
 /**
  * The PostgreSQL channel on which Portcullis announces changes that per-instance caches must
@@ -14,5 +16,13 @@ export const PG_INVALIDATION_CHANNEL = 'portcullis_invalidate';
  * visible to it.
  */
 export async function notifyInTx(c: Queryable, topic: string): Promise<void> {
-  await c.query('SELECT pg_notify($1, $2)', [PG_INVALIDATION_CHANNEL, topic]);
+  const w = notifyWrite(topic);
+  await c.query(numbered(w.sql), [...w.args]);
 }
+
+/** The notification as one of the writes of a combined statement (one-statement.ts). */
+export const notifyWrite = (topic: string): Write => ({
+  sql: 'SELECT pg_notify(?, ?) AS notified',
+  args: [PG_INVALIDATION_CHANNEL, topic],
+  returning: 'notified',
+});

@@ -8,7 +8,8 @@ import { OUTBOX_SQL, listDeliveriesSql, pruneSql, settleArgs } from '../sql/outb
 import type { DeliverySettlement, EventPlan, NewDelivery, OutboxStore } from '../store.js';
 import { insertAudit } from './audit-keys.js';
 import type { PgDb, Queryable } from './database.js';
-import { notifyInTx } from './notify.js';
+import { notifyInTx, notifyWrite } from './notify.js';
+import { runWrites, type Write } from './one-statement.js';
 
 const EVENT_SQL = numberedAll(SECURITY_EVENT_SQL);
 const SQL = numberedAll(OUTBOX_SQL);
@@ -45,13 +46,28 @@ export async function writeCapturedEvent(
   grants: Record<string, unknown>[],
   sessionIds: readonly string[],
 ): Promise<number> {
+  const { event, writes } = capturedEventWrites(user, draft, grants, sessionIds);
+  return Number((await runWrites(c, writes)).get(event));
+}
+
+/**
+ * writeCapturedEvent as writes of a combined statement (one-statement.ts): the event row, which
+ * returns its id (`event`, for the receipt's `returned(event)`), and the NOTIFY.
+ */
+export function capturedEventWrites(
+  user: User,
+  draft: SecurityEventDraft,
+  grants: Record<string, unknown>[],
+  sessionIds: readonly string[],
+): { event: Write; writes: Write[] } {
   const sessions = sessionIds.map((id) => ({ id }));
-  const { rows } = await c.query(
-    `${EVENT_SQL.insertEvent} RETURNING id`,
-    eventArgs(user, draft, { kind: 'user', epoch: user.revocationEpoch }, grants, sessions),
-  );
-  await notifyInTx(c, 'outbox');
-  return Number(rows[0]?.id);
+  const event: Write = {
+    sql: `${SECURITY_EVENT_SQL.insertEvent} RETURNING id`,
+    args: eventArgs(user, draft, { kind: 'user', epoch: user.revocationEpoch }, grants, sessions),
+    returning: 'id',
+  };
+  // Delivered at COMMIT to every listening instance (writeSecurityEvent).
+  return { event, writes: [event, notifyWrite('outbox')] };
 }
 
 export class PgOutboxStore implements OutboxStore {

@@ -32,14 +32,17 @@ const RECEIPT_SELECT = `SELECT r.*, e.id AS event_row, e.planned_at AS event_pla
 
 type Row = Record<string, unknown>;
 
-/** The values of `insert`: the cut built from what the capture read. */
+/**
+ * The values of `insert`: the cut built from what the capture read. `eventId` is passed through
+ * as it is (PostgreSQL may give a value its statement computes: store/postgres/one-statement.ts).
+ */
 export function receiptInsertArgs(args: {
   id: string;
   user: User;
   draft: ReceiptDraft;
   at: number;
   cut: CutIds;
-  eventId: number | null;
+  eventId: unknown;
   grantRows: Row[];
   tokenRows: Row[];
 }): unknown[] {
