@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store } from '../../src/store/store.js';
@@ -83,6 +83,33 @@ export async function freshPostgresStore(
     close: async () => {
       await store.close();
       await drop();
+    },
+  };
+}
+
+/**
+ * freshPostgresStore for the enclosing describe(): opened in its before(), closed (and its schema
+ * dropped) in its after(). Read `store` and `schema` inside the tests, once before() has run.
+ */
+export function postgresStoreForSuite(
+  tenant: { id: string; domain: string; displayName: string },
+  createdAt: number,
+): { readonly store: Store; readonly schema: string } {
+  let opened: Awaited<ReturnType<typeof freshPostgresStore>> | undefined;
+  before(async () => {
+    opened = await freshPostgresStore(tenant, createdAt);
+  });
+  after(() => opened?.close());
+  const current = () => {
+    if (!opened) throw new Error('the suite store is opened in before()');
+    return opened;
+  };
+  return {
+    get store() {
+      return current().store;
+    },
+    get schema() {
+      return current().schema;
     },
   };
 }

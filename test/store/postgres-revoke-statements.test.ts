@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pg from 'pg';
 import { ManualClock } from '../../src/clock.js';
 import { userManagementRecord, userTarget } from '../../src/core/audit.js';
@@ -8,8 +8,7 @@ import type { RefreshTokenRecord } from '../../src/core/model.js';
 import { REFRESH_TOKEN_ID_LENGTH } from '../../src/core/revocation-receipt.js';
 import { newGuid } from '../../src/crypto/random.js';
 import { oneStatement, returned, type Write } from '../../src/store/postgres/one-statement.js';
-import type { Store } from '../../src/store/store.js';
-import { freshPostgresStore, requirePostgres } from '../helpers/postgres.js';
+import { postgresStoreForSuite, requirePostgres } from '../helpers/postgres.js';
 import { contractRecords } from './contract-records.js';
 
 // A revoke on PostgreSQL waits for a turn of a busy event loop per statement (BENCHMARKS.md,
@@ -58,18 +57,13 @@ test('oneStatement: a returned value becomes a subquery of the earlier write; mi
 
 if (await requirePostgres('PostgreSQL revoke statements')) {
   describe('PostgreSQL revoke statements', () => {
-    let store: Store;
-    let close: () => Promise<void>;
-    before(async () => {
-      ({ store, close } = await freshPostgresStore({ id: TENANT, domain: 'statements.test', displayName: 'Statements' }, NOW));
-    });
-    after(() => close());
+    const suite = postgresStoreForSuite({ id: TENANT, domain: 'statements.test', displayName: 'Statements' }, NOW);
 
     test('a revoke with its event, receipt and audit record: BEGIN, the lock and the cut in one round trip, the writes and COMMIT in another', async () => {
       const u = user(`revoke-${newGuid()}@statements.test`);
-      await store.users.insert(u);
+      await suite.store.users.insert(u);
       const live = session(u);
-      await store.sessions.insert(live);
+      await suite.store.sessions.insert(live);
       const g = grant(u, 'app-a', live.id);
       const token: RefreshTokenRecord = {
         hash: `${newGuid()}${newGuid()}`,
@@ -83,11 +77,11 @@ if (await requirePostgres('PostgreSQL revoke statements')) {
         expiresAt: NOW + 3600_000,
         consumedAt: null,
       };
-      await store.grants.create(g, token);
+      await suite.store.grants.create(g, token);
       const correlationId = newGuid();
       const actor = { user: { id: 'admin-id', userPrincipalName: 'admin@statements.test', displayName: 'Admin' } };
 
-      const sent = await statementsOf(() => revokeUserSessions(store, new ManualClock(NOW + 1), { target: u, actor, correlationId }));
+      const sent = await statementsOf(() => revokeUserSessions(suite.store, new ManualClock(NOW + 1), { target: u, actor, correlationId }));
 
       // Two round trips: BEGIN with the lock and the cut read (each a statement of its own), then
       // the writes with COMMIT.
@@ -104,8 +98,8 @@ if (await requirePostgres('PostgreSQL revoke statements')) {
         '< COMMIT',
       ]);
       // What the one statement wrote: the event, the receipt naming it, the epoch, the audit record and its index rows.
-      const [event] = await store.outbox.listEvents({ userId: u.id, limit: 5 });
-      const receipt = await store.receipts.findByCorrelationId(TENANT, correlationId);
+      const [event] = await suite.store.outbox.listEvents({ userId: u.id, limit: 5 });
+      const receipt = await suite.store.receipts.findByCorrelationId(TENANT, correlationId);
       assert.ok(event && receipt);
       assert.equal(receipt.eventId, event.id);
       assert.deepEqual(receipt.cut, {
@@ -114,9 +108,9 @@ if (await requirePostgres('PostgreSQL revoke statements')) {
           { appId: 'app-a', grantIds: [g.id], refreshTokenIds: [token.hash.slice(0, REFRESH_TOKEN_ID_LENGTH)], sessionIds: [live.id] },
         ],
       });
-      assert.equal((await store.users.findById(TENANT, u.id))?.revocationEpoch, 1);
-      const byTarget = await store.audit.list({ tenantId: TENANT, targetId: u.id, limit: 5 });
-      const byInitiator = await store.audit.list({ tenantId: TENANT, initiatorUserId: 'admin-id', limit: 5 });
+      assert.equal((await suite.store.users.findById(TENANT, u.id))?.revocationEpoch, 1);
+      const byTarget = await suite.store.audit.list({ tenantId: TENANT, targetId: u.id, limit: 5 });
+      const byInitiator = await suite.store.audit.list({ tenantId: TENANT, initiatorUserId: 'admin-id', limit: 5 });
       assert.deepEqual(
         byTarget.map((a) => a.correlationId),
         [correlationId],
@@ -129,7 +123,7 @@ if (await requirePostgres('PostgreSQL revoke statements')) {
 
     test('a revoke whose writes fail is not acknowledged and leaves nothing: COMMIT went out with them, and answered ROLLBACK', async () => {
       const u = user(`failing-${newGuid()}@statements.test`);
-      await store.users.insert(u);
+      await suite.store.users.insert(u);
       const correlationId = newGuid();
       const actor = { app: { appId: newGuid(), displayName: 'Admin app' } };
       // PostgreSQL refuses a NUL in text (22021): the statement of writes fails, after the lock and the cut succeeded.
@@ -144,7 +138,7 @@ if (await requirePostgres('PostgreSQL revoke statements')) {
       });
       const sent = await statementsOf(() =>
         assert.rejects(
-          store.users.revoke(TENANT, u.id, NOW + 1, {
+          suite.store.users.revoke(TENANT, u.id, NOW + 1, {
             audit: [record],
             securityEvent: { type: 'sessions-revoked', occurredAt: NOW + 1, initiatingEntity: 'admin', initiatedBy: actor, correlationId },
             receipt: { kind: 'revokeSignInSessions', correlationId, initiatedBy: actor },
@@ -153,9 +147,9 @@ if (await requirePostgres('PostgreSQL revoke statements')) {
         ),
       );
       assert.ok(sent.includes('< WITH w0 AS failed'), sent.join(', '));
-      assert.equal((await store.users.findById(TENANT, u.id))?.revocationEpoch, 0);
-      assert.equal(await store.receipts.findByCorrelationId(TENANT, correlationId), null);
-      assert.deepEqual(await store.outbox.listEvents({ userId: u.id, limit: 5 }), []);
+      assert.equal((await suite.store.users.findById(TENANT, u.id))?.revocationEpoch, 0);
+      assert.equal(await suite.store.receipts.findByCorrelationId(TENANT, correlationId), null);
+      assert.deepEqual(await suite.store.outbox.listEvents({ userId: u.id, limit: 5 }), []);
     });
   });
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pg from 'pg';
 import type { Application, RefreshTokenRecord } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
-import { ConflictError, type Store } from '../../src/store/store.js';
-import { freshPostgresStore, requirePostgres } from '../helpers/postgres.js';
+import { ConflictError } from '../../src/store/store.js';
+import { postgresStoreForSuite, requirePostgres } from '../helpers/postgres.js';
 import { contractRecords } from './contract-records.js';
 
 // Rotations asked at the same time share one read and one compare-and-set statement on
@@ -33,17 +33,13 @@ async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; sent: str
 
 if (await requirePostgres('PostgreSQL rotations and client lookups asked together')) {
   describe('PostgreSQL rotations and client lookups asked together', () => {
-    let store: Store;
-    let close: () => Promise<void>;
-    before(async () => {
-      ({ store, close } = await freshPostgresStore({ id: TENANT, domain: 'batch.test', displayName: 'Batch' }, NOW));
-    });
-    after(() => close());
+    const suite = postgresStoreForSuite({ id: TENANT, domain: 'batch.test', displayName: 'Batch' }, NOW);
 
     /** A user with one grant and one live refresh token. */
-    const chain = (label: string) => liveChain(store, `${label}-${newGuid()}@batch.test`, `${label}-${newGuid()}`);
+    const chain = (label: string) => liveChain(suite.store, `${label}-${newGuid()}@batch.test`, `${label}-${newGuid()}`);
     const successor = (hash: string) => (current: RefreshTokenRecord) => ({ ...current, hash, issuedAt: NOW + 10, consumedAt: null });
-    const rotate = (hash: string, next: string, clientId = 'client-a') => store.grants.rotate(hash, clientId, NOW + 10, successor(next), 0);
+    const rotate = (hash: string, next: string, clientId = 'client-a') =>
+      suite.store.grants.rotate(hash, clientId, NOW + 10, successor(next), 0);
 
     test('ten rotations asked in one turn: one read and one write for all of them, each stored', async () => {
       const chains = await Promise.all(Array.from({ length: 10 }, (_, i) => chain(`ten${i}`)));
@@ -54,9 +50,9 @@ if (await requirePostgres('PostgreSQL rotations and client lookups asked togethe
       );
       assert.equal(sent.length, 2, `statements sent: ${JSON.stringify(sent)}`);
       for (const c of chains) {
-        const stored = await store.grants.findRefreshToken(`${c.hash}-next`);
+        const stored = await suite.store.grants.findRefreshToken(`${c.hash}-next`);
         assert.equal(stored?.token.consumedAt, null, 'the successor is live');
-        assert.notEqual((await store.grants.findRefreshToken(c.hash))?.token.consumedAt, null, 'the presented token is consumed');
+        assert.notEqual((await suite.store.grants.findRefreshToken(c.hash))?.token.consumedAt, null, 'the presented token is consumed');
       }
     });
 
@@ -66,9 +62,9 @@ if (await requirePostgres('PostgreSQL rotations and client lookups asked togethe
       const disabled = await chain('disabled');
       const family = await chain('family');
       const other = await chain('other');
-      await store.users.revoke(TENANT, revoked.userId, NOW + 5, { audit: [] });
-      await store.users.update(TENANT, disabled.userId, { accountEnabled: false }, { audit: [] });
-      await store.grants.revoke(family.grantId, NOW + 5);
+      await suite.store.users.revoke(TENANT, revoked.userId, NOW + 5, { audit: [] });
+      await suite.store.users.update(TENANT, disabled.userId, { accountEnabled: false }, { audit: [] });
+      await suite.store.grants.revoke(family.grantId, NOW + 5);
       const answers = await Promise.all([
         rotate(live.hash, 'mixed-live'),
         rotate(revoked.hash, 'mixed-revoked'),
@@ -82,9 +78,13 @@ if (await requirePostgres('PostgreSQL rotations and client lookups asked togethe
         ['ok', 'revoked', 'disabled', 'revoked', 'not_found', 'not_found'],
       );
       for (const h of ['mixed-revoked', 'mixed-disabled', 'mixed-family', 'mixed-unknown', 'mixed-other']) {
-        assert.equal(await store.grants.findRefreshToken(h), null, `${h} not stored`);
+        assert.equal(await suite.store.grants.findRefreshToken(h), null, `${h} not stored`);
       }
-      assert.equal((await store.grants.findRefreshToken(other.hash))?.token.consumedAt, null, "another client's attempt does not burn it");
+      assert.equal(
+        (await suite.store.grants.findRefreshToken(other.hash))?.token.consumedAt,
+        null,
+        "another client's attempt does not burn it",
+      );
     });
 
     test('the same token twice in one batch: exactly one rotation succeeds', async () => {
@@ -106,8 +106,8 @@ if (await requirePostgres('PostgreSQL rotations and client lookups asked togethe
       const last = answers[4] as PromiseSettledResult<unknown>;
       assert.equal(last.status, 'rejected');
       assert.ok((last as PromiseRejectedResult).reason instanceof ConflictError);
-      for (const c of chains) assert.ok(await store.grants.findRefreshToken(`${c.hash}-next`));
-      assert.equal((await store.grants.findRefreshToken(bad.hash))?.token.consumedAt, null, 'the failed rotation consumed nothing');
+      for (const c of chains) assert.ok(await suite.store.grants.findRefreshToken(`${c.hash}-next`));
+      assert.equal((await suite.store.grants.findRefreshToken(bad.hash))?.token.consumedAt, null, 'the failed rotation consumed nothing');
     });
 
     test('client lookups asked in one turn share one read; each gets its own answer and object', async () => {
@@ -127,13 +127,13 @@ if (await requirePostgres('PostgreSQL rotations and client lookups asked togethe
             applicationPermissions: [],
             createdAt: NOW,
           };
-          await store.applications.upsert(app);
+          await suite.store.applications.upsert(app);
           return appId;
         }),
       );
       const unknown = newGuid();
       const { result, sent } = await counting(() =>
-        Promise.all([apps[0], apps[1], apps[0], unknown].map((id) => store.applications.findByAppId(TENANT, id as string))),
+        Promise.all([apps[0], apps[1], apps[0], unknown].map((id) => suite.store.applications.findByAppId(TENANT, id as string))),
       );
       assert.equal(sent.length, 1, `statements sent: ${JSON.stringify(sent)}`);
       assert.deepEqual(

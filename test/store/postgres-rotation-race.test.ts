@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pg from 'pg';
 import { newGuid } from '../../src/crypto/random.js';
-import type { Store } from '../../src/store/store.js';
-import { PG_TEST_URL, freshPostgresStore, requirePostgres } from '../helpers/postgres.js';
+import { PG_TEST_URL, postgresStoreForSuite, requirePostgres } from '../helpers/postgres.js';
 import { contractRecords } from './contract-records.js';
 
 // Rotation on PostgreSQL first tries two statements without a transaction
@@ -17,29 +16,23 @@ const { liveChain } = contractRecords(TENANT, NOW);
 
 if (await requirePostgres('PostgreSQL rotation against changes committed while it waits')) {
   describe('PostgreSQL rotation against changes committed while it waits', () => {
-    let store: Store;
-    let schema: string;
-    let close: () => Promise<void>;
-    before(async () => {
-      ({ store, schema, close } = await freshPostgresStore({ id: TENANT, domain: 'race.test', displayName: 'Race' }, NOW));
-    });
-    after(() => close());
+    const suite = postgresStoreForSuite({ id: TENANT, domain: 'race.test', displayName: 'Race' }, NOW);
 
     /** A user with one grant and one live refresh token; returns the ids and the token's hash. */
-    const chain = () => liveChain(store, `${newGuid()}@race.test`, newGuid());
+    const chain = () => liveChain(suite.store, `${newGuid()}@race.test`, newGuid());
 
     /**
      * Runs `change` in an open transaction of its own connection, starts `rotate`, waits (bounded)
      * until the rotation is blocked by that transaction, commits, and returns the rotation's answer.
      */
     async function rotateWhileHeld(change: (c: pg.Client) => Promise<unknown>, hash: string, successor: string) {
-      const holder = new pg.Client({ connectionString: PG_TEST_URL, options: `-c search_path=${schema}` });
+      const holder = new pg.Client({ connectionString: PG_TEST_URL, options: `-c search_path=${suite.schema}` });
       await holder.connect();
       try {
         await holder.query('BEGIN');
         await change(holder);
         const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-        const rotation = store.grants.rotate(
+        const rotation = suite.store.grants.rotate(
           hash,
           'client-a',
           NOW + 10,
@@ -80,8 +73,8 @@ if (await requirePostgres('PostgreSQL rotation against changes committed while i
         'succ-revoked',
       );
       assert.equal(r.ok ? 'ok' : r.reason, 'revoked');
-      assert.equal(await store.grants.findRefreshToken('succ-revoked'), null, 'no successor');
-      assert.equal((await store.grants.findRefreshToken(hash))?.token.consumedAt, null, 'the token is not consumed');
+      assert.equal(await suite.store.grants.findRefreshToken('succ-revoked'), null, 'no successor');
+      assert.equal((await suite.store.grants.findRefreshToken(hash))?.token.consumedAt, null, 'the token is not consumed');
     });
 
     test('disabling the account while the rotation waits refuses it (disabled)', async () => {
@@ -92,7 +85,7 @@ if (await requirePostgres('PostgreSQL rotation against changes committed while i
         'succ-disabled',
       );
       assert.equal(r.ok ? 'ok' : r.reason, 'disabled');
-      assert.equal(await store.grants.findRefreshToken('succ-disabled'), null);
+      assert.equal(await suite.store.grants.findRefreshToken('succ-disabled'), null);
     });
 
     test('a family revoke that commits while the rotation waits refuses it (revoked)', async () => {
@@ -103,7 +96,7 @@ if (await requirePostgres('PostgreSQL rotation against changes committed while i
         'succ-grant',
       );
       assert.equal(r.ok ? 'ok' : r.reason, 'revoked');
-      assert.equal(await store.grants.findRefreshToken('succ-grant'), null);
+      assert.equal(await suite.store.grants.findRefreshToken('succ-grant'), null);
     });
 
     test('another rotation of the same token that commits first wins; this one is refused (consumed)', async () => {
@@ -114,15 +107,15 @@ if (await requirePostgres('PostgreSQL rotation against changes committed while i
         'succ-consumed',
       );
       assert.equal(r.ok ? 'ok' : r.reason, 'consumed');
-      assert.equal(await store.grants.findRefreshToken('succ-consumed'), null);
+      assert.equal(await suite.store.grants.findRefreshToken('succ-consumed'), null);
     });
 
     test('a change that does not concern the rotation lets it through once committed', async () => {
       const { userId, hash } = await chain();
       const r = await rotateWhileHeld((c) => c.query(`UPDATE users SET display_name = 'Renamed' WHERE id = $1`, [userId]), hash, 'succ-ok');
       assert.ok(r.ok);
-      assert.equal((await store.grants.findRefreshToken('succ-ok'))?.token.consumedAt, null, 'the successor is live');
-      assert.equal((await store.grants.findRefreshToken(hash))?.token.consumedAt, NOW + 10, 'the token is consumed');
+      assert.equal((await suite.store.grants.findRefreshToken('succ-ok'))?.token.consumedAt, null, 'the successor is live');
+      assert.equal((await suite.store.grants.findRefreshToken(hash))?.token.consumedAt, NOW + 10, 'the token is consumed');
     });
   });
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pg from 'pg';
-import type { Store } from '../../src/store/store.js';
-import { freshPostgresStore, requirePostgres } from '../helpers/postgres.js';
+import { postgresStoreForSuite, requirePostgres } from '../helpers/postgres.js';
 import { makeSignIn, makeUser } from '../helpers/sign-ins.js';
 
 // A batch of the sign-in log (core/sign-in-recorder.ts writes one every flush interval while
@@ -13,18 +12,13 @@ const NOW = Date.UTC(2026, 5, 1);
 
 if (await requirePostgres('PostgreSQL sign-in batch in one statement')) {
   describe('PostgreSQL sign-in batch in one statement', () => {
-    let store: Store;
-    let close: () => Promise<void>;
-    before(async () => {
-      ({ store, close } = await freshPostgresStore({ id: TENANT, domain: 'signins.test', displayName: 'Sign-ins' }, NOW));
-    });
-    after(() => close());
+    const suite = postgresStoreForSuite({ id: TENANT, domain: 'signins.test', displayName: 'Sign-ins' }, NOW);
 
     test('entries of two users: one statement stores the entries and both users’ activity', async () => {
       const ann = makeUser(TENANT, 'ann@signins.test', NOW);
       const ben = makeUser(TENANT, 'ben@signins.test', NOW);
-      await store.users.insert(ann);
-      await store.users.insert(ben);
+      await suite.store.users.insert(ann);
+      await suite.store.users.insert(ben);
       const entries = [
         makeSignIn(TENANT, ann, NOW + 1),
         makeSignIn(TENANT, ann, NOW + 2, { isInteractive: false }),
@@ -37,17 +31,17 @@ if (await requirePostgres('PostgreSQL sign-in batch in one statement')) {
         return (query as (...a: unknown[]) => unknown).call(this, config, ...rest);
       } as typeof query;
       try {
-        await store.signIns.insertMany(entries);
+        await suite.store.signIns.insertMany(entries);
       } finally {
         pg.Client.prototype.query = query;
       }
       assert.equal(sent.length, 1, JSON.stringify(sent));
-      const listed = await store.signIns.list({ tenantId: TENANT, limit: 10 });
+      const listed = await suite.store.signIns.list({ tenantId: TENANT, limit: 10 });
       assert.deepEqual(
         listed.map((e) => e.id),
         [...entries].reverse().map((e) => e.id),
       );
-      const activity = await store.signIns.activity([ann.id, ben.id]);
+      const activity = await suite.store.signIns.activity([ann.id, ben.id]);
       assert.equal(activity.get(ann.id)?.lastSignInAt, NOW + 1);
       assert.equal(activity.get(ann.id)?.lastNonInteractiveSignInAt, NOW + 2);
       assert.equal(activity.get(ann.id)?.lastSuccessfulSignInAt, NOW + 2);
