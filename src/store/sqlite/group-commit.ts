@@ -15,7 +15,8 @@ import { WriteIntent } from './write-intent.js';
  * A later work in the batch sees the earlier ones' writes (e.g. a rotation queued after a revoke
  * of the same user is refused).
  *
- * `urgent` work (revocations) jumps the queue: see flush().
+ * `urgent` work (revocations) jumps the queue: see flush(). A few rotations asked right after a
+ * commit wait a moment for more: see schedule().
  */
 interface Pending {
   work: () => unknown;
@@ -28,16 +29,37 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 /** Bounds how long one group commit holds SQLite's write lock (and blocks the event loop). */
 export const MAX_WRITES_PER_COMMIT = 256;
 
+export interface GatherOptions {
+  /** How long rotations wait for company after a commit; 0 = never (default 1 ms). */
+  gatherMs?: number;
+  /** From this many queued rotations on, they commit without waiting (default 4). */
+  gatherBelow?: number;
+  /** A monotonic clock in milliseconds (tests). */
+  now?: () => number;
+}
+
 export class GroupCommit {
   private urgent: Pending[] = [];
   private normal: Pending[] = [];
   private scheduled = false;
   private normalOwed = false;
+  /** The timer of rotations waiting for company, while they wait. */
+  private gathering: NodeJS.Timeout | null = null;
+  /** When the last commit ended (this.now()). */
+  private lastCommitEnd = Number.NEGATIVE_INFINITY;
+  private readonly gatherMs: number;
+  private readonly gatherBelow: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly db: Database.Database,
     private readonly intent: WriteIntent = new WriteIntent(),
-  ) {}
+    gather: GatherOptions = {},
+  ) {
+    this.gatherMs = gather.gatherMs ?? 1;
+    this.gatherBelow = gather.gatherBelow ?? 4;
+    this.now = gather.now ?? (() => performance.now());
+  }
 
   /** Runs `work` in the next group commit; resolves with its result once that has committed. */
   run<T>(work: () => T, options: { urgent?: boolean } = {}): Promise<T> {
@@ -50,15 +72,48 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * When the event loop gets a core as soon as it wants one (the thread pool below it,
+   * src/cli/thread-pool-priority.ts), refreshes reach it one at a time and each rotation would
+   * commit alone: a BEGIN, a COMMIT and an fsync per refresh, which cost the event loop 1.5× the
+   * CPU per refresh (BENCHMARKS.md, optimisations 19 and 22). So rotations that find
+   * fewer than `gatherBelow` queued within `gatherMs` of the last commit wait up to `gatherMs`
+   * for company, like PostgreSQL's commit_delay
+   * (https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-COMMIT-DELAY). A revoke
+   * never waits: it ends the wait at once, and the rotations it finds commit right after it; nor
+   * do rotations once `gatherBelow` of them are queued.
+   */
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled) {
+      if (this.gathering && (this.urgent.length > 0 || this.normal.length >= this.gatherBelow)) {
+        clearTimeout(this.gathering);
+        this.gathering = null;
+        setImmediate(() => this.fire());
+      }
+      return;
+    }
     this.scheduled = true;
+    const gather =
+      this.gatherMs > 0 &&
+      this.urgent.length === 0 &&
+      !this.normalOwed &&
+      this.normal.length < this.gatherBelow &&
+      this.now() - this.lastCommitEnd < this.gatherMs;
+    if (gather) {
+      this.gathering = setTimeout(() => {
+        this.gathering = null;
+        this.fire();
+      }, this.gatherMs);
+      return;
+    }
     // setImmediate: after the I/O callbacks of this turn, so every request that arrived in the
     // same turn has queued its write by then.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
+    setImmediate(() => this.fire());
+  }
+
+  private fire(): void {
+    this.scheduled = false;
+    this.flush();
   }
 
   /**
@@ -84,6 +139,7 @@ export class GroupCommit {
     try {
       this.apply(batch);
     } finally {
+      this.lastCommitEnd = this.now();
       this.intent.end(batch.length);
     }
   }
