@@ -1,4 +1,4 @@
-import type { Application, Grant, RefreshTokenRecord, SsoSession, User } from '../../src/core/model.js';
+import type { Application, Grant, RefreshTokenRecord, SigningKey, SsoSession, User } from '../../src/core/model.js';
 import { newGuid } from '../../src/crypto/random.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -84,3 +84,14 @@ export function contractRecords(tenant: string, now: number) {
   });
   return { user, session, grant, liveChain, application };
 }
+
+/** A stored signing key with a placeholder key pair, for cases about its times (retention, schedule). */
+export const storedSigningKey = (kid: string, createdAt: number, activatesAt: number, retiredAt: number | null): SigningKey => ({
+  kid,
+  alg: 'RS256',
+  privateKeyPem: `pem-${kid}`,
+  publicJwk: { kty: 'RSA', kid },
+  createdAt,
+  activatesAt,
+  retiredAt,
+});

@@ -6,6 +6,7 @@ import { newGuid } from '../../src/crypto/random.js';
 import { PURGE_START } from '../../src/store/sql/retention.js';
 import type { PurgeCursor, PurgeKind, Store } from '../../src/store/store.js';
 import { makeSignIn, makeUser } from '../helpers/sign-ins.js';
+import { storedSigningKey } from './contract-records.js';
 
 /**
  * The sign-in log and retention parts of the Store contract (test/store/contract.ts calls it
@@ -257,15 +258,7 @@ export function signInContract(store: () => Store, tenant: string, now: number):
     await s.sessions.insert(session({ expiresAt: now + DAY, endedAt: old + 1000 }));
     const liveSession = session({ expiresAt: now + DAY });
     await s.sessions.insert(liveSession);
-    const key = (kid: string, activatesAt: number, retiredAt: number | null) => ({
-      kid,
-      alg: 'RS256' as const,
-      privateKeyPem: `pem-${kid}`,
-      publicJwk: { kty: 'RSA', kid },
-      createdAt: old,
-      activatesAt,
-      retiredAt,
-    });
+    const key = (kid: string, activatesAt: number, retiredAt: number | null) => storedSigningKey(kid, old, activatesAt, retiredAt);
     await s.keys.insert(key('ret-withdrawn', old, old + 1));
     await s.keys.insert(key('ret-unretired', old, null));
     await s.keys.insert(key('ret-newest', now + 3650 * DAY, old + 2));

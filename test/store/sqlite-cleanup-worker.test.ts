@@ -12,6 +12,7 @@ import { sqliteStoreOn } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/store.js';
 import { makeSignIn, makeUser } from '../helpers/sign-ins.js';
 import { waitFor } from '../helpers/wait.js';
+import { storedSigningKey } from './contract-records.js';
 
 /**
  * The retention cleanup of a SQLite database in a file runs on its own thread and connection
@@ -109,15 +110,7 @@ async function seedMix(store: Store, n: number): Promise<void> {
   await store.sessions.insert(session({ expiresAt: old + 1000 }));
   await store.sessions.insert(session({ expiresAt: NOW + DAY, endedAt: old + 1000 }));
   await store.sessions.insert(session({ expiresAt: NOW + DAY }));
-  const key = (kid: string, activatesAt: number, retiredAt: number | null) => ({
-    kid,
-    alg: 'RS256' as const,
-    privateKeyPem: `pem-${kid}`,
-    publicJwk: { kty: 'RSA', kid },
-    createdAt: old,
-    activatesAt,
-    retiredAt,
-  });
+  const key = (kid: string, activatesAt: number, retiredAt: number | null) => storedSigningKey(kid, old, activatesAt, retiredAt);
   await store.keys.insert(key('withdrawn', old, old + 1));
   await store.keys.insert(key('unretired', old, null));
   await store.keys.insert(key('newest', NOW + 3650 * DAY, old + 2));

@@ -7,36 +7,20 @@
  * production. The timings at 1,000,000 rows are bench/b7-session-inventory.ts's.
  */
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { InventoryQuery } from '../../src/core/session-inventory.js';
 import { inventoryPageSql } from '../../src/store/sql/inventory.js';
-import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import { migratedDatabaseForPlans } from '../helpers/sqlite-plans.js';
 
 const TENANT = '11111111-2222-4333-8444-777777777777';
 const USER = '11111111-2222-4333-8444-888888888888';
 const NOW = Date.UTC(2026, 5, 1);
-let dir: string;
-let db: Database.Database;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'portcullis-inventory-plan-'));
-  const file = join(dir, 'portcullis.db');
-  await openSqliteStore(file, NOW).close();
-  db = new Database(file, { readonly: true });
-});
-after(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const plans = migratedDatabaseForPlans('inventory-plan', NOW);
 
 /** The plan lines that read the sessions (s) or grants (g) table. */
 function branchReads(q: InventoryQuery): string[] {
   const { sql, args } = inventoryPageSql(q);
-  const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
+  const plan = plans.explain(sql, args);
   return plan.filter((d) => /^(SCAN|SEARCH) [sg] /.test(d));
 }
 

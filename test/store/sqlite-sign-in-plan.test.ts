@@ -6,34 +6,18 @@
  * without statistics, as in production.
  */
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { SignInQuery } from '../../src/core/sign-in.js';
 import { listSignInsSql } from '../../src/store/sql/sign-ins.js';
-import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import { migratedDatabaseForPlans } from '../helpers/sqlite-plans.js';
 
 const TENANT = '11111111-2222-4333-8444-777777777777';
 const NOW = Date.UTC(2026, 5, 1);
-let dir: string;
-let db: Database.Database;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'portcullis-sign-in-plan-'));
-  const file = join(dir, 'portcullis.db');
-  await openSqliteStore(file, NOW).close();
-  db = new Database(file, { readonly: true });
-});
-after(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const plans = migratedDatabaseForPlans('sign-in-plan', NOW);
 
 function plan(q: Partial<SignInQuery>): string[] {
   const { sql, args } = listSignInsSql({ tenantId: TENANT, limit: 51, ...q });
-  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
+  return plans.explain(sql, args);
 }
 
 test('service principal sign-ins: the list walks the partial time index; one service principal, its own index', () => {
